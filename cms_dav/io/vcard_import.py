@@ -1,0 +1,97 @@
+"""Split a .vcf file into single cards that Radicale will store as they are.
+
+Each card is reported on its own so a broken card never hides the good ones;
+a card without UID gets one derived from its content, which makes importing
+the same file twice an update instead of a duplicate.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import vobject
+
+from cms_dav.io.contact_record import UID_NAMESPACE
+from cms_dav.io.encoding import decode_bytes
+from cms_dav.io.vcard21 import join_qp_soft_breaks, upgrade_line
+from cms_dav.io.vcard_lines import ContentLine, escape, parse_line, render, structured, unfold
+
+
+@dataclass
+class CardResult:
+    """One card of the file: ``text`` when usable, else ``error`` says why."""
+
+    index: int          # 1-based position of the card in the file
+    line: int           # physical line where its BEGIN:VCARD is
+    text: str | None = None
+    uid: str | None = None
+    error: str | None = None
+
+
+def split_vcards(data: bytes | str) -> Iterator[CardResult]:
+    """Yield every card of a .vcf, normalized, or with the reason it was rejected."""
+    text = decode_bytes(data)[0] if isinstance(data, bytes) else data
+    logical = join_qp_soft_breaks(unfold(text.lstrip("\ufeff")))
+    index, start, body = 0, 0, None
+    for number, raw in logical:
+        upper = raw.strip().upper()
+        if upper == "BEGIN:VCARD":
+            if body is not None:
+                yield CardResult(index, start, error="card has no END:VCARD before the next BEGIN:VCARD")
+            index, start, body = index + 1, number, []
+        elif upper == "END:VCARD" and body is not None:
+            yield _normalize(index, start, body)
+            body = None
+        elif body is not None:
+            body.append(raw)
+        else:
+            yield CardResult(index + 1, number, error=f"line {number} is outside any BEGIN:VCARD/END:VCARD")
+    if body is not None:
+        yield CardResult(index, start, error="card is cut off: END:VCARD missing at end of file")
+
+
+def _normalize(index: int, start: int, body: list[str]) -> CardResult:
+    try:
+        lines = [parse_line(raw) for raw in body]
+    except ValueError as exc:
+        return CardResult(index, start, error=str(exc))
+    version = next((ln.value.strip() for ln in lines if ln.name == "VERSION"), "3.0")
+    if version == "2.1":
+        lines = [upgrade_line(ln) for ln in lines]
+        version = "3.0"
+    if version not in ("3.0", "4.0"):
+        return CardResult(index, start, error=f"unsupported vCard VERSION {version!r}")
+    lines = [ln for ln in lines if ln.name not in ("VERSION", "BEGIN", "END")]
+    if not any(ln.name == "FN" and ln.value.strip() for ln in lines):
+        fn = _fallback_fn(lines)
+        if not fn:
+            return CardResult(index, start, error="card has no name: no FN, N, ORG, EMAIL or TEL")
+        lines = [ln for ln in lines if ln.name != "FN"] + [ContentLine("FN", escape(fn))]
+    uid = next((ln.value.strip() for ln in lines if ln.name == "UID" and ln.value.strip()), None)
+    if uid is None:
+        lines = [ln for ln in lines if ln.name != "UID"]
+        uid = "urn:uuid:" + str(uuid.uuid5(UID_NAMESPACE, render(lines)))
+        lines.insert(0, ContentLine("UID", uid))
+    text = render([ContentLine("BEGIN", "VCARD"), ContentLine("VERSION", version),
+                   *lines, ContentLine("END", "VCARD")])
+    try:
+        vobject.readOne(text)
+    except Exception as exc:  # vobject raises many types; Radicale would reject all
+        return CardResult(index, start, uid=uid, error=f"card is not valid vCard: {exc}")
+    return CardResult(index, start, text=text, uid=uid)
+
+
+def _fallback_fn(lines: list[ContentLine]) -> str:
+    by_name = {ln.name: ln.value for ln in reversed(lines)}
+    if "N" in by_name:
+        parts = structured(by_name["N"]) + ["", ""]
+        name = " ".join(p.strip() for p in (parts[1], parts[0]) if p.strip())
+        if name:
+            return name
+    if "ORG" in by_name:
+        org = " ".join(p for p in structured(by_name["ORG"]) if p).strip()
+        if org:
+            return org
+    return (by_name.get("EMAIL") or by_name.get("TEL") or "").strip()
