@@ -1,0 +1,3 @@
+from cms_dav.cli import main
+
+main()

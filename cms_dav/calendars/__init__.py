@@ -1,0 +1,1 @@
+"""calendars layer of cms_dav."""

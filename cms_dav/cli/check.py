@@ -1,0 +1,28 @@
+"""``cms-dav check``: integrity of the store."""
+
+from __future__ import annotations
+
+import click
+
+from cms_dav.cli.common import CliError, emit_json, pass_settings
+from cms_dav.config import Settings
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
+@pass_settings
+def check(settings: Settings, as_json: bool) -> None:
+    """Check the store: database integrity, item ETags, change log."""
+    from cms_dav.server import prepare_store
+    from cms_dav.store.check import check_store
+
+    problems = check_store(prepare_store(settings))
+    if as_json:
+        emit_json({"ok": not problems, "problems": problems})
+    else:
+        for problem in problems:
+            click.echo(problem)
+        if not problems:
+            click.echo("store is clean")
+    if problems:
+        raise CliError(f"{len(problems)} problem(s) found")

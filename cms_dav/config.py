@@ -1,0 +1,123 @@
+"""cms-dav.conf -> Settings -> Radicale configuration.
+
+One INI file (``--config`` / ``CMS_DAV_CONFIG``) plus the data dir (``--data-dir`` /
+``CMS_DAV_DATA_DIR``) decide everything; every path that is not set explicitly lives
+under the data dir so that a fresh clone needs no configuration at all.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+DEFAULT_DATA_DIR = "./var"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 5232
+
+
+class ConfigError(Exception):
+    """A configuration problem, reported to the admin as one line."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    config_file: Path | None = None
+    database_url: str = ""
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    htpasswd_file: Path = Path()
+    rights_file: Path = Path()
+    #: default phone region (ISO 3166 alpha-2) for numbers typed without "+"
+    default_region: str = ""
+    #: seconds a verified login is remembered (0 disables the cache)
+    login_cache_seconds: int = 300
+    #: failed logins per user or address before the lockout starts
+    lockout_threshold: int = 10
+    lockout_seconds: int = 300
+    #: days a deleted item/collection stays in the trash
+    trash_days: int = 30
+    #: days a sync token stays valid (changes older than this are pruned)
+    sync_token_days: int = 30
+    max_body_bytes: int = 10_000_000
+    log_level: str = "info"
+    web: str = "internal"
+    extra_radicale: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix):
+            return Path(self.database_url[len(prefix):])
+        return None
+
+    def with_overrides(self, **changes: object) -> "Settings":
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _int(parser: configparser.ConfigParser, section: str, key: str, default: int) -> int:
+    raw = parser.get(section, key, fallback=None)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"[{section}] {key} = {raw!r}: not a whole number") from None
+
+
+def load_settings(data_dir: str | os.PathLike[str] | None = None,
+                  config_file: str | os.PathLike[str] | None = None) -> Settings:
+    """Read the config file (if any) and fill in defaults relative to the data dir."""
+    data_dir = data_dir or os.environ.get("CMS_DAV_DATA_DIR") or None
+    config_file = config_file or os.environ.get("CMS_DAV_CONFIG") or None
+    parser = configparser.ConfigParser(interpolation=None)
+    if config_file is not None:
+        path = Path(config_file)
+        if not path.is_file():
+            raise ConfigError(f"config file {path} does not exist")
+        try:
+            with path.open(encoding="utf-8") as handle:
+                parser.read_file(handle)
+        except (configparser.Error, UnicodeDecodeError) as exc:
+            first_line = str(exc).splitlines()[0]
+            raise ConfigError(f"config file {path}: {first_line}") from None
+    known = {"server", "storage", "auth", "rights", "contacts", "trash", "logging", "web",
+             "radicale"}
+    for section in parser.sections():
+        if section not in known and not section.startswith("radicale:"):
+            raise ConfigError(f"config file {config_file}: unknown section [{section}]")
+    base = Path(data_dir or parser.get("storage", "data_dir", fallback=DEFAULT_DATA_DIR))
+    base = base.expanduser().absolute()
+
+    def path_option(section: str, key: str, default: Path) -> Path:
+        raw = parser.get(section, key, fallback="").strip()
+        return Path(raw).expanduser().absolute() if raw else default
+
+    url = parser.get("storage", "database_url", fallback="").strip()
+    if not url:
+        url = f"sqlite:///{base / 'cms-dav.sqlite3'}"
+    extra: dict[str, dict[str, str]] = {}
+    for section in parser.sections():
+        if section.startswith("radicale:"):
+            extra[section.split(":", 1)[1]] = dict(parser.items(section))
+    return Settings(
+        data_dir=base,
+        config_file=Path(config_file).absolute() if config_file else None,
+        database_url=url,
+        host=parser.get("server", "host", fallback=DEFAULT_HOST),
+        port=_int(parser, "server", "port", DEFAULT_PORT),
+        max_body_bytes=_int(parser, "server", "max_body_bytes", 10_000_000),
+        htpasswd_file=path_option("auth", "htpasswd_file", base / "users"),
+        login_cache_seconds=_int(parser, "auth", "login_cache_seconds", 300),
+        lockout_threshold=_int(parser, "auth", "lockout_threshold", 10),
+        lockout_seconds=_int(parser, "auth", "lockout_seconds", 300),
+        rights_file=path_option("rights", "file", base / "rights.toml"),
+        default_region=parser.get("contacts", "default_region", fallback="").strip().upper(),
+        trash_days=_int(parser, "trash", "days", 30),
+        sync_token_days=_int(parser, "storage", "sync_token_days", 30),
+        log_level=parser.get("logging", "level", fallback="info"),
+        web=parser.get("web", "type", fallback="internal"),
+        extra_radicale=extra,
+    )

@@ -1,0 +1,1 @@
+"""contacts layer of cms_dav."""

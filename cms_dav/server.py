@@ -1,0 +1,99 @@
+"""Radicale, configured with cms_dav's plugins and wrapped in cms_dav's WSGI layers."""
+
+from __future__ import annotations
+
+import importlib.util
+import signal
+import socket
+from typing import Any, Callable, Iterable
+
+from radicale import config as radicale_config
+from radicale import log as radicale_log
+from radicale import server as radicale_server
+from radicale.app import Application
+
+from cms_dav import runtime
+from cms_dav.config import Settings
+from cms_dav.store.store import Store
+from cms_dav.wsgi.upload_etag import UploadEtagMiddleware
+from cms_dav.wsgi.xml_guard import XmlGuardMiddleware
+
+REALM = "cms_dav"
+
+
+def _has_plugin(name: str) -> bool:
+    return importlib.util.find_spec(f"cms_dav_plugins.{name}") is not None
+
+
+def radicale_configuration(settings: Settings) -> radicale_config.Configuration:
+    """The whole Radicale configuration, derived from cms_dav's settings."""
+    configuration = radicale_config.load()
+    values: dict[str, dict[str, str]] = {
+        "server": {"hosts": f"{settings.host}:{settings.port}",
+                   "max_connections": "32",
+                   "max_content_length": str(settings.max_body_bytes)},
+        "encoding": {"request": "utf-8", "stock": "utf-8"},
+        "auth": {"realm": REALM, "delay": "0", "urldecode_username": "True"},
+        "rights": {"type": "owner_only"},
+        "storage": {"type": "cms_dav_plugins.storage",
+                    **runtime.radicale_storage_keys(settings)},
+        "web": {"type": settings.web},
+        "logging": {"level": settings.log_level, "mask_passwords": "True"},
+    }
+    if _has_plugin("auth"):
+        values["auth"]["type"] = "cms_dav_plugins.auth"
+    else:
+        values["auth"].update(type="htpasswd", htpasswd_encryption="bcrypt",
+                              htpasswd_filename=str(settings.htpasswd_file),
+                              cache_logins="True")
+    if _has_plugin("rights"):
+        values["rights"]["type"] = "cms_dav_plugins.rights"
+    if _has_plugin("group"):
+        values["group"] = {"type": "cms_dav_plugins.group"}
+    if _has_plugin("sharing"):
+        values["sharing"] = {"type": "cms_dav_plugins.sharing",
+                             "collection_by_map": "True", "collection_by_token": "True",
+                             "permit_create_map": "True", "permit_create_token": "True"}
+    for section, options in settings.extra_radicale.items():
+        values.setdefault(section, {}).update(options)
+    configuration.update(values, "cms-dav settings", privileged=True)
+    return configuration
+
+
+def wrap(app: Callable[..., Iterable[bytes]], settings: Settings) -> Callable[..., Iterable[bytes]]:
+    """cms_dav's WSGI layers, outermost first: challenge, XML guard, upload ETag."""
+    wrapped: Callable[..., Iterable[bytes]] = UploadEtagMiddleware(app)
+    wrapped = XmlGuardMiddleware(wrapped, settings.max_body_bytes)
+    if importlib.util.find_spec("cms_dav.auth.challenge") is not None:
+        from cms_dav.auth.challenge import ChallengeMiddleware
+        wrapped = ChallengeMiddleware(wrapped, REALM)
+    return wrapped
+
+
+def application(settings: Settings) -> Callable[..., Iterable[bytes]]:
+    """A WSGI application for any WSGI server (gunicorn, uwsgi...)."""
+    return wrap(Application(radicale_configuration(settings)), settings)
+
+
+def prepare_store(settings: Settings) -> Store:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return Store.open(settings.database_url, settings.sync_token_days)
+
+
+def serve(settings: Settings) -> None:
+    """Run the built-in threaded server until SIGTERM/SIGINT."""
+    radicale_log.setup()
+    configuration = radicale_configuration(settings)
+    radicale_log.set_level(configuration.get("logging", "level"),
+                           configuration.get("logging", "backtrace_on_debug"),
+                           configuration.get("logging", "trace_filter"))
+    prepare_store(settings)
+
+    def build(conf: Any) -> Callable[..., Iterable[bytes]]:
+        return wrap(Application(conf), settings)
+
+    radicale_server.Application = build  # type: ignore[assignment,misc]
+    shutdown_read, shutdown_write = socket.socketpair()
+    signal.signal(signal.SIGTERM, lambda *_: shutdown_write.close())
+    signal.signal(signal.SIGINT, lambda *_: shutdown_write.close())
+    radicale_server.serve(configuration, shutdown_read)

@@ -1,0 +1,1 @@
+"""store layer of cms_dav."""

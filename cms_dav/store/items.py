@@ -1,0 +1,140 @@
+"""Item rows: reads that never parse, and writes that keep the change log in step."""
+
+from __future__ import annotations
+
+import time
+from typing import Iterable, Iterator
+
+from sqlalchemy import Connection, delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from cms_dav.store import sync
+from cms_dav.store.records import CollectionRecord, ItemData, ItemRecord
+from cms_dav.store.schema import history, items
+
+_META_COLUMNS = (items.c.collection_id, items.c.href, items.c.uid, items.c.name,
+                 items.c.component, items.c.etag, items.c.time_start, items.c.time_end,
+                 items.c.modified_at)
+
+
+class UidConflict(ValueError):
+    """Another item of the collection already has this UID."""
+
+
+def _record(row, with_text: bool) -> ItemRecord:  # type: ignore[no-untyped-def]
+    return ItemRecord(collection_id=row.collection_id, href=row.href, uid=row.uid,
+                      name=row.name, component=row.component, etag=row.etag,
+                      time_start=row.time_start, time_end=row.time_end,
+                      modified_at=row.modified_at,
+                      text=row.text if with_text else None)
+
+
+def _columns(with_text: bool) -> tuple:  # type: ignore[type-arg]
+    return _META_COLUMNS + ((items.c.text,) if with_text else ())
+
+
+def get(conn: Connection, collection_id: int, href: str,
+        with_text: bool = True) -> ItemRecord | None:
+    row = conn.execute(select(*_columns(with_text)).where(
+        items.c.collection_id == collection_id, items.c.href == href)).first()
+    return _record(row, with_text) if row else None
+
+
+def get_text(conn: Connection, collection_id: int, href: str) -> str | None:
+    return conn.execute(select(items.c.text).where(
+        items.c.collection_id == collection_id, items.c.href == href)).scalar()
+
+
+def get_many(conn: Connection, collection_id: int, hrefs: Iterable[str],
+             chunk: int = 500) -> dict[str, ItemRecord]:
+    wanted = list(dict.fromkeys(hrefs))
+    found: dict[str, ItemRecord] = {}
+    for start in range(0, len(wanted), chunk):
+        part = wanted[start:start + chunk]
+        query = select(*_columns(True)).where(items.c.collection_id == collection_id,
+                                              items.c.href.in_(part))
+        for row in conn.execute(query):
+            found[row.href] = _record(row, True)
+    return found
+
+
+def iter_all(conn: Connection, collection_id: int, with_text: bool = True
+             ) -> Iterator[ItemRecord]:
+    query = (select(*_columns(with_text)).where(items.c.collection_id == collection_id)
+             .order_by(items.c.href))
+    for row in conn.execution_options(yield_per=1000).execute(query):
+        yield _record(row, with_text)
+
+
+def iter_in_range(conn: Connection, collection_id: int, component: str | None,
+                  start: int, end: int) -> Iterator[ItemRecord]:
+    query = select(*_columns(True)).where(items.c.collection_id == collection_id,
+                                          items.c.time_start < end, items.c.time_end > start)
+    if component:
+        query = query.where(items.c.component == component)
+    for row in conn.execution_options(yield_per=1000).execute(query.order_by(items.c.href)):
+        yield _record(row, True)
+
+
+def has_uid(conn: Connection, collection_id: int, uid: str) -> bool:
+    return conn.execute(select(items.c.id).where(
+        items.c.collection_id == collection_id, items.c.uid == uid)).first() is not None
+
+
+def count(conn: Connection, collection_id: int) -> int:
+    from sqlalchemy import func
+    return conn.execute(select(func.count()).select_from(items)
+                        .where(items.c.collection_id == collection_id)).scalar_one()
+
+
+def _keep_history(conn: Connection, collection: CollectionRecord, old: ItemRecord,
+                  action: str, actor: str, when: float) -> None:
+    assert old.text is not None
+    conn.execute(history.insert().values(
+        collection_path=collection.path, href=old.href, uid=old.uid, etag=old.etag,
+        text=old.text, action=action, actor=actor, at=when))
+
+
+def put(conn: Connection, collection: CollectionRecord, href: str, data: ItemData,
+        actor: str, token_days: int) -> tuple[ItemRecord, ItemRecord | None]:
+    """Insert or replace one item; the caller's transaction holds it all together."""
+    when = time.time()
+    seq = sync.bump(conn, collection.id, when)
+    old = get(conn, collection.id, href)
+    values = dict(uid=data.uid, name=data.name, component=data.component, etag=data.etag,
+                  text=data.text, time_start=data.time_start, time_end=data.time_end,
+                  modified_at=when, seq=seq)
+    try:
+        with conn.begin_nested():
+            if old is None:
+                conn.execute(items.insert().values(collection_id=collection.id, href=href,
+                                                   **values))
+            else:
+                conn.execute(update(items).where(items.c.collection_id == collection.id,
+                                                 items.c.href == href).values(**values))
+    except IntegrityError:
+        raise UidConflict(f"UID {data.uid!r} is already used by another item of "
+                          f"/{collection.path}/") from None
+    if old is not None:
+        _keep_history(conn, collection, old, "replaced", actor, when)
+    sync.log_change(conn, collection.id, seq, href, False, when)
+    sync.prune(conn, collection.id, seq, token_days)
+    new = ItemRecord(collection_id=collection.id, href=href, uid=data.uid, name=data.name,
+                     component=data.component, etag=data.etag, time_start=data.time_start,
+                     time_end=data.time_end, modified_at=when, text=data.text)
+    return new, old
+
+
+def remove(conn: Connection, collection: CollectionRecord, href: str, actor: str,
+           token_days: int) -> ItemRecord | None:
+    old = get(conn, collection.id, href)
+    if old is None:
+        return None
+    when = time.time()
+    seq = sync.bump(conn, collection.id, when)
+    conn.execute(delete(items).where(items.c.collection_id == collection.id,
+                                     items.c.href == href))
+    _keep_history(conn, collection, old, "deleted", actor, when)
+    sync.log_change(conn, collection.id, seq, href, True, when)
+    sync.prune(conn, collection.id, seq, token_days)
+    return old

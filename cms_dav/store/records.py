@@ -1,0 +1,65 @@
+"""Plain records the store hands out: no SQLAlchemy rows leak past the store."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True)
+class CollectionRecord:
+    id: int
+    path: str
+    tag: str
+    props: Mapping[str, str]
+    modified_at: float
+    sync_seq: int
+    sync_floor: int
+    sync_epoch: str
+
+    @classmethod
+    def from_row(cls, row: Any) -> "CollectionRecord":
+        return cls(id=row.id, path=row.path, tag=row.tag, props=json.loads(row.props),
+                   modified_at=row.modified_at, sync_seq=row.sync_seq,
+                   sync_floor=row.sync_floor, sync_epoch=row.sync_epoch)
+
+    @property
+    def owner(self) -> str:
+        return self.path.split("/", 1)[0]
+
+
+@dataclass(frozen=True)
+class ItemRecord:
+    """An item as stored; ``text`` is None when the caller asked for metadata only."""
+    collection_id: int
+    href: str
+    uid: str
+    name: str
+    component: str
+    etag: str
+    time_start: int
+    time_end: int
+    modified_at: float
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class ItemData:
+    """What a write needs: the serialized text and the facts Radicale parsed from it."""
+    text: str
+    uid: str
+    etag: str
+    name: str
+    component: str
+    time_start: int = 0
+    time_end: int = 0
+
+
+@dataclass
+class WriteResult:
+    new: ItemRecord
+    old: ItemRecord | None
+    #: True when the store changed the text it was given (e.g. kept interaction notes)
+    modified: bool = False
+    notes: list[str] = field(default_factory=list)

@@ -1,0 +1,121 @@
+"""The SQL schema (SQLAlchemy Core). Alembic migrations under ``migrations/`` create it.
+
+Every write is one transaction over ``items``, ``changes``, ``history`` and ``audit``
+(and, as later layers arrive, the search index), so the change log that backs sync
+tokens can never disagree with the items it describes.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (BigInteger, Boolean, Column, Float, ForeignKey, Index, Integer,
+                        MetaData, String, Table, Text, UniqueConstraint)
+
+metadata = MetaData()
+
+#: A collection: the root is implicit; principals (``alice``), plain folders and
+#: tagged address books/calendars are rows. ``path`` has no leading/trailing slash.
+collections = Table(
+    "collections", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("path", String(1024), nullable=False, unique=True),
+    Column("parent_path", String(1024), nullable=False, index=True),
+    Column("tag", String(16), nullable=False, default=""),
+    Column("props", Text, nullable=False, default="{}"),
+    Column("created_at", Float, nullable=False),
+    Column("modified_at", Float, nullable=False),
+    #: last change number of this collection; bumped (row-locked) by every write
+    Column("sync_seq", BigInteger, nullable=False, default=0),
+    #: changes with seq <= sync_floor were pruned: older tokens are invalid
+    Column("sync_floor", BigInteger, nullable=False, default=0),
+    #: random per incarnation; a new epoch (restore, re-create) invalidates old tokens
+    Column("sync_epoch", String(32), nullable=False),
+)
+
+items = Table(
+    "items", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("collection_id", Integer, ForeignKey("collections.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("href", String(512), nullable=False),
+    Column("uid", String(512), nullable=False),
+    #: "VCARD", "VCALENDAR" (the vobject name) and the main component (VEVENT...)
+    Column("name", String(16), nullable=False),
+    Column("component", String(16), nullable=False),
+    Column("etag", String(80), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("time_start", BigInteger, nullable=False, default=0),
+    Column("time_end", BigInteger, nullable=False, default=0),
+    Column("modified_at", Float, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    UniqueConstraint("collection_id", "href", name="uq_items_href"),
+    UniqueConstraint("collection_id", "uid", name="uq_items_uid"),
+)
+Index("ix_items_time", items.c.collection_id, items.c.time_start, items.c.time_end)
+
+#: One row per item change; ``deleted`` rows let sync report removals.
+changes = Table(
+    "changes", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("collection_id", Integer, ForeignKey("collections.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("href", String(512), nullable=False),
+    Column("deleted", Boolean, nullable=False, default=False),
+    Column("at", Float, nullable=False),
+)
+Index("ix_changes_seq", changes.c.collection_id, changes.c.seq)
+
+#: Every version an item had before a write replaced or deleted it (history + trash).
+history = Table(
+    "history", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("collection_path", String(1024), nullable=False, index=True),
+    Column("href", String(512), nullable=False),
+    Column("uid", String(512), nullable=False),
+    Column("etag", String(80), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("action", String(16), nullable=False),  # "replaced" | "deleted"
+    Column("actor", String(128), nullable=False, default=""),
+    Column("at", Float, nullable=False, index=True),
+)
+
+audit = Table(
+    "audit", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", Float, nullable=False, index=True),
+    Column("actor", String(128), nullable=False, default=""),
+    Column("action", String(64), nullable=False),
+    Column("target", String(1024), nullable=False, default=""),
+    Column("detail", Text, nullable=False, default="{}"),
+)
+
+#: Shares that users create (Radicale's sharing DB_FIELDS_V1, one row per share).
+shares = Table(
+    "shares", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("share_type", String(8), nullable=False),
+    Column("path_or_token", String(1024), nullable=False),
+    Column("path_mapped", String(1024), nullable=False),
+    Column("conversion", String(16), nullable=False, default="none"),
+    Column("owner", String(128), nullable=False),
+    Column("user_name", String(256), nullable=False),
+    Column("permissions", String(32), nullable=False, default="r"),
+    Column("enabled_by_owner", Boolean, nullable=False, default=True),
+    Column("enabled_by_user", Boolean, nullable=False, default=False),
+    Column("hidden_by_owner", Boolean, nullable=False, default=False),
+    Column("hidden_by_user", Boolean, nullable=False, default=True),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("properties", Text, nullable=False, default="{}"),
+    Column("actions", Text, nullable=False, default="{}"),
+    UniqueConstraint("share_type", "path_or_token", "user_name", name="uq_shares"),
+)
+Index("ix_shares_mapped", shares.c.path_mapped)
+Index("ix_shares_user", shares.c.user_name)
+
+#: Store-wide facts (schema generation, restore epoch...).
+meta = Table(
+    "store_meta", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)

@@ -1,0 +1,230 @@
+"""The store facade: the one door through which the DAV plugin and the CLI touch data.
+
+Each write is one transaction that changes the item, the change log, the history,
+the audit trail and whatever the registered write hooks maintain (search index...).
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator, Mapping, Protocol
+
+from sqlalchemy import Connection, Engine
+
+from cms_dav.store import audit, collections, items, locks, paths, sync
+from cms_dav.store.engine import get_engine, read_tx, write_tx
+from cms_dav.store.migrate import upgrade_to_head
+from cms_dav.store.records import CollectionRecord, ItemData, ItemRecord, WriteResult
+
+_migrated: set[str] = set()
+_migrate_lock = threading.Lock()
+
+
+class WriteHook(Protocol):
+    """Maintains derived data (search index...) inside the write transaction."""
+
+    def item_written(self, conn: Connection, collection: CollectionRecord,
+                     new: ItemRecord, old: ItemRecord | None) -> None: ...
+
+    def item_deleted(self, conn: Connection, collection: CollectionRecord,
+                     old: ItemRecord) -> None: ...
+
+
+#: Rewrites an upload before it is stored, e.g. to keep interaction notes a client
+#: dropped. Returns the data to store (the same object when unchanged).
+UploadFilter = Callable[[Connection, CollectionRecord, ItemRecord | None, ItemData], ItemData]
+
+WRITE_HOOKS: list[WriteHook] = []
+UPLOAD_FILTERS: list[UploadFilter] = []
+
+
+class NotFound(ValueError):
+    pass
+
+
+@dataclass
+class Store:
+    engine: Engine
+    token_days: int = 30
+
+    @classmethod
+    def open(cls, url: str, token_days: int = 30) -> "Store":
+        engine = get_engine(url)
+        with _migrate_lock:
+            if url not in _migrated:
+                upgrade_to_head(engine)
+                _migrated.add(url)
+        return cls(engine, token_days)
+
+    # -- locking and transactions -------------------------------------------------
+    @contextmanager
+    def locked(self, names: Iterable[str]) -> Iterator[None]:
+        with locks.collection_locks(self.engine, names):
+            yield
+
+    def reading(self):  # type: ignore[no-untyped-def]
+        return read_tx(self.engine)
+
+    def writing(self):  # type: ignore[no-untyped-def]
+        return write_tx(self.engine)
+
+    # -- reads ----------------------------------------------------------------------
+    def collection(self, path: str) -> CollectionRecord | None:
+        with self.reading() as conn:
+            return collections.get(conn, path)
+
+    def item(self, collection_id: int, href: str, with_text: bool = True
+             ) -> ItemRecord | None:
+        with self.reading() as conn:
+            return items.get(conn, collection_id, href, with_text)
+
+    def item_text(self, collection_id: int, href: str) -> str | None:
+        with self.reading() as conn:
+            return items.get_text(conn, collection_id, href)
+
+    def items_by_href(self, collection_id: int, hrefs: Iterable[str]) -> dict[str, ItemRecord]:
+        with self.reading() as conn:
+            return items.get_many(conn, collection_id, hrefs)
+
+    def all_items(self, collection_id: int, with_text: bool = True) -> Iterator[ItemRecord]:
+        with self.reading() as conn:
+            yield from items.iter_all(conn, collection_id, with_text)
+
+    def items_in_range(self, collection_id: int, component: str | None, start: int,
+                       end: int) -> Iterator[ItemRecord]:
+        with self.reading() as conn:
+            yield from items.iter_in_range(conn, collection_id, component, start, end)
+
+    def has_uid(self, collection_id: int, uid: str) -> bool:
+        with self.reading() as conn:
+            return items.has_uid(conn, collection_id, uid)
+
+    def sync(self, path: str, old_token: str) -> tuple[str, list[str]]:
+        with self.reading() as conn:
+            record = collections.get(conn, path)
+            if record is None:
+                raise NotFound(f"no collection /{path}/")
+            token, hrefs = sync.changed_hrefs(conn, record, old_token)
+            return token, list(hrefs)
+
+    # -- writes ---------------------------------------------------------------------
+    def put_item(self, path: str, href: str, data: ItemData, actor: str) -> WriteResult:
+        with self.writing() as conn:
+            record = self._require(conn, path)
+            old = items.get(conn, record.id, href)
+            stored = data
+            for upload_filter in UPLOAD_FILTERS:
+                stored = upload_filter(conn, record, old, stored)
+            new, old = items.put(conn, record, href, stored, actor, self.token_days)
+            for hook in WRITE_HOOKS:
+                hook.item_written(conn, record, new, old)
+            audit.record(conn, actor, "item.put", paths.join(path, href),
+                         {"etag": new.etag, "created": old is None})
+            return WriteResult(new=new, old=old, modified=stored is not data)
+
+    def delete_item(self, path: str, href: str, actor: str) -> ItemRecord:
+        with self.writing() as conn:
+            record = self._require(conn, path)
+            old = items.remove(conn, record, href, actor, self.token_days)
+            if old is None:
+                raise NotFound(f"no item /{path}/{href}")
+            for hook in WRITE_HOOKS:
+                hook.item_deleted(conn, record, old)
+            audit.record(conn, actor, "item.delete", paths.join(path, href),
+                         {"etag": old.etag})
+            return old
+
+    def move_item(self, path: str, href: str, to_path: str, to_href: str,
+                  actor: str) -> None:
+        with self.writing() as conn:
+            source = self._require(conn, path)
+            target = self._require(conn, to_path)
+            old = items.get(conn, source.id, href)
+            if old is None:
+                raise NotFound(f"no item /{path}/{href}")
+            items.remove(conn, source, href, actor, self.token_days)
+            for hook in WRITE_HOOKS:
+                hook.item_deleted(conn, source, old)
+            assert old.text is not None
+            data = ItemData(text=old.text, uid=old.uid, etag=old.etag, name=old.name,
+                            component=old.component, time_start=old.time_start,
+                            time_end=old.time_end)
+            replaced = items.get(conn, target.id, to_href, with_text=False)
+            if replaced is None and items.has_uid(conn, target.id, old.uid):
+                raise items.UidConflict(f"UID {old.uid!r} exists in /{to_path}/")
+            new, previous = items.put(conn, target, to_href, data, actor, self.token_days)
+            for hook in WRITE_HOOKS:
+                hook.item_written(conn, target, new, previous)
+            audit.record(conn, actor, "item.move", paths.join(path, href),
+                         {"to": paths.join(to_path, to_href)})
+
+    def ensure_folder(self, path: str, actor: str) -> CollectionRecord:
+        with self.writing() as conn:
+            existed = collections.get(conn, path)
+            record = collections.ensure(conn, path)
+            if existed is None:
+                audit.record(conn, actor, "collection.create", path, {"tag": ""})
+            return record
+
+    def replace_collection(self, path: str, props: Mapping[str, str],
+                           new_items: Iterable[tuple[str, ItemData]], actor: str
+                           ) -> tuple[CollectionRecord, dict[str, ItemRecord], list[str]]:
+        """MKCOL with properties, or PUT of a whole collection: one atomic swap."""
+        with self.writing() as conn:
+            existing = collections.get(conn, path)
+            replaced: dict[str, ItemRecord] = {}
+            if existing is not None:
+                for old in items.iter_all(conn, existing.id):
+                    replaced[old.href] = old
+                    items.remove(conn, existing, old.href, actor, self.token_days)
+                    for hook in WRITE_HOOKS:
+                        hook.item_deleted(conn, existing, old)
+                collections.set_props(conn, existing.id, props)
+                collections.reset_sync(conn, existing.id)
+            else:
+                collections.create_tagged(conn, path, props)
+            record = self._require(conn, path)
+            new_hrefs: list[str] = []
+            written: set[str] = set()
+            for href, data in new_items:
+                written.add(href)
+                new, _ = items.put(conn, record, href, data, actor, self.token_days)
+                for hook in WRITE_HOOKS:
+                    hook.item_written(conn, record, new, None)
+                if href not in replaced:
+                    new_hrefs.append(href)
+            audit.record(conn, actor, "collection.replace" if existing else "collection.create",
+                         path, {"tag": props.get("tag", ""), "items": len(new_hrefs)})
+            overwritten = {href: old for href, old in replaced.items()
+                           if href not in new_hrefs and href in written}
+            return self._require(conn, path), overwritten, new_hrefs
+
+    def set_props(self, path: str, props: Mapping[str, str], actor: str) -> None:
+        with self.writing() as conn:
+            record = self._require(conn, path)
+            collections.set_props(conn, record.id, props)
+            audit.record(conn, actor, "collection.props", path, dict(props))
+
+    def delete_collection(self, path: str, actor: str) -> list[CollectionRecord]:
+        with self.writing() as conn:
+            doomed_items: list[tuple[CollectionRecord, ItemRecord]] = []
+            for record in collections.descendants(conn, path) + [self._require(conn, path)]:
+                for old in items.iter_all(conn, record.id):
+                    doomed_items.append((record, old))
+            for record, old in doomed_items:
+                items.remove(conn, record, old.href, actor, self.token_days)
+                for hook in WRITE_HOOKS:
+                    hook.item_deleted(conn, record, old)
+            deleted = collections.delete_tree(conn, path)
+            audit.record(conn, actor, "collection.delete", path,
+                         {"collections": len(deleted), "items": len(doomed_items)})
+            return deleted
+
+    @staticmethod
+    def _require(conn: Connection, path: str) -> CollectionRecord:
+        record = collections.get(conn, path)
+        if record is None:
+            raise NotFound(f"no collection /{path}/")
+        return record

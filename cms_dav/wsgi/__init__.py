@@ -1,0 +1,1 @@
+"""Thin WSGI layers around Radicale's application."""

@@ -1,0 +1,287 @@
+"""Radicale storage plugin over cms_dav's SQL store (``[storage] type = cms_dav_plugins.storage``).
+
+Only translation lives here: Radicale's collection/item objects onto
+``cms_dav.store.Store`` calls. Reads build items from stored text, ETag and UID and
+never parse; collection ETag, sync token, UID check and time-range prefilters are
+answered from indexed columns.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import uuid
+from contextlib import contextmanager
+from email.utils import formatdate
+from typing import Iterable, Iterator, Mapping, Optional
+
+from radicale import item as radicale_item
+from radicale import pathutils, storage
+from radicale.item import filter as radicale_filter
+from radicale.log import logger
+
+from cms_dav import request_context, runtime
+from cms_dav.store import paths
+from cms_dav.store.records import CollectionRecord, ItemData, ItemRecord
+from cms_dav.store.store import NotFound, Store
+
+_EXPECTED_NAME = {"VADDRESSBOOK": "VCARD", "VCALENDAR": "VCALENDAR"}
+
+
+def current_actor() -> str:
+    return request_context.actor()
+
+
+def _http_date(timestamp: float) -> str:
+    return formatdate(timestamp, usegmt=True)
+
+
+class StoredItem(radicale_item.Item):
+    """An item whose text is fetched from the database only when something needs it."""
+
+    def __init__(self, collection: "Collection", record: ItemRecord) -> None:
+        super().__init__(collection=collection, href=record.href,
+                         last_modified=_http_date(record.modified_at),
+                         text=record.text if record.text is not None else "",
+                         etag=record.etag, uid=record.uid, name=record.name,
+                         component_name=record.component,
+                         time_range=(record.time_start, record.time_end))
+        if record.text is None:
+            self._text = None
+        self._record = record
+
+    def serialize(self) -> str:
+        if self._text is None:
+            collection = self.collection
+            assert isinstance(collection, Collection)
+            text = collection.store.item_text(self._record.collection_id, self._record.href)
+            if text is None:
+                raise RuntimeError(f"item {self.href!r} vanished from {collection.path!r}")
+            self._text = text
+        return self._text
+
+    @property
+    def vobject_item(self):  # type: ignore[no-untyped-def]
+        if self._vobject_item is None:
+            self.serialize()
+        return super().vobject_item
+
+
+class Collection(storage.BaseCollection):
+
+    def __init__(self, store: Store, record: CollectionRecord | None) -> None:
+        self.store = store
+        self._record = record
+
+    # -- identity and metadata -------------------------------------------------
+    @property
+    def path(self) -> str:
+        return self._record.path if self._record else ""
+
+    @property
+    def record(self) -> CollectionRecord:
+        if self._record is None:
+            raise ValueError("the root collection holds no items")
+        return self._record
+
+    def get_meta(self, key: Optional[str] = None):  # type: ignore[no-untyped-def]
+        props = dict(self._record.props) if self._record else {}
+        return props if key is None else props.get(key)
+
+    @property
+    def tag(self) -> str:
+        return self._record.tag if self._record else ""
+
+    def set_meta(self, props: Mapping[str, str]) -> None:
+        self.store.set_props(self.path, props, current_actor())
+        self._record = self.store.collection(self.path)
+
+    @property
+    def etag(self) -> str:
+        record = self._record
+        if record is None:
+            return '"root"'
+        return f'"{record.sync_epoch}-{record.sync_seq}"'
+
+    @property
+    def last_modified(self) -> str:
+        return _http_date(self._record.modified_at if self._record else 0)
+
+    def sync(self, old_token: str = "") -> tuple[str, Iterable[str]]:
+        return self.store.sync(self.path, old_token)
+
+    # -- reads -------------------------------------------------------------------
+    def _item(self, record: ItemRecord) -> StoredItem:
+        return StoredItem(self, record)
+
+    def get_multi(self, hrefs: Iterable[str]) -> Iterator[tuple[str, Optional[radicale_item.Item]]]:
+        wanted = list(hrefs)
+        if self._record is None:
+            for href in wanted:
+                yield href, None
+            return
+        found = self.store.items_by_href(self.record.id, wanted)
+        for href in wanted:
+            record = found.get(href)
+            yield href, self._item(record) if record else None
+
+    def get_all(self) -> Iterator[radicale_item.Item]:
+        if self._record is None:
+            return
+        for record in self.store.all_items(self.record.id):
+            yield self._item(record)
+
+    def list_items(self) -> Iterator[StoredItem]:
+        """Metadata-only items for a Depth 1 listing (text loaded on demand)."""
+        if self._record is None or not self.tag:
+            return
+        for record in self.store.all_items(self.record.id, with_text=False):
+            yield self._item(record)
+
+    def get_filtered(self, filters):  # type: ignore[no-untyped-def]
+        if not self.tag or self._record is None:
+            return
+        tag, start, end, simple = radicale_filter.simplify_prefilters(filters, self.tag)
+        if self.tag != "VCALENDAR":
+            yield from ((item, False) for item in self.get_all())
+            return
+        for record in self.store.items_in_range(self.record.id, tag, start, end):
+            istart, iend = record.time_start, record.time_end
+            yield self._item(record), simple and (start <= istart or iend <= end)
+
+    def has_uid(self, uid: str) -> bool:
+        return self._record is not None and self.store.has_uid(self.record.id, uid)
+
+    # -- writes ------------------------------------------------------------------
+    def upload(self, href: str, item: radicale_item.Item
+               ) -> tuple[radicale_item.Item, Optional[radicale_item.Item]]:
+        if not pathutils.is_safe_filesystem_path_component(href):
+            raise pathutils.UnsafePathError(href)
+        expected = _EXPECTED_NAME.get(self.tag)
+        if expected is None:
+            raise ValueError(f"/{self.path}/ is not an address book or calendar")
+        data = item_data(item)
+        if data.name != expected:
+            raise ValueError(f"a {data.name} does not belong in a {self.tag} collection")
+        result = self.store.put_item(self.path, href, data, current_actor())
+        if result.modified:
+            request_context.mark_modified_upload()
+        new = self._item(result.new)
+        old = self._item(result.old) if result.old else None
+        return new, old
+
+    def delete(self, href: Optional[str] = None) -> None:
+        try:
+            if href is None:
+                self.store.delete_collection(self.path, current_actor())
+            else:
+                self.store.delete_item(self.path, href, current_actor())
+        except NotFound:
+            raise storage.ComponentNotFoundError(
+                paths.join(self.path, href or "")) from None
+
+
+def item_data(item: radicale_item.Item) -> ItemData:
+    """Everything the store keeps, taken from Radicale's prepared item."""
+    start, end = item.time_range
+    return ItemData(text=item.serialize(), uid=item.uid, etag=item.etag, name=item.name,
+                    component=item.component_name, time_start=start, time_end=end)
+
+
+class Storage(storage.BaseStorage):
+    _supports_unicode = True
+    _supports_trailing_whitespace = True
+    _supports_problematic_chars = True
+
+    def __init__(self, configuration) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(configuration)
+        self.store = runtime.store_for(configuration)
+
+    def discover(self, path: str, depth: str = "0", child_context_manager=None,
+                 user_groups: set = set()):  # type: ignore[no-untyped-def]
+        sane = paths.strip(pathutils.strip_path(path))
+        if not sane:
+            root = Collection(self.store, None)
+            yield root
+            if depth != "0":
+                yield from self._children("")
+            return
+        record = self.store.collection(sane)
+        if record is not None:
+            collection = Collection(self.store, record)
+            yield collection
+            if depth != "0":
+                yield from collection.list_items()
+                yield from self._children(sane)
+            return
+        parent_path, href = posixpath.split(sane)
+        parent = self.store.collection(parent_path) if parent_path else None
+        if parent is None or not parent.tag:
+            return
+        item = self.store.item(parent.id, href)
+        if item is not None:
+            yield Collection(self.store, parent)._item(item)
+
+    def _children(self, path: str) -> Iterator[Collection]:
+        with self.store.reading() as conn:
+            from cms_dav.store import collections as collection_rows
+            records = list(collection_rows.children(conn, path))
+        for record in records:
+            yield Collection(self.store, record)
+
+    def move(self, item: radicale_item.Item, to_collection: storage.BaseCollection,
+             to_href: str) -> None:
+        source = item.collection
+        assert isinstance(source, Collection) and isinstance(to_collection, Collection)
+        assert item.href is not None
+        self.store.move_item(source.path, item.href, to_collection.path, to_href,
+                             current_actor())
+
+    def create_collection(self, href: str, items=None, props=None):  # type: ignore[no-untyped-def]
+        sane = paths.strip(pathutils.strip_path(href))
+        actor = current_actor()
+        if not props:
+            record = self.store.ensure_folder(sane, actor)
+            return Collection(self.store, record), {}, []
+        tag = props.get("tag", "")
+        suffix = {"VCALENDAR": ".ics", "VADDRESSBOOK": ".vcf"}.get(tag, "")
+        named = _name_items(items or [], suffix) if tag else []
+        record, replaced, new_hrefs = self.store.replace_collection(
+            sane, props, named, actor)
+        collection = Collection(self.store, record)
+        return collection, {h: collection._item(r) for h, r in replaced.items()}, new_hrefs
+
+    @contextmanager
+    def acquire_lock(self, mode: str, user: str = "", *args, **kwargs):  # type: ignore[no-untyped-def]
+        request_context.set_actor(kwargs.get("actor") or user or "")
+        if mode != "w":
+            yield
+            return
+        names = [self._lock_name(p) for p in (kwargs.get("path"), kwargs.get("to_path")) if p]
+        with self.store.locked(names or ["/"]):
+            yield
+
+    def _lock_name(self, path: str) -> str:
+        sane = paths.strip(pathutils.strip_path(path))
+        if sane and self.store.collection(sane) is None:
+            return paths.parent(sane)
+        return sane
+
+    def verify(self) -> bool:
+        from cms_dav.store.check import check_store
+        problems = check_store(self.store)
+        for problem in problems:
+            logger.error("storage check: %s", problem)
+        return not problems
+
+
+def _name_items(items: Iterable[radicale_item.Item], suffix: str) -> list[tuple[str, ItemData]]:
+    """Hrefs for a whole-collection upload: the UID when it is a safe file name."""
+    named: list[tuple[str, ItemData]] = []
+    taken: set[str] = set()
+    for item in items:
+        href = f"{item.uid}{suffix}"
+        if href in taken or not pathutils.is_safe_filesystem_path_component(href):
+            href = f"{uuid.uuid4()}{suffix}"
+        taken.add(href)
+        named.append((href, item_data(item)))
+    return named
