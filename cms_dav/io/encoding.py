@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import re
+import unicodedata
 
 from charset_normalizer import from_bytes
 
@@ -22,6 +23,10 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 DELIMITERS = (",", ";", "\t")
+_NATIVE_LETTERS = {
+    "cp1250": set("ąćęłńśźżĄĆĘŁŃŚŹŻčďěňřšťůžČĎĚŇŘŠŤŮŽőűŐŰ"),
+    "cp1252": set("ñÑàèìòùÀÈÌÒÙâêîôûÂÊÎÔÛãõÃÕçÇßæøåÆØÅœŒ"),
+}
 _LATIN_GLUED_TO_HAN = re.compile(r"[A-Za-z][\u3400-\u9fff]|[\u3400-\u9fff][A-Za-z]")
 
 
@@ -45,14 +50,33 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
             + ", ".join(LEGACY_ENCODINGS) + "); save the file as UTF-8"
         )
     text, name = str(best), _canonical(best.encoding)
-    if name == "gb18030" and _LATIN_GLUED_TO_HAN.search(text):
-        # Short Polish words in cp1250 are often also valid GB18030; real
-        # Chinese text does not glue Latin letters to Han characters.
+    if name == "gb18030" and not _LATIN_GLUED_TO_HAN.search(text):
+        return text, name
+    # Short Polish words in cp1250 are often valid GB18030 too (real Chinese
+    # does not glue Latin letters to Han characters), and charset-normalizer
+    # cannot tell cp1250 from cp1252 on a few names: score the decodings.
+    return _best_latin(data) or (text, name)
+
+
+def _best_latin(data: bytes) -> tuple[str, str] | None:
+    scored = []
+    for name in ("cp1250", "cp1252"):
         try:
-            return data.decode("cp1250"), "cp1250"
+            text = data.decode(name)
         except UnicodeDecodeError:
-            pass
+            continue
+        weird = sum(1 for ch in text if _is_weird(ch))
+        native = sum(1 for ch in text if ch in _NATIVE_LETTERS[name])
+        scored.append((native - 3 * weird, name == "cp1250", text, name))
+    if not scored:
+        return None
+    _, _, text, name = max(scored)
     return text, name
+
+
+def _is_weird(ch: str) -> bool:
+    """Symbols that show up inside names only when the code page is wrong."""
+    return ord(ch) > 127 and unicodedata.category(ch)[0] in "SNC" or ch in "¿¡¦"
 
 
 def _canonical(name: str) -> str:
