@@ -90,7 +90,8 @@ def share_id(conn: Connection, share_type: str, path_or_token: str, user: str) -
 def create(conn: Connection, actor: str, fields: dict[str, Any]) -> int:
     """Insert one share (DB_FIELDS_V1 keys) and audit it; returns the new id."""
     now = time.time()
-    values = {column: fields[field] for field, column in COLUMNS.items() if field in fields}
+    values = {column: fields[field] for field, column in COLUMNS.items()
+              if fields.get(field) is not None}
     values.update(created_at=now, updated_at=now,
                   properties=json.dumps(fields.get("Properties") or {}, ensure_ascii=False),
                   actions=json.dumps(fields.get("Actions") or {}, ensure_ascii=False))

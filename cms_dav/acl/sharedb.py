@@ -1,0 +1,187 @@
+"""Radicale's share-database operations over SQL, plus the rights-file mounts.
+
+The plugin in ``cms_dav_plugins.sharing`` only forwards to this class. Matching of
+group (``:sales``) and ``{user}`` rows is Radicale's own
+(``database_common_check_row_match``), so behaviour equals the csv backend's.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from radicale.sharing import common
+from sqlalchemy.exc import IntegrityError
+
+from cms_dav.acl import mounts, sharestore
+from cms_dav.acl.permissions import split
+from cms_dav.acl.policy import Policy
+from cms_dav.store.engine import get_engine, read_tx, write_tx
+
+logger = logging.getLogger("cms_dav.acl")
+
+GROUP_PLACEHOLDER = "{user}"
+_FLAGS = ("EnabledByOwner", "EnabledByUser", "HiddenByOwner", "HiddenByUser")
+
+
+def _plain(name: str | None) -> str | None:
+    """``bob:sales,support`` -> ``bob`` (Radicale appends the groups to the user)."""
+    return None if name is None else name.split(":")[0]
+
+
+def _with_groups(user: str, policy: Policy) -> str:
+    groups = sorted(policy.groups_of(user))
+    return f"{user}:{','.join(groups)}" if groups else user
+
+
+class ShareDatabase:
+    def __init__(self, database_url: str, policy: Policy) -> None:
+        self.database_url = database_url
+        self.policy = policy
+
+    @property
+    def engine(self):  # type: ignore[no-untyped-def]
+        return get_engine(self.database_url)
+
+    def verify(self) -> bool:
+        with read_tx(self.engine) as conn:
+            sharestore.candidates(conn, share_type="none")
+        return True
+
+    # -- reads --------------------------------------------------------------------
+    def list(self, OwnerOrUser: str | None = None, ShareType: str | None = None,
+             PathOrToken: str | None = None, PathMapped: str | None = None,
+             User: str | None = None, **filters: Any) -> list[dict[str, Any]]:
+        user = _plain(User)
+        owner_or_user = _plain(OwnerOrUser)
+        with read_tx(self.engine) as conn:
+            rows = sharestore.candidates(conn, ShareType, user, owner_or_user, PathMapped)
+            viewer = user or owner_or_user or self._user_of(PathOrToken)
+            if viewer and ShareType in (None, "map"):
+                rows += [row for row in mounts.synthetic_shares(conn, viewer,
+                                                                self.policy.rules())
+                         if PathMapped is None or row["PathMapped"] == PathMapped]
+            mounted = self._own_collections(conn, rows)
+        flags = {k: v for k, v in filters.items() if k in _FLAGS and v is not None}
+        others = {k: v for k, v in filters.items() if k not in _FLAGS}
+        matched = []
+        for row in rows:
+            hit = common.database_common_check_row_match(
+                row=row, OwnerOrUser=OwnerOrUser, ShareType=ShareType,
+                PathOrToken=PathOrToken, PathMapped=PathMapped, User=User, **others)
+            if hit is not None and not (hit["ShareType"] == "map"
+                                        and hit["PathOrToken"] in mounted):
+                matched.append(hit)
+        # flags last: a user's own row (e.g. "hidden by me") must replace the group
+        # row it overrides before the "enabled and visible" filter looks at it
+        unique = common.database_common_filter_resolved_duplicate_shares(matched)
+        return [row for row in unique if all(row[k] == v for k, v in flags.items())]
+
+    def get(self, ShareType: str, PathOrToken: str, OnlyEnabled: bool = True,
+            User: str | None = None) -> dict[str, Any] | None:
+        for row in self.list(ShareType=ShareType, PathOrToken=PathOrToken, User=User):
+            if OnlyEnabled and not (row["EnabledByOwner"] and row["EnabledByUser"]):
+                continue
+            result = dict(row)
+            result.update(mapped=True, Hidden=row["HiddenByOwner"] or row["HiddenByUser"])
+            return result
+        return None
+
+    @staticmethod
+    def _user_of(path: str | None) -> str | None:
+        parts = split(path or "")
+        return parts[0] if parts and GROUP_PLACEHOLDER not in parts[0] \
+            and not (path or "").startswith("/.token/") else None
+
+    @staticmethod
+    def _own_collections(conn: Any, rows: list[dict[str, Any]]) -> set[str]:
+        """Mount paths that are real collections: the owner of the home wins there."""
+        return {row["PathOrToken"] for row in rows if row["ShareType"] == "map"
+                and GROUP_PLACEHOLDER not in row["PathOrToken"]
+                and mounts.exists(conn, row["PathOrToken"])}
+
+    # -- writes -------------------------------------------------------------------
+    def create(self, **fields: Any) -> dict[str, str]:
+        problem = self.refuse(fields)
+        if problem:
+            logger.warning("share refused: %s", problem)
+            return {"status": "permission-denied"}
+        fields["TimestampCreated"] = fields.pop("Timestamp", 0)
+        try:
+            with write_tx(self.engine) as conn:
+                if fields["ShareType"] == "map" and mounts.exists(conn, fields["PathOrToken"]):
+                    return {"status": "conflict"}
+                sharestore.create(conn, fields["Owner"], fields)
+        except IntegrityError:
+            return {"status": "conflict"}
+        self.policy.shares_changed()
+        return {"status": "success"}
+
+    def refuse(self, fields: dict[str, Any]) -> str | None:
+        """Why a share must not be created (None = fine): a mount goes only into the
+        sharee's own home, so nobody can plant a collection in someone else's."""
+        if fields["ShareType"] != "map":
+            return None
+        target = fields["User"]
+        parts = split(fields["PathOrToken"])
+        if len(parts) != 2 or not fields["PathOrToken"].endswith("/"):
+            return f"mount {fields['PathOrToken']!r} is not /<user>/<name>/"
+        expected = GROUP_PLACEHOLDER if target.startswith((":", "@")) else target
+        if parts[0] != expected:
+            return f"mount {fields['PathOrToken']!r} is not in the home of {target!r}"
+        return None
+
+    def update(self, ShareType: str, PathOrToken: str, OwnerOrUser: str | None = None,
+               User: str | None = None, Timestamp: int = 0, **changes: Any) -> dict[str, str]:
+        values = {k: v for k, v in changes.items() if v is not None}
+        if User is not None:
+            values["User"] = User
+        if self._is_synthetic(PathOrToken):
+            return {"status": "permission-denied"}
+        with write_tx(self.engine) as conn:
+            names = [row["User"] for row in sharestore.candidates(conn, ShareType)
+                     if row["PathOrToken"] == PathOrToken]
+            count = sharestore.change(conn, _plain(OwnerOrUser) or "", ShareType,
+                                      PathOrToken, names, values) if names else 0
+        self.policy.shares_changed()
+        return {"status": "success" if count else "not-found"}
+
+    def delete(self, ShareType: str, PathOrToken: str, User: str) -> dict[str, str]:
+        if self._is_synthetic(PathOrToken):
+            return {"status": "permission-denied"}
+        with write_tx(self.engine) as conn:
+            names = [row["User"] for row in sharestore.candidates(conn, ShareType)
+                     if row["PathOrToken"] == PathOrToken]
+            count = sharestore.remove(conn, _plain(User) or "", ShareType, PathOrToken, names)
+        self.policy.shares_changed()
+        return {"status": "success" if count else "not-found"}
+
+    def _is_synthetic(self, path_or_token: str) -> bool:
+        viewer = self._user_of(path_or_token)
+        if not viewer:
+            return False
+        with read_tx(self.engine) as conn:
+            return any(row["PathOrToken"] == path_or_token for row in
+                       mounts.synthetic_shares(conn, viewer, self.policy.rules()))
+
+    def unmount(self, user: str, path: str) -> bool:
+        """A sharee deleting a mounted collection: remove only that user's mount.
+
+        A personal share row is deleted; a group share is hidden for this user alone
+        by a per-user row that overrides the group row. Rights-file mounts cannot be
+        removed by the user (the admin's policy)."""
+        share = self.get("map", path, OnlyEnabled=False, User=_with_groups(user, self.policy))
+        if share is None or self._is_synthetic(path):
+            return False
+        with write_tx(self.engine) as conn:
+            if sharestore.share_id(conn, "map", path, user) is not None:
+                sharestore.remove(conn, user, "map", path, [user])
+            else:
+                fields = {k: share[k] for k in sharestore.COLUMNS if k in share}
+                fields.update(User=user, PathOrToken=path, EnabledByUser=False,
+                              HiddenByUser=True, Properties=share.get("Properties"),
+                              Actions=share.get("Actions"),
+                              Permissions=share["Permissions"].replace("U", ""))
+                sharestore.create(conn, user, fields)
+        self.policy.shares_changed()
+        return True

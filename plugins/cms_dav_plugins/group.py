@@ -1,0 +1,18 @@
+"""Radicale group plugin (``[group] type = cms_dav_plugins.group``): groups come from
+the rights file, reloaded when it changes."""
+
+from __future__ import annotations
+
+from radicale import group
+
+from cms_dav.acl import policy_for
+from cms_dav.runtime import settings_for
+
+
+class Group(group.BaseGroup):
+    def __init__(self, configuration) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(configuration)
+        self._policy = policy_for(settings_for(configuration))
+
+    def _groups(self, login: str) -> set[str]:
+        return set(self._policy.groups_of(login))

@@ -1,0 +1,20 @@
+"""Radicale rights plugin (``[rights] type = cms_dav_plugins.rights``): permission
+letters from cms_dav's ACL store (owner, groups, admins, rights-file grants, shares)."""
+
+from __future__ import annotations
+
+from radicale import rights
+
+from cms_dav.acl import policy_for
+from cms_dav.runtime import settings_for
+
+
+class Rights(rights.BaseRights):
+    def __init__(self, configuration) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(configuration)
+        self._policy = policy_for(settings_for(configuration))
+
+    def authorization(self, user: str, user_groups: set, path: str) -> str:
+        # user_groups are ignored on purpose: for a map share Radicale passes the
+        # *sharee's* groups with the *owner's* name; the rights file knows the truth
+        return self._policy.authorization(user, path)
