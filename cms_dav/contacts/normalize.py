@@ -1,0 +1,111 @@
+"""Normalizations shared by the search index and the query side.
+
+Both sides must use the same functions, otherwise "Łukasz" indexed one way and
+"lukasz" queried another way would never meet.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import phonenumbers
+
+# Letters NFKD does not decompose into base letter + accent.
+_NO_DECOMPOSITION = str.maketrans({
+    "ł": "l", "ø": "o", "đ": "d", "ð": "d", "ħ": "h", "ı": "i", "ŧ": "t",
+    "æ": "ae", "œ": "oe", "þ": "th", "ß": "ss", "ĸ": "k", "ŋ": "n",
+})
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_PHONE_CHARS = re.compile(r"[\d+]")
+MIN_DIGIT_KEY = 5  # shorter digit runs would match far too many numbers
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form: "Łukasz Wójcik" -> "lukasz wojcik"."""
+    lowered = text.casefold().translate(_NO_DECOMPOSITION)
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(stripped.translate(_NO_DECOMPOSITION).split())
+
+
+def email_key(raw: str) -> str:
+    """E-mail as indexed and compared: trimmed, lower-cased, ``mailto:`` dropped."""
+    value = raw.strip()
+    if value.lower().startswith("mailto:"):
+        value = value[len("mailto:"):]
+    return value.strip().lower()
+
+
+def _digits(raw: str) -> str:
+    return "".join(ch for ch in raw if ch.isdigit())
+
+
+def phone_keys(raw: str, default_region: str = "") -> set[str]:
+    """Keys under which a phone number is indexed and looked up.
+
+    - E.164 ("+48600100200") when ``phonenumbers`` can parse the number: with a
+      leading '+', an international prefix of ``default_region``, or a national
+      number of ``default_region``; "00" is read as '+' when no region is set.
+    - The national significant number ("600100200"), so a number typed without
+      country code still meets the stored one when no region is configured.
+    - If unparseable: the bare digits (and without leading zeros, i.e. trunk prefix).
+    Two numbers match when their key sets intersect.
+    """
+    text = raw.strip()
+    if text.lower().startswith("tel:"):
+        text = text[4:]
+    text = text.split(";", 1)[0]  # tel: URI parameters such as ;ext=
+    digits = _digits(text)
+    if not digits:
+        return set()
+    stripped = text.lstrip()
+    candidate = "+" + stripped.lstrip()[2:] if not default_region and stripped.startswith("00") else stripped
+    keys: set[str] = set()
+    number = _parse(candidate, default_region.upper() or None)
+    if number is not None:
+        keys.add(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+        national = phonenumbers.national_significant_number(number)
+        if len(national) >= MIN_DIGIT_KEY:
+            keys.add(national)
+    else:
+        for key in (digits, digits.lstrip("0")):
+            if len(key) >= MIN_DIGIT_KEY:
+                keys.add(key)
+    return keys
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_possible_number(number) else None
+
+
+def looks_like_phone(text: str) -> bool:
+    """Mostly digits with phone punctuation: the query is a number, not words."""
+    compact = re.sub(r"[\s().\-/]", "", text)
+    return bool(compact) and len(_digits(compact)) >= 3 and all(_PHONE_CHARS.match(c) for c in compact)
+
+
+def pinyin_keys(text: str) -> set[str]:
+    """Pinyin forms of the Chinese characters in ``text``: 张伟 -> zhangwei, zhang wei, zw.
+
+    Computed per run of Han characters (a name rarely mixes scripts inside one run),
+    plus for all runs together when there are several.
+    """
+    runs = _HAN.findall(text)
+    if not runs:
+        return set()
+    from pypinyin import lazy_pinyin  # imported lazily: loading its dictionaries takes time
+
+    keys: set[str] = set()
+    for run in runs + ([" ".join(runs)] if len(runs) > 1 else []):
+        syllables = [s for s in lazy_pinyin(run.replace(" ", "")) if s.strip()]
+        if not syllables:
+            continue
+        keys.update({"".join(syllables), " ".join(syllables), "".join(s[0] for s in syllables)})
+    return {fold(k) for k in keys}
