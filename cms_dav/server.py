@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import signal
 import socket
 from typing import Any, Callable, Iterable
@@ -20,6 +21,14 @@ from cms_dav.wsgi.xml_guard import XmlGuardMiddleware
 
 REALM = "cms_dav"
 
+#: Every new user starts with one address book and one calendar: iOS and macOS
+#: Contacts cannot create address books themselves.
+PREDEFINED_COLLECTIONS = {
+    "contacts": {"tag": "VADDRESSBOOK", "D:displayname": "Contacts"},
+    "calendar": {"tag": "VCALENDAR", "D:displayname": "Calendar",
+                 "C:supported-calendar-component-set": "VEVENT,VTODO,VJOURNAL"},
+}
+
 
 def _has_plugin(name: str) -> bool:
     return importlib.util.find_spec(f"cms_dav_plugins.{name}") is not None
@@ -36,12 +45,14 @@ def radicale_configuration(settings: Settings) -> radicale_config.Configuration:
         "auth": {"realm": REALM, "delay": "0", "urldecode_username": "True"},
         "rights": {"type": "owner_only"},
         "storage": {"type": "cms_dav_plugins.storage",
+                    "predefined_collections": json.dumps(PREDEFINED_COLLECTIONS),
                     **runtime.radicale_storage_keys(settings)},
         "web": {"type": settings.web},
         "logging": {"level": settings.log_level, "mask_passwords": "True"},
     }
     if _has_plugin("auth"):
-        values["auth"]["type"] = "cms_dav_plugins.auth"
+        values["auth"].update(type="cms_dav_plugins.auth",
+                              **runtime.radicale_storage_keys(settings))
     else:
         values["auth"].update(type="htpasswd", htpasswd_encryption="bcrypt",
                               htpasswd_filename=str(settings.htpasswd_file),

@@ -1,0 +1,46 @@
+"""``cms-dav init``: data dir, database and the first (admin) user."""
+
+from __future__ import annotations
+
+import click
+
+from cms_dav.cli.common import CliError, pass_settings, read_password
+from cms_dav.config import Settings
+
+
+@click.command()
+@click.option("--admin", "admin_name", default=None, help="Create this admin user.")
+@click.option("--password-stdin", is_flag=True, help="Read the admin password from stdin.")
+@pass_settings
+def init(settings: Settings, admin_name: str | None, password_stdin: bool) -> None:
+    """Create the data dir and database (idempotent) and optionally an admin user."""
+    from cms_dav.auth.htpasswd import HtpasswdFile
+    from cms_dav.server import prepare_store
+
+    prepare_store(settings)
+    click.echo(f"database ready: {settings.database_url}")
+    if admin_name is None and not password_stdin and click.get_text_stream("stdin").isatty():
+        admin_name = click.prompt("Admin user name (empty to skip)", default="",
+                                  show_default=False) or None
+    if admin_name is None:
+        return
+    users = HtpasswdFile(settings.htpasswd_file)
+    if users.exists(admin_name):
+        raise CliError(f"user {admin_name!r} already exists")
+    try:
+        users.add(admin_name, read_password(password_stdin))
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    _make_admin(settings, admin_name)
+    click.echo(f"admin user {admin_name!r} created")
+
+
+def _make_admin(settings: Settings, name: str) -> None:
+    """List the user under ``admins`` in the rights file, when the ACL layer is present."""
+    try:
+        from cms_dav.acl import rights_edit  # type: ignore[attr-defined]
+    except ImportError:
+        return
+    add_admin = getattr(rights_edit, "add_admin", None)
+    if add_admin is not None:
+        add_admin(settings.rights_file, name)

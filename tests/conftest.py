@@ -1,0 +1,103 @@
+"""Fixtures: the real server on a free loopback port, on SQLite and (when available)
+PostgreSQL. ``CMS_DAV_REQUIRE_PG=1`` (set by .ci/run) turns a missing PostgreSQL into
+a failure instead of a skip."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+
+from tests.support.server import ServerProcess
+
+PG_URL = os.environ.get("CMS_DAV_TEST_PG_URL",
+                        "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _pg_available() -> str | None:
+    """None when PostgreSQL answers, else the reason it cannot be used."""
+    try:
+        import psycopg
+        with psycopg.connect(PG_URL.replace("+psycopg", ""), connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means "not available"
+        return f"PostgreSQL at {PG_URL} not reachable ({type(exc).__name__}: {exc})"
+
+
+_PG_PROBLEM: str | None | bool = False
+
+
+def pg_problem() -> str | None:
+    global _PG_PROBLEM
+    if _PG_PROBLEM is False:
+        _PG_PROBLEM = _pg_available()
+    return _PG_PROBLEM  # type: ignore[return-value]
+
+
+def require_pg() -> None:
+    problem = pg_problem()
+    if problem is None:
+        return
+    if os.environ.get("CMS_DAV_REQUIRE_PG") == "1":
+        pytest.fail(f"PostgreSQL is required (CMS_DAV_REQUIRE_PG=1): {problem}")
+    pytest.skip(f"{problem}; set CMS_DAV_TEST_PG_URL to run the PostgreSQL tests")
+
+
+@pytest.fixture
+def pg_schema_url() -> Iterator[str]:
+    """A fresh PostgreSQL schema for one test, dropped afterwards."""
+    require_pg()
+    import psycopg
+    schema = "t_" + secrets.token_hex(6)
+    plain = PG_URL.replace("+psycopg", "")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    separator = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def write_config(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Parametrizes a test over both backends."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'db' / 'cms-dav.sqlite3'}"
+    return request.getfixturevalue("pg_schema_url")
+
+
+@pytest.fixture
+def make_server(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
+    started: list[ServerProcess] = []
+
+    def factory(data_dir: Path | None = None, config_text: str | None = None,
+                users: dict[str, str] | None = None) -> ServerProcess:
+        data_dir = data_dir or tmp_path / f"data{len(started)}"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        config = None
+        if config_text is not None:
+            config = write_config(data_dir / "cms-dav.conf", config_text)
+        server = ServerProcess(data_dir=data_dir, config=config)
+        for name, password in (users or {}).items():
+            server.add_user(name, password)
+        started.append(server.start())
+        return server
+
+    yield factory
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def server(make_server: Callable[..., ServerProcess]) -> ServerProcess:
+    """A fresh server (SQLite) with users alice and bob (passwords alice-pw, bob-pw)."""
+    return make_server(users={"alice": "alice-pw", "bob": "bob-pw"})

@@ -1,0 +1,93 @@
+"""The real cms_dav server as a subprocess on a free loopback port, for tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def cms_dav_command(data_dir: Path, config: Path | None, *args: str) -> list[str]:
+    command = [sys.executable, "-m", "cms_dav", "--data-dir", str(data_dir)]
+    if config is not None:
+        command += ["--config", str(config)]
+    return command + list(args)
+
+
+@dataclass
+class ServerProcess:
+    data_dir: Path
+    config: Path | None = None
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None  # type: ignore[type-arg]
+    log_path: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def cli(self, *args: str, input: str | None = None,
+            check: bool = False) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(cms_dav_command(self.data_dir, self.config, *args),
+                                input=input, capture_output=True, text=True, timeout=120)
+        if check and result.returncode != 0:
+            raise AssertionError(f"cms-dav {' '.join(args)} failed: {result.stderr}")
+        return result
+
+    def add_user(self, name: str, password: str) -> None:
+        self.cli("user", "add", name, "--password-stdin", input=password + "\n", check=True)
+
+    def start(self) -> "ServerProcess":
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = self.data_dir / f"server-{self.port}.log"
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            cms_dav_command(self.data_dir, self.config, "serve", "--host", "127.0.0.1",
+                            "--port", str(self.port)),
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log()}")
+            try:
+                requests.request("OPTIONS", self.url + "/", timeout=1)
+                return self
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError(f"server did not come up:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path else ""
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, as in a crash."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def session(self, user: str, password: str) -> requests.Session:
+        session = requests.Session()
+        session.auth = (user, password)
+        return session
