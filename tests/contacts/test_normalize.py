@@ -1,0 +1,55 @@
+import pytest
+
+from cms_dav.contacts.normalize import email_key, fold, looks_like_phone, phone_keys, pinyin_keys
+
+
+@pytest.mark.parametrize("raw, folded", [
+    ("Łukasz Wójcik", "lukasz wojcik"),
+    ("ŁÓDŹ", "lodz"),
+    ("Søren Kierkegaard", "soren kierkegaard"),
+    ("Straße", "strasse"),
+    ("  Ça  va ", "ca va"),
+])
+def test_fold_removes_case_and_accents(raw, folded):
+    assert fold(raw) == folded
+
+
+@pytest.mark.parametrize("raw, region", [
+    ("+48 600 100 200", ""),
+    ("600-100-200", "PL"),
+    ("0048600100200", "PL"),
+    ("0048600100200", ""),
+    ("tel:+48-600-100-200", ""),
+])
+def test_phone_written_many_ways_has_the_e164_key(raw, region):
+    assert "+48600100200" in phone_keys(raw, region)
+
+
+def test_number_without_country_code_meets_the_stored_one_when_no_region_is_set():
+    assert phone_keys("600 100 200") & phone_keys("+48 600 100 200")
+
+
+def test_text_without_digits_has_no_phone_keys():
+    assert phone_keys("n/a") == set()
+
+
+def test_short_digit_runs_are_not_indexed():
+    assert phone_keys("12") == set()
+
+
+def test_chinese_name_has_full_spaced_and_initial_pinyin():
+    assert {"zhangwei", "zhang wei", "zw"} <= pinyin_keys("张伟")
+
+
+def test_latin_text_has_no_pinyin():
+    assert pinyin_keys("Zhang Wei") == set()
+
+
+def test_email_key_is_lower_case_and_stripped():
+    assert email_key("  mailto:Zhang.Wei@Example.CN ") == "zhang.wei@example.cn"
+
+
+@pytest.mark.parametrize("text, expected", [("138 0013 8000", True), ("+1 (202) 555-0143", True),
+                                            ("zhang", False), ("a1", False)])
+def test_looks_like_phone(text, expected):
+    assert looks_like_phone(text) is expected
