@@ -1,0 +1,80 @@
+"""Merge duplicate vCards into the winner without losing anything people typed.
+
+Phones, e-mails, addresses and categories are united (compared normalized),
+every X-CMS-INTERACTION is kept (identified by its id, the first
+';'-component), notes are appended, and the winner's FN, N and UID stay so
+clients see the winner updated and the losers deleted.
+"""
+
+from __future__ import annotations
+
+from cms_dav.contacts.normalize import email_key, fold, phone_keys
+from cms_dav.io.contact_record import INTERACTION_PROPERTY, parse_card_lines
+from cms_dav.io.vcard_lines import (
+    ContentLine, escape, render, split_escaped, structured, text_list, unescape,
+)
+
+_WINNER_ONLY = {"BEGIN", "END", "VERSION", "FN", "N", "UID", "REV", "PRODID"}
+_FILL_IF_MISSING = {"ORG", "TITLE", "ROLE", "BDAY", "URL", "NICKNAME", "PHOTO", "ANNIVERSARY", "GENDER"}
+
+
+def merge_vcards(winner_text: str, loser_texts: list[str], default_region: str = "") -> str:
+    """The winner's card enriched with everything the losers knew."""
+    lines = [ln for ln in parse_card_lines(winner_text) if ln.name not in ("BEGIN", "END")]
+    for ln in lines:
+        if ln.name == "VERSION" and ln.value.strip() == "2.1":
+            ln.value = "3.0"
+    for text in loser_texts:
+        for line in parse_card_lines(text):
+            _absorb(lines, line, default_region)
+    return render([ContentLine("BEGIN", "VCARD"), *lines, ContentLine("END", "VCARD")])
+
+
+def _keys(line: ContentLine, region: str) -> set[str]:
+    if line.name == "EMAIL":
+        return {email_key(line.value)}
+    if line.name == "TEL":
+        return phone_keys(line.value, region) or {line.value.strip()}
+    if line.name == "ADR":
+        return {"|".join(fold(p) for p in structured(line.value))}
+    if line.name == INTERACTION_PROPERTY:
+        return {split_escaped(line.value, ";")[0].strip()}
+    return set()
+
+
+def _absorb(lines: list[ContentLine], line: ContentLine, region: str) -> None:
+    name = line.name
+    if name in _WINNER_ONLY:
+        return
+    copy = ContentLine(name, line.value, list(line.params))  # groups would collide
+    if name in ("EMAIL", "TEL", "ADR", INTERACTION_PROPERTY):
+        known = set().union(*(_keys(ln, region) for ln in lines if ln.name == name))
+        if not _keys(line, region) & known:
+            lines.append(copy)
+    elif name == "CATEGORIES":
+        _union_categories(lines, text_list(line.value))
+    elif name == "NOTE":
+        _append_note(lines, unescape(line.value))
+    elif name in _FILL_IF_MISSING and not any(ln.name == name for ln in lines):
+        lines.append(copy)
+
+
+def _union_categories(lines: list[ContentLine], extra: list[str]) -> None:
+    target = next((ln for ln in lines if ln.name == "CATEGORIES"), None)
+    if target is None:
+        target = ContentLine("CATEGORIES", "")
+        lines.append(target)
+    current = text_list(target.value)
+    folded = {fold(c) for c in current}
+    current += [c for c in extra if fold(c) not in folded]
+    target.value = ",".join(escape(c) for c in dict.fromkeys(current))
+
+
+def _append_note(lines: list[ContentLine], note: str) -> None:
+    target = next((ln for ln in lines if ln.name == "NOTE"), None)
+    if target is None:
+        lines.append(ContentLine("NOTE", escape(note)))
+        return
+    existing = unescape(target.value)
+    if note.strip() and note.strip() not in existing:
+        target.value = escape(existing + "\n\n" + note)
