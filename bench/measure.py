@@ -1,0 +1,118 @@
+"""Interleaved, repeated, time-capped measurement of one operation on every server.
+
+Repeats alternate the server order (A B, B A, ...) so that neither server always
+runs on a warmer or busier machine; the time cap keeps a slow stock Radicale from
+turning a 10k run into an afternoon.
+"""
+
+from __future__ import annotations
+
+import math
+import socket
+import statistics
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from bench.dav import HttpError
+
+
+class Capped(Exception):
+    """The operation ran out of its time budget before finishing."""
+
+    def __init__(self, done: int, total: int, elapsed: float) -> None:
+        super().__init__(f"{done:,} of {total:,} in {elapsed:.0f} s")
+        self.done, self.total, self.elapsed = done, total, elapsed
+
+
+class NotAvailable(Exception):
+    """The server has no such feature (e.g. a cms_dav CLI command that is not built yet)."""
+
+
+@dataclass
+class Budget:
+    """What is left of an operation's time cap for one server (None: unlimited)."""
+
+    seconds: float | None
+
+    def exceeded(self, elapsed: float) -> bool:
+        return self.seconds is not None and elapsed > self.seconds
+
+
+@dataclass
+class Outcome:
+    samples: list[float] = field(default_factory=list)
+    capped: bool = False
+    unavailable: str = ""
+    notes: list[str] = field(default_factory=list)
+    capped_elapsed: float = 0.0
+    #: no more repeats (time cap used up); the samples so far still count
+    stopped: bool = False
+
+
+def now() -> float:
+    return time.perf_counter()
+
+
+def timed(action: Callable[[], Any]) -> tuple[float, Any]:
+    start = now()
+    result = action()
+    return now() - start, result
+
+
+def median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    """Nearest-rank percentile: with 50 samples p95 is the 48th smallest."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+RunFn = Callable[[Any, Any, int, Budget], list[float]]
+
+
+def measure(states: list[Any], run: RunFn, repeats: int, cap: float,
+            applies: Callable[[Any], str] = lambda state: "") -> dict[str, Outcome]:
+    """Run ``run(state, repeat, budget)`` for every state, interleaved, ``repeats`` times.
+
+    ``applies(state)`` returns a reason when the operation does not exist for that
+    server (the outcome is then n/a). Capped servers get ``cap`` seconds in total.
+    """
+    outcomes = {state.key: Outcome() for state in states}
+    spent = {state.key: 0.0 for state in states}
+    for state in states:
+        reason = applies(state)
+        if reason:
+            outcomes[state.key].unavailable = reason
+    for repeat in range(repeats):
+        order: Iterable[Any] = states if repeat % 2 == 0 else list(reversed(states))
+        for state in order:
+            outcome = outcomes[state.key]
+            if outcome.capped or outcome.unavailable or outcome.stopped:
+                continue
+            remaining = cap - spent[state.key] if state.server.capped else None
+            if remaining is not None and remaining <= 0:
+                outcome.notes.append(f"{repeat} of {repeats} repeats within the time cap")
+                outcome.capped = not outcome.samples
+                outcome.stopped = True
+                continue
+            start = now()
+            try:
+                outcome.samples += run(state, repeat, Budget(remaining))
+            except Capped as exc:
+                outcome.capped, outcome.capped_elapsed = True, exc.elapsed
+                outcome.notes.append(f"capped: {exc}")
+            except (socket.timeout, TimeoutError):
+                outcome.capped, outcome.capped_elapsed = True, now() - start
+                outcome.notes.append(f"capped: no answer within {cap:.0f} s")
+                state.server.wait_idle()
+            except NotAvailable as exc:
+                outcome.unavailable = str(exc)
+            except (HttpError, OSError) as exc:
+                outcome.unavailable = f"error: {exc}"
+            spent[state.key] += now() - start
+    return outcomes

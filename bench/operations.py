@@ -1,0 +1,283 @@
+"""The measured operations. Each takes (context, server state, repeat, budget) and
+returns the timed samples in seconds; setup work (e.g. the 10 changes before an
+incremental sync) is done outside the timed part."""
+
+from __future__ import annotations
+
+import random
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from bench import data
+from bench.dav import (MKCALENDAR, MKCOL_ADDRESSBOOK, PROPFIND_GETETAG, DavClient, HttpError,
+                       addressbook_multiget, addressbook_query, calendar_query, sync_collection)
+from bench.measure import Budget, Capped, NotAvailable, now, timed
+from bench.servers import USER, CmsDavServer, Server
+
+VCARD = "text/vcard"
+ICAL = "text/calendar"
+BOOK = f"/{USER}/bench-contacts/"
+CALENDAR = f"/{USER}/bench-calendar/"
+SEARCH_TEXT = "Wójcik"
+
+
+@dataclass
+class Context:
+    """One benchmark size: the data every server receives and how hard to measure."""
+
+    size: int
+    seed: int
+    repeats: int
+    latency_samples: int
+    cap: float
+    workdir: Path
+    cards: list[bytes] = field(default_factory=list)
+
+    @property
+    def events(self) -> int:
+        return max(10, self.size // 10)
+
+    def card_paths(self, indices: range | list[int]) -> list[str]:
+        return [BOOK + data.card_href(i) for i in indices]
+
+
+@dataclass
+class ServerState:
+    server: Server
+    client: DavClient
+    key: str = ""
+    complete: bool = False
+    token: str = ""
+    revision: int = 0
+    multiget_all_body: bytes = b""
+    commands: dict[str, bool] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.key = self.server.key
+
+
+def _make_collection(client: DavClient, path: str, calendar: bool = False) -> None:
+    name = path.strip("/").split("/")[-1].encode()
+    if calendar:
+        client.request("MKCALENDAR", path, MKCALENDAR % name, expect=(201,))
+    else:
+        client.request("MKCOL", path, MKCOL_ADDRESSBOOK % name, expect=(201,))
+
+
+def _delete(client: DavClient, path: str) -> None:
+    client.request("DELETE", path, expect=(200, 204, 404))
+
+
+def _put_all(ctx: Context, state: ServerState, path: str, clients: int,
+             budget: Budget, bodies: Callable[[int], bytes], hrefs: Callable[[int], str],
+             count: int, content_type: str) -> float:
+    """PUT ``count`` items one by one with ``clients`` parallel connections."""
+    start = now()
+    done = [0] * clients
+    stop = [False]
+
+    def worker(offset: int) -> None:
+        client = state.server.client(timeout=state.client.timeout)
+        try:
+            for index in range(offset, count, clients):
+                if stop[0]:
+                    return
+                client.put(path + hrefs(index), bodies(index), content_type)
+                done[offset] += 1
+                if budget.exceeded(now() - start):
+                    stop[0] = True
+        finally:
+            client.close()
+
+    if clients == 1:
+        worker(0)
+    else:
+        with ThreadPoolExecutor(clients) as pool:
+            for future in [pool.submit(worker, k) for k in range(clients)]:
+                future.result()
+    elapsed = now() - start
+    if sum(done) < count:
+        raise Capped(sum(done), count, elapsed)
+    return elapsed
+
+
+def bulk_put(clients: int) -> Callable[[Context, ServerState, int, Budget], list[float]]:
+    """Fill an empty address book with all cards; the first 1-client run fills the
+    collection every later operation reads, the others go to scratch collections."""
+
+    def run(ctx: Context, state: ServerState, repeat: int, budget: Budget) -> list[float]:
+        main = clients == 1 and repeat == 0
+        path = BOOK if main else f"/{USER}/bulk{clients}-r{repeat}/"
+        _make_collection(state.client, path)
+        try:
+            elapsed = _put_all(ctx, state, path, clients, budget, ctx.cards.__getitem__,
+                               data.card_href, ctx.size, VCARD)
+        finally:
+            if not main:
+                _delete(state.client, path)
+        state.complete = state.complete or main
+        return [elapsed]
+    return run
+
+
+def fill_rest(ctx: Context, state: ServerState) -> str:
+    """Untimed: make sure the main address book and the calendar hold all the data
+    (a capped server gets it in one whole-collection PUT, which stock Radicale accepts)."""
+    notes = []
+    if not state.complete:
+        state.client.put(BOOK, b"".join(ctx.cards), VCARD)
+        notes.append("address book completed with one whole-collection PUT after the cap")
+        state.complete = True
+    _make_collection(state.client, CALENDAR, calendar=True)
+    try:
+        _put_all(ctx, state, CALENDAR, 4, Budget(ctx.cap if state.server.capped else None),
+                 lambda i: data.make_event(i, ctx.seed), data.event_href, ctx.events, ICAL)
+    except Capped:
+        state.client.put(CALENDAR, data.whole_collection(data.make_event, ctx.events, ctx.seed),
+                         ICAL)
+        notes.append("calendar filled with one whole-collection PUT")
+    return "; ".join(notes)
+
+
+def _expect_count(response: Any, expected: int, what: str) -> None:
+    found = response.response_count
+    if found < expected:
+        raise HttpError(f"{what}: {found} responses, expected at least {expected}")
+
+
+def propfind_depth1(ctx: Context, state: ServerState, repeat: int, budget: Budget) -> list[float]:
+    elapsed, response = timed(lambda: state.client.propfind(BOOK, PROPFIND_GETETAG, "1"))
+    _expect_count(response, ctx.size, "PROPFIND Depth 1")
+    return [elapsed]
+
+
+def sync_initial(ctx: Context, state: ServerState, repeat: int, budget: Budget) -> list[float]:
+    elapsed, response = timed(lambda: state.client.report(BOOK, sync_collection("")))
+    _expect_count(response, ctx.size, "initial sync-collection")
+    state.token = response.sync_token
+    return [elapsed]
+
+
+def _current_token(state: ServerState) -> str:
+    if not state.token:
+        state.token = state.client.report(BOOK, sync_collection("")).sync_token
+    return state.token
+
+
+def sync_unchanged(ctx: Context, state: ServerState, repeat: int, budget: Budget) -> list[float]:
+    token = _current_token(state)
+    elapsed, response = timed(lambda: state.client.report(BOOK, sync_collection(token)))
+    state.token = response.sync_token
+    return [elapsed]
+
+
+def sync_incremental(ctx: Context, state: ServerState, repeat: int,
+                     budget: Budget) -> list[float]:
+    token = _current_token(state)
+    state.revision += 1
+    stride = max(1, ctx.size // 10)
+    changed = [(repeat * 10 + k * stride) % ctx.size for k in range(10)]
+    for index in changed:
+        state.client.put(BOOK + data.card_href(index),
+                         data.make_card(index, ctx.seed, state.revision), VCARD)
+    elapsed, response = timed(lambda: state.client.report(BOOK, sync_collection(token)))
+    _expect_count(response, len(set(changed)), "incremental sync-collection")
+    state.token = response.sync_token
+    return [elapsed]
+
+
+def multiget(count: int | None) -> Callable[[Context, ServerState, int, Budget], list[float]]:
+    def run(ctx: Context, state: ServerState, repeat: int, budget: Budget) -> list[float]:
+        indices = list(range(ctx.size))
+        if count is not None and count < ctx.size:
+            indices = sorted(random.Random(f"{ctx.seed}:multiget").sample(indices, count))
+        body = addressbook_multiget(ctx.card_paths(indices))
+        elapsed, response = timed(lambda: state.client.report(BOOK, body))
+        _expect_count(response, len(indices), "addressbook-multiget")
+        if count is None and isinstance(state.server, CmsDavServer):
+            state.multiget_all_body = response.body
+        return [elapsed]
+    return run
+
+
+def card_query(prop: str, match_type: str) -> Callable[[Context, ServerState, int, Budget],
+                                                        list[float]]:
+    def run(ctx: Context, state: ServerState, repeat: int, budget: Budget) -> list[float]:
+        text = (data.FN_CONTAINS_TEXT if prop == "FN"
+                else data.card_email(ctx.size // 2, ctx.seed))
+        body = addressbook_query(prop, text, match_type)
+        elapsed, response = timed(lambda: state.client.report(BOOK, body))
+        _expect_count(response, 1, f"addressbook-query {prop} {match_type}")
+        return [elapsed]
+    return run
+
+
+def calendar_month(ctx: Context, state: ServerState, repeat: int, budget: Budget) -> list[float]:
+    body = calendar_query("20260301T000000Z", "20260401T000000Z")
+    elapsed, response = timed(lambda: state.client.report(CALENDAR, body))
+    _expect_count(response, 1, "calendar-query")
+    return [elapsed]
+
+
+def get_latency(ctx: Context, state: ServerState, repeat: int, budget: Budget) -> list[float]:
+    rng = random.Random(f"{ctx.seed}:get:{repeat}")
+    samples: list[float] = []
+    start = now()
+    for _ in range(ctx.latency_samples):
+        path = BOOK + data.card_href(rng.randrange(ctx.size))
+        samples.append(timed(lambda: state.client.request("GET", path, expect=(200,)))[0])
+        if budget.exceeded(now() - start):
+            break
+    return samples
+
+
+def put_latency(ctx: Context, state: ServerState, repeat: int, budget: Budget) -> list[float]:
+    """PUT of a new card into the full address book (the UID check is the slow part)."""
+    samples: list[float] = []
+    start = now()
+    first = ctx.size + 1_000_000 + repeat * ctx.latency_samples
+    for index in range(first, first + ctx.latency_samples):
+        body = data.make_card(index, ctx.seed)
+        path = BOOK + data.card_href(index)
+        samples.append(timed(lambda: state.client.put(path, body, VCARD))[0])
+        if budget.exceeded(now() - start):
+            break
+    return samples
+
+
+def _cms_command(state: ServerState, name: str) -> CmsDavServer:
+    server = state.server
+    if not isinstance(server, CmsDavServer):
+        raise NotAvailable("n/a (cms_dav command)")
+    if name not in state.commands:
+        state.commands[name] = server.has_command(name)
+    if not state.commands[name]:
+        raise NotAvailable(f"n/a (`cms-dav {name}` does not exist yet)")
+    return server
+
+
+def _run_cli(server: CmsDavServer, args: list[str], timeout: float) -> float:
+    elapsed, done = timed(lambda: server.run_cli(args, timeout=timeout))
+    if done.returncode != 0:
+        message = (done.stderr or done.stdout).decode("utf-8", "replace").strip().splitlines()
+        raise NotAvailable(f"n/a (`cms-dav {args[0]}` failed: {message[-1] if message else '?'})")
+    return elapsed
+
+
+def cli_import(ctx: Context, state: ServerState, repeat: int, budget: Budget) -> list[float]:
+    """``cms-dav import`` of a CSV with as many rows as the size, into a new book."""
+    server = _cms_command(state, "import")
+    csv_file = ctx.workdir / f"import-{ctx.size}.csv"
+    if not csv_file.exists():
+        csv_file.write_bytes(data.import_csv(ctx.size, ctx.seed))
+    target = f"/{USER}/imported-r{repeat}/"
+    _make_collection(state.client, target)
+    return [_run_cli(server, ["import", str(csv_file), "--into", target, "--user", USER],
+                     timeout=3600)]
+
+
+def cli_search(ctx: Context, state: ServerState, repeat: int, budget: Budget) -> list[float]:
+    server = _cms_command(state, "search")
+    return [_run_cli(server, ["search", SEARCH_TEXT, "--user", USER, "--json"], timeout=600)]

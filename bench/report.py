@@ -1,0 +1,169 @@
+"""Markdown and JSON output: one pair of files per size plus ``latest.md/json``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench import targets
+from bench.rows import RADICALE, Row
+
+
+@dataclass
+class SizeResult:
+    size: int
+    timestamp: str
+    servers: dict[str, str]
+    settings: dict[str, Any]
+    machine: dict[str, Any]
+    rows: list[Row] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def cms_servers(self) -> list[str]:
+        return [key for key in self.servers if key.startswith("cms_dav")]
+
+    def by_key(self) -> dict[str, Row]:
+        return {row.key: row for row in self.rows}
+
+    def to_json(self) -> dict[str, Any]:
+        return {"size": self.size, "timestamp": self.timestamp, "servers": self.servers,
+                "settings": self.settings, "machine": self.machine, "notes": self.notes,
+                "rows": [row.to_json() for row in self.rows],
+                "targets": [{"row": t.row, "target": t.text, "kind": t.kind,
+                             "status": {s: targets.check(t, self.by_key(), s)
+                                        for s in self.cms_servers}}
+                            for t in targets.TARGETS if t.kind != "flat"]}
+
+
+def fmt_value(value: float | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "bytes":
+        return f"{value / targets.MB:,.1f} MB"
+    if value < 1:
+        return f"{value * 1000:,.1f} ms"
+    return f"{value:,.2f} s"
+
+
+def _cell(row: Row, server: str) -> str:
+    value = row.values.get(server)
+    note = row.notes.get(server, "")
+    if value is None:
+        return note or "—"
+    return fmt_value(value, row.unit) + (" ⚑" if note else "")
+
+
+def _ratio_cell(row: Row, server: str) -> str:
+    ratio, lower_bound = row.ratio(server)
+    if ratio is None:
+        return "—"
+    return f"{'≥' if lower_bound else ''}{ratio:,.1f}×"
+
+
+def _met_cell(result: SizeResult, row: Row, rows: dict[str, Row]) -> tuple[str, str]:
+    wanted = targets.row_targets(row.key)
+    if not wanted:
+        return "", ""
+    texts, statuses = [], []
+    for target in wanted:
+        texts.append(target.text)
+        per_server = [targets.check(target, rows, s) for s in result.cms_servers]
+        if len(result.cms_servers) == 1:
+            statuses.append(per_server[0])
+        else:
+            statuses.append(", ".join(f"{s.removeprefix('cms_dav_') or 'sqlite'}: {st}"
+                                      for s, st in zip(result.cms_servers, per_server)))
+    return "; ".join(texts), "; ".join(statuses)
+
+
+def size_markdown(result: SizeResult) -> str:
+    rows = result.by_key()
+    head = ["Operation", result.servers[RADICALE]]
+    for server in result.cms_servers:
+        head += [result.servers[server], f"Radicale/{result.servers[server]}"]
+    head += ["Target", "Met at this size"]
+    lines = [f"### {result.size:,} contacts ({result.timestamp})", "",
+             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for row in result.rows:
+        cells = [row.label, _cell(row, RADICALE)]
+        for server in result.cms_servers:
+            cells += [_cell(row, server), _ratio_cell(row, server)]
+        cells += list(_met_cell(result, row, rows))
+        lines.append("| " + " | ".join(cells) + " |")
+    notes = [f"- {row.label} / {result.servers.get(server, server)}: {note}"
+             for row in result.rows for server, note in row.notes.items()
+             if note and row.values.get(server) is not None]
+    notes += [f"- {note}" for note in result.notes]
+    settings = ", ".join(f"{k} = {v}" for k, v in result.settings.items())
+    machine = ", ".join(f"{k} = {v}" for k, v in result.machine.items())
+    lines += ["", f"Settings: {settings}. Machine: {machine}."]
+    if notes:
+        lines += ["", "Notes (⚑):", *notes]
+    return "\n".join(lines) + "\n"
+
+
+def summary_rows(results: list[SizeResult]) -> list[dict[str, Any]]:
+    """Every issue target, judged at the size the issue names (or the largest run)."""
+    by_size = {r.size: r.by_key() for r in results}
+    servers = results[-1].cms_servers if results else []
+    out = []
+    for target in targets.TARGETS:
+        for server in servers:
+            if target.kind == "flat":
+                status, detail = targets.check_flat(target, by_size, server)
+            else:
+                size = target.size if target.size in by_size else max(by_size)
+                status = targets.check(target, by_size[size], server)
+                row = by_size[size].get(target.row)
+                detail = f"at {size:,}"
+                if row is not None and target.kind == "ratio":
+                    ratio, lower = row.ratio(server)
+                    detail += f": {'≥' if lower else ''}{ratio:,.1f}×" if ratio else ""
+                elif row is not None:
+                    detail += f": {fmt_value(row.values.get(server), row.unit)}"
+                if target.size is not None and target.size != size:
+                    detail += f" ({status})"
+                    status = f"not run at {target.size:,}"
+            label = results[-1].by_key().get(target.row)
+            out.append({"row": target.row, "label": label.label if label else target.row,
+                        "server": server, "target": target.text, "status": status,
+                        "detail": detail})
+    return out
+
+
+def summary_markdown(results: list[SizeResult]) -> str:
+    servers = results[-1].servers if results else {}
+    lines = ["## Targets (issue 6)", "", "| Operation | Server | Target | Status | Measured |",
+             "|---|---|---|---|---|"]
+    for item in summary_rows(results):
+        lines.append(f"| {item['label']} | {servers.get(item['server'], item['server'])} | "
+                     f"{item['target']} | {item['status']} | {item['detail']} |")
+    return "\n".join(lines) + "\n"
+
+
+def write(results: list[SizeResult], out_dir: Path, command: str) -> list[Path]:
+    """Per-size files and the combined latest.md/latest.json; returns what was written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for result in results:
+        stem = f"{result.size}-{result.timestamp.replace(':', '')}"
+        md, js = out_dir / f"{stem}.md", out_dir / f"{stem}.json"
+        md.write_text(f"# cms_dav vs Radicale 3.9\n\n{size_markdown(result)}", encoding="utf-8")
+        js.write_text(json.dumps(result.to_json(), ensure_ascii=False, indent=1) + "\n",
+                      encoding="utf-8")
+        written += [md, js]
+    body = ["# cms_dav vs stock Radicale 3.9", "", f"Command: `{command}`", "",
+            "Times are medians over the repeats (latencies: percentiles over all samples); "
+            "ratio = Radicale time / cms_dav time, so higher is better for cms_dav. "
+            "\"capped\": Radicale did not finish within the time cap (≥: lower bound).", "",
+            summary_markdown(results), "## Results", ""]
+    body += [size_markdown(result) for result in results]
+    latest_md, latest_json = out_dir / "latest.md", out_dir / "latest.json"
+    latest_md.write_text("\n".join(body), encoding="utf-8")
+    latest_json.write_text(json.dumps({"command": command, "summary": summary_rows(results),
+                                       "runs": [r.to_json() for r in results]},
+                                      ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return written + [latest_md, latest_json]

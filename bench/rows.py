@@ -1,0 +1,41 @@
+"""Result rows: one measured quantity per row, one value per server, and the ratios."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+RADICALE = "radicale"
+
+
+@dataclass
+class Row:
+    key: str
+    label: str
+    #: "s" (seconds) or "bytes"
+    unit: str
+    values: dict[str, float | None] = field(default_factory=dict)
+    #: per server: why there is no value, or what to know about it
+    notes: dict[str, str] = field(default_factory=dict)
+    #: per capped server: the value is known to be at least this (the time spent)
+    at_least: dict[str, float] = field(default_factory=dict)
+    samples: dict[str, list[float]] = field(default_factory=dict)
+
+    def ratio(self, server: str) -> tuple[float | None, bool]:
+        """Radicale / ``server``; the bool says it is only a lower bound (Radicale capped)."""
+        mine = self.values.get(server)
+        if not mine:
+            return None, False
+        theirs = self.values.get(RADICALE)
+        if theirs is not None:
+            return theirs / mine, False
+        if RADICALE in self.at_least:
+            return self.at_least[RADICALE] / mine, True
+        return None, False
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> "Row":
+        return cls(**raw)

@@ -1,0 +1,233 @@
+"""Benchmark cms_dav against stock Radicale 3.9, side by side, in one run.
+
+    python -m bench --sizes 1000,10000 [--quick] [--postgres URL]
+
+For every size: start fresh servers on free loopback ports, send both the same
+generated cards and events over HTTP, measure every operation interleaved and
+repeated, then write ``bench/results/<size>-<timestamp>.md|json`` and ``latest.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shlex
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+if __package__ in (None, ""):  # run as a script: python bench/run.py
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import data, operations as ops, postgres, report  # noqa: E402
+from bench.measure import Outcome, measure, median, percentile, timed  # noqa: E402
+from bench.rows import Row  # noqa: E402
+from bench.servers import (CmsDavServer, MemoryServer, RadicaleServer, Server,  # noqa: E402
+                           ServerUnavailable, remove_tree)
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+@dataclass(frozen=True)
+class Op:
+    key: str
+    label: str
+    run: Callable[..., list[float]]
+    #: samples are single requests: report p50 and p95 instead of the median
+    latency: bool = False
+    cms_only: bool = False
+
+
+OPERATIONS = [
+    Op("bulk_put_1", "bulk PUT of all cards, 1 client", ops.bulk_put(1)),
+    Op("bulk_put_4", "bulk PUT of all cards, 4 clients", ops.bulk_put(4)),
+    Op("propfind_d1", "PROPFIND Depth 1 (getetag)", ops.propfind_depth1),
+    Op("sync_initial", "initial sync-collection", ops.sync_initial),
+    Op("sync_incremental", "incremental sync-collection after 10 changes", ops.sync_incremental),
+    Op("sync_unchanged", "unchanged sync-collection", ops.sync_unchanged),
+    Op("multiget_100", "addressbook-multiget of 100", ops.multiget(100)),
+    Op("multiget_all", "addressbook-multiget of all", ops.multiget(None)),
+    Op("query_fn", "addressbook-query FN contains", ops.card_query("FN", "contains")),
+    Op("query_email", "addressbook-query EMAIL equals", ops.card_query("EMAIL", "equals")),
+    Op("calendar_month", "calendar-query for one month (size/10 events)", ops.calendar_month),
+    Op("get", "GET one card", ops.get_latency, latency=True),
+    Op("put", "PUT a new card into the full book", ops.put_latency, latency=True),
+    Op("cli_import", "`cms-dav import` of a CSV (size rows)", ops.cli_import, cms_only=True),
+    Op("cli_search", "`cms-dav search`", ops.cli_search, cms_only=True),
+]
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _rows_for(op: Op, outcomes: dict[str, Outcome]) -> list[Row]:
+    if op.latency:
+        rows = [Row(f"{op.key}_p50", f"{op.label}: p50", "s"),
+                Row(f"{op.key}_p95", f"{op.label}: p95", "s")]
+        reducers = [lambda s: percentile(s, 0.50), lambda s: percentile(s, 0.95)]
+    else:
+        rows, reducers = [Row(op.key, op.label, "s")], [median]
+    for row, reduce in zip(rows, reducers):
+        for server, outcome in outcomes.items():
+            row.values[server] = reduce(outcome.samples)
+            row.samples[server] = [round(s, 6) for s in outcome.samples]
+            notes = list(outcome.notes)
+            if outcome.unavailable:
+                notes.insert(0, outcome.unavailable)
+            if op.latency and outcome.samples:
+                notes.append(f"{len(outcome.samples)} samples")
+            if outcome.capped and not outcome.samples:
+                row.at_least[server] = outcome.capped_elapsed
+                notes.insert(0, "capped")
+            if notes and (outcome.unavailable or outcome.capped or outcome.notes):
+                row.notes[server] = "; ".join(notes)
+    return rows
+
+
+def _floor_row(ctx: ops.Context, states: list[ops.ServerState], python: str) -> Row:
+    """The same bytes as cms_dav's multiget-of-all response, served from memory."""
+    row = Row("multiget_floor", "  … the same bytes served from memory (floor)", "s")
+    body = next((s.multiget_all_body for s in states if s.multiget_all_body), b"")
+    if not body:
+        return row
+    server = MemoryServer(ctx.workdir, python, body)
+    server.start()
+    try:
+        client = server.client(timeout=600)
+        samples = [timed(lambda: client.request("GET", "/"))[0] for _ in range(ctx.repeats)]
+        client.close()
+    finally:
+        server.stop()
+    for state in states:
+        if isinstance(state.server, CmsDavServer):
+            row.values[state.key] = median(samples)
+            row.samples[state.key] = samples
+    return row
+
+
+def _start_servers(ctx: ops.Context, python: str, pg_url: str,
+                   failed: dict[str, tuple[str, str]]) -> list[Server]:
+    candidates: list[Server] = [RadicaleServer(ctx.workdir, python),
+                                CmsDavServer(ctx.workdir, python)]
+    if pg_url:
+        candidates.append(CmsDavServer(ctx.workdir, python, pg_url))
+    started = []
+    for server in candidates:
+        try:
+            server.start()
+            started.append(server)
+            log(f"  {server.label} on port {server.port}")
+        except ServerUnavailable as exc:
+            failed[server.key] = (server.label, f"n/a ({exc})")
+            log(f"  {server.label}: {exc}")
+    return started
+
+
+def run_size(size: int, args: argparse.Namespace, command: str) -> report.SizeResult:
+    workdir = Path(tempfile.mkdtemp(prefix=f"cms-dav-bench-{size}-", dir=args.workdir))
+    ctx = ops.Context(size=size, seed=args.seed, repeats=args.repeats,
+                      latency_samples=args.samples, cap=args.cap, workdir=workdir)
+    pg_url = postgres.create_schema(args.postgres) if args.postgres else ""
+    failed: dict[str, tuple[str, str]] = {}
+    log(f"size {size:,}: starting servers in {workdir}")
+    servers = _start_servers(ctx, args.python, pg_url, failed)
+    states = [ops.ServerState(s, s.client(timeout=args.cap if s.capped else 3600))
+              for s in servers]
+    ctx.cards = [data.make_card(i, args.seed) for i in range(size)]
+    result = report.SizeResult(
+        size=size, timestamp=time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()),
+        servers={s.key: s.label for s in servers} | {k: v[0] for k, v in failed.items()},
+        settings={"repeats": args.repeats, "time cap (s)": args.cap,
+                  "latency samples per repeat": args.samples, "seed": args.seed,
+                  "events": ctx.events},
+        machine={"cpus": os.cpu_count(), "python": platform.python_version(),
+                 "load average at start": " ".join(f"{x:.1f}" for x in os.getloadavg())})
+    try:
+        for op in OPERATIONS:
+            outcomes = measure(
+                states, lambda state, r, budget, op=op: op.run(ctx, state, r, budget),
+                args.repeats, args.cap,
+                applies=lambda state, op=op: ("n/a (cms_dav command)" if op.cms_only and
+                                              not isinstance(state.server, CmsDavServer) else ""))
+            rows = _rows_for(op, outcomes)
+            result.rows += rows
+            log(f"  {op.label}: " + ", ".join(
+                f"{k}={report.fmt_value(v, 's')} {rows[-1].notes.get(k, '')}".rstrip()
+                for k, v in rows[-1].values.items()))
+            if op.key == "bulk_put_4":
+                for state in states:
+                    note = ops.fill_rest(ctx, state)
+                    if note:
+                        result.notes.append(f"{state.server.label}: {note}")
+            if op.key == "multiget_all":
+                result.rows.append(_floor_row(ctx, states, args.python))
+        memory = Row("peak_memory", "server peak memory (VmHWM)", "bytes")
+        disk = Row("disk", "data size on disk", "bytes")
+        for state in states:
+            memory.values[state.key] = float(state.server.peak_memory_bytes())
+            disk.values[state.key] = float(state.server.data_bytes())
+        result.rows += [memory, disk]
+    finally:
+        for state in states:
+            state.client.close()
+            state.server.stop()
+        if pg_url:
+            postgres.drop_schema(pg_url)
+        if not args.keep:
+            remove_tree(workdir)
+    for key, (_label, reason) in failed.items():
+        for row in result.rows:
+            row.values[key] = None
+            row.notes[key] = reason
+    return result
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="1000,10000",
+                        help="comma-separated contact counts (default 1000,10000; 1k/10k/100k)")
+    parser.add_argument("--quick", action="store_true",
+                        help="fewer latency samples (20) and a 30 s time cap")
+    parser.add_argument("--repeats", type=int, default=3, help="repeats per operation (≥3)")
+    parser.add_argument("--cap", type=float, default=None,
+                        help="time cap per operation for stock Radicale, seconds (default 120)")
+    parser.add_argument("--samples", type=int, default=None,
+                        help="GET/PUT latency samples per repeat (default 50)")
+    parser.add_argument("--postgres", metavar="URL", default="",
+                        help="also run cms_dav on PostgreSQL (fresh schema, dropped afterwards)")
+    parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results folder")
+    parser.add_argument("--workdir", default=None, help="where the temporary data dirs go")
+    parser.add_argument("--keep", action="store_true", help="keep the servers' data dirs")
+    parser.add_argument("--python", default=sys.executable,
+                        help="interpreter that runs radicale and cms_dav")
+    args = parser.parse_args(argv)
+    try:
+        args.sizes = [int(s.replace("k", "000").replace("_", "")) for s in args.sizes.split(",")]
+    except ValueError:
+        parser.error(f"--sizes {args.sizes!r}: expected numbers like 1000,10000 or 1k,10k")
+    if any(size < 10 for size in args.sizes):
+        parser.error("--sizes: every size must be at least 10 contacts")
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+    args.cap = args.cap if args.cap is not None else (30.0 if args.quick else 120.0)
+    args.samples = args.samples if args.samples is not None else (20 if args.quick else 50)
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    command = "python -m bench " + shlex.join(sys.argv[1:] if argv is None else argv)
+    results = [run_size(size, args, command) for size in args.sizes]
+    for path in report.write(results, args.out, command):
+        log(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

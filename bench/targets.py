@@ -1,0 +1,92 @@
+"""The targets of issue 6, computed from the numbers (never typed in by hand).
+
+Ratios are Radicale time / cms_dav time measured in the same run. Each target names
+the size the issue states it for; per-size tables also show how that size fares.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bench.rows import Row
+
+MB = 1024 * 1024
+MET, NOT_MET, UNKNOWN = "met", "not met", "unknown"
+
+
+@dataclass(frozen=True)
+class Target:
+    row: str
+    #: "ratio": Radicale/cms_dav >= threshold; "max": cms_dav value < threshold;
+    #: "floor": cms_dav <= threshold x the bytes-from-memory row; "flat": largest size
+    #: within threshold x smallest size
+    kind: str
+    threshold: float
+    #: the size the issue states the target for (None: every size)
+    size: int | None
+    text: str
+
+
+TARGETS = [
+    Target("propfind_d1", "ratio", 10, 10_000, "≥10× Radicale at 10k"),
+    Target("sync_initial", "ratio", 10, 10_000, "≥10× Radicale at 10k"),
+    Target("query_fn", "ratio", 10, 10_000, "≥10× Radicale at 10k"),
+    Target("query_email", "ratio", 10, 10_000, "≥10× Radicale at 10k"),
+    Target("put_p50", "ratio", 10, 10_000, "≥10× Radicale at 10k"),
+    Target("sync_incremental", "ratio", 50, 10_000, "≥50× Radicale at 10k"),
+    Target("sync_unchanged", "ratio", 50, 10_000, "≥50× Radicale at 10k"),
+    Target("sync_incremental", "flat", 1.5, None, "flat: 100k ≤ 1.5× 1k"),
+    Target("sync_unchanged", "flat", 1.5, None, "flat: 100k ≤ 1.5× 1k"),
+    Target("get_p95", "max", 0.020, 100_000, "< 20 ms at 100k"),
+    Target("put_p95", "max", 0.020, 100_000, "< 20 ms at 100k"),
+    Target("peak_memory", "max", 200 * MB, 100_000, "< 200 MB at 100k"),
+    Target("multiget_all", "floor", 3, None, "≤ 3× bytes from memory"),
+]
+
+
+def check(target: Target, rows: dict[str, Row], server: str) -> str:
+    """met / not met / unknown for one size's rows (not for "flat")."""
+    row = rows.get(target.row)
+    if row is None or row.values.get(server) is None:
+        return UNKNOWN
+    value = row.values[server]
+    assert value is not None
+    if target.kind == "ratio":
+        ratio, lower_bound = row.ratio(server)
+        if ratio is None:
+            return UNKNOWN
+        if ratio >= target.threshold:
+            return MET
+        return UNKNOWN if lower_bound else NOT_MET
+    if target.kind == "max":
+        return MET if value < target.threshold else NOT_MET
+    if target.kind == "floor":
+        floor = rows.get("multiget_floor")
+        base = floor.values.get(server) if floor else None
+        if not base:
+            return UNKNOWN
+        return MET if value <= target.threshold * base else NOT_MET
+    raise ValueError(f"check() does not handle {target.kind!r} targets")
+
+
+def check_flat(target: Target, by_size: dict[int, dict[str, Row]],
+               server: str) -> tuple[str, str]:
+    """Compare the largest size run with the smallest (ideally 100k vs 1k)."""
+    sizes = sorted(size for size, rows in by_size.items()
+                   if target.row in rows and rows[target.row].values.get(server))
+    if len(sizes) < 2:
+        return UNKNOWN, "needs two sizes"
+    small, large = sizes[0], sizes[-1]
+    small_value = by_size[small][target.row].values[server]
+    large_value = by_size[large][target.row].values[server]
+    assert small_value and large_value is not None
+    factor = large_value / small_value
+    status = MET if factor <= target.threshold else NOT_MET
+    detail = f"{large:,}: {factor:.2f}× the {small:,} figure"
+    if (small, large) != (1_000, 100_000):
+        detail += " (issue compares 100k with 1k)"
+    return status, detail
+
+
+def row_targets(row_key: str) -> list[Target]:
+    return [t for t in TARGETS if t.row == row_key and t.kind != "flat"]
