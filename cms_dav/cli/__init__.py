@@ -18,6 +18,8 @@ COMMANDS = [
     "cms_dav.cli.init:init",
     "cms_dav.cli.users:user",
     "cms_dav.cli.check:check",
+    "cms_dav.cli.groups:group",
+    "cms_dav.cli.shares:share",
 ]
 
 

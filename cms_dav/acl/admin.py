@@ -1,0 +1,212 @@
+"""Admin operations behind ``cms-dav group`` and ``cms-dav share``.
+
+Every change lands in the audit trail, whether it edits the rights file or the
+shares table, so "who gave bob access?" always has an answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from cms_dav.acl import editor, mounts, policy_for, sharestore
+from cms_dav.acl.permissions import GROUPS_ROOT, split
+from cms_dav.acl.rules import ACCESS_LEVELS, canonical_path, check_name, check_principal
+from cms_dav.config import Settings
+from cms_dav.store.audit import record
+from cms_dav.store.schema import collections, shares
+from cms_dav.store.store import Store
+
+SHARE_PERMISSIONS = {"read": "r", "write": "rw", "admin": "rwD"}
+COLLECTION_TAGS = {"addressbook": "VADDRESSBOOK", "calendar": "VCALENDAR"}
+
+
+class AclError(ValueError):
+    """An admin request that cannot be carried out; the message says why."""
+
+
+def _store(settings: Settings) -> Store:
+    return Store.open(settings.database_url, settings.sync_token_days)
+
+
+def _audit(settings: Settings, actor: str, action: str, target: str,
+           detail: dict[str, Any]) -> None:
+    with _store(settings).writing() as conn:
+        record(conn, actor, action, target, detail)
+
+
+def _edit(settings: Settings, actor: str, action: str, target: str,
+          detail: dict[str, Any], change: Any, *args: Any) -> None:
+    try:
+        change(settings.rights_file, *args)
+    except ValueError as exc:
+        raise AclError(str(exc)) from None
+    policy_for(settings).file.refresh(force=True)
+    _audit(settings, actor, action, target, detail)
+
+
+# -- groups -----------------------------------------------------------------------
+def group_add(settings: Settings, actor: str, group: str) -> None:
+    _edit(settings, actor, "group.add", group, {}, editor.add_group, group)
+
+
+def group_remove(settings: Settings, actor: str, group: str) -> None:
+    _edit(settings, actor, "group.remove", group, {}, editor.remove_group, group)
+
+
+def member_add(settings: Settings, actor: str, group: str, user: str) -> None:
+    _edit(settings, actor, "group.add-member", group, {"user": user},
+          editor.set_membership, group, user, True)
+
+
+def member_remove(settings: Settings, actor: str, group: str, user: str) -> None:
+    _edit(settings, actor, "group.remove-member", group, {"user": user},
+          editor.set_membership, group, user, False)
+
+
+def groups(settings: Settings) -> dict[str, list[str]]:
+    rules = policy_for(settings).rules()
+    return {name: sorted(members) for name, members in sorted(rules.groups.items())}
+
+
+def group_collection_add(settings: Settings, actor: str, group: str, name: str,
+                         kind: str, displayname: str | None = None) -> str:
+    """Create ``/groups/<group>/<name>/``; returns the path."""
+    if group not in policy_for(settings).rules().groups:
+        raise AclError(f"group {group!r} does not exist (cms-dav group add {group})")
+    try:
+        check_name("collection", name)
+    except ValueError as exc:
+        raise AclError(str(exc)) from None
+    if kind not in COLLECTION_TAGS:
+        raise AclError(f"--type {kind!r}: expected addressbook or calendar")
+    store = _store(settings)
+    stored = f"{GROUPS_ROOT}/{group}/{name}"
+    if store.collection(stored) is not None:
+        raise AclError(f"/{stored}/ already exists")
+    store.ensure_folder(GROUPS_ROOT, actor)
+    store.ensure_folder(f"{GROUPS_ROOT}/{group}", actor)
+    store.replace_collection(stored, {"tag": COLLECTION_TAGS[kind],
+                                      "D:displayname": displayname or name}, [], actor)
+    return f"/{stored}/"
+
+
+# -- shares -----------------------------------------------------------------------
+def _target(to: str) -> tuple[str, str]:
+    """``user:bob`` -> ("bob", "bob"); ``group:sales`` -> (":sales", "{user}")."""
+    try:
+        check_principal(to)
+    except ValueError as exc:
+        raise AclError(str(exc)) from None
+    kind, _, name = to.partition(":")
+    if kind == "user":
+        return name, name
+    if kind == "group":
+        return f":{name}", "{user}"
+    raise AclError("share with user:NAME or group:NAME (use a [[grant]] for everybody)")
+
+
+def _collection(settings: Settings, path: str) -> dict[str, str]:
+    try:
+        canonical_path(path)
+    except ValueError as exc:
+        raise AclError(str(exc)) from None
+    found = _store(settings).collection("/".join(split(path)))
+    if found is None or not found.tag:
+        raise AclError(f"{path} is not an address book or calendar")
+    return dict(found.props)
+
+
+def share_grant(settings: Settings, actor: str, path: str, to: str, access: str) -> str:
+    """Give ``to`` access to the collection at ``path``; returns where it is recorded.
+
+    Collections in a home become a map share (mounted in the sharee's home);
+    group collections have no single owner, so they get a rights-file grant.
+    """
+    if access not in ACCESS_LEVELS:
+        raise AclError(f"--access {access!r}: expected one of {', '.join(ACCESS_LEVELS)}")
+    props = _collection(settings, path)
+    user_name, home = _target(to)
+    if to.startswith("group:") and to[6:] not in policy_for(settings).rules().groups:
+        raise AclError(f"group {to[6:]!r} does not exist")
+    if split(path)[0] == GROUPS_ROOT:
+        _edit(settings, actor, "grant.add", path, {"to": to, "access": access},
+              editor.add_grant, path, to, access)
+        return "rights file"
+    if user_name == split(path)[0]:
+        raise AclError(f"{to} already owns {path}")
+    fields = {"ShareType": "map", "PathOrToken": mounts.mount_path(home, path),
+              "PathMapped": path, "Conversion": "none", "Owner": split(path)[0],
+              "User": user_name, "Permissions": SHARE_PERMISSIONS[access],
+              "EnabledByOwner": True, "EnabledByUser": True,
+              "HiddenByOwner": False, "HiddenByUser": False,
+              "Properties": {"D:displayname": mounts.display_name(props, path)}}
+    with _store(settings).writing() as conn:
+        existing = conn.execute(select(shares.c.id).where(
+            shares.c.share_type == "map", shares.c.path_mapped == path,
+            shares.c.user_name == user_name)).scalar()
+        if existing is not None:
+            sharestore.change(conn, actor, "map", fields["PathOrToken"], [user_name],
+                              {"Permissions": fields["Permissions"]})
+            share_id = existing
+        else:
+            if home != "{user}" and mounts.exists(conn, fields["PathOrToken"]):
+                raise AclError(f"{fields['PathOrToken']} already exists in {user_name}'s home")
+            share_id = sharestore.create(conn, actor, fields)
+    policy_for(settings).shares_changed()
+    return f"share {share_id}"
+
+
+def share_revoke(settings: Settings, actor: str, path: str, to: str) -> list[str]:
+    """Remove every share and grant of ``path`` to ``to``; returns what was removed."""
+    user_name, _ = _target(to)
+    removed: list[str] = []
+    with _store(settings).writing() as conn:
+        rows = conn.execute(select(shares.c.id, shares.c.path_or_token).where(
+            shares.c.path_mapped == path, shares.c.user_name == user_name)).all()
+        for row in rows:
+            sharestore.remove(conn, actor, "map", row.path_or_token, [user_name])
+            removed.append(f"share {row.id}")
+    policy_for(settings).shares_changed()
+    rules = policy_for(settings).rules()
+    if any(g.path == path and g.to == to for g in rules.grants):
+        _edit(settings, actor, "grant.remove", path, {"to": to},
+              editor.remove_grant, path, to)
+        removed.append("rights file grant")
+    if not removed:
+        raise AclError(f"{to} has no share or grant on {path}")
+    return removed
+
+
+def reachable(settings: Settings, user: str) -> list[dict[str, Any]]:
+    """Every collection ``user`` can read, its access and where each right comes from."""
+    policy = policy_for(settings)
+    with _store(settings).reading() as conn:
+        paths = [row.path for row in conn.execute(
+            select(collections.c.path).where(collections.c.tag != "")
+            .order_by(collections.c.path))]
+    result = []
+    for stored in paths:
+        path = f"/{stored}/"
+        sources = policy.sources(user, path)
+        letters = "".join(sorted({letter for s in sources for letter in s.letters}))
+        if "r" not in letters:
+            continue
+        result.append({"path": path, "access": "write" if "w" in letters else "read",
+                       "sources": [f"{s.kind}: {s.ref}" for s in sources]})
+    return result
+
+
+def all_shares(settings: Settings) -> list[dict[str, Any]]:
+    """Every DB share and rights-file grant, for an admin's overview."""
+    letters_to_access = {"r": "read", "rw": "write", "rwD": "admin"}
+    with _store(settings).reading() as conn:
+        rows = conn.execute(select(shares).order_by(shares.c.id)).all()
+    result = [{"path": row.path_mapped, "to": row.user_name, "mount": row.path_or_token,
+               "access": letters_to_access.get(row.permissions, row.permissions),
+               "source": f"share {row.id}"} for row in rows if row.share_type == "map"]
+    for grant in policy_for(settings).rules().grants:
+        result.append({"path": grant.path, "to": grant.to, "mount": "",
+                       "access": grant.access, "source": f"rights file line {grant.line}"})
+    return result

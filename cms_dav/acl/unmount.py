@@ -1,0 +1,56 @@
+"""DELETE of a mounted collection by its sharee removes only the mount.
+
+Radicale 3.9 refuses that DELETE outright (403). This WSGI layer lets Radicale answer
+first: a 403 means the login was valid (bad credentials get 401), so when the path
+is a mount in the caller's own home, the caller's mount is removed and the client
+gets 204. The shared collection and everybody else's mounts stay.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any, Callable, Iterable
+from urllib.parse import unquote
+
+from cms_dav.acl import share_db_for
+from cms_dav.acl.permissions import split
+from cms_dav.config import Settings
+
+
+def basic_login(environ: dict[str, Any]) -> str:
+    header = environ.get("HTTP_AUTHORIZATION", "")
+    if not header.lower().startswith("basic "):
+        return ""
+    try:
+        decoded = base64.b64decode(header[6:].strip()).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    return unquote(decoded.partition(":")[0])
+
+
+class UnmountMiddleware:
+    def __init__(self, app: Callable[..., Iterable[bytes]], settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
+                 ) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD", "").upper() != "DELETE":
+            return self.app(environ, start_response)
+        path = "/" + "/".join(split(unquote(environ.get("PATH_INFO", "")))) + "/"
+        login = basic_login(environ)
+        if len(split(path)) != 2 or split(path)[0] != login:
+            return self.app(environ, start_response)
+        captured: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            captured.update(status=status, headers=headers, exc_info=exc_info)
+            return lambda _data: None
+
+        body = b"".join(self.app(environ, capture))
+        if captured["status"].startswith("403") and \
+                share_db_for(self.settings).unmount(login, path):
+            start_response("204 No Content", [("Content-Length", "0")])
+            return [b""]
+        start_response(captured["status"], captured["headers"])
+        return [body]

@@ -1,0 +1,110 @@
+"""``cms-dav group ...``: groups and group-owned collections (kept in the rights file)."""
+
+from __future__ import annotations
+
+import click
+
+from cms_dav.acl import admin
+from cms_dav.cli.common import CliError, emit_json, pass_settings
+from cms_dav.config import Settings
+
+ACTOR = "local-admin"
+
+
+def _run(action, *args):  # type: ignore[no-untyped-def]
+    try:
+        return action(*args)
+    except admin.AclError as exc:
+        raise CliError(str(exc)) from None
+
+
+@click.group("group")
+def group() -> None:
+    """Manage groups, their members and their collections."""
+
+
+@group.command("add")
+@click.argument("name")
+@pass_settings
+def add(settings: Settings, name: str) -> None:
+    """Create the group NAME."""
+    _run(admin.group_add, settings, ACTOR, name)
+    click.echo(f"added group {name}")
+
+
+@group.command("remove")
+@click.argument("name")
+@pass_settings
+def remove(settings: Settings, name: str) -> None:
+    """Delete the group NAME (its collections stay in /groups/NAME/)."""
+    _run(admin.group_remove, settings, ACTOR, name)
+    click.echo(f"removed group {name}")
+
+
+@group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_settings
+def list_groups(settings: Settings, as_json: bool) -> None:
+    """List the groups and how many members each has."""
+    groups = admin.groups(settings)
+    if as_json:
+        emit_json([{"group": name, "members": members} for name, members in groups.items()])
+        return
+    for name, members in groups.items():
+        click.echo(f"{name}\t{len(members)} member(s)")
+
+
+@group.command("members")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_settings
+def members(settings: Settings, name: str, as_json: bool) -> None:
+    """List the members of NAME."""
+    groups = admin.groups(settings)
+    if name not in groups:
+        raise CliError(f"group {name!r} does not exist")
+    if as_json:
+        emit_json(groups[name])
+        return
+    for member in groups[name]:
+        click.echo(member)
+
+
+@group.command("add-member")
+@click.argument("name")
+@click.argument("user")
+@pass_settings
+def add_member(settings: Settings, name: str, user: str) -> None:
+    """Put USER into the group NAME."""
+    _run(admin.member_add, settings, ACTOR, name, user)
+    click.echo(f"added {user} to {name}")
+
+
+@group.command("remove-member")
+@click.argument("name")
+@click.argument("user")
+@pass_settings
+def remove_member(settings: Settings, name: str, user: str) -> None:
+    """Take USER out of the group NAME."""
+    _run(admin.member_remove, settings, ACTOR, name, user)
+    click.echo(f"removed {user} from {name}")
+
+
+@group.group("collection")
+def collection() -> None:
+    """Collections owned by a group (/groups/GROUP/NAME/)."""
+
+
+@collection.command("add")
+@click.argument("group_name", metavar="GROUP")
+@click.argument("name")
+@click.option("--type", "kind", type=click.Choice(sorted(admin.COLLECTION_TAGS)),
+              required=True, help="addressbook or calendar")
+@click.option("--displayname", default=None, help="Name shown in clients (default NAME).")
+@pass_settings
+def collection_add(settings: Settings, group_name: str, name: str, kind: str,
+                   displayname: str | None) -> None:
+    """Create a group address book or calendar; every member can read and write it."""
+    path = _run(admin.group_collection_add, settings, ACTOR, group_name, name, kind,
+                displayname)
+    click.echo(f"created {path}")
