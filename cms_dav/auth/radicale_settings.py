@@ -1,9 +1,10 @@
 """Find the cms_dav settings from inside a Radicale plugin.
 
-Under ``cms-dav serve`` the server module knows the :class:`Settings`. When a plain
-Radicale config names ``cms_dav_plugins.auth`` instead, the settings come from raw keys of
-its ``[auth]`` section: ``cms_dav_data_dir`` / ``cms_dav_config`` (load cms-dav.conf), or
-else the stock ``htpasswd_filename`` plus optional ``cms_dav_login_cache_seconds``,
+Under ``cms-dav serve`` the server hands the data dir and config file to Radicale as raw
+``[storage]`` keys, and :func:`cms_dav.runtime.settings_for` turns them back into the one
+:class:`Settings` every plugin shares. A plain Radicale config that uses only our auth
+plugin can instead put ``cms_dav_data_dir`` / ``cms_dav_config`` in ``[auth]``, or rely on
+the stock ``htpasswd_filename`` plus optional ``cms_dav_login_cache_seconds``,
 ``cms_dav_lockout_threshold`` and ``cms_dav_lockout_seconds``.
 """
 
@@ -17,27 +18,19 @@ from cms_dav.config import ConfigError, Settings, load_settings
 INT_KEYS = ("login_cache_seconds", "lockout_threshold", "lockout_seconds")
 
 
-def _raw(configuration: Any, key: str) -> str | None:
+def _raw(configuration: Any, key: str, section: str = "auth") -> str | None:
     try:
-        value = configuration.get("auth", key)
+        value = configuration.get(section, key)
     except KeyError:
         return None
     return str(value).strip() or None
 
 
-def _from_server() -> Settings | None:
-    try:
-        from cms_dav.server import current_settings  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    settings = current_settings()
-    return settings if isinstance(settings, Settings) else None
-
-
 def settings_from_radicale(configuration: Any) -> Settings:
-    settings = _from_server()
-    if settings is not None:
-        return settings
+    from cms_dav import runtime  # imports the store: only needed inside a server
+    if any(_raw(configuration, key, "storage") for key in (runtime.DATA_DIR_KEY,
+                                                           runtime.CONFIG_KEY)):
+        return runtime.settings_for(configuration)
     data_dir, config_file = _raw(configuration, "cms_dav_data_dir"), _raw(configuration,
                                                                           "cms_dav_config")
     if data_dir or config_file:

@@ -9,7 +9,7 @@ import pytest
 from cms_dav.auth import htpasswd
 from cms_dav.auth.htpasswd import HtpasswdFile
 
-from auth_fakes import FakeClock, RecordingSleep
+from tests.auth.auth_fakes import FakeClock, RecordingSleep
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from auth_fakes import FakeClock, RecordingSleep
+from tests.auth.auth_fakes import FakeClock, RecordingSleep
 
 from cms_dav.auth.authenticator import Authenticator, shared_authenticator
 from cms_dav.auth.htpasswd import HtpasswdFile

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auth_fakes import FakeClock
+from tests.auth.auth_fakes import FakeClock
 
 from cms_dav.auth.login_cache import LoginCache
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from auth_fakes import FakeClock
+from tests.auth.auth_fakes import FakeClock
 
 from cms_dav.auth.throttle import LoginThrottle
 

@@ -1,0 +1,98 @@
+"""Logins against the real server: challenge, wrong password, lockout, password change.
+
+One server serves the whole module; each test talks from its own loopback address
+(127.0.0.x) and with its own users, so one test's failures cannot lock out another's.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from cms_dav.auth.challenge import BODY
+from cms_dav.auth.htpasswd import HtpasswdFile
+from tests.support.server import ServerProcess
+
+THRESHOLD = 3
+CONFIG = f"[auth]\nlockout_threshold = {THRESHOLD}\nlockout_seconds = 600\n"
+USERS = ("alice", "bob", "carol", "dave", "erin", "frank")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    data_dir = tmp_path_factory.mktemp("login-http")
+    config = data_dir / "cms-dav.conf"
+    config.write_text(CONFIG, encoding="utf-8")
+    users = HtpasswdFile(data_dir / "users", rounds=4)
+    for name in USERS:
+        users.add(name, f"{name}-pw")
+    process = ServerProcess(data_dir=data_dir, config=config).start()
+    yield process
+    process.stop()
+
+
+def propfind(server: ServerProcess, path: str, auth: tuple[str, str] | None,
+             source: str) -> http.client.HTTPResponse:
+    """PROPFIND Depth 0 sent from the loopback address ``source``."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30,
+                                            source_address=(source, 0))
+    headers = {"Depth": "0"}
+    if auth is not None:
+        token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+        headers["Authorization"] = f"Basic {token}"
+    connection.request("PROPFIND", path, headers=headers)
+    response = connection.getresponse()
+    response.body = response.read()  # type: ignore[attr-defined]
+    connection.close()
+    return response
+
+
+def test_request_without_credentials_gets_the_challenge_from_the_middleware(
+        server: ServerProcess) -> None:
+    response = propfind(server, "/alice/", None, "127.0.0.11")
+    assert response.status == 401
+    assert (response.getheader("WWW-Authenticate") or "").startswith("Basic realm=")
+    assert response.body == BODY  # type: ignore[attr-defined]  # never reached Radicale's delay
+
+
+def test_right_password_logs_in(server: ServerProcess) -> None:
+    assert propfind(server, "/alice/", ("alice", "alice-pw"), "127.0.0.12").status == 207
+
+
+def test_wrong_password_is_refused_with_a_challenge(server: ServerProcess) -> None:
+    response = propfind(server, "/bob/", ("bob", "wrong"), "127.0.0.13")
+    assert response.status == 401
+    assert response.getheader("WWW-Authenticate")
+
+
+def test_after_too_many_failures_even_the_right_password_is_refused(
+        server: ServerProcess) -> None:
+    for _ in range(THRESHOLD):
+        propfind(server, "/carol/", ("carol", "wrong"), "127.0.0.14")
+    assert propfind(server, "/carol/", ("carol", "carol-pw"), "127.0.0.15").status == 401
+    assert "refused login of 'carol'" in server.log()
+
+
+def test_the_guessing_address_is_locked_out_for_every_user(server: ServerProcess) -> None:
+    for name in ("nobody1", "nobody2", "nobody3"):
+        propfind(server, "/dave/", (name, "guess"), "127.0.0.16")
+    assert propfind(server, "/dave/", ("dave", "dave-pw"), "127.0.0.16").status == 401
+    assert propfind(server, "/dave/", ("dave", "dave-pw"), "127.0.0.17").status == 207
+
+
+def test_password_changed_by_the_cli_takes_effect_at_once(server: ServerProcess) -> None:
+    assert propfind(server, "/erin/", ("erin", "erin-pw"), "127.0.0.18").status == 207
+    server.cli("user", "passwd", "erin", "--password-stdin", input="new-pw\n", check=True)
+    assert propfind(server, "/erin/", ("erin", "erin-pw"), "127.0.0.18").status == 401
+    assert propfind(server, "/erin/", ("erin", "new-pw"), "127.0.0.18").status == 207
+
+
+def test_well_known_redirect_needs_no_login(server: ServerProcess) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    connection.request("GET", "/.well-known/carddav")
+    assert connection.getresponse().status == 301
+    connection.close()
