@@ -32,8 +32,6 @@ CATEGORIES = ["VIP", "customer", "prospect", "supplier", "Kraków", "华东区",
 INTERACTION_TYPES = ["call", "meeting", "email", "visit"]
 EMAIL_DOMAINS = ["example.com", "example.pl", "example.cn", "mail.example.org"]
 
-#: a word that occurs in some, not all, FNs (for the "FN contains" query)
-FN_CONTAINS_TEXT = "Kowalsk"
 
 
 @dataclass(frozen=True)
@@ -71,6 +69,12 @@ def card_email(index: int, seed: int) -> str:
     rng = random.Random(f"{seed}:card:{index}")
     person = _person(rng, index)
     return f"{person.ascii_handle}@{EMAIL_DOMAINS[index % len(EMAIL_DOMAINS)]}"
+
+
+def fn_query_text(size: int, seed: int) -> str:
+    """A family name that some, not all, FNs contain (for the "FN contains" query)."""
+    index = size // 3
+    return _person(random.Random(f"{seed}:card:{index}"), index).family
 
 
 def make_card(index: int, seed: int, revision: int = 0, uid: str | None = None) -> bytes:

@@ -205,7 +205,7 @@ def multiget(count: int | None) -> Callable[[Context, ServerState, int, Budget],
 def card_query(prop: str, match_type: str) -> Callable[[Context, ServerState, int, Budget],
                                                         list[float]]:
     def run(ctx: Context, state: ServerState, repeat: int, budget: Budget) -> list[float]:
-        text = (data.FN_CONTAINS_TEXT if prop == "FN"
+        text = (data.fn_query_text(ctx.size, ctx.seed) if prop == "FN"
                 else data.card_email(ctx.size // 2, ctx.seed))
         body = addressbook_query(prop, text, match_type)
         elapsed, response = timed(lambda: state.client.report(BOOK, body))
