@@ -8,7 +8,7 @@ lower case for address books/calendars; Radicale picks the one that fits).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable
 
 from cms_dav.acl.rules import Grant, RightsRules
 
@@ -17,6 +17,7 @@ ACCESS_LETTERS = {"read": "Rr", "write": "RrWw", "admin": "RrWwM"}
 OWNER_HOME = "RW"
 OWNER_COLLECTION = "rwM"
 ADMIN_ALL = "RWrwM"
+GROUP_COLLECTION = "rwd"
 #: letters a share row may contribute when a user reaches the owner's path directly
 SHARE_LETTERS = set("rwif")
 
@@ -52,8 +53,14 @@ def _under(path: str, prefix: str) -> bool:
 
 
 def sources(user: str, groups: frozenset[str], path: str, rules: RightsRules,
-            shares: Iterable[ShareGrant] = ()) -> list[Source]:
-    """Every rule that gives ``user`` access to ``path`` (a sanitized "/a/b/" path)."""
+            shares: Iterable[ShareGrant] = (),
+            group_collection_exists: Callable[[str], bool] = lambda path: True
+            ) -> list[Source]:
+    """Every rule that gives ``user`` access to ``path`` (a sanitized "/a/b/" path).
+
+    ``group_collection_exists("/groups/g/c/")`` keeps members from creating group
+    collections themselves: only an admin does that (``cms-dav group collection add``).
+    """
     if not user:
         return []
     found: list[Source] = []
@@ -68,7 +75,7 @@ def sources(user: str, groups: frozenset[str], path: str, rules: RightsRules,
         found.append(Source("owner", f"home /{user}/",
                             OWNER_HOME if len(parts) == 1 else OWNER_COLLECTION))
     if parts[0] == GROUPS_ROOT:
-        found.extend(_group_sources(parts, groups))
+        found.extend(_group_sources(parts, groups, group_collection_exists))
     canonical = "/" + "/".join(parts) + "/"
     for grant in rules.grants:
         if grant.applies_to(user, groups) and _under(canonical, grant.path):
@@ -81,13 +88,19 @@ def sources(user: str, groups: frozenset[str], path: str, rules: RightsRules,
     return found
 
 
-def _group_sources(parts: list[str], groups: frozenset[str]) -> list[Source]:
+def _group_sources(parts: list[str], groups: frozenset[str],
+                   exists: Callable[[str], bool]) -> list[Source]:
     if len(parts) == 1:
         return [Source("group", "member of a group", "R")] if groups else []
     group = parts[1]
     if group not in groups:
         return []
-    return [Source("group", f"group {group}", "R" if len(parts) == 2 else "rw")]
+    if len(parts) == 2:
+        return [Source("group", f"group {group}", "R")]
+    if not exists("/" + "/".join(parts[:3]) + "/"):
+        return []
+    # "d": members share the collection, they must not delete it for everybody
+    return [Source("group", f"group {group}", GROUP_COLLECTION)]
 
 
 def _grant_letters(grant: Grant) -> str:
@@ -95,9 +108,10 @@ def _grant_letters(grant: Grant) -> str:
 
 
 def letters(user: str, groups: frozenset[str], path: str, rules: RightsRules,
-            shares: Iterable[ShareGrant] = ()) -> str:
+            shares: Iterable[ShareGrant] = (),
+            group_collection_exists: Callable[[str], bool] = lambda path: True) -> str:
     """The union of all sources as a sorted letter string ("" = no access)."""
     union: set[str] = set()
-    for source in sources(user, groups, path, rules, shares):
+    for source in sources(user, groups, path, rules, shares, group_collection_exists):
         union.update(source.letters)
     return "".join(sorted(union))

@@ -12,7 +12,7 @@ import time
 from collections import OrderedDict
 from pathlib import Path
 
-from cms_dav.acl import permissions, sharestore
+from cms_dav.acl import mounts, permissions, sharestore
 from cms_dav.acl.permissions import ShareGrant, Source
 from cms_dav.acl.rightsfile import RightsFile, rights_file
 from cms_dav.acl.rules import RightsRules
@@ -56,7 +56,7 @@ class Policy:
                 self._cache.move_to_end(key)
                 return hit[3]
         result = permissions.letters(user, rules.groups_of(user), path, rules,
-                                     self._share_grants(user))
+                                     self._share_grants(user), self._collection_exists)
         with self._lock:
             self._cache[key] = (now + self.ttl, self.file.generation,
                                 self._share_generation, result)
@@ -67,7 +67,14 @@ class Policy:
     def sources(self, user: str, path: str) -> list[Source]:
         rules = self.rules()
         return permissions.sources(user, rules.groups_of(user), path, rules,
-                                   self._share_grants(user, fresh=True))
+                                   self._share_grants(user, fresh=True),
+                                   self._collection_exists)
+
+    def _collection_exists(self, path: str) -> bool:
+        if not self.database_url:
+            return True
+        with read_tx(get_engine(self.database_url)) as conn:
+            return mounts.exists(conn, path)
 
     def _share_grants(self, user: str, fresh: bool = False) -> list[ShareGrant]:
         if not user or not self.database_url:

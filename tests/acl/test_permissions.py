@@ -91,3 +91,10 @@ def test_sources_say_where_each_right_comes_from():
     assert [(s.kind, s.ref) for s in found] == [("rights-file", f"line {grant_line}")]
     found = sources("bob", RULES.groups_of("bob"), "/alice/cal-ro/", RULES, SHARES)
     assert [(s.kind, s.ref) for s in found] == [("share", "share 7")]
+
+
+def test_members_cannot_create_or_delete_group_collections():
+    missing = letters("bob", RULES.groups_of("bob"), "/groups/sales/new/", RULES, (),
+                      group_collection_exists=lambda path: False)
+    existing = letters("bob", RULES.groups_of("bob"), "/groups/sales/contacts/", RULES, ())
+    assert missing == "" and "d" in existing

@@ -1,0 +1,46 @@
+"""The Policy: rights file + shares table, with a cache that knows when to forget."""
+
+import os
+
+from cms_dav.acl.sharestore import create
+
+
+def share_to(user, source, permissions="r"):
+    return dict(ShareType="map", PathOrToken=f"/{user}/x/", PathMapped=source,
+                Conversion="none", Owner="alice", User=user, Permissions=permissions,
+                EnabledByOwner=True, EnabledByUser=True, HiddenByOwner=False,
+                HiddenByUser=False)
+
+
+def test_a_share_made_in_this_process_takes_effect_at_once(policy, store):
+    assert policy.authorization("dave", "/alice/cal/") == ""
+    with store.writing() as conn:
+        create(conn, "alice", share_to("dave", "/alice/cal/"))
+    policy.shares_changed()
+    assert policy.authorization("dave", "/alice/cal/") == "r"
+
+
+def test_a_rights_file_change_drops_cached_answers(policy):
+    assert policy.authorization("dave", "/groups/support/") == ""
+    path = policy.file.path
+    stat = path.stat()
+    path.write_text(path.read_text().replace('members = ["carol"]', 'members = ["carol", "dave"]'))
+    os.utime(path, ns=(stat.st_mtime_ns + 10**9, stat.st_mtime_ns + 10**9))
+    assert policy.authorization("dave", "/groups/support/") == "R"
+
+
+def test_a_depth_one_listing_does_not_query_per_item(policy, monkeypatch):
+    calls = []
+    real = policy._share_grants
+    monkeypatch.setattr(policy, "_share_grants", lambda user, fresh=False: (
+        calls.append(user), real(user, fresh))[1])
+    for number in range(1000):
+        policy.authorization("bob", f"/bob/contacts/{number}.vcf")
+    assert len(calls) == 1
+
+
+def test_sources_name_the_share_id(policy, store):
+    with store.writing() as conn:
+        new_id = create(conn, "alice", share_to("dave", "/alice/cal/"))
+    assert [(s.kind, s.ref) for s in policy.sources("dave", "/alice/cal/")] == [
+        ("share", f"share {new_id}")]
