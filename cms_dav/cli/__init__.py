@@ -20,6 +20,7 @@ COMMANDS = [
     "cms_dav.cli.check:check",
     "cms_dav.cli.groups:group",
     "cms_dav.cli.shares:share",
+    "cms_dav.cli.lint:lint",
 ]
 
 
