@@ -85,7 +85,7 @@ def find_duplicates(records_with_ids: Iterable[tuple[str, ContactRecord]],
     def connect(i: int, j: int, score: int, reason: str) -> None:
         key = (min(i, j), max(i, j))
         best, reasons = edges.get(key, (0, []))
-        edges[key] = (max(best, score), reasons + [reason])
+        edges[key] = (max(best, score), reasons + [reason] if reason not in reasons else reasons)
 
     _link_shared(contacts, "emails", SCORE_EMAIL, "same e-mail", connect)
     _link_shared(contacts, "phones", SCORE_PHONE, "same phone", connect)

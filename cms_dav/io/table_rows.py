@@ -88,7 +88,10 @@ def parse_birthday(text: str) -> str:
             continue
         parts = dict(zip(order, (int(g) for g in m.groups())))
         year = parts.get("y", 2000)
-        dt.date(year, parts["m"], parts["d"])  # raises ValueError for 31.02.
+        try:
+            dt.date(year, parts["m"], parts["d"])
+        except ValueError:
+            raise ValueError(f"birthday {text!r} is not a real date") from None
         return f"{year:04d}-{parts['m']:02d}-{parts['d']:02d}" if "y" in parts \
             else f"--{parts['m']:02d}-{parts['d']:02d}"
     raise ValueError(f"unreadable birthday {text!r} (use YYYY-MM-DD)")
