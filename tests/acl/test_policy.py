@@ -30,10 +30,11 @@ def test_a_rights_file_change_drops_cached_answers(policy):
 
 
 def test_a_depth_one_listing_does_not_query_per_item(policy, monkeypatch):
+    from cms_dav.acl import sharestore
     calls = []
-    real = policy._share_grants
-    monkeypatch.setattr(policy, "_share_grants", lambda user, fresh=False: (
-        calls.append(user), real(user, fresh))[1])
+    real = sharestore.grants_for
+    monkeypatch.setattr(sharestore, "grants_for", lambda conn, user: (
+        calls.append(user), real(conn, user))[1])
     for number in range(1000):
         policy.authorization("bob", f"/bob/contacts/{number}.vcf")
     assert len(calls) == 1
