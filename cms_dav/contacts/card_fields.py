@@ -10,10 +10,9 @@ import quopri
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from cms_dav.contacts.errors import CardFormatError
+from cms_dav.contacts.errors import CardFormatError, InteractionError
 from cms_dav.contacts.interactions import PROPERTY as INTERACTION_PROPERTY
 from cms_dav.contacts.interactions import Interaction, decode_value, last_contacted
-from cms_dav.contacts.errors import InteractionError
 from cms_dav.contacts.vcard_lines import ContentLine, card_lines, structured, text_list, unescape
 
 GROUP_KIND_PROPERTIES = ("KIND", "X-ADDRESSBOOKSERVER-KIND")

@@ -60,8 +60,8 @@ def phone_keys(raw: str, default_region: str = "") -> set[str]:
     digits = _digits(text)
     if not digits:
         return set()
-    stripped = text.lstrip()
-    candidate = "+" + stripped.lstrip()[2:] if not default_region and stripped.startswith("00") else stripped
+    text = text.strip()
+    candidate = "+" + text[2:] if not default_region and text.startswith("00") else text
     keys: set[str] = set()
     number = _parse(candidate, default_region.upper() or None)
     if number is not None:

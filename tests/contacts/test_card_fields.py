@@ -2,7 +2,7 @@ import pytest
 
 from cms_dav.contacts.card_fields import extract_fields
 from cms_dav.contacts.errors import CardFormatError
-from cms_dav.contacts.interactions import Interaction, add_interaction
+from cms_dav.contacts.interactions import add_interaction
 from tests.contacts.cards import card
 from tests.contacts.test_interactions import AT, make
 
