@@ -1,22 +1,21 @@
 """``cms-dav user add|passwd|remove|list``: manage the bcrypt users file.
 
 Passwords are asked twice on a terminal or read from one stdin line (``--password-stdin``);
-no command ever prints a hash.
+no command ever prints a hash. Every change is recorded in the audit trail.
 """
 
 from __future__ import annotations
 
 import sys
+from typing import Any, Callable
 
 import click
 
-from cms_dav.auth import AuthError, HtpasswdFile, check_password, check_user_name
+from cms_dav.auth import AuthError, admin, check_password, check_user_name
 from cms_dav.cli.common import CliError, emit_json, pass_settings, read_password
 from cms_dav.config import Settings
 
-
-def _users(settings: Settings) -> HtpasswdFile:
-    return HtpasswdFile(settings.htpasswd_file)
+ACTOR = "local-admin"
 
 
 def _new_password(password_stdin: bool) -> str:
@@ -25,6 +24,15 @@ def _new_password(password_stdin: bool) -> str:
         return check_password(password)
     except AuthError as exc:
         raise CliError(str(exc)) from None
+
+
+def _run(change: Callable[..., None], *args: Any) -> None:
+    try:
+        change(*args)
+    except AuthError as exc:
+        raise CliError(str(exc)) from None
+    except admin.AuditNotRecorded as exc:
+        click.echo(f"warning: {exc}", err=True)
 
 
 @click.group("user")
@@ -38,14 +46,13 @@ def user() -> None:
 @pass_settings
 def add(settings: Settings, name: str, password_stdin: bool) -> None:
     """Create a login NAME."""
-    users = _users(settings)
     try:
         check_user_name(name)
-        if users.exists(name):
-            raise CliError(f"user {name!r} already exists")
-        users.add(name, _new_password(password_stdin))
     except AuthError as exc:
         raise CliError(str(exc)) from None
+    if admin.users_file(settings).exists(name):
+        raise CliError(f"user {name!r} already exists")
+    _run(admin.add_user, settings, ACTOR, name, _new_password(password_stdin))
     click.echo(f"added user {name}")
 
 
@@ -55,13 +62,9 @@ def add(settings: Settings, name: str, password_stdin: bool) -> None:
 @pass_settings
 def passwd(settings: Settings, name: str, password_stdin: bool) -> None:
     """Set a new password for NAME."""
-    users = _users(settings)
-    if not users.exists(name):
+    if not admin.users_file(settings).exists(name):
         raise CliError(f"user {name!r} does not exist")
-    try:
-        users.set_password(name, _new_password(password_stdin))
-    except AuthError as exc:
-        raise CliError(str(exc)) from None
+    _run(admin.set_password, settings, ACTOR, name, _new_password(password_stdin))
     click.echo(f"changed the password of {name}")
 
 
@@ -71,17 +74,13 @@ def passwd(settings: Settings, name: str, password_stdin: bool) -> None:
 @pass_settings
 def remove(settings: Settings, name: str, yes: bool) -> None:
     """Remove the login NAME (the user's address books and calendars are kept)."""
-    users = _users(settings)
-    if not users.exists(name):
+    if not admin.users_file(settings).exists(name):
         raise CliError(f"user {name!r} does not exist")
     if not yes:
         if not sys.stdin.isatty():
             raise CliError("no terminal to confirm on: use --yes")
         click.confirm(f"Remove the login of {name}?", abort=True)
-    try:
-        users.remove(name)
-    except AuthError as exc:
-        raise CliError(str(exc)) from None
+    _run(admin.remove_user, settings, ACTOR, name)
     click.echo(f"removed user {name} (their data is kept)")
 
 
@@ -90,7 +89,7 @@ def remove(settings: Settings, name: str, yes: bool) -> None:
 @pass_settings
 def list_users(settings: Settings, as_json: bool) -> None:
     """List the user names, one per line."""
-    names = _users(settings).names()
+    names = admin.list_users(settings)
     if as_json:
         emit_json([{"name": name} for name in names])
         return

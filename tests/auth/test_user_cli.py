@@ -186,3 +186,44 @@ def test_installed_command_adds_a_user(data_dir: Path, users_file: HtpasswdFile)
     assert done.returncode == 0, done.stderr
     assert "$2" not in done.stdout + done.stderr
     assert users_file.verify("alice", "pw")
+
+
+def audit_trail(data_dir: Path) -> list[tuple[str, str, str]]:
+    from cms_dav.config import load_settings
+    from cms_dav.store.audit import recent
+    from cms_dav.store.store import Store
+    settings = load_settings(data_dir)
+    with Store.open(settings.database_url).reading() as conn:
+        rows = recent(conn)
+    return [(row["actor"], row["action"], row["target"]) for row in reversed(rows)]
+
+
+def test_every_change_is_recorded_in_the_audit_trail(data_dir: Path) -> None:
+    run(data_dir, "add", "alice", "--password-stdin", input="pw\n")
+    run(data_dir, "passwd", "alice", "--password-stdin", input="pw2\n")
+    run(data_dir, "remove", "alice", "--yes")
+    assert [row for row in audit_trail(data_dir) if row[1].startswith("user.")] == [
+        ("local-admin", "user.add", "alice"),
+        ("local-admin", "user.passwd", "alice"),
+        ("local-admin", "user.remove", "alice"),
+    ]
+
+
+def test_refused_change_is_not_audited(data_dir: Path) -> None:
+    run(data_dir, "add", "alice", "--password-stdin", input="pw\n")
+    run(data_dir, "add", "alice", "--password-stdin", input="pw\n")
+    assert [row[1] for row in audit_trail(data_dir)].count("user.add") == 1
+
+
+def test_unwritable_audit_trail_is_a_warning_after_the_change(
+        tmp_path: Path, data_dir: Path, users_file: HtpasswdFile) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    config = tmp_path / "cms-dav.conf"
+    config.write_text(f"[storage]\ndatabase_url = sqlite:///{blocker}/db.sqlite3\n")
+    result = CliRunner().invoke(cli, ["--data-dir", str(data_dir), "--config", str(config),
+                                      "user", "add", "alice", "--password-stdin"], input="pw\n")
+    assert result.exit_code == 0, result.output
+    assert "warning: user.add 'alice' done, but the audit trail could not be written" \
+        in result.output
+    assert users_file.verify("alice", "pw")
