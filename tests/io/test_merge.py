@@ -1,0 +1,48 @@
+import vobject
+
+from cms_dav.io.contact_record import ContactRecord, record_to_vcard, vcard_to_record
+from cms_dav.io.dedupe import merge_vcards
+
+WINNER = record_to_vcard(ContactRecord(
+    fn="John Smith", given="John", family="Smith", uid="winner", emails=[("work", "john@acme.com")],
+    phones=[("", "+48 601 234 567")], categories=["Klienci"], note="met in Poznań",
+    interactions=["i1;2024-01-01;call;first"]))
+LOSER = record_to_vcard(ContactRecord(
+    fn="Jonh Smith", uid="loser", org="Acme", emails=[("", "JOHN@acme.com"), ("home", "j@home.pl")],
+    phones=[("", "601-234-567"), ("cell", "+1 212 555 0100")], categories=["klienci", "VIP"],
+    note="likes tea", interactions=["i1;2024-01-01;call;first", "i2;2024-02-02;mail;second\\, longer"]))
+
+
+def merged():
+    return vcard_to_record(merge_vcards(WINNER, [LOSER], "PL"))
+
+
+def test_winner_keeps_its_name_and_uid():
+    record = merged()
+    assert (record.fn, record.given, record.family, record.uid) == ("John Smith", "John", "Smith", "winner")
+
+
+def test_emails_and_phones_are_united_without_normalized_duplicates():
+    record = merged()
+    assert [v for _, v in record.emails] == ["john@acme.com", "j@home.pl"]
+    assert [v for _, v in record.phones] == ["+48 601 234 567", "+1 212 555 0100"]
+
+
+def test_categories_are_united_ignoring_case():
+    assert merged().categories == ["Klienci", "VIP"]
+
+
+def test_every_interaction_is_kept_once():
+    assert merged().interactions == ["i1;2024-01-01;call;first", "i2;2024-02-02;mail;second\\, longer"]
+
+
+def test_notes_of_both_are_kept():
+    assert merged().note == "met in Poznań\n\nlikes tea"
+
+
+def test_fields_the_winner_lacks_are_taken_from_the_loser():
+    assert merged().org == "Acme"
+
+
+def test_merged_card_is_valid_vcard():
+    assert vobject.readOne(merge_vcards(WINNER, [LOSER, LOSER], "PL")).uid.value == "winner"
