@@ -38,8 +38,8 @@ def settings_for(configuration: Any) -> Settings:
 
 
 def store_for(configuration: Any) -> Store:
-    settings = settings_for(configuration)
-    return Store.open(settings.database_url, settings.sync_token_days)
+    from cms_dav.wiring import open_store
+    return open_store(settings_for(configuration))
 
 
 def radicale_storage_keys(settings: Settings) -> dict[str, str]:

@@ -87,8 +87,8 @@ def application(settings: Settings) -> Callable[..., Iterable[bytes]]:
 
 
 def prepare_store(settings: Settings) -> Store:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return Store.open(settings.database_url, settings.sync_token_days)
+    from cms_dav.wiring import open_store
+    return open_store(settings)
 
 
 def serve(settings: Settings) -> None:

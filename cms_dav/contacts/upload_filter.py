@@ -40,9 +40,9 @@ def keep_interactions(conn: Any, collection: CollectionRecord, old: ItemRecord |
     Never refuses an upload: Radicale already accepted the card, and a card we
     cannot read is stored as sent (and reported in the log).
     """
-    if data.component.upper() != "VCARD":
+    if data.name.upper() != "VCARD":  # Radicale leaves component empty for vCards
         return data
-    where = f"/{collection.path}/{data.name or data.uid}"
+    where = f"/{collection.path}/ (UID {data.uid})"
     for problem in lint_card(data.text):
         log.warning("%s: %s", where, problem)
     try:

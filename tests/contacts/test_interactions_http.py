@@ -1,0 +1,30 @@
+"""Issue 4: interaction notes survive a client that drops unknown properties."""
+
+from __future__ import annotations
+
+from tests.support.dav import put_card, vcard
+
+NOTE_1 = "X-CMS-INTERACTION:i-1;call;20261120T100000Z;alice;;Discussed renewal\\, next: quote\r\n"
+NOTE_2 = "X-CMS-INTERACTION:i-2;meeting;20261121T090000Z;bob;20261201;Spotkanie w Łodzi 会议\r\n"
+
+
+def test_put_without_interactions_keeps_them_and_the_clients_edits(server):
+    alice = server.session("alice", "alice-pw")
+    url = f"{server.url}/alice/contacts/zhang.vcf"
+    put_card(alice, url, vcard("zhang", "Zhang Wei", "TEL:+86 138 0013 8000\r\n" + NOTE_1 + NOTE_2))
+    stripped = vcard("zhang", "Zhang Wei", "TEL:+86 138 0013 8000\r\nTITLE:Buyer\r\n")
+    response = put_card(alice, url, stripped)
+    assert response.status_code == 204
+    assert "ETag" not in response.headers
+    stored = alice.get(url).text.replace("\r\n ", "")  # unfold
+    assert "TITLE:Buyer" in stored
+    assert "i-1;call;20261120T100000Z" in stored and "i-2;meeting" in stored
+    assert "Discussed renewal\\, next: quote" in stored and "会议" in stored
+
+
+def test_put_that_keeps_interactions_gets_its_etag(server):
+    alice = server.session("alice", "alice-pw")
+    url = f"{server.url}/alice/contacts/anna.vcf"
+    put_card(alice, url, vcard("anna", "Anna Nowak", NOTE_1))
+    response = put_card(alice, url, vcard("anna", "Anna Nowak-Kowalska", NOTE_1))
+    assert response.headers.get("ETag") == alice.get(url).headers["ETag"]
