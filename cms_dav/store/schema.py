@@ -119,3 +119,15 @@ meta = Table(
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+#: Collections deleted by a client or the CLI, restorable with their items (from
+#: ``history``) until the trash is purged.
+trash_collections = Table(
+    "trash_collections", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("path", String(1024), nullable=False, index=True),
+    Column("tag", String(16), nullable=False),
+    Column("props", Text, nullable=False),
+    Column("actor", String(128), nullable=False, default=""),
+    Column("deleted_at", Float, nullable=False, index=True),
+)

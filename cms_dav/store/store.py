@@ -6,7 +6,9 @@ the audit trail and whatever the registered write hooks maintain (search index..
 
 from __future__ import annotations
 
+import json
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Mapping, Protocol
@@ -17,6 +19,7 @@ from cms_dav.store import audit, collections, items, locks, paths, sync
 from cms_dav.store.engine import get_engine, read_tx, write_tx
 from cms_dav.store.migrate import upgrade_to_head
 from cms_dav.store.records import CollectionRecord, ItemData, ItemRecord, WriteResult
+from cms_dav.store.schema import trash_collections
 
 _migrated: set[str] = set()
 _migrate_lock = threading.Lock()
@@ -218,6 +221,12 @@ class Store:
                 for hook in WRITE_HOOKS:
                     hook.item_deleted(conn, record, old)
             deleted = collections.delete_tree(conn, path)
+            when = time.time()
+            for record in deleted:
+                conn.execute(trash_collections.insert().values(
+                    path=record.path, tag=record.tag,
+                    props=json.dumps(dict(record.props), sort_keys=True), actor=actor,
+                    deleted_at=when))
             audit.record(conn, actor, "collection.delete", path,
                          {"collections": len(deleted), "items": len(doomed_items)})
             return deleted
