@@ -14,7 +14,7 @@ from cms_dav.config import Settings
 @pass_settings
 def init(settings: Settings, admin_name: str | None, password_stdin: bool) -> None:
     """Create the data dir and database (idempotent) and optionally an admin user."""
-    from cms_dav.auth.htpasswd import HtpasswdFile
+    from cms_dav.auth.admin import add_user
     from cms_dav.server import prepare_store
 
     prepare_store(settings)
@@ -24,11 +24,8 @@ def init(settings: Settings, admin_name: str | None, password_stdin: bool) -> No
                                   show_default=False) or None
     if admin_name is None:
         return
-    users = HtpasswdFile(settings.htpasswd_file)
-    if users.exists(admin_name):
-        raise CliError(f"user {admin_name!r} already exists")
     try:
-        users.add(admin_name, read_password(password_stdin))
+        add_user(settings, "local-admin", admin_name, read_password(password_stdin))
     except ValueError as exc:
         raise CliError(str(exc)) from None
     _make_admin(settings, admin_name)
@@ -36,11 +33,12 @@ def init(settings: Settings, admin_name: str | None, password_stdin: bool) -> No
 
 
 def _make_admin(settings: Settings, name: str) -> None:
-    """List the user under ``admins`` in the rights file, when the ACL layer is present."""
-    try:
-        from cms_dav.acl import rights_edit  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    add_admin = getattr(rights_edit, "add_admin", None)
-    if add_admin is not None:
-        add_admin(settings.rights_file, name)
+    """List the user under ``admins`` in the rights file (comments and layout kept)."""
+    from cms_dav.acl.editor import edit
+
+    def add(document) -> None:  # type: ignore[no-untyped-def]
+        admins = document.setdefault("admins", [])
+        if name not in admins:
+            admins.append(name)
+
+    edit(settings.rights_file, add)
