@@ -72,8 +72,11 @@ def radicale_configuration(settings: Settings) -> radicale_config.Configuration:
 
 
 def wrap(app: Callable[..., Iterable[bytes]], settings: Settings) -> Callable[..., Iterable[bytes]]:
-    """cms_dav's WSGI layers, outermost first: challenge, XML guard, upload ETag."""
-    wrapped: Callable[..., Iterable[bytes]] = UploadEtagMiddleware(app)
+    """cms_dav's WSGI layers, outermost first: challenge, XML guard, upload ETag, unmount."""
+    from cms_dav.acl.unmount import UnmountMiddleware
+
+    wrapped: Callable[..., Iterable[bytes]] = UnmountMiddleware(app, settings)
+    wrapped = UploadEtagMiddleware(wrapped)
     wrapped = XmlGuardMiddleware(wrapped, settings.max_body_bytes)
     if importlib.util.find_spec("cms_dav.auth.challenge") is not None:
         from cms_dav.auth.challenge import ChallengeMiddleware
