@@ -34,6 +34,17 @@ def _with_groups(user: str, policy: Policy) -> str:
     return f"{user}:{','.join(groups)}" if groups else user
 
 
+def _grouped(name: str | None, policy: Policy) -> str | None:
+    """Add the rights-file groups to a bare user name.
+
+    Radicale 3.9 consults the group plugin only for ``[group] type = htgroup``, so
+    with ours every request arrives without groups and group shares (``:sales``)
+    would never match: not in the home listing, not resolvable."""
+    if name is None or ":" in name or GROUP_PLACEHOLDER in name:
+        return name
+    return _with_groups(name, policy)
+
+
 class ShareDatabase:
     def __init__(self, database_url: str, policy: Policy) -> None:
         self.database_url = database_url
@@ -52,6 +63,7 @@ class ShareDatabase:
     def list(self, OwnerOrUser: str | None = None, ShareType: str | None = None,
              PathOrToken: str | None = None, PathMapped: str | None = None,
              User: str | None = None, **filters: Any) -> list[dict[str, Any]]:
+        User, OwnerOrUser = _grouped(User, self.policy), _grouped(OwnerOrUser, self.policy)
         user = _plain(User)
         owner_or_user = _plain(OwnerOrUser)
         with read_tx(self.engine) as conn:
