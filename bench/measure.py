@@ -105,7 +105,7 @@ def measure(states: list[Any], run: RunFn, repeats: int, cap: float,
                 outcome.samples += run(state, repeat, Budget(remaining))
             except Capped as exc:
                 outcome.capped, outcome.capped_elapsed = True, exc.elapsed
-                outcome.notes.append(f"capped: {exc}")
+                outcome.notes.append(f"repeat {repeat + 1} capped: {exc}")
             except (socket.timeout, TimeoutError):
                 outcome.capped, outcome.capped_elapsed = True, now() - start
                 outcome.notes.append(f"capped: no answer within {cap:.0f} s")
