@@ -21,6 +21,17 @@ COMMANDS = [
     "cms_dav.cli.groups:group",
     "cms_dav.cli.shares:share",
     "cms_dav.cli.lint:lint",
+    "cms_dav.cli.search:search",
+    "cms_dav.cli.contacts:contacts",
+    "cms_dav.cli.contacts:reindex",
+    "cms_dav.cli.notes:notes",
+    "cms_dav.cli.importing:import_file",
+    "cms_dav.cli.importing:import_radicale",
+    "cms_dav.cli.exporting:export",
+    "cms_dav.cli.dedupe:dedupe",
+    "cms_dav.cli.trash:trash",
+    "cms_dav.cli.backup:backup",
+    "cms_dav.cli.backup:restore",
 ]
 
 

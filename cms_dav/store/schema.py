@@ -131,3 +131,57 @@ trash_collections = Table(
     Column("actor", String(128), nullable=False, default=""),
     Column("deleted_at", Float, nullable=False, index=True),
 )
+
+#: Contact search index (issue 4), rebuilt by ``cms-dav reindex``. One row per
+#: (card, field, normalized term) from ``cms_dav.contacts.search_terms.index_terms``;
+#: kept in the card's write transaction by ``cms_dav.contacts.index_hook``.
+contact_terms = Table(
+    "contact_terms", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("collection_id", Integer, nullable=False),
+    Column("field", String(16), nullable=False),
+    Column("term", String(512), nullable=False),
+)
+Index("ix_contact_terms_term", contact_terms.c.term)
+
+#: What listings and search results show, one row per indexed vCard. ``etag`` is the
+#: version indexed: a row whose etag differs from the item's is stale and not trusted
+#: by the addressbook-query prefilter.
+contact_cards = Table(
+    "contact_cards", metadata,
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), primary_key=True),
+    Column("collection_id", Integer, ForeignKey("collections.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("href", String(512), nullable=False),
+    Column("etag", String(80), nullable=False),
+    Column("uid", String(512), nullable=False, default=""),
+    Column("fn", Text, nullable=False, default=""),
+    Column("kind", String(32), nullable=False, default="individual"),
+    Column("org", Text, nullable=False, default=""),
+    Column("nicknames", Text, nullable=False, default="[]"),  # JSON lists from here on
+    Column("emails", Text, nullable=False, default="[]"),
+    Column("phones", Text, nullable=False, default="[]"),
+    Column("categories", Text, nullable=False, default="[]"),
+    Column("members", Text, nullable=False, default="[]"),
+    Column("is_group", Boolean, nullable=False, default=False),
+    Column("last_contacted", Float, nullable=True),
+    #: False when the contacts layer could not read the card (no terms, shown by href)
+    Column("fields_ok", Boolean, nullable=False, default=False),
+    #: True when contact_values holds every value the DAV filter could test
+    Column("values_ok", Boolean, nullable=False, default=False),
+)
+
+#: Lower-cased property values exactly as Radicale's text-match sees them (vobject
+#: values, list values split), so addressbook-query candidates are never too few.
+contact_values = Table(
+    "contact_values", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("collection_id", Integer, nullable=False),
+    Column("prop", String(32), nullable=False),
+    Column("value", Text, nullable=False),
+)
+Index("ix_contact_values_prop", contact_values.c.collection_id, contact_values.c.prop)

@@ -141,6 +141,15 @@ class Collection(storage.BaseCollection):
         if not self.tag or self._record is None:
             return
         tag, start, end, simple = radicale_filter.simplify_prefilters(filters, self.tag)
+        if self.tag == "VADDRESSBOOK":
+            # The index names candidates only; Radicale applies the exact filter to them.
+            from cms_dav.contacts.dav_prefilter import candidate_hrefs
+            with self.store.reading() as conn:
+                hrefs = candidate_hrefs(conn, self.record.id, filters)
+            if hrefs is not None:
+                found = self.store.items_by_href(self.record.id, hrefs)
+                yield from ((self._item(found[h]), False) for h in hrefs if h in found)
+                return
         if self.tag != "VCALENDAR":
             yield from ((item, False) for item in self.get_all())
             return

@@ -1,0 +1,54 @@
+"""``cms-dav contacts list`` and ``cms-dav reindex``."""
+
+from __future__ import annotations
+
+import click
+
+from cms_dav.cli.common import CliError, pass_settings
+from cms_dav.cli.search import print_contacts
+from cms_dav.config import Settings
+from cms_dav.contacts.query import address_books, list_contacts
+from cms_dav.store import paths
+
+
+@click.group("contacts")
+def contacts() -> None:
+    """Contacts as the contact manager sees them (categories, groups)."""
+
+
+@contacts.command("list")
+@click.argument("path", required=False)
+@click.option("--user", default=None, help="Act as this user: their readable address books.")
+@click.option("--category", default=None, help="Only people in this category or group.")
+@click.option("--group", default=None, help="Only members of this group (same as a category).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_settings
+def list_command(settings: Settings, path: str | None, user: str | None, category: str | None,
+                 group: str | None, as_json: bool) -> None:
+    """People in address book PATH, or in every book --user may read."""
+    from cms_dav.wiring import open_store
+    if path is None and user is None:
+        raise CliError("give an address book PATH or --user NAME")
+    store = open_store(settings)
+    with store.reading() as conn:
+        books = address_books(conn, settings, user)
+        if path is not None:
+            wanted = paths.strip(path)
+            if not any(b.path == wanted for b in address_books(conn, settings, None)):
+                raise CliError(f"no address book /{wanted}/")
+            books = [b for b in books if b.path == wanted]
+            if not books:
+                raise CliError(f"user {user!r} may not read /{wanted}/")
+        found = list_contacts(conn, books, category=category, group=group)
+    print_contacts(found, as_json, with_score=False)
+
+
+@click.command("reindex")
+@click.argument("path", required=False, default="")
+@pass_settings
+def reindex(settings: Settings, path: str) -> None:
+    """Rebuild the contact search index (all address books, or those under PATH)."""
+    from cms_dav.contacts.index_hook import reindex as rebuild
+    from cms_dav.wiring import open_store
+    count = rebuild(open_store(settings), settings.default_region, path.strip("/"))
+    click.echo(f"indexed {count} card(s)")

@@ -1,0 +1,110 @@
+"""``cms-dav notes add|list|remove``: a contact's interaction history from the shell."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import click
+
+from cms_dav.cli.common import CliError, emit_json, pass_settings
+from cms_dav.config import Settings
+from cms_dav.contacts import notes as note_ops
+from cms_dav.contacts.errors import ContactError
+from cms_dav.contacts.interactions import KINDS, Interaction
+
+
+def _when(text: str | None) -> datetime | None:
+    """ISO date-time; without an offset it is local time, as a person would type it."""
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise CliError(f"--at {text!r}: expected a date-time such as 2026-11-20T10:00 or "
+                       "2026-11-20 10:00+01:00") from None
+    return (value if value.tzinfo else value.astimezone()).astimezone(timezone.utc)
+
+
+def _day(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise CliError(f"--follow-up {text!r}: expected a date such as 2026-12-01") from None
+
+
+def _fail(exc: ContactError) -> CliError:
+    """One line, plus the candidates when the contact reference was ambiguous."""
+    if isinstance(exc, note_ops.AmbiguousContact):
+        for c in exc.candidates:
+            click.echo(f"  {c.fn} <{', '.join(c.emails)}> uid={c.uid} /{c.book}/{c.href}", err=True)
+    return CliError(str(exc))
+
+
+def _row(note: Interaction) -> dict[str, str]:
+    return {"id": note.id, "type": note.kind, "at": note.at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "author": note.author, "follow_up": note.follow_up.isoformat() if note.follow_up else "",
+            "text": note.text}
+
+
+@click.group("notes")
+def notes() -> None:
+    """Interaction notes (calls, meetings, e-mails, visits) kept inside the vCard."""
+
+
+@notes.command("add")
+@click.argument("contact")
+@click.option("--user", default=None, help="Author; the contact must be in a book they may write.")
+@click.option("--type", "kind", type=click.Choice(KINDS), required=True)
+@click.option("--text", required=True, help="What happened.")
+@click.option("--at", "at", default=None, help="When (ISO date-time; default now).")
+@click.option("--follow-up", "follow_up", default=None, help="Follow-up date (YYYY-MM-DD).")
+@pass_settings
+def add(settings: Settings, contact: str, user: str | None, kind: str, text: str,
+        at: str | None, follow_up: str | None) -> None:
+    """Add a note to CONTACT (UID, e-mail, phone or unique name)."""
+    from cms_dav.wiring import open_store
+    when, day = _when(at), _day(follow_up)
+    try:
+        found, note = note_ops.add_note(open_store(settings), settings, user, contact, kind,
+                                        text, when, day)
+    except ContactError as exc:
+        raise _fail(exc) from None
+    click.echo(f"added {note.id} to {found.fn} (/{found.book}/{found.href})")
+
+
+@notes.command("list")
+@click.argument("contact")
+@click.option("--user", default=None, help="Act as this user (books they may read).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_settings
+def list_command(settings: Settings, contact: str, user: str | None, as_json: bool) -> None:
+    """CONTACT's timeline, newest first."""
+    from cms_dav.wiring import open_store
+    try:
+        found, timeline = note_ops.list_notes(open_store(settings), settings, user, contact)
+    except ContactError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        emit_json([_row(n) for n in timeline])
+        return
+    click.echo(f"{found.fn} (/{found.book}/{found.href})")
+    for row in map(_row, timeline):
+        follow = f" [follow up {row['follow_up']}]" if row["follow_up"] else ""
+        click.echo(f"{row['at']}  {row['type']:<7} {row['author']}: {row['text']}{follow}  ({row['id']})")
+
+
+@notes.command("remove")
+@click.argument("contact")
+@click.argument("note_id")
+@click.option("--user", default=None, help="Act as this user (books they may write).")
+@pass_settings
+def remove(settings: Settings, contact: str, note_id: str, user: str | None) -> None:
+    """Delete note NOTE_ID from CONTACT (the only way a note is ever removed)."""
+    from cms_dav.wiring import open_store
+    try:
+        found = note_ops.remove_note(open_store(settings), settings, user, contact, note_id)
+    except ContactError as exc:
+        raise _fail(exc) from None
+    click.echo(f"removed {note_id} from {found.fn} (/{found.book}/{found.href})")

@@ -1,0 +1,94 @@
+"""Candidates for a CardDAV ``addressbook-query`` (RFC 6352 §10.5), from the index.
+
+Radicale still applies the exact filter to every candidate, so the only duty here
+is to never return too few: the candidate set is a superset of the true matches.
+That holds because ``contact_values`` keeps each value exactly as Radicale's
+``text_match`` sees it, lower-cased as it lower-cases it (SQLite's LIKE, being
+case-insensitive for ASCII, can only add candidates). Anything we cannot answer
+that way (negate-condition, param-filter, is-not-defined, the case-sensitive
+``i;octet`` collation, a property we do not keep) means "no restriction" for
+that part of the filter; cards whose index rows are missing or stale are
+candidates whatever the filter says.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+from xml.etree.ElementTree import Element
+
+from sqlalchemy import Connection, and_, select
+
+from cms_dav.contacts.index_store import DAV_PROPS
+from cms_dav.store.schema import contact_cards, contact_values, items
+
+_CR = "{urn:ietf:params:xml:ns:carddav}"
+_MATCH_TYPES = ("contains", "equals", "starts-with", "ends-with")
+
+def _text_match(conn: Connection, collection_id: int, prop: str, element: Element
+                ) -> set[int] | None:
+    if element.get("negate-condition") == "yes" or element.get("collation") == "i;octet":
+        return None
+    match_type = element.get("match-type", "contains")
+    if match_type not in _MATCH_TYPES:
+        return None
+    text = next(element.itertext(), "").lower()
+    value = contact_values.c.value
+    condition = {"contains": lambda: value.contains(text, autoescape=True),
+                 "equals": lambda: value == text,
+                 "starts-with": lambda: value.startswith(text, autoescape=True),
+                 "ends-with": lambda: value.endswith(text, autoescape=True)}[match_type]()
+    return _ids(conn, collection_id, prop, condition)
+
+
+def _ids(conn: Connection, collection_id: int, prop: str, condition=None) -> set[int]:  # type: ignore[no-untyped-def]
+    query = select(contact_values.c.item_id).where(
+        contact_values.c.collection_id == collection_id, contact_values.c.prop == prop)
+    if condition is not None:
+        query = query.where(condition)
+    return {row[0] for row in conn.execute(query)}
+
+
+def _combine(parts: list[set[int] | None], test: str) -> set[int] | None:
+    """anyof: a union, unknown if any part is; allof: intersect the known parts."""
+    if test == "allof":
+        known = [p for p in parts if p is not None]
+        return set.intersection(*known) if known else None
+    if any(p is None for p in parts):
+        return None
+    return set().union(*parts)
+
+
+def _prop_filter(conn: Connection, collection_id: int, element: Element) -> set[int] | None:
+    prop = element.get("name", "").lower()
+    if prop not in DAV_PROPS:
+        return None
+    if len(element) == 0:  # "the property is defined"
+        return _ids(conn, collection_id, prop)
+    parts = [_text_match(conn, collection_id, prop, child)
+             if child.tag == f"{_CR}text-match" else None for child in element]
+    return _combine(parts, element.get("test", "anyof"))
+
+
+def _filter(conn: Connection, collection_id: int, element: Element) -> set[int] | None:
+    if element.tag != f"{_CR}filter":
+        return None
+    if any(child.tag != f"{_CR}prop-filter" for child in element):
+        return None
+    parts = [_prop_filter(conn, collection_id, child) for child in element]
+    return _combine(parts, element.get("test", "anyof"))
+
+
+def candidate_hrefs(conn: Connection, collection_id: int, filters: Iterable[Element]
+                    ) -> list[str] | None:
+    """Hrefs that may match all ``filters``, or None when the index cannot narrow them."""
+    filters = list(filters)
+    if not filters:
+        return None
+    restriction = _combine([_filter(conn, collection_id, f) for f in filters], "allof")
+    if restriction is None:
+        return None
+    reliable = and_(contact_cards.c.values_ok, contact_cards.c.etag == items.c.etag)
+    query = (select(items.c.id, items.c.href, contact_cards.c.item_id.is_not(None) & reliable)
+             .select_from(items.outerjoin(contact_cards, contact_cards.c.item_id == items.c.id))
+             .where(items.c.collection_id == collection_id).order_by(items.c.href))
+    return [href for ident, href, ok in conn.execute(query) if not ok or ident in restriction]

@@ -1,0 +1,75 @@
+"""Keeps the contact index in step with every write, and rebuilds it on demand.
+
+:class:`SearchIndexHook` is a ``cms_dav.store.store.WriteHook`` installed by
+``cms_dav.wiring``; it runs inside the store's write transaction, so the index can
+never disagree with the items after a commit (or a crash).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, select
+
+from cms_dav.contacts import index_store
+from cms_dav.store import collections, paths
+from cms_dav.store import items as item_rows
+from cms_dav.store.records import CollectionRecord, ItemRecord
+from cms_dav.store.schema import collections as collection_rows
+from cms_dav.store.schema import contact_cards, items
+from cms_dav.store.store import Store
+
+
+class SearchIndexHook:
+    """Indexes vCards; calendar items are ignored."""
+
+    def __init__(self, default_region: str = "") -> None:
+        #: ISO 3166 region for phones typed without "+" (Settings.default_region)
+        self.default_region = default_region
+
+    def item_written(self, conn: Connection, collection: CollectionRecord,
+                     new: ItemRecord, old: ItemRecord | None) -> None:
+        ident = index_store.item_id(conn, collection.id, new.href)
+        if ident is None:
+            return
+        if new.name.upper() != "VCARD" or new.text is None:
+            index_store.drop(conn, [ident])
+            return
+        where = f"/{paths.join(collection.path, new.href)}"
+        index = index_store.analyse(new.text, self.default_region, where)
+        index_store.write(conn, ident, collection.id, new.href, new.etag, index)
+
+    def item_deleted(self, conn: Connection, collection: CollectionRecord,
+                     old: ItemRecord) -> None:
+        # The items row is gone and the FK cascade removed its index rows; this
+        # sweeps up after a backend without enforced foreign keys.
+        stale = [row.item_id for row in conn.execute(
+            select(contact_cards.c.item_id).where(
+                contact_cards.c.collection_id == collection.id,
+                contact_cards.c.href == old.href))]
+        if stale:
+            index_store.drop(conn, stale)
+
+
+def reindex(store: Store, default_region: str, path: str = "") -> int:
+    """Rebuild the index of every address book at or below ``path``; returns cards indexed.
+
+    One transaction per address book, so a large store never holds one huge lock.
+    """
+    prefix = paths.strip(path) if path else ""
+    with store.reading() as conn:
+        query = select(collection_rows.c.path).where(collection_rows.c.tag == "VADDRESSBOOK")
+        books = [p for (p,) in conn.execute(query)
+                 if not prefix or p == prefix or p.startswith(prefix + "/")]
+    hook = SearchIndexHook(default_region)
+    count = 0
+    for book in sorted(books):
+        with store.writing() as conn:
+            record = collections.get(conn, book)
+            if record is None:
+                continue
+            ids = [i for (i,) in conn.execute(select(items.c.id).where(
+                items.c.collection_id == record.id))]
+            index_store.drop(conn, ids)
+            for item in list(item_rows.iter_all(conn, record.id)):
+                hook.item_written(conn, record, item, None)
+                count += 1
+    return count

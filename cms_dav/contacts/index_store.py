@@ -1,0 +1,112 @@
+"""Write side of the contact index: the rows of one card, replaced inside a write.
+
+Three tables (``cms_dav.store.schema``): ``contact_terms`` for search,
+``contact_cards`` for listings and result display, ``contact_values`` for the
+addressbook-query prefilter. A card the contacts layer cannot read is still
+recorded in ``contact_cards`` (``fields_ok`` false), so nothing is silently lost
+from listings, and one vobject cannot read gets ``values_ok`` false, so the
+prefilter always treats it as a candidate.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+
+import vobject
+from sqlalchemy import Connection, delete, select
+
+from cms_dav.contacts.card_fields import CardFields, extract_fields
+from cms_dav.contacts.errors import ContactError
+from cms_dav.contacts.search_terms import index_terms
+from cms_dav.store.schema import contact_cards, contact_terms, contact_values, items
+
+log = logging.getLogger("cms_dav.contacts")
+
+#: vCard properties whose values are kept for addressbook-query text-match; a
+#: prop-filter on any other property makes the prefilter fall back to a scan.
+DAV_PROPS = ("fn", "n", "nickname", "email", "tel", "org", "title", "role", "categories",
+             "note", "uid", "adr", "url", "kind")
+MAX_TERM = 500  # PostgreSQL btree entries must stay small; longer terms are cut
+
+
+@dataclass
+class CardIndex:
+    """Everything indexed for one card, computed before touching the database."""
+
+    fields: CardFields | None
+    terms: list[tuple[str, str]] = field(default_factory=list)
+    values: list[tuple[str, str]] | None = None  # None: vobject could not read the card
+
+
+def dav_values(text: str) -> list[tuple[str, str]] | None:
+    """(prop, lower-cased value) pairs as Radicale's ``text_match`` compares them.
+
+    Mirrors radicale.item.filter.text_match: each child of ``<prop>_list``, list
+    values split, other values through ``str``; None when vobject cannot parse.
+    """
+    try:
+        card = vobject.readOne(text)
+    except Exception:  # noqa: BLE001 - any parser failure means "cannot prefilter"
+        return None
+    found: list[tuple[str, str]] = []
+    for prop in DAV_PROPS:
+        for child in getattr(card, f"{prop}_list", []):
+            values = child.value if type(child.value) is list else [child.value]
+            found += [(prop, (v if isinstance(v, str) else str(v)).lower()) for v in values]
+    return list(dict.fromkeys(found))
+
+
+def analyse(text: str, default_region: str, where: str) -> CardIndex:
+    """Read a card for the index; problems are logged, never raised (the card is stored)."""
+    try:
+        fields = extract_fields(text, default_region)
+        terms = index_terms(fields, default_region)
+    except ContactError as exc:
+        log.warning("%s: card stored but not indexed for search: %s", where, exc)
+        fields, terms = None, []
+    return CardIndex(fields, terms, dav_values(text))
+
+
+def item_id(conn: Connection, collection_id: int, href: str) -> int | None:
+    return conn.execute(select(items.c.id).where(
+        items.c.collection_id == collection_id, items.c.href == href)).scalar()
+
+
+def drop(conn: Connection, ids: list[int]) -> None:
+    """Forget cards (the FK cascade does this on delete; replace and reindex need it)."""
+    for table in (contact_terms, contact_values, contact_cards):
+        conn.execute(delete(table).where(table.c.item_id.in_(ids)))
+
+
+def _card_row(index: CardIndex) -> dict[str, object]:
+    f = index.fields
+    if f is None:
+        return {"fields_ok": False}
+    when = f.last_contacted
+    return {"uid": f.uid, "fn": f.display_name, "kind": f.kind, "org": "; ".join(f.orgs),
+            "nicknames": json.dumps(f.nicknames, ensure_ascii=False),
+            "emails": json.dumps(f.emails, ensure_ascii=False),
+            "phones": json.dumps(f.phones, ensure_ascii=False),
+            "categories": json.dumps(f.categories, ensure_ascii=False),
+            "members": json.dumps(f.members, ensure_ascii=False),
+            "is_group": f.is_group, "fields_ok": True,
+            "last_contacted": when.timestamp() if when else None}
+
+
+def write(conn: Connection, ident: int, collection_id: int, href: str, etag: str,
+          index: CardIndex) -> None:
+    """Replace the index rows of item ``ident`` with ``index``."""
+    drop(conn, [ident])
+    row = {"item_id": ident, "collection_id": collection_id, "href": href, "etag": etag,
+           "values_ok": index.values is not None, **_card_row(index)}
+    conn.execute(contact_cards.insert(), [row])  # a dict: values(fn=...) would clash
+    if index.terms:
+        conn.execute(contact_terms.insert(), [
+            {"item_id": ident, "collection_id": collection_id, "field": f, "term": t[:MAX_TERM]}
+            for f, t in index.terms])
+    if index.values:
+        conn.execute(contact_values.insert(), [
+            {"item_id": ident, "collection_id": collection_id, "prop": p, "value": v}
+            for p, v in index.values])

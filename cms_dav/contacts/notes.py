@@ -1,0 +1,107 @@
+"""Interaction notes on stored contacts: the operations behind ``cms-dav notes``.
+
+A note is written into the contact's vCard through the store, so the sync log,
+history, audit trail and search index change in the same transaction and every
+client sees the note on its next sync. Each operation holds the address book's
+write lock, the one HTTP writers take, so a concurrent PUT is never lost.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from cms_dav.config import Settings
+from cms_dav.contacts.errors import ContactError
+from cms_dav.contacts.interactions import (Interaction, add_interaction, new_interaction,
+                                           parse_interactions, remove_interaction)
+from cms_dav.contacts.query import ADMIN_ACTOR, Contact, address_books, find_contact
+from cms_dav.contacts.upload_filter import etag_of
+from cms_dav.store import audit, collections, items, paths
+from cms_dav.store.records import ItemData
+from cms_dav.store.store import WRITE_HOOKS, Store
+
+
+class ContactNotFound(ContactError):
+    pass
+
+
+class AmbiguousContact(ContactError):
+    """Several cards match; ``candidates`` lets the caller list them."""
+
+    def __init__(self, reference: str, candidates: list[Contact]) -> None:
+        super().__init__(f"{reference!r} matches {len(candidates)} contacts; "
+                         "use the UID, e-mail or phone of one of them")
+        self.candidates = candidates
+
+
+def resolve(store: Store, settings: Settings, user: str | None, reference: str,
+            need: str = "r") -> Contact:
+    """The one contact ``reference`` names among the books ``user`` may ``need``."""
+    with store.reading() as conn:
+        books = address_books(conn, settings, user, need)
+        found = find_contact(conn, books, reference, settings.default_region)
+    if not found:
+        where = "any address book" if not user else f"an address book {user!r} may " + (
+            "read" if need == "r" else "write")
+        raise ContactNotFound(f"no contact {reference!r} in {where}")
+    if len(found) > 1:
+        raise AmbiguousContact(reference, found)
+    return found[0]
+
+
+def _text(store: Store, contact: Contact) -> tuple[int, str]:
+    record = store.collection(contact.book)
+    text = store.item_text(record.id, contact.href) if record else None
+    if record is None or text is None:
+        raise ContactNotFound(f"contact /{contact.book}/{contact.href} vanished")
+    return record.id, text
+
+
+def _data(text: str, uid: str) -> ItemData:
+    return ItemData(text=text, uid=uid, etag=etag_of(text), name="VCARD", component="")
+
+
+def list_notes(store: Store, settings: Settings, user: str | None, reference: str
+               ) -> tuple[Contact, list[Interaction]]:
+    """The contact's timeline, newest first (damaged entries are skipped)."""
+    contact = resolve(store, settings, user, reference)
+    _, text = _text(store, contact)
+    notes = parse_interactions(text, strict=False)
+    return contact, sorted(notes, key=lambda n: (n.at, n.id), reverse=True)
+
+
+def add_note(store: Store, settings: Settings, user: str | None, reference: str, kind: str,
+             text: str, at: datetime | None = None, follow_up: date | None = None
+             ) -> tuple[Contact, Interaction]:
+    """Append one interaction, authored by the acting user; raises ContactError."""
+    contact = resolve(store, settings, user, reference, need="w")
+    actor = user or ADMIN_ACTOR
+    note = new_interaction(kind, actor, text, at, follow_up)
+    with store.locked([contact.book]):
+        _, card = _text(store, contact)
+        store.put_item(contact.book, contact.href, _data(add_interaction(card, note), contact.uid),
+                       actor=actor)
+    return contact, note
+
+
+def remove_note(store: Store, settings: Settings, user: str | None, reference: str,
+                note_id: str) -> Contact:
+    """Delete one interaction: the explicit act the append-only history allows.
+
+    Written without the store's upload filters, which exist to put back exactly
+    the interactions an upload lacks and would undo this removal.
+    """
+    contact = resolve(store, settings, user, reference, need="w")
+    actor = user or ADMIN_ACTOR
+    with store.locked([contact.book]), store.writing() as conn:
+        record = collections.get(conn, contact.book)
+        old = items.get(conn, record.id, contact.href) if record else None
+        if record is None or old is None or old.text is None:
+            raise ContactNotFound(f"contact /{contact.book}/{contact.href} vanished")
+        data = _data(remove_interaction(old.text, note_id), old.uid)
+        new, previous = items.put(conn, record, contact.href, data, actor, store.token_days)
+        for hook in WRITE_HOOKS:
+            hook.item_written(conn, record, new, previous)
+        audit.record(conn, actor, "contact.note.remove", paths.join(contact.book, contact.href),
+                     {"note": note_id, "etag": new.etag})
+    return contact

@@ -1,0 +1,225 @@
+"""Read side of the contact index: search, listings and finding one contact.
+
+Every function takes the address books to look in (:func:`address_books` decides
+which ones a user may see, through the same ACL as HTTP), so nothing here can
+leak a card from a book the user cannot read.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, replace
+from typing import Iterable, Sequence
+
+from sqlalchemy import Connection, select
+
+from cms_dav.config import Settings
+from cms_dav.contacts.card_fields import CardFields
+from cms_dav.contacts.groups import members_of_group
+from cms_dav.contacts.normalize import email_key, fold, looks_like_phone, phone_keys
+from cms_dav.contacts.search_terms import Query, QueryTerm, parse_query, score_terms
+from cms_dav.store.schema import collections, contact_cards, contact_terms
+
+ADMIN_ACTOR = "admin"  # who acts when the CLI runs without --user (as cms_dav.io does)
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Book:
+    id: int
+    path: str
+
+
+@dataclass(frozen=True)
+class Contact:
+    """One indexed card as listings and search results show it."""
+
+    item_id: int
+    book: str  # collection path, no slashes around
+    href: str
+    uid: str
+    fn: str
+    kind: str
+    org: str
+    nicknames: tuple[str, ...]
+    emails: tuple[str, ...]
+    phones: tuple[str, ...]
+    categories: tuple[str, ...]
+    members: tuple[str, ...]
+    last_contacted: float | None
+    score: float = 0.0
+
+    @property
+    def is_group(self) -> bool:
+        return self.kind == "group"
+
+    def fields(self) -> CardFields:
+        return CardFields(uid=self.uid, version="", kind=self.kind, fn=self.fn,
+                          nicknames=list(self.nicknames), emails=list(self.emails),
+                          phones=list(self.phones), categories=list(self.categories),
+                          members=list(self.members), orgs=[self.org] if self.org else [])
+
+    def as_dict(self) -> dict[str, object]:
+        return {"name": self.fn, "org": self.org, "emails": list(self.emails),
+                "phones": list(self.phones), "categories": list(self.categories),
+                "collection": f"/{self.book}/", "href": self.href, "uid": self.uid,
+                "score": round(self.score, 3)}
+
+
+def address_books(conn: Connection, settings: Settings, user: str | None,
+                  need: str = "r") -> list[Book]:
+    """Address books ``user`` may read (``need="r"``) or write ("w"); all without a user."""
+    rows = conn.execute(select(collections.c.id, collections.c.path).where(
+        collections.c.tag == "VADDRESSBOOK").order_by(collections.c.path))
+    books = [Book(row.id, row.path) for row in rows]
+    if not user:
+        return books
+    from cms_dav.acl import policy_for
+    policy = policy_for(settings)
+    return [b for b in books if need in policy.authorization(user, f"/{b.path}/").lower()]
+
+
+def _contacts(conn: Connection, books: Sequence[Book], where=None) -> list[Contact]:  # type: ignore[no-untyped-def]
+    paths = {b.id: b.path for b in books}
+    if not paths:
+        return []
+    query = select(contact_cards).where(contact_cards.c.collection_id.in_(list(paths)))
+    if where is not None:
+        query = query.where(where)
+    found = []
+    for row in conn.execute(query):
+        lists = {name: tuple(json.loads(getattr(row, name)))
+                 for name in ("nicknames", "emails", "phones", "categories", "members")}
+        found.append(Contact(item_id=row.item_id, book=paths[row.collection_id],
+                             href=row.href, uid=row.uid, fn=row.fn or row.href,
+                             kind=row.kind, org=row.org, last_contacted=row.last_contacted,
+                             **lists))
+    return found
+
+
+def _by_ids(conn: Connection, books: Sequence[Book], ids: Iterable[int]) -> list[Contact]:
+    wanted = list(ids)
+    found: list[Contact] = []
+    for start in range(0, len(wanted), _CHUNK):
+        found += _contacts(conn, books, contact_cards.c.item_id.in_(wanted[start:start + _CHUNK]))
+    return found
+
+
+def members(conn: Connection, books: Sequence[Book], name: str) -> list[Contact]:
+    """People in category or group ``name``, however a client recorded membership.
+
+    Group cards only name members of their own address book.
+    """
+    found: list[Contact] = []
+    for book in books:
+        cards = _contacts(conn, [book])
+        fields = [c.fields() for c in cards]
+        keep = {id(f) for f in members_of_group(fields, name)}
+        found += [c for c, f in zip(cards, fields) if id(f) in keep]
+    return found
+
+
+def list_contacts(conn: Connection, books: Sequence[Book], category: str | None = None,
+                  group: str | None = None) -> list[Contact]:
+    """Individual cards (group cards describe membership, they are not people)."""
+    people = [c for c in _contacts(conn, books) if not c.is_group]
+    for name in (category, group):
+        if name is not None:
+            wanted = {c.item_id for c in members(conn, books, name)}
+            people = [c for c in people if c.item_id in wanted]
+    return sorted(people, key=lambda c: (fold(c.fn), c.book, c.href))
+
+
+def _term_condition(term: QueryTerm):  # type: ignore[no-untyped-def]
+    column, field = contact_terms.c.term, contact_terms.c.field
+    if term.kind == "phone":
+        condition = column.in_(sorted(term.phone_keys))
+        if len(term.digits) >= 3:
+            condition = condition | column.contains(term.digits, autoescape=True)
+        return (field == "phone") & condition
+    condition = column.contains(term.text, autoescape=True)
+    if term.kind == "email":
+        return (field == "email") & condition
+    condition = condition & (field != "phone")
+    return condition & (field == term.field) if term.field else condition
+
+
+def _candidates(conn: Connection, books: Sequence[Book], query: Query) -> set[int]:
+    """Items with, for every query term, some row that could match it (AND in SQL)."""
+    ids = [b.id for b in books]
+    found: set[int] | None = None
+    for term in query.terms:
+        rows = conn.execute(select(contact_terms.c.item_id).distinct().where(
+            contact_terms.c.collection_id.in_(ids), _term_condition(term)))
+        hits = {row[0] for row in rows}
+        found = hits if found is None else found & hits
+        if not found:
+            return set()
+    return found or set()
+
+
+def _scores(conn: Connection, query: Query, ids: set[int]) -> dict[int, float]:
+    rows: dict[int, list[tuple[str, str]]] = {}
+    wanted = sorted(ids)
+    for start in range(0, len(wanted), _CHUNK):
+        for item_id, field, term in conn.execute(select(
+                contact_terms.c.item_id, contact_terms.c.field, contact_terms.c.term).where(
+                contact_terms.c.item_id.in_(wanted[start:start + _CHUNK]))):
+            rows.setdefault(item_id, []).append((field, term))
+    scored = {item_id: score_terms(query, found) for item_id, found in rows.items()}
+    return {item_id: value for item_id, value in scored.items() if value > 0}
+
+
+def search(conn: Connection, books: Sequence[Book], text: str, default_region: str = "",
+           category: str | None = None, org: str | None = None,
+           not_contacted_for: float | None = None, limit: int | None = None) -> list[Contact]:
+    """Ranked matches for ``text``; raises ContactError for an empty or unreadable query.
+
+    ``not_contacted_for`` (seconds): keep people with no interaction that recent.
+    """
+    query = parse_query(text, default_region)
+    scores = _scores(conn, query, _candidates(conn, books, query))
+    found = [c for c in _by_ids(conn, books, scores) if not c.is_group]
+    if category is not None:
+        wanted = {c.item_id for c in members(conn, books, category)}
+        found = [c for c in found if c.item_id in wanted]
+    if org is not None:
+        found = [c for c in found if fold(org) in fold(c.org)]
+    if not_contacted_for is not None:
+        cutoff = time.time() - not_contacted_for
+        found = [c for c in found if c.last_contacted is None or c.last_contacted < cutoff]
+    ranked = sorted((_with_score(c, scores[c.item_id]) for c in found),
+                    key=lambda c: (-c.score, fold(c.fn), c.book, c.href))
+    return ranked[:limit] if limit else ranked
+
+
+def _with_score(contact: Contact, value: float) -> Contact:
+    return replace(contact, score=value)
+
+
+def find_contact(conn: Connection, books: Sequence[Book], reference: str,
+                 default_region: str = "") -> list[Contact]:
+    """Cards that ``reference`` names: by UID, else e-mail, phone or exact name.
+
+    More than one result means the reference is ambiguous; the caller lists them.
+    """
+    reference = reference.strip()
+    if not reference:
+        return []
+    by_uid = _contacts(conn, books, contact_cards.c.uid == reference)
+    if by_uid:
+        return by_uid
+    if "@" in reference:
+        condition = (contact_terms.c.field == "email") & (contact_terms.c.term == email_key(reference))
+    elif looks_like_phone(reference):
+        keys = sorted(phone_keys(reference, default_region))
+        condition = (contact_terms.c.field == "phone") & contact_terms.c.term.in_(keys)
+    else:
+        condition = (contact_terms.c.field.in_(["name", "pinyin"])
+                     & (contact_terms.c.term == fold(reference)))
+    ids = [b.id for b in books]
+    rows = conn.execute(select(contact_terms.c.item_id).distinct().where(
+        contact_terms.c.collection_id.in_(ids), condition))
+    found = _by_ids(conn, books, [row[0] for row in rows])
+    return sorted((c for c in found if not c.is_group), key=lambda c: (c.book, c.href))
