@@ -124,6 +124,9 @@ def summary_rows(results: list[SizeResult]) -> list[dict[str, Any]]:
                     detail += f": {'≥' if lower else ''}{ratio:,.1f}×" if ratio else ""
                 elif row is not None:
                     detail += f": {fmt_value(row.values.get(server), row.unit)}"
+                    floor = by_size[size].get("multiget_floor")
+                    if target.kind == "floor" and floor and floor.values.get(server):
+                        detail += f" vs {fmt_value(floor.values[server], 's')} from memory"
                 if target.size is not None and target.size != size:
                     detail += f" ({status})"
                     status = f"not run at {target.size:,}"

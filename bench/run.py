@@ -174,6 +174,9 @@ def run_size(size: int, args: argparse.Namespace, command: str) -> report.SizeRe
             memory.values[state.key] = float(state.server.peak_memory_bytes())
             disk.values[state.key] = float(state.server.data_bytes())
         result.rows += [memory, disk]
+        for state in states:
+            for note in dict.fromkeys(state.notes):
+                result.notes.append(f"{state.server.label}: {note}")
     finally:
         for state in states:
             state.client.close()
