@@ -1,0 +1,43 @@
+"""``cms-dav export``: an address book or calendar to a file or standard output."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from cms_dav.cli.common import CliError, pass_settings
+from cms_dav.config import Settings
+from cms_dav.io import access
+from cms_dav.io.exporter import EXPORT_FORMATS, export_collection
+from cms_dav.wiring import open_store
+
+
+@click.command("export")
+@click.argument("collection")
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), required=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write (default: standard output).")
+@click.option("--category", default=None, help="Only contacts in this category.")
+@click.option("--search", default=None, help="Only contacts matching this search.")
+@click.option("--user", default=None, help="Act as this user (checked against the ACL).")
+@pass_settings
+def export(settings: Settings, collection: str, fmt: str, output: Path | None,
+           category: str | None, search: str | None, user: str | None) -> None:
+    """Export COLLECTION (e.g. /alice/contacts/) as vcf, csv, xlsx or ics."""
+    if fmt == "xlsx" and output is None and sys.stdout.isatty():
+        raise CliError("xlsx is binary: use --output FILE or redirect standard output")
+    try:
+        access.require(settings, user, collection, "r")
+        data = export_collection(open_store(settings), collection, fmt, category=category,
+                                 search=search, default_region=settings.default_region)
+    except (access.AccessDenied, ValueError) as exc:
+        raise CliError(str(exc)) from None
+    if output is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        output.write_bytes(data)
+        click.echo(f"wrote {len(data)} bytes to {output}", err=True)

@@ -1,0 +1,119 @@
+"""``cms-dav import`` and ``cms-dav import-radicale``: data into the store."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import nullcontext
+from pathlib import Path
+
+import click
+
+from cms_dav.cli.common import CliError, emit_json, pass_settings
+from cms_dav.config import Settings
+from cms_dav.io import access
+from cms_dav.io.import_sources import FORMATS, SourceError, read_source
+from cms_dav.io.importer import ImportReport, ImportTargetError, import_source
+from cms_dav.io.table_fields import TableError, load_mapping
+from cms_dav.wiring import open_store
+
+PROGRESS_THRESHOLD = 200  # objects; smaller files finish before a bar is useful
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--into", "into", required=True, help="Address book or calendar, e.g. /alice/contacts/.")
+@click.option("--user", default=None, help="Act as this user (checked against the ACL).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True)
+@click.option("--preset", type=click.Choice(["google", "outlook", "plain"]), default=None,
+              help="Header preset for CSV/xlsx (default: detected).")
+@click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Column mapping file (TOML or JSON: header = field).")
+@click.option("--dry-run", is_flag=True, help="Report what would happen; store nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
+@pass_settings
+def import_file(settings: Settings, file: Path, into: str, user: str | None, fmt: str,
+                preset: str | None, mapping: Path | None, dry_run: bool, as_json: bool) -> None:
+    """Import contacts (vcf, csv, xlsx) or events (ics) from FILE."""
+    path = into.strip("/")
+    try:
+        access.require(settings, user, path, "w")
+        columns = load_mapping(mapping.read_bytes(), mapping.name) if mapping else None
+        source = read_source(file.read_bytes(), fmt, filename=file.name, preset=preset,
+                             mapping=columns, default_region=settings.default_region)
+        store = open_store(settings)
+        with _progress(len(source.candidates)) as advance:
+            report = import_source(store, path, source, actor=access.actor_name(user),
+                                   dry_run=dry_run, default_region=settings.default_region,
+                                   progress=advance)
+    except (access.AccessDenied, SourceError, TableError, ImportTargetError) as exc:
+        raise CliError(f"{file.name}: {exc}") from None
+    if as_json:
+        emit_json(report.as_dict())
+    else:
+        _print_report(report)
+
+
+def _print_report(report: ImportReport) -> None:
+    prefix = "dry run, nothing stored: would have " if report.dry_run else ""
+    click.echo(f"{prefix}created {report.created}, updated {report.updated}, "
+               f"unchanged {report.unchanged}, rejected {len(report.rejected)}")
+    for rejected in report.rejected:
+        click.echo(f"  rejected {rejected}")
+
+
+def _progress(total: int):  # type: ignore[no-untyped-def]
+    """A rich progress bar on a terminal for big files; a no-op otherwise."""
+    if total < PROGRESS_THRESHOLD or not sys.stderr.isatty():
+        return nullcontext(None)
+    from contextlib import contextmanager
+
+    from rich.progress import Progress
+
+    @contextmanager
+    def bar():  # type: ignore[no-untyped-def]
+        with Progress(transient=True) as progress:
+            task = progress.add_task("importing", total=total)
+            yield lambda step: progress.advance(task, step)
+
+    return bar()
+
+
+@click.command("import-radicale")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--users-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Also copy this htpasswd file (bcrypt) as the users file.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
+@pass_settings
+def import_radicale(settings: Settings, path: Path, users_file: Path | None,
+                    as_json: bool) -> None:
+    """Recreate a stock Radicale collection-root at PATH: same paths, UIDs and props.
+
+    User passwords are not in collection-root: add users with `cms-dav user add`,
+    or copy Radicale's bcrypt htpasswd file with --users-file.
+    """
+    import shutil
+
+    from cms_dav.io.radicale_migration import MigrationError, migrate
+
+    if users_file is not None and settings.htpasswd_file.exists():
+        raise CliError(f"the users file {settings.htpasswd_file} exists: not overwriting it")
+    try:
+        report = migrate(open_store(settings), path, access.ADMIN_ACTOR)
+    except MigrationError as exc:
+        raise CliError(str(exc)) from None
+    if users_file is not None:
+        settings.htpasswd_file.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(users_file, settings.htpasswd_file)
+        settings.htpasswd_file.chmod(0o600)
+    if as_json:
+        emit_json({"folders": report.folders, "collections": report.collections,
+                   "items": report.items, "skipped": report.skipped,
+                   "users_copied": users_file is not None})
+        return
+    click.echo(f"migrated {report.collections} collection(s) with {report.items} item(s) "
+               f"and {report.folders} folder(s)")
+    for line in report.skipped:
+        click.echo(f"  skipped {line}")
+    if users_file is None:
+        click.echo("note: no passwords were migrated; add users with `cms-dav user add` "
+                   "or pass --users-file")

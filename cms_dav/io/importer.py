@@ -1,0 +1,165 @@
+"""Import a file into an address book or calendar through the store.
+
+Re-importing must never duplicate: contacts are matched to the book's cards by
+UID, then e-mail, then phone (ImportMatcher); a UID match replaces the card, an
+e-mail/phone match merges into it so nothing typed on the server is lost.
+Calendar objects are matched by UID.  One bad object never stops the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Callable
+
+from cms_dav.io.contact_record import vcard_to_record
+from cms_dav.io.import_sources import Candidate, Source
+from cms_dav.io.matching import ImportMatcher
+from cms_dav.io.merge import merge_vcards
+from cms_dav.io.stored_items import ItemError, item_data, new_href
+from cms_dav.store.records import ItemRecord
+from cms_dav.store.store import Store
+
+Progress = Callable[[int], None]
+
+
+class ImportTargetError(ValueError):
+    """The import cannot start (no such collection, wrong kind of collection)."""
+
+
+@dataclass
+class Rejected:
+    number: int
+    label: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.number}: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    format: str
+    encoding: str
+    dry_run: bool
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["rejected"] = [asdict(r) for r in self.rejected]
+        return data
+
+
+@dataclass
+class _Target:
+    store: Store
+    path: str
+    tag: str
+    actor: str
+    dry_run: bool
+    current: dict[str, ItemRecord]  # href -> item (as written so far)
+
+
+def import_source(store: Store, path: str, source: Source, *, actor: str,
+                  dry_run: bool = False, default_region: str = "",
+                  progress: Progress | None = None) -> ImportReport:
+    path = path.strip("/")
+    collection = store.collection(path)
+    if collection is None:
+        raise ImportTargetError(f"no collection /{path}/")
+    if collection.tag != source.tag:
+        kind = "an address book" if source.tag == "VADDRESSBOOK" else "a calendar"
+        raise ImportTargetError(f"/{path}/ is not {kind}: {source.format} files go into {kind}")
+    target = _Target(store, path, source.tag, actor, dry_run,
+                     {item.href: item for item in store.all_items(collection.id)})
+    report = ImportReport(source.format, source.encoding, dry_run)
+    place = _contact_placer(target, default_region) if source.tag == "VADDRESSBOOK" \
+        else _event_placer(target)
+    for candidate in source.candidates:
+        _import_one(target, candidate, place, report)
+        if progress:
+            progress(1)
+    return report
+
+
+#: given an object's text: (href, text to store, existing item or None)
+Placer = Callable[[str], tuple[str, str, ItemRecord | None]]
+
+
+def _import_one(target: _Target, candidate: Candidate, place: Placer,
+                report: ImportReport) -> None:
+    def reject(reason: str) -> None:
+        report.rejected.append(Rejected(candidate.number, candidate.label, reason))
+
+    if candidate.error or candidate.text is None:
+        return reject(candidate.error or "empty")
+    try:
+        href, text, existing = place(candidate.text)
+        data = item_data(text, target.tag, target.path)
+    except (ItemError, ValueError) as exc:
+        return reject(str(exc))
+    if existing is not None and existing.etag == data.etag:
+        report.unchanged += 1
+        return
+    if not target.dry_run:
+        try:
+            result = target.store.put_item(target.path, href, data, target.actor)
+        except ValueError as exc:  # UID conflict, contact validation
+            return reject(str(exc))
+        if existing is not None and result.new.etag == existing.etag:
+            report.unchanged += 1
+            return
+        target.current[href] = result.new
+    else:
+        target.current[href] = _pretend(href, data, existing)
+    if existing is None:
+        report.created += 1
+    else:
+        report.updated += 1
+
+
+def _pretend(href: str, data, existing: ItemRecord | None) -> ItemRecord:  # type: ignore[no-untyped-def]
+    return ItemRecord(collection_id=existing.collection_id if existing else 0, href=href,
+                      uid=data.uid, name=data.name, component=data.component,
+                      etag=data.etag, time_start=data.time_start, time_end=data.time_end,
+                      modified_at=0.0, text=data.text)
+
+
+def _contact_placer(target: _Target, region: str) -> Placer:
+    matcher = ImportMatcher(default_region=region)
+    for href, item in target.current.items():
+        if item.text:
+            matcher.add(href, vcard_to_record(item.text))
+
+    def place(text: str) -> tuple[str, str, ItemRecord | None]:
+        record = vcard_to_record(text)
+        match = matcher.find(record)
+        if match is None:
+            href = new_href(record.uid or "", target.tag, set(target.current))
+            matcher.add(href, record)
+            return href, text, None
+        existing = target.current.get(match.contact_id)
+        if existing is None:  # matched a row of this file that was rejected
+            href = new_href(record.uid or "", target.tag, set(target.current))
+            return href, text, None
+        matcher.add(match.contact_id, record)
+        if match.reason == "same UID":
+            return match.contact_id, text, existing
+        assert existing.text is not None
+        return match.contact_id, merge_vcards(existing.text, [text], region), existing
+
+    return place
+
+
+def _event_placer(target: _Target) -> Placer:
+    by_uid = {item.uid: href for href, item in target.current.items()}
+
+    def place(text: str) -> tuple[str, str, ItemRecord | None]:
+        uid = item_data(text, target.tag, target.path).uid
+        href = by_uid.get(uid) or new_href(uid, target.tag, set(target.current))
+        by_uid[uid] = href
+        return href, text, target.current.get(href)
+
+    return place

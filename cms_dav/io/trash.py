@@ -1,0 +1,164 @@
+"""The trash: deleted items (``history`` rows with action "deleted") and deleted
+collections (``trash_collections``), restorable until purged.
+
+Restoring writes through the Store like any client would, so syncing clients see
+the object reappear; the trash entry is consumed in the same step.  Items that
+went away with a deleted collection are restored with it, not one by one.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import Connection, and_, delete, select
+
+from cms_dav.io.stored_items import item_data
+from cms_dav.store import audit
+from cms_dav.store.schema import history, trash_collections
+from cms_dav.store.store import Store
+
+DAY = 86_400.0
+#: a collection's items are deleted (one timestamp each) just before its trash row
+COLLECTION_WINDOW = 600.0
+
+
+class TrashError(ValueError):
+    pass
+
+
+@dataclass
+class TrashEntry:
+    id: str          # "item-<n>" or "collection-<n>"
+    kind: str        # "item" | "collection"
+    path: str        # collection path, no slashes around
+    href: str        # "" for a collection
+    uid: str
+    actor: str
+    deleted_at: float
+    items: int = 0   # for a collection: how many items come back with it
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+    @property
+    def owner(self) -> str:
+        return self.path.split("/", 1)[0]
+
+
+def list_trash(store: Store) -> list[TrashEntry]:
+    """Newest first."""
+    with store.reading() as conn:
+        folders = list(conn.execute(select(trash_collections)))
+        entries = [_collection_entry(conn, row) for row in folders]
+        for row in conn.execute(select(history.c.id, history.c.collection_path,
+                                       history.c.href, history.c.uid, history.c.actor,
+                                       history.c.at).where(history.c.action == "deleted")):
+            if not any(_went_with(row, folder) for folder in folders):
+                entries.append(TrashEntry(f"item-{row.id}", "item", row.collection_path,
+                                          row.href, row.uid, row.actor, row.at))
+    return sorted(entries, key=lambda e: -e.deleted_at)
+
+
+def _went_with(item_row, folder_row) -> bool:  # type: ignore[no-untyped-def]
+    return (item_row.collection_path == folder_row.path
+            and item_row.actor == folder_row.actor
+            and folder_row.deleted_at - COLLECTION_WINDOW <= item_row.at <= folder_row.deleted_at)
+
+
+def _items_of(conn: Connection, folder) -> list:  # type: ignore[no-untyped-def]
+    """The last version of every item deleted together with ``folder``."""
+    rows = conn.execute(select(history).where(and_(
+        history.c.action == "deleted", history.c.collection_path == folder.path,
+        history.c.actor == folder.actor,
+        history.c.at >= folder.deleted_at - COLLECTION_WINDOW,
+        history.c.at <= folder.deleted_at)).order_by(history.c.id))
+    latest = {row.href: row for row in rows}
+    return list(latest.values())
+
+
+def _collection_entry(conn: Connection, row) -> TrashEntry:  # type: ignore[no-untyped-def]
+    return TrashEntry(f"collection-{row.id}", "collection", row.path, "", "", row.actor,
+                      row.deleted_at, len(_items_of(conn, row)))
+
+
+def find(store: Store, entry_id: str) -> TrashEntry:
+    for entry in list_trash(store):
+        if entry.id == entry_id:
+            return entry
+    raise TrashError(f"no trash entry {entry_id!r} (see: cms-dav trash list)")
+
+
+def restore(store: Store, entry_id: str, actor: str) -> TrashEntry:
+    entry = find(store, entry_id)
+    if entry.kind == "item":
+        _restore_item(store, entry, actor)
+    else:
+        _restore_collection(store, entry, actor)
+    return entry
+
+
+def _restore_item(store: Store, entry: TrashEntry, actor: str) -> None:
+    collection = store.collection(entry.path)
+    if collection is None:
+        raise TrashError(f"cannot restore {entry.href}: its collection /{entry.path}/ no "
+                         "longer exists (restore the collection first)")
+    if store.item(collection.id, entry.href, with_text=False) is not None:
+        raise TrashError(f"cannot restore {entry.href}: /{entry.path}/{entry.href} "
+                         "exists again")
+    if store.has_uid(collection.id, entry.uid):
+        raise TrashError(f"cannot restore {entry.href}: another item of /{entry.path}/ "
+                         f"has its UID {entry.uid!r}")
+    number = int(entry.id.split("-", 1)[1])
+    with store.reading() as conn:
+        text = conn.execute(select(history.c.text).where(history.c.id == number)).scalar_one()
+    store.put_item(entry.path, entry.href, item_data(text, collection.tag, entry.path), actor)
+    with store.writing() as conn:
+        conn.execute(delete(history).where(history.c.id == number))
+        audit.record(conn, actor, "trash.restore", f"{entry.path}/{entry.href}",
+                     {"entry": entry.id})
+
+
+def _restore_collection(store: Store, entry: TrashEntry, actor: str) -> None:
+    number = int(entry.id.split("-", 1)[1])
+    with store.reading() as conn:
+        top = conn.execute(select(trash_collections)
+                           .where(trash_collections.c.id == number)).one()
+        family = [row for row in conn.execute(select(trash_collections).where(
+            trash_collections.c.deleted_at == top.deleted_at))
+            if row.path == top.path or row.path.startswith(top.path + "/")]
+        family.sort(key=lambda row: row.path.count("/"))
+        contents = {row.id: _items_of(conn, row) for row in family}
+    for row in family:
+        if store.collection(row.path) is not None:
+            raise TrashError(f"cannot restore /{row.path}/: a collection with that path "
+                             "exists again")
+    for row in family:
+        props = json.loads(row.props)
+        new_items = [(item.href, item_data(item.text, row.tag, row.path))
+                     for item in contents[row.id]]
+        store.replace_collection(row.path, props, new_items, actor)
+    with store.writing() as conn:
+        for row in family:
+            conn.execute(delete(trash_collections).where(trash_collections.c.id == row.id))
+            ids = [item.id for item in contents[row.id]]
+            if ids:
+                conn.execute(delete(history).where(history.c.id.in_(ids)))
+        audit.record(conn, actor, "trash.restore", top.path,
+                     {"entry": entry.id, "collections": len(family)})
+
+
+def purge(store: Store, older_than_days: float, actor: str,
+          now: float | None = None) -> tuple[int, int]:
+    """Forget deleted items and collections older than the cut-off: (items, collections)."""
+    cutoff = (time.time() if now is None else now) - older_than_days * DAY
+    with store.writing() as conn:
+        items = conn.execute(delete(history).where(
+            history.c.action == "deleted", history.c.at < cutoff)).rowcount
+        folders = conn.execute(delete(trash_collections).where(
+            trash_collections.c.deleted_at < cutoff)).rowcount
+        audit.record(conn, actor, "trash.purge", "",
+                     {"older_than_days": older_than_days, "items": items,
+                      "collections": folders})
+    return items, folders
