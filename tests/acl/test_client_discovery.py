@@ -13,6 +13,7 @@ from xml.etree import ElementTree as ET
 import pytest
 import requests
 
+from cms_dav.auth.htpasswd import HtpasswdFile
 from tests.support import dav
 from tests.support.server import ServerProcess
 
@@ -38,8 +39,9 @@ HOME_LISTING = ('<?xml version="1.0"?><d:propfind xmlns:d="DAV:" '
 def server(tmp_path_factory: pytest.TempPathFactory):
     data = tmp_path_factory.mktemp("discovery")
     server = ServerProcess(data_dir=data)
+    users = HtpasswdFile(data / "users", rounds=4)  # fast hashes: setup, not security
     for name, password in PASSWORDS.items():
-        server.add_user(name, password)
+        users.add(name, password)
     (data / "rights.toml").write_text(RIGHTS)
     server.start()
     try:

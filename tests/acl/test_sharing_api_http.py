@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import requests
 
+from cms_dav.auth.htpasswd import HtpasswdFile
 from tests.support import dav
 from tests.support.server import ServerProcess
 
@@ -27,8 +28,9 @@ PROPS = ('<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:displayname
 def server(tmp_path_factory: pytest.TempPathFactory):
     data = tmp_path_factory.mktemp("sharing-api")
     server = ServerProcess(data_dir=data)
+    users = HtpasswdFile(data / "users", rounds=4)  # fast hashes: setup, not security
     for name, password in PASSWORDS.items():
-        server.add_user(name, password)
+        users.add(name, password)
     server.start()
     try:
         alice = server.session("alice", PASSWORDS["alice"])

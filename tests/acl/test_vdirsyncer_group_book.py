@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from cms_dav.auth.htpasswd import HtpasswdFile
 from tests.support import dav
 from tests.support.server import ServerProcess
 
@@ -83,8 +84,9 @@ def synced(tmp_path_factory: pytest.TempPathFactory):
     """alice fills the group book; bob discovers and syncs once."""
     data = tmp_path_factory.mktemp("vds-server")
     server = ServerProcess(data_dir=data)
+    users = HtpasswdFile(data / "users", rounds=4)  # fast hashes: setup, not security
     for name, password in PASSWORDS.items():
-        server.add_user(name, password)
+        users.add(name, password)
     (data / "rights.toml").write_text(RIGHTS)
     server.start()
     try:
