@@ -1,0 +1,66 @@
+"""A client that drops interaction lines: vdirsyncer converges on the server's merged card."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from cms_dav.cli import cli
+from tests.clients.test_vdirsyncer import VDIRSYNCER, run_vdirsyncer
+from tests.support.dav import put_card, vcard
+
+pytestmark = pytest.mark.skipif(VDIRSYNCER is None, reason="vdirsyncer not installed")
+
+NOTE = "X-CMS-INTERACTION:i-1;call;20261120T100000Z;alice;;Renewal\\, next: quote 会议\r\n"
+
+
+def _config(tmp, url):
+    path = tmp / "vdirsyncer.conf"
+    path.write_text(f"""
+[general]
+status_path = "{tmp}/status/"
+
+[pair contacts]
+a = "local"
+b = "remote"
+collections = [["contacts", "contacts", "contacts"]]
+conflict_resolution = "b wins"
+
+[storage local]
+type = "filesystem"
+path = "{tmp}/vdir/"
+fileext = ".vcf"
+
+[storage remote]
+type = "carddav"
+url = "{url}/"
+username = "alice"
+password = "alice-pw"
+""")
+    return path
+
+
+def test_stripping_client_converges_on_the_merged_card(make_server, tmp_path):
+    server = make_server()
+    CliRunner().invoke(cli, ["--data-dir", str(server.data_dir), "user", "add", "alice",
+                             "--password-stdin"], input="alice-pw\n")
+    alice = server.session("alice", "alice-pw")
+    url = f"{server.url}/alice/contacts/zw.vcf"
+    assert put_card(alice, url, vcard("zw", "Zhang Wei", NOTE)).status_code == 201
+    config = _config(tmp_path, server.url)
+    run_vdirsyncer(config, "discover")
+    run_vdirsyncer(config, "sync")
+    [local] = list((tmp_path / "vdir" / "contacts").iterdir())
+    # The "client" edits the card and drops the property it does not know.
+    stripped = re.sub(r"X-CMS-INTERACTION:.*\r?\n(?:[ \t].*\r?\n)*", "", local.read_text())
+    local.write_text(stripped.replace("FN:Zhang Wei", "FN:Zhang Wei\r\nTITLE:Buyer"))
+    run_vdirsyncer(config, "sync")
+    run_vdirsyncer(config, "sync")
+
+    merged = local.read_text().replace("\r\n ", "").replace("\n ", "")
+    assert "TITLE:Buyer" in merged and "i-1;call;20261120T100000Z" in merged and "会议" in merged
+    assert merged.replace("\r\n", "\n") == alice.get(url).text.replace("\r\n ", "").replace("\r\n", "\n")
+    output = run_vdirsyncer(config, "sync")
+    assert "Copying" not in output and "Deleting" not in output
