@@ -8,16 +8,19 @@ import click
 
 from cms_dav.cli.common import CliError, emit_json, pass_settings
 from cms_dav.config import Settings
-from cms_dav.io.backup import BackupError, create_backup, verify_backup
+from cms_dav.io.backup import BackupError, create_backup, prune_backups, verify_backup
 from cms_dav.io.restore import restore_backup
 
 
 @click.command("backup")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--verify", is_flag=True, help="Check an existing archive instead of writing one.")
+@click.option("--keep-days", type=click.FloatRange(min=0), default=None,
+              help="Then delete cms-dav archives older than this in FILE's directory.")
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
 @pass_settings
-def backup(settings: Settings, file: Path, verify: bool, as_json: bool) -> None:
+def backup(settings: Settings, file: Path, verify: bool, keep_days: float | None,
+           as_json: bool) -> None:
     """Write a consistent snapshot (database, rights, users) to FILE (.tar.gz), online."""
     if verify:
         manifest, problems = verify_backup(file)
@@ -34,10 +37,13 @@ def backup(settings: Settings, file: Path, verify: bool, as_json: bool) -> None:
         manifest = create_backup(settings, file)
     except (BackupError, OSError) as exc:
         raise CliError(str(exc)) from None
+    removed = prune_backups(file.parent, keep_days) if keep_days is not None else []
     if as_json:
-        emit_json(manifest)
-    else:
-        click.echo(f"wrote {file} ({', '.join(f['name'] for f in manifest['files'])})")
+        emit_json({**manifest, "pruned": [str(p) for p in removed]})
+        return
+    click.echo(f"wrote {file} ({', '.join(f['name'] for f in manifest['files'])})")
+    for old in removed:
+        click.echo(f"deleted old backup {old}")
 
 
 @click.command("restore")

@@ -172,3 +172,21 @@ def _copy(handle: IO[bytes], target: Path) -> None:
     with target.open("wb") as out:
         for block in iter(lambda: handle.read(1 << 20), b""):
             out.write(block)
+
+
+def prune_backups(directory: Path, keep_days: float, now: float | None = None) -> list[Path]:
+    """Delete cms-dav archives in ``directory`` older than ``keep_days``; other files stay."""
+    import time
+    cutoff = (time.time() if now is None else now) - keep_days * 86_400
+    removed = []
+    for candidate in sorted(directory.glob("*.tar.gz")):
+        if candidate.stat().st_mtime >= cutoff:
+            continue
+        try:
+            with tarfile.open(candidate, "r:gz") as archive:
+                read_manifest(archive)
+        except (BackupError, tarfile.TarError, OSError, EOFError):
+            continue  # not ours (or unreadable): never delete what we did not write
+        candidate.unlink()
+        removed.append(candidate)
+    return removed

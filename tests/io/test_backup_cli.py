@@ -170,3 +170,20 @@ def test_restore_refuses_a_damaged_archive(taken_during_writes: dict, files: Pat
     result = run_cli(files / "fresh", "restore", str(broken), ok=False)
     assert result.exit_code == 1 and "damaged" in result.stderr
     assert not (files / "fresh" / "cms-dav.sqlite3").exists()
+
+
+def test_keep_days_deletes_only_old_cms_dav_archives(live: ServerProcess,
+                                                     taken_during_writes: dict,
+                                                     files: Path) -> None:
+    import os
+    import shutil
+    folder = files / "backups"
+    folder.mkdir()
+    old = folder / "old.tar.gz"
+    shutil.copyfile(taken_during_writes["archive"], old)
+    foreign = write(folder / "photos.tar.gz", b"not ours")
+    month_ago = time.time() - 30 * 86_400
+    for path in (old, foreign):
+        os.utime(path, (month_ago, month_ago))
+    run_cli(live.data_dir, "backup", str(folder / "new.tar.gz"), "--keep-days", "14")
+    assert sorted(p.name for p in folder.iterdir()) == ["new.tar.gz", "photos.tar.gz"]
