@@ -61,8 +61,7 @@ def big_book(tmp_path_factory):
     response = alice.put(f"{server.url}/alice/bigbook/", data=body.encode(),
                          headers={"Content-Type": "text/vcard; charset=utf-8"})
     assert response.status_code == 201, response.text
-    uid_of = {}  # href -> generator index (hrefs are the server's choice)
-    yield server, alice, uid_of
+    yield server, alice
     server.stop()
 
 
@@ -128,7 +127,7 @@ def report(server, session, filter_xml: str, test: str) -> set[str]:
     return set(hrefs(response))
 
 
-def uids(server, session, hrefs_found: set[str]) -> set[str]:
+def uids(server, hrefs_found: set[str]) -> set[str]:
     """Map hrefs to UIDs through the index (the server named the uploaded items)."""
     store = open_store(load_settings(server.data_dir))
     record = store.collection("alice/bigbook")
@@ -138,14 +137,14 @@ def uids(server, session, hrefs_found: set[str]) -> set[str]:
 
 @pytest.mark.parametrize("name,filter_xml,test,predicate", CASES, ids=[c[0] for c in CASES])
 def test_query_returns_the_same_set_as_a_scan(big_book, name, filter_xml, test, predicate):
-    server, alice, _ = big_book
+    server, alice = big_book
     expected = {f"p{i}" for i, values in enumerate(PEOPLE) if predicate(values)}
-    assert uids(server, alice, report(server, alice, filter_xml, test)) == expected
+    assert uids(server, report(server, alice, filter_xml, test)) == expected
 
 
 def test_index_narrows_candidates_for_a_selective_filter(big_book):
     from xml.etree import ElementTree as ET
-    server, _, _ = big_book
+    server, _ = big_book
     element = ET.fromstring(query(prop("EMAIL", text_match("user17@mail.example.pl", "equals"))))
     filters = element.findall("{urn:ietf:params:xml:ns:carddav}filter")
     store = open_store(load_settings(server.data_dir))
@@ -156,7 +155,7 @@ def test_index_narrows_candidates_for_a_selective_filter(big_book):
 
 def test_negated_filter_falls_back_to_every_card(big_book):
     from xml.etree import ElementTree as ET
-    server, _, _ = big_book
+    server, _ = big_book
     element = ET.fromstring(query(prop("FN", text_match("a", negate=True))))
     filters = element.findall("{urn:ietf:params:xml:ns:carddav}filter")
     store = open_store(load_settings(server.data_dir))
