@@ -1,5 +1,5 @@
-"""One real server per test module for the io CLI tests (starting one costs seconds);
-each test works in address books of its own so tests stay independent."""
+"""One real server for all io CLI tests (starting one costs seconds on a busy
+machine); each test works in collections of its own so tests stay independent."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from tests.support.dav import make_addressbook, make_calendar
 from tests.support.server import ServerProcess
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     server = ServerProcess(data_dir=tmp_path_factory.mktemp("io-server"))
     for name in ("alice", "bob"):

@@ -49,6 +49,8 @@ def test_a_deleted_address_book_comes_back_with_its_name_and_cards(
     assert alice.delete(url).status_code in (200, 204)
     entry = _entry(live, path=book.strip("/"), kind="collection")
     assert entry["items"] == 3
+    listed = run_json(live.data_dir, "trash", "list")
+    assert not [e for e in listed if e["kind"] == "item" and e["path"] == book.strip("/")]
     run_cli(live.data_dir, "trash", "restore", entry["id"])
     assert objects(alice, url) == before
     props = propfind(alice, url, "<d:propfind xmlns:d='DAV:'><d:prop><d:displayname/>"
