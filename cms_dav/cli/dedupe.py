@@ -32,9 +32,13 @@ def dedupe(settings: Settings, collection: str, merge_id: str | None, yes: bool,
             groups = find_groups(store, collection, region)
             if as_json:
                 emit_json([g.as_dict() for g in groups])
-            else:
-                _show(groups)
-            return
+                return
+            _show(groups)
+            merge_id = _ask(groups)
+            if merge_id is None:
+                return
+            access.require(settings, user, collection, "w")
+            yes = True  # the user just picked it from the table
         group = {g.id: g for g in find_groups(store, collection, region)}.get(merge_id)
         if group is not None and not yes:
             _show([group])
@@ -49,6 +53,14 @@ def dedupe(settings: Settings, collection: str, merge_id: str | None, yes: bool,
         emit_json({"id": merged.id, "kept": kept, "deleted": gone})
     else:
         click.echo(f"merged group {merged.id}: kept {kept}, deleted {', '.join(gone)}")
+
+
+def _ask(groups: list[FoundGroup]) -> str | None:
+    """Interactive mode (a terminal, no --merge): which group to merge, if any."""
+    if not groups or not sys.stdin.isatty():
+        return None
+    answer = click.prompt("merge which group? (empty: none)", default="", show_default=False)
+    return answer.strip() or None
 
 
 def _show(groups: list[FoundGroup]) -> None:

@@ -164,3 +164,22 @@ def test_a_user_cannot_import_into_someone_elses_book(live: ServerProcess, book:
     result = run_cli(live.data_dir, "import", str(source), "--into", book, "--user", "bob",
                      ok=False)
     assert result.exit_code == 1 and "may not write" in result.stderr
+
+
+def test_a_file_without_a_recognisable_header_is_refused_and_nothing_stored(
+        live: ServerProcess, alice: requests.Session, book: str, files: Path) -> None:
+    source = write(files / "odd.csv", "Foo,Bar\n1,2\n".encode())
+    result = run_cli(live.data_dir, "import", str(source), "--into", book, ok=False)
+    assert result.exit_code == 1 and "odd.csv" in result.stderr and "header" in result.stderr
+    assert objects(alice, live.url + book) == {}
+
+
+def test_a_mapping_file_names_the_columns_of_any_sheet(
+        live: ServerProcess, alice: requests.Session, book: str, files: Path) -> None:
+    source = write(files / "crm.csv", "Kontakt;Telefon komórkowy;Dział\n"
+                   "Łucja Żak;+48 601 111 222;Zakupy\n".encode("cp1250"))
+    mapping = write(files / "map.toml", 'Kontakt = "fn"\n"Telefon komórkowy" = "phone:cell"\n'
+                    '"Dział" = "categories"\n'.encode())
+    run_cli(live.data_dir, "import", str(source), "--into", book, "--mapping", str(mapping))
+    [(_, text)] = objects(alice, live.url + book).values()
+    assert "FN:Łucja Żak" in text and "+48 601 111 222" in text and "Zakupy" in text
