@@ -65,6 +65,7 @@ def restore_backup(settings: Settings, archive_path: Path, actor: str = "admin"
     manifest, problems = verify_backup(archive_path)
     if problems or manifest is None:
         raise BackupError(f"{archive_path.name} is damaged: {'; '.join(problems)}")
+    _check_revision(manifest.get("schema_revision"))
     check_empty(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with tarfile.open(archive_path, "r:gz") as archive, \
@@ -88,6 +89,17 @@ def restore_backup(settings: Settings, archive_path: Path, actor: str = "admin"
     count = new_sync_epochs(settings, actor, manifest)
     return {"collections": count, **{k: manifest[k] for k in
                                      ("created_at", "schema_revision", "database")}}
+
+
+def _check_revision(revision: str | None) -> None:
+    """A snapshot from a newer cms_dav has tables this version cannot migrate."""
+    from alembic.script import ScriptDirectory
+
+    from cms_dav.store.migrate import MIGRATIONS
+    known = {script.revision for script in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}
+    if revision is not None and revision not in known:
+        raise BackupError(f"the backup has database schema {revision!r}, which this "
+                          "version of cms_dav does not know: restore it with a newer cms_dav")
 
 
 def _member(archive: tarfile.TarFile, name: str):  # type: ignore[no-untyped-def]

@@ -187,3 +187,15 @@ def test_keep_days_deletes_only_old_cms_dav_archives(live: ServerProcess,
         os.utime(path, (month_ago, month_ago))
     run_cli(live.data_dir, "backup", str(folder / "new.tar.gz"), "--keep-days", "14")
     assert sorted(p.name for p in folder.iterdir()) == ["new.tar.gz", "photos.tar.gz"]
+
+
+def test_restore_refuses_a_backup_from_a_newer_schema(taken_during_writes: dict,
+                                                      files: Path) -> None:
+    import json
+    with tarfile.open(taken_during_writes["archive"]) as tar:
+        manifest = json.load(tar.extractfile("manifest.json"))  # type: ignore[arg-type]
+    manifest["schema_revision"] = "9999"
+    newer = _rewrite(taken_during_writes["archive"], files / "newer.tar.gz",
+                     {"manifest.json": json.dumps(manifest).encode()})
+    result = run_cli(files / "fresh", "restore", str(newer), ok=False)
+    assert result.exit_code == 1 and "'9999'" in result.stderr
