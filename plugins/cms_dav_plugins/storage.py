@@ -19,7 +19,7 @@ from radicale import pathutils, storage
 from radicale.item import filter as radicale_filter
 from radicale.log import logger
 
-from cms_dav import request_context, runtime
+from cms_dav import radicale_speedups, request_context, runtime
 from cms_dav.store import paths
 from cms_dav.store.records import CollectionRecord, ItemData, ItemRecord
 from cms_dav.store.store import NotFound, Store
@@ -39,14 +39,19 @@ class StoredItem(radicale_item.Item):
     """An item whose text is fetched from the database only when something needs it."""
 
     def __init__(self, collection: "Collection", record: ItemRecord) -> None:
-        super().__init__(collection=collection, href=record.href,
-                         last_modified=_http_date(record.modified_at),
-                         text=record.text if record.text is not None else "",
-                         etag=record.etag, uid=record.uid, name=record.name,
-                         component_name=record.component,
-                         time_range=(record.time_start, record.time_end))
-        if record.text is None:
-            self._text = None
+        # Set what Item.__init__ would, without its per-item path assertions: the
+        # collection path comes from the store, already sanitized.
+        self._collection_path = collection.path
+        self.collection = collection
+        self.href = record.href
+        self.last_modified = _http_date(record.modified_at)
+        self._text = record.text
+        self._vobject_item = None
+        self._etag = record.etag
+        self._uid = record.uid
+        self._name = record.name
+        self._component_name = record.component
+        self._time_range = (record.time_start, record.time_end)
         self._record = record
 
     def serialize(self) -> str:
@@ -194,6 +199,9 @@ def item_data(item: radicale_item.Item) -> ItemData:
     start, end = item.time_range
     return ItemData(text=item.serialize(), uid=item.uid, etag=item.etag, name=item.name,
                     component=item.component_name, time_start=start, time_end=end)
+
+
+radicale_speedups.install()
 
 
 class Storage(storage.BaseStorage):
