@@ -23,7 +23,7 @@ def check_store(store: Store) -> list[str]:
         tags = dict(conn.execute(select(collections.c.id, collections.c.tag)).all())
         paths = dict(conn.execute(select(collections.c.id, collections.c.path)).all())
         query = select(items.c.collection_id, items.c.href, items.c.etag, items.c.text)
-        for row in conn.execution_options(yield_per=1000).execute(query):
+        for row in conn.execute(query.execution_options(yield_per=1000)):
             where = f"/{paths.get(row.collection_id, '?')}/{row.href}"
             if not tags.get(row.collection_id):
                 problems.append(f"{where}: item in an untagged collection")

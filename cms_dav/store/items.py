@@ -62,7 +62,7 @@ def iter_all(conn: Connection, collection_id: int, with_text: bool = True
              ) -> Iterator[ItemRecord]:
     query = (select(*_columns(with_text)).where(items.c.collection_id == collection_id)
              .order_by(items.c.href))
-    for row in conn.execution_options(yield_per=1000).execute(query):
+    for row in conn.execute(query.execution_options(yield_per=1000)):
         yield _record(row, with_text)
 
 
@@ -72,7 +72,7 @@ def iter_in_range(conn: Connection, collection_id: int, component: str | None,
                                           items.c.time_start < end, items.c.time_end > start)
     if component:
         query = query.where(items.c.component == component)
-    for row in conn.execution_options(yield_per=1000).execute(query.order_by(items.c.href)):
+    for row in conn.execute(query.order_by(items.c.href).execution_options(yield_per=1000)):
         yield _record(row, True)
 
 
@@ -126,7 +126,8 @@ def put(conn: Connection, collection: CollectionRecord, href: str, data: ItemDat
 
 
 def remove(conn: Connection, collection: CollectionRecord, href: str, actor: str,
-           token_days: int) -> ItemRecord | None:
+           token_days: int, action: str = "deleted") -> ItemRecord | None:
+    """Delete one item; ``action`` is what history records ("moved" keeps it out of the trash)."""
     old = get(conn, collection.id, href)
     if old is None:
         return None
@@ -134,7 +135,7 @@ def remove(conn: Connection, collection: CollectionRecord, href: str, actor: str
     seq = sync.bump(conn, collection.id, when)
     conn.execute(delete(items).where(items.c.collection_id == collection.id,
                                      items.c.href == href))
-    _keep_history(conn, collection, old, "deleted", actor, when)
+    _keep_history(conn, collection, old, action, actor, when)
     sync.log_change(conn, collection.id, seq, href, True, when)
     sync.prune(conn, collection.id, seq, token_days)
     return old

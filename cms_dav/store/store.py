@@ -147,7 +147,7 @@ class Store:
             old = items.get(conn, source.id, href)
             if old is None:
                 raise NotFound(f"no item /{path}/{href}")
-            items.remove(conn, source, href, actor, self.token_days)
+            items.remove(conn, source, href, actor, self.token_days, action="moved")
             for hook in WRITE_HOOKS:
                 hook.item_deleted(conn, source, old)
             assert old.text is not None
@@ -179,7 +179,7 @@ class Store:
             existing = collections.get(conn, path)
             replaced: dict[str, ItemRecord] = {}
             if existing is not None:
-                for old in items.iter_all(conn, existing.id):
+                for old in list(items.iter_all(conn, existing.id)):
                     replaced[old.href] = old
                     items.remove(conn, existing, old.href, actor, self.token_days)
                     for hook in WRITE_HOOKS:

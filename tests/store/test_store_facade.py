@@ -1,0 +1,67 @@
+"""The store facade without HTTP, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from hashlib import sha256
+
+import pytest
+from sqlalchemy import select
+
+from cms_dav.store import sync
+from cms_dav.store.records import ItemData
+from cms_dav.store.schema import history
+from cms_dav.store.store import Store
+
+
+def card(uid: str, fn: str) -> ItemData:
+    text = f"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:{uid}\r\nFN:{fn}\r\nEND:VCARD\r\n"
+    return ItemData(text=text, uid=uid, etag='"%s"' % sha256(text.encode()).hexdigest(),
+                    name="VCARD", component="")
+
+
+@pytest.fixture
+def store(database_url: str) -> Store:
+    store = Store.open(database_url)
+    store.ensure_folder("alice", "alice")
+    store.replace_collection("alice/a", {"tag": "VADDRESSBOOK"}, [], "alice")
+    store.replace_collection("alice/b", {"tag": "VADDRESSBOOK"}, [], "alice")
+    return store
+
+
+def test_a_move_is_history_but_not_trash(store):
+    store.put_item("alice/a", "x.vcf", card("x", "Moved Person"), "alice")
+    store.move_item("alice/a", "x.vcf", "alice/b", "x.vcf", "alice")
+    with store.reading() as conn:
+        actions = conn.execute(select(history.c.action)).scalars().all()
+    assert actions == ["moved"]
+    assert store.item(store.collection("alice/b").id, "x.vcf").uid == "x"
+
+
+def test_both_collections_of_a_move_report_it_to_sync(store):
+    store.put_item("alice/a", "x.vcf", card("x", "Moved Person"), "alice")
+    token_a, _ = store.sync("alice/a", "")
+    token_b, _ = store.sync("alice/b", "")
+    store.move_item("alice/a", "x.vcf", "alice/b", "y.vcf", "alice")
+    assert store.sync("alice/a", token_a)[1] == ["x.vcf"]
+    assert store.sync("alice/b", token_b)[1] == ["y.vcf"]
+
+
+def test_replacing_a_collection_invalidates_its_old_tokens(store):
+    store.put_item("alice/a", "x.vcf", card("x", "Someone"), "alice")
+    token, _ = store.sync("alice/a", "")
+    store.replace_collection("alice/a", {"tag": "VADDRESSBOOK"}, [("y.vcf", card("y", "New"))],
+                             "alice")
+    with pytest.raises(sync.InvalidSyncToken):
+        store.sync("alice/a", token)
+
+
+def test_the_change_log_is_pruned_and_older_tokens_expire(store, monkeypatch):
+    monkeypatch.setattr(sync, "PRUNE_EVERY", 2)
+    store.token_days = 0
+    store.put_item("alice/a", "x.vcf", card("x", "One"), "alice")
+    old_token, _ = store.sync("alice/a", "")
+    store.put_item("alice/a", "x.vcf", card("x", "Two"), "alice")
+    store.put_item("alice/a", "x.vcf", card("x", "Three"), "alice")
+    store.put_item("alice/a", "x.vcf", card("x", "Four"), "alice")
+    with pytest.raises(sync.InvalidSyncToken, match="expired"):
+        store.sync("alice/a", old_token)
