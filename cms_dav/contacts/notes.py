@@ -16,9 +16,8 @@ from cms_dav.contacts.interactions import (Interaction, add_interaction, new_int
                                            parse_interactions, remove_interaction)
 from cms_dav.contacts.query import ADMIN_ACTOR, Contact, address_books, find_contact
 from cms_dav.contacts.upload_filter import etag_of
-from cms_dav.store import audit, collections, items, paths
 from cms_dav.store.records import ItemData
-from cms_dav.store.store import WRITE_HOOKS, Store
+from cms_dav.store.store import Store
 
 
 class ContactNotFound(ContactError):
@@ -93,15 +92,13 @@ def remove_note(store: Store, settings: Settings, user: str | None, reference: s
     """
     contact = resolve(store, settings, user, reference, need="w")
     actor = user or ADMIN_ACTOR
-    with store.locked([contact.book]), store.writing() as conn:
-        record = collections.get(conn, contact.book)
-        old = items.get(conn, record.id, contact.href) if record else None
-        if record is None or old is None or old.text is None:
+    with store.locked([contact.book]):
+        record = store.collection(contact.book)
+        old = store.item(record.id, contact.href) if record else None
+        if old is None or old.text is None:
             raise ContactNotFound(f"contact /{contact.book}/{contact.href} vanished")
-        data = _data(remove_interaction(old.text, note_id), old.uid)
-        new, previous = items.put(conn, record, contact.href, data, actor, store.token_days)
-        for hook in WRITE_HOOKS:
-            hook.item_written(conn, record, new, previous)
-        audit.record(conn, actor, "contact.note.remove", paths.join(contact.book, contact.href),
-                     {"note": note_id, "etag": new.etag})
+        store.put_item(contact.book, contact.href,
+                       _data(remove_interaction(old.text, note_id), old.uid), actor,
+                       apply_filters=False, audit_action="contact.note.remove",
+                       audit_detail={"note": note_id})
     return contact

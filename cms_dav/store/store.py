@@ -113,18 +113,22 @@ class Store:
             return token, list(hrefs)
 
     # -- writes ---------------------------------------------------------------------
-    def put_item(self, path: str, href: str, data: ItemData, actor: str) -> WriteResult:
+    def put_item(self, path: str, href: str, data: ItemData, actor: str, *,
+                 apply_filters: bool = True, audit_action: str = "item.put",
+                 audit_detail: dict[str, str] | None = None) -> WriteResult:
+        """Store one item. ``apply_filters=False`` is for deliberate edits the upload
+        filters would undo (removing an interaction note)."""
         with self.writing() as conn:
             record = self._require(conn, path)
             old = items.get(conn, record.id, href)
             stored = data
-            for upload_filter in UPLOAD_FILTERS:
+            for upload_filter in UPLOAD_FILTERS if apply_filters else ():
                 stored = upload_filter(conn, record, old, stored)
             new, old = items.put(conn, record, href, stored, actor, self.token_days)
             for hook in WRITE_HOOKS:
                 hook.item_written(conn, record, new, old)
-            audit.record(conn, actor, "item.put", paths.join(path, href),
-                         {"etag": new.etag, "created": old is None})
+            audit.record(conn, actor, audit_action, paths.join(path, href),
+                         {"etag": new.etag, "created": old is None, **(audit_detail or {})})
             return WriteResult(new=new, old=old, modified=stored is not data)
 
     def delete_item(self, path: str, href: str, actor: str) -> ItemRecord:
