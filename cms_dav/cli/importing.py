@@ -10,7 +10,7 @@ import click
 
 from cms_dav.cli.common import CliError, emit_json, pass_settings
 from cms_dav.config import Settings
-from cms_dav.io import access
+from cms_dav.acl import access
 from cms_dav.io.import_sources import FORMATS, SourceError, read_source
 from cms_dav.io.importer import ImportReport, ImportTargetError, import_source
 from cms_dav.io.table_fields import TableError, load_mapping

@@ -1,7 +1,8 @@
 """``cms-dav lint``: report problems in vCard files without changing them.
 
 Works on files (an export, a phone backup) so problems can be found before an
-import; cards already on the server are linted on upload (see the server log).
+import, and on stored address books (an argument starting with "/", e.g.
+``/alice/contacts/``); cards are also linted on upload (see the server log).
 """
 
 from __future__ import annotations
@@ -32,24 +33,45 @@ def _cards(path: Path) -> list[str]:
     return cards
 
 
+def _stored_cards(settings: Settings, user: str | None, path: str) -> list[str]:
+    from cms_dav.acl.access import AccessDenied, require
+    from cms_dav.wiring import open_store
+
+    try:
+        require(settings, user, path, "r")
+    except AccessDenied as exc:
+        raise CliError(str(exc)) from None
+    store = open_store(settings)
+    record = store.collection(path.strip("/"))
+    if record is None or record.tag != "VADDRESSBOOK":
+        raise CliError(f"{path} is not an address book")
+    return [item.text or "" for item in store.all_items(record.id)]
+
+
 @click.command("lint")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("sources", nargs=-1, required=True)
 @click.option("--region", default=None, help="Region for numbers without +country code (default: config).")
+@click.option("--user", default=None, help="Acting user for stored address books.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_settings
-def lint(settings: Settings, files: tuple[Path, ...], region: str | None, as_json: bool) -> None:
-    """Report malformed e-mails, unreadable phones, missing FN/UID in vCard FILES.
+def lint(settings: Settings, sources: tuple[str, ...], region: str | None, user: str | None,
+         as_json: bool) -> None:
+    """Report malformed e-mails, unreadable phones, missing FN/UID in vCard files or in
+    stored address books (SOURCES starting with "/", e.g. /alice/contacts/).
 
     Exit status 1 when any problem is found, so scripts can gate an import on it.
     """
     region = (region if region is not None else settings.default_region).upper()
     report = []
-    for path in files:
-        for number, text in enumerate(_cards(path), start=1):
+    for source in sources:
+        path = Path(source)
+        stored = source.startswith("/") and not path.is_file()
+        cards = _stored_cards(settings, user, source) if stored else _cards(path)
+        for number, text in enumerate(cards, start=1):
             uid = next((line.split(":", 1)[1].strip() for line in text.splitlines()
                         if line.upper().startswith("UID:")), "")
             for problem in lint_card(text, region):
-                report.append({"file": str(path), "card": number, "uid": uid, "problem": problem})
+                report.append({"file": source, "card": number, "uid": uid, "problem": problem})
     if as_json:
         emit_json(report)
     else:

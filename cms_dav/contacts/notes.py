@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from cms_dav.acl.access import ADMIN_ACTOR
 from cms_dav.config import Settings
 from cms_dav.contacts.errors import ContactError
 from cms_dav.contacts.interactions import (Interaction, add_interaction, new_interaction,
                                            parse_interactions, remove_interaction)
-from cms_dav.contacts.query import ADMIN_ACTOR, Contact, address_books, find_contact
+from cms_dav.contacts.query import Contact, address_books, find_contact
 from cms_dav.contacts.upload_filter import etag_of
 from cms_dav.store.records import ItemData
 from cms_dav.store.store import Store

@@ -21,7 +21,6 @@ from cms_dav.contacts.normalize import email_key, fold, looks_like_phone, phone_
 from cms_dav.contacts.search_terms import Query, QueryTerm, parse_query, score_terms
 from cms_dav.store.schema import collections, contact_cards, contact_terms
 
-ADMIN_ACTOR = "admin"  # who acts when the CLI runs without --user (as cms_dav.io does)
 _CHUNK = 500
 
 

@@ -44,3 +44,15 @@ def test_lint_does_not_modify_the_file(tmp_path):
     path = write(tmp_path, text)
     run(tmp_path, path)
     assert (tmp_path / "cards.vcf").read_bytes() == text.encode("utf-8")
+
+
+def test_lint_reports_problems_of_a_stored_address_book(server):
+    from tests.support.dav import put_card, vcard
+    alice = server.session("alice", "alice-pw")
+    put_card(alice, f"{server.url}/alice/contacts/bad.vcf",
+             vcard("bad", "Bad Email", "EMAIL:not-an-address\r\n"))
+    result = server.cli("lint", "/alice/contacts/", "--user", "alice")
+    assert result.returncode == 1
+    assert "bad" in result.stdout and "not-an-address" in result.stdout
+    denied = server.cli("lint", "/alice/contacts/", "--user", "bob")
+    assert denied.returncode == 1 and "may not read" in denied.stderr
