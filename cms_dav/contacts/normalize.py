@@ -6,11 +6,17 @@ Both sides must use the same functions, otherwise "Łukasz" indexed one way and
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from functools import lru_cache
 
 import phonenumbers
+
+# pypinyin's phrase dictionary costs ~45 MB of server memory and does not help with
+# names (it has no surname readings: see SURNAME_READINGS); the character dictionary
+# is enough.
+os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")
 
 # Letters NFKD does not decompose into base letter + accent.
 _NO_DECOMPOSITION = str.maketrans({
@@ -91,6 +97,30 @@ def looks_like_phone(text: str) -> bool:
     return bool(compact) and len(_digits(compact)) >= 3 and all(_PHONE_CHARS.match(c) for c in compact)
 
 
+#: Surnames whose reading differs from the character's everyday reading (曾 is "ceng"
+#: in 曾经 but "zeng" as a surname). Both readings are indexed, so either spelling finds.
+SURNAME_READINGS = {
+    "曾": "zeng", "单": "shan", "解": "xie", "仇": "qiu", "朴": "piao", "区": "ou",
+    "查": "zha", "盖": "ge", "乐": "yue", "缪": "miao", "覃": "qin", "翟": "zhai",
+    "召": "shao", "秘": "bi", "繁": "po", "谌": "chen", "员": "yun", "宿": "su",
+    "种": "chong", "尉": "yu", "万俟": "mo qi", "尉迟": "yu chi", "长孙": "zhang sun",
+}
+
+
+def _readings(run: str) -> list[list[str]]:
+    """Syllables of a run of Han characters: the plain reading, plus the surname one."""
+    from pypinyin import lazy_pinyin  # imported lazily: loading its dictionary takes time
+
+    plain = [s for s in lazy_pinyin(run) if s.strip()]
+    readings = [plain] if plain else []
+    for surname in (run[:2], run[:1]):
+        if surname in SURNAME_READINGS and len(run) > len(surname):
+            rest = [s for s in lazy_pinyin(run[len(surname):]) if s.strip()]
+            readings.append(SURNAME_READINGS[surname].split() + rest)
+            break
+    return readings
+
+
 def pinyin_keys(text: str) -> set[str]:
     """Pinyin forms of the Chinese characters in ``text``: 张伟 -> zhangwei, zhang wei, zw.
 
@@ -100,12 +130,9 @@ def pinyin_keys(text: str) -> set[str]:
     runs = _HAN.findall(text)
     if not runs:
         return set()
-    from pypinyin import lazy_pinyin  # imported lazily: loading its dictionaries takes time
-
     keys: set[str] = set()
     for run in runs + ([" ".join(runs)] if len(runs) > 1 else []):
-        syllables = [s for s in lazy_pinyin(run.replace(" ", "")) if s.strip()]
-        if not syllables:
-            continue
-        keys.update({"".join(syllables), " ".join(syllables), "".join(s[0] for s in syllables)})
+        for syllables in _readings(run.replace(" ", "")):
+            keys.update({"".join(syllables), " ".join(syllables),
+                         "".join(s[0] for s in syllables)})
     return {fold(k) for k in keys}

@@ -53,3 +53,14 @@ def test_email_key_is_lower_case_and_stripped():
                                             ("zhang", False), ("a1", False)])
 def test_looks_like_phone(text, expected):
     assert looks_like_phone(text) is expected
+
+
+def test_surname_reading_and_everyday_reading_are_both_indexed():
+    from cms_dav.contacts.normalize import pinyin_keys
+    keys = pinyin_keys("曾小明")
+    assert {"zeng xiao ming", "zxm", "ceng xiao ming"} <= keys
+
+
+def test_compound_surname_reading():
+    from cms_dav.contacts.normalize import pinyin_keys
+    assert "yu chi gong" in pinyin_keys("尉迟恭")
