@@ -1,9 +1,12 @@
-"""Content-line level reading and writing of vCard text (RFC 6350 §3.2-3.4, RFC 2426).
+"""Content lines of vCard/iCalendar text (RFC 6350 §3.2-3.4, RFC 5545 §3.1): unfold, parse, escape, fold.
 
-We read cards ourselves instead of through vobject because vobject unescapes
+One reader for the whole project: the contact layer (validation, fields,
+X-CMS-INTERACTION merge) and io (import, merge, export, .ics splitting) both use it.
+We read text ourselves instead of through vobject because vobject unescapes
 unknown and list-valued properties into plain strings, which loses the
-difference between ``A\\,B`` (one category) and ``A,B`` (two), and because the
-interaction merge must leave every byte the client sent untouched.
+difference between ``A\\,B`` (one category) and ``A,B`` (two), and because
+merge, import and export must copy lines they do not understand (PHOTO,
+X-ABLabel, X-CMS-INTERACTION) byte for byte.
 """
 
 from __future__ import annotations
@@ -13,43 +16,76 @@ from dataclasses import dataclass, field
 
 from cms_dav.contacts.errors import CardFormatError
 
-_FOLD = re.compile(r"\r?\n[ \t]")
-_NAME = re.compile(r"^(?:([A-Za-z0-9-]+)\.)?([A-Za-z0-9-]+)$")
+CRLF = "\r\n"
 FOLD_OCTETS = 75
+_LINE_BREAK = re.compile(r"\r\n|\n|\r")
+_NAME = re.compile(r"^(?:([A-Za-z0-9-]+)\.)?([A-Za-z0-9-]+)$")
+_BARE_ENCODINGS = ("QUOTED-PRINTABLE", "BASE64", "8BIT", "7BIT", "B")
 
 
-@dataclass(frozen=True)
+@dataclass
 class ContentLine:
-    """One unfolded property: ``group.NAME;PARAM=v1,v2:value`` (value still escaped)."""
+    """One logical line ``[group.]NAME;PARAM=value...:value`` (value still escaped).
+
+    Parameters stay an ordered list of (KEY, value) so a line can be written back
+    in the order the client sent it; ``value`` is a comma list as written, unquoted.
+    """
 
     name: str  # upper-cased
     value: str
-    params: dict[str, list[str]] = field(default_factory=dict)
+    params: list[tuple[str, str]] = field(default_factory=list)
     group: str = ""
 
     def param(self, key: str) -> list[str]:
-        """Values of a parameter, upper-cased key; also the vCard 2.1 bare ``TYPE`` form."""
-        return self.params.get(key.upper(), [])
+        """All values of parameter ``key`` (comma lists split, empties dropped)."""
+        wanted = key.upper()
+        return [part for k, v in self.params if k == wanted for part in v.split(",") if part]
 
-    @property
-    def types(self) -> set[str]:
-        return {t.lower() for v in self.param("TYPE") for t in v.split(",")}
+    def types(self) -> list[str]:
+        return [t.lower() for t in self.param("TYPE")]
+
+    def serialize(self) -> str:
+        """The unfolded line; values with ':' or ';' are quoted so they read back the same."""
+        head = f"{self.group}.{self.name}" if self.group else self.name
+        for key, value in self.params:
+            head += f";{key}={_quote_param(value)}" if value != "" else f";{key}"
+        return f"{head}:{self.value}"
+
+
+def _quote_param(value: str) -> str:
+    return f'"{value}"' if any(c in value for c in ":;") else value
 
 
 def detect_eol(text: str) -> str:
     """The client's line ending, so lines we insert look like the lines around them."""
-    return "\r\n" if "\r\n" in text else "\n"
+    return CRLF if CRLF in text else "\n"
+
+
+def unfold_numbered(text: str) -> list[tuple[int, str]]:
+    """Logical lines with the 1-based physical line each starts on; blank lines dropped.
+
+    The numbers let importers name the line a broken card starts on. A line that
+    starts with a space or tab continues the physical line before it, even a blank one.
+    """
+    logical: list[tuple[int, str]] = []
+    for number, raw in enumerate(_LINE_BREAK.split(text), start=1):
+        if raw[:1] in (" ", "\t") and logical:
+            logical[-1] = (logical[-1][0], logical[-1][1] + raw[1:])
+        else:
+            logical.append((number, raw))
+    return [(number, line) for number, line in logical if line.strip()]
 
 
 def unfold(text: str) -> list[str]:
-    """Logical lines of a vCard, without line endings and without blank lines."""
-    return [line for line in re.split(r"\r\n|\n|\r", _FOLD.sub("", text)) if line.strip()]
+    """Logical lines, without line endings and without blank lines."""
+    return [line for _, line in unfold_numbered(text)]
 
 
 def fold(line: str, limit: int = FOLD_OCTETS) -> list[str]:
     """Split one logical line into physical lines of at most ``limit`` UTF-8 octets.
 
-    Never cuts inside a multi-byte character (RFC 6350 §3.2).
+    Never cuts inside a multi-byte character (RFC 6350 §3.2). Continuation lines
+    carry their leading space; the caller adds the line ending it needs.
     """
     pieces: list[str] = []
     current: list[str] = []
@@ -66,13 +102,23 @@ def fold(line: str, limit: int = FOLD_OCTETS) -> list[str]:
     return [pieces[0]] + [" " + piece for piece in pieces[1:]]
 
 
-def _split_params(head: str) -> list[str]:
-    """Split ``NAME;A=1;B="x;y"`` on ';' outside double quotes."""
+def folded(line: str, eol: str = CRLF) -> str:
+    """One logical line folded into text, without a trailing line ending."""
+    return eol.join(fold(line))
+
+
+def render(lines: list[ContentLine]) -> str:
+    """Serialize and fold lines into CRLF text ending with CRLF."""
+    return "".join(folded(line.serialize()) + CRLF for line in lines)
+
+
+def _split_outside_quotes(text: str, separator: str) -> list[str]:
+    """Split on ``separator`` where it is not inside double quotes (quotes kept)."""
     parts, current, quoted = [], [], False
-    for char in head:
+    for char in text:
         if char == '"':
             quoted = not quoted
-        if char == ";" and not quoted:
+        if char == separator and not quoted:
             parts.append("".join(current))
             current = []
         else:
@@ -92,38 +138,32 @@ def _value_start(line: str) -> int:
     raise CardFormatError(f"content line has no ':' separating name and value: {line[:60]!r}")
 
 
+def _unquote(value: str) -> str:
+    return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == '"' else value
+
+
+def _parse_param(part: str) -> tuple[str, str]:
+    key, sep, raw = part.partition("=")
+    if not sep:  # vCard 2.1 bare parameter, e.g. TEL;CELL;QUOTED-PRINTABLE
+        word = key.strip()
+        if word.upper() in _BARE_ENCODINGS:
+            return ("ENCODING", word.upper())
+        return ("TYPE", word.lower())
+    values = [_unquote(v.strip()) for v in _split_outside_quotes(raw.strip(), ",")]
+    return (key.strip().upper(), ",".join(values))
+
+
 def parse_line(line: str) -> ContentLine:
-    """Parse one unfolded content line; raises CardFormatError if it is not one."""
+    """Parse one unfolded content line; raises CardFormatError (a ValueError) if it is not one."""
     colon = _value_start(line)
     head, value = line[:colon], line[colon + 1:]
-    name_part, *param_parts = _split_params(head)
+    name_part, *param_parts = _split_outside_quotes(head, ";")
     match = _NAME.match(name_part.strip())
     if not match:
         raise CardFormatError(f"invalid property name {name_part[:40]!r} in line {line[:60]!r}")
-    params: dict[str, list[str]] = {}
-    for part in param_parts:
-        key, sep, raw = part.partition("=")
-        if not sep:  # vCard 2.1: ";HOME" means TYPE=HOME
-            key, raw = "TYPE", part
-        values = [v[1:-1] if len(v) >= 2 and v[0] == v[-1] == '"' else v
-                  for v in _split_outside_quotes(raw)]
-        params.setdefault(key.strip().upper(), []).extend(values)
-    return ContentLine(name=match.group(2).upper(), value=value, params=params,
+    return ContentLine(name=match.group(2).upper(), value=value,
+                       params=[_parse_param(part) for part in param_parts],
                        group=match.group(1) or "")
-
-
-def _split_outside_quotes(raw: str) -> list[str]:
-    parts, current, quoted = [], [], False
-    for char in raw:
-        if char == '"':
-            quoted = not quoted
-        if char == "," and not quoted:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    parts.append("".join(current))
-    return parts
 
 
 def card_lines(text: str) -> list[ContentLine]:
@@ -165,7 +205,7 @@ def unescape(value: str) -> str:
 
 
 def escape(value: str) -> str:
-    """RFC 6350 text escaping of one component (line breaks become ``\\n``)."""
+    """RFC 6350 text escaping of one component (every line break becomes ``\\n``)."""
     value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
     return value.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from cms_dav.io.vcard21 import join_qp_soft_breaks, upgrade_line
-from cms_dav.io.vcard_lines import (
-    ContentLine, escape, parse_line, render, structured, text_list, unescape, unfold,
+from cms_dav.contacts.vcard_lines import (
+    ContentLine, escape, parse_line, render, structured, text_list, unescape,
+    unfold_numbered as unfold,
 )
+from cms_dav.io.vcard21 import join_qp_soft_breaks, upgrade_line
 
 UID_NAMESPACE = uuid.UUID("6f1c2f0e-3b7a-5c1e-9a53-c0d1e5a7c0de")
 INTERACTION_PROPERTY = "X-CMS-INTERACTION"

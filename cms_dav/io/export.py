@@ -18,11 +18,11 @@ from collections.abc import Iterable
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from cms_dav.contacts.vcard_lines import CRLF
 from cms_dav.io.contact_record import Address, ContactRecord
 from cms_dav.io.ics_import import wrap_calendar
 from cms_dav.io.ics_parts import split_components
 from cms_dav.io.table_rows import MULTI_SEPARATOR, TYPE_WORDS
-from cms_dav.io.vcard_lines import CRLF
 
 COLUMNS = ("UID", "Name", "Given name", "Family name", "Organization", "Title", "E-mail",
            "Phone", "Address", "Categories", "Note", "Birthday", "URL", "Interactions")

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import icalendar
 
+from cms_dav.contacts.vcard_lines import CRLF, folded as fold
 from cms_dav.io.contact_record import UID_NAMESPACE
 from cms_dav.io.encoding import decode_bytes
 from cms_dav.io.ics_parts import Component, split_components
-from cms_dav.io.vcard_lines import CRLF, fold
 
 OBJECT_KINDS = ("VEVENT", "VTODO", "VJOURNAL")
 PRODID = "-//cms_dav//import//EN"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cms_dav.io.vcard_lines import unfold
+from cms_dav.contacts.vcard_lines import unfold_numbered as unfold
 
 _TZID_PARAM = re.compile(r";TZID=\"?([^\";:]+)\"?", re.I)
 

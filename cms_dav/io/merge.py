@@ -9,10 +9,10 @@ clients see the winner updated and the losers deleted.
 from __future__ import annotations
 
 from cms_dav.contacts.normalize import email_key, fold, phone_keys
-from cms_dav.io.contact_record import INTERACTION_PROPERTY, parse_card_lines
-from cms_dav.io.vcard_lines import (
-    ContentLine, escape, render, split_escaped, structured, text_list, unescape,
+from cms_dav.contacts.vcard_lines import (
+    ContentLine, escape, render, split_unescaped as split_escaped, structured, text_list, unescape,
 )
+from cms_dav.io.contact_record import INTERACTION_PROPERTY, parse_card_lines
 
 _WINNER_ONLY = {"BEGIN", "END", "VERSION", "FN", "N", "UID", "REV", "PRODID"}
 _FILL_IF_MISSING = {"ORG", "TITLE", "ROLE", "BDAY", "URL", "NICKNAME", "PHOTO", "ANNIVERSARY", "GENDER"}

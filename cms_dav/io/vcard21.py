@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import quopri
 
-from cms_dav.io.vcard_lines import ContentLine, escape, split_escaped, unescape
+from cms_dav.contacts.vcard_lines import ContentLine, escape, split_unescaped as split_escaped, unescape
 
 _STRUCTURED = {"N", "ADR", "ORG"}
 _TEXT = {"FN", "NOTE", "TITLE", "ROLE", "LABEL"}

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 
 import vobject
 
+from cms_dav.contacts.vcard_lines import (
+    ContentLine, escape, parse_line, render, structured, unfold_numbered as unfold,
+)
 from cms_dav.io.contact_record import UID_NAMESPACE
 from cms_dav.io.encoding import decode_bytes
 from cms_dav.io.vcard21 import join_qp_soft_breaks, upgrade_line
-from cms_dav.io.vcard_lines import ContentLine, escape, parse_line, render, structured, unfold
 
 
 @dataclass
