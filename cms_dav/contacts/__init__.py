@@ -6,7 +6,7 @@
 - :mod:`normalize` / :mod:`search_terms`: index rows and query ranking.
 - :mod:`groups`: category and group-card membership.
 - :mod:`validation`: problems to report, never to fix silently.
-- :mod:`vcard_lines`: content-line reading/writing shared by the above.
+- :mod:`vcard_lines`: content-line reading/writing shared by the above and by :mod:`cms_dav.io`.
 """
 
 from cms_dav.contacts.errors import CardFormatError, ContactError, InteractionError
