@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import threading
+from typing import Callable, Hashable, TypeVar
+
+T = TypeVar("T")
 
 _local = threading.local()
 
@@ -10,6 +13,27 @@ _local = threading.local()
 def begin_request() -> None:
     _local.actor = ""
     _local.modified_upload = False
+    _local.memo = {}
+
+
+def memoized(key: Hashable, compute: Callable[[], T]) -> T:
+    """Compute once per request; outside a request (CLI) always compute.
+
+    For lookups Radicale repeats within one request (its share resolver asks for the
+    same shares once per path prefix); writers call :func:`forget`.
+    """
+    memo = getattr(_local, "memo", None)
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def forget() -> None:
+    memo = getattr(_local, "memo", None)
+    if memo:
+        memo.clear()
 
 
 def set_actor(actor: str) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from radicale.sharing import common
 from sqlalchemy.exc import IntegrityError
 
+from cms_dav import request_context
 from cms_dav.acl import mounts, sharestore
 from cms_dav.acl.permissions import split
 from cms_dav.acl.policy import Policy
@@ -66,14 +67,10 @@ class ShareDatabase:
         User, OwnerOrUser = _grouped(User, self.policy), _grouped(OwnerOrUser, self.policy)
         user = _plain(User)
         owner_or_user = _plain(OwnerOrUser)
-        with read_tx(self.engine) as conn:
-            rows = sharestore.candidates(conn, ShareType, user, owner_or_user, PathMapped)
-            viewer = user or owner_or_user or self._user_of(PathOrToken)
-            if viewer and ShareType in (None, "map"):
-                rows += [row for row in mounts.synthetic_shares(conn, viewer,
-                                                                self.policy.rules())
-                         if PathMapped is None or row["PathMapped"] == PathMapped]
-            mounted = self._own_collections(conn, rows)
+        viewer = user or owner_or_user or self._user_of(PathOrToken)
+        rows, mounted = request_context.memoized(
+            ("shares", ShareType, user, owner_or_user, PathMapped, viewer),
+            lambda: self._rows(ShareType, user, owner_or_user, PathMapped, viewer))
         flags = {k: v for k, v in filters.items() if k in _FLAGS and v is not None}
         others = {k: v for k, v in filters.items() if k not in _FLAGS}
         matched = []
@@ -88,6 +85,17 @@ class ShareDatabase:
         # row it overrides before the "enabled and visible" filter looks at it
         unique = common.database_common_filter_resolved_duplicate_shares(matched)
         return [row for row in unique if all(row[k] == v for k, v in flags.items())]
+
+    def _rows(self, share_type: str | None, user: str | None, owner_or_user: str | None,
+              path_mapped: str | None, viewer: str | None
+              ) -> tuple[list[dict[str, Any]], set[str]]:
+        with read_tx(self.engine) as conn:
+            rows = sharestore.candidates(conn, share_type, user, owner_or_user, path_mapped)
+            if viewer and share_type in (None, "map"):
+                rows += [row for row in mounts.synthetic_shares(conn, viewer,
+                                                                self.policy.rules())
+                         if path_mapped is None or row["PathMapped"] == path_mapped]
+            return rows, self._own_collections(conn, rows)
 
     def get(self, ShareType: str, PathOrToken: str, OnlyEnabled: bool = True,
             User: str | None = None) -> dict[str, Any] | None:
@@ -114,6 +122,7 @@ class ShareDatabase:
 
     # -- writes -------------------------------------------------------------------
     def create(self, **fields: Any) -> dict[str, str]:
+        request_context.forget()  # this request's memoized share rows are stale now
         problem = self.refuse(fields)
         if problem:
             logger.warning("share refused: %s", problem)
@@ -145,6 +154,7 @@ class ShareDatabase:
 
     def update(self, ShareType: str, PathOrToken: str, OwnerOrUser: str | None = None,
                User: str | None = None, Timestamp: int = 0, **changes: Any) -> dict[str, str]:
+        request_context.forget()
         values = {k: v for k, v in changes.items() if v is not None}
         if User is not None:
             values["User"] = User
@@ -159,6 +169,7 @@ class ShareDatabase:
         return {"status": "success" if count else "not-found"}
 
     def delete(self, ShareType: str, PathOrToken: str, User: str) -> dict[str, str]:
+        request_context.forget()  # this request's memoized share rows are stale now
         if self._is_synthetic(PathOrToken):
             return {"status": "permission-denied"}
         with write_tx(self.engine) as conn:
@@ -182,6 +193,7 @@ class ShareDatabase:
         A personal share row is deleted; a group share is hidden for this user alone
         by a per-user row that overrides the group row. Rights-file mounts cannot be
         removed by the user (the admin's policy)."""
+        request_context.forget()
         share = self.get("map", path, OnlyEnabled=False, User=_with_groups(user, self.policy))
         if share is None or self._is_synthetic(path):
             return False

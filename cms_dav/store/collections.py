@@ -19,6 +19,11 @@ def get(conn: Connection, path: str) -> CollectionRecord | None:
     return CollectionRecord.from_row(row) if row else None
 
 
+def get_many(conn: Connection, wanted: list[str]) -> dict[str, CollectionRecord]:
+    rows = conn.execute(select(collections).where(collections.c.path.in_(wanted)))
+    return {row.path: CollectionRecord.from_row(row) for row in rows}
+
+
 def get_by_id(conn: Connection, collection_id: int) -> CollectionRecord | None:
     row = conn.execute(select(collections).where(collections.c.id == collection_id)).first()
     return CollectionRecord.from_row(row) if row else None

@@ -78,6 +78,21 @@ class Store:
         with self.reading() as conn:
             return collections.get(conn, path)
 
+    def resolve(self, path: str) -> CollectionRecord | tuple[CollectionRecord, ItemRecord] | None:
+        """What a request path names: a collection, an item in its collection, or nothing.
+
+        One transaction and at most two queries: this runs on every request."""
+        parent_path, _, href = path.rpartition("/")
+        with self.reading() as conn:
+            found = collections.get_many(conn, [path, parent_path] if parent_path else [path])
+            if path in found:
+                return found[path]
+            parent = found.get(parent_path)
+            if parent is None or not parent.tag:
+                return None
+            item = items.get(conn, parent.id, href)
+            return (parent, item) if item is not None else None
+
     def item(self, collection_id: int, href: str, with_text: bool = True
              ) -> ItemRecord | None:
         with self.reading() as conn:

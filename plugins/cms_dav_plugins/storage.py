@@ -222,20 +222,15 @@ class Storage(storage.BaseStorage):
             if depth != "0":
                 yield from self._children("")
             return
-        record = self.store.collection(sane)
-        if record is not None:
-            collection = Collection(self.store, record)
+        found = self.store.resolve(sane)
+        if isinstance(found, CollectionRecord):
+            collection = Collection(self.store, found)
             yield collection
             if depth != "0":
                 yield from collection.list_items()
                 yield from self._children(sane)
-            return
-        parent_path, href = posixpath.split(sane)
-        parent = self.store.collection(parent_path) if parent_path else None
-        if parent is None or not parent.tag:
-            return
-        item = self.store.item(parent.id, href)
-        if item is not None:
+        elif found is not None:
+            parent, item = found
             yield Collection(self.store, parent)._item(item)
 
     def _children(self, path: str) -> Iterator[Collection]:
