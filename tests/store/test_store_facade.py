@@ -65,3 +65,13 @@ def test_the_change_log_is_pruned_and_older_tokens_expire(store, monkeypatch):
     store.put_item("alice/a", "x.vcf", card("x", "Four"), "alice")
     with pytest.raises(sync.InvalidSyncToken, match="expired"):
         store.sync("alice/a", old_token)
+
+
+def test_deleting_a_collection_with_items_keeps_them_in_the_trash(store):
+    for index in range(3):
+        store.put_item("alice/a", f"x{index}.vcf", card(f"x{index}", f"P{index}"), "alice")
+    store.delete_collection("alice/a", "alice")
+    assert store.collection("alice/a") is None
+    with store.reading() as conn:
+        actions = conn.execute(select(history.c.action)).scalars().all()
+    assert actions.count("deleted") == 3
