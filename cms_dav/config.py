@@ -42,6 +42,8 @@ class Settings:
     #: days a sync token stays valid (changes older than this are pruned)
     sync_token_days: int = 30
     max_body_bytes: int = 10_000_000
+    #: stream PROPFIND Depth 1, sync-collection and multiget answers (cms_dav.wsgi.fast_listing)
+    fast_listing: bool = True
     log_level: str = "info"
     web: str = "internal"
     extra_radicale: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -65,6 +67,18 @@ def _int(parser: configparser.ConfigParser, section: str, key: str, default: int
         return int(raw)
     except ValueError:
         raise ConfigError(f"[{section}] {key} = {raw!r}: not a whole number") from None
+
+
+def _bool(parser: configparser.ConfigParser, section: str, key: str, default: bool) -> bool:
+    raw = parser.get(section, key, fallback=None)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("true", "yes", "on", "1"):
+        return True
+    if value in ("false", "no", "off", "0"):
+        return False
+    raise ConfigError(f"[{section}] {key} = {raw!r}: not true or false")
 
 
 def load_settings(data_dir: str | os.PathLike[str] | None = None,
@@ -109,6 +123,7 @@ def load_settings(data_dir: str | os.PathLike[str] | None = None,
         host=parser.get("server", "host", fallback=DEFAULT_HOST),
         port=_int(parser, "server", "port", DEFAULT_PORT),
         max_body_bytes=_int(parser, "server", "max_body_bytes", 10_000_000),
+        fast_listing=_bool(parser, "server", "fast_listing", True),
         htpasswd_file=path_option("auth", "htpasswd_file", base / "users"),
         login_cache_seconds=_int(parser, "auth", "login_cache_seconds", 300),
         lockout_threshold=_int(parser, "auth", "lockout_threshold", 10),

@@ -16,6 +16,7 @@ from radicale.app import Application
 from cms_dav import runtime
 from cms_dav.config import Settings
 from cms_dav.store.store import Store
+from cms_dav.wsgi.fast_listing import FastListingMiddleware
 from cms_dav.wsgi.upload_etag import UploadEtagMiddleware
 from cms_dav.wsgi.xml_guard import XmlGuardMiddleware
 
@@ -72,10 +73,12 @@ def radicale_configuration(settings: Settings) -> radicale_config.Configuration:
 
 
 def wrap(app: Callable[..., Iterable[bytes]], settings: Settings) -> Callable[..., Iterable[bytes]]:
-    """cms_dav's WSGI layers, outermost first: challenge, XML guard, upload ETag, unmount."""
+    """cms_dav's WSGI layers, outermost first: challenge, XML guard, upload ETag, unmount,
+    fast listing."""
     from cms_dav.acl.unmount import UnmountMiddleware
 
-    wrapped: Callable[..., Iterable[bytes]] = UnmountMiddleware(app, settings)
+    wrapped: Callable[..., Iterable[bytes]] = UnmountMiddleware(
+        FastListingMiddleware(app, settings), settings)
     wrapped = UploadEtagMiddleware(wrapped)
     wrapped = XmlGuardMiddleware(wrapped, settings.max_body_bytes)
     if importlib.util.find_spec("cms_dav.auth.challenge") is not None:

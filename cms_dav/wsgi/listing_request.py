@@ -1,0 +1,147 @@
+"""Which listing requests the fast path can answer exactly as Radicale would.
+
+A request body is turned into a :class:`ListingRequest` only when every requested
+property is one whose Radicale rendering is reproduced byte for byte; anything else
+(allprop, unknown props, filters, expand, hrefs outside the collection) yields None
+and the request goes to Radicale untouched.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import unquote, urlparse
+from xml.etree import ElementTree as ET
+
+from defusedxml.ElementTree import fromstring
+from radicale import pathutils
+
+DAV = "{DAV:}"
+CALDAV = "{urn:ietf:params:xml:ns:caldav}"
+CARDDAV = "{urn:ietf:params:xml:ns:carddav}"
+
+GETETAG = DAV + "getetag"
+GETCONTENTTYPE = DAV + "getcontenttype"
+GETLASTMODIFIED = DAV + "getlastmodified"
+RESOURCETYPE = DAV + "resourcetype"
+ADDRESS_DATA = CARDDAV + "address-data"
+CALENDAR_DATA = CALDAV + "calendar-data"
+
+#: item props of a Depth 1 PROPFIND that need no item text (getcontentlength would)
+PROPFIND_ITEM_PROPS = frozenset({GETETAG, GETCONTENTTYPE, GETLASTMODIFIED, RESOURCETYPE})
+#: collection props clients ask for in the same Depth 1 PROPFIND; Radicale answers
+#: them for every item with 404 Not Found
+ITEM_404_PROPS = frozenset({DAV + "displayname", DAV + "sync-token",
+                            "{http://calendarserver.org/ns/}getctag",
+                            CARDDAV + "supported-address-data",
+                            CALDAV + "supported-calendar-component-set"})
+#: props of a REPORT response; the data props are the stored text
+REPORT_PROPS = frozenset({GETETAG, GETCONTENTTYPE, ADDRESS_DATA, CALENDAR_DATA})
+DATA_PROPS = frozenset({ADDRESS_DATA, CALENDAR_DATA})
+
+Kind = Literal["propfind", "sync", "multiget"]
+
+
+@dataclass(frozen=True)
+class ListingRequest:
+    kind: Kind
+    #: requested prop tags (Clark notation), in request order
+    props: tuple[str, ...]
+    sync_token: str = ""
+    #: multiget: item names inside the collection (deduplicated)
+    names: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def needs_text(self) -> bool:
+        return any(tag in DATA_PROPS for tag in self.props)
+
+
+def parse_body(body: bytes, content_type: str) -> ET.Element | None:
+    """The XML body as Radicale would decode it; None when empty or unreadable."""
+    charset = ""
+    if "charset=" in content_type:
+        charset = content_type.split("charset=")[1].split(";")[0].strip()
+    text = None
+    for candidate in dict.fromkeys([charset, "utf-8"]):
+        if not candidate:
+            continue
+        try:
+            text = body.decode(candidate)
+            break
+        except (UnicodeDecodeError, LookupError):
+            continue
+    if not text:
+        return None
+    try:
+        return fromstring(text)
+    except Exception:  # noqa: BLE001 - anything odd is Radicale's to answer
+        return None
+
+
+def _plain_props(prop: ET.Element | None, allowed: frozenset[str]) -> tuple[str, ...] | None:
+    """The prop tags, or None when one is unsupported or carries sub-elements."""
+    if prop is None:
+        return ()
+    tags = []
+    for child in prop:
+        if child.tag not in allowed or len(child):
+            return None
+        tags.append(child.tag)
+    return tuple(tags)
+
+
+def propfind_request(root: ET.Element | None) -> ListingRequest | None:
+    if root is None or root.tag != DAV + "propfind" or len(root) != 1:
+        return None
+    prop = root[0]
+    if prop.tag != DAV + "prop":
+        return None
+    props = _plain_props(prop, PROPFIND_ITEM_PROPS | ITEM_404_PROPS)
+    if not props:
+        return None
+    return ListingRequest("propfind", props)
+
+
+def report_request(root: ET.Element | None, base_prefix: str,
+                   collection_path: str) -> ListingRequest | None:
+    """sync-collection or addressbook-/calendar-multiget without filters or expand."""
+    if root is None:
+        return None
+    if root.find(".//" + CALDAV + "expand") is not None or \
+            root.find(".//" + CALDAV + "limit-recurrence-set") is not None:
+        return None
+    props = _plain_props(root.find(DAV + "prop"), REPORT_PROPS)
+    if props is None:
+        return None
+    if root.tag == DAV + "sync-collection":
+        token_element = root.find(DAV + "sync-token")
+        token = (token_element.text or "").strip() if token_element is not None else ""
+        return ListingRequest("sync", props, sync_token=token)
+    if root.tag in (CARDDAV + "addressbook-multiget", CALDAV + "calendar-multiget"):
+        names = multiget_names(root, base_prefix, collection_path)
+        if names is None:
+            return None
+        return ListingRequest("multiget", props, names=names)
+    return None
+
+
+def multiget_names(root: ET.Element, base_prefix: str,
+                   collection_path: str) -> tuple[str, ...] | None:
+    """Item names the hrefs point at; None when any href is not a plain item of this
+    collection (Radicale answers those with its own 404s or a full listing)."""
+    parent = pathutils.unstrip_path(collection_path, True)
+    names: dict[str, None] = {}
+    for element in root.findall(DAV + "href"):
+        if element.text is None:
+            return None
+        href_path = pathutils.sanitize_path(unquote(urlparse(element.text).path))
+        if not (href_path + "/").startswith(base_prefix + "/"):
+            return None
+        href_path = href_path[len(base_prefix):]
+        directory, name = posixpath.split(href_path)
+        if directory + "/" != parent or not name or \
+                not pathutils.is_safe_path_component(name):
+            return None
+        names[name] = None
+    return tuple(names)
