@@ -28,8 +28,9 @@ from radicale import pathutils
 from cms_dav.acl import policy_for
 from cms_dav.acl.unmount import basic_login
 from cms_dav.config import Settings
-from cms_dav.store.records import CollectionRecord, ItemRecord
+from cms_dav.store.records import CollectionRecord
 from cms_dav.store.store import Store
+from cms_dav.wsgi import listing_rows
 from cms_dav.wsgi import multistatus_stream as ms
 from cms_dav.wsgi.listing_request import (CALDAV, CARDDAV, PROPFIND_ITEM_PROPS,
                                           REPORT_PROPS, ListingRequest, parse_body,
@@ -170,11 +171,11 @@ class FastListingMiddleware:
     # -- streaming ---------------------------------------------------------------
     def _propfind(self, record: CollectionRecord, request: ListingRequest, base_prefix: str,
                   collection_response: str) -> Iterator[str]:
+        writer = ms.ResponseWriter(base_prefix, record.path, request.props, PROPFIND_ITEM_PROPS)
         yield ms.HEAD
         yield collection_response
-        for item in self.store().all_items(record.id, with_text=False):
-            href = ms.item_href(base_prefix, record.path, item.href)
-            yield ms.found_response(href, item, request.props, PROPFIND_ITEM_PROPS)
+        for row in listing_rows.all_rows(self.store(), record.id, with_text=False):
+            yield writer.found_response(row)
         yield ms.TAIL
 
     def _sync(self, record: CollectionRecord, request: ListingRequest, base_prefix: str,
@@ -185,39 +186,32 @@ class FastListingMiddleware:
             yield from self._items(record, request, base_prefix, hrefs, framed=False)
         else:
             # the whole collection: one ordered scan instead of lookups by name
+            writer = ms.ResponseWriter(base_prefix, record.path, request.props, REPORT_PROPS)
             wanted = set(hrefs)
-            for item in self.store().all_items(record.id, with_text=request.needs_text):
-                if item.href in wanted:
-                    wanted.discard(item.href)
-                    yield self._found(record, request, base_prefix, item)
+            for row in listing_rows.all_rows(self.store(), record.id, request.needs_text):
+                if row.href in wanted:
+                    wanted.discard(row.href)
+                    yield writer.found_response(row)
             for name in sorted(wanted):
-                yield ms.missing_response(ms.item_href(base_prefix, record.path, name))
+                yield writer.missing_response(name)
         yield ms.TAIL
 
     def _items(self, record: CollectionRecord, request: ListingRequest, base_prefix: str,
                names: list[str], framed: bool = True) -> Iterator[str]:
         """Items by name in batches; names no longer there get Radicale's 404."""
+        writer = ms.ResponseWriter(base_prefix, record.path, request.props, REPORT_PROPS)
         if framed:
             yield ms.HEAD
         for start in range(0, len(names), BATCH):
             batch = names[start:start + BATCH]
-            found = self.store().items_by_href(record.id, batch)
+            found = listing_rows.rows_by_href(self.store(), record.id, batch,
+                                              request.needs_text)
             for name in batch:
-                item = found.get(name)
-                if item is None:
-                    yield ms.missing_response(ms.item_href(base_prefix, record.path, name))
-                else:
-                    yield self._found(record, request, base_prefix, item)
+                row = found.get(name)
+                yield writer.missing_response(name) if row is None \
+                    else writer.found_response(row)
         if framed:
             yield ms.TAIL
-
-    @staticmethod
-    def _found(record: CollectionRecord, request: ListingRequest, base_prefix: str,
-               item: ItemRecord) -> str:
-        href = ms.item_href(base_prefix, record.path, item.href)
-        if not request.props:
-            return ""  # Radicale leaves out found items when no prop was asked for
-        return ms.found_response(href, item, request.props, REPORT_PROPS)
 
 
 def _read_body(environ: dict[str, Any]) -> bytes:

@@ -130,18 +130,32 @@ def multiget_names(root: ET.Element, base_prefix: str,
                    collection_path: str) -> tuple[str, ...] | None:
     """Item names the hrefs point at; None when any href is not a plain item of this
     collection (Radicale answers those with its own 404s or a full listing)."""
-    parent = pathutils.unstrip_path(collection_path, True)
+    parent = base_prefix + pathutils.unstrip_path(collection_path, True)
     names: dict[str, None] = {}
     for element in root.findall(DAV + "href"):
-        if element.text is None:
-            return None
-        href_path = pathutils.sanitize_path(unquote(urlparse(element.text).path))
-        if not (href_path + "/").startswith(base_prefix + "/"):
-            return None
-        href_path = href_path[len(base_prefix):]
-        directory, name = posixpath.split(href_path)
-        if directory + "/" != parent or not name or \
-                not pathutils.is_safe_path_component(name):
+        name = _name_in(element.text, parent)
+        if name is None:
             return None
         names[name] = None
     return tuple(names)
+
+
+def _name_in(href: str | None, parent: str) -> str | None:
+    """The item name ``href`` names in the collection at URL path ``parent``, read the
+    way Radicale reads it (URL path, unquoted, sanitized)."""
+    if href is None:
+        return None
+    if href.startswith("/") and not href.startswith("//") and \
+            not any(mark in href for mark in "?#;"):
+        path = unquote(href)  # a bare path: what urlparse would return, much faster
+    else:
+        path = unquote(urlparse(href).path)
+    if path.startswith(parent):
+        name = path[len(parent):]
+        if pathutils.is_safe_path_component(name):
+            return name  # parent + a safe component is already a sanitized path
+    path = pathutils.sanitize_path(path)
+    directory, name = posixpath.split(path)
+    if directory + "/" != parent or not pathutils.is_safe_path_component(name):
+        return None
+    return name

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import zlib
 from email.utils import formatdate
-from typing import Iterable, Iterator, Sequence
+import re
+from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
 from urllib.parse import quote
 
 from radicale import xmlutils
 
-from cms_dav.store.records import ItemRecord
 from cms_dav.wsgi.listing_request import (ADDRESS_DATA, CALENDAR_DATA, GETCONTENTTYPE,
                                           GETETAG, GETLASTMODIFIED, RESOURCETYPE)
 
@@ -33,6 +33,9 @@ TAIL = "</multistatus>"
 
 STATUS_200 = xmlutils.make_response(200)
 STATUS_404 = xmlutils.make_response(404)
+
+#: names ``urllib.parse.quote`` leaves as they are (and XML needs no escaping for)
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
 def escape(text: str) -> str:
@@ -59,34 +62,37 @@ def element(clark: str, text: str | None) -> str:
     return f"<{name}>{escape(text)}</{name}>"
 
 
-def item_href(base_prefix: str, collection_path: str, name: str) -> str:
-    """The escaped href text, as ``xmlutils.make_href`` would quote it."""
-    return escape(quote(f"{base_prefix}/{collection_path}/{name}"))
+class Listed(Protocol):
+    """What a response needs of an item: an ItemRecord or a listing row."""
+    href: str
+    etag: str
+    name: str
+    component: str
+    modified_at: float
 
 
-def content_type(record: ItemRecord) -> str:
+def content_type(item: Listed) -> str:
     """``xmlutils.get_content_type`` from stored columns, without parsing."""
-    value = f"{xmlutils.OBJECT_MIMETYPES[record.name]};charset={ENCODING}"
-    return value + f";component={record.component}" if record.component else value
+    value = f"{xmlutils.OBJECT_MIMETYPES[item.name]};charset={ENCODING}"
+    return value + f";component={item.component}" if item.component else value
 
 
 def http_date(timestamp: float) -> str:
     return formatdate(timestamp, usegmt=True)
 
 
-def prop_value(clark: str, record: ItemRecord) -> str | None:
-    """The text Radicale gives an item property it knows (None: an empty element)."""
+def _value_of(clark: str) -> Callable[[Any], str | None]:
+    """How Radicale fills an item property it knows (None: an empty element)."""
     if clark == GETETAG:
-        return record.etag
+        return lambda item: item.etag
     if clark == GETCONTENTTYPE:
-        return content_type(record)
+        return content_type
     if clark == GETLASTMODIFIED:
-        return http_date(record.modified_at)
+        return lambda item: http_date(item.modified_at)
     if clark in (ADDRESS_DATA, CALENDAR_DATA):
-        assert record.text is not None, "data props need the item text"
-        return record.text
+        return lambda item: item.text
     if clark == RESOURCETYPE:
-        return None
+        return lambda item: None
     raise KeyError(clark)
 
 
@@ -94,23 +100,45 @@ def propstat(status: str, elements: Sequence[str]) -> str:
     return f"<propstat><prop>{''.join(elements)}</prop><status>{status}</status></propstat>"
 
 
-def found_response(href: str, record: ItemRecord, props: Sequence[str],
-                   known: frozenset[str]) -> str:
-    """One item's ``<response>``: props in ``known`` found, the rest 404; the two
-    ``<propstat>`` groups in the order their first prop was requested (Radicale's
-    PROPFIND order; a REPORT here only ever has found props)."""
-    groups: dict[str, list[str]] = {}
-    for clark in props:
-        if clark in known:
-            groups.setdefault(STATUS_200, []).append(element(clark, prop_value(clark, record)))
-        else:
-            groups.setdefault(STATUS_404, []).append(element(clark, None))
-    body = "".join(propstat(status, elements) for status, elements in groups.items())
-    return f"<response><href>{href}</href>{body}</response>"
+class ResponseWriter:
+    """Item ``<response>`` elements for one request.
 
+    Props in ``known`` are found, the rest 404; the two ``<propstat>`` groups come in
+    the order their first prop was requested (Radicale's PROPFIND order; a REPORT here
+    only ever has found props). Everything that does not depend on the item is
+    worked out once, here.
+    """
 
-def missing_response(href: str) -> str:
-    return f"<response><href>{href}</href><status>{STATUS_404}</status></response>"
+    def __init__(self, base_prefix: str, collection_path: str, props: Sequence[str],
+                 known: frozenset[str]) -> None:
+        self.prefix = escape(quote(f"{base_prefix}/{collection_path}/"))
+        self.found = [(tag_name(clark), _value_of(clark)) for clark in props if clark in known]
+        missing = [element(clark, None) for clark in props if clark not in known]
+        self.missing_propstat = propstat(STATUS_404, missing) if missing else ""
+        self.missing_first = bool(missing) and props[0] not in known
+        self.empty = not props
+
+    def href(self, name: str) -> str:
+        """The escaped href text, as ``xmlutils.make_href`` quotes it."""
+        if _PLAIN_NAME.fullmatch(name):
+            return self.prefix + name
+        return self.prefix + escape(quote(name))
+
+    def found_response(self, item: Listed) -> str:
+        if self.empty:
+            return ""  # Radicale leaves out found items when no prop was asked for
+        parts = []
+        for name, value_of in self.found:
+            text = value_of(item)
+            parts.append(f"<{name} />" if text is None else f"<{name}>{escape(text)}</{name}>")
+        found = (f"<propstat><prop>{''.join(parts)}</prop><status>{STATUS_200}</status>"
+                 "</propstat>") if parts else ""
+        body = self.missing_propstat + found if self.missing_first \
+            else found + self.missing_propstat
+        return f"<response><href>{self.href(item.href)}</href>{body}</response>"
+
+    def missing_response(self, name: str) -> str:
+        return f"<response><href>{self.href(name)}</href><status>{STATUS_404}</status></response>"
 
 
 def chunked(parts: Iterable[str], size: int = CHUNK_BYTES) -> Iterator[bytes]:
