@@ -118,7 +118,7 @@ class FastListingMiddleware:
             return probe.status, probe.headers, [probe.body]
         if not probe.status.startswith("207"):
             return None
-        if "r" not in policy_for(self.settings).authorization(login, path):
+        if "r" not in policy_for(self.settings).authorization(login, f"/{collection_path}/"):
             return None
         record = self.store().collection(collection_path)
         if record is None or not _fits(record, request, root):

@@ -7,7 +7,8 @@ compared as canonical XML trees (responses in any order, same props, same texts)
 
 from __future__ import annotations
 
-import subprocess
+import base64
+import io
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import quote
@@ -16,6 +17,9 @@ from xml.etree import ElementTree as ET
 import pytest
 import requests
 
+from cms_dav.config import load_settings
+from cms_dav.server import application
+from cms_dav.wsgi.multistatus_stream import CHUNK_BYTES
 from tests.support.dav import make_calendar, put_card, vcard, vevent
 from tests.support.server import ServerProcess
 
@@ -158,6 +162,25 @@ def test_propfind_answer_is_streamed_without_content_length(servers):
     fast, _ = servers
     response = ask(fast, "PROPFIND", "/alice/contacts/", PROPFIND_ETAGS, "1")
     assert response.status_code == 207 and "Content-Length" not in response.headers
+
+
+def test_the_answer_comes_in_chunks_of_about_64_kib(servers):
+    fast, _ = servers
+    app = application(load_settings(data_dir=fast.data_dir))
+    body = PROPFIND_ETAGS.encode()
+    environ = {"REQUEST_METHOD": "PROPFIND", "PATH_INFO": "/alice/contacts/",
+               "SCRIPT_NAME": "", "HTTP_DEPTH": "1", "wsgi.input": io.BytesIO(body),
+               "CONTENT_LENGTH": str(len(body)), "CONTENT_TYPE": "application/xml",
+               "HTTP_AUTHORIZATION": "Basic " + base64.b64encode(b"alice:alice-pw").decode(),
+               "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
+               "wsgi.url_scheme": "http", "SERVER_NAME": "localhost", "SERVER_PORT": "80",
+               "wsgi.errors": io.StringIO()}
+    statuses: list[str] = []
+    chunks = list(app(environ, lambda status, headers, exc_info=None: statuses.append(status)))
+    assert statuses == ["207 Multi-Status"]
+    assert len(chunks) >= 2
+    assert all(len(chunk) < CHUNK_BYTES + 4096 for chunk in chunks)
+    assert all(len(chunk) >= CHUNK_BYTES for chunk in chunks[:-1])
 
 
 # -- (b) sync-collection --------------------------------------------------------
