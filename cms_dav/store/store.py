@@ -22,6 +22,8 @@ from cms_dav.store.records import CollectionRecord, ItemData, ItemRecord, WriteR
 from cms_dav.store.schema import trash_collections
 
 _migrated: set[str] = set()
+#: per thread: how deep inside ``Store.locked`` we are (the lock is held once)
+_lock_held = threading.local()
 _migrate_lock = threading.Lock()
 
 
@@ -64,8 +66,25 @@ class Store:
     # -- locking and transactions -------------------------------------------------
     @contextmanager
     def locked(self, names: Iterable[str]) -> Iterator[None]:
+        """Hold the collections' write locks; nested use in one thread is a no-op.
+
+        Radicale takes the lock in ``acquire_lock("w")`` around its own checks; every
+        other door (CLI, imports) gets it from the write methods below, so a CLI write
+        can never slip between an HTTP If-Match check and its write.
+        """
+        if getattr(_lock_held, "depth", 0):
+            _lock_held.depth += 1
+            try:
+                yield
+            finally:
+                _lock_held.depth -= 1
+            return
         with locks.collection_locks(self.engine, names):
-            yield
+            _lock_held.depth = 1
+            try:
+                yield
+            finally:
+                _lock_held.depth = 0
 
     def reading(self):  # type: ignore[no-untyped-def]
         return read_tx(self.engine)
@@ -133,7 +152,7 @@ class Store:
                  audit_detail: dict[str, str] | None = None) -> WriteResult:
         """Store one item. ``apply_filters=False`` is for deliberate edits the upload
         filters would undo (removing an interaction note)."""
-        with self.writing() as conn:
+        with self.locked([path]), self.writing() as conn:
             record = self._require(conn, path)
             old = items.get(conn, record.id, href)
             stored = data
@@ -147,7 +166,7 @@ class Store:
             return WriteResult(new=new, old=old, modified=stored is not data)
 
     def delete_item(self, path: str, href: str, actor: str) -> ItemRecord:
-        with self.writing() as conn:
+        with self.locked([path]), self.writing() as conn:
             record = self._require(conn, path)
             old = items.remove(conn, record, href, actor, self.token_days)
             if old is None:
@@ -160,7 +179,7 @@ class Store:
 
     def move_item(self, path: str, href: str, to_path: str, to_href: str,
                   actor: str) -> None:
-        with self.writing() as conn:
+        with self.locked([path, to_path]), self.writing() as conn:
             source = self._require(conn, path)
             target = self._require(conn, to_path)
             old = items.get(conn, source.id, href)
@@ -194,7 +213,7 @@ class Store:
                            new_items: Iterable[tuple[str, ItemData]], actor: str
                            ) -> tuple[CollectionRecord, dict[str, ItemRecord], list[str]]:
         """MKCOL with properties, or PUT of a whole collection: one atomic swap."""
-        with self.writing() as conn:
+        with self.locked([path]), self.writing() as conn:
             existing = collections.get(conn, path)
             replaced: dict[str, ItemRecord] = {}
             if existing is not None:
@@ -224,13 +243,13 @@ class Store:
             return self._require(conn, path), overwritten, new_hrefs
 
     def set_props(self, path: str, props: Mapping[str, str], actor: str) -> None:
-        with self.writing() as conn:
+        with self.locked([path]), self.writing() as conn:
             record = self._require(conn, path)
             collections.set_props(conn, record.id, props)
             audit.record(conn, actor, "collection.props", path, dict(props))
 
     def delete_collection(self, path: str, actor: str) -> list[CollectionRecord]:
-        with self.writing() as conn:
+        with self.locked([path]), self.writing() as conn:
             doomed_items: list[tuple[CollectionRecord, ItemRecord]] = []
             for record in collections.descendants(conn, path) + [self._require(conn, path)]:
                 for old in items.iter_all(conn, record.id):

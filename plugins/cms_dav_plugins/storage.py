@@ -252,8 +252,11 @@ class Storage(storage.BaseStorage):
         sane = paths.strip(pathutils.strip_path(href))
         actor = current_actor()
         if not props:
+            existed = self.store.collection(sane) is not None
             record = self.store.ensure_folder(sane, actor)
-            return Collection(self.store, record), {}, []
+            # Radicale seeds the predefined collections only when this is truthy; two
+            # concurrent first requests of a new user must not seed (replace) them twice.
+            return (None if existed else Collection(self.store, record)), {}, []
         tag = props.get("tag", "")
         suffix = {"VCALENDAR": ".ics", "VADDRESSBOOK": ".vcf"}.get(tag, "")
         named = _name_items(items or [], suffix) if tag else []

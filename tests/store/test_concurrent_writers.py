@@ -44,5 +44,24 @@ def test_concurrent_creates_of_one_uid_store_one_item(make_server):
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         statuses = list(pool.map(attempt, range(6)))
-    assert statuses.count(201) == 1
+    assert statuses.count(201) == 1, statuses
     assert all(status == 409 for status in statuses if status != 201)
+
+
+def test_parallel_first_requests_of_a_new_user_lose_no_card(make_server):
+    """Regression: each first request seeded the default collections again, and a
+    re-seed replaced the address book a parallel request had just written into."""
+    server = make_server(users={"alice": "alice-pw"})
+    book = f"{server.url}/alice/contacts/"
+
+    def attempt(index: int) -> int:
+        session = requests.Session()
+        session.auth = ("alice", "alice-pw")
+        return put_card(session, f"{book}p{index}.vcf", vcard(f"p{index}", f"P {index}")
+                        ).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(attempt, range(8)))
+    assert statuses == [201] * 8
+    alice = server.session("alice", "alice-pw")
+    assert all(alice.get(f"{book}p{index}.vcf").status_code == 200 for index in range(8))
