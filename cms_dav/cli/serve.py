@@ -19,7 +19,16 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     settings = settings.with_overrides(host=host or settings.host, port=port or settings.port)
     click.echo(f"cms_dav serving http://{settings.host}:{settings.port}/ "
                f"(data dir {settings.data_dir})", err=True)
+    if not _has_users(settings):
+        click.echo("no users yet: add one with `cms-dav user add NAME` "
+                   "(clients get 401 until then)", err=True)
     try:
         server.serve(settings)
     except RuntimeError as exc:
         raise CliError(str(exc)) from None
+
+
+def _has_users(settings: Settings) -> bool:
+    from cms_dav.auth.htpasswd import HtpasswdFile
+
+    return settings.htpasswd_file.exists() and bool(HtpasswdFile(settings.htpasswd_file).names())
