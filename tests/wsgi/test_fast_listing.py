@@ -249,6 +249,7 @@ def test_a_wrong_password_gets_401_and_no_data(servers):
     response = ask(fast, "PROPFIND", "/alice/contacts/", PROPFIND_ETAGS, "1",
                    auth=("alice", "wrong"))
     assert response.status_code == 401 and b"uid-" not in response.content
+    assert_same_answer(servers, "REPORT", "/alice/contacts/", sync_body(), auth=("alice", "bad"))
 
 
 def test_another_users_collection_gets_radicales_refusal(servers):
