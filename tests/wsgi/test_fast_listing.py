@@ -286,3 +286,26 @@ def test_a_group_collection_gets_radicales_answer(servers):
     assert put_card(alice, fast.url + "/groups/team/book/one.vcf", card_text(1)).status_code == 201
     tree = assert_same_answer(servers, "PROPFIND", "/groups/team/book/", PROPFIND_ETAGS, "1")
     assert response_count(tree) == 2
+
+
+# -- both backends --------------------------------------------------------------
+def test_the_three_listings_match_radicale_on_each_backend(make_server, database_url):
+    storage = f"[storage]\ndatabase_url = {database_url}\n"
+    users = {"alice": "alice-pw"}
+    fast = make_server(config_text=storage, users=users)
+    slow = make_server(config_text=storage + "[server]\nfast_listing = false\n", users=users)
+    alice = fast.session("alice", "alice-pw")
+    names = [f"card {number}.vcf" for number in range(20)] + ODD_NAMES
+    for number, name in enumerate(names):
+        response = put_card(alice, fast.url + "/alice/contacts/" + quote(name),
+                            card_text(number))
+        assert response.status_code == 201, response.text
+    pair = (fast, slow)
+    tree = assert_same_answer(pair, "PROPFIND", "/alice/contacts/", PROPFIND_ETAGS, "1",
+                              streamed=True)
+    assert response_count(tree) == 1 + len(names)
+    assert_same_answer(pair, "REPORT", "/alice/contacts/", sync_body(), streamed=True)
+    hrefs = ["/alice/contacts/" + quote(name) for name in names + ["gone.vcf"]]
+    tree = assert_same_answer(pair, "REPORT", "/alice/contacts/", multiget_body(hrefs),
+                              streamed=True)
+    assert response_count(tree) == len(hrefs)
