@@ -145,8 +145,8 @@ def _name_in(href: str | None, parent: str) -> str | None:
     way Radicale reads it (URL path, unquoted, sanitized)."""
     if href is None:
         return None
-    if href.startswith("/") and not href.startswith("//") and \
-            not any(mark in href for mark in "?#;"):
+    if href.startswith("/") and not href.startswith("//") and "?" not in href and \
+            "#" not in href and ";" not in href:
         path = unquote(href)  # a bare path: what urlparse would return, much faster
     else:
         path = unquote(urlparse(href).path)
