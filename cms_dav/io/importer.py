@@ -8,7 +8,9 @@ Calendar objects are matched by UID.  One bad object never stops the others.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
+from itertools import islice
 from typing import Callable
 
 from cms_dav.io.contact_record import vcard_to_record
@@ -18,6 +20,9 @@ from cms_dav.io.merge import merge_vcards
 from cms_dav.io.stored_items import ItemError, item_data, new_href
 from cms_dav.store.records import ItemRecord
 from cms_dav.store.store import Store
+
+#: objects written per transaction: one commit (and fsync) per batch, not per card
+BATCH = 500
 
 Progress = Callable[[int], None]
 
@@ -77,11 +82,16 @@ def import_source(store: Store, path: str, source: Source, *, actor: str,
     report = ImportReport(source.format, source.encoding, dry_run)
     place = _contact_placer(target, default_region) if source.tag == "VADDRESSBOOK" \
         else _event_placer(target)
-    for candidate in source.candidates:
-        _import_one(target, candidate, place, report)
-        if progress:
-            progress(1)
-    return report
+    candidates = iter(source.candidates)
+    while True:
+        chunk = list(islice(candidates, BATCH))
+        if not chunk:
+            return report
+        with (nullcontext() if dry_run else store.batch([path])):
+            for candidate in chunk:
+                _import_one(target, candidate, place, report)
+                if progress:
+                    progress(1)
 
 
 #: given an object's text: (href, text to store, existing item or None)

@@ -24,6 +24,8 @@ from cms_dav.store.schema import trash_collections
 _migrated: set[str] = set()
 #: per thread: how deep inside ``Store.locked`` we are (the lock is held once)
 _lock_held = threading.local()
+#: per thread: the open transaction of ``Store.batch``, if any
+_batch = threading.local()
 _migrate_lock = threading.Lock()
 
 
@@ -89,6 +91,30 @@ class Store:
     def reading(self):  # type: ignore[no-untyped-def]
         return read_tx(self.engine)
 
+    @contextmanager
+    def batch(self, names: Iterable[str]) -> Iterator[None]:
+        """Run many writes of this thread in one transaction (one commit, one fsync).
+
+        For bulk work (imports, migrations). Each write inside still gets its own
+        savepoint, so one refused item does not undo the others.
+        """
+        with self.locked(names), self.writing() as conn:
+            _batch.conn = conn
+            try:
+                yield
+            finally:
+                _batch.conn = None
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        conn = getattr(_batch, "conn", None)
+        if conn is None:
+            with self.writing() as conn:
+                yield conn
+            return
+        with conn.begin_nested():
+            yield conn
+
     def writing(self):  # type: ignore[no-untyped-def]
         return write_tx(self.engine)
 
@@ -152,7 +178,7 @@ class Store:
                  audit_detail: dict[str, str] | None = None) -> WriteResult:
         """Store one item. ``apply_filters=False`` is for deliberate edits the upload
         filters would undo (removing an interaction note)."""
-        with self.locked([path]), self.writing() as conn:
+        with self.locked([path]), self._write() as conn:
             record = self._require(conn, path)
             old = items.get(conn, record.id, href)
             stored = data
@@ -166,7 +192,7 @@ class Store:
             return WriteResult(new=new, old=old, modified=stored is not data)
 
     def delete_item(self, path: str, href: str, actor: str) -> ItemRecord:
-        with self.locked([path]), self.writing() as conn:
+        with self.locked([path]), self._write() as conn:
             record = self._require(conn, path)
             old = items.remove(conn, record, href, actor, self.token_days)
             if old is None:
@@ -179,7 +205,7 @@ class Store:
 
     def move_item(self, path: str, href: str, to_path: str, to_href: str,
                   actor: str) -> None:
-        with self.locked([path, to_path]), self.writing() as conn:
+        with self.locked([path, to_path]), self._write() as conn:
             source = self._require(conn, path)
             target = self._require(conn, to_path)
             old = items.get(conn, source.id, href)
@@ -213,7 +239,7 @@ class Store:
                            new_items: Iterable[tuple[str, ItemData]], actor: str
                            ) -> tuple[CollectionRecord, dict[str, ItemRecord], list[str]]:
         """MKCOL with properties, or PUT of a whole collection: one atomic swap."""
-        with self.locked([path]), self.writing() as conn:
+        with self.locked([path]), self._write() as conn:
             existing = collections.get(conn, path)
             replaced: dict[str, ItemRecord] = {}
             if existing is not None:
@@ -243,13 +269,13 @@ class Store:
             return self._require(conn, path), overwritten, new_hrefs
 
     def set_props(self, path: str, props: Mapping[str, str], actor: str) -> None:
-        with self.locked([path]), self.writing() as conn:
+        with self.locked([path]), self._write() as conn:
             record = self._require(conn, path)
             collections.set_props(conn, record.id, props)
             audit.record(conn, actor, "collection.props", path, dict(props))
 
     def delete_collection(self, path: str, actor: str) -> list[CollectionRecord]:
-        with self.locked([path]), self.writing() as conn:
+        with self.locked([path]), self._write() as conn:
             doomed_items: list[tuple[CollectionRecord, ItemRecord]] = []
             for record in collections.descendants(conn, path) + [self._require(conn, path)]:
                 for old in items.iter_all(conn, record.id):

@@ -75,3 +75,17 @@ def test_deleting_a_collection_with_items_keeps_them_in_the_trash(store):
     with store.reading() as conn:
         actions = conn.execute(select(history.c.action)).scalars().all()
     assert actions.count("deleted") == 3
+
+
+def test_a_refused_write_in_a_batch_keeps_the_others(store):
+    from cms_dav.store.items import UidConflict
+    with store.batch(["alice/a"]):
+        store.put_item("alice/a", "one.vcf", card("same", "First"), "alice")
+        with pytest.raises(UidConflict):
+            store.put_item("alice/a", "two.vcf", card("same", "Second"), "alice")
+        store.put_item("alice/a", "three.vcf", card("other", "Third"), "alice")
+    book = store.collection("alice/a").id
+    assert store.item(book, "one.vcf") and store.item(book, "three.vcf")
+    assert store.item(book, "two.vcf") is None
+    _, hrefs = store.sync("alice/a", "")
+    assert sorted(hrefs) == ["one.vcf", "three.vcf"]
