@@ -30,7 +30,7 @@ from cms_dav.acl.unmount import basic_login
 from cms_dav.config import Settings
 from cms_dav.store.records import CollectionRecord
 from cms_dav.store.store import Store
-from cms_dav.wsgi import listing_rows
+from cms_dav.store import listing
 from cms_dav.wsgi import multistatus_stream as ms
 from cms_dav.wsgi.listing_request import (CALDAV, CARDDAV, PROPFIND_ITEM_PROPS,
                                           REPORT_PROPS, ListingRequest, parse_body,
@@ -174,7 +174,7 @@ class FastListingMiddleware:
         writer = ms.ResponseWriter(base_prefix, record.path, request.props, PROPFIND_ITEM_PROPS)
         yield ms.HEAD
         yield collection_response
-        for row in listing_rows.all_rows(self.store(), record.id, with_text=False):
+        for row in listing.all_rows(self.store(), record.id, with_text=False):
             yield writer.found_response(row)
         yield ms.TAIL
 
@@ -188,7 +188,7 @@ class FastListingMiddleware:
             # the whole collection: one ordered scan instead of lookups by name
             writer = ms.ResponseWriter(base_prefix, record.path, request.props, REPORT_PROPS)
             wanted = set(hrefs)
-            for row in listing_rows.all_rows(self.store(), record.id, request.needs_text):
+            for row in listing.all_rows(self.store(), record.id, request.needs_text):
                 if row.href in wanted:
                     wanted.discard(row.href)
                     yield writer.found_response(row)
@@ -204,7 +204,7 @@ class FastListingMiddleware:
             yield ms.HEAD
         for start in range(0, len(names), BATCH):
             batch = names[start:start + BATCH]
-            found = listing_rows.rows_by_href(self.store(), record.id, batch,
+            found = listing.rows_by_href(self.store(), record.id, batch,
                                               request.needs_text)
             for name in batch:
                 row = found.get(name)

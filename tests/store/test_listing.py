@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cms_dav.store.records import ItemData
 from cms_dav.store.store import Store
-from cms_dav.wsgi.listing_rows import all_rows, rows_by_href
+from cms_dav.store.listing import all_rows, rows_by_href
 
 
 def book_with(hrefs: list[str], url: str) -> tuple[Store, int]:
