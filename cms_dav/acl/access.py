@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from cms_dav.config import Settings
 
-ADMIN_ACTOR = "admin"
+ADMIN_ACTOR = "local-admin"
 
 
 class AccessDenied(PermissionError):

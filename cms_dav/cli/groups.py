@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 
 from cms_dav.acl import admin
+from cms_dav.acl.access import ADMIN_ACTOR
 from cms_dav.cli.common import CliError, emit_json, pass_settings
 from cms_dav.config import Settings
 
-ACTOR = "local-admin"
 
 
 def _run(action, *args):  # type: ignore[no-untyped-def]
@@ -28,7 +28,7 @@ def group() -> None:
 @pass_settings
 def add(settings: Settings, name: str) -> None:
     """Create the group NAME."""
-    _run(admin.group_add, settings, ACTOR, name)
+    _run(admin.group_add, settings, ADMIN_ACTOR, name)
     click.echo(f"added group {name}")
 
 
@@ -37,7 +37,7 @@ def add(settings: Settings, name: str) -> None:
 @pass_settings
 def remove(settings: Settings, name: str) -> None:
     """Delete the group NAME (its collections stay in /groups/NAME/)."""
-    _run(admin.group_remove, settings, ACTOR, name)
+    _run(admin.group_remove, settings, ADMIN_ACTOR, name)
     click.echo(f"removed group {name}")
 
 
@@ -76,7 +76,7 @@ def members(settings: Settings, name: str, as_json: bool) -> None:
 @pass_settings
 def add_member(settings: Settings, name: str, user: str) -> None:
     """Put USER into the group NAME."""
-    _run(admin.member_add, settings, ACTOR, name, user)
+    _run(admin.member_add, settings, ADMIN_ACTOR, name, user)
     click.echo(f"added {user} to {name}")
 
 
@@ -86,7 +86,7 @@ def add_member(settings: Settings, name: str, user: str) -> None:
 @pass_settings
 def remove_member(settings: Settings, name: str, user: str) -> None:
     """Take USER out of the group NAME."""
-    _run(admin.member_remove, settings, ACTOR, name, user)
+    _run(admin.member_remove, settings, ADMIN_ACTOR, name, user)
     click.echo(f"removed {user} from {name}")
 
 
@@ -105,6 +105,6 @@ def collection() -> None:
 def collection_add(settings: Settings, group_name: str, name: str, kind: str,
                    displayname: str | None) -> None:
     """Create a group address book or calendar; every member can read and write it."""
-    path = _run(admin.group_collection_add, settings, ACTOR, group_name, name, kind,
+    path = _run(admin.group_collection_add, settings, ADMIN_ACTOR, group_name, name, kind,
                 displayname)
     click.echo(f"created {path}")

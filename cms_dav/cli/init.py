@@ -14,6 +14,7 @@ from cms_dav.config import Settings
 @pass_settings
 def init(settings: Settings, admin_name: str | None, password_stdin: bool) -> None:
     """Create the data dir and database (idempotent) and optionally an admin user."""
+    from cms_dav.acl.access import ADMIN_ACTOR
     from cms_dav.auth.admin import add_user
     from cms_dav.server import prepare_store
 
@@ -25,7 +26,7 @@ def init(settings: Settings, admin_name: str | None, password_stdin: bool) -> No
     if admin_name is None:
         return
     try:
-        add_user(settings, "local-admin", admin_name, read_password(password_stdin))
+        add_user(settings, ADMIN_ACTOR, admin_name, read_password(password_stdin))
     except ValueError as exc:
         raise CliError(str(exc)) from None
     _make_admin(settings, admin_name)

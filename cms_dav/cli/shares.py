@@ -5,11 +5,11 @@ from __future__ import annotations
 import click
 
 from cms_dav.acl import admin
+from cms_dav.acl.access import ADMIN_ACTOR
 from cms_dav.acl.rules import ACCESS_LEVELS
 from cms_dav.cli.common import CliError, emit_json, pass_settings
 from cms_dav.config import Settings
 
-ACTOR = "local-admin"
 
 
 @click.group("share")
@@ -25,7 +25,7 @@ def share() -> None:
 def grant(settings: Settings, path: str, to: str, access: str) -> None:
     """Give a user or group access to PATH; it appears in their home."""
     try:
-        where = admin.share_grant(settings, ACTOR, path, to, access)
+        where = admin.share_grant(settings, ADMIN_ACTOR, path, to, access)
     except admin.AclError as exc:
         raise CliError(str(exc)) from None
     click.echo(f"granted {access} on {path} to {to} ({where})")
@@ -38,7 +38,7 @@ def grant(settings: Settings, path: str, to: str, access: str) -> None:
 def revoke(settings: Settings, path: str, to: str) -> None:
     """Take back every share and grant of PATH to a user or group."""
     try:
-        removed = admin.share_revoke(settings, ACTOR, path, to)
+        removed = admin.share_revoke(settings, ADMIN_ACTOR, path, to)
     except admin.AclError as exc:
         raise CliError(str(exc)) from None
     click.echo(f"revoked {', '.join(removed)} on {path} from {to}")

@@ -11,11 +11,11 @@ from typing import Any, Callable
 
 import click
 
+from cms_dav.acl.access import ADMIN_ACTOR
 from cms_dav.auth import AuthError, admin, check_password, check_user_name
 from cms_dav.cli.common import CliError, emit_json, pass_settings, read_password
 from cms_dav.config import Settings
 
-ACTOR = "local-admin"
 
 
 def _new_password(password_stdin: bool) -> str:
@@ -52,7 +52,7 @@ def add(settings: Settings, name: str, password_stdin: bool) -> None:
         raise CliError(str(exc)) from None
     if admin.users_file(settings).exists(name):
         raise CliError(f"user {name!r} already exists")
-    _run(admin.add_user, settings, ACTOR, name, _new_password(password_stdin))
+    _run(admin.add_user, settings, ADMIN_ACTOR, name, _new_password(password_stdin))
     click.echo(f"added user {name}")
 
 
@@ -64,7 +64,7 @@ def passwd(settings: Settings, name: str, password_stdin: bool) -> None:
     """Set a new password for NAME."""
     if not admin.users_file(settings).exists(name):
         raise CliError(f"user {name!r} does not exist")
-    _run(admin.set_password, settings, ACTOR, name, _new_password(password_stdin))
+    _run(admin.set_password, settings, ADMIN_ACTOR, name, _new_password(password_stdin))
     click.echo(f"changed the password of {name}")
 
 
@@ -80,7 +80,7 @@ def remove(settings: Settings, name: str, yes: bool) -> None:
         if not sys.stdin.isatty():
             raise CliError("no terminal to confirm on: use --yes")
         click.confirm(f"Remove the login of {name}?", abort=True)
-    _run(admin.remove_user, settings, ACTOR, name)
+    _run(admin.remove_user, settings, ADMIN_ACTOR, name)
     click.echo(f"removed user {name} (their data is kept)")
 
 
