@@ -39,6 +39,11 @@ def item_data(text: str, tag: str, collection_path: str) -> ItemData:
         item.prepare()
     except Exception as exc:  # noqa: BLE001
         raise ItemError(f"not a valid {_kind(tag)}: {exc}") from None
+    return item_data_of(item)
+
+
+def item_data_of(item: radicale_item.Item) -> ItemData:
+    """What the store keeps of a prepared Radicale item (the storage plugin uses it too)."""
     start, end = item.time_range
     return ItemData(text=item.serialize(), uid=item.uid, etag=item.etag, name=item.name,
                     component=item.component_name, time_start=start, time_end=end)

@@ -123,6 +123,10 @@ class Store:
         with self.reading() as conn:
             return collections.get(conn, path)
 
+    def children(self, path: str) -> list[CollectionRecord]:
+        with self.reading() as conn:
+            return list(collections.children(conn, path))
+
     def resolve(self, path: str) -> CollectionRecord | tuple[CollectionRecord, ItemRecord] | None:
         """What a request path names: a collection, an item in its collection, or nothing.
 

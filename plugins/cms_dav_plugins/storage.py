@@ -20,6 +20,7 @@ from radicale.item import filter as radicale_filter
 from radicale.log import logger
 
 from cms_dav import radicale_speedups, request_context, runtime
+from cms_dav.io.stored_items import item_data_of
 from cms_dav.store import paths
 from cms_dav.store.records import CollectionRecord, ItemData, ItemRecord
 from cms_dav.store.store import NotFound, Store
@@ -173,7 +174,7 @@ class Collection(storage.BaseCollection):
         expected = _EXPECTED_NAME.get(self.tag)
         if expected is None:
             raise ValueError(f"/{self.path}/ is not an address book or calendar")
-        data = item_data(item)
+        data = item_data_of(item)
         if data.name != expected:
             raise ValueError(f"a {data.name} does not belong in a {self.tag} collection")
         result = self.store.put_item(self.path, href, data, current_actor())
@@ -192,13 +193,6 @@ class Collection(storage.BaseCollection):
         except NotFound:
             raise storage.ComponentNotFoundError(
                 paths.join(self.path, href or "")) from None
-
-
-def item_data(item: radicale_item.Item) -> ItemData:
-    """Everything the store keeps, taken from Radicale's prepared item."""
-    start, end = item.time_range
-    return ItemData(text=item.serialize(), uid=item.uid, etag=item.etag, name=item.name,
-                    component=item.component_name, time_start=start, time_end=end)
 
 
 radicale_speedups.install()
@@ -234,10 +228,7 @@ class Storage(storage.BaseStorage):
             yield Collection(self.store, parent)._item(item)
 
     def _children(self, path: str) -> Iterator[Collection]:
-        with self.store.reading() as conn:
-            from cms_dav.store import collections as collection_rows
-            records = list(collection_rows.children(conn, path))
-        for record in records:
+        for record in self.store.children(path):
             yield Collection(self.store, record)
 
     def move(self, item: radicale_item.Item, to_collection: storage.BaseCollection,
@@ -298,5 +289,5 @@ def _name_items(items: Iterable[radicale_item.Item], suffix: str) -> list[tuple[
         if href in taken or not pathutils.is_safe_filesystem_path_component(href):
             href = f"{uuid.uuid4()}{suffix}"
         taken.add(href)
-        named.append((href, item_data(item)))
+        named.append((href, item_data_of(item)))
     return named
