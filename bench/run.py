@@ -30,6 +30,8 @@ from bench.servers import (CmsDavServer, MemoryServer, RadicaleServer, Server,  
                            ServerUnavailable, remove_tree)
 
 RESULTS = Path(__file__).resolve().parent / "results"
+SKIPPED = "skipped (--fill whole)"
+BULK_PUTS = ("bulk_put_1", "bulk_put_4")
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,8 @@ OPERATIONS = [
     Op("calendar_month", "calendar-query for one month (size/10 events)", ops.calendar_month),
     Op("get", "GET one card", ops.get_latency, latency=True),
     Op("put", "PUT a new card into the full book", ops.put_latency, latency=True),
-    Op("cli_import", "`cms-dav import` of a CSV (size rows)", ops.cli_import, cms_only=True),
+    Op("cli_import", "`cms-dav import` of a CSV (size rows)", ops.cli_import, cms_only=True,
+       heavy=True),
     Op("cli_search", "`cms-dav search`", ops.cli_search, cms_only=True),
 ]
 
@@ -91,6 +94,32 @@ def _rows_for(op: Op, outcomes: dict[str, Outcome]) -> list[Row]:
     return rows
 
 
+def _skipped_rows(op: Op, states: list[ops.ServerState]) -> list[Row]:
+    row = Row(op.key, op.label, "s")
+    for state in states:
+        row.values[state.key] = None
+        row.notes[state.key] = SKIPPED
+    return [row]
+
+
+def _fill(ctx: ops.Context, states: list[ops.ServerState], whole: bool) -> list[str]:
+    """Untimed: every server holds all cards and events before the reads are measured.
+    After a whole-collection fill the servers restart, so that the huge request does
+    not count towards their peak memory."""
+    notes = []
+    for state in states:
+        note = ops.fill_whole(ctx, state) if whole else ops.fill_rest(ctx, state)
+        if note:
+            notes.append(f"{state.server.label}: {note}")
+        if whole:
+            state.client.close()
+            state.server.restart()
+    if whole and states:
+        notes.append("servers restarted after the untimed fill: peak memory covers the "
+                     "measured operations only")
+    return notes
+
+
 def _floor_row(ctx: ops.Context, states: list[ops.ServerState], python: str) -> Row:
     """The same bytes as cms_dav's multiget-of-all response, served from memory."""
     row = Row("multiget_floor", "  … the same bytes served from memory (floor)", "s")
@@ -113,11 +142,11 @@ def _floor_row(ctx: ops.Context, states: list[ops.ServerState], python: str) -> 
 
 
 def _start_servers(ctx: ops.Context, python: str, pg_url: str,
-                   failed: dict[str, tuple[str, str]]) -> list[Server]:
+                   failed: dict[str, tuple[str, str]], max_body_bytes: int) -> list[Server]:
     candidates: list[Server] = [RadicaleServer(ctx.workdir, python),
-                                CmsDavServer(ctx.workdir, python)]
+                                CmsDavServer(ctx.workdir, python, "", max_body_bytes)]
     if pg_url:
-        candidates.append(CmsDavServer(ctx.workdir, python, pg_url))
+        candidates.append(CmsDavServer(ctx.workdir, python, pg_url, max_body_bytes))
     started = []
     for server in candidates:
         try:
@@ -137,7 +166,10 @@ def run_size(size: int, args: argparse.Namespace, command: str) -> report.SizeRe
     pg_url = postgres.create_schema(args.postgres) if args.postgres else ""
     failed: dict[str, tuple[str, str]] = {}
     log(f"size {size:,}: starting servers in {workdir}")
-    servers = _start_servers(ctx, args.python, pg_url, failed)
+    whole = args.fill == "whole"
+    # a whole-collection PUT of the size's cards (~650 bytes each) must fit in one request
+    servers = _start_servers(ctx, args.python, pg_url, failed,
+                             max(10_000_000, 4_000 * size) if whole else 0)
     states = [ops.ServerState(s, s.client(timeout=args.cap if s.capped else 3600))
               for s in servers]
     ctx.cards = [data.make_card(i, args.seed) for i in range(size)]
@@ -146,11 +178,18 @@ def run_size(size: int, args: argparse.Namespace, command: str) -> report.SizeRe
         servers={s.key: s.label for s in servers} | {k: v[0] for k, v in failed.items()},
         settings={"repeats": args.repeats, "quick": args.quick, "time cap (s)": args.cap,
                   "latency samples per repeat": args.samples, "seed": args.seed,
-                  "events": ctx.events},
+                  "events": ctx.events, "fill": args.fill},
         machine={"cpus": os.cpu_count(), "python": platform.python_version(),
                  "load average at start": " ".join(f"{x:.1f}" for x in os.getloadavg())})
     try:
         for op in OPERATIONS:
+            if whole and op.key in BULK_PUTS:
+                result.rows += _skipped_rows(op, states)
+                log(f"  {op.label}: {SKIPPED}")
+                if op.key == "bulk_put_4":
+                    log("  filling every server, untimed, with whole-collection PUTs")
+                    result.notes += _fill(ctx, states, whole=True)
+                continue
             outcomes = measure(
                 states, lambda state, r, budget, op=op: op.run(ctx, state, r, budget),
                 1 if op.heavy and args.quick else args.repeats, args.cap,
@@ -162,10 +201,7 @@ def run_size(size: int, args: argparse.Namespace, command: str) -> report.SizeRe
                 f"{k}={report.fmt_value(v, 's')} {rows[-1].notes.get(k, '')}".rstrip()
                 for k, v in rows[-1].values.items()))
             if op.key == "bulk_put_4":
-                for state in states:
-                    note = ops.fill_rest(ctx, state)
-                    if note:
-                        result.notes.append(f"{state.server.label}: {note}")
+                result.notes += _fill(ctx, states, whole=False)
             if op.key == "multiget_all":
                 result.rows.append(_floor_row(ctx, states, args.python))
         memory = Row("peak_memory", "server peak memory (VmHWM)", "bytes")
@@ -205,6 +241,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="GET/PUT latency samples per repeat (default 50)")
     parser.add_argument("--postgres", metavar="URL", default="",
                         help="also run cms_dav on PostgreSQL (fresh schema, dropped afterwards)")
+    parser.add_argument("--fill", choices=("put", "whole"), default="put",
+                        help="put: time the bulk PUTs, which fill the servers (default); "
+                             "whole: skip them and fill each server untimed with one "
+                             "whole-collection PUT (for 100k, where single PUTs take an hour)")
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument("--out", type=Path, default=RESULTS, help="results folder")
     parser.add_argument("--workdir", default=None, help="where the temporary data dirs go")

@@ -109,7 +109,15 @@ class Server:
 
     def start(self, timeout: float = 60.0) -> None:
         self.prepare()
-        with self.log.open("wb") as log:
+        self.launch(timeout)
+
+    def restart(self, timeout: float = 60.0) -> None:
+        """Same data, fresh process: peak memory then covers only what follows."""
+        self.stop()
+        self.launch(timeout)
+
+    def launch(self, timeout: float = 60.0) -> None:
+        with self.log.open("ab") as log:
             self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
                                          stdin=subprocess.DEVNULL, cwd=self.workdir)
         deadline = time.monotonic() + timeout
@@ -220,8 +228,11 @@ class CmsDavServer(Server):
     key = "cms_dav"
     label = "cms_dav (SQLite)"
 
-    def __init__(self, workdir: Path, python: str, database_url: str = "") -> None:
+    def __init__(self, workdir: Path, python: str, database_url: str = "",
+                 max_body_bytes: int = 0) -> None:
         self.database_url = database_url
+        #: 0 keeps cms_dav's default; a whole-collection fill at 100k needs more
+        self.max_body_bytes = max_body_bytes
         if database_url:
             self.key, self.label = "cms_dav_pg", "cms_dav (PostgreSQL)"
         super().__init__(workdir / self.key, python)
@@ -231,14 +242,18 @@ class CmsDavServer(Server):
 
     def cli_args(self) -> list[str]:
         args = [self.python, "-m", "cms_dav", "--data-dir", str(self.data_dir)]
-        if self.database_url:
+        if self.database_url or self.max_body_bytes:
             args += ["--config", str(self.config)]
         return args
 
     def prepare(self) -> None:
+        lines = []
         if self.database_url:
-            self.config.write_text(f"[storage]\ndatabase_url = {self.database_url}\n",
-                                   encoding="utf-8")
+            lines += ["[storage]", f"database_url = {self.database_url}"]
+        if self.max_body_bytes:
+            lines += ["[server]", f"max_body_bytes = {self.max_body_bytes}"]
+        if lines:
+            self.config.write_text("\n".join(lines) + "\n", encoding="utf-8")
         done = subprocess.run(self.cli_args() + ["user", "add", USER, "--password-stdin"],
                               input=(PASSWORD + "\n").encode(), capture_output=True,
                               cwd=self.workdir, timeout=120)

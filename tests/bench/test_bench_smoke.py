@@ -69,3 +69,32 @@ def test_every_target_is_judged_from_the_numbers(results: Path) -> None:
     latest = json.loads((results / "latest.json").read_text(encoding="utf-8"))
     statuses = {item["status"] for item in latest["summary"]}
     assert statuses and all(s.startswith(("met", "not met", "unknown", "not run")) for s in statuses)
+
+
+@pytest.fixture(scope="module")
+def whole_fill_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("bench-whole-results")
+    work = tmp_path_factory.mktemp("bench-whole-work")
+    subprocess.run([sys.executable, "-m", "bench", "--sizes", "20", "--repeats", "1",
+                    "--samples", "3", "--cap", "20", "--fill", "whole", "--out", str(out),
+                    "--workdir", str(work)],
+                   cwd=REPO, check=True, capture_output=True, timeout=120)
+    return out
+
+
+@pytest.mark.parametrize("server", ["radicale", "cms_dav"])
+def test_fill_whole_reports_the_bulk_puts_as_skipped(whole_fill_results: Path,
+                                                      server: str) -> None:
+    rows = _rows(whole_fill_results)
+    skipped = {key: (rows[key]["values"].get(server), rows[key]["notes"].get(server))
+               for key in ["bulk_put_1", "bulk_put_4"]}
+    assert skipped == {key: (None, "skipped (--fill whole)") for key in skipped}
+
+
+@pytest.mark.parametrize("server", ["radicale", "cms_dav"])
+def test_fill_whole_still_measures_every_read_on_a_full_book(whole_fill_results: Path,
+                                                             server: str) -> None:
+    rows = _rows(whole_fill_results)
+    missing = {key: rows[key]["notes"].get(server) for key in DAV_ROWS[2:]
+               if not isinstance(rows[key]["values"].get(server), (int, float))}
+    assert missing == {}
