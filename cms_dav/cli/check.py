@@ -12,11 +12,12 @@ from cms_dav.config import Settings
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
 @pass_settings
 def check(settings: Settings, as_json: bool) -> None:
-    """Check the store: database integrity, item ETags, change log."""
+    """Check the store (database integrity, item ETags, change log) and the rights file."""
     from cms_dav.server import prepare_store
     from cms_dav.store.check import check_store
 
     problems = check_store(prepare_store(settings))
+    problems += _rights_file_problems(settings)
     if as_json:
         emit_json({"ok": not problems, "problems": problems})
     else:
@@ -26,3 +27,11 @@ def check(settings: Settings, as_json: bool) -> None:
             click.echo("store is clean")
     if problems:
         raise CliError(f"{len(problems)} problem(s) found")
+
+
+def _rights_file_problems(settings: Settings) -> list[str]:
+    from cms_dav.acl import policy_for
+
+    rights = policy_for(settings).file
+    rights.rules()  # (re)load now, so the error is current
+    return [f"rights file: {rights.last_error}"] if rights.last_error else []

@@ -62,3 +62,13 @@ def test_a_deleted_file_means_empty_rules(tmp_path):
     source = RightsFile(path, check_interval=0)
     path.unlink()
     assert source.rules().admins == frozenset()
+
+
+def test_cms_dav_check_reports_a_broken_rights_file(tmp_path):
+    import subprocess
+    import sys
+    (tmp_path / "rights.toml").write_text("admins = [\n")
+    result = subprocess.run([sys.executable, "-m", "cms_dav", "--data-dir", str(tmp_path),
+                             "check"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "rights file:" in result.stdout and "line 1" in result.stdout
