@@ -16,13 +16,17 @@ from __future__ import annotations
 from typing import Iterable
 from xml.etree.ElementTree import Element
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, not_, or_, select
 
 from cms_dav.contacts.index_store import DAV_PROPS
 from cms_dav.store.schema import contact_cards, contact_values, items
 
+#: ids per IN (...) query
+_CHUNK = 500
+
 _CR = "{urn:ietf:params:xml:ns:carddav}"
 _MATCH_TYPES = ("contains", "equals", "starts-with", "ends-with")
+
 
 def _text_match(conn: Connection, collection_id: int, prop: str, element: Element
                 ) -> set[int] | None:
@@ -87,8 +91,17 @@ def candidate_hrefs(conn: Connection, collection_id: int, filters: Iterable[Elem
     restriction = _combine([_filter(conn, collection_id, f) for f in filters], "allof")
     if restriction is None:
         return None
-    reliable = and_(contact_cards.c.values_ok, contact_cards.c.etag == items.c.etag)
-    query = (select(items.c.id, items.c.href, contact_cards.c.item_id.is_not(None) & reliable)
+    # Items the index cannot vouch for (unindexed, unreadable, or indexed at an older
+    # ETag) are always candidates; SQL finds them without returning every row.
+    unreliable = or_(contact_cards.c.item_id.is_(None), not_(contact_cards.c.values_ok),
+                     contact_cards.c.etag != items.c.etag)
+    query = (select(items.c.href)
              .select_from(items.outerjoin(contact_cards, contact_cards.c.item_id == items.c.id))
-             .where(items.c.collection_id == collection_id).order_by(items.c.href))
-    return [href for ident, href, ok in conn.execute(query) if not ok or ident in restriction]
+             .where(items.c.collection_id == collection_id, unreliable))
+    hrefs = set(conn.execute(query).scalars())
+    wanted = sorted(restriction)
+    for start in range(0, len(wanted), _CHUNK):
+        hrefs.update(conn.execute(select(items.c.href).where(
+            items.c.collection_id == collection_id,
+            items.c.id.in_(wanted[start:start + _CHUNK]))).scalars())
+    return sorted(hrefs)
