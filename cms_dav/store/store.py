@@ -239,6 +239,23 @@ class Store:
                 audit.record(conn, actor, "collection.create", path, {"tag": ""})
             return record
 
+    def create_principal(self, path: str, seeds: Mapping[str, Mapping[str, str]],
+                         actor: str) -> bool:
+        """A user's home and its default collections in one transaction.
+
+        Other requests see either no home or the home with all of them: a parallel
+        first PUT into ``/user/contacts/`` can neither miss the book nor be replaced by
+        a second seeding. Returns False when the home already existed."""
+        with self.locked([path]), self._write() as conn:
+            if collections.get(conn, path) is not None:
+                return False
+            collections.ensure(conn, path)
+            for name, props in seeds.items():
+                if collections.get(conn, f"{path}/{name}") is None:
+                    collections.create_tagged(conn, f"{path}/{name}", props)
+            audit.record(conn, actor, "collection.create", path, {"seeded": sorted(seeds)})
+            return True
+
     def replace_collection(self, path: str, props: Mapping[str, str],
                            new_items: Iterable[tuple[str, ItemData]], actor: str
                            ) -> tuple[CollectionRecord, dict[str, ItemRecord], list[str]]:

@@ -242,12 +242,16 @@ class Storage(storage.BaseStorage):
     def create_collection(self, href: str, items=None, props=None):  # type: ignore[no-untyped-def]
         sane = paths.strip(pathutils.strip_path(href))
         actor = current_actor()
+        if not props and "/" not in sane:
+            # A new user's home: created here together with the predefined collections
+            # in one transaction. Returning no collection tells Radicale not to seed them
+            # again (its seeding would replace a book a parallel request wrote into, and
+            # a parallel request could find the home without its books).
+            seeds = self.configuration.get("storage", "predefined_collections") or {}
+            self.store.create_principal(sane, seeds, actor)
+            return None, {}, []
         if not props:
-            existed = self.store.collection(sane) is not None
-            record = self.store.ensure_folder(sane, actor)
-            # Radicale seeds the predefined collections only when this is truthy; two
-            # concurrent first requests of a new user must not seed (replace) them twice.
-            return (None if existed else Collection(self.store, record)), {}, []
+            return Collection(self.store, self.store.ensure_folder(sane, actor)), {}, []
         tag = props.get("tag", "")
         suffix = {"VCALENDAR": ".ics", "VADDRESSBOOK": ".vcf"}.get(tag, "")
         named = _name_items(items or [], suffix) if tag else []
