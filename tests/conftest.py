@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -47,9 +48,9 @@ def require_pg() -> None:
     pytest.skip(f"{problem}; set CMS_DAV_TEST_PG_URL to run the PostgreSQL tests")
 
 
-@pytest.fixture
-def pg_schema_url() -> Iterator[str]:
-    """A fresh PostgreSQL schema for one test, dropped afterwards."""
+@contextmanager
+def fresh_pg_schema() -> Iterator[str]:
+    """The URL of a fresh PostgreSQL schema, dropped on exit."""
     require_pg()
     import psycopg
     schema = "t_" + secrets.token_hex(6)
@@ -57,9 +58,18 @@ def pg_schema_url() -> Iterator[str]:
     with psycopg.connect(plain, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
     separator = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    try:
+        yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def pg_schema_url() -> Iterator[str]:
+    """A fresh PostgreSQL schema for one test, dropped afterwards."""
+    with fresh_pg_schema() as url:
+        yield url
 
 
 def write_config(path: Path, text: str) -> Path:

@@ -7,7 +7,6 @@ are shared, as in a deployment behind a load balancer.
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from typing import Iterator
 
@@ -15,7 +14,7 @@ import pytest
 import requests
 
 from cms_dav.auth.htpasswd import HtpasswdFile
-from tests.conftest import PG_URL, require_pg
+from tests.conftest import fresh_pg_schema
 from tests.support import dav
 from tests.support.server import ServerProcess
 
@@ -29,16 +28,8 @@ PROPS = ('<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:displayname
 @pytest.fixture(scope="module")
 def schema_url() -> Iterator[str]:
     """One fresh PostgreSQL schema for the module (``pg_schema_url`` is per test)."""
-    require_pg()
-    import psycopg
-    schema = "t_" + secrets.token_hex(6)
-    plain = PG_URL.replace("+psycopg", "")
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    separator = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    with fresh_pg_schema() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
