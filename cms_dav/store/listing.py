@@ -2,43 +2,54 @@
 
 ``Store.all_items``/``items_by_href`` build one frozen ItemRecord per item, which for
 a 10k-item listing costs as much as writing the XML. A listing needs five columns (six
-with the text) and no record objects: these read-only queries return SQLAlchemy rows,
-which have the same attribute names. Each query runs in its own short transaction, so
-a listing is not one snapshot: an item written meanwhile may or may not show, which
-the next sync corrects (the sync token is taken before the items are read).
+with the text) and no record objects. These read-only queries go straight to the
+driver (half the cost of a Core ``select`` per row) and return the text as UTF-8
+*bytes*, so a 10 MB multiget never decodes and re-encodes the cards it streams. Each
+query runs in its own short transaction, so a listing is not one snapshot: an item
+written meanwhile may or may not show, which the next sync corrects (the sync token is
+taken before the items are read).
 """
 
 from __future__ import annotations
 
 from typing import Any, Iterator, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import Engine
 
-from cms_dav.store.schema import items
 from cms_dav.store.store import Store
 
 #: items per query of a whole-collection listing
 PAGE = 1000
 
-_COLUMNS = (items.c.href, items.c.etag, items.c.name, items.c.component,
-            items.c.modified_at)
+_META = "href, etag, name, component, modified_at"
+#: the stored text as UTF-8 bytes, per backend
+_TEXT_AS_BYTES = {"sqlite": "CAST(text AS BLOB) AS text",
+                  "postgresql": "convert_to(text, 'UTF8') AS text"}
 
 
-def _columns(with_text: bool) -> tuple[Any, ...]:
-    return _COLUMNS + ((items.c.text,) if with_text else ())
+def _columns(engine: Engine, with_text: bool) -> str:
+    return f"{_META}, {_TEXT_AS_BYTES[engine.dialect.name]}" if with_text else _META
+
+
+def _marker(engine: Engine) -> str:
+    return "?" if engine.dialect.paramstyle == "qmark" else "%s"
 
 
 def all_rows(store: Store, collection_id: int, with_text: bool,
              page: int = PAGE) -> Iterator[Any]:
     """Every item of the collection, ordered by href, a page per short read
     transaction: a slow client reading the stream holds no database connection."""
+    mark = _marker(store.engine)
+    head = f"SELECT {_columns(store.engine, with_text)} FROM items WHERE collection_id = {mark}"
     after: str | None = None
     while True:
-        query = select(*_columns(with_text)).where(items.c.collection_id == collection_id)
-        if after is not None:
-            query = query.where(items.c.href > after)
+        if after is None:
+            sql, params = f"{head} ORDER BY href LIMIT {int(page)}", (collection_id,)
+        else:
+            sql = f"{head} AND href > {mark} ORDER BY href LIMIT {int(page)}"
+            params = (collection_id, after)
         with store.reading() as conn:
-            rows = conn.execute(query.order_by(items.c.href).limit(page)).all()
+            rows = conn.exec_driver_sql(sql, params).all()
         yield from rows
         if len(rows) < page:
             return
@@ -48,7 +59,17 @@ def all_rows(store: Store, collection_id: int, with_text: bool,
 def rows_by_href(store: Store, collection_id: int, hrefs: Sequence[str],
                  with_text: bool) -> dict[str, Any]:
     """The items among ``hrefs`` that exist (one query: callers pass a batch)."""
-    query = select(*_columns(with_text)).where(items.c.collection_id == collection_id,
-                                               items.c.href.in_(list(hrefs)))
+    wanted = list(hrefs)
+    if not wanted:
+        return {}
+    engine = store.engine
+    mark = _marker(engine)
+    sql = f"SELECT {_columns(engine, with_text)} FROM items WHERE collection_id = {mark} AND "
+    if engine.dialect.name == "postgresql":
+        sql += f"href = ANY({mark})"
+        params: tuple[Any, ...] = (collection_id, wanted)
+    else:
+        sql += f"href IN ({','.join([mark] * len(wanted))})"
+        params = (collection_id, *wanted)
     with store.reading() as conn:
-        return {row.href: row for row in conn.execute(query)}
+        return {row.href: row for row in conn.exec_driver_sql(sql, params)}

@@ -170,16 +170,16 @@ class FastListingMiddleware:
 
     # -- streaming ---------------------------------------------------------------
     def _propfind(self, record: CollectionRecord, request: ListingRequest, base_prefix: str,
-                  collection_response: str) -> Iterator[str]:
+                  collection_response: str) -> Iterator[bytes]:
         writer = ms.ResponseWriter(base_prefix, record.path, request.props, PROPFIND_ITEM_PROPS)
         yield ms.HEAD
-        yield collection_response
+        yield collection_response.encode(ms.ENCODING)
         for row in listing.all_rows(self.store(), record.id, with_text=False):
             yield writer.found_response(row)
         yield ms.TAIL
 
     def _sync(self, record: CollectionRecord, request: ListingRequest, base_prefix: str,
-              token: str, hrefs: list[str]) -> Iterator[str]:
+              token: str, hrefs: list[str]) -> Iterator[bytes]:
         yield ms.HEAD
         yield ms.element("{DAV:}sync-token", token)
         if request.sync_token:
@@ -197,7 +197,7 @@ class FastListingMiddleware:
         yield ms.TAIL
 
     def _items(self, record: CollectionRecord, request: ListingRequest, base_prefix: str,
-               names: list[str], framed: bool = True) -> Iterator[str]:
+               names: list[str], framed: bool = True) -> Iterator[bytes]:
         """Items by name in batches; names no longer there get Radicale's 404."""
         writer = ms.ResponseWriter(base_prefix, record.path, request.props, REPORT_PROPS)
         if framed:

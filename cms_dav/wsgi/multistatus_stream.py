@@ -3,8 +3,8 @@
 Radicale builds one ElementTree element per property per item and serializes the
 whole tree at the end; for 10k items that is most of a listing's time and memory.
 These helpers render the same markup (same escaping, same ``<propstat>`` grouping,
-same status lines) straight into strings, and :func:`chunked` turns them into
-~64 KiB byte chunks so a response never holds more than one chunk.
+same status lines) straight into UTF-8 bytes (item texts arrive as bytes from the
+store and are never decoded), and :func:`chunked` joins them into ~64 KiB chunks so a response never holds more than one chunk.
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ _PREFIXES = {"DAV:": "", "urn:ietf:params:xml:ns:caldav": "C:",
 
 HEAD = ("<?xml version='1.0' encoding='utf-8'?>\n"
         '<multistatus xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" '
-        'xmlns:CR="urn:ietf:params:xml:ns:carddav" xmlns:CS="http://calendarserver.org/ns/">')
-TAIL = "</multistatus>"
+        'xmlns:CR="urn:ietf:params:xml:ns:carddav" xmlns:CS="http://calendarserver.org/ns/">'
+        ).encode(ENCODING)
+TAIL = b"</multistatus>"
 
 STATUS_200 = xmlutils.make_response(200)
 STATUS_404 = xmlutils.make_response(404)
@@ -49,17 +50,28 @@ def escape(text: str) -> str:
     return text
 
 
+def escape_bytes(data: bytes) -> bytes:
+    """:func:`escape` on UTF-8 bytes (the three characters are ASCII)."""
+    if b"&" in data:
+        data = data.replace(b"&", b"&amp;")
+    if b"<" in data:
+        data = data.replace(b"<", b"&lt;")
+    if b">" in data:
+        data = data.replace(b">", b"&gt;")
+    return data
+
+
 def tag_name(clark: str) -> str:
     """``{DAV:}getetag`` -> ``getetag``; only the namespaces declared in HEAD occur."""
     namespace, _, local = clark[1:].partition("}")
     return _PREFIXES[namespace] + local
 
 
-def element(clark: str, text: str | None) -> str:
+def element(clark: str, text: str | None) -> bytes:
     name = tag_name(clark)
     if text is None:
-        return f"<{name} />"
-    return f"<{name}>{escape(text)}</{name}>"
+        return f"<{name} />".encode(ENCODING)
+    return f"<{name}>{escape(text)}</{name}>".encode(ENCODING)
 
 
 class Listed(Protocol):
@@ -81,16 +93,22 @@ def http_date(timestamp: float) -> str:
     return formatdate(timestamp, usegmt=True)
 
 
-def _value_of(clark: str) -> Callable[[Any], str | None]:
-    """How Radicale fills an item property it knows (None: an empty element)."""
+def _as_bytes(text: str | bytes) -> bytes:
+    return text if isinstance(text, bytes) else text.encode(ENCODING)
+
+
+def _value_of(clark: str) -> Callable[[Any], bytes | None]:
+    """How Radicale fills an item property it knows, escaped (None: an empty element).
+
+    Item text may come as UTF-8 bytes (listing rows) or str (records)."""
     if clark == GETETAG:
-        return lambda item: item.etag
+        return lambda item: escape(item.etag).encode(ENCODING)
     if clark == GETCONTENTTYPE:
-        return content_type
+        return lambda item: escape(content_type(item)).encode(ENCODING)
     if clark == GETLASTMODIFIED:
-        return lambda item: http_date(item.modified_at)
+        return lambda item: http_date(item.modified_at).encode(ENCODING)
     if clark in (ADDRESS_DATA, CALENDAR_DATA):
-        return lambda item: item.text
+        return lambda item: escape_bytes(_as_bytes(item.text))
     if clark == RESOURCETYPE:
         return lambda item: None
     raise KeyError(clark)
@@ -101,21 +119,30 @@ def propstat(status: str, elements: Sequence[str]) -> str:
 
 
 class ResponseWriter:
-    """Item ``<response>`` elements for one request.
+    """Item ``<response>`` elements for one request, as UTF-8 bytes.
 
     Props in ``known`` are found, the rest 404; the two ``<propstat>`` groups come in
     the order their first prop was requested (Radicale's PROPFIND order; a REPORT here
     only ever has found props). Everything that does not depend on the item is
-    worked out once, here.
+    worked out once, here, down to the bytes around each value.
     """
 
     def __init__(self, base_prefix: str, collection_path: str, props: Sequence[str],
                  known: frozenset[str]) -> None:
         self.prefix = escape(quote(f"{base_prefix}/{collection_path}/"))
-        self.found = [(tag_name(clark), _value_of(clark)) for clark in props if clark in known]
-        missing = [element(clark, None) for clark in props if clark not in known]
-        self.missing_propstat = propstat(STATUS_404, missing) if missing else ""
-        self.missing_first = bool(missing) and props[0] not in known
+        self.found = [(f"<{tag_name(c)}>".encode(), f"</{tag_name(c)}>".encode(),
+                       f"<{tag_name(c)} />".encode(), _value_of(c))
+                      for c in props if c in known]
+        missing = [f"<{tag_name(clark)} />" for clark in props if clark not in known]
+        missing_propstat = propstat(STATUS_404, missing).encode() if missing else b""
+        missing_first = bool(missing) and props[0] not in known
+        found_open = b"<propstat><prop>" if self.found else b""
+        found_close = f"</prop><status>{STATUS_200}</status></propstat>".encode() \
+            if self.found else b""
+        #: bytes before the first and after the last found value, around the href
+        self.after_href = b"</href>" + (missing_propstat if missing_first else b"") + found_open
+        self.closing = found_close + (b"" if missing_first else missing_propstat) + \
+            b"</response>"
         self.empty = not props
 
     def href(self, name: str) -> str:
@@ -124,35 +151,36 @@ class ResponseWriter:
             return self.prefix + name
         return self.prefix + escape(quote(name))
 
-    def found_response(self, item: Listed) -> str:
+    def found_response(self, item: Listed) -> bytes:
         if self.empty:
-            return ""  # Radicale leaves out found items when no prop was asked for
-        parts = []
-        for name, value_of in self.found:
-            text = value_of(item)
-            parts.append(f"<{name} />" if text is None else f"<{name}>{escape(text)}</{name}>")
-        found = (f"<propstat><prop>{''.join(parts)}</prop><status>{STATUS_200}</status>"
-                 "</propstat>") if parts else ""
-        body = self.missing_propstat + found if self.missing_first \
-            else found + self.missing_propstat
-        return f"<response><href>{self.href(item.href)}</href>{body}</response>"
+            return b""  # Radicale leaves out found items when no prop was asked for
+        parts = [b"<response><href>", self.href(item.href).encode(ENCODING), self.after_href]
+        for opening, closing, empty, value_of in self.found:
+            value = value_of(item)
+            if value is None:
+                parts.append(empty)
+            else:
+                parts += (opening, value, closing)
+        parts.append(self.closing)
+        return b"".join(parts)
 
-    def missing_response(self, name: str) -> str:
-        return f"<response><href>{self.href(name)}</href><status>{STATUS_404}</status></response>"
+    def missing_response(self, name: str) -> bytes:
+        return (f"<response><href>{self.href(name)}</href><status>{STATUS_404}</status>"
+                "</response>").encode(ENCODING)
 
 
-def chunked(parts: Iterable[str], size: int = CHUNK_BYTES) -> Iterator[bytes]:
-    """Encoded parts joined into chunks of about ``size`` bytes."""
-    pending: list[str] = []
+def chunked(parts: Iterable[bytes], size: int = CHUNK_BYTES) -> Iterator[bytes]:
+    """Parts joined into chunks of about ``size`` bytes."""
+    pending: list[bytes] = []
     length = 0
     for part in parts:
         pending.append(part)
         length += len(part)
         if length >= size:
-            yield "".join(pending).encode(ENCODING)
+            yield b"".join(pending)
             pending, length = [], 0
     if pending:
-        yield "".join(pending).encode(ENCODING)
+        yield b"".join(pending)
 
 
 def gzipped(chunks: Iterable[bytes]) -> Iterator[bytes]:

@@ -1,21 +1,47 @@
 """Refuse hostile or broken XML bodies before Radicale's parser sees them.
 
 Radicale parses request bodies with the stdlib ElementTree, which expands internal
-entities. Here every XML body is parsed once with defusedxml (no DTDs, no entities);
-anything it refuses gets a 400 naming the problem, and the body is handed on intact.
+entities. Here every XML body is checked once by expat itself, with handlers that
+refuse any DTD, entity declaration or external reference (what defusedxml refuses)
+and no tree built: defusedxml's pure-Python tree builder cost more than the whole
+rest of a 10k-href multiget. Anything refused gets a 400 naming the problem, and the
+body is handed on intact. Because no body with a DTD gets past this layer, the
+layers inside it may parse with the stdlib's C parser.
 """
 
 from __future__ import annotations
 
 import io
-from typing import Any, Callable, Iterable
-
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import ParseError, fromstring
+from typing import Any, Callable, Iterable, NoReturn
+from xml.parsers import expat
 
 XML_METHODS = {"PROPFIND", "PROPPATCH", "REPORT", "MKCOL", "MKCALENDAR"}
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class XmlRefused(ValueError):
+    """A construct this server never accepts in a request body."""
+
+
+def _refuse(what: str) -> Callable[..., NoReturn]:
+    def handler(*_args: object) -> NoReturn:
+        raise XmlRefused(what)
+    return handler
+
+
+def check_xml(body: bytes) -> None:
+    """Raise XmlRefused for DTDs, entities and external references, ValueError for
+    malformed XML; build nothing."""
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = _refuse("DTDForbidden")
+    parser.EntityDeclHandler = _refuse("EntitiesForbidden")
+    parser.UnparsedEntityDeclHandler = _refuse("EntitiesForbidden")
+    parser.ExternalEntityRefHandler = _refuse("ExternalReferenceForbidden")
+    try:
+        parser.Parse(body, True)
+    except expat.ExpatError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def plain_error(start_response: Callable[..., Any], status: str, message: str) -> list[bytes]:
@@ -46,13 +72,12 @@ class XmlGuardMiddleware:
             return self.app(environ, start_response)
         body = environ["wsgi.input"].read(length)
         try:
-            fromstring(body, forbid_dtd=True, forbid_entities=True,
-                       forbid_external=True)
-        except DefusedXmlException as exc:
+            check_xml(body)
+        except XmlRefused as exc:
             return plain_error(start_response, "400 Bad Request",
-                               f"XML body refused: {type(exc).__name__} (DTDs and entities "
+                               f"XML body refused: {exc} (DTDs and entities "
                                f"are not accepted)")
-        except (ParseError, ValueError) as exc:
+        except ValueError as exc:
             return plain_error(start_response, "400 Bad Request", f"malformed XML body: {exc}")
         environ["wsgi.input"] = io.BytesIO(body)
         return self.app(environ, start_response)

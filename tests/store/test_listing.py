@@ -27,4 +27,4 @@ def test_all_rows_reads_every_item_in_href_order_across_pages(tmp_path):
 def test_rows_by_href_leaves_out_hrefs_that_are_not_there(tmp_path):
     store, collection_id = book_with(["a.vcf", "b.vcf"], f"sqlite:///{tmp_path / 'db'}")
     found = rows_by_href(store, collection_id, ["a.vcf", "gone.vcf"], with_text=True)
-    assert list(found) == ["a.vcf"] and "UID:a.vcf" in found["a.vcf"].text
+    assert list(found) == ["a.vcf"] and b"UID:a.vcf" in found["a.vcf"].text
