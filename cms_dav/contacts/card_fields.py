@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import quopri
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime
 
 from cms_dav.contacts.errors import CardFormatError, InteractionError
@@ -82,6 +83,12 @@ def extract_fields(vcard_text: str, default_region: str = "") -> CardFields:
     ``default_region`` is accepted for symmetry with the index functions; raw phones
     are kept as written so the region can be applied (or changed) at index time.
     """
+    return _fields_of(vcard_text)
+
+
+@lru_cache(maxsize=32)
+def _fields_of(vcard_text: str) -> CardFields:
+    """Cached: the linter and the indexer read the same upload in one request."""
     lines = card_lines(vcard_text)
     by_name: dict[str, list[ContentLine]] = {}
     for line in lines:

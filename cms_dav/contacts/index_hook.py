@@ -35,7 +35,8 @@ class SearchIndexHook:
             return
         where = f"/{paths.join(collection.path, new.href)}"
         index = index_store.analyse(new.text, self.default_region, where)
-        index_store.write(conn, ident, collection.id, new.href, new.etag, index)
+        index_store.write(conn, ident, collection.id, new.href, new.etag, index,
+                          fresh=old is None)
 
     def item_deleted(self, conn: Connection, collection: CollectionRecord,
                      old: ItemRecord) -> None:

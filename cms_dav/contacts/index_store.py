@@ -96,9 +96,11 @@ def _card_row(index: CardIndex) -> dict[str, object]:
 
 
 def write(conn: Connection, ident: int, collection_id: int, href: str, etag: str,
-          index: CardIndex) -> None:
-    """Replace the index rows of item ``ident`` with ``index``."""
-    drop(conn, [ident])
+          index: CardIndex, fresh: bool = False) -> None:
+    """Replace the index rows of item ``ident`` with ``index``; ``fresh``: the item
+    row was inserted in this transaction, so it has no index rows yet."""
+    if not fresh:
+        drop(conn, [ident])
     row = {"item_id": ident, "collection_id": collection_id, "href": href, "etag": etag,
            "values_ok": index.values is not None, **_card_row(index)}
     conn.execute(contact_cards.insert(), [row])  # a dict: values(fn=...) would clash

@@ -7,6 +7,7 @@ messages go to ``cms-dav lint`` and to the upload log.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 
@@ -21,6 +22,7 @@ from cms_dav.contacts.vcard_lines import card_lines
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 
 
+@lru_cache(maxsize=4096)
 def _phone_problem(raw: str, default_region: str) -> str | None:
     text = raw.strip()
     text = text[4:] if text.lower().startswith("tel:") else text

@@ -12,6 +12,7 @@ X-ABLabel, X-CMS-INTERACTION) byte for byte.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 from cms_dav.contacts.errors import CardFormatError
@@ -174,6 +175,13 @@ def card_lines(text: str) -> list[ContentLine]:
     """
     if not isinstance(text, str):
         raise CardFormatError(f"vCard text must be str, got {type(text).__name__}")
+    return list(_parsed_card(text))
+
+
+@lru_cache(maxsize=32)
+def _parsed_card(text: str) -> tuple[ContentLine, ...]:
+    """One upload is read by the upload filter, the linter and the indexer in one
+    request: the parse is shared (callers only read the lines)."""
     lines = [parse_line(raw) for raw in unfold(text)]
     begins = [i for i, cl in enumerate(lines) if cl.name == "BEGIN" and cl.value.strip().upper() == "VCARD"]
     ends = [i for i, cl in enumerate(lines) if cl.name == "END" and cl.value.strip().upper() == "VCARD"]
@@ -183,7 +191,7 @@ def card_lines(text: str) -> list[ContentLine]:
         raise CardFormatError("more than one vCard in one item")
     if begins[0] != 0 or ends[0] != len(lines) - 1:
         raise CardFormatError("content outside BEGIN:VCARD ... END:VCARD")
-    return lines
+    return tuple(lines)
 
 
 def unescape(value: str) -> str:

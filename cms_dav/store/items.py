@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -95,12 +95,21 @@ def _keep_history(conn: Connection, collection: CollectionRecord, old: ItemRecor
         text=old.text, action=action, actor=actor, at=when))
 
 
+#: ``put(old=...)`` default: the caller has not looked the item up
+_LOOK_UP: Any = object()
+
+
 def put(conn: Connection, collection: CollectionRecord, href: str, data: ItemData,
-        actor: str, token_days: int) -> tuple[ItemRecord, ItemRecord | None]:
-    """Insert or replace one item; the caller's transaction holds it all together."""
+        actor: str, token_days: int, old: ItemRecord | None = _LOOK_UP
+        ) -> tuple[ItemRecord, ItemRecord | None]:
+    """Insert or replace one item; the caller's transaction holds it all together.
+
+    ``old``: the stored item (with text) or None, when the caller read it in this
+    transaction already."""
     when = time.time()
     seq = sync.bump(conn, collection.id, when)
-    old = get(conn, collection.id, href)
+    if old is _LOOK_UP:
+        old = get(conn, collection.id, href)
     values = dict(uid=data.uid, name=data.name, component=data.component, etag=data.etag,
                   text=data.text, time_start=data.time_start, time_end=data.time_end,
                   modified_at=when, seq=seq)

@@ -188,7 +188,7 @@ class Store:
             stored = data
             for upload_filter in UPLOAD_FILTERS if apply_filters else ():
                 stored = upload_filter(conn, record, old, stored)
-            new, old = items.put(conn, record, href, stored, actor, self.token_days)
+            new, old = items.put(conn, record, href, stored, actor, self.token_days, old=old)
             for hook in WRITE_HOOKS:
                 hook.item_written(conn, record, new, old)
             audit.record(conn, actor, audit_action, paths.join(path, href),

@@ -46,10 +46,9 @@ def parse_token(token: str) -> tuple[str, int]:
 def bump(conn: Connection, collection_id: int, when: float | None = None) -> int:
     """Take the collection's row lock and return its next change number."""
     when = time.time() if when is None else when
-    conn.execute(update(collections).where(collections.c.id == collection_id)
-                 .values(sync_seq=collections.c.sync_seq + 1, modified_at=when))
-    return conn.execute(select(collections.c.sync_seq)
-                        .where(collections.c.id == collection_id)).scalar_one()
+    return conn.execute(update(collections).where(collections.c.id == collection_id)
+                        .values(sync_seq=collections.c.sync_seq + 1, modified_at=when)
+                        .returning(collections.c.sync_seq)).scalar_one()
 
 
 def log_change(conn: Connection, collection_id: int, seq: int, href: str,
