@@ -20,6 +20,8 @@ class SizeResult:
     machine: dict[str, Any]
     rows: list[Row] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: the ``python -m bench ...`` command line of the run ("" when not recorded)
+    command: str = ""
 
     @property
     def cms_servers(self) -> list[str]:
@@ -29,13 +31,27 @@ class SizeResult:
         return {row.key: row for row in self.rows}
 
     def to_json(self) -> dict[str, Any]:
-        return {"size": self.size, "timestamp": self.timestamp, "servers": self.servers,
-                "settings": self.settings, "machine": self.machine, "notes": self.notes,
-                "rows": [row.to_json() for row in self.rows],
-                "targets": [{"row": t.row, "target": t.text, "kind": t.kind,
-                             "status": {s: targets.check(t, self.by_key(), s)
-                                        for s in self.cms_servers}}
-                            for t in targets.TARGETS if t.kind != "flat"]}
+        """Everything :meth:`from_json` reads back, plus the derived "targets" (for readers)."""
+        raw: dict[str, Any] = {
+            "size": self.size, "timestamp": self.timestamp, "servers": self.servers,
+            "settings": self.settings, "machine": self.machine, "notes": self.notes,
+            "rows": [row.to_json() for row in self.rows]}
+        if self.command:  # absent from files written before it was recorded
+            raw["command"] = self.command
+        raw["targets"] = [{"row": t.row, "target": t.text, "kind": t.kind,
+                           "status": {s: targets.check(t, self.by_key(), s)
+                                      for s in self.cms_servers}}
+                          for t in targets.TARGETS if t.kind != "flat"]
+        return raw
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> "SizeResult":
+        """The inverse of :meth:`to_json`; "targets" is derived from the rows and ignored."""
+        return cls(size=int(raw["size"]), timestamp=raw["timestamp"],
+                   servers=dict(raw["servers"]), settings=dict(raw["settings"]),
+                   machine=dict(raw["machine"]),
+                   rows=[Row.from_json(row) for row in raw["rows"]],
+                   notes=list(raw.get("notes", [])), command=raw.get("command", ""))
 
 
 def fmt_value(value: float | None, unit: str) -> str:
@@ -147,22 +163,31 @@ def summary_markdown(results: list[SizeResult]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(results: list[SizeResult], out_dir: Path, command: str) -> list[Path]:
-    """Per-size files and the combined latest.md/latest.json; returns what was written."""
+def write(results: list[SizeResult], out_dir: Path, command: str,
+          per_size: bool = True) -> list[Path]:
+    """Per-size files (unless ``per_size`` is false, as for ``--combine``, which reads
+    them) and the combined latest.md/latest.json; returns what was written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for result in results:
+    for result in results if per_size else []:
         stem = f"{result.size}-{result.timestamp.replace(':', '')}"
         md, js = out_dir / f"{stem}.md", out_dir / f"{stem}.json"
         md.write_text(f"# cms_dav vs Radicale 3.9\n\n{size_markdown(result)}", encoding="utf-8")
         js.write_text(json.dumps(result.to_json(), ensure_ascii=False, indent=1) + "\n",
                       encoding="utf-8")
         written += [md, js]
-    body = ["# cms_dav vs stock Radicale 3.9", "", f"Command: `{command}`", "",
-            "Times are medians over the repeats (latencies: percentiles over all samples); "
-            "ratio = Radicale time / cms_dav time, so higher is better for cms_dav. "
-            "\"capped\": Radicale did not finish within the time cap (≥: lower bound).", "",
-            summary_markdown(results), "## Results", ""]
+    body = ["# cms_dav vs stock Radicale 3.9", "", f"Command: `{command}`", ""]
+    if any(result.command != command for result in results):
+        body += ["Runs:", ""]
+        body += [f"- {result.size:,} contacts ({result.timestamp}): "
+                 + (f"`{result.command}`" if result.command
+                    else "command not recorded (see its Settings line)")
+                 for result in results]
+        body += [""]
+    body += ["Times are medians over the repeats (latencies: percentiles over all samples); "
+             "ratio = Radicale time / cms_dav time, so higher is better for cms_dav. "
+             "\"capped\": Radicale did not finish within the time cap (≥: lower bound).", "",
+             summary_markdown(results), "## Results", ""]
     body += [size_markdown(result) for result in results]
     latest_md, latest_json = out_dir / "latest.md", out_dir / "latest.json"
     latest_md.write_text("\n".join(body), encoding="utf-8")

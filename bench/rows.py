@@ -38,4 +38,8 @@ class Row:
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> "Row":
-        return cls(**raw)
+        """The inverse of :meth:`to_json`."""
+        return cls(key=raw["key"], label=raw["label"], unit=raw["unit"],
+                   values=dict(raw.get("values", {})), notes=dict(raw.get("notes", {})),
+                   at_least=dict(raw.get("at_least", {})),
+                   samples={k: list(v) for k, v in raw.get("samples", {}).items()})

@@ -1,15 +1,19 @@
 """Benchmark cms_dav against stock Radicale 3.9, side by side, in one run.
 
     python -m bench --sizes 1000,10000 [--quick] [--postgres URL]
+    python -m bench --combine RESULT.json [RESULT.json ...] [--out DIR]
 
 For every size: start fresh servers on free loopback ports, send both the same
 generated cards and events over HTTP, measure every operation interleaved and
 repeated, then write ``bench/results/<size>-<timestamp>.md|json`` and ``latest.md``.
+``--combine`` runs nothing: it rebuilds ``latest.md|json`` from per-size JSON files
+of separate runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shlex
@@ -180,7 +184,8 @@ def run_size(size: int, args: argparse.Namespace, command: str) -> report.SizeRe
                   "latency samples per repeat": args.samples, "seed": args.seed,
                   "events": ctx.events, "fill": args.fill},
         machine={"cpus": os.cpu_count(), "python": platform.python_version(),
-                 "load average at start": " ".join(f"{x:.1f}" for x in os.getloadavg())})
+                 "load average at start": " ".join(f"{x:.1f}" for x in os.getloadavg())},
+        command=command)
     try:
         for op in OPERATIONS:
             if whole and op.key in BULK_PUTS:
@@ -230,8 +235,12 @@ def run_size(size: int, args: argparse.Namespace, command: str) -> report.SizeRe
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", default="1000,10000",
-                        help="comma-separated contact counts (default 1000,10000; 1k/10k/100k)")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--sizes", default="1000,10000",
+                      help="comma-separated contact counts (default 1000,10000; 1k/10k/100k)")
+    what.add_argument("--combine", nargs="+", type=Path, metavar="FILE.json",
+                      help="run nothing: rebuild latest.md/latest.json in --out from these "
+                           "per-size result files (<size>-<timestamp>.json) of earlier runs")
     parser.add_argument("--quick", action="store_true",
                         help="bulk PUTs once, 20 latency samples, a 30 s time cap")
     parser.add_argument("--repeats", type=int, default=3, help="repeats per operation (≥3)")
@@ -265,11 +274,31 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def load_results(paths: list[Path]) -> list[report.SizeResult]:
+    """The per-size results in ``paths``, sorted by size; one file per size."""
+    results: dict[int, tuple[Path, report.SizeResult]] = {}
+    for path in paths:
+        try:
+            result = report.SizeResult.from_json(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise SystemExit(f"--combine {path}: not a per-size result file "
+                             f"({type(exc).__name__}: {exc})") from exc
+        if result.size in results:
+            raise SystemExit(f"--combine: {results[result.size][0]} and {path} are both "
+                             f"{result.size:,} contacts")
+        results[result.size] = (path, result)
+    return [results[size][1] for size in sorted(results)]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     command = "python -m bench " + shlex.join(sys.argv[1:] if argv is None else argv)
-    results = [run_size(size, args, command) for size in args.sizes]
-    for path in report.write(results, args.out, command):
+    if args.combine:
+        written = report.write(load_results(args.combine), args.out, command, per_size=False)
+    else:
+        results = [run_size(size, args, command) for size in args.sizes]
+        written = report.write(results, args.out, command)
+    for path in written:
         log(f"wrote {path}")
     return 0
 

@@ -98,3 +98,9 @@ def test_fill_whole_still_measures_every_read_on_a_full_book(whole_fill_results:
     missing = {key: rows[key]["notes"].get(server) for key in DAV_ROWS[2:]
                if not isinstance(rows[key]["values"].get(server), (int, float))}
     assert missing == {}
+
+
+def test_per_size_json_records_the_command_for_combine(results: Path) -> None:
+    (per_size,) = results.glob("20-*.json")
+    command = json.loads(per_size.read_text(encoding="utf-8"))["command"]
+    assert command.startswith("python -m bench --sizes 20 ")
