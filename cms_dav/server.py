@@ -16,6 +16,7 @@ from radicale.app import Application
 from cms_dav import runtime
 from cms_dav.config import Settings
 from cms_dav.store.store import Store
+from cms_dav.warmup import warm_up
 from cms_dav.wsgi.fast_listing import FastListingMiddleware
 from cms_dav.wsgi.upload_etag import UploadEtagMiddleware
 from cms_dav.wsgi.xml_guard import XmlGuardMiddleware
@@ -105,6 +106,7 @@ def serve(settings: Settings) -> None:
                            configuration.get("logging", "backtrace_on_debug"),
                            configuration.get("logging", "trace_filter"))
     prepare_store(settings)
+    warm_up(settings.default_region)
 
     def build(conf: Any) -> Callable[..., Iterable[bytes]]:
         return wrap(Application(conf), settings)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import time
+from functools import lru_cache
 from typing import Any, Iterable
 
-from sqlalchemy import Connection, and_, delete, or_, select, update
+from sqlalchemy import Connection, Select, and_, bindparam, delete, or_, select, update
 
 from cms_dav.acl.permissions import ShareGrant
 from cms_dav.store.audit import record
@@ -46,21 +47,33 @@ def candidates(conn: Connection, share_type: str | None = None,
     ``user``/``owner_or_user`` are plain names (no ":groups" suffix); group and realm
     rows are always candidates because they match by membership.
     """
+    params = {"share_type": share_type, "user": user, "owner_or_user": owner_or_user,
+              "path_mapped": path_mapped}
+    query = _candidates_query(*(value is not None for value in params.values()))
+    given = {key: value for key, value in params.items() if value is not None}
+    return [to_radicale(row) for row in conn.execute(query, given)]
+
+
+@lru_cache(maxsize=None)
+def _candidates_query(by_type: bool, by_user: bool, by_owner_or_user: bool,
+                      by_path: bool) -> Select[Any]:
+    """The query for one combination of filters, built once (this runs per request)."""
     query = select(shares).order_by(shares.c.id)
-    if share_type is not None:
-        query = query.where(shares.c.share_type == share_type)
-    if path_mapped is not None:
-        query = query.where(shares.c.path_mapped == path_mapped)
+    if by_type:
+        query = query.where(shares.c.share_type == bindparam("share_type"))
+    if by_path:
+        query = query.where(shares.c.path_mapped == bindparam("path_mapped"))
     wide = or_(shares.c.user_name.startswith(":"), shares.c.user_name.startswith("@"))
-    if user is not None and owner_or_user is not None:
-        query = query.where(or_(shares.c.user_name == user, shares.c.owner == owner_or_user,
-                                wide))
-    elif user is not None:
+    user, owner_or_user = bindparam("user"), bindparam("owner_or_user")
+    if by_user and by_owner_or_user:
+        query = query.where(or_(shares.c.user_name == user,
+                                shares.c.owner == owner_or_user, wide))
+    elif by_user:
         query = query.where(or_(shares.c.user_name == user, wide))
-    elif owner_or_user is not None:
+    elif by_owner_or_user:
         query = query.where(or_(shares.c.user_name == owner_or_user,
                                 shares.c.owner == owner_or_user, wide))
-    return [to_radicale(row) for row in conn.execute(query)]
+    return query
 
 
 def grants_for(conn: Connection, user: str) -> list[ShareGrant]:

@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass, field
 
 import vobject
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, bindparam, delete, select
 
 from cms_dav.contacts.card_fields import CardFields, extract_fields
 from cms_dav.contacts.errors import ContactError
@@ -69,9 +69,12 @@ def analyse(text: str, default_region: str, where: str) -> CardIndex:
     return CardIndex(fields, terms, dav_values(text))
 
 
+_ITEM_ID = select(items.c.id).where(items.c.collection_id == bindparam("cid"),
+                                    items.c.href == bindparam("href"))
+
+
 def item_id(conn: Connection, collection_id: int, href: str) -> int | None:
-    return conn.execute(select(items.c.id).where(
-        items.c.collection_id == collection_id, items.c.href == href)).scalar()
+    return conn.execute(_ITEM_ID, {"cid": collection_id, "href": href}).scalar()
 
 
 def drop(conn: Connection, ids: list[int]) -> None:

@@ -10,10 +10,12 @@ from sqlalchemy import Connection, select
 
 from cms_dav.store.schema import audit
 
+_INSERT = audit.insert()
+
 
 def record(conn: Connection, actor: str, action: str, target: str = "",
            detail: dict[str, Any] | None = None) -> None:
-    conn.execute(audit.insert().values(
+    conn.execute(_INSERT, dict(
         at=time.time(), actor=actor or "", action=action, target=target,
         detail=json.dumps(detail or {}, ensure_ascii=False, sort_keys=True)))
 

@@ -6,7 +6,7 @@ import json
 import time
 from typing import Iterator, Mapping
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 
 from cms_dav.store import paths
 from cms_dav.store.records import CollectionRecord
@@ -14,13 +14,20 @@ from cms_dav.store.schema import collections
 from cms_dav.store.sync import new_epoch
 
 
+# Lookups that run on every request are built once: building a Core statement costs
+# about 80 us, four times what SQLite needs to answer it.
+_BY_PATH = select(collections).where(collections.c.path == bindparam("path"))
+_BY_PATHS = select(collections).where(
+    collections.c.path.in_(bindparam("paths", expanding=True)))
+
+
 def get(conn: Connection, path: str) -> CollectionRecord | None:
-    row = conn.execute(select(collections).where(collections.c.path == path)).first()
+    row = conn.execute(_BY_PATH, {"path": path}).first()
     return CollectionRecord.from_row(row) if row else None
 
 
 def get_many(conn: Connection, wanted: list[str]) -> dict[str, CollectionRecord]:
-    rows = conn.execute(select(collections).where(collections.c.path.in_(wanted)))
+    rows = conn.execute(_BY_PATHS, {"paths": list(wanted)})
     return {row.path: CollectionRecord.from_row(row) for row in rows}
 
 

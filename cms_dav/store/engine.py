@@ -59,6 +59,9 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         # FULL: a commit is on disk (WAL fsync) before the PUT is acknowledged.
         cursor.execute("PRAGMA synchronous=FULL")
+        # a whole-collection PUT of 100k cards grows the WAL past 1 GB; without a
+        # limit the file keeps that size after its checkpoint
+        cursor.execute("PRAGMA journal_size_limit=67108864")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=60000")
         cursor.close()

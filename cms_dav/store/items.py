@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any, Iterable, Iterator
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from cms_dav.store import sync
@@ -33,10 +33,22 @@ def _columns(with_text: bool) -> tuple:  # type: ignore[type-arg]
     return _META_COLUMNS + ((items.c.text,) if with_text else ())
 
 
+_ONE = items.c.collection_id == bindparam("cid"), items.c.href == bindparam("href")
+#: built once (see cms_dav.store.collections): by with_text
+_GET = {flag: select(*_columns(flag)).where(*_ONE) for flag in (True, False)}
+_HAS_UID = select(items.c.id).where(items.c.collection_id == bindparam("cid"),
+                                    items.c.uid == bindparam("uid")).limit(1)
+_INSERT = items.insert()
+# SET takes the column names as parameter keys: the WHERE gets names of its own
+_UPDATE = update(items).where(items.c.collection_id == bindparam("where_cid"),
+                              items.c.href == bindparam("where_href"))
+_DELETE = delete(items).where(*_ONE)
+_HISTORY = history.insert()
+
+
 def get(conn: Connection, collection_id: int, href: str,
         with_text: bool = True) -> ItemRecord | None:
-    row = conn.execute(select(*_columns(with_text)).where(
-        items.c.collection_id == collection_id, items.c.href == href)).first()
+    row = conn.execute(_GET[with_text], {"cid": collection_id, "href": href}).first()
     return _record(row, with_text) if row else None
 
 
@@ -77,8 +89,7 @@ def iter_in_range(conn: Connection, collection_id: int, component: str | None,
 
 
 def has_uid(conn: Connection, collection_id: int, uid: str) -> bool:
-    return conn.execute(select(items.c.id).where(
-        items.c.collection_id == collection_id, items.c.uid == uid)).first() is not None
+    return conn.execute(_HAS_UID, {"cid": collection_id, "uid": uid}).first() is not None
 
 
 def count(conn: Connection, collection_id: int) -> int:
@@ -90,7 +101,7 @@ def count(conn: Connection, collection_id: int) -> int:
 def _keep_history(conn: Connection, collection: CollectionRecord, old: ItemRecord,
                   action: str, actor: str, when: float) -> None:
     assert old.text is not None
-    conn.execute(history.insert().values(
+    conn.execute(_HISTORY, dict(
         collection_path=collection.path, href=old.href, uid=old.uid, etag=old.etag,
         text=old.text, action=action, actor=actor, at=when))
 
@@ -116,11 +127,9 @@ def put(conn: Connection, collection: CollectionRecord, href: str, data: ItemDat
     try:
         with conn.begin_nested():
             if old is None:
-                conn.execute(items.insert().values(collection_id=collection.id, href=href,
-                                                   **values))
+                conn.execute(_INSERT, dict(collection_id=collection.id, href=href, **values))
             else:
-                conn.execute(update(items).where(items.c.collection_id == collection.id,
-                                                 items.c.href == href).values(**values))
+                conn.execute(_UPDATE, dict(where_cid=collection.id, where_href=href, **values))
     except IntegrityError:
         raise UidConflict(f"UID {data.uid!r} is already used by another item of "
                           f"/{collection.path}/") from None
@@ -142,8 +151,7 @@ def remove(conn: Connection, collection: CollectionRecord, href: str, actor: str
         return None
     when = time.time()
     seq = sync.bump(conn, collection.id, when)
-    conn.execute(delete(items).where(items.c.collection_id == collection.id,
-                                     items.c.href == href))
+    conn.execute(_DELETE, {"cid": collection.id, "href": href})
     _keep_history(conn, collection, old, action, actor, when)
     sync.log_change(conn, collection.id, seq, href, True, when)
     sync.prune(conn, collection.id, seq, token_days)

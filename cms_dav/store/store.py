@@ -15,6 +15,7 @@ from typing import Callable, Iterable, Iterator, Mapping, Protocol
 
 from sqlalchemy import Connection, Engine
 
+from cms_dav import request_context
 from cms_dav.store import audit, collections, items, locks, paths, sync
 from cms_dav.store.engine import get_engine, read_tx, write_tx
 from cms_dav.store.migrate import upgrade_to_head
@@ -107,13 +108,16 @@ class Store:
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        conn = getattr(_batch, "conn", None)
-        if conn is None:
-            with self.writing() as conn:
+        try:
+            conn = getattr(_batch, "conn", None)
+            if conn is None:
+                with self.writing() as conn:
+                    yield conn
+                return
+            with conn.begin_nested():
                 yield conn
-            return
-        with conn.begin_nested():
-            yield conn
+        finally:
+            request_context.forget()  # lookups memoized by this request are stale now
 
     def writing(self):  # type: ignore[no-untyped-def]
         return write_tx(self.engine)
@@ -232,7 +236,7 @@ class Store:
                          {"to": paths.join(to_path, to_href)})
 
     def ensure_folder(self, path: str, actor: str) -> CollectionRecord:
-        with self.writing() as conn:
+        with self._write() as conn:
             existed = collections.get(conn, path)
             record = collections.ensure(conn, path)
             if existed is None:

@@ -12,7 +12,7 @@ import secrets
 import time
 from typing import Iterable
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 
 from cms_dav.store.records import CollectionRecord
 from cms_dav.store.schema import changes, collections, items
@@ -43,18 +43,22 @@ def parse_token(token: str) -> tuple[str, int]:
     return epoch, int(seq)
 
 
+_BUMP = (update(collections).where(collections.c.id == bindparam("cid"))
+         .values(sync_seq=collections.c.sync_seq + 1, modified_at=bindparam("when"))
+         .returning(collections.c.sync_seq))
+_LOG = changes.insert()
+
+
 def bump(conn: Connection, collection_id: int, when: float | None = None) -> int:
     """Take the collection's row lock and return its next change number."""
     when = time.time() if when is None else when
-    return conn.execute(update(collections).where(collections.c.id == collection_id)
-                        .values(sync_seq=collections.c.sync_seq + 1, modified_at=when)
-                        .returning(collections.c.sync_seq)).scalar_one()
+    return conn.execute(_BUMP, {"cid": collection_id, "when": when}).scalar_one()
 
 
 def log_change(conn: Connection, collection_id: int, seq: int, href: str,
                deleted: bool, when: float) -> None:
-    conn.execute(changes.insert().values(collection_id=collection_id, seq=seq, href=href,
-                                         deleted=deleted, at=when))
+    conn.execute(_LOG, dict(collection_id=collection_id, seq=seq, href=href,
+                            deleted=deleted, at=when))
 
 
 def prune(conn: Connection, collection_id: int, seq: int, max_age_days: int) -> None:

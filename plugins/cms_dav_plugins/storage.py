@@ -216,7 +216,10 @@ class Storage(storage.BaseStorage):
             if depth != "0":
                 yield from self._children("")
             return
-        found = self.store.resolve(sane)
+        # Radicale asks for the same path several times per request; the memo is
+        # cleared when the write lock is taken and after every write
+        found = request_context.memoized(("resolve", sane),
+                                         lambda: self.store.resolve(sane))
         if isinstance(found, CollectionRecord):
             collection = Collection(self.store, found)
             yield collection
@@ -268,7 +271,11 @@ class Storage(storage.BaseStorage):
             return
         names = [self._lock_name(p) for p in (kwargs.get("path"), kwargs.get("to_path")) if p]
         with self.store.locked(names or ["/"]):
-            yield
+            request_context.forget()  # nothing looked up before the lock is trusted
+            try:
+                yield
+            finally:
+                request_context.forget()
 
     def _lock_name(self, path: str) -> str:
         sane = paths.strip(pathutils.strip_path(path))
