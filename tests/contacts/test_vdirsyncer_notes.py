@@ -4,42 +4,16 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from click.testing import CliRunner
 
 from cms_dav.cli import cli
-from tests.clients.test_vdirsyncer import VDIRSYNCER, run_vdirsyncer
 from tests.support.dav import put_card, vcard
+from tests.support.vdirsyncer import (SyncPair, discover_and_sync, requires_vdirsyncer,
+                                      run_vdirsyncer, same_collection, write_config)
 
-pytestmark = pytest.mark.skipif(VDIRSYNCER is None, reason="vdirsyncer not installed")
+pytestmark = requires_vdirsyncer
 
 NOTE = "X-CMS-INTERACTION:i-1;call;20261120T100000Z;alice;;Renewal\\, next: quote 会议\r\n"
-
-
-def _config(tmp, url):
-    path = tmp / "vdirsyncer.conf"
-    path.write_text(f"""
-[general]
-status_path = "{tmp}/status/"
-
-[pair contacts]
-a = "local"
-b = "remote"
-collections = [["contacts", "contacts", "contacts"]]
-conflict_resolution = "b wins"
-
-[storage local]
-type = "filesystem"
-path = "{tmp}/vdir/"
-fileext = ".vcf"
-
-[storage remote]
-type = "carddav"
-url = "{url}/"
-username = "alice"
-password = "alice-pw"
-""")
-    return path
 
 
 def test_stripping_client_converges_on_the_merged_card(make_server, tmp_path):
@@ -49,9 +23,9 @@ def test_stripping_client_converges_on_the_merged_card(make_server, tmp_path):
     alice = server.session("alice", "alice-pw")
     url = f"{server.url}/alice/contacts/zw.vcf"
     assert put_card(alice, url, vcard("zw", "Zhang Wei", NOTE)).status_code == 201
-    config = _config(tmp_path, server.url)
-    run_vdirsyncer(config, "discover")
-    run_vdirsyncer(config, "sync")
+    config = write_config(tmp_path, server.url, "alice", "alice-pw", [
+        SyncPair("contacts", "carddav", "vdir/", same_collection("contacts"))])
+    discover_and_sync(config)
     [local] = list((tmp_path / "vdir" / "contacts").iterdir())
     # The "client" edits the card and drops the property it does not know.
     stripped = re.sub(r"X-CMS-INTERACTION:.*\r?\n(?:[ \t].*\r?\n)*", "", local.read_text())

@@ -10,11 +10,12 @@ from typing import Iterator
 import caldav
 import pytest
 
-from tests.clients.test_vdirsyncer import VDIRSYNCER, _config, run_vdirsyncer
 from tests.io.stock_radicale import StockRadicale
 from tests.io.support import objects, run_json
 from tests.support.dav import make_addressbook, make_calendar, put_card, vcard, vevent
 from tests.support.server import ServerProcess
+from tests.support.vdirsyncer import (contacts_and_calendar_config, discover_and_sync,
+                                      requires_vdirsyncer)
 
 USERS = {"alice": "alice-pw", "bob": "bob-pw"}
 
@@ -108,17 +109,15 @@ def test_displaynames_and_collection_properties_are_kept(
             ("calendar" in new.split("resourcetype")[1])
 
 
-@pytest.mark.skipif(VDIRSYNCER is None, reason="vdirsyncer not installed")
+@requires_vdirsyncer
 def test_vdirsyncer_continues_on_cms_dav_without_changing_anything(
         stock: StockRadicale, migrated: tuple[ServerProcess, dict], tmp_path: Path) -> None:
     server, _ = migrated
-    config = _config(tmp_path, stock.url, "bob", USERS["bob"])
-    run_vdirsyncer(config, "discover")
-    run_vdirsyncer(config, "sync")
+    config = contacts_and_calendar_config(tmp_path, stock.url, "bob", USERS["bob"])
+    discover_and_sync(config)
     local = sorted(p.name for p in (tmp_path / "vdir").rglob("*") if p.is_file())
     config.write_text(config.read_text().replace(stock.url, server.url))
-    run_vdirsyncer(config, "discover")
-    output = run_vdirsyncer(config, "sync")
+    output = discover_and_sync(config)
     assert "Copying" not in output and "Deleting" not in output, output
     assert sorted(p.name for p in (tmp_path / "vdir").rglob("*") if p.is_file()) == local
     assert len(objects(server.session("bob", "bob-pw"), server.url + "/bob/contacts/")) == 4
