@@ -15,6 +15,7 @@ from radicale.app import Application
 
 from cms_dav import runtime
 from cms_dav.config import Settings
+from cms_dav.store.checkpoint import start_background_checkpoints
 from cms_dav.store.store import Store
 from cms_dav.warmup import warm_up
 from cms_dav.wsgi.fast_listing import FastListingMiddleware
@@ -105,6 +106,7 @@ def serve(settings: Settings) -> None:
     radicale_log.set_level(configuration.get("logging", "level"),
                            configuration.get("logging", "backtrace_on_debug"),
                            configuration.get("logging", "trace_filter"))
+    start_background_checkpoints(settings.database_url)
     prepare_store(settings)
     warm_up(settings.default_region)
 

@@ -14,6 +14,8 @@ from typing import Iterator
 
 from sqlalchemy import Connection, Engine, create_engine, event
 
+from cms_dav.store.checkpoint import autocheckpoint_disabled
+
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
 
@@ -44,12 +46,12 @@ def _create(url: str) -> Engine:
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, pool_size=16, max_overflow=16, pool_timeout=60,
                                connect_args={"timeout": 60, "check_same_thread": False})
-        _tune_sqlite(engine)
+        _tune_sqlite(engine, url)
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
-def _tune_sqlite(engine: Engine) -> None:
+def _tune_sqlite(engine: Engine, url: str) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
         # Let us issue BEGIN ourselves: pysqlite's implicit transactions cannot
@@ -62,6 +64,8 @@ def _tune_sqlite(engine: Engine) -> None:
         # a whole-collection PUT of 100k cards grows the WAL past 1 GB; without a
         # limit the file keeps that size after its checkpoint
         cursor.execute("PRAGMA journal_size_limit=67108864")
+        if autocheckpoint_disabled(url):
+            cursor.execute("PRAGMA wal_autocheckpoint=0")  # see checkpoint.py
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=60000")
         cursor.close()
