@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
@@ -56,7 +55,6 @@ class Checkpointer:
                 self.run_once()
             except Exception:  # noqa: BLE001 - a failed round is retried, never fatal
                 log.warning("background WAL checkpoint failed", exc_info=True)
-                time.sleep(self.interval)
 
     def stop(self) -> None:
         self._stop.set()
