@@ -42,6 +42,13 @@ class Settings:
     #: days a sync token stays valid (changes older than this are pruned)
     sync_token_days: int = 30
     max_body_bytes: int = 10_000_000
+    #: the built-in front (cms_dav.serving): deadlines in seconds, then connection limits
+    header_timeout: int = 10
+    body_timeout: int = 60
+    keepalive_timeout: int = 15
+    max_connections: int = 1000
+    max_connections_per_address: int = 50
+    workers: int = 8
     #: stream PROPFIND Depth 1, sync-collection and multiget answers (cms_dav.wsgi.fast_listing)
     fast_listing: bool = True
     log_level: str = "info"
@@ -123,6 +130,12 @@ def load_settings(data_dir: str | os.PathLike[str] | None = None,
         host=parser.get("server", "host", fallback=DEFAULT_HOST),
         port=_int(parser, "server", "port", DEFAULT_PORT),
         max_body_bytes=_int(parser, "server", "max_body_bytes", 10_000_000),
+        header_timeout=_int(parser, "server", "header_timeout", 10),
+        body_timeout=_int(parser, "server", "body_timeout", 60),
+        keepalive_timeout=_int(parser, "server", "keepalive_timeout", 15),
+        max_connections=_int(parser, "server", "max_connections", 1000),
+        max_connections_per_address=_int(parser, "server", "max_connections_per_address", 50),
+        workers=_int(parser, "server", "workers", 8),
         fast_listing=_bool(parser, "server", "fast_listing", True),
         htpasswd_file=path_option("auth", "htpasswd_file", base / "users"),
         login_cache_seconds=_int(parser, "auth", "login_cache_seconds", 300),

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import signal
-import socket
-from typing import Any, Callable, Iterable
+import logging
+import ssl
+from typing import Callable, Iterable
 
 from radicale import config as radicale_config
 from radicale import log as radicale_log
-from radicale import server as radicale_server
 from radicale.app import Application
 
 from cms_dav import runtime
@@ -42,7 +41,6 @@ def radicale_configuration(settings: Settings) -> radicale_config.Configuration:
     configuration = radicale_config.load()
     values: dict[str, dict[str, str]] = {
         "server": {"hosts": f"{settings.host}:{settings.port}",
-                   "max_connections": "32",
                    "max_content_length": str(settings.max_body_bytes)},
         "encoding": {"request": "utf-8", "stock": "utf-8"},
         "auth": {"realm": REALM, "delay": "0", "urldecode_username": "True"},
@@ -100,21 +98,39 @@ def prepare_store(settings: Settings) -> Store:
 
 
 def serve(settings: Settings) -> None:
-    """Run the built-in threaded server until SIGTERM/SIGINT."""
+    """Serve the application with cms_dav's own front (cms_dav.serving) until
+    SIGTERM/SIGINT, then finish the requests in flight and return."""
+    from cms_dav.serving import ServerLimits, run
+
+    limits = ServerLimits.from_settings(settings)
     radicale_log.setup()
     configuration = radicale_configuration(settings)
     radicale_log.set_level(configuration.get("logging", "level"),
                            configuration.get("logging", "backtrace_on_debug"),
                            configuration.get("logging", "trace_filter"))
+    logging.getLogger("cms_dav.serving").setLevel(configuration.get("logging", "level").upper())
     start_background_checkpoints(settings.database_url)
     prepare_store(settings)
     warm_up(settings.default_region)
+    # as under Radicale's own server: Radicale checks Content-Length against its limit too
+    configuration.update({"server": {"_internal_server": "True"}}, "cms-dav serve",
+                         privileged=True)
+    app = wrap(Application(configuration), settings)
+    run(app, limits, settings.host, settings.port, _tls_context(configuration))
 
-    def build(conf: Any) -> Callable[..., Iterable[bytes]]:
-        return wrap(Application(conf), settings)
 
-    radicale_server.Application = build  # type: ignore[assignment,misc]
-    shutdown_read, shutdown_write = socket.socketpair()
-    signal.signal(signal.SIGTERM, lambda *_: shutdown_write.close())
-    signal.signal(signal.SIGINT, lambda *_: shutdown_write.close())
-    radicale_server.serve(configuration, shutdown_read)
+def _tls_context(configuration: radicale_config.Configuration) -> ssl.SSLContext | None:
+    """TLS as Radicale's own server would do it, when ``[radicale:server] ssl`` is on."""
+    if not configuration.get("server", "ssl"):
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(certfile=configuration.get("server", "certificate"),
+                                keyfile=configuration.get("server", "key"))
+        authority = configuration.get("server", "certificate_authority")
+        if authority:
+            context.load_verify_locations(cafile=authority)
+            context.verify_mode = ssl.CERT_REQUIRED
+    except (OSError, ssl.SSLError) as exc:
+        raise RuntimeError(f"TLS certificate or key cannot be loaded: {exc}") from None
+    return context

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from cms_dav.cli.common import CliError, pass_settings
-from cms_dav.config import Settings
+from cms_dav.config import ConfigError, Settings
 
 
 @click.command()
@@ -24,8 +24,10 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
                    "(clients get 401 until then)", err=True)
     try:
         server.serve(settings)
-    except RuntimeError as exc:
+    except (RuntimeError, ConfigError) as exc:
         raise CliError(str(exc)) from None
+    except OSError as exc:  # e.g. the address is already in use
+        raise CliError(f"cannot listen on {settings.host}:{settings.port}: {exc}") from None
 
 
 def _has_users(settings: Settings) -> bool:

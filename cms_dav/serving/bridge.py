@@ -1,0 +1,171 @@
+"""The WSGI application in a worker thread, its response handed to the event loop.
+
+The worker calls the app (PEP 3333), iterates the response and puts the status, the
+headers and body chunks into a ``ResponseChannel``; the connection's coroutine takes
+them out and writes them. The channel holds at most ``capacity`` bytes, so a client
+that reads slowly makes the worker wait (and, after the send deadline, lets it go),
+never makes the server buffer a whole listing. ``close()`` is always called on the
+app's iterable (PEP 3333: "must call close() ... whether normally or due to an error").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Callable, Iterable, Union
+
+log = logging.getLogger("cms_dav.serving")
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType]
+
+#: body bytes gathered from small chunks before they are handed over (fewer loop wake-ups)
+FLUSH_BYTES = 64 * 1024
+#: ... or after this many seconds, so a slow generator still streams
+FLUSH_SECONDS = 0.05
+
+
+class ClientGone(Exception):
+    """The connection stopped taking the response (closed, or past its send deadline)."""
+
+
+@dataclass(frozen=True)
+class Start:
+    status: int
+    reason: str
+    headers: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class End:
+    pass
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The app raised; ``started`` says whether the status line was already handed over."""
+    started: bool
+
+
+Item = Union[Start, bytes, End, Failed]
+
+
+class ResponseChannel:
+    """A bounded hand-over of response parts from one worker thread to the event loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, capacity: int) -> None:
+        self._loop = loop
+        self._capacity = capacity
+        self._items: deque[Item] = deque()
+        self._buffered = 0
+        self._abandoned = False
+        self._lock = threading.Condition()
+        self._ready = asyncio.Event()
+
+    # worker side
+    def put(self, item: Item) -> None:
+        size = len(item) if isinstance(item, bytes) else 0
+        with self._lock:
+            while self._buffered > 0 and self._buffered + size > self._capacity \
+                    and not self._abandoned:
+                self._lock.wait()
+            if self._abandoned:
+                raise ClientGone()
+            self._buffered += size
+            self._items.append(item)
+        self._loop.call_soon_threadsafe(self._ready.set)
+
+    # event loop side
+    async def get(self) -> Item:
+        while True:
+            with self._lock:
+                if self._items:
+                    return self._items.popleft()
+                self._ready.clear()
+            await self._ready.wait()
+
+    def sent(self, size: int) -> None:
+        """``size`` bytes of body left the channel's budget (written to the socket)."""
+        with self._lock:
+            self._buffered -= size
+            self._lock.notify_all()
+
+    def abandon(self) -> None:
+        """No more parts will be taken: a waiting or later ``put`` raises ClientGone."""
+        with self._lock:
+            self._abandoned = True
+            self._items.clear()
+            self._lock.notify_all()
+
+
+def _status(line: str) -> tuple[int, str]:
+    code, _, phrase = line.strip().partition(" ")
+    return int(code), phrase
+
+
+def run_app(app: WSGIApp, environ: dict[str, Any], channel: ResponseChannel) -> None:
+    """Run one request through ``app`` (in a worker thread) and feed ``channel``."""
+    pending: list[tuple[str, list[tuple[str, str]]]] = []
+    started = False
+
+    def start_response(status: str, headers: list[tuple[str, str]],
+                       exc_info: ExcInfo | None = None) -> Callable[[bytes], None]:
+        if exc_info is not None and started:
+            raise exc_info[1].with_traceback(exc_info[2])
+        if pending and exc_info is None:
+            raise RuntimeError("start_response called twice without exc_info")
+        pending[:] = [(status, list(headers))]
+        return write
+
+    def begin() -> None:
+        nonlocal started
+        if started:
+            return
+        if not pending:
+            raise RuntimeError("the application sent a body before start_response")
+        code, phrase = _status(pending[0][0])
+        channel.put(Start(code, phrase, pending[0][1]))
+        started = True
+
+    def write(data: bytes) -> None:  # the legacy write() callable of PEP 3333
+        if data:
+            begin()
+            channel.put(bytes(data))
+
+    try:
+        result = app(environ, start_response)
+        try:
+            gathered = bytearray()
+            flushed = time.monotonic()
+            for chunk in result:
+                if not chunk:
+                    continue
+                begin()
+                gathered += chunk
+                if len(gathered) >= FLUSH_BYTES or time.monotonic() - flushed > FLUSH_SECONDS:
+                    channel.put(bytes(gathered))
+                    gathered.clear()
+                    flushed = time.monotonic()
+            if gathered:
+                channel.put(bytes(gathered))
+            begin()
+            channel.put(End())
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+    except ClientGone:
+        log.debug("client gone during %s %s", environ.get("REQUEST_METHOD"),
+                  environ.get("PATH_INFO"))
+    except Exception:  # noqa: BLE001 - a bug in the app: logged, answered 500, never fatal
+        log.exception("unhandled error in %s %s", environ.get("REQUEST_METHOD"),
+                      environ.get("PATH_INFO"))
+        try:
+            channel.put(Failed(started))
+        except ClientGone:
+            pass

@@ -1,0 +1,314 @@
+"""One client connection: its requests read whole within their deadlines, then run.
+
+Deadlines (all total, so trickling bytes never extends them):
+- the request head must be complete ``header_timeout`` seconds after the connection
+  opened (first request) or after its first byte arrived (later requests);
+- the body must be complete ``body_timeout`` seconds after the head;
+- a kept-alive connection waits ``keepalive_timeout`` seconds for its next request;
+- the client must accept each part of the answer within ``body_timeout`` seconds.
+An expired request deadline answers 408 (RFC 9110 §15.5.9) and closes; an idle
+keep-alive connection is closed silently (RFC 9112 §9.5).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+
+import h11
+
+from cms_dav.serving.admission import Admission
+from cms_dav.serving.body import BodyBuffer, MemoryBudget
+from cms_dav.serving.bridge import End, Failed, ResponseChannel, Start, WSGIApp, run_app
+from cms_dav.serving.environ import build_environ
+from cms_dav.serving.errors import HttpError, http_date, refusal_bytes
+from cms_dav.serving.framing import declared_length, refusal_for, too_large_message
+from cms_dav.serving.limits import (LINGER_SECONDS, RESPONSE_BUFFER_BYTES, SPOOL_BYTES,
+                                    ServerLimits)
+
+log = logging.getLogger("cms_dav.serving")
+
+READ_BYTES = 64 * 1024
+#: response headers that belong to the connection, which the front alone manages
+_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade",
+               "proxy-connection", "trailer"}
+
+
+@dataclass
+class ServerState:
+    """What every connection of one server shares (used from the event loop thread only)."""
+
+    app: WSGIApp
+    limits: ServerLimits
+    pool: Executor
+    admission: Admission
+    budget: MemoryBudget
+    server_name: str
+    https: bool = False
+    stopping: bool = False
+    connections: set["Connection"] = field(default_factory=set)
+
+
+class Phase(enum.Enum):
+    FRESH = "waiting for the first request"
+    IDLE = "kept alive between requests"
+    HEAD = "reading a request head"
+    BODY = "reading a request body"
+    APP = "running a request"
+
+
+class PeerClosed(Exception):
+    """The client closed, reset, or stopped taking bytes; nothing more can be said to it."""
+
+
+class Connection:
+    def __init__(self, state: ServerState, reader: asyncio.StreamReader,
+                 writer: asyncio.StreamWriter) -> None:
+        self.state = state
+        self.limits = state.limits
+        self.reader = reader
+        self.writer = writer
+        peer = writer.get_extra_info("peername")
+        self.remote: tuple[str, int] = (str(peer[0]), int(peer[1])) if peer else ("", 0)
+        sock = writer.get_extra_info("sockname")
+        self.local_port = int(sock[1]) if sock else 0
+        self.h11 = h11.Connection(h11.SERVER, max_incomplete_event_size=self.limits.max_head_bytes)
+        self.phase = Phase.FRESH
+        self._eof = False
+        self._responding = False
+        self._method = b""
+        self._target = ""
+        self._loop = asyncio.get_running_loop()
+
+    @property
+    def idle(self) -> bool:
+        return self.phase is Phase.IDLE
+
+    def evict(self) -> None:
+        """Close an idle connection to make room for a new one (see admission)."""
+        self.state.admission.release(self, self.remote[0])
+        self.writer.close()
+
+    def close_if_waiting(self) -> None:
+        """On a graceful stop: close unless a request is in flight (head read, not answered)."""
+        if self.phase in (Phase.FRESH, Phase.IDLE, Phase.HEAD):
+            self.writer.close()
+
+    async def serve(self) -> None:
+        """The whole life of the connection; never raises."""
+        try:
+            self.state.admission.admit(self, self.remote[0])
+        except HttpError as refused:
+            log.warning("refused a connection from %s: %s", self.remote[0], refused.message)
+            await self._refuse(refused)
+            self.writer.close()
+            return
+        self.state.connections.add(self)
+        try:
+            await self._requests()
+        except HttpError as refused:
+            what = (f"{self._method.decode('ascii', 'replace')} {self._target!r}"
+                    if self._method else "a request")
+            log.info("refused %s from %s: %d %s", what, self.remote[0], refused.status,
+                     refused.message)
+            await self._refuse(refused)
+        except (PeerClosed, ConnectionError, OSError):
+            pass
+        except Exception:  # noqa: BLE001 - a bug in the front: logged, the client told
+            log.exception("unexpected error on a connection from %s", self.remote[0])
+            await self._refuse(HttpError(500, "internal server error (the server log has "
+                                              "the details)"))
+        finally:
+            self.state.connections.discard(self)
+            self.state.admission.release(self, self.remote[0])
+            self.writer.close()
+
+    async def _requests(self) -> None:
+        head_deadline = self._loop.time() + self.limits.header_timeout
+        while True:
+            request = await self._read_head(head_deadline)
+            if request is None:
+                return
+            await self._handle(request)
+            if self.state.stopping or self.h11.our_state is not h11.DONE \
+                    or self.h11.their_state is not h11.DONE:
+                return
+            self.h11.start_next_cycle()
+            if not await self._wait_for_next_request():
+                return
+            head_deadline = self._loop.time() + self.limits.header_timeout
+
+    async def _read(self, deadline: float, expired: HttpError) -> bytes:
+        try:
+            async with asyncio.timeout_at(deadline):
+                data = await self.reader.read(READ_BYTES)
+        except TimeoutError:
+            raise expired from None
+        if not data:
+            self._eof = True
+        return data
+
+    async def _wait_for_next_request(self) -> bool:
+        """Keep-alive: True once bytes of a next request are there."""
+        if self.h11.trailing_data[0]:  # pipelined
+            return True
+        self.phase = Phase.IDLE
+        try:
+            async with asyncio.timeout(self.limits.keepalive_timeout):
+                data = await self.reader.read(READ_BYTES)
+        except TimeoutError:
+            return False
+        if not data or self.state.stopping:
+            return False
+        self.phase = Phase.HEAD
+        self.h11.receive_data(data)
+        return True
+
+    async def _read_head(self, deadline: float) -> h11.Request | None:
+        expired = HttpError(408, f"request timeout: the request line and headers did not "
+                                 f"arrive within {self.limits.header_timeout:g} seconds")
+        self._method, self._target = b"", ""
+        received = len(self.h11.trailing_data[0])
+        while True:
+            try:
+                event = self.h11.next_event()
+            except h11.RemoteProtocolError as exc:
+                if self._eof:
+                    return None
+                raise refusal_for(exc, self.limits.max_head_bytes) from None
+            if event is h11.NEED_DATA:
+                data = await self._read(deadline, expired)
+                if data and self.phase is Phase.FRESH:
+                    self.phase = Phase.HEAD
+                received += len(data)
+                self.h11.receive_data(data)
+                continue
+            if isinstance(event, h11.Request):
+                # h11 checks its buffer only while the head is incomplete: measure exactly
+                if received - len(self.h11.trailing_data[0]) > self.limits.max_head_bytes:
+                    raise refusal_for(h11.RemoteProtocolError("", 431),
+                                      self.limits.max_head_bytes)
+                return event
+            return None  # ConnectionClosed (or PAUSED, which cannot happen here)
+
+    async def _read_body(self, body: BodyBuffer) -> None:
+        deadline = self._loop.time() + self.limits.body_timeout
+        expired = HttpError(408, f"request timeout: the request body did not arrive within "
+                                 f"{self.limits.body_timeout:g} seconds")
+        limit = self.limits.max_body_bytes
+        while True:
+            try:
+                event = self.h11.next_event()
+            except h11.RemoteProtocolError as exc:
+                if self._eof:
+                    raise PeerClosed() from None
+                raise refusal_for(exc, self.limits.max_head_bytes, in_body=True) from None
+            if event is h11.NEED_DATA:
+                if self.h11.they_are_waiting_for_100_continue:  # RFC 9110 §10.1.1
+                    await self._write(self.h11.send(h11.InformationalResponse(status_code=100, headers=[])))
+                self.h11.receive_data(await self._read(deadline, expired))
+            elif isinstance(event, h11.Data):
+                if body.size + len(event.data) > limit:  # a chunked body passing the limit
+                    raise HttpError(413, too_large_message(None, limit))
+                body.write(event.data)
+            elif isinstance(event, h11.EndOfMessage):
+                return
+            else:
+                raise PeerClosed()
+
+    async def _handle(self, request: h11.Request) -> None:
+        self.phase = Phase.BODY
+        self._method = request.method
+        self._target = request.target.decode("ascii", "replace")[:200]
+        declared_length(request, self.limits.max_body_bytes)  # 400/413 before any body byte
+        body = BodyBuffer(SPOOL_BYTES, self.state.budget)
+        work: asyncio.Future[None] | None = None
+        channel = ResponseChannel(self._loop, RESPONSE_BUFFER_BYTES)
+        try:
+            await self._read_body(body)
+            self.phase = Phase.APP
+            environ = build_environ(request, body.stream(), body.size,
+                                    server_name=self.state.server_name,
+                                    server_port=self.local_port, remote=self.remote,
+                                    https=self.state.https)
+            work = self._loop.run_in_executor(self.state.pool, run_app, self.state.app,
+                                              environ, channel)
+            await self._respond(channel, request.method == b"HEAD")
+        finally:
+            channel.abandon()
+            if work is None or work.done():
+                body.close()
+            else:  # the worker may still read wsgi.input or be closing the iterable
+                work.add_done_callback(lambda _: body.close())
+
+    async def _respond(self, channel: ResponseChannel, head_only: bool) -> None:
+        item = await channel.get()
+        if isinstance(item, Failed) or not isinstance(item, Start):
+            raise HttpError(500, "internal server error: the request failed unexpectedly "
+                                 "(the server log has the details)")
+        headers = [(name.encode("latin-1"), value.encode("latin-1"))
+                   for name, value in item.headers if name.lower() not in _HOP_BY_HOP]
+        if not any(name.lower() == b"date" for name, _ in headers):
+            headers.append((b"Date", http_date().encode("ascii")))
+        if self.state.stopping:
+            headers.append((b"Connection", b"close"))
+        try:
+            head = self.h11.send(h11.Response(status_code=item.status, headers=headers,
+                                              reason=item.reason.encode("latin-1")))
+        except h11.LocalProtocolError as exc:
+            log.error("invalid response head from the application: %s", exc)
+            raise HttpError(500, "internal server error: the response was invalid "
+                                 "(the server log has the details)") from None
+        self._responding = True
+        await self._write(head)
+        without_body = head_only or item.status in (204, 304)
+        while True:
+            item = await channel.get()
+            if isinstance(item, bytes):
+                if not without_body:
+                    await self._write(self._send(h11.Data(data=item)))
+                channel.sent(len(item))
+            elif isinstance(item, End):
+                await self._write(self._send(h11.EndOfMessage()))
+                self._responding = False
+                return
+            else:  # the app failed half-way: the client sees a truncated answer
+                raise PeerClosed()
+
+    def _send(self, event: h11.Data | h11.EndOfMessage) -> bytes:
+        try:
+            return self.h11.send(event) or b""
+        except h11.LocalProtocolError as exc:
+            log.error("response body does not match its Content-Length: %s", exc)
+            raise PeerClosed() from None
+
+    async def _write(self, data: bytes | None) -> None:
+        if not data:
+            return
+        self.writer.write(data)
+        try:
+            async with asyncio.timeout(self.limits.body_timeout):
+                await self.writer.drain()
+        except TimeoutError:
+            log.info("closed a connection from %s that took no answer for %g seconds",
+                     self.remote[0], self.limits.body_timeout)
+            raise PeerClosed() from None
+
+    async def _refuse(self, error: HttpError) -> None:
+        """Answer ``error`` and close, lingering so the answer is not lost to a reset."""
+        if self._responding or self.writer.is_closing():
+            return
+        self._responding = True
+        try:
+            self.writer.write(refusal_bytes(error, with_body=self._method != b"HEAD"))
+            async with asyncio.timeout(LINGER_SECONDS):
+                await self.writer.drain()
+                if self.writer.can_write_eof():
+                    self.writer.write_eof()
+                while await self.reader.read(READ_BYTES):
+                    pass  # discard what the client still sends (RFC 9112 §9.6)
+        except (TimeoutError, ConnectionError, OSError):
+            pass

@@ -1,0 +1,101 @@
+"""Listening sockets, signals and the graceful stop of the front.
+
+SIGTERM or SIGINT: stop accepting, close every connection that has no request in
+flight, let the requests in flight finish (answered with ``Connection: close``) for up
+to ``STOP_GRACE_SECONDS``, then return, so ``cms-dav serve`` exits 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import resource
+import signal
+import ssl
+from concurrent.futures import ThreadPoolExecutor
+
+from cms_dav.serving.admission import Admission
+from cms_dav.serving.body import MemoryBudget
+from cms_dav.serving.bridge import WSGIApp
+from cms_dav.serving.connection import Connection, ServerState
+from cms_dav.serving.limits import MEMORY_BUDGET_BYTES, STOP_GRACE_SECONDS, ServerLimits
+
+log = logging.getLogger("cms_dav.serving")
+
+#: file descriptors kept for the database, logs and temporary files besides connections
+_SPARE_FDS = 128
+
+
+def run(app: WSGIApp, limits: ServerLimits, host: str, port: int,
+        ssl_context: ssl.SSLContext | None = None) -> None:
+    """Serve ``app`` on ``host:port`` until SIGTERM/SIGINT."""
+    _raise_fd_limit(limits.max_connections + _SPARE_FDS)
+    asyncio.run(_serve(app, limits, host, port, ssl_context))
+
+
+def _raise_fd_limit(wanted: int) -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft >= wanted or soft == resource.RLIM_INFINITY:
+        return
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    if target < wanted:
+        log.warning("only %d file descriptors allowed: fewer connections than "
+                    "[server] max_connections can be open", target)
+
+
+async def _serve(app: WSGIApp, limits: ServerLimits, host: str, port: int,
+                 ssl_context: ssl.SSLContext | None) -> None:
+    loop = asyncio.get_running_loop()
+    pool = ThreadPoolExecutor(max_workers=limits.workers, thread_name_prefix="cms-dav-worker")
+    state = ServerState(app=app, limits=limits, pool=pool,
+                        admission=Admission(limits.max_connections,
+                                            limits.max_connections_per_address),
+                        budget=MemoryBudget(MEMORY_BUDGET_BYTES), server_name=host,
+                        https=ssl_context is not None)
+    tasks: set[asyncio.Task[None]] = set()
+
+    async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        tasks.add(task)
+        try:
+            await Connection(state, reader, writer).serve()
+        finally:
+            tasks.discard(task)
+
+    server = await asyncio.start_server(
+        on_connect, host, port, ssl=ssl_context, backlog=1024, reuse_address=True,
+        ssl_handshake_timeout=limits.header_timeout if ssl_context else None)
+    stop = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    addresses = ", ".join(_format(sock.getsockname()) for sock in server.sockets)
+    log.info("listening on %s (%d workers; at most %d connections, %d per address; "
+             "deadlines: head %gs, body %gs, keep-alive %gs)", addresses, limits.workers,
+             limits.max_connections, limits.max_connections_per_address,
+             limits.header_timeout, limits.body_timeout, limits.keepalive_timeout)
+    try:
+        await stop.wait()
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+    log.info("stopping: no new connections; finishing %d connection(s)", len(tasks))
+    server.close()
+    state.stopping = True
+    for connection in list(state.connections):
+        connection.close_if_waiting()
+    if tasks:
+        _, pending = await asyncio.wait(set(tasks), timeout=STOP_GRACE_SECONDS)
+        if pending:
+            log.warning("stopping: %d request(s) still running after %gs are cut off",
+                        len(pending), STOP_GRACE_SECONDS)
+        for task in pending:
+            task.cancel()
+    pool.shutdown(wait=True, cancel_futures=True)
+    log.info("stopped")
+
+
+def _format(address: tuple[object, ...]) -> str:
+    host, port = str(address[0]), address[1]
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
