@@ -78,7 +78,10 @@ class ResponseChannel:
                 raise ClientGone()
             self._buffered += size
             self._items.append(item)
-        self._loop.call_soon_threadsafe(self._ready.set)
+        try:
+            self._loop.call_soon_threadsafe(self._ready.set)
+        except RuntimeError:  # the event loop is gone: the server stopped
+            raise ClientGone() from None
 
     # event loop side
     async def get(self) -> Item:

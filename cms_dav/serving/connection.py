@@ -103,7 +103,8 @@ class Connection:
             self.state.admission.admit(self, self.remote[0])
         except HttpError as refused:
             log.warning("refused a connection from %s: %s", self.remote[0], refused.message)
-            await self._refuse(refused)
+            # counted nowhere, so it lingers only briefly
+            await self._refuse(refused, linger=LINGER_SECONDS / 4)
             self.writer.close()
             return
         self.state.connections.add(self)
@@ -154,6 +155,7 @@ class Connection:
     async def _wait_for_next_request(self) -> bool:
         """Keep-alive: True once bytes of a next request are there."""
         if self.h11.trailing_data[0]:  # pipelined
+            self.phase = Phase.HEAD
             return True
         self.phase = Phase.IDLE
         try:
@@ -297,14 +299,14 @@ class Connection:
                      self.remote[0], self.limits.body_timeout)
             raise PeerClosed() from None
 
-    async def _refuse(self, error: HttpError) -> None:
+    async def _refuse(self, error: HttpError, linger: float = LINGER_SECONDS) -> None:
         """Answer ``error`` and close, lingering so the answer is not lost to a reset."""
         if self._responding or self.writer.is_closing():
             return
         self._responding = True
         try:
             self.writer.write(refusal_bytes(error, with_body=self._method != b"HEAD"))
-            async with asyncio.timeout(LINGER_SECONDS):
+            async with asyncio.timeout(linger):
                 await self.writer.drain()
                 if self.writer.can_write_eof():
                     self.writer.write_eof()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import select
 import threading
 import time
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 import requests
@@ -67,7 +67,7 @@ class Trickle:
 
 
 def test_a_get_is_answered_within_a_second_while_100_slow_connections_are_open(
-        server: ServerProcess, record_property: pytest.RecordProperty) -> None:
+        server: ServerProcess, record_property: Callable[[str, object], None]) -> None:
     url = f"{server.url}/alice/contacts/normal.vcf"
     auth = ("alice", "alice-pw")
     requests.request("PROPFIND", f"{server.url}/alice/", auth=auth, headers={"Depth": "1"})
