@@ -12,6 +12,9 @@ import pytest
 from cms_dav.auth.htpasswd import HtpasswdFile
 from tests.support.server import ServerProcess
 
+#: the body limit of the server the modules without special settings share (conftest)
+BODY_LIMIT = 100_000
+
 
 @dataclass
 class Response:

@@ -4,35 +4,35 @@ listings, and named refusals for broken heads (RFC 9112)."""
 from __future__ import annotations
 
 import base64
-from typing import Iterator
 
 import pytest
 import requests
 
-from tests.serving.rawhttp import Reader, basic, connect, exchange, head, start_server
-from tests.support.dav import vcard
+from tests.serving.rawhttp import Reader, basic, connect, exchange, head
+from tests.support.dav import make_addressbook, vcard
 from tests.support.server import ServerProcess
 
 ALICE = {"Authorization": basic("alice", "alice-pw")}
-CARDS = 60
+CARDS = 40
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    yield from start_server(tmp_path_factory, "http", "")
+def server(shared_server: ServerProcess) -> ServerProcess:
+    return shared_server
 
 
 @pytest.fixture(scope="module")
 def book(server: ServerProcess) -> str:
-    """alice's contacts, with CARDS cards."""
+    """An address book of alice's with CARDS cards."""
     alice = server.session("alice", "alice-pw")
     alice.request("PROPFIND", server.url + "/alice/", headers={"Depth": "1"})
+    make_addressbook(alice, f"{server.url}/alice/listing/")
     for index in range(CARDS):
-        response = alice.put(f"{server.url}/alice/contacts/c{index}.vcf",
+        response = alice.put(f"{server.url}/alice/listing/c{index}.vcf",
                              data=vcard(f"c{index}", f"Person {index}"),
                              headers={"Content-Type": "text/vcard"})
         assert response.status_code == 201
-    return "/alice/contacts/"
+    return "/alice/listing/"
 
 
 def test_a_connection_is_kept_alive_between_requests(server: ServerProcess, book: str) -> None:

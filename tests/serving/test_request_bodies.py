@@ -3,22 +3,20 @@ before the body is read, chunked bodies reach Radicale whole (issue 10, item 3).
 
 from __future__ import annotations
 
-from typing import Iterator
-
 import pytest
 import requests
 
-from tests.serving.rawhttp import Reader, basic, chunked, connect, exchange, head, start_server
+from tests.serving.rawhttp import BODY_LIMIT, Reader, basic, chunked, connect, exchange, head
 from tests.support.dav import vcard
 from tests.support.server import ServerProcess
 
-LIMIT = 100_000
+LIMIT = BODY_LIMIT
 ALICE = {"Authorization": basic("alice", "alice-pw")}
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    yield from start_server(tmp_path_factory, "bodies", f"[server]\nmax_body_bytes = {LIMIT}\n")
+def server(shared_server: ServerProcess) -> ServerProcess:
+    return shared_server
 
 
 @pytest.fixture(scope="module")
