@@ -16,6 +16,11 @@ def begin_request() -> None:
     _local.memo = {}
 
 
+def in_request() -> bool:
+    """True between :func:`begin_request` and the end of that request's thread work."""
+    return getattr(_local, "memo", None) is not None
+
+
 def memoized(key: Hashable, compute: Callable[[], T]) -> T:
     """Compute once per request; outside a request (CLI) always compute.
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from cms_dav.acl import editor, mounts, policy_for, sharestore
+from cms_dav.acl import editor, mounts, policy_for, sharestore, sharing_policy
 from cms_dav.acl.permissions import GROUPS_ROOT, split
 from cms_dav.acl.rules import ACCESS_LEVELS, canonical_path, check_name, check_principal
 from cms_dav.config import Settings
@@ -166,7 +166,9 @@ def share_revoke(settings: Settings, actor: str, path: str, to: str) -> list[str
         rows = conn.execute(select(shares.c.id, shares.c.path_or_token).where(
             shares.c.path_mapped == path, shares.c.user_name == user_name)).all()
         for row in rows:
-            sharestore.remove(conn, actor, "map", row.path_or_token, [user_name])
+            sharestore.remove(conn, actor, "map", row.path_or_token, [user_name],
+                              lambda user, path: sharing_policy.manages_outside_shares(
+                                  policy_for(settings), user, path))
             removed.append(f"share {row.id}")
     policy_for(settings).shares_changed()
     rules = policy_for(settings).rules()
