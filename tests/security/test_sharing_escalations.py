@@ -9,6 +9,7 @@ that user's acceptance; links are owner-made, read-only by default and expire.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import Iterator
 
@@ -178,6 +179,18 @@ def test_the_owner_lists_every_share_and_link_of_her_collection(env: SharingEnv)
         >= {("bob", "carol"), ("alice", "bob")}
     tokens = env.api("alice", "token/list", {}).json()["Content"]
     assert link in [row["PathOrToken"] for row in tokens]
+
+
+def test_share_list_of_an_owner_shows_the_shares_and_links_others_made(
+        env: SharingEnv) -> None:
+    book = env.fresh_book()
+    _cli_admin_share(env, book, "user:bob")
+    env.share("bob", book, "carol", "r")
+    _link(env.token("alice", book))
+    listed = env.server.cli("share", "list", "--owner", "alice", "--json", check=True)
+    rows = [row for row in json.loads(listed.stdout) if row["path"] == book]
+    assert {(row["by"], row["to"]) for row in rows} == {
+        ("alice", "bob"), ("bob", "carol"), ("alice", "anyone with the link")}
 
 
 def test_a_sharee_does_not_see_the_other_shares_of_the_collection(env: SharingEnv) -> None:
