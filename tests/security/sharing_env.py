@@ -29,13 +29,20 @@ VCARD = {"Content-Type": "text/vcard; charset=utf-8"}
 class SharingEnv:
     server: ServerProcess
     counter: Iterator[int] = field(default_factory=itertools.count)
+    sessions: dict[str, requests.Session] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
         return self.server.url
 
     def session(self, user: str) -> requests.Session:
-        return self.server.session(user, PASSWORDS[user])
+        """The user's session (kept: one connection per user, as a client would)."""
+        if user not in self.sessions:
+            self.sessions[user] = self.server.session(user, PASSWORDS[user])
+        return self.sessions[user]
+
+    def anonymous(self) -> requests.Session:
+        return requests.Session()
 
     def api(self, user: str, call: str, body: Any, **headers: str) -> requests.Response:
         """POST a JSON body to ``/.sharing/v1/<call>`` as ``user``."""

@@ -43,6 +43,6 @@ def test_a_link_stored_earlier_answers_404_while_links_are_off(env: SharingEnv) 
             " hidden_by_user, created_at, updated_at, properties, actions, expires_at)"
             " VALUES ('token', ?, ?, 'none', 'alice', 'alice', 'r', 1, 1, 0, 0, ?, ?, '{}',"
             " '{}', ?)", (OLD_LINK, book, now, now, now + 86400))
-    answer = env.session("dave").get(f"{env.url}{OLD_LINK}seed.vcf", auth=None)
+    answer = env.anonymous().get(f"{env.url}{OLD_LINK}seed.vcf")
     assert answer.status_code == 404
     assert "expired or been revoked" in answer.text
