@@ -41,6 +41,18 @@ class SharingEnv:
             self.sessions[user] = self.server.session(user, PASSWORDS[user])
         return self.sessions[user]
 
+    def cli(self, *args: str, input: str | None = None) -> str:
+        """``cms-dav ARGS`` against the server's data dir and config, in this process
+        (the same commands an admin runs; no interpreter start per call). Returns stdout."""
+        from click.testing import CliRunner
+
+        from cms_dav.cli import cli
+        result = CliRunner().invoke(cli, ["--data-dir", str(self.server.data_dir),
+                                          "--config", str(self.server.config), *args],
+                                    input=input, catch_exceptions=False)
+        assert result.exit_code == 0, f"cms-dav {' '.join(args)}: {result.output}"
+        return result.stdout
+
     def anonymous(self) -> requests.Session:
         return requests.Session()
 

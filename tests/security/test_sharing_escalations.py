@@ -31,7 +31,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharingEnv]:
 
 
 def _cli_admin_share(env: SharingEnv, path: str, to: str) -> None:
-    env.server.cli("share", "grant", path, "--to", to, "--access", "admin", check=True)
+    env.cli("share", "grant", path, "--to", to, "--access", "admin")
 
 
 def _link(response) -> str:  # type: ignore[no-untyped-def]
@@ -63,8 +63,7 @@ def test_read_only_sharee_cannot_create_a_public_link(env: SharingEnv) -> None:
 
 def test_group_write_sharee_cannot_hand_write_to_another_user(env: SharingEnv) -> None:
     book = env.fresh_book()
-    env.server.cli("share", "grant", book, "--to", "group:team", "--access", "write",
-                   check=True)
+    env.cli("share", "grant", book, "--to", "group:team", "--access", "write")
     assert env.put_card("carol", book, "by-carol").status_code in OK
     answer = env.api("carol", "map/create", {
         "PathMapped": book, "PathOrToken": "/bob/from-carol/", "User": "bob",
@@ -75,7 +74,7 @@ def test_group_write_sharee_cannot_hand_write_to_another_user(env: SharingEnv) -
 
 def test_admin_sharee_cannot_grant_more_than_the_admin_share_holds(env: SharingEnv) -> None:
     book = env.fresh_book()
-    env.server.cli("share", "grant", book, "--to", "user:bob", "--access", "read", check=True)
+    env.cli("share", "grant", book, "--to", "user:bob", "--access", "read")
     answer = env.api("bob", "map/create", {
         "PathMapped": book, "PathOrToken": "/dave/more/", "User": "dave",
         "Permissions": "rw", "Enabled": True, "Hidden": False})
@@ -133,7 +132,7 @@ def test_revoking_a_share_revokes_the_shares_and_links_derived_from_it(env: Shar
     link = _link(env.token("alice", book))
     assert env.put_card("carol", carols, "before").status_code in OK
     assert env.session("bob").get(f"{env.url}{book}seed.vcf").status_code == 200
-    env.server.cli("share", "revoke", book, "--to", "user:bob", check=True)
+    env.cli("share", "revoke", book, "--to", "user:bob")
     assert env.session("bob").get(f"{env.url}{book}seed.vcf").status_code in DENIED
     assert env.put_card("carol", carols, "after").status_code in DENIED + (409,)
     assert env.session("carol").delete(f"{env.url}{carols}seed.vcf").status_code \
@@ -147,7 +146,7 @@ def test_a_link_made_by_an_admin_sharee_dies_with_the_admin_share(env: SharingEn
     _cli_admin_share(env, book, "user:bob")
     bobs_share = env.share("bob", book, "dave", "r")
     assert env.session("dave").get(f"{env.url}{bobs_share}seed.vcf").status_code == 200
-    env.server.cli("share", "revoke", book, "--to", "user:bob", check=True)
+    env.cli("share", "revoke", book, "--to", "user:bob")
     assert env.session("dave").get(f"{env.url}{bobs_share}seed.vcf").status_code in DENIED
     shares = env.api("alice", "map/list", {"PathMapped": book}).json()
     assert all(row["Owner"] != "bob" for row in shares.get("Content", []))
@@ -156,8 +155,7 @@ def test_a_link_made_by_an_admin_sharee_dies_with_the_admin_share(env: SharingEn
 def test_removing_a_user_from_a_group_ends_the_group_share_on_the_next_request(
         env: SharingEnv) -> None:
     book = env.fresh_book()
-    env.server.cli("share", "grant", book, "--to", "group:team", "--access", "write",
-                   check=True)
+    env.cli("share", "grant", book, "--to", "group:team", "--access", "write")
     assert env.put_card("carol", book, "member").status_code in OK
     rights = env.server.data_dir / "rights.toml"
     original = rights.read_text()
@@ -187,8 +185,8 @@ def test_share_list_of_an_owner_shows_the_shares_and_links_others_made(
     _cli_admin_share(env, book, "user:bob")
     env.share("bob", book, "carol", "r")
     _link(env.token("alice", book))
-    listed = env.server.cli("share", "list", "--owner", "alice", "--json", check=True)
-    rows = [row for row in json.loads(listed.stdout) if row["path"] == book]
+    listed = env.cli("share", "list", "--owner", "alice", "--json")
+    rows = [row for row in json.loads(listed) if row["path"] == book]
     assert {(row["by"], row["to"]) for row in rows} == {
         ("alice", "bob"), ("bob", "carol"), ("alice", "anyone with the link")}
 
@@ -205,9 +203,9 @@ def test_a_sharee_does_not_see_the_other_shares_of_the_collection(env: SharingEn
 def test_a_user_created_again_under_an_old_name_starts_with_nothing(env: SharingEnv) -> None:
     book = env.fresh_book()
     env.share("alice", book, "dave", "rw")
-    env.server.cli("user", "remove", "dave", "--yes", check=True)
-    env.server.cli("user", "add", "dave", "--password-stdin",
-                   input="dave-sharing-pw\n", check=True)
+    env.cli("user", "remove", "dave", "--yes")
+    env.cli("user", "add", "dave", "--password-stdin",
+            input="dave-sharing-pw\n")
     assert env.session("dave").get(f"{env.url}{book}seed.vcf").status_code in DENIED
     assert env.api("dave", "map/list", {}).json().get("Content", []) == []
     home = env.session("dave").request("PROPFIND", f"{env.url}/dave/", headers={"Depth": "1"})
