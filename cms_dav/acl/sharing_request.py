@@ -181,9 +181,7 @@ def _check_field(share_type: str, key: str, value: Any) -> None:
 
 
 def _check_dict(key: str, value: Any) -> None:
-    if value is None and key in DICT_FIELDS:
-        return  # Radicale: null clears the overlay/actions on update
-    if not isinstance(value, dict):
+    if not isinstance(value, dict):  # null too: Radicale iterates it (send {} to clear)
         raise BadRequest(f"field {key}: expected an object, got {_kind(value)}")
     if len(value) > MAX_ENTRIES:
         raise BadRequest(f"field {key}: {len(value)} entries, at most {MAX_ENTRIES}")

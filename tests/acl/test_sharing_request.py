@@ -26,6 +26,8 @@ def test_a_body_over_the_limit_is_a_413_before_it_is_read():
     (b'{"Owner": "alice"}', "Owner"),
     (b'{"User": "a/b"}', "User"),
     (b'{"PathMapped": "/alice/../bob/"}', "PathMapped"),
+    (b'{"Properties": null}', "Properties"),
+    (b'{"Actions": null}', "Actions"),
 ])
 def test_a_wrong_field_is_named_in_the_400(body, field):
     with pytest.raises(BadRequest, match=field):

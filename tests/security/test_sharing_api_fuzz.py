@@ -5,7 +5,7 @@ Issue 10 found 45 of 400 mutated JSON bodies answered 500 (e.g. ``map/list`` wit
 (wrong types, huge or control-character strings, unknown keys, deep nesting, broken
 JSON, odd content types) and checks: no 5xx, a non-empty 4xx body that is more than a
 bare "Bad Request", and no share stored by a rejected request.
-CMS_DAV_FUZZ_EXAMPLES raises the number of rounds (default 400).
+CMS_DAV_FUZZ_EXAMPLES raises the number of rounds (default 400), CMS_DAV_FUZZ_SEED changes the seed.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pytest
 from tests.security.sharing_env import SharingEnv, start
 
 ROUNDS = int(os.environ.get("CMS_DAV_FUZZ_EXAMPLES", "400"))
-SEED = 20261201
+SEED = int(os.environ.get("CMS_DAV_FUZZ_SEED", "20261201"))
 CALLS = ("map/create", "map/list", "map/delete", "map/update", "map/enable", "map/disable",
          "map/hide", "map/unhide", "token/create", "token/list", "token/delete",
          "token/update", "all/list", "map/info", "all/info")
