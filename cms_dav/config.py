@@ -53,6 +53,10 @@ class Settings:
     fast_listing: bool = True
     log_level: str = "info"
     web: str = "internal"
+    #: [sharing] anonymous token links (off by default; see docs/sharing.md)
+    sharing_public_links: bool = False
+    #: [sharing] days a new token link stays valid
+    sharing_link_days: int = 30
     extra_radicale: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
@@ -88,6 +92,13 @@ def _bool(parser: configparser.ConfigParser, section: str, key: str, default: bo
     raise ConfigError(f"[{section}] {key} = {raw!r}: not true or false")
 
 
+def _positive(parser: configparser.ConfigParser, section: str, key: str, default: int) -> int:
+    value = _int(parser, section, key, default)
+    if value < 1:
+        raise ConfigError(f"[{section}] {key} = {value}: must be at least 1")
+    return value
+
+
 def load_settings(data_dir: str | os.PathLike[str] | None = None,
                   config_file: str | os.PathLike[str] | None = None) -> Settings:
     """Read the config file (if any) and fill in defaults relative to the data dir."""
@@ -105,7 +116,7 @@ def load_settings(data_dir: str | os.PathLike[str] | None = None,
             first_line = str(exc).splitlines()[0]
             raise ConfigError(f"config file {path}: {first_line}") from None
     known = {"server", "storage", "auth", "rights", "contacts", "trash", "logging", "web",
-             "radicale"}
+             "radicale", "sharing"}
     for section in parser.sections():
         if section not in known and not section.startswith("radicale:"):
             raise ConfigError(f"config file {config_file}: unknown section [{section}]")
@@ -147,5 +158,7 @@ def load_settings(data_dir: str | os.PathLike[str] | None = None,
         sync_token_days=_int(parser, "storage", "sync_token_days", 30),
         log_level=parser.get("logging", "level", fallback="info"),
         web=parser.get("web", "type", fallback="internal"),
+        sharing_public_links=_bool(parser, "sharing", "public_links", False),
+        sharing_link_days=_positive(parser, "sharing", "link_days", 30),
         extra_radicale=extra,
     )

@@ -16,6 +16,16 @@ def begin_request() -> None:
     _local.memo = {}
 
 
+def end_request() -> None:
+    """Drop this thread's per-request state (tests, and threads reused for other work)."""
+    _local.memo = None
+
+
+def in_request() -> bool:
+    """True between :func:`begin_request` and the end of that request's thread work."""
+    return getattr(_local, "memo", None) is not None
+
+
 def memoized(key: Hashable, compute: Callable[[], T]) -> T:
     """Compute once per request; outside a request (CLI) always compute.
 

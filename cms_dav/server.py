@@ -14,6 +14,7 @@ from radicale.app import Application
 
 from cms_dav import runtime
 from cms_dav.config import Settings
+from cms_dav.log_mask import mask_secrets_in_logs
 from cms_dav.store.checkpoint import start_background_checkpoints
 from cms_dav.store.store import Store
 from cms_dav.warmup import warm_up
@@ -65,7 +66,11 @@ def radicale_configuration(settings: Settings) -> radicale_config.Configuration:
     if _has_plugin("sharing"):
         values["sharing"] = {"type": "cms_dav_plugins.sharing",
                              "collection_by_map": "True", "collection_by_token": "True",
-                             "permit_create_map": "True", "permit_create_token": "True"}
+                             "permit_create_map": "True", "permit_create_token": "True",
+                             # a share or link is read-only unless its creator asks
+                             # for more (cms_dav.acl.sharing_policy bounds that)
+                             "default_permissions_create_map": "r",
+                             "default_permissions_create_token": "r"}
     for section, options in settings.extra_radicale.items():
         values.setdefault(section, {}).update(options)
     configuration.update(values, "cms-dav settings", privileged=True)
@@ -75,10 +80,11 @@ def radicale_configuration(settings: Settings) -> radicale_config.Configuration:
 def wrap(app: Callable[..., Iterable[bytes]], settings: Settings) -> Callable[..., Iterable[bytes]]:
     """cms_dav's WSGI layers, outermost first: challenge, XML guard, upload ETag, unmount,
     fast listing."""
+    from cms_dav.acl.link_gate import LinkGateMiddleware
     from cms_dav.acl.unmount import UnmountMiddleware
 
-    wrapped: Callable[..., Iterable[bytes]] = UnmountMiddleware(
-        FastListingMiddleware(app, settings), settings)
+    wrapped: Callable[..., Iterable[bytes]] = LinkGateMiddleware(UnmountMiddleware(
+        FastListingMiddleware(app, settings), settings), settings)
     wrapped = UploadEtagMiddleware(wrapped)
     wrapped = XmlGuardMiddleware(wrapped, settings.max_body_bytes)
     if importlib.util.find_spec("cms_dav.auth.challenge") is not None:
@@ -89,6 +95,7 @@ def wrap(app: Callable[..., Iterable[bytes]], settings: Settings) -> Callable[..
 
 def application(settings: Settings) -> Callable[..., Iterable[bytes]]:
     """A WSGI application for any WSGI server (gunicorn, uwsgi...)."""
+    mask_secrets_in_logs()
     return wrap(Application(radicale_configuration(settings)), settings)
 
 
@@ -109,6 +116,7 @@ def serve(settings: Settings) -> None:
                            configuration.get("logging", "backtrace_on_debug"),
                            configuration.get("logging", "trace_filter"))
     logging.getLogger("cms_dav.serving").setLevel(configuration.get("logging", "level").upper())
+    mask_secrets_in_logs()
     start_background_checkpoints(settings.database_url)
     prepare_store(settings)
     warm_up(settings.default_region)

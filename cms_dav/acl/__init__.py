@@ -21,4 +21,6 @@ def policy_for(settings: "Settings") -> "Policy":
 
 def share_db_for(settings: "Settings") -> "ShareDatabase":
     from cms_dav.acl.sharedb import ShareDatabase
-    return ShareDatabase(settings.database_url, policy_for(settings))
+    return ShareDatabase(settings.database_url, policy_for(settings),
+                         public_links=settings.sharing_public_links,
+                         link_days=settings.sharing_link_days)

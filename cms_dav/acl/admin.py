@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from cms_dav.acl import editor, mounts, policy_for, sharestore
+from cms_dav.acl import editor, mounts, policy_for, sharestore, sharing_policy
 from cms_dav.acl.permissions import GROUPS_ROOT, split
 from cms_dav.acl.rules import ACCESS_LEVELS, canonical_path, check_name, check_principal
 from cms_dav.config import Settings
@@ -136,6 +136,12 @@ def share_grant(settings: Settings, actor: str, path: str, to: str, access: str)
         return "rights file"
     if user_name == split(path)[0]:
         raise AclError(f"{to} already owns {path}")
+    try:  # the same rule as the sharing API: the mount lies in the sharee's own home
+        sharing_policy.check_create_map(policy_for(settings), split(path)[0], path,
+                                        SHARE_PERMISSIONS[access], user_name,
+                                        mounts.mount_path(home, path))
+    except sharing_policy.SharingRefused as exc:
+        raise AclError(str(exc)) from None
     fields = {"ShareType": "map", "PathOrToken": mounts.mount_path(home, path),
               "PathMapped": path, "Conversion": "none", "Owner": split(path)[0],
               "User": user_name, "Permissions": SHARE_PERMISSIONS[access],
@@ -166,7 +172,9 @@ def share_revoke(settings: Settings, actor: str, path: str, to: str) -> list[str
         rows = conn.execute(select(shares.c.id, shares.c.path_or_token).where(
             shares.c.path_mapped == path, shares.c.user_name == user_name)).all()
         for row in rows:
-            sharestore.remove(conn, actor, "map", row.path_or_token, [user_name])
+            sharestore.remove(conn, actor, "map", row.path_or_token, [user_name],
+                              lambda user, path: sharing_policy.manages_outside_shares(
+                                  policy_for(settings), user, path))
             removed.append(f"share {row.id}")
     policy_for(settings).shares_changed()
     rules = policy_for(settings).rules()
@@ -198,15 +206,26 @@ def reachable(settings: Settings, user: str) -> list[dict[str, Any]]:
     return result
 
 
-def all_shares(settings: Settings) -> list[dict[str, Any]]:
-    """Every DB share and rights-file grant, for an admin's overview."""
+def all_shares(settings: Settings, owner: str | None = None) -> list[dict[str, Any]]:
+    """Every DB share, link and rights-file grant (of ``owner``'s collections only, when
+    given), whoever made it, for an admin's or an owner's overview."""
     letters_to_access = {"r": "read", "rw": "write", "rwD": "admin"}
     with _store(settings).reading() as conn:
         rows = conn.execute(select(shares).order_by(shares.c.id)).all()
-    result = [{"path": row.path_mapped, "to": row.user_name, "mount": row.path_or_token,
+
+    def wanted(path: str) -> bool:
+        return owner is None or split(path)[:1] == [owner]
+    result = [{"path": row.path_mapped,
+               "to": row.user_name if row.share_type == "map" else "anyone with the link",
+               "mount": row.path_or_token if row.share_type == "map" else "",
+               "link": row.path_or_token if row.share_type == "token" else "",
+               "by": row.owner, "expires": row.expires_at,
                "access": letters_to_access.get(row.permissions, row.permissions),
-               "source": f"share {row.id}"} for row in rows if row.share_type == "map"]
+               "source": f"{'link' if row.share_type == 'token' else 'share'} {row.id}"}
+              for row in rows if wanted(row.path_mapped)]
     for grant in policy_for(settings).rules().grants:
-        result.append({"path": grant.path, "to": grant.to, "mount": "",
-                       "access": grant.access, "source": f"rights file line {grant.line}"})
+        if wanted(grant.path):
+            result.append({"path": grant.path, "to": grant.to, "mount": "", "link": "",
+                           "by": "rights file", "expires": None, "access": grant.access,
+                           "source": f"rights file line {grant.line}"})
     return result

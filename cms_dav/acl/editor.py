@@ -133,3 +133,12 @@ def remove_grant(path: Path, collection: str, to: str) -> bool:
                 return
     edit(path, change)
     return bool(removed)
+
+
+def remove_admin(path: Path, user: str) -> None:
+    """Take ``user`` off the ``admins`` list (``cms-dav user remove``)."""
+    def change(document: tomlkit.TOMLDocument) -> None:
+        admins = document.get("admins")
+        if admins is not None and user in admins:
+            admins.remove(user)
+    edit(path, change)

@@ -20,6 +20,10 @@ ADMIN_ALL = "RWrwM"
 GROUP_COLLECTION = "rwd"
 #: letters a share row may contribute when a user reaches the owner's path directly
 SHARE_LETTERS = set("rwif")
+#: in a share row: "the sharee may manage the shares of this collection" (an admin share)
+ADMIN_SHARE = "D"
+#: in effective letters: "may manage the shares of this collection" (owner, admin, admin share)
+MANAGER = "M"
 
 
 @dataclass(frozen=True)
@@ -27,8 +31,11 @@ class ShareGrant:
     """A share from the database reduced to what the rights computation needs."""
     id: int
     path: str          # the owner's collection ("/alice/team-cal/")
-    permissions: str   # Radicale letters from the share row
+    permissions: str   # Radicale letters from the share row, already cut to what
+                       # its creator holds (cms_dav.acl.policy does that)
     user: str          # "bob" or ":sales,support"
+    owner: str = ""    # the share's creator (Radicale's ``Owner``)
+    accepted: bool = True  # EnabledByUser: a share waits for its sharee's consent
 
     def applies_to(self, user: str, groups: frozenset[str]) -> bool:
         if self.user.startswith(":"):
@@ -81,8 +88,11 @@ def sources(user: str, groups: frozenset[str], path: str, rules: RightsRules,
         if grant.applies_to(user, groups) and _under(canonical, grant.path):
             found.append(Source("rights-file", f"line {grant.line}", _grant_letters(grant)))
     for share in shares:
-        if share.applies_to(user, groups) and _under(canonical, share.path):
-            letters = "".join(sorted(SHARE_LETTERS.intersection(share.permissions)))
+        if share.accepted and share.applies_to(user, groups) and _under(canonical, share.path):
+            granted = SHARE_LETTERS.intersection(share.permissions)
+            if ADMIN_SHARE in share.permissions:
+                granted.add(MANAGER)
+            letters = "".join(sorted(granted))
             if letters:
                 found.append(Source("share", f"share {share.id}", letters))
     return found

@@ -1,37 +1,43 @@
-"""The ACL store: rights file + shares table -> effective rights, with a short cache.
+"""The ACL store: rights file + shares table -> effective rights, with no stale cache.
 
-Radicale asks for rights once per item of a Depth-1 PROPFIND, so answers are cached
-per (user, path) and dropped when the rights file reloads, when this process changes
-a share, or after ``ttl`` seconds (shares changed on another node).
+A share gives its sharee at most what its creator holds *now*: its letters are cut to
+the creator's effective letters on the shared collection, computed without that share
+(and at most ``MAX_SHARE_DEPTH`` shares deep, so cycles are impossible). Revoking a
+share, removing a user from a group or deleting a user therefore reaches every share
+and link derived from it on the next request, on every process.
+
+Nothing outlives a request: Radicale asks for rights once per item of a Depth-1
+PROPFIND, so answers are memoized per request (``cms_dav.request_context``) only.
+The rights file is re-read when its signature changes (checked once per request).
 """
 
 from __future__ import annotations
 
 import threading
-import time
-from collections import OrderedDict
+from dataclasses import replace
 from pathlib import Path
 
+from cms_dav import request_context
 from cms_dav.acl import mounts, permissions, sharestore
-from cms_dav.acl.permissions import ShareGrant, Source
+from cms_dav.acl.permissions import ADMIN_SHARE, MANAGER, SHARE_LETTERS, ShareGrant, Source
 from cms_dav.acl.rightsfile import RightsFile, rights_file
 from cms_dav.acl.rules import RightsRules
 from cms_dav.store.engine import get_engine, read_tx
 
-DEFAULT_TTL = 1.0
-CACHE_SIZE = 20_000
+#: how many shares deep a creator's rights are followed (alice -> bob -> carol -> ...)
+MAX_SHARE_DEPTH = 4
+
+
+def canonical(path: str) -> str:
+    parts = permissions.split(path)
+    return "/" + "/".join(parts) + "/" if parts else "/"
 
 
 class Policy:
     def __init__(self, rights_path: Path, database_url: str | None,
-                 ttl: float = DEFAULT_TTL, source: RightsFile | None = None) -> None:
+                 source: RightsFile | None = None) -> None:
         self.file = source or rights_file(rights_path)
         self.database_url = database_url
-        self.ttl = ttl
-        self._cache: OrderedDict[tuple[str, str], tuple[float, int, int, str]] = OrderedDict()
-        self._shares: dict[str, tuple[float, list[ShareGrant]]] = {}
-        self._share_generation = 0
-        self._lock = threading.Lock()
 
     def rules(self) -> RightsRules:
         return self.file.rules()
@@ -40,35 +46,52 @@ class Policy:
         return self.rules().groups_of(user)
 
     def shares_changed(self) -> None:
-        """Call after this process changed a share: the next answer is recomputed."""
-        with self._lock:
-            self._share_generation += 1
-            self._shares.clear()
+        """Call after a share changed: this request's memoized answers are stale."""
+        request_context.forget()
 
     def authorization(self, user: str, path: str) -> str:
-        rules = self.rules()  # may reload the file and bump its generation
-        key = (user, path)
-        now = time.monotonic()
-        with self._lock:
-            hit = self._cache.get(key)
-            if hit and hit[0] > now and hit[1] == self.file.generation \
-                    and hit[2] == self._share_generation:
-                self._cache.move_to_end(key)
-                return hit[3]
-        result = permissions.letters(user, rules.groups_of(user), path, rules,
-                                     self._share_grants(user), self._collection_exists)
-        with self._lock:
-            self._cache[key] = (now + self.ttl, self.file.generation,
-                                self._share_generation, result)
-            if len(self._cache) > CACHE_SIZE:
-                self._cache.popitem(last=False)
-        return result
+        """Radicale letters of ``user`` on ``path`` ("" = no access; "M" = manages shares)."""
+        return request_context.memoized(
+            ("acl.letters", self.database_url, user, path),
+            lambda: self._letters(user, path, frozenset(), 0))
 
     def sources(self, user: str, path: str) -> list[Source]:
+        return self._sources(user, path, frozenset(), 0)
+
+    def _letters(self, user: str, path: str, excluded: frozenset[int], depth: int) -> str:
+        union: set[str] = set()
+        for source in self._sources(user, path, excluded, depth):
+            union.update(source.letters)
+        return "".join(sorted(union))
+
+    def _sources(self, user: str, path: str, excluded: frozenset[int],
+                 depth: int) -> list[Source]:
         rules = self.rules()
-        return permissions.sources(user, rules.groups_of(user), path, rules,
-                                   self._share_grants(user, fresh=True),
-                                   self._collection_exists)
+        groups = rules.groups_of(user)
+        target = canonical(path)
+        grants = []
+        for share in self._share_grants(user):
+            if share.id in excluded or not share.accepted \
+                    or not share.applies_to(user, groups) \
+                    or not (target == share.path or target.startswith(share.path)):
+                continue
+            if depth >= MAX_SHARE_DEPTH:
+                continue
+            grants.append(self._cut_to_creator(share, excluded, depth))
+        return permissions.sources(user, groups, path, rules, grants, self._collection_exists)
+
+    def _cut_to_creator(self, share: ShareGrant, excluded: frozenset[int],
+                        depth: int) -> ShareGrant:
+        """The share with only the letters its creator holds on the shared collection."""
+        key = ("acl.creator", self.database_url, share.owner, share.path, excluded | {share.id})
+        held_letters = request_context.memoized(
+            key, lambda: self._letters(share.owner, share.path, excluded | {share.id},
+                                       depth + 1))
+        held = set(held_letters.lower()) & SHARE_LETTERS
+        if MANAGER in held_letters:
+            held.add(ADMIN_SHARE)
+        return replace(share, permissions="".join(
+            letter for letter in share.permissions if letter in held))
 
     def _collection_exists(self, path: str) -> bool:
         if not self.database_url:
@@ -76,19 +99,15 @@ class Policy:
         with read_tx(get_engine(self.database_url)) as conn:
             return mounts.exists(conn, path)
 
-    def _share_grants(self, user: str, fresh: bool = False) -> list[ShareGrant]:
+    def _share_grants(self, user: str) -> list[ShareGrant]:
         if not user or not self.database_url:
             return []
-        now = time.monotonic()
-        with self._lock:
-            hit = self._shares.get(user)
-            if hit and hit[0] > now and not fresh:
-                return hit[1]
-        with read_tx(get_engine(self.database_url)) as conn:
-            grants = sharestore.grants_for(conn, user)
-        with self._lock:
-            self._shares[user] = (now + self.ttl, grants)
-        return grants
+        url = self.database_url
+
+        def load() -> list[ShareGrant]:
+            with read_tx(get_engine(url)) as conn:
+                return sharestore.grants_for(conn, user)
+        return request_context.memoized(("acl.grants", url, user), load)
 
 
 _policies: dict[tuple[Path, str | None], Policy] = {}

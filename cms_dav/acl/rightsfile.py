@@ -12,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+from cms_dav import request_context
 from cms_dav.acl.rules import EMPTY_RULES, RightsFileError, RightsRules, parse_rules
 
 logger = logging.getLogger("cms_dav.acl")
@@ -30,22 +31,31 @@ class RightsFile:
         #: bumped on every successful (re)load; part of the rights cache key
         self.generation = 0
         self._rules = EMPTY_RULES
-        self._signature: tuple[int, int] | None = None
+        self._signature: tuple[int, int, int] | None = None
         self._checked_at = float("-inf")
         self._lock = threading.Lock()
         self.refresh(force=True)
 
     def rules(self) -> RightsRules:
-        if time.monotonic() - self._checked_at >= self.check_interval:
+        """The current rules: within a request the file is looked at once (so a change
+        applies on the next request), outside one every ``check_interval`` seconds."""
+        if request_context.in_request():
+            request_context.memoized(("rights.checked", str(self.path)), self._check)
+        elif time.monotonic() - self._checked_at >= self.check_interval:
             self.refresh()
         return self._rules
+
+    def _check(self) -> bool:
+        self.refresh()
+        return True
 
     def refresh(self, force: bool = False) -> None:
         with self._lock:
             self._checked_at = time.monotonic()
             try:
                 stat = os.stat(self.path)
-                signature: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
+                signature: tuple[int, int, int] | None = (stat.st_mtime_ns, stat.st_size,
+                                                          stat.st_ino)
             except FileNotFoundError:
                 signature = None
             if signature == self._signature and not force:

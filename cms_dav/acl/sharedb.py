@@ -8,15 +8,17 @@ group (``:sales``) and ``{user}`` rows is Radicale's own
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from radicale.sharing import common
 from sqlalchemy.exc import IntegrityError
 
 from cms_dav import request_context
-from cms_dav.acl import mounts, sharestore
+from cms_dav.acl import mounts, sharestore, sharing_policy
 from cms_dav.acl.permissions import split
 from cms_dav.acl.policy import Policy
+from cms_dav.acl.sharing_policy import SharingRefused
 from cms_dav.store.engine import get_engine, read_tx, write_tx
 
 logger = logging.getLogger("cms_dav.acl")
@@ -47,9 +49,12 @@ def _grouped(name: str | None, policy: Policy) -> str | None:
 
 
 class ShareDatabase:
-    def __init__(self, database_url: str, policy: Policy) -> None:
+    def __init__(self, database_url: str, policy: Policy, public_links: bool = False,
+                 link_days: int = 30) -> None:
         self.database_url = database_url
         self.policy = policy
+        self.public_links = public_links
+        self.link_days = link_days
 
     @property
     def engine(self):  # type: ignore[no-untyped-def]
@@ -84,7 +89,36 @@ class ShareDatabase:
         # flags last: a user's own row (e.g. "hidden by me") must replace the group
         # row it overrides before the "enabled and visible" filter looks at it
         unique = common.database_common_filter_resolved_duplicate_shares(matched)
+        if User is None and owner_or_user:
+            # the sharing API's listing: a manager also sees the shares others made
+            unique += self._managed(owner_or_user, unique, ShareType, PathOrToken,
+                                    PathMapped, others.get("Conversion"))
         return [row for row in unique if all(row[k] == v for k, v in flags.items())]
+
+    def _managed(self, viewer: str, seen: list[dict[str, Any]], share_type: str | None,
+                 path_or_token: str | None, path_mapped: str | None,
+                 conversion: str | None) -> list[dict[str, Any]]:
+        """Shares of the collections ``viewer`` manages that the matcher left out."""
+        known = {(row["ShareType"], row["PathOrToken"], row["User"]) for row in seen}
+        with read_tx(self.engine) as conn:
+            rows = sharestore.of_collections(
+                conn, self._managed_paths(conn, viewer, path_mapped), share_type)
+        return [row for row in rows
+                if (row["ShareType"], row["PathOrToken"], row["User"]) not in known
+                and (path_or_token is None or row["PathOrToken"] == path_or_token)
+                and (conversion is None or row["Conversion"] == conversion)
+                and sharing_policy.may_list(self.policy, viewer, row)]
+
+    def _managed_paths(self, conn: Any, viewer: str, path_mapped: str | None) -> list[str]:
+        if path_mapped is not None:
+            return [path_mapped]
+        if viewer in self.policy.rules().admins:
+            return sorted({row["PathMapped"] for row in sharestore.candidates(conn)})
+        own = sorted({row["PathMapped"] for row in sharestore.candidates(conn)
+                      if split(row["PathMapped"])[:1] == [viewer]})
+        delegated = [grant.path for grant in sharestore.grants_for(conn, viewer)
+                     if sharing_policy.ADMIN_SHARE in grant.permissions]
+        return own + delegated
 
     def _rows(self, share_type: str | None, user: str | None, owner_or_user: str | None,
               path_mapped: str | None, viewer: str | None
@@ -99,6 +133,8 @@ class ShareDatabase:
 
     def get(self, ShareType: str, PathOrToken: str, OnlyEnabled: bool = True,
             User: str | None = None) -> dict[str, Any] | None:
+        if ShareType == "token" and not self.public_links:
+            return None  # links switched off: every link is dead at once
         for row in self.list(ShareType=ShareType, PathOrToken=PathOrToken, User=User):
             if OnlyEnabled and not (row["EnabledByOwner"] and row["EnabledByUser"]):
                 continue
@@ -127,6 +163,12 @@ class ShareDatabase:
         if problem:
             logger.warning("share refused: %s", problem)
             return {"status": "permission-denied"}
+        actor, target = str(fields["Owner"]), str(fields["User"])
+        if target != actor and not sharing_policy.auto_accepted(self.policy, actor):
+            # a share into someone else's home waits for that user's consent
+            fields.update(EnabledByUser=False, HiddenByUser=True)
+        if fields["ShareType"] == "token":
+            fields["ExpiresAt"] = time.time() + self.link_days * 86400
         fields["TimestampCreated"] = fields.pop("Timestamp", 0)
         try:
             with write_tx(self.engine) as conn:
@@ -139,17 +181,20 @@ class ShareDatabase:
         return {"status": "success"}
 
     def refuse(self, fields: dict[str, Any]) -> str | None:
-        """Why a share must not be created (None = fine): a mount goes only into the
-        sharee's own home, so nobody can plant a collection in someone else's."""
-        if fields["ShareType"] != "map":
-            return None
-        target = fields["User"]
-        parts = split(fields["PathOrToken"])
-        if len(parts) != 2 or not fields["PathOrToken"].endswith("/"):
-            return f"mount {fields['PathOrToken']!r} is not /<user>/<name>/"
-        expected = GROUP_PLACEHOLDER if target.startswith((":", "@")) else target
-        if parts[0] != expected:
-            return f"mount {fields['PathOrToken']!r} is not in the home of {target!r}"
+        """Why a share must not be created (None = fine), by the sharing policy: the
+        same check the sharing API makes before Radicale sees the request."""
+        actor, path = str(fields["Owner"]), str(fields["PathMapped"])
+        letters = str(fields.get("Permissions") or "")
+        try:
+            if fields["ShareType"] == "token":
+                sharing_policy.check_create_link(self.policy, actor, path, letters,
+                                                 self.public_links)
+            else:
+                sharing_policy.check_create_map(self.policy, actor, path, letters,
+                                                str(fields["User"]),
+                                                str(fields["PathOrToken"]))
+        except SharingRefused as exc:
+            return str(exc)
         return None
 
     def update(self, ShareType: str, PathOrToken: str, OwnerOrUser: str | None = None,
@@ -175,9 +220,13 @@ class ShareDatabase:
         with write_tx(self.engine) as conn:
             names = [row["User"] for row in sharestore.candidates(conn, ShareType)
                      if row["PathOrToken"] == PathOrToken]
-            count = sharestore.remove(conn, _plain(User) or "", ShareType, PathOrToken, names)
+            count = sharestore.remove(conn, _plain(User) or "", ShareType, PathOrToken, names,
+                                      self._still_manages)
         self.policy.shares_changed()
         return {"status": "success" if count else "not-found"}
+
+    def _still_manages(self, user: str, path: str) -> bool:
+        return sharing_policy.manages_outside_shares(self.policy, user, path)
 
     def _is_synthetic(self, path_or_token: str) -> bool:
         viewer = self._user_of(path_or_token)
@@ -199,13 +248,51 @@ class ShareDatabase:
             return False
         with write_tx(self.engine) as conn:
             if sharestore.share_id(conn, "map", path, user) is not None:
-                sharestore.remove(conn, user, "map", path, [user])
+                sharestore.remove(conn, user, "map", path, [user], self._still_manages)
             else:
                 fields = {k: share[k] for k in sharestore.COLUMNS if k in share}
                 fields.update(User=user, PathOrToken=path, EnabledByUser=False,
                               HiddenByUser=True, Properties=share.get("Properties"),
                               Actions=share.get("Actions"),
                               Permissions=share["Permissions"].replace("U", ""))
+                sharestore.create(conn, user, fields)
+        self.policy.shares_changed()
+        return True
+
+    # -- what the sharing API gate does itself ----------------------------------------
+    def find(self, share_type: str, path_or_token: str) -> dict[str, Any] | None:
+        """The stored share at ``path_or_token`` (a group share by its ``{user}`` path)."""
+        with read_tx(self.engine) as conn:
+            rows = [row for row in sharestore.candidates(conn, share_type)
+                    if row["PathOrToken"] == path_or_token]
+        return rows[0] if rows else None
+
+    def received(self, user: str, path: str) -> dict[str, Any] | None:
+        """The share mounted at ``path`` for ``user`` (a group share resolved for them)."""
+        return self.get("map", path, OnlyEnabled=False, User=_with_groups(user, self.policy))
+
+    def member_toggle(self, user: str, path: str, enabled: bool | None = None,
+                      hidden: bool | None = None) -> bool:
+        """A group member accepts/declines/hides a group share for themself alone,
+        through a personal row that overrides the group row (Radicale's API refuses
+        toggles on group shares)."""
+        request_context.forget()
+        share = self.received(user, path)
+        if share is None or self._is_synthetic(path):
+            return False
+        flags: dict[str, Any] = {}
+        if enabled is not None:
+            flags["EnabledByUser"] = enabled
+        if hidden is not None:
+            flags["HiddenByUser"] = hidden
+        with write_tx(self.engine) as conn:
+            if sharestore.share_id(conn, "map", path, user) is not None:
+                sharestore.change(conn, user, "map", path, [user], flags)
+            else:
+                fields = {k: share[k] for k in sharestore.COLUMNS if k in share}
+                fields.update(User=user, PathOrToken=path, Properties=share.get("Properties"),
+                              Actions=share.get("Actions"),
+                              Permissions=share["Permissions"].replace("U", ""), **flags)
                 sharestore.create(conn, user, fields)
         self.policy.shares_changed()
         return True

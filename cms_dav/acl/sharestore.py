@@ -9,13 +9,17 @@ from __future__ import annotations
 import json
 import time
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from sqlalchemy import Connection, Select, and_, bindparam, delete, or_, select, update
 
-from cms_dav.acl.permissions import ShareGrant
+from cms_dav.acl.permissions import ShareGrant, split
 from cms_dav.store.audit import record
 from cms_dav.store.schema import shares
+
+#: at most this many derived shares are deleted by one revocation (read-time checks
+#: disarm any that are left; ``cms-dav check`` can report them)
+MAX_CASCADE = 10_000
 
 #: Radicale field name -> column
 COLUMNS = {
@@ -25,6 +29,11 @@ COLUMNS = {
     "EnabledByUser": "enabled_by_user", "HiddenByOwner": "hidden_by_owner",
     "HiddenByUser": "hidden_by_user",
 }
+
+
+def _audited(path_or_token: str) -> str:
+    """A link's token is a password: the audit trail names it only as a link."""
+    return "(link)" if path_or_token.startswith("/.token/") else path_or_token
 
 
 def to_radicale(row: Any) -> dict[str, Any]:
@@ -39,6 +48,11 @@ def to_radicale(row: Any) -> dict[str, Any]:
     return data
 
 
+def _alive(now: float) -> Any:
+    """Rows that are not expired links (map shares never expire)."""
+    return or_(shares.c.expires_at.is_(None), shares.c.expires_at > now)
+
+
 def candidates(conn: Connection, share_type: str | None = None,
                user: str | None = None, owner_or_user: str | None = None,
                path_mapped: str | None = None) -> list[dict[str, Any]]:
@@ -51,6 +65,7 @@ def candidates(conn: Connection, share_type: str | None = None,
               "path_mapped": path_mapped}
     query = _candidates_query(*(value is not None for value in params.values()))
     given = {key: value for key, value in params.items() if value is not None}
+    given["now"] = time.time()
     return [to_radicale(row) for row in conn.execute(query, given)]
 
 
@@ -58,7 +73,7 @@ def candidates(conn: Connection, share_type: str | None = None,
 def _candidates_query(by_type: bool, by_user: bool, by_owner_or_user: bool,
                       by_path: bool) -> Select[Any]:
     """The query for one combination of filters, built once (this runs per request)."""
-    query = select(shares).order_by(shares.c.id)
+    query = select(shares).where(_alive(bindparam("now"))).order_by(shares.c.id)  # type: ignore[arg-type]
     if by_type:
         query = query.where(shares.c.share_type == bindparam("share_type"))
     if by_path:
@@ -77,13 +92,48 @@ def _candidates_query(by_type: bool, by_user: bool, by_owner_or_user: bool,
 
 
 def grants_for(conn: Connection, user: str) -> list[ShareGrant]:
-    """Map shares that reach ``user`` directly or through a group (enabled by the owner)."""
+    """Map shares that reach ``user`` directly or through a group (enabled by their
+    creator), with the creator and whether the sharee accepted them."""
     query = select(shares.c.id, shares.c.path_mapped, shares.c.permissions,
-                   shares.c.user_name).where(and_(
+                   shares.c.user_name, shares.c.owner, shares.c.enabled_by_user).where(and_(
                        shares.c.share_type == "map", shares.c.enabled_by_owner.is_(True),
                        or_(shares.c.user_name == user, shares.c.user_name.startswith(":"))))
-    return [ShareGrant(row.id, row.path_mapped, row.permissions, row.user_name)
+    return [ShareGrant(row.id, row.path_mapped, row.permissions, row.user_name,
+                       row.owner, bool(row.enabled_by_user))
             for row in conn.execute(query)]
+
+
+def of_collections(conn: Connection, paths: Iterable[str],
+                   share_type: str | None = None) -> list[dict[str, Any]]:
+    """Every live share of the collections at ``paths`` ("/alice/book/"), whoever made it."""
+    wanted = list(paths)
+    if not wanted:
+        return []
+    query = select(shares).where(shares.c.path_mapped.in_(wanted), _alive(time.time()))
+    if share_type is not None:
+        query = query.where(shares.c.share_type == share_type)
+    return [to_radicale(row) for row in conn.execute(query.order_by(shares.c.id))]
+
+
+def link_alive(conn: Connection, token_path: str) -> bool:
+    """Whether the token link ``/.token/v1/<token>/`` exists, is enabled and unexpired."""
+    return conn.execute(select(shares.c.id).where(
+        shares.c.share_type == "token", shares.c.path_or_token == token_path,
+        shares.c.enabled_by_owner.is_(True), _alive(time.time()))).first() is not None
+
+
+def remove_user(conn: Connection, actor: str, user: str) -> int:
+    """Delete every share made by, made to, or made of the collections of ``user``."""
+    home = f"/{user}/"
+    rows = conn.execute(select(shares.c.id, shares.c.path_mapped, shares.c.user_name).where(
+        or_(shares.c.owner == user, shares.c.user_name == user,
+            shares.c.path_mapped.startswith(home, autoescape=True),
+            shares.c.path_or_token.startswith(home, autoescape=True)))).all()
+    for row in rows:
+        conn.execute(delete(shares).where(shares.c.id == row.id))
+        record(conn, actor, "share.delete", row.path_mapped,
+               {"id": row.id, "to": row.user_name, "reason": f"user {user} removed"})
+    return len(rows)
 
 
 def find(conn: Connection, share_type: str, path_or_token: str,
@@ -105,12 +155,15 @@ def create(conn: Connection, actor: str, fields: dict[str, Any]) -> int:
     now = time.time()
     values = {column: fields[field] for field, column in COLUMNS.items()
               if fields.get(field) is not None}
+    if fields.get("ExpiresAt") is not None:
+        values["expires_at"] = float(fields["ExpiresAt"])
     values.update(created_at=now, updated_at=now,
                   properties=json.dumps(fields.get("Properties") or {}, ensure_ascii=False),
                   actions=json.dumps(fields.get("Actions") or {}, ensure_ascii=False))
     new_id = conn.execute(shares.insert().values(**values)).inserted_primary_key[0]
+    mount = "(link)" if fields["ShareType"] == "token" else fields["PathOrToken"]
     record(conn, actor, "share.create", fields["PathMapped"],
-           {"id": new_id, "to": fields["User"], "mount": fields["PathOrToken"],
+           {"id": new_id, "to": fields["User"], "mount": mount,
             "type": fields["ShareType"], "permissions": fields.get("Permissions", "")})
     return int(new_id)
 
@@ -128,13 +181,18 @@ def change(conn: Connection, actor: str, share_type: str, path_or_token: str,
         shares.c.share_type == share_type, shares.c.path_or_token == path_or_token,
         shares.c.user_name.in_(names)).values(**values))
     if result.rowcount:
-        record(conn, actor, "share.update", path_or_token,
+        record(conn, actor, "share.update", _audited(path_or_token),
                {"users": names, "changes": sorted(changes)})
     return result.rowcount
 
 
 def remove(conn: Connection, actor: str, share_type: str, path_or_token: str,
-           user_names: Iterable[str]) -> int:
+           user_names: Iterable[str],
+           still_manages: Callable[[str, str], bool] = lambda user, path: False) -> int:
+    """Delete the rows, then (hygiene) every share their sharees made of the same
+    collection, transitively, unless ``still_manages(sharee, path)`` says that sharee
+    keeps managing it another way (owner, admin). Read-time checks already make those
+    derived shares powerless; this keeps the table honest. Returns rows deleted."""
     names = list(user_names)
     rows = conn.execute(select(shares.c.id, shares.c.path_mapped, shares.c.user_name).where(
         shares.c.share_type == share_type, shares.c.path_or_token == path_or_token,
@@ -142,5 +200,29 @@ def remove(conn: Connection, actor: str, share_type: str, path_or_token: str,
     for row in rows:
         conn.execute(delete(shares).where(shares.c.id == row.id))
         record(conn, actor, "share.delete", row.path_mapped,
-               {"id": row.id, "to": row.user_name, "mount": path_or_token})
-    return len(rows)
+               {"id": row.id, "to": row.user_name, "mount": _audited(path_or_token)})
+    roots = [(row.path_mapped, row.user_name) for row in rows
+             if not row.user_name.startswith((":", "@"))]
+    return len(rows) + remove_derived(conn, actor, roots, still_manages)
+
+
+def remove_derived(conn: Connection, actor: str, roots: list[tuple[str, str]],
+                   still_manages: Callable[[str, str], bool]) -> int:
+    """Delete the shares (and links) of ``path`` created by ``user`` for each root."""
+    removed, seen = 0, set(roots)
+    work = list(roots)
+    while work and removed < MAX_CASCADE:
+        path, creator = work.pop()
+        if still_manages(creator, path) or split(path)[:1] == [creator]:
+            continue
+        derived = conn.execute(select(shares.c.id, shares.c.user_name).where(
+            shares.c.path_mapped == path, shares.c.owner == creator)).all()
+        for row in derived:
+            conn.execute(delete(shares).where(shares.c.id == row.id))
+            record(conn, actor, "share.delete", path,
+                   {"id": row.id, "to": row.user_name, "reason": f"derived from {creator}"})
+            removed += 1
+            if (path, row.user_name) not in seen and not row.user_name.startswith((":", "@")):
+                seen.add((path, row.user_name))
+                work.append((path, row.user_name))
+    return removed

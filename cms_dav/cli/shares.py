@@ -46,18 +46,22 @@ def revoke(settings: Settings, path: str, to: str) -> None:
 
 @share.command("list")
 @click.option("--user", "user", default=None, help="List what this user can reach.")
+@click.option("--owner", "owner", default=None,
+              help="List every share and link of this user's collections, whoever made it.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_settings
-def list_shares(settings: Settings, user: str | None, as_json: bool) -> None:
+def list_shares(settings: Settings, user: str | None, owner: str | None,
+                as_json: bool) -> None:
     """Every collection USER can reach, the access and where the right comes from;
-    without --user, every share and grant."""
+    without --user, every share, link and grant (of OWNER's collections with --owner)."""
     if user is None:
-        everything = admin.all_shares(settings)
+        everything = admin.all_shares(settings, owner)
         if as_json:
             emit_json(everything)
             return
         for row in everything:
-            click.echo(f"{row['path']}\t{row['to']}\t{row['access']}\t{row['source']}")
+            click.echo(f"{row['path']}\t{row['to']}\t"
+                       f"{row['access']}\t{row['source']} by {row['by']}")
         return
     rows = admin.reachable(settings, user)
     if as_json:

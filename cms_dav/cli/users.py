@@ -73,15 +73,20 @@ def passwd(settings: Settings, name: str, password_stdin: bool) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @pass_settings
 def remove(settings: Settings, name: str, yes: bool) -> None:
-    """Remove the login NAME (the user's address books and calendars are kept)."""
+    """Remove the login NAME, every share to or from NAME, NAME's collections (into the
+    trash) and NAME's groups and grants: a new NAME starts with nothing."""
     if not admin.users_file(settings).exists(name):
         raise CliError(f"user {name!r} does not exist")
     if not yes:
         if not sys.stdin.isatty():
             raise CliError("no terminal to confirm on: use --yes")
-        click.confirm(f"Remove the login of {name}?", abort=True)
+        click.confirm(f"Remove {name}, their shares and their collections?", abort=True)
     _run(admin.remove_user, settings, ADMIN_ACTOR, name)
-    click.echo(f"removed user {name} (their data is kept)")
+    from cms_dav.acl.forget_user import forget_user
+    done = forget_user(settings, ADMIN_ACTOR, name)
+    extra = f"; rights file: {', '.join(done.rights_entries)}" if done.rights_entries else ""
+    click.echo(f"removed user {name}: {done.shares} share(s) deleted, "
+               f"{done.collections} collection(s) moved to the trash{extra}")
 
 
 @user.command("list")

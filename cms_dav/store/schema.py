@@ -108,6 +108,8 @@ shares = Table(
     Column("updated_at", Float, nullable=False),
     Column("properties", Text, nullable=False, default="{}"),
     Column("actions", Text, nullable=False, default="{}"),
+    #: when a token link stops working (unix time); NULL for map shares (migration 0004)
+    Column("expires_at", Float, nullable=True),
     UniqueConstraint("share_type", "path_or_token", "user_name", name="uq_shares"),
 )
 Index("ix_shares_mapped", shares.c.path_mapped)

@@ -20,6 +20,7 @@ from cms_dav.store import audit, collections, items, locks, paths, sync
 from cms_dav.store.engine import get_engine, read_tx, write_tx
 from cms_dav.store.migrate import upgrade_to_head
 from cms_dav.store.records import CollectionRecord, ItemData, ItemRecord, WriteResult
+from cms_dav.store.share_cleanup import forget_shares_under
 from cms_dav.store.schema import trash_collections
 
 _migrated: set[str] = set()
@@ -310,6 +311,7 @@ class Store:
                 for hook in WRITE_HOOKS:
                     hook.item_deleted(conn, record, old)
             deleted = collections.delete_tree(conn, path)
+            forget_shares_under(conn, path, actor)
             when = time.time()
             for record in deleted:
                 conn.execute(trash_collections.insert().values(

@@ -43,7 +43,7 @@ def policy(tmp_path, store):
     path = tmp_path / "rights.toml"
     path.write_text(RIGHTS)
     url = str(store.engine.url)
-    return Policy(path, url, ttl=60, source=RightsFile(path, check_interval=0))
+    return Policy(path, url, source=RightsFile(path, check_interval=0))
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The Policy: rights file + shares table, with a cache that knows when to forget."""
+"""The Policy: rights file + shares table, each share cut to its creator's rights."""
 
 import os
 
@@ -35,9 +35,45 @@ def test_a_depth_one_listing_does_not_query_per_item(policy, monkeypatch):
     real = sharestore.grants_for
     monkeypatch.setattr(sharestore, "grants_for", lambda conn, user: (
         calls.append(user), real(conn, user))[1])
-    for number in range(1000):
-        policy.authorization("bob", f"/bob/contacts/{number}.vcf")
-    assert len(calls) == 1
+    from cms_dav import request_context
+    request_context.begin_request()  # answers are memoized per request, never longer
+    try:
+        for number in range(1000):
+            policy.authorization("bob", f"/bob/contacts/{number}.vcf")
+        assert len(calls) == 1
+        request_context.begin_request()
+        policy.authorization("bob", "/bob/contacts/0.vcf")
+        assert len(calls) == 2
+    finally:
+        request_context.end_request()
+
+
+def test_a_share_gives_no_more_than_its_creator_holds(policy, store):
+    with store.writing() as conn:
+        create(conn, "alice", share_to("dave", "/alice/cal/", "r"))
+        # dave (read only) "shares" write with erin: erin gets what dave holds, read
+        create(conn, "dave", dict(share_to("erin", "/alice/cal/", "rw"), Owner="dave"))
+    assert policy.authorization("erin", "/alice/cal/") == "r"
+
+
+def test_a_share_dies_with_its_creators_share(policy, store):
+    with store.writing() as conn:
+        first = create(conn, "alice", share_to("dave", "/alice/cal/", "rwD"))
+        create(conn, "dave", dict(share_to("erin", "/alice/cal/", "rw"), Owner="dave"))
+    assert policy.authorization("erin", "/alice/cal/") == "rw"
+    with store.writing() as conn:
+        from sqlalchemy import delete
+        from cms_dav.store.schema import shares
+        conn.execute(delete(shares).where(shares.c.id == first))
+    assert policy.authorization("erin", "/alice/cal/") == ""
+
+
+def test_shares_in_a_cycle_grant_nothing_the_owner_did_not(policy, store):
+    with store.writing() as conn:
+        create(conn, "dave", dict(share_to("erin", "/alice/cal/", "rw"), Owner="dave"))
+        create(conn, "erin", dict(share_to("dave", "/alice/cal/", "rw"), Owner="erin"))
+    assert policy.authorization("erin", "/alice/cal/") == ""
+    assert policy.authorization("dave", "/alice/cal/") == ""
 
 
 def test_sources_name_the_share_id(policy, store):

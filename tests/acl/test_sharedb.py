@@ -16,7 +16,9 @@ def test_a_created_share_is_found_by_its_mount_and_user(sharedb, make_collection
     make_collection("alice/team-cal")
     assert sharedb.create(**map_share("alice", "/alice/team-cal/", "bob", "/bob/team-cal/"))[
         "status"] == "success"
-    share = sharedb.get("map", "/bob/team-cal/", User="bob:sales")
+    # alice is no admin: the share waits for bob's consent (OnlyEnabled=False finds it)
+    assert sharedb.get("map", "/bob/team-cal/", User="bob:sales") is None
+    share = sharedb.get("map", "/bob/team-cal/", OnlyEnabled=False, User="bob:sales")
     assert (share["PathMapped"], share["Owner"], share["Permissions"]) == (
         "/alice/team-cal/", "alice", "r")
 
@@ -56,8 +58,10 @@ def test_a_mount_on_an_existing_own_collection_is_refused(sharedb, make_collecti
 def test_a_group_share_resolves_for_each_member(sharedb, make_collection):
     make_collection("alice/team-cal")
     sharedb.create(**map_share("alice", "/alice/team-cal/", ":sales", "/{user}/team-cal/"))
-    assert sharedb.get("map", "/bob/team-cal/", User="bob:sales")["User"] == "bob"
-    assert sharedb.get("map", "/carol/team-cal/", User="carol:support") is None
+    assert sharedb.get("map", "/bob/team-cal/", OnlyEnabled=False,
+                       User="bob:sales")["User"] == "bob"
+    assert sharedb.get("map", "/carol/team-cal/", OnlyEnabled=False,
+                       User="carol:support") is None
 
 
 def test_creating_and_deleting_a_share_is_audited(sharedb, store, make_collection):
@@ -79,7 +83,8 @@ def test_a_sharee_unmount_removes_only_their_personal_share(sharedb, make_collec
 def test_a_sharee_unmount_of_a_group_share_hides_it_for_that_member_only(
         sharedb, make_collection):
     make_collection("alice/team-cal")
-    sharedb.create(**map_share("alice", "/alice/team-cal/", ":sales", "/{user}/team-cal/"))
+    # made by the admin: effective at once for every member, no acceptance needed
+    sharedb.create(**map_share("root", "/alice/team-cal/", ":sales", "/{user}/team-cal/"))
     assert sharedb.unmount("bob", "/bob/team-cal/") is True
     visible = dict(EnabledByOwner=True, EnabledByUser=True, HiddenByOwner=False,
                    HiddenByUser=False)

@@ -27,7 +27,9 @@ PROPS = ('<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:displayname
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
     data = tmp_path_factory.mktemp("sharing-api")
-    server = ServerProcess(data_dir=data)
+    config = data / "cms-dav.conf"
+    config.write_text("[sharing]\npublic_links = true\n")  # links are off by default
+    server = ServerProcess(data_dir=data, config=config)
     users = HtpasswdFile(data / "users", rounds=4)  # fast hashes: setup, not security
     for name, password in PASSWORDS.items():
         users.add(name, password)
