@@ -95,7 +95,7 @@ class Authenticator:
             self.throttle.record_success(user, address, verdict)
             self.cache.remember(user, password)
             return True
-        logger.info("failed login of %r from %s", user, where)
+        logger.warning("failed login of %r from %s", user, where)
         self.throttle.record_failure(user, address)
         return False
 
