@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from click.testing import CliRunner
 
 from cms_dav.auth.htpasswd import HtpasswdFile
+from cms_dav.cli import cli as cli_group
 from tests.support.server import ServerProcess
 
 PAIR, ACCOUNT = 3, 6
@@ -60,9 +62,17 @@ def hammer(server: ServerProcess, user: str, source: str, times: int) -> None:
         assert status(server, user, f"guess-{attempt}", source) == 401
 
 
+def cli(server: ServerProcess, *args: str) -> str:
+    """``cms-dav ARGS`` in this process (a subprocess costs seconds on a busy machine;
+    the unlock test below also runs the installed command once)."""
+    result = CliRunner().invoke(cli_group, ["--data-dir", str(server.data_dir), "--config",
+                                            str(server.config), *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
 def show(server: ServerProcess, user: str) -> dict[str, object]:
-    done = server.cli("user", "show", user, "--json", check=True)
-    return json.loads(done.stdout)  # type: ignore[no-any-return]
+    return json.loads(cli(server, "user", "show", user, "--json"))  # type: ignore[no-any-return]
 
 
 def test_attacker_hammering_alice_behind_a_shared_address_locks_neither_bob_nor_alices_device(
@@ -129,7 +139,7 @@ def test_unlock_through_the_cli_takes_effect_on_the_next_request(
 
 def test_unlock_is_recorded_in_the_audit_trail(server: ServerProcess) -> None:
     hammer(server, "gina", "127.0.0.26", PAIR)
-    server.cli("user", "unlock", "gina", "--address", "127.0.0.26", check=True)
+    cli(server, "user", "unlock", "gina", "--address", "127.0.0.26")
     from cms_dav.config import load_settings
     from cms_dav.store.audit import recent
     from cms_dav.store.store import Store
@@ -146,7 +156,7 @@ def test_user_show_gives_groups_collections_lockout_and_failures_per_address(
     assert status(server, "hank", "hank-pw", "127.0.0.27") == 207  # seeds the home
     hammer(server, "hank", "127.0.0.28", PAIR)
     hammer(server, "hank", "127.0.0.29", 1)
-    text = server.cli("user", "show", "hank", check=True).stdout
+    text = cli(server, "user", "show", "hank")
     assert "collections: 2" in text  # contacts, calendar
     assert "failed logins from 127.0.0.28: 3" in text and "LOCKED for" in text
     assert "failed logins from 127.0.0.29: 1" in text
@@ -190,15 +200,14 @@ def test_a_failure_takes_about_as_long_for_an_unknown_user(tmp_path: Path) -> No
     assert slow < 3 * fast  # without the dummy bcrypt check, an unknown name is ~50x faster
 
 
-def test_two_server_processes_on_one_database_see_the_same_lockout(tmp_path: Path) -> None:
-    first = start(tmp_path, users=("ivan",))
-    second = ServerProcess(data_dir=tmp_path, config=first.config).start()
+def test_two_server_processes_on_one_database_see_the_same_lockout(
+        server: ServerProcess) -> None:
+    second = ServerProcess(data_dir=server.data_dir, config=server.config).start()
     try:
-        hammer(first, "ivan", "127.0.0.32", PAIR)
+        hammer(server, "ivan", "127.0.0.32", PAIR)
         assert status(second, "ivan", "ivan-pw", "127.0.0.32") == 401
         assert "refused login of 'ivan' from 127.0.0.32" in second.log()
-        first.cli("user", "unlock", "ivan", check=True)
+        cli(server, "user", "unlock", "ivan")
         assert status(second, "ivan", "ivan-pw", "127.0.0.32") == 207
     finally:
         second.stop()
-        first.stop()
