@@ -34,9 +34,18 @@ class Settings:
     default_region: str = ""
     #: seconds a verified login is remembered (0 disables the cache)
     login_cache_seconds: int = 300
-    #: failed logins per user or address before the lockout starts
+    #: failed logins per (user, network) before that pair is locked out (0 = never)
     lockout_threshold: int = 10
+    #: lockout length, and the quiet time after which failures are forgotten
     lockout_seconds: int = 300
+    #: failed logins per user across all networks before the account is locked out
+    account_lockout_threshold: int = 50
+    #: delay before checking the password after 1 failure; doubles per failure...
+    first_delay_seconds: float = 0.25
+    #: ...up to this cap (the network dimension never locks out, it only slows down)
+    max_delay_seconds: float = 5.0
+    #: bound on stored failure counters (oldest unlocked dropped first)
+    throttle_max_rows: int = 100_000
     #: days a deleted item/collection stays in the trash
     trash_days: int = 30
     #: days a sync token stays valid (changes older than this are pruned)
@@ -99,6 +108,19 @@ def _positive(parser: configparser.ConfigParser, section: str, key: str, default
     return value
 
 
+def _float(parser: configparser.ConfigParser, section: str, key: str, default: float) -> float:
+    raw = parser.get(section, key, fallback=None)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"[{section}] {key} = {raw!r}: not a number") from None
+    if not value >= 0 or value == float("inf"):
+        raise ConfigError(f"[{section}] {key} = {raw!r}: must be a finite number >= 0")
+    return value
+
+
 def load_settings(data_dir: str | os.PathLike[str] | None = None,
                   config_file: str | os.PathLike[str] | None = None) -> Settings:
     """Read the config file (if any) and fill in defaults relative to the data dir."""
@@ -152,6 +174,10 @@ def load_settings(data_dir: str | os.PathLike[str] | None = None,
         login_cache_seconds=_int(parser, "auth", "login_cache_seconds", 300),
         lockout_threshold=_int(parser, "auth", "lockout_threshold", 10),
         lockout_seconds=_int(parser, "auth", "lockout_seconds", 300),
+        account_lockout_threshold=_int(parser, "auth", "account_lockout_threshold", 50),
+        first_delay_seconds=_float(parser, "auth", "first_delay_seconds", 0.25),
+        max_delay_seconds=_float(parser, "auth", "max_delay_seconds", 5.0),
+        throttle_max_rows=_int(parser, "auth", "throttle_max_rows", 100_000),
         rights_file=path_option("rights", "file", base / "rights.toml"),
         default_region=parser.get("contacts", "default_region", fallback="").strip().upper(),
         trash_days=_int(parser, "trash", "days", 30),

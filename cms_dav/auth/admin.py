@@ -4,6 +4,10 @@ change in the audit trail, so "who created this login, and when?" always has an 
 from __future__ import annotations
 
 import logging
+import math
+import time
+from datetime import datetime, timezone
+from typing import Any
 
 from cms_dav.auth.htpasswd import HtpasswdFile
 from cms_dav.auth.validation import check_password, check_user_name
@@ -53,3 +57,54 @@ def _audit(settings: Settings, actor: str, action: str, name: str) -> None:
         raise AuditNotRecorded(
             f"{action} {name!r} done, but the audit trail could not be written: "
             f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from exc
+
+
+def login_state(settings: Settings, name: str) -> dict[str, Any]:
+    """What ``cms-dav user show`` prints: groups, collections, lockouts, recent failures."""
+    from cms_dav.acl.admin import groups
+    from cms_dav.auth.authenticator import throttle_for
+    from cms_dav.store import collections
+    from cms_dav.wiring import open_store
+
+    now = time.time()
+    store = open_store(settings)
+    with store.reading() as conn:
+        count = len(collections.descendants(conn, name))
+    counters = throttle_for(settings).status(name)
+    account = next((c for c in counters if c.kind == "account"), None)
+    return {
+        "name": name,
+        "groups": [group for group, members in groups(settings).items() if name in members],
+        "collections": count,
+        "account_locked_seconds": _remaining(account, now),
+        "account_failures": account.failures if account else 0,
+        "networks": [{"address": c.address or "unknown", "failures": c.failures,
+                      "locked_seconds": _remaining(c, now),
+                      "last_failure": datetime.fromtimestamp(c.last_at, timezone.utc)
+                      .isoformat(timespec="seconds")}
+                     for c in counters if c.kind == "pair"],
+    }
+
+
+def _remaining(counter: Any, now: float) -> int:
+    if counter is None or counter.locked_until <= now:
+        return 0
+    return max(1, math.ceil(counter.locked_until - now))
+
+
+def unlock(settings: Settings, actor: str, name: str, address: str | None) -> int:
+    """Lift ``name``'s lockouts (only the one from ``address``'s network when given) and
+    record it in the audit trail in the same transaction. Returns the counters cleared."""
+    from cms_dav.auth.throttle import network_key, user_key
+    from cms_dav.store import login_failures
+    from cms_dav.store.audit import record
+    from cms_dav.wiring import open_store
+
+    network = network_key(address) if address else None
+    with open_store(settings).writing() as conn:
+        cleared = login_failures.forget_user(conn, user_key(name), network)
+        record(conn, actor, "user.unlock", name, {
+            "address": network or "", "cleared": len(cleared),
+            "was_locked": [c.kind + (":" + c.address if c.address else "")
+                           for c in cleared if c.locked_until > time.time()]})
+    return len(cleared)

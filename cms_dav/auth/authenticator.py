@@ -1,56 +1,102 @@
-"""One login check = lockout check, cache, bcrypt, throttle; the Radicale plugin and any
-other front door (tests, a future admin API) call :meth:`Authenticator.login`."""
+"""One login check = known device, throttle, bcrypt; the Radicale plugin and any other
+front door (tests, a future admin API) call :meth:`Authenticator.login`.
+
+Order, and why:
+
+1. **Known devices** (``known_devices``, today the login cache: credentials this
+   process verified recently) are accepted at once, with no database access and no
+   lockout check: an attacker guessing alice's password must not lock out the phone
+   that already holds it. This is the seam for per-device app passwords: anything
+   implementing :class:`KnownDevice` goes in this list, and it must only ever match a
+   credential bound to one device (random, high-entropy, revocable) - never a guess.
+2. **Lockout**: a locked (user, network) pair or account is refused without looking at
+   the password, after the same capped delay a failure would get, so that guessing
+   during a lockout can neither succeed through bcrypt nor run at full speed against
+   the cache of step 1.
+3. **Delay, then bcrypt**: the throttle's delay is waited *before* the verdict.
+   Unknown user names cost the same bcrypt check and get the same counters, so the
+   answer time does not tell which names exist.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from typing import Callable
+from typing import Callable, Protocol, Sequence
 
 from cms_dav.auth.htpasswd import HtpasswdFile, Stamp
 from cms_dav.auth.login_cache import LoginCache
-from cms_dav.auth.throttle import Clock, LoginThrottle
+from cms_dav.auth.throttle import Clock, LoginThrottle, ThrottlePolicy, memory_engine
 from cms_dav.config import Settings
 
 logger = logging.getLogger(__name__)
 
 
+class KnownDevice(Protocol):
+    """Credentials proven to belong to one device; they bypass every lockout."""
+
+    def is_known(self, user: str, password: str) -> bool: ...
+
+
+def policy_from(settings: Settings) -> ThrottlePolicy:
+    return ThrottlePolicy(
+        lockout_threshold=settings.lockout_threshold,
+        account_lockout_threshold=settings.account_lockout_threshold,
+        lockout_seconds=settings.lockout_seconds, first_delay=settings.first_delay_seconds,
+        max_delay=settings.max_delay_seconds, max_rows=settings.throttle_max_rows)
+
+
+def throttle_for(settings: Settings, clock: Clock = time.time) -> LoginThrottle:
+    """The throttle on the settings' database (in memory when there is none)."""
+    if settings.database_url:
+        from cms_dav.store.store import Store
+        engine = Store.open(settings.database_url, settings.sync_token_days).engine
+    else:
+        engine = memory_engine()
+    return LoginThrottle(engine, policy_from(settings), clock=clock)
+
+
 class Authenticator:
     def __init__(self, users: HtpasswdFile, cache: LoginCache, throttle: LoginThrottle,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 known_devices: Sequence[KnownDevice] = ()) -> None:
         self.users = users
         self.cache = cache
         self.throttle = throttle
+        #: checked before any lockout; the login cache always comes first
+        self.known_devices: tuple[KnownDevice, ...] = (cache, *known_devices)
         self._sleep = sleep
         self._seen_stamp: Stamp | None = None
         self._stamp_lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings, clock: Clock = time.monotonic,
+    def from_settings(cls, settings: Settings, clock: Clock = time.time,
                       sleep: Callable[[float], None] = time.sleep) -> "Authenticator":
         return cls(HtpasswdFile(settings.htpasswd_file),
                    LoginCache(settings.login_cache_seconds, clock=clock),
-                   LoginThrottle(settings.lockout_threshold, settings.lockout_seconds,
-                                 clock=clock),
-                   sleep=sleep)
+                   throttle_for(settings, clock), sleep=sleep)
 
     def login(self, user: str, password: str, address: str | None) -> bool:
-        """True if the credentials are valid and neither the user nor the address is
-        locked out. A failure waits the throttle's delay before returning."""
-        remaining = self.throttle.locked_for(user, address)
-        if remaining:
-            logger.warning("refused login of %r from %s: locked out for %d more seconds",
-                           user, address or "unknown address", round(remaining))
-            return False
+        """True if the credentials are valid and not locked out (see the module doc)."""
         self._forget_cache_if_users_changed()
-        if self.cache.is_known(user, password):
+        if any(device.is_known(user, password) for device in self.known_devices):
             return True
+        verdict = self.throttle.check(user, address)
+        if verdict.delay:
+            self._sleep(verdict.delay)
+        where = address or "unknown address"
+        if verdict.locked_for:
+            logger.warning("refused login of %r from %s: %s locked out for %d more seconds",
+                           user, where, "account" if verdict.locked_by == "account"
+                           else "this user from this network", round(verdict.locked_for))
+            return False
         if self.users.verify(user, password):
-            self.throttle.record_success(user)
+            self.throttle.record_success(user, address, verdict)
             self.cache.remember(user, password)
             return True
-        self._sleep(self.throttle.record_failure(user, address))
+        logger.warning("failed login of %r from %s", user, where)
+        self.throttle.record_failure(user, address)
         return False
 
     def _forget_cache_if_users_changed(self) -> None:
@@ -67,9 +113,9 @@ _shared_lock = threading.Lock()
 
 def shared_authenticator(settings: Settings) -> Authenticator:
     """The process-wide authenticator for these settings: Radicale may build its auth
-    plugin more than once, but the throttle and cache only work if they are shared."""
-    key = (settings.htpasswd_file, settings.login_cache_seconds,
-           settings.lockout_threshold, settings.lockout_seconds)
+    plugin more than once, but the login cache only works if it is shared."""
+    key = (settings.htpasswd_file, settings.login_cache_seconds, settings.database_url,
+           policy_from(settings))
     with _shared_lock:
         if key not in _shared:
             _shared[key] = Authenticator.from_settings(settings)

@@ -103,7 +103,7 @@ class HtpasswdFile:
             logger.warning("users file %s: %r has a non-bcrypt hash; set a new password "
                            "with 'cms-dav user passwd'", self.path, name)
         if not usable:
-            bcrypt.checkpw(b"not the password", self._dummy())
+            bcrypt.checkpw(b"not the password", self._dummy(self._entries_now()))
             return False
         try:
             return bcrypt.checkpw(password.encode("utf-8"), digest.encode("ascii"))  # type: ignore[union-attr]
@@ -111,10 +111,17 @@ class HtpasswdFile:
             logger.warning("users file %s: the hash of %r is malformed", self.path, name)
             return False
 
-    def _dummy(self) -> bytes:
+    def _dummy(self, entries: dict[str, str]) -> bytes:
+        """A hash of the cost the real ones have, so an unknown name takes as long."""
         if self._dummy_hash is None:
+            rounds = self.rounds
+            for digest in entries.values():
+                cost = digest[4:6]
+                if digest.startswith(BCRYPT_PREFIXES) and cost.isdigit():
+                    rounds = max(4, min(int(cost), 31))
+                    break
             self._dummy_hash = bcrypt.hashpw(os.urandom(16).hex().encode(),
-                                             bcrypt.gensalt(self.rounds))
+                                             bcrypt.gensalt(rounds))
         return self._dummy_hash
 
     # -- changing ----------------------------------------------------------------

@@ -38,7 +38,8 @@ class LoginCache:
         return hmac.new(self._key, message, hashlib.sha256).digest()
 
     def is_known(self, user: str, password: str) -> bool:
-        """True if this exact (user, password) was verified less than ttl seconds ago."""
+        """True if this exact (user, password) was verified or used less than ttl
+        seconds ago; each use extends it."""
         if self.ttl_seconds <= 0:
             return False
         digest = self._digest(user, password)
@@ -50,6 +51,8 @@ class LoginCache:
             if expiry <= now:
                 del self._expiry[digest]
                 return False
+            # sliding: a device that keeps syncing stays known (it bypasses lockouts)
+            self._expiry[digest] = now + self.ttl_seconds
             return True
 
     def remember(self, user: str, password: str) -> None:

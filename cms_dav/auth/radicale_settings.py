@@ -15,7 +15,8 @@ from typing import Any
 
 from cms_dav.config import ConfigError, Settings, load_settings
 
-INT_KEYS = ("login_cache_seconds", "lockout_threshold", "lockout_seconds")
+INT_KEYS = ("login_cache_seconds", "lockout_threshold", "lockout_seconds",
+            "account_lockout_threshold")
 
 
 def _raw(configuration: Any, key: str, section: str = "auth") -> str | None:

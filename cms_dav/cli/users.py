@@ -1,4 +1,4 @@
-"""``cms-dav user add|passwd|remove|list``: manage the bcrypt users file.
+"""``cms-dav user add|passwd|remove|list|show|unlock``: logins and their lockouts.
 
 Passwords are asked twice on a terminal or read from one stdin line (``--password-stdin``);
 no command ever prints a hash. Every change is recorded in the audit trail.
@@ -100,3 +100,47 @@ def list_users(settings: Settings, as_json: bool) -> None:
         return
     for name in names:
         click.echo(name)
+
+
+@user.command("show")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_settings
+def show(settings: Settings, name: str, as_json: bool) -> None:
+    """Show NAME's groups, collections, lockouts and recent failed logins."""
+    if not admin.users_file(settings).exists(name):
+        raise CliError(f"user {name!r} does not exist")
+    state = admin.login_state(settings, name)
+    if as_json:
+        emit_json(state)
+        return
+    click.echo(f"user:        {name}")
+    click.echo(f"groups:      {', '.join(state['groups']) or '-'}")
+    click.echo(f"collections: {state['collections']}")
+    if state["account_locked_seconds"]:
+        click.echo(f"account:     LOCKED for {state['account_locked_seconds']} more seconds "
+                   f"({state['account_failures']} failed logins)")
+    else:
+        click.echo(f"account:     not locked ({state['account_failures']} recent failed logins)")
+    if not state["networks"]:
+        click.echo("failed logins: none recent")
+    for net in state["networks"]:
+        lock = (f", LOCKED for {net['locked_seconds']} more seconds"
+                if net["locked_seconds"] else "")
+        click.echo(f"failed logins from {net['address']}: {net['failures']} "
+                   f"(last {net['last_failure']}){lock}")
+
+
+@user.command("unlock")
+@click.argument("name")
+@click.option("--address", default=None,
+              help="Only lift the lockout of NAME from this address's network.")
+@pass_settings
+def unlock(settings: Settings, name: str, address: str | None) -> None:
+    """Lift NAME's lockouts and forget its failed logins (recorded in the audit trail)."""
+    cleared = admin.unlock(settings, ADMIN_ACTOR, name, address)
+    where = f" from {address}" if address else ""
+    if cleared:
+        click.echo(f"unlocked {name}{where} ({cleared} failure counter(s) cleared)")
+    else:
+        click.echo(f"{name}{where} had no lockout or recent failed login")

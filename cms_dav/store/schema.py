@@ -187,3 +187,17 @@ contact_values = Table(
     Column("value", Text, nullable=False),
 )
 Index("ix_contact_values_prop", contact_values.c.collection_id, contact_values.c.prop)
+
+#: Failed-login counters shared by every server process and the CLI (issue 10).
+#: ``kind`` is "pair" (user, network), "address" (network, any user) or "account"
+#: (user, any network); the unused key column is "". ``locked_until`` 0 = not locked.
+login_failures = Table(
+    "login_failures", metadata,
+    Column("kind", String(8), primary_key=True),
+    Column("user_name", String(128), primary_key=True),
+    Column("address", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("first_at", Float, nullable=False),
+    Column("last_at", Float, nullable=False, index=True),
+    Column("locked_until", Float, nullable=False, default=0.0),
+)

@@ -20,12 +20,21 @@ def test_a_different_password_is_not_known(clock: FakeClock) -> None:
     assert not cache.is_known("bob", "pw")
 
 
-def test_a_login_expires_after_the_configured_seconds(clock: FakeClock) -> None:
+def test_a_login_expires_after_the_configured_seconds_without_use(clock: FakeClock) -> None:
+    cache = LoginCache(60, clock=clock)
+    cache.remember("alice", "pw")
+    clock.advance(60)
+    assert not cache.is_known("alice", "pw")
+
+
+def test_each_use_extends_a_cached_login(clock: FakeClock) -> None:
     cache = LoginCache(60, clock=clock)
     cache.remember("alice", "pw")
     clock.advance(59)
     assert cache.is_known("alice", "pw")
-    clock.advance(1)
+    clock.advance(59)
+    assert cache.is_known("alice", "pw")
+    clock.advance(60)
     assert not cache.is_known("alice", "pw")
 
 

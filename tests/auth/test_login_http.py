@@ -17,7 +17,8 @@ from cms_dav.auth.htpasswd import HtpasswdFile
 from tests.support.server import ServerProcess
 
 THRESHOLD = 3
-CONFIG = f"[auth]\nlockout_threshold = {THRESHOLD}\nlockout_seconds = 600\n"
+CONFIG = (f"[auth]\nlockout_threshold = {THRESHOLD}\nlockout_seconds = 600\n"
+          "first_delay_seconds = 0.05\nmax_delay_seconds = 0.2\n")
 USERS = ("alice", "bob", "carol", "dave", "erin", "frank")
 
 
@@ -72,15 +73,15 @@ def test_after_too_many_failures_even_the_right_password_is_refused(
         server: ServerProcess) -> None:
     for _ in range(THRESHOLD):
         propfind(server, "/carol/", ("carol", "wrong"), "127.0.0.14")
-    assert propfind(server, "/carol/", ("carol", "carol-pw"), "127.0.0.15").status == 401
-    assert "refused login of 'carol'" in server.log()
+    assert propfind(server, "/carol/", ("carol", "carol-pw"), "127.0.0.14").status == 401
+    assert "refused login of 'carol' from 127.0.0.14" in server.log()
 
 
-def test_the_guessing_address_is_locked_out_for_every_user(server: ServerProcess) -> None:
-    for name in ("nobody1", "nobody2", "nobody3"):
+def test_an_address_guessing_many_names_does_not_lock_out_another_user_there(
+        server: ServerProcess) -> None:
+    for name in ("nobody1", "nobody2", "nobody3", "nobody4"):
         propfind(server, "/dave/", (name, "guess"), "127.0.0.16")
-    assert propfind(server, "/dave/", ("dave", "dave-pw"), "127.0.0.16").status == 401
-    assert propfind(server, "/dave/", ("dave", "dave-pw"), "127.0.0.17").status == 207
+    assert propfind(server, "/dave/", ("dave", "dave-pw"), "127.0.0.16").status == 207
 
 
 def test_password_changed_by_the_cli_takes_effect_at_once(server: ServerProcess) -> None:
