@@ -23,12 +23,18 @@ XML = {"Content-Type": "application/xml; charset=utf-8"}
 VCARD = {"Content-Type": "text/vcard; charset=utf-8"}
 ICS = {"Content-Type": "text/calendar; charset=utf-8"}
 
-#: an event repeating every second, for ever (RFC 5545 section 3.3.10, no COUNT/UNTIL)
-SECONDLY_EVENT = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//cms_dav tests//EN\r\n"
-                  "BEGIN:VEVENT\r\nUID:every-second\r\nDTSTAMP:20260101T000000Z\r\n"
-                  "DTSTART:20260101T000000Z\r\nDTEND:20260101T000001Z\r\n"
-                  "RRULE:FREQ=SECONDLY\r\nSUMMARY:Every second\r\nEND:VEVENT\r\n"
-                  "END:VCALENDAR\r\n")
+#: the event the calendar attacks query: every second for ever (RFC 5545 section
+#: 3.3.10, no COUNT/UNTIL) or, where a server refuses that at PUT, the longest series it
+#: takes
+SECONDLY_COUNTS: tuple[int | None, ...] = (None, 100_000, 10_000)
+
+
+def secondly_event(count: int | None) -> str:
+    rule = "FREQ=SECONDLY" + (f";COUNT={count}" if count else "")
+    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//cms_dav tests//EN\r\n"
+            "BEGIN:VEVENT\r\nUID:every-second\r\nDTSTAMP:20260101T000000Z\r\n"
+            "DTSTART:20260101T000000Z\r\nDTEND:20260101T000001Z\r\n"
+            f"RRULE:{rule}\r\nSUMMARY:Every second\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
 
 
 @dataclass(frozen=True)
