@@ -117,13 +117,13 @@ class Ledger:
 
 
 def _same(expected: Version | None, observed: Version | None) -> bool:
-    if expected is ABSENT:
-        return observed is ABSENT
+    if expected is None:  # ABSENT
+        return observed is None
     return expected.matches(observed)
 
 
 def _keep_etag(expected: Version | None, observed: Version | None) -> Version | None:
     """The certain state after a check: the acknowledged one, with the ETag now seen."""
-    if expected is ABSENT or observed is ABSENT or expected.etag is not None:
+    if expected is None or observed is None or expected.etag is not None:
         return expected
     return Version(expected.marker, observed.etag)

@@ -2,9 +2,9 @@
 
 Three HTTP writers (PUT new, PUT with If-Match, DELETE, MOVE, PROPPATCH), one share
 changer (the ``/.sharing/v1/`` API and ``cms-dav share grant|revoke`` in turn) and one
-``cms-dav import`` process run against the server until a seeded number of writes has
-been acknowledged; then the server and every child process get SIGKILL at once. Each
-writer owns its own items, so a 412 or 409 can only mean lost or invented state.
+``cms-dav import`` process run against the server until a seeded moment; then the
+server and every child process get SIGKILL at once. Each writer owns its own items, so
+a 412 or 409 can only mean lost or invented state.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import requests
 
@@ -244,6 +244,7 @@ class ShareChanger:
     def api_toggle(self) -> None:
         on = self.ledger.state(API_SHARE_KEY) is ABSENT
         self.ledger.begin(API_SHARE_KEY, Version(SHARED) if on else ABSENT)
+        body: dict[str, Any]
         if on:
             body = {"PathMapped": API_SHARED, "PathOrToken": API_MOUNT, "User": "bob",
                     "Permissions": "r", "Enabled": True, "Hidden": False}

@@ -3,8 +3,8 @@ mixed concurrent writes, restart it on the same data, and find every acknowledge
 
 Each round: three HTTP writers (PUT new and with If-Match, DELETE, MOVE, PROPPATCH), a
 share changer (sharing API and ``cms-dav share grant|revoke``) and a ``cms-dav import``
-process run until a seeded number of writes is acknowledged; then the server and every
-child process get SIGKILL together. Durability is the promise of a 2xx (RFC 9110
+process run until a seeded moment; then the server and every child process get SIGKILL
+together. Durability is the promise of a 2xx (RFC 9110
 section 15.3: the request *was* successfully received and accepted), so after the
 restart every acknowledged write is there with its acknowledged ETag, every acknowledged
 delete is gone, a write in flight is all-or-nothing, and ``cms-dav check`` is clean.
