@@ -44,8 +44,8 @@ TIMEOUT = 15  # seconds for any one request to a live server
 #: writes were acknowledged; in a share AFTER_IMPORT of the rounds (seeded) only after the
 #: import finished, in the others mostly while it runs (it needs seconds on a busy machine)
 MIN_KILL_SECONDS, MAX_KILL_SECONDS, MIN_ACKNOWLEDGED = 0.5, 3.0, 10
-AFTER_IMPORT = 0.3
-PAUSE = 0.02  # longest pause of a writer between two requests, seconds
+AFTER_IMPORT = 0.25
+PAUSE = 0.05  # longest pause of a writer between two requests, seconds
 CLI_GAP = 1.0  # seconds between two ``cms-dav share`` runs of the share changer
 VCARD = {"Content-Type": "text/vcard; charset=utf-8"}
 JSON = {"Accept": "application/json"}
