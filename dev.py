@@ -4,15 +4,20 @@
     python3 dev.py serve    # set up .venv, initialise ./var, serve on http://127.0.0.1:5232
     python3 dev.py test     # set up .venv and run the whole test suite
 
-Extra arguments go to ``cms-dav serve`` or to pytest respectively.
+Extra arguments go to ``cms-dav serve`` or to pytest respectively. ``test`` first runs
+pip-audit over the packages in .venv: a known vulnerability fails the run unless
+``.pip-audit-ignore`` explains why it does not apply; a machine that cannot reach the
+vulnerability service gets a clear "NOT AUDITED" line instead of a failure.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -20,6 +25,10 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".cms-dav-installed"
+AUDIT_IGNORE = ROOT / ".pip-audit-ignore"
+#: what pip-audit's traceback says when no vulnerability service answers at all
+NETWORK_ERRORS = ("ConnectionError", "NameResolutionError", "ConnectTimeout", "ReadTimeout",
+                  "Max retries exceeded", "Could not connect", "Temporary failure in name")
 
 
 def _python() -> Path:
@@ -53,7 +62,97 @@ def serve(args: list[str]) -> int:
     return subprocess.call(cms_dav + ["serve"] + args)
 
 
+def read_audit_ignores(text: str) -> dict[str, str]:
+    """``.pip-audit-ignore``: one ``ID reason...`` per line, ``#`` starts a comment.
+    An ID without a reason is refused: every ignored finding must say why."""
+    ignores = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        vuln_id, *reason = line.split(None, 1)
+        if not reason:
+            raise ValueError(f".pip-audit-ignore line {number}: {vuln_id} has no reason")
+        ignores[vuln_id] = reason[0].strip()
+    return ignores
+
+
+def audit_verdict(report: dict, ignores: dict[str, str]) -> tuple[bool, list[str]]:
+    """(passed, lines to print) for pip-audit's JSON report: any finding not explained
+    in ``ignores`` fails; packages the service could not look up are named, never
+    counted as audited."""
+    findings, explained, skipped = [], [], []
+    dependencies = report.get("dependencies", [])
+    for dep in dependencies:
+        if "skip_reason" in dep:
+            if "editable" not in dep["skip_reason"]:  # cms-dav itself, not on PyPI
+                skipped.append(f"{dep['name']} ({dep['skip_reason']})")
+            continue
+        for vuln in dep.get("vulns", []):
+            ids = [vuln["id"], *vuln.get("aliases", [])]
+            fixed = ", ".join(vuln.get("fix_versions") or ["no fixed release"])
+            line = f"  {dep['name']} {dep['version']}: {' / '.join(ids)} (fixed in {fixed})"
+            reason = next((ignores[i] for i in ids if i in ignores), None)
+            if reason is None:
+                findings.append(line)
+            else:
+                explained.append(f"{line}: ignored, {reason}")
+    audited = [d for d in dependencies if "vulns" in d]
+    lines = []
+    if findings:
+        lines.append(f"pip-audit: {len(findings)} known vulnerabilit"
+                     f"{'y' if len(findings) == 1 else 'ies'}; upgrade, or explain each "
+                     f"in .pip-audit-ignore:")
+        lines += findings
+    if explained:
+        lines.append("pip-audit: ignored as explained in .pip-audit-ignore:")
+        lines += explained
+    if skipped and not audited:
+        lines.append(f"pip-audit: NOT AUDITED: the vulnerability service answered for none of "
+                     f"the {len(skipped)} installed packages (e.g. {skipped[0]}); this machine "
+                     f"cannot reach it. Run `python3 dev.py test` where "
+                     f"https://pypi.org/pypi/<name>/<version>/json answers.")
+    elif skipped:
+        lines.append(f"pip-audit: not audited ({len(skipped)}): {'; '.join(skipped)}")
+    if audited and not findings:
+        lines.append(f"pip-audit: {len(audited)} packages audited, no unexplained "
+                     f"known vulnerability")
+    return not findings, lines
+
+
+def audit(extra: list[str] | None = None, ignore_file: Path = AUDIT_IGNORE) -> int:
+    """pip-audit over .venv; 0 when nothing unexplained was found (or nothing could be
+    looked up, which is said loudly), 1 on a finding or an unexpected failure.
+    ``extra`` goes to pip-audit (tests point it at a stand-in vulnerability service)."""
+    try:
+        ignores = read_audit_ignores(ignore_file.read_text() if ignore_file.exists() else "")
+    except ValueError as exc:
+        print(f"pip-audit: {exc}", flush=True)
+        return 1
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "audit.json"
+        run = subprocess.run([str(_python()), "-m", "pip_audit", "--skip-editable",
+                              "--progress-spinner", "off", "--timeout", "20",
+                              "--format", "json", "--aliases", "on", "--output", str(out),
+                              *(extra or [])],
+                             capture_output=True, text=True, cwd=ROOT)
+        report = json.loads(out.read_text()) if out.exists() and out.stat().st_size else None
+    if report is None:
+        last = (run.stderr.strip().splitlines() or ["(no output)"])[-1]
+        if any(marker in run.stderr for marker in NETWORK_ERRORS):
+            print(f"pip-audit: NOT AUDITED: cannot reach the vulnerability service: {last}",
+                  flush=True)
+            return 0
+        print(f"pip-audit failed (exit {run.returncode}):\n{run.stderr[-2000:]}", flush=True)
+        return 1
+    passed, lines = audit_verdict(report, ignores)
+    print("\n".join(lines), flush=True)
+    return 0 if passed else 1
+
+
 def test(args: list[str]) -> int:
+    if audit() != 0:
+        return 1
     return subprocess.call([str(_python()), "-m", "pytest"] + args, cwd=ROOT)
 
 
