@@ -1,7 +1,7 @@
 """Failed-login counters in the database, so every process and the CLI agree (issue 10).
 
 Revision ID: 0005
-Revises: 0004 (re-chained onto 0004 at merge)
+Revises: 0004
 """
 import sqlalchemy as sa
 from alembic import op
