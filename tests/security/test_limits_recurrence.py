@@ -1,0 +1,85 @@
+"""Recurrence expansion and time ranges (issue 10, item 3): a cap on the instances one
+query may return or examine (403 CALDAV:max-instances, RFC 4791 §5.2.8, §9.6.5) and on
+the dates it may name (403 CALDAV:min-date-time / max-date-time, §5.2.6, §5.2.7). Each
+refusal comes promptly; a normal query keeps working."""
+
+from __future__ import annotations
+
+import time
+from typing import Iterator
+
+import pytest
+
+from tests.security.limits_support import (
+    CALENDAR_QUERY, EXPAND, assert_refusal, put, report, running, session, vevent,
+)
+from tests.support.server import ServerProcess
+
+#: generous bound the issue asks for ("must answer promptly")
+PROMPT_SECONDS = 10
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    for running_server in running(tmp_path_factory.mktemp("limits-recurrence")):
+        calendar = f"{running_server.url}/alice/calendar/"
+        client = session()
+        events = {
+            "seconds": vevent("seconds", "FREQ=SECONDLY;COUNT=10000",
+                              "20260101T000000Z", "20260101T000001Z"),
+            "hourly": vevent("hourly", "FREQ=HOURLY", "19500101T000000Z", "19500101T001000Z"),
+            "weekly": vevent("weekly", "FREQ=WEEKLY", "20260105T090000Z", "20260105T093000Z"),
+        }
+        for uid, text in events.items():
+            assert put(client, f"{calendar}{uid}.ics", text, "calendar").status_code == 201
+        yield running_server
+
+
+def _query(server: ServerProcess, start: str, end: str, data: str = ""):  # type: ignore[no-untyped-def]
+    began = time.monotonic()
+    answer = report(session(), f"{server.url}/alice/calendar/",
+                    CALENDAR_QUERY.format(start=start, end=end, data=data))
+    return answer, time.monotonic() - began
+
+
+def test_a_time_range_in_2125_is_refused_promptly_with_max_date_time(
+        server: ServerProcess) -> None:
+    answer, took = _query(server, "21250101T000000Z", "21250102T000000Z")
+    assert_refusal(answer, 403, "C:max-date-time", "later than 21000101T000000Z")
+    assert took < PROMPT_SECONDS
+
+
+def test_a_time_range_before_1900_is_refused_with_min_date_time(server: ServerProcess) -> None:
+    answer, _ = _query(server, "18000101T000000Z", "18000102T000000Z")
+    assert_refusal(answer, 403, "C:min-date-time", "earlier than 19000101T000000Z")
+
+
+def test_a_malformed_time_range_is_refused_with_400_saying_what_a_date_looks_like(
+        server: ServerProcess) -> None:
+    answer, _ = _query(server, "tomorrow", "20260102T000000Z")
+    assert_refusal(answer, 400, None, "not a UTC date-time")
+
+
+def test_expanding_a_secondly_event_over_70_years_is_refused_with_max_instances(
+        server: ServerProcess) -> None:
+    expand = EXPAND.format(start="20260101T000000Z", end="20951231T000000Z")
+    answer, took = _query(server, "20260101T000000Z", "20260101T010000Z", expand)
+    assert_refusal(answer, 403, "C:max-instances", "max_instances")
+    assert took < PROMPT_SECONDS
+
+
+def test_a_time_range_far_from_an_hourly_events_start_is_refused_promptly(
+        server: ServerProcess) -> None:
+    answer, took = _query(server, "20900101T000000Z", "20900102T000000Z")
+    assert_refusal(answer, 403, "C:max-instances", "max_instances_examined")
+    assert took < PROMPT_SECONDS
+
+
+def test_a_normal_expand_of_one_month_still_answers(server: ServerProcess) -> None:
+    calendar = f"{server.url}/alice/calendar/"
+    assert session().delete(calendar + "hourly.ics").status_code in (200, 204)
+    assert session().delete(calendar + "seconds.ics").status_code in (200, 204)
+    expand = EXPAND.format(start="20260201T000000Z", end="20260301T000000Z")
+    answer, _ = _query(server, "20260201T000000Z", "20260301T000000Z", expand)
+    assert answer.status_code == 207, answer.text[:500]
+    assert answer.text.count("RECURRENCE-ID") == 4
