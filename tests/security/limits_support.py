@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from contextlib import contextmanager
 from typing import Iterator
 
 import requests
@@ -37,6 +38,7 @@ def start_server(folder: Path, config: str = "", users: tuple[str, ...] = ("alic
     return server.start()
 
 
+@contextmanager
 def running(folder: Path, config: str = "", users: tuple[str, ...] = ("alice",)
             ) -> Iterator[ServerProcess]:
     server = start_server(folder, config, users)

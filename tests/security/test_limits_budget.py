@@ -26,7 +26,7 @@ SUMMARY_QUERY = """<?xml version="1.0" encoding="utf-8"?>
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    for running_server in running(tmp_path_factory.mktemp("limits-budget"), CONFIG):
+    with running(tmp_path_factory.mktemp("limits-budget"), CONFIG) as running_server:
         client = session()
         for n in range(20):
             assert put(client, f"{running_server.url}/alice/contacts/a{n}.vcf",

@@ -17,7 +17,8 @@ from tests.support.server import ServerProcess
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    yield from running(tmp_path_factory.mktemp("limits-items"))
+    with running(tmp_path_factory.mktemp("limits-items")) as running_server:
+        yield running_server
 
 
 def _book(server: ServerProcess) -> str:

@@ -23,7 +23,9 @@ MKCOL = ('<?xml version="1.0" encoding="utf-8"?><D:mkcol xmlns:D="DAV:" '
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    yield from running(tmp_path_factory.mktemp("limits-quota"), CONFIG, ("alice", "bob"))
+    folder = tmp_path_factory.mktemp("limits-quota")
+    with running(folder, CONFIG, ("alice", "bob")) as running_server:
+        yield running_server
 
 
 def _mkcol(url: str, user: str = "alice"):  # type: ignore[no-untyped-def]

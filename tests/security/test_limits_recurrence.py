@@ -21,7 +21,7 @@ PROMPT_SECONDS = 10
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    for running_server in running(tmp_path_factory.mktemp("limits-recurrence")):
+    with running(tmp_path_factory.mktemp("limits-recurrence")) as running_server:
         calendar = f"{running_server.url}/alice/calendar/"
         client = session()
         events = {

@@ -28,7 +28,8 @@ DISPLAYNAME = ('<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop><D:displ
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    yield from running(tmp_path_factory.mktemp("limits-xml"))
+    with running(tmp_path_factory.mktemp("limits-xml")) as running_server:
+        yield running_server
 
 
 def _send(method: str, url: str, body: str, depth: str = "0"):  # type: ignore[no-untyped-def]
