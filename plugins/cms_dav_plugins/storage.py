@@ -21,6 +21,7 @@ from radicale.log import logger
 
 from cms_dav import radicale_speedups, request_context, runtime
 from cms_dav.io.stored_items import item_data_of
+from cms_dav.limits.advertised import SERVER_SET, calendar_properties
 from cms_dav.limits.errors import LimitExceeded
 from cms_dav.store import paths
 from cms_dav.store.records import CollectionRecord, ItemData, ItemRecord
@@ -103,6 +104,8 @@ class Collection(storage.BaseCollection):
 
     def get_meta(self, key: Optional[str] = None):  # type: ignore[no-untyped-def]
         props = dict(self._record.props) if self._record else {}
+        if self.tag == "VCALENDAR":
+            props.update(calendar_properties(self.store.limits))
         return props if key is None else props.get(key)
 
     @property
@@ -110,8 +113,9 @@ class Collection(storage.BaseCollection):
         return self._record.tag if self._record else ""
 
     def set_meta(self, props: Mapping[str, str]) -> None:
+        stored = {k: v for k, v in props.items() if k not in SERVER_SET}
         with _limits_reported():
-            self.store.set_props(self.path, props, current_actor())
+            self.store.set_props(self.path, stored, current_actor())
         self._record = self.store.collection(self.path)
 
     @property

@@ -83,3 +83,27 @@ def test_a_normal_expand_of_one_month_still_answers(server: ServerProcess) -> No
     answer, _ = _query(server, "20260201T000000Z", "20260301T000000Z", expand)
     assert answer.status_code == 207, answer.text[:500]
     assert answer.text.count("RECURRENCE-ID") == 4
+
+
+def test_a_free_busy_query_over_70_years_of_a_secondly_event_is_refused_with_max_instances(
+        server: ServerProcess) -> None:
+    calendar = f"{server.url}/alice/calendar/"
+    assert put(session(), calendar + "ticks.ics", vevent(
+        "ticks", "FREQ=SECONDLY;COUNT=10000", "20270101T000000Z", "20270101T000001Z"),
+        "calendar").status_code == 201
+    body = ('<?xml version="1.0" encoding="utf-8"?><C:free-busy-query xmlns:C="urn:ietf:'
+            'params:xml:ns:caldav"><C:time-range start="20260101T000000Z" '
+            'end="20951231T000000Z"/></C:free-busy-query>')
+    answer = report(session(), calendar, body)
+    assert_refusal(answer, 403, "C:max-instances", "max_instances")
+
+
+def test_calendars_advertise_their_instance_and_date_limits(server: ServerProcess) -> None:
+    body = ('<?xml version="1.0"?><D:propfind xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:'
+            'ns:caldav"><D:prop><C:max-instances/><C:min-date-time/><C:max-date-time/>'
+            '</D:prop></D:propfind>')
+    answer = session().request("PROPFIND", f"{server.url}/alice/calendar/", data=body,
+                               headers={"Depth": "0"})
+    assert answer.status_code == 207
+    for value in ("10000", "19000101T000000Z", "21000101T000000Z"):
+        assert f">{value}<" in answer.text, answer.text
