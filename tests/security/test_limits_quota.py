@@ -73,3 +73,9 @@ def test_cli_import_obeys_the_items_quota(server: ServerProcess, tmp_path: Path)
     result = server.cli("import", str(source), "--into", "/alice/book-a/")
     assert "max_items_per_collection" in result.stdout + result.stderr
     assert len(hrefs(session(), f"{server.url}/alice/book-a/")) == 3
+
+
+def test_the_item_counter_behind_the_quota_agrees_with_the_items_after_refusals(
+        server: ServerProcess) -> None:
+    result = server.cli("check")
+    assert result.returncode == 0, result.stdout + result.stderr
