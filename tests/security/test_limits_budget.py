@@ -11,11 +11,11 @@ from typing import Iterator
 import pytest
 
 from tests.security.limits_support import (
-    ADDRESSBOOK_QUERY, assert_refusal, put, report, running, session, vcard, vevent,
+    ADDRESSBOOK_QUERY, assert_refusal, put, report, session, vcard, vevent,
 )
 from tests.support.server import ServerProcess
 
-CONFIG = "[limits]\nquery_seconds = 0.001\n"
+USER = "grace"
 SUMMARY_QUERY = """<?xml version="1.0" encoding="utf-8"?>
 <C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
 <D:prop><D:getetag/></D:prop><C:filter><C:comp-filter name="VCALENDAR">
@@ -25,31 +25,31 @@ SUMMARY_QUERY = """<?xml version="1.0" encoding="utf-8"?>
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    with running(tmp_path_factory.mktemp("limits-budget"), CONFIG) as running_server:
-        client = session()
-        for n in range(20):
-            assert put(client, f"{running_server.url}/alice/contacts/a{n}.vcf",
-                       vcard(f"a{n}")).status_code == 201
-            assert put(client, f"{running_server.url}/alice/calendar/e{n}.ics",
-                       vevent(f"meet-{n}"), "calendar").status_code == 201
-        yield running_server
+def server(tight_server: ServerProcess) -> Iterator[ServerProcess]:
+    """query_seconds = 0.001 (see conftest); three items fit grace's quota."""
+    client = session(USER)
+    for n in range(3):
+        assert put(client, f"{tight_server.url}/grace/contacts/a{n}.vcf",
+                   vcard(f"a{n}")).status_code == 201
+        assert put(client, f"{tight_server.url}/grace/calendar/e{n}.ics",
+                   vevent(f"meet-{n}"), "calendar").status_code == 201
+    yield tight_server
 
 
 def test_an_addressbook_query_past_its_time_budget_is_stopped_with_507(
         server: ServerProcess) -> None:
-    answer = report(session(), f"{server.url}/alice/contacts/", ADDRESSBOOK_QUERY)
+    answer = report(session(USER), f"{server.url}/grace/contacts/", ADDRESSBOOK_QUERY)
     assert_refusal(answer, 507, "D:number-of-matches-within-limits", "budget of 0.001 s")
 
 
 def test_a_calendar_query_past_its_time_budget_is_stopped_with_507(
         server: ServerProcess) -> None:
-    answer = report(session(), f"{server.url}/alice/calendar/", SUMMARY_QUERY)
+    answer = report(session(USER), f"{server.url}/grace/calendar/", SUMMARY_QUERY)
     assert_refusal(answer, 507, "D:number-of-matches-within-limits", "query_seconds")
 
 
 def test_requests_without_a_query_are_not_budgeted(server: ServerProcess) -> None:
-    assert session().get(f"{server.url}/alice/contacts/a1.vcf").status_code == 200
-    listing = session().request("PROPFIND", f"{server.url}/alice/contacts/",
+    assert session(USER).get(f"{server.url}/grace/contacts/a1.vcf").status_code == 200
+    listing = session(USER).request("PROPFIND", f"{server.url}/grace/contacts/",
                                 headers={"Depth": "1"})
     assert listing.status_code == 207

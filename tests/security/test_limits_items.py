@@ -5,21 +5,18 @@ RFC 4791 §5.3.2.1) before anything parses them, at every door, storing nothing.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
 from tests.security.limits_support import (
-    assert_refusal, hrefs, put, running, session, vcard, vevent,
+    assert_refusal, hrefs, put, session, vcard, vevent,
 )
 from tests.support.server import ServerProcess
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    with running(tmp_path_factory.mktemp("limits-items")) as running_server:
-        yield running_server
-
+@pytest.fixture
+def server(limits_server: ServerProcess) -> ServerProcess:
+    return limits_server
 
 def _book(server: ServerProcess) -> str:
     return f"{server.url}/alice/contacts/"

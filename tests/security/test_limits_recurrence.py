@@ -11,33 +11,33 @@ from typing import Iterator
 import pytest
 
 from tests.security.limits_support import (
-    CALENDAR_QUERY, EXPAND, assert_refusal, put, report, running, session, vevent,
+    CALENDAR_QUERY, EXPAND, assert_refusal, put, report, session, vevent,
 )
 from tests.support.server import ServerProcess
 
 #: generous bound the issue asks for ("must answer promptly")
 PROMPT_SECONDS = 10
+USER = "carol"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    with running(tmp_path_factory.mktemp("limits-recurrence")) as running_server:
-        calendar = f"{running_server.url}/alice/calendar/"
-        client = session()
-        events = {
-            "seconds": vevent("seconds", "FREQ=SECONDLY;COUNT=10000",
-                              "20260101T000000Z", "20260101T000001Z"),
-            "hourly": vevent("hourly", "FREQ=HOURLY", "19500101T000000Z", "19500101T001000Z"),
-            "weekly": vevent("weekly", "FREQ=WEEKLY", "20260105T090000Z", "20260105T093000Z"),
-        }
-        for uid, text in events.items():
-            assert put(client, f"{calendar}{uid}.ics", text, "calendar").status_code == 201
-        yield running_server
+def server(limits_server: ServerProcess) -> Iterator[ServerProcess]:
+    calendar = f"{limits_server.url}/carol/calendar/"
+    client = session(USER)
+    events = {
+        "seconds": vevent("seconds", "FREQ=SECONDLY;COUNT=10000",
+                          "20260101T000000Z", "20260101T000001Z"),
+        "hourly": vevent("hourly", "FREQ=HOURLY", "19500101T000000Z", "19500101T001000Z"),
+        "weekly": vevent("weekly", "FREQ=WEEKLY", "20260105T090000Z", "20260105T093000Z"),
+    }
+    for uid, text in events.items():
+        assert put(client, f"{calendar}{uid}.ics", text, "calendar").status_code == 201
+    yield limits_server
 
 
 def _query(server: ServerProcess, start: str, end: str, data: str = ""):  # type: ignore[no-untyped-def]
     began = time.monotonic()
-    answer = report(session(), f"{server.url}/alice/calendar/",
+    answer = report(session(USER), f"{server.url}/carol/calendar/",
                     CALENDAR_QUERY.format(start=start, end=end, data=data))
     return answer, time.monotonic() - began
 
@@ -76,9 +76,9 @@ def test_a_time_range_far_from_an_hourly_events_start_is_refused_promptly(
 
 
 def test_a_normal_expand_of_one_month_still_answers(server: ServerProcess) -> None:
-    calendar = f"{server.url}/alice/calendar/"
-    assert session().delete(calendar + "hourly.ics").status_code in (200, 204)
-    assert session().delete(calendar + "seconds.ics").status_code in (200, 204)
+    calendar = f"{server.url}/carol/calendar/"
+    assert session(USER).delete(calendar + "hourly.ics").status_code in (200, 204)
+    assert session(USER).delete(calendar + "seconds.ics").status_code in (200, 204)
     expand = EXPAND.format(start="20260201T000000Z", end="20260301T000000Z")
     answer, _ = _query(server, "20260201T000000Z", "20260301T000000Z", expand)
     assert answer.status_code == 207, answer.text[:500]
@@ -87,14 +87,14 @@ def test_a_normal_expand_of_one_month_still_answers(server: ServerProcess) -> No
 
 def test_a_free_busy_query_over_70_years_of_a_secondly_event_is_refused_with_max_instances(
         server: ServerProcess) -> None:
-    calendar = f"{server.url}/alice/calendar/"
-    assert put(session(), calendar + "ticks.ics", vevent(
+    calendar = f"{server.url}/carol/calendar/"
+    assert put(session(USER), calendar + "ticks.ics", vevent(
         "ticks", "FREQ=SECONDLY;COUNT=10000", "20270101T000000Z", "20270101T000001Z"),
         "calendar").status_code == 201
     body = ('<?xml version="1.0" encoding="utf-8"?><C:free-busy-query xmlns:C="urn:ietf:'
             'params:xml:ns:caldav"><C:time-range start="20260101T000000Z" '
             'end="20951231T000000Z"/></C:free-busy-query>')
-    answer = report(session(), calendar, body)
+    answer = report(session(USER), calendar, body)
     assert_refusal(answer, 403, "C:max-instances", "max_instances")
 
 
@@ -102,7 +102,7 @@ def test_calendars_advertise_their_instance_and_date_limits(server: ServerProces
     body = ('<?xml version="1.0"?><D:propfind xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:'
             'ns:caldav"><D:prop><C:max-instances/><C:min-date-time/><C:max-date-time/>'
             '</D:prop></D:propfind>')
-    answer = session().request("PROPFIND", f"{server.url}/alice/calendar/", data=body,
+    answer = session(USER).request("PROPFIND", f"{server.url}/carol/calendar/", data=body,
                                headers={"Depth": "0"})
     assert answer.status_code == 207
     for value in ("10000", "19000101T000000Z", "21000101T000000Z"):
