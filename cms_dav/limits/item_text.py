@@ -15,6 +15,9 @@ import re
 from cms_dav.config import Limits
 from cms_dav.limits.errors import Kind, LimitExceeded, kind_of
 
+#: binary values (RFC 6350 §6.2.4 PHOTO, §6.6.3 LOGO, §6.7.5 SOUND, §6.8.1 KEY; RFC 5545
+#: §3.8.1.1 ATTACH): a contact photo is one long line, bounded by the object size only
+_BINARY = ("PHOTO", "LOGO", "SOUND", "KEY", "ATTACH")
 _UNBOUNDED_FAST_RULE = re.compile(r"FREQ=(SECONDLY|MINUTELY)", re.IGNORECASE)
 _BOUND = re.compile(r"(COUNT|UNTIL)=", re.IGNORECASE)
 
@@ -42,22 +45,33 @@ def check_item_text(text: str, limits: Limits, tag: str = "", *,
 
 
 def _scan(text: str, limits: Limits, kind: Kind, whole_collection: bool) -> None:
+    """One pass over the physical lines, unfolding as it goes (RFC 6350 §3.2, RFC 5545
+    §3.1); counts content lines (unfolded) and properties per component."""
     counts: list[int] = []      # properties per open component
-    object_lines = object_bytes = 0
-    logical = ""                # the start of the current unfolded line (a prefix)
-    logical_bytes = 0
-    logical_start = 0
-    total_lines = 0
+    object_lines = object_bytes = total_lines = 0
+    logical = ""                # the first 512 characters of the current content line
+    logical_bytes = logical_start = 0
+    object_depth = 1 if kind.prefix == "CR" else 2
 
-    def finish(number: int) -> None:
-        nonlocal object_lines, object_bytes
+    def finish() -> None:
+        nonlocal object_lines, total_lines
         if not logical_bytes:
             return
+        object_lines += 1
+        total_lines += 1
+        if whole_collection and object_lines > limits.max_item_lines:
+            raise _refuse(kind, 403, f"the {kind.noun} ending at line {logical_start} has "
+                          f"more than {limits.max_item_lines} content lines; the limit is "
+                          f"per object")
+        if not whole_collection and total_lines > limits.max_item_lines:
+            raise _refuse(kind, 403, f"the {kind.noun} has more than "
+                          f"{limits.max_item_lines} content lines")
         upper = logical[:16].upper()
+        if logical_bytes > limits.max_line_bytes and not _is_binary(upper):
+            raise _refuse(kind, 403, f"line {logical_start} of the {kind.noun} is longer "
+                          f"than {limits.max_line_bytes} bytes (unfolded)")
         if upper.startswith("BEGIN:"):
             counts.append(0)
-            if whole_collection and len(counts) == (1 if kind.prefix == "CR" else 2):
-                object_lines = object_bytes = 0
         elif upper.startswith("END:"):
             if counts:
                 counts.pop()
@@ -65,39 +79,37 @@ def _scan(text: str, limits: Limits, kind: Kind, whole_collection: bool) -> None
             counts[-1] += 1
             if counts[-1] > limits.max_properties:
                 raise _refuse(kind, 403, f"a component of the {kind.noun} has more than "
-                              f"{limits.max_properties} properties (line {number})")
+                              f"{limits.max_properties} properties (line {logical_start})")
             if upper.startswith(("RRULE:", "RRULE;")):
-                _check_rule(logical, kind, number)
+                _check_rule(logical, logical_start)
 
     for number, raw in enumerate(text.splitlines(), 1):
-        total_lines += 1
-        object_lines += 1
         width = len(raw) if raw.isascii() else len(raw.encode("utf-8"))
-        object_bytes += width + 2
-        if whole_collection:
-            if object_lines > limits.max_item_lines or object_bytes > limits.max_item_bytes:
-                what = (f"more than {limits.max_item_lines} lines"
-                        if object_lines > limits.max_item_lines
-                        else f"more than {limits.max_item_bytes} bytes")
-                raise _refuse(kind, 403, f"the {kind.noun} ending at line {number} has "
-                              f"{what}; the limit is per object")
-        elif total_lines > limits.max_item_lines:
-            raise _refuse(kind, 403, f"the {kind.noun} has more than "
-                          f"{limits.max_item_lines} lines")
         if raw[:1] in (" ", "\t") and logical_bytes:
             logical_bytes += width - 1
             if len(logical) < 512:
                 logical += raw[1:512]
         else:
-            finish(logical_start)
+            finish()
+            if whole_collection and raw[:6].upper() == "BEGIN:" and len(counts) + 1 == object_depth:
+                object_lines = object_bytes = 0
             logical, logical_bytes, logical_start = raw[:512], width, number
-        if logical_bytes > limits.max_line_bytes:
+        object_bytes += width + 2
+        if whole_collection and object_bytes > limits.max_item_bytes:
+            raise _refuse(kind, 403, f"the {kind.noun} around line {number} is larger than "
+                          f"{limits.max_item_bytes} bytes; the limit is per object")
+        if logical_bytes > limits.max_item_bytes:
             raise _refuse(kind, 403, f"line {logical_start} of the {kind.noun} is longer "
-                          f"than {limits.max_line_bytes} bytes (unfolded)")
-    finish(logical_start)
+                          f"than {limits.max_item_bytes} bytes (unfolded)")
+    finish()
 
 
-def _check_rule(line: str, kind: Kind, number: int) -> None:
+def _is_binary(upper: str) -> bool:
+    name = upper.split(":", 1)[0].split(";", 1)[0].rpartition(".")[2]
+    return name in _BINARY
+
+
+def _check_rule(line: str, number: int) -> None:
     """An RRULE that repeats every second or minute forever is refused at PUT: every
     later query would have to walk through millions of instances to get past it."""
     if _UNBOUNDED_FAST_RULE.search(line) and not _BOUND.search(line):

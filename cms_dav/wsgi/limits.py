@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable
 
 from cms_dav import request_context
 from cms_dav.config import Limits
-from cms_dav.limits import recurrence
+from cms_dav.limits import recurrence, vobject_lines
 from cms_dav.limits.errors import CALENDAR, CARD, LimitExceeded
 from cms_dav.limits.item_text import check_item_text
 from cms_dav.limits.work import WorkLimits
@@ -42,6 +42,7 @@ class LimitsMiddleware:
         self.app = app
         self.limits = limits
         recurrence.install()
+        vobject_lines.install()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:

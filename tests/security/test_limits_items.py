@@ -53,11 +53,20 @@ def test_a_card_with_10000_tel_properties_is_refused(server: ServerProcess) -> N
     _assert_still_works(server, "after-phones")
 
 
-def test_a_card_with_more_than_10000_lines_is_refused(server: ServerProcess) -> None:
-    folded = "NOTE:" + "\r\n ".join(["y"] * 10_001) + "\r\n"
-    answer = put(session(), f"{_book(server)}long.vcf", vcard("long", folded))
-    assert_refusal(answer, 403, "CR:max-resource-size", "more than 10000 lines")
-    assert session().get(f"{_book(server)}long.vcf").status_code == 404
+def test_an_event_with_more_than_10000_content_lines_is_refused(server: ServerProcess) -> None:
+    component = "BEGIN:VEVENT\r\n" + "".join(
+        f"X-FILL-{n}:v\r\n" for n in range(3500)) + "END:VEVENT\r\n"
+    body = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" + component * 3 + "END:VCALENDAR\r\n"
+    answer = put(session(), f"{server.url}/alice/calendar/lines.ics", body, "calendar")
+    assert_refusal(answer, 403, "C:max-resource-size", "more than 10000 content lines")
+    assert session().get(f"{server.url}/alice/calendar/lines.ics").status_code == 404
+
+
+def test_a_contact_photo_of_900_kb_folded_as_clients_send_it_is_kept(
+        server: ServerProcess) -> None:
+    photo = "PHOTO;ENCODING=b;TYPE=JPEG:" + "\r\n ".join(["QUJD" * 18] * 12_500) + "\r\n"
+    answer = put(session(), f"{_book(server)}portrait.vcf", vcard("portrait", photo))
+    assert answer.status_code == 201, answer.text[:300]
 
 
 def test_an_unbounded_secondly_rule_is_refused_at_put_but_a_daily_one_is_kept(
