@@ -9,7 +9,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.security.limits_support import running
+from tests.security.limits_support import peak_memory_kb, running
 from tests.support.server import ServerProcess
 
 TIGHT_CONFIG = """[limits]
@@ -24,6 +24,9 @@ def limits_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPr
     with running(tmp_path_factory.mktemp("limits-default"), "",
                  ("alice", "carol")) as server:
         yield server
+        # the figure for the issue's closing note (shown with -s)
+        print(f"\nlimits_server peak VmHWM over the session: "
+              f"{peak_memory_kb(server) / 1024:.1f} MB")
 
 
 @pytest.fixture(scope="session")
