@@ -91,7 +91,8 @@ def _scan(text: str, limits: Limits, kind: Kind, whole_collection: bool) -> None
                 logical += raw[1:512]
         else:
             finish()
-            if whole_collection and raw[:6].upper() == "BEGIN:" and len(counts) + 1 == object_depth:
+            opens_object = raw[:6].upper() == "BEGIN:" and len(counts) + 1 == object_depth
+            if whole_collection and opens_object:
                 object_lines = object_bytes = 0
             logical, logical_bytes, logical_start = raw[:512], width, number
         object_bytes += width + 2

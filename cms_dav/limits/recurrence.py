@@ -100,6 +100,13 @@ def install() -> None:
         if _installed:
             return
         rule_class: Any = dateutil_rrule.rrule
+        for owner, name in ((rule_class, "_iter"), (radicale_report, "xml_report"),
+                            (radicale_report, "free_busy_report"),
+                            (radicale_report, "test_filter")):
+            if not callable(getattr(owner, name, None)):
+                raise RuntimeError(f"{owner.__name__}.{name} is gone: the recurrence "
+                                   f"limits of cms_dav.limits.recurrence need updating "
+                                   f"for this dateutil/Radicale version")
         rule_class._iter = _counted_iter(rule_class._iter)
         radicale_report.xml_report = _refusing(radicale_report.xml_report, "report")
         radicale_report.free_busy_report = _refusing(radicale_report.free_busy_report,

@@ -68,5 +68,8 @@ def install() -> None:
     global _installed
     with _lock:
         if not _installed:
+            if not callable(getattr(vobject.base, "getLogicalLines", None)):
+                raise RuntimeError("vobject.base.getLogicalLines is gone: "
+                                   "cms_dav.limits.vobject_lines needs updating")
             vobject.base.getLogicalLines = _replacement(vobject.base.getLogicalLines)
             _installed = True

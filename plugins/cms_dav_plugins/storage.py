@@ -265,7 +265,7 @@ class Storage(storage.BaseStorage):
         with _limits_reported():
             return self._create_collection(href, items, props)
 
-    def _create_collection(self, href: str, items=None, props=None):  # type: ignore[no-untyped-def]
+    def _create_collection(self, href, items=None, props=None):  # type: ignore[no-untyped-def]
         sane = paths.strip(pathutils.strip_path(href))
         actor = current_actor()
         if not props and "/" not in sane:

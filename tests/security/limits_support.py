@@ -1,9 +1,10 @@
-"""Shared pieces of the limits tests: a server per module, DAV bodies, memory probe."""
+"""Shared pieces of the limits tests: servers, DAV bodies, refusal checks, memory probe."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import re
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator
 
 import requests
@@ -84,7 +85,6 @@ def hrefs(client: requests.Session, url: str) -> set[str]:
             '</D:prop></D:propfind>')
     answer = client.request("PROPFIND", url, data=body, headers={"Depth": "1"})
     assert answer.status_code == 207, answer.text
-    import re
     found = set(re.findall(r"<[^>]*href>([^<]+)</[^>]*href>", answer.text))
     path = url.split("//", 1)[1].partition("/")[2]
     return {h for h in found if h.rstrip("/") != "/" + path.rstrip("/")}

@@ -5,7 +5,9 @@ is 507 with DAV:quota-not-exceeded (RFC 4331 §6) and a description."""
 from __future__ import annotations
 
 from pathlib import Path
+
 import pytest
+import requests
 
 from tests.security.limits_support import assert_refusal, hrefs, put, session, vcard
 from tests.support.server import ServerProcess
@@ -20,7 +22,7 @@ def server(tight_server: ServerProcess) -> ServerProcess:
     """max_collections_per_user = 4, max_items_per_collection = 3 (see conftest)."""
     return tight_server
 
-def _mkcol(url: str, user: str = "erin"):  # type: ignore[no-untyped-def]
+def _mkcol(url: str, user: str = "erin") -> requests.Response:
     return session(user).request("MKCOL", url, data=MKCOL,
                                  headers={"Content-Type": "application/xml"})
 

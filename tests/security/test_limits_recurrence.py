@@ -9,6 +9,7 @@ import time
 from typing import Iterator
 
 import pytest
+import requests
 
 from tests.security.limits_support import (
     CALENDAR_QUERY, EXPAND, assert_refusal, put, report, session, vevent,
@@ -35,7 +36,8 @@ def server(limits_server: ServerProcess) -> Iterator[ServerProcess]:
     yield limits_server
 
 
-def _query(server: ServerProcess, start: str, end: str, data: str = ""):  # type: ignore[no-untyped-def]
+def _query(server: ServerProcess, start: str, end: str, data: str = ""
+           ) -> tuple[requests.Response, float]:
     began = time.monotonic()
     answer = report(session(USER), f"{server.url}/carol/calendar/",
                     CALENDAR_QUERY.format(start=start, end=end, data=data))

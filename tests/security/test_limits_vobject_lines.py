@@ -21,7 +21,8 @@ SAMPLES = [
     "",
     "\r\n\r\n",
     "A:1\r\n\r\n cont\r\nB:2",
-    "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:caf\u00e9 \u4e2d\u6587\r\n  x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+    "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:caf\u00e9 \u4e2d\u6587\r\n  x\r\n"
+    "END:VEVENT\r\nEND:VCALENDAR\r\n",
 ]
 
 

@@ -6,6 +6,7 @@ PROPPATCH or MKCOL stores nothing (RFC 4918 §9.2: all or none)."""
 from __future__ import annotations
 
 import pytest
+import requests
 
 from tests.security.limits_support import assert_refusal, session
 from tests.support.server import ServerProcess
@@ -30,7 +31,7 @@ USER = "alice"
 def server(limits_server: ServerProcess) -> ServerProcess:
     return limits_server
 
-def _send(method: str, url: str, body: str, depth: str = "0"):  # type: ignore[no-untyped-def]
+def _send(method: str, url: str, body: str, depth: str = "0") -> requests.Response:
     return session(USER).request(method, url, data=body.encode("utf-8"),
                              headers={"Depth": depth, "Content-Type": "application/xml"})
 
