@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import configparser
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -19,6 +20,44 @@ DEFAULT_PORT = 5232
 
 class ConfigError(Exception):
     """A configuration problem, reported to the admin as one line."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """``[limits]``: bounded work per request (issue 10, item 3). 0 never means "off"."""
+
+    #: one vCard/iCalendar object, in bytes (RFC 6352 §6.3.2.1, RFC 4791 §5.3.2.1)
+    max_item_bytes: int = 1_000_000
+    #: physical content lines in one object
+    max_item_lines: int = 10_000
+    #: one unfolded content line, in bytes
+    max_line_bytes: int = 65_536
+    #: properties in one component (BEGIN..END)
+    max_properties: int = 5_000
+    #: one dead property value set by PROPPATCH / extended MKCOL / MKCALENDAR
+    max_property_value_bytes: int = 4_096
+    #: properties set or removed in one PROPPATCH / MKCOL / MKCALENDAR
+    max_properties_per_request: int = 50
+    #: collections below one user's home
+    max_collections_per_user: int = 100
+    #: items in one address book or calendar
+    max_items_per_collection: int = 200_000
+    #: XML element nesting depth of a request body
+    max_xml_depth: int = 64
+    #: XML elements in one request body (a 100k-href multiget needs ~100k)
+    max_xml_elements: int = 250_000
+    #: properties named in one PROPFIND
+    max_propfind_properties: int = 1_000
+    #: recurrence instances one REPORT may return (expand, free-busy; Radicale's
+    #: [reporting] max_expand_occurrence, which also counts the events of calendar-data)
+    max_instances: int = 10_000
+    #: recurrence instances examined for one event while answering one query
+    max_instances_examined: int = 100_000
+    #: earliest / latest date (UTC, YYYYMMDD) a time-range or expand may name
+    min_date_time: str = "19000101T000000Z"
+    max_date_time: str = "21000101T000000Z"
+    #: seconds an addressbook-query or calendar-query may work before it is stopped
+    query_seconds: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -66,6 +105,7 @@ class Settings:
     sharing_public_links: bool = False
     #: [sharing] days a new token link stays valid
     sharing_link_days: int = 30
+    limits: Limits = field(default_factory=Limits)
     extra_radicale: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
@@ -138,7 +178,7 @@ def load_settings(data_dir: str | os.PathLike[str] | None = None,
             first_line = str(exc).splitlines()[0]
             raise ConfigError(f"config file {path}: {first_line}") from None
     known = {"server", "storage", "auth", "rights", "contacts", "trash", "logging", "web",
-             "radicale", "sharing"}
+             "radicale", "sharing", "limits"}
     for section in parser.sections():
         if section not in known and not section.startswith("radicale:"):
             raise ConfigError(f"config file {config_file}: unknown section [{section}]")
@@ -186,5 +226,36 @@ def load_settings(data_dir: str | os.PathLike[str] | None = None,
         web=parser.get("web", "type", fallback="internal"),
         sharing_public_links=_bool(parser, "sharing", "public_links", False),
         sharing_link_days=_positive(parser, "sharing", "link_days", 30),
+        limits=_limits(parser),
         extra_radicale=extra,
     )
+
+
+def _limits(parser: configparser.ConfigParser) -> Limits:
+    """The ``[limits]`` section; every value must be positive."""
+    defaults = Limits()
+    values: dict[str, object] = {}
+    for name, default in vars(defaults).items():
+        if isinstance(default, str):
+            raw = parser.get("limits", name, fallback=default).strip().upper()
+            if not re.fullmatch(r"\d{8}T\d{6}Z", raw):
+                raise ConfigError(f"[limits] {name} = {raw!r}: not a UTC date-time "
+                                  f"such as 21000101T000000Z")
+            values[name] = raw
+            continue
+        if isinstance(default, float):
+            raw = parser.get("limits", name, fallback=None)
+            try:
+                value: float = float(raw) if raw and raw.strip() else default
+            except ValueError:
+                raise ConfigError(f"[limits] {name} = {raw!r}: not a number") from None
+        else:
+            value = _int(parser, "limits", name, default)
+        if value <= 0:
+            raise ConfigError(f"[limits] {name} = {value}: must be greater than 0")
+        values[name] = value
+    unknown = set(parser.options("limits")) - set(values) if parser.has_section("limits") \
+        else set()
+    if unknown:
+        raise ConfigError(f"[limits] unknown option(s): {', '.join(sorted(unknown))}")
+    return Limits(**values)  # type: ignore[arg-type]

@@ -14,6 +14,8 @@ def begin_request() -> None:
     _local.actor = ""
     _local.modified_upload = False
     _local.memo = {}
+    _local.refusal = None
+    _local.work = None
 
 
 def end_request() -> None:
@@ -61,3 +63,23 @@ def mark_modified_upload() -> None:
 
 def upload_was_modified() -> bool:
     return getattr(_local, "modified_upload", False)
+
+
+def refuse(refusal: Exception) -> None:
+    """Remember why a layer inside Radicale refused this request: Radicale answers a bare
+    400, which ``cms_dav.wsgi.limits`` replaces with the refusal's own answer."""
+    _local.refusal = refusal
+
+
+def refusal() -> Exception | None:
+    return getattr(_local, "refusal", None)
+
+
+def set_work_limits(limits: object | None) -> None:
+    """The per-request work limits (``cms_dav.limits.work.WorkLimits``) of this request,
+    or None outside the DAV layer (CLI: unbounded)."""
+    _local.work = limits
+
+
+def work_limits() -> object | None:
+    return getattr(_local, "work", None)

@@ -19,6 +19,7 @@ from cms_dav.store.checkpoint import start_background_checkpoints
 from cms_dav.store.store import Store
 from cms_dav.warmup import warm_up
 from cms_dav.wsgi.fast_listing import FastListingMiddleware
+from cms_dav.wsgi.limits import LimitsMiddleware
 from cms_dav.wsgi.upload_etag import UploadEtagMiddleware
 from cms_dav.wsgi.xml_guard import XmlGuardMiddleware
 
@@ -42,8 +43,11 @@ def radicale_configuration(settings: Settings) -> radicale_config.Configuration:
     configuration = radicale_config.load()
     values: dict[str, dict[str, str]] = {
         "server": {"hosts": f"{settings.host}:{settings.port}",
-                   "max_content_length": str(settings.max_body_bytes)},
+                   "max_content_length": str(settings.max_body_bytes),
+                   "max_resource_size": str(settings.limits.max_item_bytes)},
         "encoding": {"request": "utf-8", "stock": "utf-8"},
+        "reporting": {"max_expand_occurrence": str(settings.limits.max_instances),
+                      "max_freebusy_occurrence": str(settings.limits.max_instances)},
         "auth": {"realm": REALM, "delay": "0", "urldecode_username": "True"},
         "rights": {"type": "owner_only"},
         "storage": {"type": "cms_dav_plugins.storage",
@@ -78,15 +82,16 @@ def radicale_configuration(settings: Settings) -> radicale_config.Configuration:
 
 
 def wrap(app: Callable[..., Iterable[bytes]], settings: Settings) -> Callable[..., Iterable[bytes]]:
-    """cms_dav's WSGI layers, outermost first: challenge, XML guard, upload ETag, unmount,
-    fast listing."""
+    """cms_dav's WSGI layers, outermost first: challenge, XML guard, upload ETag, limits,
+    link gate, unmount, fast listing."""
     from cms_dav.acl.link_gate import LinkGateMiddleware
     from cms_dav.acl.unmount import UnmountMiddleware
 
     wrapped: Callable[..., Iterable[bytes]] = LinkGateMiddleware(UnmountMiddleware(
         FastListingMiddleware(app, settings), settings), settings)
+    wrapped = LimitsMiddleware(wrapped, settings.limits)
     wrapped = UploadEtagMiddleware(wrapped)
-    wrapped = XmlGuardMiddleware(wrapped, settings.max_body_bytes)
+    wrapped = XmlGuardMiddleware(wrapped, settings.max_body_bytes, settings.limits)
     if importlib.util.find_spec("cms_dav.auth.challenge") is not None:
         from cms_dav.auth.challenge import ChallengeMiddleware
         wrapped = ChallengeMiddleware(wrapped, REALM)

@@ -41,4 +41,4 @@ def open_store(settings: Settings) -> Store:
     """The store for these settings, migrated, with the domain hooks installed."""
     install_domain_hooks(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return Store.open(settings.database_url, settings.sync_token_days)
+    return Store.open(settings.database_url, settings.sync_token_days, settings.limits)

@@ -18,6 +18,7 @@ from cms_dav.io.import_sources import Candidate, Source
 from cms_dav.io.matching import ImportMatcher
 from cms_dav.io.merge import merge_vcards
 from cms_dav.io.stored_items import ItemError, item_data, new_href
+from cms_dav.limits.item_text import check_item_text
 from cms_dav.store.records import ItemRecord
 from cms_dav.store.store import Store
 
@@ -106,6 +107,8 @@ def _import_one(target: _Target, candidate: Candidate, place: Placer,
     if candidate.error or candidate.text is None:
         return reject(candidate.error or "empty")
     try:
+        # [limits] before any parse: the same check as a PUT of the object
+        check_item_text(candidate.text, target.store.limits, target.tag)
         href, text, existing = place(candidate.text)
         data = item_data(text, target.tag, target.path)
     except (ItemError, ValueError) as exc:

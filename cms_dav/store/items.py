@@ -9,8 +9,9 @@ from sqlalchemy import Connection, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from cms_dav.store import sync
+from cms_dav.store.quota import QuotaExceeded
 from cms_dav.store.records import CollectionRecord, ItemData, ItemRecord
-from cms_dav.store.schema import history, items
+from cms_dav.store.schema import collections, history, items
 
 _META_COLUMNS = (items.c.collection_id, items.c.href, items.c.uid, items.c.name,
                  items.c.component, items.c.etag, items.c.time_start, items.c.time_end,
@@ -43,6 +44,18 @@ _INSERT = items.insert()
 _UPDATE = update(items).where(items.c.collection_id == bindparam("where_cid"),
                               items.c.href == bindparam("where_href"))
 _DELETE = delete(items).where(*_ONE)
+_COUNT_BY = (update(collections).where(collections.c.id == bindparam("cid"))
+             .values(item_count=collections.c.item_count + bindparam("delta"))
+             .returning(collections.c.item_count))
+
+
+class TooManyItems(QuotaExceeded):
+    """The collection already holds its quota of items (``[limits]
+    max_items_per_collection``): 507 DAV:quota-not-exceeded (RFC 4331 §6)."""
+
+    def __init__(self, path: str, limit: int) -> None:
+        super().__init__(f"/{path}/ already holds {limit} items, the most one collection "
+                         f"may hold ([limits] max_items_per_collection)")
 _HISTORY = history.insert()
 
 
@@ -111,12 +124,14 @@ _LOOK_UP: Any = object()
 
 
 def put(conn: Connection, collection: CollectionRecord, href: str, data: ItemData,
-        actor: str, token_days: int, old: ItemRecord | None = _LOOK_UP
-        ) -> tuple[ItemRecord, ItemRecord | None]:
+        actor: str, token_days: int, old: ItemRecord | None = _LOOK_UP,
+        max_items: int | None = None) -> tuple[ItemRecord, ItemRecord | None]:
     """Insert or replace one item; the caller's transaction holds it all together.
 
     ``old``: the stored item (with text) or None, when the caller read it in this
-    transaction already."""
+    transaction already. ``max_items``: refuse (TooManyItems) a new item that would
+    make the collection hold more; the count is read under the row lock ``bump`` took,
+    so parallel writers cannot both slip under the quota."""
     when = time.time()
     seq = sync.bump(conn, collection.id, when)
     if old is _LOOK_UP:
@@ -133,6 +148,10 @@ def put(conn: Connection, collection: CollectionRecord, href: str, data: ItemDat
     except IntegrityError:
         raise UidConflict(f"UID {data.uid!r} is already used by another item of "
                           f"/{collection.path}/") from None
+    if old is None:
+        held = conn.execute(_COUNT_BY, {"cid": collection.id, "delta": 1}).scalar_one()
+        if max_items is not None and held > max_items:
+            raise TooManyItems(collection.path, max_items)
     if old is not None:
         _keep_history(conn, collection, old, "replaced", actor, when)
     sync.log_change(conn, collection.id, seq, href, False, when)
@@ -152,6 +171,7 @@ def remove(conn: Connection, collection: CollectionRecord, href: str, actor: str
     when = time.time()
     seq = sync.bump(conn, collection.id, when)
     conn.execute(_DELETE, {"cid": collection.id, "href": href})
+    conn.execute(_COUNT_BY, {"cid": collection.id, "delta": -1})
     _keep_history(conn, collection, old, action, actor, when)
     sync.log_change(conn, collection.id, seq, href, True, when)
     sync.prune(conn, collection.id, seq, token_days)

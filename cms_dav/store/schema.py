@@ -29,6 +29,8 @@ collections = Table(
     Column("sync_floor", BigInteger, nullable=False, default=0),
     #: random per incarnation; a new epoch (restore, re-create) invalidates old tokens
     Column("sync_epoch", String(32), nullable=False),
+    #: items in this collection, kept by items.put/remove (the item quota reads it)
+    Column("item_count", BigInteger, nullable=False, default=0, server_default="0"),
 )
 
 items = Table(

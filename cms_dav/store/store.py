@@ -10,13 +10,15 @@ import json
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Mapping, Protocol
 
 from sqlalchemy import Connection, Engine
 
 from cms_dav import request_context
-from cms_dav.store import audit, collections, items, locks, paths, sync
+from cms_dav.config import Limits
+from cms_dav.limits.item_text import check_item_text
+from cms_dav.store import audit, collections, items, locks, paths, quota, sync
 from cms_dav.store.engine import get_engine, read_tx, write_tx
 from cms_dav.store.migrate import upgrade_to_head
 from cms_dav.store.records import CollectionRecord, ItemData, ItemRecord, WriteResult
@@ -57,15 +59,17 @@ class NotFound(ValueError):
 class Store:
     engine: Engine
     token_days: int = 30
+    #: ``[limits]``: item size/shape and quotas, checked inside every write
+    limits: Limits = field(default_factory=Limits)
 
     @classmethod
-    def open(cls, url: str, token_days: int = 30) -> "Store":
+    def open(cls, url: str, token_days: int = 30, limits: Limits | None = None) -> "Store":
         engine = get_engine(url)
         with _migrate_lock:
             if url not in _migrated:
                 upgrade_to_head(engine)
                 _migrated.add(url)
-        return cls(engine, token_days)
+        return cls(engine, token_days, limits or Limits())
 
     # -- locking and transactions -------------------------------------------------
     @contextmanager
@@ -186,14 +190,17 @@ class Store:
                  apply_filters: bool = True, audit_action: str = "item.put",
                  audit_detail: dict[str, str] | None = None) -> WriteResult:
         """Store one item. ``apply_filters=False`` is for deliberate edits the upload
-        filters would undo (removing an interaction note)."""
+        filters would undo (removing an interaction note). Refuses (LimitExceeded) an
+        item past ``[limits]`` and a new item past the collection's quota."""
+        check_item_text(data.text, self.limits, data.name)
         with self.locked([path]), self._write() as conn:
             record = self._require(conn, path)
             old = items.get(conn, record.id, href)
             stored = data
             for upload_filter in UPLOAD_FILTERS if apply_filters else ():
                 stored = upload_filter(conn, record, old, stored)
-            new, old = items.put(conn, record, href, stored, actor, self.token_days, old=old)
+            new, old = items.put(conn, record, href, stored, actor, self.token_days, old=old,
+                                 max_items=self.limits.max_items_per_collection)
             for hook in WRITE_HOOKS:
                 hook.item_written(conn, record, new, old)
             audit.record(conn, actor, audit_action, paths.join(path, href),
@@ -230,7 +237,8 @@ class Store:
             replaced = items.get(conn, target.id, to_href, with_text=False)
             if replaced is None and items.has_uid(conn, target.id, old.uid):
                 raise items.UidConflict(f"UID {old.uid!r} exists in /{to_path}/")
-            new, previous = items.put(conn, target, to_href, data, actor, self.token_days)
+            new, previous = items.put(conn, target, to_href, data, actor, self.token_days,
+                                      max_items=self.limits.max_items_per_collection)
             for hook in WRITE_HOOKS:
                 hook.item_written(conn, target, new, previous)
             audit.record(conn, actor, "item.move", paths.join(path, href),
@@ -239,6 +247,8 @@ class Store:
     def ensure_folder(self, path: str, actor: str) -> CollectionRecord:
         with self._write() as conn:
             existed = collections.get(conn, path)
+            if existed is None:
+                quota.check_new_collection(conn, path, self.limits.max_collections_per_user)
             record = collections.ensure(conn, path)
             if existed is None:
                 audit.record(conn, actor, "collection.create", path, {"tag": ""})
@@ -265,8 +275,15 @@ class Store:
                            new_items: Iterable[tuple[str, ItemData]], actor: str
                            ) -> tuple[CollectionRecord, dict[str, ItemRecord], list[str]]:
         """MKCOL with properties, or PUT of a whole collection: one atomic swap."""
+        new_items = list(new_items)
+        for _href, data in new_items:
+            check_item_text(data.text, self.limits, props.get("tag", ""))
+        if len(new_items) > self.limits.max_items_per_collection:
+            raise items.TooManyItems(path, self.limits.max_items_per_collection)
         with self.locked([path]), self._write() as conn:
             existing = collections.get(conn, path)
+            if existing is None:
+                quota.check_new_collection(conn, path, self.limits.max_collections_per_user)
             replaced: dict[str, ItemRecord] = {}
             if existing is not None:
                 for old in list(items.iter_all(conn, existing.id)):

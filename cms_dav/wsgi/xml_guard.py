@@ -7,6 +7,10 @@ and no tree built: defusedxml's pure-Python tree builder cost more than the whol
 rest of a 10k-href multiget. Anything refused gets a 400 naming the problem, and the
 body is handed on intact. Because no body with a DTD gets past this layer, the
 layers inside it may parse with the stdlib's C parser.
+
+The same pass enforces ``[limits]`` (``cms_dav.limits.xml_limits``): nesting depth,
+element count, properties per PROPFIND, property values of PROPPATCH / extended MKCOL /
+MKCALENDAR, and the dates a time-range or expand may name.
 """
 
 from __future__ import annotations
@@ -14,6 +18,10 @@ from __future__ import annotations
 import io
 from typing import Any, Callable, Iterable, NoReturn
 from xml.parsers import expat
+
+from cms_dav.config import Limits
+from cms_dav.limits.errors import LimitExceeded
+from cms_dav.limits.xml_limits import XmlLimitsWatcher
 
 XML_METHODS = {"PROPFIND", "PROPPATCH", "REPORT", "MKCOL", "MKCALENDAR"}
 
@@ -30,10 +38,11 @@ def _refuse(what: str) -> Callable[..., NoReturn]:
     return handler
 
 
-def check_xml(body: bytes) -> None:
-    """Raise XmlRefused for DTDs, entities and external references, ValueError for
-    malformed XML; build nothing."""
-    parser = expat.ParserCreate()
+def check_xml(body: bytes, method: str = "", limits: Limits | None = None) -> None:
+    """Raise XmlRefused for DTDs, entities and external references, LimitExceeded past
+    ``limits``, ValueError for malformed XML; build nothing."""
+    parser = expat.ParserCreate(namespace_separator=" ")
+    XmlLimitsWatcher(method, limits or Limits()).attach(parser)
     parser.StartDoctypeDeclHandler = _refuse("DTDForbidden")
     parser.EntityDeclHandler = _refuse("EntitiesForbidden")
     parser.UnparsedEntityDeclHandler = _refuse("EntitiesForbidden")
@@ -52,13 +61,16 @@ def plain_error(start_response: Callable[..., Any], status: str, message: str) -
 
 
 class XmlGuardMiddleware:
-    def __init__(self, app: WSGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: WSGIApp, max_body_bytes: int,
+                 limits: Limits | None = None) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.limits = limits or Limits()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
-        if environ.get("REQUEST_METHOD", "").upper() not in XML_METHODS:
+        method = environ.get("REQUEST_METHOD", "").upper()
+        if method not in XML_METHODS:
             return self.app(environ, start_response)
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -72,7 +84,11 @@ class XmlGuardMiddleware:
             return self.app(environ, start_response)
         body = environ["wsgi.input"].read(length)
         try:
-            check_xml(body)
+            check_xml(body, method, self.limits)
+        except LimitExceeded as exc:
+            status, headers, answer = exc.render()
+            start_response(status, headers)
+            return [answer]
         except XmlRefused as exc:
             return plain_error(start_response, "400 Bad Request",
                                f"XML body refused: {exc} (DTDs and entities "

@@ -21,6 +21,8 @@ from radicale.log import logger
 
 from cms_dav import radicale_speedups, request_context, runtime
 from cms_dav.io.stored_items import item_data_of
+from cms_dav.limits.advertised import SERVER_SET, calendar_properties
+from cms_dav.limits.errors import LimitExceeded
 from cms_dav.store import paths
 from cms_dav.store.records import CollectionRecord, ItemData, ItemRecord
 from cms_dav.store.store import NotFound, Store
@@ -30,6 +32,17 @@ _EXPECTED_NAME = {"VADDRESSBOOK": "VCARD", "VCALENDAR": "VCALENDAR"}
 
 def current_actor() -> str:
     return request_context.actor()
+
+
+@contextmanager
+def _limits_reported() -> Iterator[None]:
+    """Radicale answers a ValueError from storage with a bare 400: remember the limit
+    refusal so the limits layer can answer with its status and description instead."""
+    try:
+        yield
+    except LimitExceeded as exc:
+        request_context.refuse(exc)
+        raise
 
 
 def _http_date(timestamp: float) -> str:
@@ -91,6 +104,8 @@ class Collection(storage.BaseCollection):
 
     def get_meta(self, key: Optional[str] = None):  # type: ignore[no-untyped-def]
         props = dict(self._record.props) if self._record else {}
+        if self.tag == "VCALENDAR":
+            props.update(calendar_properties(self.store.limits))
         return props if key is None else props.get(key)
 
     @property
@@ -98,7 +113,9 @@ class Collection(storage.BaseCollection):
         return self._record.tag if self._record else ""
 
     def set_meta(self, props: Mapping[str, str]) -> None:
-        self.store.set_props(self.path, props, current_actor())
+        stored = {k: v for k, v in props.items() if k not in SERVER_SET}
+        with _limits_reported():
+            self.store.set_props(self.path, stored, current_actor())
         self._record = self.store.collection(self.path)
 
     @property
@@ -177,7 +194,8 @@ class Collection(storage.BaseCollection):
         data = item_data_of(item)
         if data.name != expected:
             raise ValueError(f"a {data.name} does not belong in a {self.tag} collection")
-        result = self.store.put_item(self.path, href, data, current_actor())
+        with _limits_reported():
+            result = self.store.put_item(self.path, href, data, current_actor())
         if result.modified:
             request_context.mark_modified_upload()
         new = self._item(result.new)
@@ -239,10 +257,15 @@ class Storage(storage.BaseStorage):
         source = item.collection
         assert isinstance(source, Collection) and isinstance(to_collection, Collection)
         assert item.href is not None
-        self.store.move_item(source.path, item.href, to_collection.path, to_href,
-                             current_actor())
+        with _limits_reported():
+            self.store.move_item(source.path, item.href, to_collection.path, to_href,
+                                 current_actor())
 
     def create_collection(self, href: str, items=None, props=None):  # type: ignore[no-untyped-def]
+        with _limits_reported():
+            return self._create_collection(href, items, props)
+
+    def _create_collection(self, href, items=None, props=None):  # type: ignore[no-untyped-def]
         sane = paths.strip(pathutils.strip_path(href))
         actor = current_actor()
         if not props and "/" not in sane:
