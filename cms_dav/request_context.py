@@ -12,6 +12,7 @@ _local = threading.local()
 
 def begin_request() -> None:
     _local.actor = ""
+    _local.response_delay = 0.0
     _local.modified_upload = False
     _local.memo = {}
     _local.refusal = None
@@ -83,3 +84,15 @@ def set_work_limits(limits: object | None) -> None:
 
 def work_limits() -> object | None:
     return getattr(_local, "work", None)
+
+
+def defer_response(seconds: float) -> None:
+    """Hold this request's answer back ``seconds`` (a failed login's throttle delay)
+    without holding the worker thread: see :mod:`cms_dav.wsgi.response_delay`."""
+    _local.response_delay = max(getattr(_local, "response_delay", 0.0), seconds)
+
+
+def take_response_delay() -> float:
+    delay: float = getattr(_local, "response_delay", 0.0)
+    _local.response_delay = 0.0
+    return delay

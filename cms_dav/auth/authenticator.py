@@ -13,7 +13,9 @@ Order, and why:
    the password, after the same capped delay a failure would get, so that guessing
    during a lockout can neither succeed through bcrypt nor run at full speed against
    the cache of step 1.
-3. **Delay, then bcrypt**: the throttle's delay is waited *before* the verdict.
+3. **Delay, then bcrypt**: the throttle's delay holds the verdict back. Over HTTP the
+   answer waits in the server's event loop, not in a worker thread
+   (:mod:`cms_dav.wsgi.response_delay`), so guesses cannot tie up the workers.
    Unknown user names cost the same bcrypt check and get the same counters, so the
    answer time does not tell which names exist.
 """
@@ -25,6 +27,7 @@ import threading
 import time
 from typing import Callable, Protocol, Sequence
 
+from cms_dav import request_context
 from cms_dav.auth.htpasswd import HtpasswdFile, Stamp
 from cms_dav.auth.login_cache import LoginCache
 from cms_dav.auth.throttle import Clock, LoginThrottle, ThrottlePolicy, memory_engine
@@ -84,7 +87,7 @@ class Authenticator:
             return True
         verdict = self.throttle.check(user, address)
         if verdict.delay:
-            self._sleep(verdict.delay)
+            self._pause(verdict.delay)
         where = address or "unknown address"
         if verdict.locked_for:
             logger.warning("refused login of %r from %s: %s locked out for %d more seconds",
@@ -98,6 +101,15 @@ class Authenticator:
         logger.warning("failed login of %r from %s", user, where)
         self.throttle.record_failure(user, address)
         return False
+
+    def _pause(self, seconds: float) -> None:
+        """Inside an HTTP request the answer is held back by the WSGI layer
+        (cms_dav.wsgi.response_delay), so a throttled guess holds no worker thread and
+        cannot starve other users' requests; elsewhere (CLI, unit tests) sleep here."""
+        if request_context.in_request():
+            request_context.defer_response(seconds)
+        else:
+            self._sleep(seconds)
 
     def _forget_cache_if_users_changed(self) -> None:
         stamp = self.users.stamp()

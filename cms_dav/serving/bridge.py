@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Callable, Iterable, Union
 
+from cms_dav.serving.environ import RESPONSE_DELAY_KEY
+
 log = logging.getLogger("cms_dav.serving")
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -39,6 +41,8 @@ class Start:
     status: int
     reason: str
     headers: list[tuple[str, str]]
+    #: seconds the loop waits before writing the head (a throttled login's delay)
+    delay: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -132,7 +136,9 @@ def run_app(app: WSGIApp, environ: dict[str, Any], channel: ResponseChannel) -> 
         if not pending:
             raise RuntimeError("the application sent a body before start_response")
         code, phrase = _status(pending[0][0])
-        channel.put(Start(code, phrase, pending[0][1]))
+        delay = environ.get(RESPONSE_DELAY_KEY, 0.0)
+        channel.put(Start(code, phrase, pending[0][1],
+                          delay if isinstance(delay, float) and delay > 0 else 0.0))
         started = True
 
     def write(data: bytes) -> None:  # the legacy write() callable of PEP 3333

@@ -251,6 +251,8 @@ class Connection:
         if isinstance(item, Failed) or not isinstance(item, Start):
             raise HttpError(500, "internal server error: the request failed unexpectedly "
                                  "(the server log has the details)")
+        if item.delay:  # held back here, in the loop: the worker is already free
+            await asyncio.sleep(item.delay)
         headers = [(name.encode("latin-1"), value.encode("latin-1"))
                    for name, value in item.headers if name.lower() not in _HOP_BY_HOP]
         if not any(name.lower() == b"date" for name, _ in headers):

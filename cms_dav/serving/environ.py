@@ -13,6 +13,12 @@ _NOT_PASSED = {b"content-length", b"content-type", b"transfer-encoding", b"conne
                b"keep-alive", b"te", b"upgrade", b"proxy-connection"}
 
 
+#: set by this front: the app may ask it to hold the answer back (see RESPONSE_DELAY_KEY)
+DEFERS_RESPONSE_KEY = "cms_dav.defers_response"
+#: seconds the front waits, in its event loop, before it writes the answer's head
+RESPONSE_DELAY_KEY = "cms_dav.response_delay"
+
+
 def build_environ(request: h11.Request, body: IO[bytes], body_size: int, *,
                   server_name: str, server_port: int, remote: tuple[str, int],
                   https: bool) -> dict[str, Any]:
@@ -47,6 +53,7 @@ def build_environ(request: h11.Request, body: IO[bytes], body_size: int, *,
         "wsgi.multithread": True,
         "wsgi.multiprocess": False,
         "wsgi.run_once": False,
+        DEFERS_RESPONSE_KEY: True,
     }
     if https:
         environ["HTTPS"] = "on"
