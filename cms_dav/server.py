@@ -19,6 +19,7 @@ from cms_dav.store.checkpoint import start_background_checkpoints
 from cms_dav.store.store import Store
 from cms_dav.warmup import warm_up
 from cms_dav.wsgi.fast_listing import FastListingMiddleware
+from cms_dav.wsgi.rejections import RejectionReasonMiddleware
 from cms_dav.wsgi.upload_etag import UploadEtagMiddleware
 from cms_dav.wsgi.xml_guard import XmlGuardMiddleware
 
@@ -75,13 +76,14 @@ def radicale_configuration(settings: Settings) -> radicale_config.Configuration:
 
 
 def wrap(app: Callable[..., Iterable[bytes]], settings: Settings) -> Callable[..., Iterable[bytes]]:
-    """cms_dav's WSGI layers, outermost first: challenge, XML guard, upload ETag, unmount,
-    fast listing."""
+    """cms_dav's WSGI layers, outermost first: challenge, XML guard, rejection reasons,
+    upload ETag, unmount, fast listing."""
     from cms_dav.acl.unmount import UnmountMiddleware
 
     wrapped: Callable[..., Iterable[bytes]] = UnmountMiddleware(
         FastListingMiddleware(app, settings), settings)
     wrapped = UploadEtagMiddleware(wrapped)
+    wrapped = RejectionReasonMiddleware(wrapped, settings.max_body_bytes)
     wrapped = XmlGuardMiddleware(wrapped, settings.max_body_bytes)
     if importlib.util.find_spec("cms_dav.auth.challenge") is not None:
         from cms_dav.auth.challenge import ChallengeMiddleware
