@@ -90,7 +90,7 @@ class Collection(storage.BaseCollection):
         return self._record
 
     def get_meta(self, key: Optional[str] = None):  # type: ignore[no-untyped-def]
-        props = dict(self._record.props) if self._record else {}
+        props = dict(self._record.props) if self._record else self.store.root_props()
         return props if key is None else props.get(key)
 
     @property
@@ -98,6 +98,9 @@ class Collection(storage.BaseCollection):
         return self._record.tag if self._record else ""
 
     def set_meta(self, props: Mapping[str, str]) -> None:
+        if self._record is None:  # PROPPATCH / : the root has no row (stock: 207)
+            self.store.set_root_props(props, current_actor())
+            return
         self.store.set_props(self.path, props, current_actor())
         self._record = self.store.collection(self.path)
 
@@ -186,7 +189,12 @@ class Collection(storage.BaseCollection):
 
     def delete(self, href: Optional[str] = None) -> None:
         try:
-            if href is None:
+            if href is None and self._record is None:
+                # DELETE / : like stock Radicale, everything below the root goes (to the
+                # trash). Only reachable with W on "/", which cms_dav's policy never grants.
+                for child in self.store.children(""):
+                    self.store.delete_collection(child.path, current_actor())
+            elif href is None:
                 self.store.delete_collection(self.path, current_actor())
             else:
                 self.store.delete_item(self.path, href, current_actor())
