@@ -4,9 +4,10 @@ Radicale answers most refusals with a fixed text ("Bad Request", "Access to the
 requested resource forbidden.", ...) and writes the real reason to its log. This
 layer, once per request:
 
-1. refuses before Radicale what Radicale would turn into a 500 or store wrongly
-   (unknown charset, XML bodies of the wrong shape, control characters in an
-   upload: :mod:`cms_dav.wsgi.request_shape`, :mod:`cms_dav.io.object_check`);
+1. refuses before Radicale what Radicale would turn into a 500 or a pinned CPU
+   (unknown charset, XML bodies of the wrong shape, an upload line vobject's regex
+   would backtrack on for minutes: :mod:`cms_dav.wsgi.request_shape`,
+   :func:`cms_dav.io.object_check.unreadable_line`);
 2. lets Radicale answer, and when the answer is a 4xx with a bare body, replaces the
    body with a short ``text/plain`` reason: a refused upload is explained line by line
    by :func:`cms_dav.io.object_check.check_object`, anything else by the reason
@@ -38,7 +39,7 @@ from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import quote, unquote
 from xml.etree import ElementTree as ET
 
-from cms_dav.io.object_check import check_object, control_character_problem
+from cms_dav.io.object_check import check_object, unreadable_line
 from cms_dav.wsgi.request_shape import charset_problem, xml_shape_problem
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -138,6 +139,14 @@ def _shown_path(environ: dict[str, Any]) -> str:
     return quote(path[:200], safe="/@:+,;=~-._!$&'()*")
 
 
+def _text_of(body: bytes) -> str:
+    """Decoded as Radicale's decode_request falls back (UTF-8, then ISO-8859-1)."""
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body.decode("iso8859-1")
+
+
 def _read_body(environ: dict[str, Any], limit: int) -> bytes | None:
     """The whole body when its Content-Length is known and within ``limit``; the
     input is replaced so the next layer reads the same bytes."""
@@ -171,7 +180,7 @@ class RejectionReasonMiddleware:
         if problem is None and method in XML_METHODS | {"PUT"}:
             body = _read_body(environ, self.max_body_bytes)
             if body is not None and method == "PUT":
-                found = control_character_problem(body.decode("utf-8", "replace"))
+                found = unreadable_line(_text_of(body))
                 problem = f"PUT {_shown_path(environ)} refused: {found}" if found else None
             elif body is not None:
                 problem = xml_shape_problem(method, body)
@@ -285,7 +294,7 @@ def _reason(environ: dict[str, Any], status: str, reasons: list[str],
     code = status.split(" ", 1)[0]
     if method == "PUT" and code == "400" and body is not None:
         tag_match = next((m for m in map(_TAG.search, reasons) if m), None)
-        problems = check_object(body.decode("utf-8", "replace"),
+        problems = check_object(_text_of(body),
                                 tag_match.group(1) if tag_match else "",
                                 whole_collection=path.endswith("/"))
         lines = [str(problem) for problem in problems]
