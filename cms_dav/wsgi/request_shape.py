@@ -51,9 +51,15 @@ def xml_shape_problem(method: str, body: bytes) -> str | None:
     root: list[tuple[str, str]] = []
     first_child: list[tuple[str, str]] = []
     empty_hrefs = [0]
+    nameless_comps = [0]
+    time_ranges = [0]
 
-    def start(name: str, _attrs: object) -> None:
+    def start(name: str, attrs: dict[str, str]) -> None:
         clark = _clark(name)
+        if clark == (CALDAV, "comp") and "name" not in attrs:
+            nameless_comps[0] += 1
+        if clark == (CALDAV, "time-range") and len(elements) == 1:
+            time_ranges[0] += 1
         if not elements:
             root.append(clark)
         elif len(elements) == 1 and not first_child:
@@ -91,6 +97,11 @@ def xml_shape_problem(method: str, body: bytes) -> str | None:
                                  or first_child[0][1] not in PROPFIND_CHILDREN):
         return ("DAV:propfind must start with DAV:prop, DAV:allprop or DAV:propname "
                 "(RFC 4918 §14.20)")
+    if nameless_comps[0]:
+        return "C:comp needs a name attribute, e.g. <C:comp name=\"VEVENT\"/> (RFC 4791 §5.2.3)"
+    if root[0] == (CALDAV, "free-busy-query") and time_ranges[0] != 1:
+        return ("free-busy-query must hold exactly one C:time-range element "
+                "(RFC 4791 §7.10)")
     if empty_hrefs[0]:
         return (f"{root[0][1]} holds {empty_hrefs[0]} empty DAV:href element(s); each must "
                 "name a resource (RFC 4791 §7.9, RFC 6352 §8.7)")
