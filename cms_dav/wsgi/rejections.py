@@ -304,13 +304,17 @@ def _reason(environ: dict[str, Any], status: str, reasons: list[str],
             return f"PUT {path} refused: " + "\n".join(lines)
     if code == "401":
         return "a valid user name and password are required (HTTP Basic)"
+    # 403/404 name neither the path nor what Radicale logged: the answer must not tell a
+    # stranger whether (or why) something exists at a path they may not see
+    if code == "403":
+        return f"{method} refused: you may not {_VERB.get(method, method)} this resource " \
+               "(your rights on it do not allow this)"
+    if code == "404":
+        return f"{method}: nothing at this path (or not visible to you)"
     if reasons:
         return f"{method} {path} refused: " + "; ".join(reasons[:2])
-    if code == "403":
-        return f"you may not {_VERB.get(method, method)} {path} (your rights on it do not " \
-               "allow this)"
-    if code == "404":
-        return f"nothing at {path}"
+    if code == "405" and method in ("MKCOL", "MKCALENDAR"):
+        return f"{method} {path} refused: something already exists there (RFC 4918 §9.3.1)"
     if code == "405":
         return f"{method} is not allowed on {path}"
     if code == "409" and method in ("PUT", "MKCOL", "MKCALENDAR"):

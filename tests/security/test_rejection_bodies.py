@@ -49,7 +49,7 @@ def test_put_into_another_users_book_names_the_refusal(server: ServerProcess) ->
                         f"{server.url}/bob/contacts/x.vcf", vcard("x", "X Y"))
     assert response.status_code == 403
     assert response.headers["Content-Type"].startswith("text/plain")
-    assert "/bob/contacts/x.vcf" in response.text and "denied" in response.text
+    assert "you may not write to this resource" in response.text
 
 
 def test_put_into_a_missing_collection_names_the_missing_parent(server: ServerProcess) -> None:
@@ -58,9 +58,9 @@ def test_put_into_a_missing_collection_names_the_missing_parent(server: ServerPr
     assert response.status_code == 409 and "/alice/nope/ does not exist" in response.text
 
 
-def test_get_of_a_missing_item_names_the_path(server: ServerProcess) -> None:
+def test_get_of_a_missing_item_says_nothing_is_there(server: ServerProcess) -> None:
     response = server.session("alice", "alice-pw").get(f"{server.url}/alice/contacts/no.vcf")
-    assert response.status_code == 404 and "/alice/contacts/no.vcf" in response.text
+    assert response.status_code == 404 and "nothing at this path" in response.text
 
 
 def test_uid_conflict_keeps_its_precondition_and_gains_a_description(
@@ -84,8 +84,7 @@ def test_broken_card_is_refused_with_its_line_and_no_traceback_is_logged(
 def test_mkcol_on_an_existing_collection_names_the_refusal(server: ServerProcess) -> None:
     response = server.session("alice", "alice-pw").request(
         "MKCOL", f"{server.url}/alice/contacts/", data=MKADDRESSBOOK.format(name="x").encode())
-    assert response.status_code in (403, 405, 409)
-    assert "/alice/contacts/" in response.text
+    assert response.status_code == 405 and "already exists" in response.text
 
 
 def test_proppatch_of_the_root_answers_as_stock_radicale_not_400(
