@@ -20,6 +20,7 @@ from cms_dav.store.store import Store
 from cms_dav.warmup import warm_up
 from cms_dav.wsgi.fast_listing import FastListingMiddleware
 from cms_dav.wsgi.limits import LimitsMiddleware
+from cms_dav.wsgi.rejections import RejectionReasonMiddleware
 from cms_dav.wsgi.response_delay import ResponseDelayMiddleware
 from cms_dav.wsgi.upload_etag import UploadEtagMiddleware
 from cms_dav.wsgi.xml_guard import XmlGuardMiddleware
@@ -84,7 +85,7 @@ def radicale_configuration(settings: Settings) -> radicale_config.Configuration:
 
 def wrap(app: Callable[..., Iterable[bytes]], settings: Settings) -> Callable[..., Iterable[bytes]]:
     """cms_dav's WSGI layers, outermost first: challenge, response delay, XML guard,
-    upload ETag, limits, link gate, unmount, fast listing."""
+    rejection reasons, upload ETag, limits, link gate, unmount, fast listing."""
     from cms_dav.acl.link_gate import LinkGateMiddleware
     from cms_dav.acl.unmount import UnmountMiddleware
 
@@ -92,6 +93,7 @@ def wrap(app: Callable[..., Iterable[bytes]], settings: Settings) -> Callable[..
         FastListingMiddleware(app, settings), settings), settings)
     wrapped = LimitsMiddleware(wrapped, settings.limits)
     wrapped = UploadEtagMiddleware(wrapped)
+    wrapped = RejectionReasonMiddleware(wrapped, settings.max_body_bytes)
     wrapped = XmlGuardMiddleware(wrapped, settings.max_body_bytes, settings.limits)
     wrapped = ResponseDelayMiddleware(wrapped)
     if importlib.util.find_spec("cms_dav.auth.challenge") is not None:

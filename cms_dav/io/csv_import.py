@@ -37,5 +37,6 @@ def read_csv(data: bytes, *, mapping: dict[str, str] | None = None, preset: str 
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     headers = next(reader)
     plan = plan_columns(headers, mapping=mapping, preset=preset)
-    return TableImport(plan, rows_to_results(reader, plan, default_region),
+    return TableImport(plan, rows_to_results(reader, plan, default_region,
+                                                 header_width=len(headers)),
                        encoding=encoding, delimiter=delimiter)

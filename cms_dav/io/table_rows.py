@@ -105,10 +105,20 @@ def parse_address_cell(text: str) -> Address:
 
 
 def rows_to_results(rows: Iterable[list[object]], plan: ColumnPlan,
-                    default_region: str | None, first_row_number: int = 2) -> Iterator[RowResult]:
+                    default_region: str | None, first_row_number: int = 2,
+                    header_width: int | None = None) -> Iterator[RowResult]:
+    """With ``header_width`` (CSV), a row with non-empty values beyond the header is
+    refused: those values have no column to go to, and an unquoted delimiter inside a
+    value has usually shifted the row's other values into the wrong columns."""
     for number, row in enumerate(rows, start=first_row_number):
         cells = [cell_text(v) for v in row]
         if not any(cells):
+            continue
+        if header_width is not None and any(cells[header_width:]):
+            yield RowResult(number, error=(
+                f"row {number} has {len(cells)} fields but the header has {header_width} "
+                "columns (an unquoted delimiter inside a value?); quote that value or "
+                "add a header for the extra field"))
             continue
         problems: list[str] = []
         record = _build(cells, plan, problems)

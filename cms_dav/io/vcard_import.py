@@ -18,6 +18,7 @@ from cms_dav.contacts.vcard_lines import (
 )
 from cms_dav.io.contact_record import UID_NAMESPACE
 from cms_dav.io.encoding import decode_bytes
+from cms_dav.io.object_check import unreadable_line
 from cms_dav.io.vcard21 import join_qp_soft_breaks, upgrade_line
 
 
@@ -78,6 +79,10 @@ def _normalize(index: int, start: int, body: list[str]) -> CardResult:
         lines.insert(0, ContentLine("UID", uid))
     text = render([ContentLine("BEGIN", "VCARD"), ContentLine("VERSION", version),
                    *lines, ContentLine("END", "VCARD")])
+    unreadable = unreadable_line(text)  # before vobject: its regex can backtrack for minutes
+    if unreadable is not None:
+        return CardResult(index, start, uid=uid,
+                          error=f"card is not valid vCard: {unreadable.message}")
     try:
         vobject.readOne(text)
     except Exception as exc:  # vobject raises many types; Radicale would reject all

@@ -13,7 +13,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Mapping, Protocol
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy import delete as sql_delete
 
 from cms_dav import request_context
 from cms_dav.config import Limits
@@ -23,7 +24,7 @@ from cms_dav.store.engine import get_engine, read_tx, write_tx
 from cms_dav.store.migrate import upgrade_to_head
 from cms_dav.store.records import CollectionRecord, ItemData, ItemRecord, WriteResult
 from cms_dav.store.share_cleanup import forget_shares_under
-from cms_dav.store.schema import trash_collections
+from cms_dav.store.schema import meta, trash_collections
 
 _migrated: set[str] = set()
 #: per thread: how deep inside ``Store.locked`` we are (the lock is held once)
@@ -338,6 +339,23 @@ class Store:
             audit.record(conn, actor, "collection.delete", path,
                          {"collections": len(deleted), "items": len(doomed_items)})
             return deleted
+
+    # -- the root collection "/" has no row; its properties live in store_meta -------
+    ROOT_PROPS_KEY = "root_props"
+
+    def root_props(self) -> dict[str, str]:
+        with self.reading() as conn:
+            raw = conn.execute(select(meta.c.value).where(
+                meta.c.key == self.ROOT_PROPS_KEY)).scalar()
+        return dict(json.loads(raw)) if raw else {}
+
+    def set_root_props(self, props: Mapping[str, str], actor: str) -> None:
+        """PROPPATCH / (stock Radicale keeps the root's props in its .Radicale.props)."""
+        with self.locked(["/"]), self._write() as conn:
+            conn.execute(sql_delete(meta).where(meta.c.key == self.ROOT_PROPS_KEY))
+            conn.execute(meta.insert().values(key=self.ROOT_PROPS_KEY,
+                                              value=json.dumps(dict(props), sort_keys=True)))
+            audit.record(conn, actor, "collection.props", "", dict(props))
 
     @staticmethod
     def _require(conn: Connection, path: str) -> CollectionRecord:

@@ -103,7 +103,7 @@ class Collection(storage.BaseCollection):
         return self._record
 
     def get_meta(self, key: Optional[str] = None):  # type: ignore[no-untyped-def]
-        props = dict(self._record.props) if self._record else {}
+        props = dict(self._record.props) if self._record else self.store.root_props()
         if self.tag == "VCALENDAR":
             props.update(calendar_properties(self.store.limits))
         return props if key is None else props.get(key)
@@ -114,6 +114,10 @@ class Collection(storage.BaseCollection):
 
     def set_meta(self, props: Mapping[str, str]) -> None:
         stored = {k: v for k, v in props.items() if k not in SERVER_SET}
+        if self._record is None:  # PROPPATCH / : the root has no row (stock: 207)
+            with _limits_reported():
+                self.store.set_root_props(stored, current_actor())
+            return
         with _limits_reported():
             self.store.set_props(self.path, stored, current_actor())
         self._record = self.store.collection(self.path)
@@ -204,7 +208,12 @@ class Collection(storage.BaseCollection):
 
     def delete(self, href: Optional[str] = None) -> None:
         try:
-            if href is None:
+            if href is None and self._record is None:
+                # DELETE / : like stock Radicale, everything below the root goes (to the
+                # trash). Only reachable with W on "/", which cms_dav's policy never grants.
+                for child in self.store.children(""):
+                    self.store.delete_collection(child.path, current_actor())
+            elif href is None:
                 self.store.delete_collection(self.path, current_actor())
             else:
                 self.store.delete_item(self.path, href, current_actor())
