@@ -92,3 +92,15 @@ def test_lines_vobject_reads_are_not_unreadable() -> None:
     text = ('BEGIN:VCARD\r\nVERSION:3.0\r\nUID:x\r\nFN:A\r\nitem1.TEL;TYPE="a:b",c;X=:1\r\n'
             "END:VCARD\r\n")
     assert unreadable_line(text) is None
+
+
+def test_a_folded_7_5_mb_photo_card_is_scanned_in_linear_time() -> None:
+    """Regression: vobject's QP-aware unfolding is quadratic in the folded lines; the
+    issue's 7.5 MB PHOTO card held a worker for over 30 s before the size limit spoke."""
+    import time
+
+    from tests.security.memory_attacks import photo_card
+
+    started = time.monotonic()
+    assert unreadable_line(photo_card()) is None
+    assert time.monotonic() - started < 5  # about 0.2 s; over 30 s before
