@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Select, and_, bindparam, delete, or_, select,
 
 from cms_dav.acl.permissions import ShareGrant, split
 from cms_dav.store.audit import record
+from cms_dav.store.share_cleanup import delete_shares_where
 from cms_dav.store.schema import shares
 
 #: at most this many derived shares are deleted by one revocation (read-time checks
@@ -125,15 +126,10 @@ def link_alive(conn: Connection, token_path: str) -> bool:
 def remove_user(conn: Connection, actor: str, user: str) -> int:
     """Delete every share made by, made to, or made of the collections of ``user``."""
     home = f"/{user}/"
-    rows = conn.execute(select(shares.c.id, shares.c.path_mapped, shares.c.user_name).where(
-        or_(shares.c.owner == user, shares.c.user_name == user,
-            shares.c.path_mapped.startswith(home, autoescape=True),
-            shares.c.path_or_token.startswith(home, autoescape=True)))).all()
-    for row in rows:
-        conn.execute(delete(shares).where(shares.c.id == row.id))
-        record(conn, actor, "share.delete", row.path_mapped,
-               {"id": row.id, "to": row.user_name, "reason": f"user {user} removed"})
-    return len(rows)
+    return delete_shares_where(conn, actor, or_(
+        shares.c.owner == user, shares.c.user_name == user,
+        shares.c.path_mapped.startswith(home, autoescape=True),
+        shares.c.path_or_token.startswith(home, autoescape=True)), f"user {user} removed")
 
 
 def find(conn: Connection, share_type: str, path_or_token: str,
