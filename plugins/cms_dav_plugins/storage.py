@@ -8,7 +8,6 @@ answered from indexed columns.
 
 from __future__ import annotations
 
-import posixpath
 import uuid
 from contextlib import contextmanager
 from email.utils import formatdate
