@@ -15,9 +15,10 @@ from urllib.parse import unquote
 from cms_dav.acl import sharestore
 from cms_dav.config import Settings
 from cms_dav.store.engine import get_engine, read_tx
+from cms_dav.wsgi.xml_guard import plain_error
 
 LINK = re.compile(r"^(/\.token/v1/[A-Za-z0-9_\-]{44}/)")
-GONE = b"No such link: it may have expired or been revoked.\n"
+GONE = "No such link: it may have expired or been revoked."
 
 
 class LinkGateMiddleware:
@@ -35,6 +36,4 @@ class LinkGateMiddleware:
             with read_tx(get_engine(self.settings.database_url)) as conn:
                 if sharestore.link_alive(conn, match[1]):
                     return self.app(environ, start_response)
-        start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8"),
-                                         ("Content-Length", str(len(GONE)))])
-        return [GONE]
+        return plain_error(start_response, "404 Not Found", GONE)
