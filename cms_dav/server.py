@@ -86,8 +86,8 @@ def radicale_configuration(settings: Settings) -> radicale_config.Configuration:
 def wrap(app: Callable[..., Iterable[bytes]], settings: Settings) -> Callable[..., Iterable[bytes]]:
     """cms_dav's WSGI layers, outermost first: challenge, response delay, XML guard,
     rejection reasons, upload ETag, limits, link gate, unmount, fast listing."""
-    from cms_dav.acl.link_gate import LinkGateMiddleware
-    from cms_dav.acl.unmount import UnmountMiddleware
+    from cms_dav.wsgi.link_gate import LinkGateMiddleware
+    from cms_dav.wsgi.unmount import UnmountMiddleware
 
     wrapped: Callable[..., Iterable[bytes]] = LinkGateMiddleware(UnmountMiddleware(
         FastListingMiddleware(app, settings), settings), settings)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from cms_dav.acl.policy import Policy
-    from cms_dav.acl.sharedb import ShareDatabase
+    from cms_dav.acl.share_database import ShareDatabase
     from cms_dav.config import Settings
 
 
@@ -20,7 +20,7 @@ def policy_for(settings: "Settings") -> "Policy":
 
 
 def share_db_for(settings: "Settings") -> "ShareDatabase":
-    from cms_dav.acl.sharedb import ShareDatabase
+    from cms_dav.acl.share_database import ShareDatabase
     return ShareDatabase(settings.database_url, policy_for(settings),
                          public_links=settings.sharing_public_links,
                          link_days=settings.sharing_link_days)

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from cms_dav.acl import editor, mounts, policy_for, sharestore, sharing_policy
+from cms_dav.acl import editor, mounts, policy_for, share_table, sharing_policy
 from cms_dav.acl.permissions import GROUPS_ROOT, split
 from cms_dav.acl.rules import ACCESS_LEVELS, canonical_path, check_name, check_principal
 from cms_dav.config import Settings
@@ -153,13 +153,13 @@ def share_grant(settings: Settings, actor: str, path: str, to: str, access: str)
             shares.c.share_type == "map", shares.c.path_mapped == path,
             shares.c.user_name == user_name)).scalar()
         if existing is not None:
-            sharestore.change(conn, actor, "map", fields["PathOrToken"], [user_name],
+            share_table.change(conn, actor, "map", fields["PathOrToken"], [user_name],
                               {"Permissions": fields["Permissions"]})
             share_id = existing
         else:
             if home != "{user}" and mounts.exists(conn, fields["PathOrToken"]):
                 raise AclError(f"{fields['PathOrToken']} already exists in {user_name}'s home")
-            share_id = sharestore.create(conn, actor, fields)
+            share_id = share_table.create(conn, actor, fields)
     policy_for(settings).shares_changed()
     return f"share {share_id}"
 
@@ -172,7 +172,7 @@ def share_revoke(settings: Settings, actor: str, path: str, to: str) -> list[str
         rows = conn.execute(select(shares.c.id, shares.c.path_or_token).where(
             shares.c.path_mapped == path, shares.c.user_name == user_name)).all()
         for row in rows:
-            sharestore.remove(conn, actor, "map", row.path_or_token, [user_name],
+            share_table.remove(conn, actor, "map", row.path_or_token, [user_name],
                               lambda user, path: sharing_policy.manages_outside_shares(
                                   policy_for(settings), user, path))
             removed.append(f"share {row.id}")

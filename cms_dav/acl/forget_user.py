@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cms_dav.acl import editor, policy_for, sharestore
+from cms_dav.acl import editor, policy_for, share_table
 from cms_dav.config import Settings
 from cms_dav.store.store import NotFound, Store
 
@@ -28,7 +28,7 @@ def forget_user(settings: Settings, actor: str, user: str) -> Forgotten:
     done = Forgotten()
     store = Store.open(settings.database_url, settings.sync_token_days)
     with store.writing() as conn:
-        done.shares = sharestore.remove_user(conn, actor, user)
+        done.shares = share_table.remove_user(conn, actor, user)
     try:
         done.collections = len(store.delete_collection(user, actor))
     except NotFound:

@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from cms_dav import request_context
-from cms_dav.acl import mounts, permissions, sharestore
+from cms_dav.acl import mounts, permissions, share_table
 from cms_dav.acl.permissions import ADMIN_SHARE, MANAGER, SHARE_LETTERS, ShareGrant, Source
 from cms_dav.acl.rightsfile import RightsFile, rights_file
 from cms_dav.acl.rules import RightsRules
@@ -106,7 +106,7 @@ class Policy:
 
         def load() -> list[ShareGrant]:
             with read_tx(get_engine(url)) as conn:
-                return sharestore.grants_for(conn, user)
+                return share_table.grants_for(conn, user)
         return request_context.memoized(("acl.grants", url, user), load)
 
 

@@ -26,7 +26,7 @@ from xml.etree import ElementTree as ET
 from radicale import pathutils
 
 from cms_dav.acl import policy_for
-from cms_dav.acl.unmount import basic_login
+from cms_dav.wsgi.unmount import basic_login
 from cms_dav.config import Settings
 from cms_dav.store.records import CollectionRecord
 from cms_dav.store.store import Store

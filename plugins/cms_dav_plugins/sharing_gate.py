@@ -18,7 +18,7 @@ import socket
 from typing import Any, Callable, Mapping
 
 from cms_dav.acl import sharing_policy
-from cms_dav.acl.sharedb import ShareDatabase
+from cms_dav.acl.share_database import ShareDatabase
 from cms_dav.acl.sharing_policy import SharingRefused
 from cms_dav.acl.sharing_request import BadRequest, SharingRequest, call_of, content_length, parse
 

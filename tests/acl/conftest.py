@@ -4,7 +4,7 @@ import pytest
 
 from cms_dav.acl.policy import Policy
 from cms_dav.acl.rightsfile import RightsFile
-from cms_dav.acl.sharedb import ShareDatabase
+from cms_dav.acl.share_database import ShareDatabase
 from cms_dav.store.store import Store
 
 RIGHTS = '''
@@ -47,5 +47,5 @@ def policy(tmp_path, store):
 
 
 @pytest.fixture
-def sharedb(store, policy):
+def share_database(store, policy):
     return ShareDatabase(str(store.engine.url), policy)

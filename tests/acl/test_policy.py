@@ -2,7 +2,7 @@
 
 import os
 
-from cms_dav.acl.sharestore import create
+from cms_dav.acl.share_table import create
 
 
 def share_to(user, source, permissions="r"):
@@ -30,10 +30,10 @@ def test_a_rights_file_change_drops_cached_answers(policy):
 
 
 def test_a_depth_one_listing_does_not_query_per_item(policy, monkeypatch):
-    from cms_dav.acl import sharestore
+    from cms_dav.acl import share_table
     calls = []
-    real = sharestore.grants_for
-    monkeypatch.setattr(sharestore, "grants_for", lambda conn, user: (
+    real = share_table.grants_for
+    monkeypatch.setattr(share_table, "grants_for", lambda conn, user: (
         calls.append(user), real(conn, user))[1])
     from cms_dav import request_context
     request_context.begin_request()  # answers are memoized per request, never longer

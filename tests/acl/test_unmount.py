@@ -2,7 +2,7 @@
 
 import base64
 
-from cms_dav.acl.unmount import UnmountMiddleware, basic_login
+from cms_dav.wsgi.unmount import UnmountMiddleware, basic_login
 
 
 def environ(method, path, login="bob"):
@@ -35,7 +35,7 @@ class FakeShares:
 
 def run(monkeypatch, status, env, mounted):
     shares = FakeShares(mounted)
-    monkeypatch.setattr("cms_dav.acl.unmount.share_db_for", lambda settings: shares)
+    monkeypatch.setattr("cms_dav.wsgi.unmount.share_db_for", lambda settings: shares)
     answers = []
     body = b"".join(UnmountMiddleware(Recorder(status), settings=None)(
         env, lambda s, h, e=None: answers.append(s)))

@@ -12,7 +12,7 @@ import re
 from typing import Any, Callable, Iterable
 from urllib.parse import unquote
 
-from cms_dav.acl import sharestore
+from cms_dav.acl import share_table
 from cms_dav.config import Settings
 from cms_dav.store.engine import get_engine, read_tx
 from cms_dav.wsgi.xml_guard import plain_error
@@ -34,6 +34,6 @@ class LinkGateMiddleware:
         match = LINK.match(path if path.endswith("/") or path.count("/") > 3 else path + "/")
         if match and self.settings.sharing_public_links:
             with read_tx(get_engine(self.settings.database_url)) as conn:
-                if sharestore.link_alive(conn, match[1]):
+                if share_table.link_alive(conn, match[1]):
                     return self.app(environ, start_response)
         return plain_error(start_response, "404 Not Found", GONE)

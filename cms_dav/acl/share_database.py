@@ -15,7 +15,7 @@ from radicale.sharing import common
 from sqlalchemy.exc import IntegrityError
 
 from cms_dav import request_context
-from cms_dav.acl import mounts, sharestore, sharing_policy
+from cms_dav.acl import mounts, share_table, sharing_policy
 from cms_dav.acl.permissions import split
 from cms_dav.acl.policy import Policy
 from cms_dav.acl.sharing_policy import SharingRefused
@@ -62,7 +62,7 @@ class ShareDatabase:
 
     def verify(self) -> bool:
         with read_tx(self.engine) as conn:
-            sharestore.candidates(conn, share_type="none")
+            share_table.candidates(conn, share_type="none")
         return True
 
     # -- reads --------------------------------------------------------------------
@@ -101,7 +101,7 @@ class ShareDatabase:
         """Shares of the collections ``viewer`` manages that the matcher left out."""
         known = {(row["ShareType"], row["PathOrToken"], row["User"]) for row in seen}
         with read_tx(self.engine) as conn:
-            rows = sharestore.of_collections(
+            rows = share_table.of_collections(
                 conn, self._managed_paths(conn, viewer, path_mapped), share_type)
         return [row for row in rows
                 if (row["ShareType"], row["PathOrToken"], row["User"]) not in known
@@ -113,10 +113,10 @@ class ShareDatabase:
         if path_mapped is not None:
             return [path_mapped]
         if viewer in self.policy.rules().admins:
-            return sorted({row["PathMapped"] for row in sharestore.candidates(conn)})
-        own = sorted({row["PathMapped"] for row in sharestore.candidates(conn)
+            return sorted({row["PathMapped"] for row in share_table.candidates(conn)})
+        own = sorted({row["PathMapped"] for row in share_table.candidates(conn)
                       if split(row["PathMapped"])[:1] == [viewer]})
-        delegated = [grant.path for grant in sharestore.grants_for(conn, viewer)
+        delegated = [grant.path for grant in share_table.grants_for(conn, viewer)
                      if sharing_policy.ADMIN_SHARE in grant.permissions]
         return own + delegated
 
@@ -124,7 +124,7 @@ class ShareDatabase:
               path_mapped: str | None, viewer: str | None
               ) -> tuple[list[dict[str, Any]], set[str]]:
         with read_tx(self.engine) as conn:
-            rows = sharestore.candidates(conn, share_type, user, owner_or_user, path_mapped)
+            rows = share_table.candidates(conn, share_type, user, owner_or_user, path_mapped)
             if viewer and share_type in (None, "map"):
                 rows += [row for row in mounts.synthetic_shares(conn, viewer,
                                                                 self.policy.rules())
@@ -174,7 +174,7 @@ class ShareDatabase:
             with write_tx(self.engine) as conn:
                 if fields["ShareType"] == "map" and mounts.exists(conn, fields["PathOrToken"]):
                     return {"status": "conflict"}
-                sharestore.create(conn, fields["Owner"], fields)
+                share_table.create(conn, fields["Owner"], fields)
         except IntegrityError:
             return {"status": "conflict"}
         self.policy.shares_changed()
@@ -206,9 +206,9 @@ class ShareDatabase:
         if self._is_synthetic(PathOrToken):
             return {"status": "permission-denied"}
         with write_tx(self.engine) as conn:
-            names = [row["User"] for row in sharestore.candidates(conn, ShareType)
+            names = [row["User"] for row in share_table.candidates(conn, ShareType)
                      if row["PathOrToken"] == PathOrToken]
-            count = sharestore.change(conn, _plain(OwnerOrUser) or "", ShareType,
+            count = share_table.change(conn, _plain(OwnerOrUser) or "", ShareType,
                                       PathOrToken, names, values) if names else 0
         self.policy.shares_changed()
         return {"status": "success" if count else "not-found"}
@@ -218,9 +218,9 @@ class ShareDatabase:
         if self._is_synthetic(PathOrToken):
             return {"status": "permission-denied"}
         with write_tx(self.engine) as conn:
-            names = [row["User"] for row in sharestore.candidates(conn, ShareType)
+            names = [row["User"] for row in share_table.candidates(conn, ShareType)
                      if row["PathOrToken"] == PathOrToken]
-            count = sharestore.remove(conn, _plain(User) or "", ShareType, PathOrToken, names,
+            count = share_table.remove(conn, _plain(User) or "", ShareType, PathOrToken, names,
                                       self._still_manages)
         self.policy.shares_changed()
         return {"status": "success" if count else "not-found"}
@@ -247,15 +247,15 @@ class ShareDatabase:
         if share is None or self._is_synthetic(path):
             return False
         with write_tx(self.engine) as conn:
-            if sharestore.share_id(conn, "map", path, user) is not None:
-                sharestore.remove(conn, user, "map", path, [user], self._still_manages)
+            if share_table.share_id(conn, "map", path, user) is not None:
+                share_table.remove(conn, user, "map", path, [user], self._still_manages)
             else:
-                fields = {k: share[k] for k in sharestore.COLUMNS if k in share}
+                fields = {k: share[k] for k in share_table.COLUMNS if k in share}
                 fields.update(User=user, PathOrToken=path, EnabledByUser=False,
                               HiddenByUser=True, Properties=share.get("Properties"),
                               Actions=share.get("Actions"),
                               Permissions=share["Permissions"].replace("U", ""))
-                sharestore.create(conn, user, fields)
+                share_table.create(conn, user, fields)
         self.policy.shares_changed()
         return True
 
@@ -263,7 +263,7 @@ class ShareDatabase:
     def find(self, share_type: str, path_or_token: str) -> dict[str, Any] | None:
         """The stored share at ``path_or_token`` (a group share by its ``{user}`` path)."""
         with read_tx(self.engine) as conn:
-            rows = [row for row in sharestore.candidates(conn, share_type)
+            rows = [row for row in share_table.candidates(conn, share_type)
                     if row["PathOrToken"] == path_or_token]
         return rows[0] if rows else None
 
@@ -286,13 +286,13 @@ class ShareDatabase:
         if hidden is not None:
             flags["HiddenByUser"] = hidden
         with write_tx(self.engine) as conn:
-            if sharestore.share_id(conn, "map", path, user) is not None:
-                sharestore.change(conn, user, "map", path, [user], flags)
+            if share_table.share_id(conn, "map", path, user) is not None:
+                share_table.change(conn, user, "map", path, [user], flags)
             else:
-                fields = {k: share[k] for k in sharestore.COLUMNS if k in share}
+                fields = {k: share[k] for k in share_table.COLUMNS if k in share}
                 fields.update(User=user, PathOrToken=path, Properties=share.get("Properties"),
                               Actions=share.get("Actions"),
                               Permissions=share["Permissions"].replace("U", ""), **flags)
-                sharestore.create(conn, user, fields)
+                share_table.create(conn, user, fields)
         self.policy.shares_changed()
         return True

@@ -1,1 +1,0 @@
-"""calendars layer of cms_dav."""
