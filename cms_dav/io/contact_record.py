@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
+from cms_dav.contacts.interactions import PROPERTY as INTERACTION_PROPERTY
 from cms_dav.contacts.vcard_lines import (
     ContentLine, escape, parse_line, render, structured, text_list, unescape,
     unfold_numbered as unfold,
@@ -17,7 +18,6 @@ from cms_dav.contacts.vcard_lines import (
 from cms_dav.io.vcard21 import join_qp_soft_breaks, upgrade_line
 
 UID_NAMESPACE = uuid.UUID("6f1c2f0e-3b7a-5c1e-9a53-c0d1e5a7c0de")
-INTERACTION_PROPERTY = "X-CMS-INTERACTION"
 
 
 @dataclass(frozen=True)
