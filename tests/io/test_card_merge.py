@@ -1,7 +1,7 @@
 import vobject
 
+from cms_dav.io.card_merge import merge_vcards
 from cms_dav.io.contact_record import ContactRecord, record_to_vcard, vcard_to_record
-from cms_dav.io.dedupe import merge_vcards
 
 WINNER = record_to_vcard(ContactRecord(
     fn="John Smith", given="John", family="Smith", uid="winner", emails=[("work", "john@acme.com")],
