@@ -128,8 +128,9 @@ def _split_outside_quotes(text: str, separator: str) -> list[str]:
     return parts
 
 
-def _value_start(line: str) -> int:
-    """Index of the ':' that ends the property name and parameters (quotes respected)."""
+def value_start(line: str) -> int:
+    """Index of the ':' that ends the property name and parameters (RFC 6350 §3.3: a
+    quoted parameter value may hold ':'); raises CardFormatError when there is none."""
     quoted = False
     for index, char in enumerate(line):
         if char == '"':
@@ -156,7 +157,7 @@ def _parse_param(part: str) -> tuple[str, str]:
 
 def parse_line(line: str) -> ContentLine:
     """Parse one unfolded content line; raises CardFormatError (a ValueError) if it is not one."""
-    colon = _value_start(line)
+    colon = value_start(line)
     head, value = line[:colon], line[colon + 1:]
     name_part, *param_parts = _split_outside_quotes(head, ";")
     match = _NAME.match(name_part.strip())
