@@ -46,3 +46,12 @@ def test_fields_the_winner_lacks_are_taken_from_the_loser():
 
 def test_merged_card_is_valid_vcard():
     assert vobject.readOne(merge_vcards(WINNER, [LOSER, LOSER], "PL")).uid.value == "winner"
+
+
+def test_an_interaction_written_with_escaped_separators_is_the_same_interaction() -> None:
+    """As ``cms-dav notes`` writes it, and as vobject writes it back after a PUT."""
+    plain = "i-7;call;20261120T100000Z;alice;;Renewal\\; quote"
+    escaped = "i-7\\;call\\;20261120T100000Z\\;alice\\;\\;Renewal\\; quote"
+    winner = record_to_vcard(ContactRecord(fn="Ada", uid="w", interactions=[escaped]))
+    loser = record_to_vcard(ContactRecord(fn="Ada", uid="l", interactions=[plain]))
+    assert vcard_to_record(merge_vcards(winner, [loser])).interactions == [escaped]
