@@ -19,6 +19,11 @@ components can never contain ';' (validated here), so the reader takes the first
 
 Interactions are an append-only history: :func:`merge_preserving_interactions` puts
 back the ones a client dropped; only :func:`remove_interaction` deletes one.
+
+This module is the only one that knows the format (a test checks that no other
+module names the property in code): the upload filter, the index, the linter,
+``cms-dav notes`` and io (dedupe merge, table import/export, which carry values
+as written) all go through it, so two doors can never read one entry as two.
 """
 
 from __future__ import annotations
