@@ -50,8 +50,8 @@ class Policy:
     def remembering(self, memo: Memo | None) -> Policy:
         """This policy, keeping its answers in ``memo`` until the memo is cleared.
 
-        For a caller that asks many questions about one unchanging state (one HTTP
-        request); the caller clears the memo when it changes that state."""
+        For a caller that asks many questions about one unchanging state (a door
+        serving one request); the caller clears the memo when it changes that state."""
         bound = copy.copy(self)
         bound.memo = memo
         return bound
