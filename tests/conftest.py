@@ -14,15 +14,6 @@ import pytest
 
 from tests.support.server import ServerProcess
 
-@pytest.fixture(autouse=True)
-def _no_request_left_over() -> Iterator[None]:
-    """In-process WSGI tests run a request on pytest's own thread; its per-request state
-    (memo, deferred login delay) must not leak into the next test."""
-    from cms_dav import request_context
-    request_context.end_request()
-    yield
-    request_context.end_request()
-
 
 PG_URL = os.environ.get("CMS_DAV_TEST_PG_URL",
                         "postgresql+psycopg://postgres@127.0.0.1:5432/test")
