@@ -70,6 +70,12 @@ INSTEAD: dict[tuple[str, str], str] = {
                                   "use [storage] database_url",
     ("sharing", "collection_by_token"): "use [sharing] public_links",
     ("sharing", "permit_create_token"): "use [sharing] public_links",
+    ("sharing", "collection_by_map"): "set by cms_dav: sharing with users is always on",
+    ("sharing", "permit_create_map"): "set by cms_dav: sharing with users is always on",
+    ("sharing", "default_permissions_create_map"): "set by cms_dav: a share is read-only "
+                                                   "unless its creator asks for more",
+    ("sharing", "default_permissions_create_token"): "set by cms_dav: a link is read-only "
+                                                     "unless its creator asks for more",
     ("server", "hosts"): "use [server] host and port",
     ("server", "max_connections"): "use [server] max_connections",
     ("server", "timeout"): "use [server] header_timeout, body_timeout, keepalive_timeout",
