@@ -7,8 +7,7 @@
 
 from cms_dav.config.errors import ConfigError
 from cms_dav.config.loader import load_settings
-from cms_dav.config.settings import (DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, Limits,
-                                     Settings)
+from cms_dav.config.settings import DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, Limits, Settings
 
 __all__ = ["ConfigError", "DEFAULT_DATA_DIR", "DEFAULT_HOST", "DEFAULT_PORT", "Limits",
            "Settings", "load_settings"]

@@ -12,11 +12,18 @@ import os
 from pathlib import Path
 
 from cms_dav.config.errors import problem
-from cms_dav.config.ini import IniFile, Section, read_ini
+from cms_dav.config.ini import Section, read_ini
 from cms_dav.config.radicale_sections import PREFIX, check_radicale_section
 from cms_dav.config.schema import Option
-from cms_dav.config.settings import (DEFAULT_DATA_DIR, LIMIT_OPTIONS, OPTIONS, SECTIONS,
-                                     SETTING_OPTIONS, Limits, Settings)
+from cms_dav.config.settings import (
+    DEFAULT_DATA_DIR,
+    LIMIT_OPTIONS,
+    OPTIONS,
+    SECTIONS,
+    SETTING_OPTIONS,
+    Limits,
+    Settings,
+)
 from cms_dav.config.suggest import closest, did_you_mean
 
 
@@ -26,55 +33,64 @@ def load_settings(data_dir: str | os.PathLike[str] | None = None,
     data_dir = data_dir or os.environ.get("CMS_DAV_DATA_DIR") or None
     config_file = config_file or os.environ.get("CMS_DAV_CONFIG") or None
     ini = read_ini(Path(config_file) if config_file else None)
+    given: dict[tuple[str, str], object] = {}
     extra: dict[str, dict[str, str]] = {}
-    for section in ini.sections.values():
+    for section in ini.sections.values():  # in file order: the first problem is reported
         if section.name.startswith(PREFIX):
             extra[section.name[len(PREFIX):]] = check_radicale_section(section)
         else:
-            _check_keys(section)
-    given = {each.attribute: _given(ini, each) for each in SETTING_OPTIONS}
-    values = {name: each.default if given[name] is None else given[name]
-              for name, each in zip(given, SETTING_OPTIONS)}
+            given.update(_read_section(section))
+
+    def value(each: Option) -> object:
+        return given.get((each.section, each.key), each.default)
+
+    values = {each.attribute: value(each) for each in SETTING_OPTIONS}
     # paths nobody set live under the data dir; --data-dir / CMS_DAV_DATA_DIR win
+    configured = given.get(("storage", "data_dir"))
     base = Path(data_dir).expanduser().absolute() if data_dir else (
-        given["data_dir"] or Path(DEFAULT_DATA_DIR).absolute())
+        configured if isinstance(configured, Path) else Path(DEFAULT_DATA_DIR).absolute())
     values.update(
         data_dir=base,
-        htpasswd_file=given["htpasswd_file"] or base / "users",
-        rights_file=given["rights_file"] or base / "rights.toml",
-        database_url=given["database_url"] or f"sqlite:///{base / 'cms-dav.sqlite3'}")
-    limits = {each.attribute: _given(ini, each) for each in LIMIT_OPTIONS}
-    return Settings(**values,  # type: ignore[arg-type]  # each value checked by its Kind
+        htpasswd_file=given.get(("auth", "htpasswd_file"), base / "users"),
+        rights_file=given.get(("rights", "file"), base / "rights.toml"),
+        database_url=given.get(("storage", "database_url"),
+                               f"sqlite:///{base / 'cms-dav.sqlite3'}"))
+    # each value was parsed by its Kind, which the dataclasses check again
+    limits = Limits(**{each.attribute: value(each)  # type: ignore[arg-type]
+                       for each in LIMIT_OPTIONS})
+    return Settings(**values,  # type: ignore[arg-type]
                     config_file=Path(config_file).absolute() if config_file else None,
-                    limits=Limits(**{name: value for name, value in limits.items()
-                                     if value is not None}),  # type: ignore[arg-type]
-                    extra_radicale=extra)
+                    limits=limits, extra_radicale=extra)
 
 
-def _check_keys(section: Section) -> None:
-    """Refuse an unknown section or key, with the nearest valid name."""
+def _read_section(section: Section) -> dict[tuple[str, str], object]:
+    """The values of a cms_dav section, each parsed by its kind (an empty value means
+    the default); an unknown section or key is refused with the nearest valid name."""
     if section.name not in SECTIONS:
         if section.name == "radicale":
             hint = "Radicale's own options go in [radicale:NAME], e.g. [radicale:server]"
         else:
             hint = did_you_mean(section.name, SECTIONS + ("radicale:NAME",), brackets=True)
         raise problem(f"[{section.name}]", section.origin, f"unknown section; {hint}")
-    keys = [each.key for each in OPTIONS if each.section == section.name]
+    known = {each.key: each for each in OPTIONS if each.section == section.name}
+    values: dict[tuple[str, str], object] = {}
     for entry in section.entries:
-        if entry.key in keys:
+        described = known.get(entry.key)
+        if described is None:
+            raise problem(f"[{section.name}] {entry.key}", entry.origin,
+                          f"unknown key; {_hint(entry.key, list(known))}")
+        if entry.raw == "":
             continue
-        elsewhere = [each.name for each in OPTIONS if each.key == entry.key]
-        hint = (f"did you mean {elsewhere[0]}?" if elsewhere and closest(entry.key, keys) is None
-                else did_you_mean(entry.key, keys))
-        raise problem(f"[{section.name}] {entry.key}", entry.origin, f"unknown key; {hint}")
+        try:
+            values[(section.name, entry.key)] = described.kind.parse(entry.raw)
+        except ValueError as exc:
+            raise problem(f"{described.name} = {entry.raw}", entry.origin, str(exc)) from None
+    return values
 
 
-def _given(ini: IniFile, described: Option) -> object | None:
-    """The parsed value of ``described`` from the file; None when it is absent or empty."""
-    entry = ini.entry(described.section, described.key)
-    if entry is None or entry.raw == "":
-        return None
-    try:
-        return described.kind.parse(entry.raw)
-    except ValueError as exc:
-        raise problem(f"{described.name} = {entry.raw}", entry.origin, str(exc)) from None
+def _hint(key: str, keys: list[str]) -> str:
+    """A near key of this section, else the same key in another section, else the list."""
+    elsewhere = [each.name for each in OPTIONS if each.key == key]
+    if elsewhere and closest(key, keys) is None:
+        return f"did you mean {elsewhere[0]}?"
+    return did_you_mean(key, keys)

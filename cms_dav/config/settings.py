@@ -171,7 +171,7 @@ class Settings:
             return Path(self.database_url[len(prefix):])
         return None
 
-    def with_overrides(self, **changes: object) -> "Settings":
+    def with_overrides(self, **changes: object) -> Settings:
         """A copy with ``changes``; each is checked like a config value ("set in code")."""
         return replace(self, **changes)  # type: ignore[arg-type]
 
