@@ -9,6 +9,7 @@ key and value is checked, and a problem is one line naming the file and line.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from cms_dav.config.errors import problem
@@ -84,7 +85,10 @@ def _read_section(section: Section) -> dict[tuple[str, str], object]:
         try:
             values[(section.name, entry.key)] = described.kind.parse(entry.raw)
         except ValueError as exc:
-            raise problem(f"{described.name} = {entry.raw}", entry.origin, str(exc)) from None
+            reason = str(exc)
+            if re.search(r"\s[#;]", entry.raw):
+                reason += "; a comment must be on a line of its own"
+            raise problem(f"{described.name} = {entry.raw}", entry.origin, reason) from None
     return values
 
 

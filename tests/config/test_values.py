@@ -144,3 +144,14 @@ def test_config_file_that_is_not_utf8_is_named(tmp_path: Path) -> None:
     config.write_bytes(b"[contacts]\n# r\xe9gion\n")
     with pytest.raises(ConfigError, match="latin1.conf: not UTF-8 text"):
         load_settings(data_dir=tmp_path, config_file=config)
+
+
+def test_comment_after_a_value_is_explained(tmp_path: Path) -> None:
+    assert refusal(tmp_path, "[sharing]\npublic_links = false   # true: links on\n") == (
+        "[sharing] public_links = false   # true: links on (cms-dav.conf line 2): "
+        "not true or false (also yes/no, on/off, 1/0); a comment must be on a line of its own")
+
+
+def test_the_first_problem_in_the_file_is_the_one_reported(tmp_path: Path) -> None:
+    text = "[server]\nport = abc\n[auth]\nlockout_treshold = 3\n[nope]\n"
+    assert refusal(tmp_path, text).startswith("[server] port = abc (cms-dav.conf line 2)")
