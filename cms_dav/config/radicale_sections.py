@@ -24,7 +24,8 @@ PREFIX = "radicale:"
 #: sections whose plugin cms_dav chooses, and the Radicale options there that stay open
 #: (they are read by Radicale itself, not by the plugin cms_dav replaces)
 PLUGIN_SECTIONS: dict[str, frozenset[str]] = {
-    # [storage] hook: run after each change (implemented by cms_dav's storage plugin)
+    # [storage] hook: a command after each change (issue 11.3: cms_dav's storage plugin
+    # runs it), strict_preconditions: read by Radicale's request handling
     "storage": frozenset({"hook", "strict_preconditions"}),
     "auth": frozenset({"lc_username", "uc_username", "strip_domain"}),
     "rights": frozenset({"permit_delete_collection", "permit_overwrite_collection"}),

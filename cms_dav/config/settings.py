@@ -77,6 +77,9 @@ class Limits:
 
 @dataclass(frozen=True)
 class Settings:
+    """Every cms_dav setting: built from cms-dav.conf by ``load_settings``, or in code
+    (``Settings(...)``, ``with_overrides``), and checked the same way either way."""
+
     data_dir: Path = option(
         "storage", "data_dir", k.PATH, "database, users file and rights file unless set "
         "elsewhere; `--data-dir` and `CMS_DAV_DATA_DIR` win", shown_default="`./var`")
