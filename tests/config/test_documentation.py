@@ -75,3 +75,15 @@ def test_readme_settings_table_is_the_rendered_one() -> None:
     shown = readme.split(BEGIN, 1)[1].split(END, 1)[0].lstrip("\n")
     assert shown == markdown_table(), "run: python -m cms_dav.config.docs"
 
+
+
+def test_every_settings_field_is_a_described_setting() -> None:
+    """A field added without a description could not be set from the file nor be
+    documented; only the derived fields are exempt."""
+    import dataclasses
+
+    from cms_dav.config import Settings
+    described = {each.attribute for each in OPTIONS}
+    for cls, exempt in ((Settings, {"config_file", "limits", "extra_radicale"}), (Limits, set())):
+        for each in dataclasses.fields(cls):
+            assert each.name in described or each.name in exempt, f"{cls.__name__}.{each.name}"
