@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Iterator
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
 
@@ -31,13 +33,37 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     started.stop()
 
 
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
 @pytest.fixture(scope="module")
 def root_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """Radicale's own suite runs with rights that give W on "/"; so does this server."""
-    started = _started(tmp_path_factory.mktemp("root"),
-                       "[radicale:rights]\ntype = authenticated\n")
-    yield started
-    started.stop()
+    """Radicale's own suite runs with rights that give W on "/"; so does this server.
+
+    A config file may not replace cms_dav's rights plugin (``[radicale:rights] type`` is
+    refused), so this one server swaps it in code and runs in-process on wsgiref."""
+    from radicale.app import Application
+
+    from cms_dav.config import load_settings
+    from cms_dav.server import prepare_store, radicale_configuration, wrap
+
+    server = ServerProcess(data_dir=tmp_path_factory.mktemp("root"))
+    server.add_user("alice", "alice-pw")
+    server.add_user("bob", "bob-pw")
+    settings = load_settings(server.data_dir)
+    prepare_store(settings)
+    configuration = radicale_configuration(settings)
+    configuration.update({"rights": {"type": "authenticated"}}, "test: stock rights",
+                         privileged=True)
+    httpd = make_server("127.0.0.1", server.port, wrap(Application(configuration), settings),
+                        handler_class=_QuietHandler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    httpd.shutdown()
+    httpd.server_close()
 
 
 PROPPATCH_ROOT = ('<?xml version="1.0"?><d:propertyupdate xmlns:d="DAV:"><d:set><d:prop>'
