@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from radicale.sharing import common
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from cms_dav import request_context
@@ -19,7 +20,7 @@ from cms_dav.acl import mounts, share_table, sharing_policy
 from cms_dav.acl.permissions import split
 from cms_dav.acl.policy import Policy
 from cms_dav.acl.sharing_policy import SharingRefused
-from cms_dav.store.engine import get_engine, read_tx, write_tx
+from cms_dav.store.engine import read_tx, write_tx
 
 logger = logging.getLogger("cms_dav.acl")
 
@@ -49,16 +50,12 @@ def _grouped(name: str | None, policy: Policy) -> str | None:
 
 
 class ShareDatabase:
-    def __init__(self, database_url: str, policy: Policy, public_links: bool = False,
+    def __init__(self, engine: Engine, policy: Policy, public_links: bool = False,
                  link_days: int = 30) -> None:
-        self.database_url = database_url
+        self.engine = engine
         self.policy = policy
         self.public_links = public_links
         self.link_days = link_days
-
-    @property
-    def engine(self):  # type: ignore[no-untyped-def]
-        return get_engine(self.database_url)
 
     def verify(self) -> bool:
         with read_tx(self.engine) as conn:
