@@ -52,7 +52,7 @@ def backup(settings: Settings, file: Path, verify: bool, keep_days: float | None
 def restore(settings: Settings, file: Path) -> None:
     """Restore the backup FILE into an empty data dir / database."""
     try:
-        summary = restore_backup(settings, services().app.store, file)
+        summary = restore_backup(settings, lambda: services().app.store, file)
     except (BackupError, OSError) as exc:
         raise CliError(str(exc)) from None
     click.echo(f"restored {summary['collections']} collection(s) from the backup taken "

@@ -14,7 +14,7 @@ import shutil
 import tarfile
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import Engine, MetaData, func, select
 
@@ -28,11 +28,17 @@ from cms_dav.store.schema import collections as collections_table
 from cms_dav.store.store import Store
 
 
-def _database_problem(settings: Settings, engine: Engine) -> str | None:
+#: the App's store, asked for only once the archive passed its checks: a refused
+#: restore leaves the data dir as it found it (no new, empty database)
+StoreSource = Callable[[], Store]
+
+
+def _database_problem(settings: Settings, store: StoreSource) -> str | None:
     """Why the target database is not empty, or None."""
     path = settings.sqlite_path
     if path is not None and not path.exists():
         return None
+    engine = store().engine
     metadata = MetaData()
     metadata.reflect(engine, only=lambda name, _: name in ("collections", "items"))
     with engine.connect() as conn:
@@ -46,26 +52,26 @@ def _describe(settings: Settings) -> str:
     return str(settings.sqlite_path) if settings.sqlite_path else "(database_url)"
 
 
-def check_empty(settings: Settings, engine: Engine) -> None:
+def check_empty(settings: Settings, store: StoreSource) -> None:
     for label, path in (("users file", settings.htpasswd_file),
                         ("rights file", settings.rights_file)):
         if path.exists():
             raise BackupError(f"refusing to restore: the {label} {path} exists "
                               "(restore only into an empty data dir)")
-    problem = _database_problem(settings, engine)
+    problem = _database_problem(settings, store)
     if problem:
         raise BackupError(f"refusing to restore: {problem} (restore only into an empty "
                           "database)")
 
 
-def restore_backup(settings: Settings, store: Store, archive_path: Path,
+def restore_backup(settings: Settings, store: StoreSource, archive_path: Path,
                    actor: str = "admin") -> dict[str, Any]:
-    """Restore into the App's ``store`` (its database must hold no collection or item)."""
+    """Restore into the App's store (its database must hold no collection or item)."""
     manifest, problems = verify_backup(archive_path)
     if problems or manifest is None:
         raise BackupError(f"{archive_path.name} is damaged: {'; '.join(problems)}")
     _check_revision(manifest.get("schema_revision"))
-    check_empty(settings, store.engine)
+    check_empty(settings, store)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with tarfile.open(archive_path, "r:gz") as archive, \
             tempfile.TemporaryDirectory(prefix="cms-dav-restore-") as tmp:
@@ -73,10 +79,10 @@ def restore_backup(settings: Settings, store: Store, archive_path: Path,
         if SQLITE_MEMBER in names:
             snapshot = Path(tmp) / SQLITE_MEMBER
             _copy(_member(archive, SQLITE_MEMBER), snapshot)
-            _restore_sqlite_file(settings, store.engine, snapshot)
+            _restore_sqlite_file(settings, store().engine, snapshot)
         else:
-            upgrade_to_head(store.engine)
-            load_rows(store.engine, rows_from_jsonl(io.TextIOWrapper(
+            upgrade_to_head(store().engine)
+            load_rows(store().engine, rows_from_jsonl(io.TextIOWrapper(
                 _member(archive, JSONL_MEMBER), "utf-8")))
         for member, target in ((RIGHTS_MEMBER, settings.rights_file),
                                (USERS_MEMBER, settings.htpasswd_file)):
@@ -84,7 +90,7 @@ def restore_backup(settings: Settings, store: Store, archive_path: Path,
                 target.parent.mkdir(parents=True, exist_ok=True)
                 _copy(_member(archive, member), target)
                 os.chmod(target, 0o600)
-    count = new_sync_epochs(store, actor, manifest)
+    count = new_sync_epochs(store(), actor, manifest)
     return {"collections": count, **{k: manifest[k] for k in
                                      ("created_at", "schema_revision", "database")}}
 
