@@ -168,3 +168,20 @@ def test_a_missing_plugin_module_is_a_start_up_error_naming_it(module: str) -> N
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60)
     assert done.returncode != 0 and module in done.stderr
+
+
+def checkpoint_threads() -> int:
+    import threading
+    return sum(thread.name == "cms-dav-wal-checkpoint" for thread in threading.enumerate())
+
+
+def test_closing_a_serving_app_stops_its_checkpoint_thread(tmp_path: Path) -> None:
+    import time
+    before = checkpoint_threads()
+    app = build_app(load_settings(tmp_path / "serve"), background_checkpoints=True)
+    assert app.checkpointer is not None and checkpoint_threads() == before + 1
+    app.close()
+    deadline = time.monotonic() + 5
+    while checkpoint_threads() > before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert checkpoint_threads() == before
