@@ -58,9 +58,11 @@ def test_every_key_cms_dav_sets_for_its_plugins_is_refused(tmp_path: Path) -> No
     """Keeps the guard in step with what the server really configures."""
     from cms_dav.config import load_settings
     from cms_dav.config.radicale_sections import refusal as why_refused
-    from cms_dav.server import radicale_configuration
+    from cms_dav.app import build_app
 
-    configuration = radicale_configuration(load_settings(data_dir=tmp_path))
+    app = build_app(load_settings(data_dir=tmp_path))
+    configuration = app.radicale_configuration()
+    app.close()
     for section in PLUGIN_SECTIONS:
         for key in configuration.options(section):
             if configuration.get_source(section, key) == "cms-dav settings":
