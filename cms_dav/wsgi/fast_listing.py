@@ -60,7 +60,10 @@ class Probe:
 
 
 class FastListingMiddleware:
-    def __init__(self, app: WSGIApp, settings: Settings) -> None:
+    """``store``: the store to read listings from; by default the one ``settings`` name
+    (opened on first use)."""
+
+    def __init__(self, app: WSGIApp, settings: Settings, store: Store | None = None) -> None:
         self.app = app
         self.settings = settings
         extra = settings.extra_radicale
@@ -69,7 +72,7 @@ class FastListingMiddleware:
         self.enabled = settings.fast_listing and not (
             "encoding" in extra or "reporting" in extra
             or extra.get("server", {}).get("script_name"))
-        self._store: Store | None = None
+        self._store = store
 
     def store(self) -> Store:
         if self._store is None:
