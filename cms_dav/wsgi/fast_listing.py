@@ -13,6 +13,25 @@ internal ``PROPFIND Depth: 0`` on the same path with the same credentials; only 
 207 from that (plus read rights from the ACL policy, a real collection of the
 caller's own home, and props whose rendering is reproduced exactly) takes the fast
 path. The collection's own ``<response>`` in a PROPFIND is Radicale's, spliced in.
+
+The bytes are Radicale's (tests/wsgi/test_fast_listing_differential.py compares them,
+docs/fast-listing.md lists the only differences: Content-Length, multiget order):
+a PROPFIND keeps the head of Radicale's Depth 0 answer; a REPORT declares only the
+namespaces its elements use; sync-collection answers in the order the store reported
+the names, names gone since the token (404) first, as Radicale does (RFC 6578 §3.5);
+multiget answers in the request's order (Radicale's is a hash-seeded set's).
+
+A database failure (docs/fast-listing.md, "When the database fails"):
+
+- before the answer starts (the collection lookup, the sync token, or the reads for
+  the first ~64 KiB chunk, all done before ``start_response``): Radicale answers the
+  request instead, completely or with its own error;
+- after the status line went out: the stream stops where it is, without
+  ``</multistatus>`` (and without the gzip trailer), and the exception goes on to the
+  WSGI server. cms_dav's front (cms_dav.serving) then closes the connection without
+  the last chunk (HTTP/1.1) or at that point (HTTP/1.0, where the close ends the body
+  but the XML is invalid); any PEP 3333 server does the same with an iterator that
+  raises. No client can take the part for the whole answer.
 """
 
 from __future__ import annotations
