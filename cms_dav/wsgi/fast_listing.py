@@ -30,8 +30,8 @@ A database failure (docs/fast-listing.md, "When the database fails"):
   ``</multistatus>`` (and without the gzip trailer), and the exception goes on to the
   WSGI server. cms_dav's front (cms_dav.serving) then closes the connection without
   the last chunk (HTTP/1.1) or at that point (HTTP/1.0, where the close ends the body
-  but the XML is invalid); any PEP 3333 server does the same with an iterator that
-  raises. No client can take the part for the whole answer.
+  but the XML is invalid), as gunicorn does too. No client can take the part for the
+  whole answer.
 """
 
 from __future__ import annotations
