@@ -213,14 +213,16 @@ class FastListingMiddleware:
         """RFC 6578 §3.5 in Radicale's order: the names gone since the token (404) first,
         then the items, each group in the order the store reported the names."""
         writer = ms.ResponseWriter(base_prefix, record.path, request.props, REPORT_PROPS)
-        names = hrefs
-        gone: list[str] = []
-        if request.sync_token:  # an initial sync lists only names that exist
+        responses: Iterable[tuple[bool, bytes]]
+        if request.sync_token:
             present = self._present(record, hrefs)
             gone = [name for name in hrefs if name not in present]
             names = [name for name in hrefs if name in present]
-        responses = itertools.chain(((False, writer.missing_response(name)) for name in gone),
-                                    self._responses(record, request, writer, names))
+            responses = itertools.chain(
+                ((False, writer.missing_response(name)) for name in gone),
+                self._responses(record, request, writer, names))
+        else:  # an initial sync: the names of every item, all present
+            responses = self._in_order(record, request, writer, hrefs)
         return ms.report(responses, ms.namespaces_of(request.props),
                          prolog=ms.element("{DAV:}sync-token", token))
 
@@ -230,6 +232,27 @@ class FastListingMiddleware:
         writer = ms.ResponseWriter(base_prefix, record.path, request.props, REPORT_PROPS)
         return ms.report(self._responses(record, request, writer, list(request.names)),
                          ms.namespaces_of(request.props))
+
+    def _in_order(self, record: CollectionRecord, request: ListingRequest,
+                  writer: ms.ResponseWriter, names: list[str]
+                  ) -> Iterator[tuple[bool, bytes]]:
+        """``names`` (an initial sync: every item) in their order, read by one ordered
+        scan while the store's href order agrees with theirs, by name from the first
+        disagreement on (another collation than code point order, or an item added or
+        deleted since the names were read)."""
+        done = 0
+        if names == sorted(names):
+            rows = listing.all_rows(self.store(), record.id, request.needs_text)
+            try:
+                for row in rows:
+                    if done == len(names) or row.href != names[done]:
+                        break
+                    data = writer.found_response(row)
+                    yield bool(data), data
+                    done += 1
+            finally:
+                rows.close()
+        yield from self._responses(record, request, writer, names[done:])
 
     def _present(self, record: CollectionRecord, names: list[str]) -> set[str]:
         """Which of ``names`` are items now (metadata only, in batches)."""
