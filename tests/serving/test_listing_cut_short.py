@@ -26,6 +26,7 @@ import pytest
 from radicale.app import Application
 from sqlalchemy.exc import OperationalError
 
+from cms_dav.auth.htpasswd import HtpasswdFile
 from cms_dav.config import load_settings
 from cms_dav.server import radicale_configuration, wrap
 from cms_dav.store.store import Store
@@ -35,7 +36,6 @@ from cms_dav.wsgi.multistatus_stream import CHUNK_BYTES
 from tests.serving.inprocess_front import InProcessFront
 from tests.serving.rawhttp import Reader, basic, connect, head
 from tests.support.dav import vcard
-from tests.support.server import ServerProcess
 from tests.wsgi.wsgi_call import call
 
 CARDS = 1500  # more than one page (1000 rows) of a PROPFIND, three batches of a sync
@@ -79,8 +79,8 @@ class Setup:
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     data_dir: Path = tmp_path_factory.mktemp("cut-short")
-    ServerProcess(data_dir=data_dir).add_user("alice", "alice-pw")
     settings = load_settings(data_dir=data_dir)
+    HtpasswdFile(settings.htpasswd_file, rounds=4).add("alice", "alice-pw")
     store = FailingReads(open_store(settings))
     fast = FastListingMiddleware(Application(radicale_configuration(settings)), settings,
                                  store=store)  # type: ignore[arg-type]

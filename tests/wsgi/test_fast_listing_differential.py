@@ -33,10 +33,10 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from cms_dav.auth.htpasswd import HtpasswdFile
 from cms_dav.config import load_settings
 from cms_dav.server import application
 from tests.conftest import fresh_pg_schema
-from tests.support.server import ServerProcess
 from tests.wsgi.listing_normalisation import normalise
 from tests.wsgi.wsgi_call import Answer, WSGIApp, call
 
@@ -137,10 +137,10 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 
 
 def build_world(data_dir: Path, config: Path | None) -> World:
-    server = ServerProcess(data_dir=data_dir, config=config)
-    server.add_user("alice", "alice-pw")
-    server.add_user("bob", "bob-pw")
     base = load_settings(data_dir=data_dir, config_file=config)
+    users = HtpasswdFile(base.htpasswd_file, rounds=4)  # cheap logins: more examples
+    for user in ("alice", "bob"):
+        users.add(user, f"{user}-pw")
     built = World(application(base), application(dataclasses.replace(base, fast_listing=False)),
                   data_dir, config)
     # items elsewhere, for hrefs that point outside the collection asked about

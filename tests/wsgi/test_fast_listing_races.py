@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from radicale.app import Application
 
+from cms_dav.auth.htpasswd import HtpasswdFile
 from cms_dav.config import load_settings
 from cms_dav.server import radicale_configuration
 from cms_dav.store.store import Store
 from cms_dav.wiring import open_store
 from cms_dav.wsgi.fast_listing import FastListingMiddleware
 from tests.support.dav import vcard
-from tests.support.server import ServerProcess
 from tests.wsgi.wsgi_call import WSGIApp, call
 
 SYNC = (b'<?xml version="1.0" encoding="utf-8"?><sync-collection xmlns="DAV:"><sync-token/>'
@@ -41,8 +41,8 @@ class NamesFromAnotherMoment:
 
 @pytest.fixture
 def stack(tmp_path: Path) -> tuple[WSGIApp, NamesFromAnotherMoment]:
-    ServerProcess(data_dir=tmp_path).add_user("alice", "alice-pw")
     settings = load_settings(data_dir=tmp_path)
+    HtpasswdFile(settings.htpasswd_file, rounds=4).add("alice", "alice-pw")
     store = NamesFromAnotherMoment(open_store(settings), [])
     app = FastListingMiddleware(Application(radicale_configuration(settings)), settings,
                                 store=store)  # type: ignore[arg-type]
