@@ -13,11 +13,31 @@ internal ``PROPFIND Depth: 0`` on the same path with the same credentials; only 
 207 from that (plus read rights from the ACL policy, a real collection of the
 caller's own home, and props whose rendering is reproduced exactly) takes the fast
 path. The collection's own ``<response>`` in a PROPFIND is Radicale's, spliced in.
+
+The bytes are Radicale's (tests/wsgi/test_fast_listing_differential.py compares them,
+docs/fast-listing.md lists the only differences: Content-Length, multiget order):
+a PROPFIND keeps the head of Radicale's Depth 0 answer; a REPORT declares only the
+namespaces its elements use; sync-collection answers in the order the store reported
+the names, names gone since the token (404) first, as Radicale does (RFC 6578 §3.5);
+multiget answers in the request's order (Radicale's is a hash-seeded set's).
+
+A database failure (docs/fast-listing.md, "When the database fails"):
+
+- before the answer starts (the collection lookup, the sync token, or the reads for
+  the first ~64 KiB chunk, all done before ``start_response``): Radicale answers the
+  request instead, completely or with its own error;
+- after the status line went out: the stream stops where it is, without
+  ``</multistatus>`` (and without the gzip trailer), and the exception goes on to the
+  WSGI server. cms_dav's front (cms_dav.serving) then closes the connection without
+  the last chunk (HTTP/1.1) or at that point (HTTP/1.0, where the close ends the body
+  but the XML is invalid), as gunicorn does too. No client can take the part for the
+  whole answer.
 """
 
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
@@ -59,6 +79,8 @@ class Probe:
 
 
 class FastListingMiddleware:
+    """``store`` and ``policy``: the App's, handed over when it builds the stack."""
+
     def __init__(self, app: WSGIApp, settings: Settings, store: Store, policy: Policy) -> None:
         self.app = app
         self.settings = settings
@@ -69,10 +91,7 @@ class FastListingMiddleware:
         self.enabled = settings.fast_listing and not (
             "encoding" in extra or "reporting" in extra
             or extra.get("server", {}).get("script_name"))
-        self._store = store
-
-    def store(self) -> Store:
-        return self._store
+        self.store = store
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
@@ -118,15 +137,15 @@ class FastListingMiddleware:
             return None
         if "r" not in self.policy.authorization(login, f"/{collection_path}/"):
             return None
-        record = self.store().collection(collection_path)
+        record = self.store.collection(collection_path)
         if record is None or not _fits(record, request, root):
             return None
         headers = _headers(probe.headers, environ, keep_dav=method == "PROPFIND")
         if request.kind == "propfind":
-            parts = self._propfind(record, request, base_prefix, _first_response(probe.body))
+            parts = self._propfind(record, request, base_prefix, probe.body)
         elif request.kind == "sync":
             try:
-                token, hrefs = self.store().sync(collection_path, request.sync_token)
+                token, hrefs = self.store.sync(collection_path, request.sync_token)
             except Exception:  # noqa: BLE001 - Radicale renders the valid-sync-token error
                 return None
             if _too_many_events(record, request, len(hrefs)):
@@ -135,11 +154,15 @@ class FastListingMiddleware:
         else:
             if _too_many_events(record, request, len(request.names)):
                 return None
-            parts = self._items(record, request, base_prefix, list(request.names))
-        chunks: Iterable[bytes] = ms.chunked(parts)
+            parts = self._multiget(record, request, base_prefix)
+        # the first chunk is read before the status line goes out: a database that
+        # fails on the first read leaves Radicale to answer the whole request
+        chunks = iter(ms.chunked(parts))
+        first = next(chunks, b"")
+        body: Iterable[bytes] = _rest_or_cut(first, chunks, f"{method} /{collection_path}/")
         if ("Content-Encoding", "gzip") in headers:
-            chunks = ms.gzipped(chunks)
-        return "207 Multi-Status", headers, chunks
+            body = ms.gzipped(body)
+        return "207 Multi-Status", headers, body
 
     def _probe(self, environ: dict[str, Any], body: bytes) -> Probe:
         """Radicale's own answer to ``PROPFIND Depth: 0`` on the path."""
@@ -168,48 +191,104 @@ class FastListingMiddleware:
 
     # -- streaming ---------------------------------------------------------------
     def _propfind(self, record: CollectionRecord, request: ListingRequest, base_prefix: str,
-                  collection_response: str) -> Iterator[bytes]:
+                  depth_0_answer: bytes) -> Iterator[bytes]:
+        """Radicale's Depth 0 answer, its head and collection response kept byte for
+        byte, with the item responses in the store's order (Radicale's: by href)."""
+        head, collection_response = ms.split_single_response(depth_0_answer)
         writer = ms.ResponseWriter(base_prefix, record.path, request.props, PROPFIND_ITEM_PROPS)
-        yield ms.HEAD
-        yield collection_response.encode(ms.ENCODING)
-        for row in listing.all_rows(self.store(), record.id, with_text=False):
+        yield head
+        yield collection_response
+        for row in listing.all_rows(self.store, record.id, with_text=False):
             yield writer.found_response(row)
         yield ms.TAIL
 
     def _sync(self, record: CollectionRecord, request: ListingRequest, base_prefix: str,
               token: str, hrefs: list[str]) -> Iterator[bytes]:
-        yield ms.HEAD
-        yield ms.element("{DAV:}sync-token", token)
-        if request.sync_token:
-            yield from self._items(record, request, base_prefix, hrefs, framed=False)
-        else:
-            # the whole collection: one ordered scan instead of lookups by name
-            writer = ms.ResponseWriter(base_prefix, record.path, request.props, REPORT_PROPS)
-            wanted = set(hrefs)
-            for row in listing.all_rows(self.store(), record.id, request.needs_text):
-                if row.href in wanted:
-                    wanted.discard(row.href)
-                    yield writer.found_response(row)
-            for name in sorted(wanted):
-                yield writer.missing_response(name)
-        yield ms.TAIL
-
-    def _items(self, record: CollectionRecord, request: ListingRequest, base_prefix: str,
-               names: list[str], framed: bool = True) -> Iterator[bytes]:
-        """Items by name in batches; names no longer there get Radicale's 404."""
+        """RFC 6578 §3.5 in Radicale's order: the names gone since the token (404) first,
+        then the items, each group in the order the store reported the names."""
         writer = ms.ResponseWriter(base_prefix, record.path, request.props, REPORT_PROPS)
-        if framed:
-            yield ms.HEAD
+        responses: Iterable[tuple[bool, bytes]]
+        if request.sync_token:
+            present = self._present(record, hrefs)
+            gone = [name for name in hrefs if name not in present]
+            names = [name for name in hrefs if name in present]
+            responses = itertools.chain(
+                ((False, writer.missing_response(name)) for name in gone),
+                self._responses(record, request, writer, names))
+        else:  # an initial sync: the names of every item, all present
+            responses = self._in_order(record, request, writer, hrefs)
+        return ms.report(responses, ms.namespaces_of(request.props),
+                         prolog=ms.element("{DAV:}sync-token", token))
+
+    def _multiget(self, record: CollectionRecord, request: ListingRequest,
+                  base_prefix: str) -> Iterator[bytes]:
+        """The hrefs in the request's order (Radicale's order is a set's: undefined)."""
+        writer = ms.ResponseWriter(base_prefix, record.path, request.props, REPORT_PROPS)
+        return ms.report(self._responses(record, request, writer, list(request.names)),
+                         ms.namespaces_of(request.props))
+
+    def _in_order(self, record: CollectionRecord, request: ListingRequest,
+                  writer: ms.ResponseWriter, names: list[str]
+                  ) -> Iterator[tuple[bool, bytes]]:
+        """``names`` (an initial sync: every item) in their order, read by one ordered
+        scan while the store's href order agrees with theirs, by name from the first
+        disagreement on (another collation than code point order, or an item added or
+        deleted since the names were read)."""
+        done = 0
+        if names == sorted(names):
+            rows = listing.all_rows(self.store, record.id, request.needs_text)
+            try:
+                for row in rows:
+                    if done == len(names) or row.href != names[done]:
+                        break
+                    data = writer.found_response(row)
+                    yield bool(data), data
+                    done += 1
+            finally:
+                rows.close()
+        yield from self._responses(record, request, writer, names[done:])
+
+    def _present(self, record: CollectionRecord, names: list[str]) -> set[str]:
+        """Which of ``names`` are items now (metadata only, in batches)."""
+        present: set[str] = set()
+        for start in range(0, len(names), BATCH):
+            present.update(listing.rows_by_href(self.store, record.id,
+                                                names[start:start + BATCH], False))
+        return present
+
+    def _responses(self, record: CollectionRecord, request: ListingRequest,
+                   writer: ms.ResponseWriter, names: list[str]
+                   ) -> Iterator[tuple[bool, bytes]]:
+        """Items by name in batches, as (carries props, bytes); a name no longer there
+        gets Radicale's 404."""
         for start in range(0, len(names), BATCH):
             batch = names[start:start + BATCH]
-            found = listing.rows_by_href(self.store(), record.id, batch,
-                                              request.needs_text)
+            found = listing.rows_by_href(self.store, record.id, batch, request.needs_text)
             for name in batch:
                 row = found.get(name)
-                yield writer.missing_response(name) if row is None \
-                    else writer.found_response(row)
-        if framed:
-            yield ms.TAIL
+                if row is None:
+                    yield False, writer.missing_response(name)
+                else:
+                    data = writer.found_response(row)
+                    yield bool(data), data
+
+
+def _rest_or_cut(first: bytes, rest: Iterator[bytes], what: str) -> Iterator[bytes]:
+    """The answer after its first chunk. If reading fails now, after the status line
+    went out, the stream stops where it is: the XML lacks its closing tag (and a gzip
+    stream its trailer), and the exception reaches the WSGI server, which closes the
+    connection without the last chunk, so no client can take the part for the whole."""
+    yield first
+    sent = len(first)
+    try:
+        for chunk in rest:
+            yield chunk
+            sent += len(chunk)
+    except Exception:
+        logger.error("%s failed after %d bytes of its answer were sent: the answer is cut "
+                     "short (invalid XML) and the connection closed", what, sent,
+                     exc_info=True)
+        raise
 
 
 def _read_body(environ: dict[str, Any]) -> bytes:
@@ -250,14 +329,6 @@ def _fits(record: CollectionRecord, request: ListingRequest, root: ET.Element | 
 def _too_many_events(record: CollectionRecord, request: ListingRequest, count: int) -> bool:
     return request.needs_text and record.tag == "VCALENDAR" and \
         count > CALENDAR_DATA_ITEM_LIMIT
-
-
-def _first_response(body: bytes) -> str:
-    """The collection's ``<response>`` from Radicale's Depth 0 answer, as text."""
-    response = ET.fromstring(body).find("{DAV:}response")
-    if response is None:
-        raise ValueError("Radicale's Depth 0 answer has no <response>")
-    return ET.tostring(response, encoding="unicode")
 
 
 def _headers(probe_headers: list[tuple[str, str]], environ: dict[str, Any],

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from cms_dav.acl import share_table
 from cms_dav.config import Settings
 from cms_dav.store.engine import read_tx
-from cms_dav.wsgi.xml_guard import plain_error
+from cms_dav.wsgi.plain_error import plain_error
 
 LINK = re.compile(r"^(/\.token/v1/[A-Za-z0-9_\-]{44}/)")
 GONE = "No such link: it may have expired or been revoked."

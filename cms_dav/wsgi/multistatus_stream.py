@@ -26,11 +26,11 @@ CHUNK_BYTES = 64 * 1024
 _PREFIXES = {"DAV:": "", "urn:ietf:params:xml:ns:caldav": "C:",
              "urn:ietf:params:xml:ns:carddav": "CR:", "http://calendarserver.org/ns/": "CS:"}
 
-HEAD = ("<?xml version='1.0' encoding='utf-8'?>\n"
-        '<multistatus xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" '
-        'xmlns:CR="urn:ietf:params:xml:ns:carddav" xmlns:CS="http://calendarserver.org/ns/">'
-        ).encode(ENCODING)
+#: ElementTree's XML declaration, as Radicale writes it (``xml_declaration=True``)
+DECLARATION = f"<?xml version='1.0' encoding='{ENCODING}'?>\n".encode(ENCODING)
 TAIL = b"</multistatus>"
+#: a multistatus without responses, as ElementTree writes an empty element
+EMPTY = DECLARATION + b'<multistatus xmlns="DAV:" />'
 
 STATUS_200 = xmlutils.make_response(200)
 STATUS_404 = xmlutils.make_response(404)
@@ -62,7 +62,7 @@ def escape_bytes(data: bytes) -> bytes:
 
 
 def tag_name(clark: str) -> str:
-    """``{DAV:}getetag`` -> ``getetag``; only the namespaces declared in HEAD occur."""
+    """``{DAV:}getetag`` -> ``getetag``; only Radicale's prefixes for these namespaces."""
     namespace, _, local = clark[1:].partition("}")
     return _PREFIXES[namespace] + local
 
@@ -72,6 +72,68 @@ def element(clark: str, text: str | None) -> bytes:
     if text is None:
         return f"<{name} />".encode(ENCODING)
     return f"<{name}>{escape(text)}</{name}>".encode(ENCODING)
+
+
+def namespaces_of(props: Iterable[str]) -> frozenset[str]:
+    """The namespaces of the Clark-notation tags ``props``."""
+    return frozenset(clark[1:].partition("}")[0] for clark in props)
+
+
+def report_head(namespaces: Iterable[str]) -> bytes:
+    """The declaration and the root's start tag, declaring DAV: and ``namespaces`` as
+    ElementTree does: only namespaces some element uses, sorted by prefix."""
+    prefixes = sorted((_PREFIXES[uri].rstrip(":"), uri) for uri in {"DAV:", *namespaces})
+    declarations = "".join(f' xmlns{":" + prefix if prefix else ""}="{uri}"'
+                           for prefix, uri in prefixes)
+    return DECLARATION + f"<multistatus{declarations}>".encode(ENCODING)
+
+
+def split_single_response(body: bytes) -> tuple[bytes, bytes]:
+    """Radicale's answer to a ``PROPFIND Depth: 0``, cut into its head (declaration and
+    the root's start tag) and its one ``<response>``, byte for byte.
+
+    The head serves the Depth 1 answer as it is: every item response names exactly the
+    props the collection's response names, so no other namespace is ever used.
+    Raises ValueError for any other shape (Radicale then answers the request itself).
+    """
+    start = body.find(b"<multistatus")
+    end = body.find(b">", start) + 1
+    response = body[end:-len(TAIL)]
+    if start < 0 or end <= 0 or body[end - 2:end] == b"/>" or not body.endswith(TAIL) \
+            or not response.startswith(b"<response>") or response.count(b"<response>") != 1 \
+            or not response.endswith(b"</response>"):
+        raise ValueError("Radicale's Depth 0 answer is not one <response> in a <multistatus>")
+    return body[:end], response
+
+
+def report(responses: Iterable[tuple[bool, bytes]], namespaces: frozenset[str],
+           prolog: bytes = b"") -> Iterator[bytes]:
+    """A REPORT's multistatus around ``responses``, pairs (carries props, bytes).
+
+    ElementTree declares a namespace on the root only when an element uses it, and the
+    props' namespaces (``namespaces``) are used only by responses that carry props. So
+    the head waits for the first such response; the 404s before it are held (a few
+    hundred bytes each). With no response at all the root is an empty element.
+    """
+    held: list[bytes] | None = [prolog] if prolog else []
+    for carries_props, data in responses:
+        if held is None:
+            yield data
+        elif carries_props:
+            yield report_head(namespaces)
+            yield from held
+            yield data
+            held = None
+        elif data:
+            held.append(data)
+    if held is None:
+        yield TAIL
+    elif held:
+        yield report_head(())
+        yield from held
+        yield TAIL
+    else:
+        yield EMPTY
 
 
 class Listed(Protocol):

@@ -40,6 +40,7 @@ from urllib.parse import quote, unquote
 from xml.etree import ElementTree as ET
 
 from cms_dav.io.object_check import check_object, unreadable_line
+from cms_dav.wsgi.plain_error import plain_error
 from cms_dav.wsgi.request_shape import charset_problem, xml_shape_problem
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -48,7 +49,6 @@ XML_METHODS = {"PROPFIND", "PROPPATCH", "REPORT", "MKCOL", "MKCALENDAR"}
 CMS_NS = "http://cms-dav.org/ns/"
 NOTICE = 25
 MAX_REASON = 300
-MAX_BODY = 2000
 
 #: Radicale's fixed rejection texts (radicale/httputils.py) and bare reason phrases
 BARE_BODIES = {
@@ -124,16 +124,6 @@ class _ReasonCapture(logging.Handler, logging.Filter):
                     reasons.append(line[:MAX_REASON])
 
 
-def _plain(start_response: Callable[..., Any], status: str, message: str,
-           headers: Iterable[tuple[str, str]] = ()) -> list[bytes]:
-    body = (message[:MAX_BODY] + "\n").encode("utf-8")
-    kept = [(k, v) for k, v in headers
-            if k.lower() not in ("content-type", "content-length", "content-encoding")]
-    start_response(status, kept + [("Content-Type", "text/plain; charset=utf-8"),
-                                   ("Content-Length", str(len(body)))])
-    return [body]
-
-
 def _shown_path(environ: dict[str, Any]) -> str:
     path = unquote(environ.get("PATH_INFO", "") or "/")
     return quote(path[:200], safe="/@:+,;=~-._!$&'()*")
@@ -185,7 +175,7 @@ class RejectionReasonMiddleware:
             elif body is not None:
                 problem = xml_shape_problem(method, body)
         if problem is not None:
-            return _plain(start_response, "400 Bad Request", problem)
+            return plain_error(start_response, "400 Bad Request", problem)
         self.capture.begin()
         try:
             captured: dict[str, Any] = {}
@@ -229,7 +219,7 @@ class RejectionReasonMiddleware:
         if text is None or text.strip() not in BARE_BODIES:
             start_response(status, headers)
             return [answer]
-        return _plain(start_response, status,
+        return plain_error(start_response, status,
                       _reason(environ, status, reasons, body), headers)
 
 

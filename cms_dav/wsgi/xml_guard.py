@@ -22,6 +22,7 @@ from xml.parsers import expat
 from cms_dav.config import Limits
 from cms_dav.limits.errors import LimitExceeded
 from cms_dav.limits.xml_limits import XmlLimitsWatcher
+from cms_dav.wsgi.plain_error import plain_error
 
 XML_METHODS = {"PROPFIND", "PROPPATCH", "REPORT", "MKCOL", "MKCALENDAR"}
 
@@ -51,13 +52,6 @@ def check_xml(body: bytes, method: str = "", limits: Limits | None = None) -> No
         parser.Parse(body, True)
     except expat.ExpatError as exc:
         raise ValueError(str(exc)) from None
-
-
-def plain_error(start_response: Callable[..., Any], status: str, message: str) -> list[bytes]:
-    body = (message + "\n").encode("utf-8")
-    start_response(status, [("Content-Type", "text/plain; charset=utf-8"),
-                            ("Content-Length", str(len(body)))])
-    return [body]
 
 
 class XmlGuardMiddleware:
