@@ -12,7 +12,7 @@ from radicale import config as radicale_config
 from radicale import log as radicale_log
 from radicale.app import Application
 
-from cms_dav import runtime
+from cms_dav import radicale_compat, runtime
 from cms_dav.config import Settings
 from cms_dav.log_mask import mask_secrets_in_logs
 from cms_dav.store.checkpoint import start_background_checkpoints
@@ -104,6 +104,7 @@ def wrap(app: Callable[..., Iterable[bytes]], settings: Settings) -> Callable[..
 
 def application(settings: Settings) -> Callable[..., Iterable[bytes]]:
     """A WSGI application for any WSGI server (gunicorn, uwsgi...)."""
+    radicale_compat.check()
     mask_secrets_in_logs()
     return wrap(Application(radicale_configuration(settings)), settings)
 
@@ -118,6 +119,7 @@ def serve(settings: Settings) -> None:
     SIGTERM/SIGINT, then finish the requests in flight and return."""
     from cms_dav.serving import ServerLimits, run
 
+    radicale_compat.check()
     limits = ServerLimits.from_settings(settings)
     radicale_log.setup()
     configuration = radicale_configuration(settings)
@@ -130,8 +132,7 @@ def serve(settings: Settings) -> None:
     prepare_store(settings)
     warm_up(settings.default_region)
     # as under Radicale's own server: Radicale checks Content-Length against its limit too
-    configuration.update({"server": {"_internal_server": "True"}}, "cms-dav serve",
-                         privileged=True)
+    radicale_compat.mark_internal_server(configuration)
     app = wrap(Application(configuration), settings)
     run(app, limits, settings.host, settings.port, _tls_context(configuration))
 

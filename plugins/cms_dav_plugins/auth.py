@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from radicale import auth
 
+from cms_dav import radicale_compat
 from cms_dav.auth import shared_authenticator
 from cms_dav.auth.radicale_settings import settings_from_radicale
 
 
+@radicale_compat.without_failed_login_padding  # cms_dav's throttle delays failures
 class Auth(auth.BaseAuth):
     def __init__(self, configuration) -> None:  # type: ignore[no-untyped-def]
         super().__init__(configuration)
@@ -18,7 +20,3 @@ class Auth(auth.BaseAuth):
         # context.x_remote_addr is a client-supplied header, so only the socket address counts
         ok = self._authenticator.login(login, password, context.remote_addr)
         return login if ok else ""
-
-    def _sleep_for_constant_exec_time(self, time_ns_begin: int) -> None:
-        """Disabled: Radicale pads every failure to the slowest one seen, which would turn
-        one throttled 2 s failure into 2 s for all; unknown users already cost a bcrypt check."""

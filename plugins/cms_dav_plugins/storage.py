@@ -18,7 +18,7 @@ from radicale import pathutils, storage
 from radicale.item import filter as radicale_filter
 from radicale.log import logger
 
-from cms_dav import radicale_speedups, request_context, runtime
+from cms_dav import radicale_compat, request_context, runtime
 from cms_dav.io.stored_items import item_data_of
 from cms_dav.limits.advertised import SERVER_SET, calendar_properties
 from cms_dav.limits.errors import LimitExceeded
@@ -52,34 +52,30 @@ class StoredItem(radicale_item.Item):
     """An item whose text is fetched from the database only when something needs it."""
 
     def __init__(self, collection: "Collection", record: ItemRecord) -> None:
-        # Set what Item.__init__ would, without its per-item path assertions: the
-        # collection path comes from the store, already sanitized.
-        self._collection_path = collection.path
-        self.collection = collection
-        self.href = record.href
-        self.last_modified = _http_date(record.modified_at)
-        self._text = record.text
-        self._vobject_item = None
-        self._etag = record.etag
-        self._uid = record.uid
-        self._name = record.name
-        self._component_name = record.component
-        self._time_range = (record.time_start, record.time_end)
+        # What Item.__init__ would set, without its per-item path assertions (the
+        # collection path comes from the store, already sanitized) and without text
+        radicale_compat.init_item_fast(
+            self, collection=collection, collection_path=collection.path,
+            href=record.href, last_modified=_http_date(record.modified_at),
+            text=record.text, etag=record.etag, uid=record.uid, name=record.name,
+            component_name=record.component,
+            time_range=(record.time_start, record.time_end))
         self._record = record
 
     def serialize(self) -> str:
-        if self._text is None:
+        text = radicale_compat.item_text_if_loaded(self)
+        if text is None:
             collection = self.collection
             assert isinstance(collection, Collection)
             text = collection.store.item_text(self._record.collection_id, self._record.href)
             if text is None:
                 raise RuntimeError(f"item {self.href!r} vanished from {collection.path!r}")
-            self._text = text
-        return self._text
+            radicale_compat.fill_item_text(self, text)
+        return text
 
     @property
     def vobject_item(self):  # type: ignore[no-untyped-def]
-        if self._vobject_item is None:
+        if not radicale_compat.item_is_parsed(self):
             self.serialize()
         return super().vobject_item
 
@@ -221,13 +217,11 @@ class Collection(storage.BaseCollection):
                 paths.join(self.path, href or "")) from None
 
 
-radicale_speedups.install()
+radicale_compat.install_path_memo()
 
 
+@radicale_compat.with_storage_capabilities  # unicode, trailing blanks, any character
 class Storage(storage.BaseStorage):
-    _supports_unicode = True
-    _supports_trailing_whitespace = True
-    _supports_problematic_chars = True
 
     def __init__(self, configuration) -> None:  # type: ignore[no-untyped-def]
         super().__init__(configuration)
@@ -296,11 +290,12 @@ class Storage(storage.BaseStorage):
 
     @contextmanager
     def acquire_lock(self, mode: str, user: str = "", *args, **kwargs):  # type: ignore[no-untyped-def]
-        request_context.set_actor(kwargs.get("actor") or user or "")
+        lock = radicale_compat.lock_request(user, kwargs)
+        request_context.set_actor(lock.actor)
         if mode != "w":
             yield
             return
-        names = [self._lock_name(p) for p in (kwargs.get("path"), kwargs.get("to_path")) if p]
+        names = [self._lock_name(p) for p in lock.paths]
         with self.store.locked(names or ["/"]):
             request_context.forget()  # nothing looked up before the lock is trusted
             try:
