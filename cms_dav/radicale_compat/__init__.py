@@ -42,13 +42,17 @@ from cms_dav.radicale_compat.storage import (STORAGE_CAPABILITY_FLAGS, LockReque
                                              lock_request, with_storage_capabilities)
 
 __all__ = [
-    "CompatibilityError", "DOCUMENTED_OVERRIDES", "LockRequest", "SHARE_FIELDS",
+    "CompatibilityError", "DOCUMENTED_OVERRIDES", "INTERNAL_MODULES", "LockRequest", "SHARE_FIELDS",
     "STORAGE_CAPABILITY_FLAGS", "Shape", "TESTED_VERSIONS", "check", "drop_resolved_duplicate_shares",
     "fill_item_text", "init_item_fast", "install_path_memo", "item_is_parsed",
     "item_text_if_loaded", "lock_request", "mark_internal_server", "mismatches",
     "replace_vobject_unfolding", "share_row_match", "with_storage_capabilities",
     "without_failed_login_padding", "wrap_report_functions", "wrap_rrule_iteration",
 ]
+
+#: Radicale modules that are implementation, not plugin API: only this package imports them
+INTERNAL_MODULES = ("radicale.app.report", "radicale.sharing.common",
+                    "radicale.storage.multifilesystem")
 
 #: distribution -> (lowest tested version, first version not tested); as pyproject pins
 TESTED_VERSIONS = {"radicale": ((3, 9), (3, 10)), "vobject": ((0, 9, 9), (1, 1))}

@@ -135,7 +135,8 @@ def keywords_passed(module: str, method: str, first_argument: str,
         for call in calls:
             missing = wanted - {k.arg for k in call.keywords if k.arg}
             if missing:
-                return (f"{module} no longer passes {', '.join(sorted(missing))}= to "
+                named = ", ".join(f"{k}=" for k in sorted(missing))
+                return (f"{module} no longer passes {named} to "
                         f"{method}({first_argument!r}, ...)")
         return None
     return Shape(problem, user)

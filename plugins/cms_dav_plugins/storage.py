@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import uuid
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from email.utils import formatdate
 from typing import Iterable, Iterator, Mapping, Optional
 
@@ -25,6 +27,7 @@ from cms_dav.limits.errors import LimitExceeded
 from cms_dav.store import paths
 from cms_dav.store.records import CollectionRecord, ItemData, ItemRecord
 from cms_dav.store.store import NotFound, Store
+from cms_dav_plugins.storage_hook import StorageHook
 
 _EXPECTED_NAME = {"VADDRESSBOOK": "VCARD", "VCALENDAR": "VCALENDAR"}
 
@@ -42,6 +45,24 @@ def _limits_reported() -> Iterator[None]:
     except LimitExceeded as exc:
         request_context.refuse(exc)
         raise
+
+
+@dataclass
+class _WriteScope:
+    """One ``acquire_lock("w")``: did a write of it commit? (then ``[storage] hook`` runs)"""
+
+    committed: bool = False
+
+
+#: the write lock this context holds; set and reset by Storage.acquire_lock only
+_write_scope: ContextVar[_WriteScope | None] = ContextVar("cms_dav_write_scope", default=None)
+
+
+def _committed() -> None:
+    """A store write under the current write lock has committed."""
+    scope = _write_scope.get()
+    if scope is not None:
+        scope.committed = True
 
 
 def _http_date(timestamp: float) -> str:
@@ -112,9 +133,11 @@ class Collection(storage.BaseCollection):
         if self._record is None:  # PROPPATCH / : the root has no row (stock: 207)
             with _limits_reported():
                 self.store.set_root_props(stored, current_actor())
+            _committed()
             return
         with _limits_reported():
             self.store.set_props(self.path, stored, current_actor())
+        _committed()
         self._record = self.store.collection(self.path)
 
     @property
@@ -195,6 +218,7 @@ class Collection(storage.BaseCollection):
             raise ValueError(f"a {data.name} does not belong in a {self.tag} collection")
         with _limits_reported():
             result = self.store.put_item(self.path, href, data, current_actor())
+        _committed()
         if result.modified:
             request_context.mark_modified_upload()
         new = self._item(result.new)
@@ -215,6 +239,7 @@ class Collection(storage.BaseCollection):
         except NotFound:
             raise storage.ComponentNotFoundError(
                 paths.join(self.path, href or "")) from None
+        _committed()
 
 
 radicale_compat.install_path_memo()
@@ -226,6 +251,8 @@ class Storage(storage.BaseStorage):
     def __init__(self, configuration) -> None:  # type: ignore[no-untyped-def]
         super().__init__(configuration)
         self.store = runtime.store_for(configuration)
+        self.hook = StorageHook.from_configuration(
+            configuration, runtime.settings_for(configuration).data_dir)
 
     def discover(self, path: str, depth: str = "0", child_context_manager=None,
                  user_groups: set = set()):  # type: ignore[no-untyped-def]
@@ -262,10 +289,13 @@ class Storage(storage.BaseStorage):
         with _limits_reported():
             self.store.move_item(source.path, item.href, to_collection.path, to_href,
                                  current_actor())
+        _committed()
 
     def create_collection(self, href: str, items=None, props=None):  # type: ignore[no-untyped-def]
         with _limits_reported():
-            return self._create_collection(href, items, props)
+            created = self._create_collection(href, items, props)
+        _committed()
+        return created
 
     def _create_collection(self, href, items=None, props=None):  # type: ignore[no-untyped-def]
         sane = paths.strip(pathutils.strip_path(href))
@@ -296,12 +326,19 @@ class Storage(storage.BaseStorage):
             yield
             return
         names = [self._lock_name(p) for p in lock.paths]
-        with self.store.locked(names or ["/"]):
-            request_context.forget()  # nothing looked up before the lock is trusted
-            try:
-                yield
-            finally:
-                request_context.forget()
+        scope = _WriteScope()
+        token = _write_scope.set(scope)
+        try:
+            with self.store.locked(names or ["/"]):
+                request_context.forget()  # nothing looked up before the lock is trusted
+                try:
+                    yield
+                finally:
+                    request_context.forget()
+        finally:
+            _write_scope.reset(token)
+            if scope.committed and self.hook is not None:
+                self.hook.run(lock)  # after the lock, outside every transaction
 
     def _lock_name(self, path: str) -> str:
         sane = paths.strip(pathutils.strip_path(path))
