@@ -43,7 +43,8 @@ from cms_dav.radicale_compat.storage import (STORAGE_CAPABILITY_FLAGS, LockReque
 
 __all__ = [
     "CompatibilityError", "DOCUMENTED_OVERRIDES", "INTERNAL_MODULES", "LockRequest", "SHARE_FIELDS",
-    "STORAGE_CAPABILITY_FLAGS", "Shape", "TESTED_VERSIONS", "check", "drop_resolved_duplicate_shares",
+    "STORAGE_CAPABILITY_FLAGS", "Shape", "TESTED_VERSIONS", "check",
+    "drop_resolved_duplicate_shares",
     "fill_item_text", "init_item_fast", "install_path_memo", "item_is_parsed",
     "item_text_if_loaded", "lock_request", "mark_internal_server", "mismatches",
     "replace_vobject_unfolding", "share_row_match", "with_storage_capabilities",

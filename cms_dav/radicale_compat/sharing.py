@@ -14,7 +14,8 @@ from radicale.sharing import common
 
 from cms_dav.radicale_compat.shapes import Shape, equals, parameters
 
-USER = "cms_dav's share database (cms_dav/acl/share_database.py, plugins/cms_dav_plugins/sharing.py)"
+USER = ("cms_dav's share database (cms_dav/acl/share_database.py, "
+        "plugins/cms_dav_plugins/sharing.py)")
 
 #: Radicale's share record (radicale.sharing.DB_FIELDS_V1)
 SHARE_FIELDS = ("ShareType", "PathOrToken", "PathMapped", "Conversion", "Owner", "User",
