@@ -15,7 +15,8 @@ What is relied on, by area (each module lists its shapes):
 - :mod:`.auth`: ``BaseAuth._sleep_for_constant_exec_time`` (switched off); the
   signatures of the documented overrides ``_login_ext`` and ``BaseGroup._groups``.
 - :mod:`.sharing`: the share-record layout ``DB_FIELDS_V1``, the row matcher in
-  ``radicale.sharing.common``, the ``database_*`` method signatures.
+  ``radicale.sharing.common``, the ``database_*`` method signatures, the question
+  Radicale's DELETE asks the share database.
 - :mod:`.patches`: ``pathutils.sanitize_path`` and ``xmlutils.make_clark`` (memoized),
   dateutil ``rrule._iter`` and ``radicale.app.report``'s ``xml_report``,
   ``free_busy_report``, ``test_filter`` (limits), vobject ``getLogicalLines``
@@ -36,14 +37,15 @@ from cms_dav.radicale_compat.patches import (install_path_memo, replace_vobject_
                                              wrap_report_functions, wrap_rrule_iteration)
 from cms_dav.radicale_compat.server_options import mark_internal_server
 from cms_dav.radicale_compat.shapes import HOME, CompatibilityError, Shape
-from cms_dav.radicale_compat.sharing import (SHARE_FIELDS, drop_resolved_duplicate_shares,
-                                             share_row_match)
+from cms_dav.radicale_compat.sharing import (SHARE_FIELDS, asks_if_collection_is_shared,
+                                             drop_resolved_duplicate_shares, share_row_match)
 from cms_dav.radicale_compat.storage import (STORAGE_CAPABILITY_FLAGS, LockRequest,
                                              lock_request, with_storage_capabilities)
 
 __all__ = [
     "CompatibilityError", "DOCUMENTED_OVERRIDES", "INTERNAL_MODULES", "LockRequest", "SHARE_FIELDS",
-    "STORAGE_CAPABILITY_FLAGS", "Shape", "TESTED_VERSIONS", "check",
+    "STORAGE_CAPABILITY_FLAGS", "Shape", "TESTED_VERSIONS", "asks_if_collection_is_shared",
+    "check",
     "drop_resolved_duplicate_shares",
     "fill_item_text", "init_item_fast", "install_path_memo", "item_is_parsed",
     "item_text_if_loaded", "lock_request", "mark_internal_server", "mismatches",

@@ -12,7 +12,7 @@ from typing import Any
 
 from radicale.sharing import common
 
-from cms_dav.radicale_compat.shapes import Shape, equals, parameters
+from cms_dav.radicale_compat.shapes import Shape, equals, mentions, parameters
 
 USER = ("cms_dav's share database (cms_dav/acl/share_database.py, "
         "plugins/cms_dav_plugins/sharing.py)")
@@ -47,6 +47,12 @@ DATABASE_METHODS = {
 }
 
 
+def asks_if_collection_is_shared(filters: dict[str, Any]) -> bool:
+    """Whether a ``database_list_sharing`` call is Radicale's DELETE asking "is this
+    collection shared?" (it refuses to delete a shared collection with 409)."""
+    return set(filters) == {"PathMapped"}
+
+
 def share_row_match(row: dict[str, Any], **filters: Any) -> dict[str, Any] | None:
     """Radicale's row matcher: the row (a group or ``{user}`` row resolved for the
     user) when it matches ``filters``, else None."""
@@ -69,4 +75,7 @@ def shapes() -> list[Shape]:
                         ["rows_unfiltered"], USER)]
     found += [parameters(f"radicale.sharing.BaseSharing.{name}", expected, USER)
               for name, expected in DATABASE_METHODS.items()]
+    found.append(mentions("radicale.app.delete", "database_list_sharing(PathMapped=path)",
+                          "asks the share database whether a collection it deletes is "
+                          "shared", USER))
     return found

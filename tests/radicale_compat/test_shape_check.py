@@ -119,3 +119,9 @@ def test_cms_dav_refuses_with_one_clear_message_and_no_traceback(tmp_path: Path,
     assert "Traceback" not in result.stderr
     assert ("radicale.item.Item no longer has attribute _etag; cms_dav's StoredItem "
             "(plugins/cms_dav_plugins/storage.py) relies on it") in result.stderr + result.stdout
+
+
+def test_the_share_table_stores_only_fields_of_radicale_share_records() -> None:
+    from cms_dav.acl import share_table
+
+    assert set(share_table.COLUMNS) <= set(radicale_compat.SHARE_FIELDS)
