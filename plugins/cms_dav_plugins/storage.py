@@ -3,7 +3,10 @@
 Only translation lives here: Radicale's collection/item objects onto
 ``cms_dav.store.Store`` calls. Reads build items from stored text, ETag and UID and
 never parse; collection ETag, sync token, UID check and time-range prefilters are
-answered from indexed columns.
+answered from indexed columns. Radicale's private names (Item's fields, the
+``_supports_*`` flags, ``acquire_lock``'s keywords) are reached through
+:mod:`cms_dav.radicale_compat`; ``[storage] hook`` runs after each committed change
+(:mod:`cms_dav_plugins.storage_hook`).
 """
 
 from __future__ import annotations
@@ -247,7 +250,6 @@ radicale_compat.install_path_memo()
 
 @radicale_compat.with_storage_capabilities  # unicode, trailing blanks, any character
 class Storage(storage.BaseStorage):
-
     def __init__(self, configuration) -> None:  # type: ignore[no-untyped-def]
         super().__init__(configuration)
         self.store = runtime.store_for(configuration)
