@@ -26,9 +26,9 @@ ITEM_TYPE_IN_COLLECTION = r"in '(VADDRESSBOOK|VCALENDAR)' collection"
 
 def shapes() -> list[Shape]:
     return [
-        mentions("radicale.app.Application", INVALID_PATH,
+        mentions("radicale.app", INVALID_PATH,
                  "logs invalid request paths with this text", USER),
-        mentions("radicale.app.Application", "response status for",
+        mentions("radicale.app", "response status for",
                  "logs its response summary with this text", USER),
         mentions("radicale.auth.htpasswd", FILE_CONTENT,
                  "logs loading the htpasswd file with this text", USER),

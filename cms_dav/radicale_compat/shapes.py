@@ -9,6 +9,7 @@ runs* (by dotted path), so a test can monkeypatch the shape away and see the mes
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import inspect
 import textwrap
@@ -99,7 +100,13 @@ def source_of(dotted: str) -> str:
     target = resolve(dotted)
     if isinstance(target, property):
         target = target.fget
-    return textwrap.dedent(inspect.getsource(inspect.unwrap(target)))
+    return _source(inspect.unwrap(target))
+
+
+@functools.lru_cache(maxsize=256)
+def _source(target: Any) -> str:
+    """Keyed by the object itself: a replaced function or class is read anew."""
+    return textwrap.dedent(inspect.getsource(target))
 
 
 def mentions(dotted: str, text: str, meaning: str, user: str) -> Shape:
@@ -115,6 +122,11 @@ def mentions(dotted: str, text: str, meaning: str, user: str) -> Shape:
     return Shape(problem, user)
 
 
+@functools.lru_cache(maxsize=64)
+def _tree(source: str) -> ast.Module:
+    return ast.parse(source)
+
+
 def keywords_passed(module: str, method: str, first_argument: str,
                     keywords: Iterable[str], user: str) -> Shape:
     """Every call ``<x>.<method>(<first_argument>, ...)`` in ``module`` passes ``keywords``."""
@@ -122,7 +134,7 @@ def keywords_passed(module: str, method: str, first_argument: str,
 
     def problem() -> str | None:
         try:
-            tree = ast.parse(source_of(module))
+            tree = _tree(source_of(module))
         except LookupError as exc:
             return str(exc)
         calls = [node for node in ast.walk(tree)
