@@ -125,3 +125,15 @@ def test_the_share_table_stores_only_fields_of_radicale_share_records() -> None:
     from cms_dav.acl import share_table
 
     assert set(share_table.COLUMNS) <= set(radicale_compat.SHARE_FIELDS)
+
+
+def test_the_wsgi_application_is_refused_when_a_shape_is_gone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cms_dav.config import load_settings
+    from cms_dav.server import application
+
+    monkeypatch.delattr(auth.BaseAuth, "_sleep_for_constant_exec_time")
+    with pytest.raises(radicale_compat.CompatibilityError,
+                       match="radicale.auth.BaseAuth no longer has attribute "
+                             "_sleep_for_constant_exec_time; cms_dav's auth plugin"):
+        application(load_settings(str(tmp_path), None))
