@@ -6,9 +6,12 @@ the same placeholders, each shell-quoted:
 
 - ``%(user)s``: the logged-in user (``Anonymous`` when none), ``%(actor)s`` likewise;
 - ``%(cwd)s``: the data dir, which is also the command's working directory;
-- ``%(path)s``: the changed DAV path (e.g. ``/alice/contacts/x.vcf``); Radicale gives
-  the file under its ``collection-root``, but cms_dav keeps no files;
-- ``%(to_path)s``: a MOVE's destination path, else empty (unquoted, as in Radicale);
+- ``%(path)s``: the changed DAV path under ``<data dir>/collection-root``, exactly as
+  Radicale forms it (``/var/cms/collection-root/alice/contacts/x.vcf``), so that hook
+  scripts written for Radicale keep working. cms_dav keeps no files there: the DAV
+  path is what follows ``collection-root``;
+- ``%(to_path)s``: a MOVE's destination, formed the same way, else empty (unquoted, as
+  in Radicale);
 - ``%(request)s``: the method (``PUT``, ``DELETE``, ``MOVE``, ``PROPPATCH``, ``MKCOL``,
   ``MKCALENDAR``), ``NONE`` when Radicale names none (a new user's home).
 
@@ -38,6 +41,8 @@ from radicale.log import logger
 from cms_dav.radicale_compat import LockRequest
 
 TIMEOUT_SECONDS = 300
+#: the folder Radicale's file storage keeps collections in; %(path)s is formed under it
+COLLECTION_ROOT = "collection-root"
 
 
 @dataclass(frozen=True)
@@ -53,9 +58,10 @@ class StorageHook:
 
     def command_for(self, lock: LockRequest) -> str:
         """The command with Radicale's placeholders filled in (KeyError: unknown one)."""
-        to_path = shlex.quote(lock.to_path) if lock.to_path else ""
+        root = str(self.cwd / COLLECTION_ROOT)
+        to_path = shlex.quote(root + lock.to_path) if lock.to_path else ""
         return self.command % {
-            "path": shlex.quote(lock.path or "/"),
+            "path": shlex.quote(root + lock.path),
             "to_path": to_path,
             "cwd": shlex.quote(str(self.cwd)),
             "request": shlex.quote(lock.request or "NONE"),

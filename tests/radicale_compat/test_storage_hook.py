@@ -19,6 +19,12 @@ HOOK = ("printf '%%s|%%s|%%s|%%s|%%s|%%s|%%s\\n' %(request)s %(user)s %(actor)s 
         "\"%(to_path)s\" %(cwd)s \"$(pwd -P)\" >> hook.log")
 
 
+def _dav(fields: list[str]) -> list[str]:
+    """Paths as DAV paths: Radicale forms them under <data dir>/collection-root."""
+    return [field.split("/collection-root", 1)[1] if "/collection-root" in field else field
+            for field in fields]
+
+
 def _config(hook: str) -> str:
     return f"[radicale:storage]\nhook = {hook}\n"
 
@@ -69,7 +75,8 @@ def test_hook_runs_after_a_put_with_radicale_placeholders(hooked) -> None:  # ty
     response = put_card(session, server.url + "/alice/contacts/put.vcf", vcard("put", "Ann Put"))
     assert response.status_code == 201
     data_dir = server.data_dir.resolve()
-    assert log.new() == [f"PUT|alice|alice|/alice/contacts/put.vcf||{data_dir}|{data_dir}"]
+    assert log.new() == [f"PUT|alice|alice|{data_dir}/collection-root/alice/contacts/put.vcf"
+                         f"||{data_dir}|{data_dir}"]
 
 
 def test_hook_runs_after_delete_proppatch_and_mkcol(hooked) -> None:  # type: ignore[no-untyped-def]
@@ -82,7 +89,7 @@ def test_hook_runs_after_delete_proppatch_and_mkcol(hooked) -> None:  # type: ig
     assert session.request("PROPPATCH", server.url + "/alice/contacts/",
                            data=body).status_code == 207
     make_addressbook(session, server.url + "/alice/made/")
-    requests_seen = [line.split("|")[:4] for line in log.new()]
+    requests_seen = [_dav(line.split("|")[:4]) for line in log.new()]
     assert requests_seen == [["DELETE", "alice", "alice", "/alice/contacts/del.vcf"],
                              ["PROPPATCH", "alice", "alice", "/alice/contacts/"],
                              ["MKCOL", "alice", "alice", "/alice/made/"]]
@@ -96,7 +103,7 @@ def test_hook_gets_the_move_destination_as_to_path(hooked) -> None:  # type: ign
     response = session.request("MOVE", server.url + "/alice/contacts/move.vcf",
                                headers={"Destination": server.url + "/alice/clients/move.vcf"})
     assert response.status_code == 201
-    assert [line.split("|")[:5] for line in log.new()] == [
+    assert [_dav(line.split("|")[:5]) for line in log.new()] == [
         ["MOVE", "alice", "alice", "/alice/contacts/move.vcf", "/alice/clients/move.vcf"]]
 
 
@@ -126,7 +133,7 @@ def test_hook_placeholders_are_shell_quoted(hooked) -> None:  # type: ignore[no-
     response = put_card(session, server.url + "/alice/contacts/a%20b%3Bc.vcf",
                         vcard("quoted", "Ann Quoted"))
     assert response.status_code == 201
-    assert [line.split("|")[3] for line in log.new()] == ["/alice/contacts/a b;c.vcf"]
+    assert [_dav(line.split("|"))[3] for line in log.new()] == ["/alice/contacts/a b;c.vcf"]
 
 
 def test_hook_sees_the_committed_change(make_server: Callable[..., ServerProcess]) -> None:
