@@ -13,7 +13,8 @@ import functools
 import threading
 from typing import Any, Callable
 
-from cms_dav.radicale_compat.shapes import Shape, mentions, parameters, require, resolve
+from cms_dav.radicale_compat.shapes import (Shape, calls_by_name, mentions, parameters,
+                                            require, resolve)
 
 PATH_MEMO_USER = "cms_dav's path memo (cms_dav.radicale_compat.patches.install_path_memo)"
 RECURRENCE_USER = "cms_dav's recurrence and query limits (cms_dav/limits/recurrence.py)"
@@ -42,9 +43,8 @@ def _replace(dotted: str, wrapper: Callable[[Any], Any]) -> None:
 def path_memo_shapes() -> list[Shape]:
     return [parameters("radicale.pathutils.sanitize_path", ["path"], PATH_MEMO_USER),
             parameters("radicale.xmlutils.make_clark", ["human_tag"], PATH_MEMO_USER),
-            # Item.__init__ and strip_path call it through the module: the memo reaches them
-            mentions("radicale.pathutils.strip_path", "sanitize_path(",
-                     "calls sanitize_path", PATH_MEMO_USER)]
+            # strip_path (and with it Item.__init__) calls it through the module's global
+            calls_by_name("radicale.pathutils", "sanitize_path", PATH_MEMO_USER)]
 
 
 def install_path_memo() -> None:
@@ -66,21 +66,22 @@ def install_path_memo() -> None:
 REPORT_FUNCTIONS = ("xml_report", "free_busy_report", "test_filter")
 
 
-def recurrence_shapes() -> list[Shape]:
-    found = [parameters("dateutil.rrule.rrule._iter", ["self"], RECURRENCE_USER),
-             mentions("dateutil.rrule.rrulebase.__iter__", "self._iter()",
-                      "iterates through _iter", RECURRENCE_USER)]
-    for name in REPORT_FUNCTIONS:
-        found.append(mentions("radicale.app.report", f"{name}(",
-                              f"calls {name} by its module-level name", RECURRENCE_USER))
-    return found
+def rrule_shapes() -> list[Shape]:
+    return [parameters("dateutil.rrule.rrule._iter", ["self"], RECURRENCE_USER),
+            mentions("dateutil.rrule.rrulebase.__iter__", "self._iter()",
+                     "iterates through _iter", RECURRENCE_USER)]
+
+
+def report_shapes() -> list[Shape]:
+    return [calls_by_name("radicale.app.report", name, RECURRENCE_USER)
+            for name in REPORT_FUNCTIONS]
 
 
 def wrap_rrule_iteration(wrapper: Callable[[Callable[[Any], Any]], Callable[[Any], Any]]
                          ) -> None:
     """Replace ``dateutil.rrule.rrule._iter`` (every expansion goes through it) with
     ``wrapper(original)``, once per process."""
-    _once("the recurrence counter", recurrence_shapes()[:2],
+    _once("the recurrence counter", rrule_shapes(),
           lambda: _replace("dateutil.rrule.rrule._iter", wrapper))
 
 
@@ -94,14 +95,13 @@ def wrap_report_functions(report: Callable[[Callable[..., Any], str], Callable[.
         _replace("radicale.app.report.free_busy_report",
                  lambda f: report(f, "free-busy report"))
         _replace("radicale.app.report.test_filter", item_filter)
-    _once("the report limits", recurrence_shapes()[2:], install)
+    _once("the report limits", report_shapes(), install)
 
 
 # -- vobject.base.getLogicalLines ------------------------------------------------------
 def unfolding_shapes() -> list[Shape]:
     return [parameters("vobject.base.getLogicalLines", ["fp", "allowQP"], UNFOLD_USER),
-            mentions("vobject.base.readComponents", "getLogicalLines(stream, allowQP)",
-                     "unfolds through getLogicalLines(stream, allowQP)", UNFOLD_USER)]
+            calls_by_name("vobject.base", "getLogicalLines", UNFOLD_USER)]
 
 
 def replace_vobject_unfolding(wrapper: Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -112,4 +112,4 @@ def replace_vobject_unfolding(wrapper: Callable[[Callable[..., Any]], Callable[.
 
 
 def shapes() -> list[Shape]:
-    return path_memo_shapes() + recurrence_shapes() + unfolding_shapes()
+    return path_memo_shapes() + rrule_shapes() + report_shapes() + unfolding_shapes()

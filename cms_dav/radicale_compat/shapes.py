@@ -154,6 +154,21 @@ def keywords_passed(module: str, method: str, first_argument: str,
     return Shape(problem, user)
 
 
+def calls_by_name(module: str, function: str, user: str) -> Shape:
+    """``module`` calls ``function(...)`` through its global name (so replacing the
+    module attribute reaches that call)."""
+    def problem() -> str | None:
+        try:
+            tree = _tree(source_of(module))
+        except LookupError as exc:
+            return str(exc)
+        if any(isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+               and node.func.id == function for node in ast.walk(tree)):
+            return None
+        return f"{module} no longer calls {function}() by its module-level name"
+    return Shape(problem, user)
+
+
 def equals(dotted: str, expected: Any, user: str) -> Shape:
     def problem() -> str | None:
         try:

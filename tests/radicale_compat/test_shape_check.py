@@ -137,3 +137,17 @@ def test_the_wsgi_application_is_refused_when_a_shape_is_gone(
                        match="radicale.auth.BaseAuth no longer has attribute "
                              "_sleep_for_constant_exec_time; cms_dav's auth plugin"):
         application(load_settings(str(tmp_path), None))
+
+
+def test_a_function_no_longer_called_through_its_module_name_is_named(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "fake_report.py").write_text(textwrap.dedent("""
+        from os.path import join as report
+        def do_REPORT():
+            return report()
+    """))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    shape = shapes.calls_by_name("fake_report", "xml_report", "the limits")
+    assert shape.mismatch() == ("fake_report no longer calls xml_report() by its "
+                                "module-level name; the limits relies on it "
+                                "(cms_dav/radicale_compat)")
