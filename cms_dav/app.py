@@ -26,6 +26,7 @@ from radicale import config as radicale_config
 from radicale.app import Application
 from sqlalchemy import Engine
 
+from cms_dav import radicale_compat
 from cms_dav.acl.policy import Policy
 from cms_dav.acl.rightsfile import RightsFile
 from cms_dav.acl.share_database import ShareDatabase
@@ -132,17 +133,18 @@ class App:
             values.setdefault(section, {}).update(options)
         for section, plugin in self.plugin_types().items():
             values.setdefault(section, {})["type"] = plugin
+        configuration.update(values, "cms-dav settings", privileged=True)
         if internal_server:
             # as under Radicale's own server: Radicale checks Content-Length too
-            values["server"]["_internal_server"] = "True"
-        configuration.update(values, "cms-dav settings", privileged=True)
+            radicale_compat.mark_internal_server(configuration)
         return configuration
 
     def plugin_types(self) -> dict[str, PluginFactory]:
         """``[section] type`` for each of cms_dav's Radicale plugins."""
         return {
             "storage": PluginFactory("cms_dav_plugins.storage",
-                                     lambda configuration: Storage(configuration, self.store)),
+                                     lambda configuration: Storage(
+                                         configuration, self.store, self.settings.data_dir)),
             "auth": PluginFactory("cms_dav_plugins.auth",
                                   lambda configuration: Auth(configuration,
                                                              self.authenticator)),

@@ -11,6 +11,7 @@ from radicale import config as radicale_config
 from radicale import log as radicale_log
 from radicale.app import Application
 
+from cms_dav import radicale_compat
 from cms_dav.app import build_app
 from cms_dav.config import Settings
 from cms_dav.log_mask import mask_secrets_in_logs
@@ -20,6 +21,7 @@ from cms_dav.warmup import warm_up
 def application(settings: Settings) -> Callable[..., Iterable[bytes]]:
     """A WSGI application for any WSGI server (gunicorn, uwsgi...): the stack of one
     App that lives as long as the process."""
+    radicale_compat.check()
     mask_secrets_in_logs()
     return build_app(settings).wsgi()
 
@@ -29,6 +31,7 @@ def serve(settings: Settings) -> None:
     SIGTERM/SIGINT, then finish the requests in flight and return."""
     from cms_dav.serving import ServerLimits, run
 
+    radicale_compat.check()
     limits = ServerLimits.from_settings(settings)
     radicale_log.setup()
     with build_app(settings, background_checkpoints=True) as app:

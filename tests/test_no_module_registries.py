@@ -25,13 +25,9 @@ MUTATORS = {"append", "appendleft", "extend", "insert", "add", "update", "setdef
 
 #: "module.py:name" -> why this piece of process-wide state is acceptable
 ALLOWED = {
-    # install-once flags of process-wide patches of third-party modules (vobject,
-    # Radicale); issue 11 point 2 moves these into cms_dav/radicale_compat.py
-    "cms_dav/limits/recurrence.py:global _installed": "patches vobject once per process",
-    "cms_dav/limits/vobject_lines.py:global _installed": "patches vobject once per process",
-    "cms_dav/radicale_speedups.py:global _installed": "patches Radicale once per process",
-    # the per-request state of the thread serving the request, replaced by a
-    # request-context object made by one middleware (issue 11 point 1)
+    # install-once record of the process-wide patches of Radicale, vobject and dateutil
+    # (the one place they are made; a second install would wrap twice)
+    "cms_dav/radicale_compat/patches.py:mutated _installed": "patches once per process",
 }
 
 

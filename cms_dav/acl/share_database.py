@@ -2,7 +2,8 @@
 
 The plugin in ``cms_dav_plugins.sharing`` only forwards to this class. Matching of
 group (``:sales``) and ``{user}`` rows is Radicale's own
-(``database_common_check_row_match``), so behaviour equals the csv backend's.
+(``database_common_check_row_match``, reached through :mod:`cms_dav.radicale_compat`),
+so behaviour equals the csv backend's.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ import logging
 import time
 from typing import Any
 
-from radicale.sharing import common
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
+from cms_dav import radicale_compat
 from cms_dav.acl import mounts, share_table, sharing_policy
 from cms_dav.acl.permissions import split
 from cms_dav.acl.policy import Policy
@@ -91,7 +92,7 @@ class ShareDatabase:
         others = {k: v for k, v in filters.items() if k not in _FLAGS}
         matched = []
         for row in rows:
-            hit = common.database_common_check_row_match(
+            hit = radicale_compat.share_row_match(
                 row=row, OwnerOrUser=OwnerOrUser, ShareType=ShareType,
                 PathOrToken=PathOrToken, PathMapped=PathMapped, User=User, **others)
             if hit is not None and not (hit["ShareType"] == "map"
@@ -99,7 +100,7 @@ class ShareDatabase:
                 matched.append(hit)
         # flags last: a user's own row (e.g. "hidden by me") must replace the group
         # row it overrides before the "enabled and visible" filter looks at it
-        unique = common.database_common_filter_resolved_duplicate_shares(matched)
+        unique = radicale_compat.drop_resolved_duplicate_shares(matched)
         if User is None and owner_or_user:
             # the sharing API's listing: a manager also sees the shares others made
             unique += self._managed(owner_or_user, unique, ShareType, PathOrToken,

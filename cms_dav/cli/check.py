@@ -17,10 +17,13 @@ if TYPE_CHECKING:
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
 @pass_app
 def check(app: App, as_json: bool) -> None:
-    """Check the store (database integrity, item ETags, change log) and the rights file."""
+    """Check the installed Radicale (the shapes cms_dav relies on), the store (database
+    integrity, item ETags, change log) and the rights file."""
+    from cms_dav import radicale_compat
     from cms_dav.store.check import check_store
 
-    problems = check_store(app.store)
+    problems = [f"radicale: {mismatch}" for mismatch in radicale_compat.mismatches()]
+    problems += check_store(app.store)
     problems += _rights_file_problems(app.policy)
     if as_json:
         emit_json({"ok": not problems, "problems": problems})

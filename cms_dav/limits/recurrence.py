@@ -9,24 +9,20 @@
   403 ``CALDAV:max-instances`` (RFC 4791 §5.2.8, §9.6.5) with a description.
 - Each item filtered by a calendar-query or addressbook-query first checks the query's
   time budget (``cms_dav.limits.work``).
-Installed once per process by the limits layer; a no-op outside a request.
+Installed once per process by the limits layer (the patching itself, and the check
+that its targets still exist, is :mod:`cms_dav.radicale_compat.patches`'s); a no-op
+outside a request.
 """
 
 from __future__ import annotations
 
 import functools
-import threading
 from typing import Any, Callable, Iterator
 
-from dateutil import rrule as dateutil_rrule
-from radicale.app import report as radicale_report
-
-from cms_dav import request_context
+from cms_dav import radicale_compat, request_context
 from cms_dav.limits import work
 from cms_dav.limits.errors import LimitExceeded
 
-_installed = False
-_install_lock = threading.Lock()
 #: instances between two looks at the clock
 _CLOCK_EVERY = 1024
 
@@ -96,22 +92,6 @@ def _budgeted(original: Callable[..., bool]) -> Callable[..., bool]:
 
 
 def install() -> None:
-    """Patch dateutil and Radicale's report module once per process."""
-    global _installed
-    with _install_lock:
-        if _installed:
-            return
-        rule_class: Any = dateutil_rrule.rrule
-        for owner, name in ((rule_class, "_iter"), (radicale_report, "xml_report"),
-                            (radicale_report, "free_busy_report"),
-                            (radicale_report, "test_filter")):
-            if not callable(getattr(owner, name, None)):
-                raise RuntimeError(f"{owner.__name__}.{name} is gone: the recurrence "
-                                   f"limits of cms_dav.limits.recurrence need updating "
-                                   f"for this dateutil/Radicale version")
-        rule_class._iter = _counted_iter(rule_class._iter)
-        radicale_report.xml_report = _refusing(radicale_report.xml_report, "report")
-        radicale_report.free_busy_report = _refusing(radicale_report.free_busy_report,
-                                                     "free-busy report")
-        radicale_report.test_filter = _budgeted(radicale_report.test_filter)
-        _installed = True
+    """Wrap dateutil's rule iteration and Radicale's report functions, once per process."""
+    radicale_compat.wrap_rrule_iteration(_counted_iter)
+    radicale_compat.wrap_report_functions(_refusing, _budgeted)

@@ -10,16 +10,15 @@ line numbers with plain string operations. The ``allowQP=True`` path is left as 
 from __future__ import annotations
 
 import re
-import threading
 from typing import Any, Callable, Iterator
 
 import vobject.base
 
+from cms_dav import radicale_compat
+
 _LINE_END = re.compile(r"\r\n|\r|\n")
 #: vobject's own function, kept for the differential test
 ORIGINAL: Callable[..., Iterator[tuple[str, int]]] = vobject.base.getLogicalLines
-_installed = False
-_lock = threading.Lock()
 
 
 def logical_lines(text: str) -> Iterator[tuple[str, int]]:
@@ -65,11 +64,4 @@ def _replacement(original: Callable[..., Iterator[tuple[str, int]]]
 
 def install() -> None:
     """Swap vobject's unfolding for :func:`logical_lines`, once per process."""
-    global _installed
-    with _lock:
-        if not _installed:
-            if not callable(getattr(vobject.base, "getLogicalLines", None)):
-                raise RuntimeError("vobject.base.getLogicalLines is gone: "
-                                   "cms_dav.limits.vobject_lines needs updating")
-            vobject.base.getLogicalLines = _replacement(vobject.base.getLogicalLines)
-            _installed = True
+    radicale_compat.replace_vobject_unfolding(_replacement)

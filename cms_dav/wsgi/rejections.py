@@ -25,7 +25,8 @@ as candidate reasons; client errors logged at WARNING lose their traceback
 so tracebacks and ERRORs in the log are left to real bugs. Records of other threads
 are never touched. The capture depends only on Radicale's public logger name, not
 on its internals; if Radicale logs less (``[logging] level = error``), the layer
-falls back to the method/path sentences.
+falls back to the method/path sentences. The texts of Radicale's records it matches
+are kept, and checked at start-up, in :mod:`cms_dav.radicale_compat.logs`.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from urllib.parse import quote, unquote
 from xml.etree import ElementTree as ET
 
 from cms_dav.io.object_check import check_object, unreadable_line
+from cms_dav.radicale_compat import logs as radicale_logs
 from cms_dav.wsgi.plain_error import plain_error
 from cms_dav.wsgi.request_shape import charset_problem, xml_shape_problem
 
@@ -60,8 +62,8 @@ BARE_BODIES = {
     "Directory listings are not supported.", "Forbidden", "Not Found", "Conflict",
     "Method Not Allowed", "Precondition Failed", "Unauthorized", "Request Entity Too Large",
 }
-_PREFIX = re.compile(r"^(?:Bad|Failed) \w+ request(?: on| for)? '[^']*'(?: \([^)]*\))?: ")
-_TAG = re.compile(r"in '(VADDRESSBOOK|VCALENDAR)' collection")
+_PREFIX = re.compile(radicale_logs.BAD_REQUEST_PREFIX)
+_TAG = re.compile(radicale_logs.ITEM_TYPE_IN_COLLECTION)
 _VERB = {"GET": "read", "HEAD": "read", "PROPFIND": "list", "REPORT": "query",
          "PUT": "write to", "DELETE": "delete", "PROPPATCH": "change the properties of",
          "MKCOL": "create a collection at", "MKCALENDAR": "create a calendar at",
@@ -100,7 +102,7 @@ class _ReasonCapture(logging.Handler, logging.Filter):
         """Logger filter: client errors of a registered request carry no traceback."""
         if self._active():
             if record.levelno == logging.ERROR and isinstance(record.msg, str) and \
-                    record.msg.startswith("request contains invalid path"):
+                    record.msg.startswith(radicale_logs.INVALID_PATH):
                 record.levelno, record.levelname = logging.WARNING, "WARNING"
             if record.levelno < logging.ERROR:
                 record.exc_info = None
@@ -110,7 +112,7 @@ class _ReasonCapture(logging.Handler, logging.Filter):
     def emit(self, record: logging.LogRecord) -> None:
         if not self._active() or not isinstance(record.msg, str):
             return
-        if " response status for " in record.msg or "content of" in record.msg:
+        if radicale_logs.RESPONSE_STATUS in record.msg or radicale_logs.FILE_CONTENT in record.msg:
             return
         try:
             message = record.getMessage()

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from radicale import auth
 
-from cms_dav import request_context
+from cms_dav import radicale_compat, request_context
 from cms_dav.auth import Authenticator
 from cms_dav_plugins import not_standalone
 
 
+@radicale_compat.without_failed_login_padding  # cms_dav's throttle delays failures
 class Auth(auth.BaseAuth):
     def __init__(self, configuration,  # type: ignore[no-untyped-def]
                  authenticator: Authenticator | None = None) -> None:
@@ -27,7 +28,3 @@ class Auth(auth.BaseAuth):
         ok = self._authenticator.login(login, password, context.remote_addr,
                                        request.defer_response if request else None)
         return login if ok else ""
-
-    def _sleep_for_constant_exec_time(self, time_ns_begin: int) -> None:
-        """Disabled: Radicale pads every failure to the slowest one seen, which would turn
-        one throttled 2 s failure into 2 s for all; unknown users already cost a bcrypt check."""

@@ -17,7 +17,7 @@ from typing import Any
 
 from radicale import sharing, types
 
-from cms_dav import request_context
+from cms_dav import radicale_compat, request_context
 from cms_dav.acl.share_database import ShareDatabase
 from cms_dav_plugins import not_standalone, sharing_gate
 
@@ -62,7 +62,7 @@ class Sharing(sharing.BaseSharing):
         return self._db.verify()
 
     def database_list_sharing(self, **filters: Any) -> list[dict[str, Any]]:  # type: ignore[override]
-        if set(filters) == {"PathMapped"}:
+        if radicale_compat.asks_if_collection_is_shared(filters):
             # Radicale's DELETE asks "is this collection shared?" to refuse with 409.
             # cms_dav deletes a collection's shares with it, in the same transaction
             # (cms_dav.store.share_cleanup), so the owner may always delete it.

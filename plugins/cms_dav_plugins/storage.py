@@ -3,14 +3,20 @@
 Only translation lives here: Radicale's collection/item objects onto
 ``cms_dav.store.Store`` calls. Reads build items from stored text, ETag and UID and
 never parse; collection ETag, sync token, UID check and time-range prefilters are
-answered from indexed columns.
+answered from indexed columns. Radicale's private names (Item's fields, the
+``_supports_*`` flags, ``acquire_lock``'s keywords) are reached through
+:mod:`cms_dav.radicale_compat`; ``[storage] hook`` runs after each committed change
+(:mod:`cms_dav_plugins.storage_hook`).
 """
 
 from __future__ import annotations
 
 import uuid
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from email.utils import formatdate
+from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Optional
 
 from radicale import item as radicale_item
@@ -18,7 +24,7 @@ from radicale import pathutils, storage
 from radicale.item import filter as radicale_filter
 from radicale.log import logger
 
-from cms_dav import radicale_speedups, request_context
+from cms_dav import radicale_compat, request_context
 from cms_dav.io.stored_items import item_data_of
 from cms_dav.limits.advertised import SERVER_SET, calendar_properties
 from cms_dav.limits.errors import LimitExceeded
@@ -27,6 +33,7 @@ from cms_dav.store import paths
 from cms_dav.store.records import CollectionRecord, ItemData, ItemRecord
 from cms_dav.store.store import NotFound, Store
 from cms_dav_plugins import not_standalone
+from cms_dav_plugins.storage_hook import StorageHook
 
 _EXPECTED_NAME = {"VADDRESSBOOK": "VCARD", "VCALENDAR": "VCALENDAR"}
 
@@ -60,6 +67,24 @@ def _writing() -> Iterator[None]:
         _forget_lookups()
 
 
+@dataclass
+class _WriteScope:
+    """One ``acquire_lock("w")``: did a write of it commit? (then ``[storage] hook`` runs)"""
+
+    committed: bool = False
+
+
+#: the write lock this context holds; set and reset by Storage.acquire_lock only
+_write_scope: ContextVar[_WriteScope | None] = ContextVar("cms_dav_write_scope", default=None)
+
+
+def _committed() -> None:
+    """A store write under the current write lock has committed."""
+    scope = _write_scope.get()
+    if scope is not None:
+        scope.committed = True
+
+
 def _http_date(timestamp: float) -> str:
     return formatdate(timestamp, usegmt=True)
 
@@ -68,34 +93,30 @@ class StoredItem(radicale_item.Item):
     """An item whose text is fetched from the database only when something needs it."""
 
     def __init__(self, collection: "Collection", record: ItemRecord) -> None:
-        # Set what Item.__init__ would, without its per-item path assertions: the
-        # collection path comes from the store, already sanitized.
-        self._collection_path = collection.path
-        self.collection = collection
-        self.href = record.href
-        self.last_modified = _http_date(record.modified_at)
-        self._text = record.text
-        self._vobject_item = None
-        self._etag = record.etag
-        self._uid = record.uid
-        self._name = record.name
-        self._component_name = record.component
-        self._time_range = (record.time_start, record.time_end)
+        # What Item.__init__ would set, without its per-item path assertions (the
+        # collection path comes from the store, already sanitized) and without text
+        radicale_compat.init_item_fast(
+            self, collection=collection, collection_path=collection.path,
+            href=record.href, last_modified=_http_date(record.modified_at),
+            text=record.text, etag=record.etag, uid=record.uid, name=record.name,
+            component_name=record.component,
+            time_range=(record.time_start, record.time_end))
         self._record = record
 
     def serialize(self) -> str:
-        if self._text is None:
+        text = radicale_compat.item_text_if_loaded(self)
+        if text is None:
             collection = self.collection
             assert isinstance(collection, Collection)
             text = collection.store.item_text(self._record.collection_id, self._record.href)
             if text is None:
                 raise RuntimeError(f"item {self.href!r} vanished from {collection.path!r}")
-            self._text = text
-        return self._text
+            radicale_compat.fill_item_text(self, text)
+        return text
 
     @property
     def vobject_item(self):  # type: ignore[no-untyped-def]
-        if self._vobject_item is None:
+        if not radicale_compat.item_is_parsed(self):
             self.serialize()
         return super().vobject_item
 
@@ -132,9 +153,11 @@ class Collection(storage.BaseCollection):
         if self._record is None:  # PROPPATCH / : the root has no row (stock: 207)
             with _writing():
                 self.store.set_root_props(stored, current_actor())
+            _committed()
             return
         with _writing():
             self.store.set_props(self.path, stored, current_actor())
+        _committed()
         self._record = self.store.collection(self.path)
 
     @property
@@ -215,6 +238,7 @@ class Collection(storage.BaseCollection):
             raise ValueError(f"a {data.name} does not belong in a {self.tag} collection")
         with _writing():
             result = self.store.put_item(self.path, href, data, current_actor())
+        _committed()
         context = request_context.current()
         if result.modified and context is not None:
             context.upload_modified = True  # answered without ETag (cms_dav.wsgi.upload_etag)
@@ -229,6 +253,7 @@ class Collection(storage.BaseCollection):
         except NotFound:
             raise storage.ComponentNotFoundError(
                 paths.join(self.path, href or "")) from None
+        _committed()
 
     def _delete(self, href: str | None) -> None:
         if href is None and self._record is None:
@@ -242,21 +267,20 @@ class Collection(storage.BaseCollection):
             self.store.delete_item(self.path, href, current_actor())
 
 
-radicale_speedups.install()
+radicale_compat.install_path_memo()
 
 
+@radicale_compat.with_storage_capabilities  # unicode, trailing blanks, any character
 class Storage(storage.BaseStorage):
-    _supports_unicode = True
-    _supports_trailing_whitespace = True
-    _supports_problematic_chars = True
-
     def __init__(self, configuration,  # type: ignore[no-untyped-def]
-                 store: Store | None = None) -> None:
-        if store is None:
+                 store: Store | None = None, data_dir: Path | None = None) -> None:
+        if store is None or data_dir is None:
             not_standalone(__name__)
         super().__init__(configuration)
         #: the App's store (Radicale builds this plugin twice: app and sharing layer)
         self.store = store
+        #: ``[storage] hook``, run in the data dir after each committed change
+        self.hook = StorageHook.from_configuration(configuration, data_dir)
 
     def discover(self, path: str, depth: str = "0", child_context_manager=None,
                  user_groups: set = set()):  # type: ignore[no-untyped-def]
@@ -294,10 +318,13 @@ class Storage(storage.BaseStorage):
         with _writing():
             self.store.move_item(source.path, item.href, to_collection.path, to_href,
                                  current_actor())
+        _committed()
 
     def create_collection(self, href: str, items=None, props=None):  # type: ignore[no-untyped-def]
         with _writing():
-            return self._create_collection(href, items, props)
+            created = self._create_collection(href, items, props)
+        _committed()
+        return created
 
     def _create_collection(self, href, items=None, props=None):  # type: ignore[no-untyped-def]
         sane = paths.strip(pathutils.strip_path(href))
@@ -322,19 +349,27 @@ class Storage(storage.BaseStorage):
 
     @contextmanager
     def acquire_lock(self, mode: str, user: str = "", *args, **kwargs):  # type: ignore[no-untyped-def]
+        lock = radicale_compat.lock_request(user, kwargs)
         context = request_context.current()
         if context is not None:
-            context.actor = kwargs.get("actor") or user or ""
+            context.actor = lock.actor
         if mode != "w":
             yield
             return
-        names = [self._lock_name(p) for p in (kwargs.get("path"), kwargs.get("to_path")) if p]
-        with self.store.locked(names or ["/"]):
-            _forget_lookups()  # nothing looked up before the lock is trusted
-            try:
-                yield
-            finally:
-                _forget_lookups()
+        names = [self._lock_name(p) for p in lock.paths]
+        scope = _WriteScope()
+        token = _write_scope.set(scope)
+        try:
+            with self.store.locked(names or ["/"]):
+                _forget_lookups()  # nothing looked up before the lock is trusted
+                try:
+                    yield
+                finally:
+                    _forget_lookups()
+        finally:
+            _write_scope.reset(token)
+            if scope.committed and self.hook is not None:
+                self.hook.run(lock)  # after the lock, outside every transaction
 
     def _lock_name(self, path: str) -> str:
         sane = paths.strip(pathutils.strip_path(path))

@@ -1,0 +1,115 @@
+"""Every process-wide replacement of a function in Radicale, vobject or dateutil.
+
+The replacements' behaviour lives with their feature (``cms_dav.limits.recurrence``,
+``cms_dav.limits.vobject_lines``); installing them, and checking that what they
+replace still exists with the same shape and is still looked up at call time, is here.
+Each installer runs once per process and refuses (CompatibilityError) when its target
+has changed, instead of silently patching nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from typing import Any, Callable
+
+from cms_dav.radicale_compat.shapes import (Shape, calls_by_name, mentions, parameters,
+                                            require, resolve)
+
+PATH_MEMO_USER = "cms_dav's path memo (cms_dav.radicale_compat.patches.install_path_memo)"
+RECURRENCE_USER = "cms_dav's recurrence and query limits (cms_dav/limits/recurrence.py)"
+UNFOLD_USER = "cms_dav's linear-time line unfolding (cms_dav/limits/vobject_lines.py)"
+
+_installed: set[str] = set()
+_lock = threading.Lock()
+
+
+def _once(name: str, shapes: list[Shape], install: Callable[[], None]) -> None:
+    with _lock:
+        if name in _installed:
+            return
+        require(shapes, f"install {name}")
+        install()
+        _installed.add(name)
+
+
+def _replace(dotted: str, wrapper: Callable[[Any], Any]) -> None:
+    owner_path, _, name = dotted.rpartition(".")
+    owner = resolve(owner_path)
+    setattr(owner, name, wrapper(getattr(owner, name)))
+
+
+# -- radicale.pathutils.sanitize_path / radicale.xmlutils.make_clark -------------------
+def path_memo_shapes() -> list[Shape]:
+    return [parameters("radicale.pathutils.sanitize_path", ["path"], PATH_MEMO_USER),
+            parameters("radicale.xmlutils.make_clark", ["human_tag"], PATH_MEMO_USER),
+            # strip_path (and with it Item.__init__) calls it through the module's global
+            calls_by_name("radicale.pathutils", "sanitize_path", PATH_MEMO_USER)]
+
+
+def install_path_memo() -> None:
+    """Memoize Radicale's pure path helpers process-wide.
+
+    A Depth-1 PROPFIND or a multiget over N items calls ``pathutils.sanitize_path``
+    about seven times per item (every ``strip_path``/``unstrip_path`` asserts through it)
+    and ``xmlutils.make_clark`` six times. Both are pure functions of a string, so a
+    bounded cache returns the same strings without redoing the work; Radicale's
+    behaviour is unchanged (exceptions are not cached)."""
+    def install() -> None:
+        _replace("radicale.pathutils.sanitize_path", functools.lru_cache(maxsize=1 << 17))
+        _replace("radicale.xmlutils.make_clark", functools.lru_cache(maxsize=1024))
+    _once("the path memo", path_memo_shapes(), install)
+
+
+# -- dateutil rrule._iter and radicale.app.report ----------------------------------------
+#: module-level functions of radicale.app.report that cms_dav wraps
+REPORT_FUNCTIONS = ("xml_report", "free_busy_report", "test_filter")
+
+
+def rrule_shapes() -> list[Shape]:
+    return [parameters("dateutil.rrule.rrule._iter", ["self"], RECURRENCE_USER),
+            mentions("dateutil.rrule.rrulebase.__iter__", "self._iter()",
+                     "iterates through _iter", RECURRENCE_USER)]
+
+
+def report_shapes() -> list[Shape]:
+    return [calls_by_name("radicale.app.report", name, RECURRENCE_USER)
+            for name in REPORT_FUNCTIONS]
+
+
+def wrap_rrule_iteration(wrapper: Callable[[Callable[[Any], Any]], Callable[[Any], Any]]
+                         ) -> None:
+    """Replace ``dateutil.rrule.rrule._iter`` (every expansion goes through it) with
+    ``wrapper(original)``, once per process."""
+    _once("the recurrence counter", rrule_shapes(),
+          lambda: _replace("dateutil.rrule.rrule._iter", wrapper))
+
+
+def wrap_report_functions(report: Callable[[Callable[..., Any], str], Callable[..., Any]],
+                          item_filter: Callable[[Callable[..., bool]], Callable[..., bool]]
+                          ) -> None:
+    """Wrap ``radicale.app.report.xml_report`` and ``free_busy_report`` with
+    ``report(original, what)`` and ``test_filter`` with ``item_filter(original)``."""
+    def install() -> None:
+        _replace("radicale.app.report.xml_report", lambda f: report(f, "report"))
+        _replace("radicale.app.report.free_busy_report",
+                 lambda f: report(f, "free-busy report"))
+        _replace("radicale.app.report.test_filter", item_filter)
+    _once("the report limits", report_shapes(), install)
+
+
+# -- vobject.base.getLogicalLines ------------------------------------------------------
+def unfolding_shapes() -> list[Shape]:
+    return [parameters("vobject.base.getLogicalLines", ["fp", "allowQP"], UNFOLD_USER),
+            calls_by_name("vobject.base", "getLogicalLines", UNFOLD_USER)]
+
+
+def replace_vobject_unfolding(wrapper: Callable[[Callable[..., Any]], Callable[..., Any]]
+                              ) -> None:
+    """Replace ``vobject.base.getLogicalLines`` with ``wrapper(original)``, once."""
+    _once("the line unfolding", unfolding_shapes(),
+          lambda: _replace("vobject.base.getLogicalLines", wrapper))
+
+
+def shapes() -> list[Shape]:
+    return path_memo_shapes() + rrule_shapes() + report_shapes() + unfolding_shapes()
