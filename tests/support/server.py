@@ -50,7 +50,7 @@ class ServerProcess:
     def add_user(self, name: str, password: str) -> None:
         self.cli("user", "add", name, "--password-stdin", input=password + "\n", check=True)
 
-    def start(self) -> "ServerProcess":
+    def start(self, attempt: int = 1) -> "ServerProcess":
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = self.data_dir / f"server-{self.port}.log"
         log = self.log_path.open("ab")
@@ -61,6 +61,10 @@ class ServerProcess:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                if "address already in use" in self.log() and attempt < 3:
+                    # another process took the free port between free_port() and bind
+                    self.port = free_port()
+                    return self.start(attempt + 1)
                 raise RuntimeError(f"server exited early:\n{self.log()}")
             try:
                 requests.request("OPTIONS", self.url + "/", timeout=1)
