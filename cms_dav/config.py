@@ -116,7 +116,7 @@ class Settings:
         return None
 
     def with_overrides(self, **changes: object) -> "Settings":
-        return replace(self, **changes)  # type: ignore[arg-type]
+        return replace(self, **changes)  # type: ignore[arg-type]  # replace() checks names and takes any value
 
 
 def _int(parser: configparser.ConfigParser, section: str, key: str, default: int) -> int:
@@ -182,7 +182,8 @@ def load_settings(data_dir: str | os.PathLike[str] | None = None,
     for section in parser.sections():
         if section not in known and not section.startswith("radicale:"):
             raise ConfigError(f"config file {config_file}: unknown section [{section}]")
-    base = Path(data_dir or parser.get("storage", "data_dir", fallback=DEFAULT_DATA_DIR))
+    base = Path(data_dir if data_dir is not None
+                else parser.get("storage", "data_dir", fallback=DEFAULT_DATA_DIR))
     base = base.expanduser().absolute()
 
     def path_option(section: str, key: str, default: Path) -> Path:
@@ -235,6 +236,7 @@ def _limits(parser: configparser.ConfigParser) -> Limits:
     """The ``[limits]`` section; every value must be positive."""
     defaults = Limits()
     values: dict[str, object] = {}
+    raw: str | None
     for name, default in vars(defaults).items():
         if isinstance(default, str):
             raw = parser.get("limits", name, fallback=default).strip().upper()
@@ -258,4 +260,4 @@ def _limits(parser: configparser.ConfigParser) -> Limits:
         else set()
     if unknown:
         raise ConfigError(f"[limits] unknown option(s): {', '.join(sorted(unknown))}")
-    return Limits(**values)  # type: ignore[arg-type]
+    return Limits(**values)  # type: ignore[arg-type]  # each value was parsed to its field's type above

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable, TypeVar
+
 import click
 
 from cms_dav.acl import admin
@@ -11,7 +13,10 @@ from cms_dav.config import Settings
 
 
 
-def _run(action, *args):  # type: ignore[no-untyped-def]
+T = TypeVar("T")
+
+
+def _run(action: Callable[..., T], *args: object) -> T:
     try:
         return action(*args)
     except admin.AclError as exc:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import click
@@ -61,7 +62,7 @@ def _print_report(report: ImportReport) -> None:
         click.echo(f"  rejected {rejected}")
 
 
-def _progress(total: int):  # type: ignore[no-untyped-def]
+def _progress(total: int) -> AbstractContextManager[Callable[[int], None] | None]:
     """A rich progress bar on a terminal for big files; a no-op otherwise."""
     if total < PROGRESS_THRESHOLD or not sys.stderr.isatty():
         return nullcontext(None)
@@ -70,7 +71,7 @@ def _progress(total: int):  # type: ignore[no-untyped-def]
     from rich.progress import Progress
 
     @contextmanager
-    def bar():  # type: ignore[no-untyped-def]
+    def bar() -> Iterator[Callable[[int], None]]:
         with Progress(transient=True) as progress:
             task = progress.add_task("importing", total=total)
             yield lambda step: progress.advance(task, step)

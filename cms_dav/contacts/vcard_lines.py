@@ -115,7 +115,9 @@ def render(lines: list[ContentLine]) -> str:
 
 def _split_outside_quotes(text: str, separator: str) -> list[str]:
     """Split on ``separator`` where it is not inside double quotes (quotes kept)."""
-    parts, current, quoted = [], [], False
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = False
     for char in text:
         if char == '"':
             quoted = not quoted

@@ -14,7 +14,7 @@ import shutil
 import tarfile
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import MetaData, func, select
 
@@ -102,7 +102,7 @@ def _check_revision(revision: str | None) -> None:
                           "version of cms_dav does not know: restore it with a newer cms_dav")
 
 
-def _member(archive: tarfile.TarFile, name: str):  # type: ignore[no-untyped-def]
+def _member(archive: tarfile.TarFile, name: str) -> IO[bytes]:
     handle = archive.extractfile(name)
     if handle is None:
         raise BackupError(f"{name} is not a file in the archive")

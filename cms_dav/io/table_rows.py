@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from cms_dav.io.contact_record import Address, ContactRecord
@@ -104,7 +104,7 @@ def parse_address_cell(text: str) -> Address:
     return Address(*(parts + [""] * 5)[:5])
 
 
-def rows_to_results(rows: Iterable[list[object]], plan: ColumnPlan,
+def rows_to_results(rows: Iterable[Sequence[object]], plan: ColumnPlan,
                     default_region: str | None, first_row_number: int = 2,
                     header_width: int | None = None) -> Iterator[RowResult]:
     """With ``header_width`` (CSV), a row with non-empty values beyond the header is

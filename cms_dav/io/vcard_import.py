@@ -37,7 +37,8 @@ def split_vcards(data: bytes | str) -> Iterator[CardResult]:
     """Yield every card of a .vcf, normalized, or with the reason it was rejected."""
     text = decode_bytes(data)[0] if isinstance(data, bytes) else data
     logical = join_qp_soft_breaks(unfold(text.lstrip("\ufeff")))
-    index, start, body = 0, 0, None
+    index, start = 0, 0
+    body: list[str] | None = None
     for number, raw in logical:
         upper = raw.strip().upper()
         if upper == "BEGIN:VCARD":

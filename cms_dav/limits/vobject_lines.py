@@ -71,5 +71,6 @@ def install() -> None:
             if not callable(getattr(vobject.base, "getLogicalLines", None)):
                 raise RuntimeError("vobject.base.getLogicalLines is gone: "
                                    "cms_dav.limits.vobject_lines needs updating")
-            vobject.base.getLogicalLines = _replacement(vobject.base.getLogicalLines)
+            vobject.base.getLogicalLines = _replacement(  # type: ignore[assignment]  # vobject only iterates it
+                vobject.base.getLogicalLines)
             _installed = True

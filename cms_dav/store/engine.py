@@ -7,6 +7,7 @@ instance.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,7 +54,7 @@ def _create(url: str) -> Engine:
 
 def _tune_sqlite(engine: Engine, url: str) -> None:
     @event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         # Let us issue BEGIN ourselves: pysqlite's implicit transactions cannot
         # take the write lock up front, which turns concurrent writers into deadlocks.
         dbapi_connection.isolation_level = None

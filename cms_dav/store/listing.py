@@ -42,6 +42,7 @@ def all_rows(store: Store, collection_id: int, with_text: bool,
     mark = _marker(store.engine)
     head = f"SELECT {_columns(store.engine, with_text)} FROM items WHERE collection_id = {mark}"
     after: str | None = None
+    params: tuple[int] | tuple[int, str]
     while True:
         if after is None:
             sql, params = f"{head} ORDER BY href LIMIT {int(page)}", (collection_id,)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Mapping, Protocol
 
@@ -95,7 +95,7 @@ class Store:
             finally:
                 _lock_held.depth = 0
 
-    def reading(self):  # type: ignore[no-untyped-def]
+    def reading(self) -> AbstractContextManager[Connection]:
         return read_tx(self.engine)
 
     @contextmanager
@@ -125,7 +125,7 @@ class Store:
         finally:
             request_context.forget()  # lookups memoized by this request are stale now
 
-    def writing(self):  # type: ignore[no-untyped-def]
+    def writing(self) -> AbstractContextManager[Connection]:
         return write_tx(self.engine)
 
     # -- reads ----------------------------------------------------------------------

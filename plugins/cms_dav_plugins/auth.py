@@ -10,7 +10,7 @@ from cms_dav.auth.radicale_settings import settings_from_radicale
 
 
 class Auth(auth.BaseAuth):
-    def __init__(self, configuration) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, configuration) -> None:
         super().__init__(configuration)
         self._authenticator = shared_authenticator(settings_from_radicale(configuration))
 

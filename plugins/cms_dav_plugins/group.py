@@ -10,7 +10,7 @@ from cms_dav.runtime import settings_for
 
 
 class Group(group.BaseGroup):
-    def __init__(self, configuration) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, configuration) -> None:
         super().__init__(configuration)
         self._policy = policy_for(settings_for(configuration))
 

@@ -28,7 +28,7 @@ class Sharing(sharing.BaseSharing):
         def forward() -> types.WSGIResponse:
             return super(Sharing, self).post(environ, base_prefix, path, user, user_groups,
                                              request_info)
-        return sharing_gate.handle(self._db, environ, path, user,  # type: ignore[arg-type]
+        return sharing_gate.handle(self._db, environ, path, user,  # type: ignore[arg-type]  # the WSGI dict, typed Mapping by Radicale; the gate refills wsgi.input
                                    forward)
 
     def database_get_info(self) -> dict[str, Any]:
@@ -37,7 +37,7 @@ class Sharing(sharing.BaseSharing):
     def database_verify(self) -> bool:
         return self._db.verify()
 
-    def database_list_sharing(self, **filters: Any) -> list[dict[str, Any]]:  # type: ignore[override]
+    def database_list_sharing(self, **filters: Any) -> list[dict[str, Any]]:  # type: ignore[override]  # **filters for all keywords
         if set(filters) == {"PathMapped"}:
             # Radicale's DELETE asks "is this collection shared?" to refuse with 409.
             # cms_dav deletes a collection's shares with it, in the same transaction
@@ -45,17 +45,17 @@ class Sharing(sharing.BaseSharing):
             return []
         return self._db.list(**filters)
 
-    def database_get_sharing(self, ShareType: str, PathOrToken: str,  # type: ignore[override]
+    def database_get_sharing(self, ShareType: str, PathOrToken: str,
                              OnlyEnabled: bool = True, User: str | None = None
                              ) -> dict[str, Any] | None:
         return self._db.get(ShareType, PathOrToken, OnlyEnabled, User)
 
-    def database_create_sharing(self, **fields: Any) -> dict[str, str]:  # type: ignore[override]
+    def database_create_sharing(self, **fields: Any) -> dict[str, str]:  # type: ignore[override]  # **fields for all keywords
         return self._db.create(**fields)
 
-    def database_update_sharing(self, **fields: Any) -> dict[str, str]:  # type: ignore[override]
+    def database_update_sharing(self, **fields: Any) -> dict[str, str]:  # type: ignore[override]  # **fields for all keywords
         return self._db.update(**fields)
 
-    def database_delete_sharing(self, ShareType: str, PathOrToken: str,  # type: ignore[override]
+    def database_delete_sharing(self, ShareType: str, PathOrToken: str,
                                 User: str) -> dict[str, str]:
         return self._db.delete(ShareType, PathOrToken, User)

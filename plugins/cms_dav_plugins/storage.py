@@ -78,7 +78,7 @@ class StoredItem(radicale_item.Item):
         return self._text
 
     @property
-    def vobject_item(self):  # type: ignore[no-untyped-def]
+    def vobject_item(self):
         if self._vobject_item is None:
             self.serialize()
         return super().vobject_item
@@ -101,7 +101,7 @@ class Collection(storage.BaseCollection):
             raise ValueError("the root collection holds no items")
         return self._record
 
-    def get_meta(self, key: Optional[str] = None):  # type: ignore[no-untyped-def]
+    def get_meta(self, key: Optional[str] = None):
         props = dict(self._record.props) if self._record else self.store.root_props()
         if self.tag == "VCALENDAR":
             props.update(calendar_properties(self.store.limits))
@@ -163,7 +163,7 @@ class Collection(storage.BaseCollection):
         for record in self.store.all_items(self.record.id, with_text=False):
             yield self._item(record)
 
-    def get_filtered(self, filters):  # type: ignore[no-untyped-def]
+    def get_filtered(self, filters):
         if not self.tag or self._record is None:
             return
         tag, start, end, simple = radicale_filter.simplify_prefilters(filters, self.tag)
@@ -229,12 +229,12 @@ class Storage(storage.BaseStorage):
     _supports_trailing_whitespace = True
     _supports_problematic_chars = True
 
-    def __init__(self, configuration) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, configuration) -> None:
         super().__init__(configuration)
         self.store = runtime.store_for(configuration)
 
     def discover(self, path: str, depth: str = "0", child_context_manager=None,
-                 user_groups: set = set()):  # type: ignore[no-untyped-def]
+                 user_groups: set = set()):
         sane = paths.strip(pathutils.strip_path(path))
         if not sane:
             root = Collection(self.store, None)
@@ -269,11 +269,11 @@ class Storage(storage.BaseStorage):
             self.store.move_item(source.path, item.href, to_collection.path, to_href,
                                  current_actor())
 
-    def create_collection(self, href: str, items=None, props=None):  # type: ignore[no-untyped-def]
+    def create_collection(self, href: str, items=None, props=None):
         with _limits_reported():
             return self._create_collection(href, items, props)
 
-    def _create_collection(self, href, items=None, props=None):  # type: ignore[no-untyped-def]
+    def _create_collection(self, href, items=None, props=None):
         sane = paths.strip(pathutils.strip_path(href))
         actor = current_actor()
         if not props and "/" not in sane:
@@ -295,7 +295,7 @@ class Storage(storage.BaseStorage):
         return collection, {h: collection._item(r) for h, r in replaced.items()}, new_hrefs
 
     @contextmanager
-    def acquire_lock(self, mode: str, user: str = "", *args, **kwargs):  # type: ignore[no-untyped-def]
+    def acquire_lock(self, mode: str, user: str = "", *args, **kwargs):
         request_context.set_actor(kwargs.get("actor") or user or "")
         if mode != "w":
             yield
