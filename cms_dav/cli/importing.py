@@ -22,7 +22,8 @@ PROGRESS_THRESHOLD = 200  # objects; smaller files finish before a bar is useful
 
 @click.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--into", "into", required=True, help="Address book or calendar, e.g. /alice/contacts/.")
+@click.option("--into", "into", required=True,
+              help="Address book or calendar, e.g. /alice/contacts/.")
 @click.option("--user", default=None, help="Act as this user (checked against the ACL).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True)
 @click.option("--preset", type=click.Choice(["google", "outlook", "plain"]), default=None,

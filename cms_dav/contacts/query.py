@@ -117,7 +117,7 @@ def members(conn: Connection, books: Sequence[Book], name: str) -> list[Contact]
         cards = _contacts(conn, [book])
         fields = [c.fields() for c in cards]
         keep = {id(f) for f in members_of_group(fields, name)}
-        found += [c for c, f in zip(cards, fields) if id(f) in keep]
+        found += [c for c, f in zip(cards, fields, strict=True) if id(f) in keep]
     return found
 
 
@@ -213,7 +213,8 @@ def find_contact(conn: Connection, books: Sequence[Book], reference: str,
     if by_uid:
         return by_uid
     if "@" in reference:
-        condition = (contact_terms.c.field == "email") & (contact_terms.c.term == email_key(reference))
+        condition = ((contact_terms.c.field == "email")
+                     & (contact_terms.c.term == email_key(reference)))
     elif looks_like_phone(reference):
         keys = sorted(phone_keys(reference, default_region))
         condition = (contact_terms.c.field == "phone") & contact_terms.c.term.in_(keys)

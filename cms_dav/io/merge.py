@@ -15,7 +15,8 @@ from cms_dav.contacts.vcard_lines import (
 from cms_dav.io.contact_record import INTERACTION_PROPERTY, parse_card_lines
 
 _WINNER_ONLY = {"BEGIN", "END", "VERSION", "FN", "N", "UID", "REV", "PRODID"}
-_FILL_IF_MISSING = {"ORG", "TITLE", "ROLE", "BDAY", "URL", "NICKNAME", "PHOTO", "ANNIVERSARY", "GENDER"}
+_FILL_IF_MISSING = {"ORG", "TITLE", "ROLE", "BDAY", "URL", "NICKNAME", "PHOTO", "ANNIVERSARY",
+                    "GENDER"}
 
 
 def merge_vcards(winner_text: str, loser_texts: list[str], default_region: str = "") -> str:

@@ -86,7 +86,7 @@ def parse_birthday(text: str) -> str:
         m = re.fullmatch(pattern, t)
         if not m:
             continue
-        parts = dict(zip(order, (int(g) for g in m.groups())))
+        parts = dict(zip(order, (int(g) for g in m.groups()), strict=True))
         year = parts.get("y", 2000)
         try:
             dt.date(year, parts["m"], parts["d"])
@@ -169,7 +169,8 @@ def _add_typed(record: ContactRecord, kind: str, slot: dict[str, str]) -> None:
             for raw in re.split(r"\s*:::\s*", slot["value"]):
                 kind_prefix, value = split_typed(raw.strip())
                 if value:
-                    record.addresses.append((kind_prefix or slot["type"], parse_address_cell(value)))
+                    record.addresses.append((kind_prefix or slot["type"],
+                                             parse_address_cell(value)))
         elif any(parts.values()):
             record.addresses.append((slot["type"], Address(parts["street"], parts["city"],
                                      parts["region"], parts["postal_code"], parts["country"])))

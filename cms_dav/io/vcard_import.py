@@ -43,7 +43,8 @@ def split_vcards(data: bytes | str) -> Iterator[CardResult]:
         upper = raw.strip().upper()
         if upper == "BEGIN:VCARD":
             if body is not None:
-                yield CardResult(index, start, error="card has no END:VCARD before the next BEGIN:VCARD")
+                yield CardResult(index, start,
+                                 error="card has no END:VCARD before the next BEGIN:VCARD")
             index, start, body = index + 1, number, []
         elif upper == "END:VCARD" and body is not None:
             yield _normalize(index, start, body)
@@ -51,7 +52,8 @@ def split_vcards(data: bytes | str) -> Iterator[CardResult]:
         elif body is not None:
             body.append(raw)
         else:
-            yield CardResult(index + 1, number, error=f"line {number} is outside any BEGIN:VCARD/END:VCARD")
+            yield CardResult(index + 1, number,
+                             error=f"line {number} is outside any BEGIN:VCARD/END:VCARD")
     if body is not None:
         yield CardResult(index, start, error="card is cut off: END:VCARD missing at end of file")
 
@@ -86,7 +88,7 @@ def _normalize(index: int, start: int, body: list[str]) -> CardResult:
                           error=f"card is not valid vCard: {unreadable.message}")
     try:
         vobject.readOne(text)
-    except Exception as exc:  # vobject raises many types; Radicale would reject all
+    except Exception as exc:  # noqa: BLE001 - vobject raises many types; Radicale rejects all
         return CardResult(index, start, uid=uid, error=f"card is not valid vCard: {exc}")
     return CardResult(index, start, text=text, uid=uid)
 

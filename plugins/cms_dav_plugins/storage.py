@@ -234,7 +234,7 @@ class Storage(storage.BaseStorage):
         self.store = runtime.store_for(configuration)
 
     def discover(self, path: str, depth: str = "0", child_context_manager=None,
-                 user_groups: set = set()):
+                 user_groups: set = set()):  # noqa: B006 - BaseStorage.discover's own default; never mutated
         sane = paths.strip(pathutils.strip_path(path))
         if not sane:
             root = Collection(self.store, None)

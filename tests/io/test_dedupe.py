@@ -1,4 +1,3 @@
-import copy
 
 from cms_dav.io.contact_record import ContactRecord
 from cms_dav.io.dedupe import find_duplicates

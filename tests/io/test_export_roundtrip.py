@@ -47,7 +47,7 @@ def test_vcf_round_trip_gives_the_same_records():
     results = list(split_vcards(export_vcf(texts)))
     assert [r.text for r in results] == texts
     assert [vcard_to_record(r.text) for r in results] == [
-        type(p)(**{**p.__dict__, "uid": r.uid}) for p, r in zip(people, results)]
+        type(p)(**{**p.__dict__, "uid": r.uid}) for p, r in zip(people, results, strict=True)]
 
 
 @pytest.mark.parametrize("exporter,reader", [(export_csv, read_csv), (export_xlsx, read_xlsx)])
