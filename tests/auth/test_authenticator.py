@@ -51,7 +51,8 @@ def test_each_attempt_after_a_failure_waits_before_the_password_is_checked(
     assert sleep.delays == [0.25, 0.5]
 
 
-def test_repeated_login_runs_bcrypt_once(auth: Authenticator, counting_users: CountingUsers) -> None:
+def test_repeated_login_runs_bcrypt_once(auth: Authenticator,
+                                         counting_users: CountingUsers) -> None:
     for _ in range(5):
         assert auth.login("alice", "right", "10.0.0.1")
     assert counting_users.verifications == 1

@@ -15,7 +15,8 @@ from tests.io.people import generate_people
 def sample():
     people = generate_people(60)
     people[0].phones.append(("fax,work", "22 123 45 67"))
-    people[0].addresses.append(("home", Address("ul. Długa 5, m. 3", "Gdańsk", "", "80-001", "Polska")))
+    people[0].addresses.append(
+        ("home", Address("ul. Długa 5, m. 3", "Gdańsk", "", "80-001", "Polska")))
     people[1].note = "two\nlines, with; punctuation"
     people[2].interactions = ["id-1;2024-05-01;call;Rozmowa\\, ok"]
     return people
