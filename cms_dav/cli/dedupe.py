@@ -9,7 +9,7 @@ import click
 from cms_dav.cli.common import CliError, emit_json, pass_settings
 from cms_dav.config import Settings
 from cms_dav.acl import access
-from cms_dav.io.duplicates import DedupeError, FoundGroup, find_groups, merge_group
+from cms_dav.io.duplicate_groups import DedupeError, FoundGroup, find_groups, merge_group
 from cms_dav.wiring import open_store
 
 

@@ -10,7 +10,7 @@ import click
 from cms_dav.cli.common import CliError, pass_settings
 from cms_dav.config import Settings
 from cms_dav.acl import access
-from cms_dav.io.exporter import EXPORT_FORMATS, export_collection
+from cms_dav.io.collection_export import EXPORT_FORMATS, export_collection
 from cms_dav.wiring import open_store
 
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import datetime
 
-from cms_dav.contacts.errors import CardFormatError, InteractionError
+from cms_dav.contacts.errors import CardFormatError
 from cms_dav.contacts.interactions import PROPERTY as INTERACTION_PROPERTY
-from cms_dav.contacts.interactions import Interaction, decode_value, last_contacted
+from cms_dav.contacts.interactions import Interaction, last_contacted, read_interactions
 from cms_dav.contacts.vcard_lines import ContentLine, card_lines, structured, text_list, unescape
 
 GROUP_KIND_PROPERTIES = ("KIND", "X-ADDRESSBOOKSERVER-KIND")
@@ -113,12 +113,7 @@ def _fields_of(vcard_text: str) -> CardFields:
         parts = [c.strip() for c in structured(line.value)] + [""] * 7
         cities += [parts[3]] if parts[3] else []
         countries += [parts[6]] if parts[6] else []
-    interactions, damaged = [], 0
-    for line in by_name.get(INTERACTION_PROPERTY, []):
-        try:
-            interactions.append(decode_value(line.value))
-        except InteractionError:
-            damaged += 1
+    interactions, damaged = read_interactions(by_name.get(INTERACTION_PROPERTY, []))
     return CardFields(
         uid=first("UID"),
         version=first("VERSION"),
@@ -137,5 +132,5 @@ def _fields_of(vcard_text: str) -> CardFields:
         notes=each("NOTE"),
         bday=first("BDAY") or None,
         interactions=interactions,
-        damaged_interactions=damaged,
+        damaged_interactions=len(damaged),
     )

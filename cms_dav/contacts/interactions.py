@@ -19,18 +19,24 @@ components can never contain ';' (validated here), so the reader takes the first
 
 Interactions are an append-only history: :func:`merge_preserving_interactions` puts
 back the ones a client dropped; only :func:`remove_interaction` deletes one.
+
+This module is the only one that knows the format (a test checks that no other
+module names the property in code): the upload filter, the index, the linter,
+``cms-dav notes`` and io (dedupe merge, table import/export, which carry values
+as written) all go through it, so two doors can never read one entry as two.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from cms_dav.contacts.errors import CardFormatError, InteractionError
 from cms_dav.contacts.vcard_lines import (
-    card_lines, detect_eol, escape, fold, parse_line, unescape, unfold,
+    ContentLine, card_lines, detect_eol, escape, fold, parse_line, unescape, unfold,
 )
 
 PROPERTY = "X-CMS-INTERACTION"
@@ -132,17 +138,35 @@ def interaction_id_of(value: str) -> str:
     return unescape(_SEPARATOR.split(value, maxsplit=1)[0]).strip()
 
 
-def parse_interactions(vcard_text: str, *, strict: bool = True) -> list[Interaction]:
-    """Interactions of a card in card order; ``strict=False`` skips damaged entries."""
-    found = []
-    for line in card_lines(vcard_text):
+def interaction_ids(lines: Iterable[ContentLine]) -> set[str]:
+    """The ids of the interaction lines among ``lines`` (damaged ones included)."""
+    return {interaction_id_of(line.value) for line in lines if line.name == PROPERTY}
+
+
+def read_interactions(lines: Iterable[ContentLine]
+                      ) -> tuple[list[Interaction], list[InteractionError]]:
+    """The interactions among ``lines`` in card order, and why each damaged one is damaged.
+
+    The one decoding loop: the timeline, the search index (last contacted) and the
+    linter all read a card's history through it, so they agree on what is damaged.
+    """
+    found: list[Interaction] = []
+    damaged: list[InteractionError] = []
+    for line in lines:
         if line.name != PROPERTY:
             continue
         try:
             found.append(decode_value(line.value))
-        except InteractionError:
-            if strict:
-                raise
+        except InteractionError as exc:
+            damaged.append(exc)
+    return found, damaged
+
+
+def parse_interactions(vcard_text: str, *, strict: bool = True) -> list[Interaction]:
+    """Interactions of a card in card order; ``strict=False`` skips damaged entries."""
+    found, damaged = read_interactions(card_lines(vcard_text))
+    if strict and damaged:
+        raise damaged[0]
     return found
 
 
@@ -162,8 +186,7 @@ def _insert_lines(vcard_text: str, logical_lines: list[str]) -> str:
 
 def add_interaction(vcard_text: str, interaction: Interaction) -> str:
     """The card with one more interaction line; the id must not be there already."""
-    if interaction.id in {interaction_id_of(cl.value) for cl in card_lines(vcard_text)
-                          if cl.name == PROPERTY}:
+    if interaction.id in interaction_ids(card_lines(vcard_text)):
         raise InteractionError(f"the card already has an interaction with id {interaction.id!r}")
     return _insert_lines(vcard_text, [encode_property(interaction)])
 
@@ -200,8 +223,7 @@ def merge_preserving_interactions(stored_text: str | None, uploaded_text: str) -
     (the client's edit wins, as for any other property). Missing ones are appended
     before END:VCARD in stored order; every other byte of the upload is kept.
     """
-    uploaded_ids = {interaction_id_of(cl.value) for cl in card_lines(uploaded_text)
-                    if cl.name == PROPERTY}
+    uploaded_ids = interaction_ids(card_lines(uploaded_text))
     if stored_text is None:
         return uploaded_text, False
     missing = []

@@ -12,9 +12,8 @@ from functools import lru_cache
 import phonenumbers
 
 from cms_dav.contacts.card_fields import extract_fields
-from cms_dav.contacts.errors import CardFormatError, InteractionError
-from cms_dav.contacts.interactions import PROPERTY as INTERACTION_PROPERTY
-from cms_dav.contacts.interactions import decode_value
+from cms_dav.contacts.errors import CardFormatError
+from cms_dav.contacts.interactions import read_interactions
 from cms_dav.contacts.normalize import email_key
 from cms_dav.contacts.vcard_lines import card_lines
 
@@ -61,12 +60,7 @@ def lint_card(vcard_text: str, default_region: str = "") -> list[str]:
         problem = _phone_problem(raw, default_region)
         if problem:
             problems.append(problem)
-    for line in lines:
-        if line.name == INTERACTION_PROPERTY:
-            try:
-                decode_value(line.value)
-            except InteractionError as exc:
-                problems.append(f"damaged interaction: {exc}")
+    problems += [f"damaged interaction: {exc}" for exc in read_interactions(lines)[1]]
     if fields.is_group and not fields.fn:
         problems.append("group card has no FN, so it cannot be named with --group")
     return problems

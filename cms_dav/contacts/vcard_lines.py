@@ -114,25 +114,42 @@ def render(lines: list[ContentLine]) -> str:
     return "".join(folded(line.serialize()) + CRLF for line in lines)
 
 
-def _split_outside_quotes(text: str, separator: str) -> list[str]:
-    """Split on ``separator`` where it is not inside double quotes (quotes kept)."""
+def _split_protected(text: str, separator: str, *, quotes: bool) -> list[str]:
+    """Split on ``separator`` where it is not protected; the parts keep what protects it.
+
+    Two protections exist in content lines: a parameter value may be a quoted string
+    (RFC 6350 §3.3; ``quotes=True``), and a text value escapes ``\\;`` and ``\\,``
+    with a backslash (§3.4; ``quotes=False``). One scanner serves both.
+    """
+    if ('"' if quotes else "\\") not in text:  # the common case: nothing is protected
+        return text.split(separator)
     parts: list[str] = []
     current: list[str] = []
-    quoted = False
+    quoted = escaped = False
     for char in text:
-        if char == '"':
+        if escaped:
+            escaped = False
+        elif quotes and char == '"':
             quoted = not quoted
-        if char == separator and not quoted:
+        elif not quotes and char == "\\":
+            escaped = True
+        elif char == separator and not quoted:
             parts.append("".join(current))
             current = []
-        else:
-            current.append(char)
+            continue
+        current.append(char)
     parts.append("".join(current))
     return parts
 
 
-def _value_start(line: str) -> int:
-    """Index of the ':' that ends the property name and parameters (quotes respected)."""
+def _split_outside_quotes(text: str, separator: str) -> list[str]:
+    """Split on ``separator`` where it is not inside double quotes (quotes kept)."""
+    return _split_protected(text, separator, quotes=True)
+
+
+def value_start(line: str) -> int:
+    """Index of the ':' that ends the property name and parameters (RFC 6350 §3.3: a
+    quoted parameter value may hold ':'); raises CardFormatError when there is none."""
     quoted = False
     for index, char in enumerate(line):
         if char == '"':
@@ -159,7 +176,7 @@ def _parse_param(part: str) -> tuple[str, str]:
 
 def parse_line(line: str) -> ContentLine:
     """Parse one unfolded content line; raises CardFormatError (a ValueError) if it is not one."""
-    colon = _value_start(line)
+    colon = value_start(line)
     head, value = line[:colon], line[colon + 1:]
     name_part, *param_parts = _split_outside_quotes(head, ";")
     match = _NAME.match(name_part.strip())
@@ -229,22 +246,7 @@ def split_unescaped(value: str, separator: str) -> list[str]:
     The parts stay escaped, so a structured value can be split on ';' first and
     each component on ',' afterwards.
     """
-    parts, current = [], []
-    escaped = False
-    for char in value:
-        if escaped:
-            current.append(char)
-            escaped = False
-        elif char == "\\":
-            current.append(char)
-            escaped = True
-        elif char == separator:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    parts.append("".join(current))
-    return parts
+    return _split_protected(value, separator, quotes=False)
 
 
 def text_list(value: str) -> list[str]:

@@ -7,17 +7,16 @@ only survives imports that go vCard to vCard.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 
+from cms_dav.contacts.interactions import PROPERTY as INTERACTION_PROPERTY
 from cms_dav.contacts.vcard_lines import (
     ContentLine, escape, parse_line, render, structured, text_list, unescape,
     unfold_numbered as unfold,
 )
+from cms_dav.io.content_uid import content_urn
 from cms_dav.io.vcard21 import join_qp_soft_breaks, upgrade_line
 
-UID_NAMESPACE = uuid.UUID("6f1c2f0e-3b7a-5c1e-9a53-c0d1e5a7c0de")
-INTERACTION_PROPERTY = "X-CMS-INTERACTION"
 
 
 @dataclass(frozen=True)
@@ -66,7 +65,7 @@ class ContactRecord:
 
 def stable_uid(record: ContactRecord) -> str:
     """UID derived from content so importing the same row twice yields one contact."""
-    return "urn:uuid:" + str(uuid.uuid5(UID_NAMESPACE, repr(record)))
+    return content_urn(repr(record))
 
 
 def _typed(name: str, kind: str, value: str) -> ContentLine:

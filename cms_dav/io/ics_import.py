@@ -7,14 +7,13 @@ clients show the event at the wrong hour.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import icalendar
 
 from cms_dav.contacts.vcard_lines import CRLF, folded as fold
-from cms_dav.io.contact_record import UID_NAMESPACE
+from cms_dav.io.content_uid import content_uuid
 from cms_dav.io.encoding import decode_bytes
 from cms_dav.io.ics_parts import Component, split_components
 
@@ -54,7 +53,7 @@ def split_ics(data: bytes | str) -> Iterator[CalendarObjectResult]:
             continue
         uid = comp.prop("UID")
         if not uid:
-            uid = str(uuid.uuid5(UID_NAMESPACE, "\n".join(comp.lines)))
+            uid = content_uuid("\n".join(comp.lines))
             comp.lines.insert(1, f"UID:{uid}")
         groups.setdefault(uid, []).append(comp)
     for index, (uid, members) in enumerate(groups.items(), start=1):

@@ -13,10 +13,10 @@ from dataclasses import asdict, dataclass, field
 from itertools import islice
 from typing import Callable
 
+from cms_dav.io.card_merge import merge_vcards
 from cms_dav.io.contact_record import vcard_to_record
 from cms_dav.io.import_sources import Candidate, Source
 from cms_dav.io.matching import ImportMatcher
-from cms_dav.io.merge import merge_vcards
 from cms_dav.io.stored_items import ItemError, item_data, new_href
 from cms_dav.limits.item_text import check_item_text
 from cms_dav.store.records import ItemData, ItemRecord

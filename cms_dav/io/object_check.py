@@ -15,6 +15,9 @@ import re
 from typing import Iterable
 from dataclasses import dataclass
 
+from cms_dav.contacts.errors import CardFormatError
+from cms_dav.contacts.vcard_lines import value_start
+
 #: control codes radicale.item.read_components deletes before parsing
 _RADICALE_STRIPPED = re.compile(r"[\x00-\x08\x0B\x0C\x0E-\x1F]")
 _VOBJECT_NAME = re.compile(r"[a-zA-Z0-9_-]+")
@@ -163,15 +166,12 @@ def _logical_lines(text: str, problems: list[Problem]) -> list[tuple[int, str]]:
 
 def _split_line(line: str) -> tuple[str, str] | None:
     """(NAME, value) of a content line, or None when it has no NAME...: shape."""
-    in_quotes = False
-    for index, char in enumerate(line):
-        if char == '"':
-            in_quotes = not in_quotes
-        elif char == ":" and not in_quotes:
-            head, value = line[:index], line[index + 1:]
-            match = _NAME.match(head.split(";", 1)[0])
-            return (match.group(1).upper(), value) if match else None
-    return None
+    try:
+        colon = value_start(line)
+    except CardFormatError:
+        return None
+    match = _NAME.match(line[:colon].split(";", 1)[0])
+    return (match.group(1).upper(), line[colon + 1:]) if match else None
 
 
 def _parse(text: str, problems: list[Problem]) -> list[_Component]:

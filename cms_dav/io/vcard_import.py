@@ -7,7 +7,6 @@ the same file twice an update instead of a duplicate.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -16,7 +15,7 @@ import vobject
 from cms_dav.contacts.vcard_lines import (
     ContentLine, escape, parse_line, render, structured, unfold_numbered as unfold,
 )
-from cms_dav.io.contact_record import UID_NAMESPACE
+from cms_dav.io.content_uid import content_urn
 from cms_dav.io.encoding import decode_bytes
 from cms_dav.io.object_check import unreadable_line
 from cms_dav.io.vcard21 import join_qp_soft_breaks, upgrade_line
@@ -78,7 +77,7 @@ def _normalize(index: int, start: int, body: list[str]) -> CardResult:
     uid = next((ln.value.strip() for ln in lines if ln.name == "UID" and ln.value.strip()), None)
     if uid is None:
         lines = [ln for ln in lines if ln.name != "UID"]
-        uid = "urn:uuid:" + str(uuid.uuid5(UID_NAMESPACE, render(lines)))
+        uid = content_urn(render(lines))
         lines.insert(0, ContentLine("UID", uid))
     text = render([ContentLine("BEGIN", "VCARD"), ContentLine("VERSION", version),
                    *lines, ContentLine("END", "VCARD")])

@@ -9,7 +9,8 @@ from openpyxl import load_workbook
 
 from cms_dav.io.csv_import import TableImport
 from cms_dav.io.table_fields import TableError, plan_columns
-from cms_dav.io.table_rows import cell_text, rows_to_results
+from cms_dav.io.table_cells import cell_text
+from cms_dav.io.table_rows import rows_to_results
 
 
 def read_xlsx(data: bytes, *, mapping: dict[str, str] | None = None, preset: str | None = None,

@@ -8,7 +8,7 @@ import io
 from openpyxl import Workbook
 
 from cms_dav.io.contact_record import ContactRecord
-from cms_dav.io.export import COLUMNS, record_row
+from cms_dav.io.export_formats import COLUMNS, record_row
 
 
 def csv_bytes(records: list[ContactRecord], encoding: str, delimiter: str = ",") -> bytes:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import uuid
 
 import pytest
 import requests
 
 from cms_dav.config import load_settings
+from cms_dav.contacts.interactions import parse_interactions
 from cms_dav.io.contact_record import record_to_vcard
 from cms_dav.io.stored_items import item_data
 from cms_dav.wiring import open_store
@@ -106,3 +108,28 @@ def test_merging_an_unknown_group_is_a_clear_error(live: ServerProcess,
     result = run_cli(live.data_dir, "dedupe", duplicated["book"], "--merge", "0000000000",
                      "--yes", ok=False)
     assert result.exit_code == 1 and "no duplicate group" in result.stderr
+
+
+def test_dedupe_merge_of_notes_differing_only_in_escaping_keeps_one_entry_per_id(
+        live: ServerProcess, alice: requests.Session, book: str) -> None:
+    """A note added with ``cms-dav notes`` is stored with plain ';' separators; a client
+    that copies the card gets it back through vobject, which writes them as ``\\;``.
+    Merging the two copies must see one interaction, not two with the same id."""
+    url = live.url + book
+    uid = f"ada-{uuid.uuid4().hex}"  # the io tests share one server: a reference of its own
+    assert put_card(alice, url + "ada.vcf", vcard(uid, "Lovelace Ada",
+                                                  "EMAIL:ada@example.com\r\n")).status_code == 201
+    added = run_cli(live.data_dir, "notes", "add", uid, "--user", "alice",
+                    "--type", "call", "--text", "Renewal; quote next week").stdout
+    note_id = added.split()[1]
+    original = alice.get(url + "ada.vcf").text
+    assert f"X-CMS-INTERACTION:{note_id};call;" in original
+    copy = original.replace(f"UID:{uid}", f"UID:{uid}-copy")
+    assert put_card(alice, url + "ada-copy.vcf", copy).status_code == 201
+    assert f"X-CMS-INTERACTION:{note_id}\\;call\\;" in alice.get(url + "ada-copy.vcf").text
+
+    [group] = run_json(live.data_dir, "dedupe", book)
+    run_cli(live.data_dir, "dedupe", book, "--merge", group["id"], "--yes")
+
+    [(_, merged)] = objects(alice, url).values()
+    assert [n.id for n in parse_interactions(merged)] == [note_id]

@@ -6,7 +6,7 @@ import io
 
 from cms_dav.io.contact_record import Address, record_to_vcard, vcard_to_record
 from cms_dav.io.csv_import import read_csv
-from cms_dav.io.export import COLUMNS, export_csv, export_vcf, export_xlsx
+from cms_dav.io.export_formats import COLUMNS, export_csv, export_vcf, export_xlsx
 from cms_dav.io.vcard_import import split_vcards
 from cms_dav.io.xlsx_import import read_xlsx
 from tests.io.people import generate_people

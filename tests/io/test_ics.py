@@ -1,7 +1,7 @@
 import icalendar
 import pytest
 
-from cms_dav.io.export import export_ics
+from cms_dav.io.export_formats import export_ics
 from cms_dav.io.ics_import import split_ics
 from cms_dav.io.ics_parts import IcsError
 

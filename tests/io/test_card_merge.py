@@ -1,7 +1,7 @@
 import vobject
 
+from cms_dav.io.card_merge import merge_vcards
 from cms_dav.io.contact_record import ContactRecord, record_to_vcard, vcard_to_record
-from cms_dav.io.dedupe import merge_vcards
 
 WINNER = record_to_vcard(ContactRecord(
     fn="John Smith", given="John", family="Smith", uid="winner", emails=[("work", "john@acme.com")],
@@ -49,3 +49,12 @@ def test_fields_the_winner_lacks_are_taken_from_the_loser():
 
 def test_merged_card_is_valid_vcard():
     assert vobject.readOne(merge_vcards(WINNER, [LOSER, LOSER], "PL")).uid.value == "winner"
+
+
+def test_an_interaction_written_with_escaped_separators_is_the_same_interaction() -> None:
+    """As ``cms-dav notes`` writes it, and as vobject writes it back after a PUT."""
+    plain = "i-7;call;20261120T100000Z;alice;;Renewal\\; quote"
+    escaped = "i-7\\;call\\;20261120T100000Z\\;alice\\;\\;Renewal\\; quote"
+    winner = record_to_vcard(ContactRecord(fn="Ada", uid="w", interactions=[escaped]))
+    loser = record_to_vcard(ContactRecord(fn="Ada", uid="l", interactions=[plain]))
+    assert vcard_to_record(merge_vcards(winner, [loser])).interactions == [escaped]

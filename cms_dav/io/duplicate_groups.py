@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from cms_dav.io.card_merge import merge_vcards
 from cms_dav.io.contact_record import ContactRecord, vcard_to_record
-from cms_dav.io.dedupe import find_duplicates
-from cms_dav.io.merge import merge_vcards
+from cms_dav.io.duplicate_finder import find_duplicates
 from cms_dav.io.stored_items import item_data
 from cms_dav.store.store import Store
 

@@ -1,6 +1,5 @@
-
 from cms_dav.io.contact_record import ContactRecord
-from cms_dav.io.dedupe import find_duplicates
+from cms_dav.io.duplicate_finder import find_duplicates
 from tests.io.people import generate_people
 
 

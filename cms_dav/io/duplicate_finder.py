@@ -20,9 +20,8 @@ from rapidfuzz.distance import OSA
 
 from cms_dav.contacts.normalize import email_key, fold, phone_keys, pinyin_keys
 from cms_dav.io.contact_record import ContactRecord
-from cms_dav.io.merge import merge_vcards
 
-__all__ = ["DuplicateGroup", "find_duplicates", "merge_vcards"]
+__all__ = ["DuplicateGroup", "find_duplicates"]
 
 SCORE_EMAIL, SCORE_PHONE, SCORE_NAME_ORG, SCORE_NAME, SCORE_TYPO_ORG = 95, 90, 85, 70, 75
 SHARED_KEY_LIMIT = 5  # an address shared by more contacts is a switchboard, not a person

@@ -1,11 +1,9 @@
 """Write contacts and events out as CSV, xlsx, vCard and iCalendar.
 
-CSV/xlsx use the plain template's headers, so an export imports back
-unchanged.  Multi-valued cells join values with " ::: " (Google's
-convention) and prefix a value with its type ("work: ada@example.com");
-an address cell is "street; city; region; postal code; country" (a ';'
-inside a component becomes ',').  Categories containing commas do not
-survive the round trip when a contact has only one category.
+CSV/xlsx use the plain template's headers and write each cell by the rules
+of :mod:`cms_dav.io.table_cells` (the ones import reads by), so an export
+imports back unchanged.  Categories containing commas do not survive the
+round trip when a contact has only one category.
 """
 
 from __future__ import annotations
@@ -20,36 +18,23 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cms_dav.contacts.vcard_lines import CRLF
-from cms_dav.io.contact_record import Address, ContactRecord
+from cms_dav.io.contact_record import ContactRecord
 from cms_dav.io.ics_import import wrap_calendar
 from cms_dav.io.ics_parts import Component, split_components
-from cms_dav.io.table_rows import MULTI_SEPARATOR, TYPE_WORDS
+from cms_dav.io.table_cells import address_cell, join_multi, typed_cell
 
 COLUMNS = ("UID", "Name", "Given name", "Family name", "Organization", "Title", "E-mail",
            "Phone", "Address", "Categories", "Note", "Birthday", "URL", "Interactions")
 
 
-def _typed(kind: str, value: str) -> str:
-    words = [w for w in kind.split(",") if w]
-    if words and all(w in TYPE_WORDS or w.startswith("x-") for w in words):
-        return f"{kind}: {value}"
-    return value
-
-
-def _address(adr: Address) -> str:
-    parts = (adr.street, adr.locality, adr.region, adr.postal_code, adr.country)
-    return "; ".join(p.replace(";", ",") for p in parts)
-
-
 def record_row(record: ContactRecord) -> list[str]:
-    join = MULTI_SEPARATOR.join
     return [
         record.uid or "", record.fn, record.given, record.family, record.org, record.title,
-        join(_typed(k, v) for k, v in record.emails),
-        join(_typed(k, v) for k, v in record.phones),
-        join(_typed(k, _address(a)) for k, a in record.addresses),
-        join(record.categories), record.note, record.bday, record.url,
-        join(record.interactions),
+        join_multi(typed_cell(k, v) for k, v in record.emails),
+        join_multi(typed_cell(k, v) for k, v in record.phones),
+        join_multi(typed_cell(k, address_cell(a)) for k, a in record.addresses),
+        join_multi(record.categories), record.note, record.bday, record.url,
+        join_multi(record.interactions),
     ]
 
 

@@ -1,18 +1,20 @@
 """Merge duplicate vCards into the winner without losing anything people typed.
 
 Phones, e-mails, addresses and categories are united (compared normalized),
-every X-CMS-INTERACTION is kept (identified by its id, the first
-';'-component), notes are appended, and the winner's FN, N and UID stay so
-clients see the winner updated and the losers deleted.
+every X-CMS-INTERACTION is kept once (identified by its id, read by
+:func:`cms_dav.contacts.interactions.interaction_id_of`, the one reader of that
+format), notes are appended, and the winner's FN, N and UID stay so clients see
+the winner updated and the losers deleted.
 """
 
 from __future__ import annotations
 
+from cms_dav.contacts.interactions import PROPERTY as INTERACTION_PROPERTY
+from cms_dav.contacts.interactions import interaction_id_of
 from cms_dav.contacts.normalize import email_key, fold, phone_keys
-from cms_dav.contacts.vcard_lines import (
-    ContentLine, escape, render, split_unescaped as split_escaped, structured, text_list, unescape,
-)
-from cms_dav.io.contact_record import INTERACTION_PROPERTY, parse_card_lines
+from cms_dav.contacts.vcard_lines import (ContentLine, escape, render, structured, text_list,
+                                          unescape)
+from cms_dav.io.contact_record import parse_card_lines
 
 _WINNER_ONLY = {"BEGIN", "END", "VERSION", "FN", "N", "UID", "REV", "PRODID"}
 _FILL_IF_MISSING = {"ORG", "TITLE", "ROLE", "BDAY", "URL", "NICKNAME", "PHOTO", "ANNIVERSARY",
@@ -39,7 +41,7 @@ def _keys(line: ContentLine, region: str) -> set[str]:
     if line.name == "ADR":
         return {"|".join(fold(p) for p in structured(line.value))}
     if line.name == INTERACTION_PROPERTY:
-        return {split_escaped(line.value, ";")[0].strip()}
+        return {interaction_id_of(line.value)}
     return set()
 
 

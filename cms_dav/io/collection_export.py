@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from cms_dav.contacts.normalize import fold
 from cms_dav.io.contact_record import vcard_to_record
-from cms_dav.io.export import export_csv, export_ics, export_vcf, export_xlsx
+from cms_dav.io.export_formats import export_csv, export_ics, export_vcf, export_xlsx
 from cms_dav.store.store import Store
 
 if TYPE_CHECKING:
