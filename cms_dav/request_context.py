@@ -1,98 +1,103 @@
-"""Per-request facts shared between the WSGI layer and the plugins (one thread per request)."""
+"""The facts of one HTTP request that several layers share: one :class:`RequestContext`.
+
+Who creates it: only :class:`cms_dav.wsgi.request_scope.RequestScopeMiddleware`, the
+outermost WSGI layer, one per request.
+
+How it is found, in exactly two documented ways:
+
+* WSGI layers read ``environ[ENVIRON_KEY]`` (:func:`of`);
+* code that Radicale calls without the environ (the plugins in
+  ``plugins/cms_dav_plugins``, and the request-bound checks of ``cms_dav.limits`` that
+  are patched into Radicale's and dateutil's loops) calls :func:`current`, backed by a
+  :class:`contextvars.ContextVar` that the scope layer sets while the application runs
+  and again around every step of the response body until it is closed (a streamed body
+  runs request code after the application returned).
+
+Who may read it: the doors (``cms_dav.wsgi``, the plugins) and ``cms_dav.limits`` as
+request-bound checks. ``cms_dav.store`` and ``cms_dav.acl`` never do: they serve the CLI
+and tests too, and get what they need (a :class:`~cms_dav.memo.Memo`, an actor) as
+arguments. Outside a request :func:`current` is None: nothing is memoized, limited or
+deferred.
+
+Lifetime: from the start of the request until its response body is closed; then it is
+garbage. Nothing here is shared between requests, and there is no thread-local state.
+"""
 
 from __future__ import annotations
 
-import threading
-from typing import Callable, Hashable, TypeVar
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
-T = TypeVar("T")
+from cms_dav.memo import Memo
 
-_local = threading.local()
+if TYPE_CHECKING:
+    from cms_dav.limits.work import WorkLimits
 
-
-def begin_request() -> None:
-    _local.actor = ""
-    _local.response_delay = 0.0
-    _local.modified_upload = False
-    _local.memo = {}
-    _local.refusal = None
-    _local.work = None
+#: where the WSGI layers find this request's context in the environ
+ENVIRON_KEY = "cms_dav.request_context"
 
 
-def end_request() -> None:
-    """Drop this thread's per-request state (tests, and threads reused for other work)."""
-    _local.memo = None
+@dataclass
+class RequestContext:
+    """Per-request facts; each field says who writes it and who reads it."""
+
+    #: the authenticated user Radicale runs the request as (storage plugin: set when
+    #: Radicale takes its lock, read for the audit trail of each write)
+    actor: str = ""
+    #: lookups Radicale repeats within the request (plugins); cleared around writes
+    memo: Memo = field(default_factory=Memo)
+    #: the store kept something other than the upload's bytes (storage plugin writes the
+    #: store's ``WriteResult.modified``; ``cms_dav.wsgi.upload_etag`` drops the ETag)
+    upload_modified: bool = False
+    #: why a layer inside Radicale refused the request: Radicale answers a bare 400,
+    #: ``cms_dav.wsgi.limits`` answers this refusal's own status and description instead
+    refusal: Exception | None = None
+    #: recurrence and time budget of this request (``cms_dav.wsgi.limits`` sets it for
+    #: REPORT and GET; ``cms_dav.limits.recurrence`` consults it); None = unbounded
+    work: WorkLimits | None = None
+    #: seconds to hold the answer back (a failed login's throttle delay, set by the auth
+    #: plugin; ``cms_dav.wsgi.response_delay`` hands it to the server front)
+    response_delay: float = 0.0
+
+    def refuse(self, refusal: Exception) -> None:
+        self.refusal = refusal
+
+    def defer_response(self, seconds: float) -> None:
+        """Hold this request's answer back ``seconds`` without holding a worker thread."""
+        self.response_delay = max(self.response_delay, seconds)
+
+    def take_response_delay(self) -> float:
+        delay, self.response_delay = self.response_delay, 0.0
+        return delay
 
 
-def in_request() -> bool:
-    """True between :func:`begin_request` and the end of that request's thread work."""
-    return getattr(_local, "memo", None) is not None
+_current: ContextVar[RequestContext | None] = ContextVar("cms_dav_request_context",
+                                                         default=None)
 
 
-def memoized(key: Hashable, compute: Callable[[], T]) -> T:
-    """Compute once per request; outside a request (CLI) always compute.
-
-    For lookups Radicale repeats within one request (its share resolver asks for the
-    same shares once per path prefix); writers call :func:`forget`.
-    """
-    memo = getattr(_local, "memo", None)
-    if memo is None:
-        return compute()
-    if key not in memo:
-        memo[key] = compute()
-    return memo[key]
+def current() -> RequestContext | None:
+    """The context of the request this code runs for; None outside an HTTP request."""
+    return _current.get()
 
 
-def forget() -> None:
-    memo = getattr(_local, "memo", None)
-    if memo:
-        memo.clear()
+@contextmanager
+def made_current(context: RequestContext) -> Iterator[RequestContext]:
+    """Make ``context`` current for the code in the ``with`` block (and only for it)."""
+    token = _current.set(context)
+    try:
+        yield context
+    finally:
+        _current.reset(token)
 
 
-def set_actor(actor: str) -> None:
-    _local.actor = actor
-
-
-def actor() -> str:
-    return getattr(_local, "actor", "")
-
-
-def mark_modified_upload() -> None:
-    """The store kept something the client's upload lacked: its bytes were not stored as-is."""
-    _local.modified_upload = True
-
-
-def upload_was_modified() -> bool:
-    return getattr(_local, "modified_upload", False)
-
-
-def refuse(refusal: Exception) -> None:
-    """Remember why a layer inside Radicale refused this request: Radicale answers a bare
-    400, which ``cms_dav.wsgi.limits`` replaces with the refusal's own answer."""
-    _local.refusal = refusal
-
-
-def refusal() -> Exception | None:
-    return getattr(_local, "refusal", None)
-
-
-def set_work_limits(limits: object | None) -> None:
-    """The per-request work limits (``cms_dav.limits.work.WorkLimits``) of this request,
-    or None outside the DAV layer (CLI: unbounded)."""
-    _local.work = limits
-
-
-def work_limits() -> object | None:
-    return getattr(_local, "work", None)
-
-
-def defer_response(seconds: float) -> None:
-    """Hold this request's answer back ``seconds`` (a failed login's throttle delay)
-    without holding the worker thread: see :mod:`cms_dav.wsgi.response_delay`."""
-    _local.response_delay = max(getattr(_local, "response_delay", 0.0), seconds)
-
-
-def take_response_delay() -> float:
-    delay: float = getattr(_local, "response_delay", 0.0)
-    _local.response_delay = 0.0
-    return delay
+def of(environ: Mapping[str, Any]) -> RequestContext:
+    """This request's context, from the environ (for WSGI layers)."""
+    try:
+        context = environ[ENVIRON_KEY]
+    except KeyError:
+        raise RuntimeError(f"no {ENVIRON_KEY!r} in the environ: this layer must run "
+                           "inside cms_dav.wsgi.request_scope.RequestScopeMiddleware") from None
+    assert isinstance(context, RequestContext)
+    return context

@@ -21,6 +21,7 @@ from cms_dav.warmup import warm_up
 from cms_dav.wsgi.fast_listing import FastListingMiddleware
 from cms_dav.wsgi.limits import LimitsMiddleware
 from cms_dav.wsgi.rejections import RejectionReasonMiddleware
+from cms_dav.wsgi.request_scope import RequestScopeMiddleware
 from cms_dav.wsgi.response_delay import ResponseDelayMiddleware
 from cms_dav.wsgi.upload_etag import UploadEtagMiddleware
 from cms_dav.wsgi.xml_guard import XmlGuardMiddleware
@@ -84,8 +85,8 @@ def radicale_configuration(settings: Settings) -> radicale_config.Configuration:
 
 
 def wrap(app: Callable[..., Iterable[bytes]], settings: Settings) -> Callable[..., Iterable[bytes]]:
-    """cms_dav's WSGI layers, outermost first: challenge, response delay, XML guard,
-    rejection reasons, upload ETag, limits, link gate, unmount, fast listing."""
+    """cms_dav's WSGI layers, outermost first: request scope, challenge, response delay,
+    XML guard, rejection reasons, upload ETag, limits, link gate, unmount, fast listing."""
     from cms_dav.wsgi.link_gate import LinkGateMiddleware
     from cms_dav.wsgi.unmount import UnmountMiddleware
 
@@ -99,7 +100,7 @@ def wrap(app: Callable[..., Iterable[bytes]], settings: Settings) -> Callable[..
     if importlib.util.find_spec("cms_dav.auth.challenge") is not None:
         from cms_dav.auth.challenge import ChallengeMiddleware
         wrapped = ChallengeMiddleware(wrapped, REALM)
-    return wrapped
+    return RequestScopeMiddleware(wrapped)  # the one place a RequestContext is made
 
 
 def application(settings: Settings) -> Callable[..., Iterable[bytes]]:

@@ -14,15 +14,6 @@ import pytest
 
 from tests.support.server import ServerProcess
 
-@pytest.fixture(autouse=True)
-def _no_request_left_over() -> Iterator[None]:
-    """In-process WSGI tests run a request on pytest's own thread; its per-request state
-    (memo, deferred login delay) must not leak into the next test."""
-    from cms_dav import request_context
-    request_context.end_request()
-    yield
-    request_context.end_request()
-
 
 @pytest.fixture(scope="session")
 def vdirsyncer_binary() -> str:

@@ -6,22 +6,27 @@ the creator's effective letters on the shared collection, computed without that 
 share, removing a user from a group or deleting a user therefore reaches every share
 and link derived from it on the next request, on every process.
 
-Nothing outlives a request: Radicale asks for rights once per item of a Depth-1
-PROPFIND, so answers are memoized per request (``cms_dav.request_context``) only.
-The rights file is re-read when its signature changes (checked once per request).
+Nothing is cached here between questions. Radicale asks for rights once per item of a
+Depth-1 PROPFIND, so its adapters (``plugins/cms_dav_plugins``) ask through
+:meth:`Policy.remembering` with the memo of their request: then each answer, each
+share lookup and one look at the rights file are kept in that memo until it is
+cleared (by a share write through this policy, or by the adapter around its writes).
+Unbound, every question is answered afresh and the rights file is looked at every
+``check_interval`` seconds (``cms_dav.acl.rightsfile``).
 """
 
 from __future__ import annotations
 
+import copy
 import threading
 from dataclasses import replace
 from pathlib import Path
 
-from cms_dav import request_context
 from cms_dav.acl import mounts, permissions, share_table
 from cms_dav.acl.permissions import ADMIN_SHARE, MANAGER, SHARE_LETTERS, ShareGrant, Source
 from cms_dav.acl.rightsfile import RightsFile, rights_file
 from cms_dav.acl.rules import RightsRules
+from cms_dav.memo import Memo, remembered
 from cms_dav.store.engine import get_engine, read_tx
 
 #: how many shares deep a creator's rights are followed (alice -> bob -> carol -> ...)
@@ -34,25 +39,42 @@ def canonical(path: str) -> str:
 
 
 class Policy:
+    #: where answers are kept between questions (see :meth:`remembering`); None = nowhere
+    memo: Memo | None = None
+
     def __init__(self, rights_path: Path, database_url: str | None,
                  source: RightsFile | None = None) -> None:
         self.file = source or rights_file(rights_path)
         self.database_url = database_url
 
+    def remembering(self, memo: Memo | None) -> Policy:
+        """This policy, keeping its answers in ``memo`` until the memo is cleared.
+
+        For a caller that asks many questions about one unchanging state (a door
+        serving one request); the caller clears the memo when it changes that state."""
+        bound = copy.copy(self)
+        bound.memo = memo
+        return bound
+
     def rules(self) -> RightsRules:
-        return self.file.rules()
+        if self.memo is None:
+            return self.file.rules()
+        # looked at once per memo: a change applies to the next request
+        self.memo.get(("acl.rights-file", str(self.file.path)), self.file.refresh)
+        return self.file.loaded
 
     def groups_of(self, user: str) -> frozenset[str]:
         return self.rules().groups_of(user)
 
     def shares_changed(self) -> None:
-        """Call after a share changed: this request's memoized answers are stale."""
-        request_context.forget()
+        """Call after a share changed: the answers kept in the memo are stale."""
+        if self.memo is not None:
+            self.memo.clear()
 
     def authorization(self, user: str, path: str) -> str:
         """Radicale letters of ``user`` on ``path`` ("" = no access; "M" = manages shares)."""
-        return request_context.memoized(
-            ("acl.letters", self.database_url, user, path),
+        return remembered(
+            self.memo, ("acl.letters", self.database_url, user, path),
             lambda: self._letters(user, path, frozenset(), 0))
 
     def sources(self, user: str, path: str) -> list[Source]:
@@ -84,8 +106,8 @@ class Policy:
                         depth: int) -> ShareGrant:
         """The share with only the letters its creator holds on the shared collection."""
         key = ("acl.creator", self.database_url, share.owner, share.path, excluded | {share.id})
-        held_letters = request_context.memoized(
-            key, lambda: self._letters(share.owner, share.path, excluded | {share.id},
+        held_letters = remembered(
+            self.memo, key, lambda: self._letters(share.owner, share.path, excluded | {share.id},
                                        depth + 1))
         held = set(held_letters.lower()) & SHARE_LETTERS
         if MANAGER in held_letters:
@@ -107,7 +129,7 @@ class Policy:
         def load() -> list[ShareGrant]:
             with read_tx(get_engine(url)) as conn:
                 return share_table.grants_for(conn, user)
-        return request_context.memoized(("acl.grants", url, user), load)
+        return remembered(self.memo, ("acl.grants", url, user), load)
 
 
 _policies: dict[tuple[Path, str | None], Policy] = {}

@@ -12,7 +12,6 @@ import threading
 import time
 from pathlib import Path
 
-from cms_dav import request_context
 from cms_dav.acl.rules import EMPTY_RULES, RightsFileError, RightsRules, parse_rules
 
 logger = logging.getLogger("cms_dav.acl")
@@ -37,17 +36,16 @@ class RightsFile:
         self.refresh(force=True)
 
     def rules(self) -> RightsRules:
-        """The current rules: within a request the file is looked at once (so a change
-        applies on the next request), outside one every ``check_interval`` seconds."""
-        if request_context.in_request():
-            request_context.memoized(("rights.checked", str(self.path)), self._check)
-        elif time.monotonic() - self._checked_at >= self.check_interval:
+        """The current rules, the file looked at again every ``check_interval`` seconds
+        (a caller that wants its own rhythm calls :meth:`refresh` and :attr:`loaded`)."""
+        if time.monotonic() - self._checked_at >= self.check_interval:
             self.refresh()
         return self._rules
 
-    def _check(self) -> bool:
-        self.refresh()
-        return True
+    @property
+    def loaded(self) -> RightsRules:
+        """The rules as last loaded, without looking at the file."""
+        return self._rules
 
     def refresh(self, force: bool = False) -> None:
         with self._lock:

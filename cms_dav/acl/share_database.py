@@ -8,6 +8,7 @@ group (``:sales``) and ``{user}`` rows is Radicale's own
 from __future__ import annotations
 
 import builtins
+import copy
 import logging
 import time
 from typing import Any
@@ -16,11 +17,11 @@ from radicale.sharing import common
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from cms_dav import request_context
 from cms_dav.acl import mounts, share_table, sharing_policy
 from cms_dav.acl.permissions import ADMIN_SHARE, split
 from cms_dav.acl.policy import Policy
 from cms_dav.acl.sharing_policy import SharingRefused
+from cms_dav.memo import Memo, remembered
 from cms_dav.store.engine import get_engine, read_tx, write_tx
 
 logger = logging.getLogger("cms_dav.acl")
@@ -51,12 +52,24 @@ def _grouped(name: str | None, policy: Policy) -> str | None:
 
 
 class ShareDatabase:
+    #: where share rows are kept between lookups (see :meth:`remembering`); None = nowhere
+    memo: Memo | None = None
+
     def __init__(self, database_url: str, policy: Policy, public_links: bool = False,
                  link_days: int = 30) -> None:
         self.database_url = database_url
         self.policy = policy
         self.public_links = public_links
         self.link_days = link_days
+
+    def remembering(self, memo: Memo | None) -> ShareDatabase:
+        """This share database (and its policy) keeping lookups in ``memo``: Radicale
+        asks for the same shares once per path prefix of one request. Every write here
+        clears the memo (``Policy.shares_changed``)."""
+        bound = copy.copy(self)
+        bound.memo = memo
+        bound.policy = self.policy.remembering(memo)
+        return bound
 
     @property
     def engine(self) -> Engine:
@@ -75,8 +88,9 @@ class ShareDatabase:
         user = _plain(User)
         owner_or_user = _plain(OwnerOrUser)
         viewer = user or owner_or_user or self._user_of(PathOrToken)
-        rows, mounted = request_context.memoized(
-            ("shares", ShareType, user, owner_or_user, PathMapped, viewer),
+        rows, mounted = remembered(
+            self.memo,
+            ("shares", self.database_url, ShareType, user, owner_or_user, PathMapped, viewer),
             lambda: self._rows(ShareType, user, owner_or_user, PathMapped, viewer))
         flags = {k: v for k, v in filters.items() if k in _FLAGS and v is not None}
         others = {k: v for k, v in filters.items() if k not in _FLAGS}
@@ -160,7 +174,6 @@ class ShareDatabase:
 
     # -- writes -------------------------------------------------------------------
     def create(self, **fields: Any) -> dict[str, str]:
-        request_context.forget()  # this request's memoized share rows are stale now
         problem = self.refuse(fields)
         if problem:
             logger.warning("share refused: %s", problem)
@@ -201,7 +214,6 @@ class ShareDatabase:
 
     def update(self, ShareType: str, PathOrToken: str, OwnerOrUser: str | None = None,
                User: str | None = None, Timestamp: int = 0, **changes: Any) -> dict[str, str]:
-        request_context.forget()
         values = {k: v for k, v in changes.items() if v is not None}
         if User is not None:
             values["User"] = User
@@ -216,7 +228,6 @@ class ShareDatabase:
         return {"status": "success" if count else "not-found"}
 
     def delete(self, ShareType: str, PathOrToken: str, User: str) -> dict[str, str]:
-        request_context.forget()  # this request's memoized share rows are stale now
         if self._is_synthetic(PathOrToken):
             return {"status": "permission-denied"}
         with write_tx(self.engine) as conn:
@@ -244,7 +255,6 @@ class ShareDatabase:
         A personal share row is deleted; a group share is hidden for this user alone
         by a per-user row that overrides the group row. Rights-file mounts cannot be
         removed by the user (the admin's policy)."""
-        request_context.forget()
         share = self.get("map", path, OnlyEnabled=False, User=_with_groups(user, self.policy))
         if share is None or self._is_synthetic(path):
             return False
@@ -278,7 +288,6 @@ class ShareDatabase:
         """A group member accepts/declines/hides a group share for themself alone,
         through a personal row that overrides the group row (Radicale's API refuses
         toggles on group shares)."""
-        request_context.forget()
         share = self.received(user, path)
         if share is None or self._is_synthetic(path):
             return False

@@ -13,8 +13,10 @@ Order, and why:
    the password, after the same capped delay a failure would get, so that guessing
    during a lockout can neither succeed through bcrypt nor run at full speed against
    the cache of step 1.
-3. **Delay, then bcrypt**: the throttle's delay holds the verdict back. Over HTTP the
-   answer waits in the server's event loop, not in a worker thread
+3. **Delay, then bcrypt**: the throttle's delay holds the verdict back, by the
+   ``pause`` the caller passes to :meth:`Authenticator.login` (by default the
+   authenticator's ``sleep``). Over HTTP the auth plugin's pause defers the answer, which
+   then waits in the server's event loop, not in a worker thread
    (:mod:`cms_dav.wsgi.response_delay`), so guesses cannot tie up the workers.
    Unknown user names cost the same bcrypt check and get the same counters, so the
    answer time does not tell which names exist.
@@ -27,7 +29,6 @@ import threading
 import time
 from typing import Callable, Protocol, Sequence
 
-from cms_dav import request_context
 from cms_dav.auth.htpasswd import HtpasswdFile, Stamp
 from cms_dav.auth.login_cache import LoginCache
 from cms_dav.auth.throttle import Clock, LoginThrottle, ThrottlePolicy, memory_engine
@@ -80,14 +81,19 @@ class Authenticator:
                    LoginCache(settings.login_cache_seconds, clock=clock),
                    throttle_for(settings, clock), sleep=sleep)
 
-    def login(self, user: str, password: str, address: str | None) -> bool:
-        """True if the credentials are valid and not locked out (see the module doc)."""
+    def login(self, user: str, password: str, address: str | None,
+              pause: Callable[[float], None] | None = None) -> bool:
+        """True if the credentials are valid and not locked out (see the module doc).
+
+        ``pause(seconds)`` holds the verdict back by the throttle's delay; the default
+        sleeps here (CLI, tests). An HTTP door passes one that defers its answer instead,
+        so a throttled guess holds no worker thread and cannot starve other users."""
         self._forget_cache_if_users_changed()
         if any(device.is_known(user, password) for device in self.known_devices):
             return True
         verdict = self.throttle.check(user, address)
         if verdict.delay:
-            self._pause(verdict.delay)
+            (pause or self._sleep)(verdict.delay)
         where = address or "unknown address"
         if verdict.locked_for:
             logger.warning("refused login of %r from %s: %s locked out for %d more seconds",
@@ -101,15 +107,6 @@ class Authenticator:
         logger.warning("failed login of %r from %s", user, where)
         self.throttle.record_failure(user, address)
         return False
-
-    def _pause(self, seconds: float) -> None:
-        """Inside an HTTP request the answer is held back by the WSGI layer
-        (cms_dav.wsgi.response_delay), so a throttled guess holds no worker thread and
-        cannot starve other users' requests; elsewhere (CLI, unit tests) sleep here."""
-        if request_context.in_request():
-            request_context.defer_response(seconds)
-        else:
-            self._sleep(seconds)
 
     def _forget_cache_if_users_changed(self) -> None:
         stamp = self.users.stamp()

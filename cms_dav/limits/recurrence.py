@@ -74,7 +74,9 @@ def _refusing(original: Callable[..., Any], tag: str) -> Callable[..., Any]:
                     f"of {_limit_of(exc)} ([limits] max_instances); choose a smaller "
                     f"time-range")
             if refusal is not None:
-                request_context.refuse(refusal)
+                context = request_context.current()
+                if context is not None:
+                    context.refuse(refusal)
                 raise refusal from None
             raise
     return report

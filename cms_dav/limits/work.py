@@ -1,8 +1,10 @@
 """Per-request work limits: recurrence instances examined, and the query time budget.
 
-The WSGI limits layer puts a :class:`WorkLimits` into the request context for the
-requests that may expand recurrences or run queries; the patched loops in
-``cms_dav.limits.recurrence`` consult it. Outside a request (CLI) nothing is bounded.
+The WSGI limits layer puts a :class:`WorkLimits` on the request context
+(``RequestContext.work``) for the requests that may expand recurrences or run queries;
+the patched loops in ``cms_dav.limits.recurrence`` consult it through
+``request_context.current()``, since Radicale calls them without the environ. Outside a
+request (CLI) nothing is bounded.
 """
 
 from __future__ import annotations
@@ -48,8 +50,9 @@ class WorkLimits:
 
 
 def current() -> WorkLimits | None:
-    limits = request_context.work_limits()
-    return limits if isinstance(limits, WorkLimits) else None
+    """The work limits of the request this code runs for (None: unbounded)."""
+    context = request_context.current()
+    return None if context is None else context.work
 
 
 def check_deadline() -> None:

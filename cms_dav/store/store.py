@@ -16,7 +16,6 @@ from typing import Callable, Iterable, Iterator, Mapping, Protocol
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy import delete as sql_delete
 
-from cms_dav import request_context
 from cms_dav.config import Limits
 from cms_dav.limits.item_text import check_item_text
 from cms_dav.store import audit, collections, items, locks, paths, quota, sync
@@ -114,16 +113,13 @@ class Store:
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        try:
-            conn = getattr(_batch, "conn", None)
-            if conn is None:
-                with self.writing() as conn:
-                    yield conn
-                return
-            with conn.begin_nested():
+        conn = getattr(_batch, "conn", None)
+        if conn is None:
+            with self.writing() as conn:
                 yield conn
-        finally:
-            request_context.forget()  # lookups memoized by this request are stale now
+            return
+        with conn.begin_nested():
+            yield conn
 
     def writing(self) -> AbstractContextManager[Connection]:
         return write_tx(self.engine)

@@ -47,7 +47,8 @@ class LimitsMiddleware:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "").upper()
-        request_context.set_work_limits(
+        context = request_context.of(environ)
+        context.work = (
             WorkLimits(self.limits.max_instances_examined, self.limits.query_seconds,
                        time.monotonic()) if method in ("REPORT", "GET") else None)
         if method == "PUT":
@@ -57,7 +58,7 @@ class LimitsMiddleware:
                 return _answer(start_response, exc)
         if method not in _WATCHED:
             return self.app(environ, start_response)
-        return self._answering_refusals(environ, start_response)
+        return self._answering_refusals(environ, start_response, context)
 
     def _check_put(self, environ: dict[str, Any]) -> None:
         raw_length = environ.get("CONTENT_LENGTH") or ""
@@ -77,8 +78,8 @@ class LimitsMiddleware:
         check_item_text(text, self.limits, "VADDRESSBOOK" if kind is CARD else "VCALENDAR",
                         whole_collection=whole)
 
-    def _answering_refusals(self, environ: dict[str, Any],
-                            start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def _answering_refusals(self, environ: dict[str, Any], start_response: Callable[..., Any],
+                            context: request_context.RequestContext) -> Iterable[bytes]:
         held: list[tuple[str, list[tuple[str, str]], Any]] = []
         deferring = True
 
@@ -91,7 +92,7 @@ class LimitsMiddleware:
 
         result = self.app(environ, start)
         deferring = False
-        refusal = request_context.refusal()
+        refusal = context.refusal
         if held and isinstance(refusal, LimitExceeded) and not held[-1][0].startswith("2"):
             close = getattr(result, "close", None)
             if close is not None:

@@ -2,6 +2,9 @@
 client's bytes must not return a strong ETag for them. When the store merged the upload
 (e.g. kept interaction notes a client dropped), the PUT response goes out without ETag,
 so the client re-fetches the card on its next sync.
+
+The store's write says so in its result (``WriteResult.modified``); the storage plugin
+puts that on the request context (``RequestContext.upload_modified``), read here.
 """
 
 from __future__ import annotations
@@ -17,12 +20,12 @@ class UploadEtagMiddleware:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
-        request_context.begin_request()
         if environ.get("REQUEST_METHOD", "").upper() != "PUT":
             return self.app(environ, start_response)
+        context = request_context.of(environ)
 
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            if request_context.upload_was_modified():
+            if context.upload_modified:
                 headers = [(k, v) for k, v in headers if k.lower() != "etag"]
             return start_response(status, headers, exc_info) if exc_info else \
                 start_response(status, headers)

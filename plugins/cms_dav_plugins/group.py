@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from radicale import group
 
+from cms_dav import request_context
 from cms_dav.acl import policy_for
 from cms_dav.runtime import settings_for
 
@@ -15,4 +16,6 @@ class Group(group.BaseGroup):
         self._policy = policy_for(settings_for(configuration))
 
     def _groups(self, login: str) -> set[str]:
-        return set(self._policy.groups_of(login))
+        context = request_context.current()  # the rights file is looked at once per request
+        policy = self._policy if context is None else self._policy.remembering(context.memo)
+        return set(policy.groups_of(login))

@@ -22,6 +22,7 @@ from cms_dav import radicale_speedups, request_context, runtime
 from cms_dav.io.stored_items import item_data_of
 from cms_dav.limits.advertised import SERVER_SET, calendar_properties
 from cms_dav.limits.errors import LimitExceeded
+from cms_dav.memo import remembered
 from cms_dav.store import paths
 from cms_dav.store.records import CollectionRecord, ItemData, ItemRecord
 from cms_dav.store.store import NotFound, Store
@@ -30,18 +31,32 @@ _EXPECTED_NAME = {"VADDRESSBOOK": "VCARD", "VCALENDAR": "VCALENDAR"}
 
 
 def current_actor() -> str:
-    return request_context.actor()
+    """Who this request's writes are audited as (set when Radicale takes its lock)."""
+    context = request_context.current()
+    return context.actor if context is not None else ""
+
+
+def _forget_lookups() -> None:
+    """The store changed (or may have): nothing this request looked up is trusted."""
+    context = request_context.current()
+    if context is not None:
+        context.memo.clear()
 
 
 @contextmanager
-def _limits_reported() -> Iterator[None]:
-    """Radicale answers a ValueError from storage with a bare 400: remember the limit
-    refusal so the limits layer can answer with its status and description instead."""
+def _writing() -> Iterator[None]:
+    """Around every store write: the lookups remembered in this request are stale
+    afterwards; and Radicale answers a ValueError from storage with a bare 400, so a
+    limit refusal is put on the request context for the limits layer to answer instead."""
     try:
         yield
     except LimitExceeded as exc:
-        request_context.refuse(exc)
+        context = request_context.current()
+        if context is not None:
+            context.refuse(exc)
         raise
+    finally:
+        _forget_lookups()
 
 
 def _http_date(timestamp: float) -> str:
@@ -114,10 +129,10 @@ class Collection(storage.BaseCollection):
     def set_meta(self, props: Mapping[str, str]) -> None:
         stored = {k: v for k, v in props.items() if k not in SERVER_SET}
         if self._record is None:  # PROPPATCH / : the root has no row (stock: 207)
-            with _limits_reported():
+            with _writing():
                 self.store.set_root_props(stored, current_actor())
             return
-        with _limits_reported():
+        with _writing():
             self.store.set_props(self.path, stored, current_actor())
         self._record = self.store.collection(self.path)
 
@@ -197,28 +212,33 @@ class Collection(storage.BaseCollection):
         data = item_data_of(item)
         if data.name != expected:
             raise ValueError(f"a {data.name} does not belong in a {self.tag} collection")
-        with _limits_reported():
+        with _writing():
             result = self.store.put_item(self.path, href, data, current_actor())
-        if result.modified:
-            request_context.mark_modified_upload()
+        context = request_context.current()
+        if result.modified and context is not None:
+            context.upload_modified = True  # answered without ETag (cms_dav.wsgi.upload_etag)
         new = self._item(result.new)
         old = self._item(result.old) if result.old else None
         return new, old
 
     def delete(self, href: Optional[str] = None) -> None:
         try:
-            if href is None and self._record is None:
-                # DELETE / : like stock Radicale, everything below the root goes (to the
-                # trash). Only reachable with W on "/", which cms_dav's policy never grants.
-                for child in self.store.children(""):
-                    self.store.delete_collection(child.path, current_actor())
-            elif href is None:
-                self.store.delete_collection(self.path, current_actor())
-            else:
-                self.store.delete_item(self.path, href, current_actor())
+            with _writing():
+                self._delete(href)
         except NotFound:
             raise storage.ComponentNotFoundError(
                 paths.join(self.path, href or "")) from None
+
+    def _delete(self, href: str | None) -> None:
+        if href is None and self._record is None:
+            # DELETE / : like stock Radicale, everything below the root goes (to the
+            # trash). Only reachable with W on "/", which cms_dav's policy never grants.
+            for child in self.store.children(""):
+                self.store.delete_collection(child.path, current_actor())
+        elif href is None:
+            self.store.delete_collection(self.path, current_actor())
+        else:
+            self.store.delete_item(self.path, href, current_actor())
 
 
 radicale_speedups.install()
@@ -244,8 +264,9 @@ class Storage(storage.BaseStorage):
             return
         # Radicale asks for the same path several times per request; the memo is
         # cleared when the write lock is taken and after every write
-        found = request_context.memoized(("resolve", sane),
-                                         lambda: self.store.resolve(sane))
+        context = request_context.current()
+        found = remembered(context.memo if context is not None else None,
+                           ("resolve", sane), lambda: self.store.resolve(sane))
         if isinstance(found, CollectionRecord):
             collection = Collection(self.store, found)
             yield collection
@@ -265,12 +286,12 @@ class Storage(storage.BaseStorage):
         source = item.collection
         assert isinstance(source, Collection) and isinstance(to_collection, Collection)
         assert item.href is not None
-        with _limits_reported():
+        with _writing():
             self.store.move_item(source.path, item.href, to_collection.path, to_href,
                                  current_actor())
 
     def create_collection(self, href: str, items=None, props=None):
-        with _limits_reported():
+        with _writing():
             return self._create_collection(href, items, props)
 
     def _create_collection(self, href, items=None, props=None):
@@ -296,17 +317,19 @@ class Storage(storage.BaseStorage):
 
     @contextmanager
     def acquire_lock(self, mode: str, user: str = "", *args, **kwargs):
-        request_context.set_actor(kwargs.get("actor") or user or "")
+        context = request_context.current()
+        if context is not None:
+            context.actor = kwargs.get("actor") or user or ""
         if mode != "w":
             yield
             return
         names = [self._lock_name(p) for p in (kwargs.get("path"), kwargs.get("to_path")) if p]
         with self.store.locked(names or ["/"]):
-            request_context.forget()  # nothing looked up before the lock is trusted
+            _forget_lookups()  # nothing looked up before the lock is trusted
             try:
                 yield
             finally:
-                request_context.forget()
+                _forget_lookups()
 
     def _lock_name(self, path: str) -> str:
         sane = paths.strip(pathutils.strip_path(path))

@@ -31,21 +31,38 @@ def test_a_rights_file_change_drops_cached_answers(policy):
 
 def test_a_depth_one_listing_does_not_query_per_item(policy, monkeypatch):
     from cms_dav.acl import share_table
+    from cms_dav.memo import Memo
     calls = []
     real = share_table.grants_for
     monkeypatch.setattr(share_table, "grants_for", lambda conn, user: (
         calls.append(user), real(conn, user))[1])
-    from cms_dav import request_context
-    request_context.begin_request()  # answers are memoized per request, never longer
-    try:
-        for number in range(1000):
-            policy.authorization("bob", f"/bob/contacts/{number}.vcf")
-        assert len(calls) == 1
-        request_context.begin_request()
-        policy.authorization("bob", "/bob/contacts/0.vcf")
-        assert len(calls) == 2
-    finally:
-        request_context.end_request()
+    one_request = policy.remembering(Memo())  # answers are kept in the memo, never longer
+    for number in range(1000):
+        one_request.authorization("bob", f"/bob/contacts/{number}.vcf")
+    assert len(calls) == 1
+    policy.remembering(Memo()).authorization("bob", "/bob/contacts/0.vcf")
+    assert len(calls) == 2
+
+
+def test_a_policy_without_a_memo_asks_the_database_every_time(policy, monkeypatch):
+    from cms_dav.acl import share_table
+    calls = []
+    real = share_table.grants_for
+    monkeypatch.setattr(share_table, "grants_for", lambda conn, user: (
+        calls.append(user), real(conn, user))[1])
+    policy.authorization("bob", "/bob/contacts/0.vcf")
+    policy.authorization("bob", "/bob/contacts/0.vcf")
+    assert len(calls) == 2
+
+
+def test_a_share_made_through_a_remembering_policy_clears_its_memo(policy, store):
+    from cms_dav.memo import Memo
+    remembering = policy.remembering(Memo())
+    assert remembering.authorization("dave", "/alice/cal/") == ""
+    with store.writing() as conn:
+        create(conn, "alice", share_to("dave", "/alice/cal/"))
+    remembering.shares_changed()
+    assert remembering.authorization("dave", "/alice/cal/") == "r"
 
 
 def test_a_share_gives_no_more_than_its_creator_holds(policy, store):

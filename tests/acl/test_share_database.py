@@ -115,3 +115,26 @@ def test_an_own_collection_named_like_a_mount_hides_the_mount(share_database, ma
     make_collection("carol/kb", tag="VADDRESSBOOK")
     make_collection("dave/carol-kb", tag="VADDRESSBOOK")
     assert share_database.get("map", "/dave/carol-kb/", User="dave") is None
+
+
+def test_a_write_through_a_remembering_share_database_clears_its_memo(
+        share_database, make_collection):
+    from cms_dav.memo import Memo
+    make_collection("alice/team-cal")
+    one_request = share_database.remembering(Memo())
+    one_request.create(**map_share("alice", "/alice/team-cal/", "bob", "/bob/team-cal/"))
+    assert one_request.unmount("bob", "/bob/team-cal/") is True  # looks the share up first
+    assert one_request.list(ShareType="map", User="bob") == []
+
+
+def test_a_remembering_share_database_asks_the_database_once(share_database, monkeypatch):
+    from cms_dav.acl import share_table
+    from cms_dav.memo import Memo
+    queries = []
+    real = share_table.candidates
+    monkeypatch.setattr(share_table, "candidates", lambda conn, *args: (
+        queries.append(args), real(conn, *args))[1])
+    one_request = share_database.remembering(Memo())
+    for _ in range(3):
+        one_request.list(ShareType="map", User="bob")
+    assert len(queries) == 1

@@ -11,6 +11,7 @@ from radicale.auth import AuthContext
 from cms_dav.auth.htpasswd import HtpasswdFile
 from cms_dav.auth.radicale_settings import settings_from_radicale
 from cms_dav.config import ConfigError
+from cms_dav.request_context import RequestContext, made_current
 from cms_dav_plugins.auth import Auth
 
 
@@ -43,6 +44,27 @@ def test_wrong_password_is_refused(plugin: Auth, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(plugin._authenticator, "_sleep", lambda seconds: None)
     user, _, _ = plugin.login("alice", "nope", context("10.0.0.1"))
     assert user == ""
+
+
+def test_inside_a_request_a_failure_defers_the_answer_instead_of_sleeping(
+        plugin: Auth, monkeypatch: pytest.MonkeyPatch) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr(plugin._authenticator, "_sleep", slept.append)
+    plugin._authenticator.throttle.record_failure("alice", "10.0.0.2")  # the next one waits
+    with made_current(RequestContext()) as request:
+        user, _, _ = plugin.login("alice", "nope", context("10.0.0.2"))
+    assert user == ""
+    assert request.response_delay > 0  # cms_dav.wsgi.response_delay waits it out
+    assert slept == []
+
+
+def test_outside_a_request_a_failure_sleeps_its_delay(
+        plugin: Auth, monkeypatch: pytest.MonkeyPatch) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr(plugin._authenticator, "_sleep", slept.append)
+    plugin._authenticator.throttle.record_failure("alice", "10.0.0.3")
+    plugin.login("alice", "nope", context("10.0.0.3"))
+    assert len(slept) == 1 and slept[0] > 0
 
 
 def test_failures_are_counted_per_socket_address(

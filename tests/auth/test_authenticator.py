@@ -51,6 +51,15 @@ def test_each_attempt_after_a_failure_waits_before_the_password_is_checked(
     assert sleep.delays == [0.25, 0.5]
 
 
+def test_a_callers_pause_holds_the_verdict_back_instead_of_the_sleep(
+        auth: Authenticator, sleep: RecordingSleep) -> None:
+    deferred = RecordingSleep()  # e.g. an HTTP door deferring its answer
+    for _ in range(3):
+        assert not auth.login("alice", "wrong", "10.0.0.1", pause=deferred)
+    assert deferred.delays == [0.25, 0.5]
+    assert sleep.delays == []
+
+
 def test_repeated_login_runs_bcrypt_once(auth: Authenticator,
                                          counting_users: CountingUsers) -> None:
     for _ in range(5):
