@@ -6,7 +6,10 @@ can read the database anyway), so no check is made.
 
 from __future__ import annotations
 
-from cms_dav.config import Settings
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cms_dav.acl.policy import Policy
 
 ADMIN_ACTOR = "local-admin"
 
@@ -19,12 +22,11 @@ def actor_name(user: str | None) -> str:
     return user or ADMIN_ACTOR
 
 
-def require(settings: Settings, user: str | None, path: str, need: str) -> None:
+def require(policy: "Policy", user: str | None, path: str, need: str) -> None:
     """Raise AccessDenied unless ``user`` has ``need`` ("r" or "w") on the collection."""
     if not user:
         return
-    from cms_dav.acl import policy_for
-    letters = policy_for(settings).authorization(user, "/" + path.strip("/") + "/")
+    letters = policy.authorization(user, "/" + path.strip("/") + "/")
     if need not in letters.lower():
         verb = "read" if need == "r" else "write to"
         raise AccessDenied(f"user {user!r} may not {verb} /{path.strip('/')}/")

@@ -1,7 +1,9 @@
 """Admin operations behind ``cms-dav group`` and ``cms-dav share``.
 
 Every change lands in the audit trail, whether it edits the rights file or the
-shares table, so "who gave bob access?" always has an answer.
+shares table, so "who gave bob access?" always has an answer. The store and the ACL
+policy are the App's (:func:`cms_dav.app.build_app`); the rights file edited is the
+policy's own.
 """
 
 from __future__ import annotations
@@ -10,10 +12,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from cms_dav.acl import editor, mounts, policy_for, share_table, sharing_policy
+from cms_dav.acl import editor, mounts, share_table, sharing_policy
 from cms_dav.acl.permissions import GROUPS_ROOT, split
 from cms_dav.acl.rules import ACCESS_LEVELS, canonical_path, check_name, check_principal
-from cms_dav.config import Settings
+from cms_dav.acl.policy import Policy
 from cms_dav.store.audit import record
 from cms_dav.store.schema import collections, shares
 from cms_dav.store.store import Store
@@ -26,54 +28,50 @@ class AclError(ValueError):
     """An admin request that cannot be carried out; the message says why."""
 
 
-def _store(settings: Settings) -> Store:
-    return Store.open(settings.database_url, settings.sync_token_days)
-
-
-def _audit(settings: Settings, actor: str, action: str, target: str,
+def _audit(store: Store, actor: str, action: str, target: str,
            detail: dict[str, Any]) -> None:
-    with _store(settings).writing() as conn:
+    with store.writing() as conn:
         record(conn, actor, action, target, detail)
 
 
-def _edit(settings: Settings, actor: str, action: str, target: str,
+def _edit(store: Store, policy: Policy, actor: str, action: str, target: str,
           detail: dict[str, Any], change: Any, *args: Any) -> None:
     try:
-        change(settings.rights_file, *args)
+        change(policy.file.path, *args)
     except ValueError as exc:
         raise AclError(str(exc)) from None
-    policy_for(settings).file.refresh(force=True)
-    _audit(settings, actor, action, target, detail)
+    policy.file.refresh(force=True)
+    _audit(store, actor, action, target, detail)
 
 
 # -- groups -----------------------------------------------------------------------
-def group_add(settings: Settings, actor: str, group: str) -> None:
-    _edit(settings, actor, "group.add", group, {}, editor.add_group, group)
+def group_add(store: Store, policy: Policy, actor: str, group: str) -> None:
+    _edit(store, policy, actor, "group.add", group, {}, editor.add_group, group)
 
 
-def group_remove(settings: Settings, actor: str, group: str) -> None:
-    _edit(settings, actor, "group.remove", group, {}, editor.remove_group, group)
+def group_remove(store: Store, policy: Policy, actor: str, group: str) -> None:
+    _edit(store, policy, actor, "group.remove", group, {}, editor.remove_group, group)
 
 
-def member_add(settings: Settings, actor: str, group: str, user: str) -> None:
-    _edit(settings, actor, "group.add-member", group, {"user": user},
+def member_add(store: Store, policy: Policy, actor: str, group: str, user: str) -> None:
+    _edit(store, policy, actor, "group.add-member", group, {"user": user},
           editor.set_membership, group, user, True)
 
 
-def member_remove(settings: Settings, actor: str, group: str, user: str) -> None:
-    _edit(settings, actor, "group.remove-member", group, {"user": user},
+def member_remove(store: Store, policy: Policy, actor: str, group: str, user: str) -> None:
+    _edit(store, policy, actor, "group.remove-member", group, {"user": user},
           editor.set_membership, group, user, False)
 
 
-def groups(settings: Settings) -> dict[str, list[str]]:
-    rules = policy_for(settings).rules()
+def groups(policy: Policy) -> dict[str, list[str]]:
+    rules = policy.rules()
     return {name: sorted(members) for name, members in sorted(rules.groups.items())}
 
 
-def group_collection_add(settings: Settings, actor: str, group: str, name: str,
+def group_collection_add(store: Store, policy: Policy, actor: str, group: str, name: str,
                          kind: str, displayname: str | None = None) -> str:
     """Create ``/groups/<group>/<name>/``; returns the path."""
-    if group not in policy_for(settings).rules().groups:
+    if group not in policy.rules().groups:
         raise AclError(f"group {group!r} does not exist (cms-dav group add {group})")
     try:
         check_name("collection", name)
@@ -81,7 +79,6 @@ def group_collection_add(settings: Settings, actor: str, group: str, name: str,
         raise AclError(str(exc)) from None
     if kind not in COLLECTION_TAGS:
         raise AclError(f"--type {kind!r}: expected addressbook or calendar")
-    store = _store(settings)
     stored = f"{GROUPS_ROOT}/{group}/{name}"
     if store.collection(stored) is not None:
         raise AclError(f"/{stored}/ already exists")
@@ -107,18 +104,19 @@ def _target(to: str) -> tuple[str, str]:
     raise AclError("share with user:NAME or group:NAME (use a [[grant]] for everybody)")
 
 
-def _collection(settings: Settings, path: str) -> dict[str, str]:
+def _collection(store: Store, path: str) -> dict[str, str]:
     try:
         canonical_path(path)
     except ValueError as exc:
         raise AclError(str(exc)) from None
-    found = _store(settings).collection("/".join(split(path)))
+    found = store.collection("/".join(split(path)))
     if found is None or not found.tag:
         raise AclError(f"{path} is not an address book or calendar")
     return dict(found.props)
 
 
-def share_grant(settings: Settings, actor: str, path: str, to: str, access: str) -> str:
+def share_grant(store: Store, policy: Policy, actor: str, path: str, to: str,
+                access: str) -> str:
     """Give ``to`` access to the collection at ``path``; returns where it is recorded.
 
     Collections in a home become a map share (mounted in the sharee's home);
@@ -126,18 +124,18 @@ def share_grant(settings: Settings, actor: str, path: str, to: str, access: str)
     """
     if access not in ACCESS_LEVELS:
         raise AclError(f"--access {access!r}: expected one of {', '.join(ACCESS_LEVELS)}")
-    props = _collection(settings, path)
+    props = _collection(store, path)
     user_name, home = _target(to)
-    if to.startswith("group:") and to[6:] not in policy_for(settings).rules().groups:
+    if to.startswith("group:") and to[6:] not in policy.rules().groups:
         raise AclError(f"group {to[6:]!r} does not exist")
     if split(path)[0] == GROUPS_ROOT:
-        _edit(settings, actor, "grant.add", path, {"to": to, "access": access},
+        _edit(store, policy, actor, "grant.add", path, {"to": to, "access": access},
               editor.add_grant, path, to, access)
         return "rights file"
     if user_name == split(path)[0]:
         raise AclError(f"{to} already owns {path}")
     try:  # the same rule as the sharing API: the mount lies in the sharee's own home
-        sharing_policy.check_create_map(policy_for(settings), split(path)[0], path,
+        sharing_policy.check_create_map(policy, split(path)[0], path,
                                         SHARE_PERMISSIONS[access], user_name,
                                         mounts.mount_path(home, path))
     except sharing_policy.SharingRefused as exc:
@@ -149,7 +147,7 @@ def share_grant(settings: Settings, actor: str, path: str, to: str, access: str)
               "EnabledByOwner": True, "EnabledByUser": True,
               "HiddenByOwner": False, "HiddenByUser": False,
               "Properties": {"D:displayname": mounts.display_name(props, path)}}
-    with _store(settings).writing() as conn:
+    with store.writing() as conn:
         existing = conn.execute(select(shares.c.id).where(
             shares.c.share_type == "map", shares.c.path_mapped == path,
             shares.c.user_name == user_name)).scalar()
@@ -161,26 +159,27 @@ def share_grant(settings: Settings, actor: str, path: str, to: str, access: str)
             if home != "{user}" and mounts.exists(conn, fields["PathOrToken"]):
                 raise AclError(f"{fields['PathOrToken']} already exists in {user_name}'s home")
             share_id = share_table.create(conn, actor, fields)
-    policy_for(settings).shares_changed()
+    policy.shares_changed()
     return f"share {share_id}"
 
 
-def share_revoke(settings: Settings, actor: str, path: str, to: str) -> list[str]:
+def share_revoke(store: Store, policy: Policy, actor: str, path: str, to: str
+                 ) -> list[str]:
     """Remove every share and grant of ``path`` to ``to``; returns what was removed."""
     user_name, _ = _target(to)
     removed: list[str] = []
-    with _store(settings).writing() as conn:
+    with store.writing() as conn:
         rows = conn.execute(select(shares.c.id, shares.c.path_or_token).where(
             shares.c.path_mapped == path, shares.c.user_name == user_name)).all()
         for row in rows:
             share_table.remove(conn, actor, "map", row.path_or_token, [user_name],
                               lambda user, path: sharing_policy.manages_outside_shares(
-                                  policy_for(settings), user, path))
+                                  policy, user, path))
             removed.append(f"share {row.id}")
-    policy_for(settings).shares_changed()
-    rules = policy_for(settings).rules()
+    policy.shares_changed()
+    rules = policy.rules()
     if any(g.path == path and g.to == to for g in rules.grants):
-        _edit(settings, actor, "grant.remove", path, {"to": to},
+        _edit(store, policy, actor, "grant.remove", path, {"to": to},
               editor.remove_grant, path, to)
         removed.append("rights file grant")
     if not removed:
@@ -188,10 +187,9 @@ def share_revoke(settings: Settings, actor: str, path: str, to: str) -> list[str
     return removed
 
 
-def reachable(settings: Settings, user: str) -> list[dict[str, Any]]:
+def reachable(store: Store, policy: Policy, user: str) -> list[dict[str, Any]]:
     """Every collection ``user`` can read, its access and where each right comes from."""
-    policy = policy_for(settings)
-    with _store(settings).reading() as conn:
+    with store.reading() as conn:
         paths = [row.path for row in conn.execute(
             select(collections.c.path).where(collections.c.tag != "")
             .order_by(collections.c.path))]
@@ -207,11 +205,12 @@ def reachable(settings: Settings, user: str) -> list[dict[str, Any]]:
     return result
 
 
-def all_shares(settings: Settings, owner: str | None = None) -> list[dict[str, Any]]:
+def all_shares(store: Store, policy: Policy, owner: str | None = None
+               ) -> list[dict[str, Any]]:
     """Every DB share, link and rights-file grant (of ``owner``'s collections only, when
     given), whoever made it, for an admin's or an owner's overview."""
     letters_to_access = {"r": "read", "rw": "write", "rwD": "admin"}
-    with _store(settings).reading() as conn:
+    with store.reading() as conn:
         rows = conn.execute(select(shares).order_by(shares.c.id)).all()
 
     def wanted(path: str) -> bool:
@@ -224,7 +223,7 @@ def all_shares(settings: Settings, owner: str | None = None) -> list[dict[str, A
                "access": letters_to_access.get(row.permissions, row.permissions),
                "source": f"{'link' if row.share_type == 'token' else 'share'} {row.id}"}
               for row in rows if wanted(row.path_mapped)]
-    for grant in policy_for(settings).rules().grants:
+    for grant in policy.rules().grants:
         if wanted(grant.path):
             result.append({"path": grant.path, "to": grant.to, "mount": "", "link": "",
                            "by": "rights file", "expires": None, "access": grant.access,

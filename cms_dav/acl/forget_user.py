@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cms_dav.acl import editor, policy_for, share_table
-from cms_dav.config import Settings
+from cms_dav.acl import editor, share_table
+from cms_dav.acl.policy import Policy
 from cms_dav.store.store import NotFound, Store
 
 
@@ -24,26 +24,28 @@ class Forgotten:
     rights_entries: list[str] = field(default_factory=list)
 
 
-def forget_user(settings: Settings, actor: str, user: str) -> Forgotten:
+def forget_user(store: Store, policy: Policy, actor: str, user: str) -> Forgotten:
+    """Everything of ``user`` goes (see the module docstring); the rights file edited is
+    the policy's own."""
     done = Forgotten()
-    store = Store.open(settings.database_url, settings.sync_token_days)
+    rights_file = policy.file.path
     with store.writing() as conn:
         done.shares = share_table.remove_user(conn, actor, user)
     try:
         done.collections = len(store.delete_collection(user, actor))
     except NotFound:
         pass  # the user never logged in: no home
-    rules = policy_for(settings).rules()
+    rules = policy.rules()
     for group, members in sorted(rules.groups.items()):
         if user in members:
-            editor.set_membership(settings.rights_file, group, user, False)
+            editor.set_membership(rights_file, group, user, False)
             done.rights_entries.append(f"group {group}")
     for grant in rules.grants:
-        if grant.to == f"user:{user}" and editor.remove_grant(settings.rights_file,
+        if grant.to == f"user:{user}" and editor.remove_grant(rights_file,
                                                               grant.path, grant.to):
             done.rights_entries.append(f"grant of {grant.path}")
     if user in rules.admins:
-        editor.remove_admin(settings.rights_file, user)
+        editor.remove_admin(rights_file, user)
         done.rights_entries.append("admins")
-    policy_for(settings).file.refresh(force=True)
+    policy.file.refresh(force=True)
     return done

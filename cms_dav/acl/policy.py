@@ -18,16 +18,16 @@ Unbound, every question is answered afresh and the rights file is looked at ever
 from __future__ import annotations
 
 import copy
-import threading
 from dataclasses import replace
-from pathlib import Path
+
+from sqlalchemy import Engine
 
 from cms_dav.acl import mounts, permissions, share_table
 from cms_dav.acl.permissions import ADMIN_SHARE, MANAGER, SHARE_LETTERS, ShareGrant, Source
-from cms_dav.acl.rightsfile import RightsFile, rights_file
+from cms_dav.acl.rightsfile import RightsFile
 from cms_dav.acl.rules import RightsRules
 from cms_dav.memo import Memo, remembered
-from cms_dav.store.engine import get_engine, read_tx
+from cms_dav.store.engine import read_tx
 
 #: how many shares deep a creator's rights are followed (alice -> bob -> carol -> ...)
 MAX_SHARE_DEPTH = 4
@@ -39,13 +39,19 @@ def canonical(path: str) -> str:
 
 
 class Policy:
+    """Effective rights from one rights file and (when given) one database's shares.
+
+    Built once per App (:func:`cms_dav.app.build_app`) and handed to every door."""
+
     #: where answers are kept between questions (see :meth:`remembering`); None = nowhere
     memo: Memo | None = None
 
-    def __init__(self, rights_path: Path, database_url: str | None,
-                 source: RightsFile | None = None) -> None:
-        self.file = source or rights_file(rights_path)
-        self.database_url = database_url
+    def __init__(self, rights: RightsFile, engine: Engine | None = None) -> None:
+        self.file = rights
+        self.engine = engine
+        #: names the database in per-request memo keys
+        self.database_url = (engine.url.render_as_string(hide_password=True)
+                             if engine is not None else None)
 
     def remembering(self, memo: Memo | None) -> Policy:
         """This policy, keeping its answers in ``memo`` until the memo is cleared.
@@ -116,30 +122,17 @@ class Policy:
             letter for letter in share.permissions if letter in held))
 
     def _collection_exists(self, path: str) -> bool:
-        if not self.database_url:
+        if self.engine is None:
             return True
-        with read_tx(get_engine(self.database_url)) as conn:
+        with read_tx(self.engine) as conn:
             return mounts.exists(conn, path)
 
     def _share_grants(self, user: str) -> list[ShareGrant]:
-        if not user or not self.database_url:
+        if not user or self.engine is None:
             return []
-        url = self.database_url
+        url, engine = self.database_url, self.engine
 
         def load() -> list[ShareGrant]:
-            with read_tx(get_engine(url)) as conn:
+            with read_tx(engine) as conn:
                 return share_table.grants_for(conn, user)
         return remembered(self.memo, ("acl.grants", url, user), load)
-
-
-_policies: dict[tuple[Path, str | None], Policy] = {}
-_policies_lock = threading.Lock()
-
-
-def get_policy(rights_path: Path, database_url: str | None) -> Policy:
-    """One Policy per (rights file, database) per process, shared by all plugins."""
-    key = (Path(rights_path).absolute(), database_url)
-    with _policies_lock:
-        if key not in _policies:
-            _policies[key] = Policy(key[0], database_url)
-        return _policies[key]

@@ -75,16 +75,3 @@ class RightsFile:
         self._rules = rules
         self.last_error = None
         self.generation += 1
-
-
-_registry: dict[Path, RightsFile] = {}
-_registry_lock = threading.Lock()
-
-
-def rights_file(path: Path) -> RightsFile:
-    """One RightsFile per path per process (Radicale loads the plugins several times)."""
-    key = Path(path).absolute()
-    with _registry_lock:
-        if key not in _registry:
-            _registry[key] = RightsFile(key)
-        return _registry[key]

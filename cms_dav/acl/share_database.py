@@ -22,7 +22,7 @@ from cms_dav.acl.permissions import ADMIN_SHARE, split
 from cms_dav.acl.policy import Policy
 from cms_dav.acl.sharing_policy import SharingRefused
 from cms_dav.memo import Memo, remembered
-from cms_dav.store.engine import get_engine, read_tx, write_tx
+from cms_dav.store.engine import read_tx, write_tx
 
 logger = logging.getLogger("cms_dav.acl")
 
@@ -55,9 +55,9 @@ class ShareDatabase:
     #: where share rows are kept between lookups (see :meth:`remembering`); None = nowhere
     memo: Memo | None = None
 
-    def __init__(self, database_url: str, policy: Policy, public_links: bool = False,
+    def __init__(self, engine: Engine, policy: Policy, public_links: bool = False,
                  link_days: int = 30) -> None:
-        self.database_url = database_url
+        self.engine = engine
         self.policy = policy
         self.public_links = public_links
         self.link_days = link_days
@@ -70,10 +70,6 @@ class ShareDatabase:
         bound.memo = memo
         bound.policy = self.policy.remembering(memo)
         return bound
-
-    @property
-    def engine(self) -> Engine:
-        return get_engine(self.database_url)
 
     def verify(self) -> bool:
         with read_tx(self.engine) as conn:
@@ -90,7 +86,8 @@ class ShareDatabase:
         viewer = user or owner_or_user or self._user_of(PathOrToken)
         rows, mounted = remembered(
             self.memo,
-            ("shares", self.database_url, ShareType, user, owner_or_user, PathMapped, viewer),
+            ("shares", self.policy.database_url, ShareType, user, owner_or_user, PathMapped,
+             viewer),
             lambda: self._rows(ShareType, user, owner_or_user, PathMapped, viewer))
         flags = {k: v for k, v in filters.items() if k in _FLAGS and v is not None}
         others = {k: v for k, v in filters.items() if k not in _FLAGS}

@@ -1,12 +1,12 @@
 """Users and logins: the bcrypt users file, the login cache, the failed-login throttle,
 the immediate 401 challenge, and :class:`Authenticator` that puts them together."""
 
-from cms_dav.auth.authenticator import Authenticator, shared_authenticator
+from cms_dav.auth.authenticator import Authenticator
 from cms_dav.auth.errors import AuthError, InvalidPassword, InvalidUserName, UnknownUser, UserExists
 from cms_dav.auth.htpasswd import HtpasswdFile
 from cms_dav.auth.validation import check_password, check_user_name
 
 __all__ = [
     "AuthError", "Authenticator", "HtpasswdFile", "InvalidPassword", "InvalidUserName",
-    "UnknownUser", "UserExists", "check_password", "check_user_name", "shared_authenticator",
+    "UnknownUser", "UserExists", "check_password", "check_user_name",
 ]

@@ -7,51 +7,52 @@ import logging
 import math
 import time
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from cms_dav.auth.htpasswd import HtpasswdFile
+from cms_dav.auth.throttle import LoginThrottle
 from cms_dav.auth.validation import check_password, check_user_name
-from cms_dav.config import Settings
+
+if TYPE_CHECKING:
+    from cms_dav.acl.policy import Policy
+    from cms_dav.store.store import Store
 
 logger = logging.getLogger(__name__)
+
+#: the App's store, asked for only when the audit row is written: the users file is
+#: changed even when the database cannot be opened (then AuditNotRecorded says so)
+StoreSource = Callable[[], "Store"]
 
 
 class AuditNotRecorded(RuntimeError):
     """The users file was changed but the audit trail could not be written."""
 
 
-def users_file(settings: Settings) -> HtpasswdFile:
-    return HtpasswdFile(settings.htpasswd_file)
-
-
-def add_user(settings: Settings, actor: str, name: str, password: str) -> None:
+def add_user(users: HtpasswdFile, store: StoreSource, actor: str, name: str,
+             password: str) -> None:
     check_user_name(name)
     check_password(password)
-    users_file(settings).add(name, password)
-    _audit(settings, actor, "user.add", name)
+    users.add(name, password)
+    _audit(store, actor, "user.add", name)
 
 
-def set_password(settings: Settings, actor: str, name: str, password: str) -> None:
-    users_file(settings).set_password(name, password)
-    _audit(settings, actor, "user.passwd", name)
+def set_password(users: HtpasswdFile, store: StoreSource, actor: str, name: str,
+                 password: str) -> None:
+    users.set_password(name, password)
+    _audit(store, actor, "user.passwd", name)
 
 
-def remove_user(settings: Settings, actor: str, name: str) -> None:
-    users_file(settings).remove(name)
-    _audit(settings, actor, "user.remove", name)
+def remove_user(users: HtpasswdFile, store: StoreSource, actor: str, name: str) -> None:
+    users.remove(name)
+    _audit(store, actor, "user.remove", name)
 
 
-def list_users(settings: Settings) -> list[str]:
-    return users_file(settings).names()
-
-
-def _audit(settings: Settings, actor: str, action: str, name: str) -> None:
+def _audit(store: StoreSource, actor: str, action: str, name: str) -> None:
     # The file change is already done (it cannot share a transaction with the database),
     # so a failing audit write is reported, not rolled back.
     try:
         from cms_dav.store.audit import record
-        from cms_dav.store.store import Store
-        with Store.open(settings.database_url, settings.sync_token_days).writing() as conn:
+        with store().writing() as conn:
             record(conn, actor, action, name)
     except Exception as exc:  # noqa: BLE001 - any database problem, reported as one line
         raise AuditNotRecorded(
@@ -59,22 +60,20 @@ def _audit(settings: Settings, actor: str, action: str, name: str) -> None:
             f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from exc
 
 
-def login_state(settings: Settings, name: str) -> dict[str, Any]:
+def login_state(store: "Store", policy: "Policy", throttle: LoginThrottle,
+                name: str) -> dict[str, Any]:
     """What ``cms-dav user show`` prints: groups, collections, lockouts, recent failures."""
     from cms_dav.acl.admin import groups
-    from cms_dav.auth.authenticator import throttle_for
     from cms_dav.store import collections
-    from cms_dav.wiring import open_store
 
     now = time.time()
-    store = open_store(settings)
     with store.reading() as conn:
         count = len(collections.descendants(conn, name))
-    counters = throttle_for(settings).status(name)
+    counters = throttle.status(name)
     account = next((c for c in counters if c.kind == "account"), None)
     return {
         "name": name,
-        "groups": [group for group, members in groups(settings).items() if name in members],
+        "groups": [group for group, members in groups(policy).items() if name in members],
         "collections": count,
         "account_locked_seconds": _remaining(account, now),
         "account_failures": account.failures if account else 0,
@@ -92,16 +91,15 @@ def _remaining(counter: Any, now: float) -> int:
     return max(1, math.ceil(counter.locked_until - now))
 
 
-def unlock(settings: Settings, actor: str, name: str, address: str | None) -> int:
+def unlock(store: "Store", actor: str, name: str, address: str | None) -> int:
     """Lift ``name``'s lockouts (only the one from ``address``'s network when given) and
     record it in the audit trail in the same transaction. Returns the counters cleared."""
     from cms_dav.auth.throttle import network_key, user_key
     from cms_dav.store import login_failures
     from cms_dav.store.audit import record
-    from cms_dav.wiring import open_store
 
     network = network_key(address) if address else None
-    with open_store(settings).writing() as conn:
+    with store.writing() as conn:
         cleared = login_failures.forget_user(conn, user_key(name), network)
         record(conn, actor, "user.unlock", name, {
             "address": network or "", "cleared": len(cleared),

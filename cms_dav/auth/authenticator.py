@@ -29,6 +29,8 @@ import threading
 import time
 from typing import Callable, Protocol, Sequence
 
+from sqlalchemy import Engine
+
 from cms_dav.auth.htpasswd import HtpasswdFile, Stamp
 from cms_dav.auth.login_cache import LoginCache
 from cms_dav.auth.throttle import Clock, LoginThrottle, ThrottlePolicy, memory_engine
@@ -51,14 +53,11 @@ def policy_from(settings: Settings) -> ThrottlePolicy:
         max_delay=settings.max_delay_seconds, max_rows=settings.throttle_max_rows)
 
 
-def throttle_for(settings: Settings, clock: Clock = time.time) -> LoginThrottle:
-    """The throttle on the settings' database (in memory when there is none)."""
-    if settings.database_url:
-        from cms_dav.store.store import Store
-        engine = Store.open(settings.database_url, settings.sync_token_days).engine
-    else:
-        engine = memory_engine()
-    return LoginThrottle(engine, policy_from(settings), clock=clock)
+def throttle_for(settings: Settings, engine: Engine | None,
+                 clock: Clock = time.time) -> LoginThrottle:
+    """The throttle on the App's database engine (in memory when there is none)."""
+    return LoginThrottle(engine if engine is not None else memory_engine(),
+                         policy_from(settings), clock=clock)
 
 
 class Authenticator:
@@ -75,11 +74,13 @@ class Authenticator:
         self._stamp_lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings, clock: Clock = time.time,
+    def from_settings(cls, settings: Settings, engine: Engine | None,
+                      clock: Clock = time.time,
                       sleep: Callable[[float], None] = time.sleep) -> "Authenticator":
+        """Users file, login cache and throttle (on ``engine``) as the settings say."""
         return cls(HtpasswdFile(settings.htpasswd_file),
                    LoginCache(settings.login_cache_seconds, clock=clock),
-                   throttle_for(settings, clock), sleep=sleep)
+                   throttle_for(settings, engine, clock), sleep=sleep)
 
     def login(self, user: str, password: str, address: str | None,
               pause: Callable[[float], None] | None = None) -> bool:
@@ -114,18 +115,3 @@ class Authenticator:
             if stamp != self._seen_stamp:
                 self.cache.invalidate()
                 self._seen_stamp = stamp
-
-
-_shared: dict[tuple[object, ...], Authenticator] = {}
-_shared_lock = threading.Lock()
-
-
-def shared_authenticator(settings: Settings) -> Authenticator:
-    """The process-wide authenticator for these settings: Radicale may build its auth
-    plugin more than once, but the login cache only works if it is shared."""
-    key = (settings.htpasswd_file, settings.login_cache_seconds, settings.database_url,
-           policy_from(settings))
-    with _shared_lock:
-        if key not in _shared:
-            _shared[key] = Authenticator.from_settings(settings)
-        return _shared[key]

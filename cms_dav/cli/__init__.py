@@ -2,37 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
 import sys
 
 import click
 
 from cms_dav import __version__
-from cms_dav.cli.common import CliError, pass_settings  # noqa: F401  (re-exported for command modules)
+from cms_dav.cli.common import CliError, Services, pass_app, pass_settings  # noqa: F401  (re-exported for command modules)
 from cms_dav.config import ConfigError, load_settings
-
-#: "module:attribute" of every command; a module that is missing is skipped so that
-#: half-built command groups never break the rest of the CLI.
-COMMANDS = [
-    "cms_dav.cli.serve:serve",
-    "cms_dav.cli.init:init",
-    "cms_dav.cli.users:user",
-    "cms_dav.cli.check:check",
-    "cms_dav.cli.groups:group",
-    "cms_dav.cli.shares:share",
-    "cms_dav.cli.lint:lint",
-    "cms_dav.cli.search:search",
-    "cms_dav.cli.contacts:contacts",
-    "cms_dav.cli.contacts:reindex",
-    "cms_dav.cli.notes:notes",
-    "cms_dav.cli.importing:import_file",
-    "cms_dav.cli.importing:import_radicale",
-    "cms_dav.cli.exporting:export",
-    "cms_dav.cli.dedupe:dedupe",
-    "cms_dav.cli.trash:trash",
-    "cms_dav.cli.backup:backup",
-    "cms_dav.cli.backup:restore",
-]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -45,24 +21,34 @@ COMMANDS = [
 def cli(ctx: click.Context, data_dir: str | None, config_file: str | None) -> None:
     """cms_dav: CardDAV/CalDAV contact-management server."""
     try:
-        ctx.obj = load_settings(data_dir, config_file)
+        services = Services(load_settings(data_dir, config_file))
     except ConfigError as exc:
         raise CliError(str(exc)) from None
+    ctx.obj = services
+    ctx.call_on_close(services.close)
 
 
-def _register() -> None:
-    for spec in COMMANDS:
-        module_name, attribute = spec.split(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue
-            raise
-        cli.add_command(getattr(module, attribute))
+# Every command, imported explicitly: a missing or broken command module is an
+# ImportError naming it when cms-dav starts, never a command that quietly disappears.
+from cms_dav.cli.backup import backup, restore  # noqa: E402
+from cms_dav.cli.check import check  # noqa: E402
+from cms_dav.cli.contacts import contacts, reindex  # noqa: E402
+from cms_dav.cli.dedupe import dedupe  # noqa: E402
+from cms_dav.cli.exporting import export  # noqa: E402
+from cms_dav.cli.groups import group  # noqa: E402
+from cms_dav.cli.importing import import_file, import_radicale  # noqa: E402
+from cms_dav.cli.init import init  # noqa: E402
+from cms_dav.cli.lint import lint  # noqa: E402
+from cms_dav.cli.notes import notes  # noqa: E402
+from cms_dav.cli.search import search  # noqa: E402
+from cms_dav.cli.serve import serve  # noqa: E402
+from cms_dav.cli.shares import share  # noqa: E402
+from cms_dav.cli.trash import trash  # noqa: E402
+from cms_dav.cli.users import user  # noqa: E402
 
-
-_register()
+for _command in (serve, init, user, check, group, share, lint, search, contacts, reindex,
+                 notes, import_file, import_radicale, export, dedupe, trash, backup, restore):
+    cli.add_command(_command)
 
 
 def main(argv: list[str] | None = None) -> None:

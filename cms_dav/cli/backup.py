@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cms_dav.cli.common import CliError, emit_json, pass_settings
+from cms_dav.cli.common import CliError, emit_json, pass_settings, services
 from cms_dav.config import Settings
 from cms_dav.io.backup import BackupError, create_backup, prune_backups, verify_backup
 from cms_dav.io.restore import restore_backup
@@ -34,7 +34,7 @@ def backup(settings: Settings, file: Path, verify: bool, keep_days: float | None
                        f"{manifest['created_at']}, schema {manifest['schema_revision']})")
         return
     try:
-        manifest = create_backup(settings, file)
+        manifest = create_backup(settings, file, engine=lambda: services().app.engine)
     except (BackupError, OSError) as exc:
         raise CliError(str(exc)) from None
     removed = prune_backups(file.parent, keep_days) if keep_days is not None else []
@@ -52,7 +52,7 @@ def backup(settings: Settings, file: Path, verify: bool, keep_days: float | None
 def restore(settings: Settings, file: Path) -> None:
     """Restore the backup FILE into an empty data dir / database."""
     try:
-        summary = restore_backup(settings, file)
+        summary = restore_backup(settings, lambda: services().app.store, file)
     except (BackupError, OSError) as exc:
         raise CliError(str(exc)) from None
     click.echo(f"restored {summary['collections']} collection(s) from the backup taken "

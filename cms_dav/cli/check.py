@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from cms_dav.cli.common import CliError, emit_json, pass_settings
-from cms_dav.config import Settings
+from cms_dav.cli.common import CliError, emit_json, pass_app
+
+if TYPE_CHECKING:
+    from cms_dav.acl.policy import Policy
+    from cms_dav.app import App
 
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
-@pass_settings
-def check(settings: Settings, as_json: bool) -> None:
+@pass_app
+def check(app: App, as_json: bool) -> None:
     """Check the store (database integrity, item ETags, change log) and the rights file."""
-    from cms_dav.server import prepare_store
     from cms_dav.store.check import check_store
 
-    problems = check_store(prepare_store(settings))
-    problems += _rights_file_problems(settings)
+    problems = check_store(app.store)
+    problems += _rights_file_problems(app.policy)
     if as_json:
         emit_json({"ok": not problems, "problems": problems})
     else:
@@ -29,9 +33,7 @@ def check(settings: Settings, as_json: bool) -> None:
         raise CliError(f"{len(problems)} problem(s) found")
 
 
-def _rights_file_problems(settings: Settings) -> list[str]:
-    from cms_dav.acl import policy_for
-
-    rights = policy_for(settings).file
+def _rights_file_problems(policy: Policy) -> list[str]:
+    rights = policy.file
     rights.rules()  # (re)load now, so the error is current
     return [f"rights file: {rights.last_error}"] if rights.last_error else []

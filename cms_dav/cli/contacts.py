@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from cms_dav.cli.common import CliError, pass_settings
+from cms_dav.cli.common import CliError, pass_app
 from cms_dav.cli.search import print_contacts
-from cms_dav.config import Settings
 from cms_dav.contacts.query import address_books, list_contacts
 from cms_dav.store import paths
+
+if TYPE_CHECKING:
+    from cms_dav.app import App
 
 
 @click.group("contacts")
@@ -22,19 +26,17 @@ def contacts() -> None:
 @click.option("--category", default=None, help="Only people in this category or group.")
 @click.option("--group", default=None, help="Only members of this group (same as a category).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@pass_settings
-def list_command(settings: Settings, path: str | None, user: str | None, category: str | None,
+@pass_app
+def list_command(app: App, path: str | None, user: str | None, category: str | None,
                  group: str | None, as_json: bool) -> None:
     """People in address book PATH, or in every book --user may read."""
-    from cms_dav.wiring import open_store
     if path is None and user is None:
         raise CliError("give an address book PATH or --user NAME")
-    store = open_store(settings)
-    with store.reading() as conn:
-        books = address_books(conn, settings, user)
+    with app.store.reading() as conn:
+        books = address_books(conn, app.policy, user)
         if path is not None:
             wanted = paths.strip(path)
-            if not any(b.path == wanted for b in address_books(conn, settings, None)):
+            if not any(b.path == wanted for b in address_books(conn, app.policy, None)):
                 raise CliError(f"no address book /{wanted}/")
             books = [b for b in books if b.path == wanted]
             if not books:
@@ -45,10 +47,9 @@ def list_command(settings: Settings, path: str | None, user: str | None, categor
 
 @click.command("reindex")
 @click.argument("path", required=False, default="")
-@pass_settings
-def reindex(settings: Settings, path: str) -> None:
+@pass_app
+def reindex(app: App, path: str) -> None:
     """Rebuild the contact search index (all address books, or those under PATH)."""
     from cms_dav.contacts.index_hook import reindex as rebuild
-    from cms_dav.wiring import open_store
-    count = rebuild(open_store(settings), settings.default_region, path.strip("/"))
+    count = rebuild(app.store, app.settings.default_region, path.strip("/"))
     click.echo(f"indexed {count} card(s)")

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import sys
 
+from typing import TYPE_CHECKING
+
 import click
 
-from cms_dav.cli.common import CliError, emit_json, pass_settings
-from cms_dav.config import Settings
+from cms_dav.cli.common import CliError, emit_json, pass_app
 from cms_dav.acl import access
 from cms_dav.io.duplicate_groups import DedupeError, FoundGroup, find_groups, merge_group
-from cms_dav.wiring import open_store
+
+if TYPE_CHECKING:
+    from cms_dav.app import App
 
 
 @click.command("dedupe")
@@ -20,14 +23,14 @@ from cms_dav.wiring import open_store
 @click.option("--yes", is_flag=True, help="Merge without asking.")
 @click.option("--user", default=None, help="Act as this user (checked against the ACL).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@pass_settings
-def dedupe(settings: Settings, collection: str, merge_id: str | None, yes: bool,
+@pass_app
+def dedupe(app: App, collection: str, merge_id: str | None, yes: bool,
            user: str | None, as_json: bool) -> None:
     """Find likely duplicates in COLLECTION (e.g. /alice/contacts/)."""
-    store = open_store(settings)
-    region = settings.default_region
+    store = app.store
+    region = app.settings.default_region
     try:
-        access.require(settings, user, collection, "w" if merge_id else "r")
+        access.require(app.policy, user, collection, "w" if merge_id else "r")
         if merge_id is None:
             groups = find_groups(store, collection, region)
             if as_json:
@@ -37,7 +40,7 @@ def dedupe(settings: Settings, collection: str, merge_id: str | None, yes: bool,
             merge_id = _ask(groups)
             if merge_id is None:
                 return
-            access.require(settings, user, collection, "w")
+            access.require(app.policy, user, collection, "w")
             yes = True  # the user just picked it from the table
         group = {g.id: g for g in find_groups(store, collection, region)}.get(merge_id)
         if group is not None and not yes:

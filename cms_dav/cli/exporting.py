@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from cms_dav.cli.common import CliError, pass_settings
-from cms_dav.config import Settings
+from cms_dav.cli.common import CliError, pass_app
 from cms_dav.acl import access
 from cms_dav.io.collection_export import EXPORT_FORMATS, export_collection
-from cms_dav.wiring import open_store
+
+if TYPE_CHECKING:
+    from cms_dav.app import App
 
 
 @click.command("export")
@@ -22,16 +24,16 @@ from cms_dav.wiring import open_store
 @click.option("--category", default=None, help="Only contacts in this category.")
 @click.option("--search", default=None, help="Only contacts matching this search.")
 @click.option("--user", default=None, help="Act as this user (checked against the ACL).")
-@pass_settings
-def export(settings: Settings, collection: str, fmt: str, output: Path | None,
+@pass_app
+def export(app: App, collection: str, fmt: str, output: Path | None,
            category: str | None, search: str | None, user: str | None) -> None:
     """Export COLLECTION (e.g. /alice/contacts/) as vcf, csv, xlsx or ics."""
     if fmt == "xlsx" and output is None and sys.stdout.isatty():
         raise CliError("xlsx is binary: use --output FILE or redirect standard output")
     try:
-        access.require(settings, user, collection, "r")
-        data = export_collection(open_store(settings), collection, fmt, category=category,
-                                 search=search, default_region=settings.default_region)
+        access.require(app.policy, user, collection, "r")
+        data = export_collection(app.store, collection, fmt, category=category,
+                                 search=search, default_region=app.settings.default_region)
     except (access.AccessDenied, ValueError) as exc:
         raise CliError(str(exc)) from None
     if output is None:

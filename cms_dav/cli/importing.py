@@ -6,16 +6,18 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from cms_dav.cli.common import CliError, emit_json, pass_settings
-from cms_dav.config import Settings
+from cms_dav.cli.common import CliError, emit_json, pass_app
 from cms_dav.acl import access
 from cms_dav.io.import_sources import FORMATS, SourceError, read_source
 from cms_dav.io.importer import ImportReport, ImportTargetError, import_source
 from cms_dav.io.table_fields import TableError, load_mapping
-from cms_dav.wiring import open_store
+
+if TYPE_CHECKING:
+    from cms_dav.app import App
 
 PROGRESS_THRESHOLD = 200  # objects; smaller files finish before a bar is useful
 
@@ -32,17 +34,17 @@ PROGRESS_THRESHOLD = 200  # objects; smaller files finish before a bar is useful
               default=None, help="Column mapping file (TOML or JSON: header = field).")
 @click.option("--dry-run", is_flag=True, help="Report what would happen; store nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
-@pass_settings
-def import_file(settings: Settings, file: Path, into: str, user: str | None, fmt: str,
+@pass_app
+def import_file(app: App, file: Path, into: str, user: str | None, fmt: str,
                 preset: str | None, mapping: Path | None, dry_run: bool, as_json: bool) -> None:
     """Import contacts (vcf, csv, xlsx) or events (ics) from FILE."""
-    path = into.strip("/")
+    path, settings = into.strip("/"), app.settings
     try:
-        access.require(settings, user, path, "w")
+        access.require(app.policy, user, path, "w")
         columns = load_mapping(mapping.read_bytes(), mapping.name) if mapping else None
         source = read_source(file.read_bytes(), fmt, filename=file.name, preset=preset,
                              mapping=columns, default_region=settings.default_region)
-        store = open_store(settings)
+        store = app.store
         with _progress(len(source.candidates)) as advance:
             report = import_source(store, path, source, actor=access.actor_name(user),
                                    dry_run=dry_run, default_region=settings.default_region,
@@ -85,8 +87,8 @@ def _progress(total: int) -> AbstractContextManager[Callable[[int], None] | None
 @click.option("--users-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="Also copy this htpasswd file (bcrypt) as the users file.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
-@pass_settings
-def import_radicale(settings: Settings, path: Path, users_file: Path | None,
+@pass_app
+def import_radicale(app: App, path: Path, users_file: Path | None,
                     as_json: bool) -> None:
     """Recreate a stock Radicale collection-root at PATH: same paths, UIDs and props.
 
@@ -97,10 +99,11 @@ def import_radicale(settings: Settings, path: Path, users_file: Path | None,
 
     from cms_dav.io.radicale_migration import MigrationError, migrate
 
+    settings = app.settings
     if users_file is not None and settings.htpasswd_file.exists():
         raise CliError(f"the users file {settings.htpasswd_file} exists: not overwriting it")
     try:
-        report = migrate(open_store(settings), path, access.ADMIN_ACTOR)
+        report = migrate(app.store, path, access.ADMIN_ACTOR)
     except MigrationError as exc:
         raise CliError(str(exc)) from None
     if users_file is not None:

@@ -7,8 +7,11 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cms_dav.cli.common import CliError, pass_settings, read_password
-from cms_dav.config import Settings
+from cms_dav.cli.common import CliError, pass_app, read_password
+
+if TYPE_CHECKING:
+    from cms_dav.acl.policy import Policy
+    from cms_dav.app import App
 
 if TYPE_CHECKING:
     from tomlkit import TOMLDocument
@@ -17,14 +20,13 @@ if TYPE_CHECKING:
 @click.command()
 @click.option("--admin", "admin_name", default=None, help="Create this admin user.")
 @click.option("--password-stdin", is_flag=True, help="Read the admin password from stdin.")
-@pass_settings
-def init(settings: Settings, admin_name: str | None, password_stdin: bool) -> None:
+@pass_app
+def init(app: App, admin_name: str | None, password_stdin: bool) -> None:
     """Create the data dir and database (idempotent) and optionally an admin user."""
     from cms_dav.acl.access import ADMIN_ACTOR
     from cms_dav.auth.admin import add_user
-    from cms_dav.server import prepare_store
 
-    prepare_store(settings)
+    settings = app.settings  # building the App made the data dir and the database
     click.echo(f"database ready: {settings.database_url}")
     # not click.get_text_stream: deprecated (Click 8.5 warns, 9 removes it)
     interactive = sys.stdin is not None and sys.stdin.isatty()
@@ -34,14 +36,15 @@ def init(settings: Settings, admin_name: str | None, password_stdin: bool) -> No
     if admin_name is None:
         return
     try:
-        add_user(settings, ADMIN_ACTOR, admin_name, read_password(password_stdin))
+        add_user(app.authenticator.users, lambda: app.store, ADMIN_ACTOR, admin_name,
+                 read_password(password_stdin))
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    _make_admin(settings, admin_name)
+    _make_admin(app.policy, admin_name)
     click.echo(f"admin user {admin_name!r} created")
 
 
-def _make_admin(settings: Settings, name: str) -> None:
+def _make_admin(policy: Policy, name: str) -> None:
     """List the user under ``admins`` in the rights file (comments and layout kept)."""
     from cms_dav.acl.editor import edit
 
@@ -50,4 +53,5 @@ def _make_admin(settings: Settings, name: str) -> None:
         if name not in admins:
             admins.append(name)
 
-    edit(settings.rights_file, add)
+    edit(policy.file.path, add)
+    policy.file.refresh(force=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from cms_dav.cli.common import CliError, emit_json, pass_settings
+from cms_dav.cli.common import CliError, emit_json, pass_settings, services
 from cms_dav.config import Settings
 from cms_dav.contacts.validation import lint_card
 from cms_dav.io.encoding import DecodeError, decode_bytes
@@ -34,15 +34,16 @@ def _cards(path: Path) -> list[str]:
     return cards
 
 
-def _stored_cards(settings: Settings, user: str | None, path: str) -> list[str]:
+def _stored_cards(user: str | None, path: str) -> list[str]:
+    """The cards of a stored address book (the App, and so the database, only now)."""
     from cms_dav.acl.access import AccessDenied, require
-    from cms_dav.wiring import open_store
 
+    app = services().app
     try:
-        require(settings, user, path, "r")
+        require(app.policy, user, path, "r")
     except AccessDenied as exc:
         raise CliError(str(exc)) from None
-    store = open_store(settings)
+    store = app.store
     record = store.collection(path.strip("/"))
     if record is None or record.tag != "VADDRESSBOOK":
         raise CliError(f"{path} is not an address book")
@@ -68,7 +69,7 @@ def lint(settings: Settings, sources: tuple[str, ...], region: str | None, user:
     for source in sources:
         path = Path(source)
         stored = source.startswith("/") and not path.is_file()
-        cards = _stored_cards(settings, user, source) if stored else _cards(path)
+        cards = _stored_cards(user, source) if stored else _cards(path)
         for number, text in enumerate(cards, start=1):
             uid = next((line.split(":", 1)[1].strip() for line in text.splitlines()
                         if line.upper().startswith("UID:")), "")

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
+from typing import TYPE_CHECKING
+
 import click
 
-from cms_dav.cli.common import CliError, emit_json, pass_settings
-from cms_dav.config import Settings
+from cms_dav.cli.common import CliError, emit_json, pass_app
 from cms_dav.contacts import notes as note_ops
 from cms_dav.contacts.errors import ContactError
 from cms_dav.contacts.interactions import KINDS, Interaction
+
+if TYPE_CHECKING:
+    from cms_dav.app import App
 
 
 def _when(text: str | None) -> datetime | None:
@@ -61,15 +65,14 @@ def notes() -> None:
 @click.option("--text", required=True, help="What happened.")
 @click.option("--at", "at", default=None, help="When (ISO date-time; default now).")
 @click.option("--follow-up", "follow_up", default=None, help="Follow-up date (YYYY-MM-DD).")
-@pass_settings
-def add(settings: Settings, contact: str, user: str | None, kind: str, text: str,
+@pass_app
+def add(app: App, contact: str, user: str | None, kind: str, text: str,
         at: str | None, follow_up: str | None) -> None:
     """Add a note to CONTACT (UID, e-mail, phone or unique name)."""
-    from cms_dav.wiring import open_store
     when, day = _when(at), _day(follow_up)
     try:
-        found, note = note_ops.add_note(open_store(settings), settings, user, contact, kind,
-                                        text, when, day)
+        found, note = note_ops.add_note(app.store, app.policy, app.settings.default_region,
+                                        user, contact, kind, text, when, day)
     except ContactError as exc:
         raise _fail(exc) from None
     click.echo(f"added {note.id} to {found.fn} (/{found.book}/{found.href})")
@@ -79,12 +82,12 @@ def add(settings: Settings, contact: str, user: str | None, kind: str, text: str
 @click.argument("contact")
 @click.option("--user", default=None, help="Act as this user (books they may read).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@pass_settings
-def list_command(settings: Settings, contact: str, user: str | None, as_json: bool) -> None:
+@pass_app
+def list_command(app: App, contact: str, user: str | None, as_json: bool) -> None:
     """CONTACT's timeline, newest first."""
-    from cms_dav.wiring import open_store
     try:
-        found, timeline = note_ops.list_notes(open_store(settings), settings, user, contact)
+        found, timeline = note_ops.list_notes(app.store, app.policy,
+                                              app.settings.default_region, user, contact)
     except ContactError as exc:
         raise _fail(exc) from None
     if as_json:
@@ -101,12 +104,12 @@ def list_command(settings: Settings, contact: str, user: str | None, as_json: bo
 @click.argument("contact")
 @click.argument("note_id")
 @click.option("--user", default=None, help="Act as this user (books they may write).")
-@pass_settings
-def remove(settings: Settings, contact: str, note_id: str, user: str | None) -> None:
+@pass_app
+def remove(app: App, contact: str, note_id: str, user: str | None) -> None:
     """Delete note NOTE_ID from CONTACT (the only way a note is ever removed)."""
-    from cms_dav.wiring import open_store
     try:
-        found = note_ops.remove_note(open_store(settings), settings, user, contact, note_id)
+        found = note_ops.remove_note(app.store, app.policy, app.settings.default_region,
+                                     user, contact, note_id)
     except ContactError as exc:
         raise _fail(exc) from None
     click.echo(f"removed {note_id} from {found.fn} (/{found.book}/{found.href})")

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 import shutil
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import click
 
-from cms_dav.cli.common import CliError, emit_json, pass_settings
-from cms_dav.config import Settings
+from cms_dav.cli.common import CliError, emit_json, pass_app
 from cms_dav.contacts.errors import ContactError
 from cms_dav.contacts.query import Contact, address_books
 from cms_dav.contacts.query import search as search_contacts
+
+if TYPE_CHECKING:
+    from cms_dav.app import App
 
 _AGE = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "": 86400}
@@ -60,18 +62,17 @@ def print_contacts(contacts: Sequence[Contact], as_json: bool, with_score: bool)
               help="Only people without an interaction in this period, e.g. 30d.")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@pass_settings
-def search(settings: Settings, query: str, user: str | None, category: str | None,
+@pass_app
+def search(app: App, query: str, user: str | None, category: str | None,
            org: str | None, since: str | None, limit: int, as_json: bool) -> None:
     """Find contacts by name (accents, pinyin), e-mail, phone, organisation, category..."""
-    from cms_dav.wiring import open_store
     age = parse_age(since) if since is not None else None
-    store = open_store(settings)
     try:
-        with store.reading() as conn:
-            books = address_books(conn, settings, user)
-            found = search_contacts(conn, books, query, settings.default_region, category=category,
-                                    org=org, not_contacted_for=age, limit=limit)
+        with app.store.reading() as conn:
+            books = address_books(conn, app.policy, user)
+            found = search_contacts(conn, books, query, app.settings.default_region,
+                                    category=category, org=org, not_contacted_for=age,
+                                    limit=limit)
     except ContactError as exc:
         raise CliError(str(exc)) from None
     print_contacts(found, as_json, with_score=True)

@@ -10,7 +10,8 @@ from cms_dav.config import ConfigError, Settings
 
 @click.command()
 @click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Port (default 5232).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help="Port (default 5232).")
 @pass_settings
 def serve(settings: Settings, host: str | None, port: int | None) -> None:
     """Serve CardDAV/CalDAV (SQLite under the data dir unless the config names a database)."""

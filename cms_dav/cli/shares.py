@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from cms_dav.acl import admin
 from cms_dav.acl.access import ADMIN_ACTOR
 from cms_dav.acl.rules import ACCESS_LEVELS
-from cms_dav.cli.common import CliError, emit_json, pass_settings
-from cms_dav.config import Settings
+from cms_dav.cli.common import CliError, emit_json, pass_app
 
+if TYPE_CHECKING:
+    from cms_dav.app import App
 
 
 @click.group("share")
@@ -21,11 +24,11 @@ def share() -> None:
 @click.argument("path")
 @click.option("--to", "to", required=True, help="user:NAME or group:NAME")
 @click.option("--access", type=click.Choice(ACCESS_LEVELS), default="read", show_default=True)
-@pass_settings
-def grant(settings: Settings, path: str, to: str, access: str) -> None:
+@pass_app
+def grant(app: App, path: str, to: str, access: str) -> None:
     """Give a user or group access to PATH; it appears in their home."""
     try:
-        where = admin.share_grant(settings, ADMIN_ACTOR, path, to, access)
+        where = admin.share_grant(app.store, app.policy, ADMIN_ACTOR, path, to, access)
     except admin.AclError as exc:
         raise CliError(str(exc)) from None
     click.echo(f"granted {access} on {path} to {to} ({where})")
@@ -34,11 +37,11 @@ def grant(settings: Settings, path: str, to: str, access: str) -> None:
 @share.command("revoke")
 @click.argument("path")
 @click.option("--to", "to", required=True, help="user:NAME or group:NAME")
-@pass_settings
-def revoke(settings: Settings, path: str, to: str) -> None:
+@pass_app
+def revoke(app: App, path: str, to: str) -> None:
     """Take back every share and grant of PATH to a user or group."""
     try:
-        removed = admin.share_revoke(settings, ADMIN_ACTOR, path, to)
+        removed = admin.share_revoke(app.store, app.policy, ADMIN_ACTOR, path, to)
     except admin.AclError as exc:
         raise CliError(str(exc)) from None
     click.echo(f"revoked {', '.join(removed)} on {path} from {to}")
@@ -49,13 +52,13 @@ def revoke(settings: Settings, path: str, to: str) -> None:
 @click.option("--owner", "owner", default=None,
               help="List every share and link of this user's collections, whoever made it.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@pass_settings
-def list_shares(settings: Settings, user: str | None, owner: str | None,
+@pass_app
+def list_shares(app: App, user: str | None, owner: str | None,
                 as_json: bool) -> None:
     """Every collection USER can reach, the access and where the right comes from;
     without --user, every share, link and grant (of OWNER's collections with --owner)."""
     if user is None:
-        everything = admin.all_shares(settings, owner)
+        everything = admin.all_shares(app.store, app.policy, owner)
         if as_json:
             emit_json(everything)
             return
@@ -63,7 +66,7 @@ def list_shares(settings: Settings, user: str | None, owner: str | None,
             click.echo(f"{row['path']}\t{row['to']}\t"
                        f"{row['access']}\t{row['source']} by {row['by']}")
         return
-    rows = admin.reachable(settings, user)
+    rows = admin.reachable(app.store, app.policy, user)
     if as_json:
         emit_json(rows)
         return

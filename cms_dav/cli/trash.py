@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+from typing import TYPE_CHECKING
+
 import click
 
-from cms_dav.cli.common import CliError, emit_json, pass_settings
-from cms_dav.config import Settings
+from cms_dav.cli.common import CliError, emit_json, pass_app
 from cms_dav.acl import access
 from cms_dav.io.trash import TrashEntry, TrashError, find, list_trash, purge, restore
-from cms_dav.wiring import open_store
+
+if TYPE_CHECKING:
+    from cms_dav.acl.policy import Policy
+    from cms_dav.app import App
 
 
 @click.group("trash")
@@ -18,11 +22,11 @@ def trash() -> None:
     """Deleted items and collections, recoverable for [trash] days (default 30)."""
 
 
-def _visible(settings: Settings, user: str | None, entry: TrashEntry, need: str) -> bool:
+def _visible(policy: Policy, user: str | None, entry: TrashEntry, need: str) -> bool:
     if not user or entry.owner == user:
         return True
     try:
-        access.require(settings, user, entry.path, need)
+        access.require(policy, user, entry.path, need)
     except access.AccessDenied:
         return False
     return True
@@ -31,10 +35,10 @@ def _visible(settings: Settings, user: str | None, entry: TrashEntry, need: str)
 @trash.command("list")
 @click.option("--user", default=None, help="Only what this user may see.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@pass_settings
-def list_entries(settings: Settings, user: str | None, as_json: bool) -> None:
+@pass_app
+def list_entries(app: App, user: str | None, as_json: bool) -> None:
     """List the trash, newest first."""
-    entries = [e for e in list_trash(open_store(settings)) if _visible(settings, user, e, "r")]
+    entries = [e for e in list_trash(app.store) if _visible(app.policy, user, e, "r")]
     if as_json:
         emit_json([e.as_dict() for e in entries])
         return
@@ -50,13 +54,13 @@ def list_entries(settings: Settings, user: str | None, as_json: bool) -> None:
 @trash.command("restore")
 @click.argument("entry_id", metavar="ID")
 @click.option("--user", default=None, help="Act as this user (checked against the ACL).")
-@pass_settings
-def restore_entry(settings: Settings, entry_id: str, user: str | None) -> None:
+@pass_app
+def restore_entry(app: App, entry_id: str, user: str | None) -> None:
     """Put the trashed item or collection ID back where it was."""
-    store = open_store(settings)
+    store = app.store
     try:
         entry = find(store, entry_id)
-        if not _visible(settings, user, entry, "w"):
+        if not _visible(app.policy, user, entry, "w"):
             raise TrashError(f"user {user!r} may not restore {entry_id}")
         restore(store, entry_id, access.actor_name(user))
     except (TrashError, ValueError) as exc:
@@ -67,9 +71,9 @@ def restore_entry(settings: Settings, entry_id: str, user: str | None) -> None:
 @trash.command("purge")
 @click.option("--older-than", "days", type=click.FloatRange(min=0), default=None,
               help="Days (default: [trash] days from the configuration).")
-@pass_settings
-def purge_entries(settings: Settings, days: float | None) -> None:
+@pass_app
+def purge_entries(app: App, days: float | None) -> None:
     """Forget trashed things deleted more than DAYS ago."""
-    days = settings.trash_days if days is None else days
-    items, folders = purge(open_store(settings), days, access.ADMIN_ACTOR)
+    days = app.settings.trash_days if days is None else days
+    items, folders = purge(app.store, days, access.ADMIN_ACTOR)
     click.echo(f"purged {items} item(s) and {folders} collection(s) older than {days:g} day(s)")

@@ -7,15 +7,30 @@ no command ever prints a hash. Every change is recorded in the audit trail.
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
 from cms_dav.acl.access import ADMIN_ACTOR
 from cms_dav.auth import AuthError, admin, check_password, check_user_name
-from cms_dav.cli.common import CliError, emit_json, pass_settings, read_password
+from cms_dav.auth.htpasswd import HtpasswdFile
+from cms_dav.cli.common import (CliError, emit_json, pass_app, pass_settings, read_password,
+                                services)
 from cms_dav.config import Settings
 
+if TYPE_CHECKING:
+    from cms_dav.app import App
+    from cms_dav.store.store import Store
+
+
+def _users(settings: Settings) -> HtpasswdFile:
+    """The users file: changed even when the database is down (the audit then warns)."""
+    return HtpasswdFile(settings.htpasswd_file)
+
+
+def _store() -> Store:
+    """The App's store, built when the audit row is written (not before the change)."""
+    return services().app.store
 
 
 def _new_password(password_stdin: bool) -> str:
@@ -50,9 +65,10 @@ def add(settings: Settings, name: str, password_stdin: bool) -> None:
         check_user_name(name)
     except AuthError as exc:
         raise CliError(str(exc)) from None
-    if admin.users_file(settings).exists(name):
+    users = _users(settings)
+    if users.exists(name):
         raise CliError(f"user {name!r} already exists")
-    _run(admin.add_user, settings, ADMIN_ACTOR, name, _new_password(password_stdin))
+    _run(admin.add_user, users, _store, ADMIN_ACTOR, name, _new_password(password_stdin))
     click.echo(f"added user {name}")
 
 
@@ -62,9 +78,10 @@ def add(settings: Settings, name: str, password_stdin: bool) -> None:
 @pass_settings
 def passwd(settings: Settings, name: str, password_stdin: bool) -> None:
     """Set a new password for NAME."""
-    if not admin.users_file(settings).exists(name):
+    users = _users(settings)
+    if not users.exists(name):
         raise CliError(f"user {name!r} does not exist")
-    _run(admin.set_password, settings, ADMIN_ACTOR, name, _new_password(password_stdin))
+    _run(admin.set_password, users, _store, ADMIN_ACTOR, name, _new_password(password_stdin))
     click.echo(f"changed the password of {name}")
 
 
@@ -75,15 +92,17 @@ def passwd(settings: Settings, name: str, password_stdin: bool) -> None:
 def remove(settings: Settings, name: str, yes: bool) -> None:
     """Remove the login NAME, every share to or from NAME, NAME's collections (into the
     trash) and NAME's groups and grants: a new NAME starts with nothing."""
-    if not admin.users_file(settings).exists(name):
+    users = _users(settings)
+    if not users.exists(name):
         raise CliError(f"user {name!r} does not exist")
     if not yes:
         if not sys.stdin.isatty():
             raise CliError("no terminal to confirm on: use --yes")
         click.confirm(f"Remove {name}, their shares and their collections?", abort=True)
-    _run(admin.remove_user, settings, ADMIN_ACTOR, name)
+    _run(admin.remove_user, users, _store, ADMIN_ACTOR, name)
     from cms_dav.acl.forget_user import forget_user
-    done = forget_user(settings, ADMIN_ACTOR, name)
+    app = services().app
+    done = forget_user(app.store, app.policy, ADMIN_ACTOR, name)
     extra = f"; rights file: {', '.join(done.rights_entries)}" if done.rights_entries else ""
     click.echo(f"removed user {name}: {done.shares} share(s) deleted, "
                f"{done.collections} collection(s) moved to the trash{extra}")
@@ -94,7 +113,7 @@ def remove(settings: Settings, name: str, yes: bool) -> None:
 @pass_settings
 def list_users(settings: Settings, as_json: bool) -> None:
     """List the user names, one per line."""
-    names = admin.list_users(settings)
+    names = _users(settings).names()
     if as_json:
         emit_json([{"name": name} for name in names])
         return
@@ -105,12 +124,12 @@ def list_users(settings: Settings, as_json: bool) -> None:
 @user.command("show")
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@pass_settings
-def show(settings: Settings, name: str, as_json: bool) -> None:
+@pass_app
+def show(app: App, name: str, as_json: bool) -> None:
     """Show NAME's groups, collections, lockouts and recent failed logins."""
-    if not admin.users_file(settings).exists(name):
+    if not app.authenticator.users.exists(name):
         raise CliError(f"user {name!r} does not exist")
-    state = admin.login_state(settings, name)
+    state = admin.login_state(app.store, app.policy, app.authenticator.throttle, name)
     if as_json:
         emit_json(state)
         return
@@ -135,10 +154,10 @@ def show(settings: Settings, name: str, as_json: bool) -> None:
 @click.argument("name")
 @click.option("--address", default=None,
               help="Only lift the lockout of NAME from this address's network.")
-@pass_settings
-def unlock(settings: Settings, name: str, address: str | None) -> None:
+@pass_app
+def unlock(app: App, name: str, address: str | None) -> None:
     """Lift NAME's lockouts and forget its failed logins (recorded in the audit trail)."""
-    cleared = admin.unlock(settings, ADMIN_ACTOR, name, address)
+    cleared = admin.unlock(app.store, ADMIN_ACTOR, name, address)
     where = f" from {address}" if address else ""
     if cleared:
         click.echo(f"unlocked {name}{where} ({cleared} failure counter(s) cleared)")

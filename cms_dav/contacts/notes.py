@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from typing import TYPE_CHECKING
+
 from cms_dav.acl.access import ADMIN_ACTOR
-from cms_dav.config import Settings
 from cms_dav.contacts.errors import ContactError
 from cms_dav.contacts.interactions import (Interaction, add_interaction, new_interaction,
                                            parse_interactions, remove_interaction)
@@ -19,6 +20,9 @@ from cms_dav.contacts.query import Contact, address_books, find_contact
 from cms_dav.contacts.upload_filter import etag_of
 from cms_dav.store.records import ItemData
 from cms_dav.store.store import Store
+
+if TYPE_CHECKING:
+    from cms_dav.acl.policy import Policy
 
 
 class ContactNotFound(ContactError):
@@ -34,12 +38,12 @@ class AmbiguousContact(ContactError):
         self.candidates = candidates
 
 
-def resolve(store: Store, settings: Settings, user: str | None, reference: str,
-            need: str = "r") -> Contact:
+def resolve(store: Store, policy: "Policy", default_region: str, user: str | None,
+            reference: str, need: str = "r") -> Contact:
     """The one contact ``reference`` names among the books ``user`` may ``need``."""
     with store.reading() as conn:
-        books = address_books(conn, settings, user, need)
-        found = find_contact(conn, books, reference, settings.default_region)
+        books = address_books(conn, policy, user, need)
+        found = find_contact(conn, books, reference, default_region)
     if not found:
         where = "any address book" if not user else f"an address book {user!r} may " + (
             "read" if need == "r" else "write")
@@ -61,20 +65,20 @@ def _data(text: str, uid: str) -> ItemData:
     return ItemData(text=text, uid=uid, etag=etag_of(text), name="VCARD", component="")
 
 
-def list_notes(store: Store, settings: Settings, user: str | None, reference: str
-               ) -> tuple[Contact, list[Interaction]]:
+def list_notes(store: Store, policy: "Policy", default_region: str, user: str | None,
+               reference: str) -> tuple[Contact, list[Interaction]]:
     """The contact's timeline, newest first (damaged entries are skipped)."""
-    contact = resolve(store, settings, user, reference)
+    contact = resolve(store, policy, default_region, user, reference)
     _, text = _text(store, contact)
     notes = parse_interactions(text, strict=False)
     return contact, sorted(notes, key=lambda n: (n.at, n.id), reverse=True)
 
 
-def add_note(store: Store, settings: Settings, user: str | None, reference: str, kind: str,
-             text: str, at: datetime | None = None, follow_up: date | None = None
-             ) -> tuple[Contact, Interaction]:
+def add_note(store: Store, policy: "Policy", default_region: str, user: str | None,
+             reference: str, kind: str, text: str, at: datetime | None = None,
+             follow_up: date | None = None) -> tuple[Contact, Interaction]:
     """Append one interaction, authored by the acting user; raises ContactError."""
-    contact = resolve(store, settings, user, reference, need="w")
+    contact = resolve(store, policy, default_region, user, reference, need="w")
     actor = user or ADMIN_ACTOR
     note = new_interaction(kind, actor, text, at, follow_up)
     with store.locked([contact.book]):
@@ -84,14 +88,14 @@ def add_note(store: Store, settings: Settings, user: str | None, reference: str,
     return contact, note
 
 
-def remove_note(store: Store, settings: Settings, user: str | None, reference: str,
-                note_id: str) -> Contact:
+def remove_note(store: Store, policy: "Policy", default_region: str, user: str | None,
+                reference: str, note_id: str) -> Contact:
     """Delete one interaction: the explicit act the append-only history allows.
 
     Written without the store's upload filters, which exist to put back exactly
     the interactions an upload lacks and would undo this removal.
     """
-    contact = resolve(store, settings, user, reference, need="w")
+    contact = resolve(store, policy, default_region, user, reference, need="w")
     actor = user or ADMIN_ACTOR
     with store.locked([contact.book]):
         record = store.collection(contact.book)

@@ -10,16 +10,18 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from sqlalchemy import ColumnElement, Connection, select
 
-from cms_dav.config import Settings
 from cms_dav.contacts.card_fields import CardFields
 from cms_dav.contacts.groups import members_of_group
 from cms_dav.contacts.normalize import email_key, fold, looks_like_phone, phone_keys
 from cms_dav.contacts.search_terms import Query, QueryTerm, parse_query, score_terms
 from cms_dav.store.schema import collections, contact_cards, contact_terms
+
+if TYPE_CHECKING:
+    from cms_dav.acl.policy import Policy
 
 _CHUNK = 500
 
@@ -66,16 +68,15 @@ class Contact:
                 "score": round(self.score, 3)}
 
 
-def address_books(conn: Connection, settings: Settings, user: str | None,
+def address_books(conn: Connection, policy: "Policy", user: str | None,
                   need: str = "r") -> list[Book]:
-    """Address books ``user`` may read (``need="r"``) or write ("w"); all without a user."""
+    """Address books ``user`` may read (``need="r"``) or write ("w") by the App's ACL
+    ``policy`` (the one HTTP uses); all of them without a user."""
     rows = conn.execute(select(collections.c.id, collections.c.path).where(
         collections.c.tag == "VADDRESSBOOK").order_by(collections.c.path))
     books = [Book(row.id, row.path) for row in rows]
     if not user:
         return books
-    from cms_dav.acl import policy_for
-    policy = policy_for(settings)
     return [b for b in books if need in policy.authorization(user, f"/{b.path}/").lower()]
 
 

@@ -1,10 +1,8 @@
 """The store's upload filter for contacts: keep dropped interactions, log lint problems.
 
-Register once at start-up (the store calls it inside the write transaction)::
-
-    from cms_dav.store.store import UPLOAD_FILTERS
-    from cms_dav.contacts.upload_filter import keep_interactions
-    UPLOAD_FILTERS.append(keep_interactions)
+:func:`cms_dav.app.build_app` passes it to the App's store as an upload filter
+(``Store(..., upload_filters=(keep_interactions,))``); the store calls it inside the
+write transaction.
 
 When the text changes, the returned ItemData carries the new text and its ETag, so
 the response to the PUT cannot claim the client's bytes were stored as sent

@@ -17,12 +17,13 @@ import tarfile
 import tempfile
 from functools import partial
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Callable
+
+from sqlalchemy import Engine
 
 from cms_dav import __version__
 from cms_dav.config import Settings
 from cms_dav.io.snapshot import dump_rows, sqlite_revision, sqlite_snapshot
-from cms_dav.store.engine import get_engine
 
 FORMAT = "cms-dav-backup/1"
 MANIFEST = "manifest.json"
@@ -44,8 +45,12 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def create_backup(settings: Settings, destination: Path) -> dict[str, Any]:
-    """Write the archive (atomically: a temp file renamed into place); returns the manifest."""
+def create_backup(settings: Settings, destination: Path,
+                  engine: Callable[[], Engine]) -> dict[str, Any]:
+    """Write the archive (atomically: a temp file renamed into place); returns the manifest.
+
+    ``engine`` gives the App's engine; it is asked for only for PostgreSQL (SQLite is
+    copied with its backup API, and a missing file is an error, not a new database)."""
     with tempfile.TemporaryDirectory(prefix="cms-dav-backup-") as tmp:
         work = Path(tmp)
         members: dict[str, Path] = {}
@@ -58,7 +63,7 @@ def create_backup(settings: Settings, destination: Path) -> dict[str, Any]:
         else:
             members[JSONL_MEMBER] = work / JSONL_MEMBER
             with members[JSONL_MEMBER].open("w", encoding="utf-8") as out:
-                revision = dump_rows(get_engine(settings.database_url), out)
+                revision = dump_rows(engine(), out)
             database = "postgresql"
         for name, path in ((RIGHTS_MEMBER, settings.rights_file),
                            (USERS_MEMBER, settings.htpasswd_file)):

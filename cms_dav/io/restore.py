@@ -14,27 +14,31 @@ import shutil
 import tarfile
 import tempfile
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Callable
 
-from sqlalchemy import MetaData, func, select
+from sqlalchemy import Engine, MetaData, func, select
 
 from cms_dav.config import Settings
 from cms_dav.io.backup import (JSONL_MEMBER, RIGHTS_MEMBER, SQLITE_MEMBER, USERS_MEMBER,
                                BackupError, _copy, verify_backup)
 from cms_dav.io.snapshot import load_rows, rows_from_jsonl, rows_from_sqlite
 from cms_dav.store import audit, collections
-from cms_dav.store.engine import get_engine
 from cms_dav.store.migrate import upgrade_to_head
 from cms_dav.store.schema import collections as collections_table
-from cms_dav.wiring import open_store
+from cms_dav.store.store import Store
 
 
-def _database_problem(settings: Settings) -> str | None:
+#: the App's store, asked for only once the archive passed its checks: a refused
+#: restore leaves the data dir as it found it (no new, empty database)
+StoreSource = Callable[[], Store]
+
+
+def _database_problem(settings: Settings, store: StoreSource) -> str | None:
     """Why the target database is not empty, or None."""
     path = settings.sqlite_path
     if path is not None and not path.exists():
         return None
-    engine = get_engine(settings.database_url)
+    engine = store().engine
     metadata = MetaData()
     metadata.reflect(engine, only=lambda name, _: name in ("collections", "items"))
     with engine.connect() as conn:
@@ -48,25 +52,26 @@ def _describe(settings: Settings) -> str:
     return str(settings.sqlite_path) if settings.sqlite_path else "(database_url)"
 
 
-def check_empty(settings: Settings) -> None:
+def check_empty(settings: Settings, store: StoreSource) -> None:
     for label, path in (("users file", settings.htpasswd_file),
                         ("rights file", settings.rights_file)):
         if path.exists():
             raise BackupError(f"refusing to restore: the {label} {path} exists "
                               "(restore only into an empty data dir)")
-    problem = _database_problem(settings)
+    problem = _database_problem(settings, store)
     if problem:
         raise BackupError(f"refusing to restore: {problem} (restore only into an empty "
                           "database)")
 
 
-def restore_backup(settings: Settings, archive_path: Path, actor: str = "admin"
-                   ) -> dict[str, Any]:
+def restore_backup(settings: Settings, store: StoreSource, archive_path: Path,
+                   actor: str = "admin") -> dict[str, Any]:
+    """Restore into the App's store (its database must hold no collection or item)."""
     manifest, problems = verify_backup(archive_path)
     if problems or manifest is None:
         raise BackupError(f"{archive_path.name} is damaged: {'; '.join(problems)}")
     _check_revision(manifest.get("schema_revision"))
-    check_empty(settings)
+    check_empty(settings, store)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with tarfile.open(archive_path, "r:gz") as archive, \
             tempfile.TemporaryDirectory(prefix="cms-dav-restore-") as tmp:
@@ -74,11 +79,10 @@ def restore_backup(settings: Settings, archive_path: Path, actor: str = "admin"
         if SQLITE_MEMBER in names:
             snapshot = Path(tmp) / SQLITE_MEMBER
             _copy(_member(archive, SQLITE_MEMBER), snapshot)
-            _restore_sqlite_file(settings, snapshot)
+            _restore_sqlite_file(settings, store().engine, snapshot)
         else:
-            engine = get_engine(settings.database_url)
-            upgrade_to_head(engine)
-            load_rows(engine, rows_from_jsonl(io.TextIOWrapper(
+            upgrade_to_head(store().engine)
+            load_rows(store().engine, rows_from_jsonl(io.TextIOWrapper(
                 _member(archive, JSONL_MEMBER), "utf-8")))
         for member, target in ((RIGHTS_MEMBER, settings.rights_file),
                                (USERS_MEMBER, settings.htpasswd_file)):
@@ -86,7 +90,7 @@ def restore_backup(settings: Settings, archive_path: Path, actor: str = "admin"
                 target.parent.mkdir(parents=True, exist_ok=True)
                 _copy(_member(archive, member), target)
                 os.chmod(target, 0o600)
-    count = new_sync_epochs(settings, actor, manifest)
+    count = new_sync_epochs(store(), actor, manifest)
     return {"collections": count, **{k: manifest[k] for k in
                                      ("created_at", "schema_revision", "database")}}
 
@@ -109,24 +113,22 @@ def _member(archive: tarfile.TarFile, name: str) -> IO[bytes]:
     return handle
 
 
-def _restore_sqlite_file(settings: Settings, snapshot: Path) -> None:
+def _restore_sqlite_file(settings: Settings, engine: Engine, snapshot: Path) -> None:
     target = settings.sqlite_path
     if target is None:  # SQLite backup into PostgreSQL
-        engine = get_engine(settings.database_url)
         upgrade_to_head(engine)
         load_rows(engine, rows_from_sqlite(snapshot))
         return
-    from cms_dav.store.engine import dispose_all
-    dispose_all()  # the emptiness check may have opened (and created) the file
+    engine.dispose()  # the App and the emptiness check opened (and created) the file
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(snapshot, target)
 
 
-def new_sync_epochs(settings: Settings, actor: str, manifest: dict[str, Any]) -> int:
+def new_sync_epochs(store: Store, actor: str, manifest: dict[str, Any]) -> int:
     """Reject every sync token issued before the restore (see module docstring)."""
-    store = open_store(settings)  # also migrates an older snapshot to the current schema
+    upgrade_to_head(store.engine)  # an older snapshot gets the current schema
     with store.writing() as conn:
         ids = list(conn.execute(select(collections_table.c.id)).scalars())
         for collection_id in ids:

@@ -20,15 +20,6 @@ from sqlalchemy import Engine
 
 log = logging.getLogger("cms_dav.store")
 
-#: database URLs whose connections in this process leave checkpoints to the thread
-_background_urls: set[str] = set()
-_lock = threading.Lock()
-_checkpointers: dict[str, "Checkpointer"] = {}
-
-
-def autocheckpoint_disabled(url: str) -> bool:
-    return url in _background_urls
-
 
 @dataclass
 class Checkpointer:
@@ -60,33 +51,15 @@ class Checkpointer:
         self._stop.set()
 
 
-def start_background_checkpoints(url: str, interval: float = 1.0) -> Checkpointer | None:
-    """Hand this process's checkpoints to a daemon thread (SQLite only; idempotent).
+def start_background_checkpoints(engine: Engine, interval: float = 1.0) -> Checkpointer | None:
+    """Run this engine's checkpoints in a daemon thread (SQLite only; None otherwise).
 
-    Call before the first connection is opened, or dispose the engine afterwards:
-    the setting is applied when a connection is made."""
-    if not url.startswith("sqlite:///"):
+    The engine must have been opened with ``open_engine(url, background_checkpoints=True)``,
+    which turns SQLite's automatic checkpoint off on its connections. Stop it with
+    :meth:`Checkpointer.stop` (``App.close()`` does)."""
+    if engine.dialect.name != "sqlite":
         return None
-    from cms_dav.store.engine import get_engine
-
-    with _lock:
-        existing = _checkpointers.get(url)
-        if existing is not None:
-            return existing
-        _background_urls.add(url)
-        engine = get_engine(url)
-        engine.dispose()  # connections made before this point checkpoint by themselves
-        checkpointer = Checkpointer(engine, interval)
-        threading.Thread(target=checkpointer.loop, name="cms-dav-wal-checkpoint",
-                         daemon=True).start()
-        _checkpointers[url] = checkpointer
-        return checkpointer
-
-
-def stop_background_checkpoints(url: str) -> None:
-    """Tests: back to SQLite's automatic checkpoints for ``url``."""
-    with _lock:
-        checkpointer = _checkpointers.pop(url, None)
-        _background_urls.discard(url)
-    if checkpointer is not None:
-        checkpointer.stop()
+    checkpointer = Checkpointer(engine, interval)
+    threading.Thread(target=checkpointer.loop, name="cms-dav-wal-checkpoint",
+                     daemon=True).start()
+    return checkpointer

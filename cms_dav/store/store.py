@@ -1,7 +1,10 @@
 """The store facade: the one door through which the DAV plugin and the CLI touch data.
 
 Each write is one transaction that changes the item, the change log, the history,
-the audit trail and whatever the registered write hooks maintain (search index...).
+the audit trail and whatever the store's write hooks maintain (search index...).
+The hooks and upload filters are constructor arguments (:func:`cms_dav.app.build_app`
+passes the domain ones), so what a write does depends on the store, never on what ran
+earlier in the process.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import threading
 import time
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, Mapping, Protocol
+from typing import Callable, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy import delete as sql_delete
@@ -19,18 +22,12 @@ from sqlalchemy import delete as sql_delete
 from cms_dav.config import Limits
 from cms_dav.limits.item_text import check_item_text
 from cms_dav.store import audit, collections, items, locks, paths, quota, sync
-from cms_dav.store.engine import get_engine, read_tx, write_tx
+from cms_dav.store.engine import open_engine, read_tx, write_tx
 from cms_dav.store.migrate import upgrade_to_head
 from cms_dav.store.records import CollectionRecord, ItemData, ItemRecord, WriteResult
 from cms_dav.store.share_cleanup import forget_shares_under
 from cms_dav.store.schema import meta, trash_collections
 
-_migrated: set[str] = set()
-#: per thread: how deep inside ``Store.locked`` we are (the lock is held once)
-_lock_held = threading.local()
-#: per thread: the open transaction of ``Store.batch``, if any
-_batch = threading.local()
-_migrate_lock = threading.Lock()
 
 
 class WriteHook(Protocol):
@@ -47,9 +44,6 @@ class WriteHook(Protocol):
 #: dropped. Returns the data to store (the same object when unchanged).
 UploadFilter = Callable[[Connection, CollectionRecord, ItemRecord | None, ItemData], ItemData]
 
-WRITE_HOOKS: list[WriteHook] = []
-UPLOAD_FILTERS: list[UploadFilter] = []
-
 
 class NotFound(ValueError):
     pass
@@ -61,15 +55,29 @@ class Store:
     token_days: int = 30
     #: ``[limits]``: item size/shape and quotas, checked inside every write
     limits: Limits = field(default_factory=Limits)
+    #: derived data kept in step inside every write transaction (search index...)
+    write_hooks: Sequence[WriteHook] = ()
+    #: rewrite an upload before it is stored (keep interaction notes a client dropped)
+    upload_filters: Sequence[UploadFilter] = ()
+    #: per thread: how deep inside ``locked`` we are (the lock is held once)
+    _lock_held: threading.local = field(default_factory=threading.local, init=False,
+                                        repr=False, compare=False)
+    #: per thread: the open transaction of ``batch``, if any
+    _batch: threading.local = field(default_factory=threading.local, init=False,
+                                    repr=False, compare=False)
 
     @classmethod
-    def open(cls, url: str, token_days: int = 30, limits: Limits | None = None) -> "Store":
-        engine = get_engine(url)
-        with _migrate_lock:
-            if url not in _migrated:
-                upgrade_to_head(engine)
-                _migrated.add(url)
-        return cls(engine, token_days, limits or Limits())
+    def open(cls, url: str, token_days: int = 30, limits: Limits | None = None, *,
+             write_hooks: Sequence[WriteHook] = (),
+             upload_filters: Sequence[UploadFilter] = ()) -> "Store":
+        """A store on a new engine for ``url``, migrated to the current schema.
+
+        Plumbing only: without hooks nothing derived (search index) is maintained.
+        Servers and the CLI take the store of :func:`cms_dav.app.build_app` instead."""
+        engine = open_engine(url)
+        upgrade_to_head(engine)
+        return cls(engine, token_days, limits or Limits(), write_hooks=tuple(write_hooks),
+                   upload_filters=tuple(upload_filters))
 
     # -- locking and transactions -------------------------------------------------
     @contextmanager
@@ -80,19 +88,20 @@ class Store:
         other door (CLI, imports) gets it from the write methods below, so a CLI write
         can never slip between an HTTP If-Match check and its write.
         """
-        if getattr(_lock_held, "depth", 0):
-            _lock_held.depth += 1
+        held = self._lock_held
+        if getattr(held, "depth", 0):
+            held.depth += 1
             try:
                 yield
             finally:
-                _lock_held.depth -= 1
+                held.depth -= 1
             return
         with locks.collection_locks(self.engine, names):
-            _lock_held.depth = 1
+            held.depth = 1
             try:
                 yield
             finally:
-                _lock_held.depth = 0
+                held.depth = 0
 
     def reading(self) -> AbstractContextManager[Connection]:
         return read_tx(self.engine)
@@ -105,15 +114,15 @@ class Store:
         savepoint, so one refused item does not undo the others.
         """
         with self.locked(names), self.writing() as conn:
-            _batch.conn = conn
+            self._batch.conn = conn
             try:
                 yield
             finally:
-                _batch.conn = None
+                self._batch.conn = None
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        conn = getattr(_batch, "conn", None)
+        conn = getattr(self._batch, "conn", None)
         if conn is None:
             with self.writing() as conn:
                 yield conn
@@ -194,11 +203,11 @@ class Store:
             record = self._require(conn, path)
             old = items.get(conn, record.id, href)
             stored = data
-            for upload_filter in UPLOAD_FILTERS if apply_filters else ():
+            for upload_filter in self.upload_filters if apply_filters else ():
                 stored = upload_filter(conn, record, old, stored)
             new, old = items.put(conn, record, href, stored, actor, self.token_days, old=old,
                                  max_items=self.limits.max_items_per_collection)
-            for hook in WRITE_HOOKS:
+            for hook in self.write_hooks:
                 hook.item_written(conn, record, new, old)
             audit.record(conn, actor, audit_action, paths.join(path, href),
                          {"etag": new.etag, "created": old is None, **(audit_detail or {})})
@@ -210,7 +219,7 @@ class Store:
             old = items.remove(conn, record, href, actor, self.token_days)
             if old is None:
                 raise NotFound(f"no item /{path}/{href}")
-            for hook in WRITE_HOOKS:
+            for hook in self.write_hooks:
                 hook.item_deleted(conn, record, old)
             audit.record(conn, actor, "item.delete", paths.join(path, href),
                          {"etag": old.etag})
@@ -225,7 +234,7 @@ class Store:
             if old is None:
                 raise NotFound(f"no item /{path}/{href}")
             items.remove(conn, source, href, actor, self.token_days, action="moved")
-            for hook in WRITE_HOOKS:
+            for hook in self.write_hooks:
                 hook.item_deleted(conn, source, old)
             assert old.text is not None
             data = ItemData(text=old.text, uid=old.uid, etag=old.etag, name=old.name,
@@ -236,7 +245,7 @@ class Store:
                 raise items.UidConflict(f"UID {old.uid!r} exists in /{to_path}/")
             new, previous = items.put(conn, target, to_href, data, actor, self.token_days,
                                       max_items=self.limits.max_items_per_collection)
-            for hook in WRITE_HOOKS:
+            for hook in self.write_hooks:
                 hook.item_written(conn, target, new, previous)
             audit.record(conn, actor, "item.move", paths.join(path, href),
                          {"to": paths.join(to_path, to_href)})
@@ -286,7 +295,7 @@ class Store:
                 for old in list(items.iter_all(conn, existing.id)):
                     replaced[old.href] = old
                     items.remove(conn, existing, old.href, actor, self.token_days)
-                    for hook in WRITE_HOOKS:
+                    for hook in self.write_hooks:
                         hook.item_deleted(conn, existing, old)
                 collections.set_props(conn, existing.id, props)
                 collections.reset_sync(conn, existing.id)
@@ -298,7 +307,7 @@ class Store:
             for href, data in new_items:
                 written.add(href)
                 new, _ = items.put(conn, record, href, data, actor, self.token_days)
-                for hook in WRITE_HOOKS:
+                for hook in self.write_hooks:
                     hook.item_written(conn, record, new, None)
                 if href not in replaced:
                     new_hrefs.append(href)
@@ -322,7 +331,7 @@ class Store:
                     doomed_items.append((record, old))
             for record, old in doomed_items:
                 items.remove(conn, record, old.href, actor, self.token_days)
-                for hook in WRITE_HOOKS:
+                for hook in self.write_hooks:
                     hook.item_deleted(conn, record, old)
             deleted = collections.delete_tree(conn, path)
             forget_shares_under(conn, path, actor)

@@ -25,7 +25,7 @@ from xml.etree import ElementTree as ET
 
 from radicale import pathutils
 
-from cms_dav.acl import policy_for
+from cms_dav.acl.policy import Policy
 from cms_dav.wsgi.unmount import basic_login
 from cms_dav.config import Settings
 from cms_dav.store.records import CollectionRecord
@@ -59,21 +59,19 @@ class Probe:
 
 
 class FastListingMiddleware:
-    def __init__(self, app: WSGIApp, settings: Settings) -> None:
+    def __init__(self, app: WSGIApp, settings: Settings, store: Store, policy: Policy) -> None:
         self.app = app
         self.settings = settings
+        self.policy = policy
         extra = settings.extra_radicale
         # Radicale options that change what the stream would have to say: leave
         # those set-ups entirely to Radicale
         self.enabled = settings.fast_listing and not (
             "encoding" in extra or "reporting" in extra
             or extra.get("server", {}).get("script_name"))
-        self._store: Store | None = None
+        self._store = store
 
     def store(self) -> Store:
-        if self._store is None:
-            from cms_dav.wiring import open_store
-            self._store = open_store(self.settings)
         return self._store
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -118,7 +116,7 @@ class FastListingMiddleware:
             return probe.status, probe.headers, [probe.body]
         if not probe.status.startswith("207"):
             return None
-        if "r" not in policy_for(self.settings).authorization(login, f"/{collection_path}/"):
+        if "r" not in self.policy.authorization(login, f"/{collection_path}/"):
             return None
         record = self.store().collection(collection_path)
         if record is None or not _fits(record, request, root):

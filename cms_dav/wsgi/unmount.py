@@ -12,9 +12,8 @@ import base64
 from typing import Any, Callable, Iterable
 from urllib.parse import unquote
 
-from cms_dav.acl import share_db_for
 from cms_dav.acl.permissions import split
-from cms_dav.config import Settings
+from cms_dav.acl.share_database import ShareDatabase
 
 
 def basic_login(environ: dict[str, Any]) -> str:
@@ -29,9 +28,9 @@ def basic_login(environ: dict[str, Any]) -> str:
 
 
 class UnmountMiddleware:
-    def __init__(self, app: Callable[..., Iterable[bytes]], settings: Settings) -> None:
+    def __init__(self, app: Callable[..., Iterable[bytes]], shares: ShareDatabase) -> None:
         self.app = app
-        self.settings = settings
+        self.shares = shares
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
@@ -49,7 +48,7 @@ class UnmountMiddleware:
 
         body = b"".join(self.app(environ, capture))
         if captured["status"].startswith("403") and \
-                share_db_for(self.settings).unmount(login, path):
+                self.shares.unmount(login, path):
             start_response("204 No Content", [("Content-Length", "0")])
             return [b""]
         start_response(captured["status"], captured["headers"])

@@ -1,4 +1,4 @@
-"""Radicale auth plugin (``[auth] type = cms_dav_plugins.auth``): a thin adapter onto
+"""Radicale auth plugin (built by :class:`cms_dav.app.App`): a thin adapter onto
 :class:`cms_dav.auth.Authenticator` (bcrypt users file, login cache, throttle)."""
 
 from __future__ import annotations
@@ -6,14 +6,18 @@ from __future__ import annotations
 from radicale import auth
 
 from cms_dav import request_context
-from cms_dav.auth import shared_authenticator
-from cms_dav.auth.radicale_settings import settings_from_radicale
+from cms_dav.auth import Authenticator
+from cms_dav_plugins import not_standalone
 
 
 class Auth(auth.BaseAuth):
-    def __init__(self, configuration) -> None:
+    def __init__(self, configuration,
+                 authenticator: Authenticator | None = None) -> None:
+        if authenticator is None:
+            not_standalone(__name__)
         super().__init__(configuration)
-        self._authenticator = shared_authenticator(settings_from_radicale(configuration))
+        #: the App's one authenticator: its login cache works only if it is shared
+        self._authenticator = authenticator
 
     def _login_ext(self, login: str, password: str, context: auth.AuthContext) -> str:
         # context.x_remote_addr is a client-supplied header, so only the socket address counts

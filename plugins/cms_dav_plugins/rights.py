@@ -1,19 +1,22 @@
-"""Radicale rights plugin (``[rights] type = cms_dav_plugins.rights``): permission
-letters from cms_dav's ACL store (owner, groups, admins, rights-file grants, shares)."""
+"""Radicale rights plugin (built by :class:`cms_dav.app.App`): permission letters from
+cms_dav's ACL policy (owner, groups, admins, rights-file grants, shares)."""
 
 from __future__ import annotations
 
 from radicale import rights
 
 from cms_dav import request_context
-from cms_dav.acl import policy_for
-from cms_dav.runtime import settings_for
+from cms_dav.acl.policy import Policy
+from cms_dav_plugins import not_standalone
 
 
 class Rights(rights.BaseRights):
-    def __init__(self, configuration) -> None:
+    def __init__(self, configuration,
+                 policy: Policy | None = None) -> None:
+        if policy is None:
+            not_standalone(__name__)
         super().__init__(configuration)
-        self._policy = policy_for(settings_for(configuration))
+        self._policy = policy
 
     def authorization(self, user: str, user_groups: set, path: str) -> str:
         # user_groups are ignored on purpose: for a map share Radicale passes the

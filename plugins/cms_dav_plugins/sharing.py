@@ -1,4 +1,4 @@
-"""Radicale share-database plugin (``[sharing] type = cms_dav_plugins.sharing``).
+"""Radicale share-database plugin (built by :class:`cms_dav.app.App`).
 
 Every call is a query on the SQL ``shares`` table (no in-memory copy), so all server
 processes on one database see a share at once. Rights-file grants and group
@@ -18,15 +18,19 @@ from typing import Any
 from radicale import sharing, types
 
 from cms_dav import request_context
-from cms_dav.acl import share_db_for
 from cms_dav.acl.share_database import ShareDatabase
-from cms_dav.runtime import settings_for
-from cms_dav_plugins import sharing_gate
+from cms_dav_plugins import not_standalone, sharing_gate
 
 
 class Sharing(sharing.BaseSharing):
+    def __init__(self, configuration,
+                 share_db: ShareDatabase | None = None) -> None:
+        if share_db is None:
+            not_standalone(__name__)
+        self._db = share_db  # before super().__init__, which calls database_init()
+        super().__init__(configuration)
+
     def database_init(self) -> bool:
-        self._db = share_db_for(settings_for(self.configuration))
         return True
 
     def _shares(self) -> ShareDatabase:

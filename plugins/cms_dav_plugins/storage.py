@@ -1,4 +1,4 @@
-"""Radicale storage plugin over cms_dav's SQL store (``[storage] type = cms_dav_plugins.storage``).
+"""Radicale storage plugin over cms_dav's SQL store (built by :class:`cms_dav.app.App`).
 
 Only translation lives here: Radicale's collection/item objects onto
 ``cms_dav.store.Store`` calls. Reads build items from stored text, ETag and UID and
@@ -18,7 +18,7 @@ from radicale import pathutils, storage
 from radicale.item import filter as radicale_filter
 from radicale.log import logger
 
-from cms_dav import radicale_speedups, request_context, runtime
+from cms_dav import radicale_speedups, request_context
 from cms_dav.io.stored_items import item_data_of
 from cms_dav.limits.advertised import SERVER_SET, calendar_properties
 from cms_dav.limits.errors import LimitExceeded
@@ -26,6 +26,7 @@ from cms_dav.memo import remembered
 from cms_dav.store import paths
 from cms_dav.store.records import CollectionRecord, ItemData, ItemRecord
 from cms_dav.store.store import NotFound, Store
+from cms_dav_plugins import not_standalone
 
 _EXPECTED_NAME = {"VADDRESSBOOK": "VCARD", "VCALENDAR": "VCALENDAR"}
 
@@ -249,9 +250,13 @@ class Storage(storage.BaseStorage):
     _supports_trailing_whitespace = True
     _supports_problematic_chars = True
 
-    def __init__(self, configuration) -> None:
+    def __init__(self, configuration,
+                 store: Store | None = None) -> None:
+        if store is None:
+            not_standalone(__name__)
         super().__init__(configuration)
-        self.store = runtime.store_for(configuration)
+        #: the App's store (Radicale builds this plugin twice: app and sharing layer)
+        self.store = store
 
     def discover(self, path: str, depth: str = "0", child_context_manager=None,
                  user_groups: set = set()):  # noqa: B006 - BaseStorage.discover's own default; never mutated

@@ -42,10 +42,9 @@ def make_collection(store):
 def policy(tmp_path, store):
     path = tmp_path / "rights.toml"
     path.write_text(RIGHTS)
-    url = str(store.engine.url)
-    return Policy(path, url, source=RightsFile(path, check_interval=0))
+    return Policy(RightsFile(path, check_interval=0), store.engine)
 
 
 @pytest.fixture
 def share_database(store, policy):
-    return ShareDatabase(str(store.engine.url), policy)
+    return ShareDatabase(store.engine, policy)

@@ -26,7 +26,8 @@ def test_a_created_share_is_found_by_its_mount_and_user(share_database, make_col
 def test_a_share_is_visible_to_a_second_instance_at_once(share_database, policy, store,
                                                           make_collection):
     from cms_dav.acl.share_database import ShareDatabase
-    other_node = ShareDatabase(str(store.engine.url), policy)
+    from cms_dav.store.engine import open_engine
+    other_node = ShareDatabase(open_engine(store.engine.url.render_as_string(False)), policy)
     other_node.list(User="bob")  # warm whatever could be cached
     make_collection("alice/team-cal")
     share_database.create(**map_share("alice", "/alice/team-cal/", "bob", "/bob/team-cal/"))

@@ -35,9 +35,8 @@ class FakeShares:
 
 def run(monkeypatch, status, env, mounted):
     shares = FakeShares(mounted)
-    monkeypatch.setattr("cms_dav.wsgi.unmount.share_db_for", lambda settings: shares)
     answers = []
-    body = b"".join(UnmountMiddleware(Recorder(status), settings=None)(
+    body = b"".join(UnmountMiddleware(Recorder(status), shares)(
         env, lambda s, h, e=None: answers.append(s)))
     return answers[0], body, shares.unmounted
 

@@ -1,24 +1,26 @@
-"""The Radicale auth plugin: settings lookup and the login it reports to Radicale."""
+"""The Radicale auth plugin: the login it reports to Radicale, and how it is built."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from radicale import auth as radicale_auth
 from radicale import config
 from radicale.auth import AuthContext
 
+from cms_dav.auth.authenticator import Authenticator
 from cms_dav.auth.htpasswd import HtpasswdFile
-from cms_dav.auth.radicale_settings import settings_from_radicale
-from cms_dav.config import ConfigError
+from cms_dav.auth.login_cache import LoginCache
+from cms_dav.auth.throttle import LoginThrottle, ThrottlePolicy, memory_engine
 from cms_dav.request_context import RequestContext, made_current
 from cms_dav_plugins.auth import Auth
 
 
-def radicale_config(**auth: str) -> config.Configuration:
+def radicale_config(auth_type: object = "cms_dav_plugins.auth") -> config.Configuration:
     configuration = config.load()
-    configuration.update({"auth": {"type": "cms_dav_plugins.auth", "delay": "0", **auth}},
-                         "test", privileged=True)
+    configuration.update({"auth": {"type": auth_type, "delay": "0"}}, "test",
+                         privileged=True)
     return configuration
 
 
@@ -29,10 +31,16 @@ def context(address: str) -> AuthContext:
 
 
 @pytest.fixture
-def plugin(users_path: Path) -> Auth:
+def authenticator(users_path: Path) -> Authenticator:
     HtpasswdFile(users_path).add("alice", "pw")
-    return Auth(radicale_config(htpasswd_filename=str(users_path),
-                                cms_dav_lockout_threshold="2"))
+    return Authenticator(HtpasswdFile(users_path), LoginCache(300),
+                         LoginThrottle(memory_engine(), ThrottlePolicy(lockout_threshold=2)),
+                         sleep=lambda seconds: None)
+
+
+@pytest.fixture
+def plugin(authenticator: Authenticator) -> Auth:
+    return Auth(radicale_config(), authenticator)
 
 
 def test_valid_credentials_log_in_as_that_user(plugin: Auth) -> None:
@@ -40,8 +48,7 @@ def test_valid_credentials_log_in_as_that_user(plugin: Auth) -> None:
     assert user == "alice"
 
 
-def test_wrong_password_is_refused(plugin: Auth, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(plugin._authenticator, "_sleep", lambda seconds: None)
+def test_wrong_password_is_refused(plugin: Auth) -> None:
     user, _, _ = plugin.login("alice", "nope", context("10.0.0.1"))
     assert user == ""
 
@@ -78,24 +85,14 @@ def test_failures_are_counted_per_socket_address(
     assert throttle.failures_of_address("1.2.3.4") == 0
 
 
-def test_plain_radicale_config_keys_set_the_limits(tmp_path: Path) -> None:
-    settings = settings_from_radicale(radicale_config(
-        htpasswd_filename=str(tmp_path / "users"), cms_dav_login_cache_seconds="5",
-        cms_dav_lockout_threshold="3", cms_dav_lockout_seconds="7"))
-    assert settings.htpasswd_file == tmp_path / "users"
-    assert (settings.login_cache_seconds, settings.lockout_threshold,
-            settings.lockout_seconds) == (5, 3, 7)
+def test_radicale_builds_the_plugin_around_the_given_authenticator(
+        authenticator: Authenticator) -> None:
+    """A callable ``[auth] type`` is Radicale's public way to hand a plugin its services."""
+    built = radicale_auth.load(radicale_config(lambda configuration: Auth(configuration,
+                                                                          authenticator)))
+    assert isinstance(built, Auth) and built._authenticator is authenticator
 
 
-def test_bad_number_in_plain_radicale_config_names_the_key(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="cms_dav_lockout_threshold"):
-        settings_from_radicale(radicale_config(htpasswd_filename=str(tmp_path / "u"),
-                                               cms_dav_lockout_threshold="ten"))
-
-
-def test_cms_dav_server_keys_give_the_data_dirs_users_file(tmp_path: Path) -> None:
-    configuration = config.load()
-    configuration.update({"storage": {"type": "cms_dav_plugins.storage",
-                                      "cms_dav_data_dir": str(tmp_path),
-                                      "cms_dav_config": ""}}, "test", privileged=True)
-    assert settings_from_radicale(configuration).htpasswd_file == tmp_path / "users"
+def test_naming_the_module_in_a_plain_radicale_config_is_refused_with_the_reason() -> None:
+    with pytest.raises(RuntimeError, match="cms_dav_plugins.auth is built by cms_dav's App"):
+        radicale_auth.load(radicale_config("cms_dav_plugins.auth"))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from tests.auth.auth_fakes import FakeClock, RecordingSleep
 
-from cms_dav.auth.authenticator import Authenticator, shared_authenticator
+from cms_dav.auth.authenticator import Authenticator
 from cms_dav.auth.htpasswd import HtpasswdFile
 from cms_dav.auth.login_cache import LoginCache
 from cms_dav.auth.throttle import LoginThrottle, ThrottlePolicy, memory_engine
@@ -165,18 +165,11 @@ def test_successful_login_resets_the_users_failure_count(
     assert auth.throttle.failures("pair", "alice", "10.0.0.1") == 0
 
 
-def test_shared_authenticator_is_one_per_settings(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, htpasswd_file=tmp_path / "users")
-    assert shared_authenticator(settings) is shared_authenticator(settings)
-    other = settings.with_overrides(htpasswd_file=tmp_path / "other")
-    assert shared_authenticator(other) is not shared_authenticator(settings)
-
-
 def test_from_settings_uses_the_configured_limits(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, htpasswd_file=tmp_path / "users",
                         login_cache_seconds=7, lockout_threshold=4, lockout_seconds=9,
                         account_lockout_threshold=11, max_delay_seconds=1.5)
-    auth = Authenticator.from_settings(settings)
+    auth = Authenticator.from_settings(settings, memory_engine())
     assert (auth.users.path, auth.cache.ttl_seconds) == (tmp_path / "users", 7)
     policy = auth.throttle.policy
     assert (policy.lockout_threshold, policy.lockout_seconds) == (4, 9)

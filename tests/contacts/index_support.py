@@ -1,4 +1,4 @@
-"""A store with the domain hooks installed, on either backend, for index tests."""
+"""The App's store (search index hook, upload filter), on either backend, for index tests."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from cms_dav.config import Settings
 from cms_dav.store.records import ItemData
 from cms_dav.store.store import Store
 from cms_dav.contacts.upload_filter import etag_of
-from cms_dav.wiring import open_store
+from cms_dav.app import build_app
 
 
 def settings_for(tmp_path: Path, database_url: str, region: str = "PL") -> Settings:
@@ -18,7 +18,7 @@ def settings_for(tmp_path: Path, database_url: str, region: str = "PL") -> Setti
 
 
 def open_test_store(tmp_path: Path, database_url: str, region: str = "PL") -> Store:
-    return open_store(settings_for(tmp_path, database_url, region))
+    return build_app(settings_for(tmp_path, database_url, region)).store
 
 
 def card_data(text: str, uid: str) -> ItemData:

@@ -13,7 +13,7 @@ import pytest
 
 from cms_dav.config import load_settings
 from cms_dav.contacts.dav_prefilter import candidate_hrefs
-from cms_dav.wiring import open_store
+from cms_dav.app import build_app
 from tests.support.dav import hrefs
 
 GIVEN = ["Anna", "Zofia", "Łukasz", "Jan", "Émile", "Søren", "李", "张"]
@@ -134,7 +134,7 @@ def report(server, session, filter_xml: str, test: str) -> set[str]:
 
 def uids(server, hrefs_found: set[str]) -> set[str]:
     """Map hrefs to UIDs through the index (the server named the uploaded items)."""
-    store = open_store(load_settings(server.data_dir))
+    store = build_app(load_settings(server.data_dir)).store
     record = store.collection("alice/bigbook")
     by_href = {r.href: r.uid for r in store.all_items(record.id, with_text=False)}
     return {by_href[h.rsplit("/", 1)[1]] for h in hrefs_found}
@@ -152,7 +152,7 @@ def test_index_narrows_candidates_for_a_selective_filter(big_book):
     server, _ = big_book
     element = ET.fromstring(query(prop("EMAIL", text_match("user17@mail.example.pl", "equals"))))
     filters = element.findall("{urn:ietf:params:xml:ns:carddav}filter")
-    store = open_store(load_settings(server.data_dir))
+    store = build_app(load_settings(server.data_dir)).store
     with store.reading() as conn:
         found = candidate_hrefs(conn, store.collection("alice/bigbook").id, filters)
     assert found is not None and len(found) == 1
@@ -163,6 +163,6 @@ def test_negated_filter_falls_back_to_every_card(big_book):
     server, _ = big_book
     element = ET.fromstring(query(prop("FN", text_match("a", negate=True))))
     filters = element.findall("{urn:ietf:params:xml:ns:carddav}filter")
-    store = open_store(load_settings(server.data_dir))
+    store = build_app(load_settings(server.data_dir)).store
     with store.reading() as conn:
         assert candidate_hrefs(conn, store.collection("alice/bigbook").id, filters) is None

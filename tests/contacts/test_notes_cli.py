@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from cms_dav.cli import cli
 from cms_dav.config import load_settings
-from cms_dav.wiring import open_store
+from cms_dav.app import build_app
 from tests.contacts.index_support import book, card_data, vcard
 
 NOTE = "X-CMS-INTERACTION:i-old;meeting;20260101T090000Z;alice;;Kick-off"
@@ -18,7 +18,7 @@ NOTE = "X-CMS-INTERACTION:i-old;meeting;20260101T090000Z;alice;;Kick-off"
 @pytest.fixture
 def data_dir(tmp_path):
     folder = tmp_path / "var"
-    store = open_store(load_settings(folder))
+    store = build_app(load_settings(folder)).store
     book(store, "alice/contacts")
     book(store, "bob/contacts")
     cards = {"alice/contacts": [("zw", "张伟", "EMAIL:zhang.wei@example.com",

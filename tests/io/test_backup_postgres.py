@@ -11,7 +11,7 @@ import pytest
 
 from cms_dav.config import Settings, load_settings
 from cms_dav.store.records import ItemData
-from cms_dav.wiring import open_store
+from cms_dav.app import build_app
 from tests.conftest import PG_URL, require_pg
 from tests.io.support import run_cli
 from tests.support.dav import vcard
@@ -46,7 +46,7 @@ def _card(n: int) -> tuple[str, ItemData]:
 
 
 def _items(settings: Settings) -> dict[str, tuple[str, str]]:
-    store = open_store(settings)
+    store = build_app(settings).store
     record = store.collection("alice/book")
     assert record is not None
     return {i.href: (i.etag, i.text or "") for i in store.all_items(record.id)}
@@ -56,7 +56,7 @@ def test_postgres_backup_restores_items_and_etags_with_a_new_sync_epoch(
         two_schemas: tuple[str, str], tmp_path: Path) -> None:
     source, source_args = _settings(tmp_path / "a", two_schemas[0])
     target, target_args = _settings(tmp_path / "b", two_schemas[1])
-    store = open_store(source)
+    store = build_app(source).store
     store.replace_collection("alice/book", {"tag": "VADDRESSBOOK"},
                              [_card(n) for n in range(5)], "test")
     store.delete_item("alice/book", "c4.vcf", "test")
@@ -65,6 +65,6 @@ def test_postgres_backup_restores_items_and_etags_with_a_new_sync_epoch(
     run_cli(target.data_dir, *target_args, "backup", "--verify", str(archive))
     run_cli(target.data_dir, *target_args, "restore", str(archive))
     assert _items(target) == _items(source)
-    old, new = (open_store(s).collection("alice/book") for s in (source, target))
+    old, new = (build_app(s).store.collection("alice/book") for s in (source, target))
     assert old is not None and new is not None and old.sync_epoch != new.sync_epoch
-    open_store(target).put_item("alice/book", "c9.vcf", _card(9)[1], "test")  # ids move on
+    build_app(target).store.put_item("alice/book", "c9.vcf", _card(9)[1], "test")  # ids move on

@@ -13,7 +13,7 @@ from cms_dav.config import load_settings
 from cms_dav.contacts.interactions import parse_interactions
 from cms_dav.io.contact_record import record_to_vcard
 from cms_dav.io.stored_items import item_data
-from cms_dav.wiring import open_store
+from cms_dav.app import build_app
 from tests.io.people import generate_people
 from tests.io.support import objects, run_cli, run_json
 from tests.support.dav import put_card, sync_collection, vcard
@@ -48,7 +48,7 @@ def crowded_book(live: ServerProcess) -> tuple[str, list[set[str]]]:
     items = []
     for n, person in enumerate(people + copies):
         items.append((f"c{n}.vcf", item_data(record_to_vcard(person), "VADDRESSBOOK", path)))
-    store = open_store(load_settings(live.data_dir))
+    store = build_app(load_settings(live.data_dir)).store
     store.replace_collection(path, {"tag": "VADDRESSBOOK"}, items, "test")
     return f"/{path}/", groups
 

@@ -14,7 +14,7 @@ from radicale import rights, sharing, storage
 from cms_dav import request_context
 from cms_dav.config import load_settings
 from cms_dav.request_context import RequestContext
-from cms_dav.server import radicale_configuration
+from cms_dav.app import build_app
 
 RIGHTS = 'admins = ["root"]\n'
 
@@ -29,14 +29,16 @@ class Doors:
 
 
 @pytest.fixture
-def doors(tmp_path: Path) -> Doors:
+def doors(tmp_path: Path) -> Iterator[Doors]:
     (tmp_path / "rights.toml").write_text(RIGHTS, encoding="utf-8")
-    configuration = radicale_configuration(load_settings(tmp_path))
+    app = build_app(load_settings(tmp_path))
+    configuration = app.radicale_configuration()
     loaded = Doors(storage.load(configuration), rights.load(configuration),
                    sharing.load(configuration))
     with loaded.storage.acquire_lock("w", "alice", path="/alice/"):
         loaded.storage.create_collection("/alice/")  # alice's home with contacts, calendar
-    return loaded
+    yield loaded
+    app.close()
 
 
 @pytest.fixture

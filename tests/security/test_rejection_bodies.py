@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass
 from pathlib import Path
+from socketserver import ThreadingMixIn
 from typing import Iterator
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
+import requests
+from radicale.app import Application
 
+from cms_dav.app import build_app
+from cms_dav.config import load_settings
 from tests.support.dav import MKADDRESSBOOK, put_card, vcard
 from tests.support.server import ServerProcess
 
+
+class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
 
 
 def _started(data_dir: Path, config_text: str | None = None) -> ServerProcess:
@@ -31,13 +42,41 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     started.stop()
 
 
+@dataclass
+class InProcessServer:
+    url: str
+
+    def session(self, user: str, password: str) -> requests.Session:
+        session = requests.Session()
+        session.auth = (user, password)
+        return session
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
 @pytest.fixture(scope="module")
-def root_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """Radicale's own suite runs with rights that give W on "/"; so does this server."""
-    started = _started(tmp_path_factory.mktemp("root"),
-                       "[radicale:rights]\ntype = authenticated\n")
-    yield started
-    started.stop()
+def root_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessServer]:
+    """Radicale's own suite runs with rights that give W on "/"; so does this server.
+
+    cms_dav's policy never grants W on "/" and ``[radicale:rights]`` cannot replace it,
+    so the test swaps Radicale's rights in the App's configuration (in this process,
+    under wsgiref) to reach the storage plugin's DELETE / and PROPPATCH / paths."""
+    app = build_app(load_settings(tmp_path_factory.mktemp("root")))
+    app.authenticator.users.add("alice", "alice-pw")
+    configuration = app.radicale_configuration()
+    configuration.update({"rights": {"type": "authenticated"}}, "test: W on /",
+                         privileged=True)
+    httpd = make_server("127.0.0.1", 0, app.wrap(Application(configuration)),
+                        server_class=ThreadingWSGIServer, handler_class=_QuietHandler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield InProcessServer(f"http://127.0.0.1:{httpd.server_port}")
+    httpd.shutdown()
+    httpd.server_close()
+    app.close()
 
 
 PROPPATCH_ROOT = ('<?xml version="1.0"?><d:propertyupdate xmlns:d="DAV:"><d:set><d:prop>'
@@ -88,7 +127,7 @@ def test_mkcol_on_an_existing_collection_names_the_refusal(server: ServerProcess
 
 
 def test_proppatch_of_the_root_answers_as_stock_radicale_not_400(
-        root_server: ServerProcess) -> None:
+        root_server: InProcessServer) -> None:
     server = root_server
     alice = server.session("alice", "alice-pw")
     response = alice.request("PROPPATCH", f"{server.url}/", data=PROPPATCH_ROOT.encode())
@@ -100,7 +139,7 @@ def test_proppatch_of_the_root_answers_as_stock_radicale_not_400(
 
 
 def test_delete_of_the_root_answers_as_stock_radicale_not_500(
-        root_server: ServerProcess) -> None:
+        root_server: InProcessServer) -> None:
     server = root_server
     alice = server.session("alice", "alice-pw")
     put_card(alice, f"{server.url}/alice/contacts/a.vcf", vcard("a", "A B"))

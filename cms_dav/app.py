@@ -1,0 +1,209 @@
+"""The composition root: every service of one cms_dav instance, built once from Settings.
+
+:func:`build_app` is the only place that creates the database engine (and migrates it),
+the store with its write hooks and upload filters, the ACL policy, the share database
+and the authenticator; every door takes its services from the :class:`App`:
+
+- HTTP: :meth:`App.wsgi` builds Radicale's configuration with cms_dav's plugins handed
+  their services through Radicale's public plugin API (a callable ``type``, see
+  ``radicale.utils.load_plugin``) and wraps Radicale in cms_dav's WSGI layers;
+  ``cms-dav serve`` and :func:`cms_dav.server.application` use it;
+- the CLI builds one App per invocation (lazily, so ``--help`` opens no database);
+- backup/restore and the admin operations take the store, policy or engine as
+  arguments.
+
+Nothing here is a module-level registry: two Apps in one process (two data dirs)
+share nothing, and ``App.close()`` releases what one holds.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from radicale import config as radicale_config
+from radicale.app import Application
+from sqlalchemy import Engine
+
+from cms_dav.acl.policy import Policy
+from cms_dav.acl.rightsfile import RightsFile
+from cms_dav.acl.share_database import ShareDatabase
+from cms_dav.auth.authenticator import Authenticator
+from cms_dav.auth.challenge import ChallengeMiddleware
+from cms_dav.config import Settings
+from cms_dav.contacts.index_hook import SearchIndexHook
+from cms_dav.contacts.upload_filter import keep_interactions
+from cms_dav.store.checkpoint import Checkpointer, start_background_checkpoints
+from cms_dav.store.engine import open_engine
+from cms_dav.store.migrate import upgrade_to_head
+from cms_dav.store.store import Store
+from cms_dav.wsgi.fast_listing import FastListingMiddleware
+from cms_dav.wsgi.limits import LimitsMiddleware
+from cms_dav.wsgi.link_gate import LinkGateMiddleware
+from cms_dav.wsgi.rejections import RejectionReasonMiddleware
+from cms_dav.wsgi.request_scope import RequestScopeMiddleware
+from cms_dav.wsgi.response_delay import ResponseDelayMiddleware
+from cms_dav.wsgi.unmount import UnmountMiddleware
+from cms_dav.wsgi.upload_etag import UploadEtagMiddleware
+from cms_dav.wsgi.xml_guard import XmlGuardMiddleware
+from cms_dav_plugins.auth import Auth
+from cms_dav_plugins.group import Group
+from cms_dav_plugins.rights import Rights
+from cms_dav_plugins.sharing import Sharing
+from cms_dav_plugins.storage import Storage
+
+WSGIApp = Callable[..., Iterable[bytes]]
+
+REALM = "cms_dav"
+
+#: Every new user starts with one address book and one calendar: iOS and macOS
+#: Contacts cannot create address books themselves.
+PREDEFINED_COLLECTIONS = {
+    "contacts": {"tag": "VADDRESSBOOK", "D:displayname": "Contacts"},
+    "calendar": {"tag": "VCALENDAR", "D:displayname": "Calendar",
+                 "C:supported-calendar-component-set": "VEVENT,VTODO,VJOURNAL"},
+}
+
+#: the Radicale sections whose plugin is cms_dav's own; ``[radicale:X]`` cannot replace them
+PLUGIN_SECTIONS = ("storage", "auth", "rights", "group", "sharing")
+
+
+@dataclass(frozen=True)
+class PluginFactory:
+    """A Radicale plugin ``type`` that builds the plugin around this App's services.
+
+    Radicale calls a callable ``type`` with its configuration instead of importing a
+    module (``radicale.config.str_or_callable``, ``radicale.utils.load_plugin``). The
+    name is what Radicale logs (``auth type is cms_dav_plugins.auth``)."""
+
+    name: str
+    build: Callable[[radicale_config.Configuration], Any] = field(compare=False)
+
+    def __call__(self, configuration: radicale_config.Configuration) -> Any:
+        return self.build(configuration)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:
+        return repr(self.name)
+
+
+@dataclass
+class App:
+    """The services of one cms_dav instance; build it with :func:`build_app`."""
+
+    settings: Settings
+    engine: Engine
+    store: Store
+    policy: Policy
+    shares: ShareDatabase
+    authenticator: Authenticator
+    #: WAL checkpoints off the request path (``cms-dav serve`` on SQLite only)
+    checkpointer: Checkpointer | None = None
+
+    # -- HTTP -------------------------------------------------------------------------
+    def radicale_configuration(self, *, internal_server: bool = False
+                               ) -> radicale_config.Configuration:
+        """The whole Radicale configuration, derived from the settings; the plugin types
+        are factories that hand this App's services to cms_dav's plugins."""
+        settings = self.settings
+        configuration = radicale_config.load()
+        values: dict[str, dict[str, Any]] = {
+            "server": {"hosts": f"{settings.host}:{settings.port}",
+                       "max_content_length": str(settings.max_body_bytes),
+                       "max_resource_size": str(settings.limits.max_item_bytes)},
+            "encoding": {"request": "utf-8", "stock": "utf-8"},
+            "reporting": {"max_expand_occurrence": str(settings.limits.max_instances),
+                          "max_freebusy_occurrence": str(settings.limits.max_instances)},
+            "auth": {"realm": REALM, "delay": "0", "urldecode_username": "True"},
+            "storage": {"predefined_collections": json.dumps(PREDEFINED_COLLECTIONS)},
+            "sharing": {"collection_by_map": "True", "collection_by_token": "True",
+                        "permit_create_map": "True", "permit_create_token": "True",
+                        # a share or link is read-only unless its creator asks for
+                        # more (cms_dav.acl.sharing_policy bounds that)
+                        "default_permissions_create_map": "r",
+                        "default_permissions_create_token": "r"},
+            "web": {"type": settings.web},
+            "logging": {"level": settings.log_level, "mask_passwords": "True"},
+        }
+        for section, options in settings.extra_radicale.items():
+            values.setdefault(section, {}).update(options)
+        for section, plugin in self.plugin_types().items():
+            values.setdefault(section, {})["type"] = plugin
+        if internal_server:
+            # as under Radicale's own server: Radicale checks Content-Length too
+            values["server"]["_internal_server"] = "True"
+        configuration.update(values, "cms-dav settings", privileged=True)
+        return configuration
+
+    def plugin_types(self) -> dict[str, PluginFactory]:
+        """``[section] type`` for each of cms_dav's Radicale plugins."""
+        return {
+            "storage": PluginFactory("cms_dav_plugins.storage",
+                                     lambda configuration: Storage(configuration, self.store)),
+            "auth": PluginFactory("cms_dav_plugins.auth",
+                                  lambda configuration: Auth(configuration,
+                                                             self.authenticator)),
+            "rights": PluginFactory("cms_dav_plugins.rights",
+                                    lambda configuration: Rights(configuration, self.policy)),
+            "group": PluginFactory("cms_dav_plugins.group",
+                                   lambda configuration: Group(configuration, self.policy)),
+            "sharing": PluginFactory("cms_dav_plugins.sharing",
+                                     lambda configuration: Sharing(configuration,
+                                                                   self.shares)),
+        }
+
+    def wsgi(self, *, internal_server: bool = False) -> WSGIApp:
+        """Radicale with this App's plugins, wrapped in cms_dav's WSGI layers."""
+        radicale = Application(self.radicale_configuration(internal_server=internal_server))
+        return self.wrap(radicale)
+
+    def wrap(self, app: WSGIApp) -> WSGIApp:
+        """cms_dav's WSGI layers, outermost first: request scope, challenge, response delay,
+        XML guard, rejection reasons, upload ETag, limits, link gate, unmount, fast listing."""
+        settings = self.settings
+        wrapped: WSGIApp = FastListingMiddleware(app, settings, self.store, self.policy)
+        wrapped = UnmountMiddleware(wrapped, self.shares)
+        wrapped = LinkGateMiddleware(wrapped, settings, self.engine)
+        wrapped = LimitsMiddleware(wrapped, settings.limits)
+        wrapped = UploadEtagMiddleware(wrapped)
+        wrapped = RejectionReasonMiddleware(wrapped, settings.max_body_bytes)
+        wrapped = XmlGuardMiddleware(wrapped, settings.max_body_bytes, settings.limits)
+        wrapped = ResponseDelayMiddleware(wrapped)
+        wrapped = ChallengeMiddleware(wrapped, REALM)
+        return RequestScopeMiddleware(wrapped)  # the one place a RequestContext is made
+
+    # -- lifetime ---------------------------------------------------------------------
+    def close(self) -> None:
+        """Stop the checkpoint thread and close the pooled database connections."""
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
+        self.engine.dispose()
+
+    def __enter__(self) -> "App":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def build_app(settings: Settings, *, background_checkpoints: bool = False) -> App:
+    """Every service for ``settings``: the one engine (migrated here, once), the store
+    with the domain's write hooks and upload filters, ACL policy, share database and
+    authenticator. ``background_checkpoints``: a long-running server on SQLite."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = open_engine(settings.database_url,
+                         background_checkpoints=background_checkpoints)
+    upgrade_to_head(engine)
+    store = Store(engine, settings.sync_token_days, settings.limits,
+                  write_hooks=(SearchIndexHook(settings.default_region),),
+                  upload_filters=(keep_interactions,))
+    policy = Policy(RightsFile(settings.rights_file), engine)
+    shares = ShareDatabase(engine, policy, public_links=settings.sharing_public_links,
+                           link_days=settings.sharing_link_days)
+    checkpointer = start_background_checkpoints(engine) if background_checkpoints else None
+    return App(settings=settings, engine=engine, store=store, policy=policy, shares=shares,
+               authenticator=Authenticator.from_settings(settings, engine),
+               checkpointer=checkpointer)

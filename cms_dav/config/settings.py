@@ -1,0 +1,195 @@
+"""``Settings`` and ``Limits``: every cms_dav setting, each described once on its field
+(section, key, kind, default, help; see :mod:`cms_dav.config.schema`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from cms_dav.config import kinds as k
+from cms_dav.config.errors import IN_CODE, ConfigError, problem
+from cms_dav.config.schema import Option, option, options_of
+
+DEFAULT_DATA_DIR = "./var"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 5232
+
+#: the sections of cms-dav.conf, in the order the README and config/cms-dav.conf use
+SECTIONS = ("server", "storage", "auth", "rights", "contacts", "trash", "limits",
+            "logging", "web", "sharing")
+
+#: Radicale's logging levels (radicale.log.LOG_LEVEL_OPTIONS)
+LOG_LEVELS = ("trace", "debug", "info", "notice", "warning", "error", "critical", "alert")
+
+
+def _limit(kind: k.Kind, default: object, help: str) -> Any:
+    """A ``[limits]`` setting: its key is the attribute name (filled in by options_of)."""
+    return option("limits", "", kind, help, default)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """``[limits]``: bounded work per request (issue 10, item 3). 0 never means "off"."""
+
+    max_item_bytes: int = _limit(
+        k.POSITIVE, 1_000_000, "bytes of one contact/event (403 `max-resource-size`; "
+        "RFC 6352 §6.3.2.1, RFC 4791 §5.3.2.1)")
+    max_item_lines: int = _limit(
+        k.POSITIVE, 10_000, "physical lines of one contact/event (403)")
+    max_line_bytes: int = _limit(
+        k.POSITIVE, 65_536, "bytes of one unfolded content line (403)")
+    max_properties: int = _limit(
+        k.POSITIVE, 5_000, "properties in one component, BEGIN..END (403)")
+    max_property_value_bytes: int = _limit(
+        k.POSITIVE, 4_096, "bytes of one value set by PROPPATCH / MKCOL / MKCALENDAR (403)")
+    max_properties_per_request: int = _limit(
+        k.POSITIVE, 50, "properties set or removed by one PROPPATCH / MKCOL (403)")
+    max_collections_per_user: int = _limit(
+        k.POSITIVE, 100, "collections below one user's home (507 `quota-not-exceeded`)")
+    max_items_per_collection: int = _limit(
+        k.POSITIVE, 200_000, "items in one address book or calendar (507)")
+    max_xml_depth: int = _limit(
+        k.POSITIVE, 64, "element nesting of a request body (400)")
+    max_xml_elements: int = _limit(
+        k.POSITIVE, 250_000, "elements of a request body (413; a 100k-href multiget needs "
+        "~100k)")
+    max_propfind_properties: int = _limit(
+        k.POSITIVE, 1_000, "properties named in one PROPFIND (403)")
+    max_instances: int = _limit(
+        k.POSITIVE, 10_000, "recurrence instances one REPORT may return: expand, free-busy, "
+        "calendar-data (403 `max-instances`; Radicale's `max_expand_occurrence`)")
+    max_instances_examined: int = _limit(
+        k.POSITIVE, 100_000, "recurrence instances examined per event for one query")
+    min_date_time: str = _limit(
+        k.UTC_DATE_TIME, "19000101T000000Z", "earliest date-time a time-range or expand "
+        "may name (403 `min-date-time`)")
+    max_date_time: str = _limit(
+        k.UTC_DATE_TIME, "21000101T000000Z", "latest date-time a time-range or expand "
+        "may name (403 `max-date-time`)")
+    query_seconds: float = _limit(
+        k.POSITIVE_SECONDS, 10.0, "seconds an addressbook-query / calendar-query may work "
+        "(507 `number-of-matches-within-limits`)")
+
+    def __post_init__(self) -> None:
+        _check_set_in_code(self, LIMIT_OPTIONS)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every cms_dav setting: built from cms-dav.conf by ``load_settings``, or in code
+    (``Settings(...)``, ``with_overrides``), and checked the same way either way."""
+
+    data_dir: Path = option(
+        "storage", "data_dir", k.PATH, "database, users file and rights file unless set "
+        "elsewhere; `--data-dir` and `CMS_DAV_DATA_DIR` win", shown_default="`./var`")
+    config_file: Path | None = None
+    database_url: str = option(
+        "storage", "database_url", k.TEXT, "SQLAlchemy URL, e.g. "
+        "`postgresql+psycopg://user@host/db`", "", shown_default="SQLite under the data dir")
+    host: str = option("server", "host", k.TEXT, "address `serve` listens on",
+                       DEFAULT_HOST)
+    port: int = option("server", "port", k.PORT, "port `serve` listens on", DEFAULT_PORT)
+    htpasswd_file: Path = option(
+        "auth", "htpasswd_file", k.PATH, "users file (htpasswd, bcrypt)", Path(),
+        shown_default="`<data dir>/users`")
+    rights_file: Path = option(
+        "rights", "file", k.PATH, "admins, groups, grants (see `config/rights.toml`)",
+        Path(), shown_default="`<data dir>/rights.toml`")
+    default_region: str = option(
+        "contacts", "default_region", k.REGION, "region (ISO 3166) for phone numbers "
+        "typed without `+`, e.g. `PL`, `CN`", "")
+    login_cache_seconds: int = option(
+        "auth", "login_cache_seconds", k.COUNT, "seconds a verified login is remembered "
+        "(HMAC key, never the password; 0 = off)", 300)
+    lockout_threshold: int = option(
+        "auth", "lockout_threshold", k.COUNT, "failed logins per user and network before "
+        "that pair is locked out (0 = never)", 10)
+    lockout_seconds: int = option(
+        "auth", "lockout_seconds", k.POSITIVE, "how long a lockout lasts; failures are "
+        "forgotten after this long without a new one", 300)
+    account_lockout_threshold: int = option(
+        "auth", "account_lockout_threshold", k.COUNT, "failed logins per account (any "
+        "network) before the account is locked; known devices still get in (0 = never)", 50)
+    first_delay_seconds: float = option(
+        "auth", "first_delay_seconds", k.SECONDS, "delay before checking the password "
+        "after one failure; doubles per failure", 0.25)
+    max_delay_seconds: float = option(
+        "auth", "max_delay_seconds", k.SECONDS, "cap of that delay (a network is only "
+        "slowed down, never locked out)", 5.0)
+    throttle_max_rows: int = option(
+        "auth", "throttle_max_rows", k.POSITIVE, "failure counters kept (oldest unlocked "
+        "dropped first)", 100_000)
+    trash_days: int = option(
+        "trash", "days", k.POSITIVE, "days a deleted item or collection can be restored", 30)
+    sync_token_days: int = option(
+        "storage", "sync_token_days", k.POSITIVE, "days a sync token stays valid; older "
+        "ones get the RFC 6578 error (full resync)", 30)
+    max_body_bytes: int = option(
+        "server", "max_body_bytes", k.POSITIVE, "larger request bodies get 413 before "
+        "they are read", 10_000_000)
+    header_timeout: int = option(
+        "server", "header_timeout", k.POSITIVE, "total seconds for a request head (408)", 10)
+    body_timeout: int = option(
+        "server", "body_timeout", k.POSITIVE, "total seconds for a request body, and the "
+        "longest an answer may stay unread (408)", 60)
+    keepalive_timeout: int = option(
+        "server", "keepalive_timeout", k.POSITIVE, "seconds an idle keep-alive connection "
+        "is kept", 15)
+    max_connections: int = option(
+        "server", "max_connections", k.POSITIVE, "open connections (503 + `Retry-After` "
+        "beyond)", 1000)
+    max_connections_per_address: int = option(
+        "server", "max_connections_per_address", k.POSITIVE, "open connections per client "
+        "address (behind a proxy: set it to max_connections)", 50)
+    workers: int = option("server", "workers", k.POSITIVE, "threads running requests", 8)
+    fast_listing: bool = option(
+        "server", "fast_listing", k.BOOLEAN, "stream PROPFIND Depth 1, sync-collection and "
+        "multiget answers (same XML as Radicale, flat memory); `false` leaves them to "
+        "Radicale", True)
+    log_level: str = option(
+        "logging", "level", k.Text(choices=LOG_LEVELS, case=str.lower),
+        "one of " + ", ".join(LOG_LEVELS), "info")
+    web: str = option(
+        "web", "type", k.Text(choices=("internal", "none"), case=str.lower),
+        "Radicale's web UI for collections and shares: `internal` or `none`", "internal")
+    sharing_public_links: bool = option(
+        "sharing", "public_links", k.BOOLEAN, "anonymous share links (see docs/sharing.md)",
+        False)
+    sharing_link_days: int = option(
+        "sharing", "link_days", k.POSITIVE, "days a new share link stays valid", 30)
+    limits: Limits = field(default_factory=Limits)
+    #: ``[radicale:NAME]`` sections, checked by cms_dav.config.radicale_sections
+    extra_radicale: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _check_set_in_code(self, SETTING_OPTIONS)
+        if not isinstance(self.limits, Limits):
+            raise ConfigError(f"[limits] ({IN_CODE}): not a Limits")
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix):
+            return Path(self.database_url[len(prefix):])
+        return None
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """A copy with ``changes``; each is checked like a config value ("set in code")."""
+        return replace(self, **changes)  # type: ignore[arg-type]  # __post_init__ checks the values
+
+
+def _check_set_in_code(settings: object, options: tuple[Option, ...]) -> None:
+    for described in options:
+        value = getattr(settings, described.attribute)
+        try:
+            described.kind.check(value)
+        except ValueError as exc:
+            raise problem(f"{described.name} = {value}", IN_CODE, str(exc)) from None
+
+
+LIMIT_OPTIONS = tuple(replace(each, key=each.attribute) for each in options_of(Limits))
+SETTING_OPTIONS = options_of(Settings)
+#: every cms_dav setting, grouped by section in SECTIONS order
+OPTIONS = tuple(sorted(SETTING_OPTIONS + LIMIT_OPTIONS,
+                       key=lambda each: SECTIONS.index(each.section)))
