@@ -7,7 +7,9 @@
 Extra arguments go to ``cms-dav serve`` or to pytest respectively. ``test`` first runs
 pip-audit over the packages in .venv: a known vulnerability fails the run unless
 ``.pip-audit-ignore`` explains why it does not apply; a machine that cannot reach the
-vulnerability service gets a clear "NOT AUDITED" line instead of a failure.
+vulnerability service gets a clear "NOT AUDITED" line instead of a failure. Then the
+static gate: ``ruff check`` and ``mypy``, configured in pyproject.toml; a finding of
+either fails the run before pytest starts (both run, so one run shows every finding).
 """
 
 from __future__ import annotations
@@ -150,8 +152,32 @@ def audit(extra: list[str] | None = None, ignore_file: Path = AUDIT_IGNORE) -> i
     return 0 if passed else 1
 
 
+#: the static gate, in the order it runs; each tool reads its settings from pyproject.toml
+STATIC_CHECKS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("ruff", ("-m", "ruff", "check")),
+    ("mypy", ("-m", "mypy")),
+)
+
+
+def static_checks(root: Path = ROOT) -> int:
+    """ruff and mypy over the project at ``root``; 0 when both pass, 1 (after running
+    both, their findings printed) when either fails."""
+    failed = []
+    for name, args in STATIC_CHECKS:
+        print(f"{name}:", flush=True)
+        code = subprocess.call([str(_python()), *args], cwd=root)
+        if code != 0:
+            failed.append(f"{name} (exit {code})")
+    if failed:
+        print(f"static checks failed: {', '.join(failed)}; the findings are above", flush=True)
+        return 1
+    return 0
+
+
 def test(args: list[str]) -> int:
     if audit() != 0:
+        return 1
+    if static_checks() != 0:
         return 1
     return subprocess.call([str(_python()), "-m", "pytest"] + args, cwd=ROOT)
 

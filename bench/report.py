@@ -91,7 +91,8 @@ def _met_cell(result: SizeResult, row: Row, rows: dict[str, Row]) -> tuple[str, 
             statuses.append(per_server[0])
         else:
             statuses.append(", ".join(f"{s.removeprefix('cms_dav_') or 'sqlite'}: {st}"
-                                      for s, st in zip(result.cms_servers, per_server)))
+                                      for s, st in zip(result.cms_servers, per_server,
+                                                       strict=True)))
     return "; ".join(texts), "; ".join(statuses)
 
 

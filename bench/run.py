@@ -81,7 +81,7 @@ def _rows_for(op: Op, outcomes: dict[str, Outcome]) -> list[Row]:
         reducers = [lambda s: percentile(s, 0.50), lambda s: percentile(s, 0.95)]
     else:
         rows, reducers = [Row(op.key, op.label, "s")], [median]
-    for row, reduce in zip(rows, reducers):
+    for row, reduce in zip(rows, reducers, strict=True):
         for server, outcome in outcomes.items():
             row.values[server] = reduce(outcome.samples)
             row.samples[server] = [round(s, 6) for s in outcome.samples]

@@ -163,8 +163,8 @@ class App:
         return self.wrap(radicale)
 
     def wrap(self, app: WSGIApp) -> WSGIApp:
-        """cms_dav's WSGI layers, outermost first: request scope, challenge, response delay, XML guard,
-        rejection reasons, upload ETag, limits, link gate, unmount, fast listing."""
+        """cms_dav's WSGI layers, outermost first: request scope, challenge, response delay,
+        XML guard, rejection reasons, upload ETag, limits, link gate, unmount, fast listing."""
         settings = self.settings
         wrapped: WSGIApp = FastListingMiddleware(app, settings, self.store, self.policy)
         wrapped = UnmountMiddleware(wrapped, self.shares)

@@ -39,5 +39,5 @@ def mask_secrets_in_logs() -> None:
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         return _masked(current(*args, **kwargs))
 
-    factory.cms_dav_masks_tokens = True  # type: ignore[attr-defined]
+    factory.cms_dav_masks_tokens = True  # type: ignore[attr-defined]  # a marker on the function
     logging.setLogRecordFactory(factory)

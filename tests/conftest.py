@@ -15,6 +15,13 @@ import pytest
 from tests.support.server import ServerProcess
 
 
+@pytest.fixture(scope="session")
+def vdirsyncer_binary() -> str:
+    """The vdirsyncer binary (see tests.support.vdirsyncer.requires_vdirsyncer)."""
+    from tests.support.vdirsyncer import vdirsyncer_path
+    return vdirsyncer_path()
+
+
 PG_URL = os.environ.get("CMS_DAV_TEST_PG_URL",
                         "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

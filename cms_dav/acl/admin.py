@@ -140,6 +140,7 @@ def share_grant(store: Store, policy: Policy, actor: str, path: str, to: str,
                                         mounts.mount_path(home, path))
     except sharing_policy.SharingRefused as exc:
         raise AclError(str(exc)) from None
+    fields: dict[str, Any]  # mixed values: strings, flags and a properties mapping
     fields = {"ShareType": "map", "PathOrToken": mounts.mount_path(home, path),
               "PathMapped": path, "Conversion": "none", "Owner": split(path)[0],
               "User": user_name, "Permissions": SHARE_PERMISSIONS[access],

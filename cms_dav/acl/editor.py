@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Callable
+from typing import Callable, cast
 
 import tomlkit
 from tomlkit.items import AoT, Table
@@ -52,7 +52,7 @@ def _groups(document: tomlkit.TOMLDocument) -> Table:
     if "groups" not in document:
         table = tomlkit.table(is_super_table=True)
         document["groups"] = table
-    return document["groups"]  # type: ignore[return-value]
+    return cast(Table, document["groups"])  # tomlkit types a key's value as Any
 
 
 def add_group(path: Path, group: str) -> None:

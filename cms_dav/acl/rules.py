@@ -70,7 +70,7 @@ def check_name(kind: str, name: Any) -> str:
 def check_principal(to: Any, groups: dict[str, frozenset[str]] | None = None) -> str:
     """``user:NAME`` | ``group:NAME`` | ``authenticated``; an unknown group is an error."""
     if to == "authenticated":
-        return to
+        return "authenticated"
     if not isinstance(to, str) or ":" not in to:
         raise ValueError(f"'to' = {to!r}: expected user:NAME, group:NAME or authenticated")
     kind, _, name = to.partition(":")

@@ -8,6 +8,7 @@ so behaviour equals the csv backend's.
 
 from __future__ import annotations
 
+import builtins
 import copy
 import logging
 import time
@@ -18,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from cms_dav import radicale_compat
 from cms_dav.acl import mounts, share_table, sharing_policy
-from cms_dav.acl.permissions import split
+from cms_dav.acl.permissions import ADMIN_SHARE, split
 from cms_dav.acl.policy import Policy
 from cms_dav.acl.sharing_policy import SharingRefused
 from cms_dav.memo import Memo, remembered
@@ -86,7 +87,8 @@ class ShareDatabase:
         viewer = user or owner_or_user or self._user_of(PathOrToken)
         rows, mounted = remembered(
             self.memo,
-            ("shares", self.policy.database_url, ShareType, user, owner_or_user, PathMapped, viewer),
+            ("shares", self.policy.database_url, ShareType, user, owner_or_user, PathMapped,
+             viewer),
             lambda: self._rows(ShareType, user, owner_or_user, PathMapped, viewer))
         flags = {k: v for k, v in filters.items() if k in _FLAGS and v is not None}
         others = {k: v for k, v in filters.items() if k not in _FLAGS}
@@ -107,9 +109,9 @@ class ShareDatabase:
                                     PathMapped, others.get("Conversion"))
         return [row for row in unique if all(row[k] == v for k, v in flags.items())]
 
-    def _managed(self, viewer: str, seen: list[dict[str, Any]], share_type: str | None,
+    def _managed(self, viewer: str, seen: builtins.list[dict[str, Any]], share_type: str | None,
                  path_or_token: str | None, path_mapped: str | None,
-                 conversion: str | None) -> list[dict[str, Any]]:
+                 conversion: str | None) -> builtins.list[dict[str, Any]]:
         """Shares of the collections ``viewer`` manages that the matcher left out."""
         known = {(row["ShareType"], row["PathOrToken"], row["User"]) for row in seen}
         with read_tx(self.engine) as conn:
@@ -121,7 +123,7 @@ class ShareDatabase:
                 and (conversion is None or row["Conversion"] == conversion)
                 and sharing_policy.may_list(self.policy, viewer, row)]
 
-    def _managed_paths(self, conn: Any, viewer: str, path_mapped: str | None) -> list[str]:
+    def _managed_paths(self, conn: Any, viewer: str, path_mapped: str | None) -> builtins.list[str]:
         if path_mapped is not None:
             return [path_mapped]
         if viewer in self.policy.rules().admins:
@@ -129,12 +131,12 @@ class ShareDatabase:
         own = sorted({row["PathMapped"] for row in share_table.candidates(conn)
                       if split(row["PathMapped"])[:1] == [viewer]})
         delegated = [grant.path for grant in share_table.grants_for(conn, viewer)
-                     if sharing_policy.ADMIN_SHARE in grant.permissions]
+                     if ADMIN_SHARE in grant.permissions]
         return own + delegated
 
     def _rows(self, share_type: str | None, user: str | None, owner_or_user: str | None,
               path_mapped: str | None, viewer: str | None
-              ) -> tuple[list[dict[str, Any]], set[str]]:
+              ) -> tuple[builtins.list[dict[str, Any]], set[str]]:
         with read_tx(self.engine) as conn:
             rows = share_table.candidates(conn, share_type, user, owner_or_user, path_mapped)
             if viewer and share_type in (None, "map"):
@@ -162,7 +164,7 @@ class ShareDatabase:
             and not (path or "").startswith("/.token/") else None
 
     @staticmethod
-    def _own_collections(conn: Any, rows: list[dict[str, Any]]) -> set[str]:
+    def _own_collections(conn: Any, rows: builtins.list[dict[str, Any]]) -> set[str]:
         """Mount paths that are real collections: the owner of the home wins there."""
         return {row["PathOrToken"] for row in rows if row["ShareType"] == "map"
                 and GROUP_PLACEHOLDER not in row["PathOrToken"]

@@ -11,7 +11,8 @@ import time
 from functools import lru_cache
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import Connection, Select, and_, bindparam, delete, or_, select, update
+from sqlalchemy import (BindParameter, ColumnElement, Connection, Select, and_, bindparam,
+                        delete, or_, select, update)
 
 from cms_dav.acl.permissions import ShareGrant, split
 from cms_dav.store.audit import record
@@ -49,7 +50,7 @@ def to_radicale(row: Any) -> dict[str, Any]:
     return data
 
 
-def _alive(now: float) -> Any:
+def _alive(now: float | BindParameter[float]) -> ColumnElement[bool]:
     """Rows that are not expired links (map shares never expire)."""
     return or_(shares.c.expires_at.is_(None), shares.c.expires_at > now)
 
@@ -65,7 +66,8 @@ def candidates(conn: Connection, share_type: str | None = None,
     params = {"share_type": share_type, "user": user, "owner_or_user": owner_or_user,
               "path_mapped": path_mapped}
     query = _candidates_query(*(value is not None for value in params.values()))
-    given = {key: value for key, value in params.items() if value is not None}
+    given: dict[str, object] = {key: value for key, value in params.items()
+                                if value is not None}
     given["now"] = time.time()
     return [to_radicale(row) for row in conn.execute(query, given)]
 
@@ -74,13 +76,14 @@ def candidates(conn: Connection, share_type: str | None = None,
 def _candidates_query(by_type: bool, by_user: bool, by_owner_or_user: bool,
                       by_path: bool) -> Select[Any]:
     """The query for one combination of filters, built once (this runs per request)."""
-    query = select(shares).where(_alive(bindparam("now"))).order_by(shares.c.id)  # type: ignore[arg-type]
+    query = select(shares).where(_alive(bindparam("now"))).order_by(shares.c.id)
     if by_type:
         query = query.where(shares.c.share_type == bindparam("share_type"))
     if by_path:
         query = query.where(shares.c.path_mapped == bindparam("path_mapped"))
     wide = or_(shares.c.user_name.startswith(":"), shares.c.user_name.startswith("@"))
-    user, owner_or_user = bindparam("user"), bindparam("owner_or_user")
+    user: BindParameter[str] = bindparam("user")
+    owner_or_user: BindParameter[str] = bindparam("owner_or_user")
     if by_user and by_owner_or_user:
         query = query.where(or_(shares.c.user_name == user,
                                 shares.c.owner == owner_or_user, wide))
@@ -149,14 +152,16 @@ def share_id(conn: Connection, share_type: str, path_or_token: str, user: str) -
 def create(conn: Connection, actor: str, fields: dict[str, Any]) -> int:
     """Insert one share (DB_FIELDS_V1 keys) and audit it; returns the new id."""
     now = time.time()
-    values = {column: fields[field] for field, column in COLUMNS.items()
-              if fields.get(field) is not None}
+    values: dict[str, Any] = {column: fields[field] for field, column in COLUMNS.items()
+                              if fields.get(field) is not None}
     if fields.get("ExpiresAt") is not None:
         values["expires_at"] = float(fields["ExpiresAt"])
     values.update(created_at=now, updated_at=now,
                   properties=json.dumps(fields.get("Properties") or {}, ensure_ascii=False),
                   actions=json.dumps(fields.get("Actions") or {}, ensure_ascii=False))
-    new_id = conn.execute(shares.insert().values(**values)).inserted_primary_key[0]
+    inserted = conn.execute(shares.insert().values(**values)).inserted_primary_key
+    assert inserted is not None, "a single-row INSERT always reports its primary key"
+    new_id = inserted[0]
     mount = "(link)" if fields["ShareType"] == "token" else fields["PathOrToken"]
     record(conn, actor, "share.create", fields["PathMapped"],
            {"id": new_id, "to": fields["User"], "mount": mount,

@@ -106,7 +106,7 @@ class HtpasswdFile:
             bcrypt.checkpw(b"not the password", self._dummy(self._entries_now()))
             return False
         try:
-            return bcrypt.checkpw(password.encode("utf-8"), digest.encode("ascii"))  # type: ignore[union-attr]
+            return bcrypt.checkpw(password.encode("utf-8"), digest.encode("ascii"))  # type: ignore[union-attr]  # usable implies a digest
         except ValueError:
             logger.warning("users file %s: the hash of %r is malformed", self.path, name)
             return False

@@ -23,7 +23,8 @@ def check_user_name(name: str) -> str:
         raise InvalidUserName("user name must not be empty")
     if len(name) > MAX_NAME_LENGTH:
         raise InvalidUserName(
-            f"user name {name[:20]!r}... is {len(name)} characters long (at most {MAX_NAME_LENGTH})")
+            f"user name {name[:20]!r}... is {len(name)} characters long "
+            f"(at most {MAX_NAME_LENGTH})")
     if name.startswith("."):
         raise InvalidUserName(f"user name {name!r} must not start with '.'")
     for char in name:

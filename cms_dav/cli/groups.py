@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 import click
 
@@ -14,7 +14,10 @@ if TYPE_CHECKING:
     from cms_dav.app import App
 
 
-def _run(action, *args):  # type: ignore[no-untyped-def]
+T = TypeVar("T")
+
+
+def _run(action: Callable[..., T], *args: object) -> T:
     try:
         return action(*args)
     except admin.AclError as exc:
@@ -108,6 +111,6 @@ def collection() -> None:
 def collection_add(app: App, group_name: str, name: str, kind: str,
                    displayname: str | None) -> None:
     """Create a group address book or calendar; every member can read and write it."""
-    path = _run(admin.group_collection_add, app.store, app.policy, ADMIN_ACTOR, group_name, name, kind,
-                displayname)
+    path = _run(admin.group_collection_add, app.store, app.policy, ADMIN_ACTOR, group_name, name,
+                kind, displayname)
     click.echo(f"created {path}")

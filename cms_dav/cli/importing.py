@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,7 +24,8 @@ PROGRESS_THRESHOLD = 200  # objects; smaller files finish before a bar is useful
 
 @click.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--into", "into", required=True, help="Address book or calendar, e.g. /alice/contacts/.")
+@click.option("--into", "into", required=True,
+              help="Address book or calendar, e.g. /alice/contacts/.")
 @click.option("--user", default=None, help="Act as this user (checked against the ACL).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True)
 @click.option("--preset", type=click.Choice(["google", "outlook", "plain"]), default=None,
@@ -63,7 +65,7 @@ def _print_report(report: ImportReport) -> None:
         click.echo(f"  rejected {rejected}")
 
 
-def _progress(total: int):  # type: ignore[no-untyped-def]
+def _progress(total: int) -> AbstractContextManager[Callable[[int], None] | None]:
     """A rich progress bar on a terminal for big files; a no-op otherwise."""
     if total < PROGRESS_THRESHOLD or not sys.stderr.isatty():
         return nullcontext(None)
@@ -72,7 +74,7 @@ def _progress(total: int):  # type: ignore[no-untyped-def]
     from rich.progress import Progress
 
     @contextmanager
-    def bar():  # type: ignore[no-untyped-def]
+    def bar() -> Iterator[Callable[[int], None]]:
         with Progress(transient=True) as progress:
             task = progress.add_task("importing", total=total)
             yield lambda step: progress.advance(task, step)

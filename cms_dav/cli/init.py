@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 import click
@@ -11,6 +12,9 @@ from cms_dav.cli.common import CliError, pass_app, read_password
 if TYPE_CHECKING:
     from cms_dav.acl.policy import Policy
     from cms_dav.app import App
+
+if TYPE_CHECKING:
+    from tomlkit import TOMLDocument
 
 
 @click.command()
@@ -24,7 +28,9 @@ def init(app: App, admin_name: str | None, password_stdin: bool) -> None:
 
     settings = app.settings  # building the App made the data dir and the database
     click.echo(f"database ready: {settings.database_url}")
-    if admin_name is None and not password_stdin and click.get_text_stream("stdin").isatty():
+    # not click.get_text_stream: deprecated (Click 8.5 warns, 9 removes it)
+    interactive = sys.stdin is not None and sys.stdin.isatty()
+    if admin_name is None and not password_stdin and interactive:
         admin_name = click.prompt("Admin user name (empty to skip)", default="",
                                   show_default=False) or None
     if admin_name is None:
@@ -42,7 +48,7 @@ def _make_admin(policy: Policy, name: str) -> None:
     """List the user under ``admins`` in the rights file (comments and layout kept)."""
     from cms_dav.acl.editor import edit
 
-    def add(document) -> None:  # type: ignore[no-untyped-def]
+    def add(document: TOMLDocument) -> None:
         admins = document.setdefault("admins", [])
         if name not in admins:
             admins.append(name)

@@ -17,7 +17,8 @@ from cms_dav.config import Settings
 from cms_dav.contacts.validation import lint_card
 from cms_dav.io.encoding import DecodeError, decode_bytes
 
-_CARD = re.compile(r"^BEGIN:VCARD\s*$.*?^END:VCARD[ \t]*\r?$", re.IGNORECASE | re.MULTILINE | re.DOTALL)
+_CARD = re.compile(r"^BEGIN:VCARD\s*$.*?^END:VCARD[ \t]*\r?$",
+                   re.IGNORECASE | re.MULTILINE | re.DOTALL)
 
 
 def _cards(path: Path) -> list[str]:
@@ -51,7 +52,8 @@ def _stored_cards(user: str | None, path: str) -> list[str]:
 
 @click.command("lint")
 @click.argument("sources", nargs=-1, required=True)
-@click.option("--region", default=None, help="Region for numbers without +country code (default: config).")
+@click.option("--region", default=None,
+              help="Region for numbers without +country code (default: config).")
 @click.option("--user", default=None, help="Acting user for stored address books.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_settings

@@ -48,7 +48,8 @@ def _fail(exc: ContactError) -> CliError:
 
 def _row(note: Interaction) -> dict[str, str]:
     return {"id": note.id, "type": note.kind, "at": note.at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "author": note.author, "follow_up": note.follow_up.isoformat() if note.follow_up else "",
+            "author": note.author,
+            "follow_up": note.follow_up.isoformat() if note.follow_up else "",
             "text": note.text}
 
 
@@ -95,7 +96,8 @@ def list_command(app: App, contact: str, user: str | None, as_json: bool) -> Non
     click.echo(f"{found.fn} (/{found.book}/{found.href})")
     for row in map(_row, timeline):
         follow = f" [follow up {row['follow_up']}]" if row["follow_up"] else ""
-        click.echo(f"{row['at']}  {row['type']:<7} {row['author']}: {row['text']}{follow}  ({row['id']})")
+        click.echo(f"{row['at']}  {row['type']:<7} {row['author']}: {row['text']}{follow}  "
+                   f"({row['id']})")
 
 
 @notes.command("remove")

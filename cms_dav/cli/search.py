@@ -24,7 +24,8 @@ def parse_age(text: str) -> float:
     """"30d", "12h", "2w" (a bare number means days) -> seconds."""
     match = _AGE.match(text)
     if not match:
-        raise CliError(f"--not-contacted-since {text!r}: expected a number with s/m/h/d/w, e.g. 30d")
+        raise CliError(f"--not-contacted-since {text!r}: expected a number with s/m/h/d/w, "
+                       "e.g. 30d")
     return int(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()]
 
 

@@ -57,9 +57,9 @@ def load_settings(data_dir: str | os.PathLike[str] | None = None,
         database_url=given.get(("storage", "database_url"),
                                f"sqlite:///{base / 'cms-dav.sqlite3'}"))
     # each value was parsed by its Kind, which the dataclasses check again
-    limits = Limits(**{each.attribute: value(each)  # type: ignore[arg-type]
+    limits = Limits(**{each.attribute: value(each)  # type: ignore[arg-type]  # parsed by its Kind
                        for each in LIMIT_OPTIONS})
-    return Settings(**values,  # type: ignore[arg-type]
+    return Settings(**values,  # type: ignore[arg-type]  # parsed by their Kinds
                     config_file=Path(config_file).absolute() if config_file else None,
                     limits=limits, extra_radicale=extra)
 

@@ -176,7 +176,7 @@ class Settings:
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with ``changes``; each is checked like a config value ("set in code")."""
-        return replace(self, **changes)  # type: ignore[arg-type]
+        return replace(self, **changes)  # type: ignore[arg-type]  # __post_init__ checks the values
 
 
 def _check_set_in_code(settings: object, options: tuple[Option, ...]) -> None:

@@ -35,7 +35,8 @@ class CardFields:
     emails: list[str] = field(default_factory=list)
     phones: list[str] = field(default_factory=list)  # as written; see normalize.phone_keys
     categories: list[str] = field(default_factory=list)
-    members: list[str] = field(default_factory=list)  # member UIDs of a group card (urn:uuid: removed)
+    #: member UIDs of a group card (urn:uuid: removed)
+    members: list[str] = field(default_factory=list)
     cities: list[str] = field(default_factory=list)
     countries: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -57,7 +58,8 @@ class CardFields:
         if self.fn:
             return self.fn
         built = " ".join(p for p in (self.n[3:4] + self.n[1:3] + self.n[0:1] + self.n[4:5]) if p)
-        return built or (self.orgs[0] if self.orgs else "") or (self.emails[0] if self.emails else "") or self.uid
+        return (built or (self.orgs[0] if self.orgs else "")
+                or (self.emails[0] if self.emails else "") or self.uid)
 
 
 def _text(line: ContentLine) -> str:
@@ -65,7 +67,8 @@ def _text(line: ContentLine) -> str:
     if [e.upper() for e in line.param("ENCODING")] == ["QUOTED-PRINTABLE"]:
         charset = (line.param("CHARSET") or ["utf-8"])[0]
         try:
-            return quopri.decodestring(line.value.encode("ascii", "replace")).decode(charset, "replace")
+            raw = quopri.decodestring(line.value.encode("ascii", "replace"))
+            return raw.decode(charset, "replace")
         except LookupError:
             raise CardFormatError(f"unknown CHARSET {charset!r} on {line.name}") from None
     return unescape(line.value)
@@ -103,7 +106,8 @@ def _fields_of(vcard_text: str) -> CardFields:
 
     kind = next((first(p).lower() for p in GROUP_KIND_PROPERTIES if first(p)), "individual")
     n = tuple(c.strip() for c in structured(by_name["N"][0].value)) if "N" in by_name else ()
-    orgs = [", ".join(c.strip() for c in structured(line.value) if c.strip()) for line in by_name.get("ORG", [])]
+    orgs = [", ".join(c.strip() for c in structured(line.value) if c.strip())
+            for line in by_name.get("ORG", [])]
     cities, countries = [], []
     for line in by_name.get("ADR", []):
         parts = [c.strip() for c in structured(line.value)] + [""] * 7

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Iterable
 from xml.etree.ElementTree import Element
 
-from sqlalchemy import Connection, not_, or_, select
+from sqlalchemy import ColumnElement, Connection, not_, or_, select
 
 from cms_dav.contacts.index_store import DAV_PROPS
 from cms_dav.store.schema import contact_cards, contact_values, items
@@ -44,7 +44,8 @@ def _text_match(conn: Connection, collection_id: int, prop: str, element: Elemen
     return _ids(conn, collection_id, prop, condition)
 
 
-def _ids(conn: Connection, collection_id: int, prop: str, condition=None) -> set[int]:  # type: ignore[no-untyped-def]
+def _ids(conn: Connection, collection_id: int, prop: str,
+         condition: ColumnElement[bool] | None = None) -> set[int]:
     query = select(contact_values.c.item_id).where(
         contact_values.c.collection_id == collection_id, contact_values.c.prop == prop)
     if condition is not None:
@@ -59,7 +60,7 @@ def _combine(parts: list[set[int] | None], test: str) -> set[int] | None:
         return set.intersection(*known) if known else None
     if any(p is None for p in parts):
         return None
-    return set().union(*parts)
+    return set[int]().union(*(p for p in parts if p is not None))
 
 
 def _prop_filter(conn: Connection, collection_id: int, element: Element) -> set[int] | None:

@@ -1,8 +1,8 @@
 """Keeps the contact index in step with every write, and rebuilds it on demand.
 
 :class:`SearchIndexHook` is a ``cms_dav.store.store.WriteHook`` that
-:func:`cms_dav.app.build_app` gives the App's store; it runs inside the store's write transaction, so the index can
-never disagree with the items after a commit (or a crash).
+:func:`cms_dav.app.build_app` gives the App's store; it runs inside the store's write
+transaction, so the index can never disagree with the items after a commit (or a crash).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Format: one ``X-CMS-INTERACTION`` property per interaction, all data in the value
 as six ';'-separated, RFC 6350-escaped components::
 
-    X-CMS-INTERACTION:i-<id>;call;20261120T100000Z;alice;20261201;Discussed renewal\\, next step: quote
+    X-CMS-INTERACTION:i-<id>;call;20261120T100000Z;alice;20261201;Renewal\\, next step: quote
 
     id; kind (call|meeting|email|visit|note); UTC date-time (basic format); author;
     follow-up date (YYYYMMDD, may be empty); text
@@ -60,17 +60,24 @@ class Interaction:
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not _ID.match(self.id):
-            raise InteractionError(f"invalid interaction id {self.id!r}: use letters, digits, '.', '_', '-'")
+            raise InteractionError(f"invalid interaction id {self.id!r}: use letters, digits, "
+                                   "'.', '_', '-'")
         if self.kind not in KINDS:
-            raise InteractionError(f"invalid interaction kind {self.kind!r}: expected one of {', '.join(KINDS)}")
-        if not isinstance(self.at, datetime) or self.at.tzinfo is None or self.at.utcoffset() is None:
-            raise InteractionError(f"interaction time must be a timezone-aware datetime, got {self.at!r}")
-        if isinstance(self.follow_up, datetime) or not isinstance(self.follow_up, (date, type(None))):
+            raise InteractionError(f"invalid interaction kind {self.kind!r}: expected one of "
+                                   f"{', '.join(KINDS)}")
+        if (not isinstance(self.at, datetime) or self.at.tzinfo is None
+                or self.at.utcoffset() is None):
+            raise InteractionError("interaction time must be a timezone-aware datetime, "
+                                   f"got {self.at!r}")
+        if (isinstance(self.follow_up, datetime)
+                or not isinstance(self.follow_up, (date, type(None)))):
             raise InteractionError(f"follow-up must be a date or None, got {self.follow_up!r}")
         if not isinstance(self.author, str) or not self.author.strip():
             raise InteractionError("interaction author must not be empty")
-        if ";" in self.author or "\\" in self.author or _CONTROL.search(self.author) or "\n" in self.author:
-            raise InteractionError(f"invalid interaction author {self.author!r}: no ';', '\\' or line breaks")
+        if (";" in self.author or "\\" in self.author or _CONTROL.search(self.author)
+                or "\n" in self.author):
+            raise InteractionError(f"invalid interaction author {self.author!r}: no ';', '\\' "
+                                   "or line breaks")
         if not isinstance(self.text, str):
             raise InteractionError("interaction text must be a string")
         text = self.text.replace("\r\n", "\n").replace("\r", "\n")
@@ -107,18 +114,21 @@ def decode_value(value: str) -> Interaction:
     """Decode the (still escaped) value of one X-CMS-INTERACTION property."""
     parts = _SEPARATOR.split(value, maxsplit=5)
     if len(parts) != 6:
-        raise InteractionError(f"{PROPERTY} value needs 6 ';'-separated parts, got {len(parts)}: {value[:60]!r}")
+        raise InteractionError(f"{PROPERTY} value needs 6 ';'-separated parts, "
+                               f"got {len(parts)}: {value[:60]!r}")
     raw_id, kind, raw_at, author, raw_follow_up, text = (unescape(p) for p in parts)
     try:
         at = datetime.strptime(raw_at.strip(), _DT_FORMAT).replace(tzinfo=timezone.utc)
     except ValueError:
-        raise InteractionError(f"{PROPERTY} {raw_id!r}: bad date-time {raw_at!r}, expected YYYYMMDDTHHMMSSZ") from None
+        raise InteractionError(f"{PROPERTY} {raw_id!r}: bad date-time {raw_at!r}, "
+                               "expected YYYYMMDDTHHMMSSZ") from None
     follow_up = None
     if raw_follow_up.strip():
         try:
             follow_up = datetime.strptime(raw_follow_up.strip(), "%Y%m%d").date()
         except ValueError:
-            raise InteractionError(f"{PROPERTY} {raw_id!r}: bad follow-up date {raw_follow_up!r}, expected YYYYMMDD") from None
+            raise InteractionError(f"{PROPERTY} {raw_id!r}: bad follow-up date "
+                                   f"{raw_follow_up!r}, expected YYYYMMDD") from None
     return Interaction(id=raw_id.strip(), kind=kind.strip().lower(), at=at, author=author,
                        follow_up=follow_up, text=text)
 
@@ -133,7 +143,8 @@ def interaction_ids(lines: Iterable[ContentLine]) -> set[str]:
     return {interaction_id_of(line.value) for line in lines if line.name == PROPERTY}
 
 
-def read_interactions(lines: Iterable[ContentLine]) -> tuple[list[Interaction], list[InteractionError]]:
+def read_interactions(lines: Iterable[ContentLine]
+                      ) -> tuple[list[Interaction], list[InteractionError]]:
     """The interactions among ``lines`` in card order, and why each damaged one is damaged.
 
     The one decoding loop: the timeline, the search index (last contacted) and the

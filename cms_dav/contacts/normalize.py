@@ -94,7 +94,8 @@ def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
 def looks_like_phone(text: str) -> bool:
     """Mostly digits with phone punctuation: the query is a number, not words."""
     compact = re.sub(r"[\s().\-/]", "", text)
-    return bool(compact) and len(_digits(compact)) >= 3 and all(_PHONE_CHARS.match(c) for c in compact)
+    return (bool(compact) and len(_digits(compact)) >= 3
+            and all(_PHONE_CHARS.match(c) for c in compact))
 
 
 #: Surnames whose reading differs from the character's everyday reading (曾 is "ceng"

@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from sqlalchemy import Connection, select
+from sqlalchemy import ColumnElement, Connection, select
 
 from cms_dav.contacts.card_fields import CardFields
 from cms_dav.contacts.groups import members_of_group
@@ -80,7 +80,8 @@ def address_books(conn: Connection, policy: "Policy", user: str | None,
     return [b for b in books if need in policy.authorization(user, f"/{b.path}/").lower()]
 
 
-def _contacts(conn: Connection, books: Sequence[Book], where=None) -> list[Contact]:  # type: ignore[no-untyped-def]
+def _contacts(conn: Connection, books: Sequence[Book],
+              where: ColumnElement[bool] | None = None) -> list[Contact]:
     paths = {b.id: b.path for b in books}
     if not paths:
         return []
@@ -89,8 +90,9 @@ def _contacts(conn: Connection, books: Sequence[Book], where=None) -> list[Conta
         query = query.where(where)
     found = []
     for row in conn.execute(query):
-        lists = {name: tuple(json.loads(getattr(row, name)))
-                 for name in ("nicknames", "emails", "phones", "categories", "members")}
+        lists: dict[str, Any] = {name: tuple(json.loads(getattr(row, name)))
+                                 for name in ("nicknames", "emails", "phones", "categories",
+                                              "members")}
         found.append(Contact(item_id=row.item_id, book=paths[row.collection_id],
                              href=row.href, uid=row.uid, fn=row.fn or row.href,
                              kind=row.kind, org=row.org, last_contacted=row.last_contacted,
@@ -116,7 +118,7 @@ def members(conn: Connection, books: Sequence[Book], name: str) -> list[Contact]
         cards = _contacts(conn, [book])
         fields = [c.fields() for c in cards]
         keep = {id(f) for f in members_of_group(fields, name)}
-        found += [c for c, f in zip(cards, fields) if id(f) in keep]
+        found += [c for c, f in zip(cards, fields, strict=True) if id(f) in keep]
     return found
 
 
@@ -131,8 +133,9 @@ def list_contacts(conn: Connection, books: Sequence[Book], category: str | None 
     return sorted(people, key=lambda c: (fold(c.fn), c.book, c.href))
 
 
-def _term_condition(term: QueryTerm):  # type: ignore[no-untyped-def]
+def _term_condition(term: QueryTerm) -> ColumnElement[bool]:
     column, field = contact_terms.c.term, contact_terms.c.field
+    condition: ColumnElement[bool]
     if term.kind == "phone":
         condition = column.in_(sorted(term.phone_keys))
         if len(term.digits) >= 3:
@@ -211,7 +214,8 @@ def find_contact(conn: Connection, books: Sequence[Book], reference: str,
     if by_uid:
         return by_uid
     if "@" in reference:
-        condition = (contact_terms.c.field == "email") & (contact_terms.c.term == email_key(reference))
+        condition = ((contact_terms.c.field == "email")
+                     & (contact_terms.c.term == email_key(reference)))
     elif looks_like_phone(reference):
         keys = sorted(phone_keys(reference, default_region))
         condition = (contact_terms.c.field == "phone") & contact_terms.c.term.in_(keys)

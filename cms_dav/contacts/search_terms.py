@@ -108,7 +108,8 @@ def _term(token: str, default_region: str) -> QueryTerm:
     if "@" in token and field in (None, "email"):
         return QueryTerm(email_key(token), "email", field)
     if looks_like_phone(token) and field in (None, "phone"):
-        return QueryTerm(token.strip(), "phone", field, frozenset(phone_keys(token, default_region)))
+        return QueryTerm(token.strip(), "phone", field,
+                         frozenset(phone_keys(token, default_region)))
     folded = fold(token).strip(_EDGE_PUNCTUATION)
     if not folded:
         raise ContactError(f"search term {token!r} has nothing to search for")
@@ -128,7 +129,8 @@ def parse_query(q: str, default_region: str = "") -> Query:
     terms = tuple(_term(t, default_region) for t in tokens if t.strip())
     if not terms:
         raise ContactError("empty search query")
-    return Query(q, terms, fold(" ".join(t.text for t in terms if t.kind == "word")), default_region)
+    phrase = fold(" ".join(t.text for t in terms if t.kind == "word"))
+    return Query(q, terms, phrase, default_region)
 
 
 def _grade(needle: str, term: str) -> float:
@@ -176,7 +178,8 @@ def score_terms(query: Query, rows: Iterable[tuple[str, str]]) -> float:
         total += got
     words = [t for t in query.terms if t.kind == "word" and not t.field]
     if len(words) > 1 and query.phrase:
-        phrase_grades = [_grade(query.phrase, term) for field, term in rows if field in PHRASE_FIELDS]
+        phrase_grades = [_grade(query.phrase, term) for field, term in rows
+                         if field in PHRASE_FIELDS]
         total += max([g for g in phrase_grades if g >= PREFIX], default=0.0)
     return total
 

@@ -17,7 +17,8 @@ from cms_dav.contacts.interactions import read_interactions
 from cms_dav.contacts.normalize import email_key
 from cms_dav.contacts.vcard_lines import card_lines
 
-# Deliberately loose: one '@', a dot in the domain, no spaces. Stricter checks reject real addresses.
+# Deliberately loose: one '@', a dot in the domain, no spaces. Stricter checks reject real
+# addresses.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 
 

@@ -1,4 +1,5 @@
-"""Content lines of vCard/iCalendar text (RFC 6350 §3.2-3.4, RFC 5545 §3.1): unfold, parse, escape, fold.
+"""Content lines of vCard/iCalendar text (RFC 6350 §3.2-3.4, RFC 5545 §3.1): unfold, parse,
+escape, fold.
 
 One reader for the whole project: the contact layer (validation, fields,
 X-CMS-INTERACTION merge) and io (import, merge, export, .ics splitting) both use it.
@@ -202,8 +203,10 @@ def _parsed_card(text: str) -> tuple[ContentLine, ...]:
     """One upload is read by the upload filter, the linter and the indexer in one
     request: the parse is shared (callers only read the lines)."""
     lines = [parse_line(raw) for raw in unfold(text)]
-    begins = [i for i, cl in enumerate(lines) if cl.name == "BEGIN" and cl.value.strip().upper() == "VCARD"]
-    ends = [i for i, cl in enumerate(lines) if cl.name == "END" and cl.value.strip().upper() == "VCARD"]
+    begins = [i for i, cl in enumerate(lines)
+              if cl.name == "BEGIN" and cl.value.strip().upper() == "VCARD"]
+    ends = [i for i, cl in enumerate(lines)
+            if cl.name == "END" and cl.value.strip().upper() == "VCARD"]
     if not begins or not ends:
         raise CardFormatError("not a vCard: BEGIN:VCARD ... END:VCARD is missing")
     if len(begins) > 1 or len(ends) > 1:

@@ -15,6 +15,7 @@ import os
 import sqlite3
 import tarfile
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import IO, Any, Callable
 
@@ -136,7 +137,7 @@ def _check_members(archive: tarfile.TarFile, manifest: dict[str, Any]) -> list[s
         handle = archive.extractfile(name)
         assert handle is not None
         digest = hashlib.sha256()
-        for block in iter(lambda: handle.read(1 << 20), b""):
+        for block in iter(partial(handle.read, 1 << 20), b""):
             digest.update(block)
         if digest.hexdigest() != entry["sha256"]:
             problems.append(f"{name}: checksum mismatch (the file was changed or damaged)")

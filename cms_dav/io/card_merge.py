@@ -12,11 +12,13 @@ from __future__ import annotations
 from cms_dav.contacts.interactions import PROPERTY as INTERACTION_PROPERTY
 from cms_dav.contacts.interactions import interaction_id_of
 from cms_dav.contacts.normalize import email_key, fold, phone_keys
-from cms_dav.contacts.vcard_lines import ContentLine, escape, render, structured, text_list, unescape
+from cms_dav.contacts.vcard_lines import (ContentLine, escape, render, structured, text_list,
+                                          unescape)
 from cms_dav.io.contact_record import parse_card_lines
 
 _WINNER_ONLY = {"BEGIN", "END", "VERSION", "FN", "N", "UID", "REV", "PRODID"}
-_FILL_IF_MISSING = {"ORG", "TITLE", "ROLE", "BDAY", "URL", "NICKNAME", "PHOTO", "ANNIVERSARY", "GENDER"}
+_FILL_IF_MISSING = {"ORG", "TITLE", "ROLE", "BDAY", "URL", "NICKNAME", "PHOTO", "ANNIVERSARY",
+                    "GENDER"}
 
 
 def merge_vcards(winner_text: str, loser_texts: list[str], default_region: str = "") -> str:

@@ -6,12 +6,15 @@ Filtering uses the contact layer's own search scoring and category folding, so
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from cms_dav.contacts.normalize import fold
 from cms_dav.io.contact_record import vcard_to_record
 from cms_dav.io.export_formats import export_csv, export_ics, export_vcf, export_xlsx
 from cms_dav.store.store import Store
+
+if TYPE_CHECKING:
+    from cms_dav.contacts.search_terms import Query
 
 EXPORT_FORMATS = ("vcf", "csv", "xlsx", "ics")
 
@@ -63,7 +66,7 @@ def _texts(store: Store, collection_id: int, category: str | None, search: str |
         yield item.text
 
 
-def _matches(query, text: str, region: str) -> bool:  # type: ignore[no-untyped-def]
+def _matches(query: Query, text: str, region: str) -> bool:
     from cms_dav.contacts.card_fields import extract_fields
     from cms_dav.contacts.search_terms import score
     return score(query, extract_fields(text, region)) > 0

@@ -26,7 +26,8 @@ __all__ = ["DuplicateGroup", "find_duplicates"]
 SCORE_EMAIL, SCORE_PHONE, SCORE_NAME_ORG, SCORE_NAME, SCORE_TYPO_ORG = 95, 90, 85, 70, 75
 SHARED_KEY_LIMIT = 5  # an address shared by more contacts is a switchboard, not a person
 _HAN = re.compile(r"[\u3400-\u9fff]")
-_LEGAL = re.compile(r"\b(inc|ltd|llc|gmbh|ag|sa|s\.a|co|corp|plc|sp\. z o\.o|sp z o ?o|spolka z o\.o)\b\.?")
+_LEGAL = re.compile(r"\b(inc|ltd|llc|gmbh|ag|sa|s\.a|co|corp|plc|sp\. z o\.o|sp z o ?o"
+                    r"|spolka z o\.o)\b\.?")
 
 
 @dataclass
@@ -139,7 +140,7 @@ def _one_typo(x: list[str], y: list[str]) -> bool:
     """Exactly one token differs, by one edit (transpositions count as one), in a word of 4+."""
     if len(x) != len(y) or x == y:
         return False
-    diffs = [(p, q) for p, q in zip(x, y) if p != q]
+    diffs = [(p, q) for p, q in zip(x, y, strict=True) if p != q]
     return len(diffs) == 1 and min(map(len, diffs[0])) >= 4 and OSA.distance(*diffs[0]) == 1
 
 

@@ -15,11 +15,12 @@ from collections.abc import Iterable
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
 
 from cms_dav.contacts.vcard_lines import CRLF
 from cms_dav.io.contact_record import ContactRecord
 from cms_dav.io.ics_import import wrap_calendar
-from cms_dav.io.ics_parts import split_components
+from cms_dav.io.ics_parts import Component, split_components
 from cms_dav.io.table_cells import address_cell, join_multi, typed_cell
 
 COLUMNS = ("UID", "Name", "Given name", "Family name", "Organization", "Title", "E-mail",
@@ -49,6 +50,7 @@ def export_csv(records: Iterable[ContactRecord]) -> bytes:
 def export_xlsx(records: Iterable[ContactRecord]) -> bytes:
     book = Workbook()
     sheet = book.active
+    assert isinstance(sheet, Worksheet), "a new workbook starts with one worksheet"
     sheet.title = "Contacts"
     sheet.append(list(COLUMNS))
     for cell in sheet[1]:
@@ -68,7 +70,7 @@ def export_vcf(texts: Iterable[str]) -> str:
 
 def export_ics(texts: Iterable[str]) -> str:
     """One VCALENDAR holding every object; a VTIMEZONE appears once per TZID."""
-    zones: dict[str | None, object] = {}
+    zones: dict[str | None, Component] = {}
     others = []
     for text in texts:
         for comp in split_components(text)[1]:
@@ -76,4 +78,4 @@ def export_ics(texts: Iterable[str]) -> str:
                 zones.setdefault(comp.prop("TZID"), comp)
             else:
                 others.append(comp)
-    return wrap_calendar(list(zones.values()) + others)  # type: ignore[arg-type]
+    return wrap_calendar(list(zones.values()) + others)

@@ -34,7 +34,8 @@ class CalendarObjectResult:
 
 def wrap_calendar(components: list[Component], header: list[str] | None = None) -> str:
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}"]
-    lines += [h for h in (header or []) if h.split(":", 1)[0].split(";")[0].upper() in ("CALSCALE",)]
+    lines += [h for h in (header or [])
+              if h.split(":", 1)[0].split(";")[0].upper() in ("CALSCALE",)]
     for comp in components:
         lines += comp.lines
     lines.append("END:VCALENDAR")
@@ -65,7 +66,8 @@ def _build(index: int, uid: str, members: list[Component],
     line = min(c.line for c in members)
     kinds = {c.name for c in members}
     if len(kinds) > 1:
-        return CalendarObjectResult(index, line, uid, error=f"UID {uid} is used by both {' and '.join(sorted(kinds))}")
+        return CalendarObjectResult(
+            index, line, uid, error=f"UID {uid} is used by both {' and '.join(sorted(kinds))}")
     needed = sorted(set().union(*(c.tzids() for c in members)))
     missing = [t for t in needed if t not in timezones]
     zones = [timezones[t] for t in needed if t in timezones]

@@ -32,7 +32,8 @@ class Component:
         return None
 
     def tzids(self) -> set[str]:
-        return {m.group(1) for raw in self.lines for m in [_TZID_PARAM.search(raw.split(":", 1)[0] + ":")] if m}
+        return {m.group(1) for raw in self.lines
+                for m in [_TZID_PARAM.search(raw.split(":", 1)[0] + ":")] if m}
 
 
 class IcsError(ValueError):

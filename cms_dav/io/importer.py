@@ -19,7 +19,7 @@ from cms_dav.io.import_sources import Candidate, Source
 from cms_dav.io.matching import ImportMatcher
 from cms_dav.io.stored_items import ItemError, item_data, new_href
 from cms_dav.limits.item_text import check_item_text
-from cms_dav.store.records import ItemRecord
+from cms_dav.store.records import ItemData, ItemRecord
 from cms_dav.store.store import Store
 
 #: objects written per transaction: one commit (and fsync) per batch, not per card
@@ -133,7 +133,7 @@ def _import_one(target: _Target, candidate: Candidate, place: Placer,
         report.updated += 1
 
 
-def _pretend(href: str, data, existing: ItemRecord | None) -> ItemRecord:  # type: ignore[no-untyped-def]
+def _pretend(href: str, data: ItemData, existing: ItemRecord | None) -> ItemRecord:
     return ItemRecord(collection_id=existing.collection_id if existing else 0, href=href,
                       uid=data.uid, name=data.name, component=data.component,
                       etag=data.etag, time_start=data.time_start, time_end=data.time_end,

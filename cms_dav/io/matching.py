@@ -41,7 +41,8 @@ class ImportMatcher:
 
     def find(self, record: ContactRecord) -> Match | None:
         keys = match_keys(record, self.default_region)
-        for prefix, label in (("uid:", "same UID"), ("email:", "same e-mail"), ("phone:", "same phone")):
+        for prefix, label in (("uid:", "same UID"), ("email:", "same e-mail"),
+                              ("phone:", "same phone")):
             for key in keys:
                 if key.startswith(prefix) and key in self._by_key:
                     detail = "" if prefix == "uid:" else " " + key[len(prefix):]

@@ -87,7 +87,7 @@ def _vobject_line_ok(line: str) -> bool:
                     return False
                 pos = end + 1
             else:
-                pos = _UNQUOTED.match(line, pos).end()  # type: ignore[union-attr]
+                pos = _UNQUOTED.match(line, pos).end()  # type: ignore[union-attr]  # [^...]* always matches
     return True
 
 

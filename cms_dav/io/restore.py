@@ -14,7 +14,7 @@ import shutil
 import tarfile
 import tempfile
 from pathlib import Path
-from typing import Any, Callable
+from typing import IO, Any, Callable
 
 from sqlalchemy import Engine, MetaData, func, select
 
@@ -106,7 +106,7 @@ def _check_revision(revision: str | None) -> None:
                           "version of cms_dav does not know: restore it with a newer cms_dav")
 
 
-def _member(archive: tarfile.TarFile, name: str):  # type: ignore[no-untyped-def]
+def _member(archive: tarfile.TarFile, name: str) -> IO[bytes]:
     handle = archive.extractfile(name)
     if handle is None:
         raise BackupError(f"{name} is not a file in the archive")

@@ -29,7 +29,7 @@ def item_data(text: str, tag: str, collection_path: str) -> ItemData:
         components = radicale_item.read_components(text)
         radicale_item.check_and_sanitize_items(
             components, tag=tag, max_vevent_rrule_occurrence=MAX_RRULE_OCCURRENCES)
-    except Exception as exc:  # vobject and Radicale raise many types for bad input
+    except Exception as exc:  # noqa: BLE001 - vobject and Radicale raise many types for bad input
         raise ItemError(f"not a valid {_kind(tag)}: {exc}") from None
     if len(components) != 1:
         raise ItemError(f"expected one {_kind(tag)}, found {len(components)}")
@@ -37,7 +37,7 @@ def item_data(text: str, tag: str, collection_path: str) -> ItemData:
                               vobject_item=components[0])
     try:
         item.prepare()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - Item.prepare raises many types for bad input
         raise ItemError(f"not a valid {_kind(tag)}: {exc}") from None
     return item_data_of(item)
 

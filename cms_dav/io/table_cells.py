@@ -104,7 +104,7 @@ def parse_birthday(text: str) -> str:
         m = re.fullmatch(pattern, t)
         if not m:
             continue
-        parts = dict(zip(order, (int(g) for g in m.groups())))
+        parts = dict(zip(order, (int(g) for g in m.groups()), strict=True))
         year = parts.get("y", 2000)
         try:
             dt.date(year, parts["m"], parts["d"])

@@ -42,8 +42,10 @@ class FieldSpec:
 def parse_spec(text: str) -> FieldSpec:
     m = _SPEC.match(text.strip().lower())
     if not m:
-        raise TableError(f"invalid field {text!r}; expected e.g. 'email', 'phone:cell', 'address:home.city'")
-    kind, kind_type, slot, part = m.group(1), m.group(2) or "", m.group(3) or "", m.group(4) or "value"
+        raise TableError(f"invalid field {text!r}; expected e.g. 'email', 'phone:cell', "
+                         "'address:home.city'")
+    kind, kind_type = m.group(1), m.group(2) or ""
+    slot, part = m.group(3) or "", m.group(4) or "value"
     if kind not in SCALAR_KINDS | TYPED_KINDS:
         raise TableError(f"unknown field {kind!r} in {text!r}; known: "
                          + ", ".join(sorted(SCALAR_KINDS | TYPED_KINDS)))
@@ -77,7 +79,8 @@ _OUTLOOK = {
     "first name": "given", "last name": "family", "company": "org", "job title": "title",
     "categories": "categories", "notes": "note", "birthday": "bday", "web page": "url",
     "e-mail address": "email#1", "e-mail 2 address": "email#2", "e-mail 3 address": "email#3",
-    "mobile phone": "phone:cell", "business phone": "phone:work", "business phone 2": "phone:work#2",
+    "mobile phone": "phone:cell", "business phone": "phone:work",
+    "business phone 2": "phone:work#2",
     "home phone": "phone:home", "home phone 2": "phone:home#2", "other phone": "phone",
     "business fax": "phone:fax,work", "home fax": "phone:fax,home", "pager": "phone:pager",
     "primary phone": "phone:pref#0", "company main phone": "phone:work#main",
@@ -92,7 +95,8 @@ for _prefix, _type in (("business", "work"), ("home", "home"), ("other", "")):
 _PLAIN = {
     "name": "fn", "full name": "fn", "display name": "fn", "given name": "given",
     "first name": "given", "family name": "family", "last name": "family", "surname": "family",
-    "email": "email", "e-mail": "email", "phone": "phone", "telephone": "phone", "mobile": "phone:cell",
+    "email": "email", "e-mail": "email", "phone": "phone", "telephone": "phone",
+    "mobile": "phone:cell",
     "org": "org", "organization": "org", "organisation": "org", "company": "org",
     "title": "title", "job title": "title", "categories": "categories", "groups": "categories",
     "tags": "categories", "note": "note", "notes": "note", "birthday": "bday", "url": "url",

@@ -9,7 +9,7 @@ birthday) is read by :mod:`cms_dav.io.table_cells`, the rules export writes by.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from cms_dav.io.contact_record import Address, ContactRecord
@@ -32,7 +32,7 @@ class RowResult:
     error: str | None = None
 
 
-def rows_to_results(rows: Iterable[list[object]], plan: ColumnPlan,
+def rows_to_results(rows: Iterable[Sequence[object]], plan: ColumnPlan,
                     default_region: str | None, first_row_number: int = 2,
                     header_width: int | None = None) -> Iterator[RowResult]:
     """With ``header_width`` (CSV), a row with non-empty values beyond the header is
@@ -97,7 +97,8 @@ def _add_typed(record: ContactRecord, kind: str, slot: dict[str, str]) -> None:
             for raw in re.split(r"\s*:::\s*", slot["value"]):
                 kind_prefix, value = split_typed(raw.strip())
                 if value:
-                    record.addresses.append((kind_prefix or slot["type"], parse_address_cell(value)))
+                    record.addresses.append((kind_prefix or slot["type"],
+                                             parse_address_cell(value)))
         elif any(parts.values()):
             record.addresses.append((slot["type"], Address(parts["street"], parts["city"],
                                      parts["region"], parts["postal_code"], parts["country"])))

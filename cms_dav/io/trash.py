@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict, dataclass
+from typing import Any
 
-from sqlalchemy import Connection, and_, delete, select
+from sqlalchemy import Connection, Row, and_, delete, select
 
 from cms_dav.io.stored_items import item_data
 from cms_dav.store import audit
@@ -61,13 +62,13 @@ def list_trash(store: Store) -> list[TrashEntry]:
     return sorted(entries, key=lambda e: -e.deleted_at)
 
 
-def _went_with(item_row, folder_row) -> bool:  # type: ignore[no-untyped-def]
+def _went_with(item_row: Any, folder_row: Any) -> bool:
     return (item_row.collection_path == folder_row.path
             and item_row.actor == folder_row.actor
             and folder_row.deleted_at - COLLECTION_WINDOW <= item_row.at <= folder_row.deleted_at)
 
 
-def _items_of(conn: Connection, folder) -> list:  # type: ignore[no-untyped-def]
+def _items_of(conn: Connection, folder: Row[Any]) -> list[Row[Any]]:
     """The last version of every item deleted together with ``folder``."""
     rows = conn.execute(select(history).where(and_(
         history.c.action == "deleted", history.c.collection_path == folder.path,
@@ -78,7 +79,7 @@ def _items_of(conn: Connection, folder) -> list:  # type: ignore[no-untyped-def]
     return list(latest.values())
 
 
-def _collection_entry(conn: Connection, row) -> TrashEntry:  # type: ignore[no-untyped-def]
+def _collection_entry(conn: Connection, row: Row[Any]) -> TrashEntry:
     return TrashEntry(f"collection-{row.id}", "collection", row.path, "", "", row.actor,
                       row.deleted_at, len(_items_of(conn, row)))
 

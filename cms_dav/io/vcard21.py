@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import quopri
 
-from cms_dav.contacts.vcard_lines import ContentLine, escape, split_unescaped as split_escaped, unescape
+from cms_dav.contacts.vcard_lines import ContentLine, escape, unescape
+from cms_dav.contacts.vcard_lines import split_unescaped as split_escaped
 
 _STRUCTURED = {"N", "ADR", "ORG"}
 _TEXT = {"FN", "NOTE", "TITLE", "ROLE", "LABEL"}

@@ -36,12 +36,14 @@ def split_vcards(data: bytes | str) -> Iterator[CardResult]:
     """Yield every card of a .vcf, normalized, or with the reason it was rejected."""
     text = decode_bytes(data)[0] if isinstance(data, bytes) else data
     logical = join_qp_soft_breaks(unfold(text.lstrip("\ufeff")))
-    index, start, body = 0, 0, None
+    index, start = 0, 0
+    body: list[str] | None = None
     for number, raw in logical:
         upper = raw.strip().upper()
         if upper == "BEGIN:VCARD":
             if body is not None:
-                yield CardResult(index, start, error="card has no END:VCARD before the next BEGIN:VCARD")
+                yield CardResult(index, start,
+                                 error="card has no END:VCARD before the next BEGIN:VCARD")
             index, start, body = index + 1, number, []
         elif upper == "END:VCARD" and body is not None:
             yield _normalize(index, start, body)
@@ -49,7 +51,8 @@ def split_vcards(data: bytes | str) -> Iterator[CardResult]:
         elif body is not None:
             body.append(raw)
         else:
-            yield CardResult(index + 1, number, error=f"line {number} is outside any BEGIN:VCARD/END:VCARD")
+            yield CardResult(index + 1, number,
+                             error=f"line {number} is outside any BEGIN:VCARD/END:VCARD")
     if body is not None:
         yield CardResult(index, start, error="card is cut off: END:VCARD missing at end of file")
 
@@ -84,7 +87,7 @@ def _normalize(index: int, start: int, body: list[str]) -> CardResult:
                           error=f"card is not valid vCard: {unreadable.message}")
     try:
         vobject.readOne(text)
-    except Exception as exc:  # vobject raises many types; Radicale would reject all
+    except Exception as exc:  # noqa: BLE001 - vobject raises many types; Radicale rejects all
         return CardResult(index, start, uid=uid, error=f"card is not valid vCard: {exc}")
     return CardResult(index, start, text=text, uid=uid)
 

@@ -34,7 +34,7 @@ def _no_padding(self: object, time_ns_begin: int) -> None:
 
 def without_failed_login_padding(cls: type[T]) -> type[T]:
     """Class decorator for a ``BaseAuth`` subclass: no constant-time padding sleep."""
-    cls._sleep_for_constant_exec_time = _no_padding  # type: ignore[attr-defined]
+    cls._sleep_for_constant_exec_time = _no_padding  # type: ignore[attr-defined]  # a class attribute Radicale reads, set here on purpose
     return cls
 
 

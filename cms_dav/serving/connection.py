@@ -210,7 +210,8 @@ class Connection:
                 raise refusal_for(exc, self.limits.max_head_bytes, in_body=True) from None
             if event is h11.NEED_DATA:
                 if self.h11.they_are_waiting_for_100_continue:  # RFC 9110 §10.1.1
-                    await self._write(self.h11.send(h11.InformationalResponse(status_code=100, headers=[])))
+                    await self._write(self.h11.send(
+                        h11.InformationalResponse(status_code=100, headers=[])))
                 self.h11.receive_data(await self._read(deadline, expired))
             elif isinstance(event, h11.Data):
                 if body.size + len(event.data) > limit:  # a chunked body passing the limit

@@ -37,8 +37,8 @@ def check_store(store: Store) -> list[str]:
             if seq > seqs.get(collection_id, -1):
                 problems.append(f"/{paths.get(collection_id)}/: change log ahead of "
                                 f"the collection's sync counter")
-        counted = dict(conn.execute(select(items.c.collection_id, func.count())
-                                    .group_by(items.c.collection_id)).all())
+        counted: dict[int, int] = dict(conn.execute(
+            select(items.c.collection_id, func.count()).group_by(items.c.collection_id)).all())
         for collection_id, held in conn.execute(select(collections.c.id,
                                                        collections.c.item_count)):
             if held != counted.get(collection_id, 0):

@@ -7,6 +7,7 @@ of an App and hands it to every service (store, ACL, shares, login throttle);
 
 from __future__ import annotations
 
+import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -32,7 +33,7 @@ def open_engine(url: str, *, background_checkpoints: bool = False) -> Engine:
 
 def _tune_sqlite(engine: Engine, background_checkpoints: bool) -> None:
     @event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         # Let us issue BEGIN ourselves: pysqlite's implicit transactions cannot
         # take the write lock up front, which turns concurrent writers into deadlocks.
         dbapi_connection.isolation_level = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any, Iterable, Iterator
 
-from sqlalchemy import Connection, bindparam, delete, select, update
+from sqlalchemy import Column, Connection, Row, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from cms_dav.store import sync
@@ -22,7 +22,7 @@ class UidConflict(ValueError):
     """Another item of the collection already has this UID."""
 
 
-def _record(row, with_text: bool) -> ItemRecord:  # type: ignore[no-untyped-def]
+def _record(row: Row[Any], with_text: bool) -> ItemRecord:
     return ItemRecord(collection_id=row.collection_id, href=row.href, uid=row.uid,
                       name=row.name, component=row.component, etag=row.etag,
                       time_start=row.time_start, time_end=row.time_end,
@@ -30,7 +30,7 @@ def _record(row, with_text: bool) -> ItemRecord:  # type: ignore[no-untyped-def]
                       text=row.text if with_text else None)
 
 
-def _columns(with_text: bool) -> tuple:  # type: ignore[type-arg]
+def _columns(with_text: bool) -> tuple[Column[Any], ...]:
     return _META_COLUMNS + ((items.c.text,) if with_text else ())
 
 

@@ -12,7 +12,7 @@ taken before the items are read).
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Sequence
+from typing import Any, Generator, Sequence
 
 from sqlalchemy import Engine
 
@@ -36,12 +36,13 @@ def _marker(engine: Engine) -> str:
 
 
 def all_rows(store: Store, collection_id: int, with_text: bool,
-             page: int = PAGE) -> Iterator[Any]:
+             page: int = PAGE) -> Generator[Any, None, None]:
     """Every item of the collection, ordered by href, a page per short read
     transaction: a slow client reading the stream holds no database connection."""
     mark = _marker(store.engine)
     head = f"SELECT {_columns(store.engine, with_text)} FROM items WHERE collection_id = {mark}"
     after: str | None = None
+    params: tuple[int] | tuple[int, str]
     while True:
         if after is None:
             sql, params = f"{head} ORDER BY href LIMIT {int(page)}", (collection_id,)

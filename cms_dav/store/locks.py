@@ -17,7 +17,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 STRIPES = 64
 
@@ -45,7 +45,7 @@ def collection_locks(engine: Engine, names: Iterable[str]) -> Iterator[None]:
         yield
 
 
-def _unlock_pg(conn, keys: list[int]) -> None:  # type: ignore[no-untyped-def]
+def _unlock_pg(conn: Connection, keys: list[int]) -> None:
     for key in reversed(keys):
         conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
     conn.commit()

@@ -9,9 +9,9 @@ failure or collide on the primary key.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Any, Iterable
 
-from sqlalchemy import Connection, and_, case, delete, func, or_, select, tuple_
+from sqlalchemy import Connection, Row, and_, case, delete, func, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from cms_dav.store.schema import login_failures as table
@@ -34,8 +34,8 @@ class Counter:
         return (self.kind, self.user_name, self.address)
 
 
-def _counter(row: object) -> Counter:
-    return Counter(**row._mapping)  # type: ignore[attr-defined]
+def _counter(row: Row[Any]) -> Counter:
+    return Counter(**row._mapping)
 
 
 def read(conn: Connection, keys: Iterable[Key]) -> dict[Key, Counter]:
@@ -109,6 +109,7 @@ def prune(conn: Connection, now: float, window: float, max_rows: int) -> int:
         oldest = (select(table.c.kind, table.c.user_name, table.c.address)
                   .order_by((table.c.locked_until > now).asc(), table.c.last_at.asc())
                   .limit(excess))
-        victims = [tuple(row) for row in conn.execute(oldest)]
-        removed += forget(conn, victims)  # type: ignore[arg-type]
+        victims: list[Key] = [(row.kind, row.user_name, row.address)
+                              for row in conn.execute(oldest)]
+        removed += forget(conn, victims)
     return removed

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Mapping, Protocol, Sequence
 
@@ -103,7 +103,7 @@ class Store:
             finally:
                 held.depth = 0
 
-    def reading(self):  # type: ignore[no-untyped-def]
+    def reading(self) -> AbstractContextManager[Connection]:
         return read_tx(self.engine)
 
     @contextmanager
@@ -130,7 +130,7 @@ class Store:
         with conn.begin_nested():
             yield conn
 
-    def writing(self):  # type: ignore[no-untyped-def]
+    def writing(self) -> AbstractContextManager[Connection]:
         return write_tx(self.engine)
 
     # -- reads ----------------------------------------------------------------------

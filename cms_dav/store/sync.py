@@ -52,7 +52,8 @@ _LOG = changes.insert()
 def bump(conn: Connection, collection_id: int, when: float | None = None) -> int:
     """Take the collection's row lock and return its next change number."""
     when = time.time() if when is None else when
-    return conn.execute(_BUMP, {"cid": collection_id, "when": when}).scalar_one()
+    seq: int = conn.execute(_BUMP, {"cid": collection_id, "when": when}).scalar_one()
+    return seq
 
 
 def log_change(conn: Connection, collection_id: int, seq: int, href: str,

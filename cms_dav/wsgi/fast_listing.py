@@ -159,10 +159,10 @@ class FastListingMiddleware:
         # fails on the first read leaves Radicale to answer the whole request
         chunks = iter(ms.chunked(parts))
         first = next(chunks, b"")
-        body: Iterable[bytes] = _rest_or_cut(first, chunks, f"{method} /{collection_path}/")
+        stream: Iterable[bytes] = _rest_or_cut(first, chunks, f"{method} /{collection_path}/")
         if ("Content-Encoding", "gzip") in headers:
-            body = ms.gzipped(body)
-        return "207 Multi-Status", headers, body
+            stream = ms.gzipped(stream)
+        return "207 Multi-Status", headers, stream
 
     def _probe(self, environ: dict[str, Any], body: bytes) -> Probe:
         """Radicale's own answer to ``PROPFIND Depth: 0`` on the path."""

@@ -4,7 +4,8 @@ Radicale builds one ElementTree element per property per item and serializes the
 whole tree at the end; for 10k items that is most of a listing's time and memory.
 These helpers render the same markup (same escaping, same ``<propstat>`` grouping,
 same status lines) straight into UTF-8 bytes (item texts arrive as bytes from the
-store and are never decoded), and :func:`chunked` joins them into ~64 KiB chunks so a response never holds more than one chunk.
+store and are never decoded), and :func:`chunked` joins them into ~64 KiB chunks so a
+response never holds more than one chunk.
 """
 
 from __future__ import annotations

@@ -78,7 +78,7 @@ _PRECONDITIONS = {
 }
 
 
-class _ReasonCapture(logging.Handler, logging.Filter):
+class _ReasonCapture(logging.Handler, logging.Filter):  # type: ignore[misc]  # Handler.name may be None
     """Keeps the reasons Radicale logs for the requests registered with :meth:`begin`."""
 
     def __init__(self) -> None:

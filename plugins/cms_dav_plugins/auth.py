@@ -12,7 +12,7 @@ from cms_dav_plugins import not_standalone
 
 @radicale_compat.without_failed_login_padding  # cms_dav's throttle delays failures
 class Auth(auth.BaseAuth):
-    def __init__(self, configuration,  # type: ignore[no-untyped-def]
+    def __init__(self, configuration,
                  authenticator: Authenticator | None = None) -> None:
         if authenticator is None:
             not_standalone(__name__)

@@ -11,7 +11,7 @@ from cms_dav_plugins import not_standalone
 
 
 class Rights(rights.BaseRights):
-    def __init__(self, configuration,  # type: ignore[no-untyped-def]
+    def __init__(self, configuration,
                  policy: Policy | None = None) -> None:
         if policy is None:
             not_standalone(__name__)

@@ -23,7 +23,7 @@ from cms_dav_plugins import not_standalone, sharing_gate
 
 
 class Sharing(sharing.BaseSharing):
-    def __init__(self, configuration,  # type: ignore[no-untyped-def]
+    def __init__(self, configuration,
                  share_db: ShareDatabase | None = None) -> None:
         if share_db is None:
             not_standalone(__name__)
@@ -52,7 +52,7 @@ class Sharing(sharing.BaseSharing):
             return super(Sharing, self).post(environ, base_prefix, path, user, user_groups,
                                              request_info)
         shares = self._share_writer()  # the gate may write
-        return sharing_gate.handle(shares, environ, path, user,  # type: ignore[arg-type]
+        return sharing_gate.handle(shares, environ, path, user,  # type: ignore[arg-type]  # the WSGI dict, typed Mapping by Radicale; the gate refills wsgi.input
                                    forward)
 
     def database_get_info(self) -> dict[str, Any]:
@@ -61,7 +61,7 @@ class Sharing(sharing.BaseSharing):
     def database_verify(self) -> bool:
         return self._db.verify()
 
-    def database_list_sharing(self, **filters: Any) -> list[dict[str, Any]]:  # type: ignore[override]
+    def database_list_sharing(self, **filters: Any) -> list[dict[str, Any]]:  # type: ignore[override]  # **filters for all keywords
         if radicale_compat.asks_if_collection_is_shared(filters):
             # Radicale's DELETE asks "is this collection shared?" to refuse with 409.
             # cms_dav deletes a collection's shares with it, in the same transaction
@@ -69,17 +69,17 @@ class Sharing(sharing.BaseSharing):
             return []
         return self._shares().list(**filters)
 
-    def database_get_sharing(self, ShareType: str, PathOrToken: str,  # type: ignore[override]
+    def database_get_sharing(self, ShareType: str, PathOrToken: str,
                              OnlyEnabled: bool = True, User: str | None = None
                              ) -> dict[str, Any] | None:
         return self._shares().get(ShareType, PathOrToken, OnlyEnabled, User)
 
-    def database_create_sharing(self, **fields: Any) -> dict[str, str]:  # type: ignore[override]
+    def database_create_sharing(self, **fields: Any) -> dict[str, str]:  # type: ignore[override]  # **fields for all keywords
         return self._share_writer().create(**fields)
 
-    def database_update_sharing(self, **fields: Any) -> dict[str, str]:  # type: ignore[override]
+    def database_update_sharing(self, **fields: Any) -> dict[str, str]:  # type: ignore[override]  # **fields for all keywords
         return self._share_writer().update(**fields)
 
-    def database_delete_sharing(self, ShareType: str, PathOrToken: str,  # type: ignore[override]
+    def database_delete_sharing(self, ShareType: str, PathOrToken: str,
                                 User: str) -> dict[str, str]:
         return self._share_writer().delete(ShareType, PathOrToken, User)

@@ -115,7 +115,7 @@ class StoredItem(radicale_item.Item):
         return text
 
     @property
-    def vobject_item(self):  # type: ignore[no-untyped-def]
+    def vobject_item(self):
         if not radicale_compat.item_is_parsed(self):
             self.serialize()
         return super().vobject_item
@@ -138,7 +138,7 @@ class Collection(storage.BaseCollection):
             raise ValueError("the root collection holds no items")
         return self._record
 
-    def get_meta(self, key: Optional[str] = None):  # type: ignore[no-untyped-def]
+    def get_meta(self, key: Optional[str] = None):
         props = dict(self._record.props) if self._record else self.store.root_props()
         if self.tag == "VCALENDAR":
             props.update(calendar_properties(self.store.limits))
@@ -202,7 +202,7 @@ class Collection(storage.BaseCollection):
         for record in self.store.all_items(self.record.id, with_text=False):
             yield self._item(record)
 
-    def get_filtered(self, filters):  # type: ignore[no-untyped-def]
+    def get_filtered(self, filters):
         if not self.tag or self._record is None:
             return
         tag, start, end, simple = radicale_filter.simplify_prefilters(filters, self.tag)
@@ -272,7 +272,7 @@ radicale_compat.install_path_memo()
 
 @radicale_compat.with_storage_capabilities  # unicode, trailing blanks, any character
 class Storage(storage.BaseStorage):
-    def __init__(self, configuration,  # type: ignore[no-untyped-def]
+    def __init__(self, configuration,
                  store: Store | None = None, data_dir: Path | None = None) -> None:
         if store is None or data_dir is None:
             not_standalone(__name__)
@@ -283,7 +283,7 @@ class Storage(storage.BaseStorage):
         self.hook = StorageHook.from_configuration(configuration, data_dir)
 
     def discover(self, path: str, depth: str = "0", child_context_manager=None,
-                 user_groups: set = set()):  # type: ignore[no-untyped-def]
+                 user_groups: set = set()):  # noqa: B006 - BaseStorage.discover's own default; never mutated
         sane = paths.strip(pathutils.strip_path(path))
         if not sane:
             root = Collection(self.store, None)
@@ -320,13 +320,13 @@ class Storage(storage.BaseStorage):
                                  current_actor())
         _committed()
 
-    def create_collection(self, href: str, items=None, props=None):  # type: ignore[no-untyped-def]
+    def create_collection(self, href: str, items=None, props=None):
         with _writing():
             created = self._create_collection(href, items, props)
         _committed()
         return created
 
-    def _create_collection(self, href, items=None, props=None):  # type: ignore[no-untyped-def]
+    def _create_collection(self, href, items=None, props=None):
         sane = paths.strip(pathutils.strip_path(href))
         actor = current_actor()
         if not props and "/" not in sane:
@@ -348,7 +348,7 @@ class Storage(storage.BaseStorage):
         return collection, {h: collection._item(r) for h, r in replaced.items()}, new_hrefs
 
     @contextmanager
-    def acquire_lock(self, mode: str, user: str = "", *args, **kwargs):  # type: ignore[no-untyped-def]
+    def acquire_lock(self, mode: str, user: str = "", *args, **kwargs):
         lock = radicale_compat.lock_request(user, kwargs)
         context = request_context.current()
         if context is not None:

@@ -111,7 +111,7 @@ class StorageHook:
             logger.error("Execution of storage hook not successful: still running after "
                          "%d s, killed: %r", TIMEOUT_SECONDS, command)
             return
-        except BaseException as exc:  # e.g. KeyboardInterrupt or SystemExit
+        except Exception as exc:  # noqa: BLE001 - logged as Radicale does; the change is committed
             logger.error("Execution of storage hook not successful on 'communicate': %s",
                          exc)
             return

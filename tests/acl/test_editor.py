@@ -3,7 +3,7 @@
 import pytest
 
 from cms_dav.acl import editor
-from cms_dav.acl.rules import parse_rules
+from cms_dav.acl.rules import RightsFileError, parse_rules
 
 ORIGINAL = '''# Team policy -- keep this comment
 admins = ["root"]  # the boss
@@ -67,6 +67,6 @@ def test_an_edit_that_would_break_the_file_is_refused_and_nothing_changes(rights
 
 def test_a_broken_file_is_not_edited(rights):
     rights.write_text("admins = [\n")
-    with pytest.raises(ValueError):
+    with pytest.raises(RightsFileError, match="Invalid value"):
         editor.add_group(rights, "x")
     assert rights.read_text() == "admins = [\n"

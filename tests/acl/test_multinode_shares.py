@@ -7,7 +7,6 @@ are shared, as in a deployment behind a load balancer.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Iterator
 
 import pytest

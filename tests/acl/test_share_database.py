@@ -52,7 +52,8 @@ def test_a_mount_outside_the_sharees_home_is_refused(share_database, make_collec
 def test_a_mount_on_an_existing_own_collection_is_refused(share_database, make_collection):
     make_collection("alice/team-cal")
     make_collection("bob/team-cal")
-    result = share_database.create(**map_share("alice", "/alice/team-cal/", "bob", "/bob/team-cal/"))
+    result = share_database.create(**map_share("alice", "/alice/team-cal/",
+                                               "bob", "/bob/team-cal/"))
     assert result["status"] == "conflict"
 
 

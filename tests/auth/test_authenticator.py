@@ -60,7 +60,8 @@ def test_a_callers_pause_holds_the_verdict_back_instead_of_the_sleep(
     assert sleep.delays == []
 
 
-def test_repeated_login_runs_bcrypt_once(auth: Authenticator, counting_users: CountingUsers) -> None:
+def test_repeated_login_runs_bcrypt_once(auth: Authenticator,
+                                         counting_users: CountingUsers) -> None:
     for _ in range(5):
         assert auth.login("alice", "right", "10.0.0.1")
     assert counting_users.verifications == 1

@@ -50,7 +50,8 @@ def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cms_dav.cli.users, "sys", _Terminal())
 
 
-def test_add_with_password_stdin_creates_the_login(data_dir: Path, users_file: HtpasswdFile) -> None:
+def test_add_with_password_stdin_creates_the_login(data_dir: Path,
+                                                   users_file: HtpasswdFile) -> None:
     result = run(data_dir, "add", "alice", "--password-stdin", input="s3cret\n")
     assert result.exit_code == 0, result.output
     assert "added user alice" in result.output

@@ -111,11 +111,16 @@ CASES = [
     ("like-wildcards-are-literal", prop("EMAIL", text_match("%_")), "anyof",
      lambda p: matches(p["EMAIL"], "%_", "contains")),
     ("anyof-two-props", prop("EMAIL", text_match("@acme")) + prop("FN", text_match("o'brien")),
-     "anyof", lambda p: matches(p["EMAIL"], "@acme", "contains") or matches(p["FN"], "o'brien", "contains")),
-    ("allof-two-props", prop("FN", text_match("anna", "starts-with")) + prop("ORG", text_match("sales", "equals")),
-     "allof", lambda p: matches(p["FN"], "anna", "starts-with") and matches(p["ORG"], "sales", "equals")),
-    ("allof-with-negate", prop("FN", text_match("jan")) + prop("EMAIL", text_match("acme", negate=True)),
-     "allof", lambda p: matches(p["FN"], "jan", "contains") and not matches(p["EMAIL"], "acme", "contains")),
+     "anyof", lambda p: (matches(p["EMAIL"], "@acme", "contains")
+                         or matches(p["FN"], "o'brien", "contains"))),
+    ("allof-two-props",
+     prop("FN", text_match("anna", "starts-with")) + prop("ORG", text_match("sales", "equals")),
+     "allof", lambda p: (matches(p["FN"], "anna", "starts-with")
+                         and matches(p["ORG"], "sales", "equals"))),
+    ("allof-with-negate",
+     prop("FN", text_match("jan")) + prop("EMAIL", text_match("acme", negate=True)),
+     "allof", lambda p: (matches(p["FN"], "jan", "contains")
+                         and not matches(p["EMAIL"], "acme", "contains"))),
 ]
 
 

@@ -8,14 +8,15 @@ from tests.contacts.test_interactions import AT, make
 
 
 def test_names_and_organisation_are_unescaped():
-    fields = extract_fields(card("N:Wójcik;Łukasz;;Dr.;", "NICKNAME:Luke,Łuki", "ORG:Acme\\, Inc.;Sales",
-                                 "TITLE:Buyer", fn="Łukasz Wójcik"))
+    fields = extract_fields(card("N:Wójcik;Łukasz;;Dr.;", "NICKNAME:Luke,Łuki",
+                                 "ORG:Acme\\, Inc.;Sales", "TITLE:Buyer", fn="Łukasz Wójcik"))
     assert (fields.fn, fields.n[:2], fields.nicknames, fields.orgs, fields.titles) == (
         "Łukasz Wójcik", ("Wójcik", "Łukasz"), ["Luke", "Łuki"], ["Acme, Inc., Sales"], ["Buyer"])
 
 
 def test_categories_split_on_unescaped_commas_only():
-    assert extract_fields(card("CATEGORIES: VIP ,Customer,A\\,B")).categories == ["VIP", "Customer", "A,B"]
+    fields = extract_fields(card("CATEGORIES: VIP ,Customer,A\\,B"))
+    assert fields.categories == ["VIP", "Customer", "A,B"]
 
 
 def test_emails_phones_and_addresses_are_collected():
@@ -26,7 +27,8 @@ def test_emails_phones_and_addresses_are_collected():
 
 
 def test_apple_group_card_members_are_uids():
-    fields = extract_fields(card("X-ADDRESSBOOKSERVER-KIND:group", "X-ADDRESSBOOKSERVER-MEMBER:urn:uuid:u-7",
+    fields = extract_fields(card("X-ADDRESSBOOKSERVER-KIND:group",
+                                 "X-ADDRESSBOOKSERVER-MEMBER:urn:uuid:u-7",
                                  version="3.0", fn="Key accounts"))
     assert (fields.is_group, fields.members) == (True, ["u-7"])
 
@@ -56,7 +58,8 @@ def test_display_name_falls_back_to_n_when_fn_is_missing():
 
 
 def test_quoted_printable_vcard21_values_are_decoded():
-    fields = extract_fields(card("NOTE;ENCODING=QUOTED-PRINTABLE;CHARSET=UTF-8:Gda=C5=84sk", version="2.1"))
+    fields = extract_fields(card("NOTE;ENCODING=QUOTED-PRINTABLE;CHARSET=UTF-8:Gda=C5=84sk",
+                                 version="2.1"))
     assert fields.notes == ["Gdańsk"]
 
 

@@ -34,14 +34,16 @@ def test_only_matching_cards_are_candidates(tmp_path):
 def test_card_indexed_at_another_version_is_always_a_candidate(tmp_path):
     store = filled_store(tmp_path)
     with store.writing() as conn:  # as if written by a process without the hook
-        conn.execute(update(contact_cards).where(contact_cards.c.href == "z.vcf").values(etag='"old"'))
+        conn.execute(update(contact_cards).where(contact_cards.c.href == "z.vcf")
+                     .values(etag='"old"'))
     assert candidates(store) == ["a.vcf", "z.vcf"]
 
 
 def test_card_vobject_cannot_read_is_always_a_candidate(tmp_path):
     store = filled_store(tmp_path)
     with store.writing() as conn:
-        conn.execute(update(contact_cards).where(contact_cards.c.href == "z.vcf").values(values_ok=False))
+        conn.execute(update(contact_cards).where(contact_cards.c.href == "z.vcf")
+                     .values(values_ok=False))
     assert candidates(store) == ["a.vcf", "z.vcf"]
 
 
@@ -49,4 +51,6 @@ def test_property_the_index_does_not_keep_falls_back_to_a_scan(tmp_path):
     other = FILTER.replace('name="FN"', 'name="X-CUSTOM"')
     store = filled_store(tmp_path)
     with store.reading() as conn:
-        assert candidate_hrefs(conn, store.collection("alice/book").id, [ET.fromstring(other)]) is None
+        book = store.collection("alice/book")
+        assert book is not None
+        assert candidate_hrefs(conn, book.id, [ET.fromstring(other)]) is None

@@ -5,10 +5,11 @@ from tests.contacts.cards import card
 ANNA = extract_fields(card("CATEGORIES:Key accounts,VIP", uid="u-anna", fn="Anna"))
 BEN = extract_fields(card("CATEGORIES:Prospect", uid="u-ben", fn="Ben"))
 CLARA = extract_fields(card("EMAIL:clara@x.example", uid="u-clara", fn="Clara"))
-APPLE_GROUP = extract_fields(card("X-ADDRESSBOOKSERVER-KIND:group", "X-ADDRESSBOOKSERVER-MEMBER:urn:uuid:u-ben",
+APPLE_GROUP = extract_fields(card("X-ADDRESSBOOKSERVER-KIND:group",
+                                  "X-ADDRESSBOOKSERVER-MEMBER:urn:uuid:u-ben",
                                   version="3.0", uid="g-1", fn="Key Accounts"))
-V4_GROUP = extract_fields(card("KIND:group", "MEMBER:urn:uuid:u-anna", "MEMBER:mailto:clara@x.example",
-                               uid="g-2", fn="VIP"))
+V4_GROUP = extract_fields(card("KIND:group", "MEMBER:urn:uuid:u-anna",
+                               "MEMBER:mailto:clara@x.example", uid="g-2", fn="VIP"))
 CARDS = [ANNA, BEN, CLARA, APPLE_GROUP, V4_GROUP]
 
 
@@ -21,7 +22,8 @@ def test_group_includes_category_members_and_group_card_members():
 
 
 def test_category_and_group_listing_give_the_same_members():
-    assert uids(members_of_category(CARDS, "VIP")) == uids(members_of_group(CARDS, "VIP")) == ["u-anna", "u-clara"]
+    assert (uids(members_of_category(CARDS, "VIP")) == uids(members_of_group(CARDS, "VIP"))
+            == ["u-anna", "u-clara"])
 
 
 def test_vcard4_mailto_member_is_matched_by_email():

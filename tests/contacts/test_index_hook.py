@@ -46,7 +46,8 @@ def test_delete_removes_every_index_row(tmp_path, database_url):
     store.put_item("alice/book", "u1.vcf", card_data(vcard("u1", "Anna Nowak"), "u1"), "alice")
     store.delete_item("alice/book", "u1.vcf", "alice")
     with store.reading() as conn:
-        left = [conn.execute(select(t)).all() for t in (contact_terms, contact_cards, contact_values)]
+        left = [conn.execute(select(t)).all()
+                for t in (contact_terms, contact_cards, contact_values)]
     assert left == [[], [], []]
 
 

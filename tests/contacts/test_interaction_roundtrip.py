@@ -6,7 +6,8 @@ import vobject
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cms_dav.contacts.interactions import KINDS, Interaction, add_interaction, merge_preserving_interactions, parse_interactions
+from cms_dav.contacts.interactions import (KINDS, Interaction, add_interaction,
+                                           merge_preserving_interactions, parse_interactions)
 from tests.contacts.cards import card
 
 # Any printable text plus the characters that need escaping, emoji and CJK.
@@ -17,7 +18,8 @@ TEXT = st.text(
     ),
     max_size=300,
 )
-AUTHORS = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters=";\\"),
+AUTHORS = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc"),
+                                         blacklist_characters=";\\"),
                   min_size=1, max_size=30).filter(str.strip)
 INTERACTIONS = st.builds(
     Interaction,
@@ -26,7 +28,8 @@ INTERACTIONS = st.builds(
     at=st.datetimes(min_value=datetime(1970, 1, 1), max_value=datetime(2200, 1, 1),
                     timezones=st.just(timezone.utc)),
     author=AUTHORS,
-    follow_up=st.one_of(st.none(), st.dates(min_value=date(1970, 1, 1), max_value=date(2200, 1, 1))),
+    follow_up=st.one_of(st.none(),
+                        st.dates(min_value=date(1970, 1, 1), max_value=date(2200, 1, 1))),
     text=TEXT,
 )
 VERSIONS = st.sampled_from(["3.0", "4.0"])

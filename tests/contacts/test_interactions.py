@@ -14,14 +14,16 @@ AT = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
 
 
 def make(id_: str = "i-1", text: str = "Discussed renewal, next step: quote", **kw) -> Interaction:
-    values = dict(id=id_, kind="call", at=AT, author="alice", follow_up=date(2026, 12, 1), text=text)
+    values = dict(id=id_, kind="call", at=AT, author="alice", follow_up=date(2026, 12, 1),
+                  text=text)
     values.update(kw)
     return Interaction(**values)
 
 
 def test_encoded_property_puts_all_data_in_the_escaped_value():
     assert encode_property(make()) == (
-        "X-CMS-INTERACTION:i-1;call;20261120T100000Z;alice;20261201;Discussed renewal\\, next step: quote")
+        "X-CMS-INTERACTION:i-1;call;20261120T100000Z;alice;20261201;"
+        "Discussed renewal\\, next step: quote")
 
 
 def test_missing_follow_up_is_an_empty_component():
@@ -122,7 +124,8 @@ def test_merge_keeps_the_clients_bytes_before_the_inserted_lines():
 
 def test_merge_without_missing_interactions_returns_upload_unchanged():
     uploaded = add_interaction(card("NOTE:new"), make())
-    assert merge_preserving_interactions(add_interaction(card(), make()), uploaded) == (uploaded, False)
+    stored = add_interaction(card(), make())
+    assert merge_preserving_interactions(stored, uploaded) == (uploaded, False)
 
 
 def test_merge_of_a_new_card_changes_nothing():

@@ -31,7 +31,8 @@ def test_problems_are_listed_per_card_and_exit_one(tmp_path):
 def test_json_output_names_file_card_and_problem(tmp_path):
     path = write(tmp_path, card("EMAIL:bad", uid="u-1"))
     rows = json.loads(run(tmp_path, path, "--json").stdout)
-    assert rows == [{"file": path, "card": 1, "uid": "u-1", "problem": "EMAIL 'bad' is not a valid e-mail address"}]
+    assert rows == [{"file": path, "card": 1, "uid": "u-1",
+                     "problem": "EMAIL 'bad' is not a valid e-mail address"}]
 
 
 def test_file_without_cards_is_a_one_line_error(tmp_path):

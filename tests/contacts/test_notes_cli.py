@@ -21,7 +21,8 @@ def data_dir(tmp_path):
     store = build_app(load_settings(folder)).store
     book(store, "alice/contacts")
     book(store, "bob/contacts")
-    cards = {"alice/contacts": [("zw", "张伟", "EMAIL:zhang.wei@example.com", "TEL:+86 138 0013 8000", NOTE),
+    cards = {"alice/contacts": [("zw", "张伟", "EMAIL:zhang.wei@example.com",
+                                 "TEL:+86 138 0013 8000", NOTE),
                                 ("zl", "Zhang Li", "EMAIL:li@example.com", "CATEGORIES:VIP"),
                                 ("an", "Anna Nowak", "EMAIL:anna@example.com"),
                                 ("g", "VIP", "X-ADDRESSBOOKSERVER-KIND:group",
@@ -45,11 +46,12 @@ def timeline(data_dir, contact, user="alice"):
 
 def test_add_then_list_shows_the_note_first_with_its_author(data_dir):
     result = run(data_dir, "notes", "add", "zhang.wei@example.com", "--user", "alice",
-                 "--type", "call", "--text", "Quote: 3 items, 5% off; 会议", "--at", "2026-11-20T10:00Z",
-                 "--follow-up", "2026-12-01")
+                 "--type", "call", "--text", "Quote: 3 items, 5% off; 会议",
+                 "--at", "2026-11-20T10:00Z", "--follow-up", "2026-12-01")
     assert result.exit_code == 0, result.output
     newest = timeline(data_dir, "zw")[0]
-    assert (newest["type"], newest["author"], newest["text"]) == ("call", "alice", "Quote: 3 items, 5% off; 会议")
+    assert (newest["type"], newest["author"], newest["text"]) == (
+        "call", "alice", "Quote: 3 items, 5% off; 会议")
     assert (newest["at"], newest["follow_up"]) == ("2026-11-20T10:00:00Z", "2026-12-01")
 
 
@@ -70,7 +72,8 @@ def test_remove_deletes_the_note_for_good(data_dir):
 
 
 def test_ambiguous_name_lists_candidates_and_fails(data_dir):
-    result = run(data_dir, "notes", "add", "zhang", "--user", "alice", "--type", "note", "--text", "x")
+    result = run(data_dir, "notes", "add", "zhang", "--user", "alice", "--type", "note",
+                 "--text", "x")
     assert result.exit_code == 1
     assert "matches 2 contacts" in result.output
     assert "uid=zw" in result.output and "uid=zl" in result.output

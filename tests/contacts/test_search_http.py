@@ -21,11 +21,13 @@ def searched(tmp_path_factory):
                                  "--password-stdin"], input=f"{name}-pw\n")
     server.start()
     alice, bob = server.session("alice", "alice-pw"), server.session("bob", "bob-pw")
-    cards = [(alice, "alice", "zw", "张伟", "EMAIL:Zhang.Wei@Example.COM\r\nTEL:+48 600 100 200\r\n"),
+    cards = [(alice, "alice", "zw", "张伟",
+              "EMAIL:Zhang.Wei@Example.COM\r\nTEL:+48 600 100 200\r\n"),
              (alice, "alice", "lw", "Łukasz Wójcik", "EMAIL:lukasz@example.pl\r\n"),
              (bob, "bob", "secret", "Zhang Secret", "EMAIL:zhang.secret@example.com\r\n")]
     for session, owner, uid, fn, extra in cards:
-        response = put_card(session, f"{server.url}/{owner}/contacts/{uid}.vcf", vcard(uid, fn, extra))
+        response = put_card(session, f"{server.url}/{owner}/contacts/{uid}.vcf",
+                            vcard(uid, fn, extra))
         assert response.status_code == 201, response.text
     yield server
     server.stop()

@@ -7,8 +7,9 @@ from tests.contacts.cards import card
 
 ZHANG = extract_fields(card("N:张;伟;;;", "EMAIL:Zhang.Wei@Example.CN", "TEL:+86 138 0013 8000",
                             uid="u-zhang", fn="张伟"))
-LUKASZ = extract_fields(card("N:Wójcik;Łukasz;;;", "EMAIL:lukasz@firma.example", "TEL:+48 600 100 200",
-                             "ORG:Firma Sp. z o.o.", "CATEGORIES:VIP", "ADR:;;;Gdańsk;;;Polska",
+LUKASZ = extract_fields(card("N:Wójcik;Łukasz;;;", "EMAIL:lukasz@firma.example",
+                             "TEL:+48 600 100 200", "ORG:Firma Sp. z o.o.", "CATEGORIES:VIP",
+                             "ADR:;;;Gdańsk;;;Polska",
                              "NOTE:Prefers calls after 3pm", uid="u-lukasz", fn="Łukasz Wójcik"))
 PEOPLE = [ZHANG, LUKASZ]
 
@@ -40,7 +41,8 @@ def test_chinese_mobile_is_found_with_region_cn(q):
     assert found(q, "CN") == ["u-zhang"]
 
 
-@pytest.mark.parametrize("q", ["zhang.wei@example.cn", "ZHANG.WEI@EXAMPLE.CN", "Zhang.Wei@Example.CN"])
+@pytest.mark.parametrize("q", ["zhang.wei@example.cn", "ZHANG.WEI@EXAMPLE.CN",
+                               "Zhang.Wei@Example.CN"])
 def test_email_case_variants_find_the_person(q):
     assert found(q) == ["u-zhang"]
 

@@ -7,7 +7,8 @@ def test_good_card_has_no_problems():
 
 
 def test_malformed_email_is_reported_by_value():
-    assert lint_card(card("EMAIL:alice(at)example")) == ["EMAIL 'alice(at)example' is not a valid e-mail address"]
+    assert lint_card(card("EMAIL:alice(at)example")) == [
+        "EMAIL 'alice(at)example' is not a valid e-mail address"]
 
 
 def test_unparseable_phone_is_reported_with_a_hint_about_the_region():
@@ -28,7 +29,8 @@ def test_missing_fn_and_uid_are_reported():
 
 
 def test_damaged_interaction_is_reported():
-    assert lint_card(card("X-CMS-INTERACTION:i-1;call;yesterday;bob;;x"))[0].startswith("damaged interaction")
+    problems = lint_card(card("X-CMS-INTERACTION:i-1;call;yesterday;bob;;x"))
+    assert problems[0].startswith("damaged interaction")
 
 
 def test_unreadable_card_is_one_problem_not_an_exception():

@@ -17,11 +17,14 @@ POLISH_FAMILY = [("Nowak", "Nowak"), ("Kowalski", "Kowalska"), ("Wiśniewski", "
                  ("Dąbrowski", "Dąbrowska"), ("Kozłowski", "Kozłowska"), ("Jankowski", "Jankowska"),
                  ("Mazur", "Mazur"), ("Krawczyk", "Krawczyk"), ("Piotrowski", "Piotrowska"),
                  ("Grabowski", "Grabowska"), ("Pawłowski", "Pawłowska"), ("Michalski", "Michalska")]
-CHINESE_FAMILY = ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱"]
-CHINESE_GIVEN = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰",
-                 "娟", "涛", "明", "超", "秀兰", "霞", "平", "刚", "桂英", "建华", "志强", "晓明"]
+CHINESE_FAMILY = ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙",
+                  "马", "朱"]
+CHINESE_GIVEN = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇",
+                 "艳", "杰", "娟", "涛", "明", "超", "秀兰", "霞", "平", "刚", "桂英", "建华",
+                 "志强", "晓明"]
 ENGLISH_GIVEN = ["James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda",
-                 "William", "Elizabeth", "David", "Barbara", "Richard", "Susan", "Joseph", "Jessica",
+                 "William", "Elizabeth", "David", "Barbara", "Richard", "Susan", "Joseph",
+                 "Jessica",
                  "Thomas", "Sarah", "Charles", "Karen", "Mark", "Nancy", "Daniel", "Lisa"]
 ENGLISH_FAMILY = ["Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis",
                   "Wilson", "Anderson", "Taylor", "Thomas", "Moore", "Martin", "Jackson", "White",
@@ -57,11 +60,13 @@ def generate_people(count: int, seed: int = 7) -> list[ContactRecord]:
             continue
         seen.add(fn)
         n = len(people)
-        local = "".join(c for c in fold(f"{given}.{family}") if c.isascii() and (c.isalnum() or c == ".")) or "user"
+        local = "".join(c for c in fold(f"{given}.{family}")
+                        if c.isascii() and (c.isalnum() or c == ".")) or "user"
         people.append(ContactRecord(
             fn=fn, given=given, family=family, org=rng.choice(ORGS),
             emails=[("work", f"{local}.{n}@example.com")],
-            phones=[("cell", f"+48 6{n // 10000 % 10}{n // 1000 % 10} {n % 1000:03d} {rng.randrange(1000):03d}")],
+            phones=[("cell", f"+48 6{n // 10000 % 10}{n // 1000 % 10} {n % 1000:03d} "
+                             f"{rng.randrange(1000):03d}")],
             categories=rng.sample(CATEGORIES, rng.randrange(3)),
             note=rng.choice(["", "Poznany na targach", "喜欢喝茶", "Prefers e-mail"]),
         ))

@@ -10,7 +10,8 @@ WINNER = record_to_vcard(ContactRecord(
 LOSER = record_to_vcard(ContactRecord(
     fn="Jonh Smith", uid="loser", org="Acme", emails=[("", "JOHN@acme.com"), ("home", "j@home.pl")],
     phones=[("", "601-234-567"), ("cell", "+1 212 555 0100")], categories=["klienci", "VIP"],
-    note="likes tea", interactions=["i1;2024-01-01;call;first", "i2;2024-02-02;mail;second\\, longer"]))
+    note="likes tea",
+    interactions=["i1;2024-01-01;call;first", "i2;2024-02-02;mail;second\\, longer"]))
 
 
 def merged():
@@ -19,7 +20,8 @@ def merged():
 
 def test_winner_keeps_its_name_and_uid():
     record = merged()
-    assert (record.fn, record.given, record.family, record.uid) == ("John Smith", "John", "Smith", "winner")
+    assert (record.fn, record.given, record.family, record.uid) == (
+        "John Smith", "John", "Smith", "winner")
 
 
 def test_emails_and_phones_are_united_without_normalized_duplicates():
@@ -33,7 +35,8 @@ def test_categories_are_united_ignoring_case():
 
 
 def test_every_interaction_is_kept_once():
-    assert merged().interactions == ["i1;2024-01-01;call;first", "i2;2024-02-02;mail;second\\, longer"]
+    assert merged().interactions == ["i1;2024-01-01;call;first",
+                                     "i2;2024-02-02;mail;second\\, longer"]
 
 
 def test_notes_of_both_are_kept():

@@ -54,12 +54,15 @@ def test_missing_fn_falls_back_to_the_organisation():
 
 
 def test_vcard_4_tel_uri_is_read_as_plain_number():
-    text = "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:A\r\nTEL;VALUE=uri;TYPE=cell:tel:+48601234567\r\nEND:VCARD\r\n"
+    text = ("BEGIN:VCARD\r\nVERSION:4.0\r\nFN:A\r\nTEL;VALUE=uri;TYPE=cell:tel:+48601234567\r\n"
+            "END:VCARD\r\n")
     assert vcard_to_record(text).phones == [("cell", "+48601234567")]
 
 
 def test_vcard_2_1_quoted_printable_is_decoded():
-    text = ("BEGIN:VCARD\r\nVERSION:2.1\r\nN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:Wi=C5=9Bniewski;=C5=81ukasz\r\n"
+    text = ("BEGIN:VCARD\r\nVERSION:2.1\r\n"
+            "N;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:Wi=C5=9Bniewski;=C5=81ukasz\r\n"
             "TEL;CELL:601234567\r\nEND:VCARD\r\n")
     record = vcard_to_record(text)
-    assert (record.given, record.family, record.phones) == ("Łukasz", "Wiśniewski", [("cell", "601234567")])
+    assert (record.given, record.family, record.phones) == (
+        "Łukasz", "Wiśniewski", [("cell", "601234567")])

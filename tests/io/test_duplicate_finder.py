@@ -21,7 +21,8 @@ def test_planted_duplicates_are_all_found_among_a_thousand():
                              phones=[("", "+1 212 555 0199")])
     records = ids(people + [original, email_dup, phone_dup, typo_dup])
     groups = {frozenset(g.ids) for g in find_duplicates(records, "PL")}
-    assert groups == {frozenset({"10", "1001"}), frozenset({"20", "1002"}), frozenset({"1000", "1003"})}
+    assert groups == {frozenset({"10", "1001"}), frozenset({"20", "1002"}),
+                      frozenset({"1000", "1003"})}
 
 
 def test_email_in_other_case_scores_highest_and_says_why():
@@ -31,8 +32,10 @@ def test_email_in_other_case_scores_highest_and_says_why():
 
 
 def test_similar_names_with_different_contact_details_are_two_people():
-    mary = ContactRecord(fn="Mary Smith", org="Acme", emails=[("", "m@a.com")], phones=[("", "+1 212 555 0101")])
-    mark = ContactRecord(fn="Mark Smith", org="Acme", emails=[("", "k@a.com")], phones=[("", "+1 212 555 0102")])
+    mary = ContactRecord(fn="Mary Smith", org="Acme", emails=[("", "m@a.com")],
+                         phones=[("", "+1 212 555 0101")])
+    mark = ContactRecord(fn="Mark Smith", org="Acme", emails=[("", "k@a.com")],
+                         phones=[("", "+1 212 555 0102")])
     assert find_duplicates(ids([mary, mark])) == []
 
 

@@ -36,7 +36,8 @@ def test_windows_1252_western_names_are_recognised():
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])
 def test_sniff_delimiter_finds_the_separator(delimiter):
-    text = delimiter.join(["Name", "Email", "Phone"]) + "\n" + delimiter.join(["Ann", "a@x.pl", "1"]) + "\n"
+    text = (delimiter.join(["Name", "Email", "Phone"]) + "\n"
+            + delimiter.join(["Ann", "a@x.pl", "1"]) + "\n")
     assert sniff_delimiter(text) == delimiter
 
 

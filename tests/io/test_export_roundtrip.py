@@ -15,7 +15,8 @@ from tests.io.people import generate_people
 def sample():
     people = generate_people(60)
     people[0].phones.append(("fax,work", "22 123 45 67"))
-    people[0].addresses.append(("home", Address("ul. Długa 5, m. 3", "Gdańsk", "", "80-001", "Polska")))
+    people[0].addresses.append(
+        ("home", Address("ul. Długa 5, m. 3", "Gdańsk", "", "80-001", "Polska")))
     people[1].note = "two\nlines, with; punctuation"
     people[2].interactions = ["id-1;2024-05-01;call;Rozmowa\\, ok"]
     return people
@@ -47,7 +48,7 @@ def test_vcf_round_trip_gives_the_same_records():
     results = list(split_vcards(export_vcf(texts)))
     assert [r.text for r in results] == texts
     assert [vcard_to_record(r.text) for r in results] == [
-        type(p)(**{**p.__dict__, "uid": r.uid}) for p, r in zip(people, results)]
+        type(p)(**{**p.__dict__, "uid": r.uid}) for p, r in zip(people, results, strict=True)]
 
 
 @pytest.mark.parametrize("exporter,reader", [(export_csv, read_csv), (export_xlsx, read_xlsx)])

@@ -9,12 +9,15 @@ TZ = ("BEGIN:VTIMEZONE\r\nTZID:Europe/Warsaw\r\nBEGIN:STANDARD\r\nDTSTART:197010
       "TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n")
 
 
-def event(uid: str, extra: str = "", start: str = "DTSTART;TZID=Europe/Warsaw:20240105T100000") -> str:
-    return f"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20240101T000000Z\r\n{start}\r\n{extra}SUMMARY:{uid}\r\nEND:VEVENT\r\n"
+def event(uid: str, extra: str = "",
+          start: str = "DTSTART;TZID=Europe/Warsaw:20240105T100000") -> str:
+    return (f"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20240101T000000Z\r\n{start}\r\n"
+            f"{extra}SUMMARY:{uid}\r\nEND:VEVENT\r\n")
 
 
 def calendar(*parts: str) -> str:
-    return "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n" + "".join(parts) + "END:VCALENDAR\r\n"
+    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n" + "".join(parts)
+            + "END:VCALENDAR\r\n")
 
 
 def test_each_uid_becomes_one_object_with_its_timezone():

@@ -32,5 +32,6 @@ def test_no_shared_key_means_no_match():
 
 
 def test_match_keys_are_ordered_uid_email_phone():
-    keys = match_keys(ContactRecord(uid="u", emails=[("", "A@x.pl")], phones=[("", "+48601234567")]), "PL")
+    keys = match_keys(ContactRecord(uid="u", emails=[("", "A@x.pl")],
+                                    phones=[("", "+48601234567")]), "PL")
     assert [k.split(":")[0] for k in keys][:2] == ["uid", "email"] and keys[-1].startswith("phone:")

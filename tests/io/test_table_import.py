@@ -59,7 +59,8 @@ def test_xlsx_yields_chinese_and_polish_names():
 def test_five_bad_rows_among_500_are_reported_and_the_rest_imported(reader, maker):
     rows = people_rows(500)
     bad = {17: ["Q", "", "12", "", "", "", ""], 101: ["X", "not-an-email", "", "", "", "", ""],
-           250: ["", "", "", "", "", "", "only a note"], 333: ["Y", "", "call me maybe", "", "", "", ""],
+           250: ["", "", "", "", "", "", "only a note"],
+           333: ["Y", "", "call me maybe", "", "", "", ""],
            499: ["Z", "z@@x", "", "", "", "", ""]}
     for index, row in bad.items():
         rows[index] = row
@@ -91,8 +92,10 @@ def test_google_export_is_detected_with_types_and_groups():
 
 
 def test_new_google_export_with_labels_is_detected():
-    header = ["First Name", "Last Name", "Labels", "E-mail 1 - Label", "E-mail 1 - Value", "Phone 1 - Value"]
-    table = read_csv(csv_bytes(header, [["Jan", "Kowalski", "Friends", "Home", "j@k.pl", "601234567"]]))
+    header = ["First Name", "Last Name", "Labels", "E-mail 1 - Label", "E-mail 1 - Value",
+              "Phone 1 - Value"]
+    table = read_csv(csv_bytes(header, [["Jan", "Kowalski", "Friends", "Home", "j@k.pl",
+                                         "601234567"]]))
     (result,) = table
     assert table.plan.preset == "google"
     assert (result.record.fn, result.record.emails) == ("Jan Kowalski", [("home", "j@k.pl")])
@@ -114,7 +117,8 @@ def test_outlook_export_is_detected_with_phone_types_and_birthday():
 def test_polish_and_chinese_header_aliases_are_understood():
     rows = [["Anna", "Nowak", "601234567"]]
     (pl,) = read_csv(csv_bytes(["Imię", "Nazwisko", "Telefon"], rows))
-    (zh,) = read_csv(csv_bytes(["姓名", "电话", "邮箱", "公司"], [["张伟", "13800138000", "z@x.cn", "华为"]]))
+    (zh,) = read_csv(csv_bytes(["姓名", "电话", "邮箱", "公司"],
+                               [["张伟", "13800138000", "z@x.cn", "华为"]]))
     assert (pl.record.fn, zh.record.fn, zh.record.org) == ("Anna Nowak", "张伟", "华为")
 
 
@@ -129,8 +133,10 @@ def test_unknown_header_row_asks_for_a_mapping_file():
 
 
 def test_mapping_file_in_toml_maps_arbitrary_headers():
-    mapping = load_mapping('[columns]\n"Nom" = "fn"\n"Courriel" = "email:work"\n"Rue" = "address:home.street"\n')
-    (result,) = read_csv(csv_bytes(["Nom", "Courriel", "Rue"], [["Zoé", "z@x.fr", "1 rue X"]]), mapping=mapping)
+    mapping = load_mapping('[columns]\n"Nom" = "fn"\n"Courriel" = "email:work"\n'
+                           '"Rue" = "address:home.street"\n')
+    (result,) = read_csv(csv_bytes(["Nom", "Courriel", "Rue"], [["Zoé", "z@x.fr", "1 rue X"]]),
+                         mapping=mapping)
     assert (result.record.fn, result.record.emails) == ("Zoé", [("work", "z@x.fr")])
     assert result.record.addresses[0] == ("home", result.record.addresses[0][1])
 

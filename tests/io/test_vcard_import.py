@@ -2,7 +2,8 @@ import vobject
 
 from cms_dav.io.vcard_import import split_vcards
 
-CARD_30 = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:u-1\r\nFN:Anna Nowak\r\nEMAIL:anna@x.pl\r\nEND:VCARD\r\n"
+CARD_30 = ("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:u-1\r\nFN:Anna Nowak\r\nEMAIL:anna@x.pl\r\n"
+           "END:VCARD\r\n")
 CARD_21_QP = (
     "BEGIN:VCARD\nVERSION:2.1\n"
     "N;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:Wi=C5=9Bniewski;=C5=81ukasz;;;\n"
@@ -11,7 +12,8 @@ CARD_21_QP = (
     "NOTE;ENCODING=QUOTED-PRINTABLE;CHARSET=GB18030:=D5=C5=CE=B0\n"
     "END:VCARD\n"
 )
-CARD_40_FOLDED = ("BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Zhang\r\n Wei\r\nEMAIL:zw@x.cn\r\nEND:VCARD\r\n")
+CARD_40_FOLDED = ("BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Zhang\r\n Wei\r\nEMAIL:zw@x.cn\r\n"
+                  "END:VCARD\r\n")
 
 
 def test_a_file_with_many_cards_yields_each_card():
@@ -54,7 +56,8 @@ def test_card_without_fn_gets_one_from_n():
 def test_broken_card_is_reported_with_index_and_line_and_others_survive():
     broken = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bad\r\nthis is not a property\r\nEND:VCARD\r\n"
     results = list(split_vcards(CARD_30 + broken + CARD_30.replace("u-1", "u-2")))
-    assert [(r.index, r.line, r.error is not None) for r in results] == [(1, 1, False), (2, 7, True), (3, 12, False)]
+    assert [(r.index, r.line, r.error is not None) for r in results] == [
+        (1, 1, False), (2, 7, True), (3, 12, False)]
     assert "no ':'" in results[1].error
 
 

@@ -1,8 +1,9 @@
 """What must hold after each SIGKILL of a crash round (issue 10, item 6).
 
 Offline, before the restart: ``cms-dav check`` is clean. After the restart, over HTTP:
-every item, displayname and share (as its owner lists them) is in its acknowledged state (or, for a write the kill caught in flight, in the
-state before or after it), nothing unacknowledged appeared, a MOVE caught in flight left
+every item, displayname and share (as its owner lists them) is in its acknowledged state
+(or, for a write the kill caught in flight, in the state before or after it), nothing
+unacknowledged appeared, a MOVE caught in flight left
 the item in exactly one place, and an import left only whole transactions behind.
 """
 

@@ -114,7 +114,7 @@ class HttpWriter:
         self.session.auth = ("alice", PASSWORDS["alice"])
 
     def run(self) -> None:
-        names, weights = zip(*self.WEIGHTS.items())
+        names, weights = zip(*self.WEIGHTS.items(), strict=True)
         while not self.crash.stop.is_set():
             self.count += 1
             operation = self.rng.choices(names, weights)[0]

@@ -100,7 +100,8 @@ def _control(rng: random.Random, data: bytes) -> bytes:
 
 def _bad_utf8(rng: random.Random, data: bytes) -> bytes:
     at = rng.randrange(len(data) + 1)
-    return data[:at] + rng.choice([b"\xff", b"\xc3", b"\xe2\x82", b"\xed\xa0\x80", b"\xc0\xaf"]) + data[at:]
+    invalid = rng.choice([b"\xff", b"\xc3", b"\xe2\x82", b"\xed\xa0\x80", b"\xc0\xaf"])
+    return data[:at] + invalid + data[at:]
 
 
 def _drop_uid(rng: random.Random, data: bytes) -> bytes:

@@ -72,8 +72,9 @@ def crash_rounds(work_dir: Path, rounds: int, seed: int, database_url: str | Non
                 server.port = free_port()
                 server.start()
                 verify_round(server, ledger, crash.moves, imports, outcome)
-                print(f"round {round_}: {count} writes acknowledged, import "
-                      f"{'finished' if outcome.finished else 'killed' if outcome.killed else 'not started'}"
+                state = ("finished" if outcome.finished
+                         else "killed" if outcome.killed else "not started")
+                print(f"round {round_}: {count} writes acknowledged, import {state}"
                       f" after {outcome.seconds:.1f} s"
                       f", {imports.counts[round_]} imported cards kept")
             except AssertionError as exc:

@@ -201,7 +201,8 @@ def test_control_characters_are_dropped_as_radicale_does_not_stored(
 def test_two_uids_in_one_calendar_resource_are_named(fuzz_server: ServerProcess) -> None:
     session = fuzz_server.session(*AUTH)
     one, two = vevent("uid-a", "A"), vevent("uid-b", "B")
-    both = one.replace("END:VCALENDAR\r\n", two.split("VERSION:2.0\r\nPRODID:-//cms_dav tests//EN\r\n")[1])
+    second_body = two.split("VERSION:2.0\r\nPRODID:-//cms_dav tests//EN\r\n")[1]
+    both = one.replace("END:VCALENDAR\r\n", second_body)
     response = session.put(f"{fuzz_server.url}/alice/calendar/two.ics", data=both.encode(),
                            headers={"Content-Type": "text/calendar"})
     assert response.status_code == 400 and "two UIDs" in response.text

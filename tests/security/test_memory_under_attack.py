@@ -50,7 +50,8 @@ class Measured:
 
     def __str__(self) -> str:
         flag = " (guard killed the server)" if self.aborted else ""
-        return f"{self.peak_mb:7.0f} MB {self.seconds:6.1f} s  {self.answer:<22} {self.attack}{flag}"
+        return (f"{self.peak_mb:7.0f} MB {self.seconds:6.1f} s  {self.answer:<22} "
+                f"{self.attack}{flag}")
 
 
 def _prepare(server: ServerProcess) -> str:

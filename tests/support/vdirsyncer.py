@@ -21,8 +21,23 @@ from tests.support import dav
 VDIRSYNCER: str | None = shutil.which("vdirsyncer", path=str(Path(sys.executable).parent))
 """The vdirsyncer installed next to this Python, or None."""
 
-requires_vdirsyncer = pytest.mark.skipif(VDIRSYNCER is None, reason="vdirsyncer not installed")
-"""Marks a test (or, as ``pytestmark``, a module) to skip when vdirsyncer is missing."""
+
+def vdirsyncer_path() -> str:
+    """The vdirsyncer binary; fails the calling test when it is missing.
+
+    vdirsyncer is a test dependency (the ``test`` extra in pyproject.toml, installed by
+    ``python3 dev.py test``), unlike PostgreSQL, a server a developer may not run: a
+    missing binary is a broken environment, so the tests that need it fail, on every
+    machine, instead of skipping and hiding that the client was never tried."""
+    if VDIRSYNCER is None:
+        pytest.fail(f"vdirsyncer is missing next to {sys.executable}: it is a test "
+                    f"dependency; run `python3 dev.py setup` (or pip install -e '.[test]')")
+    return VDIRSYNCER
+
+
+requires_vdirsyncer = pytest.mark.usefixtures("vdirsyncer_binary")
+"""Marks a test (or, as ``pytestmark``, a module) that runs the real vdirsyncer: it
+fails, never skips, when vdirsyncer is missing (see :func:`vdirsyncer_path`)."""
 
 ALL_SERVER_COLLECTIONS: list[object] = ["from b"]
 """``collections`` value: every collection vdirsyncer discovers on the server."""
@@ -94,8 +109,7 @@ def contacts_and_calendar_config(client_dir: Path, url: str, user: str, password
 def run_vdirsyncer(config: Path, *args: str, timeout: float = 300) -> str:
     """Runs ``vdirsyncer -c config *args``, answering "y" to its questions, asserts that
     it succeeded and returns its output (stdout then stderr)."""
-    assert VDIRSYNCER is not None, "vdirsyncer not installed"
-    result = subprocess.run([VDIRSYNCER, "-c", str(config), *args], input="y\n" * 10,
+    result = subprocess.run([vdirsyncer_path(), "-c", str(config), *args], input="y\n" * 10,
                             capture_output=True, text=True, timeout=timeout)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout + result.stderr

@@ -325,7 +325,7 @@ def multiget_body(data: st.DataObject, collection: Collection) -> bytes:
 def first_difference(ours: Answer, theirs: Answer) -> str:
     if (ours.status, ours.headers) != (theirs.status, theirs.headers):
         return f"head: {ours.status} {ours.headers} != {theirs.status} {theirs.headers}"
-    at = next((i for i, (a, b) in enumerate(zip(ours.body, theirs.body)) if a != b),
+    at = next((i for i, (a, b) in enumerate(zip(ours.body, theirs.body, strict=False)) if a != b),
               min(len(ours.body), len(theirs.body)))
     return (f"bodies differ at byte {at}:\n ours:       {ours.body[max(0, at - 80):at + 80]!r}"
             f"\n Radicale's: {theirs.body[max(0, at - 80):at + 80]!r}")
@@ -355,7 +355,8 @@ def test_the_stream_says_byte_for_byte_what_radicale_says(world: World):
     seen: list[tuple[str, bool]] = []
 
     # PostgreSQL costs twice as much per request: half the examples
-    @settings(max_examples=EXAMPLES if world.config is None else EXAMPLES // 2, deadline=None, database=None, derandomize=True,
+    @settings(max_examples=EXAMPLES if world.config is None else EXAMPLES // 2,
+              deadline=None, database=None, derandomize=True,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(data=st.data())
     def same_answer(data: st.DataObject) -> None:

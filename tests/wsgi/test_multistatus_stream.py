@@ -67,5 +67,5 @@ def test_a_depth_0_answer_splits_into_its_head_and_its_one_response():
     b"<?xml version='1.0' encoding='utf-8'?>\n<error xmlns=\"DAV:\"><x /></error>",
 ])
 def test_any_other_depth_0_answer_is_refused(body):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not one <response> in a <multistatus>"):
         ms.split_single_response(body)

@@ -16,7 +16,7 @@ branch_labels = None
 depends_on = None
 
 
-def _item_fk() -> sa.Column:
+def _item_fk() -> sa.Column[int]:
     return sa.Column("item_id", sa.Integer, sa.ForeignKey("items.id", ondelete="CASCADE"),
                      nullable=False, index=True)
 
