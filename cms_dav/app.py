@@ -31,7 +31,7 @@ from cms_dav.acl.policy import Policy
 from cms_dav.acl.rightsfile import RightsFile
 from cms_dav.acl.share_database import ShareDatabase
 from cms_dav.auth.authenticator import Authenticator
-from cms_dav.auth.challenge import ChallengeMiddleware
+from cms_dav.wsgi.challenge import ChallengeMiddleware
 from cms_dav.config import Settings
 from cms_dav.contacts.index_hook import SearchIndexHook
 from cms_dav.contacts.upload_filter import keep_interactions

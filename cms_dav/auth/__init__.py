@@ -1,5 +1,6 @@
 """Users and logins: the bcrypt users file, the login cache, the failed-login throttle,
-the immediate 401 challenge, and :class:`Authenticator` that puts them together."""
+and :class:`Authenticator` that puts them together (the immediate 401 challenge is a
+WSGI layer: :mod:`cms_dav.wsgi.challenge`)."""
 
 from cms_dav.auth.authenticator import Authenticator
 from cms_dav.auth.errors import AuthError, InvalidPassword, InvalidUserName, UnknownUser, UserExists

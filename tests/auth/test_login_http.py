@@ -12,7 +12,7 @@ from typing import Iterator
 
 import pytest
 
-from cms_dav.auth.challenge import BODY
+from cms_dav.wsgi.challenge import BODY
 from cms_dav.auth.htpasswd import HtpasswdFile
 from tests.support.server import ServerProcess
 

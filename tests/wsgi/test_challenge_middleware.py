@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from cms_dav.auth.challenge import ChallengeMiddleware
+from cms_dav.wsgi.challenge import ChallengeMiddleware
 
 
 class App:
