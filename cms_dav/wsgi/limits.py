@@ -37,6 +37,19 @@ def _answer(start_response: Callable[..., Any], refusal: LimitExceeded) -> list[
     return [body]
 
 
+def _decoded(body: bytes, environ: dict[str, Any]) -> str | None:
+    """The body as Radicale decodes it when it names its charset or is UTF-8 (Radicale's
+    default); None when Radicale would fall back to another charset (then the storage
+    plugin keeps Radicale's own text)."""
+    content_type = environ.get("CONTENT_TYPE", "")
+    charset = (content_type.split("charset=")[1].split(";")[0].strip()
+               if "charset=" in content_type else "utf-8")
+    try:
+        return body.decode(charset)
+    except (LookupError, UnicodeDecodeError):
+        return None
+
+
 class LimitsMiddleware:
     def __init__(self, app: WSGIApp, limits: Limits) -> None:
         self.app = app
@@ -77,6 +90,8 @@ class LimitsMiddleware:
         text = body.decode("utf-8", errors="replace")
         check_item_text(text, self.limits, "VADDRESSBOOK" if kind is CARD else "VCALENDAR",
                         whole_collection=whole)
+        if not whole:
+            request_context.of(environ).upload_text = _decoded(body, environ)
 
     def _answering_refusals(self, environ: dict[str, Any], start_response: Callable[..., Any],
                             context: request_context.RequestContext) -> Iterable[bytes]:
