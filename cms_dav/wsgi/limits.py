@@ -37,17 +37,18 @@ def _answer(start_response: Callable[..., Any], refusal: LimitExceeded) -> list[
     return [body]
 
 
-def _decoded(body: bytes, environ: dict[str, Any]) -> str | None:
-    """The body as Radicale decodes it when it names its charset or is UTF-8 (Radicale's
-    default); None when Radicale would fall back to another charset (then the storage
-    plugin keeps Radicale's own text)."""
+def _decoded(body: bytes, environ: dict[str, Any]) -> str:
+    """The body decoded as Radicale decodes it (radicale.httputils.decode_request): the
+    charset the request names, else UTF-8, else ISO-8859-1 (which never fails)."""
     content_type = environ.get("CONTENT_TYPE", "")
-    charset = (content_type.split("charset=")[1].split(";")[0].strip()
-               if "charset=" in content_type else "utf-8")
-    try:
-        return body.decode(charset)
-    except (LookupError, UnicodeDecodeError):
-        return None
+    charsets = ([content_type.split("charset=")[1].split(";")[0].strip()]
+                if "charset=" in content_type else []) + ["utf-8", "iso8859-1"]
+    for charset in charsets:
+        try:
+            return body.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return body.decode("iso8859-1")
 
 
 class LimitsMiddleware:

@@ -114,7 +114,7 @@ def test_duration_pt24h_is_kept(server):
     assert "DURATION:PT24H" in text
 
 
-def test_multiget_and_sync_serve_the_stored_text(server):
+def test_multiget_serves_the_stored_text(server):
     alice: requests.Session = server.session("alice", "alice-pw")
     book = f"{server.url}/alice/book/"
     make_addressbook(alice, book)
@@ -130,13 +130,43 @@ def test_multiget_and_sync_serve_the_stored_text(server):
     assert "NOTE:one, two, three" in response.text
 
 
-def test_card_radicale_gives_a_uid_is_stored_as_radicale_made_it(server):
+def test_an_event_radicale_sanitizes_is_stored_as_radicale_made_it(server):
+    """Radicale retypes an Evolution EXDATE (DATE under a DATE-TIME DTSTART) so that
+    recurrence works: not the client's bytes, so the PUT answers without ETag
+    (RFC 4791 §5.3.4) and the stored text is Radicale's."""
+    alice: requests.Session = server.session("alice", "alice-pw")
+    calendar = f"{server.url}/alice/cal/"
+    make_calendar(alice, calendar)
+    text = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
+            "UID:evo-1\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20261201T100000Z\r\n"
+            "RRULE:FREQ=DAILY;COUNT=3\r\nEXDATE;VALUE=DATE:20261202\r\n"
+            "END:VEVENT\r\nEND:VCALENDAR\r\n")
+    response = alice.put(calendar + "e.ics", data=text.encode(),
+                         headers={"Content-Type": "text/calendar; charset=utf-8"})
+    assert response.status_code == 201, response.text
+    assert "ETag" not in response.headers
+    stored = alice.get(calendar + "e.ics").text
+    assert "EXDATE:20261202T100000Z\r\n" in stored
+
+
+def test_a_non_utf8_body_is_stored_decoded_as_radicale_decodes_it(server):
+    """No charset and not UTF-8: Radicale reads ISO-8859-1; that text is stored as UTF-8."""
+    alice: requests.Session = server.session("alice", "alice-pw")
+    calendar = f"{server.url}/alice/cal/"
+    make_calendar(alice, calendar)
+    text = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
+            "UID:latin-1\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20261201T100000Z\r\n"
+            "SUMMARY:Caf\u00e9, M\u00fcnchen\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    response = alice.put(calendar + "e.ics", data=text.encode("iso8859-1"),
+                         headers={"Content-Type": "text/calendar"})
+    assert response.status_code == 201, response.text
+    assert alice.get(calendar + "e.ics").text == text
+
+
+def test_bare_lf_line_endings_are_stored_as_crlf(server):
     alice: requests.Session = server.session("alice", "alice-pw")
     book = f"{server.url}/alice/book/"
     make_addressbook(alice, book)
-    text = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:No Uid\r\nEND:VCARD\r\n"
-    response = put_card(alice, book + "n.vcf", text)
-    if response.status_code == 201:  # Radicale added a UID: not the client's bytes
-        assert "UID:" in alice.get(book + "n.vcf").text
-    else:
-        assert 400 <= response.status_code < 500
+    text = "BEGIN:VCARD\nVERSION:3.0\nUID:lf\nFN:Line, Feed\nEND:VCARD\n"
+    assert put_card(alice, book + "lf.vcf", text).status_code == 201
+    assert alice.get(book + "lf.vcf").text == text.replace("\n", "\r\n")
