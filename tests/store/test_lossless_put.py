@@ -170,3 +170,41 @@ def test_bare_lf_line_endings_are_stored_as_crlf(server):
     text = "BEGIN:VCARD\nVERSION:3.0\nUID:lf\nFN:Line, Feed\nEND:VCARD\n"
     assert put_card(alice, book + "lf.vcf", text).status_code == 201
     assert alice.get(book + "lf.vcf").text == text.replace("\n", "\r\n")
+
+
+def _without_interaction_lines(text: str) -> str:
+    """The text minus each X-CMS-INTERACTION content line (with its folded continuations)."""
+    kept: list[str] = []
+    dropping = False
+    for line in text.split("\r\n"):
+        if line[:1] in (" ", "\t"):
+            if not dropping:
+                kept.append(line)
+            continue
+        dropping = line.upper().startswith("X-CMS-INTERACTION")
+        if not dropping:
+            kept.append(line)
+    return "\r\n".join(kept)
+
+
+def test_interaction_merge_on_a_card_with_unescaped_commas_changes_only_interaction_lines(
+        server):
+    alice: requests.Session = server.session("alice", "alice-pw")
+    book = f"{server.url}/alice/book/"
+    make_addressbook(alice, book)
+    interaction = ("X-CMS-INTERACTION:i-1;call;20261120T100000Z;alice;;Discussed renewal\\, "
+                   "next: quote\r\n")
+    first = ("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:merge-1\r\nFN:Mr. John Richter, James Doe Sr."
+             "\r\n" + interaction + "END:VCARD\r\n")
+    assert put_card(alice, book + "m.vcf", first).status_code == 201
+    # the client drops the interaction, folds at its own width, writes unescaped commas
+    second = ("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:merge-1\r\nFN:Mr. John Richter, James Doe Sr."
+              "\r\nNICKNAME:Johnny,JR\r\nNOTE:Interessen: Internet trollen, Kekse backen, und\r\n"
+              "  noch mehr, folded by the client\r\nitem1.X-ABADR:Street 4, Building 6\r\n"
+              "END:VCARD\r\n")
+    response = put_card(alice, book + "m.vcf", second)
+    assert response.status_code == 204
+    assert "ETag" not in response.headers
+    stored = alice.get(book + "m.vcf").text
+    assert "X-CMS-INTERACTION:i-1;call;" in stored
+    assert _without_interaction_lines(stored) == second
