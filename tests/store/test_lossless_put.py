@@ -123,7 +123,7 @@ def test_multiget_serves_the_stored_text(server):
     assert put_card(alice, book + "m1.vcf", text).status_code == 201
     body = ('<?xml version="1.0"?><c:addressbook-multiget xmlns:d="DAV:" '
             'xmlns:c="urn:ietf:params:xml:ns:carddav"><d:prop><c:address-data/></d:prop>'
-            f'<d:href>/alice/book/m1.vcf</d:href></c:addressbook-multiget>')
+            '<d:href>/alice/book/m1.vcf</d:href></c:addressbook-multiget>')
     response = alice.request("REPORT", book, data=body.encode(),
                              headers={"Content-Type": "application/xml", "Depth": "1"})
     assert response.status_code == 207
