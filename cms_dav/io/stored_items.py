@@ -7,6 +7,7 @@ ETag would see a change that never happened.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
 
@@ -47,6 +48,48 @@ def item_data_of(item: radicale_item.Item) -> ItemData:
     start, end = item.time_range
     return ItemData(text=item.serialize(), uid=item.uid, etag=item.etag, name=item.name,
                     component=item.component_name, time_start=start, time_end=end)
+
+
+#: characters Radicale's reader strips before parsing (and XML 1.0 cannot carry)
+_CONTROL = re.compile(r"[\x00-\x08\x0B\x0C\x0E-\x1F]")
+_BLANK_LINE = re.compile(r"(?m)^[ \t]*$")
+
+
+def crlf(text: str) -> str:
+    """``text`` with every line ended by CRLF (RFC 5545 §3.1, RFC 6350 §3.2)."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return "".join(line + "\r\n" for line in lines)
+
+
+def item_data_from_upload(item: radicale_item.Item, upload_text: str | None
+                          ) -> tuple[ItemData, bool]:
+    """What the store keeps of a PUT of one object: the client's text when it is the
+    object Radicale accepted, else Radicale's re-serialization (:func:`item_data_of`);
+    and whether it is the client's text (False also when the text is unknown).
+
+    Radicale's sanitizing may change an upload (add a UID, drop a zero DURATION,
+    retype EXDATE/RDATE like DTSTART); then its result is stored, as before, and the
+    PUT answers without ETag. The test: the client's text, read and serialized by the
+    same vobject reader, equals Radicale's serialization of the accepted item; so
+    Radicale changed nothing, and only vobject's lossy writer stands between the two.
+    Line endings are normalised to CRLF; text with control characters or blank lines
+    (which Radicale's reader strips) is not stored raw.
+    """
+    fallback = item_data_of(item)
+    if upload_text is None or _CONTROL.search(upload_text):
+        return fallback, False
+    text = crlf(upload_text)
+    if _BLANK_LINE.search(text.replace("\r\n", "\n").rstrip("\n")):
+        return fallback, False
+    try:
+        components = radicale_item.read_components(text)
+        if len(components) != 1 or components[0].serialize() != fallback.text:
+            return fallback, False
+    except Exception:  # noqa: BLE001 - vobject raises many types; Radicale's view wins
+        return fallback, False
+    return dataclasses.replace(fallback, text=text, etag=radicale_item.get_etag(text)), True
 
 
 def new_href(uid: str, tag: str, taken: set[str]) -> str:

@@ -37,6 +37,20 @@ def _answer(start_response: Callable[..., Any], refusal: LimitExceeded) -> list[
     return [body]
 
 
+def _decoded(body: bytes, environ: dict[str, Any]) -> str:
+    """The body decoded as Radicale decodes it (radicale.httputils.decode_request): the
+    charset the request names, else UTF-8, else ISO-8859-1 (which never fails)."""
+    content_type = environ.get("CONTENT_TYPE", "")
+    charsets = ([content_type.split("charset=")[1].split(";")[0].strip()]
+                if "charset=" in content_type else []) + ["utf-8", "iso8859-1"]
+    for charset in charsets:
+        try:
+            return body.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return body.decode("iso8859-1")
+
+
 class LimitsMiddleware:
     def __init__(self, app: WSGIApp, limits: Limits) -> None:
         self.app = app
@@ -77,6 +91,8 @@ class LimitsMiddleware:
         text = body.decode("utf-8", errors="replace")
         check_item_text(text, self.limits, "VADDRESSBOOK" if kind is CARD else "VCALENDAR",
                         whole_collection=whole)
+        if not whole:
+            request_context.of(environ).upload_text = _decoded(body, environ)
 
     def _answering_refusals(self, environ: dict[str, Any], start_response: Callable[..., Any],
                             context: request_context.RequestContext) -> Iterable[bytes]:

@@ -25,7 +25,7 @@ from radicale.item import filter as radicale_filter
 from radicale.log import logger
 
 from cms_dav import radicale_compat, request_context
-from cms_dav.io.stored_items import item_data_of
+from cms_dav.io.stored_items import item_data_from_upload, item_data_of
 from cms_dav.limits.advertised import SERVER_SET, calendar_properties
 from cms_dav.limits.errors import LimitExceeded
 from cms_dav.memo import remembered
@@ -233,15 +233,18 @@ class Collection(storage.BaseCollection):
         expected = _EXPECTED_NAME.get(self.tag)
         if expected is None:
             raise ValueError(f"/{self.path}/ is not an address book or calendar")
-        data = item_data_of(item)
+        context = request_context.current()
+        upload_text = context.upload_text if context else None
+        data, as_sent = item_data_from_upload(item, upload_text)
         if data.name != expected:
             raise ValueError(f"a {data.name} does not belong in a {self.tag} collection")
         with _writing():
             result = self.store.put_item(self.path, href, data, current_actor())
         _committed()
-        context = request_context.current()
-        if result.modified and context is not None:
-            context.upload_modified = True  # answered without ETag (cms_dav.wsgi.upload_etag)
+        if context is not None and (result.modified or (upload_text and not as_sent)):
+            # not the client's bytes (Radicale or a filter changed them): answered
+            # without ETag (cms_dav.wsgi.upload_etag), RFC 6352 §6.3.2.3
+            context.upload_modified = True
         new = self._item(result.new)
         old = self._item(result.old) if result.old else None
         return new, old

@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 import requests
+import vobject
 
 from cms_dav.config import load_settings
 from cms_dav.contacts.interactions import parse_interactions
@@ -113,7 +114,8 @@ def test_merging_an_unknown_group_is_a_clear_error(live: ServerProcess,
 def test_dedupe_merge_of_notes_differing_only_in_escaping_keeps_one_entry_per_id(
         live: ServerProcess, alice: requests.Session, book: str) -> None:
     """A note added with ``cms-dav notes`` is stored with plain ';' separators; a client
-    that copies the card gets it back through vobject, which writes them as ``\\;``.
+    that copies the card through vobject writes them as ``\\;`` (and since issue 12 the
+    server stores that copy as the client sent it).
     Merging the two copies must see one interaction, not two with the same id."""
     url = live.url + book
     uid = f"ada-{uuid.uuid4().hex}"  # the io tests share one server: a reference of its own
@@ -124,7 +126,7 @@ def test_dedupe_merge_of_notes_differing_only_in_escaping_keeps_one_entry_per_id
     note_id = added.split()[1]
     original = alice.get(url + "ada.vcf").text
     assert f"X-CMS-INTERACTION:{note_id};call;" in original
-    copy = original.replace(f"UID:{uid}", f"UID:{uid}-copy")
+    copy = vobject.readOne(original.replace(f"UID:{uid}", f"UID:{uid}-copy")).serialize()
     assert put_card(alice, url + "ada-copy.vcf", copy).status_code == 201
     assert f"X-CMS-INTERACTION:{note_id}\\;call\\;" in alice.get(url + "ada-copy.vcf").text
 
