@@ -19,12 +19,10 @@ skipped, never raised.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from cms_dav.contacts.errors import CardFormatError
-from cms_dav.contacts.vcard_lines import ContentLine, parse_line, unescape, unfold
+from cms_dav.contacts.vcard_lines import ContentLine, lenient_lines, unescape
 
 BIRTHDAY = "birthday"
 ANNIVERSARY = "anniversary"
@@ -69,14 +67,6 @@ def parse_date(value: str, omit_year: str | None = None) -> tuple[int | None, in
     return year, month, day
 
 
-def _lines(card_text: str) -> Iterator[ContentLine]:
-    for raw in unfold(card_text):
-        try:
-            yield parse_line(raw)
-        except CardFormatError:
-            continue
-
-
 def _is_text_value(line: ContentLine) -> bool:
     return any(v.lower() == "text" for v in line.param("VALUE"))
 
@@ -97,7 +87,7 @@ def _apple_kind(label: str | None) -> tuple[str, str | None]:
 def dates_of(card_text: str) -> list[DateOfYear]:
     """The card's yearly dates in card order: the same (kind, date) once, one birthday
     (a second BDAY is an RFC 6350 §5.4 ALTID alternative of the first)."""
-    lines = list(_lines(card_text))
+    lines = lenient_lines(card_text)
     labels = {line.group.lower(): unescape(line.value).strip()
               for line in lines if line.group and line.name == "X-ABLABEL"}
     found: list[DateOfYear] = []
