@@ -1,4 +1,4 @@
-"""``cms-dav notes add|list|done|remove``: a contact's interaction history from the shell."""
+"""``cms-dav notes add|list|done|reopen|remove``: a contact's interaction history from the shell."""
 
 from __future__ import annotations
 
@@ -140,6 +140,22 @@ def done(app: App, contact: str, note_id: str, user: str | None, at: str | None)
     except ContactError as exc:
         raise _fail(exc) from None
     click.echo(f"done: follow-up {note.follow_up} of {note_id} on {found.fn} "
+               f"(/{found.book}/{found.href})")
+
+
+@notes.command("reopen")
+@click.argument("contact")
+@click.argument("note_id")
+@click.option("--user", default=None, help="Act as this user (books they may write).")
+@pass_app
+def reopen(app: App, contact: str, note_id: str, user: str | None) -> None:
+    """Take the done mark of note NOTE_ID on CONTACT away (a mistaken ``done``)."""
+    try:
+        found, note = note_ops.reopen_note(app.store, app.policy,
+                                           app.settings.default_region, user, contact, note_id)
+    except ContactError as exc:
+        raise _fail(exc) from None
+    click.echo(f"reopened: follow-up {note.follow_up} of {note_id} on {found.fn} "
                f"(/{found.book}/{found.href})")
 
 

@@ -186,3 +186,19 @@ def test_a_later_note_without_follow_up_replaces_nothing(data_dir):
     result = run(data_dir, "notes", "add", "zw", "--user", "alice", "--type", "email",
                  "--text", "Brochure", "--at", "2026-11-25T10:00Z")
     assert result.exit_code == 0 and "closes" not in result.output
+
+
+def test_reopen_takes_the_done_mark_away(data_dir):
+    note_id = add_follow_up(data_dir)
+    run(data_dir, "notes", "done", "zw", note_id, "--user", "alice")
+    result = run(data_dir, "notes", "reopen", "zw", note_id, "--user", "alice")
+    assert result.exit_code == 0, result.output
+    newest = timeline(data_dir, "zw")[0]
+    assert (newest["id"], newest["follow_up"], newest["done"]) == (note_id, "2026-12-01", "")
+
+
+def test_reopen_of_an_open_follow_up_fails_saying_so(data_dir):
+    note_id = add_follow_up(data_dir)
+    result = run(data_dir, "notes", "reopen", "zw", note_id, "--user", "alice")
+    assert result.exit_code == 1
+    assert "is not done" in result.output
