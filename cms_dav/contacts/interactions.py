@@ -404,8 +404,11 @@ def follow_ups(interactions: Iterable[Interaction]) -> list[FollowUp]:
     with_date = sorted((i for i in interactions if i.follow_up is not None),
                        key=lambda i: (i.at, i.id))
     found = []
-    for interaction in with_date:
-        later = next((i for i in with_date if i.at > interaction.at), None)
+    later_index = 0
+    for interaction in with_date:  # sorted: the first later one is never behind us
+        while later_index < len(with_date) and with_date[later_index].at <= interaction.at:
+            later_index += 1
+        later = with_date[later_index] if later_index < len(with_date) else None
         if interaction.done is not None:
             found.append(FollowUp(interaction, interaction.done))
         elif later is not None:
