@@ -4,6 +4,7 @@ date, the right age, and no exception whatever a card holds."""
 from __future__ import annotations
 
 import calendar as gregorian
+import re
 from datetime import date, datetime, timezone
 
 import icalendar
@@ -15,9 +16,11 @@ from hypothesis import strategies as st
 from cms_dav.calendars.birthday_events import BirthdayOptions, birthday_items
 from cms_dav.calendars.follow_up_todos import FollowUpOptions, follow_up_items
 from cms_dav.contacts.anniversaries import dates_of
+from cms_dav.io.object_check import check_object
 from cms_dav.contacts.interactions import (Interaction, add_interaction,
                                            merge_preserving_interactions, parse_interactions)
 
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SETTINGS = settings(max_examples=60, deadline=None)
 MONTH_DAYS = st.integers(1, 12).flatmap(
     lambda m: st.tuples(st.just(m), st.integers(1, 29 if m == 2 else gregorian.monthrange(
@@ -56,18 +59,25 @@ def test_every_year_has_exactly_one_occurrence_with_the_right_age(month_day, yea
 
 
 LINE = st.text(st.characters(blacklist_categories=("Cs",)), max_size=80)
-NAMES = st.sampled_from(["BDAY", "ANNIVERSARY", "X-ANNIVERSARY", "item1.X-ABDATE",
-                         "item1.X-ABLABEL", "FN", "N", "X-CMS-INTERACTION",
+#: a valid date, then a property with any value (names, labels, notes) a client may send
+NAMES = st.sampled_from(["BDAY", "BDAY:--0612\r\nFN", "BDAY:19800612\r\nN",
+                         "BDAY:--0612\r\nitem1.X-ABDATE:--0101\r\nitem1.X-ABLABEL",
+                         "X-CMS-INTERACTION:i-1;call;20261120T100000Z;a;20261201;",
+                         "ANNIVERSARY", "X-ANNIVERSARY", "item1.X-ABDATE", "item1.X-ABLABEL",
+                         "FN", "N", "X-CMS-INTERACTION",
                          "BDAY;X-APPLE-OMIT-YEAR=1604", "BDAY;VALUE=text"])
 
 
 @SETTINGS
 @given(st.lists(st.tuples(NAMES, LINE), max_size=8), st.lists(LINE, max_size=3))
-def test_no_card_content_makes_the_generators_raise(properties, junk):
+def test_no_card_content_makes_the_generators_raise_or_write_a_bad_object(properties, junk):
     text = card(*(f"{name}:{value}" for name, value in properties), *junk)
     dates_of(text)
-    birthday_items(text, "k", BirthdayOptions(today=date(2027, 1, 1)))
-    follow_up_items(text, "k", FollowUpOptions())
+    items = {**birthday_items(text, "k", BirthdayOptions(today=date(2027, 1, 1))),
+             **follow_up_items(text, "k", FollowUpOptions())}
+    for item in items.values():
+        assert check_object(item, "VCALENDAR") == []
+        assert not CONTROL.search(item)  # RFC 5545 §3.1: no CTLs but HTAB (and CRLF)
 
 
 @SETTINGS
