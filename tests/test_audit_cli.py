@@ -173,3 +173,55 @@ def test_the_table_shows_who_where_and_what(audited: Any) -> None:
     for expected in ("bob", "http", "127.0.0.1", "PUT", "alice", "cli", "notes add",
                      "/bob/contacts/ada.vcf"):
         assert expected in result.output
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """alice shares her book with bob and makes a link, through the sharing API."""
+    data = tmp_path_factory.mktemp("audit-shares")
+    config = data / "cms-dav.conf"
+    config.write_text("[sharing]\npublic_links = true\n")  # links are off by default
+    server = ServerProcess(data_dir=data, config=config)
+    for name in ("alice", "bob"):
+        result = CliRunner().invoke(cli, ["--data-dir", str(data), "--config", str(config),
+                                          "user", "add", name, "--password-stdin"],
+                                    input=f"{name}-pw\n")
+        assert result.exit_code == 0, result.output
+    server.start()
+    alice = server.session("alice", "alice-pw")
+    for user in ("alice", "bob"):  # first login makes the home
+        server.session(user, f"{user}-pw").request("PROPFIND", f"{server.url}/{user}/",
+                                                   headers={"Depth": "0"})
+    responses = [alice.post(f"{server.url}/.sharing/v1/{call}", json=body,
+                            headers={"Accept": "application/json"}) for call, body in (
+        ("map/create", {"PathMapped": "/alice/contacts/", "PathOrToken": "/bob/from-alice/",
+                        "User": "bob", "Permissions": "r", "Enabled": True, "Hidden": False}),
+        ("token/create", {"PathMapped": "/alice/contacts/", "Permissions": "r",
+                          "Enabled": True, "Hidden": False}))]
+    for response in responses:
+        assert response.status_code == 200, response.text
+    yield {"server": server, "token": responses[1].json()["PathOrToken"]}
+    server.stop()
+
+
+def test_a_share_made_through_the_sharing_api_is_recorded_as_kind_share_over_http(
+        shared: Any) -> None:
+    server = shared["server"]
+    result = CliRunner().invoke(cli, ["--data-dir", str(server.data_dir), "--config",
+                                      str(server.config), "audit", "--json", "--user", "alice"])
+    assert result.exit_code == 0, result.output
+    made = [(e["kind"], e["door"], e["method"], e["address"], e["collection"],
+             e["detail"]["type"]) for e in json.loads(result.stdout) if e["kind"] == "share"]
+    assert made == [("share", "http", "POST", "127.0.0.1", "alice/contacts", "token"),
+                    ("share", "http", "POST", "127.0.0.1", "alice/contacts", "map")]
+
+
+def test_a_share_links_token_is_never_in_the_audit_trail(shared: Any) -> None:
+    server = shared["server"]
+    secret = shared["token"].strip("/").rsplit("/", 1)[-1]
+    assert len(secret) >= 16
+    for args in (["--json"], []):
+        result = CliRunner().invoke(cli, ["--data-dir", str(server.data_dir), "--config",
+                                          str(server.config), "audit", *args])
+        assert result.exit_code == 0 and "share" in result.output
+        assert secret not in result.output
