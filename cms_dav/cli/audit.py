@@ -109,7 +109,7 @@ def audit(app: App, user: str | None, contact: str | None, collection: str | Non
     import time
 
     wanted: dict[str, Any] = {"user": user, "limit": limit}
-    if collection is not None:
+    if collection is not None and collection.strip("/"):
         wanted["collection"] = collection.strip("/")
     if since is not None:
         wanted["since"] = parse_since(since, time.time())
