@@ -16,7 +16,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5232
 
 #: the sections of cms-dav.conf, in the order the README and config/cms-dav.conf use
-SECTIONS = ("server", "storage", "auth", "rights", "contacts", "trash", "limits",
+SECTIONS = ("server", "storage", "auth", "rights", "contacts", "trash", "audit", "limits",
             "logging", "web", "sharing")
 
 #: Radicale's logging levels (radicale.log.LOG_LEVEL_OPTIONS)
@@ -122,6 +122,9 @@ class Settings:
         "dropped first)", 100_000)
     trash_days: int = option(
         "trash", "days", k.POSITIVE, "days a deleted item or collection can be restored", 30)
+    audit_days: int = option(
+        "audit", "days", k.POSITIVE, "days an audit trail entry is kept (`cms-dav audit`; "
+        "older ones are purged by housekeeping)", 365)
     sync_token_days: int = option(
         "storage", "sync_token_days", k.POSITIVE, "days a sync token stays valid; older "
         "ones get the RFC 6578 error (full resync)", 30)
