@@ -18,7 +18,8 @@ def render_text(report: Report, width: int = 100) -> str:
     console.print(f"cms-dav report {report.generated_at} for {who}")
     console.print("address books: " + (" ".join(report.books) or "(none)"))
     for section in report.sections:
-        table = Table(title=section.title, title_justify="left")
+        console.print(f"\n{section.title}")
+        table = Table()
         for column in section.columns:
             table.add_column(column.replace("_", " "))
         for row in section.rows:

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
 NAMES = ["张伟", "王芳", "Łukasz Wójcik", "Zofia Żółć", "Grzegorz Brzęczyszczykiewicz",
-         "<script>alert('x')</script>", "Anna Nowak", "Tom & Jerry \"Ltd\"", "李娜", "=SUM(1+2) Jan"]
+         "<script>alert('x')</script>", "Anna Nowak", "Tom & Jerry \"Ltd\"", "李娜",
+         "=SUM(1+2) Jan"]
 CATEGORIES = ["VIP", "Klient", "供应商"]
 ORGS = ["ACME Sp. z o.o.", "华为", "Globex", None]
 PLACES = [("Kraków", "Polska"), ("Łódź", "Polska"), ("北京", "中国"), ("Berlin", "Germany"), None]
@@ -79,8 +80,10 @@ def generate(today: date, seed: int = 13) -> list[Person]:
                                  ("carol/contacts", 6, ["carol"])):
         owner = book.split("/")[0]
         for i in range(count):
-            email = rng.choice([f"{owner}{i}@example.com", None, "broken@", f"{owner}{i}@example.com"])
-            phone = rng.choice([f"+48 600 100 {200 + i:03d}", None, "12", f"+48 600 200 {300 + i:03d}"])
+            good = f"{owner}{i}@example.com"
+            email = rng.choice([good, None, "broken@", good])
+            phone = rng.choice([f"+48 600 100 {200 + i:03d}", None, "12",
+                                f"+48 600 200 {300 + i:03d}"])
             person = Person(book, f"{owner}-{i}", f"{NAMES[i % len(NAMES)]} {i}",
                             rng.sample(CATEGORIES, rng.randint(0, 2)), rng.choice(ORGS),
                             rng.choice(PLACES), email, phone)
