@@ -1,4 +1,4 @@
-"""``cms-dav notes add|list|remove``: a contact's interaction history from the shell."""
+"""``cms-dav notes add|list|done|remove``: a contact's interaction history from the shell."""
 
 from __future__ import annotations
 
@@ -50,6 +50,7 @@ def _row(note: Interaction) -> dict[str, str]:
     return {"id": note.id, "type": note.kind, "at": note.at.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "author": note.author,
             "follow_up": note.follow_up.isoformat() if note.follow_up else "",
+            "done": note.done.strftime("%Y-%m-%dT%H:%M:%SZ") if note.done else "",
             "text": note.text}
 
 
@@ -95,9 +96,34 @@ def list_command(app: App, contact: str, user: str | None, as_json: bool) -> Non
         return
     click.echo(f"{found.fn} (/{found.book}/{found.href})")
     for row in map(_row, timeline):
-        follow = f" [follow up {row['follow_up']}]" if row["follow_up"] else ""
+        follow = f" [follow up {row['follow_up']}" if row["follow_up"] else ""
+        follow += (f", done {row['done']}]" if row["done"] else "]") if follow else ""
         click.echo(f"{row['at']}  {row['type']:<7} {row['author']}: {row['text']}{follow}  "
                    f"({row['id']})")
+
+
+@notes.command("done")
+@click.argument("contact")
+@click.argument("note_id")
+@click.option("--user", default=None, help="Act as this user (books they may write).")
+@click.option("--at", "at", default=None, help="When it was done (ISO date-time; default now).")
+@pass_app
+def done(app: App, contact: str, note_id: str, user: str | None, at: str | None) -> None:
+    """Mark the follow-up of note NOTE_ID on CONTACT done.
+
+    The follow-ups calendar then shows its task completed (STATUS:COMPLETED). A
+    follow-up is also closed, without this command, when a later note on the same
+    contact sets a follow-up date of its own (the newer date replaces it); a later
+    note without a follow-up date closes nothing.
+    """
+    when = _when(at)
+    try:
+        found, note = note_ops.done_note(app.store, app.policy, app.settings.default_region,
+                                         user, contact, note_id, when)
+    except ContactError as exc:
+        raise _fail(exc) from None
+    click.echo(f"done: follow-up {note.follow_up} of {note_id} on {found.fn} "
+               f"(/{found.book}/{found.href})")
 
 
 @notes.command("remove")

@@ -187,6 +187,18 @@ def parse_line(line: str) -> ContentLine:
                        group=match.group(1) or "")
 
 
+def lenient_lines(text: str) -> list[ContentLine]:
+    """Every content line of ``text`` that parses, the rest skipped: for readers that
+    must never fail on a damaged card (derived calendars)."""
+    found = []
+    for raw in unfold(text):
+        try:
+            found.append(parse_line(raw))
+        except CardFormatError:
+            continue
+    return found
+
+
 def card_lines(text: str) -> list[ContentLine]:
     """The properties of the single vCard in ``text`` (BEGIN/END/VERSION included).
 
