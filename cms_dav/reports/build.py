@@ -14,6 +14,7 @@ from cms_dav.reports.gaps import Gaps
 from cms_dav.reports.model import Report, Section
 from cms_dav.reports.quality import Quality
 from cms_dav.reports.scope import books_for
+from cms_dav.reports.upcoming import Upcoming
 
 if TYPE_CHECKING:
     from cms_dav.app import App
@@ -39,7 +40,8 @@ def build_report(app: "App", options: Options) -> Report:
     today = options.today or datetime.now(timezone.utc).date()
     counts = Counts(options.limit)
     parts: list[Part] = [counts, Activity(today, options.days, options.limit),
-                         Gaps(options.limit), FollowUps(today, options.ahead, options.limit),
+                         Gaps(options.limit), Upcoming(today, options.ahead, options.limit),
+                         FollowUps(today, options.ahead, options.limit),
                          Quality(app.settings.default_region)]
     cards = 0
     with app.store.reading() as conn:

@@ -1,10 +1,13 @@
-"""Follow-ups due soon: interactions whose follow-up date falls in the next N days
-(today included), and the overdue ones, read through :mod:`cms_dav.contacts.interactions`."""
+"""Follow-ups due soon: open follow-ups whose date falls in the next N days (today
+included), and the overdue ones. Open or closed (marked done, or superseded by a later
+interaction with a follow-up of its own) is :func:`cms_dav.contacts.interactions.follow_ups`'
+answer, the one the follow-ups calendar uses."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
+from cms_dav.contacts.interactions import follow_ups
 from cms_dav.reports.cards import StoredCard
 from cms_dav.reports.model import Section
 from cms_dav.reports.tally import Smallest
@@ -24,9 +27,9 @@ class FollowUps:
         fields = card.fields
         if fields is None:
             return
-        for note in fields.interactions:
-            day = note.follow_up
-            if day is None or day > self.last or _done(note):
+        for follow_up in follow_ups(fields.interactions):
+            note, day = follow_up.interaction, follow_up.interaction.follow_up
+            if day is None or day > self.last or not follow_up.is_open:
                 continue
             row = (day.isoformat(), card.name, card.book, note.kind, note.author, note.text)
             target = self.due if day >= self.today else self.overdue
@@ -42,6 +45,3 @@ class FollowUps:
                     total=self.overdue.total, note=f"due before {self.today.isoformat()}"),
         ]
 
-
-def _done(note: object) -> bool:
-    return False

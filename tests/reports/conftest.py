@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -42,9 +42,10 @@ class Reported:
         return result.output
 
 
-def cli_ok(data_dir: Path, *args: str, input: str | None = None) -> None:
+def cli_ok(data_dir: Path, *args: str, input: str | None = None) -> str:
     result = CliRunner().invoke(cli, ["--data-dir", str(data_dir), *args], input=input)
     assert result.exit_code == 0, result.output
+    return result.stdout
 
 
 @pytest.fixture(scope="session")
@@ -77,7 +78,11 @@ def reported(tmp_path_factory: pytest.TempPathFactory):
                         "--text", note.text, "--at", note.at.isoformat()]
                 if note.follow_up:
                     args += ["--follow-up", note.follow_up.isoformat()]
-                cli_ok(server.data_dir, *args)
+                note.id = cli_ok(server.data_dir, *args).split()[1]  # "added ID to ..."
+        person, note = next((p, n) for p in people for n in p.notes if n.follow_up
+                            and today <= n.follow_up <= today + timedelta(days=30))
+        cli_ok(server.data_dir, "notes", "done", person.uid, note.id, "--user", note.author)
+        note.done = True
         months.add(datetime.now(timezone.utc).strftime("%Y-%m"))
         yield Reported(server, people, today, months)
     finally:

@@ -23,6 +23,8 @@ class Note:
     at: datetime
     follow_up: date | None
     text: str
+    id: str = ""  # set once ``cms-dav notes add`` answered
+    done: bool = False
 
 
 @dataclass
@@ -36,6 +38,8 @@ class Person:
     email: str | None  # as written (may be invalid)
     phone: str | None
     notes: list[Note] = field(default_factory=list)
+    #: (kind, vCard lines, month, day, year or None) of a birthday or anniversary
+    dates: list[tuple[str, list[str], int, int, int | None]] = field(default_factory=list)
 
     @property
     def email_ok(self) -> bool:
@@ -58,6 +62,7 @@ class Person:
             lines.append(f"EMAIL:{self.email}")
         if self.phone:
             lines.append(f"TEL:{self.phone}")
+        lines += [line for _kind, written, _m, _d, _y in self.dates for line in written]
         body = "".join(line + "\r\n" for line in lines)
         return f"BEGIN:VCARD\r\nVERSION:3.0\r\n{body}END:VCARD\r\n"
 
@@ -95,5 +100,24 @@ def generate(today: date, seed: int = 13) -> list[Person]:
                     datetime.combine(today - timedelta(days=ago), time(10, 0), timezone.utc),
                     today + timedelta(days=follow) if follow is not None else None,
                     f"note {n} for {person.uid}: ąęś 会议"))
+            person.dates = _dates(rng, today, i)
             people.append(person)
     return people
+
+
+def _dates(rng: random.Random, today: date, i: int
+           ) -> list[tuple[str, list[str], int, int, int | None]]:
+    """A birthday (full, year-less vCard 4 spelling, Apple's 1604 form) or an Apple
+    anniversary, falling a few days before to two months after ``today``; or nothing."""
+    day = today + timedelta(days=rng.randint(-5, 60))
+    if (day.month, day.day) == (2, 29):
+        day -= timedelta(days=1)
+    m, d = day.month, day.day
+    year = 1970 + i
+    forms = [[],
+             [("birthday", [f"BDAY:{year:04d}-{m:02d}-{d:02d}"], m, d, year)],
+             [("birthday", [f"BDAY:--{m:02d}{d:02d}"], m, d, None)],
+             [("birthday", [f"BDAY;X-APPLE-OMIT-YEAR=1604:1604-{m:02d}-{d:02d}"], m, d, None)],
+             [("anniversary", [f"item1.X-ABDATE:{year + 25:04d}-{m:02d}-{d:02d}",
+                               "item1.X-ABLABEL:_$!<Anniversary>!$_"], m, d, year + 25)]]
+    return rng.choice(forms)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
 from tests.reports.conftest import Reported, parse_csv
-from tests.reports.people import KINDS, Person
+from tests.reports.people import KINDS, Note, Person
 
 Sections = dict[str, tuple[list[str], list[list[str]]]]
 
@@ -118,18 +118,47 @@ def test_no_phone_and_no_email_lists_name_the_people_without_one(reported, secti
         p.name for p in reported.people if p.email is None)
 
 
-def test_follow_ups_due_in_the_next_30_days_are_listed_with_their_date(reported, sections):
+def open_follow_ups(person: Person) -> list[Note]:
+    """Not marked done, and no later note on the contact set a follow-up of its own."""
+    return [n for n in person.notes if n.follow_up and not n.done
+            and not any(m.follow_up and m.at > n.at for m in person.notes)]
+
+
+def test_open_follow_ups_due_in_the_next_30_days_are_listed_with_their_date(reported,
+                                                                            sections):
     last = reported.today + timedelta(days=30)
     expected = sorted((n.follow_up.isoformat(), p.name) for p in reported.people
-                      for n in p.notes if n.follow_up and reported.today <= n.follow_up <= last)
+                      for n in open_follow_ups(p) if reported.today <= n.follow_up <= last)
     assert expected, "the generated data has follow-ups due"
     assert sorted((r[0], plain(r[1])) for r in sections["follow_ups_due"][1]) == expected
 
 
-def test_overdue_follow_ups_are_listed_apart(reported, sections):
+def test_a_follow_up_marked_done_is_not_listed(reported, sections):
+    done = [n.text for p in reported.people for n in p.notes if n.done]
+    assert len(done) == 1
+    assert done[0] not in [r[5] for r in sections["follow_ups_due"][1]]
+
+
+def test_overdue_open_follow_ups_are_listed_apart(reported, sections):
     expected = sorted((n.follow_up.isoformat(), p.name) for p in reported.people
-                      for n in p.notes if n.follow_up and n.follow_up < reported.today)
+                      for n in open_follow_ups(p) if n.follow_up < reported.today)
     assert sorted((r[0], plain(r[1])) for r in sections["follow_ups_overdue"][1]) == expected
+
+
+def test_birthdays_and_anniversaries_in_the_next_30_days_with_age_where_known(reported,
+                                                                             sections):
+    today, expected = reported.today, []
+    for person in reported.people:
+        for kind, _lines, month, day, year in person.dates:
+            when = date(today.year, month, day)
+            when = when if when >= today else date(today.year + 1, month, day)
+            if when <= today + timedelta(days=30):
+                expected.append((when.isoformat(), person.name, kind,
+                                 str(when.year - year) if year else ""))
+    assert {e[3] == "" for e in expected} == {True, False}, "full and year-less dates"
+    header, rows = sections["birthdays_due"]
+    assert header[:5] == ["date", "name", "address_book", "kind", "years"]
+    assert sorted((r[0], plain(r[1]), r[3], r[4]) for r in rows) == sorted(expected)
 
 
 def test_data_quality_counts_equal_the_broken_values_generated(reported, sections):
