@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from cms_dav.contacts.interactions import KINDS, last_contacted
 from cms_dav.reports.cards import StoredCard
-from cms_dav.reports.counts import MAX_MONTHS, month_of, months_between
+from cms_dav.reports.counts import month_of, months_between
 from cms_dav.reports.model import Section
 from cms_dav.reports.tally import Smallest, top_rows
 
@@ -50,14 +50,15 @@ class Activity:
 
     def sections(self) -> list[Section]:
         kinds = [(k, self.by_type[k]) for k in KINDS]
-        months = (months_between(min(self.by_month), max(self.by_month))[-MAX_MONTHS:]
+        months = (months_between(min(self.by_month), max(self.by_month))
                   if self.by_month else [])
         return [
             Section("interactions_by_type", "Interactions by type", ("type", "interactions"),
                     list(kinds), chart="bar"),
             Section("interactions_per_month", "Interactions per month (UTC)",
                     ("month", "interactions"), [(m, self.by_month[m]) for m in months],
-                    chart="line"),
+                    chart="line", note="every month from the first to the last, at most the "
+                                       "newest 240"),
             Section("interactions_by_type_per_month", "Interactions by type per month",
                     ("month", "type", "interactions"),
                     [(m, k, n) for (m, k), n in sorted(self.by_type_month.items())]),

@@ -27,15 +27,14 @@ def month_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-def months_between(first: str, last: str) -> list[str]:
-    """Every "YYYY-MM" from ``first`` to ``last`` inclusive (gaps become zero rows)."""
-    year, month = map(int, first.split("-"))
-    end = tuple(map(int, last.split("-")))
-    found = []
-    while (year, month) <= end:
-        found.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return found
+def months_between(first: str, last: str, most: int = MAX_MONTHS) -> list[str]:
+    """Every "YYYY-MM" from ``first`` to ``last`` inclusive (gaps become zero rows), at
+    most the newest ``most`` of them (a note dated in the year 1000 draws no 12,000 points)."""
+    end_year, end_month = map(int, last.split("-"))
+    index = end_year * 12 + end_month - 1
+    first_year, first_month = map(int, first.split("-"))
+    start = max(first_year * 12 + first_month - 1, index - most + 1)
+    return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(start, index + 1)]
 
 
 class Counts:
@@ -67,11 +66,11 @@ class Counts:
             found.append(Section(key, title, (column, "contacts"), top_rows(counter, self.limit),
                                  chart="bar", total=len(counter),
                                  note="a contact counts once under each of its values"))
-        months = months_between(min(self.added), max(self.added))[-MAX_MONTHS:] \
-            if self.added else []
+        months = months_between(min(self.added), max(self.added)) if self.added else []
         found.append(Section("added_per_month", "Contacts added per month (UTC)",
                              ("month", "contacts"), [(m, self.added[m]) for m in months],
                              chart="line",
                              note="creation: the audit entry that created the card, else its "
-                                  "oldest kept version, else its last change"))
+                                  "oldest kept version, else its last change; at most the "
+                                  "newest 240 months"))
         return found
