@@ -3,7 +3,8 @@
 Read from (RFC 6350 §6.2.5 BDAY, §6.2.6 ANNIVERSARY; RFC 2426 §3.1.5 BDAY):
 
 - ``BDAY`` (vCard 3 and 4), ``ANNIVERSARY`` (vCard 4), ``X-ANNIVERSARY`` (vCard 3 as
-  written by Evolution, KAddressBook, Outlook exports);
+  written by Outlook exports and others), ``X-EVOLUTION-ANNIVERSARY`` (Evolution),
+  ``X-KADDRESSBOOK-X-ANNIVERSARY`` (KDE);
 - Apple's item-grouped ``itemN.X-ABDATE`` with ``itemN.X-ABLABEL`` (vCard 3): the label
   ``_$!<Anniversary>!$_`` is an anniversary, any other label a labelled date.
 
@@ -29,6 +30,9 @@ ANNIVERSARY = "anniversary"
 OTHER = "other"
 APPLE_ANNIVERSARY_LABEL = "_$!<Anniversary>!$_"
 _APPLE_LABEL = re.compile(r"^_\$!<(.*)>!\$_$")
+#: vCard 4, then the vCard 3 spellings of Outlook/KAddressBook, Evolution and KDE
+ANNIVERSARY_PROPERTIES = ("ANNIVERSARY", "X-ANNIVERSARY", "X-EVOLUTION-ANNIVERSARY",
+                          "X-KADDRESSBOOK-X-ANNIVERSARY")
 _LEAP_YEAR = 2000  # a year-less Feb 29 is valid: check month/day against a leap year
 
 _FULL = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})(?:T.*)?$")
@@ -95,7 +99,7 @@ def dates_of(card_text: str) -> list[DateOfYear]:
     for line in lines:
         if line.name == "BDAY":
             kind, label = BIRTHDAY, None
-        elif line.name in ("ANNIVERSARY", "X-ANNIVERSARY"):
+        elif line.name in ANNIVERSARY_PROPERTIES:
             kind, label = ANNIVERSARY, None
         elif line.name == "X-ABDATE":
             kind, label = _apple_kind(labels.get(line.group.lower()) if line.group else None)

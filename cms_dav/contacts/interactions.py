@@ -307,6 +307,24 @@ def mark_done(vcard_text: str, interaction_id: str, at: datetime) -> tuple[str, 
     return text, done
 
 
+def mark_open(vcard_text: str, interaction_id: str) -> tuple[str, Interaction]:
+    """The card with the done mark of ``interaction_id`` taken away (a mistaken
+    ``notes done``); raises InteractionError if there is no such mark."""
+    lines = card_lines(vcard_text)
+    matching = [line for line in lines
+                if line.name == PROPERTY and interaction_id_of(line.value) == interaction_id]
+    if not matching:
+        raise InteractionError(f"the card has no interaction with id {interaction_id!r}")
+    current = decode_value(matching[0].value)
+    if current.done is None:
+        raise InteractionError(f"the follow-up of {interaction_id!r} is not done")
+    reopened = replace(current, done=None)
+    text, _ = _rewrite_interactions(
+        vcard_text, lambda line, logical: encode_property(reopened)
+        if interaction_id_of(line.value) == interaction_id else logical)
+    return text, reopened
+
+
 def merge_preserving_interactions(stored_text: str | None, uploaded_text: str) -> tuple[str, bool]:
     """Put back the interactions a client dropped; returns (text to store, changed).
 
@@ -386,8 +404,11 @@ def follow_ups(interactions: Iterable[Interaction]) -> list[FollowUp]:
     with_date = sorted((i for i in interactions if i.follow_up is not None),
                        key=lambda i: (i.at, i.id))
     found = []
-    for interaction in with_date:
-        later = next((i for i in with_date if i.at > interaction.at), None)
+    later_index = 0
+    for interaction in with_date:  # sorted: the first later one is never behind us
+        while later_index < len(with_date) and with_date[later_index].at <= interaction.at:
+            later_index += 1
+        later = with_date[later_index] if later_index < len(with_date) else None
         if interaction.done is not None:
             found.append(FollowUp(interaction, interaction.done))
         elif later is not None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from cms_dav.acl.access import ADMIN_ACTOR
 from cms_dav.contacts.errors import ContactError
 from cms_dav.contacts.interactions import (Interaction, add_interaction, mark_done,
-                                           new_interaction, parse_interactions,
+                                           mark_open, new_interaction, parse_interactions,
                                            remove_interaction)
 from cms_dav.contacts.query import Contact, address_books, find_contact
 from cms_dav.contacts.upload_filter import etag_of
@@ -127,4 +127,22 @@ def done_note(store: Store, policy: "Policy", default_region: str, user: str | N
         marked, note = mark_done(card, note_id, at or datetime.now(timezone.utc))
         store.put_item(contact.book, contact.href, _data(marked, contact.uid), actor=actor,
                        audit_action="contact.note.done", audit_detail={"note": note_id})
+    return contact, note
+
+
+def reopen_note(store: Store, policy: "Policy", default_region: str, user: str | None,
+                reference: str, note_id: str) -> tuple[Contact, Interaction]:
+    """Take a done mark away again. Written without the upload filters, which keep
+    done marks against uploads that lack them and would undo this."""
+    contact = resolve(store, policy, default_region, user, reference, need="w")
+    actor = user or ADMIN_ACTOR
+    with store.locked([contact.book]):
+        record = store.collection(contact.book)
+        old = store.item(record.id, contact.href) if record else None
+        if old is None or old.text is None:
+            raise ContactNotFound(f"contact /{contact.book}/{contact.href} vanished")
+        text, note = mark_open(old.text, note_id)
+        store.put_item(contact.book, contact.href, _data(text, old.uid), actor,
+                       apply_filters=False, audit_action="contact.note.reopen",
+                       audit_detail={"note": note_id})
     return contact, note

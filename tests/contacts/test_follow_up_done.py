@@ -9,7 +9,7 @@ import pytest
 
 from cms_dav.contacts.errors import InteractionError
 from cms_dav.contacts.interactions import (Interaction, decode_value, encode_value,
-                                           follow_ups, mark_done,
+                                           follow_ups, mark_done, mark_open,
                                            merge_preserving_interactions, parse_interactions)
 
 OPEN = "i-1;call;20261120T100000Z;alice;20261201;Send the quote\\, 5% off"
@@ -112,3 +112,11 @@ def test_follow_ups_open_done_and_superseded():
 def test_the_newest_follow_up_stays_open():
     (only,) = follow_ups([note()])
     assert only.is_open
+
+
+def test_mark_open_takes_the_mark_away_and_nothing_else():
+    text = card(f"X-CMS-INTERACTION:{OPEN}")
+    marked, _ = mark_done(text, "i-1", AT)
+    reopened, entry = mark_open(marked, "i-1")
+    assert entry.done is None
+    assert reopened.replace("\r\n ", "") == text

@@ -171,3 +171,34 @@ def test_done_needs_write_access_to_the_book(data_dir):
     assert result.exit_code == 1
     assert "no contact 'zw'" in result.output
     assert timeline(data_dir, "zw")[0]["done"] == ""
+
+
+def test_a_later_note_with_its_own_follow_up_says_which_follow_up_it_replaces(data_dir):
+    first = add_follow_up(data_dir)
+    result = run(data_dir, "notes", "add", "zw", "--user", "alice", "--type", "meeting",
+                 "--text", "Demo", "--at", "2026-11-25T10:00Z", "--follow-up", "2026-12-15")
+    assert result.exit_code == 0, result.output
+    assert f"closes follow-up 2026-12-01 of {first}" in result.output
+
+
+def test_a_later_note_without_follow_up_replaces_nothing(data_dir):
+    add_follow_up(data_dir)
+    result = run(data_dir, "notes", "add", "zw", "--user", "alice", "--type", "email",
+                 "--text", "Brochure", "--at", "2026-11-25T10:00Z")
+    assert result.exit_code == 0 and "closes" not in result.output
+
+
+def test_reopen_takes_the_done_mark_away(data_dir):
+    note_id = add_follow_up(data_dir)
+    run(data_dir, "notes", "done", "zw", note_id, "--user", "alice")
+    result = run(data_dir, "notes", "reopen", "zw", note_id, "--user", "alice")
+    assert result.exit_code == 0, result.output
+    newest = timeline(data_dir, "zw")[0]
+    assert (newest["id"], newest["follow_up"], newest["done"]) == (note_id, "2026-12-01", "")
+
+
+def test_reopen_of_an_open_follow_up_fails_saying_so(data_dir):
+    note_id = add_follow_up(data_dir)
+    result = run(data_dir, "notes", "reopen", "zw", note_id, "--user", "alice")
+    assert result.exit_code == 1
+    assert "is not done" in result.output
