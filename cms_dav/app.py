@@ -190,7 +190,8 @@ class App:
                                     settings.metrics_allow)
         wrapped = RequestLogMiddleware(wrapped)
         # the one place a RequestContext is made, and the client address decided
-        return RequestScopeMiddleware(wrapped, TrustedProxies(settings.trusted_proxies))
+        return RequestScopeMiddleware(wrapped, TrustedProxies(settings.trusted_proxies,
+                                                               settings.proxy_header))
 
     # -- lifetime ---------------------------------------------------------------------
     def close(self) -> None:

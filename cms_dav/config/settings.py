@@ -150,6 +150,11 @@ class Settings:
         "server", "trusted_proxies", k.NETWORKS, "reverse proxies (addresses/CIDRs) whose "
         "`X-Forwarded-For` / `Forwarded` names the client; the client is the right-most "
         "untrusted hop (see Behind a reverse proxy)", (), shown_default="none")
+    proxy_header: str = option(
+        "server", "proxy_header", k.Text(choices=("x-forwarded-for", "forwarded"),
+                                         case=str.lower),
+        "the one header trusted proxies name the client in: `x-forwarded-for` or "
+        "`forwarded` (RFC 7239); the other is ignored", "x-forwarded-for")
     fast_listing: bool = option(
         "server", "fast_listing", k.BOOLEAN, "stream PROPFIND Depth 1, sync-collection and "
         "multiget answers (same XML as Radicale, flat memory); `false` leaves them to "

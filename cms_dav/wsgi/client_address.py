@@ -6,13 +6,15 @@ Rules:
 
 * The peer (``REMOTE_ADDR``) is the client unless it is a **trusted proxy**
   (``[server] trusted_proxies``).
-* From a trusted proxy, the hops of ``Forwarded`` (RFC 7239 §4, its ``for=``
-  parameters) or, when there is none, ``X-Forwarded-For`` are read right to left,
-  after the peer itself: the client is the right-most hop that is not a trusted proxy
-  (a client can write anything on the left of the header, only the hops our own proxies
-  appended can be believed). A hop that is not an IP address (``unknown``, an
-  obfuscated identifier, RFC 7239 §6.2-6.3, or garbage) ends the walk: the client is
-  then that text, and it is not *lockable* (no lockout by a shared, unknowable name).
+* From a trusted proxy, the hops of the one header ``[server] proxy_header`` names,
+  ``X-Forwarded-For`` (the default) or ``Forwarded`` (RFC 7239 §4, its ``for=``
+  parameters), are read right to left: the client is the right-most hop that is not a
+  trusted proxy (a client can write anything on the left of the header, only the hops
+  our own proxies appended can be believed). The other header is never read: a proxy
+  that sets one usually passes the other through as the client sent it. A hop that is
+  not an IP address (``unknown``, an obfuscated identifier, RFC 7239 §6.2-6.3, or
+  garbage) ends the walk: the client is then that text, and it is not *lockable* (no
+  lockout by a shared, unknowable name).
 * A peer that is **not** trusted but sends a forwarding header from a loopback or
   private address is a reverse proxy nobody configured: every client behind it would
   share its address, so the address is marked not lockable (the throttle counts and
@@ -29,6 +31,8 @@ from typing import Any, Iterable, Mapping
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+X_FORWARDED_FOR, FORWARDED = "x-forwarded-for", "forwarded"
 
 #: where a reverse proxy usually sits (RFC 1918, RFC 6598 shared space, RFC 4193 ULA);
 #: with loopback and link-local, a peer here that forwards is taken for a proxy
@@ -53,9 +57,12 @@ class ClientAddress:
 class TrustedProxies:
     """``[server] trusted_proxies`` as networks; decides :class:`ClientAddress`."""
 
-    def __init__(self, networks: Iterable[str]) -> None:
+    def __init__(self, networks: Iterable[str], header: str = X_FORWARDED_FOR) -> None:
         self.networks: tuple[IPNetwork, ...] = tuple(
             ipaddress.ip_network(each, strict=False) for each in networks)
+        if header not in (X_FORWARDED_FOR, FORWARDED):
+            raise ValueError(f"proxy header {header!r}: not {X_FORWARDED_FOR} or {FORWARDED}")
+        self.header = header
 
     def trusts(self, address: str) -> bool:
         ip = parse_ip(address)
@@ -64,11 +71,9 @@ class TrustedProxies:
 
     def client_of(self, environ: Mapping[str, Any]) -> ClientAddress:
         peer = str(environ.get("REMOTE_ADDR") or "")
-        forwarded = environ.get("HTTP_FORWARDED")
-        header = (forwarded_for(str(forwarded)) if forwarded is not None
-                  else x_forwarded_for(str(environ.get("HTTP_X_FORWARDED_FOR") or ""))
-                  if environ.get("HTTP_X_FORWARDED_FOR") is not None else None)
-        if header is None:
+        sent = {name: environ.get(key) for name, key in (
+            (X_FORWARDED_FOR, "HTTP_X_FORWARDED_FOR"), (FORWARDED, "HTTP_FORWARDED"))}
+        if all(value is None for value in sent.values()):
             return ClientAddress(address=peer, peer=peer)
         if not self.trusts(peer):
             ip = parse_ip(peer)
@@ -76,6 +81,10 @@ class TrustedProxies:
                 ip in network for network in PRIVATE if network.version == ip.version))
             return ClientAddress(address=peer, peer=peer, lockable=not shared,
                                  untrusted_header=True)
+        value = sent[self.header]
+        if value is None:  # our proxy did not set the header we read
+            return ClientAddress(address=peer, peer=peer)
+        header = (forwarded_for if self.header == FORWARDED else x_forwarded_for)(str(value))
         for hop in reversed(header):
             ip = parse_ip(hop)
             if ip is None:
