@@ -218,6 +218,8 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = open_engine(settings.database_url,
                          background_checkpoints=background_checkpoints)
+    metrics = Metrics(CollectorRegistry())
+    metrics.watch_pool(engine)  # before the first connection is opened
     upgrade_to_head(engine)
     store = Store(engine, settings.sync_token_days, settings.limits,
                   write_hooks=(SearchIndexHook(settings.default_region),),
@@ -226,7 +228,6 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     shares = ShareDatabase(engine, policy, public_links=settings.sharing_public_links,
                            link_days=settings.sharing_link_days, origin_of=origins)
     checkpointer = start_background_checkpoints(engine) if background_checkpoints else None
-    metrics = Metrics(CollectorRegistry())
     return App(settings=settings, engine=engine, store=store, policy=policy, shares=shares,
                authenticator=Authenticator.from_settings(settings, engine, events=metrics),
                metrics=metrics, checkpointer=checkpointer)

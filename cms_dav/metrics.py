@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import os
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
+from sqlalchemy import Engine, event
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -49,6 +50,23 @@ class Metrics:
         self.locked_refusals = Counter(
             "cms_dav_login_refused_locked", "logins refused because of a lockout, by kind",
             ("kind",), registry=r)
+
+        self.pool_open = Gauge(
+            "cms_dav_db_connections_open", "database connections open in the pool",
+            registry=r, multiprocess_mode="livesum")
+        self.pool_in_use = Gauge(
+            "cms_dav_db_connections_in_use", "database connections checked out of the "
+            "pool (in use by a request or a background task)", registry=r,
+            multiprocess_mode="livesum")
+
+    def watch_pool(self, engine: Engine) -> None:
+        """Follow ``engine``'s pool from now on: connections open and in use
+        (SQLAlchemy pool events ``connect``/``close``, ``checkout``/``checkin``)."""
+        # listening on the engine keeps the listeners when engine.dispose() makes a pool
+        event.listen(engine, "connect", lambda *_: self.pool_open.inc())
+        event.listen(engine, "close", lambda *_: self.pool_open.dec())
+        event.listen(engine, "checkout", lambda *_: self.pool_in_use.inc())
+        event.listen(engine, "checkin", lambda *_: self.pool_in_use.dec())
 
     # -- requests ------------------------------------------------------------------
     def observe_request(self, method: str, route: str, status: int, seconds: float,
