@@ -24,6 +24,7 @@ from typing import Any, Callable, Iterable
 
 from radicale import config as radicale_config
 from radicale.app import Application
+from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
 
 from cms_dav import radicale_compat
@@ -32,18 +33,23 @@ from cms_dav.acl.rightsfile import RightsFile
 from cms_dav.acl.share_database import ShareDatabase
 from cms_dav.auth.authenticator import Authenticator
 from cms_dav.wsgi.challenge import ChallengeMiddleware
+from cms_dav.wsgi.client_address import TrustedProxies
 from cms_dav.config import Settings
 from cms_dav.contacts.index_hook import SearchIndexHook
 from cms_dav.contacts.upload_filter import keep_interactions
+from cms_dav.metrics import Metrics
 from cms_dav.store.checkpoint import Checkpointer, start_background_checkpoints
 from cms_dav.store.engine import open_engine
 from cms_dav.store.migrate import upgrade_to_head
 from cms_dav.store.records import OriginOf, unknown_origin
 from cms_dav.store.store import Store
 from cms_dav.wsgi.fast_listing import FastListingMiddleware
+from cms_dav.wsgi.health import HealthMiddleware
 from cms_dav.wsgi.limits import LimitsMiddleware
 from cms_dav.wsgi.link_gate import LinkGateMiddleware
+from cms_dav.wsgi.metrics import MetricsMiddleware
 from cms_dav.wsgi.rejections import RejectionReasonMiddleware
+from cms_dav.wsgi.request_log import RequestLogMiddleware
 from cms_dav.wsgi.request_scope import RequestScopeMiddleware, http_origins
 from cms_dav.wsgi.response_delay import ResponseDelayMiddleware
 from cms_dav.wsgi.unmount import UnmountMiddleware
@@ -102,6 +108,8 @@ class App:
     policy: Policy
     shares: ShareDatabase
     authenticator: Authenticator
+    #: Prometheus instruments on this App's own registry (``/.cms/metrics``)
+    metrics: Metrics = field(default_factory=Metrics)
     #: WAL checkpoints off the request path (``cms-dav serve`` on SQLite only)
     checkpointer: Checkpointer | None = None
 
@@ -164,8 +172,9 @@ class App:
         return self.wrap(radicale)
 
     def wrap(self, app: WSGIApp) -> WSGIApp:
-        """cms_dav's WSGI layers, outermost first: request scope, challenge, response delay,
-        XML guard, rejection reasons, upload ETag, limits, link gate, unmount, fast listing."""
+        """cms_dav's WSGI layers, outermost first: request scope, request log, metrics,
+        health, challenge, response delay, XML guard, rejection reasons, upload ETag,
+        limits, link gate, unmount, fast listing."""
         settings = self.settings
         wrapped: WSGIApp = FastListingMiddleware(app, settings, self.store, self.policy)
         wrapped = UnmountMiddleware(wrapped, self.shares)
@@ -176,7 +185,13 @@ class App:
         wrapped = XmlGuardMiddleware(wrapped, settings.max_body_bytes, settings.limits)
         wrapped = ResponseDelayMiddleware(wrapped)
         wrapped = ChallengeMiddleware(wrapped, REALM)
-        return RequestScopeMiddleware(wrapped)  # the one place a RequestContext is made
+        wrapped = HealthMiddleware(wrapped, self.engine)
+        wrapped = MetricsMiddleware(wrapped, self.metrics, settings.metrics_token,
+                                    settings.metrics_allow)
+        wrapped = RequestLogMiddleware(wrapped)
+        # the one place a RequestContext is made, and the client address decided
+        return RequestScopeMiddleware(wrapped, TrustedProxies(settings.trusted_proxies,
+                                                               settings.proxy_header))
 
     # -- lifetime ---------------------------------------------------------------------
     def close(self) -> None:
@@ -203,6 +218,8 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = open_engine(settings.database_url,
                          background_checkpoints=background_checkpoints)
+    metrics = Metrics(CollectorRegistry())
+    metrics.watch_pool(engine)  # before the first connection is opened
     upgrade_to_head(engine)
     store = Store(engine, settings.sync_token_days, settings.limits,
                   write_hooks=(SearchIndexHook(settings.default_region),),
@@ -212,5 +229,5 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
                            link_days=settings.sharing_link_days, origin_of=origins)
     checkpointer = start_background_checkpoints(engine) if background_checkpoints else None
     return App(settings=settings, engine=engine, store=store, policy=policy, shares=shares,
-               authenticator=Authenticator.from_settings(settings, engine),
-               checkpointer=checkpointer)
+               authenticator=Authenticator.from_settings(settings, engine, events=metrics),
+               metrics=metrics, checkpointer=checkpointer)

@@ -47,11 +47,25 @@ class RequestContext:
     #: the authenticated user Radicale runs the request as (storage plugin: set when
     #: Radicale takes its lock, read for the audit trail of each write)
     actor: str = ""
-    #: the peer's address, REMOTE_ADDR as the server front saw it (no forwarding header
-    #: is trusted, issue 17), and the HTTP method: the scope layer writes both; the
-    #: audit trail reads them through ``wsgi.request_scope.http_origins`` (issue 13)
+    #: the client's address as ``cms_dav.wsgi.client_address`` decides it (REMOTE_ADDR,
+    #: or a trusted proxy's forwarded hop, issue 17), and the HTTP method: the scope layer
+    #: writes both; the audit trail reads them through
+    #: ``wsgi.request_scope.http_origins`` (issue 13), the auth plugin hands the address
+    #: to the login throttle, the request log and the metrics gate read it too
     address: str = ""
     method: str = ""
+    #: the TCP peer (REMOTE_ADDR); differs from ``address`` behind a trusted proxy
+    peer: str = ""
+    #: False when failed logins must never lock a user out "from" this address (an
+    #: unconfigured proxy's or an unknown hop's; ``wsgi.client_address``)
+    address_lockable: bool = True
+    #: the peer sent X-Forwarded-For/Forwarded without being a trusted proxy
+    untrusted_forwarding: bool = False
+    #: the user Radicale authenticated (auth plugin), for the request log
+    user: str = ""
+    #: the local name of a REPORT body's root element, e.g. ``sync-collection``
+    #: (``cms_dav.wsgi.xml_guard`` writes it; ``cms_dav.wsgi.metrics`` reads it)
+    report: str = ""
     #: lookups Radicale repeats within the request (plugins); cleared around writes
     memo: Memo = field(default_factory=Memo)
     #: the store kept something other than the upload's bytes (storage plugin writes the

@@ -15,7 +15,10 @@ from cms_dav import radicale_compat
 from cms_dav.app import build_app
 from cms_dav.config import Settings
 from cms_dav.log_mask import mask_secrets_in_logs
+from cms_dav.serving.banner import banner
 from cms_dav.warmup import warm_up
+
+log = logging.getLogger("cms_dav.serving")
 
 
 def application(settings: Settings) -> Callable[..., Iterable[bytes]]:
@@ -33,18 +36,23 @@ def serve(settings: Settings) -> None:
 
     radicale_compat.check()
     limits = ServerLimits.from_settings(settings)
-    radicale_log.setup()
+    with radicale_compat.startup_at_debug():
+        radicale_log.setup()
     with build_app(settings, background_checkpoints=True) as app:
         configuration = app.radicale_configuration(internal_server=True)
-        radicale_log.set_level(configuration.get("logging", "level"),
-                               configuration.get("logging", "backtrace_on_debug"),
-                               configuration.get("logging", "trace_filter"))
-        logging.getLogger("cms_dav.serving").setLevel(
-            configuration.get("logging", "level").upper())
+        level = configuration.get("logging", "level")
+        logging.getLogger("cms_dav").setLevel(level.upper())
         mask_secrets_in_logs()
+        with radicale_compat.startup_at_debug():
+            radicale_log.set_level(level, configuration.get("logging", "backtrace_on_debug"),
+                                   configuration.get("logging", "trace_filter"))
+            radicale = Application(configuration)
+        tls = _tls_context(configuration)
+        for line in banner(settings, len(app.authenticator.users.names()),
+                           https=tls is not None):
+            log.info("%s", line)
         warm_up(settings.default_region)
-        run(app.wrap(Application(configuration)), limits, settings.host, settings.port,
-            _tls_context(configuration))
+        run(app.wrap(radicale), limits, settings.host, settings.port, tls)
 
 
 def _tls_context(configuration: radicale_config.Configuration) -> ssl.SSLContext | None:

@@ -45,6 +45,27 @@ class KnownDevice(Protocol):
     def is_known(self, user: str, password: str) -> bool: ...
 
 
+class LoginEvents(Protocol):
+    """Who hears about failures and lockouts (the App's metrics)."""
+
+    def login_failed(self) -> None: ...
+
+    def locked_out(self, kind: str) -> None: ...
+
+    def refused_locked(self, kind: str) -> None: ...
+
+
+class NoEvents:
+    def login_failed(self) -> None:
+        pass
+
+    def locked_out(self, kind: str) -> None:
+        pass
+
+    def refused_locked(self, kind: str) -> None:
+        pass
+
+
 def policy_from(settings: Settings) -> ThrottlePolicy:
     return ThrottlePolicy(
         lockout_threshold=settings.lockout_threshold,
@@ -63,8 +84,10 @@ def throttle_for(settings: Settings, engine: Engine | None,
 class Authenticator:
     def __init__(self, users: HtpasswdFile, cache: LoginCache, throttle: LoginThrottle,
                  sleep: Callable[[float], None] = time.sleep,
-                 known_devices: Sequence[KnownDevice] = ()) -> None:
+                 known_devices: Sequence[KnownDevice] = (),
+                 events: LoginEvents | None = None) -> None:
         self.users = users
+        self.events: LoginEvents = events if events is not None else NoEvents()
         self.cache = cache
         self.throttle = throttle
         #: checked before any lockout; the login cache always comes first
@@ -76,19 +99,23 @@ class Authenticator:
     @classmethod
     def from_settings(cls, settings: Settings, engine: Engine | None,
                       clock: Clock = time.time,
-                      sleep: Callable[[float], None] = time.sleep) -> "Authenticator":
+                      sleep: Callable[[float], None] = time.sleep,
+                      events: LoginEvents | None = None) -> "Authenticator":
         """Users file, login cache and throttle (on ``engine``) as the settings say."""
         return cls(HtpasswdFile(settings.htpasswd_file),
                    LoginCache(settings.login_cache_seconds, clock=clock),
-                   throttle_for(settings, engine, clock), sleep=sleep)
+                   throttle_for(settings, engine, clock), sleep=sleep, events=events)
 
     def login(self, user: str, password: str, address: str | None,
-              pause: Callable[[float], None] | None = None) -> bool:
+              pause: Callable[[float], None] | None = None,
+              lockable: bool = True) -> bool:
         """True if the credentials are valid and not locked out (see the module doc).
 
         ``pause(seconds)`` holds the verdict back by the throttle's delay; the default
         sleeps here (CLI, tests). An HTTP door passes one that defers its answer instead,
-        so a throttled guess holds no worker thread and cannot starve other users."""
+        so a throttled guess holds no worker thread and cannot starve other users.
+        ``lockable=False``: failures from ``address`` never lock the user out of it
+        (:meth:`LoginThrottle.record_failure`)."""
         self._forget_cache_if_users_changed()
         if any(device.is_known(user, password) for device in self.known_devices):
             return True
@@ -100,13 +127,16 @@ class Authenticator:
             logger.warning("refused login of %r from %s: %s locked out for %d more seconds",
                            user, where, "account" if verdict.locked_by == "account"
                            else "this user from this network", round(verdict.locked_for))
+            self.events.refused_locked(verdict.locked_by)
             return False
         if self.users.verify(user, password):
             self.throttle.record_success(user, address, verdict)
             self.cache.remember(user, password)
             return True
         logger.warning("failed login of %r from %s", user, where)
-        self.throttle.record_failure(user, address)
+        self.events.login_failed()
+        for kind in self.throttle.record_failure(user, address, lockable):
+            self.events.locked_out(kind)
         return False
 
     def _forget_cache_if_users_changed(self) -> None:

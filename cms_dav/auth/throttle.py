@@ -10,6 +10,10 @@ and the CLI see the same numbers:
 * per **account** across all networks: after ``account_lockout_threshold`` failures the
   account is locked out everywhere (distributed guessing).
 
+The address is the client's as :mod:`cms_dav.wsgi.client_address` decides it (behind a
+trusted proxy, the forwarded client); an address that is not *lockable* (a proxy nobody
+configured) never gets a (user, network) lockout, only delays (issue 17, item 3).
+
 A network is the IPv4 address, or the IPv6 /64 (one customer's prefix, so rotating
 addresses inside it does not reset anything). Before the password is checked, a login
 waits ``first_delay * 2**(n-1)`` seconds, capped at ``max_delay``, where n is the
@@ -151,23 +155,30 @@ class LoginThrottle:
                 locked_for, locked_by = counter.locked_until - now, counter.kind
         return Verdict(self.policy.delay(worst), locked_for, locked_by, live)
 
-    def record_failure(self, user: str, address: str | None) -> None:
-        """Count one failed login in all three counters (one write transaction)."""
+    def record_failure(self, user: str, address: str | None,
+                       lockable: bool = True) -> list[str]:
+        """Count one failed login in all three counters (one write transaction).
+        ``lockable=False`` (an address many clients share without saying who they are:
+        an unconfigured reverse proxy, see ``cms_dav.wsgi.client_address``): the pair is
+        counted and delays grow, but it never locks that user out of the address."""
         policy, now = self.policy, self._clock()
-        thresholds = {PAIR: policy.lockout_threshold, ACCOUNT: policy.account_lockout_threshold,
-                      ADDRESS: 0}
+        thresholds = {PAIR: policy.lockout_threshold if lockable else 0,
+                      ACCOUNT: policy.account_lockout_threshold, ADDRESS: 0}
+        started: list[str] = []
         with self._tx(write=True) as conn:
             sql.prune(conn, now, policy.lockout_seconds, policy.max_rows)
             for key in self.keys(user, address):
                 counter = sql.count_failure(conn, key, now, policy.lockout_seconds,
                                             thresholds[key[0]], policy.lockout_seconds)
                 if counter.locked_until and counter.failures == thresholds[key[0]]:
+                    started.append(key[0])
                     logger.warning(
                         "locking out %s for %d s after %d failed logins (last: user %r "
                         "from %s)", "account %r" % user if key[0] == ACCOUNT
                         else "user %r from %s" % (user, key[2] or "unknown address"),
                         policy.lockout_seconds, counter.failures, user,
                         address or "unknown address")
+        return started
 
     def record_success(self, user: str, address: str | None, verdict: Verdict) -> None:
         """A verified password clears the pair and account counters; no write when

@@ -18,20 +18,10 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     from cms_dav import server
 
     settings = settings.with_overrides(host=host or settings.host, port=port or settings.port)
-    click.echo(f"cms_dav serving http://{settings.host}:{settings.port}/ "
-               f"(data dir {settings.data_dir})", err=True)
-    if not _has_users(settings):
-        click.echo("no users yet: add one with `cms-dav user add NAME` "
-                   "(clients get 401 until then)", err=True)
-    try:
+    try:  # the start-up banner (cms_dav.serving.banner) says where and who
         server.serve(settings)
     except (RuntimeError, ConfigError) as exc:
         raise CliError(str(exc)) from None
     except OSError as exc:  # e.g. the address is already in use
         raise CliError(f"cannot listen on {settings.host}:{settings.port}: {exc}") from None
 
-
-def _has_users(settings: Settings) -> bool:
-    from cms_dav.auth.htpasswd import HtpasswdFile
-
-    return settings.htpasswd_file.exists() and bool(HtpasswdFile(settings.htpasswd_file).names())

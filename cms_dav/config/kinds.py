@@ -5,6 +5,7 @@ and which values are allowed. Each method raises ``ValueError`` with a short rea
 from __future__ import annotations
 
 import configparser
+import ipaddress
 import math
 import os
 import re
@@ -140,6 +141,37 @@ class FilePath:
         return str(value)
 
 
+@dataclass(frozen=True)
+class Networks:
+    """Comma-separated IP addresses or CIDR networks (``10.0.0.0/8, ::1``); the value is
+    a tuple of normalized network texts (an address is its /32 or /128)."""
+
+    def parse(self, raw: str) -> tuple[str, ...]:
+        found = []
+        for part in raw.replace(" ", ",").split(","):
+            if not part:
+                continue
+            try:
+                found.append(str(ipaddress.ip_network(part, strict=False)))
+            except ValueError:
+                raise ValueError(f"{part!r} is not an IP address or CIDR network "
+                                 "such as 10.0.0.0/8") from None
+        return tuple(found)
+
+    def check(self, value: object) -> None:
+        if not isinstance(value, tuple) or not all(isinstance(each, str) for each in value):
+            raise ValueError("not a tuple of networks")
+        for each in value:
+            try:
+                ipaddress.ip_network(each, strict=False)
+            except ValueError:
+                raise ValueError(f"{each!r} is not an IP address or CIDR network") from None
+
+    def render(self, value: object) -> str:
+        assert isinstance(value, tuple)
+        return ", ".join(value)
+
+
 #: a count where 0 has a meaning of its own ("never", "off")
 COUNT = WholeNumber(0)
 #: a count or size where 0 would be meaningless
@@ -150,6 +182,7 @@ POSITIVE_SECONDS = Number(positive=True)
 BOOLEAN = Boolean()
 TEXT = Text()
 PATH = FilePath()
+NETWORKS = Networks()
 #: RFC 4791 §9.9 time-range values are UTC date-times in basic format
 UTC_DATE_TIME = Text(pattern=r"\d{8}T\d{6}Z", case=str.upper,
                      pattern_help="not a UTC date-time such as 21000101T000000Z")

@@ -17,7 +17,7 @@ DEFAULT_PORT = 5232
 
 #: the sections of cms-dav.conf, in the order the README and config/cms-dav.conf use
 SECTIONS = ("server", "storage", "auth", "rights", "contacts", "trash", "audit", "limits",
-            "logging", "web", "sharing")
+            "logging", "metrics", "web", "sharing")
 
 #: Radicale's logging levels (radicale.log.LOG_LEVEL_OPTIONS)
 LOG_LEVELS = ("trace", "debug", "info", "notice", "warning", "error", "critical", "alert")
@@ -144,8 +144,17 @@ class Settings:
         "beyond)", 1000)
     max_connections_per_address: int = option(
         "server", "max_connections_per_address", k.POSITIVE, "open connections per client "
-        "address (behind a proxy: set it to max_connections)", 50)
+        "address (a proxy in `trusted_proxies` is exempt)", 50)
     workers: int = option("server", "workers", k.POSITIVE, "threads running requests", 8)
+    trusted_proxies: tuple[str, ...] = option(
+        "server", "trusted_proxies", k.NETWORKS, "reverse proxies (addresses/CIDRs) whose "
+        "`X-Forwarded-For` / `Forwarded` names the client; the client is the right-most "
+        "untrusted hop (see Behind a reverse proxy)", (), shown_default="none")
+    proxy_header: str = option(
+        "server", "proxy_header", k.Text(choices=("x-forwarded-for", "forwarded"),
+                                         case=str.lower),
+        "the one header trusted proxies name the client in: `x-forwarded-for` or "
+        "`forwarded` (RFC 7239); the other is ignored", "x-forwarded-for")
     fast_listing: bool = option(
         "server", "fast_listing", k.BOOLEAN, "stream PROPFIND Depth 1, sync-collection and "
         "multiget answers (same XML as Radicale, flat memory); `false` leaves them to "
@@ -153,6 +162,12 @@ class Settings:
     log_level: str = option(
         "logging", "level", k.Text(choices=LOG_LEVELS, case=str.lower),
         "one of " + ", ".join(LOG_LEVELS), "info")
+    metrics_token: str = option(
+        "metrics", "token", k.TEXT, "bearer token that opens `/.cms/metrics` to any "
+        "address (`Authorization: Bearer TOKEN`); empty = loopback and `allow` only", "")
+    metrics_allow: tuple[str, ...] = option(
+        "metrics", "allow", k.NETWORKS, "addresses/CIDRs besides loopback that may read "
+        "`/.cms/metrics` without the token", (), shown_default="none")
     web: str = option(
         "web", "type", k.Text(choices=("internal", "none"), case=str.lower),
         "Radicale's web UI for collections and shares: `internal` or `none`", "internal")

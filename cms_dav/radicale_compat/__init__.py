@@ -31,6 +31,7 @@ from importlib import metadata
 
 from cms_dav.radicale_compat import auth, items, logs, patches, server_options, sharing, storage
 from cms_dav.radicale_compat.auth import DOCUMENTED_OVERRIDES, without_failed_login_padding
+from cms_dav.radicale_compat.logs import startup_at_debug
 from cms_dav.radicale_compat.items import (fill_item_text, init_item_fast, item_is_parsed,
                                            item_text_if_loaded)
 from cms_dav.radicale_compat.patches import (install_path_memo, replace_vobject_unfolding,
@@ -49,7 +50,8 @@ __all__ = [
     "drop_resolved_duplicate_shares",
     "fill_item_text", "init_item_fast", "install_path_memo", "item_is_parsed",
     "item_text_if_loaded", "lock_request", "mark_internal_server", "mismatches",
-    "replace_vobject_unfolding", "share_row_match", "with_storage_capabilities",
+    "replace_vobject_unfolding", "share_row_match", "startup_at_debug",
+    "with_storage_capabilities",
     "without_failed_login_padding", "wrap_report_functions", "wrap_rrule_iteration",
 ]
 

@@ -5,11 +5,14 @@ closed. An idle keep-alive connection holds nothing the client is waiting for, s
 closed first to make room (RFC 9112 §9.5 lets a server close idle connections at any
 time): a client with many pooled connections is not refused by its own idle ones, while
 connections that are busy (also a slowloris still sending its head) count in full.
+
+A trusted reverse proxy (``[server] trusted_proxies``) carries many clients, so the
+per-address limit does not apply to it (the total still does; issue 17, item 3).
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Callable, Protocol
 
 from cms_dav.serving.errors import HttpError
 from cms_dav.serving.limits import RETRY_AFTER_SECONDS
@@ -27,16 +30,20 @@ class Admitted(Protocol):
 class Admission:
     """Which connections are open, by client address (event loop thread only)."""
 
-    def __init__(self, max_connections: int, max_per_address: int) -> None:
+    def __init__(self, max_connections: int, max_per_address: int,
+                 unlimited: Callable[[str], bool] = lambda address: False) -> None:
         self.max_connections = max_connections
         self.max_per_address = max_per_address
+        #: addresses exempt from the per-address limit (trusted proxies)
+        self.unlimited = unlimited
         self._by_address: dict[str, list[Admitted]] = {}
         self.count = 0
 
     def admit(self, connection: Admitted, address: str) -> None:
         """Count ``connection`` in, or raise the 503 HttpError that refuses it."""
         mine = self._by_address.get(address, [])
-        if len(mine) >= self.max_per_address and not self._evict_idle(mine):
+        if len(mine) >= self.max_per_address and not self.unlimited(address) \
+                and not self._evict_idle(mine):
             raise HttpError(503, f"too many connections from your address: the limit is "
                                  f"{self.max_per_address}; close some and retry",
                             (("Retry-After", str(RETRY_AFTER_SECONDS)),))

@@ -39,6 +39,8 @@ class ServerLimits:
     max_connections: int = 1000
     max_connections_per_address: int = 50
     workers: int = 8
+    #: ``[server] trusted_proxies``: exempt from the per-address connection limit
+    trusted_proxies: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("header_timeout", "body_timeout", "keepalive_timeout", "max_body_bytes",
@@ -55,4 +57,4 @@ class ServerLimits:
                    max_body_bytes=settings.max_body_bytes,
                    max_connections=settings.max_connections,
                    max_connections_per_address=settings.max_connections_per_address,
-                   workers=settings.workers)
+                   workers=settings.workers, trusted_proxies=settings.trusted_proxies)

@@ -15,6 +15,7 @@ import ssl
 from concurrent.futures import ThreadPoolExecutor
 
 from cms_dav.serving.admission import Admission
+from cms_dav.wsgi.client_address import TrustedProxies
 from cms_dav.serving.body import MemoryBudget
 from cms_dav.serving.bridge import WSGIApp
 from cms_dav.serving.connection import Connection, ServerState
@@ -50,7 +51,8 @@ async def _serve(app: WSGIApp, limits: ServerLimits, host: str, port: int,
     pool = ThreadPoolExecutor(max_workers=limits.workers, thread_name_prefix="cms-dav-worker")
     state = ServerState(app=app, limits=limits, pool=pool,
                         admission=Admission(limits.max_connections,
-                                            limits.max_connections_per_address),
+                                            limits.max_connections_per_address,
+                                            TrustedProxies(limits.trusted_proxies).trusts),
                         budget=MemoryBudget(MEMORY_BUDGET_BYTES), server_name=host,
                         https=ssl_context is not None)
     tasks: set[asyncio.Task[None]] = set()

@@ -12,21 +12,35 @@ cannot see this one's state.
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Callable, Iterable, Iterator
 
 from cms_dav.request_context import ENVIRON_KEY, RequestContext, current, made_current
 from cms_dav.store.records import OriginOf, WriteOrigin
+from cms_dav.wsgi.client_address import TrustedProxies
+
+logger = logging.getLogger(__name__)
+
+#: peers already warned about (bounded: a warning is a hint, not a ledger)
+_MAX_WARNED = 1024
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 class RequestScopeMiddleware:
-    def __init__(self, app: WSGIApp) -> None:
+    def __init__(self, app: WSGIApp, proxies: TrustedProxies | None = None) -> None:
         self.app = app
+        self.proxies = proxies if proxies is not None else TrustedProxies(())
+        self._warned: set[str] = set()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
-        context = RequestContext(address=str(environ.get("REMOTE_ADDR") or ""),
+        client = self.proxies.client_of(environ)
+        if client.untrusted_header:
+            self._warn_once(client.peer, client.lockable)
+        context = RequestContext(address=client.address, peer=client.peer,
+                                 address_lockable=client.lockable,
+                                 untrusted_forwarding=client.untrusted_header,
                                  method=str(environ.get("REQUEST_METHOD") or ""))
         environ[ENVIRON_KEY] = context
         with made_current(context):
@@ -35,10 +49,20 @@ class RequestScopeMiddleware:
             return result  # no request code runs while a list is sent
         return ScopedBody(result, context)
 
+    def _warn_once(self, peer: str, lockable: bool) -> None:
+        if peer in self._warned or len(self._warned) >= _MAX_WARNED:
+            return
+        self._warned.add(peer)
+        logger.warning(
+            "%s sends X-Forwarded-For/Forwarded but is not in [server] trusted_proxies: "
+            "the header is ignored%s", peer or "a peer",
+            "; failed logins from it never lock a user out (add it to trusted_proxies "
+            "to count each client on its own)" if not lockable else "")
+
 
 def http_origins(outside: OriginOf) -> OriginOf:
     """The origin of a write (issue 13 item 3): while a request runs, door "http" with the
-    request's REMOTE_ADDR and method (:meth:`RequestContext.origin`), else ``outside``
+    request's client address and method (:meth:`RequestContext.origin`), else ``outside``
     (the process's own door, e.g. the CLI command). The composition root hands this to
     the store and the share database, which never read request state themselves."""
     def origin_of(user: str) -> WriteOrigin:

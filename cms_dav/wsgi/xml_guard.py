@@ -22,6 +22,7 @@ from xml.parsers import expat
 from cms_dav.config import Limits
 from cms_dav.limits.errors import LimitExceeded
 from cms_dav.limits.xml_limits import XmlLimitsWatcher
+from cms_dav.request_context import ENVIRON_KEY, RequestContext
 from cms_dav.wsgi.plain_error import plain_error
 
 XML_METHODS = {"PROPFIND", "PROPPATCH", "REPORT", "MKCOL", "MKCALENDAR"}
@@ -90,4 +91,29 @@ class XmlGuardMiddleware:
         except ValueError as exc:
             return plain_error(start_response, "400 Bad Request", f"malformed XML body: {exc}")
         environ["wsgi.input"] = io.BytesIO(body)
+        context = environ.get(ENVIRON_KEY)
+        if method == "REPORT" and isinstance(context, RequestContext):
+            context.report = root_name(body)
         return self.app(environ, start_response)
+
+
+class _Found(Exception):
+    pass
+
+
+def root_name(body: bytes) -> str:
+    """The local name of the root element of a (checked) XML body, e.g.
+    ``sync-collection`` (RFC 6578 §3.2); "" when there is none."""
+    parser = expat.ParserCreate(namespace_separator=" ")
+
+    def start(name: str, _attributes: object) -> None:
+        raise _Found(name.rpartition(" ")[2])
+
+    parser.StartElementHandler = start
+    try:
+        parser.Parse(body, True)
+    except _Found as found:
+        return str(found.args[0])
+    except expat.ExpatError:
+        return ""
+    return ""

@@ -21,10 +21,17 @@ class Auth(auth.BaseAuth):
         self._authenticator = authenticator
 
     def _login_ext(self, login: str, password: str, context: auth.AuthContext) -> str:
-        # context.x_remote_addr is a client-supplied header, so only the socket address counts
-        # a throttled failure's delay is deferred to the answer (cms_dav.wsgi.response_delay),
-        # never slept in the worker; outside a request the authenticator sleeps
+        # the client address is the request scope's (cms_dav.wsgi.client_address: a trusted
+        # proxy's forwarded hop, else the socket's); Radicale's context.x_remote_addr is a
+        # client-supplied header and never counts. A throttled failure's delay is deferred
+        # to the answer (cms_dav.wsgi.response_delay), never slept in the worker; outside
+        # a request the authenticator sleeps
         request = request_context.current()
-        ok = self._authenticator.login(login, password, context.remote_addr,
-                                       request.defer_response if request else None)
+        if request is None:
+            ok = self._authenticator.login(login, password, context.remote_addr)
+        else:
+            ok = self._authenticator.login(login, password, request.address or None,
+                                           request.defer_response, request.address_lockable)
+            if ok:
+                request.user = login
         return login if ok else ""
