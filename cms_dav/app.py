@@ -1,8 +1,9 @@
 """The composition root: every service of one cms_dav instance, built once from Settings.
 
 :func:`build_app` is the only place that creates the database engine (and migrates it),
-the store with its write hooks and upload filters, the ACL policy, the share database
-and the authenticator; every door takes its services from the :class:`App`:
+the store with its write hooks and upload filters, the ACL policy, the share database,
+the authenticator and the custom field definitions; every door takes its services from
+the :class:`App`:
 
 - HTTP: :meth:`App.wsgi` builds Radicale's configuration with cms_dav's plugins handed
   their services through Radicale's public plugin API (a callable ``type``, see
@@ -33,6 +34,9 @@ from cms_dav.acl.share_database import ShareDatabase
 from cms_dav.auth.authenticator import Authenticator
 from cms_dav.wsgi.challenge import ChallengeMiddleware
 from cms_dav.config import Settings
+from cms_dav.contacts.field_index import FieldIndexHook
+from cms_dav.contacts.field_upload_filter import FieldValueCheck, keep_custom_fields
+from cms_dav.contacts.fields_file import FieldsFile
 from cms_dav.contacts.index_hook import SearchIndexHook
 from cms_dav.contacts.upload_filter import keep_interactions
 from cms_dav.store.checkpoint import Checkpointer, start_background_checkpoints
@@ -101,6 +105,8 @@ class App:
     policy: Policy
     shares: ShareDatabase
     authenticator: Authenticator
+    #: custom field definitions (``[contacts] fields_file``), reloaded when it changes
+    fields: FieldsFile
     #: WAL checkpoints off the request path (``cms-dav serve`` on SQLite only)
     checkpointer: Checkpointer | None = None
 
@@ -199,13 +205,15 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False) -> Ap
     engine = open_engine(settings.database_url,
                          background_checkpoints=background_checkpoints)
     upgrade_to_head(engine)
+    fields = FieldsFile(settings.fields_file)
     store = Store(engine, settings.sync_token_days, settings.limits,
-                  write_hooks=(SearchIndexHook(settings.default_region),),
-                  upload_filters=(keep_interactions,))
+                  write_hooks=(SearchIndexHook(settings.default_region), FieldIndexHook()),
+                  upload_filters=(keep_interactions, keep_custom_fields,
+                                  FieldValueCheck(fields)))
     policy = Policy(RightsFile(settings.rights_file), engine)
     shares = ShareDatabase(engine, policy, public_links=settings.sharing_public_links,
                            link_days=settings.sharing_link_days)
     checkpointer = start_background_checkpoints(engine) if background_checkpoints else None
     return App(settings=settings, engine=engine, store=store, policy=policy, shares=shares,
                authenticator=Authenticator.from_settings(settings, engine),
-               checkpointer=checkpointer)
+               fields=fields, checkpointer=checkpointer)
