@@ -10,6 +10,7 @@ import click
 
 from cms_dav.cli.common import CliError, pass_app
 from cms_dav.acl import access
+from cms_dav.contacts.field_ops import fields_for_book
 from cms_dav.io.collection_export import EXPORT_FORMATS, export_collection
 
 if TYPE_CHECKING:
@@ -32,8 +33,10 @@ def export(app: App, collection: str, fmt: str, output: Path | None,
         raise CliError("xlsx is binary: use --output FILE or redirect standard output")
     try:
         access.require(app.policy, user, collection, "r")
+        keys = fields_for_book(app.fields.fields(), app.policy, collection).keys()
         data = export_collection(app.store, collection, fmt, category=category,
-                                 search=search, default_region=app.settings.default_region)
+                                 search=search, default_region=app.settings.default_region,
+                                 fields=keys)
     except (access.AccessDenied, ValueError) as exc:
         raise CliError(str(exc)) from None
     if output is None:
