@@ -6,6 +6,7 @@ Filtering uses the contact layer's own search scoring and category folding, so
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Iterator
 
 from cms_dav.contacts.normalize import fold
@@ -24,8 +25,10 @@ class ExportError(ValueError):
 
 
 def export_collection(store: Store, path: str, fmt: str, *, category: str | None = None,
-                      search: str | None = None, default_region: str = "") -> bytes:
-    """The collection's objects in ``fmt``; text formats are UTF-8."""
+                      search: str | None = None, default_region: str = "",
+                      fields: Sequence[str] = ()) -> bytes:
+    """The collection's objects in ``fmt``; text formats are UTF-8. ``fields``: the
+    custom field keys CSV/xlsx get a column for."""
     path = path.strip("/")
     collection = store.collection(path)
     if collection is None:
@@ -46,7 +49,7 @@ def export_collection(store: Store, path: str, fmt: str, *, category: str | None
     if fmt == "vcf":
         return export_vcf(texts).encode("utf-8")
     records = [vcard_to_record(text) for text in texts]
-    return export_csv(records) if fmt == "csv" else export_xlsx(records)
+    return export_csv(records, fields) if fmt == "csv" else export_xlsx(records, fields)
 
 
 def _texts(store: Store, collection_id: int, category: str | None, search: str | None,

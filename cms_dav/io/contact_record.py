@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from cms_dav.contacts import custom_fields
 from cms_dav.contacts.interactions import PROPERTY as INTERACTION_PROPERTY
 from cms_dav.contacts.vcard_lines import (
     ContentLine, escape, parse_line, render, structured, text_list, unescape,
@@ -51,6 +52,9 @@ class ContactRecord:
     bday: str = ""
     url: str = ""
     interactions: list[str] = field(default_factory=list)
+    #: custom field key -> canonical value (cms_dav.contacts.custom_fields); not in the
+    #: repr, so content-derived UIDs of records without fields stay what they were
+    fields: dict[str, str] = field(default_factory=dict, repr=False)
 
     def display_name(self) -> str:
         """FN, else given+family, else org, else first e-mail/phone: what a list shows."""
@@ -65,7 +69,8 @@ class ContactRecord:
 
 def stable_uid(record: ContactRecord) -> str:
     """UID derived from content so importing the same row twice yields one contact."""
-    return content_urn(repr(record))
+    extra = repr(sorted(record.fields.items())) if record.fields else ""
+    return content_urn(repr(record) + extra)
 
 
 def _typed(name: str, kind: str, value: str) -> ContentLine:
@@ -97,6 +102,8 @@ def record_to_vcard(record: ContactRecord) -> str:
         if value:
             lines.append(ContentLine(name, escape(value) if name == "NOTE" else value))
     lines += [ContentLine(INTERACTION_PROPERTY, raw) for raw in record.interactions]
+    lines += [parse_line(custom_fields.encode_property(key, value))
+              for key, value in record.fields.items() if value]
     lines.append(ContentLine("END", "VCARD"))
     return render(lines)
 
@@ -153,4 +160,6 @@ def vcard_to_record(text: str) -> ContactRecord:
             record.url = record.url or value.strip()
         elif name == INTERACTION_PROPERTY:
             record.interactions.append(value)
+    record.fields = {k: v for k, v in custom_fields.read_fields(
+        parse_card_lines(text)).items() if v}
     return record
