@@ -74,7 +74,11 @@ def set_contact_fields(store: Store, policy: "Policy", fields: FieldSet, default
     if not assignments:
         raise ContactError("nothing to set: give --field KEY=VALUE")
     contact = resolve(store, policy, default_region, user, reference, need="w")
-    values = parse_assignments(fields, assignments, book_groups(policy, contact.book))
+    try:
+        values = parse_assignments(fields, assignments, book_groups(policy, contact.book))
+    except ContactError as exc:
+        raise ContactError(f"{contact.fn} (/{contact.book}/{contact.href}): {exc}; "
+                           "nothing written") from None
     actor = user or ADMIN_ACTOR
     with store.locked([contact.book]):
         record = store.collection(contact.book)
