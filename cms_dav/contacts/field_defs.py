@@ -18,6 +18,7 @@ as ``true``/``false``, choices as written in the file.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -125,8 +126,11 @@ def _day(key: str, value: str) -> date:
 
 
 def number_of(value: str) -> float | None:
-    """A stored value as a number for the index, or None."""
-    return float(value) if _NUMBER_RE.match(value.strip()) else None
+    """A stored value as a number for the index, or None (also when out of range)."""
+    if not _NUMBER_RE.match(value.strip()):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
 
 
 def date_of(value: str) -> date | None:

@@ -88,3 +88,21 @@ def test_a_broken_fields_file_keeps_the_last_good_version_and_names_its_line(
         assert "line 22: [fields.spend2]: type = 'numbr'" in result.stderr
     finally:
         path.write_text(FIELDS_TOML, encoding="utf-8")
+
+
+@pytest.mark.parametrize("lines", [
+    "X-CMS-FIELD:\r\n",
+    "X-CMS-FIELD:\\;\\;\r\n",
+    "X-CMS-FIELD:source\r\n",
+    "X-CMS-FIELD;TYPE=x:undefined-key;anything\\, at all\r\n",
+    "X-CMS-FIELD:spend;" + "9" * 400 + "\r\n",
+    "X-CMS-FIELD:spend;1\r\nX-CMS-FIELD:spend;not a number\r\n",
+], ids=["empty", "separators", "key-only", "undefined", "huge-number", "second-line"])
+def test_odd_field_lines_are_stored_as_sent_never_a_server_error(
+        live: ServerProcess, alice: requests.Session, lines: str) -> None:
+    uid = f"odd-{abs(hash(lines))}"
+    url = f"{live.url}/alice/contacts/{uid}.vcf"
+    text = vcard(uid, "Odd Lines", lines)
+    response = put_card(alice, url, text)
+    assert response.status_code == 201, response.text
+    assert alice.get(url).text == text
