@@ -53,7 +53,8 @@ class ContactRecord:
     url: str = ""
     interactions: list[str] = field(default_factory=list)
     #: custom field key -> canonical value (cms_dav.contacts.custom_fields); not in the
-    #: repr, so content-derived UIDs of records without fields stay what they were
+    #: repr, so the content-derived UID does not change when only a field value does
+    #: (re-importing a row with a new value updates that contact)
     fields: dict[str, str] = field(default_factory=dict, repr=False)
 
     def display_name(self) -> str:
@@ -69,8 +70,7 @@ class ContactRecord:
 
 def stable_uid(record: ContactRecord) -> str:
     """UID derived from content so importing the same row twice yields one contact."""
-    extra = repr(sorted(record.fields.items())) if record.fields else ""
-    return content_urn(repr(record) + extra)
+    return content_urn(repr(record))
 
 
 def _typed(name: str, kind: str, value: str) -> ContentLine:
@@ -126,6 +126,7 @@ def _type_of(line: ContentLine) -> str:
 def vcard_to_record(text: str) -> ContactRecord:
     """Read the fields a record holds from one vCard (2.1, 3.0 or 4.0)."""
     record = ContactRecord()
+    field_lines: list[ContentLine] = []
     for line in parse_card_lines(text):
         name, value = line.name, line.value
         if name == "UID":
@@ -160,6 +161,7 @@ def vcard_to_record(text: str) -> ContactRecord:
             record.url = record.url or value.strip()
         elif name == INTERACTION_PROPERTY:
             record.interactions.append(value)
-    record.fields = {k: v for k, v in custom_fields.read_fields(
-        parse_card_lines(text)).items() if v}
+        elif name == custom_fields.PROPERTY:
+            field_lines.append(line)
+    record.fields = {k: v for k, v in custom_fields.read_fields(field_lines).items() if v}
     return record

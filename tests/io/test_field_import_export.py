@@ -129,3 +129,13 @@ def test_reimport_by_e_mail_takes_the_files_value_and_keeps_the_others(
     assert report["updated"] == 1, report
     assert field_lines(alice, live.url + book) == {
         "Zhang Wei": ["X-CMS-FIELD:industry;Retail", "X-CMS-FIELD:spend;60000"]}
+
+
+def test_reimporting_a_row_whose_field_value_changed_updates_that_contact(
+        live: ServerProcess, alice: requests.Session, book: str, tmp_path: Path) -> None:
+    first = write(tmp_path / "a.csv", csv_bytes(["Name", "spend"], [["Wang Fang", "100"]]))
+    second = write(tmp_path / "b.csv", csv_bytes(["Name", "spend"], [["Wang Fang", "200"]]))
+    assert run_json(live.data_dir, "import", str(first), "--into", book)["created"] == 1
+    report = run_json(live.data_dir, "import", str(second), "--into", book)
+    assert (report["created"], report["updated"]) == (0, 1), report
+    assert field_lines(alice, live.url + book) == {"Wang Fang": ["X-CMS-FIELD:spend;200"]}
