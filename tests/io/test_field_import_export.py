@@ -139,3 +139,11 @@ def test_reimporting_a_row_whose_field_value_changed_updates_that_contact(
     report = run_json(live.data_dir, "import", str(second), "--into", book)
     assert (report["created"], report["updated"]) == (0, 1), report
     assert field_lines(alice, live.url + book) == {"Wang Fang": ["X-CMS-FIELD:spend;200"]}
+
+
+def test_backup_and_restore_carry_the_fields_file(live: ServerProcess, tmp_path: Path) -> None:
+    archive = tmp_path / "backup.tar.gz"
+    run_cli(live.data_dir, "backup", str(archive))
+    target = tmp_path / "restored"
+    run_cli(target, "restore", str(archive))
+    assert (target / "fields.toml").read_text(encoding="utf-8") == FIELDS_TOML
