@@ -1,8 +1,9 @@
 """The composition root: every service of one cms_dav instance, built once from Settings.
 
 :func:`build_app` is the only place that creates the database engine (and migrates it),
-the store with its write hooks and upload filters, the ACL policy, the share database
-and the authenticator; every door takes its services from the :class:`App`:
+the store with its write hooks and upload filters, the ACL policy, the share database,
+the authenticator and the custom field definitions; every door takes its services from
+the :class:`App`:
 
 - HTTP: :meth:`App.wsgi` builds Radicale's configuration with cms_dav's plugins handed
   their services through Radicale's public plugin API (a callable ``type``, see
@@ -35,6 +36,9 @@ from cms_dav.auth.authenticator import Authenticator
 from cms_dav.wsgi.challenge import ChallengeMiddleware
 from cms_dav.wsgi.client_address import TrustedProxies
 from cms_dav.config import Settings
+from cms_dav.contacts.field_index import FieldIndexHook
+from cms_dav.contacts.field_upload_filter import FieldValueCheck, keep_custom_fields
+from cms_dav.contacts.fields_file import FieldsFile
 from cms_dav.contacts.index_hook import SearchIndexHook
 from cms_dav.contacts.upload_filter import keep_interactions
 from cms_dav.metrics import Metrics
@@ -108,6 +112,8 @@ class App:
     policy: Policy
     shares: ShareDatabase
     authenticator: Authenticator
+    #: custom field definitions (``[contacts] fields_file``), reloaded when it changes
+    fields: FieldsFile
     #: Prometheus instruments on this App's own registry (``/.cms/metrics``)
     metrics: Metrics = field(default_factory=Metrics)
     #: WAL checkpoints off the request path (``cms-dav serve`` on SQLite only)
@@ -221,13 +227,15 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     metrics = Metrics(CollectorRegistry())
     metrics.watch_pool(engine)  # before the first connection is opened
     upgrade_to_head(engine)
+    fields = FieldsFile(settings.fields_file)
     store = Store(engine, settings.sync_token_days, settings.limits,
-                  write_hooks=(SearchIndexHook(settings.default_region),),
-                  upload_filters=(keep_interactions,), origin_of=origins)
+                  write_hooks=(SearchIndexHook(settings.default_region), FieldIndexHook()),
+                  upload_filters=(keep_interactions, keep_custom_fields,
+                                  FieldValueCheck(fields)), origin_of=origins)
     policy = Policy(RightsFile(settings.rights_file), engine)
     shares = ShareDatabase(engine, policy, public_links=settings.sharing_public_links,
                            link_days=settings.sharing_link_days, origin_of=origins)
     checkpointer = start_background_checkpoints(engine) if background_checkpoints else None
     return App(settings=settings, engine=engine, store=store, policy=policy, shares=shares,
                authenticator=Authenticator.from_settings(settings, engine, events=metrics),
-               metrics=metrics, checkpointer=checkpointer)
+               fields=fields, metrics=metrics, checkpointer=checkpointer)

@@ -36,6 +36,7 @@ from cms_dav.cli.check import check  # noqa: E402
 from cms_dav.cli.contacts import contacts, reindex  # noqa: E402
 from cms_dav.cli.dedupe import dedupe  # noqa: E402
 from cms_dav.cli.exporting import export  # noqa: E402
+from cms_dav.cli.fields import field  # noqa: E402
 from cms_dav.cli.groups import group  # noqa: E402
 from cms_dav.cli.importing import import_file, import_radicale  # noqa: E402
 from cms_dav.cli.init import init  # noqa: E402
@@ -49,8 +50,8 @@ from cms_dav.cli.trash import trash  # noqa: E402
 from cms_dav.cli.users import user  # noqa: E402
 
 for _command in (serve, init, user, check, group, share, lint, search, contacts, reindex,
-                 notes, report, import_file, import_radicale, export, dedupe, trash, backup,
-                 restore, audit):
+                 field, notes, report, import_file, import_radicale, export, dedupe, trash,
+                 backup, restore, audit):
     cli.add_command(_command)
 
 

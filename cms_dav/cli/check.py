@@ -18,13 +18,16 @@ if TYPE_CHECKING:
 @pass_app
 def check(app: App, as_json: bool) -> None:
     """Check the installed Radicale (the shapes cms_dav relies on), the store (database
-    integrity, item ETags, change log) and the rights file."""
+    integrity, item ETags, change log), the rights file and the fields file."""
     from cms_dav import radicale_compat
     from cms_dav.store.check import check_store
 
     problems = [f"radicale: {mismatch}" for mismatch in radicale_compat.mismatches()]
     problems += check_store(app.store)
     problems += _rights_file_problems(app.policy)
+    app.fields.refresh()  # (re)load now, so the error is current
+    if app.fields.last_error:
+        problems.append(f"fields file: {app.fields.last_error}")
     if as_json:
         emit_json({"ok": not problems, "problems": problems})
     else:

@@ -1,4 +1,4 @@
-"""``cms-dav contacts list`` and ``cms-dav reindex``."""
+"""``cms-dav contacts list|set`` and ``cms-dav reindex``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING
 import click
 
 from cms_dav.cli.common import CliError, pass_app
+from cms_dav.contacts import notes as note_ops
+from cms_dav.contacts.errors import ContactError
+from cms_dav.contacts.field_ops import set_contact_fields
 from cms_dav.cli.search import print_contacts
 from cms_dav.contacts.query import address_books, list_contacts
 from cms_dav.store import paths
@@ -43,6 +46,32 @@ def list_command(app: App, path: str | None, user: str | None, category: str | N
                 raise CliError(f"user {user!r} may not read /{wanted}/")
         found = list_contacts(conn, books, category=category, group=group)
     print_contacts(found, as_json, with_score=False)
+
+
+@contacts.command("set")
+@click.argument("contact")
+@click.option("--field", "assignments", multiple=True, metavar="KEY=VALUE",
+              help="A custom field value (repeatable); KEY= clears the field.")
+@click.option("--user", default=None, help="Act as this user (books they may write).")
+@pass_app
+def set_command(app: App, contact: str, assignments: tuple[str, ...],
+                user: str | None) -> None:
+    """Set custom fields of CONTACT (UID, e-mail, phone or unique name).
+
+    Every value is checked against its field (type, choices, scope) first; one bad
+    value writes nothing."""
+    try:
+        found, values = set_contact_fields(app.store, app.policy, app.fields.fields(),
+                                           app.settings.default_region, user, contact,
+                                           list(assignments))
+    except ContactError as exc:
+        if isinstance(exc, note_ops.AmbiguousContact):
+            for c in exc.candidates:
+                click.echo(f"  {c.fn} <{', '.join(c.emails)}> uid={c.uid} /{c.book}/{c.href}",
+                           err=True)
+        raise CliError(str(exc)) from None
+    shown = ", ".join(f"{k}={v}" if v else f"{k} cleared" for k, v in values.items())
+    click.echo(f"set {shown} on {found.fn} (/{found.book}/{found.href})")
 
 
 @click.command("reindex")

@@ -12,6 +12,7 @@ import click
 
 from cms_dav.cli.common import CliError, emit_json, pass_app
 from cms_dav.acl import access
+from cms_dav.contacts.field_ops import fields_for_book
 from cms_dav.io.import_sources import FORMATS, SourceError, read_source
 from cms_dav.io.importer import ImportReport, ImportTargetError, import_source
 from cms_dav.io.table_fields import TableError, load_mapping
@@ -41,9 +42,11 @@ def import_file(app: App, file: Path, into: str, user: str | None, fmt: str,
     path, settings = into.strip("/"), app.settings
     try:
         access.require(app.policy, user, path, "w")
-        columns = load_mapping(mapping.read_bytes(), mapping.name) if mapping else None
+        fields = fields_for_book(app.fields.fields(), app.policy, path)
+        columns = load_mapping(mapping.read_bytes(), mapping.name, fields) if mapping else None
         source = read_source(file.read_bytes(), fmt, filename=file.name, preset=preset,
-                             mapping=columns, default_region=settings.default_region)
+                             mapping=columns, default_region=settings.default_region,
+                             fields=fields)
         store = app.store
         with _progress(len(source.candidates)) as advance:
             report = import_source(store, path, source, actor=access.actor_name(user),

@@ -10,7 +10,10 @@ import click
 
 from cms_dav.cli.common import CliError, emit_json, pass_app
 from cms_dav.contacts.errors import ContactError
-from cms_dav.contacts.query import Contact, address_books
+from cms_dav.contacts.normalize import fold
+from cms_dav.contacts.condition_query import matching_ids
+from cms_dav.contacts.conditions import parse_conditions
+from cms_dav.contacts.query import Contact, address_books, contacts_by_ids
 from cms_dav.contacts.query import search as search_contacts
 
 if TYPE_CHECKING:
@@ -54,25 +57,44 @@ def print_contacts(contacts: Sequence[Contact], as_json: bool, with_score: bool)
 
 
 @click.command("search")
-@click.argument("query")
+@click.argument("query", required=False)
 @click.option("--user", default=None, help="Search as this user (default: local admin, all books).")
+@click.option("--where", "conditions", multiple=True, metavar="COND",
+              help="A custom field condition, e.g. 'spend>=50000', 'level=A', "
+                   "'industry in (Manufacturing,Retail)' (repeatable; all must hold).")
 @click.option("--category", default=None, help="Only people in this category or group.")
+@click.option("--city", default=None, help="Only people with an address in this city.")
 @click.option("--org", default=None, help="Only people whose organisation contains this.")
 @click.option("--not-contacted-since", "since", default=None, metavar="AGE",
               help="Only people without an interaction in this period, e.g. 30d.")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_app
-def search(app: App, query: str, user: str | None, category: str | None,
-           org: str | None, since: str | None, limit: int, as_json: bool) -> None:
-    """Find contacts by name (accents, pinyin), e-mail, phone, organisation, category..."""
+def search(app: App, query: str | None, user: str | None, conditions: tuple[str, ...],
+           category: str | None, city: str | None, org: str | None, since: str | None,
+           limit: int, as_json: bool) -> None:
+    """Find contacts by name (accents, pinyin), e-mail, phone, organisation, category...
+
+    Without QUERY, lists the people meeting the filters (--where, --city, ...), by name."""
     age = parse_age(since) if since is not None else None
+    typed = bool(conditions or city)
+    if query is None and not (typed or category or org or age is not None):
+        raise CliError("give a QUERY or a filter (--where, --category, --city, --org, "
+                       "--not-contacted-since)")
     try:
+        bound = parse_conditions(conditions, app.fields.fields())
         with app.store.reading() as conn:
             books = address_books(conn, app.policy, user)
-            found = search_contacts(conn, books, query, app.settings.default_region,
-                                    category=category, org=org, not_contacted_for=age,
-                                    limit=limit)
+            wanted = matching_ids(conn, books, bound, category=category, city=city,
+                                  not_contacted_for=age) if typed or query is None else None
+            if query is None:
+                found = [c for c in contacts_by_ids(conn, books, wanted or ())
+                         if org is None or fold(org) in fold(c.org)][:limit]
+            else:
+                found = search_contacts(conn, books, query, app.settings.default_region,
+                                        category=category, org=org, not_contacted_for=age,
+                                        limit=None)
+                found = [c for c in found if wanted is None or c.item_id in wanted][:limit]
     except ContactError as exc:
         raise CliError(str(exc)) from None
-    print_contacts(found, as_json, with_score=True)
+    print_contacts(found, as_json, with_score=query is not None)

@@ -54,6 +54,9 @@ def load_settings(data_dir: str | os.PathLike[str] | None = None,
         data_dir=base,
         htpasswd_file=given.get(("auth", "htpasswd_file"), base / "users"),
         rights_file=given.get(("rights", "file"), base / "rights.toml"),
+        fields_file=given.get(("contacts", "fields_file"),
+                              Path(str(given.get(("rights", "file"), base / "rights.toml"))
+                                   ).parent / "fields.toml"),
         database_url=given.get(("storage", "database_url"),
                                f"sqlite:///{base / 'cms-dav.sqlite3'}"))
     # each value was parsed by its Kind, which the dataclasses check again

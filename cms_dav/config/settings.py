@@ -96,6 +96,10 @@ class Settings:
     rights_file: Path = option(
         "rights", "file", k.PATH, "admins, groups, grants (see `config/rights.toml`)",
         Path(), shown_default="`<data dir>/rights.toml`")
+    fields_file: Path = option(
+        "contacts", "fields_file", k.PATH, "custom field definitions (see "
+        "`config/fields.toml`); reloaded when it changes", Path(),
+        shown_default="`fields.toml` beside the rights file")
     default_region: str = option(
         "contacts", "default_region", k.REGION, "region (ISO 3166) for phone numbers "
         "typed without `+`, e.g. `PL`, `CN`", "")

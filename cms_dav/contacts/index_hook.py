@@ -60,7 +60,8 @@ def reindex(store: Store, default_region: str, path: str = "") -> int:
         query = select(collection_rows.c.path).where(collection_rows.c.tag == "VADDRESSBOOK")
         books = [p for (p,) in conn.execute(query)
                  if not prefix or p == prefix or p.startswith(prefix + "/")]
-    hook = SearchIndexHook(default_region)
+    # the store's own hooks (search and field index) when it has any
+    hooks = list(store.write_hooks) or [SearchIndexHook(default_region)]
     count = 0
     for book in sorted(books):
         with store.writing() as conn:
@@ -71,6 +72,7 @@ def reindex(store: Store, default_region: str, path: str = "") -> int:
                 items.c.collection_id == record.id))]
             index_store.drop(conn, ids)
             for item in list(item_rows.iter_all(conn, record.id)):
-                hook.item_written(conn, record, item, None)
+                for hook in hooks:
+                    hook.item_written(conn, record, item, None)
                 count += 1
     return count

@@ -108,6 +108,12 @@ def _by_ids(conn: Connection, books: Sequence[Book], ids: Iterable[int]) -> list
     return found
 
 
+def contacts_by_ids(conn: Connection, books: Sequence[Book], ids: Iterable[int]
+                    ) -> list[Contact]:
+    """The indexed cards ``ids`` among ``books``, sorted by name (typed filters)."""
+    return sorted(_by_ids(conn, books, ids), key=lambda c: (fold(c.fn), c.book, c.href))
+
+
 def members(conn: Connection, books: Sequence[Book], name: str) -> list[Contact]:
     """People in category or group ``name``, however a client recorded membership.
 

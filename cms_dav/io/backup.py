@@ -2,7 +2,7 @@
 file and the users file, with a manifest and SHA-256 checksums.
 
 Archive members: ``manifest.json``, ``db.sqlite3`` (SQLite source) or ``db.jsonl``
-(PostgreSQL source), ``rights.toml`` and ``users`` when they exist.
+(PostgreSQL source), ``rights.toml``, ``fields.toml`` and ``users`` when they exist.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ MANIFEST = "manifest.json"
 SQLITE_MEMBER = "db.sqlite3"
 JSONL_MEMBER = "db.jsonl"
 RIGHTS_MEMBER = "rights.toml"
+FIELDS_MEMBER = "fields.toml"
 USERS_MEMBER = "users"
 
 
@@ -66,6 +67,7 @@ def create_backup(settings: Settings, destination: Path,
                 revision = dump_rows(engine(), out)
             database = "postgresql"
         for name, path in ((RIGHTS_MEMBER, settings.rights_file),
+                           (FIELDS_MEMBER, settings.fields_file),
                            (USERS_MEMBER, settings.htpasswd_file)):
             if path.is_file():
                 members[name] = path

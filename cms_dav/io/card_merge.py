@@ -3,12 +3,14 @@
 Phones, e-mails, addresses and categories are united (compared normalized),
 every X-CMS-INTERACTION is kept once (identified by its id, read by
 :func:`cms_dav.contacts.interactions.interaction_id_of`, the one reader of that
-format), notes are appended, and the winner's FN, N and UID stay so clients see
-the winner updated and the losers deleted.
+format), a custom field the winner has no value for is taken from a loser
+(:mod:`cms_dav.contacts.custom_fields`), notes are appended, and the winner's FN, N
+and UID stay so clients see the winner updated and the losers deleted.
 """
 
 from __future__ import annotations
 
+from cms_dav.contacts import custom_fields
 from cms_dav.contacts.interactions import PROPERTY as INTERACTION_PROPERTY
 from cms_dav.contacts.interactions import interaction_id_of
 from cms_dav.contacts.normalize import email_key, fold, phone_keys
@@ -58,6 +60,12 @@ def _absorb(lines: list[ContentLine], line: ContentLine, region: str) -> None:
         _union_categories(lines, text_list(line.value))
     elif name == "NOTE":
         _append_note(lines, unescape(line.value))
+    elif name == custom_fields.PROPERTY:
+        key, value = custom_fields.decode_value(line.value)
+        if value and not custom_fields.read_fields(lines).get(key):
+            lines[:] = [ln for ln in lines if not (
+                ln.name == name and custom_fields.decode_value(ln.value)[0] == key)]
+            lines.append(copy)
     elif name in _FILL_IF_MISSING and not any(ln.name == name for ln in lines):
         lines.append(copy)
 

@@ -6,6 +6,7 @@ Filtering uses the contact layer's own search scoring and category folding, so
 
 from __future__ import annotations
 
+from collections.abc import Sequence, Set
 from typing import TYPE_CHECKING, Iterator
 
 from cms_dav.contacts.normalize import fold
@@ -24,8 +25,11 @@ class ExportError(ValueError):
 
 
 def export_collection(store: Store, path: str, fmt: str, *, category: str | None = None,
-                      search: str | None = None, default_region: str = "") -> bytes:
-    """The collection's objects in ``fmt``; text formats are UTF-8."""
+                      search: str | None = None, default_region: str = "",
+                      fields: Sequence[str] = (), only: Set[str] | None = None) -> bytes:
+    """The collection's objects in ``fmt``; text formats are UTF-8. ``fields``: the
+    custom field keys CSV/xlsx get a column for; ``only``: the hrefs to export (the
+    typed filters, answered from the index)."""
     path = path.strip("/")
     collection = store.collection(path)
     if collection is None:
@@ -38,19 +42,19 @@ def export_collection(store: Store, path: str, fmt: str, *, category: str | None
     if is_calendar != (fmt == "ics"):
         raise ExportError(f"/{path}/ is {'a calendar' if is_calendar else 'an address book'}: "
                           f"export it as {'ics' if is_calendar else 'vcf, csv or xlsx'}")
-    if is_calendar and (category or search):
-        raise ExportError("--category and --search filter contacts, not events")
-    texts = list(_texts(store, collection.id, category, search, default_region))
+    if is_calendar and (category or search or only is not None):
+        raise ExportError("--category, --search and --where filter contacts, not events")
+    texts = list(_texts(store, collection.id, category, search, default_region, only))
     if fmt == "ics":
         return export_ics(texts).encode("utf-8")
     if fmt == "vcf":
         return export_vcf(texts).encode("utf-8")
     records = [vcard_to_record(text) for text in texts]
-    return export_csv(records) if fmt == "csv" else export_xlsx(records)
+    return export_csv(records, fields) if fmt == "csv" else export_xlsx(records, fields)
 
 
 def _texts(store: Store, collection_id: int, category: str | None, search: str | None,
-           region: str) -> Iterator[str]:
+           region: str, only: Set[str] | None = None) -> Iterator[str]:
     query = None
     if search:
         from cms_dav.contacts.search_terms import parse_query
@@ -58,6 +62,8 @@ def _texts(store: Store, collection_id: int, category: str | None, search: str |
     wanted = fold(category) if category else None
     for item in store.all_items(collection_id):
         assert item.text is not None
+        if only is not None and item.href not in only:
+            continue
         if wanted is not None and wanted not in {
                 fold(c) for c in vcard_to_record(item.text).categories}:
             continue

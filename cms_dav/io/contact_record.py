@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from cms_dav.contacts import custom_fields
 from cms_dav.contacts.interactions import PROPERTY as INTERACTION_PROPERTY
 from cms_dav.contacts.vcard_lines import (
     ContentLine, escape, parse_line, render, structured, text_list, unescape,
@@ -51,6 +52,10 @@ class ContactRecord:
     bday: str = ""
     url: str = ""
     interactions: list[str] = field(default_factory=list)
+    #: custom field key -> canonical value (cms_dav.contacts.custom_fields); not in the
+    #: repr, so the content-derived UID does not change when only a field value does
+    #: (re-importing a row with a new value updates that contact)
+    fields: dict[str, str] = field(default_factory=dict, repr=False)
 
     def display_name(self) -> str:
         """FN, else given+family, else org, else first e-mail/phone: what a list shows."""
@@ -97,6 +102,8 @@ def record_to_vcard(record: ContactRecord) -> str:
         if value:
             lines.append(ContentLine(name, escape(value) if name == "NOTE" else value))
     lines += [ContentLine(INTERACTION_PROPERTY, raw) for raw in record.interactions]
+    lines += [parse_line(custom_fields.encode_property(key, value))
+              for key, value in record.fields.items() if value]
     lines.append(ContentLine("END", "VCARD"))
     return render(lines)
 
@@ -119,6 +126,7 @@ def _type_of(line: ContentLine) -> str:
 def vcard_to_record(text: str) -> ContactRecord:
     """Read the fields a record holds from one vCard (2.1, 3.0 or 4.0)."""
     record = ContactRecord()
+    field_lines: list[ContentLine] = []
     for line in parse_card_lines(text):
         name, value = line.name, line.value
         if name == "UID":
@@ -153,4 +161,7 @@ def vcard_to_record(text: str) -> ContactRecord:
             record.url = record.url or value.strip()
         elif name == INTERACTION_PROPERTY:
             record.interactions.append(value)
+        elif name == custom_fields.PROPERTY:
+            field_lines.append(line)
+    record.fields = {k: v for k, v in custom_fields.read_fields(field_lines).items() if v}
     return record

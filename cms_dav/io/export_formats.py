@@ -1,8 +1,9 @@
 """Write contacts and events out as CSV, xlsx, vCard and iCalendar.
 
 CSV/xlsx use the plain template's headers and write each cell by the rules
-of :mod:`cms_dav.io.table_cells` (the ones import reads by), so an export
-imports back unchanged.  Categories containing commas do not survive the
+of :mod:`cms_dav.io.table_cells` (the ones import reads by), then one column
+per custom field, headed by the field's key (import maps it back), so an
+export imports back unchanged.  Categories containing commas do not survive the
 round trip when a contact has only one category.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -27,7 +28,8 @@ COLUMNS = ("UID", "Name", "Given name", "Family name", "Organization", "Title", 
            "Phone", "Address", "Categories", "Note", "Birthday", "URL", "Interactions")
 
 
-def record_row(record: ContactRecord) -> list[str]:
+def record_row(record: ContactRecord, fields: Sequence[str] = ()) -> list[str]:
+    """The cells of one contact; ``fields``: the custom field keys, one cell each."""
     return [
         record.uid or "", record.fn, record.given, record.family, record.org, record.title,
         join_multi(typed_cell(k, v) for k, v in record.emails),
@@ -35,29 +37,30 @@ def record_row(record: ContactRecord) -> list[str]:
         join_multi(typed_cell(k, address_cell(a)) for k, a in record.addresses),
         join_multi(record.categories), record.note, record.bday, record.url,
         join_multi(record.interactions),
+        *(record.fields.get(key, "") for key in fields),
     ]
 
 
-def export_csv(records: Iterable[ContactRecord]) -> bytes:
+def export_csv(records: Iterable[ContactRecord], fields: Sequence[str] = ()) -> bytes:
     """UTF-8 with BOM and CRLF: what Excel needs to show Chinese and Polish right."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    writer.writerows(record_row(r) for r in records)
+    writer.writerow([*COLUMNS, *fields])
+    writer.writerows(record_row(r, fields) for r in records)
     return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
 
 
-def export_xlsx(records: Iterable[ContactRecord]) -> bytes:
+def export_xlsx(records: Iterable[ContactRecord], fields: Sequence[str] = ()) -> bytes:
     book = Workbook()
     sheet = book.active
     assert isinstance(sheet, Worksheet), "a new workbook starts with one worksheet"
     sheet.title = "Contacts"
-    sheet.append(list(COLUMNS))
+    sheet.append([*COLUMNS, *fields])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
     for record in records:
-        sheet.append(record_row(record))
+        sheet.append(record_row(record, fields))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

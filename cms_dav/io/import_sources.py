@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from cms_dav.contacts.field_defs import FieldSet
 from cms_dav.io.contact_record import record_to_vcard
 from cms_dav.io.csv_import import read_csv
 from cms_dav.io.ics_import import split_ics
@@ -60,7 +61,8 @@ def detect_format(filename: str, data: bytes) -> str:
 
 
 def read_source(data: bytes, fmt: str, *, filename: str = "", preset: str | None = None,
-                mapping: dict[str, str] | None = None, default_region: str = "") -> Source:
+                mapping: dict[str, str] | None = None, default_region: str = "",
+                fields: FieldSet | None = None) -> Source:
     if fmt == "auto":
         fmt = detect_format(filename, data)
     if fmt not in FORMATS:
@@ -69,7 +71,7 @@ def read_source(data: bytes, fmt: str, *, filename: str = "", preset: str | None
         if fmt in ("csv", "xlsx"):
             reader = read_csv if fmt == "csv" else read_xlsx
             table = reader(data, mapping=mapping, preset=preset,
-                           default_region=default_region or None)
+                           default_region=default_region or None, fields=fields)
             rows = [Candidate(r.row_number, "row",
                               text=record_to_vcard(r.record) if r.record else None,
                               error=r.error) for r in table]

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from itertools import islice
 from typing import Callable
 
+from cms_dav.contacts.custom_fields import card_field_values, set_fields
 from cms_dav.io.card_merge import merge_vcards
 from cms_dav.io.contact_record import vcard_to_record
 from cms_dav.io.import_sources import Candidate, Source
@@ -161,7 +162,9 @@ def _contact_placer(target: _Target, region: str) -> Placer:
         if match.reason == "same UID":
             return match.contact_id, text, existing
         assert existing.text is not None
-        return match.contact_id, merge_vcards(existing.text, [text], region), existing
+        merged = merge_vcards(existing.text, [text], region)
+        imported = card_field_values(text)  # the file's field values win over the card's
+        return match.contact_id, set_fields(merged, imported) if imported else merged, existing
 
     return place
 

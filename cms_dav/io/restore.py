@@ -19,8 +19,8 @@ from typing import IO, Any, Callable
 from sqlalchemy import Engine, MetaData, func, select
 
 from cms_dav.config import Settings
-from cms_dav.io.backup import (JSONL_MEMBER, RIGHTS_MEMBER, SQLITE_MEMBER, USERS_MEMBER,
-                               BackupError, _copy, verify_backup)
+from cms_dav.io.backup import (FIELDS_MEMBER, JSONL_MEMBER, RIGHTS_MEMBER, SQLITE_MEMBER,
+                               USERS_MEMBER, BackupError, _copy, verify_backup)
 from cms_dav.io.snapshot import load_rows, rows_from_jsonl, rows_from_sqlite
 from cms_dav.store import audit, collections
 from cms_dav.store.migrate import upgrade_to_head
@@ -54,7 +54,8 @@ def _describe(settings: Settings) -> str:
 
 def check_empty(settings: Settings, store: StoreSource) -> None:
     for label, path in (("users file", settings.htpasswd_file),
-                        ("rights file", settings.rights_file)):
+                        ("rights file", settings.rights_file),
+                        ("fields file", settings.fields_file)):
         if path.exists():
             raise BackupError(f"refusing to restore: the {label} {path} exists "
                               "(restore only into an empty data dir)")
@@ -85,6 +86,7 @@ def restore_backup(settings: Settings, store: StoreSource, archive_path: Path,
             load_rows(store().engine, rows_from_jsonl(io.TextIOWrapper(
                 _member(archive, JSONL_MEMBER), "utf-8")))
         for member, target in ((RIGHTS_MEMBER, settings.rights_file),
+                               (FIELDS_MEMBER, settings.fields_file),
                                (USERS_MEMBER, settings.htpasswd_file)):
             if member in names:
                 target.parent.mkdir(parents=True, exist_ok=True)

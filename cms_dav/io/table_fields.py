@@ -5,7 +5,9 @@ A field spec is ``kind[:type][#slot][.part]``: ``email``, ``phone:cell``,
 ``address:work.street``.  Kinds: fn given family org title note bday url uid
 categories interactions email phone address ignore; address parts: street
 city region postal_code country (without a part the cell holds
-"street; city; region; postal code; country").
+"street; city; region; postal code; country").  ``field:KEY`` is the custom
+field KEY of the fields file; without a mapping file, a header that is a
+field's key or one of its labels (any language) feeds that field.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from cms_dav.contacts.field_defs import FieldDef, FieldSet
 
 SCALAR_KINDS = {"fn", "given", "family", "org", "title", "note", "bday", "url", "uid",
                 "categories", "interactions", "ignore"}
@@ -32,6 +36,8 @@ class FieldSpec:
     type: str = ""
     slot: str = ""
     part: str = "value"
+    #: the definition of a ``field:KEY`` column (its type checks the cells)
+    definition: FieldDef | None = field(default=None, compare=False)
 
     @property
     def slot_key(self) -> tuple[str, str]:
@@ -39,7 +45,14 @@ class FieldSpec:
         return (self.kind, self.slot or self.type)
 
 
-def parse_spec(text: str) -> FieldSpec:
+def parse_spec(text: str, fields: FieldSet | None = None) -> FieldSpec:
+    if text.strip().lower().startswith("field:"):
+        key = text.strip()[len("field:"):].strip()
+        definition = fields.get(key) if fields is not None else None
+        if definition is None:
+            known = ", ".join(fields.keys()) if fields is not None and fields.fields else "none"
+            raise TableError(f"no custom field {key!r} in {text!r} (defined: {known})")
+        return FieldSpec("field", key, definition=definition)
     m = _SPEC.match(text.strip().lower())
     if not m:
         raise TableError(f"invalid field {text!r}; expected e.g. 'email', 'phone:cell', "
@@ -142,7 +155,8 @@ def detect_preset(headers: list[str]) -> str:
     return best
 
 
-def load_mapping(data: bytes | str, filename: str = "mapping.toml") -> dict[str, str]:
+def load_mapping(data: bytes | str, filename: str = "mapping.toml",
+                 fields: FieldSet | None = None) -> dict[str, str]:
     """Read a TOML/JSON mapping {column header: field}, optionally under [columns]."""
     text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
     try:
@@ -153,7 +167,7 @@ def load_mapping(data: bytes | str, filename: str = "mapping.toml") -> dict[str,
     if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
         raise TableError(f"mapping file {filename} must map column headers to field names")
     for spec in table.values():
-        parse_spec(spec)
+        parse_spec(spec, fields)
     return dict(table)
 
 
@@ -167,20 +181,28 @@ class ColumnPlan:
 
 
 def plan_columns(headers: list[str], mapping: dict[str, str] | None = None,
-                 preset: str | None = None) -> ColumnPlan:
+                 preset: str | None = None, fields: FieldSet | None = None) -> ColumnPlan:
+    """Which column feeds what. Without a mapping file a custom field's key or label
+    wins over a preset's meaning of the same header (the admin defined it for this
+    data)."""
     if mapping is not None:
         by_key = {_key(h): i for i, h in enumerate(headers)}
         missing = [h for h in mapping if _key(h) not in by_key]
         if missing:
             raise TableError(f"mapping names column(s) not in the file: {', '.join(missing)}")
-        columns = {by_key[_key(h)]: parse_spec(s) for h, s in mapping.items()}
+        columns = {by_key[_key(h)]: parse_spec(s, fields) for h, s in mapping.items()}
         chosen = "mapping"
     else:
         if preset is not None and preset not in PRESETS:
             raise TableError(f"unknown preset {preset!r}; known: {', '.join(PRESETS)}")
-        chosen = preset or detect_preset(headers)
+        chosen = preset or detect_preset(
+            [h for h in headers if fields is None or fields.by_header(h) is None])
         columns = {}
         for i, h in enumerate(headers):
+            definition = fields.by_header(h) if fields is not None else None
+            if definition is not None:
+                columns[i] = FieldSpec("field", definition.key, definition=definition)
+                continue
             spec = preset_spec(chosen, h)
             if spec is not None:
                 columns[i] = parse_spec(spec)

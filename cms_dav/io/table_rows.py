@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from cms_dav.contacts.field_defs import FieldValueError
 from cms_dav.io.contact_record import Address, ContactRecord
 from cms_dav.io.phones import looks_like_phone
 from cms_dav.io.table_cells import (
@@ -81,6 +82,11 @@ def _set_scalar(record: ContactRecord, spec: FieldSpec, value: str, problems: li
         record.categories += [c for c in split_categories(value) if c not in record.categories]
     elif spec.kind == "interactions":
         record.interactions += split_multi(value)
+    elif spec.kind == "field" and spec.definition is not None:
+        try:
+            record.fields[spec.type] = spec.definition.normalize(value)
+        except FieldValueError as exc:
+            problems.append(str(exc))
     elif spec.kind == "bday":
         try:
             record.bday = parse_birthday(value)

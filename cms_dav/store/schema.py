@@ -7,7 +7,7 @@ tokens can never disagree with the items it describes.
 
 from __future__ import annotations
 
-from sqlalchemy import (BigInteger, Boolean, Column, Float, ForeignKey, Index, Integer,
+from sqlalchemy import (BigInteger, Boolean, Column, Date, Float, ForeignKey, Index, Integer,
                         MetaData, String, Table, Text, UniqueConstraint)
 
 metadata = MetaData()
@@ -209,6 +209,25 @@ contact_values = Table(
     Column("value", Text, nullable=False),
 )
 Index("ix_contact_values_prop", contact_values.c.collection_id, contact_values.c.prop)
+
+#: Custom field values (issue 14), one row per (card, field) with a value, kept in the
+#: card's write transaction by ``cms_dav.contacts.field_index``: ``text`` as written
+#: (canonical), ``folded`` for case-insensitive equality, ``number`` / ``day`` when the
+#: value reads as a number / ISO date, so comparisons are typed and need no card.
+contact_field_values = Table(
+    "contact_field_values", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("collection_id", Integer, nullable=False),
+    Column("field", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("folded", String(512), nullable=False),
+    Column("number", Float, nullable=True),
+    Column("day", Date, nullable=True),
+)
+Index("ix_contact_field_values_field", contact_field_values.c.collection_id,
+      contact_field_values.c.field)
 
 #: Failed-login counters shared by every server process and the CLI (issue 10).
 #: ``kind`` is "pair" (user, network), "address" (network, any user) or "account"

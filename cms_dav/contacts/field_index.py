@@ -1,0 +1,51 @@
+"""Keeps the custom field index (``contact_field_values``) in step with every write.
+
+:class:`FieldIndexHook` is a ``cms_dav.store.store.WriteHook`` that
+:func:`cms_dav.app.build_app` gives the App's store, so the index changes in the
+card's write transaction. Values are indexed as written and, when they read as
+one, as a number and as a date: the index does not depend on the fields file, so
+an edit of that file needs no reindex, and a query compares with the column of
+the field's current type (numbers as numbers, dates as dates).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, delete
+
+from cms_dav.contacts import index_store
+from cms_dav.contacts.custom_fields import card_field_values
+from cms_dav.contacts.field_defs import date_of, number_of
+from cms_dav.store.records import CollectionRecord, ItemRecord
+from cms_dav.store.schema import contact_field_values
+
+MAX_FOLDED = 500  # PostgreSQL btree entries must stay small
+
+
+def field_rows(text: str) -> list[dict[str, object]]:
+    """The index rows (without ids) of one card's field values."""
+    return [{"field": key[:64], "text": value, "folded": value.casefold()[:MAX_FOLDED],
+             "number": number_of(value), "day": date_of(value)}
+            for key, value in card_field_values(text).items()]
+
+
+class FieldIndexHook:
+    """Indexes the custom fields of vCards; calendar items are ignored."""
+
+    def item_written(self, conn: Connection, collection: CollectionRecord,
+                     new: ItemRecord, old: ItemRecord | None) -> None:
+        ident = index_store.item_id(conn, collection.id, new.href)
+        if ident is None:
+            return
+        # always: a moved item keeps its row id but changes collection
+        conn.execute(delete(contact_field_values).where(
+            contact_field_values.c.item_id == ident))
+        if new.name.upper() != "VCARD" or new.text is None:
+            return
+        rows = field_rows(new.text)
+        if rows:
+            conn.execute(contact_field_values.insert(), [
+                {**row, "item_id": ident, "collection_id": collection.id} for row in rows])
+
+    def item_deleted(self, conn: Connection, collection: CollectionRecord,
+                     old: ItemRecord) -> None:
+        """The FK cascade removes the rows with the item; nothing else to do."""
