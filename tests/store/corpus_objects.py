@@ -12,6 +12,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import requests
+
+from tests.support.dav import make_addressbook, make_calendar
+
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 _OBJECT_BEGIN = re.compile(rb"^(BEGIN:(?:VCARD|VEVENT|VTODO|VJOURNAL))(\r?\n)",
                            re.IGNORECASE | re.MULTILINE)
@@ -49,3 +53,11 @@ def corpus_objects() -> list[CorpusObject]:
     return [CorpusObject(entry["id"], entry["kind"] == "vcard",
                          with_uid((CORPUS / entry["file"]).read_bytes(), entry["id"]))
             for entry in json.loads(manifest.read_text())["items"]]
+
+
+def collection_for(session: requests.Session, base_url: str, item: CorpusObject) -> str:
+    """A fresh address book or calendar of ``session``'s user alice, for ``item`` alone
+    (so objects sharing a UID do not conflict); its URL, ending in a slash."""
+    url = f"{base_url}/alice/{item.id}/"
+    (make_addressbook if item.card else make_calendar)(session, url)
+    return url

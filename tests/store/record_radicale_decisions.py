@@ -3,7 +3,8 @@
 Run ``python -m tests.store.record_radicale_decisions`` (from the checkout, with the
 project's venv): it starts a stock Radicale (multifilesystem, as
 :mod:`tests.io.stock_radicale` does), PUTs each corpus object as the corpus test does
-(:mod:`tests.store.corpus_objects`) into a fresh address book or calendar, and writes
+(:mod:`tests.store.corpus_objects`), each into its own fresh address book or calendar
+(so one object's UID never conflicts with another's), and writes
 ``tests/store/data/radicale_decisions.json``: object id → ``{"accepted": bool,
 "status": int}``. The corpus test compares cms_dav's decisions with this file, so
 "no more refusals than stock Radicale" is checked without running Radicale each time.
@@ -20,8 +21,7 @@ import radicale
 import requests
 
 from tests.io.stock_radicale import StockRadicale
-from tests.store.corpus_objects import corpus_objects
-from tests.support.dav import make_addressbook, make_calendar
+from tests.store.corpus_objects import collection_for, corpus_objects
 
 DECISIONS = Path(__file__).resolve().parent / "data" / "radicale_decisions.json"
 #: a line that makes vobject's regex backtrack pins stock Radicale; such a PUT counts
@@ -36,11 +36,8 @@ def record() -> dict[str, dict[str, object]]:
         server = StockRadicale(Path(root), {"alice": "alice-pw"}).start()
         try:
             alice = server.session("alice")
-            book, calendar = f"{server.url}/alice/book/", f"{server.url}/alice/cal/"
-            make_addressbook(alice, book)
-            make_calendar(alice, calendar)
             for item in corpus_objects():
-                url = (book if item.card else calendar) + item.name
+                url = collection_for(alice, server.url, item) + item.name
                 try:
                     status = alice.put(url, data=item.body, timeout=TIMEOUT_SECONDS,
                                        headers={"Content-Type": item.content_type}).status_code

@@ -20,9 +20,8 @@ from typing import Iterator
 
 import pytest
 
-from tests.store.corpus_objects import CorpusObject, corpus_objects
+from tests.store.corpus_objects import CorpusObject, collection_for, corpus_objects
 from tests.store.record_radicale_decisions import DECISIONS
-from tests.support.dav import make_addressbook, make_calendar
 from tests.support.server import ServerProcess
 
 #: corpus objects stock Radicale accepts and cms_dav refuses, each with the RFC section
@@ -61,18 +60,19 @@ class Outcome:
 
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Outcome]]:
-    """Every corpus object PUT once to one fresh cms_dav (SQLite), by object id."""
-    server = ServerProcess(data_dir=tmp_path_factory.mktemp("corpus"))
+    """Every corpus object PUT once, each into its own collection of one fresh cms_dav
+    (SQLite), by object id."""
+    data_dir = tmp_path_factory.mktemp("corpus")
+    config = data_dir / "cms-dav.conf"
+    config.write_text("[limits]\nmax_collections_per_user = 1000\n", encoding="utf-8")
+    server = ServerProcess(data_dir=data_dir, config=config)
     server.add_user("alice", "alice-pw")
     server.start()
     try:
         alice = server.session("alice", "alice-pw")
-        book, calendar = f"{server.url}/alice/book/", f"{server.url}/alice/cal/"
-        make_addressbook(alice, book)
-        make_calendar(alice, calendar)
         found: dict[str, Outcome] = {}
         for item in corpus_objects():
-            url = (book if item.card else calendar) + item.name
+            url = collection_for(alice, server.url, item) + item.name
             response = alice.put(url, data=item.body,
                                  headers={"Content-Type": item.content_type})
             stored = alice.get(url) if response.status_code < 300 else None
