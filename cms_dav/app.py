@@ -35,7 +35,7 @@ from cms_dav.wsgi.challenge import ChallengeMiddleware
 from cms_dav.config import Settings
 from cms_dav.contacts.index_hook import SearchIndexHook
 from cms_dav.contacts.upload_filter import keep_interactions
-from cms_dav.io import vobject_values
+from cms_dav.io import freebusy_ranges, vobject_values
 from cms_dav.store.checkpoint import Checkpointer, start_background_checkpoints
 from cms_dav.store.engine import open_engine
 from cms_dav.store.migrate import upgrade_to_head
@@ -198,6 +198,7 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False) -> Ap
     authenticator. ``background_checkpoints``: a long-running server on SQLite."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     vobject_values.install()  # valid PERIOD / vCard 2.1 values pass Radicale's check
+    freebusy_ranges.install()  # VFREEBUSY objects get time ranges (RFC 4791 §9.9)
     engine = open_engine(settings.database_url,
                          background_checkpoints=background_checkpoints)
     upgrade_to_head(engine)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import uuid
+from typing import Any
 
 from radicale import item as radicale_item
 
@@ -43,8 +44,41 @@ def item_data(text: str, tag: str, collection_path: str) -> ItemData:
     return item_data_of(item)
 
 
+#: components whose UID identifies the resource (RFC 5545 §3.8.4.7 requires it in each)
+UID_COMPONENTS = ("VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY")
+
+
+def uid_problem(vobject_item: Any) -> str | None:
+    """Why a calendar object does not hold exactly one UID, or None.
+
+    RFC 4791 §4.1: components with different UIDs go in separate resources. Radicale
+    checks VEVENT/VTODO/VJOURNAL itself; a VFREEBUSY object (accepted since
+    :mod:`cms_dav.io.freebusy_ranges`) is checked here.
+    """
+    if vobject_item.name != "VCALENDAR":
+        return None
+    uids: list[str] = []
+    for component in vobject_item.components():
+        if component.name not in UID_COMPONENTS:
+            continue
+        lines = component.contents.get("uid", [])
+        uid = str(lines[0].value).strip() if lines else ""
+        if not uid:
+            return f"{component.name} has no UID (RFC 5545 §3.8.4.7)"
+        if uid not in uids:
+            uids.append(uid)
+    if len(uids) > 1:
+        return (f"two UIDs in one resource: {uids[0]!r} and {uids[1]!r}; a calendar object "
+                "resource holds one UID (RFC 4791 §4.1)")
+    return None
+
+
 def item_data_of(item: radicale_item.Item) -> ItemData:
-    """What the store keeps of a prepared Radicale item (the storage plugin uses it too)."""
+    """What the store keeps of a prepared Radicale item (the storage plugin uses it too);
+    ItemError when it holds more than one UID (:func:`uid_problem`)."""
+    problem = uid_problem(item.vobject_item)
+    if problem is not None:
+        raise ItemError(problem)
     start, end = item.time_range
     return ItemData(text=item.serialize(), uid=item.uid, etag=item.etag, name=item.name,
                     component=item.component_name, time_start=start, time_end=end)

@@ -21,7 +21,8 @@ What is relied on, by area (each module lists its shapes):
   dateutil ``rrule._iter`` and ``radicale.app.report``'s ``xml_report``,
   ``free_busy_report``, ``test_filter`` (limits), vobject ``getLogicalLines``
   (linear-time unfolding), vobject's PERIOD writer and vCard 2.1 ENCODING/FN handling
-  (``cms_dav.io.vobject_values``) and Radicale's PERIOD probe.
+  (``cms_dav.io.vobject_values``) and Radicale's PERIOD probe, ``radicale.item.filter``
+  ``visit_time_ranges`` (VFREEBUSY time ranges, ``cms_dav.io.freebusy_ranges``).
 - :mod:`.server_options`: ``[server] _internal_server``.
 - :mod:`.logs`: the texts of Radicale's log records that the rejection layer reads.
 """
@@ -36,7 +37,8 @@ from cms_dav.radicale_compat.items import (fill_item_text, init_item_fast, item_
                                            item_text_if_loaded)
 from cms_dav.radicale_compat.patches import (install_path_memo, replace_vobject_unfolding,
                                              replace_vobject_value_writers,
-                                             wrap_report_functions, wrap_rrule_iteration)
+                                             wrap_report_functions, wrap_rrule_iteration,
+                                             wrap_time_range_visitor)
 from cms_dav.radicale_compat.server_options import mark_internal_server
 from cms_dav.radicale_compat.shapes import HOME, CompatibilityError, Shape
 from cms_dav.radicale_compat.sharing import (SHARE_FIELDS, asks_if_collection_is_shared,
@@ -54,6 +56,7 @@ __all__ = [
     "replace_vobject_unfolding", "replace_vobject_value_writers", "share_row_match",
     "with_storage_capabilities",
     "without_failed_login_padding", "wrap_report_functions", "wrap_rrule_iteration",
+    "wrap_time_range_visitor",
 ]
 
 #: Radicale modules that are implementation, not plugin API: only this package imports them

@@ -170,6 +170,30 @@ def replace_vobject_value_writers(**wrappers: Callable[[Any], Any]) -> None:
     _once("the vobject value writers", value_writer_shapes(), install)
 
 
+# -- radicale.item.filter.visit_time_ranges (VFREEBUSY) ---------------------------------
+FREEBUSY_USER = "cms_dav's VFREEBUSY time ranges (cms_dav/io/freebusy_ranges.py)"
+
+
+def time_range_visitor_shapes() -> list[Shape]:
+    return [parameters("radicale.item.filter.visit_time_ranges",
+                       ["vobject_item", "child_name", "range_fn", "infinity_fn",
+                        "component_fn"], FREEBUSY_USER),
+            # every caller looks it up at call time: by global name inside the module,
+            # through the module elsewhere
+            calls_by_name("radicale.item.filter", "visit_time_ranges", FREEBUSY_USER),
+            mentions("radicale.item.find_time_range", "radicale_filter.visit_time_ranges(",
+                     "looks visit_time_ranges up through its module", FREEBUSY_USER),
+            mentions("radicale.app.report", "radicale_filter.visit_time_ranges(",
+                     "looks visit_time_ranges up through its module", FREEBUSY_USER)]
+
+
+def wrap_time_range_visitor(wrapper: Callable[[Callable[..., None]], Callable[..., None]]
+                            ) -> None:
+    """Replace ``radicale.item.filter.visit_time_ranges`` with ``wrapper(original)``."""
+    _once("the VFREEBUSY time ranges", time_range_visitor_shapes(),
+          lambda: _replace("radicale.item.filter.visit_time_ranges", wrapper))
+
+
 def shapes() -> list[Shape]:
     return (path_memo_shapes() + rrule_shapes() + report_shapes() + unfolding_shapes()
-            + value_writer_shapes())
+            + value_writer_shapes() + time_range_visitor_shapes())

@@ -115,3 +115,41 @@ def test_vcard30_without_fn_is_still_refused_naming_fn(server):
                         _card(["N:Ohne;Fn;;;"], "3.0"))
     assert response.status_code == 400
     assert "FN" in response.text
+
+
+def _freebusy(*blocks: list[str]) -> str:
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//test//accept//EN"]
+    for block in blocks:
+        lines += ["BEGIN:VFREEBUSY", "DTSTAMP:20260101T000000Z", *block, "END:VFREEBUSY"]
+    return "\r\n".join([*lines, "END:VCALENDAR"]) + "\r\n"
+
+
+FREEBUSY = ["UID:accept-fb", "ORGANIZER:mailto:anna@example.org",
+            "FREEBUSY;FBTYPE=BUSY:20261203T090000Z/20261203T100000Z,20261204T090000Z/PT1H"]
+
+
+def test_vfreebusy_object_is_accepted(server):
+    """RFC 4791 §4.1 allows VFREEBUSY objects; Radicale found no time range for them."""
+    _stored_as_sent(server, _freebusy(FREEBUSY))
+
+
+def test_vfreebusy_object_is_found_by_a_time_range_query_on_a_busy_period(server):
+    """RFC 4791 §9.9: a VFREEBUSY without DTSTART/DTEND overlaps through its FREEBUSY."""
+    alice, calendar, response = _put_event(server, _freebusy(FREEBUSY))
+    assert response.status_code == 201, response.text
+    query = ('<?xml version="1.0"?><c:calendar-query xmlns:d="DAV:" '
+             'xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/></d:prop>'
+             '<c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VFREEBUSY">'
+             '<c:time-range start="20261204T093000Z" end="20261204T094500Z"/>'
+             '</c:comp-filter></c:comp-filter></c:filter></c:calendar-query>')
+    found = alice.request("REPORT", calendar, data=query.encode(),
+                          headers={"Content-Type": "application/xml", "Depth": "1"})
+    assert found.status_code == 207
+    assert "/alice/cal/e.ics" in found.text
+
+
+def test_vfreebusy_components_with_two_uids_are_refused_naming_them(server):
+    """RFC 4791 §4.1: one UID per calendar object resource, VFREEBUSY included."""
+    _, _, response = _put_event(server, _freebusy(FREEBUSY, ["UID:accept-fb-2"]))
+    assert response.status_code == 400
+    assert "two UIDs" in response.text and "accept-fb-2" in response.text
