@@ -54,6 +54,7 @@ from cms_dav_plugins.group import Group
 from cms_dav_plugins.rights import Rights
 from cms_dav_plugins.sharing import Sharing
 from cms_dav_plugins.storage import Storage
+from cms_dav_plugins import upload_watch
 
 WSGIApp = Callable[..., Iterable[bytes]]
 
@@ -199,6 +200,7 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False) -> Ap
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     vobject_values.install()  # valid PERIOD / vCard 2.1 values pass Radicale's check
     freebusy_ranges.install()  # VFREEBUSY objects get time ranges (RFC 4791 §9.9)
+    upload_watch.install()  # "Radicale changed nothing" without a second parse
     engine = open_engine(settings.database_url,
                          background_checkpoints=background_checkpoints)
     upgrade_to_head(engine)

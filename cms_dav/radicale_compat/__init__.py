@@ -22,7 +22,9 @@ What is relied on, by area (each module lists its shapes):
   ``free_busy_report``, ``test_filter`` (limits), vobject ``getLogicalLines``
   (linear-time unfolding), vobject's PERIOD writer and vCard 2.1 ENCODING/FN handling
   (``cms_dav.io.vobject_values``) and Radicale's PERIOD probe, ``radicale.item.filter``
-  ``visit_time_ranges`` (VFREEBUSY time ranges, ``cms_dav.io.freebusy_ranges``).
+  ``visit_time_ranges`` (VFREEBUSY time ranges, ``cms_dav.io.freebusy_ranges``),
+  ``radicale.item.read_components`` and ``check_and_sanitize_items`` (watched by
+  ``cms_dav_plugins.upload_watch``).
 - :mod:`.server_options`: ``[server] _internal_server``.
 - :mod:`.logs`: the texts of Radicale's log records that the rejection layer reads.
 """
@@ -38,6 +40,7 @@ from cms_dav.radicale_compat.items import (fill_item_text, init_item_fast, item_
 from cms_dav.radicale_compat.patches import (install_path_memo, replace_vobject_unfolding,
                                              replace_vobject_value_writers,
                                              wrap_report_functions, wrap_rrule_iteration,
+                                             watch_upload_sanitizing,
                                              wrap_time_range_visitor)
 from cms_dav.radicale_compat.server_options import mark_internal_server
 from cms_dav.radicale_compat.shapes import HOME, CompatibilityError, Shape
@@ -56,7 +59,7 @@ __all__ = [
     "replace_vobject_unfolding", "replace_vobject_value_writers", "share_row_match",
     "with_storage_capabilities",
     "without_failed_login_padding", "wrap_report_functions", "wrap_rrule_iteration",
-    "wrap_time_range_visitor",
+    "watch_upload_sanitizing", "wrap_time_range_visitor",
 ]
 
 #: Radicale modules that are implementation, not plugin API: only this package imports them

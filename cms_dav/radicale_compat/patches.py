@@ -194,6 +194,34 @@ def wrap_time_range_visitor(wrapper: Callable[[Callable[..., None]], Callable[..
           lambda: _replace("radicale.item.filter.visit_time_ranges", wrapper))
 
 
+# -- radicale.item.read_components / check_and_sanitize_items (upload watch) ------------
+WATCH_USER = "cms_dav's check that Radicale changed nothing " \
+             "(plugins/cms_dav_plugins/upload_watch.py)"
+
+
+def upload_watch_shapes() -> list[Shape]:
+    return [parameters("radicale.item.read_components", ["s"], WATCH_USER),
+            parameters("radicale.item.check_and_sanitize_items",
+                       ["vobject_items", "max_vevent_rrule_occurrence", "is_collection",
+                        "tag"], WATCH_USER),
+            # the PUT handler looks both up through the module at call time
+            mentions("radicale.app.put", "radicale_item.read_components(",
+                     "reads the body through radicale.item.read_components", WATCH_USER),
+            mentions("radicale.app.put", "radicale_item.check_and_sanitize_items(",
+                     "sanitizes through radicale.item.check_and_sanitize_items",
+                     WATCH_USER)]
+
+
+def watch_upload_sanitizing(reader: Callable[[Any], Any], sanitizer: Callable[[Any], Any]
+                            ) -> None:
+    """Replace ``radicale.item.read_components`` with ``reader(original)`` and
+    ``check_and_sanitize_items`` with ``sanitizer(original)``, once."""
+    def install() -> None:
+        _replace("radicale.item.read_components", reader)
+        _replace("radicale.item.check_and_sanitize_items", sanitizer)
+    _once("the upload watch", upload_watch_shapes(), install)
+
+
 def shapes() -> list[Shape]:
     return (path_memo_shapes() + rrule_shapes() + report_shapes() + unfolding_shapes()
-            + value_writer_shapes() + time_range_visitor_shapes())
+            + value_writer_shapes() + time_range_visitor_shapes() + upload_watch_shapes())
