@@ -41,6 +41,7 @@ from cms_dav.contacts.field_upload_filter import FieldValueCheck, keep_custom_fi
 from cms_dav.contacts.fields_file import FieldsFile
 from cms_dav.contacts.index_hook import SearchIndexHook
 from cms_dav.contacts.upload_filter import keep_interactions
+from cms_dav.io import freebusy_ranges, vobject_values
 from cms_dav.metrics import Metrics
 from cms_dav.store.checkpoint import Checkpointer, start_background_checkpoints
 from cms_dav.store.engine import open_engine
@@ -64,6 +65,7 @@ from cms_dav_plugins.group import Group
 from cms_dav_plugins.rights import Rights
 from cms_dav_plugins.sharing import Sharing
 from cms_dav_plugins.storage import Storage
+from cms_dav_plugins import upload_watch
 
 WSGIApp = Callable[..., Iterable[bytes]]
 
@@ -222,6 +224,9 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     command); inside one, the request's origin wins (``request_context.http_origins``)."""
     origins = http_origins(origin_of)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    vobject_values.install()  # valid PERIOD / vCard 2.1 values pass Radicale's check
+    freebusy_ranges.install()  # VFREEBUSY objects get time ranges (RFC 4791 §9.9)
+    upload_watch.install()  # "Radicale changed nothing" without a second parse
     engine = open_engine(settings.database_url,
                          background_checkpoints=background_checkpoints)
     metrics = Metrics(CollectorRegistry())

@@ -14,10 +14,11 @@ How it is found, in exactly two documented ways:
   runs request code after the application returned).
 
 Who may read it: the doors (``cms_dav.wsgi``, the plugins) and ``cms_dav.limits`` as
-request-bound checks. ``cms_dav.store`` and ``cms_dav.acl`` never do: they serve the CLI
-and tests too, and get what they need (a :class:`~cms_dav.memo.Memo`, an actor) as
-arguments. Outside a request :func:`current` is None: nothing is memoized, limited or
-deferred.
+request-bound checks (the plugins include ``cms_dav_plugins.upload_watch``, which
+watches Radicale's parse of a PUT body). ``cms_dav.store`` and ``cms_dav.acl`` never do:
+they serve the CLI and tests too, and get what they need (a :class:`~cms_dav.memo.Memo`,
+an actor) as arguments. Outside a request :func:`current` is None: nothing is memoized,
+limited or deferred.
 
 Lifetime: from the start of the request until its response body is closed; then it is
 garbage. Nothing here is shared between requests, and there is no thread-local state.
@@ -75,6 +76,9 @@ class RequestContext:
     #: storage plugin stores it instead of Radicale's re-serialization when it is the
     #: object Radicale accepted: lossless storage, issue 12); None = not read
     upload_text: str | None = None
+    #: Radicale's parse of that body and whether its sanitizing changed it
+    #: (``cms_dav_plugins.upload_watch`` writes it; the storage plugin reads it); None = none
+    upload_parse: Any = None
     #: why a layer inside Radicale refused the request: Radicale answers a bare 400,
     #: ``cms_dav.wsgi.limits`` answers this refusal's own status and description instead
     refusal: Exception | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import uuid
+from typing import Any
 
 from radicale import item as radicale_item
 
@@ -43,8 +44,41 @@ def item_data(text: str, tag: str, collection_path: str) -> ItemData:
     return item_data_of(item)
 
 
+#: components whose UID identifies the resource (RFC 5545 §3.8.4.7 requires it in each)
+UID_COMPONENTS = ("VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY")
+
+
+def uid_problem(vobject_item: Any) -> str | None:
+    """Why a calendar object does not hold exactly one UID, or None.
+
+    RFC 4791 §4.1: components with different UIDs go in separate resources. Radicale
+    checks VEVENT/VTODO/VJOURNAL itself; a VFREEBUSY object (accepted since
+    :mod:`cms_dav.io.freebusy_ranges`) is checked here.
+    """
+    if vobject_item.name != "VCALENDAR":
+        return None
+    uids: list[str] = []
+    for component in vobject_item.components():
+        if component.name not in UID_COMPONENTS:
+            continue
+        lines = component.contents.get("uid", [])
+        uid = str(lines[0].value).strip() if lines else ""
+        if not uid:
+            return f"{component.name} has no UID (RFC 5545 §3.8.4.7)"
+        if uid not in uids:
+            uids.append(uid)
+    if len(uids) > 1:
+        return (f"two UIDs in one resource: {uids[0]!r} and {uids[1]!r}; a calendar object "
+                "resource holds one UID (RFC 4791 §4.1)")
+    return None
+
+
 def item_data_of(item: radicale_item.Item) -> ItemData:
-    """What the store keeps of a prepared Radicale item (the storage plugin uses it too)."""
+    """What the store keeps of a prepared Radicale item (the storage plugin uses it too);
+    ItemError when it holds more than one UID (:func:`uid_problem`)."""
+    problem = uid_problem(item.vobject_item)
+    if problem is not None:
+        raise ItemError(problem)
     start, end = item.time_range
     return ItemData(text=item.serialize(), uid=item.uid, etag=item.etag, name=item.name,
                     component=item.component_name, time_start=start, time_end=end)
@@ -53,6 +87,7 @@ def item_data_of(item: radicale_item.Item) -> ItemData:
 #: characters Radicale's reader strips before parsing (and XML 1.0 cannot carry)
 _CONTROL = re.compile(r"[\x00-\x08\x0B\x0C\x0E-\x1F]")
 _BLANK_LINE = re.compile(r"(?m)^[ \t]*$")
+_LONE_CR = re.compile(r"\r(?!\n)")
 
 
 def crlf(text: str) -> str:
@@ -63,8 +98,8 @@ def crlf(text: str) -> str:
     return "".join(line + "\r\n" for line in lines)
 
 
-def item_data_from_upload(item: radicale_item.Item, upload_text: str | None
-                          ) -> tuple[ItemData, bool]:
+def item_data_from_upload(item: radicale_item.Item, upload_text: str | None,
+                          parsed_unchanged: bool = False) -> tuple[ItemData, bool]:
     """What the store keeps of a PUT of one object: the client's text when it is the
     object Radicale accepted, else Radicale's re-serialization (:func:`item_data_of`);
     and whether it is the client's text (False also when the text is unknown).
@@ -74,8 +109,11 @@ def item_data_from_upload(item: radicale_item.Item, upload_text: str | None
     PUT answers without ETag. The test: the client's text, read and serialized by the
     same vobject reader, equals Radicale's serialization of the accepted item; so
     Radicale changed nothing, and only vobject's lossy writer stands between the two.
-    Line endings are normalised to CRLF; text with control characters or blank lines
-    (which Radicale's reader strips) is not stored raw.
+    ``parsed_unchanged`` (from :mod:`cms_dav_plugins.upload_watch`) says ``item`` *is*
+    Radicale's parse of exactly ``upload_text`` and sanitizing left it as parsed: then
+    the second parse would give the same tree, and is skipped. Line endings are
+    normalised to CRLF; text with control characters, blank lines (which Radicale's
+    reader strips) or a lone CR is not stored raw.
     """
     fallback = item_data_of(item)
     if upload_text is None or _CONTROL.search(upload_text):
@@ -83,12 +121,13 @@ def item_data_from_upload(item: radicale_item.Item, upload_text: str | None
     text = crlf(upload_text)
     if _BLANK_LINE.search(text.replace("\r\n", "\n").rstrip("\n")):
         return fallback, False
-    try:
-        components = radicale_item.read_components(text)
-        if len(components) != 1 or components[0].serialize() != fallback.text:
+    if not (parsed_unchanged and _LONE_CR.search(upload_text) is None):
+        try:
+            components = radicale_item.read_components(text)
+            if len(components) != 1 or components[0].serialize() != fallback.text:
+                return fallback, False
+        except Exception:  # noqa: BLE001 - vobject raises many types; Radicale's view wins
             return fallback, False
-    except Exception:  # noqa: BLE001 - vobject raises many types; Radicale's view wins
-        return fallback, False
     return dataclasses.replace(fallback, text=text, etag=radicale_item.get_etag(text)), True
 
 

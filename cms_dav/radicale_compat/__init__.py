@@ -20,7 +20,11 @@ What is relied on, by area (each module lists its shapes):
 - :mod:`.patches`: ``pathutils.sanitize_path`` and ``xmlutils.make_clark`` (memoized),
   dateutil ``rrule._iter`` and ``radicale.app.report``'s ``xml_report``,
   ``free_busy_report``, ``test_filter`` (limits), vobject ``getLogicalLines``
-  (linear-time unfolding).
+  (linear-time unfolding), vobject's PERIOD writer and vCard 2.1 ENCODING/FN handling
+  (``cms_dav.io.vobject_values``) and Radicale's PERIOD probe, ``radicale.item.filter``
+  ``visit_time_ranges`` (VFREEBUSY time ranges, ``cms_dav.io.freebusy_ranges``),
+  ``radicale.item.read_components`` and ``check_and_sanitize_items`` (watched by
+  ``cms_dav_plugins.upload_watch``).
 - :mod:`.server_options`: ``[server] _internal_server``.
 - :mod:`.logs`: the texts of Radicale's log records that the rejection layer reads.
 """
@@ -35,7 +39,10 @@ from cms_dav.radicale_compat.logs import startup_at_debug
 from cms_dav.radicale_compat.items import (fill_item_text, init_item_fast, item_is_parsed,
                                            item_text_if_loaded)
 from cms_dav.radicale_compat.patches import (install_path_memo, replace_vobject_unfolding,
-                                             wrap_report_functions, wrap_rrule_iteration)
+                                             replace_vobject_value_writers,
+                                             wrap_report_functions, wrap_rrule_iteration,
+                                             watch_upload_sanitizing,
+                                             wrap_time_range_visitor)
 from cms_dav.radicale_compat.server_options import mark_internal_server
 from cms_dav.radicale_compat.shapes import HOME, CompatibilityError, Shape
 from cms_dav.radicale_compat.sharing import (SHARE_FIELDS, asks_if_collection_is_shared,
@@ -50,9 +57,11 @@ __all__ = [
     "drop_resolved_duplicate_shares",
     "fill_item_text", "init_item_fast", "install_path_memo", "item_is_parsed",
     "item_text_if_loaded", "lock_request", "mark_internal_server", "mismatches",
-    "replace_vobject_unfolding", "share_row_match", "startup_at_debug",
+    "replace_vobject_unfolding", "replace_vobject_value_writers", "share_row_match",
+    "startup_at_debug",
     "with_storage_capabilities",
     "without_failed_login_padding", "wrap_report_functions", "wrap_rrule_iteration",
+    "watch_upload_sanitizing", "wrap_time_range_visitor",
 ]
 
 #: Radicale modules that are implementation, not plugin API: only this package imports them

@@ -13,12 +13,15 @@ import functools
 import threading
 from typing import Any, Callable
 
-from cms_dav.radicale_compat.shapes import (Shape, calls_by_name, mentions, parameters,
-                                            require, resolve)
+from cms_dav.radicale_compat.shapes import (CompatibilityError, Shape, calls_by_name,
+                                            contains, mentions, parameters, require,
+                                            resolve)
 
 PATH_MEMO_USER = "cms_dav's path memo (cms_dav.radicale_compat.patches.install_path_memo)"
 RECURRENCE_USER = "cms_dav's recurrence and query limits (cms_dav/limits/recurrence.py)"
 UNFOLD_USER = "cms_dav's linear-time line unfolding (cms_dav/limits/vobject_lines.py)"
+VALUES_USER = "cms_dav's acceptance of valid PERIOD and vCard 2.1 values " \
+              "(cms_dav/io/vobject_values.py)"
 
 _installed: set[str] = set()
 _lock = threading.Lock()
@@ -111,5 +114,114 @@ def replace_vobject_unfolding(wrapper: Callable[[Callable[..., Any]], Callable[.
           lambda: _replace("vobject.base.getLogicalLines", wrapper))
 
 
+# -- vobject's value writers (PERIOD, vCard 2.1 encodings and FN) ----------------------
+#: what cms_dav.io.vobject_values replaces, and how each is bound on its class
+VALUE_WRITERS: dict[str, tuple[str, Any]] = {
+    "period": ("vobject.icalendar.MultiDateBehavior.transformFromNative", staticmethod),
+    "recurrence": ("vobject.icalendar.RecurringComponent.getrruleset", None),
+    "encode": ("vobject.vcard.VCardTextBehavior.encode", classmethod),
+    "decode": ("vobject.vcard.VCardTextBehavior.decode", classmethod),
+    "validate": ("vobject.vcard.VCard3_0.validate", classmethod)}
+
+
+def value_writer_shapes() -> list[Shape]:
+    return [parameters("vobject.icalendar.MultiDateBehavior.transformFromNative", ["obj"],
+                       VALUES_USER),
+            mentions("vobject.icalendar.MultiDateBehavior.transformToNative", "stringToPeriod",
+                     "reads PERIOD values into tuples", VALUES_USER),
+            parameters("vobject.icalendar.periodToString", ["period", "convertToUTC"],
+                       VALUES_USER),
+            parameters("vobject.icalendar.RecurringComponent.getrruleset",
+                       ["self", "addRDate"], VALUES_USER),
+            # the property holds the function itself, so it is rebuilt around the new one
+            mentions("vobject.icalendar.RecurringComponent",
+                     "rruleset = property(getrruleset, setrruleset)",
+                     "defines rruleset as property(getrruleset, setrruleset)", VALUES_USER),
+            parameters("vobject.vcard.VCardTextBehavior.encode", ["line"], VALUES_USER),
+            parameters("vobject.vcard.VCardTextBehavior.decode", ["line"], VALUES_USER),
+            parameters("vobject.vcard.VCard3_0.validate",
+                       ["obj", "raiseException", "complainUnrecognized"], VALUES_USER),
+            contains("vobject.vcard.VCard3_0.knownChildren", ["FN"], VALUES_USER),
+            # Radicale refuses PERIOD unless this probe serializes one without error
+            mentions("radicale.utils.vobject_supports_period", "obj.serialize()",
+                     "decides PERIOD support by serializing one", VALUES_USER),
+            mentions("radicale.item.check_and_sanitize_items",
+                     "utils.vobject_supports_period()",
+                     "asks vobject_supports_period() before accepting a PERIOD", VALUES_USER)]
+
+
+def replace_vobject_value_writers(**wrappers: Callable[[Any], Any]) -> None:
+    """Replace each of :data:`VALUE_WRITERS` with ``wrappers[key](original)``, once;
+    then Radicale's PERIOD probe must pass (it is computed once per process)."""
+    def install() -> None:
+        for key, (dotted, binding) in VALUE_WRITERS.items():
+            def replacement(original: Any, key: str = key, binding: Any = binding) -> Any:
+                new = wrappers[key](original)
+                return binding(new) if binding else new
+            _replace(dotted, replacement)
+        recurring = resolve("vobject.icalendar.RecurringComponent")
+        recurring.rruleset = property(recurring.getrruleset, recurring.setrruleset)
+        from radicale import utils
+        if not utils.vobject_supports_period():
+            raise CompatibilityError(
+                "radicale.utils.vobject_supports_period() still answers False after "
+                f"vobject's PERIOD writer was completed; {VALUES_USER} relies on it "
+                "(cms_dav/radicale_compat)")
+    _once("the vobject value writers", value_writer_shapes(), install)
+
+
+# -- radicale.item.filter.visit_time_ranges (VFREEBUSY) ---------------------------------
+FREEBUSY_USER = "cms_dav's VFREEBUSY time ranges (cms_dav/io/freebusy_ranges.py)"
+
+
+def time_range_visitor_shapes() -> list[Shape]:
+    return [parameters("radicale.item.filter.visit_time_ranges",
+                       ["vobject_item", "child_name", "range_fn", "infinity_fn",
+                        "component_fn"], FREEBUSY_USER),
+            # every caller looks it up at call time: by global name inside the module,
+            # through the module elsewhere
+            calls_by_name("radicale.item.filter", "visit_time_ranges", FREEBUSY_USER),
+            mentions("radicale.item.find_time_range", "radicale_filter.visit_time_ranges(",
+                     "looks visit_time_ranges up through its module", FREEBUSY_USER),
+            mentions("radicale.app.report", "radicale_filter.visit_time_ranges(",
+                     "looks visit_time_ranges up through its module", FREEBUSY_USER)]
+
+
+def wrap_time_range_visitor(wrapper: Callable[[Callable[..., None]], Callable[..., None]]
+                            ) -> None:
+    """Replace ``radicale.item.filter.visit_time_ranges`` with ``wrapper(original)``."""
+    _once("the VFREEBUSY time ranges", time_range_visitor_shapes(),
+          lambda: _replace("radicale.item.filter.visit_time_ranges", wrapper))
+
+
+# -- radicale.item.read_components / check_and_sanitize_items (upload watch) ------------
+WATCH_USER = "cms_dav's check that Radicale changed nothing " \
+             "(plugins/cms_dav_plugins/upload_watch.py)"
+
+
+def upload_watch_shapes() -> list[Shape]:
+    return [parameters("radicale.item.read_components", ["s"], WATCH_USER),
+            parameters("radicale.item.check_and_sanitize_items",
+                       ["vobject_items", "max_vevent_rrule_occurrence", "is_collection",
+                        "tag"], WATCH_USER),
+            # the PUT handler looks both up through the module at call time
+            mentions("radicale.app.put", "radicale_item.read_components(",
+                     "reads the body through radicale.item.read_components", WATCH_USER),
+            mentions("radicale.app.put", "radicale_item.check_and_sanitize_items(",
+                     "sanitizes through radicale.item.check_and_sanitize_items",
+                     WATCH_USER)]
+
+
+def watch_upload_sanitizing(reader: Callable[[Any], Any], sanitizer: Callable[[Any], Any]
+                            ) -> None:
+    """Replace ``radicale.item.read_components`` with ``reader(original)`` and
+    ``check_and_sanitize_items`` with ``sanitizer(original)``, once."""
+    def install() -> None:
+        _replace("radicale.item.read_components", reader)
+        _replace("radicale.item.check_and_sanitize_items", sanitizer)
+    _once("the upload watch", upload_watch_shapes(), install)
+
+
 def shapes() -> list[Shape]:
-    return path_memo_shapes() + rrule_shapes() + report_shapes() + unfolding_shapes()
+    return (path_memo_shapes() + rrule_shapes() + report_shapes() + unfolding_shapes()
+            + value_writer_shapes() + time_range_visitor_shapes() + upload_watch_shapes())

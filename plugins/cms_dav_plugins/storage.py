@@ -34,6 +34,7 @@ from cms_dav.store.records import CollectionRecord, ItemData, ItemRecord
 from cms_dav.store.store import NotFound, Store
 from cms_dav_plugins import not_standalone
 from cms_dav_plugins.storage_hook import StorageHook
+from cms_dav_plugins.upload_watch import UploadParse
 
 _EXPECTED_NAME = {"VADDRESSBOOK": "VCARD", "VCALENDAR": "VCALENDAR"}
 
@@ -235,7 +236,11 @@ class Collection(storage.BaseCollection):
             raise ValueError(f"/{self.path}/ is not an address book or calendar")
         context = request_context.current()
         upload_text = context.upload_text if context else None
-        data, as_sent = item_data_from_upload(item, upload_text)
+        watch = context.upload_parse if context else None
+        # Radicale's own parse of exactly this text, left as parsed: no second parse needed
+        unchanged = (isinstance(watch, UploadParse) and upload_text is not None
+                     and watch.unchanged_object_of(upload_text, item.vobject_item))
+        data, as_sent = item_data_from_upload(item, upload_text, unchanged)
         if data.name != expected:
             raise ValueError(f"a {data.name} does not belong in a {self.tag} collection")
         with _writing():
