@@ -51,9 +51,10 @@ class RequestContext:
     #: the store kept something other than the upload's bytes (storage plugin writes the
     #: store's ``WriteResult.modified``; ``cms_dav.wsgi.upload_etag`` drops the ETag)
     upload_modified: bool = False
-    #: the body of a PUT of one object, decoded (``cms_dav.wsgi.limits`` writes it; the
-    #: storage plugin stores it instead of Radicale's re-serialization when it is the
-    #: object Radicale accepted: lossless storage, issue 12); None = not read
+    #: the body of a PUT, decoded as Radicale decodes it (``cms_dav.wsgi.limits`` writes
+    #: it; the storage plugin stores it, or for a whole collection each object's part of
+    #: it, instead of Radicale's re-serialization when it is the object Radicale
+    #: accepted: lossless storage, issue 12); None = not read
     upload_text: str | None = None
     #: why a layer inside Radicale refused the request: Radicale answers a bare 400,
     #: ``cms_dav.wsgi.limits`` answers this refusal's own status and description instead
