@@ -96,3 +96,13 @@ def test_whole_collection_card_radicale_changed_is_stored_as_radicale_made_it(se
     added = [t for t in texts if "No Uid" in t]
     assert len(added) == 1 and "UID:" in added[0]  # Radicale added the UID: its text
     assert alice.get(f"{book}comma.vcf").text == crlf(COMMA_CARD)
+
+
+def test_whole_collection_put_in_latin1_is_decoded_as_a_single_put_is(server):
+    alice = _alice(server)
+    book = f"{server.url}/alice/latin1/"
+    text = COMMA_CARD.replace("Kekse backen", "Käse backen")
+    answer = alice.put(book, data=text.encode("iso-8859-1"),
+                       headers={"Content-Type": "text/vcard; charset=iso-8859-1"})
+    assert answer.status_code == 201, answer.text
+    assert alice.get(f"{book}comma.vcf").content == text.encode("utf-8")
