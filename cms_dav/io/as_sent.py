@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from typing import Any
 
+import vobject
 from radicale import item as radicale_item
 
 from cms_dav.io.stored_items import (MAX_RRULE_OCCURRENCES, ItemError, crlf,
@@ -50,20 +52,31 @@ def prepared_item(text: str, tag: str, collection_path: str) -> radicale_item.It
 
 
 def item_data_as_sent(text: str, tag: str, collection_path: str) -> tuple[ItemData, bool]:
-    """The ItemData of one object's text, and whether it keeps ``text`` (CRLF)."""
-    return item_data_from_upload(prepared_item(text, tag, collection_path), text)
+    """The ItemData of one object's text, and whether it keeps ``text`` (CRLF). A
+    calendar object is compared as the single PUT compares it, except that a DTSTAMP
+    vobject's writer adds (of *now*) is the same on both sides (:func:`_compared`)."""
+    item = prepared_item(text, tag, collection_path)
+    if item.name != "VCALENDAR":
+        return item_data_from_upload(item, text)
+    return _compared(item, text, rewrap=False)
 
 
 def collection_item_data(item: radicale_item.Item, sent: str | None
                          ) -> tuple[ItemData, bool]:
     """One item of a whole-collection PUT: ``sent`` is the client's text of this object
     (:mod:`cms_dav.io.object_split`). A vCard is checked as a single PUT is. Radicale
-    puts each calendar object in a new VCALENDAR (its own PRODID, no VTIMEZONE of the
-    client, whose TZIDs it re-creates from the parsed times), so the client's object is
-    compared after the same re-wrapping: its VCALENDAR properties and VTIMEZONEs are
-    dropped and Radicale's PRODID is added."""
+    puts each calendar object's components in a new VCALENDAR (its own VERSION and
+    PRODID; vobject re-creates the VTIMEZONEs from the parsed times), so the client's
+    object is compared after the same re-wrapping (``radicale.app.put.prepare``)."""
     if item.name != "VCALENDAR" or sent is None:
         return item_data_from_upload(item, sent)
+    return _compared(item, sent, rewrap=True)
+
+
+def _compared(item: radicale_item.Item, sent: str, rewrap: bool) -> tuple[ItemData, bool]:
+    """``sent`` (CRLF) when the same reader sees in it what Radicale accepted, else
+    Radicale's text: the rule of ``item_data_from_upload`` for a calendar object.
+    ``rewrap``: Radicale put its components in a VCALENDAR of its own (collection PUT)."""
     fallback = item_data_of(item)
     if _CONTROL.search(sent):
         return fallback, False
@@ -72,12 +85,32 @@ def collection_item_data(item: radicale_item.Item, sent: str | None
         return fallback, False
     try:
         component, = radicale_item.read_components(text)
-        for child in list(component.getChildren()):
-            if child.name != "VERSION" and child.name not in _OBJECT_COMPONENTS:
-                component.remove(child)
-        component.add("prodid").value = item.vobject_item.prodid.value
+        if rewrap:
+            rewrapped = vobject.iCalendar()  # what radicale.app.put.prepare builds
+            for child in _objects(component):
+                rewrapped.add(child)
+            rewrapped.add(vobject.base.ContentLine("PRODID", {},
+                                                   item.vobject_item.prodid.value))
+            component = rewrapped
+        _same_added_dtstamps(_objects(component), _objects(item.vobject_item))
         if component.serialize() != fallback.text:
             return fallback, False
     except Exception:  # noqa: BLE001 - vobject raises many types; Radicale's view wins
         return fallback, False
     return dataclasses.replace(fallback, text=text, etag=radicale_item.get_etag(text)), True
+
+
+def _objects(calendar: Any) -> list[Any]:
+    return [c for c in calendar.getChildren() if c.name in _OBJECT_COMPONENTS]
+
+
+def _same_added_dtstamps(sent: list[Any], accepted: list[Any]) -> None:
+    """vobject's writer adds a DTSTAMP of *now* (RFC 5545 §3.8.7.2) to a component that
+    has none, in either serialization; a component of the client's that lacks one gets
+    the one Radicale's item got, so that the clock does not decide the comparison."""
+    if len(sent) != len(accepted):
+        return
+    for mine, theirs in zip(sent, accepted, strict=True):
+        if "DTSTAMP" not in mine.contents and "dtstamp" not in mine.contents \
+                and hasattr(theirs, "dtstamp"):
+            mine.add("dtstamp").value = theirs.dtstamp.value

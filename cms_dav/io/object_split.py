@@ -9,7 +9,7 @@ and blank lines, which are no content lines, are left out.
 - A vCard object is the lines from its ``BEGIN:VCARD`` to its ``END:VCARD``.
 - An iCalendar object (RFC 4791 §4.1: one UID per calendar object resource) is the
   enclosing VCALENDAR's property lines, the VTIMEZONEs its TZIDs name (in file order),
-  and the components sharing one UID (in file order, overrides after their master).
+  and the components sharing one UID, in file order (as Radicale keeps them).
   ``METHOD`` is left out of the wrapper: RFC 4791 §4.1 forbids it in stored objects.
 """
 
@@ -214,10 +214,13 @@ def split_calendar_texts(text: str, uid_of: dict[int, str] | None = None
     Components without UID and without an entry are left out.
     """
     wrappers, components = calendar_parts(text)
-    zones: dict[str, RawComponent] = {}
+    zones: dict[str, RawComponent] = {}   # first of each TZID in the text
+    own_zones: dict[tuple[int, str], RawComponent] = {}   # of each VCALENDAR
     for component in components:
         if component.name == "VTIMEZONE":
-            zones.setdefault(component.prop("TZID") or "", component)
+            tzid = component.prop("TZID") or ""
+            zones.setdefault(tzid, component)
+            own_zones.setdefault((component.calendar, tzid), component)
     groups: dict[str, list[RawComponent]] = {}
     for index, component in enumerate(components):
         if component.name not in UID_COMPONENTS:
@@ -233,9 +236,9 @@ def split_calendar_texts(text: str, uid_of: dict[int, str] | None = None
             groups.setdefault(uid, []).append(component)
     objects = []
     for uid, members in groups.items():
-        members.sort(key=lambda c: c.prop("RECURRENCE-ID") is not None)  # master first
         needed = list(dict.fromkeys(t for c in members for t in c.tzids()))
-        used = [zones[t] for t in needed if t in zones]
+        home = members[0].calendar  # its own VCALENDAR's VTIMEZONE first, else any
+        used = [own_zones.get((home, t), zones[t]) for t in needed if t in zones]
         used.sort(key=lambda zone: zone.number)
         wrapper = wrappers[members[0].calendar]
         text_of = wrapper.around("".join(z.raw for z in used) + "".join(c.raw for c in members))

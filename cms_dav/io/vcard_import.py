@@ -4,9 +4,10 @@ Each card is reported on its own so a broken card never hides the good ones.
 A card keeps its own lines, folding included (CRLF line ends), with two additions
 only, each one inserted line: a UID derived from its content when it has none
 (importing the same file twice is then an update, not a duplicate) and an FN made
-from N/ORG/EMAIL/TEL when the card lacks one (RFC 6350 §6.2.1; 2.1 cards too). A vCard 2.1
-card with QUOTED-PRINTABLE or CHARSET= values, or a card without VERSION, must
-change: it is rewritten as vCard 3.0 (:mod:`cms_dav.io.vcard21`), as before.
+from N/ORG/EMAIL/TEL when the card lacks one (RFC 6350 §6.2.1). A vCard 2.1 card
+with QUOTED-PRINTABLE or CHARSET= values must change: it is rewritten as vCard 3.0
+(:mod:`cms_dav.io.vcard21`), as before; when vobject cannot read that rewrite but can
+read the card as written, the card is kept as written (as a PUT of it stores it).
 """
 
 from __future__ import annotations
@@ -70,11 +71,12 @@ def _normalize(index: int, start: int, body: list[str], physical: list[str]) -> 
     except ValueError as exc:
         return CardResult(index, start, error=str(exc))
     version = next((ln.value.strip() for ln in lines if ln.name == "VERSION"), None)
-    keep = version in ("3.0", "4.0") or version == "2.1" and not any(
+    keep = version in (None, "3.0", "4.0") or version == "2.1" and not any(
         ln.param("ENCODING") and ln.param("ENCODING")[0].upper() == "QUOTED-PRINTABLE"
         or ln.param("CHARSET") for ln in lines)
     version = version or "3.0"
-    if version == "2.1" and not keep:
+    upgraded = version == "2.1" and not keep
+    if upgraded:
         lines = [upgrade_line(ln) for ln in lines]
         version = "3.0"
     if version not in ("3.0", "4.0") and not keep:
@@ -93,33 +95,42 @@ def _normalize(index: int, start: int, body: list[str], physical: list[str]) -> 
         uid = content_urn(render(lines))
         lines.insert(0, ContentLine("UID", uid))
         added.insert(0, lines[0])
-    if keep:
-        text = _as_written(physical, render(added))
-    else:
-        text = render([ContentLine("BEGIN", "VCARD"), ContentLine("VERSION", version),
-                       *lines, ContentLine("END", "VCARD")])
+    raw = _as_written(physical, render(added))
+    texts = [raw] if keep else [render([ContentLine("BEGIN", "VCARD"),
+                                        ContentLine("VERSION", version), *lines,
+                                        ContentLine("END", "VCARD")])]
+    if not keep and upgraded:
+        texts.append(raw)  # the 3.0 rewrite does not parse: the card as written may
+    problem = None
+    for text in texts:
+        problem = _unreadable(text)
+        if problem is None:
+            return CardResult(index, start, text=text, uid=uid)
+    return CardResult(index, start, uid=uid, error=f"card is not valid vCard: {problem}")
+
+
+def _unreadable(text: str) -> str | None:
+    """Why vobject (as Radicale calls it) cannot read the card, or None."""
     unreadable = unreadable_line(text)  # before vobject: its regex can backtrack for minutes
     if unreadable is not None:
-        return CardResult(index, start, uid=uid,
-                          error=f"card is not valid vCard: {unreadable.message}")
+        return unreadable.message
     try:
         vobject.readOne(text)
     except Exception as exc:  # noqa: BLE001 - vobject raises many types; Radicale rejects all
-        return CardResult(index, start, uid=uid, error=f"card is not valid vCard: {exc}")
-    return CardResult(index, start, text=text, uid=uid)
+        return str(exc)
+    return None
 
 
 def _as_written(physical: list[str], added: str) -> str:
     """The card's own physical lines (CRLF, blank lines left out) with ``added`` after
-    its VERSION line. A UID or FN line the card had empty stays (both are then there;
-    vobject and the contacts layer read the first non-empty one)."""
+    its VERSION line (after BEGIN when it has none). A UID or FN line the card had empty
+    stays (both are then there; vobject and the contacts layer read the first non-empty
+    one)."""
     kept = [line for line in physical if line.strip() or line[:1] in (" ", "\t")]
-    out: list[str] = []
-    for line in kept:
-        out.append(line + CRLF)
-        if added and line.split(":", 1)[0].strip().upper() == "VERSION":
-            out.append(added)
-            added = ""
+    names = [line.split(":", 1)[0].strip().upper() for line in kept]
+    after = names.index("VERSION") if "VERSION" in names else 0
+    out = [line + CRLF for line in kept]
+    out.insert(after + 1, added)
     return "".join(out)
 
 

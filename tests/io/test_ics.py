@@ -33,7 +33,9 @@ def test_recurrence_override_stays_with_its_master():
     override = event("r", "RECURRENCE-ID;TZID=Europe/Warsaw:20240106T100000\r\n")
     (result,) = split_ics(calendar(TZ, override, master))
     events = [c for c in icalendar.Calendar.from_ical(result.text).walk("VEVENT")]
-    assert len(events) == 2 and "RECURRENCE-ID" not in events[0]
+    # in the file's order: the object keeps the file's lines (issue 12)
+    assert len(events) == 2 and "RECURRENCE-ID" in events[0]
+    assert "RECURRENCE-ID" not in events[1]
 
 
 def test_todo_without_timezone_gets_no_vtimezone():
