@@ -72,9 +72,10 @@ class RequestContext:
     #: the store kept something other than the upload's bytes (storage plugin writes the
     #: store's ``WriteResult.modified``; ``cms_dav.wsgi.upload_etag`` drops the ETag)
     upload_modified: bool = False
-    #: the body of a PUT of one object, decoded (``cms_dav.wsgi.limits`` writes it; the
-    #: storage plugin stores it instead of Radicale's re-serialization when it is the
-    #: object Radicale accepted: lossless storage, issue 12); None = not read
+    #: the body of a PUT, decoded as Radicale decodes it (``cms_dav.wsgi.limits`` writes
+    #: it; the storage plugin stores it, or for a whole collection each object's part of
+    #: it, instead of Radicale's re-serialization when it is the object Radicale
+    #: accepted: lossless storage, issue 12); None = not read
     upload_text: str | None = None
     #: Radicale's parse of that body and whether its sanitizing changed it
     #: (``cms_dav_plugins.upload_watch`` writes it; the storage plugin reads it); None = none

@@ -20,10 +20,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from cms_dav.contacts.vcard_lines import CRLF
 from cms_dav.io.contact_record import ContactRecord
-from cms_dav.io.ics_import import wrap_calendar
-from cms_dav.io.ics_parts import Component, split_components
+from cms_dav.io.object_split import RawComponent, calendar_parts
 from cms_dav.io.table_cells import address_cell, join_multi, typed_cell
 
+PRODID = "-//cms_dav//export//EN"
 COLUMNS = ("UID", "Name", "Given name", "Family name", "Organization", "Title", "E-mail",
            "Phone", "Address", "Categories", "Note", "Birthday", "URL", "Interactions")
 
@@ -72,13 +72,16 @@ def export_vcf(texts: Iterable[str]) -> str:
 
 
 def export_ics(texts: Iterable[str]) -> str:
-    """One VCALENDAR holding every object; a VTIMEZONE appears once per TZID."""
-    zones: dict[str | None, Component] = {}
-    others = []
+    """One VCALENDAR holding every object's components, each with its stored lines
+    byte for byte (folding kept); a VTIMEZONE appears once per TZID. The VCALENDAR's
+    own lines are the exporter's (one stream, RFC 5545 §3.4, that every client reads)."""
+    zones: dict[str | None, RawComponent] = {}
+    others: list[RawComponent] = []
     for text in texts:
-        for comp in split_components(text)[1]:
+        for comp in calendar_parts(text)[1]:
             if comp.name == "VTIMEZONE":
                 zones.setdefault(comp.prop("TZID"), comp)
             else:
                 others.append(comp)
-    return wrap_calendar(list(zones.values()) + others)
+    return (f"BEGIN:VCALENDAR{CRLF}VERSION:2.0{CRLF}PRODID:{PRODID}{CRLF}"
+            + "".join(c.raw for c in [*zones.values(), *others]) + f"END:VCALENDAR{CRLF}")

@@ -1,4 +1,5 @@
-"""Split an .ics file into one calendar object per UID, as CalDAV stores them.
+"""Split an .ics file into one calendar object per UID, as CalDAV stores them (each
+kept as the file has it, issue 12).
 
 A recurring event's overrides (same UID, RECURRENCE-ID) must travel with
 their master, and every object needs the VTIMEZONEs its TZIDs name, or
@@ -12,13 +13,14 @@ from dataclasses import dataclass
 
 import icalendar
 
-from cms_dav.contacts.vcard_lines import CRLF, folded as fold
 from cms_dav.io.content_uid import content_uuid
 from cms_dav.io.encoding import decode_bytes
-from cms_dav.io.ics_parts import Component, split_components
+from cms_dav.io.ics_parts import IcsError, split_components
+from cms_dav.io.object_check import check_object
+from cms_dav.io.object_split import (CalendarObjectText, SplitError, calendar_parts,
+                                     split_calendar_texts)
 
 OBJECT_KINDS = ("VEVENT", "VTODO", "VJOURNAL")
-PRODID = "-//cms_dav//import//EN"
 
 
 @dataclass
@@ -32,57 +34,46 @@ class CalendarObjectResult:
     error: str | None = None
 
 
-def wrap_calendar(components: list[Component], header: list[str] | None = None) -> str:
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}"]
-    lines += [h for h in (header or [])
-              if h.split(":", 1)[0].split(";")[0].upper() in ("CALSCALE",)]
-    for comp in components:
-        lines += comp.lines
-    lines.append("END:VCALENDAR")
-    return "".join(fold(line) + CRLF for line in lines)
-
-
 def split_ics(data: bytes | str) -> Iterator[CalendarObjectResult]:
-    """Yield each object of the file; raises IcsError if the file cannot be split."""
+    """Yield each object of the file; raises IcsError if the file cannot be split.
+
+    Each object keeps the file's own lines (:mod:`cms_dav.io.object_split`: its
+    VCALENDAR's lines without METHOD, the VTIMEZONEs it uses, its components), CRLF
+    line ends; a component without UID gets one derived from its content, inserted
+    after its BEGIN line (re-importing the file then updates instead of duplicating).
+    """
     text = decode_bytes(data)[0] if isinstance(data, bytes) else data
-    header, components = split_components(text)
-    timezones = {c.prop("TZID"): c for c in components if c.name == "VTIMEZONE"}
-    groups: dict[str, list[Component]] = {}
-    for comp in components:
-        if comp.name not in OBJECT_KINDS:
-            continue
-        uid = comp.prop("UID")
-        if not uid:
-            uid = content_uuid("\n".join(comp.lines))
-            comp.lines.insert(1, f"UID:{uid}")
-        groups.setdefault(uid, []).append(comp)
-    for index, (uid, members) in enumerate(groups.items(), start=1):
-        members.sort(key=lambda c: c.prop("RECURRENCE-ID") is not None)  # master first
-        yield _build(index, uid, members, timezones, header)
+    split_components(text)  # structure first: IcsError names the line
+    try:
+        _, components = calendar_parts(text)
+        uid_of = {index: content_uuid("\n".join(line.unfolded for line in comp.lines))
+                  for index, comp in enumerate(components)
+                  if comp.name in OBJECT_KINDS and not comp.prop("UID")}
+        objects = split_calendar_texts(text, uid_of)
+    except SplitError as exc:
+        raise IcsError(str(exc)) from None
+    for index, found in enumerate(objects, start=1):
+        yield _checked(index, found)
 
 
-def _build(index: int, uid: str, members: list[Component],
-           timezones: dict[str | None, Component], header: list[str]) -> CalendarObjectResult:
-    line = min(c.line for c in members)
-    kinds = {c.name for c in members}
-    if len(kinds) > 1:
-        return CalendarObjectResult(
-            index, line, uid, error=f"UID {uid} is used by both {' and '.join(sorted(kinds))}")
-    needed = sorted(set().union(*(c.tzids() for c in members)))
-    missing = [t for t in needed if t not in timezones]
-    zones = [timezones[t] for t in needed if t in timezones]
-    text = wrap_calendar(zones + members, header)
-    problem = None
-    if missing and not all(_is_known_zone(t) for t in missing):
-        problem = f"TZID {', '.join(missing)} has no VTIMEZONE in the file"
-    else:
-        try:
-            icalendar.Calendar.from_ical(text)
-        except ValueError as exc:
-            problem = f"not valid iCalendar: {exc}"
-    if problem:
-        return CalendarObjectResult(index, line, uid, error=problem)
-    return CalendarObjectResult(index, line, uid, text=text)
+def _checked(index: int, found: CalendarObjectText) -> CalendarObjectResult:
+    """The object, or the reason it cannot be stored (RFC 4791 §4.1, RFC 5545)."""
+    def refused(problem: str) -> CalendarObjectResult:
+        return CalendarObjectResult(index, found.line, found.uid, error=problem)
+
+    if len(found.kinds) > 1:
+        return refused(f"UID {found.uid} is used by both {' and '.join(sorted(found.kinds))}")
+    if found.missing_tzids and not all(_is_known_zone(t) for t in found.missing_tzids):
+        return refused(f"TZID {', '.join(found.missing_tzids)} has no VTIMEZONE in the file")
+    problems = check_object(found.text, "VCALENDAR")
+    if problems:
+        return refused("not valid iCalendar: " + "; ".join(
+            f"{p} of the object" if p.line else str(p) for p in problems))
+    try:
+        icalendar.Calendar.from_ical(found.text)
+    except ValueError as exc:
+        return refused(f"not valid iCalendar: {exc}")
+    return CalendarObjectResult(index, found.line, found.uid, text=found.text)
 
 
 def _is_known_zone(tzid: str) -> bool:

@@ -14,6 +14,7 @@ from itertools import islice
 from typing import Callable
 
 from cms_dav.contacts.custom_fields import card_field_values, set_fields
+from cms_dav.io.as_sent import item_data_as_sent
 from cms_dav.io.card_merge import merge_vcards
 from cms_dav.io.contact_record import vcard_to_record
 from cms_dav.io.import_sources import Candidate, Source
@@ -111,7 +112,8 @@ def _import_one(target: _Target, candidate: Candidate, place: Placer,
         # [limits] before any parse: the same check as a PUT of the object
         check_item_text(candidate.text, target.store.limits, target.tag)
         href, text, existing = place(candidate.text)
-        data = item_data(text, target.tag, target.path)
+        # the object's own text when Radicale changed nothing in it (issue 12)
+        data = item_data_as_sent(text, target.tag, target.path)[0]
     except (ItemError, ValueError) as exc:
         return reject(str(exc))
     if existing is not None and existing.etag == data.etag:

@@ -1,9 +1,11 @@
 """``cms-dav import-radicale``: a stock Radicale 3.x ``collection-root`` into the store.
 
-Paths, hrefs, UIDs, collection properties and object text stay the same, and the
-text is stored exactly as Radicale serializes it, so the ETags clients hold stay
-valid: already-configured clients (DAVx5, vdirsyncer) keep syncing without
-duplicating anything.  Passwords are not part of collection-root; the htpasswd
+Paths, hrefs, UIDs, collection properties and object text stay the same: each file's
+text is stored as it is (CRLF line ends) whenever Radicale's check changes nothing in
+it (:mod:`cms_dav.io.as_sent`, issue 12), else as Radicale serializes it; the ETag
+follows the stored text as Radicale's does, so the ETags clients hold stay valid:
+already-configured clients (DAVx5, vdirsyncer) keep syncing without duplicating
+anything.  Passwords are not part of collection-root; the htpasswd
 file can be copied separately (``--users-file``).
 """
 
@@ -14,7 +16,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cms_dav.io.stored_items import ItemError, item_data
+from cms_dav.io.as_sent import item_data_as_sent
+from cms_dav.io.stored_items import ItemError
 from cms_dav.store.records import ItemData
 from cms_dav.store.store import Store
 
@@ -86,7 +89,7 @@ def _migrate_collection(store: Store, folder: Path, path: str, props: dict[str, 
             continue
         try:
             text = file.read_bytes().decode("utf-8")
-            items.append((file.name, item_data(text, props["tag"], path)))
+            items.append((file.name, item_data_as_sent(text, props["tag"], path)[0]))
         except (UnicodeDecodeError, ItemError) as exc:
             report.skipped.append(f"/{path}/{file.name}: {exc}")
     store.replace_collection(path, props, items, actor)

@@ -1,5 +1,9 @@
 """``cms-dav restore``: a backup archive into an empty data dir / database.
 
+Item texts are restored byte for byte (rows are copied, never parsed or rewritten),
+after each item is checked against this server's ``[limits]``
+(:mod:`cms_dav.io.restore_limits`).
+
 Afterwards every collection gets a new sync epoch: a client holding a token from
 before the restore must not be told "these items were deleted since" (it would
 delete what it changed after the snapshot, the known Radicale/DAVx5 failure);
@@ -21,6 +25,7 @@ from sqlalchemy import Engine, MetaData, func, select
 from cms_dav.config import Settings
 from cms_dav.io.backup import (FIELDS_MEMBER, JSONL_MEMBER, RIGHTS_MEMBER, SQLITE_MEMBER,
                                USERS_MEMBER, BackupError, _copy, verify_backup)
+from cms_dav.io.restore_limits import item_rows_of_sqlite, limit_problems, refusal
 from cms_dav.io.snapshot import load_rows, rows_from_jsonl, rows_from_sqlite
 from cms_dav.store import audit, collections
 from cms_dav.store.migrate import upgrade_to_head
@@ -73,13 +78,20 @@ def restore_backup(settings: Settings, store: StoreSource, archive_path: Path,
         raise BackupError(f"{archive_path.name} is damaged: {'; '.join(problems)}")
     _check_revision(manifest.get("schema_revision"))
     check_empty(settings, store)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
     with tarfile.open(archive_path, "r:gz") as archive, \
             tempfile.TemporaryDirectory(prefix="cms-dav-restore-") as tmp:
         names = {m.name for m in archive.getmembers()}
+        snapshot = Path(tmp) / SQLITE_MEMBER
         if SQLITE_MEMBER in names:
-            snapshot = Path(tmp) / SQLITE_MEMBER
             _copy(_member(archive, SQLITE_MEMBER), snapshot)
+            rows = item_rows_of_sqlite(snapshot)
+        else:
+            rows = rows_from_jsonl(io.TextIOWrapper(_member(archive, JSONL_MEMBER), "utf-8"))
+        problems = limit_problems(rows, settings.limits)  # before anything is written
+        if problems:
+            raise BackupError(refusal(problems))
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if SQLITE_MEMBER in names:
             _restore_sqlite_file(settings, store().engine, snapshot)
         else:
             upgrade_to_head(store().engine)

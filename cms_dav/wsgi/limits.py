@@ -24,6 +24,7 @@ from cms_dav.limits import recurrence, vobject_lines
 from cms_dav.limits.errors import CALENDAR, CARD, LimitExceeded
 from cms_dav.limits.item_text import check_item_text
 from cms_dav.limits.work import WorkLimits
+from cms_dav.wsgi.body_charset import decode_as_radicale
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -35,20 +36,6 @@ def _answer(start_response: Callable[..., Any], refusal: LimitExceeded) -> list[
     status, headers, body = refusal.render()
     start_response(status, headers)
     return [body]
-
-
-def _decoded(body: bytes, environ: dict[str, Any]) -> str:
-    """The body decoded as Radicale decodes it (radicale.httputils.decode_request): the
-    charset the request names, else UTF-8, else ISO-8859-1 (which never fails)."""
-    content_type = environ.get("CONTENT_TYPE", "")
-    charsets = ([content_type.split("charset=")[1].split(";")[0].strip()]
-                if "charset=" in content_type else []) + ["utf-8", "iso8859-1"]
-    for charset in charsets:
-        try:
-            return body.decode(charset)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return body.decode("iso8859-1")
 
 
 class LimitsMiddleware:
@@ -88,11 +75,11 @@ class LimitsMiddleware:
                                 f"([limits] max_item_bytes)")
         body = environ["wsgi.input"].read(length)
         environ["wsgi.input"] = io.BytesIO(body)
-        text = body.decode("utf-8", errors="replace")
+        # one decode, as Radicale decodes it, serves the limit check and the stored text
+        text = decode_as_radicale(body, environ.get("CONTENT_TYPE", "") or "")
         check_item_text(text, self.limits, "VADDRESSBOOK" if kind is CARD else "VCALENDAR",
                         whole_collection=whole)
-        if not whole:
-            request_context.of(environ).upload_text = _decoded(body, environ)
+        request_context.of(environ).upload_text = text
 
     def _answering_refusals(self, environ: dict[str, Any], start_response: Callable[..., Any],
                             context: request_context.RequestContext) -> Iterable[bytes]:

@@ -16,6 +16,8 @@ from xml.etree import ElementTree as ET
 
 from radicale import pathutils
 
+from cms_dav.wsgi.body_charset import decode_strictly
+
 DAV = "{DAV:}"
 CALDAV = "{urn:ietf:params:xml:ns:caldav}"
 CARDDAV = "{urn:ietf:params:xml:ns:carddav}"
@@ -57,19 +59,9 @@ class ListingRequest:
 
 
 def parse_body(body: bytes, content_type: str) -> ET.Element | None:
-    """The XML body as Radicale would decode it; None when empty or unreadable."""
-    charset = ""
-    if "charset=" in content_type:
-        charset = content_type.split("charset=")[1].split(";")[0].strip()
-    text = None
-    for candidate in dict.fromkeys([charset, "utf-8"]):
-        if not candidate:
-            continue
-        try:
-            text = body.decode(candidate)
-            break
-        except (UnicodeDecodeError, LookupError):
-            continue
+    """The XML body as Radicale would decode it; None when empty or unreadable (a body
+    in neither the declared charset nor UTF-8 is left to Radicale: see body_charset)."""
+    text = decode_strictly(body, content_type)
     if not text or "<!DOCTYPE" in text:
         return None  # no DTD, so no entities: the C parser is safe (and 10x faster)
     try:

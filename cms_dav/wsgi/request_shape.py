@@ -9,8 +9,11 @@ for a 400, or None.
 
 from __future__ import annotations
 
-import codecs
 from xml.parsers import expat
+
+from cms_dav.wsgi.body_charset import charset_problem
+
+__all__ = ["charset_problem", "xml_shape_problem"]
 
 DAV = "DAV:"
 CALDAV = "urn:ietf:params:xml:ns:caldav"
@@ -25,18 +28,6 @@ ROOTS: dict[str, tuple[str, str, str]] = {
 }
 PROPFIND_CHILDREN = {"prop", "allprop", "propname"}
 MULTIGETS = {(CALDAV, "calendar-multiget"), (CARDDAV, "addressbook-multiget")}
-
-
-def charset_problem(content_type: str) -> str | None:
-    """An unknown ``charset=`` in Content-Type (Radicale would raise LookupError)."""
-    if "charset=" not in content_type:
-        return None
-    charset = content_type.split("charset=", 1)[1].split(";", 1)[0].strip().strip('"')
-    try:
-        codecs.lookup(charset)
-    except (LookupError, ValueError):
-        return f"unknown charset {charset[:40]!r} in Content-Type"
-    return None
 
 
 def _clark(name: str) -> tuple[str, str]:

@@ -11,7 +11,7 @@ answered from indexed columns. Radicale's private names (Item's fields, the
 
 from __future__ import annotations
 
-import uuid
+from collections import Counter
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -25,7 +25,9 @@ from radicale.item import filter as radicale_filter
 from radicale.log import logger
 
 from cms_dav import radicale_compat, request_context
-from cms_dav.io.stored_items import item_data_from_upload, item_data_of
+from cms_dav.io.as_sent import collection_item_data
+from cms_dav.io.object_split import SplitError, split_calendar_texts, split_vcard_texts
+from cms_dav.io.stored_items import item_data_from_upload, new_href
 from cms_dav.limits.advertised import SERVER_SET, calendar_properties
 from cms_dav.limits.errors import LimitExceeded
 from cms_dav.memo import remembered
@@ -348,8 +350,9 @@ class Storage(storage.BaseStorage):
         if not props:
             return Collection(self.store, self.store.ensure_folder(sane, actor)), {}, []
         tag = props.get("tag", "")
-        suffix = {"VCALENDAR": ".ics", "VADDRESSBOOK": ".vcf"}.get(tag, "")
-        named = _name_items(items or [], suffix) if tag else []
+        context = request_context.current()
+        sent = _sent_objects(context.upload_text if context else None, tag)
+        named = _name_items(items or [], tag, sent) if tag else []
         record, replaced, new_hrefs = self.store.replace_collection(
             sane, props, named, actor)
         collection = Collection(self.store, record)
@@ -393,14 +396,32 @@ class Storage(storage.BaseStorage):
         return not problems
 
 
-def _name_items(items: Iterable[radicale_item.Item], suffix: str) -> list[tuple[str, ItemData]]:
-    """Hrefs for a whole-collection upload: the UID when it is a safe file name."""
+def _sent_objects(upload_text: str | None, tag: str) -> dict[str, str]:
+    """The client's text of each object of a whole-collection PUT body, by UID
+    (:mod:`cms_dav.io.object_split`); empty when the body is unknown or cannot be cut
+    (then Radicale's texts are stored). A UID given twice keeps no client text."""
+    if upload_text is None:
+        return {}
+    try:
+        if tag == "VCALENDAR":
+            pairs = [(o.uid, o.text) for o in split_calendar_texts(upload_text)]
+        else:
+            pairs = [(c.prop("UID") or "", c.raw) for c in split_vcard_texts(upload_text)]
+    except SplitError:
+        return {}
+    counts = Counter(uid.strip() for uid, _ in pairs)
+    return {uid.strip(): text for uid, text in pairs if uid.strip() and counts[uid.strip()] == 1}
+
+
+def _name_items(items: Iterable[radicale_item.Item], tag: str, sent: dict[str, str]
+                ) -> list[tuple[str, ItemData]]:
+    """Hrefs for a whole-collection upload: the UID when it is a safe file name (as
+    ``cms-dav import`` names items: a name Radicale's ``minimal`` URL check lets a GET
+    reach); each item keeps the client's text when Radicale changed nothing in it."""
     named: list[tuple[str, ItemData]] = []
     taken: set[str] = set()
     for item in items:
-        href = f"{item.uid}{suffix}"
-        if href in taken or not pathutils.is_safe_filesystem_path_component(href):
-            href = f"{uuid.uuid4()}{suffix}"
+        href = new_href(item.uid, tag, taken)
         taken.add(href)
-        named.append((href, item_data_of(item)))
+        named.append((href, collection_item_data(item, sent.get(item.uid.strip()))[0]))
     return named

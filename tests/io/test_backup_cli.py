@@ -199,3 +199,33 @@ def test_restore_refuses_a_backup_from_a_newer_schema(taken_during_writes: dict,
                      {"manifest.json": json.dumps(manifest).encode()})
     result = run_cli(files / "fresh", "restore", str(newer), ok=False)
     assert result.exit_code == 1 and "'9999'" in result.stderr
+
+
+def test_restore_gives_back_each_item_byte_for_byte(
+        live: ServerProcess, alice: requests.Session, book: str, files: Path) -> None:
+    from tests.support.lossless_samples import CARDS, crlf
+    for uid, text in CARDS.items():
+        assert put_card(alice, f"{live.url}{book}{uid}.vcf", text).status_code == 201
+    archive = files / "lossless.tar.gz"
+    run_cli(live.data_dir, "backup", str(archive))
+    run_cli(files / "restored", "restore", str(archive))
+    server = ServerProcess(data_dir=files / "restored").start()
+    try:
+        restored = server.session("alice", "alice-pw")
+        for uid, text in CARDS.items():
+            assert restored.get(f"{server.url}{book}{uid}.vcf").content == \
+                crlf(text).encode(), uid
+    finally:
+        server.stop()
+
+
+def test_restore_refuses_items_that_break_the_limits_and_names_them(
+        taken_during_writes: dict, files: Path) -> None:
+    config = write(files / "small.conf", b"[limits]\nmax_item_bytes = 60\n")
+    target = files / "small"
+    result = run_cli(target, "--config", str(config), "restore",
+                     str(taken_during_writes["archive"]), ok=False)
+    assert result.exit_code == 1
+    assert "break this server's [limits]" in result.stderr
+    assert "/alice/contacts/w0.vcf: the vCard is" in result.stderr
+    assert not (target / "cms-dav.sqlite3").exists()

@@ -128,3 +128,33 @@ def test_migrating_into_a_collection_that_has_items_skips_it(
     server, _ = migrated
     report = run_json(server.data_dir, "import-radicale", str(stock.storage))
     assert report["collections"] == 0 and len(report["skipped"]) == 4
+
+
+def test_migrated_files_keep_their_bytes(tmp_path: Path) -> None:
+    """Files a client wrote (Radicale 3.x kept what vobject made of them; other tools
+    write their own text): each object is stored as its file has it (issue 12)."""
+    from tests.support.lossless_samples import CARDS, LISTS_CALENDAR, crlf
+    root = tmp_path / "collection-root" / "alice"
+    book, calendar = root / "book", root / "calendar"
+    book.mkdir(parents=True)
+    calendar.mkdir()
+    (book / ".Radicale.props").write_text('{"tag": "VADDRESSBOOK"}')
+    (calendar / ".Radicale.props").write_text('{"tag": "VCALENDAR"}')
+    for uid, text in CARDS.items():
+        (book / f"{uid}.vcf").write_bytes(text.replace("\r\n", "\n").encode())
+    (calendar / "lists.ics").write_bytes(LISTS_CALENDAR.encode())
+    data_dir = tmp_path / "data"
+    report = run_json(data_dir, "import-radicale", str(tmp_path))
+    assert report["items"] == len(CARDS) + 1 and not report["skipped"]
+    server = ServerProcess(data_dir=data_dir)
+    server.add_user("alice", "alice-pw")
+    server.start()
+    try:
+        alice = server.session("alice", "alice-pw")
+        for uid, text in CARDS.items():
+            assert alice.get(f"{server.url}/alice/book/{uid}.vcf").content == \
+                crlf(text).encode(), uid
+        assert alice.get(f"{server.url}/alice/calendar/lists.ics").content == \
+            LISTS_CALENDAR.encode()
+    finally:
+        server.stop()
