@@ -31,6 +31,8 @@ from cms_dav.acl.policy import Policy
 from cms_dav.acl.rightsfile import RightsFile
 from cms_dav.acl.share_database import ShareDatabase
 from cms_dav.auth.authenticator import Authenticator
+from cms_dav.calendars.catalog import calendar_kinds
+from cms_dav.calendars.generated_calendars import GeneratedCalendars
 from cms_dav.wsgi.challenge import ChallengeMiddleware
 from cms_dav.config import Settings
 from cms_dav.contacts.index_hook import SearchIndexHook
@@ -40,6 +42,7 @@ from cms_dav.store.engine import open_engine
 from cms_dav.store.migrate import upgrade_to_head
 from cms_dav.store.store import Store
 from cms_dav.wsgi.fast_listing import FastListingMiddleware
+from cms_dav.wsgi.generated_calendars import GeneratedCalendarsMiddleware
 from cms_dav.wsgi.limits import LimitsMiddleware
 from cms_dav.wsgi.link_gate import LinkGateMiddleware
 from cms_dav.wsgi.rejections import RejectionReasonMiddleware
@@ -101,6 +104,8 @@ class App:
     policy: Policy
     shares: ShareDatabase
     authenticator: Authenticator
+    #: the per-user generated calendars (birthdays, follow-ups), refreshed on read
+    calendars: GeneratedCalendars
     #: WAL checkpoints off the request path (``cms-dav serve`` on SQLite only)
     checkpointer: Checkpointer | None = None
 
@@ -164,9 +169,11 @@ class App:
 
     def wrap(self, app: WSGIApp) -> WSGIApp:
         """cms_dav's WSGI layers, outermost first: request scope, challenge, response delay,
-        XML guard, rejection reasons, upload ETag, limits, link gate, unmount, fast listing."""
+        XML guard, rejection reasons, upload ETag, limits, link gate, unmount, generated
+        calendars, fast listing."""
         settings = self.settings
         wrapped: WSGIApp = FastListingMiddleware(app, settings, self.store, self.policy)
+        wrapped = GeneratedCalendarsMiddleware(wrapped, self.calendars, self.policy)
         wrapped = UnmountMiddleware(wrapped, self.shares)
         wrapped = LinkGateMiddleware(wrapped, settings, self.engine)
         wrapped = LimitsMiddleware(wrapped, settings.limits)
@@ -206,6 +213,8 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False) -> Ap
     shares = ShareDatabase(engine, policy, public_links=settings.sharing_public_links,
                            link_days=settings.sharing_link_days)
     checkpointer = start_background_checkpoints(engine) if background_checkpoints else None
+    calendars = GeneratedCalendars(store, policy, calendar_kinds(settings),
+                                   settings.birthdays_max_cards)
     return App(settings=settings, engine=engine, store=store, policy=policy, shares=shares,
-               authenticator=Authenticator.from_settings(settings, engine),
+               authenticator=Authenticator.from_settings(settings, engine), calendars=calendars,
                checkpointer=checkpointer)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING, Collection, Mapping, Sequence
 
 from sqlalchemy import Connection, delete, select
 
@@ -53,10 +53,11 @@ def forget(conn: Connection, path: str) -> None:
 
 
 def replace_items(conn: Connection, record: CollectionRecord, wanted: Mapping[str, ItemData],
-                  actor: str, token_days: int, hooks: Sequence[WriteHook] = ()
-                  ) -> Regenerated:
-    """Make the collection hold exactly ``wanted``: put what is new or whose text differs,
-    remove what is no longer wanted; untouched items keep their ETag and sync position."""
+                  keep: Collection[str], actor: str, token_days: int,
+                  hooks: Sequence[WriteHook] = ()) -> Regenerated:
+    """Make the collection hold ``wanted`` and ``keep``: put what is new or whose text
+    differs, remove what is in neither; the items in ``keep`` (and wanted items whose
+    text is the stored one) keep their ETag and sync position."""
     stored = {item.href: item for item in items.iter_all(conn, record.id)}
     added = changed = removed = 0
     for href, data in wanted.items():
@@ -70,7 +71,7 @@ def replace_items(conn: Connection, record: CollectionRecord, wanted: Mapping[st
         new, _ = items.put(conn, record, href, data, actor, token_days, old=old)
         for hook in hooks:
             hook.item_written(conn, record, new, old)
-    for href in sorted(stored.keys() - wanted.keys()):
+    for href in sorted(stored.keys() - wanted.keys() - set(keep)):
         items.remove(conn, record, href, actor, token_days, action=REGENERATED)
         for hook in hooks:
             hook.item_deleted(conn, record, stored[href])

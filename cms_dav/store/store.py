@@ -14,7 +14,7 @@ import threading
 import time
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, Mapping, Protocol, Sequence
+from typing import Callable, Collection, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy import delete as sql_delete
@@ -367,13 +367,14 @@ class Store:
                              {"tag": props.get("tag", ""), "generated": True})
             return record if marker in record.props else None
 
-    def regenerate(self, path: str, wanted: Mapping[str, ItemData], fingerprint: str,
-                   actor: str) -> derived.Regenerated:
-        """Make the generated collection hold exactly ``wanted`` (one transaction, exact
-        change-log deltas) and remember the inputs' ``fingerprint``."""
+    def regenerate(self, path: str, wanted: Mapping[str, ItemData], keep: Collection[str],
+                   fingerprint: str, actor: str) -> derived.Regenerated:
+        """Make the generated collection hold exactly ``wanted`` plus the stored items in
+        ``keep`` (one transaction, exact change-log deltas) and remember the inputs'
+        ``fingerprint``."""
         with self.locked([path]), self._write() as conn:
             record = self._require(conn, path)
-            done = derived.replace_items(conn, record, wanted, actor, self.token_days,
+            done = derived.replace_items(conn, record, wanted, keep, actor, self.token_days,
                                          self.write_hooks)
             derived.set_fingerprint(conn, path, fingerprint)
             if done.any:
