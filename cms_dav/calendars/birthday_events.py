@@ -81,8 +81,6 @@ _CATEGORY = {
     "de": ("Geburtstag", "Jahrestag"),
 }
 _CALENDAR_NAME = {"en": "Birthdays", "pl": "Urodziny", "zh": "生日", "de": "Geburtstage"}
-_UNNAMED = {"en": "Unnamed contact", "pl": "Kontakt bez nazwy", "zh": "未命名联系人",
-            "de": "Kontakt ohne Namen"}
 
 
 def normalize_language(language: str) -> str:
@@ -205,7 +203,7 @@ def birthday_items(card_text: str, source_key: str, options: BirthdayOptions) ->
     entries = dates_of(card_text)
     if not entries:
         return {}
-    name = ical.contact_name(card_text) or _UNNAMED[options.language]
+    name = ical.contact_name(card_text) or ical.UNNAMED[options.language]
     key = ical.stable_key(source_key)
     items = {}
     for entry, suffix in zip(entries, _suffixes(entries), strict=True):

@@ -12,10 +12,12 @@ import hashlib
 import re
 from datetime import date, datetime, timedelta, timezone
 
-from cms_dav.contacts.errors import CardFormatError
-from cms_dav.contacts.vcard_lines import CRLF, fold, parse_line, structured, unescape, unfold
+from cms_dav.contacts.vcard_lines import CRLF, fold, lenient_lines, structured, unescape
 
 PRODID = "-//cms_dav//derived calendars//EN"
+#: what a contact without FN, N or ORG is called, per language
+UNNAMED = {"en": "Unnamed contact", "pl": "Kontakt bez nazwy", "zh": "未命名联系人",
+           "de": "Kontakt ohne Namen"}
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
@@ -73,11 +75,7 @@ def contact_name(card_text: str) -> str:
     Lenient like the date reader: lines that do not parse are skipped.
     """
     found: dict[str, str] = {}
-    for raw in unfold(card_text):
-        try:
-            line = parse_line(raw)
-        except CardFormatError:
-            continue
+    for line in lenient_lines(card_text):
         if line.name in ("FN", "N", "ORG") and line.name not in found and line.value.strip():
             found[line.name] = line.value
     fn = unescape(found.get("FN", "")).strip()

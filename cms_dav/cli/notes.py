@@ -1,4 +1,4 @@
-"""``cms-dav notes add|list|remove``: a contact's interaction history from the shell."""
+"""``cms-dav notes add|list|done|reopen|remove``: a contact's interaction history from the shell."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import click
 from cms_dav.cli.common import CliError, emit_json, pass_app
 from cms_dav.contacts import notes as note_ops
 from cms_dav.contacts.errors import ContactError
-from cms_dav.contacts.interactions import KINDS, Interaction
+from cms_dav.contacts.interactions import KINDS, Interaction, follow_ups
 
 if TYPE_CHECKING:
     from cms_dav.app import App
@@ -50,6 +50,7 @@ def _row(note: Interaction) -> dict[str, str]:
     return {"id": note.id, "type": note.kind, "at": note.at.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "author": note.author,
             "follow_up": note.follow_up.isoformat() if note.follow_up else "",
+            "done": note.done.strftime("%Y-%m-%dT%H:%M:%SZ") if note.done else "",
             "text": note.text}
 
 
@@ -64,7 +65,8 @@ def notes() -> None:
 @click.option("--type", "kind", type=click.Choice(KINDS), required=True)
 @click.option("--text", required=True, help="What happened.")
 @click.option("--at", "at", default=None, help="When (ISO date-time; default now).")
-@click.option("--follow-up", "follow_up", default=None, help="Follow-up date (YYYY-MM-DD).")
+@click.option("--follow-up", "follow_up", default=None,
+              help="Follow-up date (YYYY-MM-DD); closes the contact's earlier follow-ups.")
 @pass_app
 def add(app: App, contact: str, user: str | None, kind: str, text: str,
         at: str | None, follow_up: str | None) -> None:
@@ -76,6 +78,22 @@ def add(app: App, contact: str, user: str | None, kind: str, text: str,
     except ContactError as exc:
         raise _fail(exc) from None
     click.echo(f"added {note.id} to {found.fn} (/{found.book}/{found.href})")
+    if note.follow_up is not None:
+        _report_superseded(app, user, found.uid, note)
+
+
+def _report_superseded(app: App, user: str | None, uid: str, note: Interaction) -> None:
+    """Say which open follow-ups the new note's own follow-up replaces (see ``done``)."""
+    try:
+        _, timeline = note_ops.list_notes(app.store, app.policy, app.settings.default_region,
+                                          user, uid)
+    except ContactError:
+        return
+    for follow_up in follow_ups(timeline):
+        if follow_up.superseded_by == note.id:
+            earlier = follow_up.interaction
+            click.echo(f"closes follow-up {earlier.follow_up} of {earlier.id} "
+                       "(replaced by this note's follow-up)")
 
 
 @notes.command("list")
@@ -95,9 +113,50 @@ def list_command(app: App, contact: str, user: str | None, as_json: bool) -> Non
         return
     click.echo(f"{found.fn} (/{found.book}/{found.href})")
     for row in map(_row, timeline):
-        follow = f" [follow up {row['follow_up']}]" if row["follow_up"] else ""
+        follow = f" [follow up {row['follow_up']}" if row["follow_up"] else ""
+        follow += (f", done {row['done']}]" if row["done"] else "]") if follow else ""
         click.echo(f"{row['at']}  {row['type']:<7} {row['author']}: {row['text']}{follow}  "
                    f"({row['id']})")
+
+
+@notes.command("done")
+@click.argument("contact")
+@click.argument("note_id")
+@click.option("--user", default=None, help="Act as this user (books they may write).")
+@click.option("--at", "at", default=None, help="When it was done (ISO date-time; default now).")
+@pass_app
+def done(app: App, contact: str, note_id: str, user: str | None, at: str | None) -> None:
+    """Mark the follow-up of note NOTE_ID on CONTACT done.
+
+    The follow-ups calendar then shows its task completed (STATUS:COMPLETED). A
+    follow-up is also closed, without this command, when a later note on the same
+    contact sets a follow-up date of its own (the newer date replaces it); a later
+    note without a follow-up date closes nothing.
+    """
+    when = _when(at)
+    try:
+        found, note = note_ops.done_note(app.store, app.policy, app.settings.default_region,
+                                         user, contact, note_id, when)
+    except ContactError as exc:
+        raise _fail(exc) from None
+    click.echo(f"done: follow-up {note.follow_up} of {note_id} on {found.fn} "
+               f"(/{found.book}/{found.href})")
+
+
+@notes.command("reopen")
+@click.argument("contact")
+@click.argument("note_id")
+@click.option("--user", default=None, help="Act as this user (books they may write).")
+@pass_app
+def reopen(app: App, contact: str, note_id: str, user: str | None) -> None:
+    """Take the done mark of note NOTE_ID on CONTACT away (a mistaken ``done``)."""
+    try:
+        found, note = note_ops.reopen_note(app.store, app.policy,
+                                           app.settings.default_region, user, contact, note_id)
+    except ContactError as exc:
+        raise _fail(exc) from None
+    click.echo(f"reopened: follow-up {note.follow_up} of {note_id} on {found.fn} "
+               f"(/{found.book}/{found.href})")
 
 
 @notes.command("remove")

@@ -3,7 +3,8 @@
 Read from (RFC 6350 §6.2.5 BDAY, §6.2.6 ANNIVERSARY; RFC 2426 §3.1.5 BDAY):
 
 - ``BDAY`` (vCard 3 and 4), ``ANNIVERSARY`` (vCard 4), ``X-ANNIVERSARY`` (vCard 3 as
-  written by Evolution, KAddressBook, Outlook exports);
+  written by Outlook exports and others), ``X-EVOLUTION-ANNIVERSARY`` (Evolution),
+  ``X-KADDRESSBOOK-X-ANNIVERSARY`` (KDE);
 - Apple's item-grouped ``itemN.X-ABDATE`` with ``itemN.X-ABLABEL`` (vCard 3): the label
   ``_$!<Anniversary>!$_`` is an anniversary, any other label a labelled date.
 
@@ -19,18 +20,19 @@ skipped, never raised.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from cms_dav.contacts.errors import CardFormatError
-from cms_dav.contacts.vcard_lines import ContentLine, parse_line, unescape, unfold
+from cms_dav.contacts.vcard_lines import ContentLine, lenient_lines, unescape
 
 BIRTHDAY = "birthday"
 ANNIVERSARY = "anniversary"
 OTHER = "other"
 APPLE_ANNIVERSARY_LABEL = "_$!<Anniversary>!$_"
 _APPLE_LABEL = re.compile(r"^_\$!<(.*)>!\$_$")
+#: vCard 4, then the vCard 3 spellings of Outlook/KAddressBook, Evolution and KDE
+ANNIVERSARY_PROPERTIES = ("ANNIVERSARY", "X-ANNIVERSARY", "X-EVOLUTION-ANNIVERSARY",
+                          "X-KADDRESSBOOK-X-ANNIVERSARY")
 _LEAP_YEAR = 2000  # a year-less Feb 29 is valid: check month/day against a leap year
 
 _FULL = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})(?:T.*)?$")
@@ -69,14 +71,6 @@ def parse_date(value: str, omit_year: str | None = None) -> tuple[int | None, in
     return year, month, day
 
 
-def _lines(card_text: str) -> Iterator[ContentLine]:
-    for raw in unfold(card_text):
-        try:
-            yield parse_line(raw)
-        except CardFormatError:
-            continue
-
-
 def _is_text_value(line: ContentLine) -> bool:
     return any(v.lower() == "text" for v in line.param("VALUE"))
 
@@ -97,7 +91,7 @@ def _apple_kind(label: str | None) -> tuple[str, str | None]:
 def dates_of(card_text: str) -> list[DateOfYear]:
     """The card's yearly dates in card order: the same (kind, date) once, one birthday
     (a second BDAY is an RFC 6350 §5.4 ALTID alternative of the first)."""
-    lines = list(_lines(card_text))
+    lines = lenient_lines(card_text)
     labels = {line.group.lower(): unescape(line.value).strip()
               for line in lines if line.group and line.name == "X-ABLABEL"}
     found: list[DateOfYear] = []
@@ -105,7 +99,7 @@ def dates_of(card_text: str) -> list[DateOfYear]:
     for line in lines:
         if line.name == "BDAY":
             kind, label = BIRTHDAY, None
-        elif line.name in ("ANNIVERSARY", "X-ANNIVERSARY"):
+        elif line.name in ANNIVERSARY_PROPERTIES:
             kind, label = ANNIVERSARY, None
         elif line.name == "X-ABDATE":
             kind, label = _apple_kind(labels.get(line.group.lower()) if line.group else None)

@@ -8,6 +8,14 @@ as six ';'-separated, RFC 6350-escaped components::
     id; kind (call|meeting|email|visit|note); UTC date-time (basic format); author;
     follow-up date (YYYYMMDD, may be empty); text
 
+A follow-up marked done carries the moment it was done after a '/' in the same
+component, ISO 8601 interval style (``20261201/20261203T101500Z``), so the entry keeps
+its six components: cards written before the mark existed read exactly as before, and
+the mark travels with the line wherever the line goes (clients that keep unknown
+properties, the merge below, dedupe, import/export). A follow-up is closed when it is
+marked done (``cms-dav notes done``) or superseded by a later interaction (later ``at``)
+on the same contact that sets a follow-up of its own: see :func:`follow_ups`.
+
 Why the value and not parameters: some clients drop parameters, and an unquoted
 parameter value containing ':' is cut by parsers. ``X-`` properties are allowed in
 vCard 3.0 and 4.0 alike.
@@ -18,7 +26,8 @@ components can never contain ';' (validated here), so the reader takes the first
 ';' (escaped or not) as separators and everything after them as the text.
 
 Interactions are an append-only history: :func:`merge_preserving_interactions` puts
-back the ones a client dropped; only :func:`remove_interaction` deletes one.
+back the ones a client dropped, and the done marks a client's stale copy lacks; only
+:func:`remove_interaction` deletes one.
 
 This module is the only one that knows the format (a test checks that no other
 module names the property in code): the upload filter, the index, the linter,
@@ -30,8 +39,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 
 from cms_dav.contacts.errors import CardFormatError, InteractionError
@@ -57,6 +66,7 @@ class Interaction:
     author: str
     follow_up: date | None
     text: str
+    done: datetime | None = None  # when the follow-up was marked done (UTC)
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not _ID.match(self.id):
@@ -87,6 +97,17 @@ class Interaction:
         if at.year < 1000:  # strftime("%Y") would not give the four digits the format needs
             raise InteractionError(f"interaction time {self.at!r} is before year 1000")
         object.__setattr__(self, "at", at)
+        if self.done is not None:
+            if (not isinstance(self.done, datetime) or self.done.tzinfo is None
+                    or self.done.utcoffset() is None):
+                raise InteractionError("done time must be a timezone-aware datetime, "
+                                       f"got {self.done!r}")
+            if self.follow_up is None:
+                raise InteractionError(f"interaction {self.id!r} has no follow-up to be done")
+            done = self.done.astimezone(timezone.utc).replace(microsecond=0)
+            if done.year < 1000:
+                raise InteractionError(f"done time {self.done!r} is before year 1000")
+            object.__setattr__(self, "done", done)
         object.__setattr__(self, "text", text)
 
 
@@ -98,8 +119,15 @@ def new_interaction(kind: str, author: str, text: str, at: datetime | None = Non
                        follow_up=follow_up, text=text)
 
 
+def _encode_follow_up(interaction: Interaction) -> str:
+    if interaction.follow_up is None:
+        return ""
+    day = f"{interaction.follow_up.year:04d}{interaction.follow_up:%m%d}"
+    return f"{day}/{interaction.done.strftime(_DT_FORMAT)}" if interaction.done else day
+
+
 def encode_value(interaction: Interaction) -> str:
-    follow_up = interaction.follow_up.strftime("%Y%m%d") if interaction.follow_up else ""
+    follow_up = _encode_follow_up(interaction)
     parts = [interaction.id, interaction.kind, interaction.at.strftime(_DT_FORMAT),
              interaction.author, follow_up, interaction.text]
     return ";".join(escape(part) for part in parts)
@@ -122,15 +150,30 @@ def decode_value(value: str) -> Interaction:
     except ValueError:
         raise InteractionError(f"{PROPERTY} {raw_id!r}: bad date-time {raw_at!r}, "
                                "expected YYYYMMDDTHHMMSSZ") from None
-    follow_up = None
-    if raw_follow_up.strip():
-        try:
-            follow_up = datetime.strptime(raw_follow_up.strip(), "%Y%m%d").date()
-        except ValueError:
-            raise InteractionError(f"{PROPERTY} {raw_id!r}: bad follow-up date "
-                                   f"{raw_follow_up!r}, expected YYYYMMDD") from None
+    follow_up, done = _decode_follow_up(raw_id, raw_follow_up)
     return Interaction(id=raw_id.strip(), kind=kind.strip().lower(), at=at, author=author,
-                       follow_up=follow_up, text=text)
+                       follow_up=follow_up, text=text, done=done)
+
+
+def _decode_follow_up(raw_id: str, raw: str) -> tuple[date | None, datetime | None]:
+    """``YYYYMMDD``, ``YYYYMMDD/YYYYMMDDTHHMMSSZ`` (done) or empty."""
+    if not raw.strip():
+        return None, None
+    raw_day, slash, raw_done = raw.strip().partition("/")
+    try:
+        follow_up = datetime.strptime(raw_day.strip(), "%Y%m%d").date()
+    except ValueError:
+        raise InteractionError(f"{PROPERTY} {raw_id!r}: bad follow-up date "
+                               f"{raw!r}, expected YYYYMMDD or YYYYMMDD/YYYYMMDDTHHMMSSZ"
+                               ) from None
+    if not slash:
+        return follow_up, None
+    try:
+        done = datetime.strptime(raw_done.strip(), _DT_FORMAT).replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise InteractionError(f"{PROPERTY} {raw_id!r}: bad done time {raw_done!r} after "
+                               "the follow-up date, expected YYYYMMDDTHHMMSSZ") from None
+    return follow_up, done
 
 
 def interaction_id_of(value: str) -> str:
@@ -191,12 +234,19 @@ def add_interaction(vcard_text: str, interaction: Interaction) -> str:
     return _insert_lines(vcard_text, [encode_property(interaction)])
 
 
-def remove_interaction(vcard_text: str, interaction_id: str) -> str:
-    """The card without the interaction ``interaction_id``; other lines keep their bytes."""
-    card_lines(vcard_text)  # validates the card as a whole
+#: (parsed line, its unfolded text) -> the new unfolded text (that text to keep it), or None
+_Rewrite = Callable[[ContentLine, str], "str | None"]
+
+
+def _rewrite_interactions(vcard_text: str, rewrite: _Rewrite) -> tuple[str, int]:
+    """The card with each interaction line replaced by ``rewrite(line, logical)``: the
+    same logical line keeps its bytes, ``None`` drops it, another string is folded in the
+    card's line ending. Every other line keeps its bytes. Returns (text, lines changed).
+    """
     physical = re.split(r"(?<=\n)", vcard_text)  # line endings stay attached, whatever they are
+    eol = detect_eol(vcard_text)
     kept: list[str] = []
-    removed = False
+    changed = 0
     index = 0
     while index < len(physical):
         block = [physical[index]]
@@ -206,41 +256,166 @@ def remove_interaction(vcard_text: str, interaction_id: str) -> str:
         index += 1
         logical = "".join(unfold("".join(block)))
         if logical.strip() and not block[0][:1].isspace():
-            line = parse_line(logical)
-            if line.name == PROPERTY and interaction_id_of(line.value) == interaction_id:
-                removed = True
-                continue
+            try:
+                line = parse_line(logical)
+            except CardFormatError:
+                line = None
+            if line is not None and line.name == PROPERTY:
+                new = rewrite(line, logical)
+                if new is None:
+                    changed += 1
+                    continue
+                if new != logical:
+                    changed += 1
+                    ending = block[-1][len(block[-1].rstrip("\r\n")):]
+                    kept.append(eol.join(fold(new)) + ending)
+                    continue
         kept.extend(block)
+    return "".join(kept), changed
+
+
+def remove_interaction(vcard_text: str, interaction_id: str) -> str:
+    """The card without the interaction ``interaction_id``; other lines keep their bytes."""
+    card_lines(vcard_text)  # validates the card as a whole
+    text, removed = _rewrite_interactions(
+        vcard_text, lambda line, logical: None
+        if interaction_id_of(line.value) == interaction_id else logical)
     if not removed:
         raise InteractionError(f"the card has no interaction with id {interaction_id!r}")
-    return "".join(kept)
+    return text
+
+
+def mark_done(vcard_text: str, interaction_id: str, at: datetime) -> tuple[str, Interaction]:
+    """The card with follow-up ``interaction_id`` marked done at ``at``; other lines keep
+    their bytes. Raises InteractionError if there is no such entry, it has no follow-up
+    or it is done already."""
+    lines = card_lines(vcard_text)
+    matching = [line for line in lines
+                if line.name == PROPERTY and interaction_id_of(line.value) == interaction_id]
+    if not matching:
+        raise InteractionError(f"the card has no interaction with id {interaction_id!r}")
+    current = decode_value(matching[0].value)
+    if current.follow_up is None:
+        raise InteractionError(f"interaction {interaction_id!r} has no follow-up date")
+    if current.done is not None:
+        raise InteractionError(f"the follow-up of {interaction_id!r} is done already "
+                               f"({current.done.strftime('%Y-%m-%dT%H:%M:%SZ')})")
+    done = replace(current, done=at)
+    text, _ = _rewrite_interactions(
+        vcard_text, lambda line, logical: encode_property(done)
+        if interaction_id_of(line.value) == interaction_id else logical)
+    return text, done
+
+
+def mark_open(vcard_text: str, interaction_id: str) -> tuple[str, Interaction]:
+    """The card with the done mark of ``interaction_id`` taken away (a mistaken
+    ``notes done``); raises InteractionError if there is no such mark."""
+    lines = card_lines(vcard_text)
+    matching = [line for line in lines
+                if line.name == PROPERTY and interaction_id_of(line.value) == interaction_id]
+    if not matching:
+        raise InteractionError(f"the card has no interaction with id {interaction_id!r}")
+    current = decode_value(matching[0].value)
+    if current.done is None:
+        raise InteractionError(f"the follow-up of {interaction_id!r} is not done")
+    reopened = replace(current, done=None)
+    text, _ = _rewrite_interactions(
+        vcard_text, lambda line, logical: encode_property(reopened)
+        if interaction_id_of(line.value) == interaction_id else logical)
+    return text, reopened
 
 
 def merge_preserving_interactions(stored_text: str | None, uploaded_text: str) -> tuple[str, bool]:
     """Put back the interactions a client dropped; returns (text to store, changed).
 
     Matching is by id. An interaction present in both is taken as the client sent it
-    (the client's edit wins, as for any other property). Missing ones are appended
-    before END:VCARD in stored order; every other byte of the upload is kept.
+    (the client's edit wins, as for any other property), except that a done mark is
+    never taken away by an upload: a client writing back a copy from before the mark
+    gets it put back. Missing ones are appended before END:VCARD in stored order;
+    every other byte of the upload is kept.
     """
     uploaded_ids = interaction_ids(card_lines(uploaded_text))
     if stored_text is None:
         return uploaded_text, False
     missing = []
+    done: dict[str, datetime] = {}
     for raw in unfold(stored_text):
         try:
             line = parse_line(raw)
         except CardFormatError:
             continue
-        if line.name != PROPERTY or interaction_id_of(line.value) in uploaded_ids:
+        if line.name != PROPERTY:
             continue
         try:
-            missing.append(encode_property(decode_value(line.value)))
+            stored = decode_value(line.value)
         except InteractionError:  # damaged on the server already: keep it byte for byte
-            missing.append(f"{PROPERTY}:{line.value}")
-    if not missing:
-        return uploaded_text, False
-    return _insert_lines(uploaded_text, missing), True
+            if interaction_id_of(line.value) not in uploaded_ids:
+                missing.append(f"{PROPERTY}:{line.value}")
+            continue
+        if stored.id not in uploaded_ids:
+            missing.append(encode_property(stored))
+        elif stored.done is not None:
+            done[stored.id] = stored.done
+    merged, changed = uploaded_text, 0
+    if done:
+        merged, changed = _rewrite_interactions(uploaded_text, _keep_done_marks(done))
+    if missing:
+        merged = _insert_lines(merged, missing)
+    return merged, bool(missing or changed)
+
+
+def _keep_done_marks(done: dict[str, datetime]) -> _Rewrite:
+    def rewrite(line: ContentLine, logical: str) -> str | None:
+        try:
+            uploaded = decode_value(line.value)
+        except InteractionError:
+            return logical
+        if uploaded.id not in done or uploaded.done is not None or uploaded.follow_up is None:
+            return logical
+        return encode_property(replace(uploaded, done=done[uploaded.id]))
+    return rewrite
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """An interaction's follow-up and whether it is still open.
+
+    ``closed`` is when it was closed: the done mark, else the time of the first later
+    interaction on the contact that set a follow-up of its own (``superseded_by``).
+    """
+
+    interaction: Interaction
+    closed: datetime | None
+    superseded_by: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed is None
+
+
+def follow_ups(interactions: Iterable[Interaction]) -> list[FollowUp]:
+    """The follow-ups among a contact's interactions, oldest first, each open or closed.
+
+    Closed: marked done (``cms-dav notes done``), or superseded by a later interaction
+    (a later ``at``) that sets its own follow-up: the newer date replaces the older
+    one. A later interaction without a follow-up date closes nothing: logging an
+    e-mail does not mean the promised call happened.
+    """
+    with_date = sorted((i for i in interactions if i.follow_up is not None),
+                       key=lambda i: (i.at, i.id))
+    found = []
+    later_index = 0
+    for interaction in with_date:  # sorted: the first later one is never behind us
+        while later_index < len(with_date) and with_date[later_index].at <= interaction.at:
+            later_index += 1
+        later = with_date[later_index] if later_index < len(with_date) else None
+        if interaction.done is not None:
+            found.append(FollowUp(interaction, interaction.done))
+        elif later is not None:
+            found.append(FollowUp(interaction, later.at, superseded_by=later.id))
+        else:
+            found.append(FollowUp(interaction, None))
+    return found
 
 
 def last_contacted(interactions: list[Interaction]) -> datetime | None:

@@ -8,14 +8,15 @@ write lock, the one HTTP writers take, so a concurrent PUT is never lost.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 from typing import TYPE_CHECKING
 
 from cms_dav.acl.access import ADMIN_ACTOR
 from cms_dav.contacts.errors import ContactError
-from cms_dav.contacts.interactions import (Interaction, add_interaction, new_interaction,
-                                           parse_interactions, remove_interaction)
+from cms_dav.contacts.interactions import (Interaction, add_interaction, mark_done,
+                                           mark_open, new_interaction, parse_interactions,
+                                           remove_interaction)
 from cms_dav.contacts.query import Contact, address_books, find_contact
 from cms_dav.contacts.upload_filter import etag_of
 from cms_dav.store.records import ItemData
@@ -107,3 +108,41 @@ def remove_note(store: Store, policy: "Policy", default_region: str, user: str |
                        apply_filters=False, audit_action="contact.note.remove",
                        audit_detail={"note": note_id})
     return contact
+
+
+def done_note(store: Store, policy: "Policy", default_region: str, user: str | None,
+              reference: str, note_id: str, at: datetime | None = None
+              ) -> tuple[Contact, Interaction]:
+    """Mark the follow-up of one interaction done (at ``at``, default now).
+
+    Only that interaction's line changes (its follow-up component gains the done
+    time), so the follow-ups calendar completes the task on its next sync; the
+    upload merge keeps the mark against clients that write back an older copy.
+    Raises ContactError (InteractionError when the note has no open follow-up).
+    """
+    contact = resolve(store, policy, default_region, user, reference, need="w")
+    actor = user or ADMIN_ACTOR
+    with store.locked([contact.book]):
+        _, card = _text(store, contact)
+        marked, note = mark_done(card, note_id, at or datetime.now(timezone.utc))
+        store.put_item(contact.book, contact.href, _data(marked, contact.uid), actor=actor,
+                       audit_action="contact.note.done", audit_detail={"note": note_id})
+    return contact, note
+
+
+def reopen_note(store: Store, policy: "Policy", default_region: str, user: str | None,
+                reference: str, note_id: str) -> tuple[Contact, Interaction]:
+    """Take a done mark away again. Written without the upload filters, which keep
+    done marks against uploads that lack them and would undo this."""
+    contact = resolve(store, policy, default_region, user, reference, need="w")
+    actor = user or ADMIN_ACTOR
+    with store.locked([contact.book]):
+        record = store.collection(contact.book)
+        old = store.item(record.id, contact.href) if record else None
+        if old is None or old.text is None:
+            raise ContactNotFound(f"contact /{contact.book}/{contact.href} vanished")
+        text, note = mark_open(old.text, note_id)
+        store.put_item(contact.book, contact.href, _data(text, old.uid), actor,
+                       apply_filters=False, audit_action="contact.note.reopen",
+                       audit_detail={"note": note_id})
+    return contact, note

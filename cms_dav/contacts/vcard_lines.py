@@ -89,6 +89,8 @@ def fold(line: str, limit: int = FOLD_OCTETS) -> list[str]:
     Never cuts inside a multi-byte character (RFC 6350 §3.2). Continuation lines
     carry their leading space; the caller adds the line ending it needs.
     """
+    if len(line.encode("utf-8")) <= limit:  # most lines: no per-character walk
+        return [line]
     pieces: list[str] = []
     current: list[str] = []
     size = 0
@@ -185,6 +187,24 @@ def parse_line(line: str) -> ContentLine:
     return ContentLine(name=match.group(2).upper(), value=value,
                        params=[_parse_param(part) for part in param_parts],
                        group=match.group(1) or "")
+
+
+def lenient_lines(text: str) -> list[ContentLine]:
+    """Every content line of ``text`` that parses, the rest skipped: for readers that
+    must never fail on a damaged card (derived calendars)."""
+    return list(_lenient(text))
+
+
+@lru_cache(maxsize=32)
+def _lenient(text: str) -> tuple[ContentLine, ...]:
+    """Cached: the birthday and follow-up generators read one card several times."""
+    found = []
+    for raw in unfold(text):
+        try:
+            found.append(parse_line(raw))
+        except CardFormatError:
+            continue
+    return tuple(found)
 
 
 def card_lines(text: str) -> list[ContentLine]:

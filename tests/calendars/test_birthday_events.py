@@ -232,3 +232,14 @@ def test_bad_options_are_refused_naming_the_choices():
 def test_calendar_display_name_is_localised():
     assert [calendar_display_name(x) for x in ("en", "pl", "zh-CN", "de", "fr")] == [
         "Birthdays", "Urodziny", "生日", "Geburtstage", "Birthdays"]
+
+
+def test_a_contact_without_any_name_is_called_unnamed_in_the_language():
+    text = "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:u1\r\nBDAY:--0612\r\nEND:VCARD\r\n"
+    cal = only(text, language="de")
+    assert str(cal.walk("VEVENT")[0]["SUMMARY"]) == "Geburtstag von Kontakt ohne Namen"
+
+
+def test_a_contact_with_only_an_organisation_is_called_by_it():
+    cal = only(card("ORG:ACME Sp. z o.o.;Sales", "ANNIVERSARY:--0301", fn=None))
+    assert str(cal.walk("VEVENT")[0]["SUMMARY"]) == "ACME Sp. z o.o., Sales's anniversary"

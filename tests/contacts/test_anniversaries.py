@@ -54,6 +54,12 @@ def test_vcard4_anniversary_and_vcard3_x_anniversary_are_anniversaries():
         DateOfYear("anniversary", None, 5, 1, 2010)]
 
 
+@pytest.mark.parametrize("name", ["X-EVOLUTION-ANNIVERSARY", "X-KADDRESSBOOK-X-ANNIVERSARY"])
+def test_evolution_and_kde_anniversaries_are_read(name):
+    assert dates_of(card(f"{name}:2010-05-01", version="3.0")) == [
+        DateOfYear("anniversary", None, 5, 1, 2010)]
+
+
 def test_the_same_anniversary_written_twice_is_one_date():
     found = dates_of(card("ANNIVERSARY:20100501", "X-ANNIVERSARY:2010-05-01"))
     assert len(found) == 1

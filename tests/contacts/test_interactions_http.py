@@ -28,3 +28,26 @@ def test_put_that_keeps_interactions_gets_its_etag(server):
     put_card(alice, url, vcard("anna", "Anna Nowak", NOTE_1))
     response = put_card(alice, url, vcard("anna", "Anna Nowak-Kowalska", NOTE_1))
     assert response.headers.get("ETag") == alice.get(url).headers["ETag"]
+
+
+DONE_2 = ("X-CMS-INTERACTION:i-2;meeting;20261121T090000Z;bob;20261201/20261203T101500Z;"
+          "Spotkanie w Łodzi 会议\r\n")
+
+
+def test_a_stale_copy_without_the_done_mark_does_not_reopen_the_follow_up(server):
+    alice = server.session("alice", "alice-pw")
+    url = f"{server.url}/alice/contacts/lodz.vcf"
+    put_card(alice, url, vcard("lodz", "Anna Łódzka", DONE_2))
+    response = put_card(alice, url, vcard("lodz", "Anna Łódzka", "TITLE:CEO\r\n" + NOTE_2))
+    assert response.status_code == 204 and "ETag" not in response.headers
+    stored = alice.get(url).text.replace("\r\n ", "")
+    assert "TITLE:CEO" in stored
+    assert "20261201/20261203T101500Z;Spotkanie w Łodzi 会议" in stored
+
+
+def test_a_client_dropping_the_done_entry_gets_it_back(server):
+    alice = server.session("alice", "alice-pw")
+    url = f"{server.url}/alice/contacts/lodz2.vcf"
+    put_card(alice, url, vcard("lodz2", "Anna Łódzka", DONE_2))
+    put_card(alice, url, vcard("lodz2", "Anna Łódzka", "TITLE:CEO\r\n"))
+    assert "20261201/20261203T101500Z" in alice.get(url).text.replace("\r\n ", "")

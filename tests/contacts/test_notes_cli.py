@@ -110,3 +110,95 @@ def test_listing_by_user_covers_only_readable_books(data_dir):
 def test_listing_a_book_the_user_cannot_read_fails(data_dir):
     result = run(data_dir, "contacts", "list", "alice/contacts", "--user", "bob")
     assert result.exit_code == 1 and "may not read /alice/contacts/" in result.output
+
+
+def add_follow_up(data_dir, text="Send quote", at="2026-11-20T10:00Z", follow_up="2026-12-01"):
+    result = run(data_dir, "notes", "add", "zw", "--user", "alice", "--type", "call",
+                 "--text", text, "--at", at, "--follow-up", follow_up)
+    assert result.exit_code == 0, result.output
+    return result.output.split()[1]  # "added i-... to ..."
+
+
+def test_done_marks_the_follow_up_done_at_the_given_time(data_dir):
+    note_id = add_follow_up(data_dir)
+    result = run(data_dir, "notes", "done", "zw", note_id, "--user", "alice",
+                 "--at", "2026-12-02T09:30Z")
+    assert result.exit_code == 0, result.output
+    assert "done: follow-up 2026-12-01" in result.output
+    newest = timeline(data_dir, "zw")[0]
+    assert (newest["id"], newest["follow_up"], newest["done"]) == (
+        note_id, "2026-12-01", "2026-12-02T09:30:00Z")
+
+
+def test_done_keeps_the_rest_of_the_note(data_dir):
+    note_id = add_follow_up(data_dir, text="Quote; 5% off, 会议")
+    run(data_dir, "notes", "done", "zw", note_id, "--user", "alice")
+    newest = timeline(data_dir, "zw")[0]
+    assert (newest["type"], newest["author"], newest["text"], newest["at"]) == (
+        "call", "alice", "Quote; 5% off, 会议", "2026-11-20T10:00:00Z")
+
+
+def test_list_shows_a_done_follow_up_as_done(data_dir):
+    note_id = add_follow_up(data_dir)
+    run(data_dir, "notes", "done", "zw", note_id, "--user", "alice", "--at", "2026-12-02T09:30Z")
+    result = run(data_dir, "notes", "list", "zw", "--user", "alice")
+    assert "[follow up 2026-12-01, done 2026-12-02T09:30:00Z]" in result.output
+
+
+def test_done_twice_fails_saying_when_it_was_done(data_dir):
+    note_id = add_follow_up(data_dir)
+    run(data_dir, "notes", "done", "zw", note_id, "--user", "alice", "--at", "2026-12-02T09:30Z")
+    result = run(data_dir, "notes", "done", "zw", note_id, "--user", "alice")
+    assert result.exit_code == 1
+    assert "done already (2026-12-02T09:30:00Z)" in result.output
+
+
+def test_done_on_a_note_without_follow_up_fails_naming_it(data_dir):
+    result = run(data_dir, "notes", "done", "zw", "i-old", "--user", "alice")
+    assert result.exit_code == 1
+    assert "'i-old' has no follow-up date" in result.output
+
+
+def test_done_on_an_unknown_note_fails_naming_it(data_dir):
+    result = run(data_dir, "notes", "done", "zw", "i-nope", "--user", "alice")
+    assert result.exit_code == 1
+    assert "no interaction with id 'i-nope'" in result.output
+
+
+def test_done_needs_write_access_to_the_book(data_dir):
+    note_id = add_follow_up(data_dir)
+    result = run(data_dir, "notes", "done", "zw", note_id, "--user", "bob")
+    assert result.exit_code == 1
+    assert "no contact 'zw'" in result.output
+    assert timeline(data_dir, "zw")[0]["done"] == ""
+
+
+def test_a_later_note_with_its_own_follow_up_says_which_follow_up_it_replaces(data_dir):
+    first = add_follow_up(data_dir)
+    result = run(data_dir, "notes", "add", "zw", "--user", "alice", "--type", "meeting",
+                 "--text", "Demo", "--at", "2026-11-25T10:00Z", "--follow-up", "2026-12-15")
+    assert result.exit_code == 0, result.output
+    assert f"closes follow-up 2026-12-01 of {first}" in result.output
+
+
+def test_a_later_note_without_follow_up_replaces_nothing(data_dir):
+    add_follow_up(data_dir)
+    result = run(data_dir, "notes", "add", "zw", "--user", "alice", "--type", "email",
+                 "--text", "Brochure", "--at", "2026-11-25T10:00Z")
+    assert result.exit_code == 0 and "closes" not in result.output
+
+
+def test_reopen_takes_the_done_mark_away(data_dir):
+    note_id = add_follow_up(data_dir)
+    run(data_dir, "notes", "done", "zw", note_id, "--user", "alice")
+    result = run(data_dir, "notes", "reopen", "zw", note_id, "--user", "alice")
+    assert result.exit_code == 0, result.output
+    newest = timeline(data_dir, "zw")[0]
+    assert (newest["id"], newest["follow_up"], newest["done"]) == (note_id, "2026-12-01", "")
+
+
+def test_reopen_of_an_open_follow_up_fails_saying_so(data_dir):
+    note_id = add_follow_up(data_dir)
+    result = run(data_dir, "notes", "reopen", "zw", note_id, "--user", "alice")
+    assert result.exit_code == 1
+    assert "is not done" in result.output
