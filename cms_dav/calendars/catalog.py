@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from cms_dav.calendars.alarm_offsets import parse_alarms
+from cms_dav.calendars import follow_up_todos
 from cms_dav.calendars.birthday_events import (BirthdayOptions, birthday_items,
                                                calendar_display_name)
 from cms_dav.calendars.kinds import CalendarKind
@@ -35,5 +36,22 @@ def birthdays_kind(settings: Settings) -> CalendarKind:
         signature=f"{language}|{settings.birthdays_feb29}|{alarms}")
 
 
+def follow_ups_kind(settings: Settings) -> CalendarKind:
+    """``/NAME/follow-ups/``: one VTODO per interaction follow-up (``follow_up_todos``)."""
+    language = settings.calendar_language
+    options = follow_up_todos.FollowUpOptions(
+        alarms=parse_alarms(settings.follow_ups_alarms),
+        completed=settings.follow_ups_completed, language=language)
+
+    def generate(text: str, key: str, today: date) -> dict[str, str]:
+        return follow_up_todos.follow_up_items(text, key, options)
+
+    return CalendarKind(
+        name="follow-ups", component="VTODO",
+        display_name=follow_up_todos.calendar_display_name(language),
+        description=_READ_ONLY.get(language, _READ_ONLY["en"]), generate=generate,
+        default_on=settings.follow_ups, signature=repr(options))
+
+
 def calendar_kinds(settings: Settings) -> list[CalendarKind]:
-    return [birthdays_kind(settings)]
+    return [birthdays_kind(settings), follow_ups_kind(settings)]

@@ -148,6 +148,13 @@ class Settings:
         "follow_ups", "enabled", k.BOOLEAN, "every user has a read-only `/NAME/follow-ups/` "
         "task list of interaction follow-ups; `cms-dav user set NAME --follow-ups on|off` "
         "decides per user", True)
+    follow_ups_alarms: str = option(
+        "follow_ups", "alarms", ALARM_LIST, "reminders, comma-separated `[-Nd ]HH:MM` from "
+        "the start of the due day (local time); empty = none", "09:00")
+    follow_ups_completed: str = option(
+        "follow_ups", "completed", k.Text(choices=("keep", "remove")), "a follow-up marked "
+        "done (`cms-dav notes done`) or replaced by a later one: `keep` it as a completed "
+        "task, or `remove` it", "keep")
     trash_days: int = option(
         "trash", "days", k.POSITIVE, "days a deleted item or collection can be restored", 30)
     sync_token_days: int = option(
