@@ -14,10 +14,11 @@ import json
 from sqlalchemy import Connection, select
 
 from cms_dav.acl.permissions import split
+from cms_dav.store.quota import GENERATED_MARKER
 from cms_dav.store.schema import collections
 
 #: the collection property naming what generated the collection ("birthdays", ...)
-MARKER = "{http://cms-dav.org/ns/}generated"
+MARKER = GENERATED_MARKER
 #: the letters a generated collection keeps
 READ_LETTERS = frozenset("Rr")
 

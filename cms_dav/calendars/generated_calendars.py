@@ -30,6 +30,7 @@ from cms_dav.acl.generated import MARKER
 from cms_dav.calendars.kinds import CalendarKind
 from cms_dav.contacts.upload_filter import etag_of
 from cms_dav.io.stored_items import ItemError, crlf, item_data
+from cms_dav.memo import Memo
 from cms_dav.store.derived import Regenerated
 from cms_dav.store.records import ItemData
 from cms_dav.store.schema import collections
@@ -83,22 +84,31 @@ class GeneratedCalendars:
         self.store.set_preference(user, kind_name, ON if on else OFF, actor)
 
     # -- keeping them current --------------------------------------------------------
-    def bring_home_up_to_date(self, user: str) -> None:
-        for kind in self.kinds.values():
-            self.bring_up_to_date(user, kind)
+    def bring_home_up_to_date(self, user: str, kinds: Iterable[CalendarKind] | None = None
+                              ) -> None:
+        """:meth:`bring_up_to_date` for ``kinds`` (default: all), reading the user's
+        books once."""
+        books: list[ReadableBook] | None = None
+        for kind in self.kinds.values() if kinds is None else kinds:
+            if books is None and self.enabled(user, kind):
+                books = self._readable_books(user)
+            self.bring_up_to_date(user, kind, books)
 
-    def bring_up_to_date(self, user: str, kind: CalendarKind) -> Regenerated | None:
+    def bring_up_to_date(self, user: str, kind: CalendarKind,
+                         books: list[ReadableBook] | None = None) -> Regenerated | None:
         """Create, drop (turned off) or refresh ``/user/<kind>/``; None when the path
         is not (or not yet) a generated calendar of this user."""
         path = f"{user}/{kind.name}"
+        record = self.store.collection(path)
         if not self.enabled(user, kind):
-            if self._is_generated(path):
+            if record is not None and MARKER in record.props:
                 self.store.drop_derived(path, ACTOR)
             return None
-        record = self.store.create_derived(path, self._props(kind), MARKER, ACTOR)
         if record is None:
+            record = self.store.create_derived(path, self._props(kind), MARKER, ACTOR)
+        if record is None or MARKER not in record.props:
             return None  # no home yet, or the user's own collection holds the name
-        books = self._readable_books(user)
+        books = self._readable_books(user) if books is None else books
         today = self.today()
         fingerprint = self._fingerprint(kind, record.sync_epoch, books, today)
         if self.store.derived_fingerprint(path) == fingerprint:
@@ -115,10 +125,6 @@ class GeneratedCalendars:
         return done
 
     # -- parts ---------------------------------------------------------------------------
-    def _is_generated(self, path: str) -> bool:
-        record = self.store.collection(path)
-        return record is not None and MARKER in record.props
-
     @staticmethod
     def _props(kind: CalendarKind) -> dict[str, str]:
         return {"tag": "VCALENDAR", "D:displayname": kind.display_name,
@@ -126,13 +132,16 @@ class GeneratedCalendars:
                 "C:supported-calendar-component-set": kind.component, MARKER: kind.name}
 
     def _readable_books(self, user: str) -> list[ReadableBook]:
+        """Every address book ``user`` may read, by the App's ACL (one memo for the
+        question, so the shares and the rights file are read once)."""
+        policy = self.policy.remembering(Memo())
         with self.store.reading() as conn:
             rows = conn.execute(select(
                 collections.c.id, collections.c.path, collections.c.sync_epoch,
                 collections.c.sync_seq).where(collections.c.tag == "VADDRESSBOOK")
                 .order_by(collections.c.path)).all()
         return [ReadableBook(row.path, row.id, row.sync_epoch, row.sync_seq) for row in rows
-                if "r" in self.policy.authorization(user, f"/{row.path}/").lower()]
+                if "r" in policy.authorization(user, f"/{row.path}/").lower()]
 
     @staticmethod
     def _fingerprint(kind: CalendarKind, epoch: str, books: list[ReadableBook],
