@@ -121,6 +121,20 @@ def test_a_deleted_contact_leaves_the_calendar_in_the_next_sync(server, alice):
     assert delta == {href: 404 for href in first}
 
 
+def test_a_moved_contact_moves_its_event_in_the_next_sync(server, alice):
+    make_addressbook(alice, f"{server.url}/alice/work/", "Work")
+    url = f"{server.url}/alice/birthdays/"
+    put(alice, f"{server.url}/alice/contacts/anna.vcf",
+        card("anna", "Anna Nowak", "BDAY:1980-06-12\r\n"))
+    _, token, first = sync_collection(alice, url)
+    moved = alice.request("MOVE", f"{server.url}/alice/contacts/anna.vcf",
+                          headers={"Destination": f"{server.url}/alice/work/anna.vcf"})
+    assert moved.status_code in (201, 204)
+    _, _, delta = sync_collection(alice, url, token)
+    [old] = first
+    assert delta.pop(old) == 404 and list(delta.values()) == [200]
+
+
 def test_a_contact_in_a_book_the_user_cannot_read_never_appears(server, alice, bob):
     put(bob, f"{server.url}/bob/contacts/secret.vcf",
         card("secret", "Sekret Bobа", "BDAY:1970-01-02\r\n"))

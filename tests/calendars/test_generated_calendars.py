@@ -37,8 +37,10 @@ class Counting:
 
 
 @pytest.fixture
-def app(tmp_path: Path):
-    with build_app(load_settings(tmp_path)) as built:
+def app(tmp_path: Path, database_url: str):
+    """An App on SQLite and on PostgreSQL (``database_url`` is parametrized)."""
+    settings = load_settings(tmp_path).with_overrides(database_url=database_url)
+    with build_app(settings) as built:
         built.store.create_principal("alice", PREDEFINED_COLLECTIONS, "test")
         yield built
 
