@@ -3,6 +3,8 @@ reads its events, and gets 403 when it writes."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, timezone
+
 import caldav
 import pytest
 from caldav.lib import error
@@ -34,6 +36,17 @@ def test_reads_the_birthday_event(principal):
     events = birthdays(principal).events()
     assert len(events) == 1
     assert "Anna Nowak" in str(events[0].icalendar_component["SUMMARY"])
+
+
+def test_a_date_range_search_finds_this_years_birthday_only_in_its_month(principal):
+    year = date.today().year
+    june = birthdays(principal).search(start=datetime(year, 6, 1, tzinfo=timezone.utc),
+                                       end=datetime(year, 7, 1, tzinfo=timezone.utc),
+                                       event=True)
+    march = birthdays(principal).search(start=datetime(year, 3, 1, tzinfo=timezone.utc),
+                                        end=datetime(year, 4, 1, tzinfo=timezone.utc),
+                                        event=True)
+    assert len(june) == 1 and march == []
 
 
 def test_a_saved_event_is_refused_with_403(principal):
