@@ -26,9 +26,11 @@ from datetime import date
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from radicale.item.filter import TIMESTAMP_MAX, TIMESTAMP_MIN
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
+from cms_dav.acl import share_table
 from cms_dav.acl.generated import MARKER
+from cms_dav.acl.permissions import GROUPS_ROOT
 from cms_dav.calendars.kinds import CalendarKind
 from cms_dav.contacts.upload_filter import etag_of
 from cms_dav.io.stored_items import crlf
@@ -136,16 +138,35 @@ class GeneratedCalendars:
                 "C:supported-calendar-component-set": kind.component, MARKER: kind.name}
 
     def _readable_books(self, user: str) -> list[ReadableBook]:
-        """Every address book ``user`` may read, by the App's ACL (one memo for the
-        question, so the shares and the rights file are read once)."""
+        """The address books ``user`` reaches as owner, group member, rights-file grantee
+        or sharee, each confirmed by the App's ACL (one memo for the question, so shares
+        and the rights file are read once). Only those places are looked at, so the work
+        does not grow with every user's books; an admin's right to read everything does
+        not pour every contact of the server into the admin's own calendars."""
         policy = self.policy.remembering(Memo())
+        prefixes = self._reachable_prefixes(user, policy)
+        query = select(collections.c.id, collections.c.path, collections.c.sync_epoch,
+                       collections.c.sync_seq).where(collections.c.tag == "VADDRESSBOOK")
+        if "" not in prefixes:
+            query = query.where(or_(*(
+                or_(collections.c.path == prefix,
+                    collections.c.path.startswith(prefix + "/", autoescape=True))
+                for prefix in sorted(prefixes))))
         with self.store.reading() as conn:
-            rows = conn.execute(select(
-                collections.c.id, collections.c.path, collections.c.sync_epoch,
-                collections.c.sync_seq).where(collections.c.tag == "VADDRESSBOOK")
-                .order_by(collections.c.path)).all()
+            rows = conn.execute(query.order_by(collections.c.path)).all()
         return [ReadableBook(row.path, row.id, row.sync_epoch, row.sync_seq) for row in rows
                 if "r" in policy.authorization(user, f"/{row.path}/").lower()]
+
+    def _reachable_prefixes(self, user: str, policy: Policy) -> set[str]:
+        """Stored paths under which ``user`` may have been given books ("" = anywhere)."""
+        rules = policy.rules()
+        groups = rules.groups_of(user)
+        found = {user} | {f"{GROUPS_ROOT}/{group}" for group in groups}
+        found |= {grant.path.strip("/") for grant in rules.grants
+                  if grant.applies_to(user, groups)}
+        with self.store.reading() as conn:
+            found |= {share.path.strip("/") for share in share_table.grants_for(conn, user)}
+        return found
 
     @staticmethod
     def _fingerprint(kind: CalendarKind, epoch: str, books: list[ReadableBook],

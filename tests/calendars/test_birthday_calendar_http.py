@@ -160,6 +160,17 @@ def test_a_shared_book_counts_and_a_revoked_share_drops_it_in_the_next_sync(serv
     assert delta == {href: 404 for href in first}
 
 
+def test_a_group_book_counts_for_its_members(server, alice, bob):
+    for args in (("group", "add", "team"), ("group", "add-member", "team", "alice"),
+                 ("group", "collection", "add", "team", "book", "--type", "addressbook")):
+        server.cli(*args, check=True)
+    put(alice, f"{server.url}/groups/team/book/anna.vcf",
+        card("anna", "Anna Nowak", "BDAY:1980-06-12\r\n"))
+    assert len(birthdays_of(server, alice)) == 1
+    assert "/bob/birthdays/" in children(bob, f"{server.url}/bob/")  # discovery
+    assert birthdays_of(server, bob, "bob") == {}
+
+
 def test_the_same_contact_in_two_readable_books_gives_one_event(server, alice):
     make_addressbook(alice, f"{server.url}/alice/copy/", "Copy")
     for book in ("contacts", "copy"):
