@@ -18,11 +18,14 @@ PRODID = "-//cms_dav//derived calendars//EN"
 #: what a contact without FN, N or ORG is called, per language
 UNNAMED = {"en": "Unnamed contact", "pl": "Kontakt bez nazwy", "zh": "未命名联系人",
            "de": "Kontakt ohne Namen"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # \n is escaped, \t allowed
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
 def text(value: str) -> str:
-    """RFC 5545 §3.3.11 TEXT escaping; every line break becomes ``\\n``."""
+    """RFC 5545 §3.3.11 TEXT escaping; every line break becomes ``\\n``; control
+    characters other than tab, which §3.3.11 does not allow, are dropped."""
+    value = _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
     value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
     return value.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
 

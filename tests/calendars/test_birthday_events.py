@@ -243,3 +243,8 @@ def test_a_contact_without_any_name_is_called_unnamed_in_the_language():
 def test_a_contact_with_only_an_organisation_is_called_by_it():
     cal = only(card("ORG:ACME Sp. z o.o.;Sales", "ANNIVERSARY:--0301", fn=None))
     assert str(cal.walk("VEVENT")[0]["SUMMARY"]) == "ACME Sp. z o.o., Sales's anniversary"
+
+
+def test_control_characters_in_a_name_are_dropped():
+    cal = only(card("BDAY:--0612", fn="Anna\x01 Nowak\x7f"))
+    assert str(cal.walk("VEVENT")[0]["SUMMARY"]) == "Anna Nowak's birthday"
