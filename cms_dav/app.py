@@ -33,6 +33,8 @@ from cms_dav.acl.policy import Policy
 from cms_dav.acl.rightsfile import RightsFile
 from cms_dav.acl.share_database import ShareDatabase
 from cms_dav.auth.authenticator import Authenticator
+from cms_dav.calendars.catalog import calendar_kinds
+from cms_dav.calendars.generated_calendars import GeneratedCalendars
 from cms_dav.wsgi.challenge import ChallengeMiddleware
 from cms_dav.wsgi.client_address import TrustedProxies
 from cms_dav.config import Settings
@@ -49,6 +51,7 @@ from cms_dav.store.migrate import upgrade_to_head
 from cms_dav.store.records import OriginOf, unknown_origin
 from cms_dav.store.store import Store
 from cms_dav.wsgi.fast_listing import FastListingMiddleware
+from cms_dav.wsgi.generated_calendars import GeneratedCalendarsMiddleware
 from cms_dav.wsgi.health import HealthMiddleware
 from cms_dav.wsgi.limits import LimitsMiddleware
 from cms_dav.wsgi.link_gate import LinkGateMiddleware
@@ -116,6 +119,8 @@ class App:
     authenticator: Authenticator
     #: custom field definitions (``[contacts] fields_file``), reloaded when it changes
     fields: FieldsFile
+    #: the per-user generated calendars (birthdays, follow-ups), refreshed on read
+    calendars: GeneratedCalendars
     #: Prometheus instruments on this App's own registry (``/.cms/metrics``)
     metrics: Metrics = field(default_factory=Metrics)
     #: WAL checkpoints off the request path (``cms-dav serve`` on SQLite only)
@@ -182,9 +187,10 @@ class App:
     def wrap(self, app: WSGIApp) -> WSGIApp:
         """cms_dav's WSGI layers, outermost first: request scope, request log, metrics,
         health, challenge, response delay, XML guard, rejection reasons, upload ETag,
-        limits, link gate, unmount, fast listing."""
+        limits, link gate, unmount, generated calendars, fast listing."""
         settings = self.settings
         wrapped: WSGIApp = FastListingMiddleware(app, settings, self.store, self.policy)
+        wrapped = GeneratedCalendarsMiddleware(wrapped, self.calendars, self.policy)
         wrapped = UnmountMiddleware(wrapped, self.shares)
         wrapped = LinkGateMiddleware(wrapped, settings, self.engine)
         wrapped = LimitsMiddleware(wrapped, settings.limits)
@@ -241,6 +247,8 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     shares = ShareDatabase(engine, policy, public_links=settings.sharing_public_links,
                            link_days=settings.sharing_link_days, origin_of=origins)
     checkpointer = start_background_checkpoints(engine) if background_checkpoints else None
+    calendars = GeneratedCalendars(store, policy, calendar_kinds(settings),
+                                   settings.birthdays_max_cards)
     return App(settings=settings, engine=engine, store=store, policy=policy, shares=shares,
                authenticator=Authenticator.from_settings(settings, engine, events=metrics),
-               fields=fields, metrics=metrics, checkpointer=checkpointer)
+               fields=fields, calendars=calendars, metrics=metrics, checkpointer=checkpointer)

@@ -22,7 +22,7 @@ from dataclasses import replace
 
 from sqlalchemy import Engine
 
-from cms_dav.acl import mounts, permissions, share_table
+from cms_dav.acl import generated, mounts, permissions, share_table
 from cms_dav.acl.permissions import ADMIN_SHARE, MANAGER, SHARE_LETTERS, ShareGrant, Source
 from cms_dav.acl.rightsfile import RightsFile
 from cms_dav.acl.rules import RightsRules
@@ -78,10 +78,28 @@ class Policy:
             self.memo.clear()
 
     def authorization(self, user: str, path: str) -> str:
-        """Radicale letters of ``user`` on ``path`` ("" = no access; "M" = manages shares)."""
-        return remembered(
-            self.memo, ("acl.letters", self.database_url, user, path),
-            lambda: self._letters(user, path, frozenset(), 0))
+        """Radicale letters of ``user`` on ``path`` ("" = no access; "M" = manages shares).
+
+        A server-generated collection (birthdays, follow-ups) keeps only reading."""
+        def decide() -> str:
+            letters = self._letters(user, path, frozenset(), 0)
+            if letters and self.generated_kind(path):
+                return generated.read_only(letters)
+            return letters
+        return remembered(self.memo, ("acl.letters", self.database_url, user, path), decide)
+
+    def generated_kind(self, path: str) -> str | None:
+        """What generated the collection at or above ``path`` ("birthdays", ...); None
+        for a collection clients write (:mod:`cms_dav.acl.generated`)."""
+        engine = self.engine
+        if engine is None or generated.collection_path(path) is None:
+            return None
+
+        def look() -> str | None:
+            with read_tx(engine) as conn:
+                return generated.generated_kind(conn, path)
+        return remembered(self.memo, ("acl.generated", self.database_url,
+                                      generated.collection_path(path)), look)
 
     def sources(self, user: str, path: str) -> list[Source]:
         return self._sources(user, path, frozenset(), 0)

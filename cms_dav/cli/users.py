@@ -163,3 +163,31 @@ def unlock(app: App, name: str, address: str | None) -> None:
         click.echo(f"unlocked {name}{where} ({cleared} failure counter(s) cleared)")
     else:
         click.echo(f"{name}{where} had no lockout or recent failed login")
+
+
+ON_OFF = click.Choice(["on", "off"], case_sensitive=False)
+
+
+@user.command("set")
+@click.argument("name")
+@click.option("--birthdays", type=ON_OFF, default=None,
+              help="NAME's read-only birthday calendar /NAME/birthdays/.")
+@click.option("--follow-ups", "follow_ups", type=ON_OFF, default=None,
+              help="NAME's read-only follow-up task list /NAME/follow-ups/.")
+@pass_app
+def set_preferences(app: App, name: str, birthdays: str | None,
+                    follow_ups: str | None) -> None:
+    """Turn NAME's generated calendars on or off (default: the config's [birthdays] /
+    [follow_ups] enabled); clients see the change on their next sync."""
+    if not app.authenticator.users.exists(name):
+        raise CliError(f"user {name!r} does not exist")
+    chosen = {"birthdays": birthdays, "follow-ups": follow_ups}
+    if not any(chosen.values()):
+        raise CliError("nothing to set: give --birthdays on|off and/or --follow-ups on|off")
+    for kind, value in chosen.items():
+        if value is None:
+            continue
+        if kind not in app.calendars.kinds:
+            raise CliError(f"this server has no {kind} calendar")
+        app.calendars.choose(name, kind, value.lower() == "on", ADMIN_ACTOR)
+        click.echo(f"{kind} calendar of {name}: {value.lower()}")

@@ -16,8 +16,15 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5232
 
 #: the sections of cms-dav.conf, in the order the README and config/cms-dav.conf use
-SECTIONS = ("server", "storage", "auth", "rights", "contacts", "trash", "audit", "limits",
-            "logging", "metrics", "web", "sharing")
+SECTIONS = ("server", "storage", "auth", "rights", "contacts", "birthdays", "follow_ups",
+            "trash", "audit", "limits", "logging", "metrics", "web", "sharing")
+
+#: ``[birthdays] alarms``: comma-separated "[-Nd ]HH:MM" (from the start of the day)
+ALARM_LIST = k.Text(pattern=r"\s*(-?\d{1,3}d\s+)?\d{1,2}:\d{2}\s*(,\s*(-?\d{1,3}d\s+)?"
+                            r"\d{1,2}:\d{2}\s*)*",
+                    pattern_help="not a list of alarm times such as `09:00, -1d 09:00`")
+#: languages of the generated calendars' names and titles (cms_dav.calendars)
+CALENDAR_LANGUAGES = ("en", "pl", "zh", "de")
 
 #: Radicale's logging levels (radicale.log.LOG_LEVEL_OPTIONS)
 LOG_LEVELS = ("trace", "debug", "info", "notice", "warning", "error", "critical", "alert")
@@ -124,6 +131,34 @@ class Settings:
     throttle_max_rows: int = option(
         "auth", "throttle_max_rows", k.POSITIVE, "failure counters kept (oldest unlocked "
         "dropped first)", 100_000)
+    birthdays: bool = option(
+        "birthdays", "enabled", k.BOOLEAN, "every user has a read-only birthday calendar "
+        "`/NAME/birthdays/`; `cms-dav user set NAME --birthdays on|off` decides per user",
+        True)
+    birthdays_feb29: str = option(
+        "birthdays", "feb29", k.Text(choices=("feb28", "mar1")), "where a Feb 29 date falls "
+        "in common years: `feb28` or `mar1`", "feb28")
+    birthdays_alarms: str = option(
+        "birthdays", "alarms", ALARM_LIST, "reminders, comma-separated `[-Nd ]HH:MM` from "
+        "the start of the day (local time); empty = none", "09:00, -1d 09:00")
+    calendar_language: str = option(
+        "birthdays", "language", k.Text(choices=CALENDAR_LANGUAGES, case=str.lower),
+        "language of the generated calendars' names and titles: "
+        + ", ".join(CALENDAR_LANGUAGES), "en")
+    birthdays_max_cards: int = option(
+        "birthdays", "max_cards", k.POSITIVE, "contacts read for one user's generated "
+        "calendars; more are left out (and logged)", 20_000)
+    follow_ups: bool = option(
+        "follow_ups", "enabled", k.BOOLEAN, "every user has a read-only `/NAME/follow-ups/` "
+        "task list of interaction follow-ups; `cms-dav user set NAME --follow-ups on|off` "
+        "decides per user", True)
+    follow_ups_alarms: str = option(
+        "follow_ups", "alarms", ALARM_LIST, "reminders, comma-separated `[-Nd ]HH:MM` from "
+        "the start of the due day (local time); empty = none", "09:00")
+    follow_ups_completed: str = option(
+        "follow_ups", "completed", k.Text(choices=("keep", "remove")), "a follow-up marked "
+        "done (`cms-dav notes done`) or replaced by a later one: `keep` it as a completed "
+        "task, or `remove` it", "keep")
     trash_days: int = option(
         "trash", "days", k.POSITIVE, "days a deleted item or collection can be restored", 30)
     audit_days: int = option(

@@ -16,6 +16,9 @@ from sqlalchemy import Connection, func, select, text
 from cms_dav.limits.errors import LimitExceeded
 from cms_dav.store.schema import collections
 
+#: the property marking a server-generated collection (:mod:`cms_dav.acl.generated`)
+GENERATED_MARKER = "{http://cms-dav.org/ns/}generated"
+
 QUOTA = "D:quota-not-exceeded"
 
 
@@ -36,8 +39,10 @@ def check_new_collection(conn: Connection, path: str, limit: int) -> None:
     if conn.dialect.name == "postgresql":
         key = zlib.crc32(f"quota:{owner}".encode("utf-8"))
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+    # the server's generated calendars (birthdays, follow-ups) take no place of the user's
     held = conn.execute(select(func.count()).select_from(collections).where(
-        collections.c.path.startswith(owner + "/", autoescape=True))).scalar_one()
+        collections.c.path.startswith(owner + "/", autoescape=True),
+        ~collections.c.props.contains(GENERATED_MARKER, autoescape=True))).scalar_one()
     if held >= limit:
         raise QuotaExceeded(f"user {owner!r} already has {held} collections, the most "
                             f"one user may have ([limits] max_collections_per_user)")

@@ -242,3 +242,21 @@ login_failures = Table(
     Column("last_at", Float, nullable=False, index=True),
     Column("locked_until", Float, nullable=False, default=0.0),
 )
+
+#: Per-user preferences set by the CLI (``cms-dav user set``), e.g. ``birthdays`` =
+#: "on"/"off" (issue 13); a missing row means the config default.
+user_preferences = Table(
+    "user_preferences", metadata,
+    Column("user_name", String(128), primary_key=True),
+    Column("name", String(64), primary_key=True),
+    Column("value", String(256), nullable=False),
+)
+
+#: Server-generated calendars (``cms_dav.calendars``): the fingerprint of the inputs the
+#: stored items were generated from, so an unchanged input costs one lookup.
+derived_state = Table(
+    "derived_state", metadata,
+    Column("path", String(1024), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("refreshed_at", Float, nullable=False),
+)

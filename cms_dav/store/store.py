@@ -14,14 +14,15 @@ import threading
 import time
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, Mapping, Protocol, Sequence
+from typing import Callable, Collection, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy import delete as sql_delete
 
 from cms_dav.config import Limits
 from cms_dav.limits.item_text import check_item_text
-from cms_dav.store import audit, collections, items, locks, paths, quota, sync
+from cms_dav.store import (audit, collections, derived, items, locks, paths, preferences,
+                           quota, sync)
 from cms_dav.store.engine import open_engine, read_tx, write_tx
 from cms_dav.store.migrate import upgrade_to_head
 from cms_dav.store.records import (CollectionRecord, ItemData, ItemRecord, OriginOf,
@@ -377,6 +378,60 @@ class Store:
                          {"collections": len(deleted), "items": len(doomed_items)},
                          collection=path)
             return deleted
+
+    # -- server-generated collections (cms_dav.calendars) ---------------------------
+    def derived_fingerprint(self, path: str) -> str | None:
+        with self.reading() as conn:
+            return derived.fingerprint(conn, path)
+
+    def create_derived(self, path: str, props: Mapping[str, str], marker: str,
+                       actor: str) -> CollectionRecord | None:
+        """The generated collection at ``path`` (created with ``props`` when missing);
+        None when a collection without ``marker`` in its props holds the path, or when
+        the home does not exist yet (Radicale seeds a new home on its first request)."""
+        with self.locked([path]), self._write() as conn:
+            record = collections.get(conn, path)
+            if record is None:
+                if collections.get(conn, paths.parent(path)) is None:
+                    return None
+                record = collections.create_tagged(conn, path, props)
+                derived.forget(conn, path)
+                audit.record(conn, actor, "collection.create", path,
+                             {"tag": props.get("tag", ""), "generated": True})
+            return record if marker in record.props else None
+
+    def regenerate(self, path: str, wanted: Mapping[str, ItemData], keep: Collection[str],
+                   fingerprint: str, actor: str) -> derived.Regenerated:
+        """Make the generated collection hold exactly ``wanted`` plus the stored items in
+        ``keep`` (one transaction, exact change-log deltas) and remember the inputs'
+        ``fingerprint``."""
+        with self.locked([path]), self._write() as conn:
+            record = self._require(conn, path)
+            done = derived.replace_items(conn, record, wanted, keep, actor, self.token_days,
+                                         self.write_hooks)
+            derived.set_fingerprint(conn, path, fingerprint)
+            if done.any:
+                audit.record(conn, actor, "collection.regenerate", path,
+                             {"added": done.added, "changed": done.changed,
+                              "removed": done.removed})
+            return done
+
+    def drop_derived(self, path: str, actor: str) -> bool:
+        """Delete a generated collection (turned off); not into the trash."""
+        with self.locked([path]), self._write() as conn:
+            dropped = derived.drop(conn, path, actor, self.token_days, self.write_hooks)
+            if dropped:
+                audit.record(conn, actor, "collection.delete", path, {"generated": True})
+            return dropped
+
+    def preference(self, user: str, name: str) -> str | None:
+        with self.reading() as conn:
+            return preferences.get(conn, user, name)
+
+    def set_preference(self, user: str, name: str, value: str, actor: str) -> None:
+        with self._write() as conn:
+            preferences.put(conn, user, name, value)
+            audit.record(conn, actor, "user.preference", user, {name: value})
 
     # -- the root collection "/" has no row; its properties live in store_meta -------
     ROOT_PROPS_KEY = "root_props"

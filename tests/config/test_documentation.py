@@ -15,8 +15,8 @@ from cms_dav.config.settings import OPTIONS, SECTIONS
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "config").glob("*.conf"))
 #: "key = value" or "# key = value" (a documented, commented-out setting)
-KEY_LINE = re.compile(r"^#?\s?(?P<key>[a-z_]+) =(?P<value>.*)$")
-SECTION_LINE = re.compile(r"^#?\s?\[(?P<section>[a-z:]+)\]\s*$")
+KEY_LINE = re.compile(r"^#?\s?(?P<key>[a-z_0-9]+) =(?P<value>.*)$")
+SECTION_LINE = re.compile(r"^#?\s?\[(?P<section>[a-z_:]+)\]\s*$")
 
 
 def documented(path: Path) -> list[tuple[str, str, str]]:

@@ -1,0 +1,47 @@
+"""Server-generated collections are read-only for everybody, owner and admins included.
+
+A birthday or follow-up calendar (``cms_dav.calendars``) is regenerated from the
+address books its owner may read; a client's change would be overwritten on the next
+refresh, so no door may write it: its letters are cut to reading. The collection is
+recognised by the marker property the server sets when it creates it
+(:data:`MARKER`), which no client can set or remove (a PROPPATCH needs "w").
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import Connection, select
+
+from cms_dav.acl.permissions import split
+from cms_dav.store.quota import GENERATED_MARKER
+from cms_dav.store.schema import collections
+
+#: the collection property naming what generated the collection ("birthdays", ...)
+MARKER = GENERATED_MARKER
+#: the letters a generated collection keeps
+READ_LETTERS = frozenset("Rr")
+
+
+def collection_path(path: str) -> str | None:
+    """The stored path of the user collection ``path`` names or lies in
+    (``/alice/birthdays/x.ics`` -> ``alice/birthdays``); None above that level."""
+    parts = split(path)
+    return "/".join(parts[:2]) if len(parts) >= 2 else None
+
+
+def generated_kind(conn: Connection, path: str) -> str | None:
+    """What generated the collection at or above ``path``; None for ordinary ones."""
+    stored = collection_path(path)
+    if stored is None:
+        return None
+    props = conn.execute(select(collections.c.props).where(
+        collections.c.path == stored, collections.c.tag != "")).scalar()
+    if not props or MARKER not in props:  # cheap test before parsing the JSON
+        return None
+    value = json.loads(props).get(MARKER)
+    return str(value) if value else None
+
+
+def read_only(letters: str) -> str:
+    return "".join(letter for letter in letters if letter in READ_LETTERS)
