@@ -34,7 +34,8 @@ from cms_dav.auth.authenticator import Authenticator
 from cms_dav.wsgi.challenge import ChallengeMiddleware
 from cms_dav.config import Settings
 from cms_dav.contacts.index_hook import SearchIndexHook
-from cms_dav.contacts.upload_filter import keep_interactions
+from cms_dav.contacts.timeline_note import TimelineOptions
+from cms_dav.contacts.upload_filter import ContactUploadFilter
 from cms_dav.store.checkpoint import Checkpointer, start_background_checkpoints
 from cms_dav.store.engine import open_engine
 from cms_dav.store.migrate import upgrade_to_head
@@ -201,7 +202,8 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False) -> Ap
     upgrade_to_head(engine)
     store = Store(engine, settings.sync_token_days, settings.limits,
                   write_hooks=(SearchIndexHook(settings.default_region),),
-                  upload_filters=(keep_interactions,))
+                  upload_filters=(ContactUploadFilter(TimelineOptions(
+                      settings.timeline_entries, settings.timeline_language)),))
     policy = Policy(RightsFile(settings.rights_file), engine)
     shares = ShareDatabase(engine, policy, public_links=settings.sharing_public_links,
                            link_days=settings.sharing_link_days)

@@ -114,7 +114,8 @@ def _restore_item(store: Store, entry: TrashEntry, actor: str) -> None:
     number = int(entry.id.split("-", 1)[1])
     with store.reading() as conn:
         text = conn.execute(select(history.c.text).where(history.c.id == number)).scalar_one()
-    store.put_item(entry.path, entry.href, item_data(text, collection.tag, entry.path), actor)
+    store.put_item(entry.path, entry.href, item_data(text, collection.tag, entry.path), actor,
+                   attested=True)  # the server's own copy: its history stays as it was
     with store.writing() as conn:
         conn.execute(delete(history).where(history.c.id == number))
         audit.record(conn, actor, "trash.restore", f"{entry.path}/{entry.href}",

@@ -14,7 +14,7 @@ import threading
 import time
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, Mapping, Protocol, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy import delete as sql_delete
@@ -40,9 +40,18 @@ class WriteHook(Protocol):
                      old: ItemRecord) -> None: ...
 
 
-#: Rewrites an upload before it is stored, e.g. to keep interaction notes a client
-#: dropped. Returns the data to store (the same object when unchanged).
-UploadFilter = Callable[[Connection, CollectionRecord, ItemRecord | None, ItemData], ItemData]
+class UploadFilter(Protocol):
+    """Rewrites an upload before it is stored, e.g. to keep interaction notes a client
+    dropped. Returns the data to store (the same object when unchanged).
+
+    ``actor`` is who writes (the request's authenticated user, the CLI's ``--user``);
+    ``attested`` says the text was made by the server from stored data (``notes`` ops,
+    trash restore, dedupe) rather than sent by a client, so its history is taken as is.
+    """
+
+    def __call__(self, conn: Connection, collection: CollectionRecord,
+                 old: ItemRecord | None, data: ItemData, *, actor: str,
+                 attested: bool) -> ItemData: ...
 
 
 class NotFound(ValueError):
@@ -193,18 +202,21 @@ class Store:
 
     # -- writes ---------------------------------------------------------------------
     def put_item(self, path: str, href: str, data: ItemData, actor: str, *,
-                 apply_filters: bool = True, audit_action: str = "item.put",
-                 audit_detail: dict[str, str] | None = None) -> WriteResult:
-        """Store one item. ``apply_filters=False`` is for deliberate edits the upload
-        filters would undo (removing an interaction note). Refuses (LimitExceeded) an
-        item past ``[limits]`` and a new item past the collection's quota."""
+                 apply_filters: bool = True, attested: bool = False,
+                 audit_action: str = "item.put",
+                 audit_detail: dict[str, Any] | None = None) -> WriteResult:
+        """Store one item. ``apply_filters=False`` skips the upload filters altogether;
+        ``attested=True`` tells them the text is the server's own, made from stored data
+        (see :class:`UploadFilter`), not a client's. Refuses (LimitExceeded) an item past
+        ``[limits]`` and a new item past the collection's quota."""
         check_item_text(data.text, self.limits, data.name)
         with self.locked([path]), self._write() as conn:
             record = self._require(conn, path)
             old = items.get(conn, record.id, href)
             stored = data
             for upload_filter in self.upload_filters if apply_filters else ():
-                stored = upload_filter(conn, record, old, stored)
+                stored = upload_filter(conn, record, old, stored, actor=actor,
+                                       attested=attested)
             new, old = items.put(conn, record, href, stored, actor, self.token_days, old=old,
                                  max_items=self.limits.max_items_per_collection)
             for hook in self.write_hooks:

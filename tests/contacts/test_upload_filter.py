@@ -3,13 +3,20 @@ import logging
 from radicale.item import get_etag
 
 from cms_dav.contacts.interactions import add_interaction, parse_interactions
-from cms_dav.contacts.upload_filter import etag_of, keep_interactions
+from cms_dav.contacts.timeline_note import TimelineOptions
+from cms_dav.contacts.upload_filter import ContactUploadFilter, etag_of
 from cms_dav.store.records import CollectionRecord, ItemData, ItemRecord
 from tests.contacts.cards import card
 from tests.contacts.test_interactions import make
 
 BOOK = CollectionRecord(id=1, path="alice/contacts", tag="VADDRESSBOOK", props={}, modified_at=0.0,
                         sync_seq=0, sync_floor=0, sync_epoch="e")
+
+
+def keep_interactions(conn, book, old, data):
+    """The filter with the NOTE timeline off: only the history rules act."""
+    return ContactUploadFilter(TimelineOptions(entries=0))(conn, book, old, data, actor="alice",
+                                                            attested=False)
 
 
 def upload(text: str, component: str = "VCARD") -> ItemData:
