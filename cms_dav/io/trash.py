@@ -140,7 +140,8 @@ def _restore_collection(store: Store, entry: TrashEntry, actor: str) -> None:
         props = json.loads(row.props)
         new_items = [(item.href, item_data(item.text, row.tag, row.path))
                      for item in contents[row.id]]
-        store.replace_collection(row.path, props, new_items, actor)
+        store.replace_collection(row.path, props, new_items, actor,
+                                 attested=True)  # the server's own copies
     with store.writing() as conn:
         for row in family:
             conn.execute(delete(trash_collections).where(trash_collections.c.id == row.id))

@@ -290,9 +290,14 @@ class Store:
             return True
 
     def replace_collection(self, path: str, props: Mapping[str, str],
-                           new_items: Iterable[tuple[str, ItemData]], actor: str
+                           new_items: Iterable[tuple[str, ItemData]], actor: str, *,
+                           attested: bool = False
                            ) -> tuple[CollectionRecord, dict[str, ItemRecord], list[str]]:
-        """MKCOL with properties, or PUT of a whole collection: one atomic swap."""
+        """MKCOL with properties, or PUT of a whole collection: one atomic swap.
+
+        Each item passes the upload filters as a PUT would, the replaced item of the
+        same href (else UID) standing for the stored one: a whole-collection PUT cannot
+        rewrite what a PUT of one card cannot."""
         new_items = list(new_items)
         for _href, data in new_items:
             check_item_text(data.text, self.limits, props.get("tag", ""))
@@ -316,8 +321,13 @@ class Store:
             record = self._require(conn, path)
             new_hrefs: list[str] = []
             written: set[str] = set()
+            by_uid = {old.uid: old for old in replaced.values()}
             for href, data in new_items:
                 written.add(href)
+                stored = replaced.get(href) or by_uid.get(data.uid)
+                for upload_filter in self.upload_filters:
+                    data = upload_filter(conn, record, stored, data, actor=actor,
+                                         attested=attested)
                 new, _ = items.put(conn, record, href, data, actor, self.token_days)
                 for hook in self.write_hooks:
                     hook.item_written(conn, record, new, None)

@@ -99,3 +99,14 @@ def test_a_second_put_of_the_clients_own_copy_changes_nothing_and_audits_nothing
     assert alice.get(url).text == first
     with build_app(load_settings(server.data_dir)) as app, app.store.reading() as conn:
         assert not [row for row in recent(conn, 50) if row["action"] == "contact.note.tamper"]
+
+
+def test_a_whole_address_book_put_cannot_rewrite_an_entry_either(server):
+    alice, _ = seeded(server)
+    response = alice.put(f"{server.url}/alice/contacts/",
+                         data=vcard("zw", "Zhang Wei", TAMPERED + BOB_2020).encode(),
+                         headers={"Content-Type": "text/vcard"})
+    assert response.status_code in (201, 204), response.text
+    found = notes(server)
+    assert found["i-1"]["text"] == "Discussed renewal"
+    assert (found["i-2"]["author"], found["i-2"]["claimed"]) == ("alice", "2020-01-01T09:00:00Z")
