@@ -39,6 +39,8 @@ log = logging.getLogger("cms_dav.contacts")
 
 #: audit action of an upload that tried to change stored interactions
 TAMPER_ACTION = "contact.note.tamper"
+#: the author of entries uploaded without a logged-in user (never the client's claim)
+ANONYMOUS = "anonymous"
 
 
 def etag_of(text: str) -> str:
@@ -70,7 +72,8 @@ class ContactUploadFilter:
         text = data.text
         if not attested:
             try:
-                review = review_upload(old.text if old else None, text, actor, now)
+                review = review_upload(old.text if old else None, text, actor or ANONYMOUS,
+                                       now)
             except ContactError as exc:
                 log.warning("%s: interactions not reviewed: %s", where, exc)
                 return data
@@ -82,7 +85,7 @@ class ContactUploadFilter:
                              {"notes": list(review.tampered), "uid": data.uid})
         try:
             text, _ = refresh_note(text, data.uid, self.timeline.for_book(collection.props),
-                                   None if attested else actor, now)
+                                   None if attested else actor or ANONYMOUS, now)
         except ContactError as exc:
             log.warning("%s: timeline block not refreshed: %s", where, exc)
         if text == data.text:

@@ -59,3 +59,10 @@ def test_lint_problems_are_logged_but_the_card_is_stored_as_sent(caplog):
     with caplog.at_level(logging.WARNING, logger="cms_dav.contacts"):
         assert keep_interactions(None, BOOK, None, data) is data
     assert "not-an-address" in caplog.text
+
+
+def test_an_upload_without_a_logged_in_user_records_new_entries_as_anonymous():
+    data = upload(add_interaction(card(), make()))
+    result = ContactUploadFilter(TimelineOptions(entries=0))(None, BOOK, None, data, actor="",
+                                                             attested=False)
+    assert [i.author for i in parse_interactions(result.text)] == ["anonymous"]
