@@ -180,24 +180,64 @@ def refresh_note(vcard_text: str, uid: str, options: TimelineOptions | None,
     return _write_note(text, block), new
 
 
+def _raw_lines(value: str) -> list[str]:
+    """An escaped TEXT value split at its escaped line breaks (``\\n``, ``\\N``), each
+    piece still escaped as the client wrote it."""
+    lines: list[str] = []
+    current: list[str] = []
+    index = 0
+    while index < len(value):
+        if value[index] == "\\" and index + 1 < len(value):
+            if value[index + 1] in "nN":
+                lines.append("".join(current))
+                current = []
+            else:
+                current.append(value[index:index + 2])
+            index += 2
+            continue
+        current.append(value[index])
+        index += 1
+    lines.append("".join(current))
+    return lines
+
+
+def _user_part(value: str) -> tuple[str, bool]:
+    """(the user's text as the client escaped it, whether a block was there): like
+    :func:`split_note`, but keeping the client's bytes of the user's text."""
+    lines = _raw_lines(value)
+    markers = [i for i, line in enumerate(lines) if _MARKER.match(unescape(line).strip())]
+    if not markers:
+        return value, False
+    start = markers[0]
+    end = markers[-1] if len(markers) > 1 else len(lines)
+    before, after = lines[:start], lines[end + 1:]
+    while before and not before[-1]:
+        before.pop()
+    while after and not after[0]:
+        after.pop(0)
+    while after and not after[-1]:
+        after.pop()
+    return "\\n".join(before + after), True
+
+
 def _write_note(vcard_text: str, block: str) -> str:
     """The card with the block (or none, when empty) at the end of its first NOTE and
-    taken out of any other; a card without NOTE gets one before END:VCARD."""
+    taken out of any other; a card without NOTE gets one before END:VCARD. The user's
+    text keeps the client's escaping."""
     first = True
 
     def rewrite(line: ContentLine, logical: str) -> str | None:
         nonlocal first
-        user, old_block = split_note(unescape(line.value))
-        wanted = block if first else ""
+        user, had_block = _user_part(line.value)
+        wanted = escape(block) if first else ""
         first = False
-        if old_block is None and not wanted:
+        if not had_block and not wanted:
             return logical
-        value = f"{user}\n\n{wanted}" if user and wanted else user or wanted
-        if not value and old_block is not None:
+        value = f"{user}\\n\\n{wanted}" if user and wanted else user or wanted
+        if not value and had_block:
             return None  # the NOTE held only the block
         head = logical[:len(logical) - len(line.value)]
-        new = head + escape(value)
-        return logical if unescape(new[len(head):]) == unescape(line.value) else new
+        return logical if unescape(value) == unescape(line.value) else head + value
 
     text, _ = rewrite_lines(vcard_text, "NOTE", rewrite)
     if first and block:  # no NOTE at all

@@ -163,3 +163,9 @@ def test_server_written_cards_record_no_typed_lines():
     text, _ = refreshed(card(CALL))
     _, new = refreshed(with_typed(text, "+ call: x"), uploader=None)
     assert new == []
+
+
+def test_the_users_text_keeps_the_clients_escaping():
+    text, _ = refreshed(card("NOTE:Internet trollen, Kekse backen\\, und mehr", CALL))
+    assert "NOTE:Internet trollen, Kekse backen\\, und mehr\\n\\n=== Timeline" in text.replace(
+        "\r\n ", "")
