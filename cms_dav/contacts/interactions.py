@@ -357,7 +357,7 @@ class UploadReview:
     #: or follow-up date (the stored entry was kept; the attempt is for the audit trail)
     tampered: tuple[str, ...] = ()
     #: ids of the upload's new entries, recorded under the uploader at the server's time
-    recorded: tuple[str, ...] = ()
+    attested_ids: tuple[str, ...] = ()
 
 
 def review_upload(stored_text: str | None, uploaded_text: str, uploader: str | None,

@@ -1,4 +1,5 @@
-"""Issue 14 item 5: ``notes remove`` by the note's author or an admin only, audited."""
+"""Issue 14 item 5 from the CLI: `notes remove` by the author or an admin only, audited;
+imported entries recorded under the importing user."""
 
 from __future__ import annotations
 
@@ -43,3 +44,16 @@ def test_a_removal_is_audited_with_what_was_removed(data_dir):  # noqa: F811
         [entry] = [row for row in recent(conn, 50) if row["action"] == "contact.note.remove"]
     assert (entry["actor"], entry["detail"]["note"], entry["detail"]["author"],
             entry["detail"]["text"]) == ("alice", "i-old", "alice", "Kick-off")
+
+
+def test_an_imported_entry_is_recorded_under_the_importing_user_with_its_date_claimed(
+        data_dir, tmp_path):  # noqa: F811
+    source = tmp_path / "in.vcf"
+    source.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:imp\r\nFN:Imported Person\r\n"
+                      "EMAIL:imported@example.com\r\n"
+                      "X-CMS-INTERACTION:i-imp;meeting;20200101T090000Z;bob;;Met in 2020\r\n"
+                      "END:VCARD\r\n", encoding="utf-8")
+    result = run(data_dir, "import", str(source), "--into", "alice/contacts", "--user", "alice")
+    assert result.exit_code == 0, result.output
+    [entry] = timeline(data_dir, "imported@example.com")
+    assert (entry["author"], entry["claimed"]) == ("alice", "2020-01-01T09:00:00Z")
