@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING
 
 from cms_dav.acl.access import ADMIN_ACTOR
 from cms_dav.contacts.errors import ContactError
-from cms_dav.contacts.interactions import (Interaction, add_interaction, mark_done,
-                                           mark_open, parse_interactions, recorded,
+from cms_dav.contacts.interactions import (Interaction, add_interaction, interaction_ids,
+                                           mark_done, mark_open, parse_interactions, recorded,
                                            remove_interaction)
+from cms_dav.contacts.vcard_lines import card_lines
 from cms_dav.contacts.query import Contact, address_books, find_contact
 from cms_dav.contacts.upload_filter import etag_of
 from cms_dav.store.records import ItemData
@@ -118,10 +119,13 @@ def remove_note(store: Store, policy: "Policy", default_region: str, user: str |
             raise ContactNotFound(f"contact /{contact.book}/{contact.href} vanished")
         note = next((n for n in parse_interactions(old.text, strict=False)
                      if n.id == note_id), None)
-        if user and not policy.is_admin(user) and (note is None or note.author != user):
-            by = f"by {note.author!r}" if note else "damaged"
-            raise NoteRemovalDenied(f"note {note_id!r} is {by}: only its author or an "
-                                    "admin may remove it")
+        if user and not policy.is_admin(user):
+            if note is not None and note.author != user:
+                raise NoteRemovalDenied(f"note {note_id!r} is by {note.author!r}: only its "
+                                        "author or an admin may remove it")
+            if note is None and note_id in interaction_ids(card_lines(old.text)):
+                raise NoteRemovalDenied(f"note {note_id!r} is damaged: only an admin may "
+                                        "remove it")
         detail = {"note": note_id}
         if note is not None:
             detail.update(author=note.author, text=note.text,

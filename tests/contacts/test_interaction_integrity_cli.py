@@ -57,3 +57,8 @@ def test_an_imported_entry_is_recorded_under_the_importing_user_with_its_date_cl
     assert result.exit_code == 0, result.output
     [entry] = timeline(data_dir, "imported@example.com")
     assert (entry["author"], entry["claimed"]) == ("alice", "2020-01-01T09:00:00Z")
+
+
+def test_removing_an_unknown_note_says_there_is_none(data_dir):  # noqa: F811
+    result = run(with_rights(data_dir), "notes", "remove", "zw", "i-nope", "--user", "bob")
+    assert result.exit_code == 1 and "no interaction with id 'i-nope'" in result.output
