@@ -42,7 +42,8 @@ from cms_dav.contacts.field_index import FieldIndexHook
 from cms_dav.contacts.field_upload_filter import FieldValueCheck, keep_custom_fields
 from cms_dav.contacts.fields_file import FieldsFile
 from cms_dav.contacts.index_hook import SearchIndexHook
-from cms_dav.contacts.upload_filter import keep_interactions
+from cms_dav.contacts.timeline_note import TimelineOptions
+from cms_dav.contacts.upload_filter import ContactUploadFilter
 from cms_dav.io import freebusy_ranges, vobject_values
 from cms_dav.metrics import Metrics
 from cms_dav.store.checkpoint import Checkpointer, start_background_checkpoints
@@ -241,8 +242,10 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     fields = FieldsFile(settings.fields_file)
     store = Store(engine, settings.sync_token_days, settings.limits,
                   write_hooks=(SearchIndexHook(settings.default_region), FieldIndexHook()),
-                  upload_filters=(keep_interactions, keep_custom_fields,
-                                  FieldValueCheck(fields)), origin_of=origins)
+                  upload_filters=(ContactUploadFilter(TimelineOptions(
+                                      settings.timeline_entries, settings.timeline_language)),
+                                  keep_custom_fields, FieldValueCheck(fields)),
+                  origin_of=origins)
     policy = Policy(RightsFile(settings.rights_file), engine)
     shares = ShareDatabase(engine, policy, public_links=settings.sharing_public_links,
                            link_days=settings.sharing_link_days, origin_of=origins)

@@ -69,6 +69,10 @@ class Policy:
         self.memo.get(("acl.rights-file", str(self.file.path)), self.file.refresh)
         return self.file.loaded
 
+    def is_admin(self, user: str) -> bool:
+        """Whether ``user`` is on the rights file's ``admins`` list."""
+        return user in self.rules().admins
+
     def groups_of(self, user: str) -> frozenset[str]:
         return self.rules().groups_of(user)
 

@@ -51,6 +51,7 @@ def _row(note: Interaction) -> dict[str, str]:
             "author": note.author,
             "follow_up": note.follow_up.isoformat() if note.follow_up else "",
             "done": note.done.strftime("%Y-%m-%dT%H:%M:%SZ") if note.done else "",
+            "claimed": note.claimed.strftime("%Y-%m-%dT%H:%M:%SZ") if note.claimed else "",
             "text": note.text}
 
 
@@ -64,7 +65,9 @@ def notes() -> None:
 @click.option("--user", default=None, help="Author; the contact must be in a book they may write.")
 @click.option("--type", "kind", type=click.Choice(KINDS), required=True)
 @click.option("--text", required=True, help="What happened.")
-@click.option("--at", "at", default=None, help="When (ISO date-time; default now).")
+@click.option("--at", "at", default=None,
+              help="When it happened (ISO date-time): kept as the claimed time beside the "
+                   "server's, never in the future.")
 @click.option("--follow-up", "follow_up", default=None,
               help="Follow-up date (YYYY-MM-DD); closes the contact's earlier follow-ups.")
 @pass_app
@@ -102,7 +105,8 @@ def _report_superseded(app: App, user: str | None, uid: str, note: Interaction) 
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_app
 def list_command(app: App, contact: str, user: str | None, as_json: bool) -> None:
-    """CONTACT's timeline, newest first."""
+    """CONTACT's timeline, newest first: the server's time and the recording user; a
+    time the writer claimed is shown beside it as claimed."""
     try:
         found, timeline = note_ops.list_notes(app.store, app.policy,
                                               app.settings.default_region, user, contact)
@@ -115,8 +119,9 @@ def list_command(app: App, contact: str, user: str | None, as_json: bool) -> Non
     for row in map(_row, timeline):
         follow = f" [follow up {row['follow_up']}" if row["follow_up"] else ""
         follow += (f", done {row['done']}]" if row["done"] else "]") if follow else ""
-        click.echo(f"{row['at']}  {row['type']:<7} {row['author']}: {row['text']}{follow}  "
-                   f"({row['id']})")
+        claimed = f" (claimed {row['claimed']})" if row["claimed"] else ""
+        click.echo(f"{row['at']}  {row['type']:<7} {row['author']}: {row['text']}{follow}"
+                   f"{claimed}  ({row['id']})")
 
 
 @notes.command("done")
@@ -165,7 +170,10 @@ def reopen(app: App, contact: str, note_id: str, user: str | None) -> None:
 @click.option("--user", default=None, help="Act as this user (books they may write).")
 @pass_app
 def remove(app: App, contact: str, note_id: str, user: str | None) -> None:
-    """Delete note NOTE_ID from CONTACT (the only way a note is ever removed)."""
+    """Delete note NOTE_ID from CONTACT (the only way a note is ever removed).
+
+    Only the note's author or an admin (rights file ``admins``; the CLI without
+    ``--user``) may; the audit trail records what was removed."""
     try:
         found = note_ops.remove_note(app.store, app.policy, app.settings.default_region,
                                      user, contact, note_id)

@@ -110,6 +110,13 @@ class Settings:
     default_region: str = option(
         "contacts", "default_region", k.REGION, "region (ISO 3166) for phone numbers "
         "typed without `+`, e.g. `PL`, `CN`", "")
+    timeline_entries: int = option(
+        "contacts", "timeline_entries", k.COUNT, "latest interactions shown in the timeline "
+        "block at the end of a card's NOTE (0 = no block anywhere; per address book: "
+        "property `timeline-note`, see README)", 20)
+    timeline_language: str = option(
+        "contacts", "timeline_language", k.Text(choices=("en", "zh", "pl")), "language of "
+        "the timeline block's headings: `en`, `zh` or `pl`", "en")
     login_cache_seconds: int = option(
         "auth", "login_cache_seconds", k.COUNT, "seconds a verified login is remembered "
         "(HMAC key, never the password; 0 = off)", 300)

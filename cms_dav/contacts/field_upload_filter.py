@@ -2,7 +2,7 @@
 refuse values of the wrong type.
 
 :func:`cms_dav.app.build_app` composes them after the interactions filter
-(``upload_filters=(keep_interactions, keep_custom_fields, FieldValueCheck(fields))``);
+(``upload_filters=(ContactUploadFilter(...), keep_custom_fields, FieldValueCheck(fields))``);
 the store calls them inside the write transaction. It only inserts ``X-CMS-FIELD`` lines before
 ``END:VCARD`` (lossless storage, issue 12); a changed text gets its own ETag, so the
 PUT answers without one (RFC 6352 §6.3.2.3) and the client fetches the merged card.
@@ -26,7 +26,7 @@ log = logging.getLogger("cms_dav.contacts")
 
 
 def keep_custom_fields(conn: Any, collection: CollectionRecord, old: ItemRecord | None,
-                       data: ItemData) -> ItemData:
+                       data: ItemData, *, actor: str = "", attested: bool = False) -> ItemData:
     """UploadFilter: the upload with the stored field values it lacks put back.
 
     Returns ``data`` itself when nothing changed (the store compares identity);
@@ -66,7 +66,7 @@ class FieldValueCheck:
         self.fields = fields
 
     def __call__(self, conn: Any, collection: CollectionRecord, old: ItemRecord | None,
-                 data: ItemData) -> ItemData:
+                 data: ItemData, *, actor: str = "", attested: bool = False) -> ItemData:
         if data.name.upper() != "VCARD":
             return data
         defined = self.fields.fields()

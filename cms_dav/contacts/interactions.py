@@ -8,13 +8,23 @@ as six ';'-separated, RFC 6350-escaped components::
     id; kind (call|meeting|email|visit|note); UTC date-time (basic format); author;
     follow-up date (YYYYMMDD, may be empty); text
 
+The date-time and the author are the server's: when the entry was recorded and who
+was logged in (:func:`review_upload`; issue 14 item 5). When the writer claimed another
+time (a client's own date-time, ``notes add --at``) it is kept after the server's, marked
+as claimed, in the same component, never later than the server's time::
+
+    X-CMS-INTERACTION:i-<id>;call;20261201T135000Z/claimed=20261120T100000Z;alice;;...
+
+Cards written before the claim existed read as before (no ``/claimed=``).
+
 A follow-up marked done carries the moment it was done after a '/' in the same
 component, ISO 8601 interval style (``20261201/20261203T101500Z``), so the entry keeps
 its six components: cards written before the mark existed read exactly as before, and
 the mark travels with the line wherever the line goes (clients that keep unknown
 properties, the merge below, dedupe, import/export). A follow-up is closed when it is
-marked done (``cms-dav notes done``) or superseded by a later interaction (later ``at``)
-on the same contact that sets a follow-up of its own: see :func:`follow_ups`.
+marked done (``cms-dav notes done``) or superseded by a later interaction (later ``when``)
+on the same contact that sets a follow-up of its own: see :func:`follow_ups` (times
+there are when it happened: the claimed time, else the recorded one).
 
 Why the value and not parameters: some clients drop parameters, and an unquoted
 parameter value containing ':' is cut by parsers. ``X-`` properties are allowed in
@@ -25,9 +35,9 @@ property as one TEXT value and re-serializes our separators as ``\\;``. The firs
 components can never contain ';' (validated here), so the reader takes the first five
 ';' (escaped or not) as separators and everything after them as the text.
 
-Interactions are an append-only history: :func:`merge_preserving_interactions` puts
-back the ones a client dropped, and the done marks a client's stale copy lacks; only
-:func:`remove_interaction` deletes one.
+Interactions are an append-only history: :func:`review_upload` puts back the ones a
+client dropped, keeps stored entries as stored (done marks included) and records new
+ones under the uploader at the server's time; only :func:`remove_interaction` deletes one.
 
 This module is the only one that knows the format (a test checks that no other
 module names the property in code): the upload filter, the index, the linter,
@@ -39,13 +49,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 
 from cms_dav.contacts.errors import CardFormatError, InteractionError
 from cms_dav.contacts.vcard_lines import (
-    ContentLine, card_lines, detect_eol, escape, fold, parse_line, unescape, unfold,
+    ContentLine, LineRewrite, card_lines, escape, insert_before_end, parse_line, rewrite_lines,
+    unescape, unfold,
 )
 
 PROPERTY = "X-CMS-INTERACTION"
@@ -54,6 +65,7 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _DT_FORMAT = "%Y%m%dT%H%M%SZ"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # \t and \n are fine in text
 _SEPARATOR = re.compile(r"\\?;")
+_CLAIMED = "/claimed="
 
 
 @dataclass(frozen=True)
@@ -67,6 +79,8 @@ class Interaction:
     follow_up: date | None
     text: str
     done: datetime | None = None  # when the follow-up was marked done (UTC)
+    #: the time the writer claimed (client upload, ``notes add --at``), never after ``at``
+    claimed: datetime | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not _ID.match(self.id):
@@ -108,15 +122,60 @@ class Interaction:
             if done.year < 1000:
                 raise InteractionError(f"done time {self.done!r} is before year 1000")
             object.__setattr__(self, "done", done)
+        if self.claimed is not None:
+            if (not isinstance(self.claimed, datetime) or self.claimed.tzinfo is None
+                    or self.claimed.utcoffset() is None):
+                raise InteractionError("claimed time must be a timezone-aware datetime, "
+                                       f"got {self.claimed!r}")
+            claimed = self.claimed.astimezone(timezone.utc).replace(microsecond=0)
+            if claimed.year < 1000:
+                raise InteractionError(f"claimed time {self.claimed!r} is before year 1000")
+            if claimed > at:
+                raise InteractionError(f"claimed time {claimed:%Y%m%dT%H%M%SZ} is after the "
+                                       f"recorded time {at:%Y%m%dT%H%M%SZ}")
+            object.__setattr__(self, "claimed", claimed)
         object.__setattr__(self, "text", text)
+
+    @property
+    def when(self) -> datetime:
+        """When it happened: the claimed time, else the recorded one. Never later than
+        ``at``, so a claim can only make an entry older."""
+        return self.claimed or self.at
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
 
 
 def new_interaction(kind: str, author: str, text: str, at: datetime | None = None,
-                    follow_up: date | None = None) -> Interaction:
+                    follow_up: date | None = None, *,
+                    claimed: datetime | None = None) -> Interaction:
     """A fresh interaction with a random id; ``at`` defaults to now (UTC)."""
     return Interaction(id=f"i-{uuid.uuid4().hex}", kind=kind,
-                       at=at or datetime.now(timezone.utc), author=author,
-                       follow_up=follow_up, text=text)
+                       at=at or _now(), author=author,
+                       follow_up=follow_up, text=text, claimed=claimed)
+
+
+def attested(entry: Interaction, author: str, now: datetime) -> Interaction:
+    """``entry`` as the server records it: ``author`` and ``now``, the entry's own time
+    kept as claimed (dropped when it is not before ``now``: never in the future), a done
+    mark no later than ``now``. Issue 14 item 5."""
+    now = now.astimezone(timezone.utc).replace(microsecond=0)
+    claim = entry.claimed or entry.at
+    done = min(entry.done, now) if entry.done is not None else None
+    return replace(entry, author=author, at=now, claimed=claim if claim < now else None,
+                   done=done)
+
+
+def recorded(kind: str, author: str, text: str, now: datetime | None = None,
+             claimed: datetime | None = None, follow_up: date | None = None,
+             interaction_id: str | None = None) -> Interaction:
+    """A new entry as the server records it (``author`` at ``now``; ``claimed`` kept
+    only when it is in the past): the CLI and the NOTE block write through this."""
+    draft = Interaction(id=interaction_id or f"i-{uuid.uuid4().hex}", kind=kind,
+                        at=claimed or now or _now(), author=author, follow_up=follow_up,
+                        text=text)
+    return attested(draft, author, now or _now())
 
 
 def _encode_follow_up(interaction: Interaction) -> str:
@@ -126,9 +185,16 @@ def _encode_follow_up(interaction: Interaction) -> str:
     return f"{day}/{interaction.done.strftime(_DT_FORMAT)}" if interaction.done else day
 
 
+def _encode_at(interaction: Interaction) -> str:
+    at = interaction.at.strftime(_DT_FORMAT)
+    if interaction.claimed is None:
+        return at
+    return f"{at}{_CLAIMED}{interaction.claimed.strftime(_DT_FORMAT)}"
+
+
 def encode_value(interaction: Interaction) -> str:
     follow_up = _encode_follow_up(interaction)
-    parts = [interaction.id, interaction.kind, interaction.at.strftime(_DT_FORMAT),
+    parts = [interaction.id, interaction.kind, _encode_at(interaction),
              interaction.author, follow_up, interaction.text]
     return ";".join(escape(part) for part in parts)
 
@@ -145,14 +211,18 @@ def decode_value(value: str) -> Interaction:
         raise InteractionError(f"{PROPERTY} value needs 6 ';'-separated parts, "
                                f"got {len(parts)}: {value[:60]!r}")
     raw_id, kind, raw_at, author, raw_follow_up, text = (unescape(p) for p in parts)
+    raw_recorded, marked, raw_claimed = raw_at.strip().partition(_CLAIMED)
     try:
-        at = datetime.strptime(raw_at.strip(), _DT_FORMAT).replace(tzinfo=timezone.utc)
+        at = datetime.strptime(raw_recorded.strip(), _DT_FORMAT).replace(tzinfo=timezone.utc)
+        claimed = (datetime.strptime(raw_claimed.strip(), _DT_FORMAT)
+                   .replace(tzinfo=timezone.utc) if marked else None)
     except ValueError:
         raise InteractionError(f"{PROPERTY} {raw_id!r}: bad date-time {raw_at!r}, "
-                               "expected YYYYMMDDTHHMMSSZ") from None
+                               "expected YYYYMMDDTHHMMSSZ, optionally followed by "
+                               "/claimed=YYYYMMDDTHHMMSSZ") from None
     follow_up, done = _decode_follow_up(raw_id, raw_follow_up)
     return Interaction(id=raw_id.strip(), kind=kind.strip().lower(), at=at, author=author,
-                       follow_up=follow_up, text=text, done=done)
+                       follow_up=follow_up, text=text, done=done, claimed=claimed)
 
 
 def _decode_follow_up(raw_id: str, raw: str) -> tuple[date | None, datetime | None]:
@@ -213,65 +283,17 @@ def parse_interactions(vcard_text: str, *, strict: bool = True) -> list[Interact
     return found
 
 
-_END = re.compile(r"^END:VCARD[ \t]*\r?$", re.IGNORECASE | re.MULTILINE)
-
-
-def _insert_lines(vcard_text: str, logical_lines: list[str]) -> str:
-    """Insert logical lines (folded, in the card's own line ending) before END:VCARD."""
-    ends = list(_END.finditer(vcard_text))
-    if not ends:
-        raise CardFormatError("not a vCard: END:VCARD is missing")
-    position = ends[-1].start()
-    eol = detect_eol(vcard_text)
-    new = "".join(piece + eol for line in logical_lines for piece in fold(line))
-    return vcard_text[:position] + new + vcard_text[position:]
-
-
 def add_interaction(vcard_text: str, interaction: Interaction) -> str:
     """The card with one more interaction line; the id must not be there already."""
     if interaction.id in interaction_ids(card_lines(vcard_text)):
         raise InteractionError(f"the card already has an interaction with id {interaction.id!r}")
-    return _insert_lines(vcard_text, [encode_property(interaction)])
+    return insert_before_end(vcard_text, [encode_property(interaction)])
 
 
-#: (parsed line, its unfolded text) -> the new unfolded text (that text to keep it), or None
-_Rewrite = Callable[[ContentLine, str], "str | None"]
-
-
-def _rewrite_interactions(vcard_text: str, rewrite: _Rewrite) -> tuple[str, int]:
-    """The card with each interaction line replaced by ``rewrite(line, logical)``: the
-    same logical line keeps its bytes, ``None`` drops it, another string is folded in the
-    card's line ending. Every other line keeps its bytes. Returns (text, lines changed).
-    """
-    physical = re.split(r"(?<=\n)", vcard_text)  # line endings stay attached, whatever they are
-    eol = detect_eol(vcard_text)
-    kept: list[str] = []
-    changed = 0
-    index = 0
-    while index < len(physical):
-        block = [physical[index]]
-        while index + 1 < len(physical) and physical[index + 1][:1] in (" ", "\t"):
-            index += 1
-            block.append(physical[index])
-        index += 1
-        logical = "".join(unfold("".join(block)))
-        if logical.strip() and not block[0][:1].isspace():
-            try:
-                line = parse_line(logical)
-            except CardFormatError:
-                line = None
-            if line is not None and line.name == PROPERTY:
-                new = rewrite(line, logical)
-                if new is None:
-                    changed += 1
-                    continue
-                if new != logical:
-                    changed += 1
-                    ending = block[-1][len(block[-1].rstrip("\r\n")):]
-                    kept.append(eol.join(fold(new)) + ending)
-                    continue
-        kept.extend(block)
-    return "".join(kept), changed
+def _rewrite_interactions(vcard_text: str, rewrite: LineRewrite) -> tuple[str, int]:
+    """The card with each interaction line replaced by ``rewrite(line, logical)``
+    (:func:`~cms_dav.contacts.vcard_lines.rewrite_lines`). Returns (text, lines changed)."""
+    return rewrite_lines(vcard_text, PROPERTY, rewrite)
 
 
 def remove_interaction(vcard_text: str, interaction_id: str) -> str:
@@ -325,21 +347,79 @@ def mark_open(vcard_text: str, interaction_id: str) -> tuple[str, Interaction]:
     return text, reopened
 
 
-def merge_preserving_interactions(stored_text: str | None, uploaded_text: str) -> tuple[str, bool]:
-    """Put back the interactions a client dropped; returns (text to store, changed).
+@dataclass(frozen=True)
+class UploadReview:
+    """What :func:`review_upload` made of an upload's interactions."""
 
-    Matching is by id. An interaction present in both is taken as the client sent it
-    (the client's edit wins, as for any other property), except that a done mark is
-    never taken away by an upload: a client writing back a copy from before the mark
-    gets it put back. Missing ones are appended before END:VCARD in stored order;
-    every other byte of the upload is kept.
+    text: str
+    changed: bool
+    #: ids of stored entries the upload carried with another kind, time, author, text
+    #: or follow-up date (the stored entry was kept; the attempt is for the audit trail)
+    tampered: tuple[str, ...] = ()
+    #: ids of the upload's new entries, recorded under the uploader at the server's time
+    attested_ids: tuple[str, ...] = ()
+
+
+def review_upload(stored_text: str | None, uploaded_text: str, uploader: str | None,
+                  now: datetime | None = None) -> UploadReview:
+    """The upload with the history made append-only and server-attested (issue 14 item 5).
+
+    * an entry whose id is stored keeps the stored author, time, text (everything: the
+      stored line replaces the uploaded one when they differ; a different kind, time,
+      author, text or follow-up date is reported in ``tampered``; a copy lacking a done
+      mark, or the client's own copy from before its entry was attested, is not);
+    * a new entry is recorded under ``uploader`` at ``now`` (:func:`attested`), unless
+      ``uploader`` is None (text the server wrote itself); a damaged one is kept as sent
+      (it is no interaction: nothing reads it as one, the linter reports it);
+    * stored entries the upload lacks are put back before END:VCARD in stored order;
+    * an id the upload repeats is kept once.
+
+    Every other byte of the upload is kept. Raises CardFormatError for a broken card.
     """
-    uploaded_ids = interaction_ids(card_lines(uploaded_text))
-    if stored_text is None:
-        return uploaded_text, False
-    missing = []
-    done: dict[str, datetime] = {}
-    for raw in unfold(stored_text):
+    card_lines(uploaded_text)  # validates the upload as a whole
+    now = now or _now()
+    stored = _stored_entries(stored_text)
+    seen: set[str] = set()
+    tampered: list[str] = []
+    new: list[str] = []
+
+    def rewrite(line: ContentLine, logical: str) -> str | None:
+        entry_id = interaction_id_of(line.value)
+        if entry_id in seen:
+            return None
+        seen.add(entry_id)
+        try:
+            uploaded: Interaction | None = decode_value(line.value)
+        except InteractionError:
+            uploaded = None
+        if entry_id in stored:
+            kept, kept_line = stored[entry_id]
+            if kept is None:  # damaged on the server already: keep it byte for byte
+                return logical if logical == kept_line else kept_line
+            if uploaded == kept:
+                return logical
+            if uploaded is None or _rewritten(uploaded, kept):
+                tampered.append(entry_id)
+            return kept_line
+        if uploaded is None or uploader is None:
+            return logical
+        entry = attested(uploaded, uploader, now)
+        if entry == uploaded:
+            return logical
+        new.append(entry_id)
+        return encode_property(entry)
+
+    text, changed = _rewrite_interactions(uploaded_text, rewrite)
+    missing = [line for entry_id, (_, line) in stored.items() if entry_id not in seen]
+    if missing:
+        text = insert_before_end(text, missing)
+    return UploadReview(text, bool(changed or missing), tuple(tampered), tuple(new))
+
+
+def _stored_entries(stored_text: str | None) -> dict[str, tuple[Interaction | None, str]]:
+    """id -> (entry, or None when damaged; its unfolded line), in stored order."""
+    found: dict[str, tuple[Interaction | None, str]] = {}
+    for raw in unfold(stored_text or ""):
         try:
             line = parse_line(raw)
         except CardFormatError:
@@ -347,33 +427,28 @@ def merge_preserving_interactions(stored_text: str | None, uploaded_text: str) -
         if line.name != PROPERTY:
             continue
         try:
-            stored = decode_value(line.value)
-        except InteractionError:  # damaged on the server already: keep it byte for byte
-            if interaction_id_of(line.value) not in uploaded_ids:
-                missing.append(f"{PROPERTY}:{line.value}")
-            continue
-        if stored.id not in uploaded_ids:
-            missing.append(encode_property(stored))
-        elif stored.done is not None:
-            done[stored.id] = stored.done
-    merged, changed = uploaded_text, 0
-    if done:
-        merged, changed = _rewrite_interactions(uploaded_text, _keep_done_marks(done))
-    if missing:
-        merged = _insert_lines(merged, missing)
-    return merged, bool(missing or changed)
-
-
-def _keep_done_marks(done: dict[str, datetime]) -> _Rewrite:
-    def rewrite(line: ContentLine, logical: str) -> str | None:
-        try:
-            uploaded = decode_value(line.value)
+            entry = decode_value(line.value)
         except InteractionError:
-            return logical
-        if uploaded.id not in done or uploaded.done is not None or uploaded.follow_up is None:
-            return logical
-        return encode_property(replace(uploaded, done=done[uploaded.id]))
-    return rewrite
+            found.setdefault(interaction_id_of(line.value), (None, f"{PROPERTY}:{line.value}"))
+            continue
+        found.setdefault(entry.id, (entry, encode_property(entry)))
+    return found
+
+
+def _rewritten(uploaded: Interaction, stored: Interaction) -> bool:
+    """Whether an upload's copy of a stored entry changes what the entry says: not a
+    missing or extra done mark, not the client's own copy from before attestation."""
+    if replace(uploaded, done=stored.done) == stored:
+        return False
+    return replace(attested(uploaded, stored.author, stored.at), done=stored.done) != stored
+
+
+def merge_preserving_interactions(stored_text: str | None, uploaded_text: str) -> tuple[str, bool]:
+    """Put back the interactions a client dropped and keep stored entries as stored;
+    the upload's new entries are taken as written (text the server wrote itself).
+    Returns (text to store, changed). Client uploads go through :func:`review_upload`."""
+    review = review_upload(stored_text, uploaded_text, uploader=None)
+    return review.text, review.changed
 
 
 @dataclass(frozen=True)
@@ -397,27 +472,28 @@ def follow_ups(interactions: Iterable[Interaction]) -> list[FollowUp]:
     """The follow-ups among a contact's interactions, oldest first, each open or closed.
 
     Closed: marked done (``cms-dav notes done``), or superseded by a later interaction
-    (a later ``at``) that sets its own follow-up: the newer date replaces the older
+    (a later ``when``) that sets its own follow-up: the newer date replaces the older
     one. A later interaction without a follow-up date closes nothing: logging an
     e-mail does not mean the promised call happened.
     """
     with_date = sorted((i for i in interactions if i.follow_up is not None),
-                       key=lambda i: (i.at, i.id))
+                       key=lambda i: (i.when, i.id))
     found = []
     later_index = 0
     for interaction in with_date:  # sorted: the first later one is never behind us
-        while later_index < len(with_date) and with_date[later_index].at <= interaction.at:
+        while later_index < len(with_date) and with_date[later_index].when <= interaction.when:
             later_index += 1
         later = with_date[later_index] if later_index < len(with_date) else None
         if interaction.done is not None:
             found.append(FollowUp(interaction, interaction.done))
         elif later is not None:
-            found.append(FollowUp(interaction, later.at, superseded_by=later.id))
+            found.append(FollowUp(interaction, later.when, superseded_by=later.id))
         else:
             found.append(FollowUp(interaction, None))
     return found
 
 
 def last_contacted(interactions: list[Interaction]) -> datetime | None:
-    """Newest interaction time, the basis of "not contacted since"."""
-    return max((i.at for i in interactions), default=None)
+    """Newest time an interaction happened (:attr:`Interaction.when`), the basis of
+    "not contacted since"."""
+    return max((i.when for i in interactions), default=None)

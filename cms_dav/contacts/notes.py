@@ -4,6 +4,12 @@ A note is written into the contact's vCard through the store, so the sync log,
 history, audit trail and search index change in the same transaction and every
 client sees the note on its next sync. Each operation holds the address book's
 write lock, the one HTTP writers take, so a concurrent PUT is never lost.
+
+The history rules of issue 14 item 5 hold here too: a new note is recorded under the
+acting user at the server's time (``--at`` is kept as the claimed time), and only its
+author or an admin may remove one. The cards are written ``attested`` (made by the
+server from stored text), so the upload filter keeps their history as given and
+renders the NOTE timeline block anew.
 """
 
 from __future__ import annotations
@@ -14,9 +20,10 @@ from typing import TYPE_CHECKING
 
 from cms_dav.acl.access import ADMIN_ACTOR
 from cms_dav.contacts.errors import ContactError
-from cms_dav.contacts.interactions import (Interaction, add_interaction, mark_done,
-                                           mark_open, new_interaction, parse_interactions,
+from cms_dav.contacts.interactions import (Interaction, add_interaction, interaction_ids,
+                                           mark_done, mark_open, parse_interactions, recorded,
                                            remove_interaction)
+from cms_dav.contacts.vcard_lines import card_lines
 from cms_dav.contacts.query import Contact, address_books, find_contact
 from cms_dav.contacts.upload_filter import etag_of
 from cms_dav.store.records import ItemData
@@ -28,6 +35,10 @@ if TYPE_CHECKING:
 
 class ContactNotFound(ContactError):
     pass
+
+
+class NoteRemovalDenied(ContactError):
+    """Only a note's author or an admin may remove it."""
 
 
 class AmbiguousContact(ContactError):
@@ -78,23 +89,26 @@ def list_notes(store: Store, policy: "Policy", default_region: str, user: str | 
 def add_note(store: Store, policy: "Policy", default_region: str, user: str | None,
              reference: str, kind: str, text: str, at: datetime | None = None,
              follow_up: date | None = None) -> tuple[Contact, Interaction]:
-    """Append one interaction, authored by the acting user; raises ContactError."""
+    """Append one interaction, authored by the acting user at the server's time (``at``,
+    when given and past, is kept as the claimed time); raises ContactError."""
     contact = resolve(store, policy, default_region, user, reference, need="w")
     actor = user or ADMIN_ACTOR
-    note = new_interaction(kind, actor, text, at, follow_up)
+    note = recorded(kind, actor, text, claimed=at, follow_up=follow_up)
     with store.locked([contact.book]):
         _, card = _text(store, contact)
         store.put_item(contact.book, contact.href, _data(add_interaction(card, note), contact.uid),
-                       actor=actor)
+                       actor=actor, attested=True, audit_action="contact.note.add",
+                       audit_detail={"note": note.id})
     return contact, note
 
 
 def remove_note(store: Store, policy: "Policy", default_region: str, user: str | None,
                 reference: str, note_id: str) -> Contact:
-    """Delete one interaction: the explicit act the append-only history allows.
+    """Delete one interaction: the explicit act the append-only history allows, to its
+    author or an admin (the local admin too); audited with what was removed.
 
-    Written without the store's upload filters, which exist to put back exactly
-    the interactions an upload lacks and would undo this removal.
+    Written ``attested``: the upload filters would otherwise put back exactly the
+    interaction the card now lacks.
     """
     contact = resolve(store, policy, default_region, user, reference, need="w")
     actor = user or ADMIN_ACTOR
@@ -103,10 +117,23 @@ def remove_note(store: Store, policy: "Policy", default_region: str, user: str |
         old = store.item(record.id, contact.href) if record else None
         if old is None or old.text is None:
             raise ContactNotFound(f"contact /{contact.book}/{contact.href} vanished")
+        note = next((n for n in parse_interactions(old.text, strict=False)
+                     if n.id == note_id), None)
+        if user and not policy.is_admin(user):
+            if note is not None and note.author != user:
+                raise NoteRemovalDenied(f"note {note_id!r} is by {note.author!r}: only its "
+                                        "author or an admin may remove it")
+            if note is None and note_id in interaction_ids(card_lines(old.text)):
+                raise NoteRemovalDenied(f"note {note_id!r} is damaged: only an admin may "
+                                        "remove it")
+        detail = {"note": note_id}
+        if note is not None:
+            detail.update(author=note.author, text=note.text,
+                          at=note.at.strftime("%Y-%m-%dT%H:%M:%SZ"))
         store.put_item(contact.book, contact.href,
                        _data(remove_interaction(old.text, note_id), old.uid), actor,
-                       apply_filters=False, audit_action="contact.note.remove",
-                       audit_detail={"note": note_id})
+                       attested=True, audit_action="contact.note.remove",
+                       audit_detail=detail)
     return contact
 
 
@@ -126,14 +153,15 @@ def done_note(store: Store, policy: "Policy", default_region: str, user: str | N
         _, card = _text(store, contact)
         marked, note = mark_done(card, note_id, at or datetime.now(timezone.utc))
         store.put_item(contact.book, contact.href, _data(marked, contact.uid), actor=actor,
-                       audit_action="contact.note.done", audit_detail={"note": note_id})
+                       attested=True, audit_action="contact.note.done",
+                       audit_detail={"note": note_id})
     return contact, note
 
 
 def reopen_note(store: Store, policy: "Policy", default_region: str, user: str | None,
                 reference: str, note_id: str) -> tuple[Contact, Interaction]:
-    """Take a done mark away again. Written without the upload filters, which keep
-    done marks against uploads that lack them and would undo this."""
+    """Take a done mark away again. Written ``attested``: the upload filters keep done
+    marks against uploads that lack them and would undo this otherwise."""
     contact = resolve(store, policy, default_region, user, reference, need="w")
     actor = user or ADMIN_ACTOR
     with store.locked([contact.book]):
@@ -143,6 +171,6 @@ def reopen_note(store: Store, policy: "Policy", default_region: str, user: str |
             raise ContactNotFound(f"contact /{contact.book}/{contact.href} vanished")
         text, note = mark_open(old.text, note_id)
         store.put_item(contact.book, contact.href, _data(text, old.uid), actor,
-                       apply_filters=False, audit_action="contact.note.reopen",
+                       attested=True, audit_action="contact.note.reopen",
                        audit_detail={"note": note_id})
     return contact, note

@@ -1,8 +1,17 @@
-"""The store's upload filter for contacts: keep dropped interactions, log lint problems.
+"""The store's upload filter for contacts: an append-only, server-attested history and
+the timeline block in NOTE; lint problems are logged.
 
 :func:`cms_dav.app.build_app` passes it to the App's store as an upload filter
-(``Store(..., upload_filters=(keep_interactions,))``); the store calls it inside the
-write transaction.
+(``Store(..., upload_filters=(ContactUploadFilter(...),))``); the store calls it inside
+the write transaction with the acting user, so its audit entries commit or roll back
+with the write.
+
+For a client's upload (``attested=False``: PUT, import) the history rules of
+:func:`~cms_dav.contacts.interactions.review_upload` apply (issue 14 item 5) and lines
+typed into the NOTE block become interactions (:mod:`cms_dav.contacts.timeline_note`,
+item 4). A write the server made from stored text (``notes add|remove|done|reopen``,
+trash restore, dedupe: ``attested=True``) keeps its history as given; the block is
+rendered anew either way.
 
 When the text changes, the returned ItemData carries the new text and its ETag, so
 the response to the PUT cannot claim the client's bytes were stored as sent
@@ -15,14 +24,23 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any
 
 from cms_dav.contacts.errors import ContactError
-from cms_dav.contacts.interactions import merge_preserving_interactions
+from cms_dav.contacts.interactions import review_upload
+from cms_dav.contacts.timeline_note import TimelineOptions, refresh_note
 from cms_dav.contacts.validation import lint_card
+from cms_dav.store import audit, paths
 from cms_dav.store.records import CollectionRecord, ItemData, ItemRecord
 
 log = logging.getLogger("cms_dav.contacts")
+
+#: audit action of an upload that tried to change stored interactions
+TAMPER_ACTION = "contact.note.tamper"
+#: the author of entries uploaded without a logged-in user (never the client's claim)
+ANONYMOUS = "anonymous"
 
 
 def etag_of(text: str) -> str:
@@ -30,25 +48,47 @@ def etag_of(text: str) -> str:
     return '"%s"' % hashlib.sha256(text.encode()).hexdigest()
 
 
-def keep_interactions(conn: Any, collection: CollectionRecord, old: ItemRecord | None,
-                      data: ItemData) -> ItemData:
-    """UploadFilter: the upload with stored interactions it lacks put back.
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
 
-    Returns ``data`` itself when nothing changed (the store compares identity).
-    Never refuses an upload: Radicale already accepted the card, and a card we
-    cannot read is stored as sent (and reported in the log).
-    """
-    if data.name.upper() != "VCARD":  # Radicale leaves component empty for vCards
-        return data
-    where = f"/{collection.path}/ (UID {data.uid})"
-    for problem in lint_card(data.text):
-        log.warning("%s: %s", where, problem)
-    try:
-        text, changed = merge_preserving_interactions(old.text if old else None, data.text)
-    except ContactError as exc:
-        log.warning("%s: interactions not merged: %s", where, exc)
-        return data
-    if not changed:
-        return data
-    log.info("%s: kept interaction notes the client dropped", where)
-    return dataclasses.replace(data, text=text, etag=etag_of(text))
+
+@dataclasses.dataclass(frozen=True)
+class ContactUploadFilter:
+    """UploadFilter: see the module docstring. Returns ``data`` itself when nothing
+    changed (the store compares identity). Never refuses an upload: Radicale already
+    accepted the card, and a card we cannot read is stored as sent (and logged)."""
+
+    timeline: TimelineOptions = TimelineOptions()
+    clock: Callable[[], datetime] = _utc_now
+
+    def __call__(self, conn: Any, collection: CollectionRecord, old: ItemRecord | None,
+                 data: ItemData, *, actor: str, attested: bool) -> ItemData:
+        if data.name.upper() != "VCARD":  # Radicale leaves component empty for vCards
+            return data
+        where = f"/{collection.path}/ (UID {data.uid})"
+        for problem in lint_card(data.text):
+            log.warning("%s: %s", where, problem)
+        now = self.clock()
+        text = data.text
+        if not attested:
+            try:
+                review = review_upload(old.text if old else None, text, actor or ANONYMOUS,
+                                       now)
+            except ContactError as exc:
+                log.warning("%s: interactions not reviewed: %s", where, exc)
+                return data
+            text = review.text
+            if review.tampered and old is not None:
+                log.warning("%s: %s tried to change stored interactions %s; kept them",
+                            where, actor, ", ".join(review.tampered))
+                audit.record(conn, actor, TAMPER_ACTION, paths.join(collection.path, old.href),
+                             {"notes": list(review.tampered), "uid": data.uid})
+        try:
+            text, _ = refresh_note(text, data.uid, self.timeline.for_book(collection.props),
+                                   None if attested else actor or ANONYMOUS, now)
+        except ContactError as exc:
+            log.warning("%s: timeline block not refreshed: %s", where, exc)
+        if text == data.text:
+            return data
+        log.info("%s: stored the server's history and timeline, not the client's copy", where)
+        return dataclasses.replace(data, text=text, etag=etag_of(text))

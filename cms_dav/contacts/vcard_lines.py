@@ -13,6 +13,7 @@ X-ABLabel, X-CMS-INTERACTION) byte for byte.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from dataclasses import dataclass, field
 
@@ -277,3 +278,57 @@ def text_list(value: str) -> list[str]:
 def structured(value: str) -> list[str]:
     """A ';'-structured value (N, ADR, ORG) as unescaped components."""
     return [unescape(p) for p in split_unescaped(value, ";")]
+
+
+#: (parsed line, its unfolded text) -> the new unfolded text (that text to keep it), or None
+LineRewrite = Callable[[ContentLine, str], "str | None"]
+
+
+def rewrite_lines(text: str, name: str, rewrite: LineRewrite) -> tuple[str, int]:
+    """``text`` with each ``name`` property line replaced by ``rewrite(line, logical)``:
+    the same logical line keeps its bytes, ``None`` drops it, another string is folded in
+    the text's line ending. Every other line keeps its bytes (lossless storage, issue 12).
+    Returns (text, lines changed)."""
+    physical = re.split(r"(?<=\n)", text)  # line endings stay attached, whatever they are
+    eol = detect_eol(text)
+    kept: list[str] = []
+    changed = 0
+    index = 0
+    while index < len(physical):
+        block = [physical[index]]
+        while index + 1 < len(physical) and physical[index + 1][:1] in (" ", "\t"):
+            index += 1
+            block.append(physical[index])
+        index += 1
+        logical = "".join(unfold("".join(block)))
+        if logical.strip() and not block[0][:1].isspace():
+            try:
+                line: ContentLine | None = parse_line(logical)
+            except CardFormatError:
+                line = None
+            if line is not None and line.name == name:
+                new = rewrite(line, logical)
+                if new is None:
+                    changed += 1
+                    continue
+                if new != logical:
+                    changed += 1
+                    ending = block[-1][len(block[-1].rstrip("\r\n")):]
+                    kept.append(eol.join(fold(new)) + ending)
+                    continue
+        kept.extend(block)
+    return "".join(kept), changed
+
+
+_END = re.compile(r"^END:VCARD[ \t]*\r?$", re.IGNORECASE | re.MULTILINE)
+
+
+def insert_before_end(vcard_text: str, logical_lines: list[str]) -> str:
+    """Insert logical lines (folded, in the card's own line ending) before END:VCARD."""
+    ends = list(_END.finditer(vcard_text))
+    if not ends:
+        raise CardFormatError("not a vCard: END:VCARD is missing")
+    position = ends[-1].start()
+    eol = detect_eol(vcard_text)
+    new = "".join(piece + eol for line in logical_lines for piece in fold(line))
+    return vcard_text[:position] + new + vcard_text[position:]

@@ -79,7 +79,8 @@ def merge_group(store: Store, path: str, wanted_id: str, actor: str,
                           "(run dedupe again: the address book may have changed)")
     (winner, _, winner_text), *losers = group.members
     merged = merge_vcards(winner_text, [text for _, _, text in losers], default_region)
-    store.put_item(path, winner, item_data(merged, "VADDRESSBOOK", path), actor)
+    store.put_item(path, winner, item_data(merged, "VADDRESSBOOK", path), actor,
+                   attested=True)  # merged from stored cards: their history stays as it was
     for href, _, _ in losers:
         store.delete_item(path, href, actor)
     return group

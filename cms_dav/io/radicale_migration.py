@@ -92,6 +92,7 @@ def _migrate_collection(store: Store, folder: Path, path: str, props: dict[str, 
             items.append((file.name, item_data_as_sent(text, props["tag"], path)[0]))
         except (UnicodeDecodeError, ItemError) as exc:
             report.skipped.append(f"/{path}/{file.name}: {exc}")
-    store.replace_collection(path, props, items, actor)
+    store.replace_collection(path, props, items, actor,
+                             attested=True)  # migrated history is taken as it was
     report.collections += 1
     report.items += len(items)

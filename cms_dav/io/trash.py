@@ -115,7 +115,8 @@ def _restore_item(store: Store, entry: TrashEntry, actor: str) -> None:
     with store.reading() as conn:
         text = conn.execute(select(history.c.text).where(history.c.id == number)).scalar_one()
     store.put_item(entry.path, entry.href, item_data(text, collection.tag, entry.path), actor,
-                   audit_kind="restore")
+                   audit_kind="restore",
+                   attested=True)  # the server's own copy: its history stays as it was
     with store.writing() as conn:
         conn.execute(delete(history).where(history.c.id == number))
         audit.record(conn, store.origin(actor), "trash.restore", f"{entry.path}/{entry.href}",
@@ -141,7 +142,8 @@ def _restore_collection(store: Store, entry: TrashEntry, actor: str) -> None:
         props = json.loads(row.props)
         new_items = [(item.href, item_data(item.text, row.tag, row.path))
                      for item in contents[row.id]]
-        store.replace_collection(row.path, props, new_items, actor)
+        store.replace_collection(row.path, props, new_items, actor,
+                                 attested=True)  # the server's own copies
     with store.writing() as conn:
         for row in family:
             conn.execute(delete(trash_collections).where(trash_collections.c.id == row.id))

@@ -14,7 +14,7 @@ import threading
 import time
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Collection, Iterable, Iterator, Mapping, Protocol, Sequence
+from typing import Any, Collection, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy import delete as sql_delete
@@ -42,9 +42,18 @@ class WriteHook(Protocol):
                      old: ItemRecord) -> None: ...
 
 
-#: Rewrites an upload before it is stored, e.g. to keep interaction notes a client
-#: dropped. Returns the data to store (the same object when unchanged).
-UploadFilter = Callable[[Connection, CollectionRecord, ItemRecord | None, ItemData], ItemData]
+class UploadFilter(Protocol):
+    """Rewrites an upload before it is stored, e.g. to keep interaction notes a client
+    dropped. Returns the data to store (the same object when unchanged).
+
+    ``actor`` is who writes (the request's authenticated user, the CLI's ``--user``);
+    ``attested`` says the text was made by the server from stored data (``notes`` ops,
+    trash restore, dedupe) rather than sent by a client, so its history is taken as is.
+    """
+
+    def __call__(self, conn: Connection, collection: CollectionRecord,
+                 old: ItemRecord | None, data: ItemData, *, actor: str,
+                 attested: bool) -> ItemData: ...
 
 
 class NotFound(ValueError):
@@ -203,13 +212,15 @@ class Store:
         return self.origin_of(actor)
 
     def put_item(self, path: str, href: str, data: ItemData, actor: str, *,
-                 apply_filters: bool = True, audit_action: str = "item.put",
-                 audit_detail: dict[str, str] | None = None,
+                 apply_filters: bool = True, attested: bool = False,
+                 audit_action: str = "item.put",
+                 audit_detail: dict[str, Any] | None = None,
                  audit_kind: str = "") -> WriteResult:
-        """Store one item. ``apply_filters=False`` is for deliberate edits the upload
-        filters would undo (removing an interaction note). Refuses (LimitExceeded) an
-        item past ``[limits]`` and a new item past the collection's quota. The audit
-        kind is "create" or "update" unless ``audit_kind`` says (e.g. "restore")."""
+        """Store one item. ``apply_filters=False`` skips the upload filters altogether;
+        ``attested=True`` tells them the text is the server's own, made from stored data
+        (see :class:`UploadFilter`), not a client's. Refuses (LimitExceeded) an item past
+        ``[limits]`` and a new item past the collection's quota. The audit kind is
+        "create" or "update" unless ``audit_kind`` says (e.g. "restore")."""
         check_item_text(data.text, self.limits, data.name)
         origin = self.origin_of(actor)
         with self.locked([path]), self._write() as conn:
@@ -217,7 +228,8 @@ class Store:
             old = items.get(conn, record.id, href)
             stored = data
             for upload_filter in self.upload_filters if apply_filters else ():
-                stored = upload_filter(conn, record, old, stored)
+                stored = upload_filter(conn, record, old, stored, actor=actor,
+                                       attested=attested)
             new, old = items.put(conn, record, href, stored, actor, self.token_days, old=old,
                                  max_items=self.limits.max_items_per_collection,
                                  door=origin.door)
@@ -304,9 +316,14 @@ class Store:
             return True
 
     def replace_collection(self, path: str, props: Mapping[str, str],
-                           new_items: Iterable[tuple[str, ItemData]], actor: str
+                           new_items: Iterable[tuple[str, ItemData]], actor: str, *,
+                           attested: bool = False
                            ) -> tuple[CollectionRecord, dict[str, ItemRecord], list[str]]:
-        """MKCOL with properties, or PUT of a whole collection: one atomic swap."""
+        """MKCOL with properties, or PUT of a whole collection: one atomic swap.
+
+        Each item passes the upload filters as a PUT would, the replaced item of the
+        same href (else UID) standing for the stored one: a whole-collection PUT cannot
+        rewrite what a PUT of one card cannot."""
         new_items = list(new_items)
         for _href, data in new_items:
             check_item_text(data.text, self.limits, props.get("tag", ""))
@@ -332,8 +349,13 @@ class Store:
             record = self._require(conn, path)
             new_hrefs: list[str] = []
             written: set[str] = set()
+            by_uid = {old.uid: old for old in replaced.values()}
             for href, data in new_items:
                 written.add(href)
+                stored = replaced.get(href) or by_uid.get(data.uid)
+                for upload_filter in self.upload_filters:
+                    data = upload_filter(conn, record, stored, data, actor=actor,
+                                         attested=attested)
                 new, _ = items.put(conn, record, href, data, actor, self.token_days,
                                    door=origin.door)
                 for hook in self.write_hooks:

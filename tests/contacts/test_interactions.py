@@ -132,10 +132,10 @@ def test_merge_of_a_new_card_changes_nothing():
     assert merge_preserving_interactions(None, card()) == (card(), False)
 
 
-def test_merge_takes_the_clients_version_of_an_interaction_it_kept():
+def test_merge_keeps_the_stored_version_of_an_interaction_the_client_changed():
     uploaded = add_interaction(card(), make(text="client edit"))
     merged, changed = merge_preserving_interactions(add_interaction(card(), make()), uploaded)
-    assert (parse_interactions(merged)[0].text, changed) == ("client edit", False)
+    assert (parse_interactions(merged)[0].text, changed) == (make().text, True)
 
 
 def test_merge_reads_a_stored_card_reserialized_by_vobject():

@@ -1,7 +1,12 @@
-"""Issue 4: interaction notes survive a client that drops unknown properties."""
+"""Issue 4: interaction notes survive a client that drops unknown properties.
+
+The stored history is seeded as the server's own (:func:`seed_card`): a client's PUT
+records new entries under the uploader at the server's time (issue 14 item 5, see
+test_interaction_integrity_http.py)."""
 
 from __future__ import annotations
 
+from tests.contacts.history_support import seed_card
 from tests.support.dav import put_card, vcard
 
 NOTE_1 = "X-CMS-INTERACTION:i-1;call;20261120T100000Z;alice;;Discussed renewal\\, next: quote\r\n"
@@ -11,7 +16,9 @@ NOTE_2 = "X-CMS-INTERACTION:i-2;meeting;20261121T090000Z;bob;20261201;Spotkanie 
 def test_put_without_interactions_keeps_them_and_the_clients_edits(server):
     alice = server.session("alice", "alice-pw")
     url = f"{server.url}/alice/contacts/zhang.vcf"
-    put_card(alice, url, vcard("zhang", "Zhang Wei", "TEL:+86 138 0013 8000\r\n" + NOTE_1 + NOTE_2))
+    alice.get(f"{server.url}/alice/")  # creates alice's home
+    seed_card(server, "alice/contacts", "zhang.vcf",
+              vcard("zhang", "Zhang Wei", "TEL:+86 138 0013 8000\r\n" + NOTE_1 + NOTE_2), "zhang")
     stripped = vcard("zhang", "Zhang Wei", "TEL:+86 138 0013 8000\r\nTITLE:Buyer\r\n")
     response = put_card(alice, url, stripped)
     assert response.status_code == 204
@@ -25,8 +32,10 @@ def test_put_without_interactions_keeps_them_and_the_clients_edits(server):
 def test_put_that_keeps_interactions_gets_its_etag(server):
     alice = server.session("alice", "alice-pw")
     url = f"{server.url}/alice/contacts/anna.vcf"
-    put_card(alice, url, vcard("anna", "Anna Nowak", NOTE_1))
-    response = put_card(alice, url, vcard("anna", "Anna Nowak-Kowalska", NOTE_1))
+    alice.get(f"{server.url}/alice/")
+    seed_card(server, "alice/contacts", "anna.vcf", vcard("anna", "Anna Nowak", NOTE_1), "anna")
+    edited = alice.get(url).text.replace("FN:Anna Nowak", "FN:Anna Nowak-Kowalska")
+    response = put_card(alice, url, edited)
     assert response.headers.get("ETag") == alice.get(url).headers["ETag"]
 
 
@@ -37,7 +46,8 @@ DONE_2 = ("X-CMS-INTERACTION:i-2;meeting;20261121T090000Z;bob;20261201/20261203T
 def test_a_stale_copy_without_the_done_mark_does_not_reopen_the_follow_up(server):
     alice = server.session("alice", "alice-pw")
     url = f"{server.url}/alice/contacts/lodz.vcf"
-    put_card(alice, url, vcard("lodz", "Anna Łódzka", DONE_2))
+    alice.get(f"{server.url}/alice/")
+    seed_card(server, "alice/contacts", "lodz.vcf", vcard("lodz", "Anna Łódzka", DONE_2), "lodz")
     response = put_card(alice, url, vcard("lodz", "Anna Łódzka", "TITLE:CEO\r\n" + NOTE_2))
     assert response.status_code == 204 and "ETag" not in response.headers
     stored = alice.get(url).text.replace("\r\n ", "")
@@ -48,6 +58,8 @@ def test_a_stale_copy_without_the_done_mark_does_not_reopen_the_follow_up(server
 def test_a_client_dropping_the_done_entry_gets_it_back(server):
     alice = server.session("alice", "alice-pw")
     url = f"{server.url}/alice/contacts/lodz2.vcf"
-    put_card(alice, url, vcard("lodz2", "Anna Łódzka", DONE_2))
+    alice.get(f"{server.url}/alice/")
+    seed_card(server, "alice/contacts", "lodz2.vcf", vcard("lodz2", "Anna Łódzka", DONE_2),
+              "lodz2")
     put_card(alice, url, vcard("lodz2", "Anna Łódzka", "TITLE:CEO\r\n"))
     assert "20261201/20261203T101500Z" in alice.get(url).text.replace("\r\n ", "")

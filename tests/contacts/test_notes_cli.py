@@ -30,7 +30,8 @@ def data_dir(tmp_path):
              "bob/contacts": [("bz", "Zhang Bo", "EMAIL:bo@example.com")]}
     for path, entries in cards.items():
         for uid, fn, *lines in entries:
-            store.put_item(path, f"{uid}.vcf", card_data(vcard(uid, fn, *lines), uid), "admin")
+            store.put_item(path, f"{uid}.vcf", card_data(vcard(uid, fn, *lines), uid), "admin",
+                           attested=True)  # seed history as the server's own
     return folder
 
 
@@ -52,7 +53,7 @@ def test_add_then_list_shows_the_note_first_with_its_author(data_dir):
     newest = timeline(data_dir, "zw")[0]
     assert (newest["type"], newest["author"], newest["text"]) == (
         "call", "alice", "Quote: 3 items, 5% off; 会议")
-    assert (newest["at"], newest["follow_up"]) == ("2026-11-20T10:00:00Z", "2026-12-01")
+    assert (newest["claimed"], newest["follow_up"]) == ("2026-11-20T10:00:00Z", "2026-12-01")
 
 
 def test_timeline_is_newest_first(data_dir):
@@ -134,7 +135,7 @@ def test_done_keeps_the_rest_of_the_note(data_dir):
     note_id = add_follow_up(data_dir, text="Quote; 5% off, 会议")
     run(data_dir, "notes", "done", "zw", note_id, "--user", "alice")
     newest = timeline(data_dir, "zw")[0]
-    assert (newest["type"], newest["author"], newest["text"], newest["at"]) == (
+    assert (newest["type"], newest["author"], newest["text"], newest["claimed"]) == (
         "call", "alice", "Quote; 5% off, 会议", "2026-11-20T10:00:00Z")
 
 

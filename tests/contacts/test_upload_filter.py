@@ -3,13 +3,20 @@ import logging
 from radicale.item import get_etag
 
 from cms_dav.contacts.interactions import add_interaction, parse_interactions
-from cms_dav.contacts.upload_filter import etag_of, keep_interactions
+from cms_dav.contacts.timeline_note import TimelineOptions
+from cms_dav.contacts.upload_filter import ContactUploadFilter, etag_of
 from cms_dav.store.records import CollectionRecord, ItemData, ItemRecord
 from tests.contacts.cards import card
 from tests.contacts.test_interactions import make
 
 BOOK = CollectionRecord(id=1, path="alice/contacts", tag="VADDRESSBOOK", props={}, modified_at=0.0,
                         sync_seq=0, sync_floor=0, sync_epoch="e")
+
+
+def keep_interactions(conn, book, old, data):
+    """The filter with the NOTE timeline off: only the history rules act."""
+    return ContactUploadFilter(TimelineOptions(entries=0))(conn, book, old, data, actor="alice",
+                                                            attested=False)
 
 
 def upload(text: str, component: str = "VCARD") -> ItemData:
@@ -52,3 +59,10 @@ def test_lint_problems_are_logged_but_the_card_is_stored_as_sent(caplog):
     with caplog.at_level(logging.WARNING, logger="cms_dav.contacts"):
         assert keep_interactions(None, BOOK, None, data) is data
     assert "not-an-address" in caplog.text
+
+
+def test_an_upload_without_a_logged_in_user_records_new_entries_as_anonymous():
+    data = upload(add_interaction(card(), make()))
+    result = ContactUploadFilter(TimelineOptions(entries=0))(None, BOOK, None, data, actor="",
+                                                             attested=False)
+    assert [i.author for i in parse_interactions(result.text)] == ["anonymous"]

@@ -192,6 +192,12 @@ def test_interaction_merge_on_a_card_with_unescaped_commas_changes_only_interact
     alice: requests.Session = server.session("alice", "alice-pw")
     book = f"{server.url}/alice/book/"
     make_addressbook(alice, book)
+    # the NOTE timeline block (issue 14; tests/contacts/test_timeline_note*.py) is off here:
+    # this test is about the interaction lines alone
+    off = ('<d:propertyupdate xmlns:d="DAV:" xmlns:x="http://cms-dav.org/ns/"><d:set><d:prop>'
+           "<x:timeline-note>off</x:timeline-note></d:prop></d:set></d:propertyupdate>")
+    assert alice.request("PROPPATCH", book, data=off.encode(),
+                         headers={"Content-Type": "application/xml"}).status_code == 207
     interaction = ("X-CMS-INTERACTION:i-1;call;20261120T100000Z;alice;;Discussed renewal\\, "
                    "next: quote\r\n")
     first = ("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:merge-1\r\nFN:Mr. John Richter, James Doe Sr."
