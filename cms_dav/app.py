@@ -39,6 +39,7 @@ from cms_dav.wsgi.challenge import ChallengeMiddleware
 from cms_dav.wsgi.client_address import TrustedProxies
 from cms_dav.config import Settings
 from cms_dav.contacts.field_index import FieldIndexHook
+from cms_dav.contacts.field_rows import FieldRows
 from cms_dav.contacts.field_upload_filter import FieldValueCheck, keep_custom_fields
 from cms_dav.contacts.fields_file import FieldsFile
 from cms_dav.contacts.index_hook import SearchIndexHook
@@ -242,9 +243,11 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     fields = FieldsFile(settings.fields_file)
     store = Store(engine, settings.sync_token_days, settings.limits,
                   write_hooks=(SearchIndexHook(settings.default_region), FieldIndexHook()),
-                  upload_filters=(ContactUploadFilter(TimelineOptions(
-                                      settings.timeline_entries, settings.timeline_language)),
-                                  keep_custom_fields, FieldValueCheck(fields)),
+                  # fields first: the timeline block shows the values they keep
+                  upload_filters=(keep_custom_fields, FieldValueCheck(fields),
+                                  ContactUploadFilter(TimelineOptions(
+                                      settings.timeline_entries, settings.timeline_language),
+                                      field_rows=FieldRows(fields))),
                   origin_of=origins)
     policy = Policy(RightsFile(settings.rights_file), engine)
     shares = ShareDatabase(engine, policy, public_links=settings.sharing_public_links,

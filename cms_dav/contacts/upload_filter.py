@@ -26,7 +26,7 @@ import hashlib
 import logging
 from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Sequence
 
 from cms_dav.contacts.errors import ContactError
 from cms_dav.contacts.interactions import review_upload
@@ -52,6 +52,10 @@ def _utc_now() -> datetime:
     return datetime.now(timezone.utc).replace(microsecond=0)
 
 
+def _no_fields(vcard_text: str, language: str) -> Sequence[tuple[str, str]]:
+    return ()
+
+
 @dataclasses.dataclass(frozen=True)
 class ContactUploadFilter:
     """UploadFilter: see the module docstring. Returns ``data`` itself when nothing
@@ -60,6 +64,8 @@ class ContactUploadFilter:
 
     timeline: TimelineOptions = TimelineOptions()
     clock: Callable[[], datetime] = _utc_now
+    #: the card's custom fields as (label, value) rows in a language, for the block
+    field_rows: Callable[[str, str], Sequence[tuple[str, str]]] = _no_fields
 
     def __call__(self, conn: Any, collection: CollectionRecord, old: ItemRecord | None,
                  data: ItemData, *, actor: str, attested: bool) -> ItemData:
@@ -83,9 +89,11 @@ class ContactUploadFilter:
                             where, actor, ", ".join(review.tampered))
                 audit.record(conn, actor, TAMPER_ACTION, paths.join(collection.path, old.href),
                              {"notes": list(review.tampered), "uid": data.uid})
+        options = self.timeline.for_book(collection.props)
         try:
-            text, _ = refresh_note(text, data.uid, self.timeline.for_book(collection.props),
-                                   None if attested else actor or ANONYMOUS, now)
+            rows = self.field_rows(text, options.language) if options is not None else ()
+            text, _ = refresh_note(text, data.uid, options,
+                                   None if attested else actor or ANONYMOUS, now, rows)
         except ContactError as exc:
             log.warning("%s: timeline block not refreshed: %s", where, exc)
         if text == data.text:
