@@ -36,6 +36,7 @@ from cms_dav.cli.contacts import contacts, reindex  # noqa: E402
 from cms_dav.cli.dedupe import dedupe  # noqa: E402
 from cms_dav.cli.exporting import export  # noqa: E402
 from cms_dav.cli.groups import group  # noqa: E402
+from cms_dav.cli.history import history  # noqa: E402
 from cms_dav.cli.importing import import_file, import_radicale  # noqa: E402
 from cms_dav.cli.init import init  # noqa: E402
 from cms_dav.cli.lint import lint  # noqa: E402
@@ -47,7 +48,8 @@ from cms_dav.cli.trash import trash  # noqa: E402
 from cms_dav.cli.users import user  # noqa: E402
 
 for _command in (serve, init, user, check, group, share, lint, search, contacts, reindex,
-                 notes, import_file, import_radicale, export, dedupe, trash, backup, restore):
+                 notes, import_file, import_radicale, export, dedupe, trash, backup, restore,
+                 history):
     cli.add_command(_command)
 
 
