@@ -35,6 +35,7 @@ from cms_dav.wsgi.challenge import ChallengeMiddleware
 from cms_dav.config import Settings
 from cms_dav.contacts.index_hook import SearchIndexHook
 from cms_dav.contacts.upload_filter import keep_interactions
+from cms_dav.housekeeping import Housekeeper, start_housekeeper
 from cms_dav.store.checkpoint import Checkpointer, start_background_checkpoints
 from cms_dav.store.engine import open_engine
 from cms_dav.store.migrate import upgrade_to_head
@@ -103,6 +104,8 @@ class App:
     authenticator: Authenticator
     #: WAL checkpoints off the request path (``cms-dav serve`` on SQLite only)
     checkpointer: Checkpointer | None = None
+    #: the periodic housekeeping job (``cms-dav serve`` with ``[housekeeping] interval``)
+    housekeeper: Housekeeper | None = None
 
     # -- HTTP -------------------------------------------------------------------------
     def radicale_configuration(self, *, internal_server: bool = False
@@ -179,7 +182,9 @@ class App:
 
     # -- lifetime ---------------------------------------------------------------------
     def close(self) -> None:
-        """Stop the checkpoint thread and close the pooled database connections."""
+        """Stop the background threads and close the pooled database connections."""
+        if self.housekeeper is not None:
+            self.housekeeper.stop()
         if self.checkpointer is not None:
             self.checkpointer.stop()
         self.engine.dispose()
@@ -191,10 +196,12 @@ class App:
         self.close()
 
 
-def build_app(settings: Settings, *, background_checkpoints: bool = False) -> App:
+def build_app(settings: Settings, *, background_checkpoints: bool = False,
+              housekeeping: bool = False) -> App:
     """Every service for ``settings``: the one engine (migrated here, once), the store
     with the domain's write hooks and upload filters, ACL policy, share database and
-    authenticator. ``background_checkpoints``: a long-running server on SQLite."""
+    authenticator. ``background_checkpoints``: a long-running server on SQLite;
+    ``housekeeping``: a server that runs the periodic housekeeping job."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = open_engine(settings.database_url,
                          background_checkpoints=background_checkpoints)
@@ -206,6 +213,7 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False) -> Ap
     shares = ShareDatabase(engine, policy, public_links=settings.sharing_public_links,
                            link_days=settings.sharing_link_days)
     checkpointer = start_background_checkpoints(engine) if background_checkpoints else None
+    housekeeper = start_housekeeper(engine, settings) if housekeeping else None
     return App(settings=settings, engine=engine, store=store, policy=policy, shares=shares,
                authenticator=Authenticator.from_settings(settings, engine),
-               checkpointer=checkpointer)
+               checkpointer=checkpointer, housekeeper=housekeeper)

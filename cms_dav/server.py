@@ -34,7 +34,7 @@ def serve(settings: Settings) -> None:
     radicale_compat.check()
     limits = ServerLimits.from_settings(settings)
     radicale_log.setup()
-    with build_app(settings, background_checkpoints=True) as app:
+    with build_app(settings, background_checkpoints=True, housekeeping=True) as app:
         configuration = app.radicale_configuration(internal_server=True)
         radicale_log.set_level(configuration.get("logging", "level"),
                                configuration.get("logging", "backtrace_on_debug"),
