@@ -16,7 +16,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5232
 
 #: the sections of cms-dav.conf, in the order the README and config/cms-dav.conf use
-SECTIONS = ("server", "storage", "auth", "rights", "contacts", "trash", "history", "audit",
+SECTIONS = ("server", "storage", "auth", "rights", "contacts", "trash", "audit", "history",
             "housekeeping", "limits", "logging", "web", "sharing")
 
 #: Radicale's logging levels (radicale.log.LOG_LEVEL_OPTIONS)
@@ -122,14 +122,15 @@ class Settings:
         "dropped first)", 100_000)
     trash_days: int = option(
         "trash", "days", k.POSITIVE, "days a deleted item or collection can be restored", 30)
+    audit_days: int = option(
+        "audit", "days", k.POSITIVE, "days an audit trail entry is kept (`cms-dav audit`; "
+        "older ones are purged by housekeeping)", 365)
     history_days: int = option(
         "history", "days", k.POSITIVE, "days every earlier version of a contact or event "
         "is kept (`cms-dav history`)", 90)
     history_keep: int = option(
         "history", "keep", k.COUNT, "earlier versions kept per item however old (the "
         "newest ones)", 10)
-    audit_days: int = option(
-        "audit", "days", k.POSITIVE, "days an audit entry is kept", 365)
     housekeeping_interval: float = option(
         "housekeeping", "interval", k.SECONDS, "seconds between the housekeeping runs of "
         "`serve` (trash, history, audit, sync log; 0 = off: run `cms-dav housekeeping`)",
