@@ -203,3 +203,7 @@ login_failures = Table(
     Column("last_at", Float, nullable=False, index=True),
     Column("locked_until", Float, nullable=False, default=0.0),
 )
+
+#: One item's versions, newest first, without reading the rest of its collection's
+#: history: ``cms-dav history`` and the retention's "keep the newest N" (migration 0008).
+Index("ix_history_item", history.c.collection_path, history.c.href, history.c.id)

@@ -46,13 +46,18 @@ def count(store: Store, table) -> int:
         return conn.execute(select(func.count()).select_from(table)).scalar_one()
 
 
+def rules(**values) -> RetentionRules:
+    """Retention rules without the pause between batches (it only spares writers)."""
+    return RetentionRules(**{"pause": 0.0, **values})
+
+
 def later(days: float) -> float:
     return time.time() + days * DAY
 
 
 def test_versions_past_history_days_are_pruned_down_to_the_newest_keep(store):
     write_versions(store, "a", 15)
-    removed = retention.apply(store.engine, RetentionRules(history_keep=10, batch=3),
+    removed = retention.apply(store.engine, rules(history_keep=10, batch=3),
                               now=later(91))
     assert removed.history_versions == 4
     assert versions_of(store, "a.vcf") == [f"version {n}" for n in range(4, 14)]
@@ -60,7 +65,7 @@ def test_versions_past_history_days_are_pruned_down_to_the_newest_keep(store):
 
 def test_versions_younger_than_history_days_are_all_kept(store):
     write_versions(store, "a", 15)
-    removed = retention.apply(store.engine, RetentionRules(history_keep=2), now=later(89))
+    removed = retention.apply(store.engine, rules(history_keep=2), now=later(89))
     assert removed.history_versions == 0
     assert len(versions_of(store, "a.vcf")) == 14
 
@@ -68,7 +73,7 @@ def test_versions_younger_than_history_days_are_all_kept(store):
 def test_keep_counts_per_item(store):
     write_versions(store, "a", 4)
     write_versions(store, "b", 2)
-    retention.apply(store.engine, RetentionRules(history_keep=2), now=later(91))
+    retention.apply(store.engine, rules(history_keep=2), now=later(91))
     assert versions_of(store, "a.vcf") == ["version 1", "version 2"]
     assert versions_of(store, "b.vcf") == ["version 0"]
 
@@ -76,7 +81,7 @@ def test_keep_counts_per_item(store):
 def test_a_deleted_item_stays_restorable_within_trash_days_whatever_history_days_say(store):
     write_versions(store, "a", 3)
     store.delete_item(BOOK, "a.vcf", "alice")
-    retention.apply(store.engine, RetentionRules(history_days=1, history_keep=0,
+    retention.apply(store.engine, rules(history_days=1, history_keep=0,
                                                  trash_days=30), now=later(10))
     entry = [e for e in trash.list_trash(store) if e.href == "a.vcf"]
     assert len(entry) == 1
@@ -87,7 +92,7 @@ def test_a_deleted_item_stays_restorable_within_trash_days_whatever_history_days
 def test_the_trash_is_purged_after_trash_days(store):
     write_versions(store, "a", 1)
     store.delete_item(BOOK, "a.vcf", "alice")
-    removed = retention.apply(store.engine, RetentionRules(trash_days=30), now=later(31))
+    removed = retention.apply(store.engine, rules(trash_days=30), now=later(31))
     assert removed.trash_items == 1
     assert trash.list_trash(store) == []
 
@@ -96,10 +101,10 @@ def test_a_trashed_collection_and_its_items_stay_until_trash_days_then_go(store)
     write_versions(store, "a", 1)
     write_versions(store, "b", 1)
     store.delete_collection(BOOK, "alice")
-    retention.apply(store.engine, RetentionRules(trash_days=30), now=later(29))
+    retention.apply(store.engine, rules(trash_days=30), now=later(29))
     entries = trash.list_trash(store)
     assert [(e.kind, e.items) for e in entries] == [("collection", 2)]
-    removed = retention.apply(store.engine, RetentionRules(trash_days=30), now=later(31))
+    removed = retention.apply(store.engine, rules(trash_days=30), now=later(31))
     assert (removed.trash_items, removed.trash_collections) == (2, 1)
     assert count(store, trash_collections) == 0 and trash.list_trash(store) == []
 
@@ -107,10 +112,10 @@ def test_a_trashed_collection_and_its_items_stay_until_trash_days_then_go(store)
 def test_audit_entries_past_audit_days_are_deleted_and_younger_ones_kept(store):
     write_versions(store, "a", 3)
     before = count(store, audit)
-    assert retention.apply(store.engine, RetentionRules(audit_days=365),
+    assert retention.apply(store.engine, rules(audit_days=365),
                            now=later(364)).audit_entries == 0
     assert count(store, audit) == before
-    removed = retention.apply(store.engine, RetentionRules(audit_days=365, batch=2),
+    removed = retention.apply(store.engine, rules(audit_days=365, batch=2),
                               now=later(366))
     assert removed.audit_entries == before
     assert count(store, audit) == 0
@@ -121,7 +126,7 @@ def test_sync_tokens_older_than_token_days_become_invalid(store):
     old_token, _ = store.sync(BOOK, "")
     write_versions(store, "b", 1)
     fresh_token, _ = store.sync(BOOK, "")
-    removed = retention.apply(store.engine, RetentionRules(token_days=30), now=later(31))
+    removed = retention.apply(store.engine, rules(token_days=30), now=later(31))
     assert (removed.sync_floors_moved, removed.sync_changes) == (1, 2)
     assert count(store, changes) == 0
     with pytest.raises(InvalidSyncToken, match="expired"):
@@ -133,16 +138,16 @@ def test_sync_tokens_within_token_days_stay_valid(store):
     write_versions(store, "a", 1)
     old_token, _ = store.sync(BOOK, "")
     write_versions(store, "b", 1)
-    retention.apply(store.engine, RetentionRules(token_days=30), now=later(29))
+    retention.apply(store.engine, rules(token_days=30), now=later(29))
     assert store.sync(BOOK, old_token)[1] == ["b.vcf"]
 
 
 def test_a_second_run_removes_nothing_more(store):
     write_versions(store, "a", 15)
     store.delete_item(BOOK, "a.vcf", "alice")
-    rules = RetentionRules(history_keep=1)
-    assert retention.apply(store.engine, rules, now=later(400)).total > 0
-    assert retention.apply(store.engine, rules, now=later(400)).total == 0
+    keep_one = rules(history_keep=1)
+    assert retention.apply(store.engine, keep_one, now=later(400)).total > 0
+    assert retention.apply(store.engine, keep_one, now=later(400)).total == 0
 
 
 def test_the_lease_has_one_holder_until_released_or_expired(store):
