@@ -62,15 +62,17 @@ def new_holder() -> str:
 
 
 def run_once(engine: Engine, rules: RetentionRules, actor: str,
-             holder: str | None = None, now: float | None = None) -> Outcome:
+             holder: str | None = None, now: float | None = None,
+             stop: threading.Event | None = None) -> Outcome:
     """Apply every rule once, unless another process holds the housekeeping lease.
-    A run that removed something leaves one audit entry ("housekeeping") with counts."""
+    A run that removed something leaves one audit entry ("housekeeping") with counts.
+    ``stop`` (set on shutdown) ends the run between two batches (Interrupted)."""
     holder = holder or new_holder()
     started = time.monotonic()
     if not lease.acquire(engine, LEASE, holder, LEASE_SECONDS):
         return Outcome(ran=False)
     try:
-        removed = retention.apply(engine, rules, now)
+        removed = retention.apply(engine, rules, now, stop)
         if removed.total:
             with write_tx(engine) as conn:
                 audit.record(conn, actor, "housekeeping", "", removed.as_dict())
@@ -94,7 +96,8 @@ class Housekeeper:
     _thread: threading.Thread | None = None
 
     def run(self) -> Outcome:
-        self.last = run_once(self.engine, self.rules, self.actor, self.holder)
+        self.last = run_once(self.engine, self.rules, self.actor, self.holder,
+                             stop=self._stop)
         self.runs += 1
         if self.last.ran and self.last.removed.total:
             log.info("housekeeping removed %s", self.last.removed.as_dict())
@@ -105,6 +108,8 @@ class Housekeeper:
         while not self._stop.wait(wait):
             try:
                 self.run()
+            except retention.Interrupted:
+                return
             except Exception:  # noqa: BLE001 - a failed round is retried, never fatal
                 log.warning("housekeeping failed; retried in %g s", self.interval,
                             exc_info=True)
@@ -117,7 +122,7 @@ class Housekeeper:
         return self
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Stop after the batch in progress (each batch is its own transaction)."""
+        """Stop after the batch in progress (each batch is its own short transaction)."""
         self._stop.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)

@@ -154,3 +154,15 @@ def test_interval_zero_starts_no_periodic_job(tmp_path):
         assert app.housekeeper is None
     with build_app(load_settings(tmp_path / "var"), housekeeping=True) as app:
         assert app.housekeeper is not None and app.housekeeper.interval == 3600
+
+
+def test_closing_the_app_stops_the_periodic_job(tmp_path):
+    settings = load_settings(tmp_path / "var").with_overrides(housekeeping_interval=0.05)
+    app = build_app(settings, housekeeping=True)
+    housekeeper = app.housekeeper
+    deadline = time.monotonic() + 30
+    while housekeeper.runs == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    app.close()
+    assert housekeeper.runs >= 1
+    assert housekeeper._thread is not None and not housekeeper._thread.is_alive()

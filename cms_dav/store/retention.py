@@ -22,6 +22,7 @@ two nodes at once, removes the same rows once.
 
 from __future__ import annotations
 
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -69,11 +70,17 @@ class Removed:
         return sum(self.as_dict().values())
 
 
-def apply(engine: Engine, rules: RetentionRules, now: float | None = None) -> Removed:
-    """Apply every rule once; returns the counts."""
+class Interrupted(Exception):
+    """The run was asked to stop (the server is shutting down) between two batches."""
+
+
+def apply(engine: Engine, rules: RetentionRules, now: float | None = None,
+          stop: threading.Event | None = None) -> Removed:
+    """Apply every rule once; returns the counts. Raises :class:`Interrupted` when
+    ``stop`` is set before a batch (what was removed so far stays removed)."""
     when = time.time() if now is None else now
     removed = Removed()
-    batches = Batches(rules.batch, rules.pause)
+    batches = Batches(rules.batch, rules.pause, stop)
     removed.history_versions = prune_history(engine, when - rules.history_days * DAY,
                                              rules.history_keep, batches)
     removed.trash_items, removed.trash_collections = purge_trash(
@@ -88,15 +95,19 @@ class Batches:
     """Runs the batches of one housekeeping run: each a write transaction, with a pause
     before every one but the first."""
 
-    def __init__(self, size: int = 500, pause: float = 0.1) -> None:
+    def __init__(self, size: int = 500, pause: float = 0.1,
+                 stop: threading.Event | None = None) -> None:
         self.size = size
         self.pause = pause
+        self.stop = stop or threading.Event()
         self.count = 0
 
     @contextmanager
     def transaction(self, engine: Engine) -> Iterator[Connection]:
         if self.count and self.pause > 0:
-            time.sleep(self.pause)
+            self.stop.wait(self.pause)
+        if self.stop.is_set():
+            raise Interrupted("housekeeping stopped between two batches")
         self.count += 1
         with write_tx(engine) as conn:
             yield conn

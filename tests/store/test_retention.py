@@ -3,6 +3,7 @@ history, the trash, the audit trail and the sync log, and what it must keep."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -160,3 +161,12 @@ def test_the_lease_has_one_holder_until_released_or_expired(store):
     assert not lease.acquire(engine, "housekeeping", "node-a", 60)
     lease.release(engine, "housekeeping", "node-b")
     assert lease.acquire(engine, "housekeeping", "node-a", 60)
+
+
+def test_a_run_asked_to_stop_raises_before_its_next_batch(store):
+    write_versions(store, "a", 15)
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(retention.Interrupted):
+        retention.apply(store.engine, rules(history_keep=1), now=later(400), stop=stop)
+    assert len(versions_of(store, "a.vcf")) == 14
