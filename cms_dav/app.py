@@ -39,12 +39,13 @@ from cms_dav.housekeeping import Housekeeper, start_housekeeper
 from cms_dav.store.checkpoint import Checkpointer, start_background_checkpoints
 from cms_dav.store.engine import open_engine
 from cms_dav.store.migrate import upgrade_to_head
+from cms_dav.store.records import OriginOf, unknown_origin
 from cms_dav.store.store import Store
 from cms_dav.wsgi.fast_listing import FastListingMiddleware
 from cms_dav.wsgi.limits import LimitsMiddleware
 from cms_dav.wsgi.link_gate import LinkGateMiddleware
 from cms_dav.wsgi.rejections import RejectionReasonMiddleware
-from cms_dav.wsgi.request_scope import RequestScopeMiddleware
+from cms_dav.wsgi.request_scope import RequestScopeMiddleware, http_origins
 from cms_dav.wsgi.response_delay import ResponseDelayMiddleware
 from cms_dav.wsgi.unmount import UnmountMiddleware
 from cms_dav.wsgi.upload_etag import UploadEtagMiddleware
@@ -197,21 +198,24 @@ class App:
 
 
 def build_app(settings: Settings, *, background_checkpoints: bool = False,
-              housekeeping: bool = False) -> App:
+              origin_of: OriginOf = unknown_origin, housekeeping: bool = False) -> App:
     """Every service for ``settings``: the one engine (migrated here, once), the store
     with the domain's write hooks and upload filters, ACL policy, share database and
-    authenticator. ``background_checkpoints``: a long-running server on SQLite;
+    authenticator. ``background_checkpoints``: a long-running server on SQLite.
+    ``origin_of``: the door of writes made outside an HTTP request (the CLI passes its
+    command); inside one, the request's origin wins (``request_context.http_origins``).
     ``housekeeping``: a server that runs the periodic housekeeping job."""
+    origins = http_origins(origin_of)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = open_engine(settings.database_url,
                          background_checkpoints=background_checkpoints)
     upgrade_to_head(engine)
     store = Store(engine, settings.sync_token_days, settings.limits,
                   write_hooks=(SearchIndexHook(settings.default_region),),
-                  upload_filters=(keep_interactions,))
+                  upload_filters=(keep_interactions,), origin_of=origins)
     policy = Policy(RightsFile(settings.rights_file), engine)
     shares = ShareDatabase(engine, policy, public_links=settings.sharing_public_links,
-                           link_days=settings.sharing_link_days)
+                           link_days=settings.sharing_link_days, origin_of=origins)
     checkpointer = start_background_checkpoints(engine) if background_checkpoints else None
     housekeeper = start_housekeeper(engine, settings) if housekeeping else None
     return App(settings=settings, engine=engine, store=store, policy=policy, shares=shares,

@@ -75,7 +75,8 @@ def run_once(engine: Engine, rules: RetentionRules, actor: str,
         removed = retention.apply(engine, rules, now, stop)
         if removed.total:
             with write_tx(engine) as conn:
-                audit.record(conn, actor, "housekeeping", "", removed.as_dict())
+                audit.record(conn, actor, "housekeeping", "", removed.as_dict(),
+                             kind="purge")
     finally:
         lease.release(engine, LEASE, holder)
     return Outcome(ran=True, removed=removed, seconds=time.monotonic() - started)

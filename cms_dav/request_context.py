@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from cms_dav.memo import Memo
+from cms_dav.store.records import WriteOrigin
 
 if TYPE_CHECKING:
     from cms_dav.limits.work import WorkLimits
@@ -46,6 +47,11 @@ class RequestContext:
     #: the authenticated user Radicale runs the request as (storage plugin: set when
     #: Radicale takes its lock, read for the audit trail of each write)
     actor: str = ""
+    #: the peer's address, REMOTE_ADDR as the server front saw it (no forwarding header
+    #: is trusted, issue 17), and the HTTP method: the scope layer writes both; the
+    #: audit trail reads them through ``wsgi.request_scope.http_origins`` (issue 13)
+    address: str = ""
+    method: str = ""
     #: lookups Radicale repeats within the request (plugins); cleared around writes
     memo: Memo = field(default_factory=Memo)
     #: the store kept something other than the upload's bytes (storage plugin writes the
@@ -64,6 +70,10 @@ class RequestContext:
     #: seconds to hold the answer back (a failed login's throttle delay, set by the auth
     #: plugin; ``cms_dav.wsgi.response_delay`` hands it to the server front)
     response_delay: float = 0.0
+
+    def origin(self, user: str) -> WriteOrigin:
+        """The origin of a write ``user`` makes in this request: door "http"."""
+        return WriteOrigin(user=user, door="http", address=self.address, method=self.method)
 
     def refuse(self, refusal: Exception) -> None:
         self.refusal = refusal

@@ -31,7 +31,7 @@ class AclError(ValueError):
 def _audit(store: Store, actor: str, action: str, target: str,
            detail: dict[str, Any]) -> None:
     with store.writing() as conn:
-        record(conn, actor, action, target, detail)
+        record(conn, store.origin(actor), action, target, detail)
 
 
 def _edit(store: Store, policy: Policy, actor: str, action: str, target: str,
@@ -152,13 +152,13 @@ def share_grant(store: Store, policy: Policy, actor: str, path: str, to: str,
             shares.c.share_type == "map", shares.c.path_mapped == path,
             shares.c.user_name == user_name)).scalar()
         if existing is not None:
-            share_table.change(conn, actor, "map", fields["PathOrToken"], [user_name],
+            share_table.change(conn, store.origin(actor), "map", fields["PathOrToken"], [user_name],
                               {"Permissions": fields["Permissions"]})
             share_id = existing
         else:
             if home != "{user}" and mounts.exists(conn, fields["PathOrToken"]):
                 raise AclError(f"{fields['PathOrToken']} already exists in {user_name}'s home")
-            share_id = share_table.create(conn, actor, fields)
+            share_id = share_table.create(conn, store.origin(actor), fields)
     policy.shares_changed()
     return f"share {share_id}"
 
@@ -172,7 +172,7 @@ def share_revoke(store: Store, policy: Policy, actor: str, path: str, to: str
         rows = conn.execute(select(shares.c.id, shares.c.path_or_token).where(
             shares.c.path_mapped == path, shares.c.user_name == user_name)).all()
         for row in rows:
-            share_table.remove(conn, actor, "map", row.path_or_token, [user_name],
+            share_table.remove(conn, store.origin(actor), "map", row.path_or_token, [user_name],
                               lambda user, path: sharing_policy.manages_outside_shares(
                                   policy, user, path))
             removed.append(f"share {row.id}")

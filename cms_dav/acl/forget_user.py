@@ -30,7 +30,7 @@ def forget_user(store: Store, policy: Policy, actor: str, user: str) -> Forgotte
     done = Forgotten()
     rights_file = policy.file.path
     with store.writing() as conn:
-        done.shares = share_table.remove_user(conn, actor, user)
+        done.shares = share_table.remove_user(conn, store.origin(actor), user)
     try:
         done.collections = len(store.delete_collection(user, actor))
     except NotFound:

@@ -24,6 +24,7 @@ from cms_dav.acl.policy import Policy
 from cms_dav.acl.sharing_policy import SharingRefused
 from cms_dav.memo import Memo, remembered
 from cms_dav.store.engine import read_tx, write_tx
+from cms_dav.store.records import OriginOf, unknown_origin
 
 logger = logging.getLogger("cms_dav.acl")
 
@@ -57,8 +58,10 @@ class ShareDatabase:
     memo: Memo | None = None
 
     def __init__(self, engine: Engine, policy: Policy, public_links: bool = False,
-                 link_days: int = 30) -> None:
+                 link_days: int = 30, origin_of: OriginOf = unknown_origin) -> None:
         self.engine = engine
+        #: the origin (door, address, method) of a share change, for the audit trail
+        self.origin_of = origin_of
         self.policy = policy
         self.public_links = public_links
         self.link_days = link_days
@@ -187,7 +190,7 @@ class ShareDatabase:
             with write_tx(self.engine) as conn:
                 if fields["ShareType"] == "map" and mounts.exists(conn, fields["PathOrToken"]):
                     return {"status": "conflict"}
-                share_table.create(conn, fields["Owner"], fields)
+                share_table.create(conn, self.origin_of(str(fields["Owner"])), fields)
         except IntegrityError:
             return {"status": "conflict"}
         self.policy.shares_changed()
@@ -220,8 +223,8 @@ class ShareDatabase:
         with write_tx(self.engine) as conn:
             names = [row["User"] for row in share_table.candidates(conn, ShareType)
                      if row["PathOrToken"] == PathOrToken]
-            count = share_table.change(conn, _plain(OwnerOrUser) or "", ShareType,
-                                      PathOrToken, names, values) if names else 0
+            count = share_table.change(conn, self.origin_of(_plain(OwnerOrUser) or ""),
+                                      ShareType, PathOrToken, names, values) if names else 0
         self.policy.shares_changed()
         return {"status": "success" if count else "not-found"}
 
@@ -231,8 +234,8 @@ class ShareDatabase:
         with write_tx(self.engine) as conn:
             names = [row["User"] for row in share_table.candidates(conn, ShareType)
                      if row["PathOrToken"] == PathOrToken]
-            count = share_table.remove(conn, _plain(User) or "", ShareType, PathOrToken, names,
-                                      self._still_manages)
+            count = share_table.remove(conn, self.origin_of(_plain(User) or ""), ShareType,
+                                      PathOrToken, names, self._still_manages)
         self.policy.shares_changed()
         return {"status": "success" if count else "not-found"}
 
@@ -258,14 +261,15 @@ class ShareDatabase:
             return False
         with write_tx(self.engine) as conn:
             if share_table.share_id(conn, "map", path, user) is not None:
-                share_table.remove(conn, user, "map", path, [user], self._still_manages)
+                share_table.remove(conn, self.origin_of(user), "map", path, [user],
+                                   self._still_manages)
             else:
                 fields = {k: share[k] for k in share_table.COLUMNS if k in share}
                 fields.update(User=user, PathOrToken=path, EnabledByUser=False,
                               HiddenByUser=True, Properties=share.get("Properties"),
                               Actions=share.get("Actions"),
                               Permissions=share["Permissions"].replace("U", ""))
-                share_table.create(conn, user, fields)
+                share_table.create(conn, self.origin_of(user), fields)
         self.policy.shares_changed()
         return True
 
@@ -296,12 +300,12 @@ class ShareDatabase:
             flags["HiddenByUser"] = hidden
         with write_tx(self.engine) as conn:
             if share_table.share_id(conn, "map", path, user) is not None:
-                share_table.change(conn, user, "map", path, [user], flags)
+                share_table.change(conn, self.origin_of(user), "map", path, [user], flags)
             else:
                 fields = {k: share[k] for k in share_table.COLUMNS if k in share}
                 fields.update(User=user, PathOrToken=path, Properties=share.get("Properties"),
                               Actions=share.get("Actions"),
                               Permissions=share["Permissions"].replace("U", ""), **flags)
-                share_table.create(conn, user, fields)
+                share_table.create(conn, self.origin_of(user), fields)
         self.policy.shares_changed()
         return True

@@ -16,6 +16,7 @@ from sqlalchemy import (BindParameter, ColumnElement, Connection, Select, and_, 
 
 from cms_dav.acl.permissions import ShareGrant, split
 from cms_dav.store.audit import record
+from cms_dav.store.records import WriteOrigin
 from cms_dav.store.share_cleanup import delete_shares_where
 from cms_dav.store.schema import shares
 
@@ -126,7 +127,7 @@ def link_alive(conn: Connection, token_path: str) -> bool:
         shares.c.enabled_by_owner.is_(True), _alive(time.time()))).first() is not None
 
 
-def remove_user(conn: Connection, actor: str, user: str) -> int:
+def remove_user(conn: Connection, actor: WriteOrigin | str, user: str) -> int:
     """Delete every share made by, made to, or made of the collections of ``user``."""
     home = f"/{user}/"
     return delete_shares_where(conn, actor, or_(
@@ -149,7 +150,8 @@ def share_id(conn: Connection, share_type: str, path_or_token: str, user: str) -
         shares.c.user_name == user)).scalar()
 
 
-def create(conn: Connection, actor: str, fields: dict[str, Any]) -> int:
+def create(conn: Connection, actor: WriteOrigin | str, fields: dict[str, Any]
+           ) -> int:
     """Insert one share (DB_FIELDS_V1 keys) and audit it; returns the new id."""
     now = time.time()
     values: dict[str, Any] = {column: fields[field] for field, column in COLUMNS.items()
@@ -165,11 +167,12 @@ def create(conn: Connection, actor: str, fields: dict[str, Any]) -> int:
     mount = "(link)" if fields["ShareType"] == "token" else fields["PathOrToken"]
     record(conn, actor, "share.create", fields["PathMapped"],
            {"id": new_id, "to": fields["User"], "mount": mount,
-            "type": fields["ShareType"], "permissions": fields.get("Permissions", "")})
+            "type": fields["ShareType"], "permissions": fields.get("Permissions", "")},
+           collection=str(fields["PathMapped"]).strip("/"))
     return int(new_id)
 
 
-def change(conn: Connection, actor: str, share_type: str, path_or_token: str,
+def change(conn: Connection, actor: WriteOrigin | str, share_type: str, path_or_token: str,
            user_names: Iterable[str], changes: dict[str, Any]) -> int:
     """Update the rows (DB_FIELDS_V1 keys in ``changes``); returns how many changed."""
     values: dict[str, Any] = {COLUMNS[f]: v for f, v in changes.items() if f in COLUMNS}
@@ -187,7 +190,7 @@ def change(conn: Connection, actor: str, share_type: str, path_or_token: str,
     return result.rowcount
 
 
-def remove(conn: Connection, actor: str, share_type: str, path_or_token: str,
+def remove(conn: Connection, actor: WriteOrigin | str, share_type: str, path_or_token: str,
            user_names: Iterable[str],
            still_manages: Callable[[str, str], bool] = lambda user, path: False) -> int:
     """Delete the rows, then (hygiene) every share their sharees made of the same
@@ -201,13 +204,15 @@ def remove(conn: Connection, actor: str, share_type: str, path_or_token: str,
     for row in rows:
         conn.execute(delete(shares).where(shares.c.id == row.id))
         record(conn, actor, "share.delete", row.path_mapped,
-               {"id": row.id, "to": row.user_name, "mount": _audited(path_or_token)})
+               {"id": row.id, "to": row.user_name, "mount": _audited(path_or_token)},
+               collection=row.path_mapped.strip("/"))
     roots = [(row.path_mapped, row.user_name) for row in rows
              if not row.user_name.startswith((":", "@"))]
     return len(rows) + remove_derived(conn, actor, roots, still_manages)
 
 
-def remove_derived(conn: Connection, actor: str, roots: list[tuple[str, str]],
+def remove_derived(conn: Connection, actor: WriteOrigin | str,
+                   roots: list[tuple[str, str]],
                    still_manages: Callable[[str, str], bool]) -> int:
     """Delete the shares (and links) of ``path`` created by ``user`` for each root."""
     removed, seen = 0, set(roots)
@@ -221,7 +226,8 @@ def remove_derived(conn: Connection, actor: str, roots: list[tuple[str, str]],
         for row in derived:
             conn.execute(delete(shares).where(shares.c.id == row.id))
             record(conn, actor, "share.delete", path,
-                   {"id": row.id, "to": row.user_name, "reason": f"derived from {creator}"})
+                   {"id": row.id, "to": row.user_name, "reason": f"derived from {creator}"},
+                   collection=path.strip("/"))
             removed += 1
             if (path, row.user_name) not in seen and not row.user_name.startswith((":", "@")):
                 seen.add((path, row.user_name))

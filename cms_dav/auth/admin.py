@@ -52,8 +52,9 @@ def _audit(store: StoreSource, actor: str, action: str, name: str) -> None:
     # so a failing audit write is reported, not rolled back.
     try:
         from cms_dav.store.audit import record
-        with store().writing() as conn:
-            record(conn, actor, action, name)
+        opened = store()
+        with opened.writing() as conn:
+            record(conn, opened.origin(actor), action, name)
     except Exception as exc:  # noqa: BLE001 - any database problem, reported as one line
         raise AuditNotRecorded(
             f"{action} {name!r} done, but the audit trail could not be written: "
@@ -101,7 +102,7 @@ def unlock(store: "Store", actor: str, name: str, address: str | None) -> int:
     network = network_key(address) if address else None
     with store.writing() as conn:
         cleared = login_failures.forget_user(conn, user_key(name), network)
-        record(conn, actor, "user.unlock", name, {
+        record(conn, store.origin(actor), "user.unlock", name, {
             "address": network or "", "cleared": len(cleared),
             "was_locked": [c.kind + (":" + c.address if c.address else "")
                            for c in cleared if c.locked_until > time.time()]})

@@ -30,6 +30,7 @@ def cli(ctx: click.Context, data_dir: str | None, config_file: str | None) -> No
 
 # Every command, imported explicitly: a missing or broken command module is an
 # ImportError naming it when cms-dav starts, never a command that quietly disappears.
+from cms_dav.cli.audit import audit  # noqa: E402
 from cms_dav.cli.backup import backup, restore  # noqa: E402
 from cms_dav.cli.check import check  # noqa: E402
 from cms_dav.cli.contacts import contacts, reindex  # noqa: E402
@@ -50,7 +51,7 @@ from cms_dav.cli.users import user  # noqa: E402
 
 for _command in (serve, init, user, check, group, share, lint, search, contacts, reindex,
                  notes, import_file, import_radicale, export, dedupe, trash, backup, restore,
-                 history, housekeeping):
+                 audit, history, housekeeping):
     cli.add_command(_command)
 
 

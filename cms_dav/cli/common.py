@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 import click
 
 from cms_dav.config import Settings
+from cms_dav.store.records import OriginOf, WriteOrigin
 
 if TYPE_CHECKING:
     from cms_dav.app import App
@@ -37,13 +38,30 @@ class Services:
     def app(self) -> "App":
         if self._app is None:
             from cms_dav.app import build_app
-            self._app = build_app(self.settings)
+            self._app = build_app(self.settings, origin_of=cli_origins(command_path()))
         return self._app
 
     def close(self) -> None:
         if self._app is not None:
             self._app.close()
             self._app = None
+
+
+def command_path() -> str:
+    """The running command without the program name, e.g. "notes add" ("" outside one)."""
+    context = click.get_current_context(silent=True)
+    if context is None:
+        return ""
+    return " ".join(context.command_path.split()[1:])
+
+
+def cli_origins(method: str) -> OriginOf:
+    """The origin of the CLI's writes (issue 13 item 3): door "cli", address "local",
+    method the command path. The local CLI is the admin door: whoever runs it is trusted
+    with the data dir, and ``actor`` says in whose name it acted."""
+    def origin_of(user: str) -> WriteOrigin:
+        return WriteOrigin(user=user, door="cli", address="local", method=method)
+    return origin_of
 
 
 def services() -> Services:

@@ -66,8 +66,9 @@ class Version:
 
 
 def _door(row: Any) -> str:
-    """The door of the write a history row records (a column added by the audit trail)."""
-    return str(getattr(row, "door", "") or "") if "door" in history.c else ""
+    """The door ("http", "cli") of the write a history row records; "" before migration
+    0007 recorded it."""
+    return str(row.door or "")
 
 
 def versions(store: Store, contact: Contact) -> list[Version]:
@@ -145,6 +146,6 @@ def restore_version(store: Store, policy: "Policy", default_region: str, user: s
                         name=current.name, component=current.component,
                         time_start=current.time_start, time_end=current.time_end)
         store.put_item(contact.book, contact.href, data, actor, apply_filters=False,
-                       audit_action=AUDIT_ACTION,
+                       audit_action=AUDIT_ACTION, audit_kind="restore",
                        audit_detail={"version": version.number, "etag_then": version.etag})
     return contact, version, True

@@ -133,6 +133,6 @@ def new_sync_epochs(store: Store, actor: str, manifest: dict[str, Any]) -> int:
         ids = list(conn.execute(select(collections_table.c.id)).scalars())
         for collection_id in ids:
             collections.reset_sync(conn, collection_id)
-        audit.record(conn, actor, "backup.restore", "",
+        audit.record(conn, store.origin(actor), "backup.restore", "",
                      {"created_at": manifest.get("created_at"), "collections": len(ids)})
     return len(ids)

@@ -114,11 +114,13 @@ def _restore_item(store: Store, entry: TrashEntry, actor: str) -> None:
     number = int(entry.id.split("-", 1)[1])
     with store.reading() as conn:
         text = conn.execute(select(history.c.text).where(history.c.id == number)).scalar_one()
-    store.put_item(entry.path, entry.href, item_data(text, collection.tag, entry.path), actor)
+    store.put_item(entry.path, entry.href, item_data(text, collection.tag, entry.path), actor,
+                   audit_kind="restore")
     with store.writing() as conn:
         conn.execute(delete(history).where(history.c.id == number))
-        audit.record(conn, actor, "trash.restore", f"{entry.path}/{entry.href}",
-                     {"entry": entry.id})
+        audit.record(conn, store.origin(actor), "trash.restore", f"{entry.path}/{entry.href}",
+                     {"entry": entry.id}, collection=entry.path, href=entry.href,
+                     uid=entry.uid)
 
 
 def _restore_collection(store: Store, entry: TrashEntry, actor: str) -> None:
@@ -146,7 +148,7 @@ def _restore_collection(store: Store, entry: TrashEntry, actor: str) -> None:
             ids = [item.id for item in contents[row.id]]
             if ids:
                 conn.execute(delete(history).where(history.c.id.in_(ids)))
-        audit.record(conn, actor, "trash.restore", top.path,
+        audit.record(conn, store.origin(actor), "trash.restore", top.path,
                      {"entry": entry.id, "collections": len(family)})
 
 
@@ -159,7 +161,7 @@ def purge(store: Store, older_than_days: float, actor: str,
             history.c.action == "deleted", history.c.at < cutoff)).rowcount
         folders = conn.execute(delete(trash_collections).where(
             trash_collections.c.deleted_at < cutoff)).rowcount
-        audit.record(conn, actor, "trash.purge", "",
+        audit.record(conn, store.origin(actor), "trash.purge", "",
                      {"older_than_days": older_than_days, "items": items,
                       "collections": folders})
     return items, folders

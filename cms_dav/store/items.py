@@ -112,11 +112,11 @@ def count(conn: Connection, collection_id: int) -> int:
 
 
 def _keep_history(conn: Connection, collection: CollectionRecord, old: ItemRecord,
-                  action: str, actor: str, when: float) -> None:
+                  action: str, actor: str, when: float, door: str) -> None:
     assert old.text is not None
     conn.execute(_HISTORY, dict(
         collection_path=collection.path, href=old.href, uid=old.uid, etag=old.etag,
-        text=old.text, action=action, actor=actor, at=when))
+        text=old.text, action=action, actor=actor, at=when, door=door))
 
 
 #: ``put(old=...)`` default: the caller has not looked the item up
@@ -125,13 +125,14 @@ _LOOK_UP: Any = object()
 
 def put(conn: Connection, collection: CollectionRecord, href: str, data: ItemData,
         actor: str, token_days: int, old: ItemRecord | None = _LOOK_UP,
-        max_items: int | None = None) -> tuple[ItemRecord, ItemRecord | None]:
+        max_items: int | None = None, door: str = "") -> tuple[ItemRecord, ItemRecord | None]:
     """Insert or replace one item; the caller's transaction holds it all together.
 
     ``old``: the stored item (with text) or None, when the caller read it in this
     transaction already. ``max_items``: refuse (TooManyItems) a new item that would
     make the collection hold more; the count is read under the row lock ``bump`` took,
-    so parallel writers cannot both slip under the quota."""
+    so parallel writers cannot both slip under the quota. ``door``: the write's door,
+    kept with the replaced version in ``history``."""
     when = time.time()
     seq = sync.bump(conn, collection.id, when)
     if old is _LOOK_UP:
@@ -153,7 +154,7 @@ def put(conn: Connection, collection: CollectionRecord, href: str, data: ItemDat
         if max_items is not None and held > max_items:
             raise TooManyItems(collection.path, max_items)
     if old is not None:
-        _keep_history(conn, collection, old, "replaced", actor, when)
+        _keep_history(conn, collection, old, "replaced", actor, when, door)
     sync.log_change(conn, collection.id, seq, href, False, when)
     sync.prune(conn, collection.id, seq, token_days)
     new = ItemRecord(collection_id=collection.id, href=href, uid=data.uid, name=data.name,
@@ -163,7 +164,7 @@ def put(conn: Connection, collection: CollectionRecord, href: str, data: ItemDat
 
 
 def remove(conn: Connection, collection: CollectionRecord, href: str, actor: str,
-           token_days: int, action: str = "deleted") -> ItemRecord | None:
+           token_days: int, action: str = "deleted", door: str = "") -> ItemRecord | None:
     """Delete one item; ``action`` is what history records ("moved" keeps it out of the trash)."""
     old = get(conn, collection.id, href)
     if old is None:
@@ -172,7 +173,7 @@ def remove(conn: Connection, collection: CollectionRecord, href: str, actor: str
     seq = sync.bump(conn, collection.id, when)
     conn.execute(_DELETE, {"cid": collection.id, "href": href})
     conn.execute(_COUNT_BY, {"cid": collection.id, "delta": -1})
-    _keep_history(conn, collection, old, action, actor, when)
+    _keep_history(conn, collection, old, action, actor, when, door)
     sync.log_change(conn, collection.id, seq, href, True, when)
     sync.prune(conn, collection.id, seq, token_days)
     return old

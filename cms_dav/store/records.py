@@ -4,7 +4,32 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
+
+
+@dataclass(frozen=True)
+class WriteOrigin:
+    """Where a write came from, for the audit trail and history (issue 13 item 3).
+
+    The door builds it: ``http`` from the request (``address`` is the peer's REMOTE_ADDR,
+    no proxy header is trusted; ``method`` the HTTP method), ``cli`` from the command
+    (``address`` "local", ``method`` the command path, e.g. "notes add"). It never holds a
+    password or token."""
+
+    user: str
+    door: str = ""
+    address: str = ""
+    method: str = ""
+
+
+#: How a store turns the ``actor`` of a write into its origin; the composition root
+#: (:func:`cms_dav.app.build_app`) wires one per door.
+OriginOf = Callable[[str], WriteOrigin]
+
+
+def unknown_origin(user: str) -> WriteOrigin:
+    """The origin of a write whose door said nothing more than the user (library use)."""
+    return WriteOrigin(user=user)
 
 
 @dataclass(frozen=True)

@@ -79,8 +79,12 @@ history = Table(
     Column("action", String(16), nullable=False),  # "replaced" | "deleted"
     Column("actor", String(128), nullable=False, default=""),
     Column("at", Float, nullable=False, index=True),
+    #: the door the replacing/deleting write came through ("http", "cli"; migration 0007)
+    Column("door", String(16), nullable=False, default="", server_default=""),
 )
 
+#: The audit trail (``cms_dav.store.audit``). The origin and item columns came with
+#: migration 0007 (issue 13 item 3); older rows have them empty.
 audit = Table(
     "audit", metadata,
     Column("id", Integer, primary_key=True),
@@ -89,7 +93,23 @@ audit = Table(
     Column("action", String(64), nullable=False),
     Column("target", String(1024), nullable=False, default=""),
     Column("detail", Text, nullable=False, default="{}"),
+    #: "http", "cli" (later "api", "web"); "" when the caller did not say
+    Column("door", String(16), nullable=False, default="", server_default=""),
+    #: the client's address (REMOTE_ADDR) or "local" for the CLI
+    Column("address", String(64), nullable=False, default="", server_default=""),
+    #: the HTTP method or the CLI command path ("notes add")
+    Column("method", String(128), nullable=False, default="", server_default=""),
+    Column("kind", String(32), nullable=False, default="", server_default=""),
+    #: collection path (no slashes around), item href and UID ("" for collection kinds)
+    Column("collection", String(1024), nullable=False, default="", server_default=""),
+    Column("href", String(512), nullable=False, default="", server_default=""),
+    Column("uid", String(512), nullable=False, default="", server_default=""),
+    Column("old_etag", String(80), nullable=False, default="", server_default=""),
+    Column("new_etag", String(80), nullable=False, default="", server_default=""),
 )
+Index("ix_audit_actor", audit.c.actor, audit.c.at)
+Index("ix_audit_item", audit.c.collection, audit.c.href)
+Index("ix_audit_uid", audit.c.uid)
 
 #: Shares that users create (Radicale's sharing DB_FIELDS_V1, one row per share).
 shares = Table(

@@ -8,10 +8,11 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, Connection, delete, or_, select
 
 from cms_dav.store.audit import record
+from cms_dav.store.records import WriteOrigin
 from cms_dav.store.schema import shares
 
 
-def delete_shares_where(conn: Connection, actor: str, condition: ColumnElement[bool],
+def delete_shares_where(conn: Connection, actor: WriteOrigin | str, condition: ColumnElement[bool],
                         reason: str) -> int:
     """Delete the shares matching ``condition``, each with its audit row; how many."""
     doomed = conn.execute(select(shares.c.id, shares.c.path_mapped, shares.c.user_name)
@@ -19,11 +20,13 @@ def delete_shares_where(conn: Connection, actor: str, condition: ColumnElement[b
     for row in doomed:
         conn.execute(delete(shares).where(shares.c.id == row.id))
         record(conn, actor, "share.delete", row.path_mapped,
-               {"id": row.id, "to": row.user_name, "reason": reason})
+               {"id": row.id, "to": row.user_name, "reason": reason},
+               collection=row.path_mapped.strip("/"))
     return len(doomed)
 
 
-def forget_shares_under(conn: Connection, stored_path: str, actor: str) -> int:
+def forget_shares_under(conn: Connection, stored_path: str, actor: WriteOrigin | str
+                        ) -> int:
     """Delete the shares of ``stored_path`` ("alice/book") and of everything below it."""
     prefix = "/" + stored_path.strip("/") + "/"
     return delete_shares_where(conn, actor, or_(

@@ -24,7 +24,8 @@ from cms_dav.limits.item_text import check_item_text
 from cms_dav.store import audit, collections, items, locks, paths, quota, sync
 from cms_dav.store.engine import open_engine, read_tx, write_tx
 from cms_dav.store.migrate import upgrade_to_head
-from cms_dav.store.records import CollectionRecord, ItemData, ItemRecord, WriteResult
+from cms_dav.store.records import (CollectionRecord, ItemData, ItemRecord, OriginOf,
+                                   WriteOrigin, WriteResult, unknown_origin)
 from cms_dav.store.share_cleanup import forget_shares_under
 from cms_dav.store.schema import meta, trash_collections
 
@@ -59,6 +60,9 @@ class Store:
     write_hooks: Sequence[WriteHook] = ()
     #: rewrite an upload before it is stored (keep interaction notes a client dropped)
     upload_filters: Sequence[UploadFilter] = ()
+    #: the origin (door, address, method) of a write by ``actor``, for the audit trail and
+    #: history; each door's App wires its own (``cms_dav.app.build_app``)
+    origin_of: OriginOf = unknown_origin
     #: per thread: how deep inside ``locked`` we are (the lock is held once)
     _lock_held: threading.local = field(default_factory=threading.local, init=False,
                                         repr=False, compare=False)
@@ -69,7 +73,8 @@ class Store:
     @classmethod
     def open(cls, url: str, token_days: int = 30, limits: Limits | None = None, *,
              write_hooks: Sequence[WriteHook] = (),
-             upload_filters: Sequence[UploadFilter] = ()) -> "Store":
+             upload_filters: Sequence[UploadFilter] = (),
+             origin_of: OriginOf = unknown_origin) -> "Store":
         """A store on a new engine for ``url``, migrated to the current schema.
 
         Plumbing only: without hooks nothing derived (search index) is maintained.
@@ -77,7 +82,7 @@ class Store:
         engine = open_engine(url)
         upgrade_to_head(engine)
         return cls(engine, token_days, limits or Limits(), write_hooks=tuple(write_hooks),
-                   upload_filters=tuple(upload_filters))
+                   upload_filters=tuple(upload_filters), origin_of=origin_of)
 
     # -- locking and transactions -------------------------------------------------
     @contextmanager
@@ -192,13 +197,20 @@ class Store:
             return token, list(hrefs)
 
     # -- writes ---------------------------------------------------------------------
+    def origin(self, actor: str) -> WriteOrigin:
+        """Where a write by ``actor`` comes from (for callers writing audit rows)."""
+        return self.origin_of(actor)
+
     def put_item(self, path: str, href: str, data: ItemData, actor: str, *,
                  apply_filters: bool = True, audit_action: str = "item.put",
-                 audit_detail: dict[str, str] | None = None) -> WriteResult:
+                 audit_detail: dict[str, str] | None = None,
+                 audit_kind: str = "") -> WriteResult:
         """Store one item. ``apply_filters=False`` is for deliberate edits the upload
         filters would undo (removing an interaction note). Refuses (LimitExceeded) an
-        item past ``[limits]`` and a new item past the collection's quota."""
+        item past ``[limits]`` and a new item past the collection's quota. The audit
+        kind is "create" or "update" unless ``audit_kind`` says (e.g. "restore")."""
         check_item_text(data.text, self.limits, data.name)
+        origin = self.origin_of(actor)
         with self.locked([path]), self._write() as conn:
             record = self._require(conn, path)
             old = items.get(conn, record.id, href)
@@ -206,34 +218,42 @@ class Store:
             for upload_filter in self.upload_filters if apply_filters else ():
                 stored = upload_filter(conn, record, old, stored)
             new, old = items.put(conn, record, href, stored, actor, self.token_days, old=old,
-                                 max_items=self.limits.max_items_per_collection)
+                                 max_items=self.limits.max_items_per_collection,
+                                 door=origin.door)
             for hook in self.write_hooks:
                 hook.item_written(conn, record, new, old)
-            audit.record(conn, actor, audit_action, paths.join(path, href),
-                         {"etag": new.etag, "created": old is None, **(audit_detail or {})})
+            audit.record(conn, origin, audit_action, paths.join(path, href),
+                         {"etag": new.etag, "created": old is None, **(audit_detail or {})},
+                         kind=audit_kind or ("create" if old is None else "update"),
+                         collection=path, href=href, uid=new.uid,
+                         old_etag=old.etag if old else "", new_etag=new.etag)
             return WriteResult(new=new, old=old, modified=stored is not data)
 
     def delete_item(self, path: str, href: str, actor: str) -> ItemRecord:
+        origin = self.origin_of(actor)
         with self.locked([path]), self._write() as conn:
             record = self._require(conn, path)
-            old = items.remove(conn, record, href, actor, self.token_days)
+            old = items.remove(conn, record, href, actor, self.token_days, door=origin.door)
             if old is None:
                 raise NotFound(f"no item /{path}/{href}")
             for hook in self.write_hooks:
                 hook.item_deleted(conn, record, old)
-            audit.record(conn, actor, "item.delete", paths.join(path, href),
-                         {"etag": old.etag})
+            audit.record(conn, origin, "item.delete", paths.join(path, href),
+                         {"etag": old.etag}, kind="delete", collection=path, href=href,
+                         uid=old.uid, old_etag=old.etag)
             return old
 
     def move_item(self, path: str, href: str, to_path: str, to_href: str,
                   actor: str) -> None:
+        origin = self.origin_of(actor)
         with self.locked([path, to_path]), self._write() as conn:
             source = self._require(conn, path)
             target = self._require(conn, to_path)
             old = items.get(conn, source.id, href)
             if old is None:
                 raise NotFound(f"no item /{path}/{href}")
-            items.remove(conn, source, href, actor, self.token_days, action="moved")
+            items.remove(conn, source, href, actor, self.token_days, action="moved",
+                         door=origin.door)
             for hook in self.write_hooks:
                 hook.item_deleted(conn, source, old)
             assert old.text is not None
@@ -244,11 +264,14 @@ class Store:
             if replaced is None and items.has_uid(conn, target.id, old.uid):
                 raise items.UidConflict(f"UID {old.uid!r} exists in /{to_path}/")
             new, previous = items.put(conn, target, to_href, data, actor, self.token_days,
-                                      max_items=self.limits.max_items_per_collection)
+                                      max_items=self.limits.max_items_per_collection,
+                                      door=origin.door)
             for hook in self.write_hooks:
                 hook.item_written(conn, target, new, previous)
-            audit.record(conn, actor, "item.move", paths.join(path, href),
-                         {"to": paths.join(to_path, to_href)})
+            audit.record(conn, origin, "item.move", paths.join(path, href),
+                         {"to": paths.join(to_path, to_href)}, kind="move",
+                         collection=path, href=href, uid=old.uid, old_etag=old.etag,
+                         new_etag=new.etag)
 
     def ensure_folder(self, path: str, actor: str) -> CollectionRecord:
         with self._write() as conn:
@@ -257,7 +280,8 @@ class Store:
                 quota.check_new_collection(conn, path, self.limits.max_collections_per_user)
             record = collections.ensure(conn, path)
             if existed is None:
-                audit.record(conn, actor, "collection.create", path, {"tag": ""})
+                audit.record(conn, self.origin_of(actor), "collection.create", path,
+                             {"tag": ""}, collection=path)
             return record
 
     def create_principal(self, path: str, seeds: Mapping[str, Mapping[str, str]],
@@ -274,7 +298,8 @@ class Store:
             for name, props in seeds.items():
                 if collections.get(conn, f"{path}/{name}") is None:
                     collections.create_tagged(conn, f"{path}/{name}", props)
-            audit.record(conn, actor, "collection.create", path, {"seeded": sorted(seeds)})
+            audit.record(conn, self.origin_of(actor), "collection.create", path,
+                         {"seeded": sorted(seeds)}, collection=path)
             return True
 
     def replace_collection(self, path: str, props: Mapping[str, str],
@@ -286,6 +311,7 @@ class Store:
             check_item_text(data.text, self.limits, props.get("tag", ""))
         if len(new_items) > self.limits.max_items_per_collection:
             raise items.TooManyItems(path, self.limits.max_items_per_collection)
+        origin = self.origin_of(actor)
         with self.locked([path]), self._write() as conn:
             existing = collections.get(conn, path)
             if existing is None:
@@ -294,7 +320,8 @@ class Store:
             if existing is not None:
                 for old in list(items.iter_all(conn, existing.id)):
                     replaced[old.href] = old
-                    items.remove(conn, existing, old.href, actor, self.token_days)
+                    items.remove(conn, existing, old.href, actor, self.token_days,
+                                 door=origin.door)
                     for hook in self.write_hooks:
                         hook.item_deleted(conn, existing, old)
                 collections.set_props(conn, existing.id, props)
@@ -306,13 +333,15 @@ class Store:
             written: set[str] = set()
             for href, data in new_items:
                 written.add(href)
-                new, _ = items.put(conn, record, href, data, actor, self.token_days)
+                new, _ = items.put(conn, record, href, data, actor, self.token_days,
+                                   door=origin.door)
                 for hook in self.write_hooks:
                     hook.item_written(conn, record, new, None)
                 if href not in replaced:
                     new_hrefs.append(href)
-            audit.record(conn, actor, "collection.replace" if existing else "collection.create",
-                         path, {"tag": props.get("tag", ""), "items": len(new_hrefs)})
+            audit.record(conn, origin, "collection.replace" if existing else "collection.create",
+                         path, {"tag": props.get("tag", ""), "items": len(new_hrefs)},
+                         collection=path)
             overwritten = {href: old for href, old in replaced.items()
                            if href not in new_hrefs and href in written}
             return self._require(conn, path), overwritten, new_hrefs
@@ -321,28 +350,32 @@ class Store:
         with self.locked([path]), self._write() as conn:
             record = self._require(conn, path)
             collections.set_props(conn, record.id, props)
-            audit.record(conn, actor, "collection.props", path, dict(props))
+            audit.record(conn, self.origin_of(actor), "collection.props", path, dict(props),
+                         collection=path)
 
     def delete_collection(self, path: str, actor: str) -> list[CollectionRecord]:
+        origin = self.origin_of(actor)
         with self.locked([path]), self._write() as conn:
             doomed_items: list[tuple[CollectionRecord, ItemRecord]] = []
             for record in collections.descendants(conn, path) + [self._require(conn, path)]:
                 for old in items.iter_all(conn, record.id):
                     doomed_items.append((record, old))
             for record, old in doomed_items:
-                items.remove(conn, record, old.href, actor, self.token_days)
+                items.remove(conn, record, old.href, actor, self.token_days,
+                             door=origin.door)
                 for hook in self.write_hooks:
                     hook.item_deleted(conn, record, old)
             deleted = collections.delete_tree(conn, path)
-            forget_shares_under(conn, path, actor)
+            forget_shares_under(conn, path, origin)
             when = time.time()
             for record in deleted:
                 conn.execute(trash_collections.insert().values(
                     path=record.path, tag=record.tag,
                     props=json.dumps(dict(record.props), sort_keys=True), actor=actor,
                     deleted_at=when))
-            audit.record(conn, actor, "collection.delete", path,
-                         {"collections": len(deleted), "items": len(doomed_items)})
+            audit.record(conn, origin, "collection.delete", path,
+                         {"collections": len(deleted), "items": len(doomed_items)},
+                         collection=path)
             return deleted
 
     # -- the root collection "/" has no row; its properties live in store_meta -------
@@ -360,7 +393,7 @@ class Store:
             conn.execute(sql_delete(meta).where(meta.c.key == self.ROOT_PROPS_KEY))
             conn.execute(meta.insert().values(key=self.ROOT_PROPS_KEY,
                                               value=json.dumps(dict(props), sort_keys=True)))
-            audit.record(conn, actor, "collection.props", "", dict(props))
+            audit.record(conn, self.origin_of(actor), "collection.props", "", dict(props))
 
     @staticmethod
     def _require(conn: Connection, path: str) -> CollectionRecord:

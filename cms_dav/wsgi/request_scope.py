@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Iterator
 
-from cms_dav.request_context import ENVIRON_KEY, RequestContext, made_current
+from cms_dav.request_context import ENVIRON_KEY, RequestContext, current, made_current
+from cms_dav.store.records import OriginOf, WriteOrigin
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -25,13 +26,25 @@ class RequestScopeMiddleware:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
-        context = RequestContext()
+        context = RequestContext(address=str(environ.get("REMOTE_ADDR") or ""),
+                                 method=str(environ.get("REQUEST_METHOD") or ""))
         environ[ENVIRON_KEY] = context
         with made_current(context):
             result = self.app(environ, start_response)
         if isinstance(result, (list, tuple)):
             return result  # no request code runs while a list is sent
         return ScopedBody(result, context)
+
+
+def http_origins(outside: OriginOf) -> OriginOf:
+    """The origin of a write (issue 13 item 3): while a request runs, door "http" with the
+    request's REMOTE_ADDR and method (:meth:`RequestContext.origin`), else ``outside``
+    (the process's own door, e.g. the CLI command). The composition root hands this to
+    the store and the share database, which never read request state themselves."""
+    def origin_of(user: str) -> WriteOrigin:
+        context = current()
+        return context.origin(user) if context is not None else outside(user)
+    return origin_of
 
 
 class ScopedBody:

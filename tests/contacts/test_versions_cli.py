@@ -12,6 +12,7 @@ from cms_dav.app import build_app
 from cms_dav.cli import cli
 from cms_dav.config import load_settings
 from cms_dav.store.schema import audit, history
+from cms_dav.contacts.upload_filter import etag_of
 from tests.contacts.index_support import book, card_data, vcard
 
 V1 = vcard("ada", "Ada Lovelace", "TEL:+44 20 7946 0000", "EMAIL:ada@example.com")
@@ -98,10 +99,10 @@ def test_restore_keeps_the_replaced_version_and_lists_itself(data_dir):
 def test_restore_is_audited_as_restore_by_the_acting_user(data_dir):
     first = listing(data_dir)[-1]["version"]
     run(data_dir, "history", "restore", "ada", first, "--user", "alice")
-    rows = stored(data_dir, select(audit.c.actor, audit.c.action, audit.c.target, audit.c.detail)
-                  .order_by(audit.c.id.desc()).limit(1))
-    assert (rows[0].actor, rows[0].action, rows[0].target) == (
-        "alice", "restore", "alice/contacts/ada.vcf")
+    rows = stored(data_dir, select(audit).order_by(audit.c.id.desc()).limit(1))
+    assert (rows[0].actor, rows[0].door, rows[0].kind, rows[0].action, rows[0].target) == (
+        "alice", "cli", "restore", "restore", "alice/contacts/ada.vcf")
+    assert (rows[0].old_etag, rows[0].new_etag) == (etag_of(V3), etag_of(V1))
     assert json.loads(rows[0].detail)["version"] == first
 
 

@@ -22,8 +22,9 @@ def test_a_restored_version_is_a_normal_change_with_the_old_bytes_and_a_new_etag
     second_etag = alice.get(book + "ada.vcf").headers["ETag"]
     _, token, _ = sync_collection(alice, book)
 
-    listed = server.cli("history", "ada", "--user", "alice", "--json", check=True)
-    oldest = json.loads(listed.stdout)[-1]["version"]
+    listed = json.loads(server.cli("history", "ada", "--user", "alice", "--json",
+                                   check=True).stdout)
+    oldest = listed[-1]["version"]
     server.cli("history", "restore", "ada", oldest, "--user", "alice", check=True)
 
     _, _, changed = sync_collection(alice, book, token)
@@ -32,3 +33,18 @@ def test_a_restored_version_is_a_normal_change_with_the_old_bytes_and_a_new_etag
     assert response.content == V1.encode("utf-8")
     assert response.headers["ETag"] != second_etag
     assert response.headers["ETag"] == first_etag  # the ETag of that text, as then
+
+
+def test_the_listing_names_the_door_each_version_came_through(server):
+    alice = server.session("alice", "alice-pw")
+    book = f"{server.url}/alice/doors/"
+    make_addressbook(alice, book)
+    put_card(alice, book + "bo.vcf", vcard("bo", "Bo Door"))
+    put_card(alice, book + "bo.vcf", vcard("bo", "Bo Door", "NOTE:edited over HTTP\r\n"))
+    server.cli("notes", "add", "bo", "--user", "alice", "--type", "call", "--text", "hi",
+               check=True)
+    listed = json.loads(server.cli("history", "bo", "--json", check=True).stdout)
+    assert [(row["author"], row["door"], row["summary"]) for row in listed] == [
+        ("alice", "cli", "X-CMS-INTERACTION added"),
+        ("alice", "http", "NOTE added"),
+        ("", "", "oldest kept version")]

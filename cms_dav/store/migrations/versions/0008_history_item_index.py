@@ -4,12 +4,12 @@ read every version of the item's collection: with 100k versions in one address b
 pruning 50k took minutes.
 
 Revision ID: 0008_history_item
-Revises: 0006
+Revises: 0007 (the audit trail's, merged in)
 """
 from alembic import op
 
 revision = "0008_history_item"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
