@@ -45,6 +45,7 @@ from cms_dav.contacts.fields_file import FieldsFile
 from cms_dav.contacts.index_hook import SearchIndexHook
 from cms_dav.contacts.timeline_note import TimelineOptions
 from cms_dav.contacts.upload_filter import ContactUploadFilter
+from cms_dav.housekeeping import Housekeeper, start_housekeeper
 from cms_dav.io import freebusy_ranges, vobject_values
 from cms_dav.metrics import Metrics
 from cms_dav.store.checkpoint import Checkpointer, start_background_checkpoints
@@ -127,6 +128,8 @@ class App:
     metrics: Metrics = field(default_factory=Metrics)
     #: WAL checkpoints off the request path (``cms-dav serve`` on SQLite only)
     checkpointer: Checkpointer | None = None
+    #: the periodic housekeeping job (``cms-dav serve`` with ``[housekeeping] interval``)
+    housekeeper: Housekeeper | None = None
 
     # -- HTTP -------------------------------------------------------------------------
     def radicale_configuration(self, *, internal_server: bool = False
@@ -211,7 +214,9 @@ class App:
 
     # -- lifetime ---------------------------------------------------------------------
     def close(self) -> None:
-        """Stop the checkpoint thread and close the pooled database connections."""
+        """Stop the background threads and close the pooled database connections."""
+        if self.housekeeper is not None:
+            self.housekeeper.stop()
         if self.checkpointer is not None:
             self.checkpointer.stop()
         self.engine.dispose()
@@ -224,12 +229,13 @@ class App:
 
 
 def build_app(settings: Settings, *, background_checkpoints: bool = False,
-              origin_of: OriginOf = unknown_origin) -> App:
+              origin_of: OriginOf = unknown_origin, housekeeping: bool = False) -> App:
     """Every service for ``settings``: the one engine (migrated here, once), the store
     with the domain's write hooks and upload filters, ACL policy, share database and
     authenticator. ``background_checkpoints``: a long-running server on SQLite.
     ``origin_of``: the door of writes made outside an HTTP request (the CLI passes its
-    command); inside one, the request's origin wins (``request_context.http_origins``)."""
+    command); inside one, the request's origin wins (``request_context.http_origins``).
+    ``housekeeping``: a server that runs the periodic housekeeping job."""
     origins = http_origins(origin_of)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     vobject_values.install()  # valid PERIOD / vCard 2.1 values pass Radicale's check
@@ -255,6 +261,8 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     checkpointer = start_background_checkpoints(engine) if background_checkpoints else None
     calendars = GeneratedCalendars(store, policy, calendar_kinds(settings),
                                    settings.birthdays_max_cards)
+    housekeeper = start_housekeeper(engine, settings) if housekeeping else None
     return App(settings=settings, engine=engine, store=store, policy=policy, shares=shares,
                authenticator=Authenticator.from_settings(settings, engine, events=metrics),
-               fields=fields, calendars=calendars, metrics=metrics, checkpointer=checkpointer)
+               fields=fields, calendars=calendars, metrics=metrics, checkpointer=checkpointer,
+               housekeeper=housekeeper)

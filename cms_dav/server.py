@@ -38,7 +38,7 @@ def serve(settings: Settings) -> None:
     limits = ServerLimits.from_settings(settings)
     with radicale_compat.startup_at_debug():
         radicale_log.setup()
-    with build_app(settings, background_checkpoints=True) as app:
+    with build_app(settings, background_checkpoints=True, housekeeping=True) as app:
         configuration = app.radicale_configuration(internal_server=True)
         level = configuration.get("logging", "level")
         logging.getLogger("cms_dav").setLevel(level.upper())

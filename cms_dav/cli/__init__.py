@@ -38,6 +38,8 @@ from cms_dav.cli.dedupe import dedupe  # noqa: E402
 from cms_dav.cli.exporting import export  # noqa: E402
 from cms_dav.cli.fields import field  # noqa: E402
 from cms_dav.cli.groups import group  # noqa: E402
+from cms_dav.cli.history import history  # noqa: E402
+from cms_dav.cli.housekeeping import housekeeping  # noqa: E402
 from cms_dav.cli.importing import import_file, import_radicale  # noqa: E402
 from cms_dav.cli.init import init  # noqa: E402
 from cms_dav.cli.lint import lint  # noqa: E402
@@ -51,7 +53,7 @@ from cms_dav.cli.users import user  # noqa: E402
 
 for _command in (serve, init, user, check, group, share, lint, search, contacts, reindex,
                  field, notes, report, import_file, import_radicale, export, dedupe, trash,
-                 backup, restore, audit):
+                 backup, restore, audit, history, housekeeping):
     cli.add_command(_command)
 
 

@@ -17,7 +17,8 @@ DEFAULT_PORT = 5232
 
 #: the sections of cms-dav.conf, in the order the README and config/cms-dav.conf use
 SECTIONS = ("server", "storage", "auth", "rights", "contacts", "birthdays", "follow_ups",
-            "trash", "audit", "limits", "logging", "metrics", "web", "sharing")
+            "trash", "audit", "history", "housekeeping", "limits", "logging", "metrics", "web",
+            "sharing")
 
 #: ``[birthdays] alarms``: comma-separated "[-Nd ]HH:MM" (from the start of the day)
 ALARM_LIST = k.Text(pattern=r"\s*(-?\d{1,3}d\s+)?\d{1,2}:\d{2}\s*(,\s*(-?\d{1,3}d\s+)?"
@@ -171,6 +172,19 @@ class Settings:
     audit_days: int = option(
         "audit", "days", k.POSITIVE, "days an audit trail entry is kept (`cms-dav audit`; "
         "older ones are purged by housekeeping)", 365)
+    history_days: int = option(
+        "history", "days", k.POSITIVE, "days every earlier version of a contact or event "
+        "is kept (`cms-dav history`)", 90)
+    history_keep: int = option(
+        "history", "keep", k.COUNT, "earlier versions kept per item however old (the "
+        "newest ones)", 10)
+    housekeeping_interval: float = option(
+        "housekeeping", "interval", k.SECONDS, "seconds between the housekeeping runs of "
+        "`serve` (trash, history, audit, sync log; 0 = off: run `cms-dav housekeeping`)",
+        3600.0)
+    housekeeping_batch: int = option(
+        "housekeeping", "batch", k.POSITIVE, "rows removed per transaction (writers wait "
+        "at most one batch)", 500)
     sync_token_days: int = option(
         "storage", "sync_token_days", k.POSITIVE, "days a sync token stays valid; older "
         "ones get the RFC 6578 error (full resync)", 30)

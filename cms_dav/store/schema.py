@@ -260,3 +260,7 @@ derived_state = Table(
     Column("fingerprint", String(64), nullable=False),
     Column("refreshed_at", Float, nullable=False),
 )
+
+#: One item's versions, newest first, without reading the rest of its collection's
+#: history: ``cms-dav history`` and the retention's "keep the newest N" (migration 0010).
+Index("ix_history_item", history.c.collection_path, history.c.href, history.c.id)
