@@ -1,0 +1,112 @@
+"""``cms-dav serve --workers 2`` on SQLite (issue 17, item 1): one port, two processes,
+nothing lost between them, a dead worker replaced, a graceful stop across workers."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Iterator
+
+import pytest
+import requests
+
+from tests.serving.rawhttp import Reader, basic, connect, head
+from tests.support.dav import put_card, vcard
+from tests.support.server import ServerProcess
+
+
+@pytest.fixture
+def server(make_server: Callable[..., ServerProcess]) -> Iterator[ServerProcess]:
+    yield make_server(users={"alice": "alice-pw", "bob": "bob-pw"}, workers=2)
+
+
+def worker_pids(server: ServerProcess) -> set[int]:
+    assert server.process is not None
+    out = subprocess.run(["pgrep", "-P", str(server.process.pid)], capture_output=True,
+                         text=True, check=False).stdout
+    return {int(pid) for pid in out.split()}
+
+
+def listening_pids(server: ServerProcess) -> set[int]:
+    return {int(pid) for pid in re.findall(r"\[(\d+)\] \[INFO\] listening on", server.log())}
+
+
+def test_two_worker_processes_listen_on_one_port(server: ServerProcess) -> None:
+    assert len(worker_pids(server)) == 2
+    assert listening_pids(server) == worker_pids(server)
+
+
+def test_concurrent_writers_through_both_workers_lose_no_acknowledged_put(
+        server: ServerProcess) -> None:
+    book = server.url + "/alice/contacts/"
+    requests.request("PROPFIND", book, auth=("alice", "alice-pw"), headers={"Depth": "0"})
+
+    def write(index: int) -> tuple[str, str]:
+        # a fresh connection per PUT, so the kernel spreads them over both workers
+        with server.session("alice", "alice-pw") as session:
+            response = put_card(session, book + f"w{index}.vcf",
+                                vcard(f"w{index}", f"Writer {index}"))
+        assert response.status_code == 201, response.text
+        return f"w{index}.vcf", response.headers["ETag"]
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        acknowledged = list(pool.map(write, range(80)))
+    for name, etag in acknowledged:
+        got = requests.get(book + name, auth=("alice", "alice-pw"))
+        assert got.status_code == 200
+        assert got.headers["ETag"] == etag
+    served_by = set(re.findall(r"\[(\d+)/cms-dav-worker_\d+\] \[INFO\] \{", server.log()))
+    assert len(served_by) == 2  # both workers took writes
+
+
+def test_a_killed_worker_is_replaced_and_the_port_keeps_answering(
+        server: ServerProcess) -> None:
+    before = worker_pids(server)
+    victim = min(before)
+    os.kill(victim, signal.SIGKILL)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        now = worker_pids(server)
+        if len(now) == 2 and victim not in now and len(listening_pids(server)) == 3:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"no replacement worker:\n{server.log()}")
+    assert f"(pid {victim}) ended (signal SIGKILL): starting another" in server.log()
+    for _ in range(10):
+        response = requests.get(server.url + "/.cms/health")
+        assert response.status_code == 200
+
+
+def test_sigterm_finishes_requests_in_flight_on_every_worker_and_exits_0(
+        server: ServerProcess) -> None:
+    assert server.process is not None
+    auth = {"Authorization": basic("alice", "alice-pw")}
+    with connect(server) as warm:
+        warm.sendall(head("PROPFIND", "/alice/", {**auth, "Depth": "0"}))
+        assert Reader(warm).response().status == 207
+    cards = [vcard(f"flight{index}", f"Flight {index}").encode() for index in range(6)]
+    sockets = [connect(server) for _ in cards]
+    try:
+        for index, (sock, card) in enumerate(zip(sockets, cards, strict=True)):
+            sock.sendall(head("PUT", f"/alice/contacts/flight{index}.vcf",
+                              {**auth, "Content-Length": str(len(card)),
+                               "Content-Type": "text/vcard"}) + card[:20])
+        time.sleep(0.5)
+        server.process.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        for sock, card in zip(sockets, cards, strict=True):
+            sock.sendall(card[20:])
+        for sock in sockets:
+            response = Reader(sock).response()
+            assert response.status == 201
+            assert response.headers["connection"] == "close"
+    finally:
+        for sock in sockets:
+            sock.close()
+    assert server.process.wait(timeout=20) == 0
+    assert server.log().count("] [INFO] stopped") == 2
