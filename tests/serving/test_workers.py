@@ -9,6 +9,7 @@ import signal
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
@@ -110,3 +111,26 @@ def test_sigterm_finishes_requests_in_flight_on_every_worker_and_exits_0(
             sock.close()
     assert server.process.wait(timeout=20) == 0
     assert server.log().count("] [INFO] stopped") == 2
+
+
+def written_at(database: Path) -> int:
+    """When the SQLite database file itself was last written: in WAL mode commits go to
+    the WAL, and only a checkpoint copies their pages into the file."""
+    return database.stat().st_mtime_ns
+
+
+def test_the_supervisor_checkpoints_the_workers_writes_into_the_database_file(
+        server: ServerProcess) -> None:
+    # the workers' own connections never checkpoint (wal_autocheckpoint=0): only the
+    # supervisor's checkpoints bring their commits into the database file
+    database = server.data_dir / "cms-dav.sqlite3"
+    before = written_at(database)
+    with server.session("alice", "alice-pw") as alice:
+        for index in range(5):
+            response = put_card(alice, f"{server.url}/alice/contacts/cp{index}.vcf",
+                                vcard(f"cp{index}", f"Checkpoint {index}"))
+            assert response.status_code == 201
+    deadline = time.monotonic() + 15
+    while written_at(database) == before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert written_at(database) != before
