@@ -134,3 +134,19 @@ def test_the_supervisor_checkpoints_the_workers_writes_into_the_database_file(
     while written_at(database) == before and time.monotonic() < deadline:
         time.sleep(0.1)
     assert written_at(database) != before
+
+
+def requests_counted(metrics_text: str) -> float:
+    return sum(float(line.rsplit(" ", 1)[1]) for line in metrics_text.splitlines()
+               if line.startswith("cms_dav_http_requests_total{"))
+
+
+def test_metrics_answered_by_any_worker_count_the_requests_of_both(
+        server: ServerProcess) -> None:
+    for _ in range(40):  # a fresh connection each: both workers answer some
+        assert requests.get(server.url + "/.cms/health").status_code == 200
+    served_by = set(re.findall(r"\[(\d+)/cms-dav-worker_\d+\] \[INFO\] \{.*/\.cms/health",
+                               server.log()))
+    assert len(served_by) == 2
+    for _ in range(6):  # whichever worker answers the scrape, it sums both
+        assert requests_counted(requests.get(server.url + "/.cms/metrics").text) >= 40
