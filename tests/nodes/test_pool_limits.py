@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.pool import QueuePool
 
 from cms_dav.app import build_app
 from cms_dav.config import load_settings
@@ -18,7 +19,8 @@ def test_a_process_opens_no_more_than_pool_size_plus_overflow_connections(
     config.write_text(f"[storage]\ndatabase_url = {pg_schema_url}\npool_size = 2\n"
                       "pool_overflow = 1\npool_timeout = 1\n", encoding="utf-8")
     with build_app(load_settings(tmp_path, config)) as app:
-        assert app.engine.pool.size() == 2  # type: ignore[attr-defined]
+        assert isinstance(app.engine.pool, QueuePool)
+        assert app.engine.pool.size() == 2
         held = [app.engine.connect() for _ in range(3)]
         try:
             with pytest.raises(PoolTimeout):
