@@ -22,7 +22,11 @@ from tests.support.server import ServerProcess
 
 @pytest.fixture
 def server(make_server: Callable[..., ServerProcess]) -> Iterator[ServerProcess]:
-    yield make_server(users={"alice": "alice-pw", "bob": "bob-pw"}, workers=2)
+    started = make_server(users={"alice": "alice-pw", "bob": "bob-pw"}, workers=2)
+    deadline = time.monotonic() + 30  # start() returns once ONE worker answers
+    while len(listening_pids(started)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield started
 
 
 def worker_pids(server: ServerProcess) -> set[int]:
