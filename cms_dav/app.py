@@ -49,7 +49,7 @@ from cms_dav.housekeeping import Housekeeper, start_housekeeper
 from cms_dav.io import freebusy_ranges, vobject_values
 from cms_dav.metrics import Metrics
 from cms_dav.store.checkpoint import Checkpointer, start_background_checkpoints
-from cms_dav.store.engine import open_engine
+from cms_dav.store.engine import PoolLimits, open_engine
 from cms_dav.store.migrate import upgrade_to_head
 from cms_dav.store.records import OriginOf, unknown_origin
 from cms_dav.store.store import Store
@@ -229,10 +229,12 @@ class App:
 
 
 def build_app(settings: Settings, *, background_checkpoints: bool = False,
-              origin_of: OriginOf = unknown_origin, housekeeping: bool = False) -> App:
+              checkpoint_thread: bool = True, origin_of: OriginOf = unknown_origin,
+              housekeeping: bool = False) -> App:
     """Every service for ``settings``: the one engine (migrated here, once), the store
     with the domain's write hooks and upload filters, ACL policy, share database and
-    authenticator. ``background_checkpoints``: a long-running server on SQLite.
+    authenticator. ``background_checkpoints``: a long-running server on SQLite; with
+    ``checkpoint_thread=False`` another process runs them (a worker of ``serve --workers``).
     ``origin_of``: the door of writes made outside an HTTP request (the CLI passes its
     command); inside one, the request's origin wins (``request_context.http_origins``).
     ``housekeeping``: a server that runs the periodic housekeeping job."""
@@ -242,7 +244,9 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     freebusy_ranges.install()  # VFREEBUSY objects get time ranges (RFC 4791 §9.9)
     upload_watch.install()  # "Radicale changed nothing" without a second parse
     engine = open_engine(settings.database_url,
-                         background_checkpoints=background_checkpoints)
+                         background_checkpoints=background_checkpoints,
+                         pool=PoolLimits(settings.pool_size, settings.pool_overflow,
+                                         settings.pool_timeout))
     metrics = Metrics(CollectorRegistry())
     metrics.watch_pool(engine)  # before the first connection is opened
     upgrade_to_head(engine)
@@ -258,7 +262,8 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     policy = Policy(RightsFile(settings.rights_file), engine)
     shares = ShareDatabase(engine, policy, public_links=settings.sharing_public_links,
                            link_days=settings.sharing_link_days, origin_of=origins)
-    checkpointer = start_background_checkpoints(engine) if background_checkpoints else None
+    checkpointer = (start_background_checkpoints(engine)
+                    if background_checkpoints and checkpoint_thread else None)
     calendars = GeneratedCalendars(store, policy, calendar_kinds(settings),
                                    settings.birthdays_max_cards)
     housekeeper = start_housekeeper(engine, settings) if housekeeping else None

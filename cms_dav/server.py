@@ -4,7 +4,9 @@ front (:mod:`cms_dav.serving`). The services and the stack come from :mod:`cms_d
 from __future__ import annotations
 
 import logging
+import socket
 import ssl
+import time
 from typing import Callable, Iterable
 
 from radicale import config as radicale_config
@@ -12,7 +14,7 @@ from radicale import log as radicale_log
 from radicale.app import Application
 
 from cms_dav import radicale_compat
-from cms_dav.app import build_app
+from cms_dav.app import App, build_app
 from cms_dav.config import Settings
 from cms_dav.log_mask import mask_secrets_in_logs
 from cms_dav.serving.banner import banner
@@ -29,30 +31,87 @@ def application(settings: Settings) -> Callable[..., Iterable[bytes]]:
     return build_app(settings).wsgi()
 
 
-def serve(settings: Settings) -> None:
+def serve(settings: Settings, processes: int = 1) -> int:
     """Serve the application with cms_dav's own front (cms_dav.serving) until
-    SIGTERM/SIGINT, then finish the requests in flight and return."""
-    from cms_dav.serving import ServerLimits, run
-
+    SIGTERM/SIGINT, then finish the requests in flight and return the exit status.
+    ``processes`` > 1: that many worker processes on one port
+    (:mod:`cms_dav.serving.workers`); the caller has set up the metrics directory."""
     radicale_compat.check()
-    limits = ServerLimits.from_settings(settings)
     with radicale_compat.startup_at_debug():
         radicale_log.setup()
-    with build_app(settings, background_checkpoints=True, housekeeping=True) as app:
-        configuration = app.radicale_configuration(internal_server=True)
-        level = configuration.get("logging", "level")
-        logging.getLogger("cms_dav").setLevel(level.upper())
-        mask_secrets_in_logs()
-        with radicale_compat.startup_at_debug():
-            radicale_log.set_level(level, configuration.get("logging", "backtrace_on_debug"),
-                                   configuration.get("logging", "trace_filter"))
-            radicale = Application(configuration)
-        tls = _tls_context(configuration)
-        for line in banner(settings, len(app.authenticator.users.names()),
-                           https=tls is not None):
-            log.info("%s", line)
-        warm_up(settings.default_region)
-        run(app.wrap(radicale), limits, settings.host, settings.port, tls)
+    if processes == 1:
+        with build_app(settings, background_checkpoints=True, housekeeping=True) as app:
+            radicale, tls = _radicale(app)
+            _banner(app, tls)
+            warm_up(settings.default_region)
+            _run(app, radicale, tls)
+        return 0
+    return _serve_workers(settings, processes)
+
+
+def _serve_workers(settings: Settings, processes: int) -> int:
+    from cms_dav.serving import metrics_dir
+    from cms_dav.serving.workers import Supervisor, listening_socket
+    from cms_dav.store.checkpoint import Checkpointer
+    from cms_dav.store.engine import is_sqlite, open_engine
+
+    # migrate, check the configuration and log the banner once, then hold no connection
+    with build_app(settings) as app:
+        _, tls = _radicale(app)
+        _banner(app, tls)
+    log.info("%d worker processes", processes)
+    warm_up(settings.default_region)  # before fork: the workers share what it loaded
+    sock = listening_socket(settings.host, settings.port)
+    checkpoints = open_engine(settings.database_url, pooled=False)
+    checkpointer = Checkpointer(checkpoints) if is_sqlite(checkpoints) else None
+    next_checkpoint = 0.0
+
+    def tick() -> None:  # the one WAL checkpointer of every worker's database
+        nonlocal next_checkpoint
+        if checkpointer is not None and time.monotonic() >= next_checkpoint:
+            next_checkpoint = time.monotonic() + checkpointer.interval
+            checkpointer.run_once()
+
+    def worker(sock: socket.socket, parent: int) -> None:
+        # every worker may run housekeeping: its lease lets one run at a time
+        with build_app(settings, background_checkpoints=True, checkpoint_thread=False,
+                       housekeeping=True) as app:
+            radicale, tls = _radicale(app)
+            _run(app, radicale, tls, sock=sock, parent=parent)
+
+    try:
+        return Supervisor(sock, processes, worker, tick=tick,
+                          worker_gone=metrics_dir.worker_gone).run()
+    finally:
+        checkpoints.dispose()
+
+
+def _radicale(app: App) -> tuple[Application, ssl.SSLContext | None]:
+    """Radicale's application for ``app`` at its log level, and the TLS context."""
+    configuration = app.radicale_configuration(internal_server=True)
+    level = configuration.get("logging", "level")
+    logging.getLogger("cms_dav").setLevel(level.upper())
+    mask_secrets_in_logs()
+    with radicale_compat.startup_at_debug():
+        radicale_log.set_level(level, configuration.get("logging", "backtrace_on_debug"),
+                               configuration.get("logging", "trace_filter"))
+        radicale = Application(configuration)
+    return radicale, _tls_context(configuration)
+
+
+def _banner(app: App, tls: ssl.SSLContext | None) -> None:
+    for line in banner(app.settings, len(app.authenticator.users.names()),
+                       https=tls is not None):
+        log.info("%s", line)
+
+
+def _run(app: App, radicale: Application, tls: ssl.SSLContext | None,
+         sock: socket.socket | None = None, parent: int | None = None) -> None:
+    from cms_dav.serving import ServerLimits, run
+
+    settings = app.settings
+    run(app.wrap(radicale), ServerLimits.from_settings(settings), settings.host,
+        settings.port, tls, sock=sock, parent=parent)
 
 
 def _tls_context(configuration: radicale_config.Configuration) -> ssl.SSLContext | None:

@@ -98,13 +98,13 @@ def make_server(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
     started: list[ServerProcess] = []
 
     def factory(data_dir: Path | None = None, config_text: str | None = None,
-                users: dict[str, str] | None = None) -> ServerProcess:
+                users: dict[str, str] | None = None, workers: int = 1) -> ServerProcess:
         data_dir = data_dir or tmp_path / f"data{len(started)}"
         data_dir.mkdir(parents=True, exist_ok=True)
         config = None
         if config_text is not None:
             config = write_config(data_dir / "cms-dav.conf", config_text)
-        server = ServerProcess(data_dir=data_dir, config=config)
+        server = ServerProcess(data_dir=data_dir, config=config, workers=workers)
         for name, password in (users or {}).items():
             server.add_user(name, password)
         started.append(server.start())

@@ -95,6 +95,16 @@ class Settings:
     database_url: str = option(
         "storage", "database_url", k.TEXT, "SQLAlchemy URL, e.g. "
         "`postgresql+psycopg://user@host/db`", "", shown_default="SQLite under the data dir")
+    pool_size: int = option(
+        "storage", "pool_size", k.POSITIVE, "PostgreSQL connections each process keeps open "
+        "(SQLAlchemy `pool_size`); budget processes x nodes x (pool_size + pool_overflow) "
+        "below the server's `max_connections`", 10)
+    pool_overflow: int = option(
+        "storage", "pool_overflow", k.COUNT, "PostgreSQL connections a process may open "
+        "beyond `pool_size` at peaks, closed when returned", 10)
+    pool_timeout: int = option(
+        "storage", "pool_timeout", k.POSITIVE, "seconds a request waits for a free "
+        "connection before it fails", 30)
     host: str = option("server", "host", k.TEXT, "address `serve` listens on",
                        DEFAULT_HOST)
     port: int = option("server", "port", k.PORT, "port `serve` listens on", DEFAULT_PORT)
@@ -205,7 +215,11 @@ class Settings:
     max_connections_per_address: int = option(
         "server", "max_connections_per_address", k.POSITIVE, "open connections per client "
         "address (a proxy in `trusted_proxies` is exempt)", 50)
-    workers: int = option("server", "workers", k.POSITIVE, "threads running requests", 8)
+    workers: int = option("server", "workers", k.POSITIVE, "threads running requests "
+                          "(in each worker process)", 8)
+    processes: int = option(
+        "server", "processes", k.COUNT, "worker processes of `cms-dav serve` sharing its "
+        "port (`--workers N` overrides); 0 = one per core, 1 = a single process", 0)
     trusted_proxies: tuple[str, ...] = option(
         "server", "trusted_proxies", k.NETWORKS, "reverse proxies (addresses/CIDRs) whose "
         "`X-Forwarded-For` / `Forwarded` names the client; the client is the right-most "

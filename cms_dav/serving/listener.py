@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import resource
 import signal
+import socket
 import ssl
 from concurrent.futures import ThreadPoolExecutor
 
@@ -28,10 +30,13 @@ _SPARE_FDS = 128
 
 
 def run(app: WSGIApp, limits: ServerLimits, host: str, port: int,
-        ssl_context: ssl.SSLContext | None = None) -> None:
-    """Serve ``app`` on ``host:port`` until SIGTERM/SIGINT."""
+        ssl_context: ssl.SSLContext | None = None, *, sock: socket.socket | None = None,
+        parent: int | None = None) -> None:
+    """Serve ``app`` on ``host:port`` until SIGTERM/SIGINT. A worker of
+    :mod:`cms_dav.serving.workers` passes the listening ``sock`` it shares with its
+    siblings and its supervisor's pid as ``parent``: it also stops when that dies."""
     _raise_fd_limit(limits.max_connections + _SPARE_FDS)
-    asyncio.run(_serve(app, limits, host, port, ssl_context))
+    asyncio.run(_serve(app, limits, host, port, ssl_context, sock, parent))
 
 
 def _raise_fd_limit(wanted: int) -> None:
@@ -46,7 +51,8 @@ def _raise_fd_limit(wanted: int) -> None:
 
 
 async def _serve(app: WSGIApp, limits: ServerLimits, host: str, port: int,
-                 ssl_context: ssl.SSLContext | None) -> None:
+                 ssl_context: ssl.SSLContext | None, sock: socket.socket | None,
+                 parent: int | None) -> None:
     loop = asyncio.get_running_loop()
     pool = ThreadPoolExecutor(max_workers=limits.workers, thread_name_prefix="cms-dav-worker")
     state = ServerState(app=app, limits=limits, pool=pool,
@@ -66,14 +72,21 @@ async def _serve(app: WSGIApp, limits: ServerLimits, host: str, port: int,
         finally:
             tasks.discard(task)
 
-    server = await asyncio.start_server(
-        on_connect, host, port, ssl=ssl_context, backlog=1024, reuse_address=True,
-        ssl_handshake_timeout=limits.header_timeout if ssl_context else None)
+    handshake = limits.header_timeout if ssl_context else None
+    if sock is not None:
+        server = await asyncio.start_server(on_connect, sock=sock, ssl=ssl_context,
+                                            ssl_handshake_timeout=handshake)
+    else:
+        server = await asyncio.start_server(
+            on_connect, host, port, ssl=ssl_context, backlog=1024, reuse_address=True,
+            ssl_handshake_timeout=handshake)
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    orphan_watch = (asyncio.create_task(_stop_when_orphaned(parent, stop))
+                    if parent is not None else None)
     addresses = ", ".join(_format(sock.getsockname()) for sock in server.sockets)
-    log.info("listening on %s (%d workers; at most %d connections, %d per address; "
+    log.info("listening on %s (%d threads; at most %d connections, %d per address; "
              "deadlines: head %gs, body %gs, keep-alive %gs)", addresses, limits.workers,
              limits.max_connections, limits.max_connections_per_address,
              limits.header_timeout, limits.body_timeout, limits.keepalive_timeout)
@@ -82,6 +95,8 @@ async def _serve(app: WSGIApp, limits: ServerLimits, host: str, port: int,
     finally:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
+    if orphan_watch is not None:
+        orphan_watch.cancel()
     log.info("stopping: no new connections; finishing %d connection(s)", len(tasks))
     server.close()
     state.stopping = True
@@ -96,6 +111,15 @@ async def _serve(app: WSGIApp, limits: ServerLimits, host: str, port: int,
             task.cancel()
     pool.shutdown(wait=True, cancel_futures=True)
     log.info("stopped")
+
+
+async def _stop_when_orphaned(parent: int, stop: asyncio.Event) -> None:
+    """A worker whose supervisor died (SIGKILL) stops gracefully instead of serving
+    on without restarts or, on SQLite, WAL checkpoints."""
+    while os.getppid() == parent:
+        await asyncio.sleep(1.0)
+    log.warning("supervisor %d is gone: stopping", parent)
+    stop.set()
 
 
 def _format(address: tuple[object, ...]) -> str:

@@ -10,25 +10,48 @@ from __future__ import annotations
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
+from dataclasses import dataclass
 from typing import Iterator
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.pool import NullPool
 
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def open_engine(url: str, *, background_checkpoints: bool = False) -> Engine:
+@dataclass(frozen=True)
+class PoolLimits:
+    """``[storage] pool_size``, ``pool_overflow``, ``pool_timeout``: the PostgreSQL
+    connections of ONE process. Several worker processes and nodes each have their own
+    pool, so the database sees up to processes x nodes x (size + overflow)."""
+
+    size: int = 10
+    overflow: int = 10
+    timeout: float = 30.0
+
+
+def open_engine(url: str, *, background_checkpoints: bool = False,
+                pool: PoolLimits = PoolLimits(), pooled: bool = True) -> Engine:
     """A new engine for ``url``. ``background_checkpoints`` (SQLite, ``cms-dav serve``):
-    its connections leave WAL checkpoints to :mod:`cms_dav.store.checkpoint`'s thread."""
+    its connections leave WAL checkpoints to :mod:`cms_dav.store.checkpoint`.
+    ``pool``: PostgreSQL pool limits. ``pooled=False``: no connection outlives its use
+    (the supervisor of several workers, which forks and must hold none)."""
     if url.startswith("sqlite:///"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, pool_size=16, max_overflow=16, pool_timeout=60,
-                               connect_args={"timeout": 60, "check_same_thread": False})
+        connect_args = {"timeout": 60, "check_same_thread": False}
+        if pooled:
+            engine = create_engine(url, pool_size=16, max_overflow=16, pool_timeout=60,
+                                   connect_args=connect_args)
+        else:
+            engine = create_engine(url, poolclass=NullPool, connect_args=connect_args)
         _tune_sqlite(engine, background_checkpoints)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    if not pooled:
+        return create_engine(url, poolclass=NullPool)
+    return create_engine(url, pool_size=pool.size, max_overflow=pool.overflow,
+                         pool_timeout=pool.timeout, pool_pre_ping=True)
 
 
 def _tune_sqlite(engine: Engine, background_checkpoints: bool) -> None:

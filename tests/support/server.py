@@ -34,6 +34,8 @@ class ServerProcess:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None  # type: ignore[type-arg]
     log_path: Path | None = None
+    #: ``serve --workers``; 1 (one process) unless a test is about several
+    workers: int = 1
 
     @property
     def url(self) -> str:
@@ -56,7 +58,7 @@ class ServerProcess:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             cms_dav_command(self.data_dir, self.config, "serve", "--host", "127.0.0.1",
-                            "--port", str(self.port)),
+                            "--port", str(self.port), "--workers", str(self.workers)),
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
