@@ -85,10 +85,11 @@ def _normalize(index: int, start: int, body: list[str], physical: list[str]) -> 
     added: list[ContentLine] = []
     if not any(ln.name == "FN" and ln.value.strip() for ln in lines):
         fn = _fallback_fn(lines)
-        if not fn:
+        if fn:
+            lines = [ln for ln in lines if ln.name != "FN"] + [ContentLine("FN", escape(fn))]
+            added.append(lines[-1])
+        elif not (keep and version == "2.1"):  # FN is optional in vCard 2.1, as a PUT takes it
             return CardResult(index, start, error="card has no name: no FN, N, ORG, EMAIL or TEL")
-        lines = [ln for ln in lines if ln.name != "FN"] + [ContentLine("FN", escape(fn))]
-        added.append(lines[-1])
     uid = next((ln.value.strip() for ln in lines if ln.name == "UID" and ln.value.strip()), None)
     if uid is None:
         lines = [ln for ln in lines if ln.name != "UID"]

@@ -18,7 +18,8 @@ import requests
 
 from cms_dav.io.object_split import split_calendar_texts, split_vcard_texts
 from tests.io.support import run_json, write
-from tests.store.test_lossless_corpus import CORPUS, _crlf, _items, _with_uid
+from tests.store.corpus_objects import corpus_objects
+from tests.store.test_lossless_corpus import _crlf
 from tests.support.dav import make_addressbook, make_calendar
 from tests.support.server import ServerProcess
 
@@ -68,17 +69,16 @@ def kept(corpus_server: ServerProcess) -> dict[str, list[tuple[str, str]]]:
     make_calendar(alice, urls["ical"])
     found: dict[str, list[tuple[str, str]]] = {"vcard": [], "ical": []}
     uids: dict[str, Counter[str]] = {"vcard": Counter(), "ical": Counter()}
-    for entry in _items():
-        body = _with_uid((CORPUS / entry["file"]).read_bytes(), entry["id"])
-        card = entry["kind"] == "vcard"
-        url = urls[entry["kind"]] + entry["id"] + (".vcf" if card else ".ics")
-        answer = alice.put(url, data=body, headers={
-            "Content-Type": "text/vcard" if card else "text/calendar"})
+    for item in corpus_objects():
+        body, card = item.body, item.card
+        kind = "vcard" if card else "ical"
+        url = urls[kind] + item.name
+        answer = alice.put(url, data=body, headers={"Content-Type": item.content_type})
         text = _decoded(body)
         if answer.status_code in (201, 204) and "ETag" in answer.headers and \
                 alice.get(url).text == _crlf(text) and _objects(text, card):
-            found[entry["kind"]].append((entry["id"], text))
-            uids[entry["kind"]].update(list(_objects(text, card)))
+            found[kind].append((item.id, text))
+            uids[kind].update(list(_objects(text, card)))
     return {kind: [(i, t) for i, t in objects
                    if all(uids[kind][u] == 1 for u in _objects(t, kind == "vcard"))]
             for kind, objects in found.items()}
