@@ -6,14 +6,13 @@ atomically, so the live server never sees a half-written or invalid file.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Callable, cast
 
 import tomlkit
 from tomlkit.items import AoT, Table
 
+from cms_dav.config.toml_edit import edit_toml
 from cms_dav.acl.rules import RightsFileError, check_name, parse_rules
 
 
@@ -21,31 +20,9 @@ class RightsEditError(ValueError):
     """An edit that cannot be made; the message says why."""
 
 
-def _load(path: Path) -> tomlkit.TOMLDocument:
-    if not path.exists():
-        return tomlkit.document()
-    text = path.read_text(encoding="utf-8")
-    parse_rules(text, str(path))  # refuse to edit a file that is already broken
-    return tomlkit.parse(text)
-
-
-def _save(path: Path, document: tomlkit.TOMLDocument) -> None:
-    text = tomlkit.dumps(document)
-    try:
-        parse_rules(text, str(path))
-    except RightsFileError as exc:
-        raise RightsEditError(f"the edit would make the rights file invalid: {exc}") from None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".rights-", suffix=".toml")
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        stream.write(text)
-    os.replace(temporary, path)
-
-
 def edit(path: Path, change: Callable[[tomlkit.TOMLDocument], None]) -> None:
-    document = _load(path)
-    change(document)
-    _save(path, document)
+    edit_toml(path, change, parse_rules, lambda exc: RightsEditError(
+        f"the edit would make the rights file invalid: {exc}"), (RightsFileError,), ".rights-")
 
 
 def _groups(document: tomlkit.TOMLDocument) -> Table:

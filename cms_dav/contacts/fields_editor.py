@@ -7,8 +7,6 @@ replaced atomically, so the live server never reads a half-written file.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import cast
@@ -16,6 +14,7 @@ from typing import cast
 import tomlkit
 from tomlkit.items import Table
 
+from cms_dav.config.toml_edit import edit_toml
 from cms_dav.contacts.errors import ContactError
 from cms_dav.contacts.field_defs import (
     LANGUAGES, TYPES, FieldSet, FieldsFileError, check_key, parse_fields,
@@ -26,32 +25,9 @@ class FieldsEditError(ContactError):
     """An edit that cannot be made; the message says why."""
 
 
-def _load(path: Path) -> tomlkit.TOMLDocument:
-    if not path.exists():
-        return tomlkit.document()
-    text = path.read_text(encoding="utf-8")
-    parse_fields(text, str(path))  # refuse to edit a file that is already broken
-    return tomlkit.parse(text)
-
-
-def _save(path: Path, document: tomlkit.TOMLDocument) -> FieldSet:
-    text = tomlkit.dumps(document)
-    try:
-        loaded = parse_fields(text, str(path))
-    except FieldsFileError as exc:
-        raise FieldsEditError(f"the edit would make the fields file invalid: {exc}") from None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".fields-", suffix=".toml")
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        stream.write(text)
-    os.replace(temporary, path)
-    return loaded
-
-
 def edit(path: Path, change: Callable[[tomlkit.TOMLDocument], None]) -> FieldSet:
-    document = _load(path)
-    change(document)
-    return _save(path, document)
+    return edit_toml(path, change, parse_fields, lambda exc: FieldsEditError(
+        f"the edit would make the fields file invalid: {exc}"), (FieldsFileError,), ".fields-")
 
 
 def _fields(document: tomlkit.TOMLDocument) -> Table:
