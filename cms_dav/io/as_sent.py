@@ -19,36 +19,15 @@ from typing import Any
 import vobject
 from radicale import item as radicale_item
 
-from cms_dav.io.stored_items import (MAX_RRULE_OCCURRENCES, ItemError, crlf,
+from cms_dav.io.stored_items import (crlf, prepared_item,
                                      item_data_from_upload, item_data_of)
 from cms_dav.store.records import ItemData
 
-_KIND = {"VADDRESSBOOK": "vCard", "VCALENDAR": "iCalendar object"}
 #: control codes Radicale's reader strips (the text is then not stored raw)
 _CONTROL = re.compile(r"[\x00-\x08\x0B\x0C\x0E-\x1F]")
 _BLANK_LINE = re.compile(r"(?m)^[ \t]*$")
 #: what a VCALENDAR of a whole-collection item keeps besides its components
 _OBJECT_COMPONENTS = {"VEVENT", "VTODO", "VJOURNAL"}
-
-
-def prepared_item(text: str, tag: str, collection_path: str) -> radicale_item.Item:
-    """``text`` parsed, checked and sanitized as Radicale's PUT handler does it."""
-    kind = _KIND.get(tag, "object")
-    try:
-        components = radicale_item.read_components(text)
-        radicale_item.check_and_sanitize_items(
-            components, tag=tag, max_vevent_rrule_occurrence=MAX_RRULE_OCCURRENCES)
-    except Exception as exc:  # noqa: BLE001 - vobject and Radicale raise many types
-        raise ItemError(f"not a valid {kind}: {exc}") from None
-    if len(components) != 1:
-        raise ItemError(f"expected one {kind}, found {len(components)}")
-    item = radicale_item.Item(collection_path=collection_path.strip("/"),
-                              vobject_item=components[0])
-    try:
-        item.prepare()
-    except Exception as exc:  # noqa: BLE001 - Item.prepare raises many types
-        raise ItemError(f"not a valid {kind}: {exc}") from None
-    return item
 
 
 def item_data_as_sent(text: str, tag: str, collection_path: str) -> tuple[ItemData, bool]:

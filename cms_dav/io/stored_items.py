@@ -25,8 +25,8 @@ class ItemError(ValueError):
     """The text is not one valid vCard/iCalendar object for this collection."""
 
 
-def item_data(text: str, tag: str, collection_path: str) -> ItemData:
-    """Parse, sanitize and serialize like Radicale's PUT handler does."""
+def prepared_item(text: str, tag: str, collection_path: str) -> radicale_item.Item:
+    """``text`` parsed, checked, sanitized and prepared as Radicale's PUT handler does."""
     try:
         components = radicale_item.read_components(text)
         radicale_item.check_and_sanitize_items(
@@ -41,7 +41,12 @@ def item_data(text: str, tag: str, collection_path: str) -> ItemData:
         item.prepare()
     except Exception as exc:  # noqa: BLE001 - Item.prepare raises many types for bad input
         raise ItemError(f"not a valid {_kind(tag)}: {exc}") from None
-    return item_data_of(item)
+    return item
+
+
+def item_data(text: str, tag: str, collection_path: str) -> ItemData:
+    """Parse, sanitize and serialize like Radicale's PUT handler does."""
+    return item_data_of(prepared_item(text, tag, collection_path))
 
 
 #: components whose UID identifies the resource (RFC 5545 §3.8.4.7 requires it in each)

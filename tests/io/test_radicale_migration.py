@@ -75,12 +75,17 @@ def test_every_object_keeps_its_href_etag_and_text(
     assert after == before and len(after) in (3, 4)
 
 
+GENERATED = {"birthdays", "follow-ups"}
+
+
 def _caldav_view(url: str, user: str) -> dict[str, list[str]]:
     principal = caldav.DAVClient(url=url + "/", username=user,
                                  password=USERS[user]).principal()
+    # the server-generated birthday and follow-up calendars exist only on cms_dav
     return {calendar.get_display_name(): sorted(
         str(event.icalendar_component["UID"]) for event in calendar.events())
-        for calendar in principal.calendars()}
+        for calendar in principal.calendars()
+        if str(calendar.url).rstrip("/").rsplit("/", 1)[-1] not in GENERATED}
 
 
 @pytest.mark.parametrize("user", USERS)
