@@ -43,6 +43,7 @@ from cms_dav.cli.housekeeping import housekeeping  # noqa: E402
 from cms_dav.cli.importing import import_file, import_radicale  # noqa: E402
 from cms_dav.cli.init import init  # noqa: E402
 from cms_dav.cli.lint import lint  # noqa: E402
+from cms_dav.cli.migrate_db import migrate_db  # noqa: E402
 from cms_dav.cli.notes import notes  # noqa: E402
 from cms_dav.cli.report import report  # noqa: E402
 from cms_dav.cli.search import search  # noqa: E402
@@ -53,7 +54,7 @@ from cms_dav.cli.users import user  # noqa: E402
 
 for _command in (serve, init, user, check, group, share, lint, search, contacts, reindex,
                  field, notes, report, import_file, import_radicale, export, dedupe, trash,
-                 backup, restore, audit, history, housekeeping):
+                 backup, restore, migrate_db, audit, history, housekeeping):
     cli.add_command(_command)
 
 
