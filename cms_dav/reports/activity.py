@@ -35,7 +35,7 @@ class Activity:
         if fields is None or fields.is_group:
             return
         for note in fields.interactions:
-            month = month_of(note.at.date())
+            month = month_of(note.when.date())  # when it happened (a claim, else recorded)
             self.by_type[note.kind] += 1
             self.by_month[month] += 1
             self.by_type_month[(month, note.kind)] += 1

@@ -45,6 +45,6 @@ def test_the_listing_names_the_door_each_version_came_through(server):
                check=True)
     listed = json.loads(server.cli("history", "bo", "--json", check=True).stdout)
     assert [(row["author"], row["door"], row["summary"]) for row in listed] == [
-        ("alice", "cli", "X-CMS-INTERACTION added"),
+        ("alice", "cli", "NOTE changed, X-CMS-INTERACTION added"),  # the timeline block
         ("alice", "http", "NOTE added"),
         ("", "", "oldest kept version")]
