@@ -142,9 +142,12 @@ class Segments:
 
     def bring_up_to_date_at(self, viewer: str, name: str) -> None:
         """The request names ``/viewer/name/``: refresh it if it is a segment of theirs,
-        drop it if it was one and no longer is."""
+        drop it if it was one and no longer is (the viewer left the group). One lookup
+        when ``name`` is no segment (``segment remove`` drops every published book)."""
         record = self.store.segment(name)
-        if record is not None and record in self.for_viewer(viewer):
+        if record is None:
+            return
+        if record in self.for_viewer(viewer):
             self.bring_up_to_date(viewer, record)
             return
         path = f"{viewer}/{name}"
