@@ -140,17 +140,13 @@ class Segments:
         for record in wanted.values():
             self.bring_up_to_date(viewer, record)
 
-    def bring_up_to_date_at(self, viewer: str, name: str) -> None:
-        """The request names ``/viewer/name/``: refresh it if it is a segment of theirs,
-        drop it if it was one and no longer is (the viewer left the group). One lookup
-        when ``name`` is no segment (``segment remove`` drops every published book)."""
-        record = self.store.segment(name)
-        if record is None:
-            return
+    def bring_up_to_date_at(self, viewer: str, record: SegmentRecord) -> None:
+        """A request names ``/viewer/<record.name>/``: refresh it if the segment is the
+        viewer's, drop it if it was and no longer is (the viewer left the group)."""
         if record in self.for_viewer(viewer):
             self.bring_up_to_date(viewer, record)
             return
-        path = f"{viewer}/{name}"
+        path = f"{viewer}/{record.name}"
         stored = self.store.collection(path)
         if stored is not None and is_segment_marker(stored.props.get(MARKER)):
             self.store.drop_derived(path, ACTOR)

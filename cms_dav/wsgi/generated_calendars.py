@@ -109,15 +109,19 @@ class GeneratedCalendarsMiddleware:
 
     def _bring_segments_up_to_date(self, login: str, method: str, parts: list[str],
                                    environ: dict[str, Any]) -> None:
-        """The segments (smart address books) of the home, or the one the path names."""
-        if self.segments is None or not self._may_read(login, parts[:2]):
+        """The segments (smart address books) of a listed home, or the one the path
+        names (a path that names no segment costs one lookup)."""
+        if self.segments is None:
             return
         try:
             if len(parts) == 1:
-                if method == "PROPFIND" and environ.get("HTTP_DEPTH", "infinity") != "0":
+                if method == "PROPFIND" and environ.get("HTTP_DEPTH", "infinity") != "0" \
+                        and self._may_read(login, parts):
                     self.segments.bring_home_up_to_date(parts[0])
-            else:
-                self.segments.bring_up_to_date_at(parts[0], parts[1])
+                return
+            record = self.segments.store.segment(parts[1])
+            if record is not None and self._may_read(login, parts[:2]):
+                self.segments.bring_up_to_date_at(parts[0], record)
         except Exception:  # noqa: BLE001 - a failed refresh serves the stored content
             logger.exception("segments of /%s/ not refreshed", parts[0])
 

@@ -70,3 +70,18 @@ def test_show_names_owner_sources_filter_and_each_members_book(data_dir):
 def test_removing_an_unknown_segment_is_an_error(data_dir):
     result = run(data_dir, "segment", "remove", "nope")
     assert result.exit_code != 0 and "no segment 'nope'" in result.output
+
+
+def test_a_member_who_leaves_the_group_loses_the_book_on_the_next_home_listing(data_dir):
+    app = build_app(load_settings(data_dir))
+    app.store.replace_collection("bob", {}, [], "admin")  # bob's home, as Radicale seeds it
+    app.store.replace_collection("groups/sales/leads", {"tag": "VADDRESSBOOK"}, [], "admin")
+    assert run(data_dir, "segment", "add", "vip", "--owner", "group:sales", "--from",
+               "/groups/sales/leads/", "--where", "spend>=50000").exit_code == 0
+    app.segments.bring_home_up_to_date("bob")
+    assert app.store.collection("bob/vip") is not None
+    (data_dir / "rights.toml").write_text('[groups.sales]\nmembers = ["alice"]\n')
+    later = build_app(load_settings(data_dir))  # reads the edited rights file
+    later.segments.bring_home_up_to_date("bob")
+    assert later.store.collection("bob/vip") is None
+    assert later.store.collection("groups/sales/leads") is not None
