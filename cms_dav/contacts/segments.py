@@ -225,12 +225,13 @@ class Segments:
         filters = record.filters
         bound = parse_conditions(where_of(record), fields)
         since = filters.get("since_seconds")
+        seconds = float(since) if isinstance(since, (int, float)) and since else None
         books = [Book(s.id, s.path) for s in sources]
         with self.store.reading() as conn:
             ids = matching_ids(conn, books, bound,
                                category=_text(filters.get("category")),
                                city=_text(filters.get("city")),
-                               not_contacted_for=float(since) if since else None)  # type: ignore[arg-type]
+                               not_contacted_for=seconds)
             rows = conn.execute(select(contact_cards.c.collection_id, contact_cards.c.href)
                                 .where(contact_cards.c.item_id.in_(sorted(ids)))).all()
         hrefs: dict[int, list[str]] = {}

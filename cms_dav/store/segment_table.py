@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, Row, delete, select
 
 from cms_dav.store.schema import segments
 
@@ -25,11 +26,9 @@ class SegmentRecord:
     created_at: float = 0.0
 
 
-def _record(row: object) -> SegmentRecord:
-    return SegmentRecord(name=row.name, owner=row.owner,  # type: ignore[attr-defined]
-                         sources=tuple(json.loads(row.sources)),  # type: ignore[attr-defined]
-                         filters=dict(json.loads(row.filters)),  # type: ignore[attr-defined]
-                         created_at=row.created_at)  # type: ignore[attr-defined]
+def _record(row: Row[Any]) -> SegmentRecord:
+    return SegmentRecord(name=row.name, owner=row.owner, sources=tuple(json.loads(row.sources)),
+                         filters=dict(json.loads(row.filters)), created_at=row.created_at)
 
 
 def get(conn: Connection, name: str) -> SegmentRecord | None:
