@@ -35,6 +35,7 @@ from cms_dav.acl.share_database import ShareDatabase
 from cms_dav.auth.authenticator import Authenticator
 from cms_dav.calendars.catalog import calendar_kinds
 from cms_dav.calendars.generated_calendars import GeneratedCalendars
+from cms_dav.contacts.segments import Segments
 from cms_dav.wsgi.challenge import ChallengeMiddleware
 from cms_dav.wsgi.client_address import TrustedProxies
 from cms_dav.config import Settings
@@ -124,6 +125,8 @@ class App:
     fields: FieldsFile
     #: the per-user generated calendars (birthdays, follow-ups), refreshed on read
     calendars: GeneratedCalendars
+    #: saved filters published as read-only address books, refreshed on read
+    segments: Segments
     #: Prometheus instruments on this App's own registry (``/.cms/metrics``)
     metrics: Metrics = field(default_factory=Metrics)
     #: WAL checkpoints off the request path (``cms-dav serve`` on SQLite only)
@@ -195,7 +198,8 @@ class App:
         limits, link gate, unmount, generated calendars, fast listing."""
         settings = self.settings
         wrapped: WSGIApp = FastListingMiddleware(app, settings, self.store, self.policy)
-        wrapped = GeneratedCalendarsMiddleware(wrapped, self.calendars, self.policy)
+        wrapped = GeneratedCalendarsMiddleware(wrapped, self.calendars, self.policy,
+                                               self.segments)
         wrapped = UnmountMiddleware(wrapped, self.shares)
         wrapped = LinkGateMiddleware(wrapped, settings, self.engine)
         wrapped = LimitsMiddleware(wrapped, settings.limits)
@@ -266,8 +270,9 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
                     if background_checkpoints and checkpoint_thread else None)
     calendars = GeneratedCalendars(store, policy, calendar_kinds(settings),
                                    settings.birthdays_max_cards)
+    segments = Segments(store, policy, fields.fields)
     housekeeper = start_housekeeper(engine, settings) if housekeeping else None
     return App(settings=settings, engine=engine, store=store, policy=policy, shares=shares,
                authenticator=Authenticator.from_settings(settings, engine, events=metrics),
-               fields=fields, calendars=calendars, metrics=metrics, checkpointer=checkpointer,
-               housekeeper=housekeeper)
+               fields=fields, calendars=calendars, segments=segments, metrics=metrics,
+               checkpointer=checkpointer, housekeeper=housekeeper)

@@ -146,7 +146,9 @@ class GeneratedCalendars:
         policy = self.policy.remembering(Memo())
         prefixes = self._reachable_prefixes(user, policy)
         query = select(collections.c.id, collections.c.path, collections.c.sync_epoch,
-                       collections.c.sync_seq).where(collections.c.tag == "VADDRESSBOOK")
+                       collections.c.sync_seq).where(
+            collections.c.tag == "VADDRESSBOOK",  # not segments: they hold copies
+            ~collections.c.props.contains(MARKER, autoescape=True))
         if "" not in prefixes:
             query = query.where(or_(*(
                 or_(collections.c.path == prefix,

@@ -18,6 +18,7 @@ from cms_dav.contacts.card_fields import CardFields
 from cms_dav.contacts.groups import members_of_group
 from cms_dav.contacts.normalize import email_key, fold, looks_like_phone, phone_keys
 from cms_dav.contacts.search_terms import Query, QueryTerm, parse_query, score_terms
+from cms_dav.store.quota import GENERATED_MARKER
 from cms_dav.store.schema import collections, contact_cards, contact_terms
 
 if TYPE_CHECKING:
@@ -71,9 +72,12 @@ class Contact:
 def address_books(conn: Connection, policy: "Policy", user: str | None,
                   need: str = "r") -> list[Book]:
     """Address books ``user`` may read (``need="r"``) or write ("w") by the App's ACL
-    ``policy`` (the one HTTP uses); all of them without a user."""
+    ``policy`` (the one HTTP uses); all of them without a user. Server-generated books
+    (segments, :mod:`cms_dav.contacts.segments`) are left out: they hold copies."""
     rows = conn.execute(select(collections.c.id, collections.c.path).where(
-        collections.c.tag == "VADDRESSBOOK").order_by(collections.c.path))
+        collections.c.tag == "VADDRESSBOOK",  # segments hold copies: not counted twice
+        ~collections.c.props.contains(GENERATED_MARKER, autoescape=True)
+    ).order_by(collections.c.path))
     books = [Book(row.id, row.path) for row in rows]
     if not user:
         return books

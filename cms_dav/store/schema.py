@@ -264,3 +264,15 @@ derived_state = Table(
 #: One item's versions, newest first, without reading the rest of its collection's
 #: history: ``cms-dav history`` and the retention's "keep the newest N" (migration 0010).
 Index("ix_history_item", history.c.collection_path, history.c.href, history.c.id)
+
+#: Saved filters published as read-only address books (issue 14 item 3,
+#: ``cms_dav.contacts.segments``): owner ``user:NAME`` or ``group:NAME``, the source
+#: books (JSON list of stored paths) and the filter (JSON: where, category, city, since).
+segments = Table(
+    "segments", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("owner", String(200), nullable=False),
+    Column("sources", Text, nullable=False),
+    Column("filters", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)

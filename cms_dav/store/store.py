@@ -22,7 +22,7 @@ from sqlalchemy import delete as sql_delete
 from cms_dav.config import Limits
 from cms_dav.limits.item_text import check_item_text
 from cms_dav.store import (audit, collections, derived, items, locks, paths, preferences,
-                           quota, sync)
+                           quota, segment_table, sync)
 from cms_dav.store.engine import open_engine, read_tx, write_tx
 from cms_dav.store.migrate import upgrade_to_head
 from cms_dav.store.records import (CollectionRecord, ItemData, ItemRecord, OriginOf,
@@ -454,6 +454,29 @@ class Store:
         with self._write() as conn:
             preferences.put(conn, user, name, value)
             audit.record(conn, actor, "user.preference", user, {name: value})
+
+    # -- saved segments (cms_dav.contacts.segments) -----------------------------------
+    def segment(self, name: str) -> segment_table.SegmentRecord | None:
+        with self.reading() as conn:
+            return segment_table.get(conn, name)
+
+    def segments(self) -> list[segment_table.SegmentRecord]:
+        with self.reading() as conn:
+            return segment_table.all_segments(conn)
+
+    def save_segment(self, record: segment_table.SegmentRecord, actor: str) -> None:
+        with self._write() as conn:
+            segment_table.put(conn, record)
+            audit.record(conn, actor, "segment.save", record.name,
+                         {"owner": record.owner, "sources": list(record.sources),
+                          "filters": record.filters})
+
+    def remove_segment(self, name: str, actor: str) -> bool:
+        with self._write() as conn:
+            removed = segment_table.remove(conn, name)
+            if removed:
+                audit.record(conn, actor, "segment.remove", name, {})
+            return removed
 
     # -- the root collection "/" has no row; its properties live in store_meta -------
     ROOT_PROPS_KEY = "root_props"
