@@ -31,15 +31,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from cms_dav.contacts.errors import CardFormatError
 from cms_dav.contacts.vcard_lines import (
-    ContentLine, card_lines, detect_eol, escape, fold, lenient_lines, parse_line, unescape,
-    unfold,
+    ContentLine, card_lines, escape, insert_before_end, lenient_lines, rewrite_lines, unescape,
 )
 
 PROPERTY = "X-CMS-FIELD"
 _SEPARATOR = re.compile(r"\\?;")
-_END = re.compile(r"^END:VCARD[ \t]*\r?$", re.IGNORECASE | re.MULTILINE)
 
 
 def encode_property(key: str, value: str) -> str:
@@ -71,37 +68,10 @@ def card_field_values(text: str) -> dict[str, str]:
     return {k: v for k, v in read_fields(lenient_lines(text)).items() if v}
 
 
-def _insert_lines(text: str, logical_lines: list[str]) -> str:
-    ends = list(_END.finditer(text))
-    if not ends:
-        raise CardFormatError("not a vCard: END:VCARD is missing")
-    position = ends[-1].start()
-    eol = detect_eol(text)
-    new = "".join(piece + eol for line in logical_lines for piece in fold(line))
-    return text[:position] + new + text[position:]
-
-
 def _without_keys(text: str, keys: set[str]) -> str:
     """The card without the field lines of ``keys``; every other byte is kept."""
-    physical = re.split(r"(?<=\n)", text)
-    kept: list[str] = []
-    index = 0
-    while index < len(physical):
-        block = [physical[index]]
-        while index + 1 < len(physical) and physical[index + 1][:1] in (" ", "\t"):
-            index += 1
-            block.append(physical[index])
-        index += 1
-        logical = "".join(unfold("".join(block)))
-        if logical.strip() and not block[0][:1].isspace():
-            try:
-                line = parse_line(logical)
-            except CardFormatError:
-                line = None
-            if line is not None and line.name == PROPERTY and decode_value(line.value)[0] in keys:
-                continue
-        kept.extend(block)
-    return "".join(kept)
+    return rewrite_lines(text, PROPERTY, lambda line, logical:
+                         None if decode_value(line.value)[0] in keys else logical)[0]
 
 
 def set_fields(text: str, values: Mapping[str, str]) -> str:
@@ -112,7 +82,7 @@ def set_fields(text: str, values: Mapping[str, str]) -> str:
     card_lines(text)  # validates the card as a whole
     changed = _without_keys(text, set(values))
     new = [encode_property(k, v) for k, v in values.items() if v]
-    return _insert_lines(changed, new) if new else changed
+    return insert_before_end(changed, new) if new else changed
 
 
 def merge_preserving_fields(stored_text: str | None, uploaded_text: str) -> tuple[str, bool]:
@@ -135,4 +105,4 @@ def merge_preserving_fields(stored_text: str | None, uploaded_text: str) -> tupl
             missing.append(encode_property(key, value))
     if not missing:
         return uploaded_text, False
-    return _insert_lines(uploaded_text, missing), True
+    return insert_before_end(uploaded_text, missing), True
