@@ -307,16 +307,20 @@ def remove_interaction(vcard_text: str, interaction_id: str) -> str:
     return text
 
 
+def _entry(vcard_text: str, interaction_id: str) -> Interaction:
+    """The stored entry ``interaction_id``; InteractionError when the card has none."""
+    matching = [line for line in card_lines(vcard_text)
+                if line.name == PROPERTY and interaction_id_of(line.value) == interaction_id]
+    if not matching:
+        raise InteractionError(f"the card has no interaction with id {interaction_id!r}")
+    return decode_value(matching[0].value)
+
+
 def mark_done(vcard_text: str, interaction_id: str, at: datetime) -> tuple[str, Interaction]:
     """The card with follow-up ``interaction_id`` marked done at ``at``; other lines keep
     their bytes. Raises InteractionError if there is no such entry, it has no follow-up
     or it is done already."""
-    lines = card_lines(vcard_text)
-    matching = [line for line in lines
-                if line.name == PROPERTY and interaction_id_of(line.value) == interaction_id]
-    if not matching:
-        raise InteractionError(f"the card has no interaction with id {interaction_id!r}")
-    current = decode_value(matching[0].value)
+    current = _entry(vcard_text, interaction_id)
     if current.follow_up is None:
         raise InteractionError(f"interaction {interaction_id!r} has no follow-up date")
     if current.done is not None:
@@ -332,12 +336,7 @@ def mark_done(vcard_text: str, interaction_id: str, at: datetime) -> tuple[str, 
 def mark_open(vcard_text: str, interaction_id: str) -> tuple[str, Interaction]:
     """The card with the done mark of ``interaction_id`` taken away (a mistaken
     ``notes done``); raises InteractionError if there is no such mark."""
-    lines = card_lines(vcard_text)
-    matching = [line for line in lines
-                if line.name == PROPERTY and interaction_id_of(line.value) == interaction_id]
-    if not matching:
-        raise InteractionError(f"the card has no interaction with id {interaction_id!r}")
-    current = decode_value(matching[0].value)
+    current = _entry(vcard_text, interaction_id)
     if current.done is None:
         raise InteractionError(f"the follow-up of {interaction_id!r} is not done")
     reopened = replace(current, done=None)
