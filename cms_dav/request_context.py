@@ -64,6 +64,11 @@ class RequestContext:
     untrusted_forwarding: bool = False
     #: the user Radicale authenticated (auth plugin), for the request log
     user: str = ""
+    #: what that login may do (``cms_dav.acl.scope``): "full" for a password, else the
+    #: app password's scope (auth plugin writes it; the rights plugin cuts the policy's
+    #: letters to it). "full" until a login says otherwise: a share link's anonymous
+    #: request is bounded by the link's own permissions
+    scope: str = "full"
     #: the local name of a REPORT body's root element, e.g. ``sync-collection``
     #: (``cms_dav.wsgi.xml_guard`` writes it; ``cms_dav.wsgi.metrics`` reads it)
     report: str = ""

@@ -1,5 +1,6 @@
-"""One login check = known device, throttle, bcrypt; the Radicale plugin and any other
-front door (tests, a future admin API) call :meth:`Authenticator.login`.
+"""One login check = known device, app password, throttle, bcrypt; the Radicale plugin
+and every other front door (the JSON API, tests) call :meth:`Authenticator.login`, which
+answers a :class:`Login` (user and scope) or None.
 
 Order, and why:
 
@@ -9,11 +10,20 @@ Order, and why:
    that already holds it. This is the seam for per-device app passwords: anything
    implementing :class:`KnownDevice` goes in this list, and it must only ever match a
    credential bound to one device (random, high-entropy, revocable) - never a guess.
-2. **Lockout**: a locked (user, network) pair or account is refused without looking at
+   Such logins have scope ``full``.
+2. **App passwords** (:mod:`cms_dav.auth.app_passwords`): a password with a token's
+   shape is looked up (one indexed SELECT) and, when it is a live token of this user,
+   accepted with the token's scope, before any lockout, for the same reason as step 1
+   (192 random bits are never a guess). Token logins are **not** put in the login
+   cache: revoking or expiring a token takes effect on the very next request, on every
+   process. A token-shaped password that is no live token goes on like any other
+   password: throttle delay, bcrypt, and it counts as a failure (so guessing tokens
+   is throttled and locks out like guessing passwords).
+3. **Lockout**: a locked (user, network) pair or account is refused without looking at
    the password, after the same capped delay a failure would get, so that guessing
    during a lockout can neither succeed through bcrypt nor run at full speed against
    the cache of step 1.
-3. **Delay, then bcrypt**: the throttle's delay holds the verdict back, by the
+4. **Delay, then bcrypt**: the throttle's delay holds the verdict back, by the
    ``pause`` the caller passes to :meth:`Authenticator.login` (by default the
    authenticator's ``sleep``). Over HTTP the auth plugin's pause defers the answer, which
    then waits in the server's event loop, not in a worker thread
@@ -27,16 +37,28 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from typing import Callable, Protocol, Sequence
 
 from sqlalchemy import Engine
 
+from cms_dav.acl.scope import FULL
+from cms_dav.auth.app_passwords import AppPasswords
 from cms_dav.auth.htpasswd import HtpasswdFile, Stamp
 from cms_dav.auth.login_cache import LoginCache
 from cms_dav.auth.throttle import Clock, LoginThrottle, ThrottlePolicy, memory_engine
 from cms_dav.config import Settings
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Login:
+    """A successful login: who, and with which scope (``full`` for the user's own
+    password, else the app password's: :mod:`cms_dav.acl.scope` says what it allows)."""
+
+    user: str
+    scope: str = FULL
 
 
 class KnownDevice(Protocol):
@@ -85,8 +107,11 @@ class Authenticator:
     def __init__(self, users: HtpasswdFile, cache: LoginCache, throttle: LoginThrottle,
                  sleep: Callable[[float], None] = time.sleep,
                  known_devices: Sequence[KnownDevice] = (),
-                 events: LoginEvents | None = None) -> None:
+                 events: LoginEvents | None = None,
+                 app_passwords: AppPasswords | None = None) -> None:
         self.users = users
+        #: None: no database, no app passwords (a plain Radicale configuration)
+        self.app_passwords = app_passwords
         self.events: LoginEvents = events if events is not None else NoEvents()
         self.cache = cache
         self.throttle = throttle
@@ -101,15 +126,18 @@ class Authenticator:
                       clock: Clock = time.time,
                       sleep: Callable[[float], None] = time.sleep,
                       events: LoginEvents | None = None) -> "Authenticator":
-        """Users file, login cache and throttle (on ``engine``) as the settings say."""
+        """Users file, login cache, throttle and app passwords (on ``engine``) as the
+        settings say."""
         return cls(HtpasswdFile(settings.htpasswd_file),
                    LoginCache(settings.login_cache_seconds, clock=clock),
-                   throttle_for(settings, engine, clock), sleep=sleep, events=events)
+                   throttle_for(settings, engine, clock), sleep=sleep, events=events,
+                   app_passwords=AppPasswords(engine, clock) if engine is not None else None)
 
     def login(self, user: str, password: str, address: str | None,
               pause: Callable[[float], None] | None = None,
-              lockable: bool = True) -> bool:
-        """True if the credentials are valid and not locked out (see the module doc).
+              lockable: bool = True) -> Login | None:
+        """The login if the credentials are valid and not locked out, else None (see the
+        module doc).
 
         ``pause(seconds)`` holds the verdict back by the throttle's delay; the default
         sleeps here (CLI, tests). An HTTP door passes one that defers its answer instead,
@@ -118,7 +146,10 @@ class Authenticator:
         (:meth:`LoginThrottle.record_failure`)."""
         self._forget_cache_if_users_changed()
         if any(device.is_known(user, password) for device in self.known_devices):
-            return True
+            return Login(user)
+        scope = self._app_password_scope(user, password)
+        if scope is not None:
+            return Login(user, scope)
         verdict = self.throttle.check(user, address)
         if verdict.delay:
             (pause or self._sleep)(verdict.delay)
@@ -128,16 +159,24 @@ class Authenticator:
                            user, where, "account" if verdict.locked_by == "account"
                            else "this user from this network", round(verdict.locked_for))
             self.events.refused_locked(verdict.locked_by)
-            return False
+            return None
         if self.users.verify(user, password):
             self.throttle.record_success(user, address, verdict)
             self.cache.remember(user, password)
-            return True
+            return Login(user)
         logger.warning("failed login of %r from %s", user, where)
         self.events.login_failed()
         for kind in self.throttle.record_failure(user, address, lockable):
             self.events.locked_out(kind)
-        return False
+        return None
+
+    def _app_password_scope(self, user: str, password: str) -> str | None:
+        """The scope of ``password`` as a live app password of an existing ``user``
+        (a removed user's tokens die with the login)."""
+        if self.app_passwords is None:
+            return None
+        scope = self.app_passwords.scope_of(user, password)
+        return scope if scope is not None and self.users.exists(user) else None
 
     def _forget_cache_if_users_changed(self) -> None:
         stamp = self.users.stamp()

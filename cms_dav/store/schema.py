@@ -276,3 +276,23 @@ segments = Table(
     Column("filters", Text, nullable=False),
     Column("created_at", Float, nullable=False),
 )
+
+#: App passwords (issue 15 item 2, ``cms_dav.auth.app_passwords``): one per device or
+#: integration. ``lookup`` is the public part of the token (found by one indexed
+#: SELECT), ``secret_hash`` the SHA-256 of its secret part; the secret itself is never
+#: stored. ``scope`` is "read", "write" or "admin". Times are unix seconds; ``expires_at``
+#: and ``last_used_at`` None = never, ``revoked_at`` None = live.
+app_passwords = Table(
+    "app_passwords", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_name", String(128), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("scope", String(8), nullable=False),
+    Column("lookup", String(32), nullable=False, unique=True),
+    Column("secret_hash", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=True),
+    Column("last_used_at", Float, nullable=True),
+    Column("revoked_at", Float, nullable=True),
+    UniqueConstraint("user_name", "name", name="uq_app_passwords_user_name"),
+)

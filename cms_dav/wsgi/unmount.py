@@ -12,7 +12,9 @@ import base64
 from typing import Any, Callable, Iterable
 from urllib.parse import unquote
 
+from cms_dav import request_context
 from cms_dav.acl.permissions import split
+from cms_dav.acl.scope import FULL, WRITE, scope_allows
 from cms_dav.acl.share_database import ShareDatabase
 
 
@@ -25,6 +27,13 @@ def basic_login(environ: dict[str, Any]) -> str:
     except (ValueError, UnicodeDecodeError):
         return ""
     return unquote(decoded.partition(":")[0])
+
+
+def _scope(environ: dict[str, Any]) -> str:
+    """The login's scope (``cms_dav.acl.scope``); "full" when no request scope layer
+    runs (this layer alone in a test)."""
+    context = environ.get(request_context.ENVIRON_KEY)
+    return context.scope if isinstance(context, request_context.RequestContext) else FULL
 
 
 class UnmountMiddleware:
@@ -47,7 +56,9 @@ class UnmountMiddleware:
             return lambda _data: None
 
         body = b"".join(self.app(environ, capture))
+        # a login that may not write (a read-only app password) keeps its mounts
         if captured["status"].startswith("403") and \
+                scope_allows(_scope(environ), WRITE) and \
                 self.shares.unmount(login, path):
             start_response("204 No Content", [("Content-Length", "0")])
             return [b""]

@@ -1,5 +1,7 @@
 """Radicale auth plugin (built by :class:`cms_dav.app.App`): a thin adapter onto
-:class:`cms_dav.auth.Authenticator` (bcrypt users file, login cache, throttle)."""
+:class:`cms_dav.auth.Authenticator` (bcrypt users file, app passwords, login cache,
+throttle). The login's scope goes into the request context, where the rights plugin
+finds it."""
 
 from __future__ import annotations
 
@@ -28,10 +30,10 @@ class Auth(auth.BaseAuth):
         # a request the authenticator sleeps
         request = request_context.current()
         if request is None:
-            ok = self._authenticator.login(login, password, context.remote_addr)
+            done = self._authenticator.login(login, password, context.remote_addr)
         else:
-            ok = self._authenticator.login(login, password, request.address or None,
-                                           request.defer_response, request.address_lockable)
-            if ok:
-                request.user = login
-        return login if ok else ""
+            done = self._authenticator.login(login, password, request.address or None,
+                                             request.defer_response, request.address_lockable)
+            if done is not None:
+                request.user, request.scope = done.user, done.scope
+        return done.user if done is not None else ""

@@ -1,5 +1,8 @@
 """Radicale rights plugin (built by :class:`cms_dav.app.App`): permission letters from
-cms_dav's ACL policy (owner, groups, admins, rights-file grants, shares)."""
+cms_dav's ACL policy (owner, groups, admins, rights-file grants, shares), cut to what
+the request's login scope allows (:mod:`cms_dav.acl.scope`: an app password with scope
+"read" gets no write letter, so Radicale answers 403 to PUT, DELETE, MKCOL, PROPPATCH,
+MOVE and share creation)."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from radicale import rights
 
 from cms_dav import request_context
 from cms_dav.acl.policy import Policy
+from cms_dav.acl.scope import cut_letters
 from cms_dav_plugins import not_standalone
 
 
@@ -22,7 +26,11 @@ class Rights(rights.BaseRights):
         # user_groups are ignored on purpose: for a map share Radicale passes the
         # *sharee's* groups with the *owner's* name; the rights file knows the truth
         # Radicale asks once per item of a Depth-1 PROPFIND: answered from this
-        # request's memo after the first time (the storage plugin clears it on writes)
+        # request's memo after the first time (the storage plugin clears it on writes).
+        # The scope is the login's, also when Radicale asks for a share's owner: a
+        # read-only token of the sharee stays read-only on the shared collection
         context = request_context.current()
-        policy = self._policy if context is None else self._policy.remembering(context.memo)
-        return policy.authorization(user, path)
+        if context is None:
+            return self._policy.authorization(user, path)
+        return cut_letters(context.scope,
+                           self._policy.remembering(context.memo).authorization(user, path))

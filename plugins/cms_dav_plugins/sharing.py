@@ -18,6 +18,7 @@ from typing import Any
 from radicale import sharing, types
 
 from cms_dav import radicale_compat, request_context
+from cms_dav.acl.scope import FULL
 from cms_dav.acl.share_database import ShareDatabase
 from cms_dav_plugins import not_standalone, sharing_gate
 
@@ -52,8 +53,9 @@ class Sharing(sharing.BaseSharing):
             return super(Sharing, self).post(environ, base_prefix, path, user, user_groups,
                                              request_info)
         shares = self._share_writer()  # the gate may write
+        context = request_context.current()
         return sharing_gate.handle(shares, environ, path, user,  # type: ignore[arg-type]  # the WSGI dict, typed Mapping by Radicale; the gate refills wsgi.input
-                                   forward)
+                                   forward, context.scope if context else FULL)
 
     def database_get_info(self) -> dict[str, Any]:
         return {"type": "cms_dav-sql"}

@@ -1,6 +1,8 @@
 """The sharing API's door keeper: every ``POST /.sharing/v1/...`` passes here after
 Radicale authenticated the user and before Radicale's own handler runs.
 
+0. A login whose scope does not allow sharing (:mod:`cms_dav.acl.scope`: an app
+   password with scope "read" or "write") may only ``list`` and ``info``: 403 otherwise.
 1. The body is read (bounded) and checked by :mod:`cms_dav.acl.sharing_request`: a bad
    one is a text/plain 400/413 naming the field, and nothing is stored.
 2. The request is decided by :mod:`cms_dav.acl.sharing_policy` (403 with the reason).
@@ -18,6 +20,7 @@ import socket
 from typing import Any, Callable, Mapping
 
 from cms_dav.acl import sharing_policy
+from cms_dav.acl.scope import SHARE, scope_allows
 from cms_dav.acl.share_database import ShareDatabase
 from cms_dav.acl.sharing_policy import SharingRefused
 from cms_dav.acl.sharing_request import BadRequest, SharingRequest, call_of, content_length, parse
@@ -41,10 +44,13 @@ def _success(environ: Mapping[str, Any]) -> Response:
 
 
 def handle(db: ShareDatabase, environ: dict[str, Any], path: str, user: str,
-           forward: Callable[[], Response]) -> Response:
+           forward: Callable[[], Response], scope: str) -> Response:
     call = call_of(path)
     if call is None or not user:
         return forward()  # Radicale answers (404 for unknown calls, 401/403 anonymous)
+    if call[1] not in ("list", "info") and not scope_allows(scope, SHARE):
+        return text(403, f"an app password with scope {scope!r} may not change shares "
+                         "(scope admin or the password may)")
     try:
         length = content_length(environ.get("CONTENT_LENGTH"))
         body = environ["wsgi.input"].read(length) if length else b""
