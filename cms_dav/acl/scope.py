@@ -41,18 +41,6 @@ _WRITE_LETTERS = frozenset("WwDO")
 _SHARE_LETTERS = frozenset("MTPE")
 
 
-class UnknownScope(ValueError):
-    """A scope name that is not one of :data:`TOKEN_SCOPES` (or ``full``)."""
-
-
-def check_scope(scope: str) -> str:
-    """``scope`` unchanged if it is a known scope, else :class:`UnknownScope`."""
-    if scope not in _ALLOWED:
-        raise UnknownScope(f"unknown scope {scope!r}: expected one of "
-                           f"{', '.join(TOKEN_SCOPES)}")
-    return scope
-
-
 def scope_allows(scope: str, action: str) -> bool:
     """Whether a login with ``scope`` may do ``action`` (read, write, share, admin).
 

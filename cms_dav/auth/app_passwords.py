@@ -30,7 +30,7 @@ from typing import Any, Callable
 
 from sqlalchemy import Engine
 
-from cms_dav.acl.scope import TOKEN_SCOPES, UnknownScope, check_scope
+from cms_dav.acl.scope import TOKEN_SCOPES
 from cms_dav.auth.errors import AuthError
 from cms_dav.store import app_passwords as sql
 from cms_dav.store.audit import record
@@ -138,12 +138,9 @@ class AppPasswords:
 
         A revoked app password of the same name is replaced; a live one is an error."""
         check_name(name)
-        try:
-            check_scope(scope)
-        except UnknownScope as exc:
-            raise TokenError(str(exc)) from None
         if scope not in TOKEN_SCOPES:
-            raise TokenError(f"an app password's scope is one of {', '.join(TOKEN_SCOPES)}")
+            raise TokenError(f"unknown scope {scope!r}: an app password's scope is one of "
+                             f"{', '.join(TOKEN_SCOPES)}")
         now = self._clock()
         if expires_at is not None and expires_at <= now:
             raise TokenError("the expiry must be in the future")
