@@ -9,6 +9,8 @@ import time
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable
 
+from sqlalchemy import Connection
+
 from cms_dav.auth.htpasswd import HtpasswdFile
 from cms_dav.auth.throttle import LoginThrottle
 from cms_dav.auth.validation import check_password, check_user_name
@@ -43,17 +45,25 @@ def set_password(users: HtpasswdFile, store: StoreSource, actor: str, name: str,
 
 
 def remove_user(users: HtpasswdFile, store: StoreSource, actor: str, name: str) -> None:
+    """Remove the login and, with the audit row, its app passwords: a user made again
+    under the same name must not inherit them."""
+    from cms_dav.store import app_passwords
     users.remove(name)
-    _audit(store, actor, "user.remove", name)
+    _audit(store, actor, "user.remove", name,
+           lambda conn: app_passwords.forget_user(conn, name))
 
 
-def _audit(store: StoreSource, actor: str, action: str, name: str) -> None:
+def _audit(store: StoreSource, actor: str, action: str, name: str,
+           also: Callable[[Connection], object] | None = None) -> None:
+    """Record ``action`` (and do ``also`` in the same transaction)."""
     # The file change is already done (it cannot share a transaction with the database),
     # so a failing audit write is reported, not rolled back.
     try:
         from cms_dav.store.audit import record
         opened = store()
         with opened.writing() as conn:
+            if also is not None:
+                also(conn)
             record(conn, opened.origin(actor), action, name)
     except Exception as exc:  # noqa: BLE001 - any database problem, reported as one line
         raise AuditNotRecorded(

@@ -61,6 +61,11 @@ def forget(conn: Connection, row_id: int) -> None:
     conn.execute(delete(table).where(table.c.id == row_id))
 
 
+def forget_user(conn: Connection, user: str) -> int:
+    """Delete every app password of ``user`` (the login was removed)."""
+    return conn.execute(delete(table).where(table.c.user_name == user)).rowcount
+
+
 def revoke(conn: Connection, row_id: int, now: float) -> None:
     conn.execute(update(table).where(table.c.id == row_id, table.c.revoked_at.is_(None))
                  .values(revoked_at=now))

@@ -134,3 +134,14 @@ def test_add_and_revoke_are_in_the_audit_trail_without_the_token(data_dir: Path,
     actions = [entry["action"] for entry in entries if "audited" in json.dumps(entry)]
     assert set(actions) == {"user.token.add", "user.token.revoke"}
     assert token not in json.dumps(entries)
+
+
+def test_a_user_made_again_under_a_removed_name_does_not_inherit_its_tokens(
+        data_dir: Path, app: App) -> None:
+    HtpasswdFile(data_dir / "users", rounds=4).add("carol", "carol-pw")
+    token = add(data_dir, "carol", "--name", "phone")
+    user = ["--data-dir", str(data_dir), "user"]
+    assert CliRunner().invoke(cli, [*user, "remove", "carol", "--yes"]).exit_code == 0
+    HtpasswdFile(data_dir / "users", rounds=4).add("carol", "new-carol-pw")
+    assert app.authenticator.login("carol", token, None) is None
+    assert listed(data_dir, "carol") == {}
