@@ -7,10 +7,9 @@ Order, and why:
 1. **Known devices** (``known_devices``, today the login cache: credentials this
    process verified recently) are accepted at once, with no database access and no
    lockout check: an attacker guessing alice's password must not lock out the phone
-   that already holds it. This is the seam for per-device app passwords: anything
-   implementing :class:`KnownDevice` goes in this list, and it must only ever match a
-   credential bound to one device (random, high-entropy, revocable) - never a guess.
-   Such logins have scope ``full``.
+   that already holds it. Anything implementing :class:`KnownDevice` may go in this
+   list, and it must only ever match a credential bound to one device (random,
+   high-entropy, revocable) - never a guess. Such logins have scope ``full``.
 2. **App passwords** (:mod:`cms_dav.auth.app_passwords`): a password with a token's
    shape is looked up (one indexed SELECT) and, when it is a live token of this user,
    accepted with the token's scope, before any lockout, for the same reason as step 1
