@@ -238,3 +238,24 @@ def test_the_server_log_holds_neither_passwords_nor_app_passwords(
     for secret in (token, secret_part, password("bob"), wrong(token)):
         assert secret not in log
         assert base64.b64encode(f"bob:{secret}".encode()).decode() not in log
+
+
+def test_a_read_scoped_app_password_of_a_sharee_cannot_write_through_a_share(
+        server: ServerProcess, tokens: AppPasswords) -> None:
+    mount = "/bob/alice-writable/"
+    assert call(server, "MKCOL", "/alice/writable/", "alice", password("alice"),
+                body=MKADDRESSBOOK.format(name="Writable")).status == 201
+    body = json.dumps({"PathMapped": "/alice/writable/", "PathOrToken": mount, "User": "bob",
+                       "Permissions": "rw", "Enabled": True, "Hidden": False})
+    json_type = {"Content-Type": "application/json"}
+    assert call(server, "POST", "/.sharing/v1/map/create", "alice", password("alice"),
+                body=body, headers=json_type).status == 200
+    for toggle in ("enable", "unhide"):  # bob accepts, with his password
+        assert call(server, "POST", f"/.sharing/v1/map/{toggle}", "bob", password("bob"),
+                    body=json.dumps({"PathOrToken": mount}), headers=json_type).status == 200
+    token = tokens.create("test", "bob", "bobs-reader", "read")
+    card = vcard("through", "Through Share")
+    assert call(server, "PUT", f"{mount}through.vcf", "bob", token, body=card,
+                headers=VCARD_TYPE).status == 403
+    assert call(server, "PUT", f"{mount}through.vcf", "bob", password("bob"), body=card,
+                headers=VCARD_TYPE).status == 201
