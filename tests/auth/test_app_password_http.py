@@ -240,22 +240,37 @@ def test_the_server_log_holds_neither_passwords_nor_app_passwords(
         assert base64.b64encode(f"bob:{secret}".encode()).decode() not in log
 
 
-def test_a_read_scoped_app_password_of_a_sharee_cannot_write_through_a_share(
-        server: ServerProcess, tokens: AppPasswords) -> None:
-    mount = "/bob/alice-writable/"
-    assert call(server, "MKCOL", "/alice/writable/", "alice", password("alice"),
-                body=MKADDRESSBOOK.format(name="Writable")).status == 201
-    body = json.dumps({"PathMapped": "/alice/writable/", "PathOrToken": mount, "User": "bob",
+def share_with_bob(server: ServerProcess, book: str, mount: str) -> None:
+    """alice makes address book ``book``, shares it read-write with bob at ``mount``,
+    and bob accepts (with their passwords)."""
+    assert call(server, "MKCOL", f"/alice/{book}/", "alice", password("alice"),
+                body=MKADDRESSBOOK.format(name=book)).status == 201
+    body = json.dumps({"PathMapped": f"/alice/{book}/", "PathOrToken": mount, "User": "bob",
                        "Permissions": "rw", "Enabled": True, "Hidden": False})
     json_type = {"Content-Type": "application/json"}
     assert call(server, "POST", "/.sharing/v1/map/create", "alice", password("alice"),
                 body=body, headers=json_type).status == 200
-    for toggle in ("enable", "unhide"):  # bob accepts, with his password
+    for toggle in ("enable", "unhide"):
         assert call(server, "POST", f"/.sharing/v1/map/{toggle}", "bob", password("bob"),
                     body=json.dumps({"PathOrToken": mount}), headers=json_type).status == 200
+
+
+def test_a_read_scoped_app_password_of_a_sharee_cannot_write_through_a_share(
+        server: ServerProcess, tokens: AppPasswords) -> None:
+    mount = "/bob/alice-writable/"
+    share_with_bob(server, "writable", mount)
     token = tokens.create("test", "bob", "bobs-reader", "read")
     card = vcard("through", "Through Share")
     assert call(server, "PUT", f"{mount}through.vcf", "bob", token, body=card,
                 headers=VCARD_TYPE).status == 403
     assert call(server, "PUT", f"{mount}through.vcf", "bob", password("bob"), body=card,
                 headers=VCARD_TYPE).status == 201
+
+
+def test_a_read_scoped_app_password_cannot_remove_a_mounted_share(
+        server: ServerProcess, tokens: AppPasswords) -> None:
+    mount = "/bob/alice-kept/"
+    share_with_bob(server, "kept", mount)
+    token = tokens.create("test", "bob", "bobs-unmounter", "read")
+    assert call(server, "DELETE", mount, "bob", token).status == 403
+    assert call(server, "PROPFIND", mount, "bob", password("bob")).status == 207
