@@ -9,7 +9,7 @@ import time
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable
 
-from cms_dav.auth.htpasswd import HtpasswdFile
+from cms_dav.auth.directory import UserDirectory
 from cms_dav.auth.throttle import LoginThrottle
 from cms_dav.auth.validation import check_password, check_user_name
 
@@ -28,7 +28,7 @@ class AuditNotRecorded(RuntimeError):
     """The users file was changed but the audit trail could not be written."""
 
 
-def add_user(users: HtpasswdFile, store: StoreSource, actor: str, name: str,
+def add_user(users: UserDirectory, store: StoreSource, actor: str, name: str,
              password: str) -> None:
     check_user_name(name)
     check_password(password)
@@ -36,13 +36,13 @@ def add_user(users: HtpasswdFile, store: StoreSource, actor: str, name: str,
     _audit(store, actor, "user.add", name)
 
 
-def set_password(users: HtpasswdFile, store: StoreSource, actor: str, name: str,
+def set_password(users: UserDirectory, store: StoreSource, actor: str, name: str,
                  password: str) -> None:
     users.set_password(name, password)
     _audit(store, actor, "user.passwd", name)
 
 
-def remove_user(users: HtpasswdFile, store: StoreSource, actor: str, name: str) -> None:
+def remove_user(users: UserDirectory, store: StoreSource, actor: str, name: str) -> None:
     users.remove(name)
     _audit(store, actor, "user.remove", name)
 
