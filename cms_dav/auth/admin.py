@@ -1,5 +1,6 @@
-"""User administration behind ``cms-dav user``: change the users file, then record the
-change in the audit trail, so "who created this login, and when?" always has an answer."""
+"""User administration behind ``cms-dav user``: change the users (file or table), then
+record the change in the audit trail, so "who created this login, and when?" always has
+an answer."""
 
 from __future__ import annotations
 
