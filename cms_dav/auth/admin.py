@@ -1,5 +1,6 @@
-"""User administration behind ``cms-dav user``: change the users file, then record the
-change in the audit trail, so "who created this login, and when?" always has an answer."""
+"""User administration behind ``cms-dav user``: change the users (file or table), then
+record the change in the audit trail, so "who created this login, and when?" always has
+an answer."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from sqlalchemy import Connection
 
-from cms_dav.auth.htpasswd import HtpasswdFile
+from cms_dav.auth.directory import UserDirectory
 from cms_dav.auth.throttle import LoginThrottle
 from cms_dav.auth.validation import check_password, check_user_name
 
@@ -30,7 +31,7 @@ class AuditNotRecorded(RuntimeError):
     """The users file was changed but the audit trail could not be written."""
 
 
-def add_user(users: HtpasswdFile, store: StoreSource, actor: str, name: str,
+def add_user(users: UserDirectory, store: StoreSource, actor: str, name: str,
              password: str) -> None:
     check_user_name(name)
     check_password(password)
@@ -38,13 +39,13 @@ def add_user(users: HtpasswdFile, store: StoreSource, actor: str, name: str,
     _audit(store, actor, "user.add", name)
 
 
-def set_password(users: HtpasswdFile, store: StoreSource, actor: str, name: str,
+def set_password(users: UserDirectory, store: StoreSource, actor: str, name: str,
                  password: str) -> None:
     users.set_password(name, password)
     _audit(store, actor, "user.passwd", name)
 
 
-def remove_user(users: HtpasswdFile, store: StoreSource, actor: str, name: str) -> None:
+def remove_user(users: UserDirectory, store: StoreSource, actor: str, name: str) -> None:
     """Remove the login and, with the audit row, its app passwords: a user made again
     under the same name must not inherit them."""
     from cms_dav.store import app_passwords

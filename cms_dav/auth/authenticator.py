@@ -37,13 +37,13 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Protocol, Sequence
+from typing import Callable, Hashable, Protocol, Sequence
 
 from sqlalchemy import Engine
 
 from cms_dav.acl.scope import FULL
 from cms_dav.auth.app_passwords import AppPasswords
-from cms_dav.auth.htpasswd import HtpasswdFile, Stamp
+from cms_dav.auth.directory import UserDirectory, user_directory
 from cms_dav.auth.login_cache import LoginCache
 from cms_dav.auth.throttle import Clock, LoginThrottle, ThrottlePolicy, memory_engine
 from cms_dav.config import Settings
@@ -103,7 +103,7 @@ def throttle_for(settings: Settings, engine: Engine | None,
 
 
 class Authenticator:
-    def __init__(self, users: HtpasswdFile, cache: LoginCache, throttle: LoginThrottle,
+    def __init__(self, users: UserDirectory, cache: LoginCache, throttle: LoginThrottle,
                  sleep: Callable[[float], None] = time.sleep,
                  known_devices: Sequence[KnownDevice] = (),
                  events: LoginEvents | None = None,
@@ -117,7 +117,7 @@ class Authenticator:
         #: checked before any lockout; the login cache always comes first
         self.known_devices: tuple[KnownDevice, ...] = (cache, *known_devices)
         self._sleep = sleep
-        self._seen_stamp: Stamp | None = None
+        self._seen_stamp: Hashable = None
         self._stamp_lock = threading.Lock()
 
     @classmethod
@@ -125,9 +125,9 @@ class Authenticator:
                       clock: Clock = time.time,
                       sleep: Callable[[float], None] = time.sleep,
                       events: LoginEvents | None = None) -> "Authenticator":
-        """Users file, login cache, throttle and app passwords (on ``engine``) as the
-        settings say."""
-        return cls(HtpasswdFile(settings.htpasswd_file),
+        """Users (file or table), login cache, throttle and app passwords (on
+        ``engine``) as the settings say."""
+        return cls(user_directory(settings, engine),
                    LoginCache(settings.login_cache_seconds, clock=clock),
                    throttle_for(settings, engine, clock), sleep=sleep, events=events,
                    app_passwords=AppPasswords(engine, clock) if engine is not None else None)

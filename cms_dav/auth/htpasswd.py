@@ -18,16 +18,14 @@ import threading
 from pathlib import Path
 from typing import Iterator
 
-import bcrypt
-
 from cms_dav.auth.errors import UnknownUser, UserExists
-from cms_dav.auth.validation import MAX_PASSWORD_BYTES, check_password, check_user_name
+from cms_dav.auth.passwords import PasswordChecker, hash_password
+from cms_dav.auth.validation import check_password, check_user_name
 
 logger = logging.getLogger(__name__)
 
 #: bcrypt cost factor; tests lower it (module attribute, read when a file object is made)
 BCRYPT_ROUNDS = 12
-BCRYPT_PREFIXES = ("$2a$", "$2b$", "$2y$")
 
 Stamp = tuple[int, int, int]  # (inode, size, mtime_ns); (0, 0, 0) = no file
 
@@ -41,7 +39,8 @@ class HtpasswdFile:
         self._lock = threading.Lock()
         self._entries: dict[str, str] = {}
         self._stamp: Stamp | None = None
-        self._dummy_hash: bytes | None = None
+        self.where = f"users file {self.path}"
+        self._checker = PasswordChecker(self.rounds, self.where)
 
     # -- reading -----------------------------------------------------------------
 
@@ -96,33 +95,12 @@ class HtpasswdFile:
     def verify(self, name: str, password: str) -> bool:
         """True if ``password`` is ``name``'s. Unknown names cost one bcrypt check too,
         so response time does not tell which names exist."""
-        digest = self._entries_now().get(name)
-        usable = (digest is not None and digest.startswith(BCRYPT_PREFIXES)
-                  and 0 < len(password.encode("utf-8")) <= MAX_PASSWORD_BYTES)
-        if digest is not None and not digest.startswith(BCRYPT_PREFIXES):
-            logger.warning("users file %s: %r has a non-bcrypt hash; set a new password "
-                           "with 'cms-dav user passwd'", self.path, name)
-        if not usable:
-            bcrypt.checkpw(b"not the password", self._dummy(self._entries_now()))
-            return False
-        try:
-            return bcrypt.checkpw(password.encode("utf-8"), digest.encode("ascii"))  # type: ignore[union-attr]  # usable implies a digest
-        except ValueError:
-            logger.warning("users file %s: the hash of %r is malformed", self.path, name)
-            return False
+        entries = self._entries_now()
+        return self._checker.check(name, entries.get(name), password, entries.values)
 
-    def _dummy(self, entries: dict[str, str]) -> bytes:
-        """A hash of the cost the real ones have, so an unknown name takes as long."""
-        if self._dummy_hash is None:
-            rounds = self.rounds
-            for digest in entries.values():
-                cost = digest[4:6]
-                if digest.startswith(BCRYPT_PREFIXES) and cost.isdigit():
-                    rounds = max(4, min(int(cost), 31))
-                    break
-            self._dummy_hash = bcrypt.hashpw(os.urandom(16).hex().encode(),
-                                             bcrypt.gensalt(rounds))
-        return self._dummy_hash
+    def entries(self) -> dict[str, str]:
+        """name -> hash, for ``migrate-db`` copying the users into the database."""
+        return dict(self._entries_now())
 
     # -- changing ----------------------------------------------------------------
 
@@ -148,7 +126,7 @@ class HtpasswdFile:
             del entries[name]
 
     def _hash(self, password: str) -> str:
-        return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(self.rounds)).decode("ascii")
+        return hash_password(password, self.rounds)
 
     @contextlib.contextmanager
     def _editing(self) -> Iterator[dict[str, str]]:

@@ -1,12 +1,27 @@
-"""``cms-dav migrate-db --to postgresql://…``: SQLite → empty PostgreSQL, tokens kept."""
+"""``cms-dav migrate-db --to postgresql://…``: SQLite → empty PostgreSQL, tokens kept;
+the users file's logins go into the ``users`` table (PostgreSQL keeps users in the
+database by default, ``[auth] users``)."""
 
 from __future__ import annotations
 
 import click
 
+from sqlalchemy import Engine
+
+from cms_dav.auth import htpasswd
+from cms_dav.auth.users_table import UsersTable
 from cms_dav.cli.common import CliError, emit_json, pass_settings
 from cms_dav.config import Settings
 from cms_dav.io.migrate_db import MigrateError, migrate_database
+
+
+def _users_into(settings: Settings, copy: Engine) -> int:
+    """The users file's entries into the snapshot's ``users`` table (unless the users
+    already live in the database, whose table is copied like any other)."""
+    if settings.users_in_database:
+        return 0
+    users = htpasswd.HtpasswdFile(settings.htpasswd_file)
+    return UsersTable(copy, users.rounds).adopt(users.entries(), users.where)
 
 
 @click.command("migrate-db")
@@ -24,7 +39,8 @@ def migrate_db(settings: Settings, url: str, batch: int, as_json: bool) -> None:
         raise CliError("migrate-db copies from a SQLite database, but [storage] database_url "
                        "already names another database")
     try:
-        report = migrate_database(settings.sqlite_path, url, batch=batch)
+        report = migrate_database(settings.sqlite_path, url, batch=batch,
+                                  prepare=lambda copy: _users_into(settings, copy))
     except MigrateError as exc:
         raise CliError(str(exc)) from None
     if as_json:

@@ -1,7 +1,9 @@
 """``cms-dav user add|passwd|remove|list|show|unlock``: logins and their lockouts.
 
-Passwords are asked twice on a terminal or read from one stdin line (``--password-stdin``);
-no command ever prints a hash. Every change is recorded in the audit trail.
+The logins are in the users file, or in the database's ``users`` table (``[auth] users``;
+on PostgreSQL by default), where a change counts on every node at once. Passwords are
+asked twice on a terminal or read from one stdin line (``--password-stdin``); no command
+ever prints a hash. Every change is recorded in the audit trail.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import click
 
 from cms_dav.acl.access import ADMIN_ACTOR
 from cms_dav.auth import AuthError, admin, check_password, check_user_name
+from cms_dav.auth.directory import UserDirectory
 from cms_dav.auth.htpasswd import HtpasswdFile
 from cms_dav.cli.common import (CliError, emit_json, pass_app, pass_settings, read_password,
                                 services)
@@ -23,8 +26,11 @@ if TYPE_CHECKING:
     from cms_dav.store.store import Store
 
 
-def _users(settings: Settings) -> HtpasswdFile:
-    """The users file: changed even when the database is down (the audit then warns)."""
+def _users(settings: Settings) -> UserDirectory:
+    """The users file (changed even when the database is down; the audit then warns),
+    or the App's users table."""
+    if settings.users_in_database:
+        return services().app.authenticator.users
     return HtpasswdFile(settings.htpasswd_file)
 
 

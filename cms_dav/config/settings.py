@@ -111,6 +111,16 @@ class Settings:
     htpasswd_file: Path = option(
         "auth", "htpasswd_file", k.PATH, "users file (htpasswd, bcrypt)", Path(),
         shown_default="`<data dir>/users`")
+    users: str = option(
+        "auth", "users", k.Text(choices=("auto", "file", "database"), case=str.lower),
+        "where logins live: `file` (`htpasswd_file`), `database` (table `users`, shared by "
+        "every node; `cms-dav user` edits it) or `auto` = `database` on PostgreSQL, `file` "
+        "on SQLite", "auto")
+    users_check_seconds: float = option(
+        "auth", "users_check_seconds", k.SECONDS, "with users in the database: how often "
+        "(at most) a node reads the users' change counter, i.e. how long a password change "
+        "or removal on another node may take to end logins cached here (0 = every login)",
+        1.0)
     rights_file: Path = option(
         "rights", "file", k.PATH, "admins, groups, grants (see `config/rights.toml`)",
         Path(), shown_default="`<data dir>/rights.toml`")
@@ -265,6 +275,14 @@ class Settings:
         if self.database_url.startswith(prefix):
             return Path(self.database_url[len(prefix):])
         return None
+
+    @property
+    def users_in_database(self) -> bool:
+        """``[auth] users``, ``auto`` resolved from the URL: nodes on one PostgreSQL must
+        agree on who may log in, a single SQLite process keeps the htpasswd file."""
+        if self.users == "auto":
+            return self.database_url.startswith(("postgresql", "postgres:"))
+        return self.users == "database"
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with ``changes``; each is checked like a config value ("set in code")."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from sqlalchemy import Connection, Engine, MetaData, func, select
 
@@ -73,8 +74,11 @@ def _refuse_non_empty(engine: Engine, shown: str) -> None:
                            f"{listed}; migrate only into an empty database")
 
 
-def migrate_database(source: Path, url: str, batch: int = 500) -> MigrationReport:
-    """Copy every table of the SQLite file ``source`` into the PostgreSQL ``url``."""
+def migrate_database(source: Path, url: str, batch: int = 500,
+                     prepare: Callable[[Engine], object] | None = None) -> MigrationReport:
+    """Copy every table of the SQLite file ``source`` into the PostgreSQL ``url``.
+    ``prepare(engine)`` may add rows to the snapshot before it is counted and copied
+    (the users file's entries, so they travel in the same transaction)."""
     if not source.exists():
         raise MigrateError(f"no database at {source}")
     url = target_url(url)
@@ -96,6 +100,8 @@ def migrate_database(source: Path, url: str, batch: int = 500) -> MigrationRepor
             copy = open_engine(f"sqlite:///{snapshot}", pooled=False)
             try:
                 upgrade_to_head(copy)  # an older source: the copy gets the current schema
+                if prepare is not None:
+                    prepare(copy)
                 with copy.connect() as conn:
                     report = MigrationReport(source=row_counts(conn))
             finally:

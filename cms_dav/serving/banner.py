@@ -11,7 +11,7 @@ from cms_dav.config import Settings
 
 
 def banner(settings: Settings, users: int, *, https: bool) -> list[str]:
-    """The banner's lines; ``users`` counted from the users file."""
+    """The banner's lines; ``users`` counted from the users file or table."""
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     url = f"{'https' if https else 'http'}://{host}:{settings.port}/"
     data_dir = str(settings.data_dir)
@@ -20,7 +20,8 @@ def banner(settings: Settings, users: int, *, https: bool) -> list[str]:
         f"cms_dav {__version__} serving {url}",
         f"  data dir: {data_dir}",
         f"  database: {database_text(settings.database_url)}",
-        f"  users:    {users} in {settings.htpasswd_file}"
+        f"  users:    {users} in "
+        + ("the database" if settings.users_in_database else str(settings.htpasswd_file))
         + (f"; add one with `{add}`" if users else
            f" - nobody can log in yet: add one with `{add}`"),
         f"  clients:  base URL {url} with user name and password (CardDAV/CalDAV "

@@ -296,3 +296,15 @@ app_passwords = Table(
     Column("revoked_at", Float, nullable=True),
     UniqueConstraint("user_name", "name", name="uq_app_passwords_user_name"),
 )
+
+#: Logins when the users live in the database (``[auth] users = database``, the default
+#: on PostgreSQL; issue 17 item 2): every node reads the same rows. ``password_hash`` is
+#: bcrypt, as in the htpasswd file. Changes bump ``store_meta`` key ``users_version``
+#: (a random value per change), which nodes poll to drop their verified-login caches.
+users = Table(
+    "users", metadata,
+    Column("name", String(128), primary_key=True),
+    Column("password_hash", String(128), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("changed_at", Float, nullable=False),
+)

@@ -1,7 +1,9 @@
 """Three cms_dav nodes (server processes, each with its own data dir as on separate
 hosts) on one PostgreSQL schema, shared by a module's tests (issue 17, item 2).
 
-The users file is distributed like a config file: the same copy in every data dir."""
+Every data dir gets the same users file, as before users lived in the database: the
+first node adopts it into the (never changed) ``users`` table, which every node then reads
+(``[auth] users = auto`` on PostgreSQL; tests/nodes/test_users_in_database.py)."""
 
 from __future__ import annotations
 
