@@ -276,3 +276,43 @@ segments = Table(
     Column("filters", Text, nullable=False),
     Column("created_at", Float, nullable=False),
 )
+
+#: The durable outbox (:mod:`cms_dav.outbox`): one row per change that something outside
+#: the process must hear about (webhooks, push), written in the change's transaction.
+#: ``kind`` e.g. "contact.created"; ``payload`` JSON; ``sync_token`` the collection's
+#: token after the change ("" when the change has none).
+outbox_events = Table(
+    "outbox_events", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(64), nullable=False),
+    Column("collection", String(1024), nullable=False, default=""),
+    Column("href", String(512), nullable=False, default=""),
+    Column("owner", String(128), nullable=False, default=""),
+    Column("actor", String(128), nullable=False, default=""),
+    Column("door", String(16), nullable=False, default=""),
+    Column("sync_token", String(160), nullable=False, default=""),
+    Column("payload", Text, nullable=False, default="{}"),
+    Column("created_at", Float, nullable=False, index=True),
+)
+
+#: One row per (event, consumer, target), fanned out at write time, so no reader needs
+#: a "last seen id" cursor (ids commit out of order on PostgreSQL). A dispatcher claims a
+#: due row by setting ``claimed_until`` (a lease: a claimant that died frees the row when
+#: it expires); ``state`` is "pending", "delivered", "failed" (gave up) or "dropped".
+outbox_deliveries = Table(
+    "outbox_deliveries", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", Integer, ForeignKey("outbox_events.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("consumer", String(32), nullable=False),
+    Column("target", String(128), nullable=False),
+    Column("state", String(16), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_at", Float, nullable=False),
+    Column("claimed_until", Float, nullable=False, default=0.0),
+    Column("claimed_by", String(128), nullable=False, default=""),
+    Column("finished_at", Float, nullable=True),
+    Column("last_error", Text, nullable=False, default=""),
+)
+Index("ix_outbox_deliveries_due", outbox_deliveries.c.consumer, outbox_deliveries.c.state,
+      outbox_deliveries.c.next_at)
