@@ -51,6 +51,8 @@ from cms_dav.io import freebusy_ranges, vobject_values
 from cms_dav.metrics import Metrics
 from cms_dav.outbox.dispatcher import Dispatcher, Sender
 from cms_dav.outbox.recorder import OutboxRecorder, Route
+from cms_dav.webhooks.sender import webhook_sender
+from cms_dav.webhooks.route import WebhookRoute
 from cms_dav.store.checkpoint import Checkpointer, start_background_checkpoints
 from cms_dav.store.engine import PoolLimits, open_engine
 from cms_dav.store.migrate import upgrade_to_head
@@ -264,7 +266,7 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     fields = FieldsFile(settings.fields_file)
     # each outbox consumer (webhooks, push) brings a route (who gets an event, decided in
     # the write) and a sender (delivers it from the dispatcher)
-    routes: tuple[Route, ...] = ()
+    routes: tuple[Route, ...] = (WebhookRoute(),)
     store = Store(engine, settings.sync_token_days, settings.limits,
                   write_hooks=(SearchIndexHook(settings.default_region), FieldIndexHook()),
                   # fields first: the timeline block shows the values they keep
@@ -282,9 +284,9 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
                                    settings.birthdays_max_cards)
     segments = Segments(store, policy, fields.fields)
     housekeeper = start_housekeeper(engine, settings) if housekeeping else None
-    senders: tuple[Sender, ...] = ()
+    senders: tuple[Sender, ...] = (webhook_sender(engine, policy, settings),)
     dispatcher = (start_dispatcher(engine, settings, senders)
-                  if dispatch and settings.outbox_dispatch and senders else None)
+                  if dispatch and settings.outbox_dispatch else None)
     return App(settings=settings, engine=engine, store=store, policy=policy, shares=shares,
                authenticator=Authenticator.from_settings(settings, engine, events=metrics),
                fields=fields, calendars=calendars, segments=segments, metrics=metrics,

@@ -316,3 +316,43 @@ outbox_deliveries = Table(
 )
 Index("ix_outbox_deliveries_due", outbox_deliveries.c.consumer, outbox_deliveries.c.state,
       outbox_deliveries.c.next_at)
+
+#: Webhook endpoints (``cms-dav webhook add``, :mod:`cms_dav.webhooks`). ``owner`` is the
+#: user whose rights bound the events sent ("" = the local admin: every collection);
+#: ``events`` a JSON list of kinds; ``collection`` "" or one stored path (no slashes
+#: around) whose events alone are sent. ``secret`` signs the deliveries (HMAC needs it
+#: in clear). ``failed_events``: events given up in a row; past ``[webhooks]
+#: disable_after`` the endpoint is disabled (``disabled_at`` set, ``disabled_reason``).
+webhook_endpoints = Table(
+    "webhook_endpoints", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", String(2048), nullable=False),
+    Column("secret", String(128), nullable=False),
+    Column("events", Text, nullable=False),
+    Column("collection", String(1024), nullable=False, default=""),
+    Column("owner", String(128), nullable=False, default=""),
+    Column("created_at", Float, nullable=False),
+    Column("failed_events", Integer, nullable=False, default=0),
+    Column("disabled_at", Float, nullable=True),
+    Column("disabled_reason", String(256), nullable=False, default=""),
+    # an id is never reused: the log and late deliveries of a removed endpoint must not
+    # become a new endpoint's
+    sqlite_autoincrement=True,
+)
+
+#: One row per delivery attempt, for ``cms-dav webhook log``: HTTP status (0 = no
+#: answer), error, duration; ``result`` "delivered", "retry", "failed" or "dropped".
+webhook_attempts = Table(
+    "webhook_attempts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("endpoint_id", Integer, nullable=False),
+    Column("event_id", Integer, nullable=False),
+    Column("event_kind", String(64), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("at", Float, nullable=False),
+    Column("status", Integer, nullable=False, default=0),
+    Column("error", String(512), nullable=False, default=""),
+    Column("duration_ms", Float, nullable=False, default=0.0),
+    Column("result", String(16), nullable=False),
+)
+Index("ix_webhook_attempts_endpoint", webhook_attempts.c.endpoint_id, webhook_attempts.c.id)
