@@ -27,5 +27,6 @@ class ChangeFeed(Protocol):
 
     def collection_changed(self, conn: Connection, origin: WriteOrigin, path: str,
                            change: str) -> None:
-        """Collection ``path`` changed as a whole: ``change`` is "deleted", "props",
-        "replaced", "shared" or "unshared"."""
+        """Collection ``path`` changed as a whole: ``change`` is "created" (with its
+        items, MKCOL/PUT of a collection), "replaced", "props", "deleted", or (from the
+        share database, for the push consumer) "shared" / "unshared"."""

@@ -371,7 +371,8 @@ class Store:
                     hook.item_written(conn, record, new, None)
                 if href not in replaced:
                     new_hrefs.append(href)
-            self._collection_changed(conn, origin, path, "replaced")
+            self._collection_changed(conn, origin, path,
+                                     "replaced" if existing else "created")
             audit.record(conn, origin, "collection.replace" if existing else "collection.create",
                          path, {"tag": props.get("tag", ""), "items": len(new_hrefs)},
                          collection=path)

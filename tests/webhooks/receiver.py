@@ -1,5 +1,6 @@
 """A webhook receiver on 127.0.0.1 in a thread: keeps every request it got and answers
-``status``; stopped, its port refuses connections (a receiver that is down)."""
+``status`` (after ``hold`` is set, when given); stopped, its port refuses connections
+(a receiver that is down)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ class Received:
 class Receiver:
     port: int = field(default_factory=free_port)
     status: int = 200
+    #: when set, each request waits for this event before it is answered (a hung receiver)
+    hold: threading.Event | None = None
     got: list[Received] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -49,6 +52,8 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 with receiver._lock:
                     receiver.got.append(Received(dict(self.headers.items()), body))
+                if receiver.hold is not None:
+                    receiver.hold.wait(30)
                 self.send_response(receiver.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
