@@ -4,8 +4,8 @@ Fan-out happens here, at write time: each :class:`Route` (one per consumer: webh
 push) names the targets an event is for, and every (event, target) pair gets its own
 delivery row. Dispatchers then claim due rows instead of following a "last seen id"
 cursor, which would skip events on PostgreSQL, where transactions commit out of id order.
-An event no route wants is not stored at all: a server without webhooks or push
-subscriptions pays one small query per write and nothing else.
+An event no route wants is not stored at all, and while no route is active (no
+webhook endpoint, no push subscription) a change costs one small query per route.
 """
 
 from __future__ import annotations
@@ -26,6 +26,10 @@ class Route(Protocol):
 
     #: the consumer's name in ``outbox_deliveries.consumer`` (e.g. "webhook", "push")
     consumer: str
+
+    def active(self, conn: Connection) -> bool:
+        """Whether any target may want any event now (one cheap query); when no route
+        is active, a change costs no event at all."""
 
     def targets(self, conn: Connection, event: OutboxEvent) -> Iterable[str]:
         """The targets (e.g. webhook endpoint ids) ``event`` is for, read in the
@@ -57,17 +61,23 @@ class OutboxRecorder:
     def item_changed(self, conn: Connection, origin: WriteOrigin,
                      collection: CollectionRecord, new: ItemRecord | None,
                      old: ItemRecord | None) -> None:
-        if self.routes:
-            self.record(conn, item_events(conn, origin, collection, new, old))
+        routes = self._active(conn)
+        if routes:
+            self.record(conn, item_events(conn, origin, collection, new, old), routes)
 
     def collection_changed(self, conn: Connection, origin: WriteOrigin, path: str,
                            change: str) -> None:
-        if self.routes:
-            self.record(conn, [collection_event(conn, origin, path, change)])
+        routes = self._active(conn)
+        if routes:
+            self.record(conn, [collection_event(conn, origin, path, change)], routes)
 
-    def record(self, conn: Connection, events: Iterable[OutboxEvent]) -> None:
+    def _active(self, conn: Connection) -> list[Route]:
+        return [route for route in self.routes if route.active(conn)]
+
+    def record(self, conn: Connection, events: Iterable[OutboxEvent],
+               routes: Sequence[Route]) -> None:
         for event in events:
-            deliveries = [(route.consumer, target) for route in self.routes
+            deliveries = [(route.consumer, target) for route in routes
                           for target in route.targets(conn, event)]
             if deliveries:
                 enqueue(conn, event, deliveries)

@@ -84,6 +84,12 @@ def add(engine: Engine, url: str, secret: str, events: Sequence[str], collection
             .returning(webhook_endpoints.c.id)).scalar_one())
 
 
+def any_enabled(conn: Connection) -> bool:
+    return conn.execute(select(webhook_endpoints.c.id)
+                        .where(webhook_endpoints.c.disabled_at.is_(None)).limit(1)
+                        ).first() is not None
+
+
 def enabled(conn: Connection) -> list[Endpoint]:
     rows = conn.execute(select(webhook_endpoints)
                         .where(webhook_endpoints.c.disabled_at.is_(None)))

@@ -18,6 +18,9 @@ from cms_dav.webhooks import CONSUMER, endpoints
 class WebhookRoute:
     consumer: str = CONSUMER
 
+    def active(self, conn: Connection) -> bool:
+        return endpoints.any_enabled(conn)
+
     def targets(self, conn: Connection, event: OutboxEvent) -> Iterable[str]:
         return [str(endpoint.id) for endpoint in endpoints.enabled(conn)
                 if endpoint.wants(event.kind, event.collection)]

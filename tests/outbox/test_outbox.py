@@ -4,11 +4,12 @@ backoff and given up after the retry window; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Iterable
 
 import pytest
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Table, func, select
 
 from cms_dav.outbox import queue
 from cms_dav.outbox.dispatcher import Backoff, Outcome, settle
@@ -27,6 +28,9 @@ class TwoTargets:
     """A route sending every event to targets "a" and "b"."""
 
     consumer: str = "test"
+
+    def active(self, conn: Connection) -> bool:
+        return True
 
     def targets(self, conn: Connection, event: OutboxEvent) -> Iterable[str]:
         return ("a", "b")
@@ -68,9 +72,9 @@ def store(database_url: str) -> Iterable[Store]:
     opened.engine.dispose()
 
 
-def count(store: Store, table: object) -> int:
+def count(store: Store, table: Table) -> int:
     with store.reading() as conn:
-        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())  # type: ignore[arg-type]
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
 
 def test_a_write_records_one_event_with_a_delivery_per_target(store: Store) -> None:
@@ -121,3 +125,23 @@ def test_a_failed_attempt_waits_by_backoff_then_gives_up(store: Store) -> None:
 def test_a_backoff_doubles_up_to_its_cap() -> None:
     backoff = Backoff(base=1.0, cap=5.0)
     assert [backoff.delay(n) for n in range(1, 6)] == [1.0, 2.0, 4.0, 5.0, 5.0]
+
+
+def test_concurrent_claimants_never_take_the_same_delivery(store: Store) -> None:
+    with store.batch([BOOK]):
+        for n in range(20):
+            store.put_item(BOOK, f"c{n}.vcf", card(f"c{n}"), "alice")
+    claimed: list[list[int]] = [[] for _ in range(4)]
+
+    def claimant(mine: list[int], holder: str) -> None:
+        while (delivery := queue.claim(store.engine, "test", holder, 30)) is not None:
+            mine.append(delivery.id)
+
+    threads = [threading.Thread(target=claimant, args=(claimed[n], f"h{n}"))
+               for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    every = [each for mine in claimed for each in mine]
+    assert len(every) == 40 and len(set(every)) == 40
