@@ -80,7 +80,8 @@ class Sender(Protocol):
 
 def settle(engine: Engine, sender: Sender, delivery: Delivery, outcome: Outcome,
            now: float | None = None) -> str:
-    """Record ``outcome`` of one attempt; the delivery's state afterwards."""
+    """Record ``outcome`` of one attempt; the delivery's state afterwards (unless the
+    claim was lost meanwhile: then the row is left to its new claimant)."""
     now = time.time() if now is None else now
     if outcome.result == "delivered":
         queue.finish(engine, delivery, queue.DELIVERED, outcome.detail, now=now)
@@ -90,8 +91,8 @@ def settle(engine: Engine, sender: Sender, delivery: Delivery, outcome: Outcome,
         return queue.DROPPED
     next_at = now + sender.backoff.delay(delivery.attempt)
     if next_at > delivery.event.created_at + sender.backoff.give_up_after:
-        queue.finish(engine, delivery, queue.FAILED, outcome.detail, now=now)
-        sender.gave_up(delivery, outcome.detail)
+        if queue.finish(engine, delivery, queue.FAILED, outcome.detail, now=now):
+            sender.gave_up(delivery, outcome.detail)
         return queue.FAILED
     queue.finish(engine, delivery, queue.PENDING, outcome.detail, next_at=next_at, now=now)
     return queue.PENDING

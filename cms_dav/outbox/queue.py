@@ -27,13 +27,14 @@ MAX_ERROR = 500
 
 @dataclass(frozen=True)
 class Delivery:
-    """One claimed (event, target) pair; ``attempt`` counts from 1."""
+    """One claimed (event, target) pair; ``attempt`` counts from 1; ``holder`` claimed it."""
 
     id: int
     consumer: str
     target: str
     attempt: int
     event: OutboxEvent
+    holder: str = ""
 
 
 def claim(engine: Engine, consumer: str, holder: str, lease_seconds: float,
@@ -55,12 +56,15 @@ def claim(engine: Engine, consumer: str, holder: str, lease_seconds: float,
             deliveries, deliveries.c.event_id == events.c.id)
             .where(deliveries.c.id == row.id)).one()
     return Delivery(id=row.id, consumer=consumer, target=row.target,
-                    attempt=row.attempts + 1, event=OutboxEvent.from_row(event_row))
+                    attempt=row.attempts + 1, event=OutboxEvent.from_row(event_row),
+                    holder=holder)
 
 
 def finish(engine: Engine, delivery: Delivery, state: str, error: str = "",
-           next_at: float = 0.0, now: float | None = None) -> None:
-    """Record the attempt: ``state`` PENDING retries at ``next_at``; the others are final."""
+           next_at: float = 0.0, now: float | None = None) -> bool:
+    """Record the attempt: ``state`` PENDING retries at ``next_at``; the others are final.
+    False (nothing recorded) when the claim was lost: the lease ran out and another
+    claimant holds or finished the row."""
     now = time.time() if now is None else now
     values: dict[str, object] = {"state": state, "attempts": delivery.attempt,
                                  "claimed_until": 0.0, "claimed_by": "",
@@ -70,7 +74,10 @@ def finish(engine: Engine, delivery: Delivery, state: str, error: str = "",
     else:
         values["finished_at"] = now
     with write_tx(engine) as conn:
-        conn.execute(update(deliveries).where(deliveries.c.id == delivery.id).values(values))
+        done = conn.execute(update(deliveries).where(
+            deliveries.c.id == delivery.id, deliveries.c.claimed_by == delivery.holder,
+            deliveries.c.state == PENDING).values(values))
+        return bool(done.rowcount)
 
 
 def drop_pending(engine: Engine, consumer: str, target: str, reason: str) -> int:

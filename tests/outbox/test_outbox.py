@@ -145,3 +145,14 @@ def test_concurrent_claimants_never_take_the_same_delivery(store: Store) -> None
         thread.join()
     every = [each for mine in claimed for each in mine]
     assert len(every) == 40 and len(set(every)) == 40
+
+
+def test_a_claim_lost_to_another_claimant_records_nothing(store: Store) -> None:
+    store.put_item(BOOK, "c1.vcf", card("c1"), "alice")
+    first = queue.claim(store.engine, "test", "slow", 30, now=1e10)
+    assert first is not None
+    queue.claim(store.engine, "test", "slow", 30, now=1e10)  # the other target's row
+    taken = queue.claim(store.engine, "test", "fast", 30, now=1e10 + 31)
+    assert taken is not None and taken.id == first.id
+    assert not queue.finish(store.engine, first, queue.DELIVERED)
+    assert queue.finish(store.engine, taken, queue.DELIVERED)
