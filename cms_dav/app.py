@@ -49,6 +49,10 @@ from cms_dav.contacts.upload_filter import ContactUploadFilter
 from cms_dav.housekeeping import Housekeeper, start_housekeeper
 from cms_dav.io import freebusy_ranges, vobject_values
 from cms_dav.metrics import Metrics
+from cms_dav.outbox.dispatcher import Dispatcher, Sender
+from cms_dav.outbox.recorder import OutboxRecorder, Route
+from cms_dav.webhooks.sender import webhook_sender
+from cms_dav.webhooks.route import WebhookRoute
 from cms_dav.store.checkpoint import Checkpointer, start_background_checkpoints
 from cms_dav.store.engine import PoolLimits, open_engine
 from cms_dav.store.migrate import upgrade_to_head
@@ -133,6 +137,8 @@ class App:
     checkpointer: Checkpointer | None = None
     #: the periodic housekeeping job (``cms-dav serve`` with ``[housekeeping] interval``)
     housekeeper: Housekeeper | None = None
+    #: the outbox delivery thread (``cms-dav serve`` with ``[outbox] dispatch``)
+    dispatcher: Dispatcher | None = None
 
     # -- HTTP -------------------------------------------------------------------------
     def radicale_configuration(self, *, internal_server: bool = False
@@ -219,6 +225,8 @@ class App:
     # -- lifetime ---------------------------------------------------------------------
     def close(self) -> None:
         """Stop the background threads and close the pooled database connections."""
+        if self.dispatcher is not None:
+            self.dispatcher.stop()
         if self.housekeeper is not None:
             self.housekeeper.stop()
         if self.checkpointer is not None:
@@ -234,14 +242,15 @@ class App:
 
 def build_app(settings: Settings, *, background_checkpoints: bool = False,
               checkpoint_thread: bool = True, origin_of: OriginOf = unknown_origin,
-              housekeeping: bool = False) -> App:
+              housekeeping: bool = False, dispatch: bool = False) -> App:
     """Every service for ``settings``: the one engine (migrated here, once), the store
     with the domain's write hooks and upload filters, ACL policy, share database and
     authenticator. ``background_checkpoints``: a long-running server on SQLite; with
     ``checkpoint_thread=False`` another process runs them (a worker of ``serve --workers``).
     ``origin_of``: the door of writes made outside an HTTP request (the CLI passes its
     command); inside one, the request's origin wins (``request_context.http_origins``).
-    ``housekeeping``: a server that runs the periodic housekeeping job."""
+    ``housekeeping``: a server that runs the periodic housekeeping job; ``dispatch``: one
+    that delivers the outbox (when ``[outbox] dispatch`` is on)."""
     origins = http_origins(origin_of)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     vobject_values.install()  # valid PERIOD / vCard 2.1 values pass Radicale's check
@@ -255,6 +264,9 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     metrics.watch_pool(engine)  # before the first connection is opened
     upgrade_to_head(engine)
     fields = FieldsFile(settings.fields_file)
+    # each outbox consumer (webhooks, push) brings a route (who gets an event, decided in
+    # the write) and a sender (delivers it from the dispatcher)
+    routes: tuple[Route, ...] = (WebhookRoute(),)
     store = Store(engine, settings.sync_token_days, settings.limits,
                   write_hooks=(SearchIndexHook(settings.default_region), FieldIndexHook()),
                   # fields first: the timeline block shows the values they keep
@@ -262,7 +274,7 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
                                   ContactUploadFilter(TimelineOptions(
                                       settings.timeline_entries, settings.timeline_language),
                                       field_rows=FieldRows(fields))),
-                  origin_of=origins)
+                  origin_of=origins, change_feeds=(OutboxRecorder(routes),))
     policy = Policy(RightsFile(settings.rights_file), engine)
     shares = ShareDatabase(engine, policy, public_links=settings.sharing_public_links,
                            link_days=settings.sharing_link_days, origin_of=origins)
@@ -272,7 +284,18 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
                                    settings.birthdays_max_cards)
     segments = Segments(store, policy, fields.fields)
     housekeeper = start_housekeeper(engine, settings) if housekeeping else None
+    senders: tuple[Sender, ...] = (webhook_sender(engine, policy, settings),)
+    dispatcher = (start_dispatcher(engine, settings, senders)
+                  if dispatch and settings.outbox_dispatch else None)
     return App(settings=settings, engine=engine, store=store, policy=policy, shares=shares,
                authenticator=Authenticator.from_settings(settings, engine, events=metrics),
                fields=fields, calendars=calendars, segments=segments, metrics=metrics,
-               checkpointer=checkpointer, housekeeper=housekeeper)
+               checkpointer=checkpointer, housekeeper=housekeeper, dispatcher=dispatcher)
+
+
+def start_dispatcher(engine: Engine, settings: Settings,
+                     senders: tuple[Sender, ...]) -> Dispatcher:
+    """The outbox delivery thread of one server process (``[outbox]`` settings)."""
+    return Dispatcher(engine, senders, poll_interval=settings.outbox_poll_interval,
+                      lease_seconds=settings.outbox_lease,
+                      keep_seconds=settings.outbox_keep_days * 86400.0).start()

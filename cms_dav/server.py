@@ -40,7 +40,8 @@ def serve(settings: Settings, processes: int = 1) -> int:
     with radicale_compat.startup_at_debug():
         radicale_log.setup()
     if processes == 1:
-        with build_app(settings, background_checkpoints=True, housekeeping=True) as app:
+        with build_app(settings, background_checkpoints=True, housekeeping=True,
+                       dispatch=True) as app:
             radicale, tls = _radicale(app)
             _banner(app, tls)
             warm_up(settings.default_region)
@@ -73,9 +74,10 @@ def _serve_workers(settings: Settings, processes: int) -> int:
             checkpointer.run_once()
 
     def worker(sock: socket.socket, parent: int) -> None:
-        # every worker may run housekeeping: its lease lets one run at a time
+        # every worker may run housekeeping (its lease lets one run at a time) and
+        # delivers the outbox (a claim keeps each delivery to one worker at a time)
         with build_app(settings, background_checkpoints=True, checkpoint_thread=False,
-                       housekeeping=True) as app:
+                       housekeeping=True, dispatch=True) as app:
             radicale, tls = _radicale(app)
             _run(app, radicale, tls, sock=sock, parent=parent)
 

@@ -53,10 +53,12 @@ from cms_dav.cli.shares import share  # noqa: E402
 from cms_dav.cli.tokens import token  # noqa: E402
 from cms_dav.cli.trash import trash  # noqa: E402
 from cms_dav.cli.users import user  # noqa: E402
+from cms_dav.cli.webhooks import webhook  # noqa: E402
 
 for _command in (serve, init, user, check, group, share, lint, search, contacts, reindex,
                  field, notes, report, import_file, import_radicale, export, dedupe, trash,
-                 backup, restore, migrate_db, audit, history, housekeeping, segment, token):
+                 backup, restore, migrate_db, audit, history, housekeeping, segment, token,
+                 webhook):
     cli.add_command(_command)
 
 

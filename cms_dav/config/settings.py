@@ -18,7 +18,7 @@ DEFAULT_PORT = 5232
 #: the sections of cms-dav.conf, in the order the README and config/cms-dav.conf use
 SECTIONS = ("server", "storage", "auth", "rights", "contacts", "birthdays", "follow_ups",
             "trash", "audit", "history", "housekeeping", "limits", "logging", "metrics", "web",
-            "sharing")
+            "sharing", "outbox", "webhooks")
 
 #: ``[birthdays] alarms``: comma-separated "[-Nd ]HH:MM" (from the start of the day)
 ALARM_LIST = k.Text(pattern=r"\s*(-?\d{1,3}d\s+)?\d{1,2}:\d{2}\s*(,\s*(-?\d{1,3}d\s+)?"
@@ -260,6 +260,39 @@ class Settings:
         False)
     sharing_link_days: int = option(
         "sharing", "link_days", k.POSITIVE, "days a new share link stays valid", 30)
+    outbox_dispatch: bool = option(
+        "outbox", "dispatch", k.BOOLEAN, "`serve` delivers the outbox (webhooks) in a "
+        "background thread of each process; `false` only records events (another node "
+        "delivers them)", True)
+    outbox_poll_interval: float = option(
+        "outbox", "poll_interval", k.POSITIVE_SECONDS, "seconds between looks for due "
+        "deliveries when none was due", 1.0)
+    outbox_lease: float = option(
+        "outbox", "lease", k.POSITIVE_SECONDS, "seconds a claimed delivery stays with its "
+        "process; a process that died frees it after this long", 30.0)
+    outbox_keep_days: int = option(
+        "outbox", "keep_days", k.POSITIVE, "days finished events stay in the outbox", 7)
+    webhooks_allow_insecure_endpoints: bool = option(
+        "webhooks", "allow_insecure_endpoints", k.BOOLEAN, "also accept `http` endpoints "
+        "and hosts on loopback/private addresses (tests, closed networks)", False)
+    webhooks_timeout: float = option(
+        "webhooks", "timeout", k.POSITIVE_SECONDS, "seconds to connect to an endpoint and "
+        "for each read of its answer", 10.0)
+    webhooks_retry_base: float = option(
+        "webhooks", "retry_base", k.POSITIVE_SECONDS, "seconds before the first retry; "
+        "each later one waits twice as long", 1.0)
+    webhooks_retry_cap: float = option(
+        "webhooks", "retry_cap", k.POSITIVE_SECONDS, "longest wait between two attempts",
+        3600.0)
+    webhooks_retry_for: float = option(
+        "webhooks", "retry_for", k.POSITIVE_SECONDS, "seconds after the change an event "
+        "is still retried; then it has failed", 86400.0)
+    webhooks_disable_after: int = option(
+        "webhooks", "disable_after", k.POSITIVE, "failed events in a row that disable an "
+        "endpoint (`cms-dav webhook enable ID` turns it back on)", 5)
+    webhooks_log_days: int = option(
+        "webhooks", "log_days", k.POSITIVE, "days delivery attempts stay in "
+        "`cms-dav webhook log`", 30)
     limits: Limits = field(default_factory=Limits)
     #: ``[radicale:NAME]`` sections, checked by cms_dav.config.radicale_sections
     extra_radicale: dict[str, dict[str, str]] = field(default_factory=dict)

@@ -308,3 +308,82 @@ users = Table(
     Column("created_at", Float, nullable=False),
     Column("changed_at", Float, nullable=False),
 )
+#: The durable outbox (:mod:`cms_dav.outbox`): one row per change that something outside
+#: the process must hear about (webhooks, push), written in the change's transaction.
+#: ``kind`` e.g. "contact.created"; ``payload`` JSON; ``sync_token`` the collection's
+#: token after the change ("" when the change has none).
+outbox_events = Table(
+    "outbox_events", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(64), nullable=False),
+    Column("collection", String(1024), nullable=False, default=""),
+    Column("href", String(512), nullable=False, default=""),
+    Column("owner", String(128), nullable=False, default=""),
+    Column("actor", String(128), nullable=False, default=""),
+    Column("door", String(16), nullable=False, default=""),
+    Column("sync_token", String(160), nullable=False, default=""),
+    Column("payload", Text, nullable=False, default="{}"),
+    Column("created_at", Float, nullable=False, index=True),
+)
+
+#: One row per (event, consumer, target), fanned out at write time, so no reader needs
+#: a "last seen id" cursor (ids commit out of order on PostgreSQL). A dispatcher claims a
+#: due row by setting ``claimed_until`` (a lease: a claimant that died frees the row when
+#: it expires); ``state`` is "pending", "delivered", "failed" (gave up) or "dropped".
+outbox_deliveries = Table(
+    "outbox_deliveries", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", Integer, ForeignKey("outbox_events.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("consumer", String(32), nullable=False),
+    Column("target", String(128), nullable=False),
+    Column("state", String(16), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_at", Float, nullable=False),
+    Column("claimed_until", Float, nullable=False, default=0.0),
+    Column("claimed_by", String(128), nullable=False, default=""),
+    Column("finished_at", Float, nullable=True),
+    Column("last_error", Text, nullable=False, default=""),
+)
+Index("ix_outbox_deliveries_due", outbox_deliveries.c.consumer, outbox_deliveries.c.state,
+      outbox_deliveries.c.next_at)
+
+#: Webhook endpoints (``cms-dav webhook add``, :mod:`cms_dav.webhooks`). ``owner`` is the
+#: user whose rights bound the events sent ("" = the local admin: every collection);
+#: ``events`` a JSON list of kinds; ``collection`` "" or one stored path (no slashes
+#: around) whose events alone are sent. ``secret`` signs the deliveries (HMAC needs it
+#: in clear). ``failed_events``: events given up in a row; past ``[webhooks]
+#: disable_after`` the endpoint is disabled (``disabled_at`` set, ``disabled_reason``).
+webhook_endpoints = Table(
+    "webhook_endpoints", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", String(2048), nullable=False),
+    Column("secret", String(128), nullable=False),
+    Column("events", Text, nullable=False),
+    Column("collection", String(1024), nullable=False, default=""),
+    Column("owner", String(128), nullable=False, default=""),
+    Column("created_at", Float, nullable=False),
+    Column("failed_events", Integer, nullable=False, default=0),
+    Column("disabled_at", Float, nullable=True),
+    Column("disabled_reason", String(256), nullable=False, default=""),
+    # an id is never reused: the log and late deliveries of a removed endpoint must not
+    # become a new endpoint's
+    sqlite_autoincrement=True,
+)
+
+#: One row per delivery attempt, for ``cms-dav webhook log``: HTTP status (0 = no
+#: answer), error, duration; ``result`` "delivered", "retry", "failed" or "dropped".
+webhook_attempts = Table(
+    "webhook_attempts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("endpoint_id", Integer, nullable=False),
+    Column("event_id", Integer, nullable=False),
+    Column("event_kind", String(64), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("at", Float, nullable=False),
+    Column("status", Integer, nullable=False, default=0),
+    Column("error", String(512), nullable=False, default=""),
+    Column("duration_ms", Float, nullable=False, default=0.0),
+    Column("result", String(16), nullable=False),
+)
+Index("ix_webhook_attempts_endpoint", webhook_attempts.c.endpoint_id, webhook_attempts.c.id)

@@ -23,6 +23,7 @@ from cms_dav.config import Limits
 from cms_dav.limits.item_text import check_item_text
 from cms_dav.store import (audit, collections, derived, items, locks, paths, preferences,
                            quota, segment_table, sync)
+from cms_dav.store.change_feed import ChangeFeed
 from cms_dav.store.engine import open_engine, read_tx, write_tx
 from cms_dav.store.migrate import upgrade_to_head
 from cms_dav.store.records import (CollectionRecord, ItemData, ItemRecord, OriginOf,
@@ -73,6 +74,8 @@ class Store:
     #: the origin (door, address, method) of a write by ``actor``, for the audit trail and
     #: history; each door's App wires its own (``cms_dav.app.build_app``)
     origin_of: OriginOf = unknown_origin
+    #: told of every change with its origin, inside the write transaction (the outbox)
+    change_feeds: Sequence[ChangeFeed] = ()
     #: per thread: how deep inside ``locked`` we are (the lock is held once)
     _lock_held: threading.local = field(default_factory=threading.local, init=False,
                                         repr=False, compare=False)
@@ -84,7 +87,8 @@ class Store:
     def open(cls, url: str, token_days: int = 30, limits: Limits | None = None, *,
              write_hooks: Sequence[WriteHook] = (),
              upload_filters: Sequence[UploadFilter] = (),
-             origin_of: OriginOf = unknown_origin) -> "Store":
+             origin_of: OriginOf = unknown_origin,
+             change_feeds: Sequence[ChangeFeed] = ()) -> "Store":
         """A store on a new engine for ``url``, migrated to the current schema.
 
         Plumbing only: without hooks nothing derived (search index) is maintained.
@@ -92,7 +96,8 @@ class Store:
         engine = open_engine(url)
         upgrade_to_head(engine)
         return cls(engine, token_days, limits or Limits(), write_hooks=tuple(write_hooks),
-                   upload_filters=tuple(upload_filters), origin_of=origin_of)
+                   upload_filters=tuple(upload_filters), origin_of=origin_of,
+                   change_feeds=tuple(change_feeds))
 
     # -- locking and transactions -------------------------------------------------
     @contextmanager
@@ -235,6 +240,7 @@ class Store:
                                  door=origin.door)
             for hook in self.write_hooks:
                 hook.item_written(conn, record, new, old)
+            self._item_changed(conn, origin, record, new, old)
             audit.record(conn, origin, audit_action, paths.join(path, href),
                          {"etag": new.etag, "created": old is None, **(audit_detail or {})},
                          kind=audit_kind or ("create" if old is None else "update"),
@@ -251,6 +257,7 @@ class Store:
                 raise NotFound(f"no item /{path}/{href}")
             for hook in self.write_hooks:
                 hook.item_deleted(conn, record, old)
+            self._item_changed(conn, origin, record, None, old)
             audit.record(conn, origin, "item.delete", paths.join(path, href),
                          {"etag": old.etag}, kind="delete", collection=path, href=href,
                          uid=old.uid, old_etag=old.etag)
@@ -269,6 +276,7 @@ class Store:
                          door=origin.door)
             for hook in self.write_hooks:
                 hook.item_deleted(conn, source, old)
+            self._item_changed(conn, origin, source, None, old)
             assert old.text is not None
             data = ItemData(text=old.text, uid=old.uid, etag=old.etag, name=old.name,
                             component=old.component, time_start=old.time_start,
@@ -281,6 +289,7 @@ class Store:
                                       door=origin.door)
             for hook in self.write_hooks:
                 hook.item_written(conn, target, new, previous)
+            self._item_changed(conn, origin, target, new, previous)
             audit.record(conn, origin, "item.move", paths.join(path, href),
                          {"to": paths.join(to_path, to_href)}, kind="move",
                          collection=path, href=href, uid=old.uid, old_etag=old.etag,
@@ -362,6 +371,8 @@ class Store:
                     hook.item_written(conn, record, new, None)
                 if href not in replaced:
                     new_hrefs.append(href)
+            self._collection_changed(conn, origin, path,
+                                     "replaced" if existing else "created")
             audit.record(conn, origin, "collection.replace" if existing else "collection.create",
                          path, {"tag": props.get("tag", ""), "items": len(new_hrefs)},
                          collection=path)
@@ -373,7 +384,9 @@ class Store:
         with self.locked([path]), self._write() as conn:
             record = self._require(conn, path)
             collections.set_props(conn, record.id, props)
-            audit.record(conn, self.origin_of(actor), "collection.props", path, dict(props),
+            origin = self.origin_of(actor)
+            self._collection_changed(conn, origin, path, "props")
+            audit.record(conn, origin, "collection.props", path, dict(props),
                          collection=path)
 
     def delete_collection(self, path: str, actor: str) -> list[CollectionRecord]:
@@ -389,6 +402,7 @@ class Store:
                 for hook in self.write_hooks:
                     hook.item_deleted(conn, record, old)
             deleted = collections.delete_tree(conn, path)
+            self._collection_changed(conn, origin, path, "deleted")
             forget_shares_under(conn, path, origin)
             when = time.time()
             for record in deleted:
@@ -494,6 +508,17 @@ class Store:
             conn.execute(meta.insert().values(key=self.ROOT_PROPS_KEY,
                                               value=json.dumps(dict(props), sort_keys=True)))
             audit.record(conn, self.origin_of(actor), "collection.props", "", dict(props))
+
+    def _item_changed(self, conn: Connection, origin: WriteOrigin,
+                      collection: CollectionRecord, new: ItemRecord | None,
+                      old: ItemRecord | None) -> None:
+        for feed in self.change_feeds:
+            feed.item_changed(conn, origin, collection, new, old)
+
+    def _collection_changed(self, conn: Connection, origin: WriteOrigin, path: str,
+                            change: str) -> None:
+        for feed in self.change_feeds:
+            feed.collection_changed(conn, origin, path, change)
 
     @staticmethod
     def _require(conn: Connection, path: str) -> CollectionRecord:

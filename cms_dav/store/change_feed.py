@@ -1,0 +1,32 @@
+"""Who hears about a change inside its write transaction, with who made it.
+
+Write hooks (:class:`cms_dav.store.store.WriteHook`) keep derived data in step and need
+no actor; a :class:`ChangeFeed` records what happened for the world outside the process
+(the outbox of :mod:`cms_dav.outbox`: webhooks, push). It runs in the change's own
+transaction, so a crash either keeps both the change and its record or neither.
+The store calls it for item writes and collection changes; the share database calls
+:meth:`ChangeFeed.collection_changed` when a share is granted or revoked.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sqlalchemy import Connection
+
+from cms_dav.store.records import CollectionRecord, ItemRecord, WriteOrigin
+
+
+class ChangeFeed(Protocol):
+    """Told of every change, in the change's transaction (``conn``)."""
+
+    def item_changed(self, conn: Connection, origin: WriteOrigin,
+                     collection: CollectionRecord, new: ItemRecord | None,
+                     old: ItemRecord | None) -> None:
+        """An item was created (``old`` None), replaced, or deleted (``new`` None)."""
+
+    def collection_changed(self, conn: Connection, origin: WriteOrigin, path: str,
+                           change: str) -> None:
+        """Collection ``path`` changed as a whole: ``change`` is "created" (with its
+        items, MKCOL/PUT of a collection), "replaced", "props", "deleted", or (from the
+        share database, for the push consumer) "shared" / "unshared"."""
