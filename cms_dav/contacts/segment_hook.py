@@ -31,9 +31,10 @@ from cms_dav.acl.generated import MARKER
 from cms_dav.contacts.card_fields import extract_fields
 from cms_dav.contacts.conditions import BoundCondition, ConditionError, parse_conditions
 from cms_dav.contacts.field_defs import FieldSet
+from cms_dav.memo import Memo
 from cms_dav.contacts.segment_sources import (ACTOR, Source, aside_name, copy_of,
-                                              marker_value, matching, readable_sources,
-                                              viewers, where_of)
+                                              marker_value, matching, readable,
+                                              source_books, viewers, where_of)
 from cms_dav.store import collections, derived, items
 from cms_dav.store.records import CollectionRecord, ItemRecord
 from cms_dav.store.schema import contact_cards
@@ -76,18 +77,34 @@ class SegmentHook:
             return
         uids = sorted({v.uid for v in versions if v.uid})
         group_card = any(v.text and extract_fields(v.text).is_group for v in versions)
+        # one memo per write: the viewers share the sources' lookups (rules, generated)
+        policy = self.policy.remembering(Memo())
         for record in records:
             try:
                 bound = parse_conditions(where_of(record), self.fields())
             except ConditionError:
                 continue  # the read-time rebuild logs it and keeps the book as it was
-            for viewer in viewers(self.policy, record):
-                self._update_book(conn, collection, record, viewer, bound, uids,
+            sources = source_books(conn, record)
+            # matched once per segment; each viewer then takes its first readable hit
+            hits = {uid: self._hits(conn, record, sources, bound, uid) for uid in uids}
+            for viewer in viewers(policy, record):
+                self._update_book(conn, policy, collection, record, viewer, sources, hits,
                                   group_card)
 
-    def _update_book(self, conn: Connection, collection: CollectionRecord,
-                     record: SegmentRecord, viewer: str, bound: list[BoundCondition],
-                     uids: list[str], group_card: bool) -> None:
+    @staticmethod
+    def _hits(conn: Connection, record: SegmentRecord, sources: list[Source],
+              bound: list[BoundCondition], uid: str) -> dict[int, str]:
+        """Source book id -> href of the cards with ``uid`` that meet the filter."""
+        rows = conn.execute(select(contact_cards.c.item_id, contact_cards.c.collection_id,
+                                   contact_cards.c.href).where(
+            contact_cards.c.collection_id.in_([s.id for s in sources]),
+            contact_cards.c.uid == uid)).all()
+        found = matching(conn, record, sources, bound, among=[row.item_id for row in rows])
+        return {row.collection_id: row.href for row in rows if row.item_id in found}
+
+    def _update_book(self, conn: Connection, policy: Policy, collection: CollectionRecord,
+                     record: SegmentRecord, viewer: str, sources: list[Source],
+                     hits: dict[str, dict[int, str]], group_card: bool) -> None:
         path = f"{viewer}/{record.name}"
         book = collections.get(conn, path)
         if book is None or book.props.get(MARKER) != marker_value(record.name):
@@ -97,34 +114,28 @@ class SegmentHook:
             return
         try:
             with conn.begin_nested():
-                sources = readable_sources(conn, self.policy, viewer, record)
-                if any(s.id == collection.id for s in sources):
-                    for uid in uids:
-                        self._update_copy(conn, book, record, sources, bound, uid)
+                allowed = readable(policy, viewer, sources)
+                if any(s.id == collection.id for s in allowed):
+                    for uid, where in hits.items():
+                        winner = next((s for s in allowed if s.id in where), None)
+                        self._update_copy(conn, book, uid, winner,
+                                          where[winner.id] if winner else "")
         except Exception:  # noqa: BLE001 - the source write must not fail for a copy
             logger.exception("segment /%s/: upkeep failed, rebuilt on next read", path)
             derived.forget(conn, path)
 
-    def _update_copy(self, conn: Connection, book: CollectionRecord, record: SegmentRecord,
-                     sources: list[Source], bound: list[BoundCondition], uid: str) -> None:
-        """Make the segment hold the copy of ``uid`` the full rebuild would (the first
-        readable source with a matching card of that UID), or none."""
-        rows = conn.execute(select(contact_cards.c.item_id, contact_cards.c.collection_id,
-                                   contact_cards.c.href).where(
-            contact_cards.c.collection_id.in_([s.id for s in sources]),
-            contact_cards.c.uid == uid)).all()
-        hits = matching(conn, record, sources, bound, among=[row.item_id for row in rows])
-        where = {row.collection_id: row.href for row in rows if row.item_id in hits}
-        winner = next((s for s in sources if s.id in where), None)
+    def _update_copy(self, conn: Connection, book: CollectionRecord, uid: str,
+                     winner: Source | None, href: str) -> None:
+        """Make the segment hold the copy of ``uid`` the full rebuild would (the card at
+        ``href`` of ``winner``, the viewer's first readable source where it matches), or
+        none."""
         current_href = conn.execute(select(item_rows.c.href).where(
             item_rows.c.collection_id == book.id, item_rows.c.uid == uid)).scalar()
         current = items.get(conn, book.id, current_href) if current_href else None
-        if winner is None:
+        source_item = items.get(conn, winner.id, href) if winner is not None else None
+        if winner is None or source_item is None or source_item.text is None:
             if current is not None:
                 self._remove(conn, book, current)
-            return
-        source_item = items.get(conn, winner.id, where[winner.id])
-        if source_item is None or source_item.text is None:
             return
         name = self._name(conn, book, winner, source_item, current)
         if current is not None and current.href != name:

@@ -57,17 +57,26 @@ def viewers(policy: Policy, record: SegmentRecord) -> list[str]:
     return sorted(policy.rules().groups.get(who, frozenset()))
 
 
-def readable_sources(conn: Connection, policy: Policy, viewer: str,
-                     record: SegmentRecord) -> list[Source]:
-    """The segment's source books ``viewer`` may read by the ACL, in path order (the
-    order that decides which copy wins when two sources hold one UID)."""
+def source_books(conn: Connection, record: SegmentRecord) -> list[Source]:
+    """The segment's existing source books, in path order (the order that decides which
+    copy wins when two sources hold one UID)."""
     query = select(collections.c.id, collections.c.path, collections.c.sync_epoch,
                    collections.c.props).where(
         collections.c.tag == "VADDRESSBOOK", collections.c.path.in_(record.sources))
     rows = conn.execute(query.order_by(collections.c.path)).all()
     return [Source(row.path, row.id, row.sync_epoch) for row in rows
-            if MARKER not in (row.props or "")
-            and "r" in policy.authorization(viewer, f"/{row.path}/").lower()]
+            if MARKER not in (row.props or "")]
+
+
+def readable(policy: Policy, viewer: str, sources: list[Source]) -> list[Source]:
+    """Those of ``sources`` that ``viewer`` may read by the ACL."""
+    return [s for s in sources if "r" in policy.authorization(viewer, f"/{s.path}/").lower()]
+
+
+def readable_sources(conn: Connection, policy: Policy, viewer: str,
+                     record: SegmentRecord) -> list[Source]:
+    """The segment's source books ``viewer`` may read, in path order."""
+    return readable(policy, viewer, source_books(conn, record))
 
 
 def where_of(record: SegmentRecord) -> tuple[str, ...]:
