@@ -101,3 +101,17 @@ def test_a_write_into_a_book_outside_the_sources_changes_no_segment(app):
 def test_reindex_makes_the_next_read_rebuild_the_segment(app):
     assert app.segments.rebuild_all_on_next_read() == 1
     assert app.store.derived_fingerprint("alice/vip") is None
+
+
+def test_a_group_card_change_under_a_category_segment_rebuilds_it_on_the_next_read(app):
+    app.segments.define(SegmentRecord("team", "user:alice", ("alice/contacts",),
+                                      {"category": "Key accounts"}), "admin")
+    app.segments.bring_home_up_to_date("alice")
+    group = vcard("g1", "Key accounts", "X-ADDRESSBOOKSERVER-KIND:group",
+                  "X-ADDRESSBOOKSERVER-MEMBER:urn:uuid:a2")
+    put(app, "alice/contacts", "g1", group)
+    assert app.store.derived_fingerprint("alice/team") is None
+    app.segments.bring_home_up_to_date("alice")
+    team = app.store.collection("alice/team")
+    assert team is not None
+    assert {i.href for i in app.store.all_items(team.id, with_text=False)} == {"a2.vcf"}
