@@ -4,6 +4,7 @@ the segment does not rebuild it (O(changes), not a refresh of the whole book).""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -24,13 +25,14 @@ def put(app: App, path: str, uid: str, text: str) -> None:
     app.store.put_item(path, f"{uid}.vcf", card_data(text, uid), "alice")
 
 
-@pytest.fixture
-def app(tmp_path: Path) -> App:
+def app_over(folder: Path, database_url: str | None = None) -> App:
     """alice's home with two books, a segment ``vip`` (spend>=50000) built once."""
-    folder = tmp_path / "var"
-    folder.mkdir()
+    folder.mkdir(exist_ok=True)
     (folder / "fields.toml").write_text(FIELDS, encoding="utf-8")
-    built = build_app(load_settings(folder))
+    settings = load_settings(folder)
+    if database_url is not None:
+        settings = replace(settings, database_url=database_url)
+    built = build_app(settings)
     built.store.replace_collection("alice", {}, [], "admin")
     book(built.store, "alice/contacts")
     book(built.store, "alice/other")
@@ -40,6 +42,11 @@ def app(tmp_path: Path) -> App:
                                         {"where": ["spend>=50000"]}), "admin")
     built.segments.bring_home_up_to_date("alice")
     return built
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> App:
+    return app_over(tmp_path / "var")
 
 
 def copies(app: App) -> dict[str, str]:
@@ -115,3 +122,10 @@ def test_a_group_card_change_under_a_category_segment_rebuilds_it_on_the_next_re
     team = app.store.collection("alice/team")
     assert team is not None
     assert {i.href for i in app.store.all_items(team.id, with_text=False)} == {"a2.vcf"}
+
+
+def test_the_upkeep_works_the_same_on_both_backends(tmp_path, database_url):
+    with app_over(tmp_path / "var", database_url) as both:
+        put(both, "alice/contacts", "a3", spending("a3", 70000))
+        put(both, "alice/contacts", "a1", spending("a1", 5))
+        assert set(copies(both)) == {"a3.vcf"}
