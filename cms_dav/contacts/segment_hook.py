@@ -31,10 +31,10 @@ from cms_dav.acl.generated import MARKER
 from cms_dav.contacts.card_fields import extract_fields
 from cms_dav.contacts.conditions import BoundCondition, ConditionError, parse_conditions
 from cms_dav.contacts.field_defs import FieldSet
-from cms_dav.memo import Memo
 from cms_dav.contacts.segment_sources import (ACTOR, Source, aside_name, copy_of,
                                               marker_value, matching, readable,
                                               source_books, viewers, where_of)
+from cms_dav.memo import Memo
 from cms_dav.store import collections, derived, items
 from cms_dav.store.records import CollectionRecord, ItemRecord
 from cms_dav.store.schema import contact_cards
