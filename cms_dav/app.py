@@ -35,6 +35,7 @@ from cms_dav.acl.share_database import ShareDatabase
 from cms_dav.auth.authenticator import Authenticator
 from cms_dav.calendars.catalog import calendar_kinds
 from cms_dav.calendars.generated_calendars import GeneratedCalendars
+from cms_dav.contacts.segment_hook import SegmentHook
 from cms_dav.contacts.segments import Segments
 from cms_dav.wsgi.challenge import ChallengeMiddleware
 from cms_dav.wsgi.client_address import TrustedProxies
@@ -267,15 +268,19 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     # each outbox consumer (webhooks, push) brings a route (who gets an event, decided in
     # the write) and a sender (delivers it from the dispatcher)
     routes: tuple[Route, ...] = (WebhookRoute(),)
+    policy = Policy(RightsFile(settings.rights_file), engine)
+    index_hooks = (SearchIndexHook(settings.default_region), FieldIndexHook())
     store = Store(engine, settings.sync_token_days, settings.limits,
-                  write_hooks=(SearchIndexHook(settings.default_region), FieldIndexHook()),
+                  # the segment upkeep last: it matches on the index rows just written
+                  write_hooks=(*index_hooks, SegmentHook(policy, fields.fields,
+                                                         settings.sync_token_days,
+                                                         copy_hooks=index_hooks)),
                   # fields first: the timeline block shows the values they keep
                   upload_filters=(keep_custom_fields, FieldValueCheck(fields),
                                   ContactUploadFilter(TimelineOptions(
                                       settings.timeline_entries, settings.timeline_language),
                                       field_rows=FieldRows(fields))),
                   origin_of=origins, change_feeds=(OutboxRecorder(routes),))
-    policy = Policy(RightsFile(settings.rights_file), engine)
     shares = ShareDatabase(engine, policy, public_links=settings.sharing_public_links,
                            link_days=settings.sharing_link_days, origin_of=origins)
     checkpointer = (start_background_checkpoints(engine)

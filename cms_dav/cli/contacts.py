@@ -81,4 +81,5 @@ def reindex(app: App, path: str) -> None:
     """Rebuild the contact search index (all address books, or those under PATH)."""
     from cms_dav.contacts.index_hook import reindex as rebuild
     count = rebuild(app.store, app.settings.default_region, path.strip("/"))
+    app.segments.rebuild_all_on_next_read()  # their membership is read from the index
     click.echo(f"indexed {count} card(s)")

@@ -10,7 +10,7 @@ category/group membership of :func:`cms_dav.contacts.query.members`, and
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 
 from sqlalchemy import ColumnElement, Connection, select
@@ -52,13 +52,17 @@ def _holding(condition: BoundCondition) -> ColumnElement[bool]:
 
 def matching_ids(conn: Connection, books: Sequence[Book],
                  conditions: Sequence[BoundCondition] = (), *, category: str | None = None,
-                 city: str | None = None, not_contacted_for: float | None = None) -> set[int]:
-    """Item ids of the people (not group cards) in ``books`` meeting every condition."""
+                 city: str | None = None, not_contacted_for: float | None = None,
+                 among: Collection[int] | None = None) -> set[int]:
+    """Item ids of the people (not group cards) in ``books`` meeting every condition;
+    ``among``: only these item ids are tested (one card's upkeep in a segment)."""
     ids = [b.id for b in books]
-    if not ids:
+    if not ids or (among is not None and not among):
         return set()
     people = select(contact_cards.c.item_id).where(
         contact_cards.c.collection_id.in_(ids), contact_cards.c.is_group.is_(False))
+    if among is not None:
+        people = people.where(contact_cards.c.item_id.in_(list(among)))
     if not_contacted_for is not None:
         cutoff = time.time() - not_contacted_for
         people = people.where(contact_cards.c.last_contacted.is_(None)
@@ -75,7 +79,7 @@ def matching_ids(conn: Connection, books: Sequence[Book],
                               else contact_cards.c.item_id.in_(holding))
     found = {row[0] for row in conn.execute(people)}
     if category is not None and found:
-        found &= {c.item_id for c in members(conn, books, category)}
+        found &= {c.item_id for c in members(conn, books, category, among)}
     return found
 
 

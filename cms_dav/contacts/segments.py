@@ -3,14 +3,20 @@ server-generated address book in its owner's home (for a group: in each member's
 
 The segment ``/VIEWER/NAME/`` holds copies (same href, same text) of the cards of the
 source books that meet the filter, taken only from the sources the VIEWER may read
-(the App's :class:`~cms_dav.acl.policy.Policy`). It is refreshed on read, like the
-generated calendars (:mod:`cms_dav.calendars.generated_calendars`): a request on the
-segment (or a listing of the home) applies the difference through the store in one
-transaction, so the change log gives ``sync-collection`` clients exact deltas
-(RFC 6578 §3.5: a card leaving is a 404 entry, entering or changed a 200 entry). The
-work is skipped when a fingerprint of the inputs (definition, the readable sources'
-sync positions, the field definitions, the day for ``--not-contacted-since``) is the
-stored one. Matching is answered from the index (:mod:`cms_dav.contacts.condition_query`).
+(the App's :class:`~cms_dav.acl.policy.Policy`).
+
+Two ways keep it current, both through the store's change log, so ``sync-collection``
+clients get exact deltas (RFC 6578 §3.5: a card leaving is a 404 entry, entering or
+changed a 200 entry):
+
+* every write into a source book updates the copies of THAT card in the same
+  transaction (:class:`cms_dav.contacts.segment_hook.SegmentHook`): O(changes);
+* a full rebuild (this module) when what no card write shows changed: the definition,
+  the viewer's readable sources (rights, shares, group membership), the field
+  definitions, a source book replaced, ``cms-dav reindex``, or the day (for
+  ``--not-contacted-since``, which moves with the clock). It runs on a request on the
+  segment or a listing of the home, only when a fingerprint of those inputs differs
+  from the stored one; a read of an unchanged segment costs a few lookups.
 
 Writes are refused by the ACL (the collection carries the generated marker, value
 ``segment:NAME``), and nothing here ever writes into a source book.
@@ -22,18 +28,19 @@ import hashlib
 import json
 import logging
 import re
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Callable
 
 from sqlalchemy import select
 
 from cms_dav.acl.generated import MARKER
-from cms_dav.contacts.condition_query import matching_ids
 from cms_dav.contacts.conditions import ConditionError, parse_conditions
 from cms_dav.contacts.errors import ContactError
 from cms_dav.contacts.field_defs import FieldSet
-from cms_dav.contacts.query import Book
+from cms_dav.contacts.segment_sources import (ACTOR, Source, aside_name, copy_of,
+                                              is_segment_marker, marker_value, matching,
+                                              readable_sources, viewers, where_of)
+from cms_dav.store import derived
 from cms_dav.store.derived import Regenerated
 from cms_dav.store.records import ItemData
 from cms_dav.store.schema import collections, contact_cards
@@ -46,11 +53,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("cms_dav.contacts.segments")
 
 #: bump when the output changes for the same inputs
-VERSION = "1"
-#: who the audit trail names for segment refreshes
-ACTOR = "cms-dav:segment"
-#: the marker value's prefix (``segment:NAME``)
-PREFIX = "segment:"
+VERSION = "2"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 #: names a home already uses for server-generated calendars or usual books
 RESERVED = frozenset({"birthdays", "follow-ups"})
@@ -60,20 +63,7 @@ class SegmentError(ContactError):
     """A segment definition that cannot be saved (one clear line)."""
 
 
-def marker_value(name: str) -> str:
-    return PREFIX + name
-
-
-def is_segment_marker(value: str | None) -> bool:
-    return bool(value) and str(value).startswith(PREFIX)
-
-
-@dataclass(frozen=True)
-class Source:
-    path: str
-    id: int
-    sync_epoch: str
-    sync_seq: int
+__all__ = ["ACTOR", "SegmentError", "Segments", "is_segment_marker", "marker_value"]
 
 
 class Segments:
@@ -119,10 +109,7 @@ class Segments:
         return dropped
 
     def viewers(self, record: SegmentRecord) -> list[str]:
-        kind, _, who = record.owner.partition(":")
-        if kind == "user":
-            return [who]
-        return sorted(self.policy.rules().groups.get(who, frozenset()))
+        return viewers(self.policy, record)
 
     def for_viewer(self, viewer: str) -> list[SegmentRecord]:
         groups = self.policy.rules().groups_of(viewer)
@@ -152,27 +139,44 @@ class Segments:
             self.store.drop_derived(path, ACTOR)
 
     def bring_up_to_date(self, viewer: str, record: SegmentRecord) -> Regenerated | None:
+        """Rebuild ``/viewer/<name>/`` if an input no card write shows has changed."""
         path = f"{viewer}/{record.name}"
         stored = self.store.collection(path)
         if stored is None:
             stored = self.store.create_derived(path, self._props(record), MARKER, ACTOR)
         if stored is None or stored.props.get(MARKER) != marker_value(record.name):
             return None  # no home yet, or the user's own collection holds the name
-        sources = self._readable_sources(viewer, record)
         fields = self.fields()
-        fingerprint = self._fingerprint(record, stored.sync_epoch, sources, fields)
+        with self.store.reading() as conn:
+            sources = readable_sources(conn, self.policy, viewer, record)
+        day = self.today().isoformat() if record.filters.get("since_seconds") else ""
+        fingerprint = self._fingerprint(record, stored.sync_epoch, sources, fields, day)
         if self.store.derived_fingerprint(path) == fingerprint:
             return Regenerated()
-        try:
-            wanted = self._wanted(record, sources, fields)
-        except ConditionError as exc:  # a field was removed or retyped since
-            logger.warning("segment %s: not refreshed: %s", record.name, exc)
-            return None
-        done = self.store.regenerate(path, wanted, (), fingerprint, ACTOR)
+        # the sources' writers wait: a card written while the wanted set is read would
+        # otherwise be undone by this rebuild and stay wrong (its upkeep already ran)
+        with self.store.locked([path, *(s.path for s in sources)]):
+            if self.store.derived_fingerprint(path) == fingerprint:
+                return Regenerated()  # a parallel request rebuilt it
+            try:
+                wanted = self._wanted(record, sources, fields)
+            except ConditionError as exc:  # a field was removed or retyped since
+                logger.warning("segment %s: not refreshed: %s", record.name, exc)
+                return None
+            done = self.store.regenerate(path, wanted, (), fingerprint, ACTOR)
         if done.any:
             logger.info("segment /%s/: %d added, %d changed, %d removed", path, done.added,
                         done.changed, done.removed)
         return done
+
+    def rebuild_all_on_next_read(self) -> int:
+        """Forget every segment book's fingerprint (after ``cms-dav reindex``: matching
+        reads the index); how many books will be rebuilt."""
+        published = self._published(None)
+        with self.store.writing() as conn:
+            for path in published:
+                derived.forget(conn, path)
+        return len(published)
 
     # -- parts -----------------------------------------------------------------------------
     @staticmethod
@@ -199,22 +203,14 @@ class Segments:
                 found.append(row.path)
         return sorted(found)
 
-    def _readable_sources(self, viewer: str, record: SegmentRecord) -> list[Source]:
-        query = select(collections.c.id, collections.c.path, collections.c.sync_epoch,
-                       collections.c.sync_seq, collections.c.props).where(
-            collections.c.tag == "VADDRESSBOOK", collections.c.path.in_(record.sources))
-        with self.store.reading() as conn:
-            rows = conn.execute(query.order_by(collections.c.path)).all()
-        return [Source(row.path, row.id, row.sync_epoch, row.sync_seq) for row in rows
-                if MARKER not in (row.props or "")
-                and "r" in self.policy.authorization(viewer, f"/{row.path}/").lower()]
-
-    def _fingerprint(self, record: SegmentRecord, epoch: str, sources: list[Source],
-                     fields: FieldSet) -> str:
-        day = self.today().isoformat() if record.filters.get("since_seconds") else ""
+    @staticmethod
+    def _fingerprint(record: SegmentRecord, epoch: str, sources: list[Source],
+                     fields: FieldSet, day: str) -> str:
+        """What a full rebuild depends on and no card write shows. The sources' sync
+        positions are not in it: their card writes keep the segment current themselves
+        (:mod:`cms_dav.contacts.segment_hook`)."""
         facts = [VERSION, record.name, record.owner, list(record.sources), record.filters,
-                 epoch, day, repr(fields),
-                 [[s.path, s.id, s.sync_epoch, s.sync_seq] for s in sources]]
+                 epoch, day, repr(fields), [[s.path, s.id, s.sync_epoch] for s in sources]]
         return hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode()
                               ).hexdigest()
 
@@ -222,16 +218,9 @@ class Segments:
                 ) -> dict[str, ItemData]:
         """Copies of the matching cards, one per UID (first source wins); an href two
         sources share gets the later book's name in front."""
-        filters = record.filters
         bound = parse_conditions(where_of(record), fields)
-        since = filters.get("since_seconds")
-        seconds = float(since) if isinstance(since, (int, float)) and since else None
-        books = [Book(s.id, s.path) for s in sources]
         with self.store.reading() as conn:
-            ids = matching_ids(conn, books, bound,
-                               category=_text(filters.get("category")),
-                               city=_text(filters.get("city")),
-                               not_contacted_for=seconds)
+            ids = matching(conn, record, sources, bound)
             rows = conn.execute(select(contact_cards.c.collection_id, contact_cards.c.href)
                                 .where(contact_cards.c.item_id.in_(sorted(ids)))).all()
         hrefs: dict[int, list[str]] = {}
@@ -245,19 +234,6 @@ class Segments:
                 if item.text is None or item.uid in uids:
                     continue
                 uids.add(item.uid)
-                name = href if href not in wanted else \
-                    f"{source.path.replace('/', '-')}-{href}"
-                wanted[name] = ItemData(text=item.text, uid=item.uid, etag=item.etag,
-                                        name=item.name, component=item.component,
-                                        time_start=item.time_start, time_end=item.time_end)
+                wanted[href if href not in wanted else aside_name(source, href)] = \
+                    copy_of(item)
         return wanted
-
-
-def where_of(record: SegmentRecord) -> tuple[str, ...]:
-    """The segment's ``--where`` condition texts."""
-    where = record.filters.get("where")
-    return tuple(str(w) for w in where) if isinstance(where, list) else ()
-
-
-def _text(value: object) -> str | None:
-    return str(value) if value else None

@@ -114,7 +114,9 @@ class GeneratedCalendarsMiddleware:
     def _bring_segments_up_to_date(self, login: str, method: str, parts: list[str],
                                    environ: dict[str, Any]) -> None:
         """The segments (smart address books) of a listed home, or the one the path
-        names (a path that names no segment costs one lookup)."""
+        names (a path that names no segment costs one lookup). Card writes keep them
+        current themselves (:mod:`cms_dav.contacts.segment_hook`); this only creates a
+        viewer's book and rebuilds it when its definition, rights or day changed."""
         if self.segments is None:
             return
         try:

@@ -85,3 +85,14 @@ def test_a_member_who_leaves_the_group_loses_the_book_on_the_next_home_listing(d
     later.segments.bring_home_up_to_date("bob")
     assert later.store.collection("bob/vip") is None
     assert later.store.collection("groups/sales/leads") is not None
+
+
+def test_reindex_marks_every_published_segment_for_a_rebuild(data_dir):
+    app = build_app(load_settings(data_dir))
+    app.store.replace_collection("alice", {}, [], "admin")
+    assert run(data_dir, "segment", "add", "vip", "--owner", "user:alice", "--from",
+               "/alice/contacts/", "--where", "spend>=50000").exit_code == 0
+    app.segments.bring_home_up_to_date("alice")
+    assert app.store.derived_fingerprint("alice/vip") is not None
+    assert run(data_dir, "reindex").exit_code == 0
+    assert app.store.derived_fingerprint("alice/vip") is None
