@@ -39,6 +39,7 @@ from cms_dav.auth.authenticator import Authenticator
 from cms_dav.calendars.catalog import calendar_kinds
 from cms_dav.calendars.generated_calendars import GeneratedCalendars
 from cms_dav.contacts.segments import Segments
+from cms_dav.reports.build import build_report
 from cms_dav.wsgi.challenge import ChallengeMiddleware
 from cms_dav.wsgi.client_address import TrustedProxies
 from cms_dav.config import Settings
@@ -226,7 +227,8 @@ class App:
         """What the JSON API (``/api/v1/``) is built from: this App's services."""
         return ApiServices(settings=self.settings, store=self.store, policy=self.policy,
                            shares=self.shares, authenticator=self.authenticator,
-                           fields=self.fields, segments=self.segments)
+                           fields=self.fields, segments=self.segments,
+                           report=lambda options: build_report(self, options))
 
     # -- lifetime ---------------------------------------------------------------------
     def close(self) -> None:

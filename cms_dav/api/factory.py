@@ -17,6 +17,8 @@ from cms_dav.api import problems
 from cms_dav.api.routes_collections import router as collections_router
 from cms_dav.api.routes_contacts import router as contacts_router
 from cms_dav.api.routes_interactions import router as interactions_router
+from cms_dav.api.routes_records import router as records_router
+from cms_dav.api.routes_shares import router as shares_router
 from cms_dav.api.services import ApiServices
 
 PREFIX = "/api/v1"
@@ -34,7 +36,8 @@ def build_api(services: ApiServices) -> FastAPI:
                   openapi_url=OPENAPI_URL, docs_url=None, redoc_url=None)
     api.state.services = services
     problems.install(api)
-    for router in (collections_router, contacts_router, interactions_router):
+    for router in (collections_router, contacts_router, interactions_router, records_router,
+                   shares_router):
         api.include_router(router, prefix=PREFIX)
     api.mount(STATIC, StaticFiles(directory=swagger_ui_path), name="swagger-ui")
 

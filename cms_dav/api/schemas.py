@@ -166,3 +166,64 @@ class InteractionIn(Strict):
 
 class DoneIn(Strict):
     at: datetime | None = None
+
+
+class FieldDefinition(Strict):
+    key: str
+    type: str
+    choices: list[str]
+    labels: dict[str, str]
+    scope: list[str]
+
+
+class AuditEntry(Strict):
+    id: int
+    at: str | None
+    user: str
+    door: str
+    method: str
+    kind: str
+    action: str
+    collection: str
+    href: str
+    uid: str
+    old_etag: str
+    new_etag: str
+
+
+class Version(Strict):
+    version: str
+    at: str | None
+    author: str
+    door: str
+    etag: str
+    ended: str
+    summary: str
+
+
+class SegmentOut(Strict):
+    name: str
+    owner: str
+    sources: list[str]
+    filters: dict[str, str]
+    address_book: str
+
+
+class Share(Strict):
+    path: str
+    to: str
+    access: str
+    by: str
+    source: str
+    mount: str = ""
+    expires: float | None = None
+    link: str = ""
+
+
+Principal = Annotated[str, StringConstraints(min_length=6, max_length=120,
+                                             pattern=r"^(user|group):[^\x00-\x20/]+$")]
+
+
+class ShareIn(Strict):
+    to: Principal = Field(description="user:NAME or group:NAME")
+    access: Literal["read", "write", "admin"] = "read"

@@ -4,6 +4,7 @@ root. No module here creates a service or keeps one in a global."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from cms_dav.acl.policy import Policy
 from cms_dav.acl.share_database import ShareDatabase
@@ -11,6 +12,8 @@ from cms_dav.auth.authenticator import Authenticator
 from cms_dav.config import Settings
 from cms_dav.contacts.fields_file import FieldsFile
 from cms_dav.contacts.segments import Segments
+from cms_dav.reports.build import Options
+from cms_dav.reports.model import Report
 from cms_dav.store.store import Store
 
 
@@ -23,3 +26,5 @@ class ApiServices:
     authenticator: Authenticator
     fields: FieldsFile
     segments: Segments
+    #: builds a contacts report (``cms_dav.reports.build.build_report`` on the App)
+    report: Callable[[Options], Report]

@@ -1,0 +1,28 @@
+"""One real server per test module for the JSON API tests (users alice and bob)."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+import requests
+
+from tests.api.support import seeded_server
+from tests.support.server import ServerProcess
+
+
+@pytest.fixture(scope="module")
+def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    server = seeded_server(tmp_path_factory.mktemp("api"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def alice(api_server: ServerProcess) -> requests.Session:
+    return api_server.session("alice", "alice-pw")
+
+
+@pytest.fixture(scope="module")
+def bob(api_server: ServerProcess) -> requests.Session:
+    return api_server.session("bob", "bob-pw")
