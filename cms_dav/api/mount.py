@@ -39,8 +39,17 @@ def _refuse(start_response: Callable[..., Any], status: int, detail: str) -> lis
 class ApiMount:
     def __init__(self, app: WSGIApp, api: FastAPI, max_body_bytes: int) -> None:
         self.app = app
-        self.api: WSGIApp = ResponseDelayMiddleware(ASGIMiddleware(api))  # type: ignore[arg-type]
+        self.asgi: WSGIApp = ASGIMiddleware(api)  # type: ignore[arg-type]
+        self.api = ResponseDelayMiddleware(self._pep3333)
         self.max_body_bytes = max_body_bytes
+
+    def _pep3333(self, environ: dict[str, Any], start_response: Callable[..., Any]
+                 ) -> Iterable[bytes]:
+        """a2wsgi reads PATH_INFO as PEP 3333 says (the bytes as latin-1); cms_dav's
+        server front decodes it as UTF-8 for Radicale. The API gets its own copy."""
+        path = str(environ.get("PATH_INFO") or "")
+        return self.asgi({**environ, "PATH_INFO": path.encode("utf-8").decode("latin-1")},
+                         start_response)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
