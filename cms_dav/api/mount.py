@@ -39,7 +39,7 @@ def _refuse(start_response: Callable[..., Any], status: int, detail: str) -> lis
 class ApiMount:
     def __init__(self, app: WSGIApp, api: FastAPI, max_body_bytes: int) -> None:
         self.app = app
-        self.asgi: WSGIApp = ASGIMiddleware(api)  # type: ignore[arg-type]
+        self.asgi = ASGIMiddleware(api)  # type: ignore[arg-type]  # TypedDict vs Mapping scope
         self.api = ResponseDelayMiddleware(self._pep3333)
         self.max_body_bytes = max_body_bytes
 
@@ -48,8 +48,8 @@ class ApiMount:
         """a2wsgi reads PATH_INFO as PEP 3333 says (the bytes as latin-1); cms_dav's
         server front decodes it as UTF-8 for Radicale. The API gets its own copy."""
         path = str(environ.get("PATH_INFO") or "")
-        return self.asgi({**environ, "PATH_INFO": path.encode("utf-8").decode("latin-1")},
-                         start_response)
+        copy: Any = {**environ, "PATH_INFO": path.encode("utf-8").decode("latin-1")}
+        return self.asgi(copy, start_response)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
