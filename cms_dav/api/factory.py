@@ -26,6 +26,10 @@ OPENAPI_URL = f"{PREFIX}/openapi.json"
 DOCS_URL = f"{PREFIX}/docs"
 STATIC = f"{DOCS_URL}/static"
 
+#: every resource's router, mounted under PREFIX
+ROUTERS = (collections_router, contacts_router, interactions_router, records_router,
+           shares_router)
+
 DESCRIPTION = """The contacts, interactions, custom fields, segments and shares of cms_dav
 as JSON, with the same rights as CardDAV. Log in with HTTP Basic (the DAV login).
 Errors are RFC 9457 problem details (`application/problem+json`)."""
@@ -36,8 +40,7 @@ def build_api(services: ApiServices) -> FastAPI:
                   openapi_url=OPENAPI_URL, docs_url=None, redoc_url=None)
     api.state.services = services
     problems.install(api)
-    for router in (collections_router, contacts_router, interactions_router, records_router,
-                   shares_router):
+    for router in ROUTERS:
         api.include_router(router, prefix=PREFIX)
     api.mount(STATIC, StaticFiles(directory=swagger_ui_path), name="swagger-ui")
 

@@ -81,3 +81,11 @@ def test_the_docs_page_loads_swagger_ui_from_this_server(api_server: ServerProce
     assert page.status_code == 200 and "http" not in page.text.split("<script", 1)[1][:200]
     script = requests.get(f"{api_server.url}{API}/docs/static/swagger-ui-bundle.js")
     assert script.status_code == 200 and len(script.content) > 100_000
+
+
+def test_no_password_reaches_the_server_log(api_server: ServerProcess,
+                                            alice: requests.Session) -> None:
+    alice.get(f"{api_server.url}{API}/address-books")
+    requests.get(f"{api_server.url}{API}/address-books", auth=("alice", "Guess-0f-the-day"))
+    log = api_server.log()
+    assert "alice-pw" not in log and "Guess-0f-the-day" not in log
