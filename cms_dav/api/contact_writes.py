@@ -13,13 +13,15 @@ from cms_dav.api.auth import Door
 from cms_dav.api.problems import ApiProblem, FieldError
 from cms_dav.api.schemas import ContactParts
 from cms_dav.contacts.card_fields import extract_fields
-from cms_dav.contacts.contact_json import apply_changes, new_card
+from cms_dav.contacts.contact_json import PARTS, apply_changes, new_card
 from cms_dav.contacts.errors import ContactError
 from cms_dav.contacts.field_ops import book_groups, parse_assignments
 from cms_dav.contacts.upload_filter import etag_of
 from cms_dav.io.object_check import check_object
 from cms_dav.store.records import CollectionRecord, ItemData
 
+#: parts that are lists: null clears them to []
+LIST_PARTS = ("nicknames", "phones", "emails", "addresses", "categories")
 _SAFE_HREF = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._@+=-")
 
 
@@ -35,14 +37,15 @@ def href_for(uid: str) -> str:
 
 
 def changes_of(door: Door, record: CollectionRecord, parts: ContactParts) -> dict[str, Any]:
-    """The parts a request sets, as plain JSON; custom field values made canonical for
-    the fields file (422 naming the field otherwise)."""
-    changes = {name: getattr(parts, name) for name in parts.model_fields_set
-               if name not in ("uid", "vcard") and getattr(parts, name) is not None}
-    changes = {name: (value.model_dump() if hasattr(value, "model_dump") else
-                      [v.model_dump() if hasattr(v, "model_dump") else v for v in value]
-                      if isinstance(value, list) else value)
-               for name, value in changes.items()}
+    """The parts a request sets, as plain JSON. As in a JSON merge patch (RFC 7396), a
+    part left out is kept and a part sent as null is cleared. Custom field values are
+    made canonical for the fields file (422 naming the field otherwise)."""
+    sent = parts.model_dump(include=set(PARTS) & parts.model_fields_set)
+    if "name" in sent and sent["name"] is None:
+        raise ApiProblem(422, "body.name: a contact keeps a name; it cannot be null",
+                         errors=[FieldError(field="body.name", reason="may not be null")])
+    changes = {part: [] if value is None and part in LIST_PARTS else value
+               for part, value in sent.items() if not (part == "fields" and value is None)}
     if "fields" in changes:
         fields = door.services.fields.fields()
         try:

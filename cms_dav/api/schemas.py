@@ -83,7 +83,8 @@ class Interaction(Strict):
 
 
 class ContactParts(Strict):
-    """The parts of a contact a client writes; on update, a part left out is kept."""
+    """The parts of a contact a client writes; on update, a part left out is kept and a
+    part sent as null is cleared (as in a JSON merge patch, RFC 7396)."""
 
     name: Name | None = None
     nicknames: list[ShortLine] | None = Field(None, max_length=20)

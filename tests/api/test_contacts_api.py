@@ -157,3 +157,15 @@ def test_an_interaction_with_a_follow_up_is_added_listed_and_marked_done(
     assert done.status_code == 200, done.text
     listed = alice.get(timeline).json()
     assert [(e["id"], e["done_at"] is not None) for e in listed] == [(entry["id"], True)]
+
+
+def test_a_part_sent_as_null_is_cleared_and_a_part_left_out_is_kept(
+        api_server: ServerProcess, alice: requests.Session) -> None:
+    created = create(alice, api_server, "merge-1")
+    changed = alice.put(f"{book_url(api_server)}/merge-1.vcf",
+                        headers={"If-Match": created.headers["ETag"]},
+                        json={"organisation": None, "phones": None})
+    assert changed.status_code == 200, changed.text
+    body = changed.json()
+    assert (body["organisation"], body["phones"]) == (None, [])
+    assert body["emails"] == created.json()["emails"] and body["birthday"] == "1990-04-01"
