@@ -169,3 +169,13 @@ def test_a_part_sent_as_null_is_cleared_and_a_part_left_out_is_kept(
     body = changed.json()
     assert (body["organisation"], body["phones"]) == (None, [])
     assert body["emails"] == created.json()["emails"] and body["birthday"] == "1990-04-01"
+
+
+def test_the_caller_sees_its_own_address_books_and_calendars_with_its_access(
+        api_server: ServerProcess, alice: requests.Session) -> None:
+    books = alice.get(f"{api_server.url}{API}/address-books").json()
+    calendars = alice.get(f"{api_server.url}{API}/calendars").json()
+    assert {(b["path"], b["access"]) for b in books} >= {("alice/contacts", "write")}
+    assert ("alice/calendar", "write") in {(c["path"], c["access"]) for c in calendars}
+    assert "alice/contacts" not in {c["path"] for c in calendars}
+    assert all(item["owner"] == "alice" for item in books + calendars)
