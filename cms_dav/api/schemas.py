@@ -1,8 +1,9 @@
 """Request and response bodies of the JSON API (pydantic v2; unknown fields are refused).
 
-Strings that become one vCard content line refuse line breaks and control characters
-here, so a request can never smuggle a second property into a card; every list and
-string has a bound.
+Strings of a request that become one vCard content line refuse line breaks and control
+characters here, so a request can never smuggle a second property into a card; every
+list and string has a bound. Answers have models of their own without those bounds:
+a card a CardDAV client stored may hold anything its vCard allows.
 """
 
 from __future__ import annotations
@@ -49,10 +50,6 @@ class Organisation(Strict):
 class Phone(Strict):
     value: PhoneValue
     types: list[TypeName] = Field(default_factory=list, max_length=8)
-
-
-class PhoneOut(Phone):
-    e164: str | None = Field(None, description="E.164 form, when the number can be read")
 
 
 class EmailAddress(Strict):
@@ -113,19 +110,56 @@ class ContactUpdate(ContactParts):
     vcard: str | None = Field(None, max_length=1_000_000)
 
 
+# -- answers: what a stored card holds, whatever a CardDAV client wrote (no bounds) --
+class NameOut(Strict):
+    formatted: str
+    family: str
+    given: str
+    additional: str
+    prefixes: str
+    suffixes: str
+
+
+class OrganisationOut(Strict):
+    name: str
+    units: list[str]
+
+
+class PhoneOut(Strict):
+    value: str
+    types: list[str]
+    e164: str | None = Field(None, description="E.164 form, when the number can be read")
+
+
+class EmailOut(Strict):
+    value: str
+    types: list[str]
+
+
+class AddressOut(Strict):
+    types: list[str]
+    po_box: str
+    extended: str
+    street: str
+    locality: str
+    region: str
+    postal_code: str
+    country: str
+
+
 class Contact(Strict):
     address_book: str
     href: str
     etag: str
     uid: str
     kind: str
-    name: Name
+    name: NameOut
     nicknames: list[str]
-    organisation: Organisation | None
+    organisation: OrganisationOut | None
     title: str | None
     phones: list[PhoneOut]
-    emails: list[EmailAddress]
-    addresses: list[Address]
+    emails: list[EmailOut]
+    addresses: list[AddressOut]
     categories: list[str]
     birthday: str | None
     fields: dict[str, str]

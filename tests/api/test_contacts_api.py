@@ -179,3 +179,14 @@ def test_the_caller_sees_its_own_address_books_and_calendars_with_its_access(
     assert ("alice/calendar", "write") in {(c["path"], c["access"]) for c in calendars}
     assert "alice/contacts" not in {c["path"] for c in calendars}
     assert all(item["owner"] == "alice" for item in books + calendars)
+
+
+def test_a_card_with_values_the_api_would_refuse_on_input_still_reads(
+        api_server: ServerProcess, alice: requests.Session) -> None:
+    odd = "EMAIL:not-an-address\r\nTITLE:line one\\nline two\r\nORG:" + "x" * 700 + "\r\n"
+    url = f"{api_server.url}/alice/contacts/odd-1.vcf"
+    assert put_card(alice, url, vcard("odd-1", "Nowak Anna", odd)).status_code == 201
+    seen = alice.get(f"{book_url(api_server)}/odd-1.vcf")
+    assert seen.status_code == 200, seen.text
+    assert seen.json()["title"] == "line one\nline two"
+    assert seen.json()["emails"] == [{"value": "not-an-address", "types": []}]
