@@ -16,7 +16,6 @@ from cms_dav.api.routes_contacts import BOOK, Href, Segment
 from cms_dav.api.schemas import DoneIn, Interaction, InteractionIn
 from cms_dav.contacts import notes
 from cms_dav.contacts.contact_json import interaction_json, interactions_view
-from cms_dav.contacts.errors import ContactError
 
 router = APIRouter(tags=["interactions"], responses=ERRORS)
 
@@ -37,8 +36,8 @@ def _run(operation: Callable[[], T]) -> T:
         raise ApiProblem(409, str(exc)) from None
     except notes.NoteRemovalDenied as exc:
         raise ApiProblem(403, str(exc)) from None
-    except ContactError as exc:
-        raise ApiProblem(422, str(exc)) from None
+    except ValueError as exc:  # a refused card (ContactError), a limit (LimitExceeded)...
+        raise access.refusal(exc) from None
 
 
 @router.get(TIMELINE, response_model=list[Interaction], summary="A contact's interactions")
