@@ -35,8 +35,9 @@ def test_bob_cannot_list_alices_unshared_book(api_server: ServerProcess,
 
 def test_bob_cannot_find_alices_unshared_contact_by_search(
         api_server: ServerProcess, bob: requests.Session, secret: str) -> None:
-    for params in ({"q": "Tajna"}, {"q": "tajna@example.com"}, {"org": ""}):
+    for params in ({"q": "Tajna"}, {"q": "tajna@example.com"}, {"not_contacted_days": 0}):
         found = bob.get(f"{api_server.url}{API}/contacts", params=params)
+        assert found.status_code == 200, found.text
         assert "secret-1" not in found.text
 
 
@@ -70,3 +71,10 @@ def test_a_read_share_lets_bob_read_but_not_write_until_it_is_revoked(
     assert bob.post(shares, json={"to": "user:bob", "access": "write"}).status_code == 403
     assert alice.delete(shares, params={"to": "user:bob"}).status_code == 204
     assert bob.get(secret).status_code == 404
+
+
+def test_alice_finds_her_own_contact_by_the_same_searches(
+        api_server: ServerProcess, alice: requests.Session, secret: str) -> None:
+    for params in ({"q": "Tajna"}, {"q": "tajna@example.com"}, {"not_contacted_days": 0}):
+        found = alice.get(f"{api_server.url}{API}/contacts", params=params)
+        assert "secret-1" in {c["uid"] for c in found.json()}, params
