@@ -76,6 +76,9 @@ def search(app: App, query: str | None, user: str | None, conditions: tuple[str,
     age = parse_age(since) if since is not None else None
     request = SearchRequest(query=query, conditions=conditions, category=category, city=city,
                             org=org, not_contacted_for=age, limit=limit)
+    if request.empty:
+        raise CliError("give a QUERY or a filter (--where, --category, --city, --org, "
+                       "--not-contacted-since)")
     try:
         with app.store.reading() as conn:
             found = search_contacts(conn, app.policy, app.fields.fields(),

@@ -34,12 +34,11 @@ class SearchRequest:
     not_contacted_for: float | None = None
     limit: int = 50
 
-    def check(self) -> None:
-        """Raises ContactError when nothing at all is asked for."""
-        if self.query is None and not (self.conditions or self.city or self.category
-                                       or self.org or self.not_contacted_for is not None):
-            raise ContactError("give a query or a filter (where, category, city, org, "
-                               "not contacted since)")
+    @property
+    def empty(self) -> bool:
+        """Nothing at all is asked for (neither a query nor a filter)."""
+        return self.query is None and not (self.conditions or self.city or self.category
+                                           or self.org or self.not_contacted_for is not None)
 
 
 def search_contacts(conn: Connection, policy: "Policy", fields: FieldSet,
@@ -47,7 +46,9 @@ def search_contacts(conn: Connection, policy: "Policy", fields: FieldSet,
                     request: SearchRequest) -> list[Contact]:
     """The people ``request`` finds in the books ``user`` may read (all without a user);
     ranked by score with a query, else by name. Raises ContactError (a bad condition)."""
-    request.check()
+    if request.empty:
+        raise ContactError("give a query (q) or a filter (where, category, city, org, "
+                           "not_contacted_days)")
     typed = bool(request.conditions or request.city)
     bound = parse_conditions(tuple(request.conditions), fields)
     books = address_books(conn, policy, user)
