@@ -30,6 +30,9 @@ from sqlalchemy import Engine
 
 from cms_dav import radicale_compat
 from cms_dav.acl.policy import Policy
+from cms_dav.api.factory import build_api
+from cms_dav.api.mount import ApiMount
+from cms_dav.api.services import ApiServices
 from cms_dav.acl.rightsfile import RightsFile
 from cms_dav.acl.share_database import ShareDatabase
 from cms_dav.auth.authenticator import Authenticator
@@ -37,6 +40,7 @@ from cms_dav.calendars.catalog import calendar_kinds
 from cms_dav.calendars.generated_calendars import GeneratedCalendars
 from cms_dav.contacts.segment_hook import SegmentHook
 from cms_dav.contacts.segments import Segments
+from cms_dav.reports.build import build_report
 from cms_dav.wsgi.challenge import ChallengeMiddleware
 from cms_dav.wsgi.client_address import TrustedProxies
 from cms_dav.config import Settings
@@ -201,8 +205,9 @@ class App:
 
     def wrap(self, app: WSGIApp) -> WSGIApp:
         """cms_dav's WSGI layers, outermost first: request scope, request log, metrics,
-        health, challenge, response delay, XML guard, rejection reasons, upload ETag,
-        limits, link gate, unmount, generated calendars, fast listing."""
+        health, the JSON API (``/api/v1/``), challenge, response delay, XML guard,
+        rejection reasons, upload ETag, limits, link gate, unmount, generated calendars,
+        fast listing."""
         settings = self.settings
         wrapped: WSGIApp = FastListingMiddleware(app, settings, self.store, self.policy)
         wrapped = GeneratedCalendarsMiddleware(wrapped, self.calendars, self.policy,
@@ -215,6 +220,8 @@ class App:
         wrapped = XmlGuardMiddleware(wrapped, settings.max_body_bytes, settings.limits)
         wrapped = ResponseDelayMiddleware(wrapped)
         wrapped = ChallengeMiddleware(wrapped, REALM)
+        # the JSON API answers its own logins and errors: outside the DAV-only layers
+        wrapped = ApiMount(wrapped, build_api(self.api_services()), settings.max_body_bytes)
         wrapped = HealthMiddleware(wrapped, self.engine)
         wrapped = MetricsMiddleware(wrapped, self.metrics, settings.metrics_token,
                                     settings.metrics_allow)
@@ -222,6 +229,13 @@ class App:
         # the one place a RequestContext is made, and the client address decided
         return RequestScopeMiddleware(wrapped, TrustedProxies(settings.trusted_proxies,
                                                                settings.proxy_header))
+
+    def api_services(self) -> ApiServices:
+        """What the JSON API (``/api/v1/``) is built from: this App's services."""
+        return ApiServices(settings=self.settings, store=self.store, policy=self.policy,
+                           shares=self.shares, authenticator=self.authenticator,
+                           fields=self.fields, segments=self.segments,
+                           report=lambda options: build_report(self, options))
 
     # -- lifetime ---------------------------------------------------------------------
     def close(self) -> None:

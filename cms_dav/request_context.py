@@ -5,7 +5,9 @@ outermost WSGI layer, one per request.
 
 How it is found, in exactly two documented ways:
 
-* WSGI layers read ``environ[ENVIRON_KEY]`` (:func:`of`);
+* WSGI layers read ``environ[ENVIRON_KEY]`` (:func:`of`), and so does the JSON API
+  (``cms_dav.api``: a2wsgi keeps the WSGI environ in the ASGI scope, while the context
+  variable does not reach its threads);
 * code that Radicale calls without the environ (the plugins in
   ``plugins/cms_dav_plugins``, and the request-bound checks of ``cms_dav.limits`` that
   are patched into Radicale's and dateutil's loops) calls :func:`current`, backed by a
@@ -13,12 +15,12 @@ How it is found, in exactly two documented ways:
   and again around every step of the response body until it is closed (a streamed body
   runs request code after the application returned).
 
-Who may read it: the doors (``cms_dav.wsgi``, the plugins) and ``cms_dav.limits`` as
-request-bound checks (the plugins include ``cms_dav_plugins.upload_watch``, which
-watches Radicale's parse of a PUT body). ``cms_dav.store`` and ``cms_dav.acl`` never do:
-they serve the CLI and tests too, and get what they need (a :class:`~cms_dav.memo.Memo`,
-an actor) as arguments. Outside a request :func:`current` is None: nothing is memoized,
-limited or deferred.
+Who may read it: the doors (``cms_dav.wsgi``, the plugins, ``cms_dav.api``) and
+``cms_dav.limits`` as request-bound checks (the plugins include
+``cms_dav_plugins.upload_watch``, which watches Radicale's parse of a PUT body).
+``cms_dav.store`` and ``cms_dav.acl`` never do: they serve the CLI and tests too, and
+get what they need (a :class:`~cms_dav.memo.Memo`, an actor) as arguments. Outside a
+request :func:`current` is None: nothing is memoized, limited or deferred.
 
 Lifetime: from the start of the request until its response body is closed; then it is
 garbage. Nothing here is shared between requests, and there is no thread-local state.

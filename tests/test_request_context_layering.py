@@ -1,5 +1,5 @@
 """Who may know about an HTTP request (cms_dav.request_context's module doc): the doors
-(cms_dav.wsgi, the Radicale plugins) and cms_dav.limits as request-bound checks. The
+(cms_dav.wsgi, the Radicale plugins, the JSON API) and cms_dav.limits as request-bound checks. The
 store and the ACL serve the CLI and tests as well, so they get what they need as
 arguments; and no request state hides on a thread."""
 
@@ -15,7 +15,7 @@ PLUGINS = ROOT / "plugins" / "cms_dav_plugins"
 #: the modules that are about HTTP requests
 HTTP_MODULES = ("cms_dav.request_context", "cms_dav.wsgi", "cms_dav.serving")
 #: where the request context may be read (besides its own module and the scope layer)
-MAY_READ_THE_REQUEST = (PACKAGE / "wsgi", PACKAGE / "limits", PLUGINS)
+MAY_READ_THE_REQUEST = (PACKAGE / "wsgi", PACKAGE / "api", PACKAGE / "limits", PLUGINS)
 #: thread-locals that are no request state: how deep this thread holds the store's
 #: lock, and the transaction of this thread's ``Store.batch``
 THREAD_LOCALS_ALLOWED = {PACKAGE / "store" / "store.py"}

@@ -22,7 +22,7 @@ import dev
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 MYPY = PYPROJECT["tool"]["mypy"]
-STRICT_PACKAGES = ("cms_dav.store", "cms_dav.contacts", "cms_dav.acl")
+STRICT_PACKAGES = ("cms_dav.store", "cms_dav.contacts", "cms_dav.acl", "cms_dav.api")
 #: ``# type: ignore[code, code]  # why`` with at least one word of reason
 IGNORE_WITH_REASON = re.compile(r"# type: ignore\[[a-z-]+(, ?[a-z-]+)*\]  # \S.*")
 

@@ -10,11 +10,8 @@ import click
 
 from cms_dav.cli.common import CliError, emit_json, pass_app
 from cms_dav.contacts.errors import ContactError
-from cms_dav.contacts.normalize import fold
-from cms_dav.contacts.condition_query import matching_ids
-from cms_dav.contacts.conditions import parse_conditions
-from cms_dav.contacts.query import Contact, address_books, contacts_by_ids
-from cms_dav.contacts.query import search as search_contacts
+from cms_dav.contacts.contact_search import SearchRequest, search_contacts
+from cms_dav.contacts.query import Contact
 
 if TYPE_CHECKING:
     from cms_dav.app import App
@@ -77,24 +74,15 @@ def search(app: App, query: str | None, user: str | None, conditions: tuple[str,
 
     Without QUERY, lists the people meeting the filters (--where, --city, ...), by name."""
     age = parse_age(since) if since is not None else None
-    typed = bool(conditions or city)
-    if query is None and not (typed or category or org or age is not None):
+    request = SearchRequest(query=query, conditions=conditions, category=category, city=city,
+                            org=org, not_contacted_for=age, limit=limit)
+    if request.empty:
         raise CliError("give a QUERY or a filter (--where, --category, --city, --org, "
                        "--not-contacted-since)")
     try:
-        bound = parse_conditions(conditions, app.fields.fields())
         with app.store.reading() as conn:
-            books = address_books(conn, app.policy, user)
-            wanted = matching_ids(conn, books, bound, category=category, city=city,
-                                  not_contacted_for=age) if typed or query is None else None
-            if query is None:
-                found = [c for c in contacts_by_ids(conn, books, wanted or ())
-                         if org is None or fold(org) in fold(c.org)][:limit]
-            else:
-                found = search_contacts(conn, books, query, app.settings.default_region,
-                                        category=category, org=org, not_contacted_for=age,
-                                        limit=None)
-                found = [c for c in found if wanted is None or c.item_id in wanted][:limit]
+            found = search_contacts(conn, app.policy, app.fields.fields(),
+                                    app.settings.default_region, user, request)
     except ContactError as exc:
         raise CliError(str(exc)) from None
     print_contacts(found, as_json, with_score=query is not None)

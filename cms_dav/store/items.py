@@ -91,6 +91,15 @@ def iter_all(conn: Connection, collection_id: int, with_text: bool = True
         yield _record(row, with_text)
 
 
+def page(conn: Connection, collection_id: int, after: str, limit: int) -> list[ItemRecord]:
+    """Up to ``limit`` items (with text) whose href sorts after ``after``, by href: one
+    page of a cursor listing (the JSON API)."""
+    query = (select(*_columns(True)).where(items.c.collection_id == collection_id,
+                                           items.c.href > after)
+             .order_by(items.c.href).limit(limit))
+    return [_record(row, True) for row in conn.execute(query)]
+
+
 def iter_in_range(conn: Connection, collection_id: int, component: str | None,
                   start: int, end: int) -> Iterator[ItemRecord]:
     query = select(*_columns(True)).where(items.c.collection_id == collection_id,

@@ -13,7 +13,7 @@ import json
 import threading
 import time
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Collection, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from sqlalchemy import Connection, Engine, select
@@ -194,6 +194,10 @@ class Store:
         with self.reading() as conn:
             yield from items.iter_all(conn, collection_id, with_text)
 
+    def items_page(self, collection_id: int, after: str, limit: int) -> list[ItemRecord]:
+        with self.reading() as conn:
+            return items.page(conn, collection_id, after, limit)
+
     def items_in_range(self, collection_id: int, component: str | None, start: int,
                        end: int) -> Iterator[ItemRecord]:
         with self.reading() as conn:
@@ -212,6 +216,12 @@ class Store:
             return token, list(hrefs)
 
     # -- writes ---------------------------------------------------------------------
+    def with_origin(self, origin_of: OriginOf) -> "Store":
+        """This store (same engine, hooks and filters) writing with ``origin_of``: for a
+        door whose requests do not run under the request scope's context, e.g. the JSON
+        API on a2wsgi's threads, which audits its writes as door "api"."""
+        return replace(self, origin_of=origin_of)
+
     def origin(self, actor: str) -> WriteOrigin:
         """Where a write by ``actor`` comes from (for callers writing audit rows)."""
         return self.origin_of(actor)

@@ -1,0 +1,65 @@
+"""The JSON API in the WSGI stack: requests under ``/api/v1/`` go to the FastAPI app
+(through a2wsgi), every other request to the DAV layers.
+
+:meth:`cms_dav.app.App.wrap` puts this layer inside the request scope, request log,
+metrics and health layers and outside the DAV-only ones (the login challenge, XML
+guard, limits...). A body past ``max_body_bytes`` is refused here with 413 before
+anything reads it; a failed login's throttle delay is deferred as on DAV
+(:class:`cms_dav.wsgi.response_delay.ResponseDelayMiddleware`).
+"""
+
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+from typing import Any, Callable, Iterable
+
+from a2wsgi import ASGIMiddleware
+from fastapi import FastAPI
+
+from cms_dav.api.factory import PREFIX
+from cms_dav.api.problems import MEDIA_TYPE, Problem
+from cms_dav.wsgi.response_delay import ResponseDelayMiddleware
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def is_api_path(path: str) -> bool:
+    return path == PREFIX or path.startswith(PREFIX + "/")
+
+
+def _refuse(start_response: Callable[..., Any], status: int, detail: str) -> list[bytes]:
+    body = json.dumps(Problem(title=HTTPStatus(status).phrase, status=status,
+                              detail=detail).model_dump(exclude_none=True)).encode()
+    start_response(f"{status} {HTTPStatus(status).phrase}",
+                   [("Content-Type", MEDIA_TYPE), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+class ApiMount:
+    def __init__(self, app: WSGIApp, api: FastAPI, max_body_bytes: int) -> None:
+        self.app = app
+        self.asgi = ASGIMiddleware(api)  # type: ignore[arg-type]  # TypedDict vs Mapping scope
+        self.api = ResponseDelayMiddleware(self._pep3333)
+        self.max_body_bytes = max_body_bytes
+
+    def _pep3333(self, environ: dict[str, Any], start_response: Callable[..., Any]
+                 ) -> Iterable[bytes]:
+        """a2wsgi reads PATH_INFO as PEP 3333 says (the bytes as latin-1); cms_dav's
+        server front decodes it as UTF-8 for Radicale. The API gets its own copy."""
+        path = str(environ.get("PATH_INFO") or "")
+        copy: Any = {**environ, "PATH_INFO": path.encode("utf-8").decode("latin-1")}
+        return self.asgi(copy, start_response)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
+                 ) -> Iterable[bytes]:
+        if not is_api_path(str(environ.get("PATH_INFO") or "")):
+            return self.app(environ, start_response)
+        length = str(environ.get("CONTENT_LENGTH") or "").strip()
+        chunked = "chunked" in str(environ.get("HTTP_TRANSFER_ENCODING") or "").lower()
+        if chunked and not length:
+            return _refuse(start_response, 411, "send the body with a Content-Length")
+        if length and (not length.isdigit() or int(length) > self.max_body_bytes):
+            return _refuse(start_response, 413, f"the body is larger than "
+                                                f"{self.max_body_bytes} bytes")
+        return self.api(environ, start_response)
