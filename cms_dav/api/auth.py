@@ -20,6 +20,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 
 from cms_dav import request_context
+from cms_dav.acl.scope import SHARE, WRITE, scope_allows
 from cms_dav.api.problems import ApiProblem
 from cms_dav.api.services import ApiServices
 from cms_dav.request_context import RequestContext
@@ -27,9 +28,6 @@ from cms_dav.store.records import WriteOrigin
 from cms_dav.store.store import Store
 
 REALM = "cms_dav"
-#: the scopes of issue 15 item 2; a plain password is "full"
-SCOPES = ("read", "write", "admin", "full")
-
 basic = HTTPBasic(auto_error=False, realm=REALM, description="The DAV login")
 
 
@@ -42,7 +40,11 @@ class Caller:
 
     @property
     def read_only(self) -> bool:
-        return self.scope == "read"
+        return not scope_allows(self.scope, WRITE)
+
+    @property
+    def may_share(self) -> bool:
+        return scope_allows(self.scope, SHARE)
 
 
 @dataclass(frozen=True)
@@ -81,9 +83,9 @@ def _login(services: ApiServices, context: RequestContext, user: str, password: 
            ) -> str | None:
     """The scope the credentials grant, None when they are refused. The one place an
     app password's scope plugs in (issue 15 item 2); a plain password is "full"."""
-    ok = services.authenticator.login(user, password, context.address or None,
-                                      context.defer_response, context.address_lockable)
-    return "full" if ok else None
+    login = services.authenticator.login(user, password, context.address or None,
+                                         context.defer_response, context.address_lockable)
+    return login.scope if login else None
 
 
 def caller(request: Request,
@@ -117,5 +119,15 @@ def writer(found: Annotated[Door, Depends(door)]) -> Door:
     return found
 
 
+def sharer(found: Annotated[Door, Depends(writer)]) -> Door:
+    """Services for a route that changes who sees data (shares): refused (403) to an app
+    password without the sharing scope (:mod:`cms_dav.acl.scope`: "write" may not)."""
+    if not found.caller.may_share:
+        raise ApiProblem(403, f"this credential may not change shares (scope "
+                              f"\"{found.caller.scope}\")")
+    return found
+
+
 Reader = Annotated[Door, Depends(door)]
 Writer = Annotated[Door, Depends(writer)]
+Sharer = Annotated[Door, Depends(sharer)]

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Response
 from cms_dav.acl import admin
 from cms_dav.acl.sharing_policy import manages_outside_shares
 from cms_dav.api import access
-from cms_dav.api.auth import Door, Reader, Writer
+from cms_dav.api.auth import Door, Reader, Sharer
 from cms_dav.api.problems import ERRORS, ApiProblem
 from cms_dav.api.routes_contacts import Segment
 from cms_dav.api.schemas import Principal, Share, ShareIn
@@ -55,7 +55,7 @@ def collection_shares(door: Reader, owner: Segment, collection: Segment
 
 @router.post(SHARES, response_model=list[Share], status_code=201,
              summary="Give a user or group access to a collection")
-def grant(door: Writer, owner: Segment, collection: Segment, body: ShareIn
+def grant(door: Sharer, owner: Segment, collection: Segment, body: ShareIn
           ) -> list[dict[str, Any]]:
     path = _managed(door, owner, collection)
     try:
@@ -68,7 +68,7 @@ def grant(door: Writer, owner: Segment, collection: Segment, body: ShareIn
 
 @router.delete(SHARES, status_code=204, response_class=Response,
                summary="Take back every share and grant of a collection to someone")
-def revoke(door: Writer, owner: Segment, collection: Segment,
+def revoke(door: Sharer, owner: Segment, collection: Segment,
            to: Annotated[Principal, Query(description="user:NAME or group:NAME")]
            ) -> Response:
     path = _managed(door, owner, collection)
