@@ -60,6 +60,7 @@ from cms_dav.wsgi.health import HealthMiddleware
 from cms_dav.wsgi.limits import LimitsMiddleware
 from cms_dav.wsgi.link_gate import LinkGateMiddleware
 from cms_dav.wsgi.metrics import MetricsMiddleware
+from cms_dav.wsgi.principal_search import Directory, PrincipalSearchMiddleware
 from cms_dav.wsgi.rejections import RejectionReasonMiddleware
 from cms_dav.wsgi.request_log import RequestLogMiddleware
 from cms_dav.wsgi.request_scope import RequestScopeMiddleware, http_origins
@@ -195,9 +196,11 @@ class App:
     def wrap(self, app: WSGIApp) -> WSGIApp:
         """cms_dav's WSGI layers, outermost first: request scope, request log, metrics,
         health, challenge, response delay, XML guard, rejection reasons, upload ETag,
-        limits, link gate, unmount, generated calendars, fast listing."""
+        limits, link gate, unmount, generated calendars, principal search, fast listing."""
         settings = self.settings
         wrapped: WSGIApp = FastListingMiddleware(app, settings, self.store, self.policy)
+        wrapped = PrincipalSearchMiddleware(wrapped, Directory(
+            self.authenticator.users, self.store, self.policy, settings.principal_search))
         wrapped = GeneratedCalendarsMiddleware(wrapped, self.calendars, self.policy,
                                                self.segments)
         wrapped = UnmountMiddleware(wrapped, self.shares)
