@@ -33,9 +33,11 @@ from cms_dav.acl.policy import Policy
 from cms_dav.acl.rightsfile import RightsFile
 from cms_dav.acl.share_database import ShareDatabase
 from cms_dav.auth.authenticator import Authenticator
+from cms_dav.calendars import any_component_filter
 from cms_dav.calendars.catalog import calendar_kinds
 from cms_dav.calendars.generated_calendars import GeneratedCalendars
 from cms_dav.contacts.segments import Segments
+from cms_dav.wsgi.calendar_autocreate import CalendarAutoCreateMiddleware
 from cms_dav.wsgi.challenge import ChallengeMiddleware
 from cms_dav.wsgi.client_address import TrustedProxies
 from cms_dav.config import Settings
@@ -196,9 +198,11 @@ class App:
     def wrap(self, app: WSGIApp) -> WSGIApp:
         """cms_dav's WSGI layers, outermost first: request scope, request log, metrics,
         health, challenge, response delay, XML guard, rejection reasons, upload ETag,
-        limits, link gate, unmount, generated calendars, principal search, fast listing."""
+        limits, link gate, unmount, generated calendars, principal search, calendar
+        auto-creation, fast listing."""
         settings = self.settings
         wrapped: WSGIApp = FastListingMiddleware(app, settings, self.store, self.policy)
+        wrapped = CalendarAutoCreateMiddleware(wrapped, self.store, self.policy)
         wrapped = PrincipalSearchMiddleware(wrapped, Directory(
             self.authenticator.users, self.store, self.policy, settings.principal_search))
         wrapped = GeneratedCalendarsMiddleware(wrapped, self.calendars, self.policy,
@@ -249,6 +253,7 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     vobject_values.install()  # valid PERIOD / vCard 2.1 values pass Radicale's check
     freebusy_ranges.install()  # VFREEBUSY objects get time ranges (RFC 4791 §9.9)
+    any_component_filter.install()  # prop-filters under VCALENDAR see the components
     upload_watch.install()  # "Radicale changed nothing" without a second parse
     engine = open_engine(settings.database_url,
                          background_checkpoints=background_checkpoints,

@@ -18,7 +18,6 @@ or ``anyof``. A property that cannot be searched matches nothing. At most
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 from xml.etree import ElementTree as ET
@@ -33,6 +32,7 @@ from cms_dav.request_context import of as context_of
 from cms_dav.store.store import Store
 from cms_dav.wsgi.listing_request import CALDAV, CARDDAV, DAV, parse_body
 from cms_dav.wsgi.plain_error import plain_error
+from cms_dav.wsgi.whole_answer import buffered_body, whole_answer
 
 WSGIApp = Callable[..., Iterable[bytes]]
 
@@ -180,31 +180,13 @@ class PrincipalSearchMiddleware:
         if environ.get("REQUEST_METHOD", "").upper() != "REPORT" or \
                 context.report not in REPORTS:
             return self.app(environ, start_response)
-        # the XML guard, which named the report, has read the bounded body into memory
-        body = environ["wsgi.input"].read()
-        environ["wsgi.input"] = io.BytesIO(body)
-        captured: dict[str, Any] = {}
-
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None
-                    ) -> Callable[[bytes], None]:
-            captured.update(status=status, headers=headers)
-            return lambda _data: None
-
-        result = self.app(environ, capture)
-        try:
-            radicales = b"".join(result)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-        status: str = captured["status"]
-        if not status.startswith("207") or not context.user:
-            start_response(status, captured["headers"])
-            return [radicales]
+        body = buffered_body(environ)
+        radicales = whole_answer(self.app, environ)
+        if not radicales.status.startswith("207") or not context.user:
+            return radicales.send(start_response)
         root = parse_body(body, environ.get("CONTENT_TYPE", ""))
         if root is None or root.tag not in (DAV + name for name in REPORTS):
-            start_response(status, captured["headers"])
-            return [radicales]
+            return radicales.send(start_response)
         prefix = environ.get("HTTP_X_SCRIPT_NAME", environ.get("SCRIPT_NAME", "")).rstrip("/")
         if root.tag == DAV + "principal-search-property-set":
             return _xml(start_response, "200 OK", search_property_set())
