@@ -67,6 +67,7 @@ from cms_dav.wsgi.rejections import RejectionReasonMiddleware
 from cms_dav.wsgi.request_log import RequestLogMiddleware
 from cms_dav.wsgi.request_scope import RequestScopeMiddleware, http_origins
 from cms_dav.wsgi.response_delay import ResponseDelayMiddleware
+from cms_dav.wsgi.todo_expand import TodoExpandMiddleware
 from cms_dav.wsgi.unmount import UnmountMiddleware
 from cms_dav.wsgi.upload_etag import UploadEtagMiddleware
 from cms_dav.wsgi.xml_guard import XmlGuardMiddleware
@@ -199,9 +200,10 @@ class App:
         """cms_dav's WSGI layers, outermost first: request scope, request log, metrics,
         health, challenge, response delay, XML guard, rejection reasons, upload ETag,
         limits, link gate, unmount, generated calendars, principal search, calendar
-        auto-creation, fast listing."""
+        auto-creation, task expansion, fast listing."""
         settings = self.settings
         wrapped: WSGIApp = FastListingMiddleware(app, settings, self.store, self.policy)
+        wrapped = TodoExpandMiddleware(wrapped, settings.limits)
         wrapped = CalendarAutoCreateMiddleware(wrapped, self.store, self.policy)
         wrapped = PrincipalSearchMiddleware(wrapped, Directory(
             self.authenticator.users, self.store, self.policy, settings.principal_search))

@@ -123,3 +123,46 @@ def test_an_at_sign_and_its_percent_encoding_name_one_object(server):
     _, _, statuses = sync_collection(session, server.url + "/alice/calendar/")
     assert [href for href in statuses if "40b" in href or "@b" in href] == \
         ["/alice/calendar/a%40b.ics"]
+
+
+WEEKLY_TASK = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//cms_dav tests//EN\r\n"
+               "BEGIN:VTODO\r\nUID:weekly-task\r\nDTSTAMP:20261101T000000Z\r\n"
+               "DTSTART:20261201T090000Z\r\nDUE:20261201T100000Z\r\n"
+               "RRULE:FREQ=WEEKLY;COUNT=10\r\nSUMMARY:weekly\r\nEND:VTODO\r\n"
+               "BEGIN:VTODO\r\nUID:weekly-task\r\nDTSTAMP:20261101T000000Z\r\n"
+               "RECURRENCE-ID:20261208T090000Z\r\nDTSTART:20261208T110000Z\r\n"
+               "DUE:20261208T120000Z\r\nSUMMARY:moved\r\nEND:VTODO\r\nEND:VCALENDAR\r\n")
+EXPAND_TODOS = """<?xml version="1.0" encoding="utf-8"?>
+<c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
+<d:prop><c:calendar-data><c:expand start="{start}" end="{end}"/></c:calendar-data></d:prop>
+<c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VTODO">
+<c:time-range start="{start}" end="{end}"/></c:comp-filter></c:comp-filter></c:filter>
+</c:calendar-query>"""
+
+
+def expand_todos(server: ServerProcess, path: str, start: str, end: str
+                 ) -> requests.Response:
+    return requests.request("REPORT", server.url + path, auth=AUTH, timeout=60,
+                            data=EXPAND_TODOS.format(start=start, end=end).encode(),
+                            headers={"Content-Type": "application/xml", "Depth": "1"})
+
+
+def test_expand_turns_a_recurring_task_into_its_instances_in_the_range(server):
+    assert put(server, "/alice/tasks/weekly.ics", WEEKLY_TASK).status_code == 201
+    response = expand_todos(server, "/alice/tasks/", "20261201T000000Z", "20261220T000000Z")
+    assert response.status_code == 207, response.text
+    text = response.text
+    assert "RRULE" not in text
+    assert re.findall(r"RECURRENCE-ID:(\w+)", text) == \
+        ["20261201T090000Z", "20261208T090000Z", "20261215T090000Z"]
+    assert "DTSTART:20261208T110000Z" in text  # the overridden instance stands
+    assert "DUE:20261215T100000Z" in text  # DUE keeps its distance to DTSTART
+
+
+def test_expand_past_max_instances_is_refused_with_max_instances(server):
+    hourly = WEEKLY_TASK.replace("FREQ=WEEKLY;COUNT=10", "FREQ=HOURLY")
+    assert put(server, "/alice/hourly/task.ics", hourly).status_code == 201
+    # two years of hours: past [limits] max_instances (10000)
+    response = expand_todos(server, "/alice/hourly/", "20261201T000000Z", "20281201T000000Z")
+    assert response.status_code == 403
+    assert "max-instances" in response.text
