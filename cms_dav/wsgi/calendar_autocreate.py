@@ -3,12 +3,13 @@
 Some clients never send MKCALENDAR (RFC 4791 §5.3.1 makes it only RECOMMENDED): they
 query or write ``/<user>/<name>/`` and expect the server to make the calendar, as
 python-caldav's ``create-calendar.auto`` hint records. When Radicale answers a
-``calendar-query``/``calendar-multiget`` REPORT on a missing collection directly
+``calendar-query`` REPORT on a missing collection directly
 under the caller's own home with 404, or a PUT of an iCalendar object into one with
 409 (no parent, RFC 4918 §9.7.1), this layer creates that calendar (the ACL policy
 must grant the caller writing there; the per-user collection quota applies) and runs
-the request again. Everything else, including other users' homes, deeper paths and
-address books, keeps Radicale's answer.
+the request again. Everything else, including other users' homes, deeper paths,
+address books and a calendar deleted but still in the trash (another device that
+has not seen the deletion yet must not bring it back), keeps Radicale's answer.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, Callable, Iterable
 from radicale import pathutils
 
 from cms_dav.acl.policy import Policy
+from cms_dav.io.trash import collection_in_trash
 from cms_dav.request_context import of as context_of
 from cms_dav.store.store import Store
 from cms_dav.wsgi.whole_answer import buffered_body, whole_answer
@@ -28,8 +30,8 @@ logger = logging.getLogger(__name__)
 
 WSGIApp = Callable[..., Iterable[bytes]]
 
-#: REPORTs that name a calendar collection
-CALENDAR_REPORTS = ("calendar-query", "calendar-multiget")
+#: the REPORT that asks a calendar collection for its objects
+CALENDAR_REPORTS = ("calendar-query",)
 #: the props a calendar made this way starts with (as MKCALENDAR without a body)
 CALENDAR_PROPS = {"tag": "VCALENDAR",
                   "C:supported-calendar-component-set": "VEVENT,VTODO,VJOURNAL"}
@@ -53,8 +55,8 @@ class CalendarAutoCreateMiddleware:
             refusal = "409"
         else:
             wanted = False
-        if not wanted:
-            return self.app(environ, start_response)
+        if not wanted or self.store.resolve("/".join(parts[:2])) is not None:
+            return self.app(environ, start_response)  # most requests: nothing to make
         body = buffered_body(environ)
         first = whole_answer(self.app, environ)
         if first.status.startswith(refusal) and self._create(environ, "/".join(parts[:2])):
@@ -72,8 +74,8 @@ class CalendarAutoCreateMiddleware:
                 or name.startswith("."):
             return False
         if "w" not in self.policy.authorization(user, f"/{path}/") or \
-                self.store.resolve(path) is not None:
-            return False
+                self.store.resolve(path) is not None or collection_in_trash(self.store, path):
+            return False  # a deleted calendar is restored from the trash, not remade
         try:
             self.store.replace_collection(path, {**CALENDAR_PROPS, "D:displayname": name},
                                           (), user)

@@ -12,8 +12,10 @@ its addresses the e-mail addresses of :mod:`cms_dav.auth.addresses`.
 Searchable: ``DAV:displayname``, ``C:calendar-user-address-set`` and Apple's
 ``CS:email-address-set``; ``match-type`` ``contains`` (default), ``starts-with`` or
 ``equals``, caseless (RFC 3744 §9.4 "caseless substring"); ``test="allof"`` (default)
-or ``anyof``. A property that cannot be searched matches nothing. At most
-:data:`MAX_RESULTS` principals are listed; a malformed search is a 400 naming why.
+or ``anyof``. A property that cannot be searched matches nothing; a search without
+any ``property-search`` lists every principal the caller may know of (python-caldav
+asks so). At most :data:`MAX_RESULTS` principals are listed; a malformed search is a
+400 naming why.
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ MAX_CRITERIA = 10
 #: characters of one match string, at most
 MAX_MATCH = 256
 MATCH_TYPES = ("contains", "starts-with", "equals")
+#: children of principal-property-search that are not props asked for
+NOT_PROPS = frozenset({DAV + "property-search", DAV + "prop",
+                       DAV + "apply-to-principal-collection-set"})
 #: what principal-search-property-set offers (RFC 3744 §9.5), with its description
 SEARCHABLE = ((DISPLAYNAME, "Display name"), (ADDRESS_SET, "Calendar user address"))
 
@@ -104,6 +109,10 @@ class Search:
     props: tuple[str, ...]
 
     def matches(self, principal: Principal) -> bool:
+        """Every criterion (allof) or one (anyof); no criterion at all lists every
+        principal the caller may know of (python-caldav's "list all")."""
+        if not self.criteria:
+            return True
         results = (criterion.matches(principal) for criterion in self.criteria)
         return any(results) if self.any_of else all(results)
 
@@ -115,15 +124,14 @@ def parse_search(root: ET.Element) -> Search:
         raise BadSearch(f"principal-property-search: test must be allof or anyof, "
                         f"not {test[:20]!r}")
     searches = root.findall(DAV + "property-search")
-    if not searches:
-        raise BadSearch("principal-property-search needs at least one DAV:property-search")
     if len(searches) > MAX_CRITERIA:
         raise BadSearch(f"principal-property-search: at most {MAX_CRITERIA} "
                         "DAV:property-search elements")
     criteria = tuple(_criterion(element) for element in searches)
-    prop = root.find(DAV + "prop")
-    props = tuple(child.tag for child in prop) if prop is not None else ()
-    return Search(criteria, test == "anyof", props)
+    props = [child.tag for prop in root.findall(DAV + "prop") for child in prop]
+    # python-caldav writes the props after an empty DAV:prop, as the root's children
+    props += [child.tag for child in root if child.tag not in NOT_PROPS]
+    return Search(criteria, test == "anyof", tuple(dict.fromkeys(props)))
 
 
 def _criterion(element: ET.Element) -> Criterion:

@@ -97,6 +97,14 @@ def test_a_calendar_put_into_a_missing_calendar_creates_it(server):
         ["/alice/new-cal/first.ics"]
 
 
+def test_a_deleted_calendar_is_not_made_again_by_a_late_query(server):
+    assert put(server, "/alice/short-lived/x.ics", ical("VEVENT", "x")).status_code == 201
+    assert requests.delete(server.url + "/alice/short-lived/", auth=AUTH,
+                           timeout=60).status_code in (200, 204)
+    assert query(server, "/alice/short-lived/", "").status_code == 404
+    assert not exists(server, "/alice/short-lived/")
+
+
 def test_nothing_is_created_for_cards_deeper_paths_or_another_home(server):
     assert put(server, "/alice/no-book/card.vcf", vcard("u1", "No Book"),
                kind="text/vcard").status_code == 409

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Iterator
 from xml.etree import ElementTree as ET
 
+import caldav
 import pytest
 import requests
 
@@ -131,14 +132,21 @@ def test_the_search_property_set_names_display_name_and_calendar_user_address(se
     search_body(("d:displayname", "", "contains")),
     search_body(("d:displayname", "x" * 300, "contains")),
     search_body(("d:displayname", "bob", "contains"), test="someof"),
-    '<d:principal-property-search xmlns:d="DAV:"><d:prop><d:displayname/></d:prop>'
-    '</d:principal-property-search>',
+    search_body(*[("d:displayname", "bob", "contains")] * 11),
 ])
 def test_a_malformed_search_is_refused_with_400_naming_the_problem(server, body):
     response = report(server, body)
     assert response.status_code == 400
     assert "match" in response.text or "property-search" in response.text \
         or "test" in response.text
+
+
+def test_a_search_without_criteria_lists_whom_the_caller_may_know_of(server):
+    client = caldav.DAVClient(url=server.url + "/", username="alice",
+                              password=PASSWORDS["alice"])
+    found = {str(principal.url).rstrip("/").rsplit("/", 1)[1]
+             for principal in client.search_principals()}
+    assert found == {"alice", "bob"}
 
 
 def test_without_login_the_search_asks_for_one(server):

@@ -147,3 +147,11 @@ def test_a_continuation_token_sent_without_a_limit_gets_a_full_answer(server):
     assert not rest.truncated
     present = Page(sync(server, "", nresults="1000"))
     assert [name for name, _ in rest.items] == [name for name, _ in present.items]
+
+
+@pytest.mark.parametrize("tail", ["~5~!!*", "9~5~YQ", "~x~YQ", "~5", "~99999999~YQ"])
+def test_a_garbled_continuation_token_is_an_invalid_sync_token(server, tail):
+    epoch = Page(sync(server, "")).token.split("/")[-1].split("-")[0]
+    response = sync(server, f"http://cms-dav.org/ns/sync/{epoch}-{tail}")
+    assert response.status_code == 403
+    assert "valid-sync-token" in response.text
