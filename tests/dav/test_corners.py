@@ -174,3 +174,15 @@ def test_expand_past_max_instances_is_refused_with_max_instances(server):
     response = expand_todos(server, "/alice/hourly/", "20261201T000000Z", "20281201T000000Z")
     assert response.status_code == 403
     assert "max-instances" in response.text
+
+
+def test_expand_leaves_out_tasks_outside_the_querys_time_range(server):
+    old_task = ical("VTODO", "old-task").replace("DUE:20261201T100000Z",
+                                                 "DTSTART:20000109T120000Z\r\nDUE:20000109T130000Z")
+    assert put(server, "/alice/tasks-range/old.ics", old_task).status_code == 201
+    assert put(server, "/alice/tasks-range/weekly.ics", WEEKLY_TASK).status_code == 201
+    response = expand_todos(server, "/alice/tasks-range/", "20261201T000000Z",
+                            "20261203T000000Z")
+    assert response.status_code == 207, response.text
+    assert "old-task" not in response.text
+    assert re.findall(r"RECURRENCE-ID:(\w+)", response.text) == ["20261201T090000Z"]
