@@ -163,3 +163,9 @@ def test_by_default_every_user_of_the_server_may_be_found(tmp_path):
     assert may_know_of(policy, "alice", "users", users) == users
     assert may_know_of(policy, "alice", "groups", users) == ["alice", "bob"]
     assert may_know_of(policy, "dave", "groups", users) == ["dave"]
+
+
+def test_an_invalid_e_mail_address_is_refused_by_the_cli(server):
+    result = server.cli("user", "set", "bob", "--email", "not an address")
+    assert result.returncode != 0
+    assert "not an e-mail address" in result.stderr
