@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -34,6 +35,8 @@ from cms_dav.store import sync
 from cms_dav.store.sync import TOKEN_PREFIX, InvalidSyncToken, make_token, parse_token
 
 _SEP = "~"
+#: unpadded base64url, as :meth:`Continuation.token` writes the cursor
+_CURSOR = re.compile(r"[A-Za-z0-9_-]*")
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,7 @@ def parse_continuation(token: str) -> Continuation:
     epoch, _, rest = body.partition("-")
     parts = rest.split(_SEP)
     if not epoch or len(parts) != 3 or not parts[1].isdigit() or \
-            (parts[0] and not parts[0].isdigit()):
+            (parts[0] and not parts[0].isdigit()) or not _CURSOR.fullmatch(parts[2]):
         raise InvalidSyncToken(f"malformed continuation token {token!r}")
     try:
         after = base64.urlsafe_b64decode(parts[2] + "=" * (-len(parts[2]) % 4)).decode()
