@@ -36,11 +36,13 @@ from cms_dav.api.services import ApiServices
 from cms_dav.acl.rightsfile import RightsFile
 from cms_dav.acl.share_database import ShareDatabase
 from cms_dav.auth.authenticator import Authenticator
+from cms_dav.calendars import any_component_filter
 from cms_dav.calendars.catalog import calendar_kinds
 from cms_dav.calendars.generated_calendars import GeneratedCalendars
 from cms_dav.contacts.segment_hook import SegmentHook
 from cms_dav.contacts.segments import Segments
 from cms_dav.reports.build import build_report
+from cms_dav.wsgi.calendar_autocreate import CalendarAutoCreateMiddleware
 from cms_dav.wsgi.challenge import ChallengeMiddleware
 from cms_dav.wsgi.client_address import TrustedProxies
 from cms_dav.config import Settings
@@ -69,10 +71,12 @@ from cms_dav.wsgi.health import HealthMiddleware
 from cms_dav.wsgi.limits import LimitsMiddleware
 from cms_dav.wsgi.link_gate import LinkGateMiddleware
 from cms_dav.wsgi.metrics import MetricsMiddleware
+from cms_dav.wsgi.principal_search import Directory, PrincipalSearchMiddleware
 from cms_dav.wsgi.rejections import RejectionReasonMiddleware
 from cms_dav.wsgi.request_log import RequestLogMiddleware
 from cms_dav.wsgi.request_scope import RequestScopeMiddleware, http_origins
 from cms_dav.wsgi.response_delay import ResponseDelayMiddleware
+from cms_dav.wsgi.todo_expand import TodoExpandMiddleware
 from cms_dav.wsgi.unmount import UnmountMiddleware
 from cms_dav.wsgi.upload_etag import UploadEtagMiddleware
 from cms_dav.wsgi.xml_guard import XmlGuardMiddleware
@@ -207,9 +211,13 @@ class App:
         """cms_dav's WSGI layers, outermost first: request scope, request log, metrics,
         health, the JSON API (``/api/v1/``), challenge, response delay, XML guard,
         rejection reasons, upload ETag, limits, link gate, unmount, generated calendars,
-        fast listing."""
+        principal search, calendar auto-creation, task expansion, fast listing."""
         settings = self.settings
         wrapped: WSGIApp = FastListingMiddleware(app, settings, self.store, self.policy)
+        wrapped = TodoExpandMiddleware(wrapped, settings.limits)
+        wrapped = CalendarAutoCreateMiddleware(wrapped, self.store, self.policy)
+        wrapped = PrincipalSearchMiddleware(wrapped, Directory(
+            self.authenticator.users, self.store, self.policy, settings.principal_search))
         wrapped = GeneratedCalendarsMiddleware(wrapped, self.calendars, self.policy,
                                                self.segments)
         wrapped = UnmountMiddleware(wrapped, self.shares)
@@ -270,6 +278,7 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     vobject_values.install()  # valid PERIOD / vCard 2.1 values pass Radicale's check
     freebusy_ranges.install()  # VFREEBUSY objects get time ranges (RFC 4791 §9.9)
+    any_component_filter.install()  # prop-filters under VCALENDAR see the components
     upload_watch.install()  # "Radicale changed nothing" without a second parse
     engine = open_engine(settings.database_url,
                          background_checkpoints=background_checkpoints,

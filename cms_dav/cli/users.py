@@ -20,6 +20,7 @@ from cms_dav.auth.htpasswd import HtpasswdFile
 from cms_dav.cli.common import (CliError, emit_json, pass_app, pass_settings, read_password,
                                 services)
 from cms_dav.config import Settings
+from cms_dav.auth.addresses import set_emails
 
 if TYPE_CHECKING:
     from cms_dav.app import App
@@ -180,16 +181,27 @@ ON_OFF = click.Choice(["on", "off"], case_sensitive=False)
               help="NAME's read-only birthday calendar /NAME/birthdays/.")
 @click.option("--follow-ups", "follow_ups", type=ON_OFF, default=None,
               help="NAME's read-only follow-up task list /NAME/follow-ups/.")
+@click.option("--email", "emails", multiple=True,
+              help="NAME's e-mail address (repeat for several; replaces the ones set "
+                   "before): principal search finds NAME by it.")
 @pass_app
 def set_preferences(app: App, name: str, birthdays: str | None,
-                    follow_ups: str | None) -> None:
+                    follow_ups: str | None, emails: tuple[str, ...]) -> None:
     """Turn NAME's generated calendars on or off (default: the config's [birthdays] /
-    [follow_ups] enabled); clients see the change on their next sync."""
+    [follow_ups] enabled), set NAME's e-mail addresses; clients see the change on
+    their next sync."""
     if not app.authenticator.users.exists(name):
         raise CliError(f"user {name!r} does not exist")
     chosen = {"birthdays": birthdays, "follow-ups": follow_ups}
-    if not any(chosen.values()):
-        raise CliError("nothing to set: give --birthdays on|off and/or --follow-ups on|off")
+    if not any(chosen.values()) and not emails:
+        raise CliError("nothing to set: give --birthdays on|off, --follow-ups on|off "
+                       "and/or --email ADDRESS")
+    if emails:
+        try:
+            set_emails(app.store, name, emails, ADMIN_ACTOR)
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+        click.echo(f"e-mail addresses of {name}: {', '.join(emails)}")
     for kind, value in chosen.items():
         if value is None:
             continue

@@ -293,6 +293,10 @@ class Settings:
     webhooks_log_days: int = option(
         "webhooks", "log_days", k.POSITIVE, "days delivery attempts stay in "
         "`cms-dav webhook log`", 30)
+    principal_search: str = option(
+        "sharing", "principal_search", k.Text(choices=("users", "groups"), case=str.lower),
+        "whom principal search (RFC 3744 `principal-property-search`) lists: `users` "
+        "(every user) or `groups` (members of the caller's groups)", "users")
     limits: Limits = field(default_factory=Limits)
     #: ``[radicale:NAME]`` sections, checked by cms_dav.config.radicale_sections
     extra_radicale: dict[str, dict[str, str]] = field(default_factory=dict)

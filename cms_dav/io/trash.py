@@ -62,6 +62,13 @@ def list_trash(store: Store) -> list[TrashEntry]:
     return sorted(entries, key=lambda e: -e.deleted_at)
 
 
+def collection_in_trash(store: Store, path: str) -> bool:
+    """Whether a collection deleted at ``path`` is still in the trash."""
+    with store.reading() as conn:
+        return conn.execute(select(trash_collections.c.id).where(
+            trash_collections.c.path == path).limit(1)).first() is not None
+
+
 def _went_with(item_row: Any, folder_row: Any) -> bool:
     return (item_row.collection_path == folder_row.path
             and item_row.actor == folder_row.actor

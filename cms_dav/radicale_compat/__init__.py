@@ -24,7 +24,8 @@ What is relied on, by area (each module lists its shapes):
   (``cms_dav.io.vobject_values``) and Radicale's PERIOD probe, ``radicale.item.filter``
   ``visit_time_ranges`` (VFREEBUSY time ranges, ``cms_dav.io.freebusy_ranges``),
   ``radicale.item.read_components`` and ``check_and_sanitize_items`` (watched by
-  ``cms_dav_plugins.upload_watch``).
+  ``cms_dav_plugins.upload_watch``), ``radicale.item.filter.comp_match`` (prop-filters
+  under VCALENDAR, ``cms_dav.calendars.any_component_filter``).
 - :mod:`.server_options`: ``[server] _internal_server``.
 - :mod:`.logs`: the texts of Radicale's log records that the rejection layer reads.
 """
@@ -40,7 +41,8 @@ from cms_dav.radicale_compat.items import (fill_item_text, init_item_fast, item_
                                            item_text_if_loaded)
 from cms_dav.radicale_compat.patches import (install_path_memo, replace_vobject_unfolding,
                                              replace_vobject_value_writers,
-                                             wrap_report_functions, wrap_rrule_iteration,
+                                             wrap_comp_match, wrap_report_functions,
+                                             wrap_rrule_iteration,
                                              watch_upload_sanitizing,
                                              wrap_time_range_visitor)
 from cms_dav.radicale_compat.server_options import mark_internal_server
@@ -60,7 +62,8 @@ __all__ = [
     "replace_vobject_unfolding", "replace_vobject_value_writers", "share_row_match",
     "startup_at_debug",
     "with_storage_capabilities",
-    "without_failed_login_padding", "wrap_report_functions", "wrap_rrule_iteration",
+    "without_failed_login_padding", "wrap_comp_match", "wrap_report_functions",
+    "wrap_rrule_iteration",
     "watch_upload_sanitizing", "wrap_time_range_visitor",
 ]
 

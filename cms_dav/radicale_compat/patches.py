@@ -194,6 +194,28 @@ def wrap_time_range_visitor(wrapper: Callable[[Callable[..., None]], Callable[..
           lambda: _replace("radicale.item.filter.visit_time_ranges", wrapper))
 
 
+# -- radicale.item.filter.comp_match (prop-filters under VCALENDAR) ----------------------
+ANY_COMPONENT_USER = "cms_dav's comp-type-optional prop-filters " \
+                     "(cms_dav/calendars/any_component_filter.py)"
+
+
+def comp_match_shapes() -> list[Shape]:
+    return [parameters("radicale.item.filter.comp_match", ["item", "filter_", "level"],
+                       ANY_COMPONENT_USER),
+            parameters("radicale.item.filter.prop_match", ["vobject_item", "filter_", "ns"],
+                       ANY_COMPONENT_USER),
+            # the report looks it up through the module at call time
+            mentions("radicale.app.report", "radicale_filter.comp_match(",
+                     "filters calendar items through radicale.item.filter.comp_match",
+                     ANY_COMPONENT_USER)]
+
+
+def wrap_comp_match(wrapper: Callable[[Callable[..., bool]], Callable[..., bool]]) -> None:
+    """Replace ``radicale.item.filter.comp_match`` with ``wrapper(original)``, once."""
+    _once("the comp-type-optional prop-filters", comp_match_shapes(),
+          lambda: _replace("radicale.item.filter.comp_match", wrapper))
+
+
 # -- radicale.item.read_components / check_and_sanitize_items (upload watch) ------------
 WATCH_USER = "cms_dav's check that Radicale changed nothing " \
              "(plugins/cms_dav_plugins/upload_watch.py)"
@@ -224,4 +246,5 @@ def watch_upload_sanitizing(reader: Callable[[Any], Any], sanitizer: Callable[[A
 
 def shapes() -> list[Shape]:
     return (path_memo_shapes() + rrule_shapes() + report_shapes() + unfolding_shapes()
-            + value_writer_shapes() + time_range_visitor_shapes() + upload_watch_shapes())
+            + value_writer_shapes() + time_range_visitor_shapes() + upload_watch_shapes()
+            + comp_match_shapes())

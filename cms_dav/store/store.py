@@ -22,7 +22,7 @@ from sqlalchemy import delete as sql_delete
 from cms_dav.config import Limits
 from cms_dav.limits.item_text import check_item_text
 from cms_dav.store import (audit, collections, derived, items, locks, paths, preferences,
-                           quota, segment_table, sync)
+                           quota, segment_table, sync, sync_pages)
 from cms_dav.store.change_feed import ChangeFeed
 from cms_dav.store.engine import open_engine, read_tx, write_tx
 from cms_dav.store.migrate import upgrade_to_head
@@ -212,8 +212,16 @@ class Store:
             record = collections.get(conn, path)
             if record is None:
                 raise NotFound(f"no collection /{path}/")
-            token, hrefs = sync.changed_hrefs(conn, record, old_token)
+            token, hrefs = sync_pages.changed_hrefs(conn, record, old_token)
             return token, list(hrefs)
+
+    def sync_page(self, path: str, old_token: str, limit: int) -> sync_pages.Page:
+        """At most ``limit`` names of a sync-collection (RFC 6578 §3.6 truncation)."""
+        with self.reading() as conn:
+            record = collections.get(conn, path)
+            if record is None:
+                raise NotFound(f"no collection /{path}/")
+            return sync_pages.page(conn, record, old_token, limit)
 
     # -- writes ---------------------------------------------------------------------
     def with_origin(self, origin_of: OriginOf) -> "Store":

@@ -50,8 +50,9 @@ from cms_dav.wsgi.unmount import basic_login
 from cms_dav.config import Settings
 from cms_dav.store.records import CollectionRecord
 from cms_dav.store.store import Store
-from cms_dav.store import listing
+from cms_dav.store import listing, sync_pages
 from cms_dav.wsgi import multistatus_stream as ms
+from cms_dav.wsgi import sync_limit
 from cms_dav.wsgi.listing_request import (CALDAV, CARDDAV, PROPFIND_ITEM_PROPS,
                                           REPORT_PROPS, ListingRequest, parse_body,
                                           propfind_request, report_request)
@@ -124,6 +125,10 @@ class FastListingMiddleware:
         if collection_path.split("/")[0] != login or "/" not in collection_path:
             return None
         root = parse_body(body, environ.get("CONTENT_TYPE", ""))
+        try:
+            limit = sync_limit.requested_limit(root)
+        except sync_limit.BadLimit as problem:
+            return self._refuse(environ, str(problem))
         request = (propfind_request(root) if method == "PROPFIND"
                    else report_request(root, base_prefix, collection_path))
         if request is None:
@@ -145,12 +150,12 @@ class FastListingMiddleware:
             parts = self._propfind(record, request, base_prefix, probe.body)
         elif request.kind == "sync":
             try:
-                token, hrefs = self.store.sync(collection_path, request.sync_token)
+                page = self._sync_page(collection_path, request.sync_token, limit)
             except Exception:  # noqa: BLE001 - Radicale renders the valid-sync-token error
                 return None
-            if _too_many_events(record, request, len(hrefs)):
+            if _too_many_events(record, request, len(page.hrefs)):
                 return None
-            parts = self._sync(record, request, base_prefix, token, hrefs)
+            parts = self._sync(record, request, base_prefix, page)
         else:
             if _too_many_events(record, request, len(request.names)):
                 return None
@@ -163,6 +168,28 @@ class FastListingMiddleware:
         if ("Content-Encoding", "gzip") in headers:
             stream = ms.gzipped(stream)
         return "207 Multi-Status", headers, stream
+
+    def _sync_page(self, collection_path: str, token: str, limit: int | None
+                   ) -> sync_pages.Page:
+        """The names to answer: all of them, or a page when the client set a limit."""
+        if limit is not None:
+            return self.store.sync_page(collection_path, token, limit)
+        new_token, hrefs = self.store.sync(collection_path, token)
+        initial = not sync_pages.base_token(token)
+        return sync_pages.Page(new_token, hrefs, truncated=False, initial=initial)
+
+    def _refuse(self, environ: dict[str, Any], problem: str
+                ) -> tuple[str, list[tuple[str, str]], Iterable[bytes]] | None:
+        """400 for a malformed request, once Radicale has let the caller in (a 401
+        stays Radicale's; any other refusal of the probe is Radicale's to give)."""
+        probe = self._probe(environ, PROBE_BODY)
+        if probe.status.startswith("401"):
+            return probe.status, probe.headers, [probe.body]
+        if not probe.status.startswith("207"):
+            return None
+        body = (problem + "\n").encode("utf-8")
+        return "400 Bad Request", [("Content-Type", "text/plain; charset=utf-8"),
+                                   ("Content-Length", str(len(body)))], [body]
 
     def _probe(self, environ: dict[str, Any], body: bytes) -> Probe:
         """Radicale's own answer to ``PROPFIND Depth: 0`` on the path."""
@@ -203,12 +230,14 @@ class FastListingMiddleware:
         yield ms.TAIL
 
     def _sync(self, record: CollectionRecord, request: ListingRequest, base_prefix: str,
-              token: str, hrefs: list[str]) -> Iterator[bytes]:
+              page: sync_pages.Page) -> Iterator[bytes]:
         """RFC 6578 §3.5 in Radicale's order: the names gone since the token (404) first,
-        then the items, each group in the order the store reported the names."""
+        then the items, each group in the order the store reported the names; a
+        truncated page ends with the 507 for the request-URI (§3.6)."""
         writer = ms.ResponseWriter(base_prefix, record.path, request.props, REPORT_PROPS)
+        hrefs, token = page.hrefs, page.token
         responses: Iterable[tuple[bool, bytes]]
-        if request.sync_token:
+        if not page.initial:
             present = self._present(record, hrefs)
             gone = [name for name in hrefs if name not in present]
             names = [name for name in hrefs if name in present]
@@ -217,6 +246,9 @@ class FastListingMiddleware:
                 self._responses(record, request, writer, names))
         else:  # an initial sync: the names of every item, all present
             responses = self._in_order(record, request, writer, hrefs)
+        if page.truncated:
+            responses = itertools.chain(
+                responses, [(False, sync_limit.truncation_response(writer.prefix))])
         return ms.report(responses, ms.namespaces_of(request.props),
                          prolog=ms.element("{DAV:}sync-token", token))
 
