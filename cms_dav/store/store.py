@@ -22,7 +22,7 @@ from sqlalchemy import delete as sql_delete
 from cms_dav.config import Limits
 from cms_dav.limits.item_text import check_item_text
 from cms_dav.store import (audit, collections, derived, items, locks, paths, preferences,
-                           quota, segment_table, sync, sync_pages)
+                           quota, segment_table, sync_pages)
 from cms_dav.store.change_feed import ChangeFeed
 from cms_dav.store.engine import open_engine, read_tx, write_tx
 from cms_dav.store.migrate import upgrade_to_head

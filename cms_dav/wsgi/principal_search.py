@@ -6,8 +6,8 @@ Radicale answers both reports with an empty multistatus. This layer lets Radical
 run the request first (login, path checks) and, when it let an authenticated user in,
 replaces that empty answer with the search's. The principals are the users (file or
 table: :mod:`cms_dav.auth.directory`) that :func:`cms_dav.acl.visibility.may_know_of`
-lets the caller know of; a principal's display name is its home's ``DAV:displayname`` (else the login name),
-its addresses the e-mail addresses of :mod:`cms_dav.auth.addresses`.
+lets the caller know of; a principal's display name is its home's ``DAV:displayname``
+(else the login name), its addresses the e-mail addresses of :mod:`cms_dav.auth.addresses`.
 
 Searchable: ``DAV:displayname``, ``C:calendar-user-address-set`` and Apple's
 ``CS:email-address-set``; ``match-type`` ``contains`` (default), ``starts-with`` or
