@@ -51,6 +51,9 @@ from cms_dav.io import freebusy_ranges, vobject_values
 from cms_dav.metrics import Metrics
 from cms_dav.outbox.dispatcher import Dispatcher, Sender
 from cms_dav.outbox.recorder import OutboxRecorder, Route
+from cms_dav.push import vapid
+from cms_dav.push.route import PushRoute
+from cms_dav.push.sender import push_sender
 from cms_dav.webhooks.sender import webhook_sender
 from cms_dav.webhooks.route import WebhookRoute
 from cms_dav.store.checkpoint import Checkpointer, start_background_checkpoints
@@ -64,6 +67,8 @@ from cms_dav.wsgi.health import HealthMiddleware
 from cms_dav.wsgi.limits import LimitsMiddleware
 from cms_dav.wsgi.link_gate import LinkGateMiddleware
 from cms_dav.wsgi.metrics import MetricsMiddleware
+from cms_dav.wsgi.push_props import PushPropsMiddleware
+from cms_dav.wsgi.push_register import Collections, PushRegisterMiddleware
 from cms_dav.wsgi.rejections import RejectionReasonMiddleware
 from cms_dav.wsgi.request_log import RequestLogMiddleware
 from cms_dav.wsgi.request_scope import RequestScopeMiddleware, http_origins
@@ -139,6 +144,8 @@ class App:
     housekeeper: Housekeeper | None = None
     #: the outbox delivery thread (``cms-dav serve`` with ``[outbox] dispatch``)
     dispatcher: Dispatcher | None = None
+    #: the VAPID key of WebDAV-Push (``[push] enabled``); None when push is off
+    push_key: vapid.VapidKey | None = None
 
     # -- HTTP -------------------------------------------------------------------------
     def radicale_configuration(self, *, internal_server: bool = False
@@ -201,9 +208,14 @@ class App:
     def wrap(self, app: WSGIApp) -> WSGIApp:
         """cms_dav's WSGI layers, outermost first: request scope, request log, metrics,
         health, challenge, response delay, XML guard, rejection reasons, upload ETag,
-        limits, link gate, unmount, generated calendars, fast listing."""
+        limits, link gate, unmount, generated calendars, push registration and
+        properties (with ``[push] enabled``), fast listing."""
         settings = self.settings
         wrapped: WSGIApp = FastListingMiddleware(app, settings, self.store, self.policy)
+        if self.push_key is not None:
+            collections = Collections(self.store, self.policy, self.shares)
+            wrapped = PushPropsMiddleware(wrapped, collections, self.push_key)
+            wrapped = PushRegisterMiddleware(wrapped, settings, collections)
         wrapped = GeneratedCalendarsMiddleware(wrapped, self.calendars, self.policy,
                                                self.segments)
         wrapped = UnmountMiddleware(wrapped, self.shares)
@@ -266,7 +278,8 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     fields = FieldsFile(settings.fields_file)
     # each outbox consumer (webhooks, push) brings a route (who gets an event, decided in
     # the write) and a sender (delivers it from the dispatcher)
-    routes: tuple[Route, ...] = (WebhookRoute(),)
+    push_key = vapid.load(settings.data_dir) if settings.push_enabled else None
+    routes: tuple[Route, ...] = (WebhookRoute(),) + ((PushRoute(),) if push_key else ())
     store = Store(engine, settings.sync_token_days, settings.limits,
                   write_hooks=(SearchIndexHook(settings.default_region), FieldIndexHook()),
                   # fields first: the timeline block shows the values they keep
@@ -285,12 +298,15 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     segments = Segments(store, policy, fields.fields)
     housekeeper = start_housekeeper(engine, settings) if housekeeping else None
     senders: tuple[Sender, ...] = (webhook_sender(engine, policy, settings),)
+    if push_key is not None:
+        senders += (push_sender(engine, policy, push_key, settings),)
     dispatcher = (start_dispatcher(engine, settings, senders)
                   if dispatch and settings.outbox_dispatch else None)
     return App(settings=settings, engine=engine, store=store, policy=policy, shares=shares,
                authenticator=Authenticator.from_settings(settings, engine, events=metrics),
                fields=fields, calendars=calendars, segments=segments, metrics=metrics,
-               checkpointer=checkpointer, housekeeper=housekeeper, dispatcher=dispatcher)
+               checkpointer=checkpointer, housekeeper=housekeeper, dispatcher=dispatcher,
+               push_key=push_key)
 
 
 def start_dispatcher(engine: Engine, settings: Settings,
