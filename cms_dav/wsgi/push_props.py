@@ -33,6 +33,8 @@ def asked(body: bytes) -> tuple[tuple[str, ...], bool]:
     """The push properties a PROPFIND body asks for, and whether by ``allprop``."""
     if not body.strip():
         return PROPERTIES, True  # RFC 4918 §9.1: no body is allprop
+    if b"webdav-push" not in body and b"allprop" not in body:
+        return (), False  # most PROPFINDs: no parse
     try:
         root = ET.fromstring(body)  # XmlGuardMiddleware refused DTDs and entities
     except ET.ParseError:

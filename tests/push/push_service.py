@@ -5,6 +5,7 @@ message POSTed to its push resource, and decrypts them; answers ``status``."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -18,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid02
 
 from cms_dav.push.vapid import b64url
-from tests.support.server import free_port
+from tests.support.server import ServerProcess, free_port
 
 NS = "{https://bitfire.at/webdav-push}"
 T = TypeVar("T")
@@ -117,3 +118,16 @@ def wait(done: Callable[[], bool], result: Callable[[], T], seconds: float = 20.
             return result()
         time.sleep(0.05)
     raise AssertionError(f"still waiting; have {result()!r}")
+
+
+def pending(server: ServerProcess) -> int:
+    """Push deliveries of ``server`` still waiting to go out."""
+    with sqlite3.connect(server.data_dir / "cms-dav.sqlite3") as conn:
+        return int(conn.execute("SELECT count(*) FROM outbox_deliveries WHERE "
+                                "consumer = 'push' AND state = 'pending'").fetchone()[0])
+
+
+def settled(server: ServerProcess, service: PushService, count: int) -> list[Message]:
+    """The service's messages once ``count`` arrived and nothing more is pending."""
+    service.wait_for(count)
+    return wait(lambda: pending(server) == 0, service.messages)

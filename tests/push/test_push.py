@@ -10,7 +10,6 @@ One server for the module; each test has an address book and push service of its
 from __future__ import annotations
 
 import itertools
-import sqlite3
 import xml.etree.ElementTree as ET
 from email.utils import parsedate_to_datetime
 from typing import Iterator
@@ -19,7 +18,7 @@ import pytest
 import requests
 
 from cms_dav.auth.htpasswd import HtpasswdFile
-from tests.push.push_service import NS, Message, PushService, vapid_signed, wait
+from tests.push.push_service import NS, Message, PushService, settled, vapid_signed
 from tests.support.dav import make_addressbook, propfind, put_card, vcard
 from tests.support.server import ServerProcess
 
@@ -84,19 +83,6 @@ def collection_props(session: requests.Session, url: str) -> dict[str, ET.Elemen
             for prop in propstat.find("{DAV:}prop") or []:
                 found[prop.tag.rpartition("}")[2]] = prop
     return found
-
-
-def pending(server: ServerProcess) -> int:
-    """Push deliveries still waiting to go out."""
-    with sqlite3.connect(server.data_dir / "cms-dav.sqlite3") as conn:
-        return int(conn.execute("SELECT count(*) FROM outbox_deliveries WHERE "
-                                "consumer = 'push' AND state = 'pending'").fetchone()[0])
-
-
-def settled(server: ServerProcess, service: PushService, count: int) -> list[Message]:
-    """The service's messages once ``count`` arrived and nothing more is pending."""
-    service.wait_for(count)
-    return wait(lambda: pending(server) == 0, service.messages)
 
 
 def content_update(service: PushService, message: Message) -> tuple[str, str]:
@@ -177,7 +163,9 @@ def test_a_change_by_a_sharee_through_the_mount_notifies_the_owner(
     assert put_card(bob, f"{server.url}{mount}bob.vcf",
                     vcard("push-bob", "Bob Ba")).status_code == 201
     [message] = settled(server, service, 1)
-    assert content_update(service, message)[0] == collection_props(alice, book)["topic"].text
+    topic = collection_props(alice, book)["topic"].text
+    assert content_update(service, message)[0] == topic
+    assert collection_props(bob, f"{server.url}{mount}")["topic"].text == topic
 
 
 def test_push_dont_notify_spares_the_senders_own_subscription(

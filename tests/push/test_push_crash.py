@@ -1,0 +1,54 @@
+"""A server killed with SIGKILL after a change committed and before its push message
+went out sends it after restart, once (issue 18 item 1), as the webhooks do.
+
+The first server records but does not deliver (``[outbox] dispatch = false``), which
+pins the crash between commit and delivery; the restarted one delivers."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from cms_dav.auth.htpasswd import HtpasswdFile
+from tests.push.push_service import NS, PushService, settled
+from tests.support.dav import make_addressbook, put_card, vcard
+from tests.support.server import ServerProcess
+
+CONFIG = """\
+[outbox]
+dispatch = {dispatch}
+poll_interval = 0.05
+[push]
+allow_insecure_endpoints = true
+"""
+
+
+def test_a_change_committed_before_a_crash_is_pushed_after_restart(tmp_path: Path) -> None:
+    config = tmp_path / "cms-dav.conf"
+    config.write_text(CONFIG.format(dispatch="false"), encoding="utf-8")
+    HtpasswdFile(tmp_path / "users", rounds=4).add("alice", "alice-pw")
+    service = PushService().start()
+    server = ServerProcess(data_dir=tmp_path, config=config).start()
+    try:
+        alice = server.session("alice", "alice-pw")
+        book = f"{server.url}/alice/book/"
+        make_addressbook(alice, book)
+        assert alice.post(book, data=service.register_body().encode(),
+                          headers={"Content-Type": "application/xml"}).status_code == 201
+        assert put_card(alice, f"{book}k.vcf", vcard("k-1", "Kim Lo")).status_code == 201
+        server.kill()
+        assert service.messages() == []
+        config.write_text(CONFIG.format(dispatch="true"), encoding="utf-8")
+        server.start()
+        [message] = settled(server, service, 1)
+    finally:
+        server.stop()
+        service.stop()
+    assert service.decrypt(message).findtext(f"{NS}content-update/{{DAV:}}sync-token")
+
+
+def test_the_vapid_key_is_made_by_init_and_readable_by_its_owner_only(
+        tmp_path: Path) -> None:
+    ServerProcess(data_dir=tmp_path).cli("init", check=True)
+    mode = stat.S_IMODE((tmp_path / "push-vapid.pem").stat().st_mode)
+    assert mode == 0o600
