@@ -10,6 +10,7 @@ One server for the module; each test has an address book and push service of its
 from __future__ import annotations
 
 import itertools
+import sqlite3
 import xml.etree.ElementTree as ET
 from email.utils import parsedate_to_datetime
 from typing import Iterator
@@ -106,6 +107,33 @@ def test_an_address_book_offers_web_push_with_the_servers_vapid_key(
     assert key is not None and key.get("type") == "p256dh" and len(key.text or "") == 87
     assert props["topic"].text and props["supported-triggers"].find(
         f"{NS}content-update/{{DAV:}}sync-level") is not None
+
+
+def test_a_home_listing_gives_each_address_book_its_own_topic(
+        server: ServerProcess, alice: requests.Session, book: str) -> None:
+    answer = propfind(alice, f"{server.url}/alice/", PUSH_PROPS, depth="1")
+    topics = {response.findtext("{DAV:}href"): response.findtext(f".//{NS}topic")
+              for response in ET.fromstring(answer.content).iter("{DAV:}response")}
+    mine = topics[book[len(server.url):]]
+    assert mine and not topics["/alice/"]  # the home: in the 404 propstat
+    assert list(topics.values()).count(mine) == 1
+
+
+def test_allprop_at_depth_0_includes_the_push_properties(
+        alice: requests.Session, book: str) -> None:
+    answer = propfind(alice, book, '<?xml version="1.0"?><propfind xmlns="DAV:"><allprop/>'
+                      '</propfind>', depth="0")
+    assert ET.fromstring(answer.content).find(f".//{NS}transports/{NS}web-push") is not None
+
+
+def test_an_expired_subscription_is_unknown(
+        server: ServerProcess, alice: requests.Session, book: str,
+        service: PushService) -> None:
+    location = register(alice, book, service).headers["Location"]
+    with sqlite3.connect(server.data_dir / "cms-dav.sqlite3") as conn:
+        conn.execute("UPDATE push_subscriptions SET expires_at = 0 WHERE id = ?",
+                     (location.rsplit("/", 1)[1],))
+    assert alice.delete(f"{server.url}{location}").status_code == 404
 
 
 def test_registration_answers_201_with_a_location_and_an_expiry_within_seven_days(
