@@ -173,9 +173,8 @@ def test_a_note_added_through_the_cli_sends_one_message(
         "sync-token"].text
 
 
-def test_a_change_by_a_sharee_through_the_mount_notifies_the_owner(
-        server: ServerProcess, alice: requests.Session, book: str,
-        service: PushService) -> None:
+def share_with_bob(server: ServerProcess, alice: requests.Session, book: str) -> str:
+    """alice shares ``book`` read-write with bob, who accepts it; his mount's path."""
     bob = server.session("bob", "bob-pw")
     bob.request("PROPFIND", f"{server.url}/bob/", headers={"Depth": "0"})
     source = book[len(server.url):]
@@ -187,6 +186,14 @@ def test_a_change_by_a_sharee_through_the_mount_notifies_the_owner(
     for toggle in ("enable", "unhide"):
         bob.post(f"{server.url}/.sharing/v1/map/{toggle}", json={"PathOrToken": mount},
                  headers={"Accept": "application/json"}).raise_for_status()
+    return mount
+
+
+def test_a_change_by_a_sharee_through_the_mount_notifies_the_owner(
+        server: ServerProcess, alice: requests.Session, book: str,
+        service: PushService) -> None:
+    bob = server.session("bob", "bob-pw")
+    mount = share_with_bob(server, alice, book)
     assert register(alice, book, service).status_code == 201
     assert put_card(bob, f"{server.url}{mount}bob.vcf",
                     vcard("push-bob", "Bob Ba")).status_code == 201
@@ -194,6 +201,17 @@ def test_a_change_by_a_sharee_through_the_mount_notifies_the_owner(
     topic = collection_props(alice, book)["topic"].text
     assert content_update(service, message)[0] == topic
     assert collection_props(bob, f"{server.url}{mount}")["topic"].text == topic
+
+
+def test_a_sharee_registered_on_the_mount_hears_of_the_owners_change(
+        server: ServerProcess, alice: requests.Session, book: str,
+        service: PushService) -> None:
+    mount = share_with_bob(server, alice, book)
+    assert register(server.session("bob", "bob-pw"), f"{server.url}{mount}",
+                    service).status_code == 201
+    put_card(alice, f"{book}own.vcf", vcard("push-own", "Own Er")).raise_for_status()
+    [message] = settled(server, service, 1)
+    assert content_update(service, message)[0] == collection_props(alice, book)["topic"].text
 
 
 def test_push_dont_notify_spares_the_senders_own_subscription(

@@ -7,7 +7,6 @@ pins the crash between commit and delivery; the restarted one delivers."""
 
 from __future__ import annotations
 
-import stat
 from pathlib import Path
 
 from cms_dav.auth.htpasswd import HtpasswdFile
@@ -50,9 +49,3 @@ def test_a_change_committed_before_a_crash_is_pushed_after_restart(tmp_path: Pat
     assert service.decrypt(message).findtext(
         f"{NS}content-update/{{DAV:}}sync-token") == token
 
-
-def test_the_vapid_key_is_made_by_init_and_readable_by_its_owner_only(
-        tmp_path: Path) -> None:
-    ServerProcess(data_dir=tmp_path).cli("init", check=True)
-    mode = stat.S_IMODE((tmp_path / "push-vapid.pem").stat().st_mode)
-    assert mode == 0o600

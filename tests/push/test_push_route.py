@@ -93,3 +93,11 @@ def test_a_change_while_a_delivery_is_being_sent_gets_its_own(store: Store) -> N
     assert queue.claim(store.engine, "push", "me", 30) is not None
     store.put_item(BOOK, "c2.vcf", card("c2"), "alice")
     assert len(targets(store)) == 2
+
+
+def test_a_user_past_the_subscription_limit_is_refused(store: Store) -> None:
+    subscribe(store, "alice", "https://push.example/a")
+    with pytest.raises(subscriptions.TooManySubscriptions, match="at most 1"):
+        subscriptions.register(store.engine, "alice", BOOK,
+                               Registration("https://push.example/b", KEY, "A" * 22, None),
+                               time.time() + 3600, limit=1)
