@@ -20,7 +20,7 @@ from urllib.parse import unquote
 from cms_dav.acl.permissions import split
 from cms_dav.push.vapid import VapidKey
 from cms_dav.push.xml import PROPERTIES, property_value
-from cms_dav.wsgi.push_register import Collections
+from cms_dav.wsgi.push_register import Collections, collect, script_prefix
 from cms_dav.wsgi.unmount import basic_login
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -70,23 +70,9 @@ class PushPropsMiddleware:
         if not names or (allprop and not shallow) or not user:
             return self.app(environ, start_response)
         environ.pop("HTTP_ACCEPT_ENCODING", None)  # the answer is edited: no gzip
-        captured: list[tuple[str, list[tuple[str, str]]]] = []
-
-        def capture(status: str, headers: list[tuple[str, str]], *_exc: object) -> None:
-            captured.append((status, headers))
-
-        answer = self.app(environ, capture)
-        try:
-            data = b"".join(answer)
-        finally:
-            close = getattr(answer, "close", None)
-            if close is not None:
-                close()
-        status, headers = captured[-1]
+        status, headers, data = collect(self.app, environ)
         if status.startswith("207"):
-            prefix = environ.get("HTTP_X_SCRIPT_NAME",
-                                 environ.get("SCRIPT_NAME", "")).rstrip("/")
-            data = self._edit(data, user, prefix, names)
+            data = self._edit(data, user, script_prefix(environ), names)
         headers = [(name, value) for name, value in headers
                    if name.lower() not in _BODY_HEADERS]
         start_response(status, headers + [("Content-Length", str(len(data)))])

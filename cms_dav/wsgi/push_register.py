@@ -51,6 +51,32 @@ PROBE = (b'<?xml version="1.0" encoding="utf-8"?><propfind xmlns="DAV:"><prop>'
 PUSHABLE = ("VADDRESSBOOK", "VCALENDAR")
 
 
+def collect(app: WSGIApp, environ: dict[str, Any]
+            ) -> tuple[str, list[tuple[str, str]], bytes]:
+    """``app``'s whole answer to ``environ``: status, headers, body."""
+    captured: list[tuple[str, list[tuple[str, str]]]] = []
+
+    def start(status: str, headers: list[tuple[str, str]], *_exc: object
+              ) -> Callable[[bytes], None]:
+        captured.append((status, list(headers)))
+        return lambda _data: None
+
+    answer = app(environ, start)
+    try:
+        body = b"".join(answer)
+    finally:
+        close = getattr(answer, "close", None)
+        if close is not None:
+            close()
+    status, headers = captured[-1] if captured else ("500 Internal Server Error", [])
+    return status, headers, body
+
+
+def script_prefix(environ: dict[str, Any]) -> str:
+    """The path Radicale is mounted at (``X-Script-Name``, as Radicale reads it)."""
+    return str(environ.get("HTTP_X_SCRIPT_NAME", environ.get("SCRIPT_NAME", ""))).rstrip("/")
+
+
 def probe(app: WSGIApp, environ: dict[str, Any], path: str) -> str:
     """The status of Radicale's ``PROPFIND`` Depth 0 of ``path`` with the request's login."""
     probe_environ = dict(environ)
@@ -59,20 +85,7 @@ def probe(app: WSGIApp, environ: dict[str, Any], path: str) -> str:
                           "PATH_INFO": path, "wsgi.input": io.BytesIO(PROBE),
                           "CONTENT_LENGTH": str(len(PROBE)),
                           "CONTENT_TYPE": "application/xml; charset=utf-8"})
-    status: list[str] = []
-
-    def start(line: str, _headers: list[tuple[str, str]], *_exc: object) -> None:
-        status.append(line)
-
-    answer = app(probe_environ, start)
-    try:
-        for _chunk in answer:
-            pass
-    finally:
-        close = getattr(answer, "close", None)
-        if close is not None:
-            close()
-    return status[0] if status else "500 Internal Server Error"
+    return collect(app, probe_environ)[0]
 
 
 @dataclass(frozen=True)
@@ -189,7 +202,7 @@ class PushRegisterMiddleware:
                 self.settings.push_max_subscriptions)
         except subscriptions.TooManySubscriptions as exc:
             return plain_error(start_response, "507 Insufficient Storage", str(exc))
-        prefix = environ.get("HTTP_X_SCRIPT_NAME", environ.get("SCRIPT_NAME", "")).rstrip("/")
+        prefix = script_prefix(environ)
         start_response("201 Created" if new else "204 No Content", [
             ("Location", f"{prefix}{SUBSCRIPTIONS}{subscription.id}"),
             ("Expires", formatdate(subscription.expires_at, usegmt=True)),
