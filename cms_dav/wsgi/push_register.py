@@ -44,7 +44,7 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 #: where subscriptions live: ``/.cms/push/<id>``
 SUBSCRIPTIONS = "/.cms/push/"
-#: a push-register body is small; anything larger is refused unread
+#: a push-register body is small; a larger POST is left to Radicale unread
 MAX_BODY = 16384
 PROBE = (b'<?xml version="1.0" encoding="utf-8"?><propfind xmlns="DAV:"><prop>'
          b'<resourcetype/></prop></propfind>')
@@ -160,9 +160,8 @@ class PushRegisterMiddleware:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
             return plain_error(start_response, "400 Bad Request", "invalid Content-Length")
-        if length > MAX_BODY:
-            return plain_error(start_response, "413 Request Entity Too Large",
-                               f"a push-register body is at most {MAX_BODY} bytes")
+        if length > MAX_BODY:  # no push-register: Radicale's POST
+            return self.app(environ, _with_dav_push(start_response))
         body = environ["wsgi.input"].read(length) if length > 0 else b""
         try:
             check_xml(body, "POST", self.settings.limits)
