@@ -77,15 +77,18 @@ def script_prefix(environ: dict[str, Any]) -> str:
     return str(environ.get("HTTP_X_SCRIPT_NAME", environ.get("SCRIPT_NAME", ""))).rstrip("/")
 
 
-def probe(app: WSGIApp, environ: dict[str, Any], path: str) -> str:
-    """The status of Radicale's ``PROPFIND`` Depth 0 of ``path`` with the request's login."""
+def probe(app: WSGIApp, environ: dict[str, Any], path: str
+          ) -> tuple[str, list[tuple[str, str]]]:
+    """Status and headers of Radicale's ``PROPFIND`` Depth 0 of ``path`` with the
+    request's login (a 401 keeps Radicale's challenge)."""
     probe_environ = dict(environ)
     probe_environ.pop("HTTP_ACCEPT_ENCODING", None)
     probe_environ.update({"REQUEST_METHOD": "PROPFIND", "HTTP_DEPTH": "0",
                           "PATH_INFO": path, "wsgi.input": io.BytesIO(PROBE),
                           "CONTENT_LENGTH": str(len(PROBE)),
                           "CONTENT_TYPE": "application/xml; charset=utf-8"})
-    return collect(app, probe_environ)[0]
+    status, headers, _body = collect(app, probe_environ)
+    return status, headers
 
 
 @dataclass(frozen=True)
@@ -173,10 +176,11 @@ class PushRegisterMiddleware:
             environ["wsgi.input"] = io.BytesIO(body)  # another POST: Radicale's
             return self.app(environ, _with_dav_push(start_response))
         user = basic_login(environ)
-        status = probe(self.app, environ, path)
+        status, headers = probe(self.app, environ, path)
         if not status.startswith("207") or not user:
             return plain_error(start_response, status if not status.startswith("207")
-                               else "401 Unauthorized", "log in to register for push")
+                               else "401 Unauthorized", "log in to register for push",
+                               headers)
         collection = self.collections.pushable(user, path)
         if collection is None:
             return plain_error(start_response, "403 Forbidden",
@@ -211,9 +215,10 @@ class PushRegisterMiddleware:
     def _unregister(self, environ: dict[str, Any], start_response: Callable[..., Any],
                     path: str) -> Iterable[bytes]:
         user = basic_login(environ)
-        status = probe(self.app, environ, f"/{user}/") if user else "401 Unauthorized"
+        status, headers = (probe(self.app, environ, f"/{user}/") if user
+                           else ("401 Unauthorized", []))
         if not status.startswith("207"):
-            return plain_error(start_response, status, "log in to unregister")
+            return plain_error(start_response, status, "log in to unregister", headers)
         subscription = subscriptions.get(self.collections.store.engine,
                                          path[len(SUBSCRIPTIONS):].strip("/"))
         if subscription is None or subscription.user != user:

@@ -267,3 +267,9 @@ def test_a_registration_without_client_keys_is_refused_naming_them(
         "</auth-secret>", "</ignored>")
     answer = alice.post(book, data=body.encode(), headers=XML)
     assert answer.status_code == 400 and "auth-secret" in answer.text
+
+
+def test_a_registration_with_a_wrong_password_gets_radicales_challenge(
+        server: ServerProcess, book: str, service: PushService) -> None:
+    answer = register(server.session("alice", "wrong-pw"), book, service)
+    assert answer.status_code == 401 and "Basic" in answer.headers["WWW-Authenticate"]
