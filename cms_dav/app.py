@@ -58,6 +58,9 @@ from cms_dav.io import freebusy_ranges, vobject_values
 from cms_dav.metrics import Metrics
 from cms_dav.outbox.dispatcher import Dispatcher, Sender
 from cms_dav.outbox.recorder import OutboxRecorder, Route
+from cms_dav.push import vapid
+from cms_dav.push.route import PushRoute
+from cms_dav.push.sender import push_sender
 from cms_dav.webhooks.sender import webhook_sender
 from cms_dav.webhooks.route import WebhookRoute
 from cms_dav.store.checkpoint import Checkpointer, start_background_checkpoints
@@ -72,6 +75,8 @@ from cms_dav.wsgi.limits import LimitsMiddleware
 from cms_dav.wsgi.link_gate import LinkGateMiddleware
 from cms_dav.wsgi.metrics import MetricsMiddleware
 from cms_dav.wsgi.principal_search import Directory, PrincipalSearchMiddleware
+from cms_dav.wsgi.push_props import PushPropsMiddleware
+from cms_dav.wsgi.push_register import Collections, PushRegisterMiddleware
 from cms_dav.wsgi.rejections import RejectionReasonMiddleware
 from cms_dav.wsgi.request_log import RequestLogMiddleware
 from cms_dav.wsgi.request_scope import RequestScopeMiddleware, http_origins
@@ -148,6 +153,8 @@ class App:
     housekeeper: Housekeeper | None = None
     #: the outbox delivery thread (``cms-dav serve`` with ``[outbox] dispatch``)
     dispatcher: Dispatcher | None = None
+    #: the VAPID key of WebDAV-Push (``[push] enabled``); None when push is off
+    push_key: vapid.VapidKey | None = None
 
     # -- HTTP -------------------------------------------------------------------------
     def radicale_configuration(self, *, internal_server: bool = False
@@ -211,13 +218,18 @@ class App:
         """cms_dav's WSGI layers, outermost first: request scope, request log, metrics,
         health, the JSON API (``/api/v1/``), challenge, response delay, XML guard,
         rejection reasons, upload ETag, limits, link gate, unmount, generated calendars,
-        principal search, calendar auto-creation, task expansion, fast listing."""
+        push registration and properties (with ``[push] enabled``), principal search,
+        calendar auto-creation, task expansion, fast listing."""
         settings = self.settings
         wrapped: WSGIApp = FastListingMiddleware(app, settings, self.store, self.policy)
         wrapped = TodoExpandMiddleware(wrapped, settings.limits)
         wrapped = CalendarAutoCreateMiddleware(wrapped, self.store, self.policy)
         wrapped = PrincipalSearchMiddleware(wrapped, Directory(
             self.authenticator.users, self.store, self.policy, settings.principal_search))
+        if self.push_key is not None:
+            collections = Collections(self.store, self.policy, self.shares)
+            wrapped = PushPropsMiddleware(wrapped, collections, self.push_key)
+            wrapped = PushRegisterMiddleware(wrapped, settings, collections)
         wrapped = GeneratedCalendarsMiddleware(wrapped, self.calendars, self.policy,
                                                self.segments)
         wrapped = UnmountMiddleware(wrapped, self.shares)
@@ -290,7 +302,8 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     fields = FieldsFile(settings.fields_file)
     # each outbox consumer (webhooks, push) brings a route (who gets an event, decided in
     # the write) and a sender (delivers it from the dispatcher)
-    routes: tuple[Route, ...] = (WebhookRoute(),)
+    push_key = vapid.load(settings.data_dir) if settings.push_enabled else None
+    routes: tuple[Route, ...] = (WebhookRoute(),) + ((PushRoute(),) if push_key else ())
     policy = Policy(RightsFile(settings.rights_file), engine)
     index_hooks = (SearchIndexHook(settings.default_region), FieldIndexHook())
     store = Store(engine, settings.sync_token_days, settings.limits,
@@ -313,12 +326,15 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     segments = Segments(store, policy, fields.fields)
     housekeeper = start_housekeeper(engine, settings) if housekeeping else None
     senders: tuple[Sender, ...] = (webhook_sender(engine, policy, settings),)
+    if push_key is not None:
+        senders += (push_sender(engine, policy, push_key, settings),)
     dispatcher = (start_dispatcher(engine, settings, senders)
                   if dispatch and settings.outbox_dispatch else None)
     return App(settings=settings, engine=engine, store=store, policy=policy, shares=shares,
                authenticator=Authenticator.from_settings(settings, engine, events=metrics),
                fields=fields, calendars=calendars, segments=segments, metrics=metrics,
-               checkpointer=checkpointer, housekeeper=housekeeper, dispatcher=dispatcher)
+               checkpointer=checkpointer, housekeeper=housekeeper, dispatcher=dispatcher,
+               push_key=push_key)
 
 
 def start_dispatcher(engine: Engine, settings: Settings,

@@ -93,13 +93,17 @@ class RequestContext:
     #: recurrence and time budget of this request (``cms_dav.wsgi.limits`` sets it for
     #: REPORT and GET; ``cms_dav.limits.recurrence`` consults it); None = unbounded
     work: WorkLimits | None = None
+    #: the ``Push-Dont-Notify`` subscriptions of the request (``cms_dav.wsgi.push_register``
+    #: writes them; :meth:`origin` hands them to the write, the push route skips them)
+    push_dont_notify: tuple[str, ...] = ()
     #: seconds to hold the answer back (a failed login's throttle delay, set by the auth
     #: plugin; ``cms_dav.wsgi.response_delay`` hands it to the server front)
     response_delay: float = 0.0
 
     def origin(self, user: str) -> WriteOrigin:
         """The origin of a write ``user`` makes in this request: door "http"."""
-        return WriteOrigin(user=user, door="http", address=self.address, method=self.method)
+        return WriteOrigin(user=user, door="http", address=self.address, method=self.method,
+                           push_dont_notify=self.push_dont_notify)
 
     def refuse(self, refusal: Exception) -> None:
         self.refusal = refusal

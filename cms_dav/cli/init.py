@@ -28,6 +28,8 @@ def init(app: App, admin_name: str | None, password_stdin: bool) -> None:
 
     settings = app.settings  # building the App made the data dir and the database
     click.echo(f"database ready: {settings.database_url}")
+    if app.push_key is not None:  # building the App made it too ([push] enabled)
+        click.echo(f"WebDAV-Push VAPID key: {settings.data_dir / 'push-vapid.pem'}")
     # not click.get_text_stream: deprecated (Click 8.5 warns, 9 removes it)
     interactive = sys.stdin is not None and sys.stdin.isatty()
     if admin_name is None and not password_stdin and interactive:

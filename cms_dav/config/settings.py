@@ -18,7 +18,7 @@ DEFAULT_PORT = 5232
 #: the sections of cms-dav.conf, in the order the README and config/cms-dav.conf use
 SECTIONS = ("server", "storage", "auth", "rights", "contacts", "birthdays", "follow_ups",
             "trash", "audit", "history", "housekeeping", "limits", "logging", "metrics", "web",
-            "sharing", "outbox", "webhooks")
+            "sharing", "outbox", "webhooks", "push")
 
 #: ``[birthdays] alarms``: comma-separated "[-Nd ]HH:MM" (from the start of the day)
 ALARM_LIST = k.Text(pattern=r"\s*(-?\d{1,3}d\s+)?\d{1,2}:\d{2}\s*(,\s*(-?\d{1,3}d\s+)?"
@@ -261,7 +261,7 @@ class Settings:
     sharing_link_days: int = option(
         "sharing", "link_days", k.POSITIVE, "days a new share link stays valid", 30)
     outbox_dispatch: bool = option(
-        "outbox", "dispatch", k.BOOLEAN, "`serve` delivers the outbox (webhooks) in a "
+        "outbox", "dispatch", k.BOOLEAN, "`serve` delivers the outbox (webhooks, push) in a "
         "background thread of each process; `false` only records events (another node "
         "delivers them)", True)
     outbox_poll_interval: float = option(
@@ -297,6 +297,32 @@ class Settings:
         "sharing", "principal_search", k.Text(choices=("users", "groups"), case=str.lower),
         "whom principal search (RFC 3744 `principal-property-search`) lists: `users` "
         "(every user) or `groups` (members of the caller's groups)", "users")
+    push_enabled: bool = option(
+        "push", "enabled", k.BOOLEAN, "WebDAV-Push: `webdav-push` in the DAV header, the "
+        "push properties on collections and `push-register`; `false` hides all of it", True)
+    push_allow_insecure_endpoints: bool = option(
+        "push", "allow_insecure_endpoints", k.BOOLEAN, "also accept `http` push resources "
+        "and hosts on loopback/private addresses (tests, closed networks)", False)
+    push_max_subscriptions: int = option(
+        "push", "max_subscriptions", k.POSITIVE, "push subscriptions one user may hold "
+        "(507 beyond)", 100)
+    push_max_days: int = option(
+        "push", "max_days", k.POSITIVE, "longest lifetime of a subscription; a client asking "
+        "for more (or nothing) gets this, and re-registers before it ends", 7)
+    push_min_interval: float = option(
+        "push", "min_interval", k.POSITIVE_SECONDS, "seconds between two messages to one "
+        "subscription; changes in between are coalesced into one with the newest sync "
+        "token", 5.0)
+    push_timeout: float = option(
+        "push", "timeout", k.POSITIVE_SECONDS, "seconds to connect to a push service and "
+        "for each read of its answer", 10.0)
+    push_retry_for: float = option(
+        "push", "retry_for", k.POSITIVE_SECONDS, "seconds after the change a message is "
+        "still retried", 3600.0)
+    push_contact: str = option(
+        "push", "contact", k.TEXT, "the `sub` claim of VAPID signatures (RFC 8292 §2.1): a "
+        "`mailto:` or `https:` URI push services may use to reach the operator",
+        "mailto:postmaster@localhost")
     limits: Limits = field(default_factory=Limits)
     #: ``[radicale:NAME]`` sections, checked by cms_dav.config.radicale_sections
     extra_radicale: dict[str, dict[str, str]] = field(default_factory=dict)

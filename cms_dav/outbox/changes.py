@@ -65,7 +65,8 @@ def item_events(conn: Connection, origin: WriteOrigin, collection: CollectionRec
     assert item is not None
     event = OutboxEvent(kind="", collection=collection.path, href=item.href,
                         owner=collection.owner, actor=origin.user, door=origin.door,
-                        created_at=time.time(), sync_token=sync_token(conn, collection))
+                        created_at=time.time(), sync_token=sync_token(conn, collection),
+                        push_dont_notify=origin.push_dont_notify)
     if item.name != "VCARD":
         action = "deleted" if new is None else ("created" if old is None else "updated")
         return [replace(event, kind=kinds.OBJECT_CHANGED,
@@ -99,4 +100,4 @@ def collection_event(conn: Connection, origin: WriteOrigin, path: str,
     return OutboxEvent(kind=kinds.COLLECTION_CHANGED, collection=path,
                        owner=path.split("/", 1)[0], actor=origin.user, door=origin.door,
                        created_at=time.time(), sync_token=record_token,
-                       payload={"change": change})
+                       payload={"change": change}, push_dont_notify=origin.push_dont_notify)

@@ -39,6 +39,9 @@ class OutboxEvent:
     sync_token: str = ""
     payload: Mapping[str, Any] = field(default_factory=dict)
     id: int = 0
+    #: the write's ``WriteOrigin.push_dont_notify``: read by the push route while it
+    #: fans out, never stored
+    push_dont_notify: tuple[str, ...] = ()
 
     def payload_json(self) -> str:
         return json.dumps(dict(self.payload), sort_keys=True, ensure_ascii=False)

@@ -20,6 +20,9 @@ class WriteOrigin:
     door: str = ""
     address: str = ""
     method: str = ""
+    #: WebDAV-Push subscriptions (ids, or "*" for all of ``user``'s) that must not hear
+    #: of this write: the request's ``Push-Dont-Notify`` (the client made the change)
+    push_dont_notify: tuple[str, ...] = ()
 
 
 #: How a store turns the ``actor`` of a write into its origin; the composition root

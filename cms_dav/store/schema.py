@@ -387,3 +387,25 @@ webhook_attempts = Table(
     Column("result", String(16), nullable=False),
 )
 Index("ix_webhook_attempts_endpoint", webhook_attempts.c.endpoint_id, webhook_attempts.c.id)
+
+#: WebDAV-Push subscriptions (``POST`` of a ``push-register`` body, :mod:`cms_dav.push`).
+#: ``id`` is the random last segment of the subscription URL (``Location``); ``user``
+#: registered it on ``collection`` (the stored path, no slashes around, also when
+#: registered through a share's mount); ``push_resource`` is the push service URL and
+#: ``public_key``/``auth_secret`` the client's RFC 8291 keys (base64url). A row past
+#: ``expires_at`` is ignored and removed by the sender's tidy-up; ``last_sent_at``
+#: spaces the messages of one subscription (``[push] min_interval``).
+push_subscriptions = Table(
+    "push_subscriptions", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("user", String(128), nullable=False),
+    Column("collection", String(1024), nullable=False),
+    Column("push_resource", String(2048), nullable=False),
+    Column("public_key", String(256), nullable=False),
+    Column("auth_secret", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("last_sent_at", Float, nullable=False, default=0.0),
+)
+Index("ix_push_subscriptions_collection", push_subscriptions.c.collection)
+Index("ix_push_subscriptions_user", push_subscriptions.c.user)

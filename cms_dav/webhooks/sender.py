@@ -30,7 +30,7 @@ from cms_dav.outbox import queue
 from cms_dav.outbox.dispatcher import Backoff, Outcome
 from cms_dav.outbox.events import OutboxEvent
 from cms_dav.outbox.queue import Delivery
-from cms_dav.webhooks import CONSUMER, endpoints, signing
+from cms_dav.webhooks import CONSUMER, endpoints, signing, urls
 from cms_dav.webhooks.endpoints import Attempt, Endpoint
 from cms_dav.webhooks.urls import BadEndpoint, check_address, check_url
 
@@ -60,13 +60,14 @@ class Answer:
 
 
 def post(url: str, payload: bytes, headers: dict[str, str], timeout: float,
-         allow_insecure: bool) -> Answer:
-    """POST once, following no redirect; status 0 with an error when nothing answered."""
+         allow_insecure: bool, option: str = urls.OPTION) -> Answer:
+    """POST once, following no redirect; status 0 with an error when nothing answered
+    (``option``: the setting a refused address names)."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        check_address(host, port, allow_insecure)
+        check_address(host, port, allow_insecure, option)
         connection: http.client.HTTPConnection
         if parts.scheme == "https":
             connection = http.client.HTTPSConnection(

@@ -19,7 +19,11 @@ class BadEndpoint(ValueError):
     """A URL that may not be a webhook endpoint; the message says why."""
 
 
-def check_url(url: str, allow_insecure: bool) -> str:
+#: the setting a refusal names (push endpoints pass their own)
+OPTION = "[webhooks] allow_insecure_endpoints"
+
+
+def check_url(url: str, allow_insecure: bool, option: str = OPTION) -> str:
     """``url`` when it may be registered, else BadEndpoint (no name resolution)."""
     if len(url) > MAX_URL:
         raise BadEndpoint(f"URL longer than {MAX_URL} characters")
@@ -33,7 +37,7 @@ def check_url(url: str, allow_insecure: bool) -> str:
     allowed = ("https", "http") if allow_insecure else ("https",)
     if parts.scheme not in allowed:
         raise BadEndpoint(f"scheme must be {' or '.join(allowed)} (got {parts.scheme!r}; "
-                          "http needs [webhooks] allow_insecure_endpoints)")
+                          f"http needs {option})")
     if not parts.hostname:
         raise BadEndpoint("URL has no host")
     if parts.username is not None or parts.password is not None:
@@ -45,7 +49,7 @@ def check_url(url: str, allow_insecure: bool) -> str:
     return url
 
 
-def check_address(host: str, port: int, allow_insecure: bool) -> None:
+def check_address(host: str, port: int, allow_insecure: bool, option: str = OPTION) -> None:
     """BadEndpoint unless every address ``host`` resolves to is public (or insecure
     endpoints are allowed); OSError when the name does not resolve."""
     if allow_insecure:
@@ -54,4 +58,4 @@ def check_address(host: str, port: int, allow_insecure: bool) -> None:
         address = ipaddress.ip_address(sockaddr[0])
         if not address.is_global:
             raise BadEndpoint(f"{host} resolves to non-public address {address} "
-                              "(allowed with [webhooks] allow_insecure_endpoints)")
+                              f"(allowed with {option})")
