@@ -303,7 +303,8 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     # each outbox consumer (webhooks, push) brings a route (who gets an event, decided in
     # the write) and a sender (delivers it from the dispatcher)
     push_key = vapid.load(settings.data_dir) if settings.push_enabled else None
-    routes: tuple[Route, ...] = (WebhookRoute(),) + ((PushRoute(),) if push_key else ())
+    routes: tuple[Route, ...] = ((WebhookRoute(), PushRoute()) if push_key is not None
+                                 else (WebhookRoute(),))
     policy = Policy(RightsFile(settings.rights_file), engine)
     index_hooks = (SearchIndexHook(settings.default_region), FieldIndexHook())
     store = Store(engine, settings.sync_token_days, settings.limits,
