@@ -34,6 +34,10 @@ def _quiet(event: OutboxEvent, subscription: subscriptions.Subscription) -> bool
 class PushRoute:
     consumer: str = CONSUMER
 
+    def active(self, conn: Connection) -> bool:
+        """No subscription at all: a change costs no push event."""
+        return subscriptions.any_exist(conn)
+
     def targets(self, conn: Connection, event: OutboxEvent) -> Iterable[str]:
         wanted = [each.id for each in subscriptions.live_for(conn, event.collection,
                                                               event.created_at)

@@ -85,6 +85,12 @@ def unregister(engine: Engine, subscription_id: str) -> None:
         conn.execute(delete(table).where(table.c.id == subscription_id))
 
 
+def any_exist(conn: Connection) -> bool:
+    """Whether anybody subscribed at all (one indexed look; expired rows count until
+    they are pruned, which only costs an event nobody is sent)."""
+    return conn.execute(select(table.c.id).limit(1)).first() is not None
+
+
 def live_for(conn: Connection, collection: str, now: float) -> list[Subscription]:
     """The unexpired subscriptions to ``collection`` (in the caller's transaction)."""
     return [Subscription.from_row(row) for row in conn.execute(
