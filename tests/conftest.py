@@ -12,6 +12,7 @@ from typing import Callable, Iterator
 
 import pytest
 
+from tests.support.dav import hrefs, propfind
 from tests.support.server import ServerProcess, UsersTemplates
 
 
@@ -131,3 +132,34 @@ def make_server(tmp_path: Path, users_templates: UsersTemplates
 def server(make_server: Callable[..., ServerProcess]) -> ServerProcess:
     """A fresh server (SQLite) with users alice and bob (passwords alice-pw, bob-pw)."""
     return make_server(users={"alice": "alice-pw", "bob": "bob-pw"})
+
+
+@pytest.fixture(scope="module")
+def module_server(tmp_path_factory: pytest.TempPathFactory, users_templates: UsersTemplates
+                  ) -> Iterator[ServerProcess]:
+    """One server (SQLite) with users alice and bob (passwords alice-pw, bob-pw) shared by
+    a module's tests: for tests that each work in collections of their own (or clean up
+    the ones they share), so that a module starts one server, not one per test."""
+    data_dir = tmp_path_factory.mktemp("module-server")
+    users_templates.copy_into(data_dir, {"alice": "alice-pw", "bob": "bob-pw"})
+    server = ServerProcess(data_dir=data_dir).start()
+    yield server
+    server.stop()
+
+
+#: PROPFIND body asking only whether each child is a collection
+RESOURCETYPE = ('<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:resourcetype/>'
+                '</d:prop></d:propfind>')
+
+
+@pytest.fixture
+def shared_server(module_server: ServerProcess) -> Iterator[ServerProcess]:
+    """The module's server for a test that makes collections in alice's home: those it
+    made are deleted after it, so each test finds alice's home as the first one did."""
+    alice = module_server.session("alice", "alice-pw")
+    home = f"{module_server.url}/alice/"
+    before = set(hrefs(propfind(alice, home, RESOURCETYPE)))
+    yield module_server
+    for href in sorted(set(hrefs(propfind(alice, home, RESOURCETYPE))) - before):
+        response = alice.delete(module_server.url + href)
+        assert response.status_code in (200, 204), f"DELETE {href}: {response.text}"
