@@ -4,8 +4,9 @@
     python3 dev.py serve    # set up .venv, initialise ./var, serve on http://127.0.0.1:5232
     python3 dev.py test     # set up .venv and run the whole test suite
 
-Extra arguments go to ``cms-dav serve`` or to pytest respectively. ``test`` first runs
-pip-audit over the packages in .venv: a known vulnerability fails the run unless
+Extra arguments go to ``cms-dav serve`` or to pytest respectively; pytest runs the test
+files in parallel (pytest-xdist, one worker per core) unless they say ``-n``. ``test``
+first runs pip-audit over the packages in .venv: a known vulnerability fails the run unless
 ``.pip-audit-ignore`` explains why it does not apply; a machine that cannot reach the
 vulnerability service gets a clear "NOT AUDITED" line instead of a failure. Then the
 static gate: ``ruff check`` and ``mypy``, configured in pyproject.toml; a finding of
@@ -174,12 +175,27 @@ def static_checks(root: Path = ROOT) -> int:
     return 0
 
 
+#: pytest-xdist options a caller may give to choose the parallelism themselves
+XDIST_OPTIONS = ("-n", "--numprocesses", "--dist", "no:xdist")
+
+
+def pytest_args(args: list[str], cores: int | None = None) -> list[str]:
+    """pytest's arguments: unless the caller chose, the tests run in one pytest-xdist
+    worker per core (at least 2: most of a test's time is spent waiting for its server
+    subprocess; at most 8), and whole files go to one worker (``--dist loadfile``) so a
+    module's shared server starts once, not once per worker."""
+    if any(arg.startswith(XDIST_OPTIONS) for arg in args):
+        return args
+    workers = max(2, min(cores if cores is not None else os.cpu_count() or 1, 8))
+    return ["-n", str(workers), "--dist", "loadfile", *args]
+
+
 def test(args: list[str]) -> int:
     if audit() != 0:
         return 1
     if static_checks() != 0:
         return 1
-    return subprocess.call([str(_python()), "-m", "pytest"] + args, cwd=ROOT)
+    return subprocess.call([str(_python()), "-m", "pytest", *pytest_args(args)], cwd=ROOT)
 
 
 def main() -> int:

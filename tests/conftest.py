@@ -12,7 +12,8 @@ from typing import Callable, Iterator
 
 import pytest
 
-from tests.support.server import ServerProcess
+from tests.support.dav import hrefs, propfind
+from tests.support.server import ServerProcess, UsersTemplates
 
 
 @pytest.fixture(scope="session")
@@ -61,7 +62,8 @@ def fresh_pg_schema() -> Iterator[str]:
     """The URL of a fresh PostgreSQL schema, dropped on exit."""
     require_pg()
     import psycopg
-    schema = "t_" + secrets.token_hex(6)
+    # random, so parallel workers never meet; the xdist worker's name tells whose it is
+    schema = f"t_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{secrets.token_hex(6)}"
     plain = PG_URL.replace("+psycopg", "")
     with psycopg.connect(plain, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
@@ -93,20 +95,31 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return request.getfixturevalue("pg_schema_url")
 
 
+@pytest.fixture(scope="session")
+def users_templates(tmp_path_factory: pytest.TempPathFactory) -> UsersTemplates:
+    """Data directories whose users were added once per test run (see UsersTemplates)."""
+    return UsersTemplates(tmp_path_factory)
+
+
 @pytest.fixture
-def make_server(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
+def make_server(tmp_path: Path, users_templates: UsersTemplates
+                ) -> Iterator[Callable[..., ServerProcess]]:
     started: list[ServerProcess] = []
 
     def factory(data_dir: Path | None = None, config_text: str | None = None,
                 users: dict[str, str] | None = None, workers: int = 1) -> ServerProcess:
         data_dir = data_dir or tmp_path / f"data{len(started)}"
+        fresh = not data_dir.exists() or not any(data_dir.iterdir())
         data_dir.mkdir(parents=True, exist_ok=True)
         config = None
         if config_text is not None:
             config = write_config(data_dir / "cms-dav.conf", config_text)
         server = ServerProcess(data_dir=data_dir, config=config, workers=workers)
-        for name, password in (users or {}).items():
-            server.add_user(name, password)
+        if users and fresh and users_templates.fits(config_text):
+            users_templates.copy_into(data_dir, users)
+        else:
+            for name, password in (users or {}).items():
+                server.add_user(name, password)
         started.append(server.start())
         return server
 
@@ -119,3 +132,34 @@ def make_server(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
 def server(make_server: Callable[..., ServerProcess]) -> ServerProcess:
     """A fresh server (SQLite) with users alice and bob (passwords alice-pw, bob-pw)."""
     return make_server(users={"alice": "alice-pw", "bob": "bob-pw"})
+
+
+@pytest.fixture(scope="module")
+def module_server(tmp_path_factory: pytest.TempPathFactory, users_templates: UsersTemplates
+                  ) -> Iterator[ServerProcess]:
+    """One server (SQLite) with users alice and bob (passwords alice-pw, bob-pw) shared by
+    a module's tests: for tests that each work in collections of their own (or clean up
+    the ones they share), so that a module starts one server, not one per test."""
+    data_dir = tmp_path_factory.mktemp("module-server")
+    users_templates.copy_into(data_dir, {"alice": "alice-pw", "bob": "bob-pw"})
+    server = ServerProcess(data_dir=data_dir).start()
+    yield server
+    server.stop()
+
+
+#: PROPFIND body asking only whether each child is a collection
+RESOURCETYPE = ('<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:resourcetype/>'
+                '</d:prop></d:propfind>')
+
+
+@pytest.fixture
+def shared_server(module_server: ServerProcess) -> Iterator[ServerProcess]:
+    """The module's server for a test that makes collections in alice's home: those it
+    made are deleted after it, so each test finds alice's home as the first one did."""
+    alice = module_server.session("alice", "alice-pw")
+    home = f"{module_server.url}/alice/"
+    before = set(hrefs(propfind(alice, home, RESOURCETYPE)))
+    yield module_server
+    for href in sorted(set(hrefs(propfind(alice, home, RESOURCETYPE))) - before):
+        response = alice.delete(module_server.url + href)
+        assert response.status_code in (200, 204), f"DELETE {href}: {response.text}"

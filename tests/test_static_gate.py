@@ -65,6 +65,21 @@ def test_a_static_finding_fails_the_run_before_pytest_starts(
     assert f"static checks failed: {failing} (exit 1)" in capsys.readouterr().out
 
 
+def test_the_suite_runs_whole_files_in_one_parallel_worker_per_core() -> None:
+    assert dev.pytest_args(["-x"], cores=4) == ["-n", "4", "--dist", "loadfile", "-x"]
+
+
+def test_a_single_core_still_gets_two_workers_as_tests_mostly_wait_for_servers() -> None:
+    assert dev.pytest_args([], cores=1)[:2] == ["-n", "2"]
+
+
+@pytest.mark.parametrize("chosen", [["-n", "0"], ["-n2"], ["--numprocesses=3"],
+                                    ["-p", "no:xdist"]])
+def test_a_callers_own_parallelism_is_left_alone(chosen: list[str]) -> None:
+    assert dev.pytest_args([*chosen, "tests/test_app.py"], cores=4) == [
+        *chosen, "tests/test_app.py"]
+
+
 def test_a_failed_audit_stops_the_run_before_the_static_checks(
         monkeypatch: pytest.MonkeyPatch) -> None:
     calls = Calls()

@@ -10,13 +10,13 @@ met for the multiget floor.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from bench.targets import TARGETS
+from tests.support.processes import run_whole_group
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -26,14 +26,21 @@ DAV_ROWS = ["bulk_put_1", "bulk_put_4", "propfind_d1", "sync_initial", "sync_inc
 CLI_ROWS = ["cli_import", "cli_search"]
 
 
+def _bench(tmp_path_factory: pytest.TempPathFactory, name: str, *options: str) -> Path:
+    """The results folder of ``python -m bench`` at 20 contacts with ``options``. The
+    timeout only guards against a hang (a neighbouring xdist worker may slow the run);
+    on it the bench and its servers are killed together."""
+    out = tmp_path_factory.mktemp(f"{name}-results")
+    work = tmp_path_factory.mktemp(f"{name}-work")
+    run_whole_group([sys.executable, "-m", "bench", "--sizes", "20", "--repeats", "1",
+                     "--samples", "3", "--cap", "20", *options, "--out", str(out),
+                     "--workdir", str(work)], cwd=REPO, timeout=240)
+    return out
+
+
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("bench-results")
-    work = tmp_path_factory.mktemp("bench-work")
-    subprocess.run([sys.executable, "-m", "bench", "--sizes", "20", "--repeats", "1",
-                    "--samples", "3", "--cap", "20", "--out", str(out), "--workdir", str(work)],
-                   cwd=REPO, check=True, capture_output=True, timeout=120)
-    return out
+    return _bench(tmp_path_factory, "bench")
 
 
 def _rows(results: Path) -> dict[str, dict]:
@@ -107,13 +114,7 @@ def test_the_multiget_floor_target_is_judged_at_the_size_run(results: Path) -> N
 
 @pytest.fixture(scope="module")
 def whole_fill_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("bench-whole-results")
-    work = tmp_path_factory.mktemp("bench-whole-work")
-    subprocess.run([sys.executable, "-m", "bench", "--sizes", "20", "--repeats", "1",
-                    "--samples", "3", "--cap", "20", "--fill", "whole", "--out", str(out),
-                    "--workdir", str(work)],
-                   cwd=REPO, check=True, capture_output=True, timeout=120)
-    return out
+    return _bench(tmp_path_factory, "bench-whole", "--fill", "whole")
 
 
 @pytest.mark.parametrize("server", ["radicale", "cms_dav"])

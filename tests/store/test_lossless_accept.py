@@ -10,6 +10,14 @@ import pytest
 import requests
 
 from tests.support.dav import make_addressbook, make_calendar, put_card
+from tests.support.server import ServerProcess
+
+
+@pytest.fixture
+def server(shared_server: ServerProcess) -> ServerProcess:
+    """One server for the module's tests; the collections each test makes go after it."""
+    return shared_server
+
 
 VTIMEZONE_BERLIN = [
     "BEGIN:VTIMEZONE", "TZID:Europe/Berlin",

@@ -6,10 +6,19 @@ from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
+import pytest
 import requests
 
 from tests.support.lossless_samples import (BERLIN, CARDS, COMMA_CARD, RDATE_EXDATE_EVENT,
                                             crlf, event_calendar)
+from tests.support.server import ServerProcess
+
+
+@pytest.fixture
+def server(shared_server: ServerProcess) -> ServerProcess:
+    """One server for the module's tests; the collections each test makes go after it."""
+    return shared_server
+
 
 def _put_whole(session: requests.Session, url: str, body: str, content_type: str
                ) -> requests.Response:

@@ -4,9 +4,17 @@ normalisation). Each test is named after a loss vobject caused."""
 
 from __future__ import annotations
 
+import pytest
 import requests
 
 from tests.support.dav import make_addressbook, make_calendar, put_card
+from tests.support.server import ServerProcess
+
+
+@pytest.fixture
+def server(shared_server: ServerProcess) -> ServerProcess:
+    """One server for the module's tests; the collections each test makes go after it."""
+    return shared_server
 
 
 def _crlf(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -11,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 import requests
 
 
@@ -97,3 +99,34 @@ class ServerProcess:
         session = requests.Session()
         session.auth = (user, password)
         return session
+
+
+class UsersTemplates:
+    """Data directories with users added by ``cms-dav user add``, made once per test run
+    and copied into each fresh server's data directory.
+
+    Two CLI runs (Python start-up, migrating a new database, a bcrypt hash each) cost
+    seconds per server; a copy costs milliseconds and holds exactly what they made: the
+    users file, the migrated SQLite database and its ``user.add`` audit rows. Only for a
+    config that keeps the default database and users file (no ``[storage]``/``[auth]``),
+    since the CLI would write elsewhere under any other.
+    """
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self._factory = tmp_path_factory
+        self._made: dict[tuple[tuple[str, str], ...], Path] = {}
+
+    @staticmethod
+    def fits(config_text: str | None) -> bool:
+        return config_text is None or not any(
+            section in config_text for section in ("[storage]", "[auth]"))
+
+    def copy_into(self, data_dir: Path, users: dict[str, str]) -> None:
+        key = tuple(users.items())
+        template = self._made.get(key)
+        if template is None:
+            template = self._factory.mktemp("users-template")
+            for name, password in users.items():
+                ServerProcess(data_dir=template).add_user(name, password)
+            self._made[key] = template
+        shutil.copytree(template, data_dir, dirs_exist_ok=True)

@@ -1,0 +1,43 @@
+"""run_whole_group: a timed-out helper program leaves none of its children running."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.support.processes import run_whole_group
+
+#: starts a child that would outlive it, writes the child's pid, then waits for it
+PARENT = ("import subprocess, sys; child = subprocess.Popen(['sleep', '300']); "
+          "open(sys.argv[1], 'w').write(str(child.pid)); child.wait()")
+
+
+def _alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie, killed and not yet reaped by init, does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_a_timeout_kills_the_programs_children_too(tmp_path: Path) -> None:
+    pid_file = tmp_path / "child.pid"
+    with pytest.raises(subprocess.TimeoutExpired):
+        run_whole_group([sys.executable, "-c", PARENT, str(pid_file)], cwd=tmp_path,
+                        timeout=5)
+    child = int(pid_file.read_text())
+    deadline = time.monotonic() + 10
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(child)
+
+
+def test_a_failing_program_raises_with_its_output(tmp_path: Path) -> None:
+    with pytest.raises(subprocess.CalledProcessError) as failed:
+        run_whole_group([sys.executable, "-c", "import sys; sys.exit('broken')"],
+                        cwd=tmp_path, timeout=60)
+    assert failed.value.returncode == 1 and b"broken" in failed.value.stderr
