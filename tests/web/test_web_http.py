@@ -1,0 +1,146 @@
+"""The web app over HTTP: sign-in and sessions, CSRF, escaping, security headers,
+rights through the ACL policy, languages, and DAV keeping every other request."""
+
+from __future__ import annotations
+
+import requests
+
+from tests.support.server import ServerProcess
+from tests.web.conftest import XSS
+from tests.web.support import csrf_of, sign_in
+
+ZHANG_WEI = "/app/contacts/alice/contacts/zhang-wei.vcf"
+SHARED = "/app/contacts/alice/shared/shared-1.vcf"
+
+
+def test_a_page_without_a_session_redirects_to_sign_in(web_server: ServerProcess) -> None:
+    answer = requests.get(f"{web_server.url}/app/contacts", allow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["Location"].endswith("/app/signin")
+
+
+def test_the_root_redirects_to_sign_in_without_a_session(web_server: ServerProcess) -> None:
+    answer = requests.get(f"{web_server.url}/", allow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["Location"].endswith("/app/signin")
+
+
+def test_a_wrong_password_is_refused_and_starts_no_session(
+        web_server: ServerProcess) -> None:
+    session = requests.Session()
+    form = session.get(f"{web_server.url}/app/signin")
+    answer = session.post(f"{web_server.url}/app/signin", allow_redirects=False,
+                          data={"csrf": csrf_of(form.text), "user": "alice",
+                                "password": "wrong"})
+    assert answer.status_code == 401
+    assert "cms_dav_session" not in answer.headers.get("Set-Cookie", "")
+
+
+def test_sign_in_without_the_csrf_token_is_refused(web_server: ServerProcess) -> None:
+    session = requests.Session()
+    session.get(f"{web_server.url}/app/signin")
+    answer = session.post(f"{web_server.url}/app/signin", allow_redirects=False,
+                          data={"user": "alice", "password": "alice-pw"})
+    assert answer.status_code == 403
+
+
+def test_a_post_without_the_csrf_token_is_refused_and_stores_nothing(
+        web_server: ServerProcess, alice_web: requests.Session) -> None:
+    answer = alice_web.post(f"{web_server.url}{ZHANG_WEI}/notes", allow_redirects=False,
+                            data={"kind": "note", "text": "forged-without-token"})
+    assert answer.status_code == 403
+    assert "forged-without-token" not in alice_web.get(f"{web_server.url}{ZHANG_WEI}").text
+
+
+def test_the_session_cookie_is_httponly_and_samesite_lax(web_server: ServerProcess) -> None:
+    session = requests.Session()
+    form = session.get(f"{web_server.url}/app/signin")
+    answer = session.post(f"{web_server.url}/app/signin", allow_redirects=False,
+                          data={"csrf": csrf_of(form.text), "user": "bob",
+                                "password": "bob-pw"})
+    cookie = answer.headers["Set-Cookie"]
+    assert cookie.startswith("cms_dav_session=")
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert "Secure" not in cookie  # plain HTTP without a trusted proxy
+
+
+def test_pages_carry_csp_and_the_other_security_headers(
+        web_server: ServerProcess, alice_web: requests.Session) -> None:
+    headers = alice_web.get(f"{web_server.url}/app/contacts").headers
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_a_name_that_is_markup_is_escaped_on_the_list_and_the_contact_page(
+        web_server: ServerProcess, alice_web: requests.Session) -> None:
+    listed = alice_web.get(f"{web_server.url}/app/contacts").text
+    shown = alice_web.get(f"{web_server.url}/app/contacts/alice/contacts/markup.vcf").text
+    for html in (listed, shown):
+        assert XSS not in html
+        assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_search_finds_zhang_wei_by_initials(
+        web_server: ServerProcess, alice_web: requests.Session) -> None:
+    found = alice_web.get(f"{web_server.url}/app/contacts", params={"q": "zw"}).text
+    assert "张伟" in found and "zhang-wei.vcf" in found
+
+
+def test_bob_cannot_open_alices_unshared_contact(
+        web_server: ServerProcess, bob_web: requests.Session) -> None:
+    answer = bob_web.get(f"{web_server.url}{ZHANG_WEI}")
+    assert answer.status_code == 404
+    assert "张伟" not in answer.text
+
+
+def test_a_read_only_sharee_sees_no_edit_controls_and_a_forged_note_is_refused(
+        web_server: ServerProcess, bob_web: requests.Session) -> None:
+    shown = bob_web.get(f"{web_server.url}{SHARED}")
+    assert shown.status_code == 200 and "Anna Nowak" in shown.text
+    assert "/notes" not in shown.text
+    forged = bob_web.post(f"{web_server.url}{SHARED}/notes", allow_redirects=False,
+                          data={"csrf": csrf_of(shown.text), "kind": "note",
+                                "text": "forged-by-bob"})
+    assert forged.status_code == 403
+    assert "forged-by-bob" not in bob_web.get(f"{web_server.url}{SHARED}").text
+
+
+def test_a_note_added_on_the_contact_page_is_in_its_timeline(
+        web_server: ServerProcess, alice_web: requests.Session) -> None:
+    shown = alice_web.get(f"{web_server.url}{ZHANG_WEI}")
+    answer = alice_web.post(f"{web_server.url}{ZHANG_WEI}/notes",
+                            data={"csrf": csrf_of(shown.text), "kind": "call",
+                                  "text": "called about the offer",
+                                  "follow_up": "2030-01-02"})
+    assert answer.status_code == 200
+    assert "called about the offer" in answer.text and "Mark done" in answer.text
+
+
+def test_accept_language_chooses_polish_and_the_cookie_overrides_it(
+        web_server: ServerProcess) -> None:
+    polish = requests.get(f"{web_server.url}/app/signin",
+                          headers={"Accept-Language": "pl-PL,pl;q=0.9,en;q=0.5"})
+    assert "Zaloguj się" in polish.text
+    chinese = requests.get(f"{web_server.url}/app/signin",
+                           headers={"Accept-Language": "pl"},
+                           cookies={"cms_dav_lang": "zh-CN"})
+    assert "登录" in chinese.text
+
+
+def test_signing_out_ends_the_session(web_server: ServerProcess) -> None:
+    session = sign_in(web_server, "alice", "alice-pw")
+    page = session.get(f"{web_server.url}/app/contacts")
+    session.post(f"{web_server.url}/app/signout", data={"csrf": csrf_of(page.text)})
+    answer = session.get(f"{web_server.url}/app/contacts", allow_redirects=False)
+    assert answer.status_code == 303
+
+
+def test_dav_keeps_propfind_on_the_root_and_radicales_own_ui(
+        web_server: ServerProcess) -> None:
+    dav = web_server.session("alice", "alice-pw")
+    assert dav.request("PROPFIND", f"{web_server.url}/",
+                       headers={"Depth": "0"}).status_code == 207
+    assert requests.get(f"{web_server.url}/.web/").status_code == 200
+    assert dav.get(f"{web_server.url}/alice/contacts/zhang-wei.vcf").status_code == 200
