@@ -36,6 +36,7 @@ from cms_dav.api.services import ApiServices
 from cms_dav.web.factory import build_web
 from cms_dav.web.i18n import load_languages
 from cms_dav.web.mount import WebMount
+from cms_dav.web.render import templates
 from cms_dav.web.services import WebServices
 from cms_dav.web.sessions import Sessions, load_secret
 from cms_dav.acl.rightsfile import RightsFile
@@ -258,10 +259,13 @@ class App:
         session signer with its secret in the data directory, the catalogues."""
         settings = self.settings
         return WebServices(api=self.api_services(),
-                           sessions=Sessions(load_secret(settings.data_dir)),
+                           sessions=Sessions(load_secret(settings.data_dir),
+                                             settings.web_session_idle,
+                                             settings.web_session_max),
                            languages=load_languages(),
                            proxies=TrustedProxies(settings.trusted_proxies,
-                                                  settings.proxy_header))
+                                                  settings.proxy_header),
+                           templates=templates())
 
     # -- lifetime ---------------------------------------------------------------------
     def close(self) -> None:

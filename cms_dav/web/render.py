@@ -18,9 +18,15 @@ from cms_dav.web import i18n, sessions
 from cms_dav.web.services import WebServices
 from cms_dav.web.sessions import Session
 
-TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                        autoescape=select_autoescape(default=True, default_for_string=True))
-TEMPLATES.filters["q"] = lambda value: quote(str(value), safe="")
+
+
+def templates() -> Environment:
+    """The pages, autoescaped whatever their name; ``|q`` quotes a URL path segment."""
+    environment = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                              autoescape=select_autoescape(default=True,
+                                                           default_for_string=True))
+    environment.filters["q"] = lambda value: quote(str(value), safe="")
+    return environment
 
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; "
@@ -64,7 +70,7 @@ def page(request: Request, template: str, session: Session | None, status: int =
          **context: Any) -> Response:
     lang = language(request)
     token = context.pop("csrf", "")  # the sign-in form's, before there is a session
-    html = TEMPLATES.get_template(template).render(
+    html = services_of(request).templates.get_template(template).render(
         _=lang.gettext, lang=lang, languages=i18n.LANGUAGES, session=session,
         csrf=session.csrf if session else token, path=request.url.path, **context)
     response = HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})

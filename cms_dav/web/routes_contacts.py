@@ -8,7 +8,7 @@ write to what they may only read."""
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from typing import Annotated, Any, Callable, TypeVar
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Request
@@ -16,6 +16,7 @@ from fastapi.responses import Response
 
 from cms_dav.api import access
 from cms_dav.api.problems import ApiProblem
+from cms_dav.api.routes_interactions import notes_operation
 from cms_dav.contacts import notes
 from cms_dav.contacts.contact_json import contact_view
 from cms_dav.contacts.contact_search import SearchRequest, search_contacts
@@ -29,7 +30,6 @@ router = APIRouter()
 PAGE_SIZE = 25
 MAX_PAGE = 400
 CONTACT = "/app/contacts/{owner}/{book}/{href}"
-T = TypeVar("T")
 
 Segment = Annotated[str, Path(min_length=1, max_length=255, pattern=r"^[^/\x00-\x1f]+$")]
 
@@ -85,16 +85,6 @@ def contact(request: Request, session: Page, owner: Segment, book: Segment, href
                 timeline=_timeline(view["interactions"]))
 
 
-def _run(operation: Callable[[], T]) -> T:
-    """A notes operation; its refusals as 4xx (nothing was stored)."""
-    try:
-        return operation()
-    except notes.AmbiguousContact as exc:
-        raise ApiProblem(409, str(exc)) from None
-    except ValueError as exc:  # a refused card or note (ContactError), a limit
-        raise access.refusal(exc) from None
-
-
 def _contact_url(owner: str, book: str, href: str) -> str:
     return "/app/contacts/" + "/".join(quote(part, safe="") for part in (owner, book, href))
 
@@ -126,8 +116,9 @@ def add_note(request: Request, session: Post, fields: Form, owner: Segment, book
         raise ApiProblem(422, "text: write the note (at most 10000 characters)")
     follow_up = _follow_up(fields.get("follow_up", ""))
     services = door.services
-    _run(lambda: notes.add_note(door.store, services.policy, services.settings.default_region,
-                                door.user, uid, kind, text, None, follow_up))
+    region = services.settings.default_region
+    notes_operation(lambda: notes.add_note(door.store, services.policy, region, door.user,
+                                           uid, kind, text, None, follow_up))
     return redirect(request, _contact_url(owner, book, href), session)
 
 
@@ -136,6 +127,7 @@ def done(request: Request, session: Post, owner: Segment, book: Segment, href: S
          note_id: Segment) -> Response:
     door, uid = _writable_uid(request, session, owner, book, href)
     services = door.services
-    _run(lambda: notes.done_note(door.store, services.policy,
-                                 services.settings.default_region, door.user, uid, note_id))
+    region = services.settings.default_region
+    notes_operation(lambda: notes.done_note(door.store, services.policy, region, door.user,
+                                            uid, note_id))
     return redirect(request, _contact_url(owner, book, href), session)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from jinja2 import Environment
+
 from cms_dav.api.services import ApiServices
 from cms_dav.web.i18n import Language
 from cms_dav.web.sessions import Sessions
@@ -18,3 +20,5 @@ class WebServices:
     sessions: Sessions
     languages: dict[str, Language]
     proxies: TrustedProxies
+    #: the pages (:func:`cms_dav.web.render.templates`)
+    templates: Environment

@@ -4,7 +4,8 @@ The cookie holds the user, the login's scope (:mod:`cms_dav.acl.scope`), when th
 session began, when it was last used and its CSRF token, signed with HMAC-SHA256
 under a secret kept in the data directory (``web-secret``, mode 0600, made on first
 use). A session ends when it was idle too long or is older than the absolute limit
-(OWASP session management); every answer re-signs it with a new "last used" time.
+(OWASP session management; ``[web] session_idle_seconds`` and
+``session_max_seconds``); every answer re-signs it with a new "last used" time.
 Signing out clears the cookie; a copy taken before stays valid until it idles out.
 """
 
@@ -19,13 +20,10 @@ import secrets
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable
 
 COOKIE = "cms_dav_session"
 SECRET_FILE = "web-secret"
-#: a session unused this long (seconds) is over
-IDLE_SECONDS = 30 * 60
-#: a session this old (seconds) is over, used or not
-ABSOLUTE_SECONDS = 12 * 3600
 #: the longest cookie value accepted (a forged huge cookie is not parsed)
 MAX_COOKIE = 1000
 
@@ -55,23 +53,25 @@ def load_secret(data_dir: Path) -> bytes:
 class Sessions:
     """Makes and checks session cookie values with one secret."""
 
-    def __init__(self, secret: bytes, idle: float = IDLE_SECONDS,
-                 absolute: float = ABSOLUTE_SECONDS) -> None:
+    def __init__(self, secret: bytes, idle: float, absolute: float,
+                 clock: Callable[[], float] = time.time) -> None:
+        """``idle``, ``absolute``: ``[web] session_idle_seconds``, ``session_max_seconds``."""
         self.secret = secret
         self.idle = idle
         self.absolute = absolute
+        self.clock = clock
 
     def _sign(self, payload: bytes) -> str:
         return hmac.new(self.secret, payload, hashlib.sha256).hexdigest()
 
     def begin(self, user: str, scope: str) -> Session:
-        now = time.time()
+        now = self.clock()
         return Session(user=user, scope=scope, began=now, seen=now,
                        csrf=secrets.token_urlsafe(24))
 
     def dump(self, session: Session) -> str:
         """The cookie value of ``session``, marked as used now."""
-        fresh = replace(session, seen=time.time())
+        fresh = replace(session, seen=self.clock())
         payload = json.dumps([fresh.user, fresh.scope, fresh.began, fresh.seen, fresh.csrf],
                              separators=(",", ":")).encode()
         encoded = base64.urlsafe_b64encode(payload).decode().rstrip("=")
@@ -90,7 +90,7 @@ class Sessions:
             session = Session(str(user), str(scope), float(began), float(seen), str(csrf))
         except (ValueError, TypeError):
             return None
-        now = time.time()
+        now = self.clock()
         if now - session.seen > self.idle or now - session.began > self.absolute:
             return None
         return session

@@ -3,6 +3,8 @@ rights through the ACL policy, languages, and DAV keeping every other request.""
 
 from __future__ import annotations
 
+import re
+
 import requests
 
 from tests.support.server import ServerProcess
@@ -144,3 +146,25 @@ def test_dav_keeps_propfind_on_the_root_and_radicales_own_ui(
                        headers={"Depth": "0"}).status_code == 207
     assert requests.get(f"{web_server.url}/.web/").status_code == 200
     assert dav.get(f"{web_server.url}/alice/contacts/zhang-wei.vcf").status_code == 200
+
+
+def test_a_follow_up_is_marked_done_from_the_contact_page(
+        web_server: ServerProcess, alice_web: requests.Session) -> None:
+    shown = alice_web.get(f"{web_server.url}{ZHANG_WEI}")
+    added = alice_web.post(f"{web_server.url}{ZHANG_WEI}/notes",
+                           data={"csrf": csrf_of(shown.text), "kind": "meeting",
+                                 "text": "meet to sign", "follow_up": "2031-05-06"})
+    entry = added.text.split("meet to sign")[1].split("</li>")[0]
+    done_action = re.search(r'action="([^"]*/done)"', entry)
+    assert done_action is not None
+    marked = alice_web.post(f"{web_server.url}{done_action.group(1)}",
+                            data={"csrf": csrf_of(added.text)})
+    assert marked.status_code == 200
+    entry = marked.text.split("meet to sign")[1].split("</li>")[0]
+    assert "Done" in entry and "/done" not in entry
+
+
+def test_a_tampered_session_cookie_leads_back_to_sign_in(web_server: ServerProcess) -> None:
+    answer = requests.get(f"{web_server.url}/app/contacts", allow_redirects=False,
+                          cookies={"cms_dav_session": "eyJ1IjoiYWxpY2UifQ.00"})
+    assert answer.status_code == 303
