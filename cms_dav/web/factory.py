@@ -1,5 +1,5 @@
 """Builds the web app (FastAPI, server-rendered pages) from its services: the pages
-of :mod:`cms_dav.web.routes_session` and :mod:`cms_dav.web.routes_contacts`, the one
+of :mod:`cms_dav.web.routes_session`, ``routes_contacts`` and ``routes_edit``, the one
 static script, the security headers on every answer, and refusals as HTML pages."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from cms_dav.api.problems import ApiProblem
 from cms_dav.web.forms import SignInNeeded, session_of
 from cms_dav.web.render import HEADERS, page, redirect
 from cms_dav.web.routes_contacts import router as contacts_router
+from cms_dav.web.routes_edit import router as edit_router
 from cms_dav.web.routes_session import SIGNIN
 from cms_dav.web.routes_session import router as session_router
 from cms_dav.web.services import WebServices
@@ -28,6 +29,7 @@ def build_web(services: WebServices) -> FastAPI:
     web.state.services = services
     web.include_router(session_router)
     web.include_router(contacts_router)
+    web.include_router(edit_router)
     web.mount(STATIC, StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @web.middleware("http")

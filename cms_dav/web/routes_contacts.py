@@ -85,7 +85,7 @@ def contact(request: Request, session: Page, owner: Segment, book: Segment, href
                 timeline=_timeline(view["interactions"]))
 
 
-def _contact_url(owner: str, book: str, href: str) -> str:
+def contact_url(owner: str, book: str, href: str) -> str:
     return "/app/contacts/" + "/".join(quote(part, safe="") for part in (owner, book, href))
 
 
@@ -119,7 +119,7 @@ def add_note(request: Request, session: Post, fields: Form, owner: Segment, book
     region = services.settings.default_region
     notes_operation(lambda: notes.add_note(door.store, services.policy, region, door.user,
                                            uid, kind, text, None, follow_up))
-    return redirect(request, _contact_url(owner, book, href), session)
+    return redirect(request, contact_url(owner, book, href), session)
 
 
 @router.post(CONTACT + "/notes/{note_id}/done")
@@ -130,4 +130,4 @@ def done(request: Request, session: Post, owner: Segment, book: Segment, href: S
     region = services.settings.default_region
     notes_operation(lambda: notes.done_note(door.store, services.policy, region, door.user,
                                             uid, note_id))
-    return redirect(request, _contact_url(owner, book, href), session)
+    return redirect(request, contact_url(owner, book, href), session)

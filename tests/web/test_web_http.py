@@ -168,3 +168,38 @@ def test_a_tampered_session_cookie_leads_back_to_sign_in(web_server: ServerProce
     answer = requests.get(f"{web_server.url}/app/contacts", allow_redirects=False,
                           cookies={"cms_dav_session": "eyJ1IjoiYWxpY2UifQ.00"})
     assert answer.status_code == 303
+
+
+def test_editing_a_contact_changes_its_card(
+        web_server: ServerProcess, alice_web: requests.Session) -> None:
+    url = f"{web_server.url}/app/contacts/alice/contacts/markup.vcf/edit"
+    form = alice_web.get(url)
+    saved = alice_web.post(url, data={"csrf": csrf_of(form.text), "etag": _etag(form.text),
+                                      "formatted": XSS, "organisation": "Acme",
+                                      "title": "Buyer"})
+    assert saved.status_code == 200
+    card = web_server.session("alice", "alice-pw").get(
+        f"{web_server.url}/alice/contacts/markup.vcf").text
+    assert "ORG:Acme" in card and "TITLE:Buyer" in card
+
+
+def test_an_edit_of_a_contact_changed_meanwhile_is_refused_as_changed_elsewhere(
+        web_server: ServerProcess, alice_web: requests.Session) -> None:
+    url = f"{web_server.url}{ZHANG_WEI}/edit"
+    form = alice_web.get(url)
+    dav = web_server.session("alice", "alice-pw")
+    api = f"{web_server.url}/api/v1/address-books/alice/contacts/contacts/zhang-wei.vcf"
+    changed = dav.put(api, json={"title": "Director"},
+                      headers={"If-Match": dav.get(api).headers["ETag"]})
+    assert changed.status_code == 200, changed.text
+    stale = alice_web.post(url, data={"csrf": csrf_of(form.text), "etag": _etag(form.text),
+                                      "formatted": "张伟", "title": "Intern"})
+    assert stale.status_code == 409
+    assert "changed on another device" in stale.text
+    assert dav.get(api).json()["title"] == "Director"
+
+
+def _etag(html: str) -> str:
+    found = re.search(r'name="etag" value="([^"]*)"', html)
+    assert found is not None
+    return found.group(1).replace("&#34;", '"')
