@@ -10,10 +10,9 @@ from urllib.parse import parse_qs
 
 from fastapi import Depends, Request
 
-from cms_dav.api.auth import Caller, Door
+from cms_dav.api.auth import Caller, Door, context_of
 from cms_dav.api.problems import ApiProblem
 from cms_dav.store.records import WriteOrigin
-from cms_dav.api.auth import context_of
 from cms_dav.web import sessions
 from cms_dav.web.render import services_of
 from cms_dav.web.sessions import Session
@@ -53,14 +52,15 @@ def signed_in(request: Request) -> Session:
     return session
 
 
-def same_token(sent: str | None, expected: str | None) -> bool:
-    return bool(sent and expected) and hmac.compare_digest(str(sent), str(expected))
+def check_token(sent: str | None, expected: str | None) -> None:
+    """403 unless the form's token is the expected one (compared in constant time)."""
+    if not (sent and expected and hmac.compare_digest(str(sent), str(expected))):
+        raise ApiProblem(403, "the form's CSRF token is missing or wrong; reload the page")
 
 
 def posted(session: Annotated[Session, Depends(signed_in)], fields: Form) -> Session:
     """The session of a genuine POST: its form carries the session's CSRF token."""
-    if not same_token(fields.get("csrf"), session.csrf):
-        raise ApiProblem(403, "the form's CSRF token is missing or wrong; reload the page")
+    check_token(fields.get("csrf"), session.csrf)
     return session
 
 

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from cms_dav.api.auth import context_of
 from cms_dav.api.problems import ApiProblem
 from cms_dav.web import i18n, sessions
-from cms_dav.web.forms import SIGNIN_CSRF, Form, Post, same_token, session_of
+from cms_dav.web.forms import SIGNIN_CSRF, Form, Post, check_token, session_of
 from cms_dav.web.render import language, page, redirect, secure, services_of
 from cms_dav.web.sessions import Session
 
@@ -41,8 +41,7 @@ def signin_form(request: Request) -> Response:
 
 @router.post(SIGNIN)
 def signin(request: Request, fields: Form) -> Response:
-    if not same_token(fields.get("csrf"), request.cookies.get(SIGNIN_CSRF)):
-        raise ApiProblem(403, "the form's CSRF token is missing or wrong; reload the page")
+    check_token(fields.get("csrf"), request.cookies.get(SIGNIN_CSRF))
     user, password = fields.get("user", "")[:200], fields.get("password", "")[:1000]
     context = context_of(request)
     login = services_of(request).api.authenticator.login(
@@ -74,8 +73,8 @@ def choose_language(request: Request, fields: Form,
     code = fields.get("lang", "")
     if code not in i18n.LANGUAGES:
         raise ApiProblem(400, f"lang: one of {', '.join(i18n.LANGUAGES)}")
-    if session is not None and not same_token(fields.get("csrf"), session.csrf):
-        raise ApiProblem(403, "the form's CSRF token is missing or wrong; reload the page")
+    if session is not None:
+        check_token(fields.get("csrf"), session.csrf)
     response = redirect(request, _local(fields.get("next", HOME)), session)
     response.set_cookie(i18n.COOKIE, code, max_age=365 * 86400, samesite="lax",
                         secure=secure(request), path="/")

@@ -203,3 +203,19 @@ def _etag(html: str) -> str:
     found = re.search(r'name="etag" value="([^"]*)"', html)
     assert found is not None
     return found.group(1).replace("&#34;", '"')
+
+
+def test_a_search_longer_than_the_bound_is_refused_with_a_page_naming_it(
+        web_server: ServerProcess, alice_web: requests.Session) -> None:
+    answer = alice_web.get(f"{web_server.url}/app/contacts", params={"q": "x" * 201})
+    assert answer.status_code == 422
+    assert "q" in answer.text and "Content-Security-Policy" in answer.headers
+
+
+def test_a_form_with_too_many_fields_is_refused(
+        web_server: ServerProcess, alice_web: requests.Session) -> None:
+    shown = alice_web.get(f"{web_server.url}{ZHANG_WEI}")
+    fields = {f"f{n}": "x" for n in range(50)} | {"csrf": csrf_of(shown.text)}
+    answer = alice_web.post(f"{web_server.url}{ZHANG_WEI}/notes", data=fields)
+    assert answer.status_code == 400
+    assert "more than 20 fields" in answer.text
