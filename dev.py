@@ -190,7 +190,29 @@ def pytest_args(args: list[str], cores: int | None = None) -> list[str]:
     return ["-n", str(workers), "--dist", "loadfile", *args]
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def ensure_chromium() -> None:
+    """The web app's browser tests drive Debian's Chromium (never a downloaded browser):
+    installed with apt-get when missing and running as root; otherwise those tests skip
+    with the reason, or fail under CMS_DAV_REQUIRE_BROWSER=1 (.ci/run)."""
+    if CHROMIUM.exists():
+        return
+    if os.geteuid() != 0:
+        print(f"{CHROMIUM} is missing and this is not root: the browser tests will not "
+              f"run (as root: apt-get install -y chromium)", flush=True)
+        return
+    print("installing Debian's chromium for the browser tests ...", flush=True)
+    install = ["apt-get", "install", "-y", "--no-install-recommends", "chromium"]
+    if subprocess.run(install, check=False).returncode != 0:
+        # a fresh machine may have no package lists yet
+        subprocess.run(["apt-get", "update"], check=False)
+        subprocess.run(install, check=False)
+
+
 def test(args: list[str]) -> int:
+    ensure_chromium()
     if audit() != 0:
         return 1
     if static_checks() != 0:

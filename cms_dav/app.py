@@ -33,6 +33,12 @@ from cms_dav.acl.policy import Policy
 from cms_dav.api.factory import build_api
 from cms_dav.api.mount import ApiMount
 from cms_dav.api.services import ApiServices
+from cms_dav.web.factory import build_web
+from cms_dav.web.i18n import load_languages
+from cms_dav.web.mount import WebMount
+from cms_dav.web.render import templates
+from cms_dav.web.services import WebServices
+from cms_dav.web.sessions import Sessions, load_secret
 from cms_dav.acl.rightsfile import RightsFile
 from cms_dav.acl.share_database import ShareDatabase
 from cms_dav.auth.authenticator import Authenticator
@@ -216,10 +222,11 @@ class App:
 
     def wrap(self, app: WSGIApp) -> WSGIApp:
         """cms_dav's WSGI layers, outermost first: request scope, request log, metrics,
-        health, the JSON API (``/api/v1/``), challenge, response delay, XML guard,
-        rejection reasons, upload ETag, limits, link gate, unmount, generated calendars,
-        push registration and properties (with ``[push] enabled``), principal search,
-        calendar auto-creation, task expansion, fast listing."""
+        health, the web app (``/``, ``/app/``), the JSON API (``/api/v1/``), challenge,
+        response delay, XML guard, rejection reasons, upload ETag, limits, link gate,
+        unmount, generated calendars, push registration and properties (with ``[push]
+        enabled``), principal search, calendar auto-creation, task expansion, fast
+        listing."""
         settings = self.settings
         wrapped: WSGIApp = FastListingMiddleware(app, settings, self.store, self.policy)
         wrapped = TodoExpandMiddleware(wrapped, settings.limits)
@@ -242,6 +249,8 @@ class App:
         wrapped = ChallengeMiddleware(wrapped, REALM)
         # the JSON API answers its own logins and errors: outside the DAV-only layers
         wrapped = ApiMount(wrapped, build_api(self.api_services()), settings.max_body_bytes)
+        # the web app: GET/POST of / and /app/... only (DAV keeps every other request)
+        wrapped = WebMount(wrapped, build_web(self.web_services()), settings.max_body_bytes)
         wrapped = HealthMiddleware(wrapped, self.engine)
         wrapped = MetricsMiddleware(wrapped, self.metrics, settings.metrics_token,
                                     settings.metrics_allow)
@@ -256,6 +265,19 @@ class App:
                            shares=self.shares, authenticator=self.authenticator,
                            fields=self.fields, segments=self.segments,
                            report=lambda options: build_report(self, options))
+
+    def web_services(self) -> WebServices:
+        """What the web app (``/``, ``/app/``) is built from: the API's services, the
+        session signer with its secret in the data directory, the catalogues."""
+        settings = self.settings
+        return WebServices(api=self.api_services(),
+                           sessions=Sessions(load_secret(settings.data_dir),
+                                             settings.web_session_idle,
+                                             settings.web_session_max),
+                           languages=load_languages(),
+                           proxies=TrustedProxies(settings.trusted_proxies,
+                                                  settings.proxy_header),
+                           templates=templates())
 
     # -- lifetime ---------------------------------------------------------------------
     def close(self) -> None:

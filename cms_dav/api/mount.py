@@ -51,9 +51,13 @@ class ApiMount:
         copy: Any = {**environ, "PATH_INFO": path.encode("utf-8").decode("latin-1")}
         return self.asgi(copy, start_response)
 
+    def claims(self, environ: dict[str, Any]) -> bool:
+        """Whether this request is the mounted app's (the web app mounts its own paths)."""
+        return is_api_path(str(environ.get("PATH_INFO") or ""))
+
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
-        if not is_api_path(str(environ.get("PATH_INFO") or "")):
+        if not self.claims(environ):
             return self.app(environ, start_response)
         length = str(environ.get("CONTENT_LENGTH") or "").strip()
         chunked = "chunked" in str(environ.get("HTTP_TRANSFER_ENCODING") or "").lower()

@@ -29,7 +29,9 @@ def _uid(door: Door, owner: str, book: str, href: str, need: str) -> str:
     return access.item(door, record, href).uid
 
 
-def _run(operation: Callable[[], T]) -> T:
+def notes_operation(operation: Callable[[], T]) -> T:
+    """A notes operation with its refusals as problems (nothing was stored); the web
+    app's pages (:mod:`cms_dav.web.routes_contacts`) call it too."""
     try:
         return operation()
     except notes.AmbiguousContact as exc:
@@ -58,7 +60,7 @@ def add_interaction(door: Writer, owner: Segment, book: Segment, href: Href,
     claimed time."""
     uid = _uid(door, owner, book, href, "w")
     services = door.services
-    _, entry = _run(lambda: notes.add_note(door.store, services.policy,
+    _, entry = notes_operation(lambda: notes.add_note(door.store, services.policy,
                                            services.settings.default_region, door.user, uid,
                                            body.kind, body.text, body.at, body.follow_up))
     return interaction_json(entry)
@@ -70,7 +72,7 @@ def done(door: Writer, owner: Segment, book: Segment, href: Href, interaction_id
          body: DoneIn | None = None) -> dict[str, Any]:
     uid = _uid(door, owner, book, href, "w")
     services = door.services
-    _, entry = _run(lambda: notes.done_note(door.store, services.policy,
+    _, entry = notes_operation(lambda: notes.done_note(door.store, services.policy,
                                             services.settings.default_region, door.user, uid,
                                             interaction_id, body.at if body else None))
     return interaction_json(entry)
@@ -82,7 +84,7 @@ def reopen(door: Writer, owner: Segment, book: Segment, href: Href,
            interaction_id: Segment) -> dict[str, Any]:
     uid = _uid(door, owner, book, href, "w")
     services = door.services
-    _, entry = _run(lambda: notes.reopen_note(door.store, services.policy,
+    _, entry = notes_operation(lambda: notes.reopen_note(door.store, services.policy,
                                               services.settings.default_region, door.user,
                                               uid, interaction_id))
     return interaction_json(entry)

@@ -255,6 +255,12 @@ class Settings:
     web: str = option(
         "web", "type", k.Text(choices=("internal", "none"), case=str.lower),
         "Radicale's web UI for collections and shares: `internal` or `none`", "internal")
+    web_session_idle: float = option(
+        "web", "session_idle_seconds", k.SECONDS, "the web app at `/` signs a session out "
+        "after this many seconds without a request", 1800.0)
+    web_session_max: float = option(
+        "web", "session_max_seconds", k.SECONDS, "the web app's sessions end this many "
+        "seconds after sign-in, used or not", 43200.0)
     sharing_public_links: bool = option(
         "sharing", "public_links", k.BOOLEAN, "anonymous share links (see docs/sharing.md)",
         False)

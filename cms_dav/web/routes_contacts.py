@@ -1,0 +1,133 @@
+"""Contacts pages: the list with the server's search (:mod:`cms_dav.contacts.contact_search`,
+the same as the API and CLI: pinyin, initials, accents, phones) in pages; one contact
+with its fields and interaction timeline (newest first); adding a note and marking a
+follow-up done through the notes operations the API uses. Every right is the ACL
+policy's (:mod:`cms_dav.api.access`): 404 for what the user may not read, 403 for a
+write to what they may only read."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+
+from cms_dav.api import access
+from cms_dav.api.problems import ApiProblem
+from cms_dav.api.routes_interactions import notes_operation
+from cms_dav.contacts import notes
+from cms_dav.contacts.contact_json import contact_view
+from cms_dav.contacts.contact_search import SearchRequest, search_contacts
+from cms_dav.contacts.errors import ContactError
+from cms_dav.contacts.interactions import KINDS
+from cms_dav.contacts.query import Contact, address_books, list_contacts
+from cms_dav.web.forms import Form, Page, Post, door_of
+from cms_dav.web.render import page, redirect
+
+router = APIRouter()
+PAGE_SIZE = 25
+MAX_PAGE = 400
+CONTACT = "/app/contacts/{owner}/{book}/{href}"
+
+Segment = Annotated[str, Path(min_length=1, max_length=255, pattern=r"^[^/\x00-\x1f]+$")]
+
+
+def _found(request: Request, user: str, query: str, upto: int) -> list[Contact]:
+    api = request.app.state.services.api
+    with api.store.reading() as conn:
+        if not query:
+            return list_contacts(conn, address_books(conn, api.policy, user))[:upto]
+        try:
+            return search_contacts(conn, api.policy, api.fields.fields(),
+                                   api.settings.default_region, user,
+                                   SearchRequest(query=query, limit=upto))
+        except ContactError as exc:
+            raise ApiProblem(422, str(exc)) from None
+
+
+@router.get("/app/contacts")
+def contacts(request: Request, session: Page,
+             q: Annotated[str, Query(max_length=200)] = "",
+             page_number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1
+             ) -> Response:
+    query = q.strip()
+    start = (page_number - 1) * PAGE_SIZE
+    found = _found(request, session.user, query, start + PAGE_SIZE + 1)
+    return page(request, "contacts.html", session, q=query, page=page_number,
+                contacts=found[start:start + PAGE_SIZE],
+                more=len(found) > start + PAGE_SIZE)
+
+
+def _when(stamp: str | None) -> datetime | None:
+    if not stamp:
+        return None
+    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+
+
+def _timeline(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**entry, "when": _when(entry["at"]), "done": _when(entry["done_at"])}
+            for entry in entries]
+
+
+@router.get(CONTACT)
+def contact(request: Request, session: Page, owner: Segment, book: Segment, href: Segment
+            ) -> Response:
+    door = door_of(request, session)
+    record = access.collection(door, owner, book)
+    item = access.item(door, record, href)
+    assert item.text is not None
+    view = contact_view(item.text, door.services.settings.default_region)
+    writable = "w" in access.letters(door, record.path) and not door.caller.read_only
+    return page(request, "contact.html", session, contact=view, owner=owner, book=book,
+                href=href, writable=writable, kinds=KINDS,
+                timeline=_timeline(view["interactions"]))
+
+
+def contact_url(owner: str, book: str, href: str) -> str:
+    return "/app/contacts/" + "/".join(quote(part, safe="") for part in (owner, book, href))
+
+
+def _writable_uid(request: Request, session: Post, owner: str, book: str, href: str
+                  ) -> tuple[Any, str]:
+    door = door_of(request, session)
+    if door.caller.read_only:
+        raise ApiProblem(403, "this sign-in is read-only (an app password of scope \"read\")")
+    record = access.collection(door, owner, book, need="w")
+    return door, access.item(door, record, href).uid
+
+
+def _follow_up(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        raise ApiProblem(422, "follow_up: a date as YYYY-MM-DD") from None
+
+
+@router.post(CONTACT + "/notes")
+def add_note(request: Request, session: Post, fields: Form, owner: Segment, book: Segment,
+             href: Segment) -> Response:
+    door, uid = _writable_uid(request, session, owner, book, href)
+    kind, text = fields.get("kind", ""), fields.get("text", "").strip()
+    if kind not in KINDS:
+        raise ApiProblem(422, f"kind: one of {', '.join(KINDS)}")
+    if not text or len(text) > 10_000:
+        raise ApiProblem(422, "text: write the note (at most 10000 characters)")
+    follow_up = _follow_up(fields.get("follow_up", ""))
+    services = door.services
+    region = services.settings.default_region
+    notes_operation(lambda: notes.add_note(door.store, services.policy, region, door.user,
+                                           uid, kind, text, None, follow_up))
+    return redirect(request, contact_url(owner, book, href), session)
+
+
+@router.post(CONTACT + "/notes/{note_id}/done")
+def done(request: Request, session: Post, owner: Segment, book: Segment, href: Segment,
+         note_id: Segment) -> Response:
+    door, uid = _writable_uid(request, session, owner, book, href)
+    services = door.services
+    region = services.settings.default_region
+    notes_operation(lambda: notes.done_note(door.store, services.policy, region, door.user,
+                                            uid, note_id))
+    return redirect(request, contact_url(owner, book, href), session)
