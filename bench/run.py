@@ -85,6 +85,7 @@ def _rows_for(op: Op, outcomes: dict[str, Outcome]) -> list[Row]:
         for server, outcome in outcomes.items():
             row.values[server] = reduce(outcome.samples)
             row.samples[server] = [round(s, 6) for s in outcome.samples]
+            row.reference_cpu[server] = [round(c, 3) for c in outcome.reference_cpu]
             notes = list(outcome.notes)
             if outcome.unavailable:
                 notes.insert(0, outcome.unavailable)
