@@ -54,6 +54,7 @@ from cms_dav.store.engine import PoolLimits, open_engine
 from cms_dav.store.migrate import upgrade_to_head
 from cms_dav.store.records import OriginOf, unknown_origin
 from cms_dav.store.store import Store
+from cms_dav.wsgi.fast_get import FastGetMiddleware
 from cms_dav.wsgi.fast_listing import FastListingMiddleware
 from cms_dav.wsgi.generated_calendars import GeneratedCalendarsMiddleware
 from cms_dav.wsgi.health import HealthMiddleware
@@ -195,11 +196,14 @@ class App:
     def wrap(self, app: WSGIApp) -> WSGIApp:
         """cms_dav's WSGI layers, outermost first: request scope, request log, metrics,
         health, challenge, response delay, XML guard, rejection reasons, upload ETag,
-        limits, link gate, unmount, generated calendars, fast listing."""
+        limits, link gate, unmount, fast GET, generated calendars, fast listing."""
         settings = self.settings
         wrapped: WSGIApp = FastListingMiddleware(app, settings, self.store, self.policy)
         wrapped = GeneratedCalendarsMiddleware(wrapped, self.calendars, self.policy,
                                                self.segments)
+        # outside the generated calendars: a GET of an ordinary item skips their lookups
+        wrapped = FastGetMiddleware(wrapped, settings, self.store, self.policy,
+                                    self.authenticator)
         wrapped = UnmountMiddleware(wrapped, self.shares)
         wrapped = LinkGateMiddleware(wrapped, settings, self.engine)
         wrapped = LimitsMiddleware(wrapped, settings.limits)
