@@ -174,8 +174,8 @@ def summary_rows(results: list[SizeResult]) -> list[dict[str, Any]]:
 
 def summary_markdown(results: list[SizeResult]) -> str:
     servers = results[-1].servers if results else {}
-    lines = ["## Targets (issue 6)", "", "| Operation | Server | Target | Status | Measured |",
-             "|---|---|---|---|---|"]
+    lines = ["## Targets (issues 6 and 19)", "",
+             "| Operation | Server | Target | Status | Measured |", "|---|---|---|---|---|"]
     for item in summary_rows(results):
         lines.append(f"| {item['label']} | {servers.get(item['server'], item['server'])} | "
                      f"{item['target']} | {item['status']} | {item['detail']} |")
