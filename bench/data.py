@@ -77,6 +77,23 @@ def fn_query_text(size: int, seed: int) -> str:
     return _person(random.Random(f"{seed}:card:{index}"), index).family
 
 
+def substring_query_text(prop: str, size: int, seed: int) -> str:
+    """A substring (at least three characters: the trigram index needs them) that a
+    few cards hold, for the "PROP contains" queries of issue 19."""
+    if prop == "ORG":
+        return "科技有限"  # one ORG in six, in Chinese
+    # the first Polish person from a third of the way on (names of 4+ letters)
+    people = ((i, _person(random.Random(f"{seed}:card:{i}"), i))
+              for i in [*range(size // 3, size), *range(size // 3)])
+    index, person = next(((i, p) for i, p in people if p.ascii_handle == f"p{i}"),
+                         (0, _person(random.Random(f"{seed}:card:0"), 0)))
+    if prop == "FN":
+        return person.fn[1:]
+    if prop == "N":
+        return person.family[1:]
+    return card_email(index, seed).split("@")[0]
+
+
 def make_card(index: int, seed: int, revision: int = 0, uid: str | None = None) -> bytes:
     """A vCard 3.0 with the properties real address books carry (CRLF, UTF-8)."""
     rng = random.Random(f"{seed}:card:{index}")

@@ -65,9 +65,11 @@ def addressbook_multiget(hrefs: list[str]) -> bytes:
             f"<CR:address-data/></D:prop>{refs}</CR:addressbook-multiget>").encode()
 
 
-def addressbook_query(prop: str, text: str, match_type: str) -> bytes:
+def addressbook_query(prop: str, text: str, match_type: str, with_data: bool = True) -> bytes:
+    """``with_data=False``: ETags only, so the time is the search's, not the cards' bytes."""
+    data = "<CR:address-data/>" if with_data else ""
     return (f'<?xml version="1.0" encoding="utf-8"?><CR:addressbook-query xmlns:D="DAV:" '
-            f'xmlns:CR="urn:ietf:params:xml:ns:carddav"><D:prop><D:getetag/><CR:address-data/>'
+            f'xmlns:CR="urn:ietf:params:xml:ns:carddav"><D:prop><D:getetag/>{data}'
             f'</D:prop><CR:filter><CR:prop-filter name="{prop}"><CR:text-match '
             f'collation="i;unicode-casemap" match-type="{match_type}">{escape(text)}'
             f"</CR:text-match></CR:prop-filter></CR:filter></CR:addressbook-query>").encode()

@@ -48,6 +48,9 @@ class Outcome:
     capped_elapsed: float = 0.0
     #: no more repeats (time cap used up); the samples so far still count
     stopped: bool = False
+    #: the reference server's CPU share (of one core) in the moment before each timed
+    #: step of this server, after waiting for it to be idle: ~0 unless it still works
+    reference_cpu: list[float] = field(default_factory=list)
 
 
 def now() -> float:
@@ -72,6 +75,20 @@ def percentile(values: list[float], fraction: float) -> float | None:
     return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
+def settle(states: list[Any]) -> float:
+    """Wait until every capped (reference) server is idle; the highest CPU share seen
+    in the last look, recorded with the step that follows."""
+    return max((state.server.wait_idle() for state in states if state.server.capped),
+               default=0.0)
+
+
+def _restart(state: Any) -> None:
+    """A fresh process for a server that ran out of its time cap: whatever it was
+    still computing for the client that gave up dies with the old one."""
+    state.client.close()
+    state.server.restart()
+
+
 RunFn = Callable[[Any, Any, int, Budget], list[float]]
 
 
@@ -81,6 +98,9 @@ def measure(states: list[Any], run: RunFn, repeats: int, cap: float,
 
     ``applies(state)`` returns a reason when the operation does not exist for that
     server (the outcome is then n/a). Capped servers get ``cap`` seconds in total.
+    A capped server that ran out of time is restarted (it would go on computing the
+    abandoned answer and starve what is measured next), and before every timed step
+    the capped (reference) servers are waited for until idle and their CPU recorded.
     """
     outcomes = {state.key: Outcome() for state in states}
     spent = {state.key: 0.0 for state in states}
@@ -100,6 +120,7 @@ def measure(states: list[Any], run: RunFn, repeats: int, cap: float,
                 outcome.capped = not outcome.samples
                 outcome.stopped = True
                 continue
+            outcome.reference_cpu.append(settle(states))
             start = now()
             try:
                 outcome.samples += run(state, repeat, Budget(remaining))
@@ -110,10 +131,11 @@ def measure(states: list[Any], run: RunFn, repeats: int, cap: float,
                 outcome.capped = True
                 outcome.capped_elapsed = exc.elapsed * exc.total / max(exc.done, 1)
                 outcome.notes.append(f"repeat {repeat + 1} capped: {exc}")
+                _restart(state)
             except (socket.timeout, TimeoutError):
                 outcome.capped, outcome.capped_elapsed = True, now() - start
                 outcome.notes.append(f"capped: no answer within {cap:.0f} s")
-                state.server.wait_idle()
+                _restart(state)
             except NotAvailable as exc:
                 outcome.unavailable = str(exc)
             except (HttpError, OSError) as exc:

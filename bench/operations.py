@@ -236,6 +236,17 @@ def card_query(prop: str, match_type: str) -> Callable[[Context, ServerState, in
     return run
 
 
+def substring_query(prop: str) -> Callable[[Context, ServerState, int, Budget], list[float]]:
+    """Issue 19: ``PROP contains`` a substring a few cards hold, ETags only."""
+    def run(ctx: Context, state: ServerState, repeat: int, budget: Budget) -> list[float]:
+        body = addressbook_query(prop, data.substring_query_text(prop, ctx.size, ctx.seed),
+                                 "contains", with_data=False)
+        elapsed, response = timed(lambda: state.client.report(BOOK, body))
+        _expect_count(response, 1, f"addressbook-query {prop} contains")
+        return [elapsed]
+    return run
+
+
 def calendar_month(ctx: Context, state: ServerState, repeat: int, budget: Budget) -> list[float]:
     body = calendar_query("20260301T000000Z", "20260401T000000Z")
     elapsed, response = timed(lambda: state.client.report(CALENDAR, body))

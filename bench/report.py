@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,12 +115,29 @@ def size_markdown(result: SizeResult) -> str:
              for row in result.rows for server, note in row.notes.items()
              if note and row.values.get(server) is not None]
     notes += [f"- {note}" for note in result.notes]
+    idle = _reference_idle_note(result)
+    if idle:
+        notes.append(f"- {idle}")
     settings = ", ".join(f"{k} = {v}" for k, v in result.settings.items())
     machine = ", ".join(f"{k} = {v}" for k, v in result.machine.items())
     lines += ["", f"Settings: {settings}. Machine: {machine}."]
     if notes:
         lines += ["", "Notes (⚑):", *notes]
     return "\n".join(lines) + "\n"
+
+
+def _reference_idle_note(result: SizeResult) -> str:
+    """How idle the reference server was right before the timed steps (recorded since
+    the benchmark waits for it after a capped step; older runs have no figures)."""
+    shares = [share for row in result.rows for values in row.reference_cpu.values()
+              for share in values]
+    if not shares:
+        return ""
+    busiest = max(shares)
+    return (f"{result.servers.get(RADICALE, RADICALE)} CPU just before each of the "
+            f"{len(shares)} timed steps (after waiting until idle, restarting it after "
+            f"every capped step): median {statistics.median(shares):.0%}, "
+            f"max {busiest:.0%} of a core")
 
 
 def summary_rows(results: list[SizeResult]) -> list[dict[str, Any]]:
@@ -156,8 +174,8 @@ def summary_rows(results: list[SizeResult]) -> list[dict[str, Any]]:
 
 def summary_markdown(results: list[SizeResult]) -> str:
     servers = results[-1].servers if results else {}
-    lines = ["## Targets (issue 6)", "", "| Operation | Server | Target | Status | Measured |",
-             "|---|---|---|---|---|"]
+    lines = ["## Targets (issues 6 and 19)", "",
+             "| Operation | Server | Target | Status | Measured |", "|---|---|---|---|---|"]
     for item in summary_rows(results):
         lines.append(f"| {item['label']} | {servers.get(item['server'], item['server'])} | "
                      f"{item['target']} | {item['status']} | {item['detail']} |")

@@ -20,6 +20,8 @@ class Row:
     #: per capped server: the value is known to be at least this (the time spent)
     at_least: dict[str, float] = field(default_factory=dict)
     samples: dict[str, list[float]] = field(default_factory=dict)
+    #: per server: the reference server's CPU share just before each of its timed steps
+    reference_cpu: dict[str, list[float]] = field(default_factory=dict)
 
     def ratio(self, server: str) -> tuple[float | None, bool]:
         """Radicale / ``server``; the bool says it is only a lower bound (Radicale capped)."""
@@ -42,4 +44,6 @@ class Row:
         return cls(key=raw["key"], label=raw["label"], unit=raw["unit"],
                    values=dict(raw.get("values", {})), notes=dict(raw.get("notes", {})),
                    at_least=dict(raw.get("at_least", {})),
-                   samples={k: list(v) for k, v in raw.get("samples", {}).items()})
+                   samples={k: list(v) for k, v in raw.get("samples", {}).items()},
+                   reference_cpu={k: list(v)
+                                  for k, v in raw.get("reference_cpu", {}).items()})

@@ -61,6 +61,11 @@ OPERATIONS = [
     Op("multiget_all", "addressbook-multiget of all", ops.multiget(None)),
     Op("query_fn", "addressbook-query FN contains", ops.card_query("FN", "contains")),
     Op("query_email", "addressbook-query EMAIL equals", ops.card_query("EMAIL", "equals")),
+    Op("substring_fn", "FN contains a substring (ETags only)", ops.substring_query("FN")),
+    Op("substring_n", "N contains a substring (ETags only)", ops.substring_query("N")),
+    Op("substring_org", "ORG contains a substring (ETags only)", ops.substring_query("ORG")),
+    Op("substring_email", "EMAIL contains a substring (ETags only)",
+       ops.substring_query("EMAIL")),
     Op("calendar_month", "calendar-query for one month (size/10 events)", ops.calendar_month),
     Op("get", "GET one card", ops.get_latency, latency=True),
     Op("put", "PUT a new card into the full book", ops.put_latency, latency=True),
@@ -85,6 +90,7 @@ def _rows_for(op: Op, outcomes: dict[str, Outcome]) -> list[Row]:
         for server, outcome in outcomes.items():
             row.values[server] = reduce(outcome.samples)
             row.samples[server] = [round(s, 6) for s in outcome.samples]
+            row.reference_cpu[server] = [round(c, 3) for c in outcome.reference_cpu]
             notes = list(outcome.notes)
             if outcome.unavailable:
                 notes.insert(0, outcome.unavailable)

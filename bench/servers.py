@@ -22,6 +22,9 @@ from bench.dav import DavClient, HttpError
 USER = "bench"
 PASSWORD = "bench-password-1"
 HOST = "127.0.0.1"
+#: how long a look at a server's CPU use lasts, and below which share it counts as idle
+IDLE_WINDOW = 0.25
+IDLE_SHARE = 0.05
 
 
 class ServerUnavailable(Exception):
@@ -154,15 +157,22 @@ class Server:
             return 0.0
         return sum(cpu_seconds(pid) for pid in _process_tree(self.proc.pid))
 
-    def wait_idle(self, limit: float = 600.0) -> None:
+    def cpu_share(self, window: float = IDLE_WINDOW) -> float:
+        """The share of one core the server's process tree used over ``window`` seconds
+        (an idle server: about 0)."""
+        before = self.cpu_seconds()
+        time.sleep(window)
+        return (self.cpu_seconds() - before) / window
+
+    def wait_idle(self, limit: float = 600.0) -> float:
         """After a client gave up on a request the server may still be busy with it;
-        wait until it stops burning CPU so it does not disturb the next measurement."""
+        wait until it stops burning CPU so it does not disturb the next measurement.
+        Returns the CPU share of the last look (above ``IDLE_SHARE``: still busy)."""
         deadline = time.monotonic() + limit
-        while time.monotonic() < deadline:
-            before = self.cpu_seconds()
-            time.sleep(0.5)
-            if self.cpu_seconds() - before < 0.05:
-                return
+        share = self.cpu_share()
+        while share >= IDLE_SHARE and time.monotonic() < deadline:
+            share = self.cpu_share()
+        return share
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -262,7 +272,10 @@ class CmsDavServer(Server):
             raise ServerUnavailable(f"`cms-dav user add` failed: {message.splitlines()[-1:]}")
 
     def command(self) -> list[str]:
-        return self.cli_args() + ["serve", "--host", HOST, "--port", str(self.port)]
+        # one process: the figures are compared with single-process Radicale, whatever
+        # ``[server] processes`` defaults to (bench.mixed_load measures more workers)
+        return self.cli_args() + ["serve", "--host", HOST, "--port", str(self.port),
+                                  "--workers", "1"]
 
     def run_cli(self, args: list[str], timeout: float) -> subprocess.CompletedProcess[bytes]:
         return subprocess.run(self.cli_args() + args, capture_output=True, cwd=self.workdir,

@@ -74,6 +74,7 @@ from cms_dav.store.engine import PoolLimits, open_engine
 from cms_dav.store.migrate import upgrade_to_head
 from cms_dav.store.records import OriginOf, unknown_origin
 from cms_dav.store.store import Store
+from cms_dav.wsgi.fast_get import FastGetMiddleware
 from cms_dav.wsgi.fast_listing import FastListingMiddleware
 from cms_dav.wsgi.generated_calendars import GeneratedCalendarsMiddleware
 from cms_dav.wsgi.health import HealthMiddleware
@@ -224,8 +225,8 @@ class App:
         """cms_dav's WSGI layers, outermost first: request scope, request log, metrics,
         health, the web app (``/``, ``/app/``), the JSON API (``/api/v1/``), challenge,
         response delay, XML guard, rejection reasons, upload ETag, limits, link gate,
-        unmount, generated calendars, push registration and properties (with ``[push]
-        enabled``), principal search, calendar auto-creation, task expansion, fast
+        unmount, fast GET, generated calendars, push registration and properties (with
+        ``[push] enabled``), principal search, calendar auto-creation, task expansion, fast
         listing."""
         settings = self.settings
         wrapped: WSGIApp = FastListingMiddleware(app, settings, self.store, self.policy)
@@ -239,6 +240,9 @@ class App:
             wrapped = PushRegisterMiddleware(wrapped, settings, collections)
         wrapped = GeneratedCalendarsMiddleware(wrapped, self.calendars, self.policy,
                                                self.segments)
+        # outside the generated calendars: a GET of an ordinary item skips their lookups
+        wrapped = FastGetMiddleware(wrapped, settings, self.store, self.policy,
+                                    self.authenticator)
         wrapped = UnmountMiddleware(wrapped, self.shares)
         wrapped = LinkGateMiddleware(wrapped, settings, self.engine)
         wrapped = LimitsMiddleware(wrapped, settings.limits)

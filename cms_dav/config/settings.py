@@ -241,8 +241,8 @@ class Settings:
         "`forwarded` (RFC 7239); the other is ignored", "x-forwarded-for")
     fast_listing: bool = option(
         "server", "fast_listing", k.BOOLEAN, "stream PROPFIND Depth 1, sync-collection and "
-        "multiget answers (same XML as Radicale, flat memory); `false` leaves them to "
-        "Radicale", True)
+        "multiget answers (same XML as Radicale, flat memory) and answer a GET of an own "
+        "item with one query (same bytes); `false` leaves them to Radicale", True)
     log_level: str = option(
         "logging", "level", k.Text(choices=LOG_LEVELS, case=str.lower),
         "one of " + ", ".join(LOG_LEVELS), "info")

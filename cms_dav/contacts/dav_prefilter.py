@@ -18,6 +18,7 @@ from xml.etree.ElementTree import Element
 
 from sqlalchemy import ColumnElement, Connection, not_, or_, select
 
+from cms_dav.contacts import trigram
 from cms_dav.contacts.index_store import DAV_PROPS
 from cms_dav.store.schema import contact_cards, contact_values, items
 
@@ -41,6 +42,9 @@ def _text_match(conn: Connection, collection_id: int, prop: str, element: Elemen
                  "equals": lambda: value == text,
                  "starts-with": lambda: value.startswith(text, autoescape=True),
                  "ends-with": lambda: value.endswith(text, autoescape=True)}[match_type]()
+    if match_type != "equals":  # the trigram index narrows every substring match
+        index = trigram.narrowed(conn, contact_values, text)
+        condition = condition if index is None else index & condition
     return _ids(conn, collection_id, prop, condition)
 
 

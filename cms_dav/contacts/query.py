@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Collection, Iterable, Sequence
 
 from sqlalchemy import ColumnElement, Connection, select
 
+from cms_dav.contacts import trigram
 from cms_dav.contacts.card_fields import CardFields
 from cms_dav.contacts.groups import members_of_group
 from cms_dav.contacts.normalize import email_key, fold, looks_like_phone, phone_keys
@@ -148,7 +149,7 @@ def list_contacts(conn: Connection, books: Sequence[Book], category: str | None 
     return sorted(people, key=lambda c: (fold(c.fn), c.book, c.href))
 
 
-def _term_condition(term: QueryTerm) -> ColumnElement[bool]:
+def _term_condition(conn: Connection, term: QueryTerm) -> ColumnElement[bool]:
     column, field = contact_terms.c.term, contact_terms.c.field
     condition: ColumnElement[bool]
     if term.kind == "phone":
@@ -157,6 +158,9 @@ def _term_condition(term: QueryTerm) -> ColumnElement[bool]:
             condition = condition | column.contains(term.digits, autoescape=True)
         return (field == "phone") & condition
     condition = column.contains(term.text, autoescape=True)
+    index = trigram.narrowed(conn, contact_terms, term.text)
+    if index is not None:
+        condition = index & condition
     if term.kind == "email":
         return (field == "email") & condition
     condition = condition & (field != "phone")
@@ -169,7 +173,7 @@ def _candidates(conn: Connection, books: Sequence[Book], query: Query) -> set[in
     found: set[int] | None = None
     for term in query.terms:
         rows = conn.execute(select(contact_terms.c.item_id).distinct().where(
-            contact_terms.c.collection_id.in_(ids), _term_condition(term)))
+            contact_terms.c.collection_id.in_(ids), _term_condition(conn, term)))
         hits = {row[0] for row in rows}
         found = hits if found is None else found & hits
         if not found:

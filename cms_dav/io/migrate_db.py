@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Engine, MetaData, func, select
 from cms_dav.io.snapshot import VERSION_TABLE, load_rows, rows_from_sqlite, sqlite_snapshot
 from cms_dav.store.engine import open_engine
 from cms_dav.store.migrate import upgrade_to_head
+from cms_dav.store.schema import is_data_table
 
 
 class MigrateError(ValueError):
@@ -60,7 +61,7 @@ def target_url(url: str) -> str:
 def row_counts(conn: Connection) -> dict[str, int]:
     """Rows of every table but Alembic's own (which each side keeps for itself)."""
     metadata = MetaData()
-    metadata.reflect(conn)
+    metadata.reflect(conn, only=is_data_table)
     return {table.name: int(conn.execute(select(func.count()).select_from(table)).scalar() or 0)
             for table in metadata.sorted_tables if table.name != VERSION_TABLE}
 

@@ -15,6 +15,8 @@ from typing import IO, Any, Iterator
 
 from sqlalchemy import Connection, Engine, MetaData, create_engine, select, text
 
+from cms_dav.store.schema import is_data_table
+
 VERSION_TABLE = "alembic_version"
 
 
@@ -35,7 +37,7 @@ def dump_rows(engine: Engine, out: IO[str]) -> str | None:
         conn = conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
             metadata = MetaData()
-            metadata.reflect(conn)
+            metadata.reflect(conn, only=is_data_table)
             for table in metadata.sorted_tables:
                 order = list(table.primary_key.columns) or list(table.columns)
                 for row in conn.execute(select(table).order_by(*order)):
@@ -65,7 +67,7 @@ def rows_from_sqlite(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     try:
         with engine.connect() as conn:
             metadata = MetaData()
-            metadata.reflect(conn)
+            metadata.reflect(conn, only=is_data_table)
             for table in metadata.sorted_tables:
                 for row in conn.execute(select(table)):
                     yield table.name, dict(row._mapping)
@@ -88,7 +90,7 @@ def load_rows(engine: Engine, rows: Iterator[tuple[str, dict[str, Any]]],
     into a newer one); the schema version itself is the target's own.
     """
     metadata = MetaData()
-    metadata.reflect(engine)
+    metadata.reflect(engine, only=is_data_table)
     count = 0
     pending: dict[str, list[dict[str, Any]]] = {}
 

@@ -74,3 +74,16 @@ def rows_by_href(store: Store, collection_id: int, hrefs: Sequence[str],
         params = (collection_id, *wanted)
     with store.reading() as conn:
         return {row.href: row for row in conn.exec_driver_sql(sql, params)}
+
+
+def item_at(store: Store, collection_path: str, href: str) -> Any | None:
+    """The item ``href`` of the collection at ``collection_path`` with the collection's
+    tag and props, text as UTF-8 bytes: one query, for a GET of one item."""
+    engine = store.engine
+    mark = _marker(engine)
+    sql = (f"SELECT c.tag, c.props, i.name, i.etag, i.modified_at, "
+           f"{_TEXT_AS_BYTES[engine.dialect.name].replace('text', 'i.text', 1)} "
+           f"FROM collections c JOIN items i ON i.collection_id = c.id "
+           f"WHERE c.path = {mark} AND i.href = {mark}")
+    with store.reading() as conn:
+        return conn.exec_driver_sql(sql, (collection_path, href)).first()

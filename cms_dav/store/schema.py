@@ -210,6 +210,17 @@ contact_values = Table(
 )
 Index("ix_contact_values_prop", contact_values.c.collection_id, contact_values.c.prop)
 
+#: SQLite FTS5 trigram tables over contact_values.value and contact_terms.term (and
+#: FTS5's own shadow tables), made by migration 0012_trigram and kept by triggers
+#: (cms_dav.contacts.trigram). Derived from the rows above: never dumped, copied,
+#: restored or counted as data.
+DERIVED_TABLE_PREFIXES = ("contact_values_trgm", "contact_terms_trgm")
+
+
+def is_data_table(name: str, _metadata: object = None) -> bool:
+    """False for the derived trigram tables (``MetaData.reflect(only=...)`` takes it)."""
+    return not name.startswith(DERIVED_TABLE_PREFIXES)
+
 #: Custom field values (issue 14), one row per (card, field) with a value, kept in the
 #: card's write transaction by ``cms_dav.contacts.field_index``: ``text`` as written
 #: (canonical), ``folded`` for case-insensitive equality, ``number`` / ``day`` when the

@@ -18,15 +18,22 @@ from cms_dav.acl.scope import FULL, WRITE, scope_allows
 from cms_dav.acl.share_database import ShareDatabase
 
 
-def basic_login(environ: dict[str, Any]) -> str:
+def basic_credentials(environ: dict[str, Any]) -> tuple[str, str]:
+    """(login, password) of a Basic ``Authorization`` header, the login URL-decoded as
+    Radicale does (``[auth] urldecode_username``); ("", "") without one."""
     header = environ.get("HTTP_AUTHORIZATION", "")
     if not header.lower().startswith("basic "):
-        return ""
+        return "", ""
     try:
         decoded = base64.b64decode(header[6:].strip()).decode("utf-8")
     except (ValueError, UnicodeDecodeError):
-        return ""
-    return unquote(decoded.partition(":")[0])
+        return "", ""
+    login, _, password = decoded.partition(":")
+    return unquote(login), password
+
+
+def basic_login(environ: dict[str, Any]) -> str:
+    return basic_credentials(environ)[0]
 
 
 def _scope(environ: dict[str, Any]) -> str:

@@ -22,6 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 DAV_ROWS = ["bulk_put_1", "bulk_put_4", "propfind_d1", "sync_initial", "sync_incremental",
             "sync_unchanged", "multiget_100", "multiget_all", "query_fn", "query_email",
+            "substring_fn", "substring_n", "substring_org", "substring_email",
             "calendar_month", "get_p50", "get_p95", "put_p50", "put_p95", "peak_memory", "disk"]
 CLI_ROWS = ["cli_import", "cli_search"]
 

@@ -1,0 +1,81 @@
+"""Substring (``contains``) lookups through a trigram index instead of a LIKE scan.
+
+Two columns are searched by substring: ``contact_values.value`` (CardDAV
+addressbook-query ``text-match``, :mod:`cms_dav.contacts.dav_prefilter`) and
+``contact_terms.term`` (``cms-dav search``, :mod:`cms_dav.contacts.query`). Migration
+0012_trigram indexes both:
+
+- **SQLite** (3.34 or later): an FTS5 table per column with ``tokenize='trigram'`` and
+  ``detail=none`` (the smallest index: which rows hold which trigrams), its content in
+  the indexed table itself (``content=``). Triggers on the indexed table keep it in
+  step, so every write of the index rows (the search index hook inside the item's
+  write transaction, ``cms-dav reindex``, a cascade delete) updates it in the same
+  transaction. A query asks for the rows holding *every* trigram of the text (at most
+  :data:`MAX_TRIGRAMS`), then checks the real ``LIKE`` on those rows only: the answer
+  is exactly the scan's.
+- **PostgreSQL**: a ``pg_trgm`` GIN index on each column; the planner uses it for the
+  same ``LIKE '%text%'``, so queries do not change. Without the extension (it needs
+  the right to ``CREATE EXTENSION``) the migration skips the index and says so; the
+  scan stays correct, only slower.
+
+Texts shorter than three characters have no trigram: they take the scan.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Select, Table, literal_column, select, text
+
+#: SQLite FTS5 tables, by the table whose value/term column they index (migration 0012)
+FTS_TABLES = {"contact_values": "contact_values_trgm", "contact_terms": "contact_terms_trgm"}
+#: trigrams per query: enough to narrow any text to a few rows, bounded for long ones
+MAX_TRIGRAMS = 12
+#: first SQLite with the trigram tokenizer
+SQLITE_TRIGRAM = (3, 34, 0)
+_SEEN = "cms_dav.trigram"
+
+
+def trigrams(value: str) -> list[str]:
+    """The distinct trigrams of ``value`` (characters, not bytes), spread over it when
+    there are more than :data:`MAX_TRIGRAMS`; empty below three characters."""
+    found = list(dict.fromkeys(value[i:i + 3] for i in range(len(value) - 2)))
+    if len(found) <= MAX_TRIGRAMS:
+        return found
+    step = (len(found) - 1) / (MAX_TRIGRAMS - 1)
+    return [found[round(i * step)] for i in range(MAX_TRIGRAMS)]
+
+
+def fts_query(value: str) -> str:
+    """An FTS5 query for rows that hold every trigram of ``value`` (each a quoted
+    string: no FTS5 syntax in the text can reach the parser)."""
+    return " AND ".join('"' + t.replace('"', '""') + '"' for t in trigrams(value))
+
+
+def has_fts(conn: Connection, table: Table) -> bool:
+    """Whether the FTS table for ``table`` exists (SQLite only); remembered on the
+    pooled connection, so a look at ``sqlite_master`` happens once per connection."""
+    if conn.dialect.name != "sqlite":
+        return False
+    name = FTS_TABLES[table.name]
+    seen = conn.info.setdefault(_SEEN, {})
+    if name not in seen:
+        seen[name] = conn.execute(text(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"), {"n": name}
+        ).first() is not None
+    return bool(seen[name])
+
+
+def narrowed(conn: Connection, table: Table, value: str) -> ColumnElement[bool] | None:
+    """A condition restricting ``table`` to rows whose column may contain ``value``
+    (to be ANDed with the exact ``LIKE``), or None where no index helps: PostgreSQL
+    (its planner uses pg_trgm for the LIKE itself), a text under three characters,
+    an SQLite without the FTS table."""
+    if len(value) < 3 or not has_fts(conn, table):
+        return None
+    name = FTS_TABLES[table.name]
+    rowids: Select[Any] = (select(literal_column("rowid")).select_from(text(name))
+              .where(text(f"{name} MATCH :trigram_query")
+                     .bindparams(trigram_query=fts_query(value))))
+    return table.c.id.in_(rowids)
+
