@@ -122,7 +122,10 @@ def load_rows(engine: Engine, rows: Iterator[tuple[str, dict[str, Any]]],
 def _advance_sequences(conn: Connection, metadata: MetaData) -> None:
     """Rows came with their ids: move each serial past the highest one."""
     for table in metadata.sorted_tables:
-        if "id" in table.columns and table.columns["id"].primary_key:
+        column = table.columns.get("id")
+        # only integer keys have a serial (push subscriptions are keyed by a random text)
+        if column is not None and column.primary_key and \
+                column.type.python_type is int:
             conn.execute(text(
                 f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                 f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"))

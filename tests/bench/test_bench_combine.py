@@ -74,7 +74,7 @@ def test_combine_rebuilds_latest_and_leaves_the_inputs_alone(tmp_path: Path) -> 
     assert f"Command: `python -m bench --combine {big} {small} --out {tmp_path}`" in latest
     assert "`python -m bench --sizes 10k`" in latest
     assert "command not recorded" in latest
-    assert "## Targets (issue 6)" in latest
+    assert "## Targets (issues 6 and 19)" in latest
     assert "| PROPFIND Depth 1 (getetag) | cms_dav (SQLite) |" in latest
     assert (latest.index("### 1,000 contacts (20261122T201947Z)")
             < latest.index("### 10,000 contacts (20261122T202226Z)"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import io
 import sqlite3
 import tarfile
@@ -227,5 +229,6 @@ def test_restore_refuses_items_that_break_the_limits_and_names_them(
                      str(taken_during_writes["archive"]), ok=False)
     assert result.exit_code == 1
     assert "break this server's [limits]" in result.stderr
-    assert "/alice/contacts/w0.vcf: the vCard is" in result.stderr
+    # the first refused items by path (the live server also holds other tests' books)
+    assert re.search(r"/alice/\S+\.vcf: the vCard is", result.stderr), result.stderr
     assert not (target / "cms-dav.sqlite3").exists()

@@ -18,10 +18,9 @@ from typing import Iterator
 import pytest
 import requests
 
-from cms_dav.auth.htpasswd import HtpasswdFile
 from tests.push.push_service import NS, Message, PushService, settled, vapid_signed
 from tests.support.dav import make_addressbook, propfind, put_card, vcard
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, configured_server
 
 CONFIG = """\
 [outbox]
@@ -39,12 +38,8 @@ _BOOKS = itertools.count()
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    data_dir = tmp_path_factory.mktemp("push")
-    (data_dir / "cms-dav.conf").write_text(CONFIG, encoding="utf-8")
-    users = HtpasswdFile(data_dir / "users", rounds=4)
-    users.add("alice", "alice-pw")
-    users.add("bob", "bob-pw")
-    process = ServerProcess(data_dir=data_dir, config=data_dir / "cms-dav.conf").start()
+    process = configured_server(tmp_path_factory.mktemp("push"), CONFIG,
+                                {"alice": "alice-pw", "bob": "bob-pw"})
     yield process
     process.stop()
 

@@ -52,7 +52,15 @@ class ServerProcess:
         return result
 
     def add_user(self, name: str, password: str) -> None:
-        self.cli("user", "add", name, "--password-stdin", input=password + "\n", check=True)
+        """Make ``name`` log in with ``password``. Servers on one PostgreSQL database
+        share its users table (``[auth] users = auto``): a user another node's set-up
+        added already exists there and gets this password instead."""
+        added = self.cli("user", "add", name, "--password-stdin", input=password + "\n")
+        if added.returncode != 0 and "already exists" in added.stderr:
+            self.cli("user", "passwd", name, "--password-stdin", input=password + "\n",
+                     check=True)
+        elif added.returncode != 0:
+            raise AssertionError(f"cms-dav user add {name} failed: {added.stderr}")
 
     def start(self, attempt: int = 1) -> "ServerProcess":
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -130,3 +138,17 @@ class UsersTemplates:
                 ServerProcess(data_dir=template).add_user(name, password)
             self._made[key] = template
         shutil.copytree(template, data_dir, dirs_exist_ok=True)
+
+
+def configured_server(data_dir: Path, config_text: str,
+                      users: dict[str, str]) -> ServerProcess:
+    """A started server on ``data_dir`` with ``config_text`` as its cms-dav.conf and
+    ``users`` written straight into the bcrypt users file (cheap rounds: no CLI run)."""
+    from cms_dav.auth.htpasswd import HtpasswdFile
+
+    config = data_dir / "cms-dav.conf"
+    config.write_text(config_text, encoding="utf-8")
+    users_file = HtpasswdFile(data_dir / "users", rounds=4)
+    for name, password in users.items():
+        users_file.add(name, password)
+    return ServerProcess(data_dir=data_dir, config=config).start()

@@ -16,12 +16,11 @@ from typing import Any, Callable, Iterator
 import pytest
 import requests
 
-from cms_dav.auth.htpasswd import HtpasswdFile
 from cms_dav.app import App, build_app
 from cms_dav.config import load_settings
 from cms_dav.webhooks import admin
 from tests.support.dav import make_addressbook, put_card, vcard
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, configured_server
 from tests.webhooks.receiver import Receiver
 
 CONTACT_EVENTS = "contact.created,contact.updated,contact.deleted,interaction.added"
@@ -40,12 +39,8 @@ _BOOKS = itertools.count()
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    data_dir = tmp_path_factory.mktemp("webhooks")
-    (data_dir / "cms-dav.conf").write_text(CONFIG, encoding="utf-8")
-    users = HtpasswdFile(data_dir / "users", rounds=4)
-    users.add("alice", "alice-pw")
-    users.add("bob", "bob-pw")
-    process = ServerProcess(data_dir=data_dir, config=data_dir / "cms-dav.conf").start()
+    process = configured_server(tmp_path_factory.mktemp("webhooks"), CONFIG,
+                                {"alice": "alice-pw", "bob": "bob-pw"})
     yield process
     process.stop()
 
