@@ -90,10 +90,11 @@ class Scheduler:
             return
         href = href_of(event.uid)
         path = f"{target}/{DEFAULT_CALENDAR}"
-        if self.store.collection(path) is None:
+        collection = self.store.collection(path)
+        if collection is None:
             logger.info("scheduling: %s has no default calendar; not delivered", target)
             return
-        old = self.store.item(self.store.collection(path).id, href)  # type: ignore[union-attr]
+        old = self.store.item(collection.id, href)
         if old is None and cancel:
             return  # nothing to cancel
         previous = self._event(old.text if old else None)

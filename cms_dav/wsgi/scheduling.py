@@ -3,7 +3,8 @@
 - every answer's ``DAV`` header also says ``calendar-auto-schedule`` (RFC 6638 §2);
 - PROPFIND of a principal: its scheduling properties
   (:mod:`cms_dav.wsgi.scheduling_principal`); the owner's inbox and outbox are made
-  on that first look (:mod:`cms_dav.scheduling.mailboxes`);
+  when the owner asks for their URLs (:mod:`cms_dav.scheduling.mailboxes`), so
+  clients that do not schedule never see them;
 - POST to one's own outbox: free-busy (:mod:`cms_dav.wsgi.scheduling_outbox`);
 - PUT or DELETE of an event in one's own calendar, once Radicale stored it: implicit
   scheduling (RFC 6638 §3.2, :class:`cms_dav.scheduling.delivery.Scheduler`). An
@@ -30,7 +31,7 @@ from cms_dav.store.records import CollectionRecord
 from cms_dav.store.store import Store
 from cms_dav.wsgi.plain_error import plain_error
 from cms_dav.wsgi.scheduling_outbox import FreeBusyAnswerer, send_xml
-from cms_dav.wsgi.scheduling_principal import with_scheduling_props
+from cms_dav.wsgi.scheduling_principal import INBOX_URL, OUTBOX_URL, with_scheduling_props
 from cms_dav.wsgi.whole_answer import Answer, buffered_body, whole_answer
 
 logger = logging.getLogger(__name__)
@@ -67,18 +68,19 @@ class SchedulingMiddleware:
         answer = whole_answer(self.app, environ)
         if not answer.status.startswith("207"):
             return answer.send(start_response)
-        if context_of(environ).user == owner:
-            ensure_mailboxes(self.store, owner)
         prefix = environ.get("SCRIPT_NAME", "").rstrip("/")
         principal = f"{prefix}/{owner}/"
         try:
-            body = with_scheduling_props(answer.body, principal,
-                                         self.addresses.of(owner, prefix))
+            rewritten = with_scheduling_props(answer.body, principal,
+                                              self.addresses.of(owner, prefix))
         except Exception:  # noqa: BLE001 - Radicale's answer stands if it is unexpected
             logger.warning("scheduling: principal answer not understood", exc_info=True)
-            body = None
-        if body is None:
+            rewritten = None
+        if rewritten is None:
             return answer.send(start_response)
+        body, filled = rewritten
+        if context_of(environ).user == owner and filled & {INBOX_URL, OUTBOX_URL}:
+            ensure_mailboxes(self.store, owner)  # a client that schedules looks for them
         headers = [(name, value) for name, value in answer.headers
                    if name.lower() != "content-length"]
         return Answer(answer.status, headers + [("Content-Length", str(len(body)))],

@@ -19,21 +19,24 @@ SCHEDULING_PROPS = (INBOX_URL, OUTBOX_URL, ADDRESS_SET, USER_TYPE)
 
 
 def with_scheduling_props(body: bytes, principal: str, addresses: Sequence[str]
-                          ) -> bytes | None:
+                          ) -> tuple[bytes, set[str]] | None:
     """Radicale's multistatus ``body`` with the scheduling props of ``principal`` (its
-    href) filled in, or None when none was asked for (the answer stands)."""
+    href) filled in, and the props it filled; None when none was asked for (the answer
+    stands)."""
     ET.register_namespace("", "DAV:")
     ET.register_namespace("C", CALDAV[1:-1])
     root = ET.fromstring(body)
-    changed = False
+    filled: set[str] = set()
     for response in root.findall(DAV + "response"):
         if (response.findtext(DAV + "href") or "") != principal:
             continue
         found = _take_requested(response)
         if found:
             _ok_prop(response).extend(_value(tag, principal, addresses) for tag in found)
-            changed = True
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) if changed else None
+            filled.update(found)
+    if not filled:
+        return None
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True), filled
 
 
 def _take_requested(response: ET.Element) -> list[str]:
