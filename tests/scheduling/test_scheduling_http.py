@@ -191,3 +191,19 @@ def test_an_event_inviting_too_many_is_refused_and_not_stored(server: ServerProc
     assert response.status_code == 403 and "attendees" in response.text
     assert requests.get(server.url + "/alice/calendar/crowd.ics",
                         auth=("alice", PASSWORDS["alice"]), timeout=60).status_code == 404
+
+
+def test_a_malformed_free_busy_request_is_a_400_naming_the_problem(
+        server: ServerProcess) -> None:
+    response = requests.post(server.url + "/alice/outbox/", data=b"BEGIN:VCALENDAR\r\nnonsense",
+                             headers={"Content-Type": "text/calendar"},
+                             auth=("alice", PASSWORDS["alice"]), timeout=60)
+    assert response.status_code == 400 and "VFREEBUSY" in response.text
+
+
+def test_an_answer_does_not_rewrite_the_other_attendees_copies(
+        server: ServerProcess) -> None:
+    invite(server, "private-1")
+    answer(server, "carol", "private-1", "DECLINED")
+    copy = calendar(server, "bob").event_by_uid("private-1").data
+    assert "PARTSTAT=NEEDS-ACTION" in attendee_line(copy, "carol")
