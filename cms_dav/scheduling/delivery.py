@@ -11,10 +11,10 @@ over HTTP, so a delivered copy never triggers another delivery (no loops).
 from __future__ import annotations
 
 import logging
-import re
+import hashlib
 from typing import Any
 
-from cms_dav.io.stored_items import item_data
+from cms_dav.io.stored_items import item_data, new_href
 from cms_dav.scheduling import itip
 from cms_dav.scheduling.addresses import Addresses
 from cms_dav.scheduling.mailboxes import ensure_mailboxes
@@ -28,12 +28,16 @@ ACTOR = "cms-dav:scheduling"
 DEFAULT_CALENDAR = "calendar"
 #: attendees of one event that scheduling delivers to; an upload naming more is refused
 MAX_ATTENDEES = 100
-_UNSAFE = re.compile(r"[^A-Za-z0-9._@+-]")
 
 
 def href_of(uid: str) -> str:
-    """The resource name scheduling gives the copy of the event ``uid``."""
-    return _UNSAFE.sub("_", uid)[:200] + ".ics"
+    """The resource name scheduling gives the copy of the event ``uid``: the UID when it
+    is a safe file name (as an import names it), else a digest of it (never another
+    UID's name)."""
+    href = new_href(uid, "VCALENDAR", set())
+    if href == uid + ".ics":
+        return href
+    return hashlib.sha256(uid.encode("utf-8")).hexdigest()[:40] + ".ics"
 
 
 class Scheduler:
