@@ -215,16 +215,19 @@ class App:
         """cms_dav's WSGI layers, outermost first: request scope, request log, metrics,
         health, the JSON API (``/api/v1/``), challenge, response delay, XML guard,
         rejection reasons, upload ETag, limits, link gate, unmount, generated calendars,
-        principal search, scheduling, calendar auto-creation, task expansion, fast listing."""
+        principal search, scheduling (``[scheduling] enabled``), calendar auto-creation,
+        task expansion, fast listing."""
         settings = self.settings
         wrapped: WSGIApp = FastListingMiddleware(app, settings, self.store, self.policy)
         wrapped = TodoExpandMiddleware(wrapped, settings.limits)
         wrapped = CalendarAutoCreateMiddleware(wrapped, self.store, self.policy)
-        addresses = Addresses(self.authenticator.users, self.store)
-        wrapped = SchedulingMiddleware(
-            wrapped, self.store, addresses, Scheduler(self.store, addresses, MAX_ATTENDEES),
-            FreeBusyAnswerer(self.store, addresses, self.policy, settings.principal_search,
-                             settings.limits.max_instances))
+        if settings.scheduling_enabled:
+            addresses = Addresses(self.authenticator.users, self.store)
+            wrapped = SchedulingMiddleware(
+                wrapped, self.store, addresses,
+                Scheduler(self.store, addresses, MAX_ATTENDEES),
+                FreeBusyAnswerer(self.store, addresses, self.policy,
+                                 settings.principal_search, settings.limits.max_instances))
         wrapped = PrincipalSearchMiddleware(wrapped, Directory(
             self.authenticator.users, self.store, self.policy, settings.principal_search))
         wrapped = GeneratedCalendarsMiddleware(wrapped, self.calendars, self.policy,

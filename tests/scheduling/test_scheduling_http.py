@@ -32,7 +32,9 @@ def meeting(uid: str, attendees: tuple[str, ...] = ("bob", "carol"), *,
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     data_dir: Path = tmp_path_factory.mktemp("scheduling")
-    server = ServerProcess(data_dir=data_dir)
+    config = data_dir / "cms-dav.conf"
+    config.write_text("[scheduling]\nenabled = true\n", encoding="utf-8")
+    server = ServerProcess(data_dir=data_dir, config=config)
     for user, password in PASSWORDS.items():
         server.add_user(user, password)
         server.cli("user", "set", user, "--email", EMAILS[user], check=True)
@@ -207,3 +209,16 @@ def test_an_answer_does_not_rewrite_the_other_attendees_copies(
     answer(server, "carol", "private-1", "DECLINED")
     copy = calendar(server, "bob").event_by_uid("private-1").data
     assert "PARTSTAT=NEEDS-ACTION" in attendee_line(copy, "carol")
+
+
+def test_scheduling_is_off_by_default(tmp_path: Path) -> None:
+    """Until the inbox carries its RFC 6638 resource type, a server without ``[scheduling]
+    enabled`` neither announces nor performs implicit scheduling."""
+    plain = ServerProcess(data_dir=tmp_path)
+    plain.add_user("alice", PASSWORDS["alice"])
+    plain.start()
+    try:
+        answer = requests.options(f"{plain.url}/alice/", auth=("alice", PASSWORDS["alice"]))
+        assert "calendar-auto-schedule" not in answer.headers.get("DAV", "")
+    finally:
+        plain.stop()
