@@ -48,6 +48,8 @@ from cms_dav.calendars.generated_calendars import GeneratedCalendars
 from cms_dav.contacts.segment_hook import SegmentHook
 from cms_dav.contacts.segments import Segments
 from cms_dav.reports.build import build_report
+from cms_dav.scheduling.addresses import Addresses
+from cms_dav.scheduling.delivery import MAX_ATTENDEES, Scheduler
 from cms_dav.wsgi.calendar_autocreate import CalendarAutoCreateMiddleware
 from cms_dav.wsgi.challenge import ChallengeMiddleware
 from cms_dav.wsgi.client_address import TrustedProxies
@@ -85,6 +87,8 @@ from cms_dav.wsgi.principal_search import Directory, PrincipalSearchMiddleware
 from cms_dav.wsgi.push_props import PushPropsMiddleware
 from cms_dav.wsgi.push_register import Collections, PushRegisterMiddleware
 from cms_dav.wsgi.rejections import RejectionReasonMiddleware
+from cms_dav.wsgi.scheduling import SchedulingMiddleware
+from cms_dav.wsgi.scheduling_outbox import FreeBusyAnswerer
 from cms_dav.wsgi.request_log import RequestLogMiddleware
 from cms_dav.wsgi.request_scope import RequestScopeMiddleware, http_origins
 from cms_dav.wsgi.response_delay import ResponseDelayMiddleware
@@ -226,12 +230,19 @@ class App:
         health, the web app (``/``, ``/app/``), the JSON API (``/api/v1/``), challenge,
         response delay, XML guard, rejection reasons, upload ETag, limits, link gate,
         unmount, fast GET, generated calendars, push registration and properties (with
-        ``[push] enabled``), principal search, calendar auto-creation, task expansion, fast
-        listing."""
+        ``[push] enabled``), principal search, scheduling (``[scheduling] enabled``),
+        calendar auto-creation, task expansion, fast listing."""
         settings = self.settings
         wrapped: WSGIApp = FastListingMiddleware(app, settings, self.store, self.policy)
         wrapped = TodoExpandMiddleware(wrapped, settings.limits)
         wrapped = CalendarAutoCreateMiddleware(wrapped, self.store, self.policy)
+        if settings.scheduling_enabled:
+            addresses = Addresses(self.authenticator.users, self.store)
+            wrapped = SchedulingMiddleware(
+                wrapped, self.store, addresses,
+                Scheduler(self.store, addresses, MAX_ATTENDEES),
+                FreeBusyAnswerer(self.store, addresses, self.policy,
+                                 settings.principal_search, settings.limits.max_instances))
         wrapped = PrincipalSearchMiddleware(wrapped, Directory(
             self.authenticator.users, self.store, self.policy, settings.principal_search))
         if self.push_key is not None:

@@ -18,7 +18,7 @@ DEFAULT_PORT = 5232
 #: the sections of cms-dav.conf, in the order the README and config/cms-dav.conf use
 SECTIONS = ("server", "storage", "auth", "rights", "contacts", "birthdays", "follow_ups",
             "trash", "audit", "history", "housekeeping", "limits", "logging", "metrics", "web",
-            "sharing", "outbox", "webhooks", "push")
+            "sharing", "scheduling", "outbox", "webhooks", "push")
 
 #: ``[birthdays] alarms``: comma-separated "[-Nd ]HH:MM" (from the start of the day)
 ALARM_LIST = k.Text(pattern=r"\s*(-?\d{1,3}d\s+)?\d{1,2}:\d{2}\s*(,\s*(-?\d{1,3}d\s+)?"
@@ -299,6 +299,11 @@ class Settings:
     webhooks_log_days: int = option(
         "webhooks", "log_days", k.POSITIVE, "days delivery attempts stay in "
         "`cms-dav webhook log`", 30)
+    scheduling_enabled: bool = option(
+        "scheduling", "enabled", k.BOOLEAN, "CalDAV scheduling between users of this server "
+        "(RFC 6638: invitations, answers, cancellations, free-busy); off by default while "
+        "the inbox is listed as an ordinary calendar (clients that show every calendar "
+        "show it too)", False)
     principal_search: str = option(
         "sharing", "principal_search", k.Text(choices=("users", "groups"), case=str.lower),
         "whom principal search (RFC 3744 `principal-property-search`) lists: `users` "
