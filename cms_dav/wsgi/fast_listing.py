@@ -53,6 +53,7 @@ from cms_dav.store.store import Store
 from cms_dav.store import listing, sync_pages
 from cms_dav.wsgi import multistatus_stream as ms
 from cms_dav.wsgi import sync_limit
+from cms_dav.wsgi.whole_answer import buffered_body
 from cms_dav.wsgi.listing_request import (CALDAV, CARDDAV, PROPFIND_ITEM_PROPS,
                                           REPORT_PROPS, ListingRequest, parse_body,
                                           propfind_request, report_request)
@@ -100,7 +101,7 @@ class FastListingMiddleware:
         if not self.enabled or method not in ("PROPFIND", "REPORT") or \
                 (method == "PROPFIND" and environ.get("HTTP_DEPTH") != "1"):
             return self.app(environ, start_response)
-        body = _read_body(environ)
+        body = buffered_body(environ)
         try:
             answer = self._answer(environ, method, body)
         except Exception:  # noqa: BLE001 - Radicale answers whatever we cannot
@@ -321,16 +322,6 @@ def _rest_or_cut(first: bytes, rest: Iterator[bytes], what: str) -> Iterator[byt
                      "short (invalid XML) and the connection closed", what, sent,
                      exc_info=True)
         raise
-
-
-def _read_body(environ: dict[str, Any]) -> bytes:
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    body = environ["wsgi.input"].read(length) if length > 0 else b""
-    environ["wsgi.input"] = io.BytesIO(body)
-    return body
 
 
 def _base_prefix(environ: dict[str, Any]) -> str | None:

@@ -20,7 +20,8 @@ from urllib.parse import unquote
 from cms_dav.acl.permissions import split
 from cms_dav.push.vapid import VapidKey
 from cms_dav.push.xml import PROPERTIES, property_value
-from cms_dav.wsgi.push_register import Collections, collect, script_prefix
+from cms_dav.wsgi.push_register import Collections, script_prefix
+from cms_dav.wsgi.whole_answer import whole_answer
 from cms_dav.wsgi.unmount import basic_login
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -70,7 +71,8 @@ class PushPropsMiddleware:
         if not names or (allprop and not shallow) or not user:
             return self.app(environ, start_response)
         environ.pop("HTTP_ACCEPT_ENCODING", None)  # the answer is edited: no gzip
-        status, headers, data = collect(self.app, environ)
+        answer = whole_answer(self.app, environ)
+        status, headers, data = answer.status, answer.headers, answer.body
         if status.startswith("207"):
             data = self._edit(data, user, script_prefix(environ), names)
         headers = [(name, value) for name, value in headers

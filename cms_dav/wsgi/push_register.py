@@ -38,6 +38,7 @@ from cms_dav.store.store import Store
 from cms_dav.webhooks.urls import BadEndpoint, check_url
 from cms_dav.wsgi.plain_error import plain_error
 from cms_dav.wsgi.unmount import basic_login
+from cms_dav.wsgi.whole_answer import whole_answer
 from cms_dav.wsgi.xml_guard import XmlRefused, check_xml
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -49,27 +50,6 @@ MAX_BODY = 16384
 PROBE = (b'<?xml version="1.0" encoding="utf-8"?><propfind xmlns="DAV:"><prop>'
          b'<resourcetype/></prop></propfind>')
 PUSHABLE = ("VADDRESSBOOK", "VCALENDAR")
-
-
-def collect(app: WSGIApp, environ: dict[str, Any]
-            ) -> tuple[str, list[tuple[str, str]], bytes]:
-    """``app``'s whole answer to ``environ``: status, headers, body."""
-    captured: list[tuple[str, list[tuple[str, str]]]] = []
-
-    def start(status: str, headers: list[tuple[str, str]], *_exc: object
-              ) -> Callable[[bytes], None]:
-        captured.append((status, list(headers)))
-        return lambda _data: None
-
-    answer = app(environ, start)
-    try:
-        body = b"".join(answer)
-    finally:
-        close = getattr(answer, "close", None)
-        if close is not None:
-            close()
-    status, headers = captured[-1] if captured else ("500 Internal Server Error", [])
-    return status, headers, body
 
 
 def script_prefix(environ: dict[str, Any]) -> str:
@@ -87,8 +67,8 @@ def probe(app: WSGIApp, environ: dict[str, Any], path: str
                           "PATH_INFO": path, "wsgi.input": io.BytesIO(PROBE),
                           "CONTENT_LENGTH": str(len(PROBE)),
                           "CONTENT_TYPE": "application/xml; charset=utf-8"})
-    status, headers, _body = collect(app, probe_environ)
-    return status, headers
+    answer = whole_answer(app, probe_environ)
+    return answer.status, answer.headers
 
 
 @dataclass(frozen=True)
