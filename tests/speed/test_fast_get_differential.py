@@ -19,6 +19,7 @@ from urllib.parse import quote
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from radicale import pathutils
 from sqlalchemy import event
 
 from cms_dav.app import App, build_app
@@ -72,9 +73,10 @@ def _world(data_dir: Path, config: Path | None) -> Iterator[GetWorld]:
         slow_app.close()
 
 
-#: item names Radicale stores: never a leading "." (refused as unsafe on a filesystem)
+#: item names Radicale stores: what its own check calls a safe file name (no leading
+#: ".", no trailing "~"), without surrounding blanks
 names = st.text(st.sampled_from(NAME_CHARS), min_size=1, max_size=12).filter(
-    lambda s: not s.startswith(".") and s == s.strip())
+    lambda s: pathutils.is_safe_filesystem_path_component(s) and s == s.strip())
 
 
 def _put(world: GetWorld, calendar: bool, name: str, text: str) -> str:
