@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import io
 import logging
-from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 from urllib.parse import unquote, urlsplit
 from xml.etree import ElementTree
@@ -29,6 +28,7 @@ from cms_dav.contacts.segments import Segments, is_segment_marker
 from cms_dav.contacts.timeline_note import BOOK_PROPERTY
 from cms_dav.wsgi.plain_error import plain_error
 from cms_dav.wsgi.unmount import basic_login
+from cms_dav.wsgi.whole_answer import buffered_body, whole_answer
 
 logger = logging.getLogger("cms_dav.calendars")
 
@@ -71,7 +71,7 @@ class GeneratedCalendarsMiddleware:
         if not login:
             return self.app(environ, start_response)
         method = environ.get("REQUEST_METHOD", "").upper()
-        if method in SETS_PROPERTIES and _sets_server_property(_body(environ)):
+        if method in SETS_PROPERTIES and _sets_server_property(buffered_body(environ)):
             # a client-made "generated" collection would escape the quota and the ACL
             return plain_error(start_response, "403 Forbidden", SERVER_PROPERTY_MESSAGE)
         parts = split(unquote(environ.get("PATH_INFO", "")))
@@ -142,11 +142,11 @@ class GeneratedCalendarsMiddleware:
         """A user's first listing of their home: Radicale creates the home while it
         answers (after checking the login), so the generated calendars can only be made
         afterwards; then the listing is answered again, with them."""
-        body = _body(environ)
-        first = _Captured.run(self.app, environ)
+        body = buffered_body(environ)
+        first = whole_answer(self.app, environ)
         if not first.status.startswith("207") or \
                 self.calendars.store.collection(home) is None:
-            return first.replay(start_response)
+            return first.send(start_response)
         self._bring_up_to_date(basic_login(environ), "PROPFIND", [home], environ)
         environ["wsgi.input"] = io.BytesIO(body)
         return self.app(environ, start_response)
@@ -172,11 +172,11 @@ class GeneratedCalendarsMiddleware:
                          path: str, kind: str | None = None) -> Iterable[bytes]:
         """Let Radicale answer (it checks the login: a bad one stays 401); its 403 gets
         a body naming the reason."""
-        answer = _Captured.run(self.app, environ)
+        answer = whole_answer(self.app, environ)
         if answer.status.startswith("403"):
             return plain_error(start_response, answer.status, read_only_message(path, kind),
                                answer.headers)
-        return answer.replay(start_response)
+        return answer.send(start_response)
 
 
 def _sets_server_property(body: bytes) -> bool:
@@ -192,46 +192,3 @@ def _sets_server_property(body: bytes) -> bool:
     prefix = "{" + SERVER_NAMESPACE + "}"
     return any(element.tag.startswith(prefix) and element.tag not in CLIENT_SETTABLE
                for element in root.iter() if isinstance(element.tag, str))
-
-
-def _body(environ: dict[str, Any]) -> bytes:
-    """The request body, read once and put back for the layers inside."""
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    body: bytes = environ["wsgi.input"].read(length) if length > 0 else b""
-    environ["wsgi.input"] = io.BytesIO(body)
-    return body
-
-
-@dataclass
-class _Captured:
-    """A whole answer of the application, held to be replaced or passed on."""
-
-    status: str
-    headers: list[tuple[str, str]]
-    body: bytes
-
-    @classmethod
-    def run(cls, app: Callable[..., Iterable[bytes]], environ: dict[str, Any]
-            ) -> "_Captured":
-        captured: dict[str, Any] = {}
-
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None
-                    ) -> Callable[[bytes], None]:
-            captured.update(status=status, headers=headers)
-            return lambda _data: None
-
-        answer = app(environ, capture)
-        try:
-            body = b"".join(answer)
-        finally:
-            close = getattr(answer, "close", None)
-            if close is not None:
-                close()
-        return cls(captured["status"], captured["headers"], body)
-
-    def replay(self, start_response: Callable[..., Any]) -> list[bytes]:
-        start_response(self.status, self.headers)
-        return [self.body]
