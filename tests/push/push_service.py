@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import threading
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, TypeVar
 
 import http_ece
@@ -19,7 +17,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid02
 
 from cms_dav.push.vapid import b64url
-from tests.support.server import ServerProcess, free_port
+from tests.support.local_http import LocalEndpoint
+from tests.support.server import ServerProcess
 
 NS = "{https://bitfire.at/webdav-push}"
 T = TypeVar("T")
@@ -32,15 +31,12 @@ class Message:
 
 
 @dataclass
-class PushService:
-    port: int = field(default_factory=free_port)
+class PushService(LocalEndpoint):
     status: int = 201
     key: ec.EllipticCurvePrivateKey = field(
         default_factory=lambda: ec.generate_private_key(ec.SECP256R1()))
     auth_secret: bytes = field(default_factory=lambda: os.urandom(16))
     got: list[Message] = field(default_factory=list)
-    _server: ThreadingHTTPServer | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def url(self) -> str:
@@ -64,30 +60,8 @@ class PushService:
                 '</trigger>' + (f"<expires>{expires}</expires>" if expires else "")
                 + '</push-register>')
 
-    def start(self) -> "PushService":
-        service = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the http.server name
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                with service._lock:
-                    service.got.append(Message(dict(self.headers.items()), body))
-                self.send_response(service.status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+    def keep(self, headers: dict[str, str], body: bytes) -> None:
+        self.got.append(Message(headers, body))
 
     def messages(self) -> list[Message]:
         with self._lock:
