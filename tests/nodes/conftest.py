@@ -8,8 +8,9 @@ first node adopts it into the (never changed) ``users`` table, which every node 
 from __future__ import annotations
 
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 
@@ -27,26 +28,41 @@ def password(user: str) -> str:
     return f"{user}-pw"
 
 
+@contextmanager
+def started_nodes(root: Path, count: int, config: str,
+                  prepare: Callable[[int, ServerProcess], object] | None = None
+                  ) -> Iterator[list[ServerProcess]]:
+    """``count`` nodes on one fresh PostgreSQL schema, started one after the other (the
+    first one migrates); ``config`` is the config text with ``{url}`` for the database,
+    ``prepare(index, node)`` runs before each node starts; all are stopped afterwards."""
+    started: list[ServerProcess] = []
+    with fresh_pg_schema() as url:
+        try:
+            for index in range(count):
+                data_dir = root / f"node{index}"
+                data_dir.mkdir()
+                config_path = data_dir / "cms-dav.conf"
+                config_path.write_text(config.format(url=url), encoding="utf-8")
+                node = ServerProcess(data_dir=data_dir, config=config_path)
+                if prepare is not None:
+                    prepare(index, node)
+                started.append(node.start())
+            yield started
+        finally:
+            for node in started:
+                node.stop()
+
+
 @pytest.fixture(scope="module")
 def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[ServerProcess]]:
     root = tmp_path_factory.mktemp("nodes")
     users = HtpasswdFile(root / "users", rounds=4)
     for user in USERS:
         users.add(user, password(user))
-    started: list[ServerProcess] = []
-    with fresh_pg_schema() as url:
-        try:
-            for index in range(3):  # one after the other: the first one migrates
-                data_dir = root / f"node{index}"
-                data_dir.mkdir()
-                shutil.copy(root / "users", data_dir / "users")
-                config = data_dir / "cms-dav.conf"
-                config.write_text(CONFIG.format(url=url), encoding="utf-8")
-                started.append(ServerProcess(data_dir=data_dir, config=config).start())
-            yield started
-        finally:
-            for node in started:
-                node.stop()
+    with started_nodes(root, 3, CONFIG,
+                       lambda _, node: shutil.copy(root / "users", node.data_dir / "users")
+                       ) as started:
+        yield started
 
 
 def users_file(node: ServerProcess) -> Path:

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from cms_dav.config.watched_file import CHECK_INTERVAL
-from tests.conftest import fresh_pg_schema
+from tests.nodes.conftest import started_nodes
 from tests.support.dav import make_addressbook, put_card, vcard
 from tests.support.server import ServerProcess
 
@@ -27,29 +27,19 @@ GRANT = '[[grant]]\npath = "/alice/team/"\nto = "user:bob"\naccess = "read"\n'
 
 @pytest.fixture(scope="module")
 def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[ServerProcess]]:
-    root = tmp_path_factory.mktemp("rights-nodes")
-    started: list[ServerProcess] = []
-    with fresh_pg_schema() as url:
-        try:
-            for index in range(2):
-                data_dir = root / f"node{index}"
-                data_dir.mkdir()
-                write_atomically(data_dir / "rights.toml", "admins = []\n")
-                config = data_dir / "cms-dav.conf"
-                config.write_text(f"[storage]\ndatabase_url = {url}\n", encoding="utf-8")
-                node = ServerProcess(data_dir=data_dir, config=config)
-                if index == 0:
-                    for user, password in PASSWORDS.items():
-                        node.add_user(user, password)  # into the shared users table
-                started.append(node.start())
-            alice = session(started[0], "alice")
-            make_addressbook(alice, started[0].url + "/alice/team/", "Team")
-            assert put_card(alice, started[0].url + CARD, vcard("c1", "Team Card")
-                            ).status_code == 201
-            yield started
-        finally:
-            for node in started:
-                node.stop()
+    def prepare(index: int, node: ServerProcess) -> None:
+        write_atomically(node.data_dir / "rights.toml", "admins = []\n")
+        if index == 0:
+            for user, password in PASSWORDS.items():
+                node.add_user(user, password)  # into the shared users table
+
+    with started_nodes(tmp_path_factory.mktemp("rights-nodes"), 2,
+                       "[storage]\ndatabase_url = {url}\n", prepare) as started:
+        alice = session(started[0], "alice")
+        make_addressbook(alice, started[0].url + "/alice/team/", "Team")
+        assert put_card(alice, started[0].url + CARD, vcard("c1", "Team Card")
+                        ).status_code == 201
+        yield started
 
 
 def session(node: ServerProcess, user: str) -> requests.Session:

@@ -16,6 +16,7 @@ import requests
 from cms_dav.auth import htpasswd
 from tests.conftest import fresh_pg_schema
 from tests.io.support import run_cli
+from tests.nodes.conftest import started_nodes
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.postgres
@@ -25,20 +26,8 @@ CONFIG = "[storage]\ndatabase_url = {url}\n[auth]\nusers_check_seconds = 0\n"
 
 @pytest.fixture(scope="module")
 def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[ServerProcess]]:
-    root = tmp_path_factory.mktemp("user-nodes")
-    started: list[ServerProcess] = []
-    with fresh_pg_schema() as url:
-        try:
-            for index in range(2):
-                data_dir = root / f"node{index}"
-                data_dir.mkdir()
-                config = data_dir / "cms-dav.conf"
-                config.write_text(CONFIG.format(url=url), encoding="utf-8")
-                started.append(ServerProcess(data_dir=data_dir, config=config).start())
-            yield started
-        finally:
-            for node in started:
-                node.stop()
+    with started_nodes(tmp_path_factory.mktemp("user-nodes"), 2, CONFIG) as started:
+        yield started
 
 
 def status(node: ServerProcess, user: str, password: str) -> int:
