@@ -98,8 +98,8 @@ def _compare(request: Request, session: Any, door: Door, owner: str, book: str,
              path: str, group: FoundGroup, status: int = 200, message: str = "") -> Response:
     return page(request, "duplicate.html", session, status, owner=owner, book=book,
                 group=group, columns=_columns(group, _etags(door, path, group)),
-                message=message, back=book_url(owner, book),
-                contact_url=contact_url)
+                message=message, back=book_url(owner, book), contact_url=contact_url,
+                too_many=len(group.members) > MAX_MEMBERS)
 
 
 @router.get(GROUP)
@@ -137,11 +137,11 @@ def merge(request: Request, session: Post, fields: Form, owner: Segment, book: S
         if group is None:
             return page(request, "error.html", session, 409,
                         message=changed + " (" + group_id + ")")
-        if not sent or _etags(door, path, group) != sent:
-            return _compare(request, session, door, owner, book, path, group, 409, changed)
         if len(group.members) > MAX_MEMBERS:
             raise ApiProblem(422, f"this group has more than {MAX_MEMBERS} cards: merge "
                                   "it with cms-dav dedupe")
+        if not sent or _etags(door, path, group) != sent:
+            return _compare(request, session, door, owner, book, path, group, 409, changed)
         try:
             merged = merge_group(door.store, path, group_id, door.user, region)
         except DedupeError as exc:

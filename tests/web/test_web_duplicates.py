@@ -96,6 +96,11 @@ def test_the_comparison_shows_both_cards_and_a_merge_form(
 
 def test_merging_keeps_one_card_with_what_both_knew(
         books: ServerProcess, alice_web: requests.Session) -> None:
+    contact = f"{books.url}/app/contacts/alice/merge-ok/merge-ok-b.vcf"
+    noted = alice_web.post(contact + "/notes", data={
+        "csrf": csrf_of(alice_web.get(contact).text), "kind": "call",
+        "text": "called before the merge"})
+    assert noted.status_code == 200, noted.text
     url = _compare_url(alice_web, books, "merge-ok")
     page = alice_web.get(url)
     merged = alice_web.post(url + "/merge", data=_merge_form(page.text),
@@ -107,6 +112,7 @@ def test_merging_keeps_one_card_with_what_both_knew(
     card = books.session("alice", "alice-pw").get(
         f"{books.url}/alice/merge-ok/{kept}.vcf").text
     assert "+48 600 111 222" in card and "+48 600 333 444" in card and "Acme" in card
+    assert "called before the merge" in card.replace("\r\n ", "")
 
 
 def test_a_merge_without_the_csrf_token_is_refused_and_keeps_both_cards(
