@@ -19,10 +19,11 @@ import requests
 from playwright.sync_api import Page, expect, sync_playwright
 
 from tests.api.support import book_url
+from tests.api.test_api_app_passwords import token_of
 from tests.support.dav import make_addressbook
 from tests.support.server import ServerProcess
 from tests.web.conftest import XSS
-from tests.web.support import csrf_of, untranslated
+from tests.web.support import csrf_of, sign_in, untranslated
 
 EMAIL = "jan.kowalski@example.com"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -207,3 +208,11 @@ def test_in_a_browser_a_pair_is_reviewed_side_by_side_and_merged(
     left = [_exists(books, "merge-browser", f"merge-browser-{x}") for x in "ab"]
     assert sorted(left) == [False, True]
     expect(page.locator("dd", has_text="+48 600 333 444")).to_be_visible()
+
+
+def test_a_sign_in_with_a_read_scoped_app_password_may_not_review_or_merge(
+        books: ServerProcess) -> None:
+    scoped = sign_in(books, "alice", token_of(books, "read", "web-duplicates-read"))
+    assert scoped.get(f"{books.url}/app/duplicates/alice/dupes").status_code == 403
+    offered = scoped.get(f"{books.url}/app/duplicates")
+    assert offered.status_code == 200 and "/app/duplicates/alice/" not in offered.text

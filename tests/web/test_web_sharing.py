@@ -13,10 +13,11 @@ import pytest
 import requests
 
 from tests.api.support import book_url
+from tests.api.test_api_app_passwords import token_of
 from tests.support.dav import make_addressbook
 from tests.support.server import ServerProcess
 from tests.web.conftest import XSS
-from tests.web.support import csrf_of, untranslated
+from tests.web.support import csrf_of, sign_in, untranslated
 
 BOOKS = ("team-grant", "team-revoke", "team-csrf")
 
@@ -139,3 +140,15 @@ def test_a_collection_named_with_markup_is_escaped(
 
 def test_every_label_of_these_pages_is_in_the_polish_and_chinese_catalogues() -> None:
     assert untranslated("sharing.html", "share.html", "base.html") == {}
+
+
+def test_a_sign_in_with_a_write_scoped_app_password_may_not_change_shares(
+        books: ServerProcess, bob_web: requests.Session) -> None:
+    scoped = sign_in(books, "alice", token_of(books, "write", "web-sharing-write"))
+    page = scoped.get(f"{books.url}/app/sharing/alice/team-csrf")
+    assert page.status_code == 200 and "/grant" not in page.text
+    refused = scoped.post(f"{books.url}/app/sharing/alice/team-csrf/grant",
+                          data={"csrf": csrf_of(page.text), "kind": "user", "name": "bob",
+                                "access": "read"}, allow_redirects=False)
+    assert refused.status_code == 403
+    assert _bob_reads(bob_web, books, "team-csrf") == 404
