@@ -47,6 +47,7 @@ def test_the_segments_page_lists_alices_segment_with_its_source(
     page = alice_web.get(f"{segment.url}/app/segments")
     assert page.status_code == 200
     assert f'href="/app/segments/{SEGMENT}"' in page.text and "/alice/seg-src/" in page.text
+    assert "<dt>Category</dt><dd>VIP</dd>" in page.text
 
 
 def test_the_first_page_of_members_holds_25_and_links_the_next(
