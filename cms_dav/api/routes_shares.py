@@ -23,7 +23,7 @@ router = APIRouter(tags=["shares"], responses=ERRORS)
 SHARES = "/shares/{owner}/{collection}"
 
 
-def _managed(door: Door, owner: str, collection: str) -> str:
+def managed_path(door: Door, owner: str, collection: str) -> str:
     """The path of a collection the caller manages; 404 if it may not even read it."""
     path = f"{owner}/{collection}"
     record = door.store.collection(path)
@@ -34,7 +34,7 @@ def _managed(door: Door, owner: str, collection: str) -> str:
     return path
 
 
-def _rows(door: Door, owner: str | None, path: str | None = None) -> list[dict[str, Any]]:
+def shares_of(door: Door, owner: str | None, path: str | None = None) -> list[dict[str, Any]]:
     rows = admin.all_shares(door.store, door.services.policy, owner)
     return [row for row in rows if path is None or row["path"].strip("/") == path]
 
@@ -43,27 +43,27 @@ def _rows(door: Door, owner: str | None, path: str | None = None) -> list[dict[s
             summary="Shares of the caller's collections (every share, for an admin)")
 def list_shares(door: Reader) -> list[dict[str, Any]]:
     everything = door.services.policy.is_admin(door.user)
-    return _rows(door, None if everything else door.user)
+    return shares_of(door, None if everything else door.user)
 
 
 @router.get(SHARES, response_model=list[Share], summary="Shares of one collection")
 def collection_shares(door: Reader, owner: Segment, collection: Segment
                       ) -> list[dict[str, Any]]:
-    path = _managed(door, owner, collection)
-    return _rows(door, None, path)
+    path = managed_path(door, owner, collection)
+    return shares_of(door, None, path)
 
 
 @router.post(SHARES, response_model=list[Share], status_code=201,
              summary="Give a user or group access to a collection")
 def grant(door: Sharer, owner: Segment, collection: Segment, body: ShareIn
           ) -> list[dict[str, Any]]:
-    path = _managed(door, owner, collection)
+    path = managed_path(door, owner, collection)
     try:
         admin.share_grant(door.store, door.services.policy, door.user, f"/{path}/",
                           body.to, body.access)
     except admin.AclError as exc:
         raise ApiProblem(422, str(exc)) from None
-    return _rows(door, None, path)
+    return shares_of(door, None, path)
 
 
 @router.delete(SHARES, status_code=204, response_class=Response,
@@ -71,7 +71,7 @@ def grant(door: Sharer, owner: Segment, collection: Segment, body: ShareIn
 def revoke(door: Sharer, owner: Segment, collection: Segment,
            to: Annotated[Principal, Query(description="user:NAME or group:NAME")]
            ) -> Response:
-    path = _managed(door, owner, collection)
+    path = managed_path(door, owner, collection)
     try:
         admin.share_revoke(door.store, door.services.policy, door.user, f"/{path}/", to)
     except admin.AclError as exc:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import requests
+from babel.messages.pofile import read_po
 
 from tests.support.server import ServerProcess
 
@@ -26,3 +28,21 @@ def sign_in(server: ServerProcess, user: str, password: str) -> requests.Session
                                 "password": password})
     assert answer.status_code == 303, answer.text
     return session
+
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "cms_dav" / "web" / "templates"
+LOCALES = TEMPLATES.parent / "locales"
+MESSAGE = re.compile(r'_\("([^"]+)"\)')
+
+
+def untranslated(*templates: str) -> dict[str, list[str]]:
+    """The messages of ``templates`` each catalogue (pl, zh_CN) leaves untranslated."""
+    wanted = {m for name in templates
+              for m in MESSAGE.findall((TEMPLATES / name).read_text(encoding="utf-8"))}
+    missing: dict[str, list[str]] = {}
+    for language in ("pl", "zh_CN"):
+        with (LOCALES / language / "messages.po").open("rb") as source:
+            catalog = read_po(source)
+        missing[language] = sorted(m for m in wanted
+                                   if m not in catalog or not catalog[m].string)
+    return {language: found for language, found in missing.items() if found}
