@@ -65,16 +65,19 @@ def follow_ups_due(conn: Connection, books: Sequence[Book], until: date, limit: 
     paths = _ids(books)
     if not paths:
         return []
-    rows = conn.execute(
-        select(contact_cards.c.collection_id, contact_cards.c.href, contact_cards.c.fn,
-               contact_cards.c.follow_up, items.c.text)
-        .select_from(contact_cards.join(items, items.c.id == contact_cards.c.item_id))
+    rows = list(conn.execute(
+        select(contact_cards.c.item_id, contact_cards.c.collection_id, contact_cards.c.href,
+               contact_cards.c.fn, contact_cards.c.follow_up)
         .where(contact_cards.c.collection_id.in_(list(paths)),
                contact_cards.c.follow_up.is_not(None), contact_cards.c.follow_up <= until)
         .order_by(contact_cards.c.follow_up, contact_cards.c.fn, contact_cards.c.item_id)
-        .limit(limit))
+        .limit(limit)))
+    # the texts of the rows shown only (sorting with them would carry every due card's)
+    texts = {item.id: item.text for item in conn.execute(select(items.c.id, items.c.text)
+                                                         .where(items.c.id.in_(
+                                                             [row.item_id for row in rows])))}
     return [Row(paths[row.collection_id], row.href, row.fn or row.href, row.follow_up,
-                _open_note(row.text, row.follow_up)) for row in rows]
+                _open_note(texts.get(row.item_id, ""), row.follow_up)) for row in rows]
 
 
 def _days_of_week(today: date) -> dict[int, date]:
