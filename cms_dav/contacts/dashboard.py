@@ -126,9 +126,10 @@ def recently_changed(conn: Connection, books: Sequence[Book], limit: int) -> lis
         if len(found) >= limit or (collection_id, href) in seen:
             continue
         seen.add((collection_id, href))
-        card = conn.execute(select(contact_cards.c.fn).where(
-            contact_cards.c.collection_id == collection_id,
-            contact_cards.c.href == href)).first()
+        card = conn.execute(  # by the items' (collection, href) key, then the item id
+            select(contact_cards.c.fn)
+            .select_from(items.join(contact_cards, contact_cards.c.item_id == items.c.id))
+            .where(items.c.collection_id == collection_id, items.c.href == href)).first()
         if card is not None:
             found.append(Row(paths[collection_id], href, card.fn or href,
                              changed=datetime.fromtimestamp(at, timezone.utc)))
