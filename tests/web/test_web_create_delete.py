@@ -198,3 +198,21 @@ def test_restoring_without_the_csrf_token_is_refused(
                             allow_redirects=False)
     assert answer.status_code == 403
     assert "Token Restore" in alice_web.get(f"{web_server.url}/app/trash").text
+
+
+def test_a_read_only_sharee_sees_no_restore_for_the_shared_books_trash_and_is_refused(
+        web_server: ServerProcess, alice_web: requests.Session,
+        bob_web: requests.Session) -> None:
+    form = alice_web.get(f"{web_server.url}{NEW}")
+    created = alice_web.post(f"{web_server.url}{NEW}", allow_redirects=False,
+                             data={"csrf": csrf_of(form.text), "book": "alice/shared",
+                                   "formatted": "Shared Then Deleted"})
+    assert created.status_code == 303, created.text
+    deleted = _delete(web_server, alice_web, created.headers["Location"])
+    entry = deleted.headers["Location"].split("deleted=")[1]
+    trash = bob_web.get(f"{web_server.url}/app/trash")
+    assert "Shared Then Deleted" not in trash.text and "/restore" not in trash.text
+    forged = bob_web.post(f"{web_server.url}/app/trash/{entry}/restore",
+                          allow_redirects=False, data={"csrf": csrf_of(trash.text)})
+    assert forged.status_code == 403
+    assert "Shared Then Deleted" in alice_web.get(f"{web_server.url}/app/trash").text
