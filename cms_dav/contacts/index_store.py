@@ -13,12 +13,15 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
+from datetime import date
 
 import vobject
 from sqlalchemy import Connection, bindparam, delete, select
 
+from cms_dav.contacts.anniversaries import BIRTHDAY, dates_of
 from cms_dav.contacts.card_fields import CardFields, extract_fields
 from cms_dav.contacts.errors import ContactError
+from cms_dav.contacts.interactions import follow_ups
 from cms_dav.contacts.search_terms import index_terms
 from cms_dav.store.schema import contact_cards, contact_terms, contact_values, items
 
@@ -38,6 +41,22 @@ class CardIndex:
     fields: CardFields | None
     terms: list[tuple[str, str]] = field(default_factory=list)
     values: list[tuple[str, str]] | None = None  # None: vobject could not read the card
+    #: the birthday as month * 100 + day (the dashboard's "birthdays this week")
+    birthday: int | None = None
+    #: the earliest open follow-up (the dashboard's "follow-ups due")
+    follow_up: date | None = None
+
+
+def _birthday(text: str) -> int | None:
+    found = [d for d in dates_of(text) if d.kind == BIRTHDAY]
+    return found[0].month * 100 + found[0].day if found else None
+
+
+def _first_open_follow_up(fields: CardFields | None) -> date | None:
+    if fields is None:
+        return None
+    return min((f.interaction.follow_up for f in follow_ups(fields.interactions)
+                if f.is_open and f.interaction.follow_up is not None), default=None)
 
 
 def dav_values(text: str) -> list[tuple[str, str]] | None:
@@ -66,7 +85,8 @@ def analyse(text: str, default_region: str, where: str) -> CardIndex:
     except ContactError as exc:
         log.warning("%s: card stored but not indexed for search: %s", where, exc)
         fields, terms = None, []
-    return CardIndex(fields, terms, dav_values(text))
+    return CardIndex(fields, terms, dav_values(text), _birthday(text),
+                     _first_open_follow_up(fields))
 
 
 _ITEM_ID = select(items.c.id).where(items.c.collection_id == bindparam("cid"),
@@ -105,7 +125,8 @@ def write(conn: Connection, ident: int, collection_id: int, href: str, etag: str
     if not fresh:
         drop(conn, [ident])
     row = {"item_id": ident, "collection_id": collection_id, "href": href, "etag": etag,
-           "values_ok": index.values is not None, **_card_row(index)}
+           "values_ok": index.values is not None, "birthday": index.birthday,
+           "follow_up": index.follow_up, **_card_row(index)}
     conn.execute(contact_cards.insert(), [row])  # a dict: values(fn=...) would clash
     if index.terms:
         conn.execute(contact_terms.insert(), [

@@ -174,3 +174,69 @@ def purge(store: Store, older_than_days: float, actor: str,
                      {"older_than_days": older_than_days, "items": items,
                       "collections": folders})
     return items, folders
+
+
+def _item_entry(row: Any) -> TrashEntry:
+    return TrashEntry(f"item-{row.id}", "item", row.collection_path, row.href, row.uid,
+                      row.actor, row.at)
+
+
+def _went_with_a_collection(conn: Connection, row: Any) -> bool:
+    """Whether the deleted item ``row`` went with its trashed collection (restored with
+    it, not alone): the same test as :func:`list_trash`, for one path."""
+    folders = conn.execute(select(trash_collections).where(
+        trash_collections.c.path == row.collection_path))
+    return any(_went_with(row, folder) for folder in folders)
+
+
+def deleted_items(store: Store, paths: list[str], limit: int) -> list[TrashEntry]:
+    """The newest ``limit`` deleted items of the collections ``paths`` (bounded: the web
+    app's trash page never reads the whole trash), newest first."""
+    if not paths or limit <= 0:
+        return []
+    with store.reading() as conn:
+        rows = conn.execute(
+            select(history.c.id, history.c.collection_path, history.c.href, history.c.uid,
+                   history.c.actor, history.c.at)
+            .where(history.c.action == "deleted", history.c.collection_path.in_(paths))
+            .order_by(history.c.at.desc(), history.c.id.desc()).limit(limit))
+        return [_item_entry(row) for row in rows if not _went_with_a_collection(conn, row)]
+
+
+def deleted_item(store: Store, entry_id: str) -> TrashEntry:
+    """The trash entry of one deleted item by its id ("item-<n>"), found by one keyed
+    read (not by listing the trash); :class:`TrashError` when there is none."""
+    kind, _, number = entry_id.partition("-")
+    if kind != "item" or not number.isdigit() or len(number) > 18:
+        raise TrashError(f"no trash entry {entry_id!r}")
+    with store.reading() as conn:
+        row = conn.execute(select(history.c.id, history.c.collection_path, history.c.href,
+                                  history.c.uid, history.c.actor, history.c.at)
+                           .where(history.c.id == int(number),
+                                  history.c.action == "deleted")).first()
+        if row is None or _went_with_a_collection(conn, row):
+            raise TrashError(f"no trash entry {entry_id!r}")
+        return _item_entry(row)
+
+
+def last_deleted(store: Store, path: str, href: str) -> TrashEntry | None:
+    """The newest trash entry of item ``href`` of ``path`` (after a delete: its undo)."""
+    with store.reading() as conn:
+        row = conn.execute(select(history.c.id, history.c.collection_path, history.c.href,
+                                  history.c.uid, history.c.actor, history.c.at)
+                           .where(history.c.collection_path == path, history.c.href == href,
+                                  history.c.action == "deleted")
+                           .order_by(history.c.id.desc()).limit(1)).first()
+    return None if row is None else _item_entry(row)
+
+
+def deleted_text(store: Store, entry: TrashEntry) -> str:
+    """The card as it was when deleted (to name it on the trash page)."""
+    with store.reading() as conn:
+        return str(conn.execute(select(history.c.text).where(
+            history.c.id == int(entry.id.split("-", 1)[1]))).scalar_one_or_none() or "")
+
+
+def restore_item(store: Store, entry: TrashEntry, actor: str) -> None:
+    """Put one deleted item back (an entry from :func:`deleted_item`)."""
+    _restore_item(store, entry, actor)

@@ -195,7 +195,13 @@ contact_cards = Table(
     Column("fields_ok", Boolean, nullable=False, default=False),
     #: True when contact_values holds every value the DAV filter could test
     Column("values_ok", Boolean, nullable=False, default=False),
+    #: the web dashboard's bounded queries (migration 0014_web_dashboard): the birthday
+    #: as month * 100 + day, and the earliest open follow-up date
+    Column("birthday", Integer, nullable=True),
+    Column("follow_up", Date, nullable=True),
 )
+Index("ix_contact_cards_birthday", contact_cards.c.collection_id, contact_cards.c.birthday)
+Index("ix_contact_cards_follow_up", contact_cards.c.collection_id, contact_cards.c.follow_up)
 
 #: Lower-cased property values exactly as Radicale's text-match sees them (vobject
 #: values, list values split), so addressbook-query candidates are never too few.

@@ -17,11 +17,13 @@ from cms_dav.web.forms import SignInNeeded, session_of
 from cms_dav.web.render import HEADERS, page, redirect
 from cms_dav.web.routes_contacts import router as contacts_router
 from cms_dav.web.routes_duplicates import router as duplicates_router
+from cms_dav.web.routes_create import router as create_router
 from cms_dav.web.routes_edit import router as edit_router
 from cms_dav.web.routes_segments import router as segments_router
 from cms_dav.web.routes_session import SIGNIN
 from cms_dav.web.routes_session import router as session_router
 from cms_dav.web.routes_sharing import router as sharing_router
+from cms_dav.web.routes_trash import router as trash_router
 from cms_dav.web.services import WebServices
 
 STATIC = "/app/static"
@@ -31,11 +33,13 @@ def build_web(services: WebServices) -> FastAPI:
     web = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     web.state.services = services
     web.include_router(session_router)
+    web.include_router(create_router)
     web.include_router(contacts_router)
     web.include_router(edit_router)
     web.include_router(duplicates_router)
     web.include_router(sharing_router)
     web.include_router(segments_router)
+    web.include_router(trash_router)
     web.mount(STATIC, StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @web.middleware("http")

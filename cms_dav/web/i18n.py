@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import gettext
 from dataclasses import dataclass
+from datetime import date as Day
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 
 from babel import Locale
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -35,6 +36,10 @@ class Language:
     def date(self, when: datetime) -> str:
         return format_datetime(when, format="medium",
                                locale=Locale.parse(self.code, sep="-"))
+
+    def day(self, when: Day) -> str:
+        """A calendar day with its weekday, in the language's own words."""
+        return format_date(when, format="EEE d MMM", locale=Locale.parse(self.code, sep="-"))
 
 
 def _compiled(code: str) -> gettext.NullTranslations:

@@ -25,6 +25,7 @@ from cms_dav.contacts.interactions import KINDS
 from cms_dav.contacts.query import Contact, address_books, list_contacts
 from cms_dav.web.forms import Form, Page, Post, door_of
 from cms_dav.web.render import page, redirect
+from cms_dav.web.trash_view import undo_notice
 
 router = APIRouter()
 PAGE_SIZE = 25
@@ -50,14 +51,15 @@ def _found(request: Request, user: str, query: str, upto: int) -> list[Contact]:
 @router.get("/app/contacts")
 def contacts(request: Request, session: Page,
              q: Annotated[str, Query(max_length=200)] = "",
-             page_number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1
-             ) -> Response:
+             page_number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
+             deleted: Annotated[str, Query(max_length=40)] = "") -> Response:
     query = q.strip()
+    undo = undo_notice(door_of(request, session), deleted) if deleted else None
     start = (page_number - 1) * PAGE_SIZE
     found = _found(request, session.user, query, start + PAGE_SIZE + 1)
     return page(request, "contacts.html", session, q=query, page=page_number,
                 contacts=found[start:start + PAGE_SIZE],
-                more=len(found) > start + PAGE_SIZE)
+                more=len(found) > start + PAGE_SIZE, undo=undo)
 
 
 def _when(stamp: str | None) -> datetime | None:

@@ -11,13 +11,14 @@ from fastapi.responses import Response
 
 from cms_dav.api.auth import context_of
 from cms_dav.api.problems import ApiProblem
-from cms_dav.web import i18n, sessions
+from cms_dav.web import i18n, routes_dashboard as dashboard, sessions
 from cms_dav.web.forms import SIGNIN_CSRF, Form, Post, check_token, session_of
 from cms_dav.web.render import language, page, redirect, secure, services_of
 from cms_dav.web.sessions import Session
 
 router = APIRouter()
 HOME = "/app/contacts"
+DASHBOARD = "/"
 SIGNIN = "/app/signin"
 
 
@@ -31,7 +32,12 @@ def _signin_form(request: Request, status: int = 200, error: str = "") -> Respon
 
 @router.get("/")
 def root(request: Request) -> Response:
-    return redirect(request, HOME if session_of(request) else SIGNIN, None)
+    """The dashboard for a signed-in user, else the sign-in form."""
+    session = session_of(request)
+    if session is None:
+        return redirect(request, SIGNIN, None)
+    context_of(request).user = session.user  # for the request log
+    return dashboard.show(request, session)
 
 
 @router.get(SIGNIN)
@@ -52,7 +58,7 @@ def signin(request: Request, fields: Form) -> Response:
         return _signin_form(request, 401, message)
     context.user = user
     session = services_of(request).sessions.begin(user, login.scope)
-    return redirect(request, HOME, session)
+    return redirect(request, DASHBOARD, session)
 
 
 @router.post("/app/signout")
@@ -64,6 +70,8 @@ def signout(request: Request, session: Post) -> Response:
 
 def _local(target: str) -> str:
     """Only a path of this app: never an open redirect to another site."""
+    if target == DASHBOARD:
+        return target
     return target if target.startswith("/app/") and "//" not in target else HOME
 
 

@@ -1,6 +1,7 @@
 """The web app in a real browser (Playwright driving Debian's Chromium): sign in,
 search as you type by pinyin and initials, add a call note and find it in the
-vCard over CardDAV, switch languages; screenshots under tests/artifacts/."""
+vCard over CardDAV, create → delete → undo, switch languages; screenshots under
+tests/artifacts/."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def page(browser: Browser, web_server: ServerProcess) -> Iterator[Page]:
     opened.fill("input[name=user]", "alice")
     opened.fill("input[name=password]", "alice-pw")
     opened.click("form.signin button[type=submit]")
-    opened.wait_for_url("**/app/contacts")
+    opened.wait_for_url(f"{web_server.url}/")  # the dashboard
     yield opened
     context.close()
 
@@ -82,6 +83,43 @@ def test_screenshots_of_the_contact_page(page: Page, web_server: ServerProcess,
     page.goto(f"{web_server.url}/app/contacts/alice/contacts/zhang-wei.vcf")
     expect(page.locator("h1")).to_have_text("张伟")
     target = ARTIFACTS / f"web-contact-{width}.png"
+    page.screenshot(path=str(target), full_page=True)
+    assert target.stat().st_size > 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def test_a_contact_created_deleted_and_undone_is_back_over_carddav(
+        page: Page, web_server: ServerProcess) -> None:
+    page.goto(f"{web_server.url}/")
+    page.click("nav.pages-nav a[href='/app/contacts/new']")
+    page.select_option("select[name=book]", "alice/contacts")
+    page.fill("input[name=formatted]", "Browser Undo Person")
+    page.fill("input[name=phone]", "+48 601 602 603")
+    page.click("form.create button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Browser Undo Person")
+    href = page.url.rsplit("/", 1)[1]
+    card = f"{web_server.url}/alice/contacts/{href}"
+    page.click("form.delete button[type=submit]")
+    notice = page.locator("form.notice")
+    expect(notice).to_contain_text("Deleted Browser Undo Person.")
+    assert requests.get(card, auth=("alice", "alice-pw")).status_code == 404
+    notice.locator("button").click()
+    expect(page.locator("h1")).to_have_text("Browser Undo Person")
+    assert requests.get(card, auth=("alice", "alice-pw")).status_code == 200
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+@pytest.mark.parametrize(("name", "path", "heading"), [
+    ("dashboard", "/", "Dashboard"), ("new", "/app/contacts/new", "New contact"),
+    ("trash", "/app/trash", "Trash")])
+def test_screenshots_of_the_dashboard_new_contact_and_trash_pages(
+        page: Page, web_server: ServerProcess, width: int, name: str, path: str,
+        heading: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{web_server.url}{path}")
+    expect(page.locator("h1")).to_have_text(heading)
+    target = ARTIFACTS / f"web-{name}-{width}.png"
     page.screenshot(path=str(target), full_page=True)
     assert target.stat().st_size > 0
     assert page.evaluate("document.documentElement.scrollWidth") <= width
