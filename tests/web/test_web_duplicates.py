@@ -186,7 +186,7 @@ def browser_page(chromium: str, books: ServerProcess) -> Iterator[Page]:
         opened.fill("input[name=user]", "alice")
         opened.fill("input[name=password]", "alice-pw")
         opened.click("form.signin button[type=submit]")
-        opened.wait_for_url("**/app/contacts")
+        opened.wait_for_url(f"{books.url}/")  # the dashboard
         yield opened
         context.close()
         browser.close()
