@@ -106,3 +106,11 @@ def test_an_api_body_over_max_body_bytes_is_a_413_problem_naming_the_limit(
     body = json.loads(answer.body)
     assert body["status"] == 413 and body["title"] == HTTPStatus(413).phrase
     assert "10000000" in body["detail"]
+
+
+def test_the_server_front_knows_the_api_prefix_for_its_problem_answers() -> None:
+    from cms_dav.api.factory import PREFIX
+    from cms_dav.serving.errors import PROBLEM_PATHS, wants_problem
+
+    assert PROBLEM_PATHS == (PREFIX,)
+    assert wants_problem(f"{PREFIX}/contacts?x=1") and not wants_problem("/alice/api/v1/")
