@@ -7,7 +7,8 @@ A vCard written is ``contact.created`` or ``contact.updated``, plus one
 history adds nothing); a vCard deleted (or moved away) is ``contact.deleted``. Any other
 item (calendar objects) is ``object.changed``; a change to a collection as a whole is
 ``collection.changed``; so is a share granted or revoked (``change`` "shared" or
-"unshared", with the ``sharee``: a user or ``:group``). Each event carries the collection's sync token after the change.
+"unshared", with the ``sharee``: a user or ``:group``). Each event carries the
+collection's sync token after the change.
 """
 
 from __future__ import annotations
