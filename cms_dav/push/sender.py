@@ -9,8 +9,9 @@ client's keys, signed per RFC 8292 with the server's VAPID key.
   removed, and no later change reaches it. A delivery whose subscription expired or was
   removed is dropped unsent.
 - A share granted (see :mod:`.route`) reaches the sharee's devices as a ``push-message``
-  without a topic: the draft's message about no single collection, on which DAVx5
-  syncs the whole account and finds the new collection.
+  without a topic, i.e. about no single collection: DAVx5 (``PushMessageHandler``)
+  then syncs the whole account, where the new collection appears. No ``Topic`` header
+  either, so a push service does not let it replace a waiting content message.
 - The sync token is the collection's newest at send time: deliveries coalesced by
   :mod:`.route` carry all changes so far.
 - ``[push] min_interval``: a subscription sent to less than that ago waits (a retry
