@@ -340,9 +340,9 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     # each outbox consumer (webhooks, push) brings a route (who gets an event, decided in
     # the write) and a sender (delivers it from the dispatcher)
     push_key = vapid.load(settings.data_dir) if settings.push_enabled else None
-    routes: tuple[Route, ...] = ((WebhookRoute(), PushRoute()) if push_key is not None
-                                 else (WebhookRoute(),))
     policy = Policy(RightsFile(settings.rights_file), engine)
+    routes: tuple[Route, ...] = ((WebhookRoute(), PushRoute(members=policy.members))
+                                 if push_key is not None else (WebhookRoute(),))
     index_hooks = (SearchIndexHook(settings.default_region), FieldIndexHook())
     store = Store(engine, settings.sync_token_days, settings.limits,
                   # the segment upkeep last: it matches on the index rows just written
@@ -356,7 +356,8 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
                                       field_rows=FieldRows(fields))),
                   origin_of=origins, change_feeds=(OutboxRecorder(routes),))
     shares = ShareDatabase(engine, policy, public_links=settings.sharing_public_links,
-                           link_days=settings.sharing_link_days, origin_of=origins)
+                           link_days=settings.sharing_link_days, origin_of=origins,
+                           change_feeds=store.change_feeds)
     checkpointer = (start_background_checkpoints(engine)
                     if background_checkpoints and checkpoint_thread else None)
     calendars = GeneratedCalendars(store, policy, calendar_kinds(settings),

@@ -1,6 +1,7 @@
 """Housekeeping: one job that applies every retention rule (:mod:`cms_dav.store.retention`)
 — trash after ``[trash] days``, history per ``[history] days``/``keep``, audit per
-``[audit] days``, the sync log per ``sync_token_days``.
+``[audit] days``, the sync log per ``sync_token_days``, dead app passwords per
+``[auth] app_password_days``.
 
 It runs as ``cms-dav housekeeping`` (cron, ``systemd/cms-dav-housekeeping.timer``) and,
 every ``[housekeeping] interval`` seconds, in a daemon thread of ``cms-dav serve``
@@ -40,6 +41,7 @@ def rules_of(settings: Settings) -> RetentionRules:
                           history_keep=settings.history_keep,
                           trash_days=settings.trash_days, audit_days=settings.audit_days,
                           token_days=settings.sync_token_days,
+                          app_password_days=settings.app_password_days,
                           batch=settings.housekeeping_batch)
 
 

@@ -166,3 +166,32 @@ def test_closing_the_app_stops_the_periodic_job(tmp_path):
     app.close()
     assert housekeeper.runs >= 1
     assert housekeeper._thread is not None and not housekeeper._thread.is_alive()
+
+
+def tokens(server: ServerProcess) -> dict[str, str]:
+    listed = json.loads(server.cli("token", "list", "alice", "--json", check=True).stdout)
+    return {entry["name"]: entry["state"] for entry in listed}
+
+
+def age_token(server: ServerProcess, name: str, column: str, days: float) -> None:
+    with sqlite3.connect(server.data_dir / "cms-dav.sqlite3", timeout=60) as db:
+        db.execute(f"UPDATE app_passwords SET {column} = {column} - ? WHERE name = ?",
+                   (days * DAY, name))
+
+
+def test_a_revoked_app_password_kept_forever_is_deleted_after_app_password_days(server):
+    for name in ("old-phone", "new-phone", "live-phone"):
+        server.cli("token", "add", "alice", "--name", name, check=True)
+    for name in ("old-phone", "new-phone"):
+        server.cli("token", "revoke", "alice", name, check=True)
+    age_token(server, "old-phone", "revoked_at", 31)
+    assert housekeeping(server)["removed"]["app_passwords"] == 1
+    assert tokens(server) == {"new-phone": "revoked", "live-phone": "active"}
+
+
+def test_an_expired_app_password_is_deleted_after_app_password_days(server):
+    server.cli("token", "add", "alice", "--name", "expired-phone", "--expires", "1d",
+               check=True)
+    age_token(server, "expired-phone", "expires_at", 32)
+    assert housekeeping(server)["removed"]["app_passwords"] == 1
+    assert "expired-phone" not in tokens(server)

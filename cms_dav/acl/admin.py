@@ -153,12 +153,13 @@ def share_grant(store: Store, policy: Policy, actor: str, path: str, to: str,
             shares.c.user_name == user_name)).scalar()
         if existing is not None:
             share_table.change(conn, store.origin(actor), "map", fields["PathOrToken"], [user_name],
-                              {"Permissions": fields["Permissions"]})
+                              {"Permissions": fields["Permissions"]}, store.change_feeds)
             share_id = existing
         else:
             if home != "{user}" and mounts.exists(conn, fields["PathOrToken"]):
                 raise AclError(f"{fields['PathOrToken']} already exists in {user_name}'s home")
-            share_id = share_table.create(conn, store.origin(actor), fields)
+            share_id = share_table.create(conn, store.origin(actor), fields,
+                                          store.change_feeds)
     policy.shares_changed()
     return f"share {share_id}"
 
@@ -174,7 +175,7 @@ def share_revoke(store: Store, policy: Policy, actor: str, path: str, to: str
         for row in rows:
             share_table.remove(conn, store.origin(actor), "map", row.path_or_token, [user_name],
                               lambda user, path: sharing_policy.manages_outside_shares(
-                                  policy, user, path))
+                                  policy, user, path), store.change_feeds)
             removed.append(f"share {row.id}")
     policy.shares_changed()
     rules = policy.rules()

@@ -76,6 +76,10 @@ class Policy:
     def groups_of(self, user: str) -> frozenset[str]:
         return self.rules().groups_of(user)
 
+    def members(self, group: str) -> frozenset[str]:
+        """The members of ``group`` in the rights file (none for an unknown group)."""
+        return self.rules().groups.get(group, frozenset())
+
     def shares_changed(self) -> None:
         """Call after a share changed: the answers kept in the memo are stale."""
         if self.memo is not None:

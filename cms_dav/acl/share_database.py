@@ -12,7 +12,7 @@ import builtins
 import copy
 import logging
 import time
-from typing import Any
+from typing import Any, Sequence
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +23,7 @@ from cms_dav.acl.permissions import ADMIN_SHARE, split
 from cms_dav.acl.policy import Policy
 from cms_dav.acl.sharing_policy import SharingRefused
 from cms_dav.memo import Memo, remembered
+from cms_dav.store.change_feed import ChangeFeed
 from cms_dav.store.engine import read_tx, write_tx
 from cms_dav.store.records import OriginOf, unknown_origin
 
@@ -58,8 +59,11 @@ class ShareDatabase:
     memo: Memo | None = None
 
     def __init__(self, engine: Engine, policy: Policy, public_links: bool = False,
-                 link_days: int = 30, origin_of: OriginOf = unknown_origin) -> None:
+                 link_days: int = 30, origin_of: OriginOf = unknown_origin,
+                 change_feeds: Sequence[ChangeFeed] = ()) -> None:
         self.engine = engine
+        #: told of every share granted or revoked, in its transaction (the outbox)
+        self.change_feeds = tuple(change_feeds)
         #: the origin (door, address, method) of a share change, for the audit trail
         self.origin_of = origin_of
         self.policy = policy
@@ -190,7 +194,8 @@ class ShareDatabase:
             with write_tx(self.engine) as conn:
                 if fields["ShareType"] == "map" and mounts.exists(conn, fields["PathOrToken"]):
                     return {"status": "conflict"}
-                share_table.create(conn, self.origin_of(str(fields["Owner"])), fields)
+                share_table.create(conn, self.origin_of(str(fields["Owner"])), fields,
+                                   self.change_feeds)
         except IntegrityError:
             return {"status": "conflict"}
         self.policy.shares_changed()
@@ -224,7 +229,8 @@ class ShareDatabase:
             names = [row["User"] for row in share_table.candidates(conn, ShareType)
                      if row["PathOrToken"] == PathOrToken]
             count = share_table.change(conn, self.origin_of(_plain(OwnerOrUser) or ""),
-                                      ShareType, PathOrToken, names, values) if names else 0
+                                      ShareType, PathOrToken, names, values,
+                                      self.change_feeds) if names else 0
         self.policy.shares_changed()
         return {"status": "success" if count else "not-found"}
 
@@ -235,7 +241,8 @@ class ShareDatabase:
             names = [row["User"] for row in share_table.candidates(conn, ShareType)
                      if row["PathOrToken"] == PathOrToken]
             count = share_table.remove(conn, self.origin_of(_plain(User) or ""), ShareType,
-                                      PathOrToken, names, self._still_manages)
+                                      PathOrToken, names, self._still_manages,
+                                      self.change_feeds)
         self.policy.shares_changed()
         return {"status": "success" if count else "not-found"}
 
@@ -262,14 +269,15 @@ class ShareDatabase:
         with write_tx(self.engine) as conn:
             if share_table.share_id(conn, "map", path, user) is not None:
                 share_table.remove(conn, self.origin_of(user), "map", path, [user],
-                                   self._still_manages)
+                                   self._still_manages, self.change_feeds)
             else:
                 fields = {k: share[k] for k in share_table.COLUMNS if k in share}
                 fields.update(User=user, PathOrToken=path, EnabledByUser=False,
                               HiddenByUser=True, Properties=share.get("Properties"),
                               Actions=share.get("Actions"),
                               Permissions=share["Permissions"].replace("U", ""))
-                share_table.create(conn, self.origin_of(user), fields)
+                share_table.create(conn, self.origin_of(user), fields,
+                                   self.change_feeds)
         self.policy.shares_changed()
         return True
 
@@ -300,12 +308,14 @@ class ShareDatabase:
             flags["HiddenByUser"] = hidden
         with write_tx(self.engine) as conn:
             if share_table.share_id(conn, "map", path, user) is not None:
-                share_table.change(conn, self.origin_of(user), "map", path, [user], flags)
+                share_table.change(conn, self.origin_of(user), "map", path, [user], flags,
+                                   self.change_feeds)
             else:
                 fields = {k: share[k] for k in share_table.COLUMNS if k in share}
                 fields.update(User=user, PathOrToken=path, Properties=share.get("Properties"),
                               Actions=share.get("Actions"),
                               Permissions=share["Permissions"].replace("U", ""), **flags)
-                share_table.create(conn, self.origin_of(user), fields)
+                share_table.create(conn, self.origin_of(user), fields,
+                                   self.change_feeds)
         self.policy.shares_changed()
         return True

@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import time
 from functools import lru_cache
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 from sqlalchemy import (BindParameter, ColumnElement, Connection, Select, and_, bindparam,
                         delete, or_, select, update)
 
 from cms_dav.acl.permissions import ShareGrant, split
 from cms_dav.store.audit import record
+from cms_dav.store.change_feed import ChangeFeed
 from cms_dav.store.records import WriteOrigin
 from cms_dav.store.share_cleanup import delete_shares_where
 from cms_dav.store.schema import shares
@@ -37,6 +38,22 @@ COLUMNS = {
 def _audited(path_or_token: str) -> str:
     """A link's token is a password: the audit trail names it only as a link."""
     return "(link)" if path_or_token.startswith("/.token/") else path_or_token
+
+
+def notify(conn: Connection, feeds: Sequence[ChangeFeed], actor: WriteOrigin | str,
+           share_type: str, path_mapped: str, sharee: str, change: str) -> None:
+    """Tell ``feeds`` (the outbox: WebDAV-Push) that a map share of ``path_mapped``
+    became visible to ``sharee`` ("shared") or stopped being so ("unshared"), in the
+    share change's transaction. Links have no sharee to tell."""
+    if share_type != "map" or not feeds:
+        return
+    origin = actor if isinstance(actor, WriteOrigin) else WriteOrigin(user=actor)
+    for feed in feeds:
+        feed.share_changed(conn, origin, "/".join(split(path_mapped)), sharee, change)
+
+
+def _enabled(row: Any) -> bool:
+    return bool(row.enabled_by_owner) and bool(row.enabled_by_user)
 
 
 def to_radicale(row: Any) -> dict[str, Any]:
@@ -150,9 +167,10 @@ def share_id(conn: Connection, share_type: str, path_or_token: str, user: str) -
         shares.c.user_name == user)).scalar()
 
 
-def create(conn: Connection, actor: WriteOrigin | str, fields: dict[str, Any]
-           ) -> int:
-    """Insert one share (DB_FIELDS_V1 keys) and audit it; returns the new id."""
+def create(conn: Connection, actor: WriteOrigin | str, fields: dict[str, Any],
+           feeds: Sequence[ChangeFeed] = ()) -> int:
+    """Insert one share (DB_FIELDS_V1 keys) and audit it; returns the new id. An enabled
+    map share is "shared" news for ``feeds`` (one waiting for consent is not yet)."""
     now = time.time()
     values: dict[str, Any] = {column: fields[field] for field, column in COLUMNS.items()
                               if fields.get(field) is not None}
@@ -169,36 +187,48 @@ def create(conn: Connection, actor: WriteOrigin | str, fields: dict[str, Any]
            {"id": new_id, "to": fields["User"], "mount": mount,
             "type": fields["ShareType"], "permissions": fields.get("Permissions", "")},
            collection=str(fields["PathMapped"]).strip("/"))
+    if fields.get("EnabledByOwner", True) and fields.get("EnabledByUser", True):
+        notify(conn, feeds, actor, fields["ShareType"], fields["PathMapped"],
+               str(fields["User"]), "shared")
     return int(new_id)
 
 
 def change(conn: Connection, actor: WriteOrigin | str, share_type: str, path_or_token: str,
-           user_names: Iterable[str], changes: dict[str, Any]) -> int:
-    """Update the rows (DB_FIELDS_V1 keys in ``changes``); returns how many changed."""
+           user_names: Iterable[str], changes: dict[str, Any],
+           feeds: Sequence[ChangeFeed] = ()) -> int:
+    """Update the rows (DB_FIELDS_V1 keys in ``changes``); returns how many changed. A
+    share enabled or disabled (by its owner or its sharee) is news for ``feeds``."""
     values: dict[str, Any] = {COLUMNS[f]: v for f, v in changes.items() if f in COLUMNS}
     for field in ("Properties", "Actions"):
         if field in changes:
             values[field.lower()] = json.dumps(changes[field] or {}, ensure_ascii=False)
     values["updated_at"] = time.time()
     names = list(user_names)
-    result = conn.execute(update(shares).where(
-        shares.c.share_type == share_type, shares.c.path_or_token == path_or_token,
-        shares.c.user_name.in_(names)).values(**values))
+    chosen = and_(shares.c.share_type == share_type, shares.c.path_or_token == path_or_token,
+                  shares.c.user_name.in_(names))
+    before = {row.id: _enabled(row) for row in conn.execute(select(shares).where(chosen))}
+    result = conn.execute(update(shares).where(chosen).values(**values))
     if result.rowcount:
         record(conn, actor, "share.update", _audited(path_or_token),
                {"users": names, "changes": sorted(changes)})
+        for row in conn.execute(select(shares).where(chosen)):
+            if row.id in before and before[row.id] != _enabled(row):
+                notify(conn, feeds, actor, share_type, row.path_mapped, row.user_name,
+                       "shared" if _enabled(row) else "unshared")
     return result.rowcount
 
 
 def remove(conn: Connection, actor: WriteOrigin | str, share_type: str, path_or_token: str,
            user_names: Iterable[str],
-           still_manages: Callable[[str, str], bool] = lambda user, path: False) -> int:
+           still_manages: Callable[[str, str], bool] = lambda user, path: False,
+           feeds: Sequence[ChangeFeed] = ()) -> int:
     """Delete the rows, then (hygiene) every share their sharees made of the same
     collection, transitively, unless ``still_manages(sharee, path)`` says that sharee
     keeps managing it another way (owner, admin). Read-time checks already make those
-    derived shares powerless; this keeps the table honest. Returns rows deleted."""
+    derived shares powerless; this keeps the table honest. Returns rows deleted. Each
+    enabled map share deleted is "unshared" news for ``feeds``."""
     names = list(user_names)
-    rows = conn.execute(select(shares.c.id, shares.c.path_mapped, shares.c.user_name).where(
+    rows = conn.execute(select(shares).where(
         shares.c.share_type == share_type, shares.c.path_or_token == path_or_token,
         shares.c.user_name.in_(names))).all()
     for row in rows:
@@ -206,14 +236,18 @@ def remove(conn: Connection, actor: WriteOrigin | str, share_type: str, path_or_
         record(conn, actor, "share.delete", row.path_mapped,
                {"id": row.id, "to": row.user_name, "mount": _audited(path_or_token)},
                collection=row.path_mapped.strip("/"))
+        if _enabled(row):
+            notify(conn, feeds, actor, share_type, row.path_mapped, row.user_name,
+                   "unshared")
     roots = [(row.path_mapped, row.user_name) for row in rows
              if not row.user_name.startswith((":", "@"))]
-    return len(rows) + remove_derived(conn, actor, roots, still_manages)
+    return len(rows) + remove_derived(conn, actor, roots, still_manages, feeds)
 
 
 def remove_derived(conn: Connection, actor: WriteOrigin | str,
                    roots: list[tuple[str, str]],
-                   still_manages: Callable[[str, str], bool]) -> int:
+                   still_manages: Callable[[str, str], bool],
+                   feeds: Sequence[ChangeFeed] = ()) -> int:
     """Delete the shares (and links) of ``path`` created by ``user`` for each root."""
     removed, seen = 0, set(roots)
     work = list(roots)
@@ -221,13 +255,15 @@ def remove_derived(conn: Connection, actor: WriteOrigin | str,
         path, creator = work.pop()
         if still_manages(creator, path) or split(path)[:1] == [creator]:
             continue
-        derived = conn.execute(select(shares.c.id, shares.c.user_name).where(
+        derived = conn.execute(select(shares).where(
             shares.c.path_mapped == path, shares.c.owner == creator)).all()
         for row in derived:
             conn.execute(delete(shares).where(shares.c.id == row.id))
             record(conn, actor, "share.delete", path,
                    {"id": row.id, "to": row.user_name, "reason": f"derived from {creator}"},
                    collection=path.strip("/"))
+            if _enabled(row):
+                notify(conn, feeds, actor, row.share_type, path, row.user_name, "unshared")
             removed += 1
             if (path, row.user_name) not in seen and not row.user_name.startswith((":", "@")):
                 seen.add((path, row.user_name))

@@ -159,6 +159,9 @@ class Settings:
     throttle_max_rows: int = option(
         "auth", "throttle_max_rows", k.POSITIVE, "failure counters kept (oldest unlocked "
         "dropped first)", 100_000)
+    app_password_days: int = option(
+        "auth", "app_password_days", k.POSITIVE, "days a revoked or expired app password "
+        "stays in `cms-dav token list` before housekeeping deletes it", 30)
     birthdays: bool = option(
         "birthdays", "enabled", k.BOOLEAN, "every user has a read-only birthday calendar "
         "`/NAME/birthdays/`; `cms-dav user set NAME --birthdays on|off` decides per user",

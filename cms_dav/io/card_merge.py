@@ -6,6 +6,11 @@ every X-CMS-INTERACTION is kept once (identified by its id, read by
 format), a custom field the winner has no value for is taken from a loser
 (:mod:`cms_dav.contacts.custom_fields`), notes are appended, and the winner's FN, N
 and UID stay so clients see the winner updated and the losers deleted.
+
+Grouped properties (RFC 6350 §3.3: ``item1.X-ABDATE`` with ``item1.X-ABLabel``, Apple's
+labelled dates, phones, related names...) move as one unit under a group name the
+winner does not use, so a label stays with its value; a group whose phone, e-mail or
+address the winner has already, or that the winner holds identically, is left out.
 """
 
 from __future__ import annotations
@@ -30,8 +35,14 @@ def merge_vcards(winner_text: str, loser_texts: list[str], default_region: str =
         if ln.name == "VERSION" and ln.value.strip() == "2.1":
             ln.value = "3.0"
     for text in loser_texts:
+        groups: dict[str, list[ContentLine]] = {}
         for line in parse_card_lines(text):
-            _absorb(lines, line, default_region)
+            if line.group and line.name not in _WINNER_ONLY:
+                groups.setdefault(line.group.lower(), []).append(line)
+            else:
+                _absorb(lines, line, default_region)
+        for members in groups.values():
+            _absorb_group(lines, members, default_region)
     return render([ContentLine("BEGIN", "VCARD"), *lines, ContentLine("END", "VCARD")])
 
 
@@ -68,6 +79,29 @@ def _absorb(lines: list[ContentLine], line: ContentLine, region: str) -> None:
             lines.append(copy)
     elif name in _FILL_IF_MISSING and not any(ln.name == name for ln in lines):
         lines.append(copy)
+
+
+def _absorb_group(lines: list[ContentLine], members: list[ContentLine], region: str) -> None:
+    """Add one loser's group (see the module docstring) under a fresh group name."""
+    for member in members:
+        if member.name in ("EMAIL", "TEL", "ADR"):
+            known = set().union(*(_keys(ln, region) for ln in lines if ln.name == member.name))
+            if _keys(member, region) & known:
+                return
+    shape = sorted((m.name, m.value) for m in members)
+    for group in {ln.group.lower() for ln in lines if ln.group}:
+        if sorted((ln.name, ln.value) for ln in lines if ln.group.lower() == group) == shape:
+            return
+    fresh = _fresh_group(lines)
+    lines.extend(ContentLine(m.name, m.value, list(m.params), group=fresh) for m in members)
+
+
+def _fresh_group(lines: list[ContentLine]) -> str:
+    used = {ln.group.lower() for ln in lines if ln.group}
+    number = 1
+    while f"item{number}" in used:
+        number += 1
+    return f"item{number}"
 
 
 def _union_categories(lines: list[ContentLine], extra: list[str]) -> None:

@@ -6,7 +6,9 @@ A vCard written is ``contact.created`` or ``contact.updated``, plus one
 (a ``notes add``, or a client adding one: compared on ids, so a client re-sending the
 history adds nothing); a vCard deleted (or moved away) is ``contact.deleted``. Any other
 item (calendar objects) is ``object.changed``; a change to a collection as a whole is
-``collection.changed``. Each event carries the collection's sync token after the change.
+``collection.changed``; so is a share granted or revoked (``change`` "shared" or
+"unshared", with the ``sharee``: a user or ``:group``). Each event carries the
+collection's sync token after the change.
 """
 
 from __future__ import annotations
@@ -101,3 +103,11 @@ def collection_event(conn: Connection, origin: WriteOrigin, path: str,
                        owner=path.split("/", 1)[0], actor=origin.user, door=origin.door,
                        created_at=time.time(), sync_token=record_token,
                        payload={"change": change}, push_dont_notify=origin.push_dont_notify)
+
+
+def share_event(conn: Connection, origin: WriteOrigin, path: str, sharee: str,
+                change: str) -> OutboxEvent:
+    """A share of ``path`` granted to (``change`` "shared") or revoked from ("unshared")
+    ``sharee``, with the collection's current token."""
+    event = collection_event(conn, origin, path, "props")
+    return replace(event, payload={"change": change, "sharee": sharee})

@@ -14,6 +14,8 @@ INTERACTION_ADDED = "interaction.added"
 OBJECT_CHANGED = "object.changed"
 #: a collection changed as a whole (deleted, properties, replaced, shared, unshared)
 COLLECTION_CHANGED = "collection.changed"
+#: the ``change`` of a collection.changed event for a share granted / revoked
+SHARED, UNSHARED = "shared", "unshared"
 
 #: every kind, in the order the documentation lists them
 KINDS = (CONTACT_CREATED, CONTACT_UPDATED, CONTACT_DELETED, INTERACTION_ADDED,

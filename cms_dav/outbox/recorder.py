@@ -15,7 +15,7 @@ from typing import Iterable, Protocol, Sequence
 
 from sqlalchemy import Connection
 
-from cms_dav.outbox.changes import collection_event, item_events
+from cms_dav.outbox.changes import collection_event, item_events, share_event
 from cms_dav.outbox.events import OutboxEvent
 from cms_dav.store.records import CollectionRecord, ItemRecord, WriteOrigin
 from cms_dav.store.schema import outbox_deliveries, outbox_events
@@ -70,6 +70,12 @@ class OutboxRecorder:
         routes = self._active(conn)
         if routes:
             self.record(conn, [collection_event(conn, origin, path, change)], routes)
+
+    def share_changed(self, conn: Connection, origin: WriteOrigin, path: str, sharee: str,
+                      change: str) -> None:
+        routes = self._active(conn)
+        if routes:
+            self.record(conn, [share_event(conn, origin, path, sharee, change)], routes)
 
     def _active(self, conn: Connection) -> list[Route]:
         return [route for route in self.routes if route.active(conn)]

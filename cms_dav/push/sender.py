@@ -3,8 +3,15 @@ path): an RFC 8030 push message POSTed to the subscription's push resource, its 
 the ``push-message`` XML encrypted per RFC 8291 (``aes128gcm``, RFC 8188) with the
 client's keys, signed per RFC 8292 with the server's VAPID key.
 
-- The subscriber must still be allowed to read the collection (:class:`Policy`), else
-  the delivery is dropped unsent; so is one whose subscription expired or was removed.
+- A subscriber no longer allowed to read the collection (:class:`Policy`: a share
+  revoked, a group left) gets one last message, with the topic and no sync token, so
+  the client syncs, finds the collection gone and forgets it; the subscription is then
+  removed, and no later change reaches it. A delivery whose subscription expired or was
+  removed is dropped unsent.
+- A share granted (see :mod:`.route`) reaches the sharee's devices as a ``push-message``
+  without a topic, i.e. about no single collection: DAVx5 (``PushMessageHandler``)
+  then syncs the whole account, where the new collection appears. No ``Topic`` header
+  either, so a push service does not let it replace a waiting content message.
 - The sync token is the collection's newest at send time: deliveries coalesced by
   :mod:`.route` carry all changes so far.
 - ``[push] min_interval``: a subscription sent to less than that ago waits (a retry
@@ -30,7 +37,9 @@ from cms_dav.acl.policy import Policy
 from cms_dav.config import Settings
 from cms_dav.outbox.dispatcher import Backoff, Outcome
 from cms_dav.outbox.queue import Delivery
+from cms_dav.outbox.events import SHARED
 from cms_dav.push import CONSUMER, subscriptions
+from cms_dav.push.route import share_change
 from cms_dav.push.subscriptions import Subscription
 from cms_dav.push.vapid import VapidKey, b64url_decode
 from cms_dav.push.xml import push_message
@@ -78,22 +87,42 @@ class PushSender:
 
     def deliver(self, delivery: Delivery) -> Outcome:
         subscription = subscriptions.get(self.engine, delivery.target)
-        refusal = self._refusal(subscription)
-        if refusal or subscription is None:
-            return Outcome.drop(refusal or "subscription removed")
+        if subscription is None:
+            return Outcome.drop("subscription removed or expired")
+        try:
+            check_url(subscription.push_resource, self.allow_insecure, OPTION)
+        except BadEndpoint as exc:
+            return Outcome.drop(str(exc))
         now = time.time()
         if subscription.last_sent_at + self.min_interval > now:
             return Outcome.retry("rate limited: waits for [push] min_interval")
         topic = self.key.topic(subscription.collection)
+        if not self._may_read(subscription):
+            outcome = self._send(subscription, push_message(topic, ""), topic, now)
+            if outcome.result == "delivered":
+                subscriptions.unregister(self.engine, subscription.id)
+                log.info("push subscription %s removed: %r may no longer read /%s/",
+                         subscription.id[:8], subscription.user, subscription.collection)
+                return Outcome.delivered(f"{outcome.detail}; last message, the subscriber "
+                                         "may no longer read the collection")
+            return outcome
+        if share_change(delivery.event) == SHARED \
+                and subscription.collection != delivery.event.collection:
+            return self._send(subscription, push_message("", ""), "", now)
         token = current_token(self.engine, subscription.collection,
                               delivery.event.sync_token)
+        return self._send(subscription, push_message(topic, token), topic, now)
+
+    def _send(self, subscription: Subscription, payload: bytes, topic: str,
+              now: float) -> Outcome:
+        """POST one encrypted message; the outcome (404/410 remove the subscription)."""
         headers = {"Content-Type": "application/octet-stream",
                    "Content-Encoding": "aes128gcm", "TTL": str(TTL), "Urgency": "normal",
-                   "Topic": topic,
                    "Authorization": self.key.authorization(subscription.push_resource,
                                                            self.contact)}
-        answer = post(subscription.push_resource,
-                      encrypt(push_message(topic, token), subscription), headers,
+        if topic:
+            headers["Topic"] = topic
+        answer = post(subscription.push_resource, encrypt(payload, subscription), headers,
                       self.timeout, self.allow_insecure, OPTION)
         if 200 <= answer.status < 300:
             subscriptions.sent(self.engine, subscription.id, now)
@@ -112,18 +141,9 @@ class PushSender:
     def tidy(self, now: float) -> None:
         subscriptions.prune(self.engine, now)
 
-    def _refusal(self, subscription: Subscription | None) -> str:
-        """Why this delivery must not be sent ("" = it may)."""
-        if subscription is None:
-            return "subscription removed or expired"
-        try:
-            check_url(subscription.push_resource, self.allow_insecure, OPTION)
-        except BadEndpoint as exc:
-            return str(exc)
+    def _may_read(self, subscription: Subscription) -> bool:
         letters = self.policy.authorization(subscription.user, f"/{subscription.collection}/")
-        if "r" not in letters.lower():
-            return f"{subscription.user!r} may no longer read /{subscription.collection}/"
-        return ""
+        return "r" in letters.lower()
 
 
 def push_sender(engine: Engine, policy: Policy, key: VapidKey,

@@ -98,6 +98,16 @@ def live_for(conn: Connection, collection: str, now: float) -> list[Subscription
                                  table.c.expires_at > now)))]
 
 
+def live_of(conn: Connection, users: list[str], now: float) -> list[Subscription]:
+    """The unexpired subscriptions held by ``users``, oldest first (in the caller's
+    transaction)."""
+    if not users:
+        return []
+    return [Subscription.from_row(row) for row in conn.execute(
+        select(table).where(table.c.user.in_(users), table.c.expires_at > now)
+        .order_by(table.c.created_at, table.c.id))]
+
+
 def sent(engine: Engine, subscription_id: str, at: float) -> None:
     with write_tx(engine) as conn:
         conn.execute(update(table).where(table.c.id == subscription_id)

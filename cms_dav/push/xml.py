@@ -122,9 +122,11 @@ def property_value(name: str, vapid_public_key: str, topic: str) -> ET.Element:
 
 
 def push_message(topic: str, sync_token: str) -> bytes:
-    """The ``push-message`` of a content update (the payload, before encryption)."""
+    """The ``push-message`` of a content update (the payload, before encryption);
+    without ``topic``, about the account as a whole (no one collection)."""
     root = ET.Element(tag("push-message"))
-    ET.SubElement(root, tag("topic")).text = topic
+    if topic:
+        ET.SubElement(root, tag("topic")).text = topic
     update = ET.SubElement(root, tag("content-update"))
     if sync_token:
         ET.SubElement(update, tag("sync-token", DAV)).text = sync_token

@@ -40,7 +40,9 @@ def build_report(app: "App", options: Options) -> Report:
     today = options.today or datetime.now(timezone.utc).date()
     counts = Counts(options.limit)
     parts: list[Part] = [counts, Activity(today, options.days, options.limit),
-                         Gaps(options.limit), Upcoming(today, options.ahead, options.limit),
+                         Gaps(options.limit),
+                         Upcoming(today, options.ahead, options.limit,
+                                  app.settings.birthdays_feb29),
                          FollowUps(today, options.ahead, options.limit),
                          Quality(app.settings.default_region)]
     cards = 0

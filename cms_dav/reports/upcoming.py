@@ -3,7 +3,9 @@
 The dates come from :func:`cms_dav.contacts.anniversaries.dates_of` (BDAY, ANNIVERSARY,
 X-ANNIVERSARY, Apple's X-ABDATE, year-less forms) and fall on the day
 :func:`cms_dav.calendars.birthday_events.occurrence` says, so the report and the
-birthday calendar agree, Feb 29 included (Feb 28 in common years, the calendar's default).
+birthday calendar agree, Feb 29 included: in common years it falls where
+``[birthdays] feb29`` says, by default Feb 28 (as iOS and Google Calendar show it: still
+in February, and before the day rather than after it).
 """
 
 from __future__ import annotations
@@ -20,15 +22,16 @@ FEB29 = "feb28"
 Row = tuple[str, str, str, str, str, str]
 
 
-def next_occurrence(entry: DateOfYear, today: date) -> date:
+def next_occurrence(entry: DateOfYear, today: date, feb29: str = FEB29) -> date:
     """The first day on or after ``today`` that ``entry`` falls on."""
-    this_year = occurrence(entry, today.year, FEB29)
-    return this_year if this_year >= today else occurrence(entry, today.year + 1, FEB29)
+    this_year = occurrence(entry, today.year, feb29)
+    return this_year if this_year >= today else occurrence(entry, today.year + 1, feb29)
 
 
 class Upcoming:
-    def __init__(self, today: date, ahead: int, limit: int) -> None:
+    def __init__(self, today: date, ahead: int, limit: int, feb29: str = FEB29) -> None:
         self.today = today
+        self.feb29 = feb29
         self.ahead = ahead
         self.last = today + timedelta(days=ahead)
         self.found: Smallest[Row] = Smallest(limit)
@@ -37,7 +40,7 @@ class Upcoming:
         if card.fields is None or card.is_group:
             return
         for entry in dates_of(card.text):
-            day = next_occurrence(entry, self.today)
+            day = next_occurrence(entry, self.today, self.feb29)
             if day > self.last:
                 continue
             years = str(day.year - entry.year) if entry.year is not None else ""

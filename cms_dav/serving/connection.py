@@ -24,7 +24,7 @@ from cms_dav.serving.admission import Admission
 from cms_dav.serving.body import BodyBuffer, MemoryBudget
 from cms_dav.serving.bridge import End, Failed, ResponseChannel, Start, WSGIApp, run_app
 from cms_dav.serving.environ import build_environ
-from cms_dav.serving.errors import HttpError, http_date, refusal_bytes
+from cms_dav.serving.errors import HttpError, http_date, refusal_bytes, wants_problem
 from cms_dav.serving.framing import declared_length, refusal_for, too_large_message
 from cms_dav.serving.limits import (LINGER_SECONDS, RESPONSE_BUFFER_BYTES, SPOOL_BYTES,
                                     ServerLimits)
@@ -308,7 +308,8 @@ class Connection:
             return
         self._responding = True
         try:
-            self.writer.write(refusal_bytes(error, with_body=self._method != b"HEAD"))
+            self.writer.write(refusal_bytes(error, with_body=self._method != b"HEAD",
+                                            problem=wants_problem(self._target)))
             async with asyncio.timeout(linger):
                 await self.writer.drain()
                 if self.writer.can_write_eof():

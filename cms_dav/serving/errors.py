@@ -3,12 +3,20 @@
 Every refusal of the front is answered with a short ``text/plain`` body saying what was
 wrong (never a bare reason phrase) and closes the connection (RFC 9112 §9.6): the
 request may not have been read to its end, so the stream cannot be trusted further.
+A request to the JSON API (:data:`PROBLEM_PATHS`) gets the same words as an RFC 9457
+``application/problem+json`` body, as every other error of the API.
 """
 
 from __future__ import annotations
 
+import json
 from email.utils import formatdate
 from http import HTTPStatus
+from urllib.parse import urlsplit
+
+#: request paths answered with problem+json: the JSON API's prefix
+#: (``cms_dav.api.factory.PREFIX``; a test checks they agree)
+PROBLEM_PATHS = ("/api/v1",)
 
 
 class HttpError(Exception):
@@ -34,11 +42,24 @@ def http_date() -> str:
     return formatdate(usegmt=True)
 
 
-def refusal_bytes(error: HttpError, with_body: bool = True) -> bytes:
-    """The whole response for ``error``: status line, headers, text body; always closes."""
-    body = (error.message + "\n").encode("utf-8")
+def wants_problem(target: str) -> bool:
+    """Whether the request target (origin or absolute form) is the JSON API's."""
+    path = urlsplit(target).path
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in PROBLEM_PATHS)
+
+
+def refusal_bytes(error: HttpError, with_body: bool = True, problem: bool = False) -> bytes:
+    """The whole response for ``error``: status line, headers, body (text, or
+    problem+json when ``problem``); always closes."""
+    if problem:
+        body = json.dumps({"type": "about:blank", "title": reason(error.status),
+                           "status": error.status, "detail": error.message}).encode()
+        media_type = "application/problem+json"
+    else:
+        body = (error.message + "\n").encode("utf-8")
+        media_type = "text/plain; charset=utf-8"
     lines = [f"HTTP/1.1 {error.status} {reason(error.status)}",
-             "Content-Type: text/plain; charset=utf-8",
+             f"Content-Type: {media_type}",
              f"Content-Length: {len(body)}",
              f"Date: {http_date()}",
              "Connection: close",

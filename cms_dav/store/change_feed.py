@@ -4,8 +4,9 @@ Write hooks (:class:`cms_dav.store.store.WriteHook`) keep derived data in step a
 no actor; a :class:`ChangeFeed` records what happened for the world outside the process
 (the outbox of :mod:`cms_dav.outbox`: webhooks, push). It runs in the change's own
 transaction, so a crash either keeps both the change and its record or neither.
-The store calls it for item writes and collection changes; the share database calls
-:meth:`ChangeFeed.collection_changed` when a share is granted or revoked.
+The store calls it for item writes and collection changes; every door that grants or
+revokes a share (sharing API, CLI, JSON API: :mod:`cms_dav.acl.share_table`) calls
+:meth:`ChangeFeed.share_changed` in the share change's transaction.
 """
 
 from __future__ import annotations
@@ -28,5 +29,10 @@ class ChangeFeed(Protocol):
     def collection_changed(self, conn: Connection, origin: WriteOrigin, path: str,
                            change: str) -> None:
         """Collection ``path`` changed as a whole: ``change`` is "created" (with its
-        items, MKCOL/PUT of a collection), "replaced", "props", "deleted", or (from the
-        share database, for the push consumer) "shared" / "unshared"."""
+        items, MKCOL/PUT of a collection), "replaced", "props" or "deleted"."""
+
+    def share_changed(self, conn: Connection, origin: WriteOrigin, path: str, sharee: str,
+                      change: str) -> None:
+        """Collection ``path`` (stored, "alice/book") was shared with ``sharee`` (a user,
+        or ``:group``) and is now visible to them (``change`` "shared"), or that share
+        was revoked or disabled ("unshared")."""

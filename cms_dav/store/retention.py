@@ -15,6 +15,9 @@ two nodes at once, removes the same rows once.
   trashed collections go after ``[trash] days``, never by the history rules; a deleted
   item is kept while a trashed collection of its path deleted after it is restorable.
 - **Audit** (:func:`prune_audit`): entries older than ``[audit] days``.
+- **App passwords** (:func:`prune_app_passwords`): revoked or expired ones, once
+  revoked or expired longer than ``[auth] app_password_days`` ago (until then
+  ``cms-dav token list`` shows them, for "which device used it last?").
 - **Sync log** (:func:`expire_sync_log`): changes older than ``sync_token_days``; the
   collection's ``sync_floor`` moves first, so a token from before it gets the RFC 6578
   §3.2 ``DAV:valid-sync-token`` error (a full resync) instead of a partial answer.
@@ -28,10 +31,11 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any, Iterator
 
-from sqlalchemy import Connection, Engine, delete, func, select, update
+from sqlalchemy import Connection, Engine, delete, func, or_, select, update
 
 from cms_dav.store.engine import write_tx, read_tx
-from cms_dav.store.schema import audit, changes, collections, history, trash_collections
+from cms_dav.store.schema import (app_passwords, audit, changes, collections, history,
+                                  trash_collections)
 
 DAY = 86_400.0
 
@@ -45,6 +49,7 @@ class RetentionRules:
     trash_days: float = 30
     audit_days: float = 365
     token_days: float = 30
+    app_password_days: float = 30
     batch: int = 500
     #: seconds between two batches, so waiting writers get the (SQLite) write lock
     pause: float = 0.1
@@ -61,6 +66,7 @@ class Removed:
     sync_changes: int = 0
     #: collections whose sync floor moved (their older tokens are now invalid)
     sync_floors_moved: int = 0
+    app_passwords: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -88,6 +94,8 @@ def apply(engine: Engine, rules: RetentionRules, now: float | None = None,
     removed.audit_entries = prune_audit(engine, when - rules.audit_days * DAY, batches)
     removed.sync_floors_moved, removed.sync_changes = expire_sync_log(
         engine, when - rules.token_days * DAY, batches)
+    removed.app_passwords = prune_app_passwords(
+        engine, when - rules.app_password_days * DAY, batches)
     return removed
 
 
@@ -180,6 +188,22 @@ def purge_trash(engine: Engine, cutoff: float, batches: Batches) -> tuple[int, i
 def prune_audit(engine: Engine, cutoff: float, batches: Batches) -> int:
     """Delete audit entries recorded before ``cutoff``."""
     return _delete_older(engine, audit, audit.c.at, cutoff, batches)
+
+
+def prune_app_passwords(engine: Engine, cutoff: float, batches: Batches) -> int:
+    """Delete app passwords revoked or expired before ``cutoff`` (live ones stay)."""
+    dead = or_(app_passwords.c.revoked_at < cutoff, app_passwords.c.expires_at < cutoff)
+    total = 0
+    while True:
+        with batches.transaction(engine) as conn:
+            ids = conn.execute(select(app_passwords.c.id).where(dead)
+                               .order_by(app_passwords.c.id).limit(batches.size)
+                               ).scalars().all()
+            if ids:
+                conn.execute(delete(app_passwords).where(app_passwords.c.id.in_(ids)))
+        total += len(ids)
+        if len(ids) < batches.size:
+            return total
 
 
 def _delete_older(engine: Engine, table: Any, when: Any, cutoff: float,

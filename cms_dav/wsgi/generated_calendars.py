@@ -28,7 +28,7 @@ from cms_dav.contacts.segments import Segments, is_segment_marker
 from cms_dav.contacts.timeline_note import BOOK_PROPERTY
 from cms_dav.wsgi.plain_error import plain_error
 from cms_dav.wsgi.unmount import basic_login
-from cms_dav.wsgi.whole_answer import buffered_body, whole_answer
+from cms_dav.wsgi.whole_answer import buffered_body, probe, whole_answer
 
 logger = logging.getLogger("cms_dav.calendars")
 
@@ -78,6 +78,10 @@ class GeneratedCalendarsMiddleware:
         destination = self._destination(environ) if method in ("MOVE", "COPY") else []
         if self._lists_a_new_home(method, parts, environ):
             return self._list_new_home(environ, start_response, parts[0])
+        if self._reads_a_new_homes_calendar(login, method, parts):
+            # Radicale makes the home on the user's first request, after this layer
+            # would have found no home to put the calendar in (the first read was a 404)
+            probe(self.app, environ, f"/{login}/")
         for target in (parts, destination):
             self._bring_up_to_date(login, method, target, environ)
         if method not in WRITES:
@@ -135,6 +139,13 @@ class GeneratedCalendarsMiddleware:
                           ) -> bool:
         return (method == "PROPFIND" and len(parts) == 1
                 and environ.get("HTTP_DEPTH", "infinity") != "0"
+                and self.calendars.store.collection(parts[0]) is None)
+
+    def _reads_a_new_homes_calendar(self, login: str, method: str, parts: list[str]
+                                    ) -> bool:
+        """A user's own generated calendar read before their home exists."""
+        return (len(parts) >= 2 and parts[0] == login and method not in WRITES
+                and self.calendars.kind_at(self._path(parts)) is not None
                 and self.calendars.store.collection(parts[0]) is None)
 
     def _list_new_home(self, environ: dict[str, Any], start_response: Callable[..., Any],

@@ -38,7 +38,7 @@ from cms_dav.store.store import Store
 from cms_dav.webhooks.urls import BadEndpoint, check_url
 from cms_dav.wsgi.plain_error import plain_error
 from cms_dav.wsgi.unmount import basic_login
-from cms_dav.wsgi.whole_answer import whole_answer
+from cms_dav.wsgi.whole_answer import probe
 from cms_dav.wsgi.xml_guard import XmlRefused, check_xml
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -47,28 +47,12 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 SUBSCRIPTIONS = "/.cms/push/"
 #: a push-register body is small; a larger POST is left to Radicale unread
 MAX_BODY = 16384
-PROBE = (b'<?xml version="1.0" encoding="utf-8"?><propfind xmlns="DAV:"><prop>'
-         b'<resourcetype/></prop></propfind>')
 PUSHABLE = ("VADDRESSBOOK", "VCALENDAR")
 
 
 def script_prefix(environ: dict[str, Any]) -> str:
     """The path Radicale is mounted at (``X-Script-Name``, as Radicale reads it)."""
     return str(environ.get("HTTP_X_SCRIPT_NAME", environ.get("SCRIPT_NAME", ""))).rstrip("/")
-
-
-def probe(app: WSGIApp, environ: dict[str, Any], path: str
-          ) -> tuple[str, list[tuple[str, str]]]:
-    """Status and headers of Radicale's ``PROPFIND`` Depth 0 of ``path`` with the
-    request's login (a 401 keeps Radicale's challenge)."""
-    probe_environ = dict(environ)
-    probe_environ.pop("HTTP_ACCEPT_ENCODING", None)
-    probe_environ.update({"REQUEST_METHOD": "PROPFIND", "HTTP_DEPTH": "0",
-                          "PATH_INFO": path, "wsgi.input": io.BytesIO(PROBE),
-                          "CONTENT_LENGTH": str(len(PROBE)),
-                          "CONTENT_TYPE": "application/xml; charset=utf-8"})
-    answer = whole_answer(app, probe_environ)
-    return answer.status, answer.headers
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Running the inner application to the end, for layers that decide after its answer
-(principal search replaces it, calendar auto-creation may run the request again)."""
+(principal search replaces it, calendar auto-creation may run the request again), and
+the login probe: Radicale's ``PROPFIND`` Depth 0 with the request's login."""
 
 from __future__ import annotations
 
@@ -49,3 +50,22 @@ def whole_answer(app: WSGIApp, environ: dict[str, Any]) -> Answer:
         if close is not None:
             close()
     return Answer(captured["status"], list(captured["headers"]), body)
+
+
+PROBE = (b'<?xml version="1.0" encoding="utf-8"?><propfind xmlns="DAV:"><prop>'
+         b'<resourcetype/></prop></propfind>')
+
+
+def probe(app: WSGIApp, environ: dict[str, Any], path: str
+          ) -> tuple[str, list[tuple[str, str]]]:
+    """Status and headers of Radicale's ``PROPFIND`` Depth 0 of ``path`` with the
+    request's login (a 401 keeps Radicale's challenge). Radicale checks the login and,
+    on a user's first request, creates (and cms_dav seeds) their home."""
+    probe_environ = dict(environ)
+    probe_environ.pop("HTTP_ACCEPT_ENCODING", None)
+    probe_environ.update({"REQUEST_METHOD": "PROPFIND", "HTTP_DEPTH": "0",
+                          "PATH_INFO": path, "wsgi.input": io.BytesIO(PROBE),
+                          "CONTENT_LENGTH": str(len(PROBE)),
+                          "CONTENT_TYPE": "application/xml; charset=utf-8"})
+    answer = whole_answer(app, probe_environ)
+    return answer.status, answer.headers

@@ -3,6 +3,9 @@ names the field and the reason; a refused request stores nothing."""
 
 from __future__ import annotations
 
+import json
+from http import HTTPStatus
+
 import requests
 
 from tests.api.support import API, book_url
@@ -89,3 +92,25 @@ def test_no_password_reaches_the_server_log(api_server: ServerProcess,
     requests.get(f"{api_server.url}{API}/address-books", auth=("alice", "Guess-0f-the-day"))
     log = api_server.log()
     assert "alice-pw" not in log and "Guess-0f-the-day" not in log
+
+
+def test_an_api_body_over_max_body_bytes_is_a_413_problem_naming_the_limit(
+        api_server: ServerProcess) -> None:
+    """The bug: the server front refused it before the API saw it, in plain text."""
+    from tests.serving.rawhttp import exchange, head
+
+    answer = exchange(api_server, head("POST", f"{API}/address-books", {
+        "Content-Type": "application/json", "Content-Length": "20000001"}))
+    assert answer.status == 413
+    assert answer.headers["content-type"] == PROBLEM
+    body = json.loads(answer.body)
+    assert body["status"] == 413 and body["title"] == HTTPStatus(413).phrase
+    assert "10000000" in body["detail"]
+
+
+def test_the_server_front_knows_the_api_prefix_for_its_problem_answers() -> None:
+    from cms_dav.api.factory import PREFIX
+    from cms_dav.serving.errors import PROBLEM_PATHS, wants_problem
+
+    assert PROBLEM_PATHS == (PREFIX,)
+    assert wants_problem(f"{PREFIX}/contacts?x=1") and not wants_problem("/alice/api/v1/")

@@ -197,3 +197,19 @@ def test_off_by_config_default_and_on_for_one_user(make_server):
     alice, bob = server.session("alice", "alice-pw"), server.session("bob", "bob-pw")
     assert "/alice/birthdays/" not in children(alice, f"{server.url}/alice/")
     assert "/bob/birthdays/" in children(bob, f"{server.url}/bob/")
+
+
+def test_a_new_users_first_request_to_the_birthday_calendar_no_longer_404s(tmp_path):
+    """The bug: the home (and so the calendar) did not exist before Radicale's first
+    request made it, so the very first read of ``/NAME/birthdays/`` was a 404."""
+    from tests.support.server import configured_server
+
+    server = configured_server(tmp_path, "", {"carol": "carol-pw"})
+    try:
+        carol = server.session("carol", "carol-pw")
+        answer = carol.request("PROPFIND", f"{server.url}/carol/birthdays/",
+                               headers={"Depth": "0"})
+        assert answer.status_code == 207, answer.text
+        assert "Birthdays" in answer.text
+    finally:
+        server.stop()

@@ -58,3 +58,28 @@ def test_an_interaction_written_with_escaped_separators_is_the_same_interaction(
     winner = record_to_vcard(ContactRecord(fn="Ada", uid="w", interactions=[escaped]))
     loser = record_to_vcard(ContactRecord(fn="Ada", uid="l", interactions=[plain]))
     assert vcard_to_record(merge_vcards(winner, [loser])).interactions == [escaped]
+
+
+APPLE = ("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:{uid}\r\nFN:John Smith\r\nN:Smith;John;;;\r\n"
+         "{lines}END:VCARD\r\n")
+
+
+def test_card_merge_no_longer_drops_the_losers_x_abdate_group_with_its_label():
+    winner = APPLE.format(uid="winner", lines="item1.EMAIL:john@acme.com\r\n"
+                          "item1.X-ABLabel:work\r\n")
+    loser = APPLE.format(uid="loser", lines="item1.X-ABDATE;type=pref:2010-05-15\r\n"
+                         "item1.X-ABLabel:_$!<Anniversary>!$_\r\n")
+    text = merge_vcards(winner, [loser])
+    card = vobject.readOne(text)
+    dates = [line for line in card.lines() if line.name == "X-ABDATE"]
+    assert [line.value for line in dates] == ["2010-05-15"]
+    labels = {line.group: line.value for line in card.lines() if line.name == "X-ABLABEL"}
+    assert labels == {"item1": "work", dates[0].group: "_$!<Anniversary>!$_"}
+
+
+def test_a_grouped_phone_the_winner_has_already_is_not_added_twice():
+    winner = APPLE.format(uid="winner", lines="TEL:+48 601 234 567\r\n")
+    loser = APPLE.format(uid="loser", lines="item1.TEL:601-234-567\r\n"
+                         "item1.X-ABLabel:_$!<Mobile>!$_\r\n")
+    text = merge_vcards(winner, [loser], "PL")
+    assert text.count("TEL") == 1 and "X-ABLABEL" not in text.upper()

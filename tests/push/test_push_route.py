@@ -11,6 +11,7 @@ from typing import Iterable
 import pytest
 from sqlalchemy import select
 
+from cms_dav.acl import share_table
 from cms_dav.outbox import queue
 from cms_dav.outbox.recorder import OutboxRecorder
 from cms_dav.push import subscriptions
@@ -101,3 +102,33 @@ def test_a_user_past_the_subscription_limit_is_refused(store: Store) -> None:
         subscriptions.register(store.engine, "alice", BOOK,
                                Registration("https://push.example/b", KEY, "A" * 22, None),
                                time.time() + 3600, limit=1)
+
+
+def share_fields(user: str) -> dict[str, object]:
+    return {"ShareType": "map", "PathOrToken": "/{user}/alice-contacts/",
+            "PathMapped": f"/{BOOK}/", "Conversion": "none", "Owner": "alice",
+            "User": user, "Permissions": "r", "EnabledByOwner": True, "EnabledByUser": True,
+            "HiddenByOwner": False, "HiddenByUser": False}
+
+
+def test_a_group_share_granted_reaches_one_subscription_per_device_of_each_member(
+        database_url: str) -> None:
+    members = {"sales": frozenset({"bob", "carol"})}
+    store = Store.open(database_url, change_feeds=(OutboxRecorder((PushRoute(
+        members=lambda group: members.get(group, frozenset())),)),))
+    try:
+        store.ensure_folder("alice", "alice")
+        with store.writing() as conn:
+            from cms_dav.store import collections
+            collections.create_tagged(conn, BOOK, {"tag": "VADDRESSBOOK"})
+        bobs_phone = subscribe(store, "bob", "https://push.example/bob-phone")
+        subscriptions.register(store.engine, "bob", "bob/contacts",  # the same device
+                               Registration("https://push.example/bob-phone", KEY, "A" * 22,
+                                            None), time.time() + 3600, limit=10)
+        carols = subscribe(store, "carol", "https://push.example/carol")
+        subscribe(store, "dave", "https://push.example/dave")
+        with store.writing() as conn:
+            share_table.create(conn, "alice", share_fields(":sales"), store.change_feeds)
+        assert targets(store) == sorted([bobs_phone, carols])
+    finally:
+        store.engine.dispose()
