@@ -1,5 +1,6 @@
 """Builds the web app (FastAPI, server-rendered pages) from its services: the pages
-of :mod:`cms_dav.web.routes_session`, ``routes_contacts`` and ``routes_edit``, the one
+of :mod:`cms_dav.web.routes_session`, ``routes_contacts``, ``routes_edit``, ``routes_reports``
+and ``routes_transfer``, the one
 static script, the security headers on every answer, and refusals as HTML pages."""
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from cms_dav.web.forms import SignInNeeded, session_of
 from cms_dav.web.render import HEADERS, page, redirect
 from cms_dav.web.routes_contacts import router as contacts_router
 from cms_dav.web.routes_edit import router as edit_router
+from cms_dav.web.routes_reports import router as reports_router
 from cms_dav.web.routes_session import SIGNIN
 from cms_dav.web.routes_session import router as session_router
+from cms_dav.web.routes_transfer import router as transfer_router
 from cms_dav.web.services import WebServices
 
 STATIC = "/app/static"
@@ -30,6 +33,8 @@ def build_web(services: WebServices) -> FastAPI:
     web.include_router(session_router)
     web.include_router(contacts_router)
     web.include_router(edit_router)
+    web.include_router(reports_router)
+    web.include_router(transfer_router)
     web.mount(STATIC, StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @web.middleware("http")
