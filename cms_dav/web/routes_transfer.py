@@ -19,6 +19,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
 
 from cms_dav.api import access
 from cms_dav.api.auth import Door
@@ -91,10 +92,10 @@ async def _genuine_form(request: Request, session: Page, limit: int) -> FormData
     try:
         fields = await request.form(max_files=1, max_fields=10,
                                     max_part_size=int(limit * 1.4) + 1024)
-    except Exception as exc:  # the multipart parser's own errors; the body is ours to refuse
-        status = getattr(exc, "status_code", 400)
-        raise ApiProblem(413 if status == 413 else 400,
-                         f"the upload is not a readable form: {exc}") from None
+    except HTTPException as exc:  # Starlette's answer to a multipart the parser refused
+        if "size" in str(exc.detail):
+            raise _too_big(limit) from None
+        raise ApiProblem(400, f"the upload is not a readable form: {exc.detail}") from None
     token = fields.get("csrf")
     check_token(token if isinstance(token, str) else None, session.csrf)
     return fields
@@ -111,7 +112,7 @@ def _target(request: Request, session: Page, fields: FormData) -> tuple[Door, st
     return door, access.collection(door, owner, name, need="w").path
 
 
-def _too_big(size: int, limit: int) -> ApiProblem:
+def _too_big(limit: int) -> ApiProblem:
     return ApiProblem(413, f"the file is larger than the import limit of {limit} bytes "
                            "([web] import_max_bytes)")
 
@@ -150,7 +151,7 @@ async def preview(request: Request, session: Page) -> Response:
         raise ApiProblem(422, "file: choose a file to import")
     data = await upload.read(limit + 1)
     if len(data) > limit:
-        raise _too_big(len(data), limit)
+        raise _too_big(limit)
     if not data:
         raise ApiProblem(422, f"{upload.filename}: the file is empty")
     filename = upload.filename[-200:]
@@ -169,7 +170,7 @@ async def commit(request: Request, session: Page) -> Response:
     except (binascii.Error, ValueError):
         raise ApiProblem(422, "payload: the file of the preview, base64-encoded") from None
     if len(data) > limit:
-        raise _too_big(len(data), limit)
+        raise _too_big(limit)
     if not data:
         raise ApiProblem(422, "payload: the file of the preview is missing")
     filename = str(fields.get("filename") or "upload")[-200:]

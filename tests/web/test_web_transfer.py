@@ -3,6 +3,7 @@ through the ACL policy, CSRF on both POSTs, the size bound, row errors, escaping
 
 from __future__ import annotations
 
+import base64
 import re
 
 import pytest
@@ -125,3 +126,14 @@ def test_a_file_name_that_is_markup_is_escaped_in_the_preview(
     preview = _preview(web_server, alice_web, imports, "<b>x</b>.vcf", data)
     assert preview.status_code == 200
     assert "<b>x</b>" not in preview.text and "&lt;b&gt;x&lt;/b&gt;.vcf" in preview.text
+
+
+def test_a_commit_of_a_file_past_the_limit_is_413_naming_the_limit(
+        web_server: ServerProcess, alice_web: requests.Session, imports: str) -> None:
+    payload = base64.b64encode(b"x" * (LIMIT + 1)).decode()
+    answer = alice_web.post(f"{web_server.url}/app/import/commit",
+                            files={"csrf": (None, _token(web_server, alice_web)),
+                                   "book": (None, imports), "filename": (None, "big.vcf"),
+                                   "payload": (None, payload)})
+    assert answer.status_code == 413
+    assert f"{LIMIT} bytes" in answer.text
