@@ -31,7 +31,7 @@ from cms_dav.io.import_sources import SourceError, read_source
 from cms_dav.io.importer import ImportReport, ImportTargetError, import_source
 from cms_dav.io.table_fields import TableError
 from cms_dav.web.forms import Page, check_token, door_of
-from cms_dav.web.render import page, services_of
+from cms_dav.web.render import page, redirect, services_of
 from cms_dav.web.routes_contacts import Segment
 
 router = APIRouter()
@@ -138,6 +138,13 @@ def _result(request: Request, session: Page, path: str, filename: str, data: byt
     return page(request, "import.html", session, book=path, filename=filename,
                 report=report, rejected=report.rejected[:500],
                 payload=base64.b64encode(data).decode() if report.dry_run else "")
+
+
+@router.get("/app/import")
+@router.get("/app/import/commit")
+def to_transfer(request: Request, session: Page) -> Response:
+    """A GET of the import steps (e.g. the language switcher's way back): the form."""
+    return redirect(request, TRANSFER, session)
 
 
 @router.post("/app/import")

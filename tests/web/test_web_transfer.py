@@ -137,3 +137,9 @@ def test_a_commit_of_a_file_past_the_limit_is_413_naming_the_limit(
                                    "payload": (None, payload)})
     assert answer.status_code == 413
     assert f"{LIMIT} bytes" in answer.text
+
+
+def test_a_get_of_the_import_step_leads_back_to_the_form(
+        web_server: ServerProcess, alice_web: requests.Session) -> None:
+    answer = alice_web.get(f"{web_server.url}/app/import", allow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["Location"] == TRANSFER
