@@ -31,7 +31,8 @@ from cms_dav.io.import_sources import SourceError, read_source
 from cms_dav.io.importer import ImportReport, ImportTargetError, import_source
 from cms_dav.io.table_fields import TableError
 from cms_dav.web.forms import Page, check_token, door_of
-from cms_dav.web.render import page, redirect, services_of
+from cms_dav.web.render import language, page, redirect, services_of
+from cms_dav.web.report_view import number
 from cms_dav.web.routes_contacts import Segment
 
 router = APIRouter()
@@ -65,7 +66,7 @@ def transfer(request: Request, session: Page) -> Response:
     books = _books(request, session.user)
     writable = [b for b in books if b["writable"]] if not door.caller.read_only else []
     return page(request, "transfer.html", session, books=books, writable=writable,
-                formats=list(EXPORTS), limit=import_limit(request))
+                formats=list(EXPORTS), limit=number(language(request), import_limit(request)))
 
 
 @router.get("/app/export/{owner}/{book}")

@@ -143,3 +143,9 @@ def test_a_get_of_the_import_step_leads_back_to_the_form(
         web_server: ServerProcess, alice_web: requests.Session) -> None:
     answer = alice_web.get(f"{web_server.url}/app/import", allow_redirects=False)
     assert answer.status_code == 303 and answer.headers["Location"] == TRANSFER
+
+
+def test_the_import_form_states_the_limit_in_the_readers_language(
+        web_server: ServerProcess, alice_web: requests.Session) -> None:
+    polish = alice_web.get(f"{web_server.url}{TRANSFER}", headers={"Accept-Language": "pl"})
+    assert "Najwyżej 5\xa0000\xa0000 bajtów" in polish.text
