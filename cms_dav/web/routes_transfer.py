@@ -82,9 +82,11 @@ def export(request: Request, session: Page, owner: Segment, book: Segment,
                                  default_region=api.settings.default_region)
     except ExportError as exc:
         raise ApiProblem(422, str(exc)) from None
-    name = f"{owner}-{book}.{fmt}".encode("ascii", "replace").decode().replace("?", "_")
+    # RFC 6266 §4.1: a plain ASCII quoted-string (no quote, no backslash)
+    name = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_"
+                   for c in f"{owner}-{book}.{fmt}")
     return Response(data, media_type=EXPORTS[fmt], headers={
-        "Content-Disposition": f'attachment; filename="{name.replace(chr(34), "_")}"',
+        "Content-Disposition": f'attachment; filename="{name}"',
         "Cache-Control": "no-store"})
 
 
