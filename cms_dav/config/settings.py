@@ -264,6 +264,10 @@ class Settings:
     web_session_max: float = option(
         "web", "session_max_seconds", k.SECONDS, "the web app's sessions end this many "
         "seconds after sign-in, used or not", 43200.0)
+    web_import_max_bytes: int = option(
+        "web", "import_max_bytes", k.POSITIVE, "largest file the web app's import accepts "
+        "(413 beyond); at most 70% of `[server] max_body_bytes` takes effect, as the "
+        "confirming step sends the file again, base64-encoded", 5000000)
     sharing_public_links: bool = option(
         "sharing", "public_links", k.BOOLEAN, "anonymous share links (see docs/sharing.md)",
         False)

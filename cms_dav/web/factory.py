@@ -1,5 +1,6 @@
 """Builds the web app (FastAPI, server-rendered pages) from its services: the pages
-of :mod:`cms_dav.web.routes_session`, ``routes_contacts`` and ``routes_edit``, the one
+of :mod:`cms_dav.web.routes_session`, ``routes_contacts``, ``routes_edit``, ``routes_reports``
+and ``routes_transfer``, the one
 static script, the security headers on every answer, and refusals as HTML pages."""
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ from cms_dav.web.routes_session import SIGNIN
 from cms_dav.web.routes_session import router as session_router
 from cms_dav.web.routes_sharing import router as sharing_router
 from cms_dav.web.routes_trash import router as trash_router
+from cms_dav.web.routes_reports import router as reports_router
+from cms_dav.web.routes_session import SIGNIN
+from cms_dav.web.routes_session import router as session_router
+from cms_dav.web.routes_transfer import router as transfer_router
 from cms_dav.web.services import WebServices
 
 STATIC = "/app/static"
@@ -40,6 +45,8 @@ def build_web(services: WebServices) -> FastAPI:
     web.include_router(sharing_router)
     web.include_router(segments_router)
     web.include_router(trash_router)
+    web.include_router(reports_router)
+    web.include_router(transfer_router)
     web.mount(STATIC, StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @web.middleware("http")

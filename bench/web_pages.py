@@ -1,0 +1,175 @@
+"""The web app at 100,000 contacts (issue 16 item 5): how long the contacts page and
+each search keystroke's results take to be served.
+
+    python -m bench.web_pages --cards 100000 --out bench/results/web
+
+Starts ``cms-dav serve --workers 1`` on a fresh data directory and a free loopback
+port, fills one address book with ``--cards`` generated cards (bench.data: Polish,
+Chinese and English names, phones, e-mails) by one whole-collection PUT (untimed),
+restarts the server, signs in through the web form and then times, over one keep-alive
+connection, ``--samples`` GETs of each: the contacts page (page 1 and page 40), and
+the result pages of a search typed one keystroke at a time (a name, pinyin initials,
+a phone number, an e-mail). Each keystroke is one GET of ``/app/contacts?q=...``, the
+request ``search.js`` makes. Reported: p50/p95/max per step against the 100 ms target.
+The client shares the machine with the server: the figures include it. Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import re
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+from bench import data
+from bench.dav import MKCOL_ADDRESSBOOK
+from bench.measure import median, percentile
+from bench.servers import HOST, PASSWORD, USER, CmsDavServer, python_executable
+
+BOOK = f"/{USER}/web-bench/"
+TARGET_MS = 100.0
+SEED = 16
+
+
+class WebClient:
+    """One keep-alive connection carrying the web app's cookies like a browser."""
+
+    def __init__(self, port: int) -> None:
+        self.conn = http.client.HTTPConnection(HOST, port, timeout=120)
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, body: bytes = b"",
+                headers: dict[str, str] | None = None) -> tuple[int, str]:
+        sent = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+                "Content-Length": str(len(body)), **(headers or {})}
+        self.conn.request(method, path, body=body, headers=sent)
+        answer = self.conn.getresponse()
+        text = answer.read().decode("utf-8", "replace")
+        for header in answer.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            self.cookies[name.strip()] = rest.split(";", 1)[0]
+        if answer.will_close:
+            self.conn.close()
+        return answer.status, text
+
+    def sign_in(self) -> None:
+        status, form = self.request("GET", "/app/signin")
+        token = re.search(r'name="csrf" value="([^"]*)"', form)
+        assert status == 200 and token, "no sign-in form"
+        body = urlencode({"csrf": token.group(1), "user": USER, "password": PASSWORD})
+        status, _ = self.request("POST", "/app/signin", body.encode(),
+                                 {"Content-Type": "application/x-www-form-urlencoded"})
+        if status != 303:
+            raise SystemExit(f"sign-in failed: {status}")
+
+
+def _keystrokes(text: str) -> list[str]:
+    return [text[:n] for n in range(1, len(text) + 1)]
+
+
+def steps(cards: int) -> dict[str, list[str]]:
+    """Each step's queries ("" = the plain contacts page)."""
+    person = data.make_card(cards // 2, SEED).decode("utf-8")
+    name = re.search(r"^FN:(.*)$", person, re.M)
+    phone = re.search(r"^TEL;TYPE=CELL:(.*)$", person, re.M)
+    email = re.search(r"^EMAIL;TYPE=INTERNET,WORK:(.*)$", person, re.M)
+    assert name and phone and email
+    return {"contacts page 1": [""], "contacts page 40": ["@page40"],
+            "search keystrokes: name": _keystrokes(name.group(1).strip()),
+            "search keystrokes: initials zw": _keystrokes("zw"),
+            "search keystrokes: pinyin zhang wei": _keystrokes("zhang wei"),
+            "search keystrokes: phone": _keystrokes(phone.group(1).strip()[:12]),
+            "search keystrokes: e-mail": _keystrokes(email.group(1).strip()[:10])}
+
+
+def _path(query: str) -> str:
+    if query == "@page40":
+        return "/app/contacts?page=40"
+    return "/app/contacts" + (f"?q={quote(query)}" if query else "")
+
+
+def measure(client: WebClient, queries: list[str], samples: int) -> dict[str, object]:
+    times: list[float] = []
+    slowest = ("", 0.0)
+    for _ in range(samples):
+        for query in queries:
+            start = time.perf_counter()
+            status, _ = client.request("GET", _path(query))
+            elapsed = (time.perf_counter() - start) * 1000
+            if status != 200:
+                raise SystemExit(f"GET {_path(query)} -> {status}")
+            times.append(elapsed)
+            if elapsed > slowest[1]:
+                slowest = (query, elapsed)
+    p50, p95 = median(times), percentile(times, 0.95)
+    assert p50 is not None and p95 is not None
+    return {"requests": len(times), "p50_ms": round(p50, 1), "p95_ms": round(p95, 1),
+            "max_ms": round(max(times), 1), "slowest_query": slowest[0],
+            "met": p95 < TARGET_MS}
+
+
+def fill(server: CmsDavServer, cards: int) -> float:
+    client = server.client(timeout=3600)
+    client.request("MKCOL", BOOK, MKCOL_ADDRESSBOOK % b"web-bench", expect=(201,))
+    body = data.whole_collection(data.make_card, cards, SEED)
+    start = time.perf_counter()
+    client.put(BOOK, body, "text/vcard")
+    client.close()
+    return time.perf_counter() - start
+
+
+def report(results: dict[str, dict[str, object]], cards: int, fill_s: float) -> str:
+    when = f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M}"
+    lines = [f"# web app at {cards} contacts ({when} UTC)",
+             "", f"`python -m bench.web_pages --cards {cards}`; one book, one process "
+             f"(`serve --workers 1`), SQLite; filled in {fill_s:.0f} s (untimed below).", "",
+             "| step | requests | p50 ms | p95 ms | max ms | slowest query | p95 < 100 ms |",
+             "|---|---|---|---|---|---|---|"]
+    for step, r in results.items():
+        lines.append(f"| {step} | {r['requests']} | {r['p50_ms']} | {r['p95_ms']} | "
+                     f"{r['max_ms']} | `{r['slowest_query']}` | "
+                     f"{'met' if r['met'] else 'not met'} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cards", type=int, default=100_000)
+    parser.add_argument("--samples", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=Path("bench/results/web"))
+    args = parser.parse_args(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="cms-dav-web-bench-"))
+    server = CmsDavServer(workdir, python_executable(),
+                          max_body_bytes=max(10_000_000, 4_000 * args.cards))
+    try:
+        server.start()
+        fill_s = fill(server, args.cards)
+        server.restart()
+        client = WebClient(server.port)
+        client.sign_in()
+        results = {step: measure(client, queries, args.samples)
+                   for step, queries in steps(args.cards).items()}
+    finally:
+        server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    stamp = f"{args.cards}-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}"
+    text = report(results, args.cards, fill_s)
+    (args.out / f"{stamp}.md").write_text(text, encoding="utf-8")
+    (args.out / f"{stamp}.json").write_text(json.dumps(
+        {"cards": args.cards, "fill_seconds": round(fill_s, 1), "steps": results,
+         "command": " ".join(["python -m bench.web_pages"] + sys.argv[1:])}, indent=2),
+        encoding="utf-8")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
