@@ -267,8 +267,8 @@ class Settings:
     sharing_link_days: int = option(
         "sharing", "link_days", k.POSITIVE, "days a new share link stays valid", 30)
     outbox_dispatch: bool = option(
-        "outbox", "dispatch", k.BOOLEAN, "`serve` delivers the outbox (webhooks, push) in a "
-        "background thread of each process; `false` only records events (another node "
+        "outbox", "dispatch", k.BOOLEAN, "`serve` delivers the outbox (webhooks, push, "
+        "iMIP) in a background thread of each process; `false` only records events (another node "
         "delivers them)", True)
     outbox_poll_interval: float = option(
         "outbox", "poll_interval", k.POSITIVE_SECONDS, "seconds between looks for due "
