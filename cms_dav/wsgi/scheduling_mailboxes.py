@@ -41,6 +41,8 @@ def with_mailbox_types(body: bytes, principal: str, default_calendar: str) -> by
         if kind is None:
             continue
         for resourcetype in response.iter(RESOURCETYPE):
+            if resourcetype.find(DAV + "collection") is None:
+                continue  # a propname answer names the property without a value
             for calendar in resourcetype.findall(CALENDAR):
                 resourcetype.remove(calendar)
             if resourcetype.find(kind) is None:

@@ -18,6 +18,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session, SMTP
 
+from cms_dav.config import Settings
 from tests.support.server import ServerProcess, free_port
 
 PASSWORDS = {"alice": "alice-pw-1234", "bob": "bob-pw-12345"}
@@ -186,3 +187,8 @@ def test_the_smtp_password_never_reaches_the_log(server: ServerProcess, sink: Si
     settled(server)
     assert sink.about("imip-7")  # the login with it worked
     assert SMTP_PASSWORD not in server.log()
+
+
+def test_settings_never_show_the_smtp_password() -> None:
+    settings = Settings(data_dir=Path("var"), smtp_user=SMTP_USER, smtp_password=SMTP_PASSWORD)
+    assert SMTP_PASSWORD not in repr(settings) and SMTP_USER in repr(settings)
