@@ -322,6 +322,10 @@ class Settings:
     smtp_timeout: float = option(
         "scheduling", "smtp_timeout", k.POSITIVE_SECONDS, "seconds to connect to the SMTP "
         "server and for each of its answers", 30.0)
+    smtp_retry_base: float = option(
+        "scheduling", "smtp_retry_base", k.POSITIVE_SECONDS, "seconds before the first "
+        "retry of an iMIP message; each later one waits twice as long (at most an hour)",
+        60.0)
     smtp_retry_for: float = option(
         "scheduling", "smtp_retry_for", k.POSITIVE_SECONDS, "seconds after the change an "
         "iMIP message is still retried (temporary SMTP failures)", 86400.0)

@@ -4,9 +4,9 @@ Each delivery is one e-mail to one external attendee: a ``multipart/alternative`
 a short ``text/plain`` part and the iTIP object as ``text/calendar; method=REQUEST``
 (or ``CANCEL``; RFC 6047 §2.4: the ``method`` parameter is required), ``From``
 ``[scheduling] smtp_from`` (else the organizer), ``Reply-To`` the organizer, so the
-attendee's answer goes to them. A refused recipient or another permanent (5xx) answer
-drops the delivery; a connection problem or a temporary answer is retried by the
-outbox's backoff. The SMTP password is only handed to ``smtplib.SMTP.login``; no log
+attendee's answer goes to them. A permanent (5xx) refusal of the recipient or the
+message drops the delivery; a connection problem or a temporary (4xx) answer is
+retried by the outbox's backoff. The SMTP password is only handed to ``smtplib.SMTP.login``; no log
 line or delivery error carries it.
 """
 
@@ -80,7 +80,9 @@ class ImipSender:
                     smtp.login(settings.smtp_user, settings.smtp_password)
                 smtp.send_message(message)
         except smtplib.SMTPRecipientsRefused as refused:
-            return Outcome.drop(f"recipient refused: {_codes(refused.recipients)}")
+            detail = f"recipient refused: {_codes(refused.recipients)}"
+            permanent = all(code >= 500 for code, _text in refused.recipients.values())
+            return Outcome.drop(detail) if permanent else Outcome.retry(detail)
         except smtplib.SMTPAuthenticationError as failed:
             return Outcome.retry(f"SMTP login refused ({failed.smtp_code})")
         except smtplib.SMTPResponseException as answer:
@@ -107,6 +109,7 @@ def _codes(recipients: dict[str, tuple[int, bytes]]) -> str:
 
 
 def imip_sender(settings: Settings) -> ImipSender:
-    """The sender for ``settings``: retried from a minute on, for ``smtp_retry_for``."""
-    return ImipSender(settings, backoff=Backoff(base=60.0, cap=3600.0,
+    """The sender for ``settings``: retried from ``smtp_retry_base`` seconds on, for
+    ``smtp_retry_for``."""
+    return ImipSender(settings, backoff=Backoff(base=settings.smtp_retry_base, cap=3600.0,
                                                 give_up_after=settings.smtp_retry_for))

@@ -35,6 +35,16 @@ class Sink:
     def __init__(self) -> None:
         self.port = free_port()
         self.messages: list[tuple[list[str], Message]] = []
+        #: recipients answered "451 try later" once (those starting with "later@")
+        self.refused: list[str] = []
+
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
+                          address: str, rcpt_options: list[str]) -> str:
+        if address.startswith("later@") and address not in self.refused:
+            self.refused.append(address)
+            return "451 4.3.0 try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = envelope.content if isinstance(envelope.content, bytes) else b""
@@ -82,7 +92,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, sink: Sink) -> Iterator[Ser
     port = sink.port
     config.write_text(f"[outbox]\npoll_interval = 0.05\n[scheduling]\nsmtp_host = 127.0.0.1\n"
                       f"smtp_port = {port}\nsmtp_starttls = false\nsmtp_user = {SMTP_USER}\n"
-                      f"smtp_password = {SMTP_PASSWORD}\nsmtp_from = calendar@example.org\n",
+                      f"smtp_password = {SMTP_PASSWORD}\nsmtp_from = calendar@example.org\n"
+                      "smtp_retry_base = 0.1\n",
                       encoding="utf-8")
     process = ServerProcess(data_dir=data_dir, config=config)
     for user, password in PASSWORDS.items():
@@ -105,9 +116,9 @@ def calendar(server: ServerProcess) -> caldav.Calendar:
     return caldav.Calendar(client=client(server, "alice"), url=f"{server.url}/alice/calendar/")
 
 
-def meeting(uid: str, *, external: bool = True, summary: str = "Customer meeting",
-            extra: str = "") -> str:
-    guest = f"ATTENDEE;CN=Dave;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:{EXTERNAL}\r\n" \
+def meeting(uid: str, *, external: str | None = EXTERNAL,
+            summary: str = "Customer meeting", extra: str = "") -> str:
+    guest = f"ATTENDEE;CN=Guest;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:{external}\r\n" \
         if external else ""
     return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
             f"UID:{uid}\r\nDTSTAMP:20261201T000000Z\r\nDTSTART:20261210T100000Z\r\n"
@@ -177,9 +188,17 @@ def test_deleting_the_meeting_sends_a_cancel(server: ServerProcess, sink: Sink) 
 
 def test_a_meeting_of_local_users_only_sends_no_mail(server: ServerProcess,
                                                      sink: Sink) -> None:
-    calendar(server).save_event(meeting("imip-6", external=False))
+    calendar(server).save_event(meeting("imip-6", external=None))
     settled(server)
     assert sink.about("imip-6") == []
+
+
+def test_a_temporary_refusal_is_retried_until_the_message_is_taken(
+        server: ServerProcess, sink: Sink) -> None:
+    calendar(server).save_event(meeting("imip-8", external="later@elsewhere.example"))
+    settled(server)
+    assert sink.refused == ["later@elsewhere.example"]
+    assert [to for to, _mail in sink.about("imip-8")] == [["later@elsewhere.example"]]
 
 
 def test_the_smtp_password_never_reaches_the_log(server: ServerProcess, sink: Sink) -> None:
