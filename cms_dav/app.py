@@ -50,6 +50,8 @@ from cms_dav.contacts.segments import Segments
 from cms_dav.reports.build import build_report
 from cms_dav.scheduling.addresses import Addresses
 from cms_dav.scheduling.delivery import MAX_ATTENDEES, Scheduler
+from cms_dav.scheduling.imip_outbox import ImipRecorder
+from cms_dav.scheduling.imip_sender import imip_sender
 from cms_dav.wsgi.calendar_autocreate import CalendarAutoCreateMiddleware
 from cms_dav.wsgi.challenge import ChallengeMiddleware
 from cms_dav.wsgi.client_address import TrustedProxies
@@ -71,6 +73,7 @@ from cms_dav.push.route import PushRoute
 from cms_dav.push.sender import push_sender
 from cms_dav.webhooks.sender import webhook_sender
 from cms_dav.webhooks.route import WebhookRoute
+from cms_dav.store.change_feed import ChangeFeed
 from cms_dav.store.checkpoint import Checkpointer, start_background_checkpoints
 from cms_dav.store.engine import PoolLimits, open_engine
 from cms_dav.store.migrate import upgrade_to_head
@@ -343,6 +346,11 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     policy = Policy(RightsFile(settings.rights_file), engine)
     routes: tuple[Route, ...] = ((WebhookRoute(), PushRoute(members=policy.members))
                                  if push_key is not None else (WebhookRoute(),))
+    # iMIP to external attendees: a feed of its own (it needs the old and new text)
+    imip = settings.scheduling_enabled and bool(settings.smtp_host)
+    feeds: tuple[ChangeFeed, ...] = (OutboxRecorder(routes),)
+    if imip:
+        feeds += (ImipRecorder(MAX_ATTENDEES),)
     index_hooks = (SearchIndexHook(settings.default_region), FieldIndexHook())
     store = Store(engine, settings.sync_token_days, settings.limits,
                   # the segment upkeep last: it matches on the index rows just written
@@ -354,7 +362,7 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
                                   ContactUploadFilter(TimelineOptions(
                                       settings.timeline_entries, settings.timeline_language),
                                       field_rows=FieldRows(fields))),
-                  origin_of=origins, change_feeds=(OutboxRecorder(routes),))
+                  origin_of=origins, change_feeds=feeds)
     shares = ShareDatabase(engine, policy, public_links=settings.sharing_public_links,
                            link_days=settings.sharing_link_days, origin_of=origins,
                            change_feeds=store.change_feeds)
@@ -367,6 +375,8 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     senders: tuple[Sender, ...] = (webhook_sender(engine, policy, settings),)
     if push_key is not None:
         senders += (push_sender(engine, policy, push_key, settings),)
+    if imip:
+        senders += (imip_sender(settings),)
     dispatcher = (start_dispatcher(engine, settings, senders)
                   if dispatch and settings.outbox_dispatch else None)
     return App(settings=settings, engine=engine, store=store, policy=policy, shares=shares,

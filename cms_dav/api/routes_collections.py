@@ -14,6 +14,7 @@ from cms_dav.api.problems import ERRORS, ApiProblem, FieldError
 from cms_dav.api.schemas import Collection, ContactSummary
 from cms_dav.contacts.contact_search import SearchRequest, search_contacts
 from cms_dav.contacts.errors import ContactError
+from cms_dav.scheduling.mailboxes import INBOX, OUTBOX
 
 router = APIRouter(tags=["collections"], responses=ERRORS)
 
@@ -32,6 +33,9 @@ def _collections(door: Door, tag: str) -> list[dict[str, Any]]:
         granted = access.letters(door, path)
         if record is None or record.tag != tag or len(parts) != 2 or "r" not in granted:
             continue
+        if tag == "VCALENDAR" and parts[1] in (INBOX, OUTBOX) and \
+                door.services.settings.scheduling_enabled:
+            continue  # scheduling mailboxes, not calendars (RFC 6638 §2.1-2.2)
         found.append({"path": path, "owner": parts[0], "name": parts[1],
                       "display_name": record.props.get("D:displayname", parts[1]),
                       "access": "write" if "w" in granted else "read"})

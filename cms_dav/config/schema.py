@@ -36,12 +36,13 @@ class Option:
 
 
 def option(section: str, key: str, kind: Kind, help: str, default: Any = MISSING,
-           shown_default: str = "") -> Any:
-    """A dataclass field that is also the setting ``[section] key``."""
+           shown_default: str = "", secret: bool = False) -> Any:
+    """A dataclass field that is also the setting ``[section] key``; a ``secret`` one
+    (a password) is left out of the settings' ``repr``, so no log line shows it."""
     described = Option(section, key, kind, help, shown_default)
     if default is MISSING:
-        return field(metadata={_METADATA_KEY: described})
-    return field(default=default, metadata={_METADATA_KEY: described})
+        return field(metadata={_METADATA_KEY: described}, repr=not secret)
+    return field(default=default, metadata={_METADATA_KEY: described}, repr=not secret)
 
 
 def options_of(cls: type) -> tuple[Option, ...]:

@@ -274,8 +274,8 @@ class Settings:
     sharing_link_days: int = option(
         "sharing", "link_days", k.POSITIVE, "days a new share link stays valid", 30)
     outbox_dispatch: bool = option(
-        "outbox", "dispatch", k.BOOLEAN, "`serve` delivers the outbox (webhooks, push) in a "
-        "background thread of each process; `false` only records events (another node "
+        "outbox", "dispatch", k.BOOLEAN, "`serve` delivers the outbox (webhooks, push, "
+        "iMIP) in a background thread of each process; `false` only records events (another node "
         "delivers them)", True)
     outbox_poll_interval: float = option(
         "outbox", "poll_interval", k.POSITIVE_SECONDS, "seconds between looks for due "
@@ -307,10 +307,35 @@ class Settings:
         "webhooks", "log_days", k.POSITIVE, "days delivery attempts stay in "
         "`cms-dav webhook log`", 30)
     scheduling_enabled: bool = option(
-        "scheduling", "enabled", k.BOOLEAN, "CalDAV scheduling between users of this server "
-        "(RFC 6638: invitations, answers, cancellations, free-busy); off by default while "
-        "the inbox is listed as an ordinary calendar (clients that show every calendar "
-        "show it too)", False)
+        "scheduling", "enabled", k.BOOLEAN, "CalDAV scheduling (RFC 6638): invitations "
+        "between users of this server, answers, cancellations, free-busy, the inbox and "
+        "outbox; `false` hides all of it", True)
+    smtp_host: str = option(
+        "scheduling", "smtp_host", k.TEXT, "SMTP server that carries invitations to "
+        "attendees who are not users here (iMIP, RFC 6047); empty = none are sent", "")
+    smtp_port: int = option(
+        "scheduling", "smtp_port", k.PORT, "port of `smtp_host`", 587)
+    smtp_from: str = option(
+        "scheduling", "smtp_from", k.TEXT, "`From` of iMIP messages (the organizer is "
+        "their `Reply-To`); empty = the organizer's address", "")
+    smtp_starttls: bool = option(
+        "scheduling", "smtp_starttls", k.BOOLEAN, "upgrade the SMTP connection with "
+        "STARTTLS before logging in or sending", True)
+    smtp_user: str = option(
+        "scheduling", "smtp_user", k.TEXT, "SMTP login; empty = send without one", "")
+    smtp_password: str = option(
+        "scheduling", "smtp_password", k.TEXT, "password of `smtp_user` (never logged)",
+        "", secret=True)
+    smtp_timeout: float = option(
+        "scheduling", "smtp_timeout", k.POSITIVE_SECONDS, "seconds to connect to the SMTP "
+        "server and for each of its answers", 30.0)
+    smtp_retry_base: float = option(
+        "scheduling", "smtp_retry_base", k.POSITIVE_SECONDS, "seconds before the first "
+        "retry of an iMIP message; each later one waits twice as long (at most an hour)",
+        60.0)
+    smtp_retry_for: float = option(
+        "scheduling", "smtp_retry_for", k.POSITIVE_SECONDS, "seconds after the change an "
+        "iMIP message is still retried (temporary SMTP failures)", 86400.0)
     principal_search: str = option(
         "sharing", "principal_search", k.Text(choices=("users", "groups"), case=str.lower),
         "whom principal search (RFC 3744 `principal-property-search`) lists: `users` "

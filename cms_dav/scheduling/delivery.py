@@ -118,7 +118,9 @@ class Scheduler:
                            exc_info=True)
 
     def _attendee_answered(self, user: str, event: itip.Event) -> None:
-        """``user`` changed their copy: their PARTSTAT goes to the organizer's copy."""
+        """``user`` changed their copy: their PARTSTAT goes to the organizer's copy and,
+        as the organizer's server re-sends the updated event (RFC 6638 §3.2.2.1,
+        RFC 5546 §2.1.5), to the other local attendees' copies."""
         organizer = self.addresses.user_of(event.organizer)
         mine = [a for a in event.attendees if self.addresses.user_of(a) == user]
         if organizer is None or not mine:
@@ -127,13 +129,42 @@ class Scheduler:
         if found is None:
             return
         path, href, text = found
+        answers = {attendee: event.attendees[attendee] for attendee in mine}
+        if self._answered(path, href, text, answers, schedule_status=True) is None:
+            return  # the organizer's copy already said so: nothing new to pass on
+        organizers = itip.parse(text)
+        listed = itip.event_of(organizers) if organizers is not None else None
+        others = [a for a in (listed.attendees if listed else {}) if a not in answers]
+        for attendee in others[:self.max_attendees]:
+            target = self.addresses.user_of(attendee)
+            if target is None or target in (user, organizer):
+                continue
+            copy_path = f"{target}/{DEFAULT_CALENDAR}"
+            collection = self.store.collection(copy_path)
+            copy = self.store.item(collection.id, href_of(event.uid)) \
+                if collection is not None else None
+            if copy is not None and copy.text is not None:
+                self._answered(copy_path, copy.href, copy.text, answers,
+                               schedule_status=False)
+
+    def _answered(self, path: str, href: str, text: str, answers: dict[str, str],
+                  schedule_status: bool) -> str | None:
+        """Store ``text`` with ``answers`` (address → PARTSTAT); the new text, or None
+        when it already held them."""
         answered = text
-        for attendee in mine:
-            answered = itip.with_answer(answered, attendee, event.attendees[attendee]) \
+        for attendee, partstat in answers.items():
+            answered = itip.with_answer(answered, attendee, partstat, schedule_status) \
                 or answered
-        if answered != text:
+        if answered == text:
+            return None
+        try:
             self.store.put_item(path, href, item_data(answered, "VCALENDAR", path), ACTOR,
                                 audit_action="scheduling.reply")
+        except Exception:  # noqa: BLE001 - quota, limits: the attendee's write stands
+            logger.warning("scheduling: answer not written to /%s/%s", path, href,
+                           exc_info=True)
+            return None
+        return answered
 
     def _organizer_copy(self, organizer: str, uid: str) -> tuple[str, str, str] | None:
         """(collection path, href, text) of the organizer's event ``uid``."""

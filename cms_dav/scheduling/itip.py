@@ -99,9 +99,11 @@ def message(copy_text: str, method: str) -> str:
     return str(calendar.serialize())
 
 
-def with_answer(organizer_text: str, attendee: str, partstat: str) -> str | None:
+def with_answer(organizer_text: str, attendee: str, partstat: str,
+                schedule_status: bool = True) -> str | None:
     """The organizer's copy with ``attendee``'s PARTSTAT and SCHEDULE-STATUS 2.0
-    (RFC 6638 §3.2.11), or None when it does not list them or already says so."""
+    (RFC 6638 §3.2.11), or None when it does not list them or already says so.
+    ``schedule_status=False``: another attendee's copy (no server-only parameters)."""
     calendar = vobject.readOne(organizer_text)
     changed = False
     for event in events(calendar):
@@ -110,7 +112,8 @@ def with_answer(organizer_text: str, attendee: str, partstat: str) -> str | None
                 continue
             if _param(line, "PARTSTAT", NEEDS_ACTION).upper() != partstat:
                 line.params["PARTSTAT"] = [partstat]
-                line.params["SCHEDULE-STATUS"] = ["2.0"]
+                if schedule_status:
+                    line.params["SCHEDULE-STATUS"] = ["2.0"]
                 changed = True
     return str(calendar.serialize()) if changed else None
 

@@ -1,4 +1,9 @@
-"""A user's scheduling inbox and outbox (RFC 6638 §2.2-2.1), created on first use."""
+"""A user's scheduling inbox and outbox (RFC 6638 §2.2-2.1), created on first use.
+
+Both are stored as calendar collections, so Radicale lets their owner (and only them)
+read them like their own calendars; clients see them by their RFC 6638 resource types
+(:mod:`cms_dav.wsgi.scheduling_mailboxes`), never as calendars. The outbox holds no
+items: it takes only POSTs (free-busy), a PUT into it is refused."""
 
 from __future__ import annotations
 
@@ -12,7 +17,8 @@ INBOX, OUTBOX = "inbox", "outbox"
 #: the inbox holds iTIP messages as calendar objects; the outbox only takes POSTs
 PROPS = {INBOX: {"tag": "VCALENDAR", "D:displayname": "Scheduling inbox",
                  "C:supported-calendar-component-set": "VEVENT,VTODO,VFREEBUSY"},
-         OUTBOX: {"D:displayname": "Scheduling outbox"}}
+         OUTBOX: {"tag": "VCALENDAR", "D:displayname": "Scheduling outbox",
+                  "C:supported-calendar-component-set": "VFREEBUSY"}}
 
 
 def ensure_mailboxes(store: Store, user: str) -> None:
@@ -21,7 +27,11 @@ def ensure_mailboxes(store: Store, user: str) -> None:
         return
     for name, props in PROPS.items():
         path = f"{user}/{name}"
-        if store.collection(path) is not None:
+        found = store.collection(path)
+        if found is not None and found.tag != props["tag"] and not found.props.get("tag"):
+            # an outbox made before it was a calendar collection (untagged: unreadable)
+            store.set_props(path, props, user)
+        if found is not None:
             continue
         try:
             store.replace_collection(path, props, (), user)

@@ -26,8 +26,6 @@ from cms_dav.web.routes_session import router as session_router
 from cms_dav.web.routes_sharing import router as sharing_router
 from cms_dav.web.routes_trash import router as trash_router
 from cms_dav.web.routes_reports import router as reports_router
-from cms_dav.web.routes_session import SIGNIN
-from cms_dav.web.routes_session import router as session_router
 from cms_dav.web.routes_transfer import router as transfer_router
 from cms_dav.web.services import WebServices
 

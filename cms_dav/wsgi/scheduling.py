@@ -24,12 +24,13 @@ from radicale import pathutils
 
 from cms_dav.request_context import of as context_of
 from cms_dav.scheduling.addresses import Addresses
-from cms_dav.scheduling.delivery import Scheduler
+from cms_dav.scheduling.delivery import DEFAULT_CALENDAR, Scheduler
 from cms_dav.scheduling.freebusy import FreeBusyError
 from cms_dav.scheduling.mailboxes import INBOX, OUTBOX, ensure_mailboxes
 from cms_dav.store.records import CollectionRecord
 from cms_dav.store.store import Store
 from cms_dav.wsgi.plain_error import plain_error
+from cms_dav.wsgi.scheduling_mailboxes import with_mailbox_types
 from cms_dav.wsgi.scheduling_outbox import FreeBusyAnswerer, send_xml
 from cms_dav.wsgi.scheduling_principal import INBOX_URL, OUTBOX_URL, with_scheduling_props
 from cms_dav.wsgi.whole_answer import Answer, buffered_body, whole_answer
@@ -54,10 +55,14 @@ class SchedulingMiddleware:
         start_response = _announcing(start_response)
         method = environ.get("REQUEST_METHOD", "").upper()
         parts = pathutils.sanitize_path(environ.get("PATH_INFO", "")).strip("/").split("/")
-        if method == "PROPFIND" and len(parts) == 1 and parts[0]:
+        if method == "PROPFIND" and parts[0] and (
+                len(parts) == 1 or (len(parts) == 2 and parts[1] in (INBOX, OUTBOX))):
             return self._propfind(environ, start_response, parts[0])
         if method == "POST" and len(parts) == 2 and parts[1] == OUTBOX:
             return self._post(environ, start_response, parts[0])
+        if method == "PUT" and len(parts) == 3 and parts[1] == OUTBOX:
+            return plain_error(start_response, "403 Forbidden",
+                               "the scheduling outbox takes only POST (RFC 6638 §2.1)")
         if method in ("PUT", "DELETE") and len(parts) == 3 and parts[1] != INBOX:
             return self._write(environ, start_response, method, parts)
         return self.app(environ, start_response)
@@ -70,15 +75,19 @@ class SchedulingMiddleware:
             return answer.send(start_response)
         prefix = environ.get("SCRIPT_NAME", "").rstrip("/")
         principal = f"{prefix}/{owner}/"
+        body, filled = answer.body, set[str]()
         try:
-            rewritten = with_scheduling_props(answer.body, principal,
+            rewritten = with_scheduling_props(body, principal,
                                               self.addresses.of(owner, prefix))
+            if rewritten is not None:
+                body, filled = rewritten
+            body = with_mailbox_types(body, principal,
+                                      f"{principal}{DEFAULT_CALENDAR}/") or body
         except Exception:  # noqa: BLE001 - Radicale's answer stands if it is unexpected
             logger.warning("scheduling: principal answer not understood", exc_info=True)
-            rewritten = None
-        if rewritten is None:
+            body = answer.body
+        if body is answer.body:
             return answer.send(start_response)
-        body, filled = rewritten
         if context_of(environ).user == owner and filled & {INBOX_URL, OUTBOX_URL}:
             ensure_mailboxes(self.store, owner)  # a client that schedules looks for them
         headers = [(name, value) for name, value in answer.headers

@@ -30,24 +30,24 @@ def with_scheduling_props(body: bytes, principal: str, addresses: Sequence[str]
     for response in root.findall(DAV + "response"):
         if (response.findtext(DAV + "href") or "") != principal:
             continue
-        found = _take_requested(response)
+        found = take_requested(response, SCHEDULING_PROPS)
         if found:
-            _ok_prop(response).extend(_value(tag, principal, addresses) for tag in found)
+            ok_prop(response).extend(_value(tag, principal, addresses) for tag in found)
             filled.update(found)
     if not filled:
         return None
     return ET.tostring(root, encoding="utf-8", xml_declaration=True), filled
 
 
-def _take_requested(response: ET.Element) -> list[str]:
-    """The scheduling props in ``response``, removed from wherever Radicale put them."""
+def take_requested(response: ET.Element, names: Sequence[str]) -> list[str]:
+    """The props ``names`` in ``response``, removed from wherever Radicale put them."""
     found: list[str] = []
     for propstat in response.findall(DAV + "propstat"):
         prop = propstat.find(DAV + "prop")
         if prop is None:
             continue
         for element in list(prop):
-            if element.tag in SCHEDULING_PROPS:
+            if element.tag in names:
                 prop.remove(element)
                 found.append(element.tag)
         if len(prop) == 0:
@@ -55,7 +55,7 @@ def _take_requested(response: ET.Element) -> list[str]:
     return found
 
 
-def _ok_prop(response: ET.Element) -> ET.Element:
+def ok_prop(response: ET.Element) -> ET.Element:
     for propstat in response.findall(DAV + "propstat"):
         if "200" in (propstat.findtext(DAV + "status") or ""):
             prop = propstat.find(DAV + "prop")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cms_dav.scheduling import itip
+from cms_dav.scheduling import imip, itip
 from cms_dav.scheduling.delivery import href_of
 
 EVENT = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:u1\r\n"
@@ -44,3 +44,38 @@ def test_an_attendee_copy_drops_alarms_and_server_parameters() -> None:
 def test_hrefs_of_different_uids_never_collide() -> None:
     assert href_of("a/b") != href_of("a_b")
     assert href_of("meeting-1") == "meeting-1.ics"
+
+
+def test_imip_invites_only_external_attendees() -> None:
+    sent = imip.messages(EVENT, None, lambda address: "bob" not in address, 100)
+    assert [(each.method, each.recipients) for each in sent] == []  # bob is local
+    guest = EVENT.replace("ATTENDEE;SCHEDULE-AGENT=CLIENT:mailto:carol@example.org",
+                          "ATTENDEE:mailto:dave@elsewhere.example")
+    sent = imip.messages(guest, None, lambda address: "bob" not in address, 100)
+    assert [(each.method, each.recipients) for each in sent] == [
+        ("REQUEST", ("mailto:dave@elsewhere.example",))]
+    assert "METHOD:REQUEST" in sent[0].calendar and "VALARM" not in sent[0].calendar
+
+
+def test_imip_ignores_an_edit_of_alarms_stamps_and_answers() -> None:
+    guest = EVENT.replace(";SCHEDULE-AGENT=CLIENT", "")
+    edited = guest.replace("TRIGGER:-PT5M", "TRIGGER:-PT15M").replace(
+        "DTSTAMP:20261201T000000Z", "DTSTAMP:20261202T000000Z").replace(
+        "PARTSTAT=ACCEPTED", "PARTSTAT=DECLINED")
+    assert imip.messages(edited, None, lambda _address: True, 100)  # a valid invitation
+    assert imip.messages(edited, guest, lambda _address: True, 100) == []
+
+
+def test_imip_cancels_for_a_dropped_attendee_and_updates_the_others() -> None:
+    guest = EVENT.replace(";SCHEDULE-AGENT=CLIENT", "")
+    dropped = guest.replace("ATTENDEE:mailto:carol@example.org\r\n", "")
+    sent = imip.messages(dropped, guest, lambda _address: True, 100)
+    assert [(each.method, each.recipients) for each in sent] == [
+        ("REQUEST", ("mailto:bob@example.org",)), ("CANCEL", ("mailto:carol@example.org",))]
+
+
+def test_imip_cancels_a_deleted_meeting_for_every_external_attendee() -> None:
+    guest = EVENT.replace(";SCHEDULE-AGENT=CLIENT", "")
+    sent = imip.messages(None, guest, lambda _address: True, 100)
+    assert [each.method for each in sent] == ["CANCEL"]
+    assert set(sent[0].recipients) == {"mailto:bob@example.org", "mailto:carol@example.org"}

@@ -1,11 +1,13 @@
 """CalDAV scheduling between users of one server (RFC 6638), driven by the `caldav`
-library over HTTP: alice invites bob and carol, they answer, she moves and cancels."""
+library over HTTP: alice invites bob and carol, they answer, she moves and cancels.
+The server has no config file: scheduling is on by default."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
+from xml.etree import ElementTree as ET
 
 import caldav
 import pytest
@@ -13,6 +15,7 @@ import requests
 
 from tests.support.server import ServerProcess
 
+DAV, CALDAV = "{DAV:}", "{urn:ietf:params:xml:ns:caldav}"
 PASSWORDS = {"alice": "alice-pw-1234", "bob": "bob-pw-12345", "carol": "carol-pw-1234"}
 EMAILS = {"alice": "alice@example.org", "bob": "Bob@Example.org", "carol": "carol@example.org"}
 
@@ -32,9 +35,7 @@ def meeting(uid: str, attendees: tuple[str, ...] = ("bob", "carol"), *,
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     data_dir: Path = tmp_path_factory.mktemp("scheduling")
-    config = data_dir / "cms-dav.conf"
-    config.write_text("[scheduling]\nenabled = true\n", encoding="utf-8")
-    server = ServerProcess(data_dir=data_dir, config=config)
+    server = ServerProcess(data_dir=data_dir)
     for user, password in PASSWORDS.items():
         server.add_user(user, password)
         server.cli("user", "set", user, "--email", EMAILS[user], check=True)
@@ -203,22 +204,59 @@ def test_a_malformed_free_busy_request_is_a_400_naming_the_problem(
     assert response.status_code == 400 and "VFREEBUSY" in response.text
 
 
-def test_an_answer_does_not_rewrite_the_other_attendees_copies(
-        server: ServerProcess) -> None:
-    invite(server, "private-1")
-    answer(server, "carol", "private-1", "DECLINED")
-    copy = calendar(server, "bob").event_by_uid("private-1").data
+def test_an_answer_reaches_the_other_attendees_copies(server: ServerProcess) -> None:
+    invite(server, "others-1")
+    answer(server, "bob", "others-1", "ACCEPTED")
+    copy = calendar(server, "carol").event_by_uid("others-1").data
+    assert "PARTSTAT=ACCEPTED" in attendee_line(copy, "bob")
     assert "PARTSTAT=NEEDS-ACTION" in attendee_line(copy, "carol")
 
 
-def test_scheduling_is_off_by_default(tmp_path: Path) -> None:
-    """Until the inbox carries its RFC 6638 resource type, a server without ``[scheduling]
-    enabled`` neither announces nor performs implicit scheduling."""
-    plain = ServerProcess(data_dir=tmp_path)
-    plain.add_user("alice", PASSWORDS["alice"])
-    plain.start()
-    try:
-        answer = requests.options(f"{plain.url}/alice/", auth=("alice", PASSWORDS["alice"]))
-        assert "calendar-auto-schedule" not in answer.headers.get("DAV", "")
-    finally:
-        plain.stop()
+def test_the_inbox_and_outbox_are_not_listed_as_calendars(server: ServerProcess) -> None:
+    principal(server, "bob").schedule_inbox()  # the mailboxes exist
+    listed = [str(each.url) for each in principal(server, "bob").calendars()]
+    assert any(url.endswith("/bob/calendar/") for url in listed)
+    assert not any(url.endswith(("/inbox/", "/outbox/")) for url in listed)
+
+
+def test_the_home_listing_types_the_mailboxes_as_rfc_6638_says(
+        server: ServerProcess) -> None:
+    principal(server, "bob").schedule_inbox()
+    response = requests.request(
+        "PROPFIND", server.url + "/bob/", headers={"Depth": "1"},
+        data=b'<propfind xmlns="DAV:"><prop><resourcetype/></prop></propfind>',
+        auth=("bob", PASSWORDS["bob"]), timeout=60)
+    types = resourcetypes(response.content)
+    assert types["/bob/inbox/"] == {DAV + "collection", CALDAV + "schedule-inbox"}
+    assert types["/bob/outbox/"] == {DAV + "collection", CALDAV + "schedule-outbox"}
+    assert types["/bob/calendar/"] == {DAV + "collection", CALDAV + "calendar"}
+
+
+def test_the_inbox_names_the_default_calendar(server: ServerProcess) -> None:
+    principal(server, "bob").schedule_inbox()
+    response = requests.request(
+        "PROPFIND", server.url + "/bob/inbox/", headers={"Depth": "0"},
+        data=b'<propfind xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><prop>'
+             b'<C:schedule-default-calendar-URL/></prop></propfind>',
+        auth=("bob", PASSWORDS["bob"]), timeout=60)
+    root = ET.fromstring(response.content)
+    value = root.find(f".//{CALDAV}schedule-default-calendar-URL/{DAV}href")
+    assert value is not None and value.text == "/bob/calendar/"
+
+
+def test_a_put_into_the_outbox_is_refused(server: ServerProcess) -> None:
+    principal(server, "bob").schedule_outbox()
+    response = requests.put(server.url + "/bob/outbox/x.ics", data=meeting("x").encode(),
+                            headers={"Content-Type": "text/calendar"},
+                            auth=("bob", PASSWORDS["bob"]), timeout=60)
+    assert response.status_code == 403 and "POST" in response.text
+
+
+def resourcetypes(body: bytes) -> dict[str, set[str]]:
+    """href → the tags in its resourcetype, of a multistatus."""
+    found = {}
+    for response in ET.fromstring(body).findall(DAV + "response"):
+        kind = response.find(f".//{DAV}resourcetype")
+        found[response.findtext(DAV + "href") or ""] = \
+            {child.tag for child in kind} if kind is not None else set()
+    return found
