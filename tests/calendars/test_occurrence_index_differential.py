@@ -32,7 +32,7 @@ from cms_dav.server import application
 from tests.conftest import fresh_pg_schema
 from tests.wsgi.wsgi_call import Answer, WSGIApp, call
 
-EXAMPLES = int(os.environ.get("CMS_DAV_FUZZ_EXAMPLES") or 20)
+EXAMPLES = int(os.environ.get("CMS_DAV_FUZZ_EXAMPLES") or 12)
 #: horizon of the indexed stack: objects are written in 2026, queries reach 2031
 HORIZON_DAYS = 400
 XML = {"Content-Type": "application/xml; charset=utf-8"}
@@ -212,7 +212,7 @@ def test_a_time_range_query_answers_as_radicales_expansion(world: World) -> None
     @given(data=st.data())
     def check(data: st.DataObject) -> None:
         path = fill(world, data, f"cal{next(counter)}")
-        for _ in range(6):
+        for _ in range(8):
             body = data.draw(queries(), label="query")
             indexed, expanded = world.query(path, body)
             assert expanded.code == 207, expanded
