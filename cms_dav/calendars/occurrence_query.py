@@ -10,8 +10,10 @@ filter (expanding the recurrence). This module chooses both from
   occurrence either (the first child of the component's comp-filter is the
   time-range, and Radicale tests children in order, RFC 4791 §9.7.1);
 - the flag is set only where stock Radicale sets it (its enclosing-range shortcut for
-  a filter that is just VCALENDAR > component > time-range) or where an exact row
-  overlaps (the same ranges its filter would test, with the same comparison).
+  a filter that is just VCALENDAR > component > time-range), where an exact row
+  overlaps (the same ranges its filter would test, with the same comparison), or
+  where a VEVENT's row lies inside the query: a floating time widened by 14 h each
+  way then overlaps the query whatever zone it is read in.
 
 Everything else (floating and all-day times, past the horizon, unreadable, not yet
 indexed) is an unflagged candidate: Radicale decides, so the answer stays its own.
@@ -82,6 +84,9 @@ def candidates(conn: Connection, collection_id: int, query: TimeRange, simple: b
     occ = calendar_occurrences.c
     hit = exists().where(occ.item_id == items.c.id, occ.start_utc < query.end,
                          occ.end_utc > query.start)
+    # a row inside the query: a widened (floating) range is then a match in every zone
+    inside = exists().where(occ.item_id == items.c.id, occ.start_utc >= query.start,
+                            occ.end_utc <= query.end)
     # stock Radicale's shortcut on the enclosing range (its get_filtered)
     shortcut = or_(items.c.time_start >= query.start, items.c.time_end <= query.end)
     unreliable = or_(calendar_spans.c.etag.is_(None), calendar_spans.c.etag != items.c.etag,
@@ -89,7 +94,8 @@ def candidates(conn: Connection, collection_id: int, query: TimeRange, simple: b
     statement = (
         select(items.c.href, items.c.time_start, items.c.time_end,
                calendar_spans.c.etag.label("span_etag"), items.c.etag,
-               calendar_spans.c.exact, calendar_spans.c.until, hit.label("hit"))
+               calendar_spans.c.exact, calendar_spans.c.until, hit.label("hit"),
+               inside.label("inside"))
         .select_from(items.outerjoin(calendar_spans, calendar_spans.c.item_id == items.c.id))
         # stock Radicale's prefilter on the enclosing range, then the index
         .where(items.c.collection_id == collection_id, items.c.component == query.component,
@@ -99,7 +105,9 @@ def candidates(conn: Connection, collection_id: int, query: TimeRange, simple: b
     chosen: list[tuple[str, bool]] = []
     for row in conn.execute(statement):
         short = query.start <= row.time_start or row.time_end <= query.end
-        exact = (row.span_etag == row.etag and bool(row.exact) and bool(row.hit)
-                 and query.end <= row.until)
-        chosen.append((row.href, simple and (short or exact)))
+        current = row.span_etag == row.etag
+        exact = current and bool(row.exact) and bool(row.hit) and query.end <= row.until
+        # only a VEVENT's ranges are visited in order by Radicale (see occurrences.py)
+        contained = current and bool(row.inside) and query.component == "VEVENT"
+        chosen.append((row.href, simple and (short or exact or contained)))
     return chosen
