@@ -32,6 +32,7 @@ import vobject
 from radicale.item import filter as radicale_filter
 from sqlalchemy import Connection, delete, select
 
+from cms_dav.acl.generated import MARKER as GENERATED
 from cms_dav.store import collections, paths
 from cms_dav.store import items as item_rows
 from cms_dav.store.records import CollectionRecord, ItemRecord
@@ -158,6 +159,10 @@ class OccurrenceHook:
 
     def item_written(self, conn: Connection, collection: CollectionRecord,
                      new: ItemRecord, old: ItemRecord | None) -> None:
+        if GENERATED in collection.props:
+            # birthdays and follow-ups are rebuilt wholesale from contacts: not parsed
+            # again here; their queries expand as in stock Radicale
+            return
         if new.name.upper() != "VCALENDAR" or new.text is None:
             if old is not None and old.name.upper() == "VCALENDAR":
                 self._drop_href(conn, collection.id, new.href)
