@@ -8,6 +8,7 @@ receive identical bytes.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import random
 from dataclasses import dataclass
@@ -152,6 +153,62 @@ def make_event(index: int, seed: int) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")
 
 
+def recurring_href(index: int) -> str:
+    return f"bench-rec-{index:07d}.ics"
+
+
+def make_recurring_event(index: int, seed: int) -> bytes:
+    """Issue 19: a calendar as people keep one. Events over 2025-2027 (one in ten
+    all-day, one in ten floating); a third recur: weekly without end (some with
+    EXDATEs and a RECURRENCE-ID override), daily for two weeks, monthly for a year
+    with an EXDATE, yearly without end."""
+    rng = random.Random(f"{seed}:recurring:{index}")
+    day = rng.randrange(3 * 365)
+    first = datetime.date(2025, 1, 1) + datetime.timedelta(days=day)
+    hour = rng.randrange(7, 18)
+    shape = rng.randrange(10)
+    if shape == 0:  # all-day
+        start, end = f";VALUE=DATE:{first:%Y%m%d}", \
+            f";VALUE=DATE:{first + datetime.timedelta(days=1):%Y%m%d}"
+        stamp = lambda d: f";VALUE=DATE:{d:%Y%m%d}"  # noqa: E731
+    else:
+        suffix = "" if shape == 1 else "Z"  # floating / UTC
+        start = f":{first:%Y%m%d}T{hour:02d}0000{suffix}"
+        end = f":{first:%Y%m%d}T{hour + 1:02d}0000{suffix}"
+        stamp = lambda d: f":{d:%Y%m%d}T{hour:02d}0000{suffix}"  # noqa: E731
+    uid = f"bench-rec-{index:07d}"
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//cms_dav//bench//EN", "BEGIN:VEVENT",
+             f"UID:{uid}", "DTSTAMP:20250101T000000Z", f"DTSTART{start}", f"DTEND{end}",
+             f"SUMMARY:Spotkanie {index} / 会议 / meeting"]
+    extra: list[str] = []
+    recurrence = rng.randrange(3 * 4) if index % 3 == 0 else -1
+    week = datetime.timedelta(weeks=1)
+    if recurrence in (0, 1, 2, 3, 4, 5):
+        lines.append("RRULE:FREQ=WEEKLY")
+        if recurrence < 3:
+            lines.append(f"EXDATE{stamp(first + 2 * week)}")
+        if recurrence == 0:
+            moved = first + 3 * week + datetime.timedelta(days=1)
+            extra = ["BEGIN:VEVENT", f"UID:{uid}", "DTSTAMP:20250101T000000Z",
+                     f"RECURRENCE-ID{stamp(first + 3 * week)}", f"DTSTART{stamp(moved)}",
+                     "SUMMARY:moved", "END:VEVENT"]
+    elif recurrence in (6, 7, 8):
+        lines.append("RRULE:FREQ=DAILY;COUNT=14")
+    elif recurrence in (9, 10):
+        lines.append("RRULE:FREQ=MONTHLY;COUNT=12")
+        if first.day <= 28:
+            lines.append(f"EXDATE{stamp(_add_months(first, 2))}")
+    elif recurrence == 11:
+        lines.append("RRULE:FREQ=YEARLY")
+    lines += ["END:VEVENT", *extra, "END:VCALENDAR"]
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def _add_months(day: datetime.date, months: int) -> datetime.date:
+    month = day.month - 1 + months
+    return day.replace(year=day.year + month // 12, month=month % 12 + 1)
+
+
 def whole_collection(maker, count: int, seed: int) -> bytes:  # type: ignore[no-untyped-def]
     """Concatenated items for one collection PUT (vCards simply follow each other;
     iCalendar objects are merged into one VCALENDAR)."""
@@ -161,7 +218,7 @@ def whole_collection(maker, count: int, seed: int) -> bytes:  # type: ignore[no-
     body = [b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//cms_dav//bench//EN\r\n"]
     for part in parts:
         start = part.index(b"BEGIN:VEVENT")
-        stop = part.index(b"END:VEVENT") + len(b"END:VEVENT\r\n")
+        stop = part.rindex(b"END:VEVENT") + len(b"END:VEVENT\r\n")  # overrides too
         body.append(part[start:stop])
     body.append(b"END:VCALENDAR\r\n")
     return b"".join(body)

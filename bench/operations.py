@@ -53,6 +53,8 @@ class ServerState:
     token: str = ""
     revision: int = 0
     multiget_all_body: bytes = b""
+    #: the issue 19 recurring calendar is filled
+    recurring: bool = False
     commands: dict[str, bool] = field(default_factory=dict)
     #: problems worth reporting that did not spoil a measurement
     notes: list[str] = field(default_factory=list)
@@ -252,6 +254,43 @@ def calendar_month(ctx: Context, state: ServerState, repeat: int, budget: Budget
     elapsed, response = timed(lambda: state.client.report(CALENDAR, body))
     _expect_count(response, 1, "calendar-query")
     return [elapsed]
+
+
+RECURRING = f"/{USER}/bench-recurring/"
+#: issue 19: the windows of the recurring-calendar queries (the data spans 2025-2027)
+WINDOWS = {"month": ("20260301T000000Z", "20260401T000000Z"),
+           "week": ("20260309T000000Z", "20260316T000000Z")}
+
+
+def _fill_recurring(ctx: Context, state: ServerState) -> None:
+    """Untimed, once per server: a calendar of ``size`` events, a third recurring
+    (:func:`bench.data.make_recurring_event`), in one whole-collection PUT."""
+    client = state.server.client(timeout=FILL_TIMEOUT)
+    try:
+        _make_collection(client, RECURRING, calendar=True)
+        client.put(RECURRING, data.whole_collection(data.make_recurring_event, ctx.size,
+                                                    ctx.seed), ICAL)
+    finally:
+        client.close()
+    state.recurring = True
+
+
+def recurring_query(window: str) -> Callable[[Context, ServerState, int, Budget], list[float]]:
+    """Issue 19: calendar-query time-range of one month or week (ETags only) on a
+    calendar of ``size`` events; the count answered is kept in the notes, so the
+    servers' answers can be compared."""
+    start, end = WINDOWS[window]
+
+    def run(ctx: Context, state: ServerState, repeat: int, budget: Budget) -> list[float]:
+        if not state.recurring:
+            _fill_recurring(ctx, state)
+        body = calendar_query(start, end)
+        elapsed, response = timed(lambda: state.client.report(RECURRING, body))
+        _expect_count(response, 1, f"calendar-query {window}")
+        state.notes.append(f"calendar-query one {window} of {ctx.size:,} events: "
+                           f"{response.response_count} objects")
+        return [elapsed]
+    return run
 
 
 def get_latency(ctx: Context, state: ServerState, repeat: int, budget: Budget) -> list[float]:

@@ -67,6 +67,10 @@ OPERATIONS = [
     Op("substring_email", "EMAIL contains a substring (ETags only)",
        ops.substring_query("EMAIL")),
     Op("calendar_month", "calendar-query for one month (size/10 events)", ops.calendar_month),
+    Op("calendar_rec_month", "calendar-query one month (size events, a third recurring)",
+       ops.recurring_query("month")),
+    Op("calendar_rec_week", "calendar-query one week (size events, a third recurring)",
+       ops.recurring_query("week")),
     Op("get", "GET one card", ops.get_latency, latency=True),
     Op("put", "PUT a new card into the full book", ops.put_latency, latency=True),
     Op("cli_import", "`cms-dav import` of a CSV (size rows)", ops.cli_import, cms_only=True,
@@ -194,6 +198,8 @@ def run_size(size: int, args: argparse.Namespace, command: str) -> report.SizeRe
         command=command)
     try:
         for op in OPERATIONS:
+            if args.only and op.key not in args.only:
+                continue
             if whole and op.key in BULK_PUTS:
                 result.rows += _skipped_rows(op, states)
                 log(f"  {op.label}: {SKIPPED}")
@@ -260,6 +266,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="put: time the bulk PUTs, which fill the servers (default); "
                              "whole: skip them and fill each server untimed with one "
                              "whole-collection PUT (for 100k, where single PUTs take an hour)")
+    parser.add_argument("--only", type=lambda text: [k for k in text.split(",") if k],
+                        default=[], metavar="KEY,...",
+                        help="run only these operations (row keys, e.g. "
+                             "calendar_rec_month,calendar_rec_week); nothing is filled for "
+                             "the others")
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument("--out", type=Path, default=RESULTS, help="results folder")
     parser.add_argument("--workdir", default=None, help="where the temporary data dirs go")

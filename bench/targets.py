@@ -50,6 +50,8 @@ TARGETS = [
     Target("substring_n", "max", 0.200, 100_000, "issue 19: < 200 ms at 100k"),
     Target("substring_org", "max", 0.200, 100_000, "issue 19: < 200 ms at 100k"),
     Target("substring_email", "max", 0.200, 100_000, "issue 19: < 200 ms at 100k"),
+    Target("calendar_rec_month", "ratio", 10, 10_000, "issue 19: ≥10× Radicale at 10k events"),
+    Target("calendar_rec_week", "ratio", 10, 10_000, "issue 19: ≥10× Radicale at 10k events"),
 ]
 
 

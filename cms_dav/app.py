@@ -45,6 +45,7 @@ from cms_dav.auth.authenticator import Authenticator
 from cms_dav.calendars import any_component_filter
 from cms_dav.calendars.catalog import calendar_kinds
 from cms_dav.calendars.generated_calendars import GeneratedCalendars
+from cms_dav.calendars.occurrences import OccurrenceHook
 from cms_dav.contacts.segment_hook import SegmentHook
 from cms_dav.contacts.segments import Segments
 from cms_dav.reports.build import build_report
@@ -352,11 +353,14 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     if imip:
         feeds += (ImipRecorder(MAX_ATTENDEES),)
     index_hooks = (SearchIndexHook(settings.default_region), FieldIndexHook())
+    # calendar objects' occurrence ranges for calendar-query time-ranges (issue 19)
+    occurrence_hooks = ((OccurrenceHook(settings.occurrence_horizon_days),)
+                        if settings.occurrence_horizon_days else ())
     store = Store(engine, settings.sync_token_days, settings.limits,
                   # the segment upkeep last: it matches on the index rows just written
-                  write_hooks=(*index_hooks, SegmentHook(policy, fields.fields,
-                                                         settings.sync_token_days,
-                                                         copy_hooks=index_hooks)),
+                  write_hooks=(*index_hooks, *occurrence_hooks,
+                               SegmentHook(policy, fields.fields, settings.sync_token_days,
+                                           copy_hooks=index_hooks)),
                   # fields first: the timeline block shows the values they keep
                   upload_filters=(keep_custom_fields, FieldValueCheck(fields),
                                   ContactUploadFilter(TimelineOptions(

@@ -78,8 +78,15 @@ def set_command(app: App, contact: str, assignments: tuple[str, ...],
 @click.argument("path", required=False, default="")
 @pass_app
 def reindex(app: App, path: str) -> None:
-    """Rebuild the contact search index (all address books, or those under PATH)."""
+    """Rebuild the contact search index and the calendars' occurrence index (all
+    address books and calendars, or those under PATH)."""
+    from cms_dav.calendars.occurrences import OccurrenceHook
+    from cms_dav.calendars.occurrences import reindex as rebuild_occurrences
     from cms_dav.contacts.index_hook import reindex as rebuild
     count = rebuild(app.store, app.settings.default_region, path.strip("/"))
     app.segments.rebuild_all_on_next_read()  # their membership is read from the index
     click.echo(f"indexed {count} card(s)")
+    days = app.settings.occurrence_horizon_days
+    if days:
+        events = rebuild_occurrences(app.store, OccurrenceHook(days), path.strip("/"))
+        click.echo(f"indexed the occurrences of {events} calendar object(s)")

@@ -211,6 +211,11 @@ class Settings:
     sync_token_days: int = option(
         "storage", "sync_token_days", k.POSITIVE, "days a sync token stays valid; older "
         "ones get the RFC 6578 error (full resync)", 30)
+    occurrence_horizon_days: int = option(
+        "storage", "occurrence_horizon_days", k.COUNT, "days after a write up to which "
+        "the occurrences of an endless recurrence are indexed for calendar-query "
+        "time-ranges (a query past it expands, as Radicale does; `cms-dav reindex` moves "
+        "it on); 0 = no index: every recurring candidate is expanded", 1095)
     max_body_bytes: int = option(
         "server", "max_body_bytes", k.POSITIVE, "larger request bodies get 413 before "
         "they are read", 10_000_000)

@@ -426,3 +426,30 @@ push_subscriptions = Table(
 )
 Index("ix_push_subscriptions_collection", push_subscriptions.c.collection)
 Index("ix_push_subscriptions_user", push_subscriptions.c.user)
+
+#: Calendar occurrence index (issue 19 item 3, cms_dav.calendars.occurrences): per
+#: calendar item, the version indexed (``etag``; rows of another version are not
+#: trusted), whether its rows are exactly Radicale's own occurrence ranges (``exact``:
+#: false for floating or all-day times, widened by 14 h, and for objects Radicale's
+#: visitor cannot read) and ``until``: occurrences starting at or after it were not
+#: indexed (the horizon of an endless rule), so a query reaching past it expands.
+calendar_spans = Table(
+    "calendar_spans", metadata,
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), primary_key=True),
+    Column("collection_id", Integer, ForeignKey("collections.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("etag", String(80), nullable=False),
+    Column("exact", Boolean, nullable=False, default=False),
+    Column("until", BigInteger, nullable=False),
+)
+
+#: One row per occurrence range (POSIX seconds, end exclusive) of an indexed item.
+calendar_occurrences = Table(
+    "calendar_occurrences", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
+    Column("start_utc", BigInteger, nullable=False),
+    Column("end_utc", BigInteger, nullable=False),
+)
+Index("ix_calendar_occurrences_item", calendar_occurrences.c.item_id,
+      calendar_occurrences.c.start_utc, calendar_occurrences.c.end_utc)

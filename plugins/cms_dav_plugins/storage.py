@@ -25,12 +25,14 @@ from radicale.item import filter as radicale_filter
 from radicale.log import logger
 
 from cms_dav import radicale_compat, request_context
+from cms_dav.calendars.occurrence_query import candidates, index_kept, indexed_range
 from cms_dav.io.as_sent import collection_item_data
 from cms_dav.io.object_split import SplitError, split_calendar_texts, split_vcard_texts
 from cms_dav.io.stored_items import item_data_from_upload, new_href
 from cms_dav.limits.advertised import SERVER_SET, calendar_properties
 from cms_dav.limits.errors import LimitExceeded
 from cms_dav.memo import remembered
+from cms_dav.store import items as item_rows
 from cms_dav.store import paths
 from cms_dav.store.records import CollectionRecord, ItemData, ItemRecord
 from cms_dav.store.store import NotFound, Store
@@ -208,6 +210,7 @@ class Collection(storage.BaseCollection):
     def get_filtered(self, filters):
         if not self.tag or self._record is None:
             return
+        filters = list(filters)
         tag, start, end, simple = radicale_filter.simplify_prefilters(filters, self.tag)
         if self.tag == "VADDRESSBOOK":
             # The index names candidates only; Radicale applies the exact filter to them.
@@ -220,6 +223,15 @@ class Collection(storage.BaseCollection):
                 return
         if self.tag != "VCALENDAR":
             yield from ((item, False) for item in self.get_all())
+            return
+        query = indexed_range(filters) if index_kept(self.store) else None
+        if query is not None:
+            # The occurrence index names the candidates (and flags the sure matches);
+            # Radicale's own filter decides the rest
+            with self.store.reading() as conn:  # one snapshot: flags and texts agree
+                chosen = candidates(conn, self.record.id, query, simple)
+                found = item_rows.get_many(conn, self.record.id, (h for h, _ in chosen))
+            yield from ((self._item(found[h]), matched) for h, matched in chosen if h in found)
             return
         for record in self.store.items_in_range(self.record.id, tag, start, end):
             istart, iend = record.time_start, record.time_end
