@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Iterator
 
 import pytest
 
 from tests.calendars.generated_support import calendar, card, children, put, unfolded
-from tests.support.dav import make_addressbook, sync_collection
+from tests.support.dav import empty_collection, make_addressbook, sync_collection
+from tests.support.server import ServerProcess
+
+
+@pytest.fixture
+def server(shared_server: ServerProcess) -> Iterator[ServerProcess]:
+    """The module's one server: after each test alice's and bob's default books are
+    emptied (the collections it made go too, see shared_server), so every test starts
+    with birthday calendars that show nothing."""
+    yield shared_server
+    for user in ("alice", "bob"):
+        empty_collection(shared_server.session(user, f"{user}-pw"),
+                         f"{shared_server.url}/{user}/contacts/")
 
 
 @pytest.fixture
@@ -160,7 +173,10 @@ def test_a_shared_book_counts_and_a_revoked_share_drops_it_in_the_next_sync(serv
     assert delta == {href: 404 for href in first}
 
 
-def test_a_group_book_counts_for_its_members(server, alice, bob):
+def test_a_group_book_counts_for_its_members(make_server):
+    # a server of its own: the group's book would stay in alice's birthdays after the test
+    server = make_server(users={"alice": "alice-pw", "bob": "bob-pw"})
+    alice, bob = server.session("alice", "alice-pw"), server.session("bob", "bob-pw")
     for args in (("group", "add", "team"), ("group", "add-member", "team", "alice"),
                  ("group", "collection", "add", "team", "book", "--type", "addressbook")):
         server.cli(*args, check=True)
