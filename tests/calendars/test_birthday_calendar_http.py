@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Iterator
 
 import pytest
 
 from tests.calendars.generated_support import calendar, card, children, put, unfolded
-from tests.support.dav import empty_collection, make_addressbook, sync_collection
+from tests.support.dav import make_addressbook, sync_collection
 from tests.support.server import ServerProcess
 
 
 @pytest.fixture
-def server(shared_server: ServerProcess) -> Iterator[ServerProcess]:
-    """The module's one server: after each test alice's and bob's default books are
-    emptied (the collections it made go too, see shared_server), so every test starts
-    with birthday calendars that show nothing."""
-    yield shared_server
-    for user in ("alice", "bob"):
-        empty_collection(shared_server.session(user, f"{user}-pw"),
-                         f"{shared_server.url}/{user}/contacts/")
+def server(emptied_server: ServerProcess) -> ServerProcess:
+    """The module's one server; the books the tests fill are emptied after each."""
+    return emptied_server
 
 
 @pytest.fixture
