@@ -183,11 +183,12 @@ def pytest_args(args: list[str], cores: int | None = None) -> list[str]:
     """pytest's arguments: unless the caller chose, the tests run in one pytest-xdist
     worker per core (at least 2: most of a test's time is spent waiting for its server
     subprocess; at most 8), and whole files go to one worker (``--dist loadfile``) so a
-    module's shared server starts once, not once per worker."""
+    module's shared server starts once, not once per worker; the files go out in the
+    order tests/conftest.py sorts them (slow ones first), not xdist's by test count."""
     if any(arg.startswith(XDIST_OPTIONS) for arg in args):
         return args
     workers = max(2, min(cores if cores is not None else os.cpu_count() or 1, 8))
-    return ["-n", str(workers), "--dist", "loadfile", *args]
+    return ["-n", str(workers), "--dist", "loadfile", "--no-loadscope-reorder", *args]
 
 
 CHROMIUM = Path("/usr/bin/chromium")

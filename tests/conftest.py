@@ -12,7 +12,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-from tests.support.dav import hrefs, propfind
+from tests.support.dav import empty_collection, hrefs, propfind
 from tests.support.server import ServerProcess, UsersTemplates
 
 
@@ -21,6 +21,23 @@ def vdirsyncer_binary() -> str:
     """The vdirsyncer binary (see tests.support.vdirsyncer.requires_vdirsyncer)."""
     from tests.support.vdirsyncer import vdirsyncer_path
     return vdirsyncer_path()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files with a test marked ``slow`` first, then the others by falling test count,
+    each file's tests together and in their order. ``dev.py test`` runs
+    ``--dist loadfile --no-loadscope-reorder``, so this is the order in which the files
+    go to the xdist workers: a minutes-long file handed out last would keep one
+    worker busy while the others idle (xdist's own order, by test count alone, hands
+    out the long one-test files last)."""
+    by_file: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        by_file.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+
+    def first(tests: list[pytest.Item]) -> tuple[bool, int]:
+        return (not any(test.get_closest_marker("slow") for test in tests), -len(tests))
+
+    items[:] = [test for tests in sorted(by_file.values(), key=first) for test in tests]
 
 
 PG_URL = os.environ.get("CMS_DAV_TEST_PG_URL",
@@ -163,3 +180,15 @@ def shared_server(module_server: ServerProcess) -> Iterator[ServerProcess]:
     for href in sorted(set(hrefs(propfind(alice, home, RESOURCETYPE))) - before):
         response = alice.delete(module_server.url + href)
         assert response.status_code in (200, 204), f"DELETE {href}: {response.text}"
+
+
+@pytest.fixture
+def emptied_server(shared_server: ServerProcess) -> Iterator[ServerProcess]:
+    """shared_server for a test that writes into the default collections every user gets
+    (``contacts/`` and ``calendar/`` of alice and bob): they are emptied after it, so each
+    test finds them empty as on a fresh server."""
+    yield shared_server
+    for user in ("alice", "bob"):
+        session = shared_server.session(user, f"{user}-pw")
+        for collection in ("contacts", "calendar"):
+            empty_collection(session, f"{shared_server.url}/{user}/{collection}/")

@@ -65,8 +65,10 @@ def test_a_static_finding_fails_the_run_before_pytest_starts(
     assert f"static checks failed: {failing} (exit 1)" in capsys.readouterr().out
 
 
-def test_the_suite_runs_whole_files_in_one_parallel_worker_per_core() -> None:
-    assert dev.pytest_args(["-x"], cores=4) == ["-n", "4", "--dist", "loadfile", "-x"]
+def test_the_suite_runs_whole_files_in_one_parallel_worker_per_core_in_conftest_order(
+        ) -> None:
+    assert dev.pytest_args(["-x"], cores=4) == ["-n", "4", "--dist", "loadfile",
+                                                "--no-loadscope-reorder", "-x"]
 
 
 def test_a_single_core_still_gets_two_workers_as_tests_mostly_wait_for_servers() -> None:

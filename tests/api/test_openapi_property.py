@@ -19,6 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from tests.api.support import API, seeded_server
 from tests.support.server import ServerProcess
 
+#: minutes of work: handed to an xdist worker before the quick files (tests/conftest.py)
+pytestmark = pytest.mark.slow
+
 LOGIN = {"Authorization": "Basic " + base64.b64encode(b"alice:alice-pw").decode()}
 #: checks that do not apply: the login is always alice's (test_api_problems.py checks the
 #: 401s); a schema-valid request may still be refused for what the schema cannot say

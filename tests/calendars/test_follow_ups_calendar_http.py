@@ -9,6 +9,14 @@ import pytest
 
 from tests.calendars.generated_support import calendar, card, children, put, unfolded
 from tests.support.dav import sync_collection
+from tests.support.server import ServerProcess
+
+
+@pytest.fixture
+def server(emptied_server: ServerProcess) -> ServerProcess:
+    """The module's one server: alice's book (and with it her follow-ups) is emptied
+    after each test."""
+    return emptied_server
 
 
 @pytest.fixture

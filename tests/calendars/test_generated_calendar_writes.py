@@ -8,10 +8,17 @@ import pytest
 
 from tests.calendars.generated_support import calendar, card, put
 from tests.support.dav import vevent
+from tests.support.server import ServerProcess
 
 PROPPATCH = ('<?xml version="1.0" encoding="utf-8"?><d:propertyupdate xmlns:d="DAV:">'
              '<d:set><d:prop><d:displayname>Mine</d:displayname></d:prop></d:set>'
              '</d:propertyupdate>')
+
+
+@pytest.fixture
+def server(emptied_server: ServerProcess) -> ServerProcess:
+    """The module's one server; alice's book and calendar are emptied after each test."""
+    return emptied_server
 
 
 @pytest.fixture

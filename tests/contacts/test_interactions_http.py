@@ -6,8 +6,19 @@ test_interaction_integrity_http.py)."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.contacts.history_support import seed_card
 from tests.support.dav import put_card, vcard
+from tests.support.server import ServerProcess
+
+
+@pytest.fixture
+def server(emptied_server: ServerProcess) -> ServerProcess:
+    """The module's one server: each test seeds a card of its own; alice's book is
+    emptied after it."""
+    return emptied_server
+
 
 NOTE_1 = "X-CMS-INTERACTION:i-1;call;20261120T100000Z;alice;;Discussed renewal\\, next: quote\r\n"
 NOTE_2 = "X-CMS-INTERACTION:i-2;meeting;20261121T090000Z;bob;20261201;Spotkanie w Łodzi 会议\r\n"

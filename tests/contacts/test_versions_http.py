@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.support.dav import make_addressbook, put_card, sync_collection, vcard
+from tests.support.server import ServerProcess
+
+
+@pytest.fixture
+def server(shared_server: ServerProcess) -> ServerProcess:
+    """The module's one server: each test works in a book of its own, deleted after it."""
+    return shared_server
+
 
 V1 = vcard("ada", "Ada Lovelace",
            "TEL;TYPE=work:+44 20 7946 0000\r\nNOTE:first\\, kept as sent\r\n")

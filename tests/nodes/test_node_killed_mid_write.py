@@ -6,11 +6,15 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import requests
 
 from tests.nodes.conftest import password
 from tests.support.dav import put_card, vcard
 from tests.support.server import ServerProcess
+
+#: minutes of work: handed to an xdist worker before the quick files (tests/conftest.py)
+pytestmark = pytest.mark.slow
 
 
 def test_every_put_acknowledged_by_a_node_killed_mid_write_is_served_by_another(

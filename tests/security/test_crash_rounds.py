@@ -29,6 +29,9 @@ from tests.security.crash_workload import (API_SHARED, BOOK, CLI_SHARED, IMPORTS
 from tests.support.dav import make_addressbook
 from tests.support.server import ServerProcess, free_port
 
+#: minutes of work: handed to an xdist worker before the quick files (tests/conftest.py)
+pytestmark = pytest.mark.slow
+
 ROUNDS = int(os.environ.get("CMS_DAV_CRASH_ROUNDS", "10"))
 PG_ROUNDS = int(os.environ.get("CMS_DAV_CRASH_PG_ROUNDS", "2"))
 SEED = int(os.environ.get("CMS_DAV_CRASH_SEED", "20261201"))

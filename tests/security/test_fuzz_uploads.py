@@ -28,6 +28,9 @@ from tests.security.fuzz_support import (Outcome, Tally, corpus_objects, example
 from tests.support.dav import put_card, sync_collection, vcard, vevent
 from tests.support.server import ServerProcess
 
+#: minutes of work: handed to an xdist worker before the quick files (tests/conftest.py)
+pytestmark = pytest.mark.slow
+
 AUTH = ("alice", "alice-pw")
 CONTENT_TYPES = {"vcard": "text/vcard; charset=utf-8", "ical": "text/calendar; charset=utf-8"}
 

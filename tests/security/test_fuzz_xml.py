@@ -23,6 +23,9 @@ from tests.security.fuzz_support import Outcome, examples, run_parallel
 from tests.support.dav import make_addressbook, propfind, put_card, vcard, vevent
 from tests.support.server import ServerProcess
 
+#: minutes of work: handed to an xdist worker before the quick files (tests/conftest.py)
+pytestmark = pytest.mark.slow
+
 AUTH = ("alice", "alice-pw")
 D, C, CR, CS = ("DAV:", "urn:ietf:params:xml:ns:caldav", "urn:ietf:params:xml:ns:carddav",
                 "http://calendarserver.org/ns/")

@@ -33,6 +33,9 @@ from tests.support.memory import (MemoryGuard, group_peak_rss_mb, peak_rss_mb,
                                   reset_group_peak_rss, reset_peak_rss)
 from tests.support.server import ServerProcess, free_port
 
+#: minutes of work: handed to an xdist worker before the quick files (tests/conftest.py)
+pytestmark = pytest.mark.slow
+
 LIMIT_MB = 300
 ABORT_MB = float(os.environ.get("CMS_DAV_MEMORY_ABORT_MB", "1500"))
 CLIENT_TIMEOUT = 30.0

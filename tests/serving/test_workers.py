@@ -19,6 +19,9 @@ from tests.serving.rawhttp import Reader, basic, connect, head
 from tests.support.dav import put_card, vcard
 from tests.support.server import ServerProcess
 
+#: minutes of work: handed to an xdist worker before the quick files (tests/conftest.py)
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def server(make_server: Callable[..., ServerProcess]) -> Iterator[ServerProcess]:

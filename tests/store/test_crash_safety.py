@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 import requests
 
 from tests.support.dav import vcard
+
+#: minutes of work: handed to an xdist worker before the quick files (tests/conftest.py)
+pytestmark = pytest.mark.slow
 
 
 def test_sigkill_during_puts_loses_no_acknowledged_item(make_server):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
 
 from tests.support.dav import (hrefs, make_addressbook, propfind, put_card,
@@ -9,6 +10,12 @@ from tests.support.dav import (hrefs, make_addressbook, propfind, put_card,
 
 GETETAG = ('<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:getetag/>'
            '</d:prop></d:propfind>')
+
+
+@pytest.fixture
+def server(shared_server):
+    """The module's one server: each test makes its own book, deleted after it."""
+    return shared_server
 
 
 def _book(server, session: requests.Session, name: str = "book") -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
 import requests
@@ -80,3 +81,17 @@ def sync_collection(session: requests.Session, url: str, token: str = ""
 def hrefs(response: requests.Response) -> list[str]:
     root = ET.fromstring(response.content)
     return [el.text or "" for el in root.findall("d:response/d:href", NS)]
+
+
+GETETAG = ('<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:getetag/>'
+           '</d:prop></d:propfind>')
+
+
+def empty_collection(session: requests.Session, url: str) -> None:
+    """Delete every member of the collection at ``url``: a test sharing a module's server
+    leaves a default book (``/alice/contacts/``) as the next test expects to find it."""
+    parts = urlsplit(url)
+    for href in hrefs(propfind(session, url, GETETAG)):
+        if href.rstrip("/") != parts.path.rstrip("/"):
+            response = session.delete(f"{parts.scheme}://{parts.netloc}{href}")
+            assert response.status_code in (200, 204), f"DELETE {href}: {response.text}"

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,8 +46,32 @@ class ServerProcess:
 
     def cli(self, *args: str, input: str | None = None,
             check: bool = False) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(cms_dav_command(self.data_dir, self.config, *args),
-                                input=input, capture_output=True, text=True, timeout=120)
+        """``cms-dav --data-dir ... [--config ...] ARGS`` through its console entry point
+        (:func:`cms_dav.cli.main`), in this process with click's stdin/stdout/stderr
+        isolation: a subprocess spent most of its seconds starting Python and importing
+        cms_dav, once per call. Exit status and both streams are as the command gives
+        them; an uncaught exception is exit status 1 with its traceback on stderr, as
+        in a process of its own."""
+        from click.testing import CliRunner
+
+        from cms_dav.cli import main
+
+        argv = cms_dav_command(self.data_dir, self.config, *args)[3:]  # after "-m cms_dav"
+        with CliRunner().isolation(input=input) as (stdout, stderr, _):
+            try:
+                main(argv)
+                code = 0
+            except SystemExit as exit_:
+                code = exit_.code if isinstance(exit_.code, int) else 0 if exit_.code is None \
+                    else 1
+            except Exception:  # noqa: BLE001 - a crash of the command is its exit status 1
+                traceback.print_exc()
+                code = 1
+            sys.stdout.flush()
+            sys.stderr.flush()
+            result = subprocess.CompletedProcess(
+                ["cms-dav", *argv], code, stdout.getvalue().decode("utf-8", "replace"),
+                stderr.getvalue().decode("utf-8", "replace"))
         if check and result.returncode != 0:
             raise AssertionError(f"cms-dav {' '.join(args)} failed: {result.stderr}")
         return result

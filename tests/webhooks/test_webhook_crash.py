@@ -11,10 +11,15 @@ import json
 import threading
 from pathlib import Path
 
+import pytest
+
 from cms_dav.auth.htpasswd import HtpasswdFile
 from tests.support.dav import make_addressbook, put_card, vcard
 from tests.support.server import ServerProcess
 from tests.webhooks.receiver import Receiver
+
+#: minutes of work: handed to an xdist worker before the quick files (tests/conftest.py)
+pytestmark = pytest.mark.slow
 
 CONFIG = """\
 [outbox]

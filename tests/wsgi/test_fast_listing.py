@@ -26,6 +26,9 @@ from tests.support.server import ServerProcess
 from tests.wsgi.listing_normalisation import normalise
 from tests.wsgi.wsgi_call import Answer
 
+#: minutes of work: handed to an xdist worker before the quick files (tests/conftest.py)
+pytestmark = pytest.mark.slow
+
 CARDS = 300
 EVENTS = 30
 ODD_NAMES = ["a b.vcf", "zoë ü.vcf", "曾 card.vcf", "x&y.vcf"]

@@ -40,6 +40,9 @@ from tests.conftest import fresh_pg_schema
 from tests.wsgi.listing_normalisation import normalise
 from tests.wsgi.wsgi_call import Answer, WSGIApp, call
 
+#: minutes of work: handed to an xdist worker before the quick files (tests/conftest.py)
+pytestmark = pytest.mark.slow
+
 EXAMPLES = int(os.environ.get("CMS_DAV_FUZZ_EXAMPLES") or 40)
 REPO = Path(__file__).resolve().parents[2]
 
