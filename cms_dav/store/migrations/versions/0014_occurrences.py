@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_occurrences"
-down_revision = "0012_trigram"
+down_revision = "0014_web_dashboard"
 branch_labels = None
 depends_on = None
 
