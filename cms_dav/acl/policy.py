@@ -92,6 +92,20 @@ class Policy:
             return letters
         return remembered(self.memo, ("acl.letters", self.database_url, user, path), decide)
 
+    def reads_own(self, user: str, path: str) -> bool:
+        """Whether ``user`` may read ``path`` because it lies in their own home, decided
+        from the path and the login alone, without a query.
+
+        :func:`cms_dav.acl.permissions.sources` always grants the owner of ``/<user>/``
+        its letters there, and effective rights are a union (nothing in the rights file
+        or the shares table takes letters away), so a ``True`` here is what
+        :meth:`authorization` would answer ("r" or "R" among its letters; a generated
+        collection keeps reading too). ``False`` says nothing: ask :meth:`authorization`
+        (a sharee, a group member, an admin, a rights-file grant)."""
+        parts = permissions.split(path)
+        return bool(user) and len(parts) >= 1 and parts[0] == user \
+            and not any(part in (".", "..") or "\\" in part for part in parts)
+
     def generated_kind(self, path: str) -> str | None:
         """What generated the collection at or above ``path`` ("birthdays", ...); None
         for a collection clients write (:mod:`cms_dav.acl.generated`)."""
