@@ -215,13 +215,13 @@ class Collection(storage.BaseCollection):
         if self.tag == "VADDRESSBOOK":
             # The index names candidates; Radicale applies the exact filter to those
             # the index does not answer exactly (cms_dav.contacts.dav_prefilter).
-            from cms_dav.contacts.dav_prefilter import candidates
+            from cms_dav.contacts.dav_prefilter import candidates as card_candidates
             with self.store.reading() as conn:
-                chosen = candidates(conn, self.record.id, filters)
-            if chosen is not None:
-                found = self.store.items_by_href(self.record.id, chosen.hrefs)
-                yield from ((self._item(found[h]), h in chosen.matched)
-                            for h in chosen.hrefs if h in found)
+                cards = card_candidates(conn, self.record.id, filters)
+            if cards is not None:
+                found = self.store.items_by_href(self.record.id, cards.hrefs)
+                yield from ((self._item(found[h]), h in cards.matched)
+                            for h in cards.hrefs if h in found)
                 return
         if self.tag != "VCALENDAR":
             yield from ((item, False) for item in self.get_all())
