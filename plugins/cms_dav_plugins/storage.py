@@ -30,6 +30,7 @@ from cms_dav.io.as_sent import collection_item_data
 from cms_dav.io.object_split import SplitError, split_calendar_texts, split_vcard_texts
 from cms_dav.io.stored_items import item_data_from_upload, new_href
 from cms_dav.limits.advertised import SERVER_SET, calendar_properties
+from cms_dav.limits import work
 from cms_dav.limits.errors import LimitExceeded
 from cms_dav.memo import remembered
 from cms_dav.store import items as item_rows
@@ -70,6 +71,17 @@ def _writing() -> Iterator[None]:
         raise
     finally:
         _forget_lookups()
+
+
+def _budgeted(found: Iterable[tuple[radicale_item.Item, bool]]
+              ) -> Iterator[tuple[radicale_item.Item, bool]]:
+    """``found`` with the query time budget checked for each item the index already
+    matched: Radicale checks it in its filter (``cms_dav.limits.recurrence``), which it
+    skips for those ([limits] query_seconds still stops a query answered from an index)."""
+    for item, matched in found:
+        if matched:
+            work.check_deadline()
+        yield item, matched
 
 
 @dataclass
@@ -220,8 +232,8 @@ class Collection(storage.BaseCollection):
                 cards = card_candidates(conn, self.record.id, filters)
             if cards is not None:
                 found = self.store.items_by_href(self.record.id, cards.hrefs)
-                yield from ((self._item(found[h]), h in cards.matched)
-                            for h in cards.hrefs if h in found)
+                yield from _budgeted((self._item(found[h]), h in cards.matched)
+                                     for h in cards.hrefs if h in found)
                 return
         if self.tag != "VCALENDAR":
             yield from ((item, False) for item in self.get_all())
@@ -233,7 +245,8 @@ class Collection(storage.BaseCollection):
             with self.store.reading() as conn:  # one snapshot: flags and texts agree
                 chosen = candidates(conn, self.record.id, query, simple)
                 found = item_rows.get_many(conn, self.record.id, (h for h, _ in chosen))
-            yield from ((self._item(found[h]), matched) for h, matched in chosen if h in found)
+            yield from _budgeted((self._item(found[h]), matched)
+                                 for h, matched in chosen if h in found)
             return
         for record in self.store.items_in_range(self.record.id, tag, start, end):
             istart, iend = record.time_start, record.time_end
