@@ -234,9 +234,10 @@ class App:
         """cms_dav's WSGI layers, outermost first: request scope, request log, metrics,
         health, the web app (``/``, ``/app/``), the JSON API (``/api/v1/``), challenge,
         response delay, XML guard, rejection reasons, upload ETag, limits, link gate,
-        unmount, Schedule-Tag (``[scheduling] enabled``), fast GET, generated calendars, push registration and properties (with
-        ``[push] enabled``), principal search, scheduling (``[scheduling] enabled``),
-        calendar auto-creation, task expansion, fast listing."""
+        unmount, Schedule-Tag (``[scheduling] enabled``), fast GET, generated calendars,
+        push registration and properties (with ``[push] enabled``), principal search,
+        scheduling (``[scheduling] enabled``), calendar auto-creation, task expansion,
+        fast listing."""
         settings = self.settings
         wrapped: WSGIApp = FastListingMiddleware(app, settings, self.store, self.policy)
         wrapped = TodoExpandMiddleware(wrapped, settings.limits)
