@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Iterator
+from xml.etree import ElementTree as ET
 
 import caldav
 import pytest
@@ -14,6 +15,7 @@ from tests.support.server import ServerProcess
 
 PASSWORDS = {"alice": "alice-pw-1234", "bob": "bob-pw-12345"}
 EMAILS = {"alice": "alice@example.org", "bob": "bob@example.org"}
+DAV, CALDAV = "{DAV:}", "{urn:ietf:params:xml:ns:caldav}"
 ICS = {"Content-Type": "text/calendar; charset=utf-8"}
 
 
@@ -184,3 +186,46 @@ def test_mismatched_schedule_tag_from_a_stranger_is_401_not_412(
     answer = requests.put(url(server, "alice", "keep-out"), data=meeting("x").encode(),
                           headers={**ICS, "If-Schedule-Tag-Match": '"x"'})
     assert answer.status_code == 401
+
+
+def propstats(body: bytes, href_end: str) -> dict[str, str | None]:
+    """``{status: schedule-tag text}`` for each propstat naming schedule-tag in the
+    response whose href ends with ``href_end``."""
+    root = ET.fromstring(body)
+    found: dict[str, str | None] = {}
+    for response in root.iter(DAV + "response"):
+        if not (response.findtext(DAV + "href") or "").endswith(href_end):
+            continue
+        for propstat in response.iter(DAV + "propstat"):
+            tag = propstat.find(f"{DAV}prop/{CALDAV}schedule-tag")
+            if tag is not None:
+                found[propstat.findtext(DAV + "status") or ""] = tag.text
+    return found
+
+
+def test_propfind_of_a_calendar_gives_schedule_tags_in_the_200_propstat(
+        server: ServerProcess) -> None:
+    put(server, "alice", "listed", meeting("listed")).raise_for_status()
+    put(server, "alice", "listed-plain",
+        meeting("listed-plain", organizer=False)).raise_for_status()
+    answer = session(server, "alice").request(
+        "PROPFIND", f"{server.url}/alice/calendar/", headers={"Depth": "1"},
+        data=f'<propfind xmlns="DAV:" xmlns:C="{CALDAV[1:-1]}"><prop><getetag/>'
+             '<C:schedule-tag/></prop></propfind>')
+    assert answer.status_code == 207
+    assert propstats(answer.content, "/listed.ics") == {
+        "HTTP/1.1 200 OK": tag_of(server, "alice", "listed")}
+    assert list(propstats(answer.content, "/listed-plain.ics")) == [
+        "HTTP/1.1 404 Not Found"]
+
+
+def test_calendar_multiget_gives_the_schedule_tag(server: ServerProcess) -> None:
+    put(server, "alice", "multiget", meeting("multiget")).raise_for_status()
+    answer = session(server, "alice").request(
+        "REPORT", f"{server.url}/alice/calendar/", headers={"Depth": "1"},
+        data=f'<C:calendar-multiget xmlns="DAV:" xmlns:C="{CALDAV[1:-1]}"><prop>'
+             '<getetag/><C:schedule-tag/></prop>'
+             '<href>/alice/calendar/multiget.ics</href></C:calendar-multiget>')
+    assert answer.status_code == 207
+    assert propstats(answer.content, "/multiget.ics") == {
+        "HTTP/1.1 200 OK": tag_of(server, "alice", "multiget")}
