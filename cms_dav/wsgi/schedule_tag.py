@@ -32,6 +32,7 @@ from xml.etree import ElementTree as ET
 
 from radicale import pathutils
 
+from cms_dav.scheduling.mailboxes import INBOX
 from cms_dav.scheduling.schedule_tag import schedule_tag
 from cms_dav.store.records import ItemRecord
 from cms_dav.store.store import Store
@@ -63,8 +64,8 @@ class ScheduleTagMiddleware:
         if method not in ("GET", "HEAD", "PUT", "DELETE"):
             return self.app(environ, start_response)
         parts = pathutils.sanitize_path(environ.get("PATH_INFO", "")).strip("/").split("/")
-        if len(parts) != 3 or not all(parts):
-            return self.app(environ, start_response)
+        if len(parts) != 3 or not all(parts) or parts[1] == INBOX:
+            return self.app(environ, start_response)  # inbox items are iTIP messages
         wanted = environ.get("HTTP_IF_SCHEDULE_TAG_MATCH")
         if method in ("PUT", "DELETE") and wanted is not None:
             record = self._record(parts)
@@ -73,11 +74,15 @@ class ScheduleTagMiddleware:
                 environ.setdefault("HTTP_IF_MATCH", record.etag)
             else:
                 return self._mismatch(environ, start_response, method, wanted)
-        if method == "DELETE":
+        if method == "DELETE" or (
+                method == "PUT" and b"organizer" not in buffered_body(environ).lower()):
             return self.app(environ, start_response)
 
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            if status[:1] == "2":
+            # a GET of a card (or anything not a calendar object) costs no lookup
+            if status[:1] == "2" and (method == "PUT" or any(
+                    name.lower() == "content-type" and value.startswith("text/calendar")
+                    for name, value in headers)):
                 record = self._record(parts)
                 tag = schedule_tag(record.text) if record and record.text else None
                 if tag is not None:
@@ -88,10 +93,10 @@ class ScheduleTagMiddleware:
         return self.app(environ, start)
 
     def _record(self, parts: list[str]) -> ItemRecord | None:
-        collection = self.store.collection("/".join(parts[:2]))
-        if collection is None or collection.tag != "VCALENDAR":
+        found = self.store.resolve("/".join(parts))  # one transaction
+        if not isinstance(found, tuple) or found[0].tag != "VCALENDAR":
             return None
-        return self.store.item(collection.id, parts[2])
+        return found[1]
 
     def _mismatch(self, environ: dict[str, Any], start_response: Callable[..., Any],
                   method: str, wanted: str) -> Iterable[bytes]:
