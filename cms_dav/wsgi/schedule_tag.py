@@ -25,6 +25,7 @@ implicit scheduling.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from typing import Any, Callable, Iterable
 from urllib.parse import unquote
@@ -40,6 +41,8 @@ from cms_dav.wsgi.plain_error import plain_error
 from cms_dav.wsgi.listing_request import CALDAV, DAV
 from cms_dav.wsgi.scheduling_principal import ok_prop, take_requested
 from cms_dav.wsgi.whole_answer import Answer, buffered_body, whole_answer
+
+logger = logging.getLogger(__name__)
 
 WSGIApp = Callable[..., Iterable[bytes]]
 HEADER = "Schedule-Tag"
@@ -83,14 +86,23 @@ class ScheduleTagMiddleware:
             if status[:1] == "2" and (method == "PUT" or any(
                     name.lower() == "content-type" and value.startswith("text/calendar")
                     for name, value in headers)):
-                record = self._record(parts)
-                tag = schedule_tag(record.text) if record and record.text else None
+                tag = self._answered_tag(parts)
                 if tag is not None:
                     headers = [*headers, (HEADER, tag)]
             return start_response(status, headers, exc_info) if exc_info else \
                 start_response(status, headers)
 
         return self.app(environ, start)
+
+    def _answered_tag(self, parts: list[str]) -> str | None:
+        """The tag for an answer Radicale already gave: a failed lookup leaves the answer
+        without it (the write, if any, is done)."""
+        try:
+            record = self._record(parts)
+        except Exception:  # noqa: BLE001 - the answer stands without the header
+            logger.warning("schedule-tag: lookup failed", exc_info=True)
+            return None
+        return schedule_tag(record.text) if record and record.text else None
 
     def _record(self, parts: list[str]) -> ItemRecord | None:
         found = self.store.resolve("/".join(parts))  # one transaction
