@@ -35,6 +35,7 @@ from bench.servers import (CmsDavServer, MemoryServer, RadicaleServer, Server,  
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SKIPPED = "skipped (--fill whole)"
+NOT_SELECTED = "not run (--only)"
 BULK_PUTS = ("bulk_put_1", "bulk_put_4")
 
 
@@ -108,12 +109,15 @@ def _rows_for(op: Op, outcomes: dict[str, Outcome]) -> list[Row]:
     return rows
 
 
-def _skipped_rows(op: Op, states: list[ops.ServerState]) -> list[Row]:
-    row = Row(op.key, op.label, "s")
-    for state in states:
-        row.values[state.key] = None
-        row.notes[state.key] = SKIPPED
-    return [row]
+def _skipped_rows(op: Op, states: list[ops.ServerState], why: str = SKIPPED) -> list[Row]:
+    keys = [f"{op.key}_p50", f"{op.key}_p95"] if op.latency else [op.key]
+    labels = [f"{op.label}: p50", f"{op.label}: p95"] if op.latency else [op.label]
+    rows = [Row(key, label, "s") for key, label in zip(keys, labels, strict=True)]
+    for row in rows:
+        for state in states:
+            row.values[state.key] = None
+            row.notes[state.key] = why
+    return rows
 
 
 def _fill(ctx: ops.Context, states: list[ops.ServerState], whole: bool) -> list[str]:
@@ -198,7 +202,11 @@ def run_size(size: int, args: argparse.Namespace, command: str) -> report.SizeRe
         command=command)
     try:
         for op in OPERATIONS:
-            if args.only and op.key not in args.only:
+            if args.only and op.key not in args.only and not (whole and op.key in BULK_PUTS):
+                result.rows += _skipped_rows(op, states, NOT_SELECTED)
+                log(f"  {op.label}: {NOT_SELECTED}")
+                if op.key == "bulk_put_4":  # the later operations still need the data
+                    result.notes += _fill(ctx, states, whole="bulk_put_1" not in args.only)
                 continue
             if whole and op.key in BULK_PUTS:
                 result.rows += _skipped_rows(op, states)
@@ -218,7 +226,8 @@ def run_size(size: int, args: argparse.Namespace, command: str) -> report.SizeRe
                 f"{k}={report.fmt_value(v, 's')} {rows[-1].notes.get(k, '')}".rstrip()
                 for k, v in rows[-1].values.items()))
             if op.key == "bulk_put_4":
-                result.notes += _fill(ctx, states, whole=False)
+                result.notes += _fill(ctx, states, whole=bool(args.only)
+                                      and "bulk_put_1" not in args.only)
             if op.key == "multiget_all":
                 result.rows.append(_floor_row(ctx, states, args.python))
         memory = Row("peak_memory", "server peak memory (VmHWM)", "bytes")
@@ -266,11 +275,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="put: time the bulk PUTs, which fill the servers (default); "
                              "whole: skip them and fill each server untimed with one "
                              "whole-collection PUT (for 100k, where single PUTs take an hour)")
-    parser.add_argument("--only", type=lambda text: [k for k in text.split(",") if k],
-                        default=[], metavar="KEY,...",
-                        help="run only these operations (row keys, e.g. "
-                             "calendar_rec_month,calendar_rec_week); nothing is filled for "
-                             "the others")
+    parser.add_argument("--only", type=lambda text: set(text.split(",")), default=set(),
+                        metavar="KEYS", help="run only these operations (comma-separated "
+                        "keys of OPERATIONS, e.g. get,put,substring_n); the others show "
+                        "'not run (--only)'; without the bulk PUTs the servers are filled "
+                        "untimed as with --fill whole")
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument("--out", type=Path, default=RESULTS, help="results folder")
     parser.add_argument("--workdir", default=None, help="where the temporary data dirs go")
@@ -286,6 +295,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--sizes: every size must be at least 10 contacts")
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
+    unknown = args.only - {op.key for op in OPERATIONS}
+    if unknown:
+        parser.error(f"--only: unknown operation(s) {', '.join(sorted(unknown))}")
     args.cap = args.cap if args.cap is not None else (30.0 if args.quick else 120.0)
     args.samples = args.samples if args.samples is not None else (20 if args.quick else 50)
     return args

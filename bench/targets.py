@@ -52,6 +52,9 @@ TARGETS = [
     Target("substring_email", "max", 0.200, 100_000, "issue 19: < 200 ms at 100k"),
     Target("calendar_rec_month", "ratio", 10, 10_000, "issue 19: ≥10× Radicale at 10k events"),
     Target("calendar_rec_week", "ratio", 10, 10_000, "issue 19: ≥10× Radicale at 10k events"),
+    Target("bulk_put_4", "ratio", 10, 10_000, "issue 19: ≥10× Radicale's rate at 10k"),
+    Target("bulk_put_4", "max", 25.0, 10_000, "issue 19: ≥400 cards/s at 10k (< 25 s)"),
+    Target("put_p50", "max", 0.004, 10_000, "issue 19: ≤ 4 ms into a full 10k book"),
 ]
 
 

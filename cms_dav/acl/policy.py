@@ -96,6 +96,20 @@ class Policy:
             return letters
         return remembered(self.memo, ("acl.letters", self.database_url, user, path), decide)
 
+    def reads_own(self, user: str, path: str) -> bool:
+        """Whether ``user`` may read ``path`` because it lies in their own home, decided
+        from the path and the login alone, without a query.
+
+        :func:`cms_dav.acl.permissions.sources` always grants the owner of ``/<user>/``
+        its letters there, and effective rights are a union (nothing in the rights file
+        or the shares table takes letters away), so a ``True`` here is what
+        :meth:`authorization` would answer ("r" or "R" among its letters; a generated
+        collection keeps reading too). ``False`` says nothing: ask :meth:`authorization`
+        (a sharee, a group member, an admin, a rights-file grant)."""
+        parts = permissions.split(path)
+        return bool(user) and len(parts) >= 1 and parts[0] == user \
+            and not any(part in (".", "..") or "\\" in part for part in parts)
+
     def generated_kind(self, path: str) -> str | None:
         """What generated the collection at or above ``path`` ("birthdays", ...); None
         for a collection clients write (:mod:`cms_dav.acl.generated`)."""
@@ -114,17 +128,27 @@ class Policy:
 
     def _letters(self, user: str, path: str, excluded: frozenset[int], depth: int) -> str:
         union: set[str] = set()
-        for source in self._sources(user, path, excluded, depth):
+        # in the user's own collections shares add nothing: a share's letters are cut to
+        # its creator's, which are at most r, w and M (``i``/``f`` are never held), all
+        # owner letters already; so no share lookup there
+        with_shares = not self._own_collection(user, path)
+        for source in self._sources(user, path, excluded, depth, with_shares):
             union.update(source.letters)
         return "".join(sorted(union))
 
+    @staticmethod
+    def _own_collection(user: str, path: str) -> bool:
+        parts = permissions.split(path)
+        return (len(parts) >= 2 and parts[0] == user != permissions.GROUPS_ROOT
+                and not any(part in (".", "..") or "\\" in part for part in parts))
+
     def _sources(self, user: str, path: str, excluded: frozenset[int],
-                 depth: int) -> list[Source]:
+                 depth: int, with_shares: bool = True) -> list[Source]:
         rules = self.rules()
         groups = rules.groups_of(user)
         target = canonical(path)
         grants = []
-        for share in self._share_grants(user):
+        for share in self._share_grants(user) if with_shares else ():
             if share.id in excluded or not share.accepted \
                     or not share.applies_to(user, groups) \
                     or not (target == share.path or target.startswith(share.path)):

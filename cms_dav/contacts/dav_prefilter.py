@@ -1,7 +1,9 @@
 """Candidates for a CardDAV ``addressbook-query`` (RFC 6352 §10.5), from the index.
 
-Radicale still applies the exact filter to every candidate, so the only duty here
-is to never return too few: the candidate set is a superset of the true matches.
+The first duty here is to never return too few: the candidate set is a superset of
+the true matches. Where every part of the filter is a ``text-match`` the index
+answers exactly (below), the candidates it vouches for are reported as matched and
+Radicale does not parse them to apply the filter again; the others it still checks.
 That holds because ``contact_values`` keeps each value exactly as Radicale's
 ``text_match`` sees it, lower-cased as it lower-cases it (SQLite's LIKE, being
 case-insensitive for ASCII, can only add candidates). Anything we cannot answer
@@ -13,6 +15,7 @@ candidates whatever the filter says.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterable
 from xml.etree.ElementTree import Element
 
@@ -29,13 +32,24 @@ _CR = "{urn:ietf:params:xml:ns:carddav}"
 _MATCH_TYPES = ("contains", "equals", "starts-with", "ends-with")
 
 
+@dataclass(frozen=True)
+class _Part:
+    """Item ids a part of the filter selects; ``exact``: exactly those Radicale's
+    filter selects among cards indexed at their current ETag (else a superset)."""
+
+    ids: set[int]
+    exact: bool
+
+
 def _text_match(conn: Connection, collection_id: int, prop: str, element: Element
-                ) -> set[int] | None:
+                ) -> _Part | None:
     if element.get("negate-condition") == "yes" or element.get("collation") == "i;octet":
         return None
     match_type = element.get("match-type", "contains")
     if match_type not in _MATCH_TYPES:
         return None
+    # lower-cased as radicale.item.filter.text_match lowers both sides; the stored
+    # values are lower-cased the same way, so the comparison below is Radicale's
     text = next(element.itertext(), "").lower()
     value = contact_values.c.value
     condition = {"contains": lambda: value.contains(text, autoescape=True),
@@ -45,7 +59,7 @@ def _text_match(conn: Connection, collection_id: int, prop: str, element: Elemen
     if match_type != "equals":  # the trigram index narrows every substring match
         index = trigram.narrowed(conn, contact_values, text)
         condition = condition if index is None else index & condition
-    return _ids(conn, collection_id, prop, condition)
+    return _Part(_ids(conn, collection_id, prop, condition), True)
 
 
 def _ids(conn: Connection, collection_id: int, prop: str,
@@ -57,28 +71,31 @@ def _ids(conn: Connection, collection_id: int, prop: str,
     return {row[0] for row in conn.execute(query)}
 
 
-def _combine(parts: list[set[int] | None], test: str) -> set[int] | None:
-    """anyof: a union, unknown if any part is; allof: intersect the known parts."""
+def _combine(parts: list[_Part | None], test: str) -> _Part | None:
+    """anyof: a union, unknown if any part is; allof: intersect the known parts.
+    Exact only when every part is known and exact and ``test`` is one Radicale reads
+    (radicale.app.report.test_filter, radicale.item.filter.prop_match)."""
+    exact = test in ("anyof", "allof") and all(p is not None and p.exact for p in parts)
     if test == "allof":
-        known = [p for p in parts if p is not None]
-        return set.intersection(*known) if known else None
+        known = [p.ids for p in parts if p is not None]
+        return _Part(set.intersection(*known), exact) if known else None
     if any(p is None for p in parts):
         return None
-    return set[int]().union(*(p for p in parts if p is not None))
+    return _Part(set[int]().union(*(p.ids for p in parts if p is not None)), exact)
 
 
-def _prop_filter(conn: Connection, collection_id: int, element: Element) -> set[int] | None:
+def _prop_filter(conn: Connection, collection_id: int, element: Element) -> _Part | None:
     prop = element.get("name", "").lower()
     if prop not in DAV_PROPS:
         return None
-    if len(element) == 0:  # "the property is defined"
-        return _ids(conn, collection_id, prop)
+    if len(element) == 0:  # "the property is defined": a property without values
+        return _Part(_ids(conn, collection_id, prop), False)  # has no index row
     parts = [_text_match(conn, collection_id, prop, child)
              if child.tag == f"{_CR}text-match" else None for child in element]
     return _combine(parts, element.get("test", "anyof"))
 
 
-def _filter(conn: Connection, collection_id: int, element: Element) -> set[int] | None:
+def _filter(conn: Connection, collection_id: int, element: Element) -> _Part | None:
     if element.tag != f"{_CR}filter":
         return None
     if any(child.tag != f"{_CR}prop-filter" for child in element):
@@ -87,9 +104,19 @@ def _filter(conn: Connection, collection_id: int, element: Element) -> set[int] 
     return _combine(parts, element.get("test", "anyof"))
 
 
-def candidate_hrefs(conn: Connection, collection_id: int, filters: Iterable[Element]
-                    ) -> list[str] | None:
-    """Hrefs that may match all ``filters``, or None when the index cannot narrow them."""
+@dataclass(frozen=True)
+class Candidates:
+    """``hrefs``: every item that may match (sorted); ``matched``: those the index
+    answers exactly, so Radicale need not parse them to apply the filter again."""
+
+    hrefs: list[str]
+    matched: frozenset[str]
+
+
+def candidates(conn: Connection, collection_id: int, filters: Iterable[Element]
+               ) -> Candidates | None:
+    """The items that may match all ``filters``, or None when the index cannot narrow
+    them (RFC 6352 §10.5: every filter must hold)."""
     filters = list(filters)
     if not filters:
         return None
@@ -103,10 +130,19 @@ def candidate_hrefs(conn: Connection, collection_id: int, filters: Iterable[Elem
     query = (select(items.c.href)
              .select_from(items.outerjoin(contact_cards, contact_cards.c.item_id == items.c.id))
              .where(items.c.collection_id == collection_id, unreliable))
-    hrefs = set(conn.execute(query).scalars())
-    wanted = sorted(restriction)
+    unsure = set(conn.execute(query).scalars())
+    found: set[str] = set()
+    wanted = sorted(restriction.ids)
     for start in range(0, len(wanted), _CHUNK):
-        hrefs.update(conn.execute(select(items.c.href).where(
+        found.update(conn.execute(select(items.c.href).where(
             items.c.collection_id == collection_id,
             items.c.id.in_(wanted[start:start + _CHUNK]))).scalars())
-    return sorted(hrefs)
+    matched = frozenset(found - unsure) if restriction.exact else frozenset()
+    return Candidates(sorted(found | unsure), matched)
+
+
+def candidate_hrefs(conn: Connection, collection_id: int, filters: Iterable[Element]
+                    ) -> list[str] | None:
+    """Hrefs that may match all ``filters``, or None when the index cannot narrow them."""
+    found = candidates(conn, collection_id, filters)
+    return None if found is None else found.hrefs

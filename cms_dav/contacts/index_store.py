@@ -22,6 +22,7 @@ from cms_dav.contacts.anniversaries import BIRTHDAY, dates_of
 from cms_dav.contacts.card_fields import CardFields, extract_fields
 from cms_dav.contacts.errors import ContactError
 from cms_dav.contacts.interactions import follow_ups
+from cms_dav.contacts.normalize import fold
 from cms_dav.contacts.search_terms import index_terms
 from cms_dav.store.schema import contact_cards, contact_terms, contact_values, items
 
@@ -118,6 +119,12 @@ def _card_row(index: CardIndex) -> dict[str, object]:
             "last_contacted": when.timestamp() if when else None}
 
 
+def sort_key(fn: str, href: str) -> str:
+    """The list order of a card: its folded display name, or its href when it has none
+    (as the contacts list shows it); cut like terms, for PostgreSQL's btree."""
+    return fold(fn or href)[:MAX_TERM]
+
+
 def write(conn: Connection, ident: int, collection_id: int, href: str, etag: str,
           index: CardIndex, fresh: bool = False) -> None:
     """Replace the index rows of item ``ident`` with ``index``; ``fresh``: the item
@@ -127,6 +134,7 @@ def write(conn: Connection, ident: int, collection_id: int, href: str, etag: str
     row = {"item_id": ident, "collection_id": collection_id, "href": href, "etag": etag,
            "values_ok": index.values is not None, "birthday": index.birthday,
            "follow_up": index.follow_up, **_card_row(index)}
+    row["sort_key"] = sort_key(str(row.get("fn") or ""), href)
     conn.execute(contact_cards.insert(), [row])  # a dict: values(fn=...) would clash
     if index.terms:
         conn.execute(contact_terms.insert(), [

@@ -93,16 +93,16 @@ def _contacts(conn: Connection, books: Sequence[Book],
     query = select(contact_cards).where(contact_cards.c.collection_id.in_(list(paths)))
     if where is not None:
         query = query.where(where)
-    found = []
-    for row in conn.execute(query):
-        lists: dict[str, Any] = {name: tuple(json.loads(getattr(row, name)))
-                                 for name in ("nicknames", "emails", "phones", "categories",
-                                              "members")}
-        found.append(Contact(item_id=row.item_id, book=paths[row.collection_id],
-                             href=row.href, uid=row.uid, fn=row.fn or row.href,
-                             kind=row.kind, org=row.org, last_contacted=row.last_contacted,
-                             **lists))
-    return found
+    return [_contact(row, paths) for row in conn.execute(query)]
+
+
+def _contact(row: Any, paths: dict[int, str]) -> Contact:
+    lists: dict[str, Any] = {name: tuple(json.loads(getattr(row, name)))
+                             for name in ("nicknames", "emails", "phones", "categories",
+                                          "members")}
+    return Contact(item_id=row.item_id, book=paths[row.collection_id], href=row.href,
+                   uid=row.uid, fn=row.fn or row.href, kind=row.kind, org=row.org,
+                   last_contacted=row.last_contacted, **lists)
 
 
 def _by_ids(conn: Connection, books: Sequence[Book], ids: Iterable[int]) -> list[Contact]:
@@ -147,6 +147,23 @@ def list_contacts(conn: Connection, books: Sequence[Book], category: str | None 
             wanted = {c.item_id for c in members(conn, books, name)}
             people = [c for c in people if c.item_id in wanted]
     return sorted(people, key=lambda c: (fold(c.fn), c.book, c.href))
+
+
+def page_contacts(conn: Connection, books: Sequence[Book], offset: int, limit: int
+                  ) -> list[Contact]:
+    """Individual cards in list order (folded name, book, href), ``limit`` of them from
+    ``offset``: one bounded query on the sort index, never the whole book (the web app's
+    contacts page at 100,000 cards)."""
+    if not books:
+        return []
+    paths = {b.id: b.path for b in books}
+    query = (select(contact_cards)
+             .where(contact_cards.c.collection_id.in_(list(paths)),
+                    contact_cards.c.is_group.is_(False))
+             .order_by(contact_cards.c.sort_key, contact_cards.c.collection_id,
+                       contact_cards.c.href)
+             .offset(offset).limit(limit))
+    return [_contact(row, paths) for row in conn.execute(query)]
 
 
 def _term_condition(conn: Connection, term: QueryTerm) -> ColumnElement[bool]:

@@ -199,9 +199,14 @@ contact_cards = Table(
     #: as month * 100 + day, and the earliest open follow-up date
     Column("birthday", Integer, nullable=True),
     Column("follow_up", Date, nullable=True),
+    #: the display name (or href) folded (contacts.normalize.fold): the web app's list
+    #: is paged in SQL in this order (migration 0015_contact_sort)
+    Column("sort_key", Text, nullable=False, default=""),
 )
 Index("ix_contact_cards_birthday", contact_cards.c.collection_id, contact_cards.c.birthday)
 Index("ix_contact_cards_follow_up", contact_cards.c.collection_id, contact_cards.c.follow_up)
+Index("ix_contact_cards_sort", contact_cards.c.collection_id, contact_cards.c.sort_key,
+      contact_cards.c.href)
 
 #: Lower-cased property values exactly as Radicale's text-match sees them (vobject
 #: values, list values split), so addressbook-query candidates are never too few.

@@ -22,7 +22,7 @@ from cms_dav.contacts.contact_json import contact_view
 from cms_dav.contacts.contact_search import SearchRequest, search_contacts
 from cms_dav.contacts.errors import ContactError
 from cms_dav.contacts.interactions import KINDS
-from cms_dav.contacts.query import Contact, address_books, list_contacts
+from cms_dav.contacts.query import Contact, address_books, page_contacts
 from cms_dav.web.forms import Form, Page, Post, door_of
 from cms_dav.web.render import page, redirect
 from cms_dav.web.trash_view import undo_notice
@@ -35,15 +35,18 @@ CONTACT = "/app/contacts/{owner}/{book}/{href}"
 Segment = Annotated[str, Path(min_length=1, max_length=255, pattern=r"^[^/\x00-\x1f]+$")]
 
 
-def _found(request: Request, user: str, query: str, upto: int) -> list[Contact]:
+def _found(request: Request, user: str, query: str, start: int, count: int
+           ) -> list[Contact]:
+    """``count`` contacts from ``start``: the list is paged in SQL; a search ranks its
+    matches, so it asks for the first ``start + count``."""
     api = request.app.state.services.api
     with api.store.reading() as conn:
         if not query:
-            return list_contacts(conn, address_books(conn, api.policy, user))[:upto]
+            return page_contacts(conn, address_books(conn, api.policy, user), start, count)
         try:
             return search_contacts(conn, api.policy, api.fields.fields(),
                                    api.settings.default_region, user,
-                                   SearchRequest(query=query, limit=upto))
+                                   SearchRequest(query=query, limit=start + count))[start:]
         except ContactError as exc:
             raise ApiProblem(422, str(exc)) from None
 
@@ -56,10 +59,9 @@ def contacts(request: Request, session: Page,
     query = q.strip()
     undo = undo_notice(door_of(request, session), deleted) if deleted else None
     start = (page_number - 1) * PAGE_SIZE
-    found = _found(request, session.user, query, start + PAGE_SIZE + 1)
+    found = _found(request, session.user, query, start, PAGE_SIZE + 1)
     return page(request, "contacts.html", session, q=query, page=page_number,
-                contacts=found[start:start + PAGE_SIZE],
-                more=len(found) > start + PAGE_SIZE, undo=undo)
+                contacts=found[:PAGE_SIZE], more=len(found) > PAGE_SIZE, undo=undo)
 
 
 def _when(stamp: str | None) -> datetime | None:

@@ -163,7 +163,11 @@ class GeneratedCalendarsMiddleware:
         return self.app(environ, start_response)
 
     def _may_read(self, login: str, parts: list[str]) -> bool:
-        return "r" in self.policy.authorization(login, self._path(parts[:2])).lower()
+        # the caller's own home needs no query (Policy.reads_own): a PUT or GET of an
+        # owner does not load share grants here
+        path = self._path(parts[:2])
+        return self.policy.reads_own(login, path) \
+            or "r" in self.policy.authorization(login, path).lower()
 
     @staticmethod
     def _path(parts: list[str]) -> str:

@@ -213,13 +213,15 @@ class Collection(storage.BaseCollection):
         filters = list(filters)
         tag, start, end, simple = radicale_filter.simplify_prefilters(filters, self.tag)
         if self.tag == "VADDRESSBOOK":
-            # The index names candidates only; Radicale applies the exact filter to them.
-            from cms_dav.contacts.dav_prefilter import candidate_hrefs
+            # The index names candidates; Radicale applies the exact filter to those
+            # the index does not answer exactly (cms_dav.contacts.dav_prefilter).
+            from cms_dav.contacts.dav_prefilter import candidates as card_candidates
             with self.store.reading() as conn:
-                hrefs = candidate_hrefs(conn, self.record.id, filters)
-            if hrefs is not None:
-                found = self.store.items_by_href(self.record.id, hrefs)
-                yield from ((self._item(found[h]), False) for h in hrefs if h in found)
+                cards = card_candidates(conn, self.record.id, filters)
+            if cards is not None:
+                found = self.store.items_by_href(self.record.id, cards.hrefs)
+                yield from ((self._item(found[h]), h in cards.matched)
+                            for h in cards.hrefs if h in found)
                 return
         if self.tag != "VCALENDAR":
             yield from ((item, False) for item in self.get_all())

@@ -349,12 +349,28 @@ def test_caldav_client_save_fails_read_only_and_succeeds_read_write(env):
     assert alice_view.status_code == 200 and "from caldav" in alice_view.text
 
 
+@pytest.mark.parametrize("name", ["shared-read", "shared-write", "granted-by-file",
+                                  "unrelated"])
+def test_get_of_the_owners_own_path_follows_the_policy(env, name):
+    """The fast GET answers owners only; a sharee or stranger asking for the owner's
+    path gets the policy's answer through Radicale."""
+    _, real, read, _ = COLLECTIONS[name]
+    response = env.session("bob").get(f"{env.url}{real}e1.ics")
+    if read:
+        assert response.status_code == 200 and SECRET in response.text
+    else:
+        assert_no_data(response)
+
+
 # -- revoke and unmount (last: they change the shares) ---------------------------------
 def test_revoking_a_share_removes_it_from_the_home(env):
+    assert env.session("bob").get(f"{env.url}/alice/rw/e1.ics").status_code == 200
     env.server.cli("share", "revoke", "/alice/rw/", "--to", "user:bob", check=True)
     hrefs = dav.hrefs(dav.propfind(env.session("bob"), f"{env.url}/bob/", PROPS))
     assert "/bob/alice-rw/" not in hrefs
     assert_no_data(env.session("bob").get(f"{env.url}/bob/alice-rw/e1.ics"))
+    assert_no_data(env.session("bob").get(f"{env.url}/alice/rw/e1.ics"))
+    assert env.session("alice").get(f"{env.url}/alice/rw/e1.ics").status_code == 200
 
 
 def test_a_sharee_delete_of_a_mount_removes_only_the_mount(env):

@@ -38,9 +38,9 @@ def test_a_depth_one_listing_does_not_query_per_item(policy, monkeypatch):
         calls.append(user), real(conn, user))[1])
     one_request = policy.remembering(Memo())  # answers are kept in the memo, never longer
     for number in range(1000):
-        one_request.authorization("bob", f"/bob/contacts/{number}.vcf")
+        one_request.authorization("dave", f"/alice/cal/{number}.ics")
     assert len(calls) == 1
-    policy.remembering(Memo()).authorization("bob", "/bob/contacts/0.vcf")
+    policy.remembering(Memo()).authorization("dave", "/alice/cal/0.ics")
     assert len(calls) == 2
 
 
@@ -50,9 +50,27 @@ def test_a_policy_without_a_memo_asks_the_database_every_time(policy, monkeypatc
     real = share_table.grants_for
     monkeypatch.setattr(share_table, "grants_for", lambda conn, user: (
         calls.append(user), real(conn, user))[1])
-    policy.authorization("bob", "/bob/contacts/0.vcf")
-    policy.authorization("bob", "/bob/contacts/0.vcf")
+    policy.authorization("dave", "/alice/cal/0.ics")
+    policy.authorization("dave", "/alice/cal/0.ics")
     assert len(calls) == 2
+
+
+def test_the_owners_letters_on_an_own_collection_need_no_share_lookup(policy, store,
+                                                                       monkeypatch):
+    """Shares give at most r, w and M (cut to their creator's letters), which the owner
+    of a collection holds already: a share to a group the owner is in changes nothing."""
+    from cms_dav.acl import share_table
+    before = policy.authorization("alice", "/alice/cal/")
+    with store.writing() as conn:
+        create(conn, "alice", dict(share_to("bob", "/alice/cal/", "rwifD"), User=":sales",
+                                   PathOrToken="/alice/x/"))
+    policy.shares_changed()
+    calls = []
+    monkeypatch.setattr(share_table, "grants_for", lambda conn, user: calls.append(user) or [])
+    assert policy.authorization("alice", "/alice/cal/") == before == "Mrw"
+    assert policy.reads_own("alice", "/alice/cal/") and not policy.reads_own("bob",
+                                                                             "/alice/cal/")
+    assert calls == []
 
 
 def test_a_share_made_through_a_remembering_policy_clears_its_memo(policy, store):

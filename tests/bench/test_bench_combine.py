@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -102,3 +103,17 @@ def test_combine_refuses_a_file_that_is_not_a_size_result(tmp_path: Path) -> Non
 def test_combine_and_sizes_do_not_go_together(tmp_path: Path) -> None:
     with pytest.raises(SystemExit):
         run.parse_args(["--sizes", "1000", "--combine", str(tmp_path / "a.json")])
+
+
+def test_only_takes_known_operation_keys() -> None:
+    assert run.parse_args(["--only", "get,substring_n"]).only == {"get", "substring_n"}
+    with pytest.raises(SystemExit):
+        run.parse_args(["--only", "get,no_such_operation"])
+
+
+def test_an_operation_left_out_by_only_has_rows_that_say_so() -> None:
+    op = next(op for op in run.OPERATIONS if op.key == "get")
+    state = SimpleNamespace(key="cms_dav")
+    rows = run._skipped_rows(op, [state], run.NOT_SELECTED)  # type: ignore[list-item]
+    assert [row.key for row in rows] == ["get_p50", "get_p95"]
+    assert all(row.notes["cms_dav"] == "not run (--only)" for row in rows)

@@ -18,12 +18,14 @@ from xml.etree import ElementTree as ET
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from radicale import item as radicale_item
+from radicale.app.report import test_filter as radicale_test_filter
 from sqlalchemy import Engine, create_engine, select, text
 
 from cms_dav.contacts import query as contact_query
 from cms_dav.contacts import trigram
-from cms_dav.contacts.dav_prefilter import candidate_hrefs
-from cms_dav.store.schema import collections, contact_terms, contact_values
+from cms_dav.contacts.dav_prefilter import candidate_hrefs, candidates
+from cms_dav.store.schema import collections, contact_terms, contact_values, items
 from tests.conftest import fresh_pg_schema
 from tests.support.dav import make_addressbook, put_card, vcard
 from tests.support.server import ServerProcess
@@ -136,6 +138,63 @@ def test_addressbook_query_candidates_equal_the_scan(served: Served, prop: str,
         with without_index():
             scanned = candidate_hrefs(conn, cid, filters)
     assert indexed == scanned
+
+
+def radicale_matches(served: Served, filters: list[ET.Element]) -> set[str]:
+    """The full scan: Radicale's own filter applied to every card of the book."""
+    with served.engine.connect() as conn:
+        rows = conn.execute(select(items.c.href, items.c.text).where(
+            items.c.collection_id == served.collection_id())).all()
+    return {href for href, card in rows
+            if all(radicale_test_filter("VADDRESSBOOK",
+                                        radicale_item.Item(collection_path="alice/people",
+                                                           text=card), f) for f in filters)}
+
+
+def prop_filters(props: list[str], values: list[str], match_types: list[str],
+                 test: str) -> ET.Element:
+    root = ET.Element(f"{{{CR}}}filter", test=test)
+    for prop, value, match_type in zip(props, values, match_types, strict=False):
+        prop_filter = ET.SubElement(root, f"{{{CR}}}prop-filter", name=prop)
+        match = ET.SubElement(prop_filter, f"{{{CR}}}text-match", {"match-type": match_type})
+        match.text = value
+    return root
+
+
+@FUZZ
+@given(props=st.lists(st.sampled_from(["FN", "N", "ORG", "EMAIL"]), min_size=1, max_size=2),
+       drawn=st.lists(queries, min_size=2, max_size=2),
+       match_types=st.lists(st.sampled_from(["contains", "starts-with", "ends-with", "equals"]),
+                            min_size=2, max_size=2),
+       test=st.sampled_from(["anyof", "allof"]))
+def test_cards_the_index_reports_as_matched_are_radicales_matches(
+        served: Served, props: list[str], drawn: list[str | int], match_types: list[str],
+        test: str) -> None:
+    found = stored_substrings(served)
+    values = [d if isinstance(d, str) else found[d % len(found)] for d in drawn]
+    filters = [prop_filters(props, values, match_types, test)]
+    with served.engine.connect() as conn:
+        chosen = candidates(conn, served.collection_id(), filters)
+    assert chosen is not None
+    # every card is indexed at its ETag: the index answers alone, equal to the scan
+    assert set(chosen.matched) == set(chosen.hrefs) == radicale_matches(served, filters)
+
+
+@pytest.mark.parametrize("filters", [
+    [text_filter("N", "smith", "contains")],                       # exact
+    [prop_filters(["ORG", "FN"], ["北京", "anna"], ["contains", "contains"], "allof")],
+])
+def test_addressbook_query_answered_from_the_index_equals_the_scan(
+        served: Served, filters: list[ET.Element]) -> None:
+    body = (f'<?xml version="1.0" encoding="utf-8"?><cr:addressbook-query xmlns:d="DAV:" '
+            f'xmlns:cr="{CR}"><d:prop><d:getetag/></d:prop>'
+            f"{ET.tostring(filters[0], encoding='unicode')}</cr:addressbook-query>")
+    answer = served.session.request("REPORT", served.book, data=body.encode(),
+                                    headers={"Depth": "1", "Content-Type": "application/xml"})
+    assert answer.status_code == 207, answer.text
+    hrefs = {el.text.rsplit("/", 1)[1] for el in ET.fromstring(answer.content).iter("{DAV:}href")
+             if el.text}
+    assert hrefs and hrefs == radicale_matches(served, filters)
 
 
 @FUZZ

@@ -1,0 +1,75 @@
+"""The contacts list is paged in SQL on contact_cards.sort_key (issue 16, item 5: a page
+never loads the whole book): the folded display name, so accents and case do not
+change the order, and migration 0015 fills the key of cards indexed before it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from alembic import command
+
+from cms_dav.app import App, build_app
+from cms_dav.config import load_settings
+from cms_dav.contacts.query import Book, list_contacts, page_contacts
+from cms_dav.store.migrate import _config as alembic_config
+from cms_dav.store.migrate import upgrade_to_head
+from cms_dav.store.schema import contact_cards
+from tests.contacts.index_support import book, card_data, vcard
+
+NAMES = ("zoë Adams", "Émile Zola", "adam Smith", "Łukasz Wójcik", "Ada Lovelace", "bob")
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[App]:
+    built = build_app(load_settings(tmp_path))
+    built.store.replace_collection("alice", {}, [], "admin")
+    book(built.store, "alice/contacts")
+    for number, name in enumerate(NAMES):
+        built.store.put_item("alice/contacts", f"c{number}.vcf",
+                             card_data(vcard(f"c{number}", name), f"c{number}"), "alice")
+    group = ("BEGIN:VCARD\r\nVERSION:4.0\r\nUID:g1\r\nFN:Aaa team\r\nKIND:group\r\n"
+             "MEMBER:urn:uuid:c0\r\nEND:VCARD\r\n")
+    built.store.put_item("alice/contacts", "g1.vcf", card_data(group, "g1"), "alice")
+    yield built
+    built.close()
+
+
+def books(app: App) -> list[Book]:
+    record = app.store.collection("alice/contacts")
+    assert record is not None
+    return [Book(record.id, record.path)]
+
+
+def names(app: App, offset: int, limit: int) -> list[str]:
+    with app.store.reading() as conn:
+        return [c.fn for c in page_contacts(conn, books(app), offset, limit)]
+
+
+def test_pages_follow_the_folded_name_order_of_the_whole_list(app: App) -> None:
+    with app.store.reading() as conn:
+        whole = [c.fn for c in list_contacts(conn, books(app))]
+    assert whole[:3] == ["Ada Lovelace", "adam Smith", "bob"]
+    assert names(app, 0, 4) + names(app, 4, 4) == whole
+
+
+def test_group_cards_are_not_listed(app: App) -> None:
+    assert "Aaa team" not in names(app, 0, 100)
+
+
+def test_a_renamed_card_moves_in_the_list(app: App) -> None:
+    app.store.put_item("alice/contacts", "c5.vcf", card_data(vcard("c5", "Zygmunt"), "c5"),
+                       "alice")
+    assert names(app, 0, 100)[-1] == "Zygmunt"
+
+
+def test_migration_0015_fills_the_key_of_cards_indexed_before_it(app: App) -> None:
+    engine = app.store.engine
+    command.downgrade(alembic_config(engine), "0014_occurrences")
+    upgrade_to_head(engine)
+    with app.store.reading() as conn:
+        keys = dict(conn.execute(contact_cards.select().with_only_columns(
+            contact_cards.c.fn, contact_cards.c.sort_key)).all())
+    assert keys["Łukasz Wójcik"] == "lukasz wojcik"
+    assert keys["zoë Adams"] == "zoe adams"
