@@ -91,6 +91,7 @@ from cms_dav.wsgi.principal_search import Directory, PrincipalSearchMiddleware
 from cms_dav.wsgi.push_props import PushPropsMiddleware
 from cms_dav.wsgi.push_register import Collections, PushRegisterMiddleware
 from cms_dav.wsgi.rejections import RejectionReasonMiddleware
+from cms_dav.wsgi.schedule_tag import ScheduleTagMiddleware
 from cms_dav.wsgi.scheduling import SchedulingMiddleware
 from cms_dav.wsgi.scheduling_outbox import FreeBusyAnswerer
 from cms_dav.wsgi.request_log import RequestLogMiddleware
@@ -233,9 +234,10 @@ class App:
         """cms_dav's WSGI layers, outermost first: request scope, request log, metrics,
         health, the web app (``/``, ``/app/``), the JSON API (``/api/v1/``), challenge,
         response delay, XML guard, rejection reasons, upload ETag, limits, link gate,
-        unmount, fast GET, generated calendars, push registration and properties (with
-        ``[push] enabled``), principal search, scheduling (``[scheduling] enabled``),
-        calendar auto-creation, task expansion, fast listing."""
+        unmount, Schedule-Tag (``[scheduling] enabled``), fast GET, generated calendars,
+        push registration and properties (with ``[push] enabled``), principal search,
+        scheduling (``[scheduling] enabled``), calendar auto-creation, task expansion,
+        fast listing."""
         settings = self.settings
         wrapped: WSGIApp = FastListingMiddleware(app, settings, self.store, self.policy)
         wrapped = TodoExpandMiddleware(wrapped, settings.limits)
@@ -258,6 +260,8 @@ class App:
         # outside the generated calendars: a GET of an ordinary item skips their lookups
         wrapped = FastGetMiddleware(wrapped, settings, self.store, self.policy,
                                     self.authenticator)
+        if settings.scheduling_enabled:  # outside the fast GET: its answers get the tag
+            wrapped = ScheduleTagMiddleware(wrapped, self.store)
         wrapped = UnmountMiddleware(wrapped, self.shares)
         wrapped = LinkGateMiddleware(wrapped, settings, self.engine)
         wrapped = LimitsMiddleware(wrapped, settings.limits)
