@@ -21,6 +21,14 @@ from tests.support.local_http import LocalEndpoint
 from tests.support.server import ServerProcess
 
 NS = "{https://bitfire.at/webdav-push}"
+#: a server that delivers pushes at once, to the http push services of these tests
+SERVER_CONFIG = """\
+[outbox]
+poll_interval = 0.05
+[push]
+allow_insecure_endpoints = true
+min_interval = 0.1
+"""
 T = TypeVar("T")
 
 

@@ -18,17 +18,10 @@ from typing import Iterator
 import pytest
 import requests
 
-from tests.push.push_service import NS, Message, PushService, settled, vapid_signed
+from tests.push.push_service import SERVER_CONFIG, NS, Message, PushService, settled, vapid_signed
 from tests.support.dav import make_addressbook, propfind, put_card, vcard
 from tests.support.server import ServerProcess, configured_server
 
-CONFIG = """\
-[outbox]
-poll_interval = 0.05
-[push]
-allow_insecure_endpoints = true
-min_interval = 0.1
-"""
 PUSH_PROPS = ('<?xml version="1.0"?><d:propfind xmlns:d="DAV:" '
               'xmlns:p="https://bitfire.at/webdav-push"><d:prop><p:transports/><p:topic/>'
               '<p:supported-triggers/><d:sync-token/></d:prop></d:propfind>')
@@ -38,7 +31,7 @@ _BOOKS = itertools.count()
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    process = configured_server(tmp_path_factory.mktemp("push"), CONFIG,
+    process = configured_server(tmp_path_factory.mktemp("push"), SERVER_CONFIG,
                                 {"alice": "alice-pw", "bob": "bob-pw"})
     yield process
     process.stop()
@@ -49,11 +42,6 @@ def service() -> Iterator[PushService]:
     started = PushService().start()
     yield started
     started.stop()
-
-
-@pytest.fixture
-def alice(server: ServerProcess) -> requests.Session:
-    return server.session("alice", "alice-pw")
 
 
 @pytest.fixture

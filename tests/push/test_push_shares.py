@@ -21,25 +21,18 @@ from typing import Iterator
 import pytest
 import requests
 
-from tests.push.push_service import NS, Message, PushService, settled
+from tests.push.push_service import SERVER_CONFIG, NS, Message, PushService, settled
 from tests.push.test_push import collection_props, register, share_with_bob
 from tests.support.dav import make_addressbook, put_card, vcard
 from tests.support.server import ServerProcess, configured_server
 
-CONFIG = """\
-[outbox]
-poll_interval = 0.05
-[push]
-allow_insecure_endpoints = true
-min_interval = 0.1
-"""
 JSON = {"Accept": "application/json"}
 _BOOKS = itertools.count()
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    process = configured_server(tmp_path_factory.mktemp("push-shares"), CONFIG,
+    process = configured_server(tmp_path_factory.mktemp("push-shares"), SERVER_CONFIG,
                                 {"alice": "alice-pw", "bob": "bob-pw"})
     bob = process.session("bob", "bob-pw")
     make_addressbook(bob, f"{process.url}/bob/own/")
@@ -68,16 +61,6 @@ def push_service(server: ServerProcess) -> Iterator[PushService]:
 def service(server: ServerProcess) -> Iterator[PushService]:
     with push_service(server) as started:
         yield started
-
-
-@pytest.fixture
-def alice(server: ServerProcess) -> requests.Session:
-    return server.session("alice", "alice-pw")
-
-
-@pytest.fixture
-def bob(server: ServerProcess) -> requests.Session:
-    return server.session("bob", "bob-pw")
 
 
 @pytest.fixture
