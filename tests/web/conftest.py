@@ -10,6 +10,7 @@ from typing import Iterator
 
 import pytest
 import requests
+from playwright.sync_api import Browser, sync_playwright
 
 from tests.api.support import API, book_url, seeded_server
 from tests.support.dav import make_addressbook
@@ -61,3 +62,13 @@ def chromium() -> str:
     if os.environ.get("CMS_DAV_REQUIRE_BROWSER") == "1":
         pytest.fail(f"Chromium is required (CMS_DAV_REQUIRE_BROWSER=1): {problem}")
     pytest.skip(f"browser tests need Debian's Chromium: {problem}")
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: str) -> Iterator[Browser]:
+    """Debian's Chromium, headless, for one test module."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium,
+                                              args=["--no-sandbox"])
+        yield launched
+        launched.close()

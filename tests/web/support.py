@@ -7,6 +7,7 @@ from pathlib import Path
 
 import requests
 from babel.messages.pofile import read_po
+from playwright.sync_api import Page
 
 from tests.support.server import ServerProcess
 
@@ -28,6 +29,17 @@ def sign_in(server: ServerProcess, user: str, password: str) -> requests.Session
                                 "password": password})
     assert answer.status_code == 303, answer.text
     return session
+
+
+def sign_in_form(page: Page, server: ServerProcess, user: str, password: str) -> None:
+    """Sign ``user`` in through the form on ``page`` (already showing it, or not), as a
+    person would; sign-in lands on the dashboard."""
+    if "/app/signin" not in page.url:
+        page.goto(f"{server.url}/app/signin")
+    page.fill("input[name=user]", user)
+    page.fill("input[name=password]", password)
+    page.click("form.signin button[type=submit]")
+    page.wait_for_url(f"{server.url}/")
 
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "cms_dav" / "web" / "templates"

@@ -8,9 +8,10 @@ from typing import Any, Iterator
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from tests.support.server import ServerProcess
+from tests.web.support import sign_in_form
 
 PAGES = {
     "contacts": "/app/contacts",
@@ -25,15 +26,6 @@ PAGES = {
     "segments": "/app/segments",
 }
 BLOCKING = ("serious", "critical")
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: str) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium,
-                                              args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module", params=[1280, 375], ids=["desktop", "phone"])
@@ -64,10 +56,7 @@ def test_the_sign_in_page_has_no_serious_accessibility_violation(
 def test_the_signed_in_pages_have_no_serious_accessibility_violation(
         page: Page, web_server: ServerProcess, name: str) -> None:
     if "/app/signin" in page.url:
-        page.fill("input[name=user]", "alice")
-        page.fill("input[name=password]", "alice-pw")
-        page.click("form.signin button[type=submit]")
-        page.wait_for_url(f"{web_server.url}/")  # the dashboard
+        sign_in_form(page, web_server, "alice", "alice-pw")
     page.goto(f"{web_server.url}{PAGES[name]}")
     assert page.url.endswith(PAGES[name])
     assert _blocking(page) == []

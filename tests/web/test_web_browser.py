@@ -10,20 +10,12 @@ from typing import Iterator
 
 import pytest
 import requests
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.support.server import ServerProcess
+from tests.web.support import sign_in_form
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: str) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium,
-                                              args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
@@ -32,11 +24,7 @@ def page(browser: Browser, web_server: ServerProcess) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 800},
                                   locale="en-GB")
     opened = context.new_page()
-    opened.goto(f"{web_server.url}/")
-    opened.fill("input[name=user]", "alice")
-    opened.fill("input[name=password]", "alice-pw")
-    opened.click("form.signin button[type=submit]")
-    opened.wait_for_url(f"{web_server.url}/")  # the dashboard
+    sign_in_form(opened, web_server, "alice", "alice-pw")
     yield opened
     context.close()
 

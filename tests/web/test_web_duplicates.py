@@ -16,14 +16,14 @@ from typing import Iterator
 
 import pytest
 import requests
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.api.support import book_url
 from tests.api.test_api_app_passwords import token_of
 from tests.support.dav import make_addressbook
 from tests.support.server import ServerProcess
 from tests.web.conftest import XSS
-from tests.web.support import csrf_of, sign_in, untranslated
+from tests.web.support import csrf_of, sign_in, sign_in_form, untranslated
 
 EMAIL = "jan.kowalski@example.com"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -175,21 +175,13 @@ def test_every_label_of_these_pages_is_in_the_polish_and_chinese_catalogues() ->
 
 
 @pytest.fixture(scope="module")
-def browser_page(chromium: str, books: ServerProcess) -> Iterator[Page]:
+def browser_page(browser: Browser, books: ServerProcess) -> Iterator[Page]:
     """alice in Debian's Chromium at a phone's width, signed in through the form."""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        context = browser.new_context(viewport={"width": 375, "height": 800},
-                                      locale="en-GB")
-        opened = context.new_page()
-        opened.goto(f"{books.url}/app/signin")
-        opened.fill("input[name=user]", "alice")
-        opened.fill("input[name=password]", "alice-pw")
-        opened.click("form.signin button[type=submit]")
-        opened.wait_for_url(f"{books.url}/")  # the dashboard
-        yield opened
-        context.close()
-        browser.close()
+    context = browser.new_context(viewport={"width": 375, "height": 800}, locale="en-GB")
+    opened = context.new_page()
+    sign_in_form(opened, books, "alice", "alice-pw")
+    yield opened
+    context.close()
 
 
 def test_in_a_browser_a_pair_is_reviewed_side_by_side_and_merged(
