@@ -2,7 +2,8 @@
 collections (``trash_collections``), restorable until purged.
 
 Restoring writes through the Store like any client would, so syncing clients see
-the object reappear; the trash entry is consumed in the same step.  Items that
+the object reappear; the trash entry is consumed and audited in the same transaction
+(:meth:`Store.transaction`).  Items that
 went away with a deleted collection are restored with it, not one by one.
 """
 
@@ -17,6 +18,8 @@ from sqlalchemy import Connection, Row, and_, delete, select
 
 from cms_dav.io.stored_items import item_data
 from cms_dav.store import audit
+from cms_dav.store import collections as collection_rows
+from cms_dav.store import items as item_rows
 from cms_dav.store.schema import history, trash_collections
 from cms_dav.store.store import Store
 
@@ -108,23 +111,31 @@ def restore(store: Store, entry_id: str, actor: str) -> TrashEntry:
 
 
 def _restore_item(store: Store, entry: TrashEntry, actor: str) -> None:
-    collection = store.collection(entry.path)
-    if collection is None:
-        raise TrashError(f"cannot restore {entry.href}: its collection /{entry.path}/ no "
-                         "longer exists (restore the collection first)")
-    if store.item(collection.id, entry.href, with_text=False) is not None:
-        raise TrashError(f"cannot restore {entry.href}: /{entry.path}/{entry.href} "
-                         "exists again")
-    if store.has_uid(collection.id, entry.uid):
-        raise TrashError(f"cannot restore {entry.href}: another item of /{entry.path}/ "
-                         f"has its UID {entry.uid!r}")
+    """The item, its sync log, indexes, history, outbox, the trash row's removal and the
+    audit rows in one transaction: a failure anywhere leaves the item in the trash and
+    not restored, never restored *and* still in the trash (a second restore would then
+    write it twice). The checks run under the collection's write lock, in that same
+    transaction, so no write can slip between check and restore."""
     number = int(entry.id.split("-", 1)[1])
-    with store.reading() as conn:
-        text = conn.execute(select(history.c.text).where(history.c.id == number)).scalar_one()
-    store.put_item(entry.path, entry.href, item_data(text, collection.tag, entry.path), actor,
-                   audit_kind="restore",
-                   attested=True)  # the server's own copy: its history stays as it was
-    with store.writing() as conn:
+    with store.transaction([entry.path]) as conn:
+        collection = collection_rows.get(conn, entry.path)
+        if collection is None:
+            raise TrashError(f"cannot restore {entry.href}: its collection /{entry.path}/ "
+                             "no longer exists (restore the collection first)")
+        if item_rows.get(conn, collection.id, entry.href, with_text=False) is not None:
+            raise TrashError(f"cannot restore {entry.href}: /{entry.path}/{entry.href} "
+                             "exists again")
+        if item_rows.has_uid(conn, collection.id, entry.uid):
+            raise TrashError(f"cannot restore {entry.href}: another item of /{entry.path}/ "
+                             f"has its UID {entry.uid!r}")
+        text = conn.execute(select(history.c.text).where(
+            history.c.id == number, history.c.action == "deleted")).scalar_one_or_none()
+        if text is None:
+            raise TrashError(f"no trash entry {entry.id!r} (restored or purged meanwhile)")
+        store.put_item(entry.path, entry.href,
+                       item_data(text, collection.tag, entry.path), actor,
+                       audit_kind="restore",
+                       attested=True)  # the server's own copy: its history stays as it was
         conn.execute(delete(history).where(history.c.id == number))
         audit.record(conn, store.origin(actor), "trash.restore", f"{entry.path}/{entry.href}",
                      {"entry": entry.id}, collection=entry.path, href=entry.href,
@@ -132,6 +143,8 @@ def _restore_item(store: Store, entry: TrashEntry, actor: str) -> None:
 
 
 def _restore_collection(store: Store, entry: TrashEntry, actor: str) -> None:
+    """The collections, their items and the trash rows' removal in one transaction, like
+    :func:`_restore_item`."""
     number = int(entry.id.split("-", 1)[1])
     with store.reading() as conn:
         top = conn.execute(select(trash_collections)
@@ -141,19 +154,22 @@ def _restore_collection(store: Store, entry: TrashEntry, actor: str) -> None:
             if row.path == top.path or row.path.startswith(top.path + "/")]
         family.sort(key=lambda row: row.path.count("/"))
         contents = {row.id: _items_of(conn, row) for row in family}
-    for row in family:
-        if store.collection(row.path) is not None:
-            raise TrashError(f"cannot restore /{row.path}/: a collection with that path "
-                             "exists again")
-    for row in family:
-        props = json.loads(row.props)
-        new_items = [(item.href, item_data(item.text, row.tag, row.path))
-                     for item in contents[row.id]]
-        store.replace_collection(row.path, props, new_items, actor,
-                                 attested=True)  # the server's own copies
-    with store.writing() as conn:
+    with store.transaction([row.path for row in family]) as conn:
         for row in family:
-            conn.execute(delete(trash_collections).where(trash_collections.c.id == row.id))
+            if collection_rows.get(conn, row.path) is not None:
+                raise TrashError(f"cannot restore /{row.path}/: a collection with that "
+                                 "path exists again")
+        for row in family:
+            gone = conn.execute(delete(trash_collections)
+                                .where(trash_collections.c.id == row.id)).rowcount
+            if gone != 1:
+                raise TrashError(f"no trash entry {entry.id!r} (restored or purged "
+                                 "meanwhile)")
+            props = json.loads(row.props)
+            new_items = [(item.href, item_data(item.text, row.tag, row.path))
+                         for item in contents[row.id]]
+            store.replace_collection(row.path, props, new_items, actor,
+                                     attested=True)  # the server's own copies
             ids = [item.id for item in contents[row.id]]
             if ids:
                 conn.execute(delete(history).where(history.c.id.in_(ids)))

@@ -133,12 +133,31 @@ class Store:
         For bulk work (imports, migrations). Each write inside still gets its own
         savepoint, so one refused item does not undo the others.
         """
-        with self.locked(names), self.writing() as conn:
-            self._batch.conn = conn
-            try:
-                yield
-            finally:
-                self._batch.conn = None
+        with self.transaction(names):
+            yield
+
+    @contextmanager
+    def transaction(self, names: Iterable[str]) -> Iterator[Connection]:
+        """One transaction for the store's writes of this thread *and* the caller's own
+        statements on the yielded connection, holding the write locks of ``names``.
+
+        For a write that is more than one store call (trash restore: the item, then
+        the trash row and its audit row): all of it commits, or none of it does; an
+        exception leaving the block rolls everything back. Inside an open transaction
+        of this thread it becomes a savepoint of that one.
+        """
+        outer = getattr(self._batch, "conn", None)
+        with self.locked(names):
+            if outer is not None:
+                with outer.begin_nested():
+                    yield outer
+                return
+            with self.writing() as conn:
+                self._batch.conn = conn
+                try:
+                    yield conn
+                finally:
+                    self._batch.conn = None
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:

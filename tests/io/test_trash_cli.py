@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import contextmanager
+from typing import Iterator
 from xml.etree import ElementTree as ET
 
+import pytest
 import requests
+from sqlalchemy.exc import DBAPIError
 
 from tests.io.support import objects, run_cli, run_json
 from tests.support.dav import NS, propfind, put_card, vcard
@@ -76,3 +81,45 @@ def test_purge_forgets_entries_older_than_the_cutoff(
     assert any(e["href"] == "y.vcf" for e in run_json(live.data_dir, "trash", "list"))
     run_cli(live.data_dir, "trash", "purge", "--older-than", "0")
     assert run_json(live.data_dir, "trash", "list") == []
+
+
+@contextmanager
+def _failing_delete(live: ServerProcess, table: str, row_id: int) -> Iterator[None]:
+    """Deleting row ``row_id`` of ``table`` fails in the database (a crash between the
+    restored item and the trash row's removal, made deterministic)."""
+    db = sqlite3.connect(live.data_dir / "cms-dav.sqlite3", timeout=30)
+    try:
+        db.execute(f"CREATE TRIGGER fail_restore BEFORE DELETE ON {table} "
+                   f"WHEN OLD.id = {int(row_id)} BEGIN SELECT RAISE(ABORT, 'no'); END")
+        db.commit()
+        yield
+    finally:
+        db.execute("DROP TRIGGER IF EXISTS fail_restore")
+        db.commit()
+        db.close()
+
+
+def test_restore_is_one_transaction_so_a_failed_trash_row_removal_leaves_the_card_deleted(
+        live: ServerProcess, alice: requests.Session, book: str) -> None:
+    url = live.url + book
+    put_card(alice, url + "tx.vcf", vcard("tx-trash", "Atomic Ada"))
+    alice.delete(url + "tx.vcf")
+    entry = _entry(live, path=book.strip("/"), href="tx.vcf")
+    with _failing_delete(live, "history", int(entry["id"].split("-")[1])):
+        with pytest.raises(DBAPIError):
+            run_cli(live.data_dir, "trash", "restore", entry["id"], ok=False)
+    assert alice.get(url + "tx.vcf").status_code == 404
+    assert any(e["id"] == entry["id"] for e in run_json(live.data_dir, "trash", "list"))
+
+
+def test_restore_is_one_transaction_so_a_failed_collection_trash_row_removal_restores_nothing(
+        live: ServerProcess, alice: requests.Session, book: str) -> None:
+    url = live.url + book
+    put_card(alice, url + "c.vcf", vcard(f"c-{book}", "Folder Person"))
+    assert alice.delete(url).status_code in (200, 204)
+    entry = _entry(live, path=book.strip("/"), kind="collection")
+    with _failing_delete(live, "trash_collections", int(entry["id"].split("-")[1])):
+        with pytest.raises(DBAPIError):
+            run_cli(live.data_dir, "trash", "restore", entry["id"], ok=False)
+    assert alice.request("PROPFIND", url, headers={"Depth": "0"}).status_code == 404
+    assert any(e["id"] == entry["id"] for e in run_json(live.data_dir, "trash", "list"))
