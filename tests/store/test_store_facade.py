@@ -89,3 +89,14 @@ def test_a_refused_write_in_a_batch_keeps_the_others(store):
     assert store.item(book, "two.vcf") is None
     _, hrefs = store.sync("alice/a", "")
     assert sorted(hrefs) == ["one.vcf", "three.vcf"]
+
+
+def test_a_failure_after_a_write_in_a_transaction_undoes_the_write_and_its_sync_entry(store):
+    token, _ = store.sync("alice/a", "")
+    with pytest.raises(RuntimeError):
+        with store.transaction(["alice/a"]) as conn:
+            store.put_item("alice/a", "x.vcf", card("x", "Never Stored"), "alice")
+            conn.execute(history.delete().where(history.c.id == -1))  # the caller's own
+            raise RuntimeError("the caller's next statement fails")
+    assert store.item(store.collection("alice/a").id, "x.vcf") is None
+    assert store.sync("alice/a", token)[1] == []
