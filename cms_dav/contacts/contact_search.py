@@ -60,5 +60,6 @@ def search_contacts(conn: Connection, policy: "Policy", fields: FieldSet,
                 if request.org is None or fold(request.org) in fold(c.org)][:request.limit]
     found = ranked_search(conn, books, request.query, default_region,
                           category=request.category, org=request.org,
-                          not_contacted_for=request.not_contacted_for, limit=None)
+                          not_contacted_for=request.not_contacted_for,
+                          limit=request.limit if wanted is None else None)
     return [c for c in found if wanted is None or c.item_id in wanted][:request.limit]
