@@ -39,7 +39,7 @@ from cms_dav.store.records import ItemRecord
 from cms_dav.store.store import Store
 from cms_dav.wsgi.plain_error import plain_error
 from cms_dav.wsgi.listing_request import CALDAV, DAV
-from cms_dav.wsgi.scheduling_principal import ok_prop, take_requested
+from cms_dav.wsgi.scheduling_principal import status_prop, take_requested
 from cms_dav.wsgi.whole_answer import Answer, buffered_body, whole_answer
 
 logger = logging.getLogger(__name__)
@@ -160,9 +160,9 @@ class ScheduleTagMiddleware:
             for name, response in wanted:
                 tag = tags.get(name)
                 if tag is not None:
-                    ok_prop(response).append(_tag_element(tag))
+                    status_prop(response).append(_tag_element(tag))
                 else:
-                    _not_found_prop(response).append(ET.Element(SCHEDULE_TAG))
+                    status_prop(response, "404 Not Found").append(ET.Element(SCHEDULE_TAG))
         return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
     def _tags(self, path: str, names: list[str]) -> dict[str, str]:
@@ -182,16 +182,3 @@ def _tag_element(tag: str) -> ET.Element:
     element = ET.Element(SCHEDULE_TAG)
     element.text = tag
     return element
-
-
-def _not_found_prop(response: ET.Element) -> ET.Element:
-    """The ``prop`` of ``response``'s 404 propstat (RFC 4918 §9.1), made if missing."""
-    for propstat in response.findall(DAV + "propstat"):
-        if "404" in (propstat.findtext(DAV + "status") or ""):
-            prop = propstat.find(DAV + "prop")
-            if prop is not None:
-                return prop
-    propstat = ET.SubElement(response, DAV + "propstat")
-    prop = ET.SubElement(propstat, DAV + "prop")
-    ET.SubElement(propstat, DAV + "status").text = "HTTP/1.1 404 Not Found"
-    return prop

@@ -18,7 +18,7 @@ from xml.etree import ElementTree as ET
 
 from cms_dav.scheduling.mailboxes import INBOX, OUTBOX
 from cms_dav.wsgi.listing_request import CALDAV, DAV, RESOURCETYPE
-from cms_dav.wsgi.scheduling_principal import ok_prop, take_requested
+from cms_dav.wsgi.scheduling_principal import status_prop, take_requested
 
 CALENDAR = CALDAV + "calendar"
 SCHEDULE_INBOX, SCHEDULE_OUTBOX = CALDAV + "schedule-inbox", CALDAV + "schedule-outbox"
@@ -49,7 +49,7 @@ def with_mailbox_types(body: bytes, principal: str, default_calendar: str) -> by
                 ET.SubElement(resourcetype, kind)
             changed = True
         if kind == SCHEDULE_INBOX and take_requested(response, (DEFAULT_CALENDAR_URL,)):
-            value = ET.SubElement(ok_prop(response), DEFAULT_CALENDAR_URL)
+            value = ET.SubElement(status_prop(response), DEFAULT_CALENDAR_URL)
             ET.SubElement(value, DAV + "href").text = default_calendar
             changed = True
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) if changed else None

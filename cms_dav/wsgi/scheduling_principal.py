@@ -32,7 +32,7 @@ def with_scheduling_props(body: bytes, principal: str, addresses: Sequence[str]
             continue
         found = take_requested(response, SCHEDULING_PROPS)
         if found:
-            ok_prop(response).extend(_value(tag, principal, addresses) for tag in found)
+            status_prop(response).extend(_value(tag, principal, addresses) for tag in found)
             filled.update(found)
     if not filled:
         return None
@@ -55,15 +55,18 @@ def take_requested(response: ET.Element, names: Sequence[str]) -> list[str]:
     return found
 
 
-def ok_prop(response: ET.Element) -> ET.Element:
+def status_prop(response: ET.Element, status: str = "200 OK") -> ET.Element:
+    """The ``prop`` of ``response``'s propstat with ``status`` (e.g. "200 OK", "404 Not
+    Found"; RFC 4918 §9.1), made if missing."""
+    code = status.split()[0]
     for propstat in response.findall(DAV + "propstat"):
-        if "200" in (propstat.findtext(DAV + "status") or ""):
+        if code in (propstat.findtext(DAV + "status") or ""):
             prop = propstat.find(DAV + "prop")
             if prop is not None:
                 return prop
     propstat = ET.SubElement(response, DAV + "propstat")
     prop = ET.SubElement(propstat, DAV + "prop")
-    ET.SubElement(propstat, DAV + "status").text = "HTTP/1.1 200 OK"
+    ET.SubElement(propstat, DAV + "status").text = f"HTTP/1.1 {status}"
     return prop
 
 
