@@ -19,6 +19,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session, SMTP
 
 from cms_dav.config import Settings
+from tests.scheduling.support import scheduling_server
 from tests.support.server import ServerProcess, free_port
 
 PASSWORDS = {"alice": "alice-pw-1234", "bob": "bob-pw-12345"}
@@ -95,17 +96,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, sink: Sink) -> Iterator[Ser
                       f"smtp_password = {SMTP_PASSWORD}\nsmtp_from = calendar@example.org\n"
                       "smtp_retry_base = 0.1\n",
                       encoding="utf-8")
-    process = ServerProcess(data_dir=data_dir, config=config)
-    for user, password in PASSWORDS.items():
-        process.add_user(user, password)
-        process.cli("user", "set", user, "--email", EMAILS[user], check=True)
-    process.start()
-    try:
-        for user in PASSWORDS:  # each user's first login makes their calendar
-            client(process, user).principal().calendars()
+    with scheduling_server(data_dir, PASSWORDS, EMAILS, config) as process:
         yield process
-    finally:
-        process.stop()
 
 
 def client(server: ServerProcess, user: str) -> caldav.DAVClient:

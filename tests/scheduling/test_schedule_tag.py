@@ -3,14 +3,13 @@ One server for the module; each test uses its own event UID."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Iterator
 from xml.etree import ElementTree as ET
 
-import caldav
 import pytest
 import requests
 
+from tests.scheduling.support import scheduling_server
 from tests.support.server import ServerProcess
 
 PASSWORDS = {"alice": "alice-pw-1234", "bob": "bob-pw-12345"}
@@ -33,19 +32,8 @@ def meeting(uid: str, *, start: str = "20261210T100000Z", bob: str = "NEEDS-ACTI
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    data_dir: Path = tmp_path_factory.mktemp("schedule_tag")
-    server = ServerProcess(data_dir=data_dir)
-    for user, password in PASSWORDS.items():
-        server.add_user(user, password)
-        server.cli("user", "set", user, "--email", EMAILS[user], check=True)
-    server.start()
-    try:
-        for user, password in PASSWORDS.items():  # the first login makes the calendar
-            caldav.DAVClient(url=server.url + "/", username=user,
-                             password=password).principal().calendars()
+    with scheduling_server(tmp_path_factory.mktemp("schedule_tag"), PASSWORDS, EMAILS) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def session(server: ServerProcess, user: str) -> requests.Session:

@@ -5,7 +5,6 @@ The server has no config file: scheduling is on by default."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Iterator
 from xml.etree import ElementTree as ET
 
@@ -13,6 +12,7 @@ import caldav
 import pytest
 import requests
 
+from tests.scheduling.support import scheduling_server
 from tests.support.server import ServerProcess
 
 DAV, CALDAV = "{DAV:}", "{urn:ietf:params:xml:ns:caldav}"
@@ -34,18 +34,8 @@ def meeting(uid: str, attendees: tuple[str, ...] = ("bob", "carol"), *,
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    data_dir: Path = tmp_path_factory.mktemp("scheduling")
-    server = ServerProcess(data_dir=data_dir)
-    for user, password in PASSWORDS.items():
-        server.add_user(user, password)
-        server.cli("user", "set", user, "--email", EMAILS[user], check=True)
-    server.start()
-    try:
-        for user in PASSWORDS:  # each user's first login makes their calendar
-            principal(server, user).calendars()
+    with scheduling_server(tmp_path_factory.mktemp("scheduling"), PASSWORDS, EMAILS) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def principal(server: ServerProcess, user: str) -> caldav.Principal:
