@@ -31,17 +31,15 @@ _BOOKS = itertools.count()
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    process = configured_server(tmp_path_factory.mktemp("push"), SERVER_CONFIG,
-                                {"alice": "alice-pw", "bob": "bob-pw"})
-    yield process
-    process.stop()
+    with configured_server(tmp_path_factory.mktemp("push"), SERVER_CONFIG,
+                           {"alice": "alice-pw", "bob": "bob-pw"}) as process:
+        yield process
 
 
 @pytest.fixture
 def service() -> Iterator[PushService]:
-    started = PushService().start()
-    yield started
-    started.stop()
+    with PushService() as started:
+        yield started
 
 
 @pytest.fixture
@@ -200,30 +198,24 @@ def test_a_sharee_registered_on_the_mount_hears_of_the_owners_change(
 def test_push_dont_notify_spares_the_senders_own_subscription(
         server: ServerProcess, alice: requests.Session, book: str,
         service: PushService) -> None:
-    other = PushService().start()
-    try:
+    with PushService() as other:
         own = register(alice, book, service).headers["Location"]
         assert register(alice, book, other).status_code == 201
         put_card(alice, f"{book}q.vcf", vcard("push-q", "Quiet Qi"),
                  **{"Push-Dont-Notify": f"{server.url}{own}"}).raise_for_status()
         settled(server, other, 1)
-    finally:
-        other.stop()
     assert service.messages() == []
 
 
 def test_an_unregistered_subscription_gets_nothing_and_is_then_unknown(
         server: ServerProcess, alice: requests.Session, book: str,
         service: PushService) -> None:
-    other = PushService().start()
-    try:
+    with PushService() as other:
         location = register(alice, book, service).headers["Location"]
         assert register(alice, book, other).status_code == 201
         assert alice.delete(f"{server.url}{location}").status_code == 204
         put_card(alice, f"{book}u.vcf", vcard("push-u", "Un Re")).raise_for_status()
         settled(server, other, 1)
-    finally:
-        other.stop()
     assert service.messages() == []
     assert alice.delete(f"{server.url}{location}").status_code == 404
 

@@ -32,12 +32,10 @@ _BOOKS = itertools.count()
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    process = configured_server(tmp_path_factory.mktemp("push-shares"), SERVER_CONFIG,
-                                {"alice": "alice-pw", "bob": "bob-pw"})
-    bob = process.session("bob", "bob-pw")
-    make_addressbook(bob, f"{process.url}/bob/own/")
-    yield process
-    process.stop()
+    with configured_server(tmp_path_factory.mktemp("push-shares"), SERVER_CONFIG,
+                           {"alice": "alice-pw", "bob": "bob-pw"}) as process:
+        make_addressbook(process.session("bob", "bob-pw"), f"{process.url}/bob/own/")
+        yield process
 
 
 @contextmanager

@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
 
 from tests.support.server import free_port
 
@@ -24,7 +25,7 @@ class LocalEndpoint:
         """Record one POST (called under the endpoint's lock)."""
         raise NotImplementedError
 
-    def start(self) -> "LocalEndpoint":
+    def start(self) -> Self:
         endpoint = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -51,3 +52,10 @@ class LocalEndpoint:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+
+    def __enter__(self) -> Self:
+        """``with Endpoint() as started:`` starts it and stops it on leaving."""
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

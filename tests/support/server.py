@@ -128,6 +128,14 @@ class ServerProcess:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
+    def __enter__(self) -> "ServerProcess":
+        """``with configured_server(...) as server:`` stops it on leaving; entering does
+        not start it (:meth:`start` does)."""
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     def session(self, user: str, password: str) -> requests.Session:
         session = requests.Session()
         session.auth = (user, password)

@@ -39,17 +39,15 @@ _BOOKS = itertools.count()
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    process = configured_server(tmp_path_factory.mktemp("webhooks"), CONFIG,
-                                {"alice": "alice-pw", "bob": "bob-pw"})
-    yield process
-    process.stop()
+    with configured_server(tmp_path_factory.mktemp("webhooks"), CONFIG,
+                           {"alice": "alice-pw", "bob": "bob-pw"}) as process:
+        yield process
 
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    started = Receiver().start()
-    yield started
-    started.stop()
+    with Receiver() as started:
+        yield started
 
 
 @pytest.fixture
