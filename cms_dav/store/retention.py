@@ -29,15 +29,18 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
-from sqlalchemy import Connection, Engine, delete, func, or_, select, update
+from sqlalchemy import (ColumnElement, Connection, Engine, Row, Table, delete, func, or_,
+                        select, update)
 
 from cms_dav.store.engine import write_tx, read_tx
 from cms_dav.store.schema import (app_passwords, audit, changes, collections, history,
                                   trash_collections)
 
 DAY = 86_400.0
+#: one batch of history rows: (id, collection_path, href, at)
+HistoryRows = Sequence[Row[Any, Any, Any, Any]]
 
 
 @dataclass(frozen=True)
@@ -124,20 +127,30 @@ class Batches:
 def prune_history(engine: Engine, cutoff: float, keep: int, batches: Batches) -> int:
     """Delete earlier versions written before ``cutoff``, except each item's newest
     ``keep`` versions (of any kind) and every ``deleted`` version (the trash's)."""
+    def doomed(conn: Connection, rows: HistoryRows) -> list[int]:
+        kept = _newest_versions(conn, {(row.collection_path, row.href) for row in rows}, keep)
+        return [row.id for row in rows if row.id not in kept]
+
+    return _delete_history(engine, history.c.action != "deleted", cutoff, doomed, batches)
+
+
+def _delete_history(engine: Engine, kind: ColumnElement[bool], cutoff: float,
+                    doomed: Callable[[Connection, HistoryRows], list[int]],
+                    batches: Batches) -> int:
+    """Walk the ``kind`` versions written before ``cutoff`` a batch at a time, by id,
+    deleting those of each batch that ``doomed`` picks; the number deleted."""
     total, after = 0, 0
     while True:
         with batches.transaction(engine) as conn:
             rows = conn.execute(
-                select(history.c.id, history.c.collection_path, history.c.href)
-                .where(history.c.action != "deleted", history.c.at < cutoff,
-                       history.c.id > after)
+                select(history.c.id, history.c.collection_path, history.c.href,
+                       history.c.at)
+                .where(kind, history.c.at < cutoff, history.c.id > after)
                 .order_by(history.c.id).limit(batches.size)).all()
-            kept = _newest_versions(conn, {(row.collection_path, row.href) for row in rows},
-                                    keep)
-            doomed = [row.id for row in rows if row.id not in kept]
-            if doomed:
-                conn.execute(delete(history).where(history.c.id.in_(doomed)))
-        total += len(doomed)
+            ids = doomed(conn, rows)
+            if ids:
+                conn.execute(delete(history).where(history.c.id.in_(ids)))
+        total += len(ids)
         if len(rows) < batches.size:
             return total
         after = rows[-1].id
@@ -163,55 +176,37 @@ def purge_trash(engine: Engine, cutoff: float, batches: Batches) -> tuple[int, i
         young = [(row.path, row.deleted_at) for row in conn.execute(
             select(trash_collections.c.path, trash_collections.c.deleted_at)
             .where(trash_collections.c.deleted_at >= cutoff))]
-    items, after = 0, 0
-    while True:
-        with batches.transaction(engine) as conn:
-            rows = conn.execute(
-                select(history.c.id, history.c.collection_path, history.c.at)
-                .where(history.c.action == "deleted", history.c.at < cutoff,
-                       history.c.id > after)
-                .order_by(history.c.id).limit(batches.size)).all()
-            doomed = [row.id for row in rows if not any(
-                row.collection_path == path and row.at <= deleted_at
-                for path, deleted_at in young)]
-            if doomed:
-                conn.execute(delete(history).where(history.c.id.in_(doomed)))
-        items += len(doomed)
-        if len(rows) < batches.size:
-            break
-        after = rows[-1].id
-    folders = _delete_older(engine, trash_collections, trash_collections.c.deleted_at,
-                            cutoff, batches)
+
+    def doomed(conn: Connection, rows: HistoryRows) -> list[int]:
+        return [row.id for row in rows if not any(
+            row.collection_path == path and row.at <= deleted_at
+            for path, deleted_at in young)]
+
+    items = _delete_history(engine, history.c.action == "deleted", cutoff, doomed, batches)
+    folders = _delete_where(engine, trash_collections,
+                            trash_collections.c.deleted_at < cutoff, batches)
     return items, folders
 
 
 def prune_audit(engine: Engine, cutoff: float, batches: Batches) -> int:
     """Delete audit entries recorded before ``cutoff``."""
-    return _delete_older(engine, audit, audit.c.at, cutoff, batches)
+    return _delete_where(engine, audit, audit.c.at < cutoff, batches)
 
 
 def prune_app_passwords(engine: Engine, cutoff: float, batches: Batches) -> int:
     """Delete app passwords revoked or expired before ``cutoff`` (live ones stay)."""
     dead = or_(app_passwords.c.revoked_at < cutoff, app_passwords.c.expires_at < cutoff)
-    total = 0
-    while True:
-        with batches.transaction(engine) as conn:
-            ids = conn.execute(select(app_passwords.c.id).where(dead)
-                               .order_by(app_passwords.c.id).limit(batches.size)
-                               ).scalars().all()
-            if ids:
-                conn.execute(delete(app_passwords).where(app_passwords.c.id.in_(ids)))
-        total += len(ids)
-        if len(ids) < batches.size:
-            return total
+    return _delete_where(engine, app_passwords, dead, batches)
 
 
-def _delete_older(engine: Engine, table: Any, when: Any, cutoff: float,
+def _delete_where(engine: Engine, table: Table, condition: ColumnElement[bool],
                   batches: Batches) -> int:
+    """Delete the rows of ``table`` that meet ``condition`` a batch at a time, by id;
+    the number deleted."""
     total = 0
     while True:
         with batches.transaction(engine) as conn:
-            ids = conn.execute(select(table.c.id).where(when < cutoff)
+            ids = conn.execute(select(table.c.id).where(condition)
                                .order_by(table.c.id).limit(batches.size)).scalars().all()
             if ids:
                 conn.execute(delete(table).where(table.c.id.in_(ids)))
