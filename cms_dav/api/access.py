@@ -34,6 +34,18 @@ def collection(door: Door, owner: str, name: str, need: str = "r",
     return record
 
 
+def segment_book(door: Door, name: str) -> CollectionRecord:
+    """The address book the caller's segment ``name`` (their own or a group's) is
+    published as in their home, brought up to date first as a CardDAV request on it
+    would be; 404 when the caller has no such segment."""
+    segments = door.services.segments
+    record = next((s for s in segments.for_viewer(door.user) if s.name == name), None)
+    if record is None:
+        raise ApiProblem(404, f"no segment {name!r} for {door.user}")
+    segments.bring_up_to_date(door.user, record)
+    return collection(door, door.user, name)
+
+
 def item(door: Door, record: CollectionRecord, href: str) -> ItemRecord:
     found = door.store.item(record.id, href)
     if found is None or found.text is None:

@@ -85,13 +85,7 @@ def segments(door: Reader) -> list[dict[str, Any]]:
 @router.get("/segments/{name}/members", response_model=list[ContactSummary],
             summary="The people a segment holds now")
 def segment_members(door: Reader, name: Segment) -> list[dict[str, Any]]:
-    services = door.services
-    record = next((s for s in services.segments.for_viewer(door.user) if s.name == name),
-                  None)
-    if record is None:
-        raise ApiProblem(404, f"no segment {name!r} for {door.user}")
-    services.segments.bring_up_to_date(door.user, record)
-    book = access.collection(door, door.user, name)
+    book = access.segment_book(door, name)
     with door.store.reading() as conn:
         found = list_contacts(conn, [Book(book.id, book.path)])
     return [{"address_book": c.book, "href": c.href, "uid": c.uid, "name": c.fn,

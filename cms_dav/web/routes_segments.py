@@ -39,13 +39,7 @@ def segments(request: Request, session: Page) -> Response:
 def members(request: Request, session: Page, name: Segment,
             after: Annotated[str, Query(max_length=255)] = "") -> Response:
     door = door_of(request, session)
-    services = door.services
-    record = next((s for s in services.segments.for_viewer(door.user) if s.name == name),
-                  None)
-    if record is None:
-        raise ApiProblem(404, f"no segment {name!r} for {door.user}")
-    services.segments.bring_up_to_date(door.user, record)
-    book = access.collection(door, door.user, name)
+    book = access.segment_book(door, name)
     if book.props.get(MARKER) != marker_value(name) or not is_segment_marker(
             book.props.get(MARKER)):
         raise ApiProblem(409, f"/{door.user}/{name}/ is your own address book, not the "
