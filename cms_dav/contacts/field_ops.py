@@ -14,10 +14,8 @@ from cms_dav.acl.access import ADMIN_ACTOR
 from cms_dav.contacts.custom_fields import set_fields
 from cms_dav.contacts.errors import ContactError
 from cms_dav.contacts.field_defs import FieldSet, FieldValueError
-from cms_dav.contacts.notes import ContactNotFound, resolve
+from cms_dav.contacts.notes import card_data, current_card, resolve
 from cms_dav.contacts.query import Contact
-from cms_dav.contacts.upload_filter import etag_of
-from cms_dav.store.records import ItemData
 from cms_dav.store.store import Store
 
 if TYPE_CHECKING:
@@ -81,15 +79,10 @@ def set_contact_fields(store: Store, policy: "Policy", fields: FieldSet, default
                            "nothing written") from None
     actor = user or ADMIN_ACTOR
     with store.locked([contact.book]):
-        record = store.collection(contact.book)
-        old = store.item(record.id, contact.href) if record else None
-        if old is None or old.text is None:
-            raise ContactNotFound(f"contact /{contact.book}/{contact.href} vanished")
-        text = set_fields(old.text, values)
-        if text != old.text:
-            store.put_item(contact.book, contact.href,
-                           ItemData(text=text, uid=old.uid, etag=etag_of(text), name="VCARD",
-                                    component=""),
+        old, card = current_card(store, contact)
+        text = set_fields(card, values)
+        if text != card:
+            store.put_item(contact.book, contact.href, card_data(text, old.uid),
                            actor, apply_filters=False, audit_action="contact.fields.set",
                            audit_detail={"fields": ", ".join(
                                f"{k}={v}" for k, v in values.items())})

@@ -26,7 +26,7 @@ from cms_dav.contacts.interactions import (Interaction, add_interaction, interac
 from cms_dav.contacts.vcard_lines import card_lines
 from cms_dav.contacts.query import Contact, address_books, find_contact
 from cms_dav.contacts.upload_filter import etag_of
-from cms_dav.store.records import ItemData
+from cms_dav.store.records import ItemData, ItemRecord
 from cms_dav.store.store import Store
 
 if TYPE_CHECKING:
@@ -73,7 +73,18 @@ def _text(store: Store, contact: Contact) -> tuple[int, str]:
     return record.id, text
 
 
-def _data(text: str, uid: str) -> ItemData:
+def current_card(store: Store, contact: Contact) -> tuple[ItemRecord, str]:
+    """The stored card of ``contact`` and its text as they are now; ContactNotFound when
+    it is gone (deleted or moved since ``contact`` was resolved)."""
+    record = store.collection(contact.book)
+    found = store.item(record.id, contact.href) if record else None
+    if found is None or found.text is None:
+        raise ContactNotFound(f"contact /{contact.book}/{contact.href} vanished")
+    return found, found.text
+
+
+def card_data(text: str, uid: str) -> ItemData:
+    """A vCard's ``text`` as the store writes it."""
     return ItemData(text=text, uid=uid, etag=etag_of(text), name="VCARD", component="")
 
 
@@ -96,7 +107,8 @@ def add_note(store: Store, policy: "Policy", default_region: str, user: str | No
     note = recorded(kind, actor, text, claimed=at, follow_up=follow_up)
     with store.locked([contact.book]):
         _, card = _text(store, contact)
-        store.put_item(contact.book, contact.href, _data(add_interaction(card, note), contact.uid),
+        store.put_item(contact.book, contact.href,
+                       card_data(add_interaction(card, note), contact.uid),
                        actor=actor, attested=True, audit_action="contact.note.add",
                        audit_detail={"note": note.id})
     return contact, note
@@ -113,17 +125,14 @@ def remove_note(store: Store, policy: "Policy", default_region: str, user: str |
     contact = resolve(store, policy, default_region, user, reference, need="w")
     actor = user or ADMIN_ACTOR
     with store.locked([contact.book]):
-        record = store.collection(contact.book)
-        old = store.item(record.id, contact.href) if record else None
-        if old is None or old.text is None:
-            raise ContactNotFound(f"contact /{contact.book}/{contact.href} vanished")
-        note = next((n for n in parse_interactions(old.text, strict=False)
+        old, card = current_card(store, contact)
+        note = next((n for n in parse_interactions(card, strict=False)
                      if n.id == note_id), None)
         if user and not policy.is_admin(user):
             if note is not None and note.author != user:
                 raise NoteRemovalDenied(f"note {note_id!r} is by {note.author!r}: only its "
                                         "author or an admin may remove it")
-            if note is None and note_id in interaction_ids(card_lines(old.text)):
+            if note is None and note_id in interaction_ids(card_lines(card)):
                 raise NoteRemovalDenied(f"note {note_id!r} is damaged: only an admin may "
                                         "remove it")
         detail = {"note": note_id}
@@ -131,7 +140,7 @@ def remove_note(store: Store, policy: "Policy", default_region: str, user: str |
             detail.update(author=note.author, text=note.text,
                           at=note.at.strftime("%Y-%m-%dT%H:%M:%SZ"))
         store.put_item(contact.book, contact.href,
-                       _data(remove_interaction(old.text, note_id), old.uid), actor,
+                       card_data(remove_interaction(card, note_id), old.uid), actor,
                        attested=True, audit_action="contact.note.remove",
                        audit_detail=detail)
     return contact
@@ -152,7 +161,7 @@ def done_note(store: Store, policy: "Policy", default_region: str, user: str | N
     with store.locked([contact.book]):
         _, card = _text(store, contact)
         marked, note = mark_done(card, note_id, at or datetime.now(timezone.utc))
-        store.put_item(contact.book, contact.href, _data(marked, contact.uid), actor=actor,
+        store.put_item(contact.book, contact.href, card_data(marked, contact.uid), actor=actor,
                        attested=True, audit_action="contact.note.done",
                        audit_detail={"note": note_id})
     return contact, note
@@ -165,12 +174,9 @@ def reopen_note(store: Store, policy: "Policy", default_region: str, user: str |
     contact = resolve(store, policy, default_region, user, reference, need="w")
     actor = user or ADMIN_ACTOR
     with store.locked([contact.book]):
-        record = store.collection(contact.book)
-        old = store.item(record.id, contact.href) if record else None
-        if old is None or old.text is None:
-            raise ContactNotFound(f"contact /{contact.book}/{contact.href} vanished")
-        text, note = mark_open(old.text, note_id)
-        store.put_item(contact.book, contact.href, _data(text, old.uid), actor,
+        old, card = current_card(store, contact)
+        text, note = mark_open(card, note_id)
+        store.put_item(contact.book, contact.href, card_data(text, old.uid), actor,
                        attested=True, audit_action="contact.note.reopen",
                        audit_detail={"note": note_id})
     return contact, note

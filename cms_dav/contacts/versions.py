@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from cms_dav.acl import access
 from cms_dav.contacts.errors import ContactError
-from cms_dav.contacts.notes import ContactNotFound, resolve
+from cms_dav.contacts.notes import ContactNotFound, current_card, resolve
 from cms_dav.contacts.query import Contact
 from cms_dav.contacts.upload_filter import etag_of
 from cms_dav.contacts.version_diff import summarize
@@ -74,10 +74,7 @@ def _door(row: Any) -> str:
 def versions(store: Store, contact: Contact) -> list[Version]:
     """Every kept version of ``contact``, newest (current) first, each with a summary of
     what it changed compared with the version before it."""
-    record = store.collection(contact.book)
-    current = store.item(record.id, contact.href) if record else None
-    if current is None or current.text is None:
-        raise ContactNotFound(f"contact /{contact.book}/{contact.href} vanished")
+    current, text = current_card(store, contact)
     with store.reading() as conn:
         rows = conn.execute(select(history).where(
             history.c.collection_path == contact.book, history.c.href == contact.href)
@@ -88,7 +85,7 @@ def versions(store: Store, contact: Contact) -> list[Version]:
         found.append(_version(str(row.id), row.uid, row.etag, row.text, previous,
                               row.action))
         previous = row
-    found.append(_version(CURRENT, current.uid, current.etag, current.text, previous, ""))
+    found.append(_version(CURRENT, current.uid, current.etag, text, previous, ""))
     earlier: list[str | None] = [None] + [v.text for v in found[:-1]]
     return [replace(v, summary=summarize(before, v.text))
             for v, before in reversed(list(zip(found, earlier, strict=True)))]
