@@ -1,4 +1,4 @@
-"""Running a helper program that starts servers of its own, for tests."""
+"""Running and stopping the programs tests start (servers, helpers that start servers)."""
 
 from __future__ import annotations
 
@@ -24,3 +24,14 @@ def run_whole_group(command: list[str], cwd: Path, timeout: float
     if process.returncode != 0:
         raise subprocess.CalledProcessError(process.returncode, command, stdout, stderr)
     return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+
+def terminate(process: subprocess.Popen[bytes] | None, grace: float = 10) -> None:
+    """Stop ``process`` if it still runs: SIGTERM, and SIGKILL after ``grace`` seconds."""
+    if process and process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
