@@ -13,9 +13,8 @@ from xml.etree import ElementTree as ET
 import pytest
 import requests
 
-from cms_dav.auth.htpasswd import HtpasswdFile
 from tests.support import dav
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, users_server
 
 PASSWORDS = {"alice": "alice-disc-pw", "bob": "bob-disc-pw", "carol": "carol-disc-pw"}
 RIGHTS = '[groups.sales]\nmembers = ["alice", "bob"]\n'
@@ -37,13 +36,7 @@ HOME_LISTING = ('<?xml version="1.0"?><d:propfind xmlns:d="DAV:" '
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
-    data = tmp_path_factory.mktemp("discovery")
-    server = ServerProcess(data_dir=data)
-    users = HtpasswdFile(data / "users", rounds=4)  # fast hashes: setup, not security
-    for name, password in PASSWORDS.items():
-        users.add(name, password)
-    (data / "rights.toml").write_text(RIGHTS)
-    server.start()
+    server = users_server(tmp_path_factory.mktemp("discovery"), PASSWORDS, rights=RIGHTS)
     try:
         alice = server.session("alice", PASSWORDS["alice"])
         dav.make_calendar(alice, f"{server.url}/alice/team-cal/", "Team calendar")

@@ -8,9 +8,8 @@ import re
 
 import pytest
 
-from cms_dav.auth.htpasswd import HtpasswdFile
 from tests.support import dav
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, users_server
 from tests.support.vdirsyncer import (SyncPair, discover_and_sync, file_mtimes, local_labels,
                                       remote_labels, requires_vdirsyncer, run_vdirsyncer,
                                       write_config)
@@ -32,13 +31,7 @@ def alice_sees(server: ServerProcess) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def synced(tmp_path_factory: pytest.TempPathFactory):
     """alice fills the group book; bob discovers and syncs once."""
-    data = tmp_path_factory.mktemp("vds-server")
-    server = ServerProcess(data_dir=data)
-    users = HtpasswdFile(data / "users", rounds=4)  # fast hashes: setup, not security
-    for name, password in PASSWORDS.items():
-        users.add(name, password)
-    (data / "rights.toml").write_text(RIGHTS)
-    server.start()
+    server = users_server(tmp_path_factory.mktemp("vds-server"), PASSWORDS, rights=RIGHTS)
     try:
         server.cli("group", "collection", "add", "sales", "contacts", "--type", "addressbook",
                    check=True)

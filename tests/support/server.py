@@ -172,12 +172,25 @@ class UsersTemplates:
 def configured_server(data_dir: Path, config_text: str,
                       users: dict[str, str]) -> ServerProcess:
     """A started server on ``data_dir`` with ``config_text`` as its cms-dav.conf and
-    ``users`` written straight into the bcrypt users file (cheap rounds: no CLI run)."""
-    from cms_dav.auth.htpasswd import HtpasswdFile
-
+    ``users`` written straight into the bcrypt users file (cheap rounds: no CLI run; a
+    user already there keeps their password)."""
     config = data_dir / "cms-dav.conf"
     config.write_text(config_text, encoding="utf-8")
-    users_file = HtpasswdFile(data_dir / "users", rounds=4)
+    return users_server(data_dir, users, config)
+
+
+def users_server(data_dir: Path, users: dict[str, str], config: Path | None = None,
+                 rights: str | None = None) -> ServerProcess:
+    """A started server on ``data_dir`` (with ``config`` when given) whose ``users`` are
+    written straight into the bcrypt users file (cheap rounds: no CLI run; a user
+    already there keeps their password), and with
+    ``rights`` as its rights.toml when given."""
+    from cms_dav.auth.htpasswd import HtpasswdFile
+
+    users_file = HtpasswdFile(data_dir / "users", rounds=4)  # fast: setup, not security
     for name, password in users.items():
-        users_file.add(name, password)
+        if not users_file.exists(name):  # a restart on the same data directory
+            users_file.add(name, password)
+    if rights is not None:
+        (data_dir / "rights.toml").write_text(rights)
     return ServerProcess(data_dir=data_dir, config=config).start()
