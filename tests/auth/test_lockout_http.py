@@ -7,7 +7,6 @@ Each test uses its own users and loopback source addresses (127.0.0.x)."""
 from __future__ import annotations
 
 import base64
-import http.client
 import json
 import time
 from pathlib import Path
@@ -18,7 +17,8 @@ from click.testing import CliRunner
 
 from cms_dav.auth.htpasswd import HtpasswdFile
 from cms_dav.cli import cli as cli_group
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, configured_server
+from tests.support.sourced import propfind
 
 PAIR, ACCOUNT = 3, 6
 CONFIG = (f"[auth]\nlockout_threshold = {PAIR}\naccount_lockout_threshold = {ACCOUNT}\n"
@@ -28,13 +28,7 @@ USERS = ("alice", "bob", "carol", "dave", "erin", "frank", "gina", "hank", "ivan
 
 def start(data_dir: Path, config_text: str = CONFIG, users: tuple[str, ...] = USERS
           ) -> ServerProcess:
-    config = data_dir / "cms-dav.conf"
-    config.write_text(config_text, encoding="utf-8")
-    file = HtpasswdFile(data_dir / "users", rounds=4)
-    for name in users:
-        if not file.exists(name):
-            file.add(name, f"{name}-pw")
-    return ServerProcess(data_dir=data_dir, config=config).start()
+    return configured_server(data_dir, config_text, {name: f"{name}-pw" for name in users})
 
 
 @pytest.fixture(scope="module")
@@ -46,15 +40,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
 
 def status(server: ServerProcess, user: str, password: str, source: str) -> int:
     """PROPFIND Depth 0 of the user's home, sent from loopback address ``source``."""
-    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60,
-                                            source_address=(source, 0))
-    token = base64.b64encode(f"{user}:{password}".encode()).decode()
-    connection.request("PROPFIND", f"/{user}/", headers={
-        "Depth": "0", "Authorization": f"Basic {token}"})
-    response = connection.getresponse()
-    response.read()
-    connection.close()
-    return response.status
+    return propfind(server, user, password, source=source)
 
 
 def hammer(server: ServerProcess, user: str, source: str, times: int) -> None:

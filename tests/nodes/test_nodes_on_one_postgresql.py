@@ -3,8 +3,6 @@ sync tokens, shares and login lockouts live in the database, not in a process.""
 
 from __future__ import annotations
 
-import base64
-import http.client
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -13,6 +11,7 @@ import requests
 from tests.nodes.conftest import password
 from tests.support.dav import hrefs, put_card, sync_collection, vcard
 from tests.support.server import ServerProcess
+from tests.support.sourced import propfind
 
 
 def session(node: ServerProcess, user: str) -> requests.Session:
@@ -101,15 +100,7 @@ def test_a_share_granted_through_one_node_is_effective_through_another(
 
 def login_status(node: ServerProcess, user: str, secret: str) -> int:
     """PROPFIND Depth 0 of the user's home from 127.0.0.7 (one client network)."""
-    connection = http.client.HTTPConnection("127.0.0.1", node.port, timeout=60,
-                                            source_address=("127.0.0.7", 0))
-    token = base64.b64encode(f"{user}:{secret}".encode()).decode()
-    connection.request("PROPFIND", f"/{user}/", headers={
-        "Depth": "0", "Authorization": f"Basic {token}"})
-    response = connection.getresponse()
-    response.read()
-    connection.close()
-    return response.status
+    return propfind(node, user, secret, source="127.0.0.7")
 
 
 def test_ten_failed_logins_counted_across_two_nodes_lock_the_account_on_both(

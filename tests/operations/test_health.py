@@ -12,8 +12,9 @@ from sqlalchemy import text
 
 from cms_dav.app import App, build_app
 from cms_dav.config import load_settings
-from tests.operations.support import send, start
+from tests.operations.support import start
 from tests.support.server import ServerProcess
+from tests.support.sourced import send
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,9 @@ from typing import Iterator
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.operations.support import propfind, send, start
+from tests.operations.support import start
 from tests.support.server import ServerProcess
+from tests.support.sourced import propfind, send
 
 PROXY, TOKEN = "127.0.0.2", "s3cret-metrics-token"
 CONFIG = (f"[server]\ntrusted_proxies = {PROXY}\n"

@@ -9,8 +9,9 @@ from typing import Iterator
 
 import pytest
 
-from tests.operations.support import request_line, send, start
+from tests.operations.support import request_line, start
 from tests.support.server import ServerProcess
+from tests.support.sourced import send
 
 PASSWORD = "alice-pw"
 SHARE_TOKEN = "Zq8sEcretL1nkT0ken4xyz"

@@ -10,8 +10,9 @@ from typing import Iterator
 
 import pytest
 
-from tests.operations.support import propfind, request_line, send, start
+from tests.operations.support import request_line, start
 from tests.support.server import ServerProcess
+from tests.support.sourced import propfind, send
 
 PAIR, ACCOUNT = 3, 6
 THROTTLE = (f"[auth]\nlockout_threshold = {PAIR}\naccount_lockout_threshold = {ACCOUNT}\n"
