@@ -10,7 +10,6 @@ loopback address with its own user, so one test's failures cannot lock out anoth
 from __future__ import annotations
 
 import base64
-import http.client
 import json
 import time
 from typing import Iterator
@@ -20,11 +19,11 @@ from sqlalchemy import update
 
 from cms_dav.app import App, build_app
 from cms_dav.auth.app_passwords import AppPasswords
-from cms_dav.auth.htpasswd import HtpasswdFile
 from cms_dav.config import load_settings
 from cms_dav.store.schema import app_passwords as table
 from tests.support.dav import MKADDRESSBOOK, vcard
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, configured_server
+from tests.support.sourced import Answer, send
 
 THRESHOLD = 3
 # no login cache: a locked-out user's password is refused even after it was used
@@ -48,42 +47,24 @@ def wrong(token: str) -> str:
     return token[:-1] + ("A" if token[-1] != "A" else "B")
 
 
-class Answer:
-    def __init__(self, status: int, body: bytes) -> None:
-        self.status, self.body = status, body
-
-
 def call(server: ServerProcess, method: str, path: str, user: str, secret: str, *,
          body: str | bytes = b"", headers: dict[str, str] | None = None,
          source: str = "127.0.0.1") -> Answer:
-    """One request with Basic credentials, sent from the loopback address ``source``."""
-    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30,
-                                            source_address=(source, 0))
-    credentials = base64.b64encode(f"{user}:{secret}".encode()).decode()
+    """One request (Depth 0) with Basic credentials, sent from loopback address ``source``."""
     data = body.encode() if isinstance(body, str) else body
-    connection.request(method, path, body=data or None, headers={
-        "Authorization": f"Basic {credentials}", "Depth": "0", **(headers or {})})
-    response = connection.getresponse()
-    answer = Answer(response.status, response.read())
-    connection.close()
-    return answer
+    return send(server, method, path, source=source, user=user, password=secret,
+                headers={"Depth": "0", **(headers or {})}, body=data or None)
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    data_dir = tmp_path_factory.mktemp("app-passwords")
-    config = data_dir / "cms-dav.conf"
-    config.write_text(CONFIG, encoding="utf-8")
-    users = HtpasswdFile(data_dir / "users", rounds=4)
-    for name in USERS:
-        users.add(name, password(name))
-    process = ServerProcess(data_dir=data_dir, config=config).start()
-    for name in USERS:  # the first login makes the predefined address book
-        assert call(process, "PROPFIND", f"/{name}/", name, password(name)).status == 207
-    assert call(process, "PUT", "/alice/contacts/ann.vcf", "alice", password("alice"),
-                body=vcard("ann", "Ann Example"), headers=VCARD_TYPE).status == 201
-    yield process
-    process.stop()
+    with configured_server(tmp_path_factory.mktemp("app-passwords"), CONFIG,
+                           {name: password(name) for name in USERS}) as process:
+        for name in USERS:  # the first login makes the predefined address book
+            assert call(process, "PROPFIND", f"/{name}/", name, password(name)).status == 207
+        assert call(process, "PUT", "/alice/contacts/ann.vcf", "alice", password("alice"),
+                    body=vcard("ann", "Ann Example"), headers=VCARD_TYPE).status == 201
+        yield process
 
 
 @pytest.fixture(scope="module")

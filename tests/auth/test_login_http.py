@@ -6,15 +6,14 @@ One server serves the whole module; each test talks from its own loopback addres
 
 from __future__ import annotations
 
-import base64
 import http.client
 from typing import Iterator
 
 import pytest
 
 from cms_dav.wsgi.challenge import BODY
-from cms_dav.auth.htpasswd import HtpasswdFile
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, configured_server
+from tests.support.sourced import Answer, send
 
 THRESHOLD = 3
 CONFIG = (f"[auth]\nlockout_threshold = {THRESHOLD}\nlockout_seconds = 600\n"
@@ -24,39 +23,25 @@ USERS = ("alice", "bob", "carol", "dave", "erin", "frank")
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    data_dir = tmp_path_factory.mktemp("login-http")
-    config = data_dir / "cms-dav.conf"
-    config.write_text(CONFIG, encoding="utf-8")
-    users = HtpasswdFile(data_dir / "users", rounds=4)
-    for name in USERS:
-        users.add(name, f"{name}-pw")
-    process = ServerProcess(data_dir=data_dir, config=config).start()
-    yield process
-    process.stop()
+    with configured_server(tmp_path_factory.mktemp("login-http"), CONFIG,
+                           {name: f"{name}-pw" for name in USERS}) as process:
+        yield process
 
 
 def propfind(server: ServerProcess, path: str, auth: tuple[str, str] | None,
-             source: str) -> http.client.HTTPResponse:
+             source: str) -> Answer:
     """PROPFIND Depth 0 sent from the loopback address ``source``."""
-    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30,
-                                            source_address=(source, 0))
-    headers = {"Depth": "0"}
-    if auth is not None:
-        token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
-        headers["Authorization"] = f"Basic {token}"
-    connection.request("PROPFIND", path, headers=headers)
-    response = connection.getresponse()
-    response.body = response.read()  # type: ignore[attr-defined]
-    connection.close()
-    return response
+    user, password = auth or ("", "")
+    return send(server, "PROPFIND", path, source=source, user=user, password=password,
+                headers={"Depth": "0"})
 
 
 def test_request_without_credentials_gets_the_challenge_from_the_middleware(
         server: ServerProcess) -> None:
     response = propfind(server, "/alice/", None, "127.0.0.11")
     assert response.status == 401
-    assert (response.getheader("WWW-Authenticate") or "").startswith("Basic realm=")
-    assert response.body == BODY  # type: ignore[attr-defined]  # never reached Radicale's delay
+    assert response.headers.get("www-authenticate", "").startswith("Basic realm=")
+    assert response.body == BODY  # never reached Radicale's delay
 
 
 def test_right_password_logs_in(server: ServerProcess) -> None:
@@ -66,7 +51,7 @@ def test_right_password_logs_in(server: ServerProcess) -> None:
 def test_wrong_password_is_refused_with_a_challenge(server: ServerProcess) -> None:
     response = propfind(server, "/bob/", ("bob", "wrong"), "127.0.0.13")
     assert response.status == 401
-    assert response.getheader("WWW-Authenticate")
+    assert response.headers.get("www-authenticate")
 
 
 def test_after_too_many_failures_even_the_right_password_is_refused(
