@@ -104,6 +104,18 @@ def write_config(path: Path, text: str) -> Path:
     return path
 
 
+@contextmanager
+def backend_config(backend: str, data_dir: Path) -> Iterator[Path | None]:
+    """The config file for a server on ``data_dir`` over ``backend``: none for "sqlite"
+    (the data directory's own database), for "postgres" a ``cms-dav.conf`` there naming
+    a fresh schema (:func:`fresh_pg_schema`), dropped on exit."""
+    if backend == "sqlite":
+        yield None
+        return
+    with fresh_pg_schema() as url:
+        yield write_config(data_dir / "cms-dav.conf", f"[storage]\ndatabase_url = {url}\n")
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Parametrizes a test over both backends."""

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from cms_dav.auth.htpasswd import HtpasswdFile
 from cms_dav.config import load_settings
 from cms_dav.server import application
-from tests.conftest import fresh_pg_schema
+from tests.conftest import backend_config
 from tests.wsgi.wsgi_call import Answer, WSGIApp, call
 
 EXAMPLES = int(os.environ.get("CMS_DAV_FUZZ_EXAMPLES") or 12)
@@ -57,12 +57,7 @@ class World:
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
           ) -> Iterator[World]:
     data_dir: Path = tmp_path_factory.mktemp("occurrences")
-    if request.param == "sqlite":
-        yield build_world(data_dir, None)
-        return
-    with fresh_pg_schema() as url:
-        config = data_dir / "cms-dav.conf"
-        config.write_text(f"[storage]\ndatabase_url = {url}\n", encoding="utf-8")
+    with backend_config(request.param, data_dir) as config:
         yield build_world(data_dir, config)
 
 

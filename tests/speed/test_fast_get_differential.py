@@ -25,7 +25,7 @@ from sqlalchemy import event
 from cms_dav.app import App, build_app
 from cms_dav.auth.htpasswd import HtpasswdFile
 from cms_dav.config import load_settings
-from tests.conftest import fresh_pg_schema
+from tests.conftest import backend_config
 from tests.wsgi.test_fast_listing_differential import (NAME_CHARS, World, card, event_text,
                                                        make_collection, texts)
 from tests.wsgi.wsgi_call import WSGIApp, call
@@ -44,12 +44,7 @@ class GetWorld(World):
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
           ) -> Iterator[GetWorld]:
     data_dir: Path = tmp_path_factory.mktemp("fast-get")
-    if request.param == "sqlite":
-        yield from _world(data_dir, None)
-        return
-    with fresh_pg_schema() as url:
-        config = data_dir / "cms-dav.conf"
-        config.write_text(f"[storage]\ndatabase_url = {url}\n", encoding="utf-8")
+    with backend_config(request.param, data_dir) as config:
         yield from _world(data_dir, config)
 
 

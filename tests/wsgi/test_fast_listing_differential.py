@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 from cms_dav.auth.htpasswd import HtpasswdFile
 from cms_dav.config import load_settings
 from cms_dav.server import application
-from tests.conftest import fresh_pg_schema
+from tests.conftest import backend_config
 from tests.wsgi.listing_normalisation import normalise
 from tests.wsgi.wsgi_call import Answer, WSGIApp, call
 
@@ -130,12 +130,7 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     follows the database's collation, and whose unordered reads need not come back in
     href order)."""
     data_dir: Path = tmp_path_factory.mktemp("differential")
-    if request.param == "sqlite":
-        yield build_world(data_dir, None)
-        return
-    with fresh_pg_schema() as url:
-        config = data_dir / "cms-dav.conf"
-        config.write_text(f"[storage]\ndatabase_url = {url}\n", encoding="utf-8")
+    with backend_config(request.param, data_dir) as config:
         yield build_world(data_dir, config)
 
 
