@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Sequence
 
-from cms_dav.config import Settings
+from cms_dav.config import Settings, load_settings
 from cms_dav.store.records import ItemData
 from cms_dav.store.store import Store
 from cms_dav.contacts.upload_filter import etag_of
-from cms_dav.app import build_app
+from cms_dav.app import App, build_app
 
 
 def settings_for(tmp_path: Path, database_url: str, region: str = "PL") -> Settings:
@@ -32,3 +33,18 @@ def vcard(uid: str, fn: str, *lines: str) -> str:
 
 def book(store: Store, path: str) -> None:
     store.replace_collection(path, {"tag": "VADDRESSBOOK"}, [], "admin")
+
+
+def app_with_names(data_dir: Path, names: Sequence[str], group: str) -> App:
+    """An App on ``data_dir`` whose ``alice/contacts`` holds a card ``cN`` named each of
+    ``names`` in turn and a group card ``g1`` named ``group`` (member: ``c0``)."""
+    built = build_app(load_settings(data_dir))
+    built.store.replace_collection("alice", {}, [], "admin")
+    book(built.store, "alice/contacts")
+    for number, name in enumerate(names):
+        built.store.put_item("alice/contacts", f"c{number}.vcf",
+                             card_data(vcard(f"c{number}", name), f"c{number}"), "alice")
+    text = (f"BEGIN:VCARD\r\nVERSION:4.0\r\nUID:g1\r\nFN:{group}\r\nKIND:group\r\n"
+            "MEMBER:urn:uuid:c0\r\nEND:VCARD\r\n")
+    built.store.put_item("alice/contacts", "g1.vcf", card_data(text, "g1"), "alice")
+    return built

@@ -10,28 +10,19 @@ from typing import Iterator
 import pytest
 from alembic import command
 
-from cms_dav.app import App, build_app
-from cms_dav.config import load_settings
+from cms_dav.app import App
 from cms_dav.contacts.query import Book, list_contacts, page_contacts
 from cms_dav.store.migrate import _config as alembic_config
 from cms_dav.store.migrate import upgrade_to_head
 from cms_dav.store.schema import contact_cards
-from tests.contacts.index_support import book, card_data, vcard
+from tests.contacts.index_support import app_with_names, card_data, vcard
 
 NAMES = ("zoë Adams", "Émile Zola", "adam Smith", "Łukasz Wójcik", "Ada Lovelace", "bob")
 
 
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[App]:
-    built = build_app(load_settings(tmp_path))
-    built.store.replace_collection("alice", {}, [], "admin")
-    book(built.store, "alice/contacts")
-    for number, name in enumerate(NAMES):
-        built.store.put_item("alice/contacts", f"c{number}.vcf",
-                             card_data(vcard(f"c{number}", name), f"c{number}"), "alice")
-    group = ("BEGIN:VCARD\r\nVERSION:4.0\r\nUID:g1\r\nFN:Aaa team\r\nKIND:group\r\n"
-             "MEMBER:urn:uuid:c0\r\nEND:VCARD\r\n")
-    built.store.put_item("alice/contacts", "g1.vcf", card_data(group, "g1"), "alice")
+    built = app_with_names(tmp_path, NAMES, "Aaa team")
     yield built
     built.close()
 

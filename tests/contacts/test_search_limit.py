@@ -9,12 +9,11 @@ from typing import Iterator
 
 import pytest
 
-from cms_dav.app import App, build_app
-from cms_dav.config import load_settings
+from cms_dav.app import App
 from cms_dav.contacts.index_store import MAX_TERM
 from cms_dav.contacts.normalize import fold
 from cms_dav.contacts.query import Book, search
-from tests.contacts.index_support import book, card_data, vcard
+from tests.contacts.index_support import app_with_names
 
 LONG = "a" * MAX_TERM  # names this long have a cut sort_key
 NAMES = ("Zofia Nowak", "zoë Adams", "Émile Zola", "Zbigniew Zorro", "Ada Zawada",
@@ -23,15 +22,7 @@ NAMES = ("Zofia Nowak", "zoë Adams", "Émile Zola", "Zbigniew Zorro", "Ada Zawa
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
-    built = build_app(load_settings(Path(tmp_path_factory.mktemp("search-limit"))))
-    built.store.replace_collection("alice", {}, [], "admin")
-    book(built.store, "alice/contacts")
-    for number, name in enumerate(NAMES):
-        built.store.put_item("alice/contacts", f"c{number}.vcf",
-                             card_data(vcard(f"c{number}", name), f"c{number}"), "alice")
-    group = ("BEGIN:VCARD\r\nVERSION:4.0\r\nUID:g1\r\nFN:Zz team\r\nKIND:group\r\n"
-             "MEMBER:urn:uuid:c0\r\nEND:VCARD\r\n")
-    built.store.put_item("alice/contacts", "g1.vcf", card_data(group, "g1"), "alice")
+    built = app_with_names(Path(tmp_path_factory.mktemp("search-limit")), NAMES, "Zz team")
     yield built
     built.close()
 
