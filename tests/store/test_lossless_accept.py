@@ -9,7 +9,7 @@ import base64
 import pytest
 import requests
 
-from tests.support.dav import make_addressbook, make_calendar, put_card
+from tests.support.dav import make_addressbook, make_calendar, put_card, report
 from tests.support.server import ServerProcess
 
 
@@ -92,8 +92,7 @@ def test_event_with_rdate_period_is_found_by_a_time_range_query_on_each_occurren
              '<c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VEVENT">'
              f'<c:time-range start="{day}T000000Z" end="{day}T235959Z"/>'
              '</c:comp-filter></c:comp-filter></c:filter></c:calendar-query>')
-    found = alice.request("REPORT", calendar, data=query.encode(),
-                          headers={"Content-Type": "application/xml", "Depth": "1"})
+    found = report(alice, calendar, query)
     assert found.status_code == 207
     assert "/alice/cal/e.ics" in found.text
 
@@ -150,8 +149,7 @@ def test_vfreebusy_object_is_found_by_a_time_range_query_on_a_busy_period(server
              '<c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VFREEBUSY">'
              '<c:time-range start="20261204T093000Z" end="20261204T094500Z"/>'
              '</c:comp-filter></c:comp-filter></c:filter></c:calendar-query>')
-    found = alice.request("REPORT", calendar, data=query.encode(),
-                          headers={"Content-Type": "application/xml", "Depth": "1"})
+    found = report(alice, calendar, query)
     assert found.status_code == 207
     assert "/alice/cal/e.ics" in found.text
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.support.dav import make_addressbook, make_calendar, put_card
+from tests.support.dav import make_addressbook, make_calendar, put_card, report
 from tests.support.server import ServerProcess
 
 
@@ -132,8 +132,7 @@ def test_multiget_serves_the_stored_text(server):
     body = ('<?xml version="1.0"?><c:addressbook-multiget xmlns:d="DAV:" '
             'xmlns:c="urn:ietf:params:xml:ns:carddav"><d:prop><c:address-data/></d:prop>'
             '<d:href>/alice/book/m1.vcf</d:href></c:addressbook-multiget>')
-    response = alice.request("REPORT", book, data=body.encode(),
-                             headers={"Content-Type": "application/xml", "Depth": "1"})
+    response = report(alice, book, body)
     assert response.status_code == 207
     assert "NOTE:one, two, three" in response.text
 

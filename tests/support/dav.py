@@ -57,6 +57,12 @@ def propfind(session: requests.Session, url: str, body: str, depth: str = "1"
                            headers={"Depth": depth, "Content-Type": "application/xml"})
 
 
+def report(session: requests.Session, url: str, body: str, depth: str = "1"
+           ) -> requests.Response:
+    return session.request("REPORT", url, data=body.encode(),
+                           headers={"Depth": depth, "Content-Type": "application/xml"})
+
+
 def sync_collection(session: requests.Session, url: str, token: str = ""
                     ) -> tuple[requests.Response, str, dict[str, int]]:
     """Returns (response, new token, {href: status}) where status 404 means deleted."""
