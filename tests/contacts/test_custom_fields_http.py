@@ -18,15 +18,18 @@ from tests.support.server import ServerProcess
 FIELDS = "X-CMS-FIELD:industry;Retail\r\nX-CMS-FIELD:spend;50000\r\n"
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    data_dir = tmp_path_factory.mktemp("fields-server")
+def fields_server(data_dir: Path) -> ServerProcess:
+    """A started server with :data:`FIELDS_TOML` as its fields file and the user alice."""
     (data_dir / "fields.toml").write_text(FIELDS_TOML, encoding="utf-8")
     server = ServerProcess(data_dir=data_dir)
     server.add_user("alice", "alice-pw")
-    server.start()
-    yield server
-    server.stop()
+    return server.start()
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    with fields_server(tmp_path_factory.mktemp("fields-server")) as server:
+        yield server
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from tests.contacts.test_custom_fields import FIELDS_TOML
+from tests.contacts.test_custom_fields_http import fields_server
 from tests.io.support import login, objects, run_cli, run_json, write
 from tests.io.test_table_import import csv_bytes, xlsx_bytes
 from tests.support.dav import make_addressbook, put_card, vcard
@@ -22,26 +23,12 @@ HEADER = ["姓名", "邮箱", "行业", "来源渠道", "spend", "First-Order"]
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    data_dir = tmp_path_factory.mktemp("fields-io")
-    (data_dir / "fields.toml").write_text(FIELDS_TOML, encoding="utf-8")
-    server = ServerProcess(data_dir=data_dir)
-    server.add_user("alice", "alice-pw")
-    server.start()
-    login(server, "alice")
-    yield server
-    server.stop()
+    with fields_server(tmp_path_factory.mktemp("fields-io")) as server:
+        login(server, "alice")
+        yield server
 
 
-@pytest.fixture
-def alice(live: ServerProcess) -> requests.Session:
-    return live.session("alice", "alice-pw")
-
-
-@pytest.fixture
-def book(live: ServerProcess, alice: requests.Session) -> str:
-    path = f"/alice/ab-{uuid.uuid4().hex[:8]}/"
-    make_addressbook(alice, live.url + path)
-    return path
+# ``alice`` and ``book`` are tests/io/conftest.py's, on this module's ``live``
 
 
 def field_lines(session: requests.Session, url: str) -> dict[str, list[str]]:
