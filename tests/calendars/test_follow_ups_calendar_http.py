@@ -53,13 +53,20 @@ def test_a_follow_up_added_with_the_cli_appears_as_a_vtodo_with_due_and_alarm(se
     assert "BEGIN:VALARM" in text
 
 
-def test_done_completes_it_in_the_next_sync(server, alice):
+def synced_across_done(server, alice):
+    """Add a follow-up to anna's card, sync the follow-ups calendar (one to-do), mark the
+    follow-up done and sync again: (the first sync's items, the second's changes)."""
     note = add_follow_up(server, "Send the quote", "2026-12-20")
     url = f"{server.url}/alice/follow-ups/"
     _, token, first = sync_collection(alice, url)
     assert len(first) == 1
     server.cli("notes", "done", "anna", note, "--user", "alice", check=True)
     _, _, delta = sync_collection(alice, url, token)
+    return first, delta
+
+
+def test_done_completes_it_in_the_next_sync(server, alice):
+    first, delta = synced_across_done(server, alice)
     assert delta == {href: 200 for href in first}
     [text] = todos(server, alice)
     assert "STATUS:COMPLETED" in text and "BEGIN:VALARM" not in text
@@ -70,12 +77,7 @@ def test_done_removes_it_when_configured(make_server):
                          users={"alice": "alice-pw"})
     alice = server.session("alice", "alice-pw")
     put(alice, f"{server.url}/alice/contacts/anna.vcf", card("anna", "Anna Nowak"))
-    note = add_follow_up(server, "Send the quote", "2026-12-20")
-    url = f"{server.url}/alice/follow-ups/"
-    _, token, first = sync_collection(alice, url)
-    assert len(first) == 1
-    server.cli("notes", "done", "anna", note, "--user", "alice", check=True)
-    _, _, delta = sync_collection(alice, url, token)
+    first, delta = synced_across_done(server, alice)
     assert delta == {href: 404 for href in first}
 
 
