@@ -12,10 +12,9 @@ import pytest
 import requests
 from playwright.sync_api import Browser, sync_playwright
 
-from tests.api.support import API, book_url, seeded_server
-from tests.support.dav import make_addressbook
+from tests.api.support import API, seeded_server
 from tests.support.server import ServerProcess
-from tests.web.support import sign_in
+from tests.web.support import add_cards, new_book, sign_in
 
 CHROMIUM = "/usr/bin/chromium"
 XSS = "<img src=x onerror=alert(1)>"
@@ -24,18 +23,13 @@ XSS = "<img src=x onerror=alert(1)>"
 @pytest.fixture(scope="package")
 def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     server = seeded_server(tmp_path_factory.mktemp("web"))
-    alice = server.session("alice", "alice-pw")
-    for body in ({"uid": "zhang-wei", "name": {"formatted": "张伟", "family": "张",
-                                                "given": "伟"},
-                  "phones": [{"value": "+48 600 100 200"}]},
-                 {"uid": "markup", "name": {"formatted": XSS, "given": XSS}}):
-        created = alice.post(book_url(server), json=body)
-        assert created.status_code == 201, created.text
-    make_addressbook(alice, f"{server.url}/alice/shared/", "Shared")
-    created = alice.post(book_url(server, book="shared"),
-                         json={"uid": "shared-1", "name": {"formatted": "Anna Nowak"}})
-    assert created.status_code == 201, created.text
-    granted = alice.post(f"{server.url}{API}/shares/alice/shared",
+    add_cards(server, "contacts", (
+        {"uid": "zhang-wei", "name": {"formatted": "张伟", "family": "张", "given": "伟"},
+         "phones": [{"value": "+48 600 100 200"}]},
+        {"uid": "markup", "name": {"formatted": XSS, "given": XSS}}))
+    new_book(server, "shared", "Shared",
+             [{"uid": "shared-1", "name": {"formatted": "Anna Nowak"}}])
+    granted = server.session("alice", "alice-pw").post(f"{server.url}{API}/shares/alice/shared",
                          json={"to": "user:bob", "access": "read"})
     assert granted.status_code == 201, granted.text
     yield server

@@ -1,14 +1,18 @@
-"""Helpers of the web app tests: signing in through the form like a browser does."""
+"""Helpers of the web app tests: alice's seeded books, and signing in through the form
+like a browser does."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any, Iterable
 
 import requests
 from babel.messages.pofile import read_po
 from playwright.sync_api import Page
 
+from tests.api.support import book_url
+from tests.support.dav import make_addressbook
 from tests.support.server import ServerProcess
 
 CSRF = re.compile(r'name="csrf" value="([^"]*)"')
@@ -20,13 +24,37 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
-def sign_in(server: ServerProcess, user: str, password: str) -> requests.Session:
-    """A browser-like session signed in to the web app (no HTTP Basic)."""
+def add_cards(server: ServerProcess, book: str, cards: Iterable[dict[str, Any]]) -> None:
+    """Create ``cards`` (JSON API contact bodies) in alice's address book ``book``."""
+    alice = server.session("alice", "alice-pw")
+    for body in cards:
+        created = alice.post(book_url(server, book=book), json=body)
+        assert created.status_code == 201, created.text
+
+
+def new_book(server: ServerProcess, book: str, display: str,
+             cards: Iterable[dict[str, Any]] = ()) -> None:
+    """A new address book ``book`` of alice's named ``display``, holding ``cards``."""
+    make_addressbook(server.session("alice", "alice-pw"), f"{server.url}/alice/{book}/",
+                     display)
+    add_cards(server, book, cards)
+
+
+def post_sign_in(server: ServerProcess, user: str, password: str
+                 ) -> tuple[requests.Session, requests.Response]:
+    """A fresh browser-like session that sent the sign-in form (with the CSRF token of
+    the form it was given), and the answer (not followed)."""
     session = requests.Session()
     form = session.get(f"{server.url}/app/signin")
     answer = session.post(f"{server.url}/app/signin", allow_redirects=False,
                           data={"csrf": csrf_of(form.text), "user": user,
                                 "password": password})
+    return session, answer
+
+
+def sign_in(server: ServerProcess, user: str, password: str) -> requests.Session:
+    """A browser-like session signed in to the web app (no HTTP Basic)."""
+    session, answer = post_sign_in(server, user, password)
     assert answer.status_code == 303, answer.text
     return session
 

@@ -12,7 +12,7 @@ import requests
 from tests.api.support import book_url
 from tests.support.server import ServerProcess
 from tests.web.conftest import XSS
-from tests.web.support import csrf_of, sign_in
+from tests.web.support import csrf_of, post_sign_in, sign_in
 
 TODAY = date.today()
 
@@ -65,11 +65,7 @@ def _section(html: str, name: str) -> str:
 
 
 def test_signing_in_lands_on_the_dashboard(web_server: ServerProcess) -> None:
-    session = requests.Session()
-    form = session.get(f"{web_server.url}/app/signin")
-    answer = session.post(f"{web_server.url}/app/signin", allow_redirects=False,
-                          data={"csrf": csrf_of(form.text), "user": "bob",
-                                "password": "bob-pw"})
+    session, answer = post_sign_in(web_server, "bob", "bob-pw")
     assert answer.status_code == 303 and answer.headers["Location"] == "/"
     shown = session.get(f"{web_server.url}/")
     assert shown.status_code == 200 and "<h1>Dashboard</h1>" in shown.text

@@ -20,10 +20,9 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.api.support import book_url
 from tests.api.test_api_app_passwords import token_of
-from tests.support.dav import make_addressbook
 from tests.support.server import ServerProcess
 from tests.web.conftest import XSS
-from tests.web.support import csrf_of, sign_in, sign_in_form, untranslated
+from tests.web.support import csrf_of, new_book, sign_in, sign_in_form, untranslated
 
 EMAIL = "jan.kowalski@example.com"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -31,16 +30,12 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 def _pair(server: ServerProcess, book: str, name: str = "Jan Kowalski") -> None:
     """A new book ``book`` of alice's holding two cards of one person (same e-mail)."""
-    alice = server.session("alice", "alice-pw")
-    make_addressbook(alice, f"{server.url}/alice/{book}/", book)
-    for body in ({"uid": f"{book}-a", "name": {"formatted": name},
-                  "emails": [{"value": EMAIL}], "phones": [{"value": "+48 600 111 222"}],
-                  "organisation": {"name": "Acme", "units": []}},
-                 {"uid": f"{book}-b", "name": {"formatted": name},
-                  "emails": [{"value": EMAIL.upper()}],
-                  "phones": [{"value": "+48 600 333 444"}]}):
-        created = alice.post(book_url(server, book=book), json=body)
-        assert created.status_code == 201, created.text
+    new_book(server, book, book, (
+        {"uid": f"{book}-a", "name": {"formatted": name}, "emails": [{"value": EMAIL}],
+         "phones": [{"value": "+48 600 111 222"}],
+         "organisation": {"name": "Acme", "units": []}},
+        {"uid": f"{book}-b", "name": {"formatted": name},
+         "emails": [{"value": EMAIL.upper()}], "phones": [{"value": "+48 600 333 444"}]}))
 
 
 @pytest.fixture(scope="module")

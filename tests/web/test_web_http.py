@@ -9,7 +9,7 @@ import requests
 
 from tests.support.server import ServerProcess
 from tests.web.conftest import XSS
-from tests.web.support import csrf_of, sign_in
+from tests.web.support import csrf_of, post_sign_in, sign_in
 
 ZHANG_WEI = "/app/contacts/alice/contacts/zhang-wei.vcf"
 SHARED = "/app/contacts/alice/shared/shared-1.vcf"
@@ -55,11 +55,7 @@ def test_a_post_without_the_csrf_token_is_refused_and_stores_nothing(
 
 
 def test_the_session_cookie_is_httponly_and_samesite_lax(web_server: ServerProcess) -> None:
-    session = requests.Session()
-    form = session.get(f"{web_server.url}/app/signin")
-    answer = session.post(f"{web_server.url}/app/signin", allow_redirects=False,
-                          data={"csrf": csrf_of(form.text), "user": "bob",
-                                "password": "bob-pw"})
+    _, answer = post_sign_in(web_server, "bob", "bob-pw")
     cookie = answer.headers["Set-Cookie"]
     assert cookie.startswith("cms_dav_session=")
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie

@@ -11,11 +11,9 @@ import re
 import pytest
 import requests
 
-from tests.api.support import book_url
-from tests.support.dav import make_addressbook
 from tests.support.server import ServerProcess
 from tests.web.conftest import XSS
-from tests.web.support import untranslated
+from tests.web.support import new_book, untranslated
 
 SEGMENT = "vip-web"
 MEMBERS = 30  # more than one page of 25
@@ -23,15 +21,11 @@ MEMBERS = 30  # more than one page of 25
 
 @pytest.fixture(scope="module")
 def segment(web_server: ServerProcess) -> ServerProcess:
-    alice = web_server.session("alice", "alice-pw")
-    make_addressbook(alice, f"{web_server.url}/alice/seg-src/", "Segment source")
     people = [(f"vip-{n:02d}", f"Customer {n:02d}", ["VIP"]) for n in range(MEMBERS - 1)]
     people += [("vip-markup", XSS, ["VIP"]), ("plain-1", "Not Important", [])]
-    for uid, name, categories in people:
-        created = alice.post(book_url(web_server, book="seg-src"),
-                             json={"uid": uid, "name": {"formatted": name},
-                                   "categories": categories})
-        assert created.status_code == 201, created.text
+    new_book(web_server, "seg-src", "Segment source",
+             [{"uid": uid, "name": {"formatted": name}, "categories": categories}
+              for uid, name, categories in people])
     web_server.cli("segment", "add", SEGMENT, "--owner", "user:alice", "--from",
                    "/alice/seg-src/", "--category", "VIP", check=True)
     return web_server

@@ -12,25 +12,19 @@ from xml.sax.saxutils import escape
 import pytest
 import requests
 
-from tests.api.support import book_url
 from tests.api.test_api_app_passwords import token_of
-from tests.support.dav import make_addressbook
 from tests.support.server import ServerProcess
 from tests.web.conftest import XSS
-from tests.web.support import csrf_of, sign_in, untranslated
+from tests.web.support import csrf_of, new_book, sign_in, untranslated
 
 BOOKS = ("team-grant", "team-revoke", "team-csrf")
 
 
 @pytest.fixture(scope="module")
 def books(web_server: ServerProcess) -> ServerProcess:
-    alice = web_server.session("alice", "alice-pw")
     for book in BOOKS:
-        make_addressbook(alice, f"{web_server.url}/alice/{book}/", book)
-        created = alice.post(book_url(web_server, book=book),
-                             json={"uid": f"{book}-1", "name": {"formatted": "Ewa Lis"}})
-        assert created.status_code == 201, created.text
-    make_addressbook(alice, f"{web_server.url}/alice/team-markup/", escape(XSS))
+        new_book(web_server, book, book, [{"uid": f"{book}-1", "name": {"formatted": "Ewa Lis"}}])
+    new_book(web_server, "team-markup", escape(XSS))
     return web_server
 
 
