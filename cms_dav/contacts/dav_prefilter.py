@@ -146,3 +146,15 @@ def candidate_hrefs(conn: Connection, collection_id: int, filters: Iterable[Elem
     """Hrefs that may match all ``filters``, or None when the index cannot narrow them."""
     found = candidates(conn, collection_id, filters)
     return None if found is None else found.hrefs
+
+
+def exact_hrefs(conn: Connection, collection_id: int, filters: Iterable[Element]
+                ) -> list[str] | None:
+    """The hrefs matching all ``filters`` (sorted, Radicale's order), when the index
+    answers the filter exactly for every card of the collection; None when any card
+    would still need Radicale's filter (a part the index cannot answer, a card
+    unindexed or indexed at an older ETag)."""
+    found = candidates(conn, collection_id, filters)
+    if found is None or len(found.matched) != len(found.hrefs):
+        return None
+    return found.hrefs

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Generator, Sequence
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from cms_dav.store.store import Store
 
@@ -60,10 +60,17 @@ def all_rows(store: Store, collection_id: int, with_text: bool,
 def rows_by_href(store: Store, collection_id: int, hrefs: Sequence[str],
                  with_text: bool) -> dict[str, Any]:
     """The items among ``hrefs`` that exist (one query: callers pass a batch)."""
+    with store.reading() as conn:
+        return rows_by_href_in(conn, collection_id, hrefs, with_text)
+
+
+def rows_by_href_in(conn: Connection, collection_id: int, hrefs: Sequence[str],
+                    with_text: bool) -> dict[str, Any]:
+    """:func:`rows_by_href` inside the caller's read transaction ``conn``."""
     wanted = list(hrefs)
     if not wanted:
         return {}
-    engine = store.engine
+    engine = conn.engine
     mark = _marker(engine)
     sql = f"SELECT {_columns(engine, with_text)} FROM items WHERE collection_id = {mark} AND "
     if engine.dialect.name == "postgresql":
@@ -72,8 +79,7 @@ def rows_by_href(store: Store, collection_id: int, hrefs: Sequence[str],
     else:
         sql += f"href IN ({','.join([mark] * len(wanted))})"
         params = (collection_id, *wanted)
-    with store.reading() as conn:
-        return {row.href: row for row in conn.exec_driver_sql(sql, params)}
+    return {row.href: row for row in conn.exec_driver_sql(sql, params)}
 
 
 def item_at(store: Store, collection_path: str, href: str) -> Any | None:
