@@ -16,7 +16,7 @@ candidates whatever the filter says.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Any, Iterable
 from xml.etree.ElementTree import Element
 
 from sqlalchemy import ColumnElement, Connection, Select, not_, or_, select
@@ -104,7 +104,7 @@ def _filter(conn: Connection, collection_id: int, element: Element) -> _Part | N
     return _combine(parts, element.get("test", "anyof"))
 
 
-def _unreliable(collection_id: int) -> Select[tuple[str]]:
+def _unreliable(collection_id: int) -> Select[Any]:
     """The hrefs of the items the index cannot vouch for (unindexed, unreadable, or
     indexed at an older ETag): always candidates. SQL finds them without returning
     every row."""

@@ -98,7 +98,7 @@ def rows_by_id_in(conn: Connection, collection_id: int, ids: Sequence[int]) -> l
         sql = (f"SELECT {_META} FROM items WHERE id IN ({','.join([mark] * len(ids))}) "
                f"AND +collection_id = {mark}")
         params = (*ids, collection_id)
-    return conn.exec_driver_sql(sql, params).all()
+    return list(conn.exec_driver_sql(sql, params))
 
 
 def item_at(store: Store, collection_path: str, href: str) -> Any | None:
