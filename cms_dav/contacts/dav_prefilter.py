@@ -16,10 +16,10 @@ candidates whatever the filter says.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Any, Iterable
 from xml.etree.ElementTree import Element
 
-from sqlalchemy import ColumnElement, Connection, not_, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, not_, or_, select
 
 from cms_dav.contacts import trigram
 from cms_dav.contacts.index_store import DAV_PROPS
@@ -104,6 +104,17 @@ def _filter(conn: Connection, collection_id: int, element: Element) -> _Part | N
     return _combine(parts, element.get("test", "anyof"))
 
 
+def _unreliable(collection_id: int) -> Select[Any]:
+    """The hrefs of the items the index cannot vouch for (unindexed, unreadable, or
+    indexed at an older ETag): always candidates. SQL finds them without returning
+    every row."""
+    unreliable = or_(contact_cards.c.item_id.is_(None), not_(contact_cards.c.values_ok),
+                     contact_cards.c.etag != items.c.etag)
+    return (select(items.c.href)
+            .select_from(items.outerjoin(contact_cards, contact_cards.c.item_id == items.c.id))
+            .where(items.c.collection_id == collection_id, unreliable))
+
+
 @dataclass(frozen=True)
 class Candidates:
     """``hrefs``: every item that may match (sorted); ``matched``: those the index
@@ -123,14 +134,7 @@ def candidates(conn: Connection, collection_id: int, filters: Iterable[Element]
     restriction = _combine([_filter(conn, collection_id, f) for f in filters], "allof")
     if restriction is None:
         return None
-    # Items the index cannot vouch for (unindexed, unreadable, or indexed at an older
-    # ETag) are always candidates; SQL finds them without returning every row.
-    unreliable = or_(contact_cards.c.item_id.is_(None), not_(contact_cards.c.values_ok),
-                     contact_cards.c.etag != items.c.etag)
-    query = (select(items.c.href)
-             .select_from(items.outerjoin(contact_cards, contact_cards.c.item_id == items.c.id))
-             .where(items.c.collection_id == collection_id, unreliable))
-    unsure = set(conn.execute(query).scalars())
+    unsure = set(conn.execute(_unreliable(collection_id)).scalars())
     found: set[str] = set()
     wanted = sorted(restriction.ids)
     for start in range(0, len(wanted), _CHUNK):
@@ -146,3 +150,24 @@ def candidate_hrefs(conn: Connection, collection_id: int, filters: Iterable[Elem
     """Hrefs that may match all ``filters``, or None when the index cannot narrow them."""
     found = candidates(conn, collection_id, filters)
     return None if found is None else found.hrefs
+
+
+
+def exact_ids(conn: Connection, collection_id: int, filters: Iterable[Element]
+              ) -> set[int] | None:
+    """The ids of the cards the index says match all ``filters``, when it answers every
+    part of them exactly; None otherwise. Exact for the whole collection only if
+    :func:`all_cards_indexed` holds too (in the same snapshot)."""
+    filters = list(filters)
+    if not filters:
+        return None
+    restriction = _combine([_filter(conn, collection_id, f) for f in filters], "allof")
+    if restriction is None or not restriction.exact:
+        return None
+    return restriction.ids
+
+
+def all_cards_indexed(conn: Connection, collection_id: int) -> bool:
+    """Whether the index vouches for every card of the collection (none unindexed,
+    unreadable or indexed at an older ETag): one scan of the collection's items."""
+    return conn.execute(_unreliable(collection_id).limit(1)).first() is None

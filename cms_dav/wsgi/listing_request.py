@@ -41,7 +41,7 @@ ITEM_404_PROPS = frozenset({DAV + "displayname", DAV + "sync-token",
 REPORT_PROPS = frozenset({GETETAG, GETCONTENTTYPE, ADDRESS_DATA, CALENDAR_DATA})
 DATA_PROPS = frozenset({ADDRESS_DATA, CALENDAR_DATA})
 
-Kind = Literal["propfind", "sync", "multiget"]
+Kind = Literal["propfind", "sync", "multiget", "query"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,8 @@ class ListingRequest:
     sync_token: str = ""
     #: multiget: item names inside the collection (deduplicated)
     names: tuple[str, ...] = field(default_factory=tuple)
+    #: query: the filter elements, as Radicale collects them (C:filter, then CR:filter)
+    filters: tuple[ET.Element, ...] = field(default_factory=tuple)
 
     @property
     def needs_text(self) -> bool:
@@ -96,7 +98,8 @@ def propfind_request(root: ET.Element | None) -> ListingRequest | None:
 
 def report_request(root: ET.Element | None, base_prefix: str,
                    collection_path: str) -> ListingRequest | None:
-    """sync-collection or addressbook-/calendar-multiget without filters or expand."""
+    """sync-collection or addressbook-/calendar-multiget without filters or expand, or
+    an addressbook-query (RFC 6352 §8.6) that asks for no card text."""
     if root is None:
         return None
     if root.find(".//" + CALDAV + "expand") is not None or \
@@ -114,6 +117,9 @@ def report_request(root: ET.Element | None, base_prefix: str,
         if names is None:
             return None
         return ListingRequest("multiget", props, names=names)
+    if root.tag == CARDDAV + "addressbook-query" and not any(p in DATA_PROPS for p in props):
+        filters = root.findall(CALDAV + "filter") + root.findall(CARDDAV + "filter")
+        return ListingRequest("query", props, filters=tuple(filters))
     return None
 
 

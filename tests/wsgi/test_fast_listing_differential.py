@@ -98,6 +98,7 @@ def xml_text(value: str) -> str:
 def card(uid: str, name: str, note: str) -> bytes:
     return ("BEGIN:VCARD\r\nVERSION:3.0\r\n"
             f"UID:{escape_text(uid)}\r\nFN:{escape_text(name)}\r\nN:{escape_text(name)};;;;\r\n"
+            f"ORG:{escape_text(note)};{escape_text(name)}\r\n"
             f"NOTE:{escape_text(note)}\r\nEND:VCARD\r\n").encode()
 
 
@@ -185,6 +186,8 @@ class Collection:
     path: str           # URL path of the collection, percent-encoded, with the slash
     kind: str           # VADDRESSBOOK or VCALENDAR
     items: list[str]    # names of the items stored (PUT answered 201)
+    #: the titles and notes PUT, for substrings an addressbook-query can look for
+    texts: list[str] = dataclasses.field(default_factory=list)
 
     def href(self, name: str) -> str:
         return self.path + quote(name)
@@ -218,6 +221,8 @@ def put(world: World, collection: Collection, name: str, uid: str, title: str,
     event(f"PUT {answer.code}")
     if answer.code in (201, 204) and name not in collection.items:
         collection.items.append(name)
+    if answer.code in (201, 204):
+        collection.texts += [title, note]
 
 
 def propfind_body(data: st.DataObject) -> bytes | None:
@@ -319,6 +324,56 @@ def multiget_body(data: st.DataObject, collection: Collection) -> bytes:
             f"</{report}>").encode()
 
 
+#: substrings with CJK and other non-ASCII text, for the trigram index of the queries
+QUERY_TEXTS = ["曾", "曾曾曾", "科技有限", "é曾😀", "ß", "x", "<&>", "  "]
+
+
+def query_text(data: st.DataObject, collection: Collection) -> str:
+    """Text to look for: a piece of a stored title or note (so that some cards match),
+    a fixed non-ASCII one, or any text."""
+    shape = data.draw(st.sampled_from(["stored"] * 3 + ["fixed", "any"]), "query text shape")
+    if shape == "stored" and any(collection.texts):
+        stored = data.draw(st.sampled_from([t for t in collection.texts if t]), "stored text")
+        start = data.draw(st.integers(0, len(stored) - 1), "start")
+        return stored[start:start + data.draw(st.integers(1, 6), "length")]
+    if shape == "any":
+        return data.draw(texts, "any text")
+    return data.draw(st.sampled_from(QUERY_TEXTS), "fixed text")
+
+
+def text_match(data: st.DataObject, collection: Collection) -> str:
+    match_type = data.draw(st.sampled_from(["contains"] * 3 + ["equals", "starts-with",
+                                                               "ends-with", ""]), "match")
+    attributes = f' match-type="{match_type}"' if match_type else ""
+    if data.draw(rarely(8), "negate"):
+        attributes += ' negate-condition="yes"'
+    if data.draw(rarely(8), "octet"):
+        attributes += ' collation="i;octet"'
+    return f"<cr:text-match{attributes}>{xml_text(query_text(data, collection))}</cr:text-match>"
+
+
+def query_body(data: st.DataObject, collection: Collection) -> bytes:
+    """An addressbook-query (RFC 6352 §8.6): prop-filters on the properties cards carry
+    (ORG with two components), one the cards lack, and shapes the index cannot answer
+    (is-not-defined, an empty prop-filter, a param-filter)."""
+    prop_filters = []
+    for _ in range(data.draw(st.integers(1, 2), "prop-filters")):
+        prop = data.draw(st.sampled_from(["FN", "ORG", "NOTE", "N", "EMAIL", "fn"]), "prop")
+        shape = data.draw(st.sampled_from(["match"] * 8 + ["two", "undefined", "defined",
+                                                         "param"]), "prop-filter shape")
+        inside = {"match": lambda: text_match(data, collection),
+                  "two": lambda: text_match(data, collection) + text_match(data, collection),
+                  "undefined": lambda: "<cr:is-not-defined/>", "defined": lambda: "",
+                  "param": lambda: '<cr:param-filter name="TYPE"><cr:text-match>work'
+                                   "</cr:text-match></cr:param-filter>"}[shape]()
+        test = data.draw(st.sampled_from(["", ' test="allof"', ' test="anyof"']), "test")
+        prop_filters.append(f'<cr:prop-filter name="{prop}"{test}>{inside}</cr:prop-filter>')
+    test = data.draw(st.sampled_from(["", ' test="allof"', ' test="anyof"']), "filter test")
+    return (f"{XML_HEAD}<cr:addressbook-query {NAMESPACES}>{report_props(data, collection)}"
+            f"<cr:filter{test}>{''.join(prop_filters)}</cr:filter></cr:addressbook-query>"
+            ).encode()
+
+
 # -- the property ----------------------------------------------------------------------
 def first_difference(ours: Answer, theirs: Answer) -> str:
     if (ours.status, ours.headers) != (theirs.status, theirs.headers):
@@ -342,6 +397,8 @@ def ask(world: World, data: st.DataObject, collection: Collection, kind: str
         body = propfind_body(data) or b""
     elif kind == "sync":
         body = sync_body(world, data, collection)
+    elif kind == "query":
+        body = query_body(data, collection)
     else:
         body = multiget_body(data, collection)
     auth = ("bob", "bob-pw") if data.draw(rarely(20), "bob asks") \
@@ -360,7 +417,10 @@ def test_the_stream_says_byte_for_byte_what_radicale_says(world: World):
     def same_answer(data: st.DataObject) -> None:
         collection = fill(world, data)
         try:
-            for kind in ("propfind", "sync", "multiget"):
+            kinds = ["propfind", "sync", "multiget"]
+            if collection.kind == "VADDRESSBOOK":
+                kinds.append("query")
+            for kind in kinds:
                 ours, radicales = ask(world, data, collection, kind)
                 streamed = ours.header("Content-Length") is None
                 seen.append((kind, streamed))
@@ -374,7 +434,8 @@ def test_the_stream_says_byte_for_byte_what_radicale_says(world: World):
 
     same_answer()
     # worth something only if the stream answered often, and each of its three kinds
-    assert {kind for kind, fast in seen if fast} == {"propfind", "sync", "multiget"}, seen
+    assert {kind for kind, fast in seen if fast} == {"propfind", "sync", "multiget", "query"}, \
+        seen
     assert sum(fast for _, fast in seen) >= len(seen) // 3, seen
 
 

@@ -45,6 +45,23 @@ def test_calendar_data_with_a_component_filter_leaves_the_request_to_radicale():
     assert report_request(ET.fromstring(body), "", "alice/cal") is None
 
 
+QUERY = ('<cr:addressbook-query xmlns:d="DAV:" xmlns:cr="urn:ietf:params:xml:ns:carddav">'
+         '<d:prop>{props}</d:prop><cr:filter><cr:prop-filter name="ORG"><cr:text-match>'
+         '科技</cr:text-match></cr:prop-filter></cr:filter></cr:addressbook-query>')
+
+
+def test_an_addressbook_query_for_etags_is_taken_with_its_filter():
+    request = report_request(ET.fromstring(QUERY.format(props="<d:getetag/>")), "",
+                             "alice/contacts")
+    assert request is not None and request.kind == "query"
+    assert [f.tag for f in request.filters] == ["{urn:ietf:params:xml:ns:carddav}filter"]
+
+
+def test_an_addressbook_query_for_card_text_is_left_to_radicale():
+    body = QUERY.format(props="<d:getetag/><cr:address-data/>")
+    assert report_request(ET.fromstring(body), "", "alice/contacts") is None
+
+
 def test_propfind_of_getetag_is_taken_and_allprop_is_not():
     taken = propfind_request(ET.fromstring(
         '<d:propfind xmlns:d="DAV:"><d:prop><d:getetag/></d:prop></d:propfind>'))
