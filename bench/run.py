@@ -231,11 +231,14 @@ def run_size(size: int, args: argparse.Namespace, command: str) -> report.SizeRe
             if op.key == "multiget_all":
                 result.rows.append(_floor_row(ctx, states, args.python))
         memory = Row("peak_memory", "server peak memory (VmHWM)", "bytes")
-        disk = Row("disk", "data size on disk", "bytes")
+        disk = Row("disk", "data size on disk (without the WAL)", "bytes")
+        wal = Row("disk_wal", "  … SQLite write-ahead log (-wal, -shm)", "bytes")
         for state in states:
             memory.values[state.key] = float(state.server.peak_memory_bytes())
             disk.values[state.key] = float(state.server.data_bytes())
-        result.rows += [memory, disk]
+            if isinstance(state.server, CmsDavServer) and not state.server.database_url:
+                wal.values[state.key] = float(state.server.wal_bytes())
+        result.rows += [memory, disk, wal]
         for state in states:
             for note in dict.fromkeys(state.notes):
                 result.notes.append(f"{state.server.label}: {note}")

@@ -77,11 +77,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def disk_bytes(path: Path) -> int:
-    """Allocated bytes (st_blocks), i.e. what the data really costs on disk."""
+#: SQLite's write-ahead log and its index: reported apart from the data (issue 19)
+WAL_SUFFIXES = ("-wal", "-shm")
+
+
+def disk_bytes(path: Path, wal: bool | None = None) -> int:
+    """Allocated bytes (st_blocks), i.e. what the data really costs on disk.
+    ``wal``: None counts every file, False all but SQLite's ``-wal``/``-shm`` files,
+    True only those."""
     total = 0
     for root, _dirs, files in os.walk(path):
         for name in files:
+            if wal is not None and name.endswith(WAL_SUFFIXES) != wal:
+                continue
             try:
                 total += os.lstat(os.path.join(root, name)).st_blocks * 512
             except OSError:
@@ -151,6 +159,10 @@ class Server:
 
     def data_bytes(self) -> int:
         raise NotImplementedError
+
+    def wal_bytes(self) -> int:
+        """The write-ahead log, not counted in :meth:`data_bytes` (0 without one)."""
+        return 0
 
     def cpu_seconds(self) -> float:
         if self.proc is None:
@@ -289,7 +301,10 @@ class CmsDavServer(Server):
         if self.database_url:
             from bench.postgres import schema_bytes
             return schema_bytes(self.database_url)
-        return disk_bytes(self.data_dir)
+        return disk_bytes(self.data_dir, wal=False)
+
+    def wal_bytes(self) -> int:
+        return 0 if self.database_url else disk_bytes(self.data_dir, wal=True)
 
 
 class MemoryServer(Server):

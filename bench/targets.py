@@ -55,6 +55,9 @@ TARGETS = [
     Target("bulk_put_4", "ratio", 10, 10_000, "issue 19: ≥10× Radicale's rate at 10k"),
     Target("bulk_put_4", "max", 25.0, 10_000, "issue 19: ≥400 cards/s at 10k (< 25 s)"),
     Target("put_p50", "max", 0.004, 10_000, "issue 19: ≤ 4 ms into a full 10k book"),
+    Target("peak_memory", "max", 150 * MB, 100_000, "issue 19: < 150 MB at 100k"),
+    # the WAL is its own row ("disk_wal"), not part of "disk"
+    Target("disk", "ratio", 1.0, None, "issue 19: under Radicale's at every size"),
 ]
 
 

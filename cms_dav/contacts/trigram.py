@@ -6,7 +6,8 @@ addressbook-query ``text-match``, :mod:`cms_dav.contacts.dav_prefilter`) and
 0012_trigram indexes both:
 
 - **SQLite** (3.34 or later): an FTS5 table per column with ``tokenize='trigram'`` and
-  ``detail=none`` (the smallest index: which rows hold which trigrams), its content in
+  ``detail=none`` and ``columnsize=0`` (the smallest index: which rows hold which
+  trigrams, no per-row sizes; 0016_mem_fts_columnsize), its content in
   the indexed table itself (``content=``). Triggers on the indexed table keep it in
   step, so every write of the index rows (the search index hook inside the item's
   write transaction, ``cms-dav reindex``, a cascade delete) updates it in the same

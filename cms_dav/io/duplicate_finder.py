@@ -16,7 +16,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from rapidfuzz.distance import OSA
 
 from cms_dav.contacts.normalize import email_key, fold, phone_keys, pinyin_keys
 from cms_dav.io.contact_record import ContactRecord
@@ -141,7 +140,11 @@ def _one_typo(x: list[str], y: list[str]) -> bool:
     if len(x) != len(y) or x == y:
         return False
     diffs = [(p, q) for p, q in zip(x, y, strict=True) if p != q]
-    return len(diffs) == 1 and min(map(len, diffs[0])) >= 4 and OSA.distance(*diffs[0]) == 1
+    if len(diffs) != 1 or min(map(len, diffs[0])) < 4:
+        return False
+    from rapidfuzz.distance import OSA  # only a duplicate search needs it (~4 MB)
+
+    return bool(OSA.distance(*diffs[0]) == 1)
 
 
 def _contradict(a: _Contact, b: _Contact) -> bool:

@@ -14,10 +14,6 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.worksheet.worksheet import Worksheet
-
 from cms_dav.contacts.vcard_lines import CRLF
 from cms_dav.io.contact_record import ContactRecord
 from cms_dav.io.object_split import RawComponent, calendar_parts
@@ -51,6 +47,12 @@ def export_csv(records: Iterable[ContactRecord], fields: Sequence[str] = ()) -> 
 
 
 def export_xlsx(records: Iterable[ContactRecord], fields: Sequence[str] = ()) -> bytes:
+    # imported here: openpyxl (and the lxml it loads) adds ~17 MB to every server
+    # process, and only an xlsx export needs it (issue 19 target 7)
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.worksheet import Worksheet
+
     book = Workbook()
     sheet = book.active
     assert isinstance(sheet, Worksheet), "a new workbook starts with one worksheet"

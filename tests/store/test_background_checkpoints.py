@@ -12,7 +12,8 @@ import pytest
 
 from sqlalchemy import Engine
 
-from cms_dav.store.checkpoint import start_background_checkpoints
+from cms_dav.store import checkpoint
+from cms_dav.store.checkpoint import Checkpointer, start_background_checkpoints
 from cms_dav.store.engine import open_engine
 from cms_dav.store.migrate import upgrade_to_head
 from cms_dav.store.records import ItemData
@@ -77,3 +78,50 @@ def test_the_thread_copies_committed_writes_into_the_database_file(
 def test_postgresql_needs_no_checkpointer() -> None:
     engine = open_engine("postgresql+psycopg://nobody@127.0.0.1/none")  # never connects
     assert start_background_checkpoints(engine) is None
+
+
+def fill(store: Store, count: int) -> None:
+    store.replace_collection("alice/book", {"tag": "VADDRESSBOOK"}, [], "tests")
+    for number in range(count):
+        store.put_item("alice/book", f"{number}.vcf", card(number), "tests")
+
+
+def test_a_fully_checkpointed_wal_above_the_limit_is_emptied(
+        url: str, server_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(checkpoint, "TRUNCATE_ABOVE", 64 * 1024)
+    upgrade_to_head(server_engine)
+    fill(Store(server_engine), 100)
+    checkpointer = Checkpointer(server_engine)
+    assert checkpointer.wal_size() > 64 * 1024
+    checkpointer.run_once()
+    assert checkpointer.truncations == 1
+    assert Path(url[len("sqlite:///"):] + "-wal").stat().st_size == 0
+
+
+def test_a_small_wal_is_left_for_sqlite_to_reuse(url: str, server_engine: Engine) -> None:
+    upgrade_to_head(server_engine)
+    fill(Store(server_engine), 5)
+    checkpointer = Checkpointer(server_engine)
+    assert 0 < checkpointer.wal_size() <= checkpoint.TRUNCATE_ABOVE
+    checkpointer.run_once()
+    assert checkpointer.truncations == 0
+
+
+def test_the_truncation_does_not_wait_for_an_open_reader(
+        url: str, server_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(checkpoint, "TRUNCATE_ABOVE", 64 * 1024)
+    upgrade_to_head(server_engine)
+    store = Store(server_engine)
+    fill(store, 100)
+    reader = sqlite3.connect(url[len("sqlite:///"):], isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM items").fetchone()  # holds a WAL snapshot
+    checkpointer = Checkpointer(server_engine)
+    started = time.monotonic()
+    checkpointer.run_once()
+    assert time.monotonic() - started < 5  # the connections' busy timeout is 60 s
+    assert checkpointer.truncations == 0
+    reader.execute("COMMIT")
+    checkpointer.run_once()
+    assert checkpointer.truncations == 1
+    reader.close()
