@@ -328,11 +328,7 @@ class Storage(storage.BaseStorage):
             if depth != "0":
                 yield from self._children("")
             return
-        # Radicale asks for the same path several times per request; the memo is
-        # cleared when the write lock is taken and after every write
-        context = request_context.current()
-        found = remembered(context.memo if context is not None else None,
-                           ("resolve", sane), lambda: self.store.resolve(sane))
+        found = self._resolve(sane)
         if isinstance(found, CollectionRecord):
             collection = Collection(self.store, found)
             yield collection
@@ -409,9 +405,19 @@ class Storage(storage.BaseStorage):
             if scope.committed and self.hook is not None:
                 self.hook.run(lock)  # after the lock, outside every transaction
 
+    def _resolve(self, sane: str) -> CollectionRecord | tuple[CollectionRecord, ItemRecord] | None:
+        """What ``sane`` names (``Store.resolve``). Radicale asks for the same path
+        several times per request; the memo is cleared when the write lock is taken
+        and after every write."""
+        context = request_context.current()
+        return remembered(context.memo if context is not None else None,
+                          ("resolve", sane), lambda: self.store.resolve(sane))
+
     def _lock_name(self, path: str) -> str:
+        # looked up before the lock, as Radicale's discover of the same path just was
+        # (answered from the request's memo): no read of its own
         sane = paths.strip(pathutils.strip_path(path))
-        if sane and self.store.collection(sane) is None:
+        if sane and not isinstance(self._resolve(sane), CollectionRecord):
             return paths.parent(sane)
         return sane
 
