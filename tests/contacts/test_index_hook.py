@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 
 from cms_dav.contacts.index_hook import reindex
+from cms_dav.store.records import WriteResult
 from cms_dav.store.schema import contact_cards, contact_terms, contact_values
 from tests.contacts.index_support import book, card_data, open_test_store, vcard
 
@@ -104,9 +105,13 @@ def test_index_hooks_take_the_row_id_from_the_write(tmp_path, database_url):
     store = open_test_store(tmp_path, database_url)
     book(store, "alice/book")
     for name in ("Anna Nowak", "Anna Kowalska"):  # a new card, then its replacement
-        done = []
-        seen = _statements_during(store, lambda name=name: done.append(store.put_item(
-            "alice/book", "u1.vcf", card_data(vcard("u1", name), "u1"), "alice")))
+        done: list[WriteResult] = []
+
+        def write(name: str = name, done: list[WriteResult] = done) -> None:
+            done.append(store.put_item("alice/book", "u1.vcf",
+                                       card_data(vcard("u1", name), "u1"), "alice"))
+
+        seen = _statements_during(store, write)
         with store.reading() as conn:
             row_id = conn.execute(select(contact_cards.c.item_id)).scalar_one()
         assert done[0].new.id == row_id
