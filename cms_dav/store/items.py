@@ -39,7 +39,7 @@ _ONE = items.c.collection_id == bindparam("cid"), items.c.href == bindparam("hre
 _GET = {flag: select(*_columns(flag)).where(*_ONE) for flag in (True, False)}
 _HAS_UID = select(items.c.id).where(items.c.collection_id == bindparam("cid"),
                                     items.c.uid == bindparam("uid")).limit(1)
-_INSERT = items.insert()
+_INSERT = items.insert().returning(items.c.id)
 # SET takes the column names as parameter keys: the WHERE gets names of its own
 _UPDATE = (update(items).where(items.c.collection_id == bindparam("where_cid"),
                                items.c.href == bindparam("where_href"))
@@ -154,7 +154,7 @@ def put(conn: Connection, collection: CollectionRecord, href: str, data: ItemDat
         with conn.begin_nested():
             if old is None:
                 ident = conn.execute(_INSERT, dict(collection_id=collection.id, href=href,
-                                                   **values)).inserted_primary_key[0]
+                                                   **values)).scalar_one()
             else:
                 ident = conn.execute(_UPDATE, dict(where_cid=collection.id, where_href=href,
                                                    **values)).scalar_one()

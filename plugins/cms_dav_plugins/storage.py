@@ -414,10 +414,8 @@ class Storage(storage.BaseStorage):
                           ("resolve", sane), lambda: self.store.resolve(sane))
 
     def _lock_name(self, path: str) -> str:
-        # looked up before the lock, as Radicale's discover of the same path just was
-        # (answered from the request's memo): no read of its own
         sane = paths.strip(pathutils.strip_path(path))
-        if sane and not isinstance(self._resolve(sane), CollectionRecord):
+        if sane and self.store.collection(sane) is None:
             return paths.parent(sane)
         return sane
 
