@@ -167,8 +167,8 @@ class OccurrenceHook:
             if old is not None and old.name.upper() == "VCALENDAR":
                 self._drop_href(conn, collection.id, new.href)
             return
-        ident = conn.execute(_ITEM_ID.where(items.c.collection_id == collection.id,
-                                            items.c.href == new.href)).scalar()
+        ident = new.id if new.id is not None else conn.execute(_ITEM_ID.where(
+            items.c.collection_id == collection.id, items.c.href == new.href)).scalar()
         if ident is None:
             return
         found = compute(new.text, new.component.upper(), self.horizon())

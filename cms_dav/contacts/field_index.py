@@ -33,7 +33,7 @@ class FieldIndexHook:
 
     def item_written(self, conn: Connection, collection: CollectionRecord,
                      new: ItemRecord, old: ItemRecord | None) -> None:
-        ident = index_store.item_id(conn, collection.id, new.href)
+        ident = index_store.written_id(conn, collection.id, new)
         if ident is None:
             return
         # always: a moved item keeps its row id but changes collection

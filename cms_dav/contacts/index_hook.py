@@ -27,7 +27,7 @@ class SearchIndexHook:
 
     def item_written(self, conn: Connection, collection: CollectionRecord,
                      new: ItemRecord, old: ItemRecord | None) -> None:
-        ident = index_store.item_id(conn, collection.id, new.href)
+        ident = index_store.written_id(conn, collection.id, new)
         if ident is None:
             return
         if new.name.upper() != "VCARD" or new.text is None:

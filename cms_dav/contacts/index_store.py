@@ -24,6 +24,7 @@ from cms_dav.contacts.errors import ContactError
 from cms_dav.contacts.interactions import follow_ups
 from cms_dav.contacts.normalize import fold
 from cms_dav.contacts.search_terms import index_terms
+from cms_dav.store.records import ItemRecord
 from cms_dav.store.schema import contact_cards, contact_terms, contact_values, items
 
 log = logging.getLogger("cms_dav.contacts")
@@ -96,6 +97,12 @@ _ITEM_ID = select(items.c.id).where(items.c.collection_id == bindparam("cid"),
 
 def item_id(conn: Connection, collection_id: int, href: str) -> int | None:
     return conn.execute(_ITEM_ID, {"cid": collection_id, "href": href}).scalar()
+
+
+def written_id(conn: Connection, collection_id: int, new: ItemRecord) -> int | None:
+    """The row id of an item just written: the one the write returned, else looked up
+    (a record made without it, e.g. by ``cms-dav reindex`` reading stored rows)."""
+    return new.id if new.id is not None else item_id(conn, collection_id, new.href)
 
 
 def drop(conn: Connection, ids: list[int]) -> None:

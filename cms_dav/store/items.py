@@ -39,10 +39,11 @@ _ONE = items.c.collection_id == bindparam("cid"), items.c.href == bindparam("hre
 _GET = {flag: select(*_columns(flag)).where(*_ONE) for flag in (True, False)}
 _HAS_UID = select(items.c.id).where(items.c.collection_id == bindparam("cid"),
                                     items.c.uid == bindparam("uid")).limit(1)
-_INSERT = items.insert()
+_INSERT = items.insert().returning(items.c.id)
 # SET takes the column names as parameter keys: the WHERE gets names of its own
-_UPDATE = update(items).where(items.c.collection_id == bindparam("where_cid"),
-                              items.c.href == bindparam("where_href"))
+_UPDATE = (update(items).where(items.c.collection_id == bindparam("where_cid"),
+                               items.c.href == bindparam("where_href"))
+           .returning(items.c.id))
 _DELETE = delete(items).where(*_ONE)
 _COUNT_BY = (update(collections).where(collections.c.id == bindparam("cid"))
              .values(item_count=collections.c.item_count + bindparam("delta"))
@@ -152,9 +153,11 @@ def put(conn: Connection, collection: CollectionRecord, href: str, data: ItemDat
     try:
         with conn.begin_nested():
             if old is None:
-                conn.execute(_INSERT, dict(collection_id=collection.id, href=href, **values))
+                ident = conn.execute(_INSERT, dict(collection_id=collection.id, href=href,
+                                                   **values)).scalar_one()
             else:
-                conn.execute(_UPDATE, dict(where_cid=collection.id, where_href=href, **values))
+                ident = conn.execute(_UPDATE, dict(where_cid=collection.id, where_href=href,
+                                                   **values)).scalar_one()
     except IntegrityError:
         raise UidConflict(f"UID {data.uid!r} is already used by another item of "
                           f"/{collection.path}/") from None
@@ -168,7 +171,7 @@ def put(conn: Connection, collection: CollectionRecord, href: str, data: ItemDat
     sync.prune(conn, collection.id, seq, token_days)
     new = ItemRecord(collection_id=collection.id, href=href, uid=data.uid, name=data.name,
                      component=data.component, etag=data.etag, time_start=data.time_start,
-                     time_end=data.time_end, modified_at=when, text=data.text)
+                     time_end=data.time_end, modified_at=when, text=data.text, id=ident)
     return new, old
 
 

@@ -59,7 +59,9 @@ class CollectionRecord:
 
 @dataclass(frozen=True)
 class ItemRecord:
-    """An item as stored; ``text`` is None when the caller asked for metadata only."""
+    """An item as stored; ``text`` is None when the caller asked for metadata only.
+    ``id`` is the row's id when the write that made the record knows it (``items.put``
+    returns it, so the write hooks need not look the row up again), else None."""
     collection_id: int
     href: str
     uid: str
@@ -70,6 +72,7 @@ class ItemRecord:
     time_end: int
     modified_at: float
     text: str | None = None
+    id: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -328,11 +328,7 @@ class Storage(storage.BaseStorage):
             if depth != "0":
                 yield from self._children("")
             return
-        # Radicale asks for the same path several times per request; the memo is
-        # cleared when the write lock is taken and after every write
-        context = request_context.current()
-        found = remembered(context.memo if context is not None else None,
-                           ("resolve", sane), lambda: self.store.resolve(sane))
+        found = self._resolve(sane)
         if isinstance(found, CollectionRecord):
             collection = Collection(self.store, found)
             yield collection
@@ -408,6 +404,14 @@ class Storage(storage.BaseStorage):
             _write_scope.reset(token)
             if scope.committed and self.hook is not None:
                 self.hook.run(lock)  # after the lock, outside every transaction
+
+    def _resolve(self, sane: str) -> CollectionRecord | tuple[CollectionRecord, ItemRecord] | None:
+        """What ``sane`` names (``Store.resolve``). Radicale asks for the same path
+        several times per request; the memo is cleared when the write lock is taken
+        and after every write."""
+        context = request_context.current()
+        return remembered(context.memo if context is not None else None,
+                          ("resolve", sane), lambda: self.store.resolve(sane))
 
     def _lock_name(self, path: str) -> str:
         sane = paths.strip(pathutils.strip_path(path))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 
 from cms_dav.contacts.index_hook import reindex
+from cms_dav.store.records import WriteResult
 from cms_dav.store.schema import contact_cards, contact_terms, contact_values
 from tests.contacts.index_support import book, card_data, open_test_store, vcard
 
@@ -81,3 +82,38 @@ def test_reindex_rebuilds_rows_lost_or_missing(tmp_path):
             conn.execute(delete(table))
     assert reindex(store, "PL", "alice") == 1
     assert "nowak" in terms(store, "name")
+
+
+def _statements_during(store, action):
+    from sqlalchemy import event
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(" ".join(statement.split()))
+
+    event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        action()
+    finally:
+        event.remove(store.engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_index_hooks_take_the_row_id_from_the_write(tmp_path, database_url):
+    """The write returns the item's row id (insert and update alike): the index hooks
+    index that row without looking its id up again."""
+    store = open_test_store(tmp_path, database_url)
+    book(store, "alice/book")
+    for name in ("Anna Nowak", "Anna Kowalska"):  # a new card, then its replacement
+        done: list[WriteResult] = []
+
+        def write(name: str = name, done: list[WriteResult] = done) -> None:
+            done.append(store.put_item("alice/book", "u1.vcf",
+                                       card_data(vcard("u1", name), "u1"), "alice"))
+
+        seen = _statements_during(store, write)
+        with store.reading() as conn:
+            row_id = conn.execute(select(contact_cards.c.item_id)).scalar_one()
+        assert done[0].new.id == row_id
+        assert not [s for s in seen if s.startswith("SELECT items.id FROM items")]
+    assert card_rows(store) == [("u1.vcf", "Anna Kowalska", True)]
