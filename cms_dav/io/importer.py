@@ -153,12 +153,12 @@ def _contact_placer(target: _Target, region: str) -> Placer:
         record = vcard_to_record(text)
         match = matcher.find(record)
         if match is None:
-            href = new_href(record.uid or "", target.tag, set(target.current))
+            href = new_href(record.uid or "", target.tag, target.current.keys())
             matcher.add(href, record)
             return href, text, None
         existing = target.current.get(match.contact_id)
         if existing is None:  # matched a row of this file that was rejected
-            href = new_href(record.uid or "", target.tag, set(target.current))
+            href = new_href(record.uid or "", target.tag, target.current.keys())
             return href, text, None
         matcher.add(match.contact_id, record)
         if match.reason == "same UID":
@@ -176,7 +176,7 @@ def _event_placer(target: _Target) -> Placer:
 
     def place(text: str) -> tuple[str, str, ItemRecord | None]:
         uid = item_data(text, target.tag, target.path).uid
-        href = by_uid.get(uid) or new_href(uid, target.tag, set(target.current))
+        href = by_uid.get(uid) or new_href(uid, target.tag, target.current.keys())
         by_uid[uid] = href
         return href, text, target.current.get(href)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import uuid
+from collections.abc import Container
 from typing import Any
 
 from radicale import item as radicale_item
@@ -136,8 +137,9 @@ def item_data_from_upload(item: radicale_item.Item, upload_text: str | None,
     return dataclasses.replace(fallback, text=text, etag=radicale_item.get_etag(text)), True
 
 
-def new_href(uid: str, tag: str, taken: set[str]) -> str:
-    """``<uid>.vcf`` when the UID is a safe file name and free, else a random name."""
+def new_href(uid: str, tag: str, taken: Container[str]) -> str:
+    """``<uid>.vcf`` when the UID is a safe file name and free, else a random name.
+    ``taken``: the names in use (a live view, e.g. a dict's keys: never copied here)."""
     extension = EXTENSIONS.get(tag, "")
     safe = uid.removeprefix("urn:uuid:")
     if safe and len(safe) <= 120 and not _UNSAFE.search(safe) and not safe.startswith("."):
