@@ -53,7 +53,6 @@ from cms_dav.io import freebusy_ranges, vobject_values
 from cms_dav.metrics import Metrics
 from cms_dav.outbox.dispatcher import Dispatcher, Sender
 from cms_dav.outbox.recorder import OutboxRecorder, Route
-from cms_dav.push import vapid
 from cms_dav.push.route import PushRoute
 from cms_dav.push.sender import push_sender
 from cms_dav.webhooks.sender import webhook_sender
@@ -74,6 +73,7 @@ if TYPE_CHECKING:
     from radicale import config as radicale_config
 
     from cms_dav.api.services import ApiServices
+    from cms_dav.push import vapid
     from cms_dav.web.services import WebServices
 
 WSGIApp = Callable[..., Iterable[bytes]]
@@ -365,7 +365,11 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     fields = FieldsFile(settings.fields_file)
     # each outbox consumer (webhooks, push) brings a route (who gets an event, decided in
     # the write) and a sender (delivers it from the dispatcher)
-    push_key = vapid.load(settings.data_dir) if settings.push_enabled else None
+    push_key = None
+    if settings.push_enabled:
+        from cms_dav.push import vapid  # cryptography: only where push is on
+
+        push_key = vapid.load(settings.data_dir)
     policy = Policy(RightsFile(settings.rights_file), engine)
     routes: tuple[Route, ...] = ((WebhookRoute(), PushRoute(members=policy.members))
                                  if push_key is not None else (WebhookRoute(),))

@@ -16,8 +16,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from rapidfuzz.distance import OSA
-
 from cms_dav.contacts.normalize import email_key, fold, phone_keys, pinyin_keys
 from cms_dav.io.contact_record import ContactRecord
 
@@ -140,6 +138,8 @@ def _one_typo(x: list[str], y: list[str]) -> bool:
     """Exactly one token differs, by one edit (transpositions count as one), in a word of 4+."""
     if len(x) != len(y) or x == y:
         return False
+    from rapidfuzz.distance import OSA  # loaded by the duplicate search, not at CLI start
+
     diffs = [(p, q) for p, q in zip(x, y, strict=True) if p != q]
     return len(diffs) == 1 and min(map(len, diffs[0])) >= 4 and OSA.distance(*diffs[0]) == 1
 

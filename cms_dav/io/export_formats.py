@@ -14,10 +14,6 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.worksheet.worksheet import Worksheet
-
 from cms_dav.contacts.vcard_lines import CRLF
 from cms_dav.io.contact_record import ContactRecord
 from cms_dav.io.object_split import RawComponent, calendar_parts
@@ -51,6 +47,11 @@ def export_csv(records: Iterable[ContactRecord], fields: Sequence[str] = ()) -> 
 
 
 def export_xlsx(records: Iterable[ContactRecord], fields: Sequence[str] = ()) -> bytes:
+    # openpyxl is loaded by the one export that writes xlsx, not by every CLI start
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.worksheet import Worksheet
+
     book = Workbook()
     sheet = book.active
     assert isinstance(sheet, Worksheet), "a new workbook starts with one worksheet"

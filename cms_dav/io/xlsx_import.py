@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import zipfile
 
-from openpyxl import load_workbook
-
 from cms_dav.contacts.field_defs import FieldSet
 from cms_dav.io.csv_import import TableImport
 from cms_dav.io.table_fields import TableError, plan_columns
@@ -18,6 +16,8 @@ def read_xlsx(data: bytes, *, mapping: dict[str, str] | None = None, preset: str
               default_region: str | None = None, fields: FieldSet | None = None
               ) -> TableImport:
     """Same contract as read_csv; read_only keeps memory flat on big sheets."""
+    from openpyxl import load_workbook  # loaded for xlsx files only, not at every start
+
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError) as exc:
