@@ -65,6 +65,12 @@ from cms_dav.store.records import OriginOf, unknown_origin
 from cms_dav.store.store import Store
 from cms_dav.wsgi.request_scope import http_origins
 from cms_dav_plugins import upload_watch
+# the plugins: imported here, so that a missing one is a start-up error naming it
+from cms_dav_plugins.auth import Auth
+from cms_dav_plugins.group import Group
+from cms_dav_plugins.rights import Rights
+from cms_dav_plugins.sharing import Sharing
+from cms_dav_plugins.storage import Storage
 
 if TYPE_CHECKING:
     # the HTTP side (Radicale's application, the WSGI layers, the JSON API and the web
@@ -179,12 +185,6 @@ class App:
 
     def plugin_types(self) -> dict[str, PluginFactory]:
         """``[section] type`` for each of cms_dav's Radicale plugins."""
-        from cms_dav_plugins.auth import Auth
-        from cms_dav_plugins.group import Group
-        from cms_dav_plugins.rights import Rights
-        from cms_dav_plugins.sharing import Sharing
-        from cms_dav_plugins.storage import Storage
-
         return {
             "storage": PluginFactory("cms_dav_plugins.storage",
                                      lambda configuration: Storage(

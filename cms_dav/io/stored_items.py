@@ -15,6 +15,7 @@ from typing import Any
 
 from radicale import item as radicale_item
 
+from cms_dav.io.parse_state import same_state, state
 from cms_dav.store.records import ItemData
 
 MAX_RRULE_OCCURRENCES = 10_000  # Radicale's default
@@ -28,10 +29,21 @@ class ItemError(ValueError):
 
 def prepared_item(text: str, tag: str, collection_path: str) -> radicale_item.Item:
     """``text`` parsed, checked, sanitized and prepared as Radicale's PUT handler does."""
+    return prepared_upload(text, tag, collection_path)[0]
+
+
+def prepared_upload(text: str, tag: str, collection_path: str
+                    ) -> tuple[radicale_item.Item, bool]:
+    """:func:`prepared_item`, and whether sanitizing left Radicale's parse of ``text``
+    as parsed (:mod:`cms_dav.io.parse_state`): then a second parse of ``text`` would
+    give the same tree, and :func:`item_data_from_upload` may skip it, as it does for
+    a PUT (``cms_dav_plugins.upload_watch``)."""
     try:
         components = radicale_item.read_components(text)
+        before = state(components)
         radicale_item.check_and_sanitize_items(
             components, tag=tag, max_vevent_rrule_occurrence=MAX_RRULE_OCCURRENCES)
+        unchanged = same_state(before, state(components))
     except Exception as exc:  # noqa: BLE001 - vobject and Radicale raise many types for bad input
         raise ItemError(f"not a valid {_kind(tag)}: {exc}") from None
     if len(components) != 1:
@@ -42,7 +54,7 @@ def prepared_item(text: str, tag: str, collection_path: str) -> radicale_item.It
         item.prepare()
     except Exception as exc:  # noqa: BLE001 - Item.prepare raises many types for bad input
         raise ItemError(f"not a valid {_kind(tag)}: {exc}") from None
-    return item
+    return item, unchanged
 
 
 def item_data(text: str, tag: str, collection_path: str) -> ItemData:
