@@ -4,6 +4,13 @@ Re-importing must never duplicate: contacts are matched to the book's cards by
 UID, then e-mail, then phone (ImportMatcher); a UID match replaces the card, an
 e-mail/phone match merges into it so nothing typed on the server is lost.
 Calendar objects are matched by UID.  One bad object never stops the others.
+
+Objects are written :data:`BATCH` per transaction (items, sync log, indexes, history,
+audit and outbox of the whole batch commit together; each object keeps its own
+savepoint, so a refused one is only left out). What an interruption (Ctrl-C, a crash,
+a full disk) promises: every batch committed before it is stored whole, the batch it
+hit is not stored at all; running the same file again stores the rest and matches what
+the first run stored as above (a row with no UID, e-mail or phone is stored again).
 """
 
 from __future__ import annotations
