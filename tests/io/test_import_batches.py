@@ -4,6 +4,7 @@ what it promises when a row is refused, and when the import stops half-way."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,20 @@ def test_a_tree_changed_after_its_snapshot_is_not_the_same() -> None:
     before = state([card])
     card.add("note").value = "added by a sanitizer"
     assert not same_state(before, state([card]))
+
+
+def test_regression_import_copied_every_href_per_row(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each new row's name was checked against ``set(all hrefs so far)``: a copy per
+    row, quadratic in the file (most of a 100k-row import's time). The names in use are
+    now passed as a live view, which keeps showing the rows stored after it."""
+    seen: list[Any] = []
+    real = importer.new_href
+
+    def recording(uid: str, tag: str, taken: Any) -> str:
+        seen.append(taken)
+        return real(uid, tag, taken)
+
+    monkeypatch.setattr(importer, "new_href", recording)
+    import_source(app.store, BOOK, _source(4), actor="alice")
+    assert len(seen) == 4 and len(seen[0]) == 4  # the first row's view shows all four
