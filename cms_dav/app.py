@@ -21,24 +21,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from radicale import config as radicale_config
-from radicale.app import Application
 from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
 
 from cms_dav import radicale_compat
 from cms_dav.acl.policy import Policy
-from cms_dav.api.factory import build_api
-from cms_dav.api.mount import ApiMount
-from cms_dav.api.services import ApiServices
-from cms_dav.web.factory import build_web
-from cms_dav.web.i18n import load_languages
-from cms_dav.web.mount import WebMount
-from cms_dav.web.render import templates
-from cms_dav.web.services import WebServices
-from cms_dav.web.sessions import Sessions, load_secret
 from cms_dav.acl.rightsfile import RightsFile
 from cms_dav.acl.share_database import ShareDatabase
 from cms_dav.auth.authenticator import Authenticator
@@ -48,14 +37,9 @@ from cms_dav.calendars.generated_calendars import GeneratedCalendars
 from cms_dav.calendars.occurrences import OccurrenceHook
 from cms_dav.contacts.segment_hook import SegmentHook
 from cms_dav.contacts.segments import Segments
-from cms_dav.reports.build import build_report
-from cms_dav.scheduling.addresses import Addresses
-from cms_dav.scheduling.delivery import MAX_ATTENDEES, Scheduler
 from cms_dav.scheduling.imip_outbox import ImipRecorder
 from cms_dav.scheduling.imip_sender import imip_sender
-from cms_dav.wsgi.calendar_autocreate import CalendarAutoCreateMiddleware
-from cms_dav.wsgi.challenge import ChallengeMiddleware
-from cms_dav.wsgi.client_address import TrustedProxies
+from cms_dav.scheduling.delivery import MAX_ATTENDEES
 from cms_dav.config import Settings
 from cms_dav.contacts.field_index import FieldIndexHook
 from cms_dav.contacts.field_rows import FieldRows
@@ -69,7 +53,6 @@ from cms_dav.io import freebusy_ranges, vobject_values
 from cms_dav.metrics import Metrics
 from cms_dav.outbox.dispatcher import Dispatcher, Sender
 from cms_dav.outbox.recorder import OutboxRecorder, Route
-from cms_dav.push import vapid
 from cms_dav.push.route import PushRoute
 from cms_dav.push.sender import push_sender
 from cms_dav.webhooks.sender import webhook_sender
@@ -80,33 +63,24 @@ from cms_dav.store.engine import PoolLimits, open_engine
 from cms_dav.store.migrate import upgrade_to_head
 from cms_dav.store.records import OriginOf, unknown_origin
 from cms_dav.store.store import Store
-from cms_dav.wsgi.fast_get import FastGetMiddleware
-from cms_dav.wsgi.fast_listing import FastListingMiddleware
-from cms_dav.wsgi.generated_calendars import GeneratedCalendarsMiddleware
-from cms_dav.wsgi.health import HealthMiddleware
-from cms_dav.wsgi.limits import LimitsMiddleware
-from cms_dav.wsgi.link_gate import LinkGateMiddleware
-from cms_dav.wsgi.metrics import MetricsMiddleware
-from cms_dav.wsgi.principal_search import Directory, PrincipalSearchMiddleware
-from cms_dav.wsgi.push_props import PushPropsMiddleware
-from cms_dav.wsgi.push_register import Collections, PushRegisterMiddleware
-from cms_dav.wsgi.rejections import RejectionReasonMiddleware
-from cms_dav.wsgi.schedule_tag import ScheduleTagMiddleware
-from cms_dav.wsgi.scheduling import SchedulingMiddleware
-from cms_dav.wsgi.scheduling_outbox import FreeBusyAnswerer
-from cms_dav.wsgi.request_log import RequestLogMiddleware
-from cms_dav.wsgi.request_scope import RequestScopeMiddleware, http_origins
-from cms_dav.wsgi.response_delay import ResponseDelayMiddleware
-from cms_dav.wsgi.todo_expand import TodoExpandMiddleware
-from cms_dav.wsgi.unmount import UnmountMiddleware
-from cms_dav.wsgi.upload_etag import UploadEtagMiddleware
-from cms_dav.wsgi.xml_guard import XmlGuardMiddleware
+from cms_dav.wsgi.request_scope import http_origins
+from cms_dav_plugins import upload_watch
+# the plugins: imported here, so that a missing one is a start-up error naming it
 from cms_dav_plugins.auth import Auth
 from cms_dav_plugins.group import Group
 from cms_dav_plugins.rights import Rights
 from cms_dav_plugins.sharing import Sharing
 from cms_dav_plugins.storage import Storage
-from cms_dav_plugins import upload_watch
+
+if TYPE_CHECKING:
+    # the HTTP side (Radicale's application, the WSGI layers, the JSON API and the web
+    # app) is imported where it is built, so that a command of the CLI that only needs
+    # the store (``cms-dav search``, ``import``) does not load it (issue 19 target 5)
+    from radicale import config as radicale_config
+
+    from cms_dav.api.services import ApiServices
+    from cms_dav.push import vapid
+    from cms_dav.web.services import WebServices
 
 WSGIApp = Callable[..., Iterable[bytes]]
 
@@ -177,6 +151,8 @@ class App:
                                ) -> radicale_config.Configuration:
         """The whole Radicale configuration, derived from the settings; the plugin types
         are factories that hand this App's services to cms_dav's plugins."""
+        from radicale import config as radicale_config
+
         settings = self.settings
         configuration = radicale_config.load()
         values: dict[str, dict[str, Any]] = {
@@ -227,6 +203,8 @@ class App:
 
     def wsgi(self, *, internal_server: bool = False) -> WSGIApp:
         """Radicale with this App's plugins, wrapped in cms_dav's WSGI layers."""
+        from radicale.app import Application
+
         radicale = Application(self.radicale_configuration(internal_server=internal_server))
         return self.wrap(radicale)
 
@@ -238,6 +216,37 @@ class App:
         push registration and properties (with ``[push] enabled``), principal search,
         scheduling (``[scheduling] enabled``), calendar auto-creation, task expansion,
         fast listing."""
+        from cms_dav.api.factory import build_api
+        from cms_dav.api.mount import ApiMount
+        from cms_dav.scheduling.addresses import Addresses
+        from cms_dav.scheduling.delivery import Scheduler
+        from cms_dav.web.factory import build_web
+        from cms_dav.web.mount import WebMount
+        from cms_dav.wsgi.calendar_autocreate import CalendarAutoCreateMiddleware
+        from cms_dav.wsgi.challenge import ChallengeMiddleware
+        from cms_dav.wsgi.client_address import TrustedProxies
+        from cms_dav.wsgi.fast_get import FastGetMiddleware
+        from cms_dav.wsgi.fast_listing import FastListingMiddleware
+        from cms_dav.wsgi.generated_calendars import GeneratedCalendarsMiddleware
+        from cms_dav.wsgi.health import HealthMiddleware
+        from cms_dav.wsgi.limits import LimitsMiddleware
+        from cms_dav.wsgi.link_gate import LinkGateMiddleware
+        from cms_dav.wsgi.metrics import MetricsMiddleware
+        from cms_dav.wsgi.principal_search import Directory, PrincipalSearchMiddleware
+        from cms_dav.wsgi.push_props import PushPropsMiddleware
+        from cms_dav.wsgi.push_register import Collections, PushRegisterMiddleware
+        from cms_dav.wsgi.rejections import RejectionReasonMiddleware
+        from cms_dav.wsgi.request_log import RequestLogMiddleware
+        from cms_dav.wsgi.request_scope import RequestScopeMiddleware
+        from cms_dav.wsgi.response_delay import ResponseDelayMiddleware
+        from cms_dav.wsgi.schedule_tag import ScheduleTagMiddleware
+        from cms_dav.wsgi.scheduling import SchedulingMiddleware
+        from cms_dav.wsgi.scheduling_outbox import FreeBusyAnswerer
+        from cms_dav.wsgi.todo_expand import TodoExpandMiddleware
+        from cms_dav.wsgi.unmount import UnmountMiddleware
+        from cms_dav.wsgi.upload_etag import UploadEtagMiddleware
+        from cms_dav.wsgi.xml_guard import XmlGuardMiddleware
+
         settings = self.settings
         wrapped: WSGIApp = FastListingMiddleware(app, settings, self.store, self.policy)
         wrapped = TodoExpandMiddleware(wrapped, settings.limits)
@@ -284,6 +293,9 @@ class App:
 
     def api_services(self) -> ApiServices:
         """What the JSON API (``/api/v1/``) is built from: this App's services."""
+        from cms_dav.api.services import ApiServices
+        from cms_dav.reports.build import build_report
+
         return ApiServices(settings=self.settings, store=self.store, policy=self.policy,
                            shares=self.shares, authenticator=self.authenticator,
                            fields=self.fields, segments=self.segments,
@@ -292,6 +304,12 @@ class App:
     def web_services(self) -> WebServices:
         """What the web app (``/``, ``/app/``) is built from: the API's services, the
         session signer with its secret in the data directory, the catalogues."""
+        from cms_dav.web.i18n import load_languages
+        from cms_dav.web.render import templates
+        from cms_dav.web.services import WebServices
+        from cms_dav.web.sessions import Sessions, load_secret
+        from cms_dav.wsgi.client_address import TrustedProxies
+
         settings = self.settings
         return WebServices(api=self.api_services(),
                            sessions=Sessions(load_secret(settings.data_dir),
@@ -347,7 +365,11 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     fields = FieldsFile(settings.fields_file)
     # each outbox consumer (webhooks, push) brings a route (who gets an event, decided in
     # the write) and a sender (delivers it from the dispatcher)
-    push_key = vapid.load(settings.data_dir) if settings.push_enabled else None
+    push_key = None
+    if settings.push_enabled:
+        from cms_dav.push import vapid  # cryptography: only where push is on
+
+        push_key = vapid.load(settings.data_dir)
     policy = Policy(RightsFile(settings.rights_file), engine)
     routes: tuple[Route, ...] = ((WebhookRoute(), PushRoute(members=policy.members))
                                  if push_key is not None else (WebhookRoute(),))

@@ -9,7 +9,6 @@ import click
 from cms_dav.cli.common import CliError, emit_json, pass_settings
 from cms_dav.contacts.errors import ContactError
 from cms_dav.contacts.field_defs import TYPES, FieldDef, parse_fields
-from cms_dav.contacts.fields_editor import add_field, parse_labels, remove_field
 
 if TYPE_CHECKING:
     from cms_dav.config import Settings
@@ -40,6 +39,8 @@ def add(settings: Settings, key: str, kind: str, choices: str | None,
     """Define the field KEY (comments in the file are kept)."""
     values = [c.strip() for c in choices.split(",")] if choices else []
     try:
+        from cms_dav.contacts.fields_editor import add_field, parse_labels  # tomlkit
+
         add_field(settings.fields_file, key, kind, values, parse_labels(labels), list(scope))
     except ContactError as exc:
         raise CliError(str(exc)) from None
@@ -52,6 +53,8 @@ def add(settings: Settings, key: str, kind: str, choices: str | None,
 def remove(settings: Settings, key: str) -> None:
     """Delete the definition of KEY; values already in cards stay in the cards."""
     try:
+        from cms_dav.contacts.fields_editor import remove_field  # tomlkit
+
         remove_field(settings.fields_file, key)
     except ContactError as exc:
         raise CliError(str(exc)) from None

@@ -19,7 +19,7 @@ from typing import Any
 import vobject
 from radicale import item as radicale_item
 
-from cms_dav.io.stored_items import (crlf, prepared_item,
+from cms_dav.io.stored_items import (crlf, prepared_upload,
                                      item_data_from_upload, item_data_of)
 from cms_dav.store.records import ItemData
 
@@ -34,9 +34,10 @@ def item_data_as_sent(text: str, tag: str, collection_path: str) -> tuple[ItemDa
     """The ItemData of one object's text, and whether it keeps ``text`` (CRLF). A
     calendar object is compared as the single PUT compares it, except that a DTSTAMP
     vobject's writer adds (of *now*) is the same on both sides (:func:`_compared`)."""
-    item = prepared_item(text, tag, collection_path)
+    item, unchanged = prepared_upload(text, tag, collection_path)
     if item.name != "VCALENDAR":
-        return item_data_from_upload(item, text)
+        # parsed once: sanitizing left Radicale's parse of ``text`` as it was
+        return item_data_from_upload(item, text, parsed_unchanged=unchanged)
     return _compared(item, text, rewrap=False)
 
 

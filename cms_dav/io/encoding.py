@@ -14,8 +14,6 @@ import csv
 import re
 import unicodedata
 
-from charset_normalizer import from_bytes
-
 LEGACY_ENCODINGS = ("gb18030", "cp1250", "cp1252")
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -43,6 +41,8 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    from charset_normalizer import from_bytes  # only for files that are not UTF-8
+
     best = from_bytes(data, cp_isolation=list(LEGACY_ENCODINGS)).best()
     if best is None:
         raise DecodeError(

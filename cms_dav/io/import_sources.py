@@ -12,7 +12,6 @@ from pathlib import Path
 from cms_dav.contacts.field_defs import FieldSet
 from cms_dav.io.contact_record import record_to_vcard
 from cms_dav.io.csv_import import read_csv
-from cms_dav.io.ics_import import split_ics
 from cms_dav.io.ics_parts import IcsError
 from cms_dav.io.table_fields import TableError
 from cms_dav.io.vcard_import import split_vcards
@@ -80,6 +79,8 @@ def read_source(data: bytes, fmt: str, *, filename: str = "", preset: str | None
             cards = [Candidate(c.index, "card", text=c.text, error=c.error)
                      for c in split_vcards(data)]
             return Source(fmt, "VADDRESSBOOK", "", cards)
+        from cms_dav.io.ics_import import split_ics  # icalendar: loaded for .ics files only
+
         objects = [Candidate(o.index, "object", text=o.text, error=o.error)
                    for o in split_ics(data)]
         return Source(fmt, "VCALENDAR", "", objects)

@@ -4,6 +4,13 @@ Re-importing must never duplicate: contacts are matched to the book's cards by
 UID, then e-mail, then phone (ImportMatcher); a UID match replaces the card, an
 e-mail/phone match merges into it so nothing typed on the server is lost.
 Calendar objects are matched by UID.  One bad object never stops the others.
+
+Objects are written :data:`BATCH` per transaction (items, sync log, indexes, history,
+audit and outbox of the whole batch commit together; each object keeps its own
+savepoint, so a refused one is only left out). What an interruption (Ctrl-C, a crash,
+a full disk) promises: every batch committed before it is stored whole, the batch it
+hit is not stored at all; running the same file again stores the rest and matches what
+the first run stored as above (a row with no UID, e-mail or phone is stored again).
 """
 
 from __future__ import annotations
@@ -153,12 +160,12 @@ def _contact_placer(target: _Target, region: str) -> Placer:
         record = vcard_to_record(text)
         match = matcher.find(record)
         if match is None:
-            href = new_href(record.uid or "", target.tag, set(target.current))
+            href = new_href(record.uid or "", target.tag, target.current.keys())
             matcher.add(href, record)
             return href, text, None
         existing = target.current.get(match.contact_id)
         if existing is None:  # matched a row of this file that was rejected
-            href = new_href(record.uid or "", target.tag, set(target.current))
+            href = new_href(record.uid or "", target.tag, target.current.keys())
             return href, text, None
         matcher.add(match.contact_id, record)
         if match.reason == "same UID":
@@ -176,7 +183,7 @@ def _event_placer(target: _Target) -> Placer:
 
     def place(text: str) -> tuple[str, str, ItemRecord | None]:
         uid = item_data(text, target.tag, target.path).uid
-        href = by_uid.get(uid) or new_href(uid, target.tag, set(target.current))
+        href = by_uid.get(uid) or new_href(uid, target.tag, target.current.keys())
         by_uid[uid] = href
         return href, text, target.current.get(href)
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 import dataclasses
 import re
 import uuid
+from collections.abc import Container
 from typing import Any
 
 from radicale import item as radicale_item
 
+from cms_dav.io.parse_state import same_state, state
 from cms_dav.store.records import ItemData
 
 MAX_RRULE_OCCURRENCES = 10_000  # Radicale's default
@@ -27,10 +29,21 @@ class ItemError(ValueError):
 
 def prepared_item(text: str, tag: str, collection_path: str) -> radicale_item.Item:
     """``text`` parsed, checked, sanitized and prepared as Radicale's PUT handler does."""
+    return prepared_upload(text, tag, collection_path)[0]
+
+
+def prepared_upload(text: str, tag: str, collection_path: str
+                    ) -> tuple[radicale_item.Item, bool]:
+    """:func:`prepared_item`, and whether sanitizing left Radicale's parse of ``text``
+    as parsed (:mod:`cms_dav.io.parse_state`): then a second parse of ``text`` would
+    give the same tree, and :func:`item_data_from_upload` may skip it, as it does for
+    a PUT (``cms_dav_plugins.upload_watch``)."""
     try:
         components = radicale_item.read_components(text)
+        before = state(components)
         radicale_item.check_and_sanitize_items(
             components, tag=tag, max_vevent_rrule_occurrence=MAX_RRULE_OCCURRENCES)
+        unchanged = same_state(before, state(components))
     except Exception as exc:  # noqa: BLE001 - vobject and Radicale raise many types for bad input
         raise ItemError(f"not a valid {_kind(tag)}: {exc}") from None
     if len(components) != 1:
@@ -41,7 +54,7 @@ def prepared_item(text: str, tag: str, collection_path: str) -> radicale_item.It
         item.prepare()
     except Exception as exc:  # noqa: BLE001 - Item.prepare raises many types for bad input
         raise ItemError(f"not a valid {_kind(tag)}: {exc}") from None
-    return item
+    return item, unchanged
 
 
 def item_data(text: str, tag: str, collection_path: str) -> ItemData:
@@ -136,8 +149,9 @@ def item_data_from_upload(item: radicale_item.Item, upload_text: str | None,
     return dataclasses.replace(fallback, text=text, etag=radicale_item.get_etag(text)), True
 
 
-def new_href(uid: str, tag: str, taken: set[str]) -> str:
-    """``<uid>.vcf`` when the UID is a safe file name and free, else a random name."""
+def new_href(uid: str, tag: str, taken: Container[str]) -> str:
+    """``<uid>.vcf`` when the UID is a safe file name and free, else a random name.
+    ``taken``: the names in use (a live view, e.g. a dict's keys: never copied here)."""
     extension = EXTENSIONS.get(tag, "")
     safe = uid.removeprefix("urn:uuid:")
     if safe and len(safe) <= 120 and not _UNSAFE.search(safe) and not safe.startswith("."):

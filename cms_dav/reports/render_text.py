@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 
-from rich.console import Console
-from rich.table import Table
-
 from cms_dav.reports.model import Report
 
 
 def render_text(report: Report, width: int = 100) -> str:
+    # rich is loaded by the command that prints a table, not by every CLI start
+    from rich.console import Console
+    from rich.table import Table
+
     out = io.StringIO()
     console = Console(file=out, width=width, no_color=True, highlight=False, emoji=False,
                       markup=False)

@@ -25,7 +25,6 @@ from cms_dav.store import (audit, collections, derived, items, locks, paths, pre
                            quota, segment_table, sync_pages)
 from cms_dav.store.change_feed import ChangeFeed
 from cms_dav.store.engine import open_engine, read_tx, write_tx
-from cms_dav.store.migrate import upgrade_to_head
 from cms_dav.store.records import (CollectionRecord, ItemData, ItemRecord, OriginOf,
                                    WriteOrigin, WriteResult, unknown_origin)
 from cms_dav.store.share_cleanup import forget_shares_under
@@ -93,6 +92,8 @@ class Store:
 
         Plumbing only: without hooks nothing derived (search index) is maintained.
         Servers and the CLI take the store of :func:`cms_dav.app.build_app` instead."""
+        from cms_dav.store.migrate import upgrade_to_head  # alembic: only where it migrates
+
         engine = open_engine(url)
         upgrade_to_head(engine)
         return cls(engine, token_days, limits or Limits(), write_hooks=tuple(write_hooks),

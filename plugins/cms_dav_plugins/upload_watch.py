@@ -22,11 +22,10 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
-
-import vobject.base
+from typing import Any, Callable
 
 from cms_dav import radicale_compat, request_context
+from cms_dav.io.parse_state import same_state, state
 
 
 @dataclass
@@ -42,35 +41,6 @@ class UploadParse:
         """``vobject_item`` is this parse of ``text``, which sanitizing left as parsed."""
         return (not self.changed and len(self.components) == 1
                 and self.components[0] is vobject_item and self.text == text)
-
-
-def _walk(component: Any) -> Iterator[Any]:
-    for name, entries in component.contents.items():
-        yield name
-        yield len(entries)
-        for entry in entries:
-            yield entry
-            if isinstance(entry, vobject.base.Component):
-                yield from _walk(entry)
-                continue
-            yield entry.value
-            if isinstance(entry.value, list):
-                yield len(entry.value)
-                yield from entry.value
-            yield repr(sorted((key, list(values)) for key, values in entry.params.items()))
-            yield repr((entry.group, entry.name, entry.isNative, entry.encoded))
-
-
-def state(components: list[Any]) -> list[Any]:
-    """Every object of the trees, in order (kept alive, so identity stays meaningful)."""
-    return [len(components), *(x for c in components for x in (c, *_walk(c)))]
-
-
-def same_state(before: list[Any], after: list[Any]) -> bool:
-    """The same objects in the same places; strings and numbers compare by value."""
-    return len(before) == len(after) and all(
-        a is b or (type(a) is type(b) and isinstance(a, (str, int)) and a == b)
-        for a, b in zip(before, after, strict=True))
 
 
 def _reader(original: Callable[[str], list[Any]]) -> Callable[[str], list[Any]]:

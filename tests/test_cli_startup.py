@@ -1,0 +1,27 @@
+"""``cms-dav search`` starts without the server's HTTP side, Alembic or the file
+formats it does not read (issue 19 target 5: the command's time was mostly start-up)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+#: loaded by the web app/JSON API, migrations, xlsx and report tables, never by a search
+NOT_FOR_A_SEARCH = ("fastapi", "alembic", "openpyxl", "rich", "cms_dav.web.factory",
+                    "cms_dav.api.factory")
+
+
+def test_a_search_loads_neither_the_web_app_nor_alembic_nor_openpyxl(tmp_path: Path) -> None:
+    data_dir = tmp_path / "var"
+    subprocess.run([sys.executable, "-m", "cms_dav", "--data-dir", str(data_dir), "init"],
+                   capture_output=True, timeout=300, check=False)
+    code = ("import json, sys\nfrom cms_dav.cli import main\n"
+            f"try:\n    main(['--data-dir', {str(data_dir)!r}, 'search', 'ada', '--json'])\n"
+            "except SystemExit:\n    pass\n"
+            f"print(json.dumps([m for m in {list(NOT_FOR_A_SEARCH)!r} if m in sys.modules]))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1]) == []
