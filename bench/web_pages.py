@@ -36,6 +36,8 @@ from bench.servers import HOST, PASSWORD, USER, CmsDavServer, python_executable
 BOOK = f"/{USER}/web-bench/"
 TARGET_MS = 100.0
 SEED = 16
+#: a loaded machine (other benchmarks, tests) can take long to start the server
+STARTUP_S = 300.0
 
 
 class WebClient:
@@ -125,6 +127,23 @@ def fill(server: CmsDavServer, cards: int) -> float:
     return time.perf_counter() - start
 
 
+def _server(workdir: Path, cards: int, reuse: bool) -> CmsDavServer:
+    """The server on ``workdir``; ``reuse``: its folder already exists (a kept fill)."""
+    kept = workdir / CmsDavServer.key
+    if reuse:  # CmsDavServer makes its folder: hand it a moved-aside one, then move back
+        aside = workdir / "kept"
+        kept.rename(aside)
+        try:
+            server = CmsDavServer(workdir, python_executable(),
+                                  max_body_bytes=max(10_000_000, 4_000 * cards))
+        finally:
+            shutil.rmtree(kept)
+            aside.rename(kept)
+        return server
+    return CmsDavServer(workdir, python_executable(),
+                        max_body_bytes=max(10_000_000, 4_000 * cards))
+
+
 def report(results: dict[str, dict[str, object]], cards: int, fill_s: float) -> str:
     when = f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M}"
     lines = [f"# web app at {cards} contacts ({when} UTC)",
@@ -144,21 +163,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cards", type=int, default=100_000)
     parser.add_argument("--samples", type=int, default=5)
     parser.add_argument("--out", type=Path, default=Path("bench/results/web"))
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="keep the filled data in this folder and, when it already "
+                             "holds a fill of --cards, measure that again (no refill)")
     args = parser.parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="cms-dav-web-bench-"))
-    server = CmsDavServer(workdir, python_executable(),
-                          max_body_bytes=max(10_000_000, 4_000 * args.cards))
+    workdir = args.keep or Path(tempfile.mkdtemp(prefix="cms-dav-web-bench-"))
+    marker = workdir / f"filled-{args.cards}.json"
+    reuse = marker.exists()
+    if args.keep and not reuse and workdir.exists():
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    server = _server(workdir, args.cards, reuse)
     try:
-        server.start()
-        fill_s = fill(server, args.cards)
-        server.restart()
+        if reuse:
+            fill_s = float(json.loads(marker.read_text(encoding="utf-8"))["fill_seconds"])
+            server.launch(STARTUP_S)
+        else:
+            server.start(STARTUP_S)
+            fill_s = fill(server, args.cards)
+            marker.write_text(json.dumps({"fill_seconds": round(fill_s, 1)}),
+                              encoding="utf-8")
+            server.restart(STARTUP_S)
         client = WebClient(server.port)
         client.sign_in()
         results = {step: measure(client, queries, args.samples)
                    for step, queries in steps(args.cards).items()}
     finally:
         server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+        if args.keep is None:
+            shutil.rmtree(workdir, ignore_errors=True)
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = f"{args.cards}-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}"
     text = report(results, args.cards, fill_s)

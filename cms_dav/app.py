@@ -296,7 +296,7 @@ class App:
         return WebServices(api=self.api_services(),
                            sessions=Sessions(load_secret(settings.data_dir),
                                              settings.web_session_idle,
-                                             settings.web_session_max),
+                                             settings.web_session_max, self.store),
                            languages=load_languages(),
                            proxies=TrustedProxies(settings.trusted_proxies,
                                                   settings.proxy_header),

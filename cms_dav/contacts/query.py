@@ -19,6 +19,7 @@ from cms_dav.contacts.card_fields import CardFields
 from cms_dav.contacts.groups import members_of_group
 from cms_dav.contacts.index_store import MAX_TERM
 from cms_dav.contacts.normalize import email_key, fold, looks_like_phone, phone_keys
+from cms_dav.contacts.search_tiers import top_scores
 from cms_dav.contacts.search_terms import (PHRASE_FIELDS, Query, QueryTerm, parse_query,
                                            score_terms)
 from cms_dav.store.quota import GENERATED_MARKER
@@ -174,7 +175,9 @@ def _term_condition(conn: Connection, term: QueryTerm) -> ColumnElement[bool]:
     if term.kind == "phone":
         condition = column.in_(sorted(term.phone_keys))
         if len(term.digits) >= 3:
-            condition = condition | column.contains(term.digits, autoescape=True)
+            digits = column.contains(term.digits, autoescape=True)
+            index = trigram.narrowed(conn, contact_terms, term.digits)
+            condition = condition | (digits if index is None else index & digits)
         return (field == "phone") & condition
     condition = column.contains(term.text, autoescape=True)
     index = trigram.narrowed(conn, contact_terms, term.text)
@@ -280,7 +283,12 @@ def search(conn: Connection, books: Sequence[Book], text: str, default_region: s
     are read whole.
     """
     query = parse_query(text, default_region)
-    scores = _scores(conn, books, query)
+    scores = None
+    if limit and category is None and org is None and not_contacted_for is None:
+        # a one-term page settled by the exact and prefix rows (a keystroke at 100k)
+        scores = top_scores(conn, [b.id for b in books], query, limit)
+    if scores is None:
+        scores = _scores(conn, books, query)
     found = _ranked(conn, books, scores)
     if category is not None:
         wanted = {c.item_id for c in members(conn, books, category)}
