@@ -11,6 +11,7 @@ import pytest
 
 from cms_dav.app import App, build_app
 from cms_dav.config import load_settings
+from cms_dav.contacts import query as query_module
 from cms_dav.contacts.query import Book, search
 from cms_dav.contacts.search_terms import parse_query
 from cms_dav.contacts.search_tiers import top_scores
@@ -79,3 +80,15 @@ def test_a_page_the_prefix_rows_cannot_fill_is_left_to_the_full_search(app: App)
     the substring matches, which the tiers do not read."""
     with app.store.reading() as conn:
         assert top_scores(conn, [b.id for b in _books(app)], parse_query("lazlo"), 5) is None
+
+
+@pytest.mark.parametrize("text", ["zhang w", "z e", "wei zhang"])
+def test_a_later_term_read_among_the_items_found_in_chunks_ranks_the_same(
+        app: App, text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = ranked(app, text, None)
+    assert whole
+    monkeypatch.setattr(query_module, "_CHUNK", 1)
+    monkeypatch.setattr(query_module, "_AMONG", 100)
+    assert ranked(app, text, None) == whole
+    monkeypatch.setattr(query_module, "_AMONG", 0)  # a scan of the index instead
+    assert ranked(app, text, None) == whole
