@@ -33,6 +33,7 @@ from cms_dav.acl.policy import Policy
 from cms_dav.api.factory import build_api
 from cms_dav.api.mount import ApiMount
 from cms_dav.api.services import ApiServices
+from cms_dav.web.duplicate_cache import DuplicateCache
 from cms_dav.web.factory import build_web
 from cms_dav.web.i18n import load_languages
 from cms_dav.web.mount import WebMount
@@ -300,7 +301,7 @@ class App:
                            languages=load_languages(),
                            proxies=TrustedProxies(settings.trusted_proxies,
                                                   settings.proxy_header),
-                           templates=templates())
+                           templates=templates(), duplicates=DuplicateCache())
 
     # -- lifetime ---------------------------------------------------------------------
     def close(self) -> None:
