@@ -12,14 +12,19 @@ scoring ``T`` or more is then found with its true score (the rows left out score
 than ``T``), so when ``limit`` of them are found the page and its order are certain:
 score, then folded name (ties at the page's edge are all fetched and ordered as
 :func:`query.search` orders them). Otherwise the caller takes the full search.
+
+A phone number has only two grades (an equal key, or its digits inside a number), and
+both kinds of rows are found through indexes: SQL ranks the whole answer.
 """
 
 from __future__ import annotations
 
 from typing import Sequence
 
-from sqlalchemy import ColumnElement, Connection, and_, case, func, literal, select, union_all
+from sqlalchemy import (ColumnElement, Connection, Subquery, and_, case, func, literal, select,
+                        union_all)
 
+from cms_dav.contacts import trigram
 from cms_dav.contacts.index_store import MAX_TERM
 from cms_dav.contacts.search_terms import (EXACT, FIELD_WEIGHT, IDENTIFIER_EXACT, PREFIX,
                                            SUBSTRING, WORD_FIELDS, Query, QueryTerm)
@@ -58,6 +63,8 @@ def top_scores(conn: Connection, book_ids: Sequence[int], query: Query, limit: i
     if len(query.terms) != 1 or not book_ids or limit <= 0:
         return None
     term = query.terms[0]
+    if term.kind == "phone":
+        return _phone(conn, book_ids, term, limit)
     grades = _grades(term)
     if grades is None or not term.text or len(term.text) >= MAX_TERM:
         return None
@@ -86,6 +93,34 @@ def _tier(conn: Connection, book_ids: Sequence[int], text: str, exact: dict[str,
                  else_=literal(0.0))
     scored = (select(rows.c.item_id, func.max(grade).label("score"))
               .group_by(rows.c.item_id).having(func.max(grade) >= floor).subquery())
+    return _page(conn, book_ids, scored, limit)
+
+
+def _phone(conn: Connection, book_ids: Sequence[int], term: QueryTerm, limit: int
+           ) -> dict[int, float]:
+    """A phone term in one query: every row that can match it is read (a key's equality,
+    or its digits through the trigram index), so SQL ranks the whole answer (an equal
+    key 10, digits within a number 1) and the page is always settled."""
+    terms = contact_terms.c
+    matches: ColumnElement[bool] = terms.term.in_(sorted(term.phone_keys))
+    if len(term.digits) >= 3:
+        digits = terms.term.contains(term.digits, autoescape=True)
+        index = trigram.narrowed(conn, contact_terms, term.digits)
+        matches = matches | (digits if index is None else index & digits)
+    rows = select(terms.item_id, terms.term).where(
+        terms.collection_id.in_(list(book_ids)), terms.field == "phone", matches).subquery()
+    grade = case((rows.c.term.in_(sorted(term.phone_keys)), literal(IDENTIFIER_EXACT)),
+                 else_=literal(SUBSTRING if len(term.digits) >= 3 else 0.0))
+    scored = (select(rows.c.item_id, func.max(grade).label("score"))
+              .group_by(rows.c.item_id).having(func.max(grade) > 0).subquery())
+    return _page(conn, book_ids, scored, limit, complete=True) or {}
+
+
+def _page(conn: Connection, book_ids: Sequence[int], scored: Subquery, limit: int,
+          complete: bool = False) -> dict[int, float] | None:
+    """The first ``limit`` cards of ``scored`` (item_id, score) by score and folded name,
+    with every card tied with the last; fewer than ``limit``: None, or all of them when
+    ``scored`` is ``complete`` (every match)."""
     cards = contact_cards.c
     ranked = (select(scored.c.item_id, scored.c.score, cards.sort_key)
               .join(contact_cards, cards.item_id == scored.c.item_id)
@@ -93,7 +128,7 @@ def _tier(conn: Connection, book_ids: Sequence[int], text: str, exact: dict[str,
     page = conn.execute(ranked.order_by(scored.c.score.desc(), cards.sort_key)
                         .limit(limit)).all()
     if len(page) < limit:
-        return None
+        return {row.item_id: float(row.score) for row in page} if complete else None
     last = page[-1]
     ties = conn.execute(ranked.where(scored.c.score == last.score,
                                      cards.sort_key == last.sort_key)).all()

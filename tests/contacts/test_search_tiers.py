@@ -18,19 +18,21 @@ from cms_dav.contacts.search_tiers import top_scores
 from tests.contacts.index_support import book, card_data, vcard
 
 CARDS = [
-    ("Zofia Nowak", ["EMAIL:zofia@example.pl", "ORG:Zeta", "NOTE:zoo visit"]),
-    ("Zbigniew Zorro", ["EMAIL:zz@example.com", "TITLE:Zookeeper"]),
-    ("张伟", ["N:张;伟;;;", "EMAIL:zw@example.cn", "ORG:北京科技"]),
+    ("Zofia Nowak", ["EMAIL:zofia@example.pl", "ORG:Zeta", "NOTE:zoo visit",
+                     "TEL:+48 600 100 200"]),
+    ("Zbigniew Zorro", ["EMAIL:zz@example.com", "TITLE:Zookeeper", "TEL:+48 600 100 201"]),
+    ("张伟", ["N:张;伟;;;", "EMAIL:zw@example.cn", "ORG:北京科技", "TEL:+86 138 0013 8000"]),
     ("张伟", ["N:张;伟;;;", "EMAIL:wei.zhang@example.cn"]),
     ("周伟", ["N:周;伟;;;", "CATEGORIES:zoo"]),
-    ("Ada Zawada", ["EMAIL:ada@zeta.example", "ORG:Azure"]),
+    ("Ada Zawada", ["EMAIL:ada@zeta.example", "ORG:Azure", "TEL:600 100 200"]),
     ("Oz", ["EMAIL:oz@example.com", "NOTE:z"]),
     ("Lazlo Mazur", ["EMAIL:lazlo@example.com", "ADR:;;;Zagreb;;;Croatia"]),
     ("Émile Zola", ["EMAIL:emile.zola@example.fr", "ORG:zeta"]),
     ("zed", []),
 ]
 QUERIES = ["z", "zo", "zw", "zh", "e", "ze", "zeta", "org:z", "note:z", "zw@example.cn",
-           "zofia@", "a", "ł", "zoo"]
+           "zofia@", "a", "ł", "zoo", "+48 600 100 200", "600 100", "600", "+48 600",
+           "138 0013", "+49 1"]
 
 
 @pytest.fixture(scope="module")
@@ -92,3 +94,12 @@ def test_a_later_term_read_among_the_items_found_in_chunks_ranks_the_same(
     assert ranked(app, text, None) == whole
     monkeypatch.setattr(query_module, "_AMONG", 0)  # a scan of the index instead
     assert ranked(app, text, None) == whole
+
+
+def test_a_phone_number_is_ranked_whole_by_sql(app: App) -> None:
+    """An equal number (10) above digits inside a number (1), every match found."""
+    with app.store.reading() as conn:
+        scores = top_scores(conn, [b.id for b in _books(app)], parse_query("600 100 200"), 50)
+    assert scores is not None
+    assert sorted(scores.values(), reverse=True)[:1] == [10.0]
+    assert len(scores) == len(ranked(app, "600 100 200", None))
