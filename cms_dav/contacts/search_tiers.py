@@ -19,10 +19,10 @@ both kinds of rows are found through indexes: SQL ranks the whole answer.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
-from sqlalchemy import (ColumnElement, Connection, Subquery, and_, case, func, literal, select,
-                        union_all)
+from sqlalchemy import (ColumnElement, Connection, Row, Subquery, and_, case, func, literal,
+                        select, union_all)
 
 from cms_dav.contacts import trigram
 from cms_dav.contacts.index_store import MAX_TERM
@@ -126,10 +126,12 @@ def _page(conn: Connection, book_ids: Sequence[int], scored: Subquery, limit: in
               .join(contact_cards, cards.item_id == scored.c.item_id)
               .where(cards.collection_id.in_(list(book_ids)), cards.is_group.is_(False)))
     page = conn.execute(ranked.order_by(scored.c.score.desc(), cards.sort_key)
-                        .limit(limit)).all()
+                        .limit(limit + 1)).all()
     if len(page) < limit:
         return {row.item_id: float(row.score) for row in page} if complete else None
-    last = page[-1]
-    ties = conn.execute(ranked.where(scored.c.score == last.score,
-                                     cards.sort_key == last.sort_key)).all()
-    return {row.item_id: float(row.score) for row in [*page, *ties]}
+    last, after = page[limit - 1], page[limit:]
+    ties: list[Row[Any, Any, Any]] = []  # the next card ties with the last one: fetch that tie
+    if after and (after[0].score, after[0].sort_key) == (last.score, last.sort_key):
+        ties = list(conn.execute(ranked.where(scored.c.score == last.score,
+                                              cards.sort_key == last.sort_key)).all())
+    return {row.item_id: float(row.score) for row in [*page[:limit], *ties]}
