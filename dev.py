@@ -212,8 +212,48 @@ def ensure_chromium() -> None:
         subprocess.run(install, check=False)
 
 
-def test(args: list[str]) -> int:
+#: the smaller of Debian's CJK fonts (17 MB; fonts-noto-cjk is several times that)
+CJK_FONT_PACKAGE = "fonts-wqy-zenhei"
+CJK_FONT_FILES = (Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
+                  Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"))
+
+
+def has_cjk_font() -> bool:
+    """Whether some installed font draws Chinese (fontconfig's answer, else a known file)."""
+    try:
+        found = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True,
+                               check=False).stdout.strip()
+    except OSError:
+        found = ""
+    return bool(found) or any(path.exists() for path in CJK_FONT_FILES)
+
+
+def ensure_cjk_font() -> None:
+    """The browser tests' screenshots show 中文 as boxes without a CJK font: install
+    Debian's fonts-wqy-zenhei with apt-get when it is missing, Chromium is there and this
+    is root; otherwise say so and go on (the tests pass either way, only the pictures
+    differ)."""
+    if not CHROMIUM.exists() or has_cjk_font():
+        return
+    if os.geteuid() != 0:
+        print(f"no CJK font: screenshots will show boxes for Chinese (as root: apt-get "
+              f"install -y {CJK_FONT_PACKAGE})", flush=True)
+        return
+    print(f"installing {CJK_FONT_PACKAGE} for the browser tests' screenshots ...", flush=True)
+    install = ["apt-get", "install", "-y", "--no-install-recommends", CJK_FONT_PACKAGE]
+    if subprocess.run(install, check=False).returncode != 0:
+        subprocess.run(["apt-get", "update"], check=False)
+        subprocess.run(install, check=False)
+
+
+def ensure_browser() -> None:
+    """What the browser tests need from Debian: Chromium, then a font for Chinese."""
     ensure_chromium()
+    ensure_cjk_font()
+
+
+def test(args: list[str]) -> int:
+    ensure_browser()
     if audit() != 0:
         return 1
     if static_checks() != 0:

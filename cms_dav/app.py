@@ -304,6 +304,7 @@ class App:
     def web_services(self) -> WebServices:
         """What the web app (``/``, ``/app/``) is built from: the API's services, the
         session signer with its secret in the data directory, the catalogues."""
+        from cms_dav.web.duplicate_cache import DuplicateCache
         from cms_dav.web.i18n import load_languages
         from cms_dav.web.render import templates
         from cms_dav.web.services import WebServices
@@ -314,11 +315,11 @@ class App:
         return WebServices(api=self.api_services(),
                            sessions=Sessions(load_secret(settings.data_dir),
                                              settings.web_session_idle,
-                                             settings.web_session_max),
+                                             settings.web_session_max, self.store),
                            languages=load_languages(),
                            proxies=TrustedProxies(settings.trusted_proxies,
                                                   settings.proxy_header),
-                           templates=templates())
+                           templates=templates(), duplicates=DuplicateCache())
 
     # -- lifetime ---------------------------------------------------------------------
     def close(self) -> None:

@@ -44,6 +44,7 @@ class Calls:
 @pytest.fixture
 def audited(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(dev, "audit", lambda: 0)
+    monkeypatch.setattr(dev, "ensure_browser", lambda: None)  # no apt-get from a test
 
 
 def test_the_test_command_runs_ruff_then_mypy_then_pytest(

@@ -41,17 +41,24 @@ def add_user(users: UserDirectory, store: StoreSource, actor: str, name: str,
 
 def set_password(users: UserDirectory, store: StoreSource, actor: str, name: str,
                  password: str) -> None:
+    """Set the password; the user's web sessions end with the audit row (a session
+    begun with the old password does not outlive it)."""
+    from cms_dav.store import web_sessions
     users.set_password(name, password)
-    _audit(store, actor, "user.passwd", name)
+    _audit(store, actor, "user.passwd", name,
+           lambda conn: web_sessions.forget_user(conn, name))
 
 
 def remove_user(users: UserDirectory, store: StoreSource, actor: str, name: str) -> None:
-    """Remove the login and, with the audit row, its app passwords: a user made again
-    under the same name must not inherit them."""
-    from cms_dav.store import app_passwords
+    """Remove the login and, with the audit row, its app passwords and web sessions: a
+    user made again under the same name must not inherit them."""
+    from cms_dav.store import app_passwords, web_sessions
+
+    def forget(conn: Connection) -> None:
+        app_passwords.forget_user(conn, name)
+        web_sessions.forget_user(conn, name)
     users.remove(name)
-    _audit(store, actor, "user.remove", name,
-           lambda conn: app_passwords.forget_user(conn, name))
+    _audit(store, actor, "user.remove", name, forget)
 
 
 def _audit(store: StoreSource, actor: str, action: str, name: str,

@@ -19,6 +19,7 @@ from cms_dav.contacts.card_fields import CardFields
 from cms_dav.contacts.groups import members_of_group
 from cms_dav.contacts.index_store import MAX_TERM
 from cms_dav.contacts.normalize import email_key, fold, looks_like_phone, phone_keys
+from cms_dav.contacts.search_tiers import top_scores
 from cms_dav.contacts.search_terms import (PHRASE_FIELDS, Query, QueryTerm, parse_query,
                                            score_terms)
 from cms_dav.store.quota import GENERATED_MARKER
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from cms_dav.acl.policy import Policy
 
 _CHUNK = 500
+#: a later query term reads the rows of at most this many items found so far, by id
+_AMONG = 10 * _CHUNK
 
 
 @dataclass(frozen=True)
@@ -174,7 +177,9 @@ def _term_condition(conn: Connection, term: QueryTerm) -> ColumnElement[bool]:
     if term.kind == "phone":
         condition = column.in_(sorted(term.phone_keys))
         if len(term.digits) >= 3:
-            condition = condition | column.contains(term.digits, autoescape=True)
+            digits = column.contains(term.digits, autoescape=True)
+            index = trigram.narrowed(conn, contact_terms, term.digits)
+            condition = condition | (digits if index is None else index & digits)
         return (field == "phone") & condition
     condition = column.contains(term.text, autoescape=True)
     index = trigram.narrowed(conn, contact_terms, term.text)
@@ -184,6 +189,16 @@ def _term_condition(conn: Connection, term: QueryTerm) -> ColumnElement[bool]:
         return (field == "email") & condition
     condition = condition & (field != "phone")
     return condition & (field == term.field) if term.field else condition
+
+
+def _among(found: dict[int, list[tuple[str, str]]] | None) -> list[list[int] | None]:
+    """How a later term reads its rows: among the items the earlier terms found, in
+    chunks, while they are few enough that reading theirs beats a scan of the index
+    (a short second word, "zhang w", at 100,000 cards); else everything (None)."""
+    if found is None or len(found) > _AMONG:
+        return [None]
+    wanted = sorted(found)
+    return [wanted[start:start + _CHUNK] for start in range(0, len(wanted), _CHUNK)]
 
 
 def _matching_rows(conn: Connection, books: Sequence[Book], query: Query
@@ -202,13 +217,13 @@ def _matching_rows(conn: Connection, books: Sequence[Book], query: Query
     for term in sorted(query.terms, key=lambda t: -len(t.text)):
         hits: dict[int, list[tuple[str, str]]] = {}
         where = contact_terms.c.collection_id.in_(ids) & _term_condition(conn, term)
-        if found is not None and len(found) <= _CHUNK:
-            where = where & contact_terms.c.item_id.in_(sorted(found))
-        for item_id, field, value in conn.execute(select(
+        for among in _among(found):
+            matched = conn.execute(select(
                 contact_terms.c.item_id, contact_terms.c.field, contact_terms.c.term).where(
-                where)):
-            if found is None or item_id in found:
-                hits.setdefault(item_id, []).append((field, value))
+                where if among is None else where & contact_terms.c.item_id.in_(among)))
+            for item_id, field, value in matched:
+                if found is None or item_id in found:
+                    hits.setdefault(item_id, []).append((field, value))
         if found is not None:
             for item_id, rows in hits.items():
                 rows += found[item_id]
@@ -280,7 +295,12 @@ def search(conn: Connection, books: Sequence[Book], text: str, default_region: s
     are read whole.
     """
     query = parse_query(text, default_region)
-    scores = _scores(conn, books, query)
+    scores = None
+    if limit and category is None and org is None and not_contacted_for is None:
+        # a one-term page settled by the exact and prefix rows (a keystroke at 100k)
+        scores = top_scores(conn, [b.id for b in books], query, limit)
+    if scores is None:
+        scores = _scores(conn, books, query)
     found = _ranked(conn, books, scores)
     if category is not None:
         wanted = {c.item_id for c in members(conn, books, category)}

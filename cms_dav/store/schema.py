@@ -169,6 +169,9 @@ contact_terms = Table(
     Column("term", String(512), nullable=False),
 )
 Index("ix_contact_terms_term", contact_terms.c.term)
+#: exact and prefix seeks per field, covering (cms_dav.contacts.search_tiers; 0017_web_sessions)
+Index("ix_contact_terms_field_term", contact_terms.c.field, contact_terms.c.term,
+      contact_terms.c.collection_id, contact_terms.c.item_id)
 
 #: What listings and search results show, one row per indexed vCard. ``etag`` is the
 #: version indexed: a row whose etag differs from the item's is stale and not trusted
@@ -317,6 +320,19 @@ app_passwords = Table(
     Column("last_used_at", Float, nullable=True),
     Column("revoked_at", Float, nullable=True),
     UniqueConstraint("user_name", "name", name="uq_app_passwords_user_name"),
+)
+
+#: Web app sessions (issue 16 item 4), so any worker or node can end one: the cookie
+#: carries a random id, the row its SHA-256 (``lookup``), the user and the times the
+#: idle and absolute timeouts are checked against. Signing out deletes the row; a
+#: password change or removal of the user deletes all of theirs (migration 0017_web_sessions).
+web_sessions = Table(
+    "web_sessions", metadata,
+    Column("lookup", String(64), primary_key=True),
+    Column("user_name", String(128), nullable=False, index=True),
+    Column("scope", String(8), nullable=False),
+    Column("began", Float, nullable=False),
+    Column("seen", Float, nullable=False),
 )
 
 #: Logins when the users live in the database (``[auth] users = database``, the default

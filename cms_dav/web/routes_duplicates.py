@@ -21,12 +21,12 @@ from cms_dav.api.auth import Door
 from cms_dav.api.problems import ApiProblem
 from cms_dav.contacts.errors import ContactError
 from cms_dav.contacts.query import address_books
-from cms_dav.io.duplicate_groups import DedupeError, FoundGroup, find_groups, merge_group
+from cms_dav.io.duplicate_groups import DedupeError, FoundGroup, merge_group
 from cms_dav.limits.errors import LimitExceeded
 from cms_dav.store.items import UidConflict
 from cms_dav.store.store import NotFound
 from cms_dav.web.forms import Form, Page, Post, door_of
-from cms_dav.web.render import language, page, redirect
+from cms_dav.web.render import language, page, redirect, services_of
 from cms_dav.web.routes_contacts import Segment, contact_url
 
 router = APIRouter()
@@ -50,9 +50,11 @@ def _writable(door: Door, owner: str, book: str) -> str:
     return access.collection(door, owner, book, need="w").path
 
 
-def _groups(door: Door, path: str) -> list[FoundGroup]:
+def _groups(request: Request, door: Door, path: str) -> list[FoundGroup]:
+    """The book's groups as it is now (kept per book version: :mod:`duplicate_cache`)."""
     try:
-        return find_groups(door.store, path, door.services.settings.default_region)
+        return services_of(request).duplicates.groups(
+            door.store, path, door.services.settings.default_region)
     except DedupeError as exc:
         raise ApiProblem(404, str(exc)) from None
 
@@ -89,7 +91,7 @@ def books(request: Request, session: Page) -> Response:
 def groups(request: Request, session: Page, owner: Segment, book: Segment) -> Response:
     door = door_of(request, session)
     path = _writable(door, owner, book)
-    found = _groups(door, path)
+    found = _groups(request, door, path)
     return page(request, "duplicate_groups.html", session, owner=owner, book=book,
                 groups=found[:MAX_GROUPS], more=len(found) > MAX_GROUPS)
 
@@ -107,7 +109,7 @@ def compare(request: Request, session: Page, owner: Segment, book: Segment,
             group_id: Segment) -> Response:
     door = door_of(request, session)
     path = _writable(door, owner, book)
-    group = next((g for g in _groups(door, path) if g.id == group_id), None)
+    group = next((g for g in _groups(request, door, path) if g.id == group_id), None)
     if group is None:
         raise ApiProblem(404, f"no duplicate group {group_id} in /{path}/ (it may have "
                               "been merged or changed meanwhile)")
@@ -133,7 +135,7 @@ def merge(request: Request, session: Post, fields: Form, owner: Segment, book: S
         "These contacts were changed on another device. Check them and merge again.")
     # one transaction under the book's lock: nobody writes between the check and the merge
     with door.store.batch([path]):
-        group = next((g for g in _groups(door, path) if g.id == group_id), None)
+        group = next((g for g in _groups(request, door, path) if g.id == group_id), None)
         if group is None:
             return page(request, "error.html", session, 409,
                         message=changed + " (" + group_id + ")")

@@ -63,6 +63,8 @@ def signin(request: Request, fields: Form) -> Response:
 
 @router.post("/app/signout")
 def signout(request: Request, session: Post) -> Response:
+    """Ends the session in the database (every copy of the cookie), then in the browser."""
+    services_of(request).sessions.end(session)
     response = redirect(request, SIGNIN, None)
     response.delete_cookie(sessions.COOKIE, path="/")
     return response

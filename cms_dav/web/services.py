@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from jinja2 import Environment
 
 from cms_dav.api.services import ApiServices
+from cms_dav.web.duplicate_cache import DuplicateCache
 from cms_dav.web.i18n import Language
 from cms_dav.web.sessions import Sessions
 from cms_dav.wsgi.client_address import TrustedProxies
@@ -22,3 +23,5 @@ class WebServices:
     proxies: TrustedProxies
     #: the pages (:func:`cms_dav.web.render.templates`)
     templates: Environment
+    #: duplicate groups per book version (the review pages)
+    duplicates: DuplicateCache

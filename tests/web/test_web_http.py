@@ -135,6 +135,20 @@ def test_signing_out_ends_the_session(web_server: ServerProcess) -> None:
     assert answer.status_code == 303
 
 
+def test_signed_out_cookie_is_refused(web_server: ServerProcess) -> None:
+    """Sign-out ends the session on the server: a copy of the cookie taken before it
+    (another tab, a stolen value) no longer opens a page."""
+    session = sign_in(web_server, "alice", "alice-pw")
+    page = session.get(f"{web_server.url}/app/contacts")
+    copied = session.cookies.get("cms_dav_session")
+    assert copied
+    session.post(f"{web_server.url}/app/signout", data={"csrf": csrf_of(page.text)})
+    answer = requests.get(f"{web_server.url}/app/contacts", allow_redirects=False,
+                          cookies={"cms_dav_session": copied})
+    assert answer.status_code == 303
+    assert answer.headers["Location"].endswith("/app/signin")
+
+
 def test_dav_keeps_propfind_on_the_root_and_radicales_own_ui(
         web_server: ServerProcess) -> None:
     dav = web_server.session("alice", "alice-pw")

@@ -1,0 +1,105 @@
+"""A keystroke's page from the exact and prefix rows (cms_dav.contacts.search_tiers) is
+exactly the head of the full ranking, over two books and every kind of field; and it is
+really taken (not the full search behind it) when those rows fill the page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from cms_dav.app import App, build_app
+from cms_dav.config import load_settings
+from cms_dav.contacts import query as query_module
+from cms_dav.contacts.query import Book, search
+from cms_dav.contacts.search_terms import parse_query
+from cms_dav.contacts.search_tiers import top_scores
+from tests.contacts.index_support import book, card_data, vcard
+
+CARDS = [
+    ("Zofia Nowak", ["EMAIL:zofia@example.pl", "ORG:Zeta", "NOTE:zoo visit",
+                     "TEL:+48 600 100 200"]),
+    ("Zbigniew Zorro", ["EMAIL:zz@example.com", "TITLE:Zookeeper", "TEL:+48 600 100 201"]),
+    ("张伟", ["N:张;伟;;;", "EMAIL:zw@example.cn", "ORG:北京科技", "TEL:+86 138 0013 8000"]),
+    ("张伟", ["N:张;伟;;;", "EMAIL:wei.zhang@example.cn"]),
+    ("周伟", ["N:周;伟;;;", "CATEGORIES:zoo"]),
+    ("Ada Zawada", ["EMAIL:ada@zeta.example", "ORG:Azure", "TEL:600 100 200"]),
+    ("Oz", ["EMAIL:oz@example.com", "NOTE:z"]),
+    ("Lazlo Mazur", ["EMAIL:lazlo@example.com", "ADR:;;;Zagreb;;;Croatia"]),
+    ("Émile Zola", ["EMAIL:emile.zola@example.fr", "ORG:zeta"]),
+    ("zed", []),
+]
+QUERIES = ["z", "zo", "zw", "zh", "e", "ze", "zeta", "org:z", "note:z", "zw@example.cn",
+           "zofia@", "a", "ł", "zoo", "+48 600 100 200", "600 100", "600", "+48 600",
+           "138 0013", "+49 1"]
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    built = build_app(load_settings(Path(tmp_path_factory.mktemp("search-tiers"))))
+    built.store.replace_collection("alice", {}, [], "admin")
+    for path in ("alice/one", "alice/two"):
+        book(built.store, path)
+    for number, (name, lines) in enumerate(CARDS):
+        path = "alice/one" if number % 2 else "alice/two"
+        built.store.put_item(path, f"c{number}.vcf",
+                             card_data(vcard(f"c{number}", name, *lines), f"c{number}"),
+                             "alice")
+    yield built
+    built.close()
+
+
+def _books(app: App) -> list[Book]:
+    found = [app.store.collection(path) for path in ("alice/one", "alice/two")]
+    return [Book(r.id, r.path) for r in found if r is not None]
+
+
+def ranked(app: App, text: str, limit: int | None) -> list[tuple[str, str, float]]:
+    with app.store.reading() as conn:
+        return [(c.book, c.href, c.score)
+                for c in search(conn, _books(app), text, limit=limit)]
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_every_page_length_is_the_head_of_the_full_ranking(app: App, text: str) -> None:
+    whole = ranked(app, text, None)
+    assert [ranked(app, text, n) for n in range(1, len(whole) + 2)] == [
+        whole[:n] for n in range(1, len(whole) + 2)]
+
+
+def test_a_page_the_prefix_rows_fill_is_settled_by_them(app: App) -> None:
+    """"z": names and pinyin starting with z score above anything a mere substring can,
+    so the first three places come from the index seeks."""
+    with app.store.reading() as conn:
+        scores = top_scores(conn, [b.id for b in _books(app)], parse_query("z"), 3)
+    assert scores is not None and len(scores) >= 3
+    assert min(scores.values()) > 1.0
+
+
+def test_a_page_the_prefix_rows_cannot_fill_is_left_to_the_full_search(app: App) -> None:
+    """Only one card holds a term starting with "lazlo"; asking for more would need
+    the substring matches, which the tiers do not read."""
+    with app.store.reading() as conn:
+        assert top_scores(conn, [b.id for b in _books(app)], parse_query("lazlo"), 5) is None
+
+
+@pytest.mark.parametrize("text", ["zhang w", "z e", "wei zhang"])
+def test_a_later_term_read_among_the_items_found_in_chunks_ranks_the_same(
+        app: App, text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = ranked(app, text, None)
+    assert whole
+    monkeypatch.setattr(query_module, "_CHUNK", 1)
+    monkeypatch.setattr(query_module, "_AMONG", 100)
+    assert ranked(app, text, None) == whole
+    monkeypatch.setattr(query_module, "_AMONG", 0)  # a scan of the index instead
+    assert ranked(app, text, None) == whole
+
+
+def test_a_phone_number_is_ranked_whole_by_sql(app: App) -> None:
+    """An equal number (10) above digits inside a number (1), every match found."""
+    with app.store.reading() as conn:
+        scores = top_scores(conn, [b.id for b in _books(app)], parse_query("600 100 200"), 50)
+    assert scores is not None
+    assert sorted(scores.values(), reverse=True)[:1] == [10.0]
+    assert len(scores) == len(ranked(app, "600 100 200", None))
