@@ -7,10 +7,12 @@ leak a card from a book the user cannot read.
 
 from __future__ import annotations
 
+import heapq
 import json
 import time
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Collection, Iterable, Sequence
+from itertools import islice
+from typing import TYPE_CHECKING, Any, Collection, Iterable, Iterator, Sequence
 
 from sqlalchemy import ColumnElement, Connection, select
 
@@ -157,18 +159,27 @@ def list_contacts(conn: Connection, books: Sequence[Book], category: str | None 
 def page_contacts(conn: Connection, books: Sequence[Book], offset: int, limit: int
                   ) -> list[Contact]:
     """Individual cards in list order (folded name, book, href), ``limit`` of them from
-    ``offset``: one bounded query on the sort index, never the whole book (the web app's
-    contacts page at 100,000 cards)."""
-    if not books:
+    ``offset``: never the whole book (the web app's contacts page at 100,000 cards).
+
+    Each book is read on its own in the order of its sort index (collection_id,
+    sort_key, href), at most ``offset + limit`` rows, and the books are merged here:
+    one query over several books would make SQLite sort every card of all of them."""
+    if not books or limit <= 0:
         return []
     paths = {b.id: b.path for b in books}
-    query = (select(contact_cards)
-             .where(contact_cards.c.collection_id.in_(list(paths)),
-                    contact_cards.c.is_group.is_(False))
-             .order_by(contact_cards.c.sort_key, contact_cards.c.collection_id,
-                       contact_cards.c.href)
-             .offset(offset).limit(limit))
-    return [_contact(row, paths) for row in conn.execute(query)]
+    wanted = offset + limit
+
+    def rows_of(book_id: int) -> Iterator[Any]:
+        query = (select(contact_cards)
+                 .where(contact_cards.c.collection_id == book_id,
+                        contact_cards.c.is_group.is_(False))
+                 .order_by(contact_cards.c.sort_key, contact_cards.c.href)
+                 .limit(wanted))
+        return iter(conn.execute(query).all())
+
+    merged = heapq.merge(*(rows_of(book_id) for book_id in sorted(paths)),
+                         key=lambda row: (row.sort_key, row.collection_id, row.href))
+    return [_contact(row, paths) for row in islice(merged, offset, wanted)]
 
 
 def _term_condition(conn: Connection, term: QueryTerm) -> ColumnElement[bool]:

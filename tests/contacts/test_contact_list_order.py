@@ -15,7 +15,7 @@ from cms_dav.contacts.query import Book, list_contacts, page_contacts
 from cms_dav.store.migrate import _config as alembic_config
 from cms_dav.store.migrate import upgrade_to_head
 from cms_dav.store.schema import contact_cards
-from tests.contacts.index_support import app_with_names, card_data, vcard
+from tests.contacts.index_support import app_with_names, book, card_data, vcard
 
 NAMES = ("zoë Adams", "Émile Zola", "adam Smith", "Łukasz Wójcik", "Ada Lovelace", "bob")
 
@@ -53,6 +53,22 @@ def test_a_renamed_card_moves_in_the_list(app: App) -> None:
     app.store.put_item("alice/contacts", "c5.vcf", card_data(vcard("c5", "Zygmunt"), "c5"),
                        "alice")
     assert names(app, 0, 100)[-1] == "Zygmunt"
+
+
+def test_pages_over_two_books_merge_them_in_list_order(app: App) -> None:
+    book(app.store, "alice/team")
+    for number, name in enumerate(("Bartosz Nowak", "Ámbar Ruiz", "Zenon Kot")):
+        app.store.put_item("alice/team", f"t{number}.vcf",
+                           card_data(vcard(f"t{number}", name), f"t{number}"), "alice")
+    team = app.store.collection("alice/team")
+    assert team is not None
+    both = [*books(app), Book(team.id, team.path)]
+    with app.store.reading() as conn:
+        whole = [c.fn for c in list_contacts(conn, both)]
+        paged = [c.fn for start in range(0, 9, 2)
+                 for c in page_contacts(conn, both, start, 2)]
+    assert whole[:3] == ["Ada Lovelace", "adam Smith", "Ámbar Ruiz"]
+    assert paged == whole
 
 
 def test_migration_0015_fills_the_key_of_cards_indexed_before_it(app: App) -> None:
