@@ -58,8 +58,12 @@ def _serve_workers(settings: Settings, processes: int) -> int:
 
     # migrate, check the configuration and log the banner once, then hold no connection
     with build_app(settings) as app:
-        _, tls = _radicale(app)
+        radicale, tls = _radicale(app)
         _banner(app, tls)
+        # the HTTP side is imported where it is built (cms_dav.app, so that the CLI does
+        # not load it): build it once here, before fork, so every worker shares those
+        # modules and answers its first request as soon as the port accepts it
+        app.wrap(radicale)
     log.info("%d worker processes", processes)
     warm_up(settings.default_region)  # before fork: the workers share what it loaded
     sock = listening_socket(settings.host, settings.port)

@@ -108,7 +108,8 @@ class ServerProcess:
             try:
                 requests.request("OPTIONS", self.url + "/", timeout=1)
                 return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.ReadTimeout):
+                # not up yet; a worker still starting may accept before it answers
                 time.sleep(0.05)
         raise RuntimeError(f"server did not come up:\n{self.log()}")
 
