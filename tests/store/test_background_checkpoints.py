@@ -50,7 +50,7 @@ def test_other_processes_keep_sqlites_automatic_checkpoints(url: str) -> None:
     engine.dispose()
 
 
-def test_the_thread_copies_committed_writes_into_the_database_file(
+def test_the_thread_copies_committed_writes_into_the_database_file_even_after_truncating_the_wal(
         url: str, server_engine: Engine, tmp_path: Path) -> None:
     checkpointer = start_background_checkpoints(server_engine, interval=0.05)
     assert checkpointer is not None
@@ -63,11 +63,14 @@ def test_the_thread_copies_committed_writes_into_the_database_file(
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         busy, frames, copied = checkpointer.last
-        if checkpointer.runs >= rounds_before + 2 and frames and copied == frames:
+        if checkpointer.runs >= rounds_before + 2 and not busy and copied == frames:
             break
         time.sleep(0.05)
     busy, frames, copied = checkpointer.last
-    assert frames > 0 and copied == frames, checkpointer.last
+    # a round either reports every frame copied, or an earlier round found the WAL past
+    # TRUNCATE_ABOVE and emptied it (then SQLite reports 0 frames, all of them copied)
+    assert not busy and copied == frames, checkpointer.last
+    assert frames > 0 or checkpointer.truncations > 0, checkpointer.last
     # the database file alone, without its WAL, now holds every write
     copy = tmp_path / "copy.sqlite3"
     shutil.copyfile(url[len("sqlite:///"):], copy)
