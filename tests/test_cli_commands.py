@@ -36,10 +36,16 @@ def _expand(command: click.Command, words: list[str], path: tuple[str, ...]
         return [path]
     names = words[0].split("\\|")
     paths = [path + (name,) for name in names]
-    first = command.commands.get(names[0])
+    first = subcommand(command, names[0])
     if first is None:
         return paths  # reported as missing by the test
     return paths[1:] + _expand(first, words[1:], paths[0])
+
+
+def subcommand(group: click.Group, name: str) -> click.Command | None:
+    """The command ``name`` of ``group`` as click finds it (importing a lazy one)."""
+    with click.Context(group) as ctx:
+        return group.get_command(ctx, name)
 
 
 def resolve(path: tuple[str, ...]) -> click.Command | None:
@@ -47,7 +53,7 @@ def resolve(path: tuple[str, ...]) -> click.Command | None:
     for name in path:
         if not isinstance(command, click.Group):
             return None
-        command = command.commands.get(name)
+        command = subcommand(command, name)
     return command
 
 
@@ -66,6 +72,23 @@ def test_help_needs_no_database(tmp_path: Path) -> None:
         result = CliRunner().invoke(cli, ["--data-dir", str(data_dir), *args])
         assert result.exit_code == 0, result.output
     assert not data_dir.exists()
+
+
+def test_every_listed_command_imports() -> None:
+    with click.Context(cli) as ctx:
+        names = cli.list_commands(ctx)
+        assert "search" in names and "import-radicale" in names
+        assert all(isinstance(cli.get_command(ctx, name), click.Command) for name in names)
+
+
+def test_a_search_imports_no_other_command_module() -> None:
+    code = ("import sys\nfrom cms_dav.cli import cli, main\n"
+            "try:\n    main(['search', '--help'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith('cms_dav.cli.')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "['cms_dav.cli.common', 'cms_dav.cli.search']"
 
 
 def test_a_missing_command_module_is_a_start_up_error_naming_it() -> None:

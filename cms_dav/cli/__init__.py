@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
@@ -11,7 +12,45 @@ from cms_dav.cli.common import CliError, Services, pass_app, pass_settings  # no
 from cms_dav.config import ConfigError, load_settings
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+#: every command: its name, the module under ``cms_dav.cli`` and the object there. A
+#: command's module is imported when the command is named (``cms-dav search`` loads only
+#: what a search needs: start-up was most of its time, issue 19 target 5); ``--help``
+#: lists, and so imports, every one, and tests/test_cli_commands.py resolves each, so a
+#: missing or broken command module is still an ImportError naming it, never a command
+#: that quietly disappears.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "serve": ("serve", "serve"), "init": ("init", "init"), "user": ("users", "user"),
+    "check": ("check", "check"), "group": ("groups", "group"),
+    "share": ("shares", "share"), "lint": ("lint", "lint"),
+    "search": ("search", "search"), "contacts": ("contacts", "contacts"),
+    "reindex": ("contacts", "reindex"), "field": ("fields", "field"),
+    "notes": ("notes", "notes"), "report": ("report", "report"),
+    "import": ("importing", "import_file"),
+    "import-radicale": ("importing", "import_radicale"),
+    "export": ("exporting", "export"), "dedupe": ("dedupe", "dedupe"),
+    "trash": ("trash", "trash"), "backup": ("backup", "backup"),
+    "restore": ("backup", "restore"), "migrate-db": ("migrate_db", "migrate_db"),
+    "audit": ("audit", "audit"), "history": ("history", "history"),
+    "housekeeping": ("housekeeping", "housekeeping"), "segment": ("segments", "segment"),
+    "token": ("tokens", "token"), "webhook": ("webhooks", "webhook"),
+}
+
+
+class LazyCommands(click.Group):
+    """A group whose commands are imported from :data:`COMMANDS` when first named."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(COMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module, attribute = COMMANDS[cmd_name]
+            command = getattr(importlib.import_module(f"cms_dav.cli.{module}"), attribute)
+            self.add_command(command, cmd_name)
+        return self.commands.get(cmd_name)
+
+
+@click.group(cls=LazyCommands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cms-dav")
 @click.option("--data-dir", envvar="CMS_DAV_DATA_DIR", type=click.Path(file_okay=False),
               default=None, help="Data directory (default ./var).")
@@ -26,40 +65,6 @@ def cli(ctx: click.Context, data_dir: str | None, config_file: str | None) -> No
         raise CliError(str(exc)) from None
     ctx.obj = services
     ctx.call_on_close(services.close)
-
-
-# Every command, imported explicitly: a missing or broken command module is an
-# ImportError naming it when cms-dav starts, never a command that quietly disappears.
-from cms_dav.cli.audit import audit  # noqa: E402
-from cms_dav.cli.backup import backup, restore  # noqa: E402
-from cms_dav.cli.check import check  # noqa: E402
-from cms_dav.cli.contacts import contacts, reindex  # noqa: E402
-from cms_dav.cli.dedupe import dedupe  # noqa: E402
-from cms_dav.cli.exporting import export  # noqa: E402
-from cms_dav.cli.fields import field  # noqa: E402
-from cms_dav.cli.groups import group  # noqa: E402
-from cms_dav.cli.history import history  # noqa: E402
-from cms_dav.cli.housekeeping import housekeeping  # noqa: E402
-from cms_dav.cli.importing import import_file, import_radicale  # noqa: E402
-from cms_dav.cli.init import init  # noqa: E402
-from cms_dav.cli.lint import lint  # noqa: E402
-from cms_dav.cli.migrate_db import migrate_db  # noqa: E402
-from cms_dav.cli.notes import notes  # noqa: E402
-from cms_dav.cli.report import report  # noqa: E402
-from cms_dav.cli.search import search  # noqa: E402
-from cms_dav.cli.segments import segment  # noqa: E402
-from cms_dav.cli.serve import serve  # noqa: E402
-from cms_dav.cli.shares import share  # noqa: E402
-from cms_dav.cli.tokens import token  # noqa: E402
-from cms_dav.cli.trash import trash  # noqa: E402
-from cms_dav.cli.users import user  # noqa: E402
-from cms_dav.cli.webhooks import webhook  # noqa: E402
-
-for _command in (serve, init, user, check, group, share, lint, search, contacts, reindex,
-                 field, notes, report, import_file, import_radicale, export, dedupe, trash,
-                 backup, restore, migrate_db, audit, history, housekeeping, segment, token,
-                 webhook):
-    cli.add_command(_command)
 
 
 def main(argv: list[str] | None = None) -> None:
