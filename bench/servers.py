@@ -269,6 +269,13 @@ class CmsDavServer(Server):
         return args
 
     def prepare(self) -> None:
+        # an installed cms_dav has its bytecode compiled (pip does it, as it did for
+        # Radicale); a source checkout run with PYTHONDONTWRITEBYTECODE=1 (this machine
+        # sets it) would otherwise compile every module at each CLI start
+        package = Path(__file__).resolve().parents[1]
+        subprocess.run([self.python, "-m", "compileall", "-q", str(package / "cms_dav"),
+                        str(package / "plugins")], capture_output=True, timeout=600,
+                       check=False)
         lines = []
         if self.database_url:
             lines += ["[storage]", f"database_url = {self.database_url}"]
