@@ -41,6 +41,8 @@ class ServerProcess:
     log_path: Path | None = None
     #: ``serve --workers``; 1 (one process) unless a test is about several
     workers: int = 1
+    #: how long :meth:`start` waits for the first answer before it stops the server
+    ready_seconds: float = 30.0
 
     @property
     def url(self) -> str:
@@ -97,7 +99,7 @@ class ServerProcess:
             cms_dav_command(self.data_dir, self.config, "serve", "--host", "127.0.0.1",
                             "--port", str(self.port), "--workers", str(self.workers)),
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + self.ready_seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 if "address already in use" in self.log() and attempt < 3:
@@ -111,7 +113,9 @@ class ServerProcess:
             except (requests.ConnectionError, requests.ReadTimeout):
                 # not up yet; a worker still starting may accept before it answers
                 time.sleep(0.05)
-        raise RuntimeError(f"server did not come up:\n{self.log()}")
+        terminate(self.process)  # never leave a half-started server running
+        raise RuntimeError(f"server did not come up within {self.ready_seconds} s:\n"
+                           f"{self.log()}")
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path else ""

@@ -1,4 +1,5 @@
-"""run_whole_group: a timed-out helper program leaves none of its children running."""
+"""Test processes end: a timed-out helper program leaves none of its children running,
+and a test server that did not come up is stopped."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.processes import run_whole_group
+from tests.support.server import ServerProcess
 
 #: starts a child that would outlive it, writes the child's pid, then waits for it
 PARENT = ("import subprocess, sys; child = subprocess.Popen(['sleep', '300']); "
@@ -41,3 +43,10 @@ def test_a_failing_program_raises_with_its_output(tmp_path: Path) -> None:
         run_whole_group([sys.executable, "-c", "import sys; sys.exit('broken')"],
                         cwd=tmp_path, timeout=60)
     assert failed.value.returncode == 1 and b"broken" in failed.value.stderr
+
+
+def test_a_server_that_did_not_come_up_is_not_left_running(tmp_path: Path) -> None:
+    server = ServerProcess(data_dir=tmp_path / "var", ready_seconds=0.0)
+    with pytest.raises(RuntimeError, match="did not come up"):
+        server.start()
+    assert server.process is not None and server.process.poll() is not None
