@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from sqlalchemy import (ColumnElement, Connection, Row, Subquery, and_, case, func, literal,
+from sqlalchemy import (ColumnElement, Connection, Row, Select, Subquery, case, func, literal,
                         select, union_all)
 
 from cms_dav.contacts import trigram
@@ -32,6 +32,8 @@ from cms_dav.store.schema import contact_cards, contact_terms
 
 #: above every code point: ``term < text + TOP`` bounds a prefix range (binary order)
 _TOP = "\U0010ffff"
+#: item ids per IN list
+_CHUNK = 500
 
 
 def _grades(term: QueryTerm) -> tuple[dict[str, float], dict[str, float], float] | None:
@@ -69,31 +71,97 @@ def top_scores(conn: Connection, book_ids: Sequence[int], query: Query, limit: i
     if grades is None or not term.text or len(term.text) >= MAX_TERM:
         return None
     exact, prefix, ceiling = grades
-    for floor in sorted({s for s in prefix.values() if s > ceiling}, reverse=True):
-        found = _tier(conn, book_ids, term.text, exact, prefix, floor, limit)
-        if found is not None:
-            return found
+    return _levels(conn, book_ids, term.text, exact, prefix, ceiling, limit)
+
+
+def _levels(conn: Connection, book_ids: Sequence[int], text: str, exact: dict[str, float],
+            prefix: dict[str, float], ceiling: float, limit: int) -> dict[int, float] | None:
+    """Score level by level, highest first: the cards holding a row of grade ``s``
+    that no higher level placed score exactly ``s``; each level is read in name order
+    only as far as the page needs (:func:`_level`), so a level of 20,000 prefix rows
+    ("z" at 100,000 cards) costs a walk of the sort index, not a sort of 20,000 cards."""
+    placed: dict[int, float] = {}
+    for score in sorted({s for s in [*exact.values(), *prefix.values()] if s > ceiling},
+                        reverse=True):
+        rows = _rows(conn, book_ids, text, [f for f, s in exact.items() if s == score],
+                     [f for f, s in prefix.items() if s == score])
+        if rows is None:
+            continue
+        need = limit - len(placed)
+        found = _level(conn, book_ids, rows, placed, need)
+        placed.update((item_id, score) for item_id in found)
+        if len(found) >= need:
+            return placed
     return None
 
 
-def _tier(conn: Connection, book_ids: Sequence[int], text: str, exact: dict[str, float],
-          prefix: dict[str, float], floor: float, limit: int) -> dict[int, float] | None:
+def _rows(conn: Connection, book_ids: Sequence[int], text: str, exact: list[str],
+          prefix: list[str]) -> Select[Any] | None:
+    """The item ids of a level's rows: equal to ``text`` in ``exact`` fields, starting
+    with it in ``prefix`` fields (each a seek on ``ix_contact_terms_field_term``)."""
     terms = contact_terms.c
-    near = [f for f, s in prefix.items() if s >= floor]
-    rows = union_all(
-        select(terms.item_id, terms.field, terms.term).where(
-            terms.collection_id.in_(list(book_ids)), terms.field.in_(list(exact)),
-            terms.term == text),
-        select(terms.item_id, terms.field, terms.term).where(
-            terms.collection_id.in_(list(book_ids)), terms.field.in_(near),
-            _prefix(conn, text))).subquery()
-    grade = case(*[(and_(rows.c.term == text, rows.c.field == f), literal(s))
-                   for f, s in exact.items()],
-                 *[(rows.c.field == f, literal(s)) for f, s in prefix.items() if f in near],
-                 else_=literal(0.0))
-    scored = (select(rows.c.item_id, func.max(grade).label("score"))
-              .group_by(rows.c.item_id).having(func.max(grade) >= floor).subquery())
-    return _page(conn, book_ids, scored, limit)
+    parts = []
+    if exact:
+        parts.append(select(terms.item_id).where(
+            terms.field.in_(exact), terms.term == text,
+            terms.collection_id.in_(list(book_ids))))
+    if prefix:
+        parts.append(select(terms.item_id).where(
+            terms.field.in_(prefix), _prefix(conn, text),
+            terms.collection_id.in_(list(book_ids))))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else union_all(*parts)  # type: ignore[return-value]
+
+
+#: a level with at most this many rows is read whole and sorted here; a larger one is
+#: dense enough that walking the sort index finds a page after a few cards
+SMALL_LEVEL = 2000
+
+
+def _level(conn: Connection, book_ids: Sequence[int], rows: Select[Any],
+           placed: dict[int, float], need: int) -> list[int]:
+    """The first ``need`` cards (not groups, not ``placed``) holding one of ``rows``, in
+    name order (sort key, book, href), with every card tied with the last; all of them
+    when fewer. A small level is read whole (its cards by key); a large one walks each
+    book in its sort index order (SQLite checks each card against the set of ``rows``
+    it builds once), at most ``need + 1`` cards a book, merged here."""
+    cards = contact_cards.c
+    ids = rows.subquery()
+    few = [row[0] for row in conn.execute(select(ids.c.item_id).limit(SMALL_LEVEL + 1))]
+    if len(few) <= SMALL_LEVEL:
+        wanted = sorted(set(few) - set(placed))
+        found = sorted(
+            (row.sort_key, row.collection_id, row.href, row.item_id)
+            for start in range(0, len(wanted), _CHUNK)
+            for row in conn.execute(select(
+                cards.item_id, cards.collection_id, cards.sort_key, cards.href).where(
+                cards.item_id.in_(wanted[start:start + _CHUNK]),
+                cards.collection_id.in_(list(book_ids)), cards.is_group.is_(False))))
+        if len(found) <= need:
+            return [row[3] for row in found]
+        last = found[need - 1][0]
+        return [row[3] for row in found if row[0] <= last]
+
+    def query(book_id: int) -> Select[Any]:
+        chosen = select(cards.item_id, cards.sort_key, cards.href).where(
+            cards.collection_id == book_id, cards.is_group.is_(False),
+            cards.item_id.in_(select(ids.c.item_id)))
+        if placed:
+            chosen = chosen.where(cards.item_id.not_in(list(placed)))
+        return chosen
+
+    walked = sorted((row.sort_key, book_id, row.href, row.item_id)
+                    for book_id in book_ids
+                    for row in conn.execute(query(book_id).order_by(
+                        cards.sort_key, cards.href).limit(need + 1)))
+    if len(walked) <= need:
+        return [row[3] for row in walked]
+    head, last = walked[:need], walked[need - 1]
+    if walked[need][0] == last[0]:  # the next card ties with the last: fetch that tie
+        head += [(last[0], book_id, row.href, row.item_id) for book_id in book_ids
+                 for row in conn.execute(query(book_id).where(cards.sort_key == last[0]))]
+    return list(dict.fromkeys(row[3] for row in head))
 
 
 def _phone(conn: Connection, book_ids: Sequence[int], term: QueryTerm, limit: int

@@ -12,6 +12,7 @@ import pytest
 from cms_dav.app import App, build_app
 from cms_dav.config import load_settings
 from cms_dav.contacts import query as query_module
+from cms_dav.contacts import search_tiers
 from cms_dav.contacts.query import Book, search
 from cms_dav.contacts.search_terms import parse_query
 from cms_dav.contacts.search_tiers import top_scores
@@ -64,6 +65,17 @@ def ranked(app: App, text: str, limit: int | None) -> list[tuple[str, str, float
 @pytest.mark.parametrize("text", QUERIES)
 def test_every_page_length_is_the_head_of_the_full_ranking(app: App, text: str) -> None:
     whole = ranked(app, text, None)
+    assert [ranked(app, text, n) for n in range(1, len(whole) + 2)] == [
+        whole[:n] for n in range(1, len(whole) + 2)]
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_a_level_walked_in_name_order_gives_the_same_pages(
+        app: App, text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A level with many rows (a first letter at 100,000 cards) is read by walking each
+    book's sort index instead of sorting its cards: the pages are the same."""
+    whole = ranked(app, text, None)
+    monkeypatch.setattr(search_tiers, "SMALL_LEVEL", 0)
     assert [ranked(app, text, n) for n in range(1, len(whole) + 2)] == [
         whole[:n] for n in range(1, len(whole) + 2)]
 
