@@ -4,25 +4,26 @@
 A term scores per card the best of its rows (:func:`search_terms.score_terms`): exact
 (3 x field weight; an e-mail 10) > prefix (2 x weight) > substring (1 x weight). A row
 that merely *contains* the text scores at most the substring ceiling (1.0), and finding
-those rows takes a scan for a text under three characters (no trigram). So, in tiers of
-falling prefix score ``T`` above that ceiling: read the exact rows of every field and the
-prefix rows of the fields whose prefix scores at least ``T`` (two index seeks on
-``ix_contact_terms_field_term``), and let SQL score and order the cards. Every card
-scoring ``T`` or more is then found with its true score (the rows left out score less
-than ``T``), so when ``limit`` of them are found the page and its order are certain:
-score, then folded name (ties at the page's edge are all fetched and ordered as
-:func:`query.search` orders them). Otherwise the caller takes the full search.
+those rows takes a scan for a text under three characters (no trigram). So the cards are
+placed score level by level, highest first, down to the ceiling: a level's rows are the
+exact rows of the fields whose exact grade is that score and the prefix rows of those
+whose prefix grade is (index seeks on ``ix_contact_terms_field_term``); its cards not
+placed higher score exactly that. Each level is read in name order only as far as the
+page needs: a small one whole, a large one by walking each book's sort index against
+the set of its rows (``z`` at 100,000 cards: 20,000 rows, no sort of 20,000 cards).
+When ``limit`` cards are placed the page and its order are certain: score, then folded
+name (ties at the page's edge are all fetched and ordered as :func:`query.search` orders
+them). Otherwise the caller takes the full search.
 
-A phone number has only two grades (an equal key, or its digits inside a number), and
-both kinds of rows are found through indexes: SQL ranks the whole answer.
+A phone number has two levels (an equal key, then its digits inside a number), both
+found through indexes: when both run out every match is placed, the page is settled.
 """
 
 from __future__ import annotations
 
 from typing import Any, Sequence
 
-from sqlalchemy import (ColumnElement, Connection, Row, Select, Subquery, case, func, literal,
-                        select, union_all)
+from sqlalchemy import ColumnElement, Connection, Select, select, union_all
 
 from cms_dav.contacts import trigram
 from cms_dav.contacts.index_store import MAX_TERM
@@ -85,7 +86,7 @@ def _levels(conn: Connection, book_ids: Sequence[int], text: str, exact: dict[st
                         reverse=True):
         rows = _rows(conn, book_ids, text, [f for f, s in exact.items() if s == score],
                      [f for f, s in prefix.items() if s == score])
-        if rows is None:
+        if not rows:
             continue
         need = limit - len(placed)
         found = _level(conn, book_ids, rows, placed, need)
@@ -96,7 +97,7 @@ def _levels(conn: Connection, book_ids: Sequence[int], text: str, exact: dict[st
 
 
 def _rows(conn: Connection, book_ids: Sequence[int], text: str, exact: list[str],
-          prefix: list[str]) -> Select[Any] | None:
+          prefix: list[str]) -> list[Select[Any]]:
     """The item ids of a level's rows: equal to ``text`` in ``exact`` fields, starting
     with it in ``prefix`` fields (each a seek on ``ix_contact_terms_field_term``)."""
     terms = contact_terms.c
@@ -109,9 +110,7 @@ def _rows(conn: Connection, book_ids: Sequence[int], text: str, exact: list[str]
         parts.append(select(terms.item_id).where(
             terms.field.in_(prefix), _prefix(conn, text),
             terms.collection_id.in_(list(book_ids))))
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else union_all(*parts)  # type: ignore[return-value]
+    return parts
 
 
 #: a level with at most this many rows is read whole and sorted here; a larger one is
@@ -119,7 +118,7 @@ def _rows(conn: Connection, book_ids: Sequence[int], text: str, exact: list[str]
 SMALL_LEVEL = 2000
 
 
-def _level(conn: Connection, book_ids: Sequence[int], rows: Select[Any],
+def _level(conn: Connection, book_ids: Sequence[int], rows: list[Select[Any]],
            placed: dict[int, float], need: int) -> list[int]:
     """The first ``need`` cards (not groups, not ``placed``) holding one of ``rows``, in
     name order (sort key, book, href), with every card tied with the last; all of them
@@ -127,7 +126,7 @@ def _level(conn: Connection, book_ids: Sequence[int], rows: Select[Any],
     book in its sort index order (SQLite checks each card against the set of ``rows``
     it builds once), at most ``need + 1`` cards a book, merged here."""
     cards = contact_cards.c
-    ids = rows.subquery()
+    ids = (rows[0] if len(rows) == 1 else union_all(*rows)).subquery()
     few = [row[0] for row in conn.execute(select(ids.c.item_id).limit(SMALL_LEVEL + 1))]
     if len(few) <= SMALL_LEVEL:
         wanted = sorted(set(few) - set(placed))
@@ -166,40 +165,24 @@ def _level(conn: Connection, book_ids: Sequence[int], rows: Select[Any],
 
 def _phone(conn: Connection, book_ids: Sequence[int], term: QueryTerm, limit: int
            ) -> dict[int, float]:
-    """A phone term in one query: every row that can match it is read (a key's equality,
-    or its digits through the trigram index), so SQL ranks the whole answer (an equal
-    key 10, digits within a number 1) and the page is always settled."""
+    """A phone term has two levels, both found through indexes: an equal key (10), then
+    its digits within a number (1, through the trigram index). Each is read in name
+    order as far as the page needs (:func:`_level`); when both run out, every match
+    is placed, so the page is always settled."""
     terms = contact_terms.c
-    matches: ColumnElement[bool] = terms.term.in_(sorted(term.phone_keys))
+    phones = [terms.collection_id.in_(list(book_ids)), terms.field == "phone"]
+    levels = [(IDENTIFIER_EXACT, [select(terms.item_id).where(
+        *phones, terms.term.in_(sorted(term.phone_keys)))])]
     if len(term.digits) >= 3:
         digits = terms.term.contains(term.digits, autoescape=True)
         index = trigram.narrowed(conn, contact_terms, term.digits)
-        matches = matches | (digits if index is None else index & digits)
-    rows = select(terms.item_id, terms.term).where(
-        terms.collection_id.in_(list(book_ids)), terms.field == "phone", matches).subquery()
-    grade = case((rows.c.term.in_(sorted(term.phone_keys)), literal(IDENTIFIER_EXACT)),
-                 else_=literal(SUBSTRING if len(term.digits) >= 3 else 0.0))
-    scored = (select(rows.c.item_id, func.max(grade).label("score"))
-              .group_by(rows.c.item_id).having(func.max(grade) > 0).subquery())
-    return _page(conn, book_ids, scored, limit, complete=True) or {}
-
-
-def _page(conn: Connection, book_ids: Sequence[int], scored: Subquery, limit: int,
-          complete: bool = False) -> dict[int, float] | None:
-    """The first ``limit`` cards of ``scored`` (item_id, score) by score and folded name,
-    with every card tied with the last; fewer than ``limit``: None, or all of them when
-    ``scored`` is ``complete`` (every match)."""
-    cards = contact_cards.c
-    ranked = (select(scored.c.item_id, scored.c.score, cards.sort_key)
-              .join(contact_cards, cards.item_id == scored.c.item_id)
-              .where(cards.collection_id.in_(list(book_ids)), cards.is_group.is_(False)))
-    page = conn.execute(ranked.order_by(scored.c.score.desc(), cards.sort_key)
-                        .limit(limit + 1)).all()
-    if len(page) < limit:
-        return {row.item_id: float(row.score) for row in page} if complete else None
-    last, after = page[limit - 1], page[limit:]
-    ties: list[Row[Any, Any, Any]] = []  # the next card ties with the last one: fetch that tie
-    if after and (after[0].score, after[0].sort_key) == (last.score, last.sort_key):
-        ties = list(conn.execute(ranked.where(scored.c.score == last.score,
-                                              cards.sort_key == last.sort_key)).all())
-    return {row.item_id: float(row.score) for row in [*page[:limit], *ties]}
+        levels.append((SUBSTRING, [select(terms.item_id).where(
+            *phones, digits if index is None else index & digits)]))
+    placed: dict[int, float] = {}
+    for score, rows in levels:
+        need = limit - len(placed)
+        found = _level(conn, book_ids, rows, placed, need)
+        placed.update((item_id, score) for item_id in found)
+        if len(found) >= need:
+            break
+    return placed
