@@ -228,7 +228,11 @@ def _matching_rows(conn: Connection, books: Sequence[Book], query: Query
     for term in sorted(query.terms, key=lambda t: -len(t.text)):
         hits: dict[int, list[tuple[str, str]]] = {}
         where = contact_terms.c.collection_id.in_(ids) & _term_condition(conn, term)
-        for among in _among(found):
+        # a term the trigram index narrows is read once and kept among ``found`` here:
+        # in chunks of items, each chunk would match the whole FTS query again
+        indexed = (term.kind != "phone"
+                   and trigram.narrowed(conn, contact_terms, term.text) is not None)
+        for among in ([None] if indexed else _among(found)):
             matched = conn.execute(select(
                 contact_terms.c.item_id, contact_terms.c.field, contact_terms.c.term).where(
                 where if among is None else where & contact_terms.c.item_id.in_(among)))
