@@ -30,10 +30,16 @@ CARDS = [
     ("Lazlo Mazur", ["EMAIL:lazlo@example.com", "ADR:;;;Zagreb;;;Croatia"]),
     ("Émile Zola", ["EMAIL:emile.zola@example.fr", "ORG:zeta"]),
     ("zed", []),
+    # "acme w": two cards start with the phrase (organisation) and score 6, the most a
+    # card without the phrase can score with two words, and "W Acme" does: a tie
+    ("Xavier", ["ORG:Acme Works"]),
+    ("Yvonne", ["ORG:Acme Works"]),
+    ("W Acme", []),
 ]
 QUERIES = ["z", "zo", "zw", "zh", "e", "ze", "zeta", "org:z", "note:z", "zw@example.cn",
            "zofia@", "a", "ł", "zoo", "+48 600 100 200", "600 100", "600", "+48 600",
-           "138 0013", "+49 1"]
+           "138 0013", "+49 1", "zhang w", "zhang wei", "zofia n", "émile zola", "ada z",
+           "z z", "wei zhang", "acme w"]
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +93,22 @@ def test_a_page_the_prefix_rows_fill_is_settled_by_them(app: App) -> None:
         scores = top_scores(conn, [b.id for b in _books(app)], parse_query("z"), 3)
     assert scores is not None and len(scores) >= 3
     assert min(scores.values()) > 1.0
+
+
+def test_a_page_of_cards_starting_with_the_phrase_is_settled_by_them(app: App) -> None:
+    """"zhang w": both 张伟 start with the phrase (bonus) and score 6.5, above the 6 any
+    other card could reach with two words; the page of two is theirs."""
+    with app.store.reading() as conn:
+        scores = top_scores(conn, [b.id for b in _books(app)], parse_query("zhang w"), 2)
+    assert scores is not None and len(scores) == 2
+    assert min(scores.values()) > 6.0
+
+
+def test_a_phrase_page_another_card_could_enter_is_left_to_the_full_search(
+        app: App) -> None:
+    """"ada z": one card starts with the phrase; a second place is not theirs to fill."""
+    with app.store.reading() as conn:
+        assert top_scores(conn, [b.id for b in _books(app)], parse_query("ada z"), 2) is None
 
 
 def test_a_page_the_prefix_rows_cannot_fill_is_left_to_the_full_search(app: App) -> None:
