@@ -75,13 +75,17 @@ def test_every_page_length_is_the_head_of_the_full_ranking(app: App, text: str) 
         whole[:n] for n in range(1, len(whole) + 2)]
 
 
+@pytest.mark.parametrize("probe", [0, 2, 400])
 @pytest.mark.parametrize("text", QUERIES)
 def test_a_level_walked_in_name_order_gives_the_same_pages(
-        app: App, text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        app: App, text: str, probe: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """A level with many rows (a first letter at 100,000 cards) is read by walking each
-    book's sort index instead of sorting its cards: the pages are the same."""
+    book's sort index instead of sorting its cards, after trying the first ``probe``
+    cards of each book one by one (0: none; 2: a book's unprobed cards can hold the
+    page; 400: every card): the pages are the same."""
     whole = ranked(app, text, None)
     monkeypatch.setattr(search_tiers, "SMALL_LEVEL", 0)
+    monkeypatch.setattr(search_tiers, "PROBE", probe)
     assert [ranked(app, text, n) for n in range(1, len(whole) + 2)] == [
         whole[:n] for n in range(1, len(whole) + 2)]
 
