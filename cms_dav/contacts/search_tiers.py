@@ -80,8 +80,8 @@ def top_scores(conn: Connection, book_ids: Sequence[int], query: Query, limit: i
     return _levels(conn, book_ids, term.text, exact, prefix, ceiling, limit)
 
 
-#: cards starting with a phrase that :func:`_phrase` scores; more: the full search
-PHRASE_CARDS = 2000
+#: rows starting with a phrase that :func:`_phrase` reads; more: the full search
+PHRASE_ROWS = 2000
 
 
 def _phrase(conn: Connection, book_ids: Sequence[int], query: Query, limit: int
@@ -102,9 +102,10 @@ def _phrase(conn: Connection, book_ids: Sequence[int], query: Query, limit: int
             in_books, terms.field == "email", terms.term.in_(words)).limit(1)).first():
         return None
     starting = _starts(conn, query.phrase)
-    ids = sorted({row[0] for row in conn.execute(select(terms.item_id).where(
-        in_books, terms.field.in_(list(PHRASE_FIELDS)), starting).limit(PHRASE_CARDS + 1))})
-    if len(ids) < limit or len(ids) > PHRASE_CARDS:
+    starts = [row[0] for row in conn.execute(select(terms.item_id).where(
+        in_books, terms.field.in_(list(PHRASE_FIELDS)), starting).limit(PHRASE_ROWS + 1))]
+    ids = sorted(set(starts))
+    if len(ids) < limit or len(starts) > PHRASE_ROWS:  # too few, or not all of them read
         return None
     rows: dict[int, list[tuple[str, str]]] = {}
     people: set[int] = set()

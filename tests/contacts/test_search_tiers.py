@@ -108,6 +108,14 @@ def test_a_page_of_cards_starting_with_the_phrase_is_settled_by_them(app: App) -
     assert min(scores.values()) > 6.0
 
 
+def test_a_phrase_with_more_rows_than_are_read_is_left_to_the_full_search(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two rows start with "zhang w"; reading at most one cannot vouch for the page."""
+    monkeypatch.setattr(search_tiers, "PHRASE_ROWS", 1)
+    with app.store.reading() as conn:
+        assert top_scores(conn, [b.id for b in _books(app)], parse_query("zhang w"), 1) is None
+
+
 def test_a_phrase_page_another_card_could_enter_is_left_to_the_full_search(
         app: App) -> None:
     """"ada z": one card starts with the phrase; a second place is not theirs to fill."""
