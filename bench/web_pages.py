@@ -20,6 +20,7 @@ import argparse
 import datetime as dt
 import http.client
 import json
+import os
 import re
 import shutil
 import sys
@@ -154,7 +155,7 @@ def _server(workdir: Path, cards: int, reuse: bool) -> CmsDavServer:
 
 
 def report(results: dict[str, dict[str, object]], cards: int, fill_s: float,
-           replicated: int = 1) -> str:
+           replicated: int = 1, load: tuple[float, float] | None = None) -> str:
     when = f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M}"
     lines = [f"# web app at {cards} contacts ({when} UTC)",
              "", f"`python -m bench.web_pages --cards {cards}"
@@ -162,7 +163,11 @@ def report(results: dict[str, dict[str, object]], cards: int, fill_s: float,
              + "; one book, one process "
              f"(`serve --workers 1`), SQLite; filled in {fill_s:.0f} s (untimed below)"
              + (f": {cards // replicated} cards by PUT, copied {replicated} times in SQLite "
-                "(bench.web_fill)" if replicated > 1 else "") + ".", "",
+                "(bench.web_fill)" if replicated > 1 else "") + "."
+             + (f" Load average (1 min) {load[0]:.1f} before, {load[1]:.1f} after, on "
+                f"{os.cpu_count()} cores: on a busy machine wall clock mostly measures the "
+                "wait for a core; the server's CPU per request does not."
+                if load else ""), "",
              "| step | requests | p50 ms | p95 ms | max ms | server CPU ms/request | "
              "slowest query | p95 < 100 ms |",
              "|---|---|---|---|---|---|---|---|"]
@@ -211,18 +216,21 @@ def main(argv: list[str] | None = None) -> int:
             server.restart(STARTUP_S)
         client = WebClient(server.port)
         client.sign_in()
+        load_before = os.getloadavg()[0]
         results = {step: measure(client, queries, args.samples, server)
                    for step, queries in steps(args.cards // args.replicate).items()}
+        load = (load_before, os.getloadavg()[0])
     finally:
         server.stop()
         if args.keep is None:
             shutil.rmtree(workdir, ignore_errors=True)
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = f"{args.cards}-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}"
-    text = report(results, args.cards, fill_s, args.replicate)
+    text = report(results, args.cards, fill_s, args.replicate, load)
     (args.out / f"{stamp}.md").write_text(text, encoding="utf-8")
     (args.out / f"{stamp}.json").write_text(json.dumps(
         {"cards": args.cards, "fill_seconds": round(fill_s, 1), "steps": results,
+         "load_average": list(load),
          "command": " ".join(["python -m bench.web_pages"] + sys.argv[1:])}, indent=2),
         encoding="utf-8")
     print(text)

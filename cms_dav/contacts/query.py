@@ -228,7 +228,11 @@ def _matching_rows(conn: Connection, books: Sequence[Book], query: Query
     for term in sorted(query.terms, key=lambda t: -len(t.text)):
         hits: dict[int, list[tuple[str, str]]] = {}
         where = contact_terms.c.collection_id.in_(ids) & _term_condition(conn, term)
-        for among in _among(found):
+        # a term the trigram index narrows is read once and kept among ``found`` here:
+        # in chunks of items, each chunk would match the whole FTS query again
+        indexed = (term.kind != "phone"
+                   and trigram.narrowed(conn, contact_terms, term.text) is not None)
+        for among in ([None] if indexed else _among(found)):
             matched = conn.execute(select(
                 contact_terms.c.item_id, contact_terms.c.field, contact_terms.c.term).where(
                 where if among is None else where & contact_terms.c.item_id.in_(among)))
@@ -275,10 +279,32 @@ class _Ranked:
     last_contacted: float | None
 
 
-def _ranked(conn: Connection, books: Sequence[Book], scores: dict[int, float]
-            ) -> list[_Ranked]:
+def _ranked(conn: Connection, books: Sequence[Book], scores: dict[int, float],
+            limit: int | None = None) -> list[_Ranked]:
+    """What ranking needs of the scored cards; with ``limit``, only of the best-scored
+    (every card scoring at least the ``limit``-th best score, more when groups or other
+    books' items leave fewer than ``limit``): 3,650 matches of "zhang w" at 100,000
+    cards need the names of a few dozen."""
+    if limit is None or len(scores) <= limit:
+        return _ranked_all(conn, books, scores)
+    by_score = sorted(scores.items(), key=lambda pair: -pair[1])
+    taken = 0
+    found: list[_Ranked] = []
+    while taken < len(by_score) and len(found) < limit:
+        end = min(taken + limit, len(by_score))
+        cut = by_score[end - 1][1]
+        while end < len(by_score) and by_score[end][1] == cut:  # the whole tie
+            end += 1
+        found += _ranked_all(conn, books, dict(by_score[taken:end]), scores)
+        taken = end
+    return found
+
+
+def _ranked_all(conn: Connection, books: Sequence[Book], wanted_scores: dict[int, float],
+                scores: dict[int, float] | None = None) -> list[_Ranked]:
+    scores = wanted_scores if scores is None else scores
     paths = {b.id: b.path for b in books}
-    wanted = sorted(scores)
+    wanted = sorted(wanted_scores)
     found: list[_Ranked] = []
     cards = contact_cards.c
     for start in range(0, len(wanted), _CHUNK):
@@ -312,7 +338,8 @@ def search(conn: Connection, books: Sequence[Book], text: str, default_region: s
         scores = top_scores(conn, [b.id for b in books], query, limit)
     if scores is None:
         scores = _scores(conn, books, query)
-    found = _ranked(conn, books, scores)
+    found = _ranked(conn, books, scores, limit if category is None and org is None
+                    and not_contacted_for is None else None)
     if category is not None:
         wanted = {c.item_id for c in members(conn, books, category)}
         found = [c for c in found if c.item_id in wanted]

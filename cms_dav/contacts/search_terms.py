@@ -12,7 +12,10 @@ Matching rules (query side, :func:`parse_query` and :func:`score`):
 - A query that looks like a phone number (digits with ``+ - ( ) . /`` and spaces) is
   one phone term: it matches a card when their :func:`normalize.phone_keys` meet
   (so "+48 600 100 200", "600-100-200" and "0048600100200" are the same number),
-  or, ranked low, when its digits are a substring of a stored number.
+  or, ranked low, when its digits are a substring of a stored number. A token of a
+  ``+`` and fewer digits (``+``, ``+4``, ``+48``: the first keystrokes of a number) is a
+  phone term too, not a word: it finds nothing until it is a number, instead of a
+  substring scan of every word for a ``+``.
 - A token containing '@' is an e-mail term, compared lower-cased.
 - ``field:value`` restricts a term to one index field (``org:acme``, ``category:vip``);
   double quotes keep several words together as one term.
@@ -46,6 +49,8 @@ FIELD_WEIGHT = {"name": 1.0, "pinyin": 0.9, "email": 0.8, "org": 0.8, "category"
 EXACT, PREFIX, SUBSTRING, IDENTIFIER_EXACT = 3.0, 2.0, 1.0, 10.0
 PHRASE_FIELDS = ("name", "pinyin", "org")
 _WORD = re.compile(r"\w+(?:['’-]\w+)*")
+#: "+", "+4", "+48 ": a number being typed (looks_like_phone wants three digits)
+_PHONE_START = re.compile(r"\+[\d\s().\-/]*")
 _EDGE_PUNCTUATION = ".,;:!?()[]{}\"'"
 
 
@@ -107,7 +112,8 @@ def _term(token: str, default_region: str) -> QueryTerm:
         field, token = name.lower(), rest
     if "@" in token and field in (None, "email"):
         return QueryTerm(email_key(token), "email", field)
-    if looks_like_phone(token) and field in (None, "phone"):
+    if (looks_like_phone(token) or _PHONE_START.fullmatch(token.strip())) \
+            and field in (None, "phone"):
         return QueryTerm(token.strip(), "phone", field,
                          frozenset(phone_keys(token, default_region)))
     folded = fold(token).strip(_EDGE_PUNCTUATION)

@@ -1,37 +1,43 @@
-"""The first page of a one-term search from the index's exact and prefix rows alone
-(issue 16 item 5: every keystroke under 100 ms at 100,000 contacts).
+"""The first page of a search from a few index rows (issue 16 item 5: every keystroke
+under 100 ms at 100,000 contacts): a one-term query from its exact and prefix rows, a
+phone number from its two levels, several words from the cards starting with the
+phrase (:func:`_phrase`).
 
 A term scores per card the best of its rows (:func:`search_terms.score_terms`): exact
 (3 x field weight; an e-mail 10) > prefix (2 x weight) > substring (1 x weight). A row
 that merely *contains* the text scores at most the substring ceiling (1.0), and finding
-those rows takes a scan for a text under three characters (no trigram). So, in tiers of
-falling prefix score ``T`` above that ceiling: read the exact rows of every field and the
-prefix rows of the fields whose prefix scores at least ``T`` (two index seeks on
-``ix_contact_terms_field_term``), and let SQL score and order the cards. Every card
-scoring ``T`` or more is then found with its true score (the rows left out score less
-than ``T``), so when ``limit`` of them are found the page and its order are certain:
-score, then folded name (ties at the page's edge are all fetched and ordered as
-:func:`query.search` orders them). Otherwise the caller takes the full search.
+those rows takes a scan for a text under three characters (no trigram). So the cards are
+placed score level by level, highest first, down to the ceiling: a level's rows are the
+exact rows of the fields whose exact grade is that score and the prefix rows of those
+whose prefix grade is (index seeks on ``ix_contact_terms_field_term``); its cards not
+placed higher score exactly that. Each level is read in name order only as far as the
+page needs: a small one whole, a large one by walking each book's sort index against
+the set of its rows (``z`` at 100,000 cards: 20,000 rows, no sort of 20,000 cards).
+When ``limit`` cards are placed the page and its order are certain: score, then folded
+name (ties at the page's edge are all fetched and ordered as :func:`query.search` orders
+them). Otherwise the caller takes the full search.
 
-A phone number has only two grades (an equal key, or its digits inside a number), and
-both kinds of rows are found through indexes: SQL ranks the whole answer.
+A phone number has two levels (an equal key, then its digits inside a number), both
+found through indexes: when both run out every match is placed, the page is settled.
 """
 
 from __future__ import annotations
 
 from typing import Any, Sequence
 
-from sqlalchemy import (ColumnElement, Connection, Row, Subquery, and_, case, func, literal,
-                        select, union_all)
+from sqlalchemy import ColumnElement, Connection, Select, or_, select, union_all
 
 from cms_dav.contacts import trigram
 from cms_dav.contacts.index_store import MAX_TERM
-from cms_dav.contacts.search_terms import (EXACT, FIELD_WEIGHT, IDENTIFIER_EXACT, PREFIX,
-                                           SUBSTRING, WORD_FIELDS, Query, QueryTerm)
+from cms_dav.contacts.search_terms import (EXACT, FIELD_WEIGHT, IDENTIFIER_EXACT,
+                                           PHRASE_FIELDS, PREFIX, SUBSTRING, WORD_FIELDS,
+                                           Query, QueryTerm, score_terms)
 from cms_dav.store.schema import contact_cards, contact_terms
 
 #: above every code point: ``term < text + TOP`` bounds a prefix range (binary order)
 _TOP = "\U0010ffff"
+#: item ids per IN list
+_CHUNK = 500
 
 
 def _grades(term: QueryTerm) -> tuple[dict[str, float], dict[str, float], float] | None:
@@ -57,11 +63,13 @@ def _prefix(conn: Connection, text: str) -> ColumnElement[bool]:
 
 def top_scores(conn: Connection, book_ids: Sequence[int], query: Query, limit: int
                ) -> dict[int, float] | None:
-    """The scores of the cards (not groups) that fill the first ``limit`` places of a
-    one-term ``query``, ties at the last place included; None when the exact and prefix
-    rows cannot settle that page (then the full search must)."""
-    if len(query.terms) != 1 or not book_ids or limit <= 0:
+    """The scores of the cards (not groups) that fill the first ``limit`` places of
+    ``query``, ties at the last place included; None when the rows read cannot settle
+    that page (then the full search must)."""
+    if not book_ids or limit <= 0:
         return None
+    if len(query.terms) > 1:
+        return _phrase(conn, book_ids, query, limit)
     term = query.terms[0]
     if term.kind == "phone":
         return _phone(conn, book_ids, term, limit)
@@ -69,69 +77,227 @@ def top_scores(conn: Connection, book_ids: Sequence[int], query: Query, limit: i
     if grades is None or not term.text or len(term.text) >= MAX_TERM:
         return None
     exact, prefix, ceiling = grades
-    for floor in sorted({s for s in prefix.values() if s > ceiling}, reverse=True):
-        found = _tier(conn, book_ids, term.text, exact, prefix, floor, limit)
-        if found is not None:
-            return found
+    return _levels(conn, book_ids, term.text, exact, prefix, ceiling, limit)
+
+
+#: rows starting with a phrase that :func:`_phrase` reads; more: the full search
+PHRASE_ROWS = 2000
+
+
+def _phrase(conn: Connection, book_ids: Sequence[int], query: Query, limit: int
+            ) -> dict[int, float] | None:
+    """Several plain words ("zhang w", "Żaneta Wój"): the cards whose name, pinyin or
+    organisation starts with the phrase earn a bonus of at least 2 (index seeks). A card
+    without it scores at most the best exact grade of a word (3, a name) per word, as a
+    word cannot equal an e-mail address (checked: 10 if one did). So when the ``limit``-th
+    best of the phrase's cards, scored from their rows exactly as the full search scores
+    them, scores above that bound, no other card can enter the page."""
+    words = [t.text for t in query.terms]
+    if (not query.phrase or len(query.phrase) >= MAX_TERM
+            or any(t.kind != "word" or t.field for t in query.terms)):
+        return None
+    terms, cards = contact_terms.c, contact_cards.c
+    in_books = terms.collection_id.in_(list(book_ids))
+    if conn.execute(select(terms.item_id).where(
+            in_books, terms.field == "email", terms.term.in_(words)).limit(1)).first():
+        return None
+    starting = _starts(conn, query.phrase)
+    starts = [row[0] for row in conn.execute(select(terms.item_id).where(
+        in_books, terms.field.in_(list(PHRASE_FIELDS)), starting).limit(PHRASE_ROWS + 1))]
+    ids = sorted(set(starts))
+    if len(ids) < limit or len(starts) > PHRASE_ROWS:  # too few, or not all of them read
+        return None
+    rows: dict[int, list[tuple[str, str]]] = {}
+    people: set[int] = set()
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start:start + _CHUNK]
+        people.update(row[0] for row in conn.execute(select(cards.item_id).where(
+            cards.item_id.in_(chunk), cards.collection_id.in_(list(book_ids)),
+            cards.is_group.is_(False))))
+        holding = or_(*[terms.term.contains(w, autoescape=True) for w in words])
+        for item_id, field, value in conn.execute(select(
+                terms.item_id, terms.field, terms.term).where(
+                terms.item_id.in_(chunk), in_books, terms.field != "phone", holding)):
+            rows.setdefault(item_id, []).append((field, value))
+    scored = {i: score_terms(query, rows.get(i, [])) for i in people}
+    best = sorted(scored.values(), reverse=True)
+    if len(best) < limit:
+        return None
+    bound = len(words) * max(EXACT * w for f, w in FIELD_WEIGHT.items() if f != "phone")
+    last = best[limit - 1]
+    if last <= bound:
+        return None
+    return {i: value for i, value in scored.items() if value >= last}
+
+
+def _starts(conn: Connection, text: str) -> ColumnElement[bool]:
+    """The term starts with ``text`` (or equals it), as a range on SQLite."""
+    column = contact_terms.c.term
+    condition = column.startswith(text, autoescape=True)
+    if conn.dialect.name == "sqlite":
+        condition = condition & (column >= text) & (column < text + _TOP)
+    return condition
+
+
+def _levels(conn: Connection, book_ids: Sequence[int], text: str, exact: dict[str, float],
+            prefix: dict[str, float], ceiling: float, limit: int) -> dict[int, float] | None:
+    """Score level by level, highest first: the cards holding a row of grade ``s``
+    that no higher level placed score exactly ``s``; each level is read in name order
+    only as far as the page needs (:func:`_level`), so a level of 20,000 prefix rows
+    ("z" at 100,000 cards) costs a walk of the sort index, not a sort of 20,000 cards."""
+    placed: dict[int, float] = {}
+    for score in sorted({s for s in [*exact.values(), *prefix.values()] if s > ceiling},
+                        reverse=True):
+        rows, plain = _rows(conn, book_ids, text,
+                            [f for f, s in exact.items() if s == score],
+                            [f for f, s in prefix.items() if s == score])
+        if not rows:
+            continue
+        need = limit - len(placed)
+        found = _level(conn, book_ids, rows, placed, need, plain)
+        placed.update((item_id, score) for item_id in found)
+        if len(found) >= need:
+            return placed
     return None
 
 
-def _tier(conn: Connection, book_ids: Sequence[int], text: str, exact: dict[str, float],
-          prefix: dict[str, float], floor: float, limit: int) -> dict[int, float] | None:
+def _rows(conn: Connection, book_ids: Sequence[int], text: str, exact: list[str],
+          prefix: list[str]) -> tuple[list[Select[Any]], ColumnElement[bool]]:
+    """The item ids of a level's rows: equal to ``text`` in ``exact`` fields, starting
+    with it in ``prefix`` fields (each a seek on ``ix_contact_terms_field_term``); and
+    the condition on one row."""
     terms = contact_terms.c
-    near = [f for f, s in prefix.items() if s >= floor]
-    rows = union_all(
-        select(terms.item_id, terms.field, terms.term).where(
-            terms.collection_id.in_(list(book_ids)), terms.field.in_(list(exact)),
-            terms.term == text),
-        select(terms.item_id, terms.field, terms.term).where(
-            terms.collection_id.in_(list(book_ids)), terms.field.in_(near),
-            _prefix(conn, text))).subquery()
-    grade = case(*[(and_(rows.c.term == text, rows.c.field == f), literal(s))
-                   for f, s in exact.items()],
-                 *[(rows.c.field == f, literal(s)) for f, s in prefix.items() if f in near],
-                 else_=literal(0.0))
-    scored = (select(rows.c.item_id, func.max(grade).label("score"))
-              .group_by(rows.c.item_id).having(func.max(grade) >= floor).subquery())
-    return _page(conn, book_ids, scored, limit)
+    parts, conditions = [], []
+    if exact:
+        conditions.append(terms.field.in_(exact) & (terms.term == text))
+    if prefix:
+        conditions.append(terms.field.in_(prefix) & _prefix(conn, text))
+    for condition in conditions:
+        parts.append(select(terms.item_id).where(
+            condition, terms.collection_id.in_(list(book_ids))))
+    return parts, or_(*conditions)
+
+
+#: a level with at most this many rows is read whole and sorted here; a larger one is
+#: dense enough that walking the sort index finds a page after a few cards
+SMALL_LEVEL = 2000
+
+
+def _level(conn: Connection, book_ids: Sequence[int], rows: list[Select[Any]],
+           placed: dict[int, float], need: int,
+           plain: ColumnElement[bool] | None = None) -> list[int]:
+    """The first ``need`` cards (not groups, not ``placed``) holding one of ``rows``, in
+    name order (sort key, book, href), with every card tied with the last; all of them
+    when fewer. A small level is read whole (its cards by key); a large one walks each
+    book in its sort index order (SQLite checks each card against the set of ``rows``
+    it builds once), at most ``need + 1`` cards a book, merged here; the first
+    :data:`PROBE` cards of each book are tried one by one before (:func:`_probe`)."""
+    cards = contact_cards.c
+    ids = (rows[0] if len(rows) == 1 else union_all(*rows)).subquery()
+    few = [row[0] for row in conn.execute(select(ids.c.item_id).limit(SMALL_LEVEL + 1))]
+    if len(few) <= SMALL_LEVEL:
+        wanted = sorted(set(few) - set(placed))
+        found = sorted(
+            (row.sort_key, row.collection_id, row.href, row.item_id)
+            for start in range(0, len(wanted), _CHUNK)
+            for row in conn.execute(select(
+                cards.item_id, cards.collection_id, cards.sort_key, cards.href).where(
+                cards.item_id.in_(wanted[start:start + _CHUNK]),
+                cards.collection_id.in_(list(book_ids)), cards.is_group.is_(False))))
+        if len(found) <= need:
+            return [row[3] for row in found]
+        last = found[need - 1][0]
+        return [row[3] for row in found if row[0] <= last]
+    if plain is not None:
+        probed = _probe(conn, book_ids, plain, placed, need)
+        if probed is not None:
+            return probed
+
+    def query(book_id: int) -> Select[Any]:
+        chosen = select(cards.item_id, cards.sort_key, cards.href).where(
+            cards.collection_id == book_id, cards.is_group.is_(False),
+            cards.item_id.in_(select(ids.c.item_id)))
+        if placed:
+            chosen = chosen.where(cards.item_id.not_in(list(placed)))
+        return chosen
+
+    walked = sorted((row.sort_key, book_id, row.href, row.item_id)
+                    for book_id in book_ids
+                    for row in conn.execute(query(book_id).order_by(
+                        cards.sort_key, cards.href).limit(need + 1)))
+    if len(walked) <= need:
+        return [row[3] for row in walked]
+    head, last = walked[:need], walked[need - 1]
+    if walked[need][0] == last[0]:  # the next card ties with the last: fetch that tie
+        head += [(last[0], book_id, row.href, row.item_id) for book_id in book_ids
+                 for row in conn.execute(query(book_id).where(cards.sort_key == last[0]))]
+    return list(dict.fromkeys(row[3] for row in head))
+
+
+#: cards of a book tried one by one against a large level's rows (:func:`_probe`)
+PROBE = 400
+
+
+def _probe(conn: Connection, book_ids: Sequence[int], plain: ColumnElement[bool],
+           placed: dict[int, float], need: int) -> list[int] | None:
+    """The page of a level from each book's first :data:`PROBE` cards in name order,
+    each checked through its own rows (``ix_contact_terms_item_id``); None unless that
+    settles it: the ``need``-th match found sorts before every book's first unprobed
+    card (then every card tied with it is among those found, and all are returned).
+    A dense level ("p1": a third of 100,000 cards) is settled by the first few hundred
+    cards, without building the set of its 30,000 rows; a sparse one costs the
+    :data:`PROBE` cards' checks before the walk."""
+    if PROBE <= 0:
+        return None
+    cards, terms = contact_cards.c, contact_terms.c
+    found: list[tuple[str, int, str, int]] = []
+    bounds: list[str] = []  # per book not probed to its end: its last probed card's key
+    for book_id in book_ids:
+        first = select(cards.item_id, cards.sort_key, cards.href).where(
+            cards.collection_id == book_id, cards.is_group.is_(False))
+        if placed:
+            first = first.where(cards.item_id.not_in(list(placed)))
+        head = first.order_by(cards.sort_key, cards.href).limit(PROBE).subquery()
+        holding = select(terms.item_id).where(terms.item_id == head.c.item_id,
+                                              plain).exists()
+        rows = conn.execute(select(head.c.item_id, head.c.sort_key, head.c.href,
+                                   holding.label("hit"))
+                            .order_by(head.c.sort_key, head.c.href)).all()
+        hits = [(row.sort_key, book_id, row.href, row.item_id) for row in rows if row.hit]
+        found += hits
+        if len(rows) == PROBE:
+            bounds.append(rows[-1].sort_key)
+    found.sort()
+    if len(found) < need:
+        return None
+    last = found[need - 1][0]
+    if any(bound <= last for bound in bounds):
+        return None
+    return [row[3] for row in found if row[0] <= last]  # a tie at the edge: all of it
 
 
 def _phone(conn: Connection, book_ids: Sequence[int], term: QueryTerm, limit: int
            ) -> dict[int, float]:
-    """A phone term in one query: every row that can match it is read (a key's equality,
-    or its digits through the trigram index), so SQL ranks the whole answer (an equal
-    key 10, digits within a number 1) and the page is always settled."""
+    """A phone term has two levels, both found through indexes: an equal key (10), then
+    its digits within a number (1, through the trigram index). Each is read in name
+    order as far as the page needs (:func:`_level`); when both run out, every match
+    is placed, so the page is always settled."""
     terms = contact_terms.c
-    matches: ColumnElement[bool] = terms.term.in_(sorted(term.phone_keys))
+    phones = [terms.collection_id.in_(list(book_ids)), terms.field == "phone"]
+    levels: list[tuple[float, list[Select[Any]], ColumnElement[bool] | None]] = [
+        (IDENTIFIER_EXACT, [select(terms.item_id).where(
+            *phones, terms.term.in_(sorted(term.phone_keys)))], None)]
     if len(term.digits) >= 3:
         digits = terms.term.contains(term.digits, autoescape=True)
         index = trigram.narrowed(conn, contact_terms, term.digits)
-        matches = matches | (digits if index is None else index & digits)
-    rows = select(terms.item_id, terms.term).where(
-        terms.collection_id.in_(list(book_ids)), terms.field == "phone", matches).subquery()
-    grade = case((rows.c.term.in_(sorted(term.phone_keys)), literal(IDENTIFIER_EXACT)),
-                 else_=literal(SUBSTRING if len(term.digits) >= 3 else 0.0))
-    scored = (select(rows.c.item_id, func.max(grade).label("score"))
-              .group_by(rows.c.item_id).having(func.max(grade) > 0).subquery())
-    return _page(conn, book_ids, scored, limit, complete=True) or {}
-
-
-def _page(conn: Connection, book_ids: Sequence[int], scored: Subquery, limit: int,
-          complete: bool = False) -> dict[int, float] | None:
-    """The first ``limit`` cards of ``scored`` (item_id, score) by score and folded name,
-    with every card tied with the last; fewer than ``limit``: None, or all of them when
-    ``scored`` is ``complete`` (every match)."""
-    cards = contact_cards.c
-    ranked = (select(scored.c.item_id, scored.c.score, cards.sort_key)
-              .join(contact_cards, cards.item_id == scored.c.item_id)
-              .where(cards.collection_id.in_(list(book_ids)), cards.is_group.is_(False)))
-    page = conn.execute(ranked.order_by(scored.c.score.desc(), cards.sort_key)
-                        .limit(limit + 1)).all()
-    if len(page) < limit:
-        return {row.item_id: float(row.score) for row in page} if complete else None
-    last, after = page[limit - 1], page[limit:]
-    ties: list[Row[Any, Any, Any]] = []  # the next card ties with the last one: fetch that tie
-    if after and (after[0].score, after[0].sort_key) == (last.score, last.sort_key):
-        ties = list(conn.execute(ranked.where(scored.c.score == last.score,
-                                              cards.sort_key == last.sort_key)).all())
-    return {row.item_id: float(row.score) for row in [*page[:limit], *ties]}
+        levels.append((SUBSTRING, [select(terms.item_id).where(
+            *phones, digits if index is None else index & digits)], digits))
+    placed: dict[int, float] = {}
+    for score, rows, plain in levels:
+        need = limit - len(placed)
+        found = _level(conn, book_ids, rows, placed, need,
+                       None if plain is None else (terms.field == "phone") & plain)
+        placed.update((item_id, score) for item_id in found)
+        if len(found) >= need:
+            break
+    return placed

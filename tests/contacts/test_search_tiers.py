@@ -12,6 +12,7 @@ import pytest
 from cms_dav.app import App, build_app
 from cms_dav.config import load_settings
 from cms_dav.contacts import query as query_module
+from cms_dav.contacts import search_tiers
 from cms_dav.contacts.query import Book, search
 from cms_dav.contacts.search_terms import parse_query
 from cms_dav.contacts.search_tiers import top_scores
@@ -29,10 +30,16 @@ CARDS = [
     ("Lazlo Mazur", ["EMAIL:lazlo@example.com", "ADR:;;;Zagreb;;;Croatia"]),
     ("Émile Zola", ["EMAIL:emile.zola@example.fr", "ORG:zeta"]),
     ("zed", []),
+    # "acme w": two cards start with the phrase (organisation) and score 6, the most a
+    # card without the phrase can score with two words, and "W Acme" does: a tie
+    ("Xavier", ["ORG:Acme Works"]),
+    ("Yvonne", ["ORG:Acme Works"]),
+    ("W Acme", []),
 ]
 QUERIES = ["z", "zo", "zw", "zh", "e", "ze", "zeta", "org:z", "note:z", "zw@example.cn",
            "zofia@", "a", "ł", "zoo", "+48 600 100 200", "600 100", "600", "+48 600",
-           "138 0013", "+49 1"]
+           "138 0013", "+49 1", "zhang w", "zhang wei", "zofia n", "émile zola", "ada z",
+           "z z", "wei zhang", "acme w"]
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +75,21 @@ def test_every_page_length_is_the_head_of_the_full_ranking(app: App, text: str) 
         whole[:n] for n in range(1, len(whole) + 2)]
 
 
+@pytest.mark.parametrize("probe", [0, 2, 400])
+@pytest.mark.parametrize("text", QUERIES)
+def test_a_level_walked_in_name_order_gives_the_same_pages(
+        app: App, text: str, probe: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A level with many rows (a first letter at 100,000 cards) is read by walking each
+    book's sort index instead of sorting its cards, after trying the first ``probe``
+    cards of each book one by one (0: none; 2: a book's unprobed cards can hold the
+    page; 400: every card): the pages are the same."""
+    whole = ranked(app, text, None)
+    monkeypatch.setattr(search_tiers, "SMALL_LEVEL", 0)
+    monkeypatch.setattr(search_tiers, "PROBE", probe)
+    assert [ranked(app, text, n) for n in range(1, len(whole) + 2)] == [
+        whole[:n] for n in range(1, len(whole) + 2)]
+
+
 def test_a_page_the_prefix_rows_fill_is_settled_by_them(app: App) -> None:
     """"z": names and pinyin starting with z score above anything a mere substring can,
     so the first three places come from the index seeks."""
@@ -75,6 +97,30 @@ def test_a_page_the_prefix_rows_fill_is_settled_by_them(app: App) -> None:
         scores = top_scores(conn, [b.id for b in _books(app)], parse_query("z"), 3)
     assert scores is not None and len(scores) >= 3
     assert min(scores.values()) > 1.0
+
+
+def test_a_page_of_cards_starting_with_the_phrase_is_settled_by_them(app: App) -> None:
+    """"zhang w": both 张伟 start with the phrase (bonus) and score 6.5, above the 6 any
+    other card could reach with two words; the page of two is theirs."""
+    with app.store.reading() as conn:
+        scores = top_scores(conn, [b.id for b in _books(app)], parse_query("zhang w"), 2)
+    assert scores is not None and len(scores) == 2
+    assert min(scores.values()) > 6.0
+
+
+def test_a_phrase_with_more_rows_than_are_read_is_left_to_the_full_search(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two rows start with "zhang w"; reading at most one cannot vouch for the page."""
+    monkeypatch.setattr(search_tiers, "PHRASE_ROWS", 1)
+    with app.store.reading() as conn:
+        assert top_scores(conn, [b.id for b in _books(app)], parse_query("zhang w"), 1) is None
+
+
+def test_a_phrase_page_another_card_could_enter_is_left_to_the_full_search(
+        app: App) -> None:
+    """"ada z": one card starts with the phrase; a second place is not theirs to fill."""
+    with app.store.reading() as conn:
+        assert top_scores(conn, [b.id for b in _books(app)], parse_query("ada z"), 2) is None
 
 
 def test_a_page_the_prefix_rows_cannot_fill_is_left_to_the_full_search(app: App) -> None:
