@@ -34,7 +34,8 @@ class SearchIndexHook:
             index_store.drop(conn, [ident])
             return
         where = f"/{paths.join(collection.path, new.href)}"
-        index = index_store.analyse(new.text, self.default_region, where)
+        tree = new.parsed.of(new.text) if new.parsed is not None else None
+        index = index_store.analyse(new.text, self.default_region, where, tree)
         index_store.write(conn, ident, collection.id, new.href, new.etag, index,
                           fresh=old is None)
 

@@ -28,7 +28,7 @@ from cms_dav import radicale_compat, request_context
 from cms_dav.calendars.occurrence_query import candidates, index_kept, indexed_range
 from cms_dav.io.as_sent import collection_item_data
 from cms_dav.io.object_split import SplitError, split_calendar_texts, split_vcard_texts
-from cms_dav.io.stored_items import item_data_from_upload, new_href
+from cms_dav.io.stored_items import item_data_from_upload, new_href, upload_parse
 from cms_dav.limits.advertised import SERVER_SET, calendar_properties
 from cms_dav.limits import work
 from cms_dav.limits.errors import LimitExceeded
@@ -270,6 +270,7 @@ class Collection(storage.BaseCollection):
         unchanged = (isinstance(watch, UploadParse) and upload_text is not None
                      and watch.unchanged_object_of(upload_text, item.vobject_item))
         data, as_sent = item_data_from_upload(item, upload_text, unchanged)
+        data = upload_parse(data, item.vobject_item, as_sent, unchanged)
         if data.name != expected:
             raise ValueError(f"a {data.name} does not belong in a {self.tag} collection")
         with _writing():
