@@ -32,7 +32,6 @@ from cms_dav.io.stored_items import item_data_from_upload, new_href, upload_pars
 from cms_dav.limits.advertised import SERVER_SET, calendar_properties
 from cms_dav.limits import work
 from cms_dav.limits.errors import LimitExceeded
-from cms_dav.memo import remembered
 from cms_dav.store import items as item_rows
 from cms_dav.store import paths
 from cms_dav.store.records import CollectionRecord, ItemData, ItemRecord
@@ -411,8 +410,7 @@ class Storage(storage.BaseStorage):
         several times per request; the memo is cleared when the write lock is taken
         and after every write."""
         context = request_context.current()
-        return remembered(context.memo if context is not None else None,
-                          ("resolve", sane), lambda: self.store.resolve(sane))
+        return self.store.resolve(sane, context.memo if context is not None else None)
 
     def _lock_name(self, path: str) -> str:
         sane = paths.strip(pathutils.strip_path(path))
