@@ -25,6 +25,7 @@ from cms_dav.contacts.errors import ContactError
 from cms_dav.contacts.interactions import follow_ups
 from cms_dav.contacts.normalize import fold
 from cms_dav.contacts.search_terms import index_terms
+from cms_dav.store import fts
 from cms_dav.store.records import ItemRecord
 from cms_dav.store.schema import contact_cards, contact_terms, contact_values, items
 
@@ -153,7 +154,9 @@ def write(conn: Connection, ident: int, collection_id: int, href: str, etag: str
         conn.execute(contact_terms.insert(), [
             {"item_id": ident, "collection_id": collection_id, "field": f, "term": t[:MAX_TERM]}
             for f, t in index.terms])
+        fts.feed(conn, "contact_terms", ident)
     if index.values:
         conn.execute(contact_values.insert(), [
             {"item_id": ident, "collection_id": collection_id, "prop": p, "value": v}
             for p, v in index.values])
+        fts.feed(conn, "contact_values", ident)
