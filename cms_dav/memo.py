@@ -31,6 +31,10 @@ class Memo:
         self._answers[key] = answer
         return answer
 
+    def remember(self, key: Hashable, answer: object) -> None:
+        """Keep ``answer`` for ``key``: a lookup that answered another question too."""
+        self._answers[key] = answer
+
     def clear(self) -> None:
         """Forget every answer: something they were computed from has changed."""
         self._answers.clear()

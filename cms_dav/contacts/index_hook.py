@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, select
 
 from cms_dav.contacts import index_store
-from cms_dav.store import collections, paths
+from cms_dav.store import collections, fts, paths
 from cms_dav.store import items as item_rows
 from cms_dav.store.records import CollectionRecord, ItemRecord
 from cms_dav.store.schema import collections as collection_rows
@@ -34,7 +34,8 @@ class SearchIndexHook:
             index_store.drop(conn, [ident])
             return
         where = f"/{paths.join(collection.path, new.href)}"
-        index = index_store.analyse(new.text, self.default_region, where)
+        tree = new.parsed.of(new.text) if new.parsed is not None else None
+        index = index_store.analyse(new.text, self.default_region, where, tree)
         index_store.write(conn, ident, collection.id, new.href, new.etag, index,
                           fresh=old is None)
 
@@ -53,9 +54,14 @@ class SearchIndexHook:
 def reindex(store: Store, default_region: str, path: str = "") -> int:
     """Rebuild the index of every address book at or below ``path``; returns cards indexed.
 
-    One transaction per address book, so a large store never holds one huge lock.
+    One transaction per address book, so a large store never holds one huge lock; the
+    SQLite trigram tables are fed with the rows, and a full reindex first rebuilds them
+    from the rows they index, whatever they held.
     """
     prefix = paths.strip(path) if path else ""
+    if not prefix:  # first: the rows' deletes below need the trigram tables in step
+        with store.writing() as conn:
+            fts.rebuild(conn)
     with store.reading() as conn:
         query = select(collection_rows.c.path).where(collection_rows.c.tag == "VADDRESSBOOK")
         books = [p for (p,) in conn.execute(query)

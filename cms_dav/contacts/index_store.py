@@ -14,6 +14,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import vobject
 from sqlalchemy import Connection, bindparam, delete, select
@@ -24,6 +25,7 @@ from cms_dav.contacts.errors import ContactError
 from cms_dav.contacts.interactions import follow_ups
 from cms_dav.contacts.normalize import fold
 from cms_dav.contacts.search_terms import index_terms
+from cms_dav.store import fts
 from cms_dav.store.records import ItemRecord
 from cms_dav.store.schema import contact_cards, contact_terms, contact_values, items
 
@@ -61,33 +63,38 @@ def _first_open_follow_up(fields: CardFields | None) -> date | None:
                 if f.is_open and f.interaction.follow_up is not None), default=None)
 
 
-def dav_values(text: str) -> list[tuple[str, str]] | None:
+def dav_values(text: str, tree: Any = None) -> list[tuple[str, str]] | None:
     """(prop, lower-cased value) pairs as Radicale's ``text_match`` compares them.
 
     Mirrors radicale.item.filter.text_match: each child of ``<prop>_list``, list
     values split, other values through ``str``; None when vobject cannot parse.
+    ``tree``: ``vobject.readOne(text)`` made already (a PUT's parse that the storage
+    plugin hands along, :class:`cms_dav.store.records.Parsed`), read instead of a
+    second parse of the text.
     """
-    try:
-        card = vobject.readOne(text)
-    except Exception:  # noqa: BLE001 - any parser failure means "cannot prefilter"
-        return None
+    if tree is None:
+        try:
+            tree = vobject.readOne(text)
+        except Exception:  # noqa: BLE001 - any parser failure means "cannot prefilter"
+            return None
     found: list[tuple[str, str]] = []
     for prop in DAV_PROPS:
-        for child in getattr(card, f"{prop}_list", []):
+        for child in getattr(tree, f"{prop}_list", []):
             values = child.value if type(child.value) is list else [child.value]
             found += [(prop, (v if isinstance(v, str) else str(v)).lower()) for v in values]
     return list(dict.fromkeys(found))
 
 
-def analyse(text: str, default_region: str, where: str) -> CardIndex:
-    """Read a card for the index; problems are logged, never raised (the card is stored)."""
+def analyse(text: str, default_region: str, where: str, tree: Any = None) -> CardIndex:
+    """Read a card for the index; problems are logged, never raised (the card is stored).
+    ``tree``: vobject's parse of ``text`` when the write came with one (:func:`dav_values`)."""
     try:
         fields = extract_fields(text, default_region)
         terms = index_terms(fields, default_region)
     except ContactError as exc:
         log.warning("%s: card stored but not indexed for search: %s", where, exc)
         fields, terms = None, []
-    return CardIndex(fields, terms, dav_values(text), _birthday(text),
+    return CardIndex(fields, terms, dav_values(text, tree), _birthday(text),
                      _first_open_follow_up(fields))
 
 
@@ -147,7 +154,9 @@ def write(conn: Connection, ident: int, collection_id: int, href: str, etag: str
         conn.execute(contact_terms.insert(), [
             {"item_id": ident, "collection_id": collection_id, "field": f, "term": t[:MAX_TERM]}
             for f, t in index.terms])
+        fts.feed(conn, "contact_terms", ident)
     if index.values:
         conn.execute(contact_values.insert(), [
             {"item_id": ident, "collection_id": collection_id, "prop": p, "value": v}
             for p, v in index.values])
+        fts.feed(conn, "contact_values", ident)

@@ -8,12 +8,12 @@ addressbook-query ``text-match``, :mod:`cms_dav.contacts.dav_prefilter`) and
 - **SQLite** (3.34 or later): an FTS5 table per column with ``tokenize='trigram'`` and
   ``detail=none`` and ``columnsize=0`` (the smallest index: which rows hold which
   trigrams, no per-row sizes; 0016_mem_fts_columnsize), its content in
-  the indexed table itself (``content=``). Triggers on the indexed table keep it in
-  step, so every write of the index rows (the search index hook inside the item's
-  write transaction, ``cms-dav reindex``, a cascade delete) updates it in the same
-  transaction. A query asks for the rows holding *every* trigram of the text (at most
-  :data:`MAX_TRIGRAMS`), then checks the real ``LIKE`` on those rows only: the answer
-  is exactly the scan's.
+  the indexed table itself (``content=``). The writer of a card's index rows feeds
+  it in the same transaction (:mod:`cms_dav.store.fts`: one ``INSERT ... SELECT`` per
+  card, migration 0018_put_fts_feed), triggers on the indexed table delete and update
+  (the search index hook, ``cms-dav reindex``, a cascade delete). A query asks for
+  the rows holding *every* trigram of the text (at most :data:`MAX_TRIGRAMS`), then
+  checks the real ``LIKE`` on those rows only: the answer is exactly the scan's.
 - **PostgreSQL**: a ``pg_trgm`` GIN index on each column; the planner uses it for the
   same ``LIKE '%text%'``, so queries do not change. Without the extension (it needs
   the right to ``CREATE EXTENSION``) the migration skips the index and says so; the
@@ -28,13 +28,14 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, Table, literal_column, select, text
 
+from cms_dav.store import fts
+
 #: SQLite FTS5 tables, by the table whose value/term column they index (migration 0012)
-FTS_TABLES = {"contact_values": "contact_values_trgm", "contact_terms": "contact_terms_trgm"}
+FTS_TABLES = {table: name for table, (name, _column) in fts.TRIGRAM_TABLES.items()}
 #: trigrams per query: enough to narrow any text to a few rows, bounded for long ones
 MAX_TRIGRAMS = 12
 #: first SQLite with the trigram tokenizer
 SQLITE_TRIGRAM = (3, 34, 0)
-_SEEN = "cms_dav.trigram"
 
 
 def trigrams(value: str) -> list[str]:
@@ -56,15 +57,7 @@ def fts_query(value: str) -> str:
 def has_fts(conn: Connection, table: Table) -> bool:
     """Whether the FTS table for ``table`` exists (SQLite only); remembered on the
     pooled connection, so a look at ``sqlite_master`` happens once per connection."""
-    if conn.dialect.name != "sqlite":
-        return False
-    name = FTS_TABLES[table.name]
-    seen = conn.info.setdefault(_SEEN, {})
-    if name not in seen:
-        seen[name] = conn.execute(text(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"), {"n": name}
-        ).first() is not None
-    return bool(seen[name])
+    return fts.present(conn, FTS_TABLES[table.name])
 
 
 def narrowed(conn: Connection, table: Table, value: str) -> ColumnElement[bool] | None:

@@ -15,6 +15,7 @@ from typing import IO, Any, Iterator
 
 from sqlalchemy import Connection, Engine, MetaData, create_engine, select, text
 
+from cms_dav.store import fts
 from cms_dav.store.schema import is_data_table
 
 VERSION_TABLE = "alembic_version"
@@ -116,6 +117,7 @@ def load_rows(engine: Engine, rows: Iterator[tuple[str, dict[str, Any]]],
             flush(conn, table.name)
         if engine.dialect.name == "postgresql":
             _advance_sequences(conn, metadata)
+        fts.rebuild(conn)  # SQLite: the rows came without their trigram index
     return count
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from radicale import item as radicale_item
 
 from cms_dav.io.parse_state import same_state, state
-from cms_dav.store.records import ItemData
+from cms_dav.store.records import ItemData, Parsed
 
 MAX_RRULE_OCCURRENCES = 10_000  # Radicale's default
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@+-]")
@@ -147,6 +147,32 @@ def item_data_from_upload(item: radicale_item.Item, upload_text: str | None,
         except Exception:  # noqa: BLE001 - vobject raises many types; Radicale's view wins
             return fallback, False
     return dataclasses.replace(fallback, text=text, etag=radicale_item.get_etag(text)), True
+
+
+#: what radicale.item.read_components rewrites before it parses (a PHOTO data URI, blanks
+#: around a TZID), or reads unlike ``vobject.readOne`` (quoted-printable soft breaks:
+#: it passes ``allowQP=True``); control characters and blank lines never reach here
+_READ_UNLIKE_STORED = (
+    re.compile(r"^PHOTO(?:;[^:\r\n]*)?;ENCODING=b(?:;[^:\r\n]*)?:data:[^;,\r\n]*;base64,",
+               re.MULTILINE | re.IGNORECASE),
+    re.compile(r"(TZID|TZNAME)(:[^\r\n]+) (\r?\n)"),
+    re.compile(r"(TZID=[^:]+) (:)"),
+    re.compile(r"QUOTED-PRINTABLE", re.IGNORECASE),
+)
+
+
+def upload_parse(data: ItemData, tree: Any, as_sent: bool, parsed_unchanged: bool
+                 ) -> ItemData:
+    """``data`` carrying Radicale's parse ``tree`` of the PUT body (:class:`Parsed`) when
+    that tree is what ``vobject.readOne`` makes of the stored text, which is what
+    Radicale reads a stored item with: the text is the client's (``as_sent``), the parse
+    is of exactly it and sanitizing left it as parsed (``parsed_unchanged``), and
+    Radicale's reader had nothing to rewrite in it. Then the write hooks need not parse
+    the text a second time (issue 19); otherwise ``data`` as it is."""
+    if not (as_sent and parsed_unchanged) \
+            or any(p.search(data.text) for p in _READ_UNLIKE_STORED):
+        return data
+    return dataclasses.replace(data, parsed=Parsed(data.text, tree))
 
 
 def new_href(uid: str, tag: str, taken: Container[str]) -> str:

@@ -171,7 +171,8 @@ def put(conn: Connection, collection: CollectionRecord, href: str, data: ItemDat
     sync.prune(conn, collection.id, seq, token_days)
     new = ItemRecord(collection_id=collection.id, href=href, uid=data.uid, name=data.name,
                      component=data.component, etag=data.etag, time_start=data.time_start,
-                     time_end=data.time_end, modified_at=when, text=data.text, id=ident)
+                     time_end=data.time_end, modified_at=when, text=data.text, id=ident,
+                     parsed=data.parsed)
     return new, old
 
 

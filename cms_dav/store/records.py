@@ -35,6 +35,22 @@ def unknown_origin(user: str) -> WriteOrigin:
     return WriteOrigin(user=user)
 
 
+@dataclass(frozen=True, eq=False)
+class Parsed:
+    """A parse of one exact text (e.g. Radicale's vobject tree of a PUT body), handed
+    along a write so the store's hooks need not parse the text again (issue 19). It
+    stands for the very string object it was made from: :meth:`of` answers only for that
+    object, so a filter that replaced the text (``dataclasses.replace``) cannot make a
+    hook read a stale tree."""
+
+    text: str
+    tree: Any
+
+    def of(self, text: str | None) -> Any:
+        """The tree when it is the parse of ``text`` itself, else None."""
+        return self.tree if text is not None and text is self.text else None
+
+
 @dataclass(frozen=True)
 class CollectionRecord:
     id: int
@@ -73,6 +89,8 @@ class ItemRecord:
     modified_at: float
     text: str | None = None
     id: int | None = field(default=None, compare=False)
+    #: the parse the write came with (:class:`Parsed`), for the write hooks; None else
+    parsed: Parsed | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -85,6 +103,8 @@ class ItemData:
     component: str
     time_start: int = 0
     time_end: int = 0
+    #: a parse of ``text`` the door already made (:class:`Parsed`), or None
+    parsed: Parsed | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass

@@ -21,6 +21,7 @@ from sqlalchemy import delete as sql_delete
 
 from cms_dav.config import Limits
 from cms_dav.limits.item_text import check_item_text
+from cms_dav.memo import Memo, remembered
 from cms_dav.store import (audit, collections, derived, items, locks, paths, preferences,
                            quota, segment_table, sync_pages)
 from cms_dav.store.change_feed import ChangeFeed
@@ -54,6 +55,10 @@ class UploadFilter(Protocol):
     def __call__(self, conn: Connection, collection: CollectionRecord,
                  old: ItemRecord | None, data: ItemData, *, actor: str,
                  attested: bool) -> ItemData: ...
+
+
+#: the key of a :meth:`Store.resolve` answer in a memo
+_RESOLVED = "store.resolve"
 
 
 class NotFound(ValueError):
@@ -174,7 +179,13 @@ class Store:
         return write_tx(self.engine)
 
     # -- reads ----------------------------------------------------------------------
-    def collection(self, path: str) -> CollectionRecord | None:
+    def collection(self, path: str, memo: Memo | None = None) -> CollectionRecord | None:
+        """The collection at ``path``; with a ``memo`` (a door serving one request)
+        answered from :meth:`resolve`'s memo, which one lookup fills for a path and its
+        parent."""
+        if memo is not None:
+            found = self.resolve(path, memo)
+            return found if isinstance(found, CollectionRecord) else None
         with self.reading() as conn:
             return collections.get(conn, path)
 
@@ -182,16 +193,26 @@ class Store:
         with self.reading() as conn:
             return list(collections.children(conn, path))
 
-    def resolve(self, path: str) -> CollectionRecord | tuple[CollectionRecord, ItemRecord] | None:
+    def resolve(self, path: str, memo: Memo | None = None
+                ) -> CollectionRecord | tuple[CollectionRecord, ItemRecord] | None:
         """What a request path names: a collection, an item in its collection, or nothing.
 
-        One transaction and at most two queries: this runs on every request."""
+        One transaction and at most two queries: this runs on every request. ``memo``:
+        the answers are kept there, for ``path`` and, found in the same query, for its
+        parent collection (a PUT asks for the item's path, then for its collection's);
+        whoever writes clears it (:class:`~cms_dav.memo.Memo`)."""
+        return remembered(memo, (_RESOLVED, path), lambda: self._resolve(path, memo))
+
+    def _resolve(self, path: str, memo: Memo | None
+                 ) -> CollectionRecord | tuple[CollectionRecord, ItemRecord] | None:
         parent_path, _, href = path.rpartition("/")
         with self.reading() as conn:
             found = collections.get_many(conn, [path, parent_path] if parent_path else [path])
+            parent = found.get(parent_path)
+            if memo is not None and parent is not None:
+                memo.remember((_RESOLVED, parent_path), parent)  # what resolve() answers
             if path in found:
                 return found[path]
-            parent = found.get(parent_path)
             if parent is None or not parent.tag:
                 return None
             item = items.get(conn, parent.id, href)

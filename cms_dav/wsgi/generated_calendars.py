@@ -26,6 +26,7 @@ from cms_dav.acl.policy import Policy
 from cms_dav.calendars.generated_calendars import GeneratedCalendars
 from cms_dav.contacts.segments import Segments, is_segment_marker
 from cms_dav.contacts.timeline_note import BOOK_PROPERTY
+from cms_dav.request_context import of as context_of
 from cms_dav.wsgi.plain_error import plain_error
 from cms_dav.wsgi.unmount import basic_login
 from cms_dav.wsgi.whole_answer import buffered_body, probe, whole_answer
@@ -86,14 +87,16 @@ class GeneratedCalendarsMiddleware:
             self._bring_up_to_date(login, method, target, environ)
         if method not in WRITES:
             return self.app(environ, start_response)
+        # through the request's memo: Radicale's rights check asks the same again
+        policy = self.policy.remembering(context_of(environ).memo)
         generated = [target for target in (parts, destination)
                      if len(target) >= 2 and self._may_read(login, target)
-                     and self.policy.generated_kind(self._path(target))]
+                     and policy.generated_kind(self._path(target))]
         if not generated:
             return self.app(environ, start_response)
         path = f"/{'/'.join(generated[0][:2])}/"
         return self._explain_refusal(environ, start_response, path,
-                                     self.policy.generated_kind(path))
+                                     policy.generated_kind(path))
 
     # -- keeping current -----------------------------------------------------------------
     def _bring_up_to_date(self, login: str, method: str, parts: list[str],

@@ -116,7 +116,8 @@ class SchedulingMiddleware:
 
     def _write(self, environ: dict[str, Any], start_response: Callable[..., Any],
                method: str, parts: list[str]) -> Iterable[bytes]:
-        collection = self.store.collection("/".join(parts[:2]))
+        # through the request's memo: the lookup also finds the home Radicale asks for next
+        collection = self.store.collection("/".join(parts[:2]), context_of(environ).memo)
         if collection is None or collection.tag != "VCALENDAR":
             return self.app(environ, start_response)
         if method == "PUT" and self.scheduler.too_many(

@@ -28,11 +28,10 @@ from cms_dav import radicale_compat, request_context
 from cms_dav.calendars.occurrence_query import candidates, index_kept, indexed_range
 from cms_dav.io.as_sent import collection_item_data
 from cms_dav.io.object_split import SplitError, split_calendar_texts, split_vcard_texts
-from cms_dav.io.stored_items import item_data_from_upload, new_href
+from cms_dav.io.stored_items import item_data_from_upload, new_href, upload_parse
 from cms_dav.limits.advertised import SERVER_SET, calendar_properties
 from cms_dav.limits import work
 from cms_dav.limits.errors import LimitExceeded
-from cms_dav.memo import remembered
 from cms_dav.store import items as item_rows
 from cms_dav.store import paths
 from cms_dav.store.records import CollectionRecord, ItemData, ItemRecord
@@ -270,6 +269,7 @@ class Collection(storage.BaseCollection):
         unchanged = (isinstance(watch, UploadParse) and upload_text is not None
                      and watch.unchanged_object_of(upload_text, item.vobject_item))
         data, as_sent = item_data_from_upload(item, upload_text, unchanged)
+        data = upload_parse(data, item.vobject_item, as_sent, unchanged)
         if data.name != expected:
             raise ValueError(f"a {data.name} does not belong in a {self.tag} collection")
         with _writing():
@@ -410,8 +410,7 @@ class Storage(storage.BaseStorage):
         several times per request; the memo is cleared when the write lock is taken
         and after every write."""
         context = request_context.current()
-        return remembered(context.memo if context is not None else None,
-                          ("resolve", sane), lambda: self.store.resolve(sane))
+        return self.store.resolve(sane, context.memo if context is not None else None)
 
     def _lock_name(self, path: str) -> str:
         sane = paths.strip(pathutils.strip_path(path))

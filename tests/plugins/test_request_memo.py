@@ -114,8 +114,9 @@ def test_a_path_is_resolved_once_per_request(
         doors: Doors, monkeypatch: pytest.MonkeyPatch) -> None:
     store = doors.storage.store
     resolved: list[str] = []
-    real = store.resolve
-    monkeypatch.setattr(store, "resolve", lambda path: (resolved.append(path), real(path))[1])
+    real = store._resolve  # the lookup itself, under Store.resolve's memo
+    monkeypatch.setattr(store, "_resolve", lambda path, memo: (
+        resolved.append(path), real(path, memo))[1])
     with request_context.made_current(RequestContext()):
         for _ in range(5):
             assert found(doors, "/alice/contacts/") == ["alice/contacts"]
@@ -126,8 +127,23 @@ def test_outside_a_request_every_lookup_asks_again(
         doors: Doors, monkeypatch: pytest.MonkeyPatch) -> None:
     store = doors.storage.store
     resolved: list[str] = []
-    real = store.resolve
-    monkeypatch.setattr(store, "resolve", lambda path: (resolved.append(path), real(path))[1])
+    real = store._resolve  # the lookup itself, under Store.resolve's memo
+    monkeypatch.setattr(store, "_resolve", lambda path, memo: (
+        resolved.append(path), real(path, memo))[1])
     found(doors, "/alice/contacts/")
     found(doors, "/alice/contacts/")
     assert resolved == ["alice/contacts", "alice/contacts"]
+
+
+def test_looking_up_an_item_path_answers_its_collection_too(
+        doors: Doors, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A PUT asks for the card's path, then for its address book (issue 19)."""
+    store = doors.storage.store
+    resolved: list[str] = []
+    real = store._resolve
+    monkeypatch.setattr(store, "_resolve", lambda path, memo: (
+        resolved.append(path), real(path, memo))[1])
+    with request_context.made_current(RequestContext()):
+        assert found(doors, "/alice/contacts/new.vcf") == []
+        assert found(doors, "/alice/contacts/") == ["alice/contacts"]
+    assert resolved == ["alice/contacts/new.vcf"]

@@ -1,0 +1,50 @@
+"""Feeding the SQLite trigram tables (FTS5, migrations 0012_trigram and 0016) from the
+rows they index, inside the transaction that writes those rows.
+
+Since migration 0018_put_fts_feed an insert into ``contact_values`` / ``contact_terms``
+no longer feeds its FTS table through a row trigger: the writer of a card's rows
+(:func:`cms_dav.contacts.index_store.write`) feeds them with one ``INSERT ... SELECT``
+per table and card (:func:`feed`), which costs SQLite about a third of the trigger per
+row (issue 19: a PUT's time). Deletes and updates still go through the triggers, so a
+cascade delete keeps the index in step. A bulk load that inserts rows by other means
+(a backup restore) rebuilds the tables afterwards (:func:`rebuild`), as does a full
+``cms-dav reindex``. PostgreSQL has no such tables (pg_trgm indexes the columns).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, text
+
+#: indexed table -> (its FTS5 table, the indexed column); cms_dav.contacts.trigram
+TRIGRAM_TABLES = {"contact_values": ("contact_values_trgm", "value"),
+                  "contact_terms": ("contact_terms_trgm", "term")}
+_SEEN = "cms_dav.trigram"
+
+
+def present(conn: Connection, fts: str) -> bool:
+    """Whether the FTS table ``fts`` exists (SQLite 3.34+ only); remembered on the
+    pooled connection, so ``sqlite_master`` is read once per connection."""
+    if conn.dialect.name != "sqlite":
+        return False
+    seen = conn.info.setdefault(_SEEN, {})
+    if fts not in seen:
+        seen[fts] = conn.execute(text(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"), {"n": fts}
+        ).first() is not None
+    return bool(seen[fts])
+
+
+def feed(conn: Connection, table: str, item_id: int) -> None:
+    """Index the rows of ``table`` that item ``item_id`` has just inserted (all of them:
+    call it once, after the item's rows are written)."""
+    fts, column = TRIGRAM_TABLES[table]
+    if present(conn, fts):
+        conn.execute(text(f"INSERT INTO {fts}(rowid, {column}) SELECT id, {column} "
+                          f"FROM {table} WHERE item_id = :item_id"), {"item_id": item_id})
+
+
+def rebuild(conn: Connection) -> None:
+    """Rebuild every trigram table from the rows it indexes (after a bulk load)."""
+    for fts, _column in TRIGRAM_TABLES.values():
+        if present(conn, fts):
+            conn.execute(text(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')"))
