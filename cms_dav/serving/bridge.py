@@ -68,12 +68,15 @@ class ResponseChannel:
         self._items: deque[Item] = deque()
         self._buffered = 0
         self._abandoned = False
+        self._waiting = False  # the loop awaits ``_ready`` (guarded by ``_lock``)
         self._lock = threading.Condition()
         self._ready = asyncio.Event()
 
     # worker side
-    def put(self, item: Item) -> None:
-        size = len(item) if isinstance(item, bytes) else 0
+    def put(self, *items: Item) -> None:
+        """Hand ``items`` over together: one wake-up of the loop for all of them (a small
+        answer's head, body and end cost one, not three)."""
+        size = sum(len(item) for item in items if isinstance(item, bytes))
         with self._lock:
             while self._buffered > 0 and self._buffered + size > self._capacity \
                     and not self._abandoned:
@@ -81,7 +84,11 @@ class ResponseChannel:
             if self._abandoned:
                 raise ClientGone()
             self._buffered += size
-            self._items.append(item)
+            self._items.extend(items)
+            # only a waiting getter needs waking; one that has not looked yet finds them
+            wake, self._waiting = self._waiting, False
+        if not wake:
+            return
         try:
             self._loop.call_soon_threadsafe(self._ready.set)
         except RuntimeError:  # the event loop is gone: the server stopped
@@ -94,7 +101,15 @@ class ResponseChannel:
                 if self._items:
                     return self._items.popleft()
                 self._ready.clear()
+                self._waiting = True
             await self._ready.wait()
+
+    def take_ready(self) -> list[Item]:
+        """Every item already handed over, without waiting (for one write of them all)."""
+        with self._lock:
+            items = list(self._items)
+            self._items.clear()
+            return items
 
     def sent(self, size: int) -> None:
         """``size`` bytes of body left the channel's budget (written to the socket)."""
@@ -116,54 +131,63 @@ def _status(line: str) -> tuple[int, str]:
 
 
 def run_app(app: WSGIApp, environ: dict[str, Any], channel: ResponseChannel) -> None:
-    """Run one request through ``app`` (in a worker thread) and feed ``channel``."""
+    """Run one request through ``app`` (in a worker thread) and feed ``channel``.
+
+    The status and headers travel with the first body bytes handed over (or with the
+    end), so a small answer reaches the loop as one hand-over: one wake-up, one write."""
     pending: list[tuple[str, list[tuple[str, str]]]] = []
-    started = False
+    started = False  # the Start item is handed over
+    begun = False  # body bytes came: the status is final (PEP 3333's "headers sent")
+    gathered = bytearray()
 
     def start_response(status: str, headers: list[tuple[str, str]],
                        exc_info: ExcInfo | None = None) -> Callable[[bytes], None]:
-        if exc_info is not None and started:
+        if exc_info is not None and begun:
             raise exc_info[1].with_traceback(exc_info[2])
         if pending and exc_info is None:
             raise RuntimeError("start_response called twice without exc_info")
         pending[:] = [(status, list(headers))]
         return write
 
-    def begin() -> None:
+    def head() -> tuple[Item, ...]:
+        """The Start item when it has not been handed over yet (then it is, with what
+        follows it)."""
         nonlocal started
         if started:
-            return
+            return ()
         if not pending:
             raise RuntimeError("the application sent a body before start_response")
         code, phrase = _status(pending[0][0])
         delay = environ.get(RESPONSE_DELAY_KEY, 0.0)
-        channel.put(Start(code, phrase, pending[0][1],
-                          delay if isinstance(delay, float) and delay > 0 else 0.0))
         started = True
+        return (Start(code, phrase, pending[0][1],
+                      delay if isinstance(delay, float) and delay > 0 else 0.0),)
 
     def write(data: bytes) -> None:  # the legacy write() callable of PEP 3333
+        nonlocal begun
         if data:
-            begin()
-            channel.put(bytes(data))
+            items = (*head(), bytes(gathered), bytes(data)) if gathered else \
+                (*head(), bytes(data))
+            gathered.clear()
+            begun = True
+            channel.put(*items)
 
     try:
         result = app(environ, start_response)
         try:
-            gathered = bytearray()
             flushed = time.monotonic()
             for chunk in result:
                 if not chunk:
                     continue
-                begin()
+                if not pending:
+                    raise RuntimeError("the application sent a body before start_response")
+                begun = True
                 gathered += chunk
                 if len(gathered) >= FLUSH_BYTES or time.monotonic() - flushed > FLUSH_SECONDS:
-                    channel.put(bytes(gathered))
+                    channel.put(*head(), bytes(gathered))
                     gathered.clear()
                     flushed = time.monotonic()
-            if gathered:
-                channel.put(bytes(gathered))
-            begin()
-            channel.put(End())
+            channel.put(*head(), *((bytes(gathered),) if gathered else ()), End())
         finally:
             close = getattr(result, "close", None)
             if close is not None:
@@ -175,6 +199,8 @@ def run_app(app: WSGIApp, environ: dict[str, Any], channel: ResponseChannel) -> 
         log.exception("unhandled error in %s %s", environ.get("REQUEST_METHOD"),
                       environ.get("PATH_INFO"))
         try:
-            channel.put(Failed(started))
+            # a body that had begun keeps its status: the client gets it cut short
+            channel.put(*(head() if begun else ()), *((bytes(gathered),) if begun and gathered
+                                                     else ()), Failed(begun))
         except ClientGone:
             pass

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 
 import h11
@@ -228,7 +228,7 @@ class Connection:
         self._target = request.target.decode("ascii", "replace")[:200]
         declared_length(request, self.limits.max_body_bytes)  # 400/413 before any body byte
         body = BodyBuffer(SPOOL_BYTES, self.state.budget)
-        work: asyncio.Future[None] | None = None
+        work: Future[None] | None = None
         channel = ResponseChannel(self._loop, RESPONSE_BUFFER_BYTES)
         try:
             await self._read_body(body)
@@ -237,15 +237,24 @@ class Connection:
                                     server_name=self.state.server_name,
                                     server_port=self.local_port, remote=self.remote,
                                     https=self.state.https)
-            work = self._loop.run_in_executor(self.state.pool, run_app, self.state.app,
-                                              environ, channel)
+            # a plain submit: the channel says when the answer is there, so the worker's
+            # return needs no wake-up of the loop of its own (run_in_executor's)
+            work = self.state.pool.submit(run_app, self.state.app, environ, channel)
             await self._respond(channel, request.method == b"HEAD")
         finally:
             channel.abandon()
             if work is None or work.done():
                 body.close()
             else:  # the worker may still read wsgi.input or be closing the iterable
-                work.add_done_callback(lambda _: body.close())
+                work.add_done_callback(lambda _: self._close_later(body))
+
+    def _close_later(self, body: BodyBuffer) -> None:
+        """From the worker thread: the body is closed in the loop (its budget is the
+        loop's)."""
+        try:
+            self._loop.call_soon_threadsafe(body.close)
+        except RuntimeError:  # the loop is gone: the server stopped, no budget to keep
+            body.close()
 
     async def _respond(self, channel: ResponseChannel, head_only: bool) -> None:
         item = await channel.get()
@@ -268,20 +277,37 @@ class Connection:
             raise HttpError(500, "internal server error: the response was invalid "
                                  "(the server log has the details)") from None
         self._responding = True
-        await self._write(head)
         without_body = head_only or item.status in (204, 304)
+        # what the worker has already handed over goes out with the head in one write
+        # (a small answer: head, body and end in one send); the channel's budget is
+        # given back only once the bytes are written, so ``out`` stays within it
+        out = [head]
+        taken = 0
         while True:
-            item = await channel.get()
-            if isinstance(item, bytes):
-                if not without_body:
-                    await self._write(self._send(h11.Data(data=item)))
-                channel.sent(len(item))
-            elif isinstance(item, End):
-                await self._write(self._send(h11.EndOfMessage()))
-                self._responding = False
-                return
-            else:  # the app failed half-way: the client sees a truncated answer
-                raise PeerClosed()
+            ready = channel.take_ready()
+            if not ready:
+                await self._flush(out, channel, taken)
+                out, taken = [], 0
+                ready = [await channel.get()]
+            for item in ready:
+                if isinstance(item, bytes):
+                    if not without_body:
+                        out.append(self._send(h11.Data(data=item)))
+                    taken += len(item)
+                elif isinstance(item, End):
+                    out.append(self._send(h11.EndOfMessage()))
+                    await self._flush(out, channel, taken)
+                    self._responding = False
+                    return
+                else:  # the app failed half-way: the client sees a truncated answer
+                    await self._flush(out, channel, taken)
+                    raise PeerClosed()
+
+    async def _flush(self, out: list[bytes], channel: ResponseChannel, taken: int) -> None:
+        """One write of ``out``; then ``taken`` body bytes leave the channel's budget."""
+        await self._write(b"".join(out))
+        if taken:
+            channel.sent(taken)
 
     def _send(self, event: h11.Data | h11.EndOfMessage) -> bytes:
         try:

@@ -10,6 +10,7 @@ A request to the JSON API (:data:`PROBLEM_PATHS`) gets the same words as an RFC 
 from __future__ import annotations
 
 import json
+import time
 from email.utils import formatdate
 from http import HTTPStatus
 from urllib.parse import urlsplit
@@ -37,9 +38,19 @@ def reason(status: int) -> str:
         return "Error"
 
 
+_date_cache: tuple[int, str] = (0, "")
+
+
 def http_date() -> str:
-    """An IMF-fixdate for the Date header (RFC 9110 §6.6.1)."""
-    return formatdate(usegmt=True)
+    """An IMF-fixdate for the Date header (RFC 9110 §6.6.1); formatted once a second
+    (every answer carries one)."""
+    global _date_cache
+    now = int(time.time())
+    second, text = _date_cache
+    if second != now:
+        text = formatdate(now, usegmt=True)
+        _date_cache = (now, text)
+    return text
 
 
 def wants_problem(target: str) -> bool:

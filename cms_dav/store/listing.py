@@ -12,7 +12,7 @@ taken before the items are read).
 
 from __future__ import annotations
 
-from typing import Any, Generator, Sequence
+from typing import Any, Generator, NamedTuple, Sequence
 
 from sqlalchemy import Connection, Engine
 
@@ -101,14 +101,43 @@ def rows_by_id_in(conn: Connection, collection_id: int, ids: Sequence[int]) -> l
     return list(conn.exec_driver_sql(sql, params))
 
 
-def item_at(store: Store, collection_path: str, href: str) -> Any | None:
-    """The item ``href`` of the collection at ``collection_path`` with the collection's
-    tag and props, text as UTF-8 bytes: one query, for a GET of one item."""
-    engine = store.engine
+class ItemAt(NamedTuple):
+    """One item for a GET, with its collection's tag and props (:func:`item_at`)."""
+
+    tag: str
+    props: str
+    name: str
+    etag: str
+    modified_at: float
+    text: bytes
+
+
+def _item_at_sql(engine: Engine) -> str:
     mark = _marker(engine)
-    sql = (f"SELECT c.tag, c.props, i.name, i.etag, i.modified_at, "
-           f"{_TEXT_AS_BYTES[engine.dialect.name].replace('text', 'i.text', 1)} "
-           f"FROM collections c JOIN items i ON i.collection_id = c.id "
-           f"WHERE c.path = {mark} AND i.href = {mark}")
-    with store.reading() as conn:
-        return conn.exec_driver_sql(sql, (collection_path, href)).first()
+    return (f"SELECT c.tag, c.props, i.name, i.etag, i.modified_at, "
+            f"{_TEXT_AS_BYTES[engine.dialect.name].replace('text', 'i.text', 1)} "
+            f"FROM collections c JOIN items i ON i.collection_id = c.id "
+            f"WHERE c.path = {mark} AND i.href = {mark}")
+
+
+def item_at(store: Store, collection_path: str, href: str) -> ItemAt | None:
+    """The item ``href`` of the collection at ``collection_path`` with the collection's
+    tag and props, text as UTF-8 bytes: one query, for a GET of one item.
+
+    The one SELECT runs on a pooled DBAPI connection, outside SQLAlchemy's execution
+    layer and without a BEGIN: a single statement is its own consistent snapshot, and
+    the pool's reset on return ends whatever the driver began. At a quarter of the
+    cost (25 against 115 µs of CPU) this was a third of a GET's WSGI time (issue 19)."""
+    engine = store.engine
+    sql = _item_at_sql(engine)
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(sql, (collection_path, href))
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+    finally:
+        connection.close()
+    return None if row is None else ItemAt(*row)

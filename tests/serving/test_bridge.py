@@ -80,3 +80,35 @@ def test_an_app_that_raises_before_answering_is_reported_as_failed() -> None:
 
     item = asyncio.run(main())
     assert isinstance(item, Failed) and not item.started
+
+
+def test_a_small_answer_is_handed_over_whole_in_one_wake_up() -> None:
+    """Head, body and end of a small answer reach the loop together (one write of them)."""
+    def small(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        start_response("200 OK", [("Content-Length", "5")])
+        return [b"he", b"llo"]
+
+    async def main() -> tuple[object, list[object], int]:
+        loop = asyncio.get_running_loop()
+        channel = ResponseChannel(loop, capacity=1000)
+        wake_ups = 0
+        ready = channel._ready  # noqa: SLF001 - the loop side's event, counted
+        set_event = ready.set
+
+        def counted() -> None:
+            nonlocal wake_ups
+            wake_ups += 1
+            set_event()
+
+        ready.set = counted  # type: ignore[method-assign]
+        first = channel.get()
+        task = asyncio.ensure_future(first)
+        await asyncio.sleep(0)  # the loop is now waiting for the first item
+        await loop.run_in_executor(None, run_app, small, {}, channel)
+        head = await task
+        return head, channel.take_ready(), wake_ups
+
+    head, rest, wake_ups = asyncio.run(main())
+    assert isinstance(head, Start) and head.status == 200
+    assert rest == [b"hello", End()]
+    assert wake_ups == 1
