@@ -1,16 +1,17 @@
 """A faster fill for bench.web_pages at 100,000 cards: PUT a tenth (or 1/``times``) of
 the cards through HTTP, then copy the indexed book ``times`` over inside SQLite (server
 stopped) under new hrefs and UIDs: items, contact_cards, contact_terms, contact_values
-and contact_field_values (the trigram tables follow through their triggers). Each copy
+and contact_field_values (the trigram tables are rebuilt once at the end). Each copy
 is an exact twin of an indexed card (same fields, same search rows), which is what the
 web pages read; the sync log and history are not copied (the web pages do not read
 them). On this shared machine a 100,000-card PUT would take over an hour of CPU: the
 indexing is per card, not what is measured.
 
-The trigram tables' insert triggers are dropped during the copy and the FTS5 tables
-rebuilt once at the end (``'rebuild'``), in the same transaction: one pass over the
-indexed rows instead of a trigger call per copied row (which made most of the fill's
-time)."""
+The FTS5 trigram tables are rebuilt once at the end (``'rebuild'``), in the same
+transaction: one pass over the indexed rows. Since migration 0018_put_fts_feed the
+server feeds them from its index writer and they have no insert triggers; a database
+before it still has them, and they are dropped during the copy and put back (a trigger
+call per copied row made most of the fill's time)."""
 
 from __future__ import annotations
 
