@@ -19,6 +19,9 @@ from bench.run import BULK_PUTS, OPERATIONS
 from bench.targets import TARGETS
 from tests.support.processes import run_whole_group
 
+#: two benchmark runs: handed to an xdist worker before the quick files (tests/conftest.py)
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[2]
 
 DAV_ROWS = ["bulk_put_1", "bulk_put_4", "propfind_d1", "sync_initial", "sync_incremental",
