@@ -4,6 +4,7 @@ a failure instead of a skip."""
 
 from __future__ import annotations
 
+import compileall
 import os
 import secrets
 from contextlib import contextmanager
@@ -21,6 +22,23 @@ def vdirsyncer_binary() -> str:
     """The vdirsyncer binary (see tests.support.vdirsyncer.requires_vdirsyncer)."""
     from tests.support.vdirsyncer import vdirsyncer_path
     return vdirsyncer_path()
+
+
+#: the project's own Python, imported anew by every server and CLI subprocess a test starts
+SOURCES = [Path(__file__).resolve().parents[1] / name
+           for name in ("cms_dav", "plugins", "bench", "tests")]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Byte-compile the project once, in the controller, before any xdist worker or
+    server starts. With ``PYTHONDONTWRITEBYTECODE`` set (as on the project's machines)
+    Python caches nothing it compiles: every ``cms-dav serve`` and CLI subprocess then
+    compiled its ~390 cms_dav modules again, 0.6 s of CPU each time. A ``.pyc`` records
+    its source's mtime and size, so one for an edited file is never used."""
+    if hasattr(config, "workerinput"):  # an xdist worker: the controller did it
+        return
+    for folder in SOURCES:
+        compileall.compile_dir(folder, quiet=1)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -8,6 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+#: a benchmark run: handed to an xdist worker before the quick files (tests/conftest.py),
+#: not last with the other one-test files, where it would keep one worker busy alone
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[2]
 
 

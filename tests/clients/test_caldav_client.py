@@ -11,6 +11,12 @@ from tests.support.dav import vevent
 
 
 @pytest.fixture
+def server(shared_server):
+    """The module's one server: the calendars a test makes are deleted after it."""
+    return shared_server
+
+
+@pytest.fixture
 def principal(server):
     client = caldav.DAVClient(url=server.url + "/", username="alice", password="alice-pw")
     return client.principal()

@@ -14,6 +14,12 @@ from tests.support.dav import vevent
 
 
 @pytest.fixture
+def server(emptied_server):
+    """The module's one server: the card a test stores is deleted after it."""
+    return emptied_server
+
+
+@pytest.fixture
 def principal(server):
     put(server.session("alice", "alice-pw"), f"{server.url}/alice/contacts/anna.vcf",
         card("anna", "Anna Nowak", "BDAY:1980-06-12\r\n"))

@@ -12,6 +12,7 @@ import json
 import re
 from datetime import datetime, timezone
 
+import pytest
 from click.testing import CliRunner
 
 from cms_dav.app import build_app
@@ -25,6 +26,13 @@ CALL = "X-CMS-INTERACTION:i-1;call;20261120T100000Z;alice;;Discussed renewal\r\n
 TAMPERED = "X-CMS-INTERACTION:i-1;call;20261120T100000Z;alice;;TAMPERED text\r\n"
 BOB_2020 = "X-CMS-INTERACTION:i-2;meeting;20200101T090000Z;bob;;Met in 2020\r\n"
 FUTURE = "X-CMS-INTERACTION:i-3;visit;20991231T120000Z;bob;;Visit from the future\r\n"
+
+
+@pytest.fixture
+def server(emptied_server):
+    """The module's one server: each test's card is removed after it, and the audit
+    checks look only at rows written after their test's seed (:func:`tampers_after`)."""
+    return emptied_server
 
 
 def notes(server, contact="zw", user="alice"):
@@ -41,6 +49,18 @@ def seeded(server):
     return alice, f"{server.url}/alice/contacts/zw.vcf"
 
 
+def last_audit_id(server) -> int:
+    with build_app(load_settings(server.data_dir)) as app, app.store.reading() as conn:
+        return max((row["id"] for row in recent(conn, 1)), default=0)
+
+
+def tampers_after(server, audit_id: int) -> list[dict]:
+    """The ``contact.note.tamper`` audit rows written after row ``audit_id``."""
+    with build_app(load_settings(server.data_dir)) as app, app.store.reading() as conn:
+        return [row for row in recent(conn, 50)
+                if row["id"] > audit_id and row["action"] == "contact.note.tamper"]
+
+
 def stamp(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
 
@@ -55,9 +75,9 @@ def test_a_put_changing_an_entrys_text_leaves_the_stored_entry(server):
 
 def test_a_put_changing_an_entry_is_recorded_in_the_audit_trail(server):
     alice, url = seeded(server)
+    seed = last_audit_id(server)
     put_card(alice, url, vcard("zw", "Zhang Wei", TAMPERED))
-    with build_app(load_settings(server.data_dir)) as app, app.store.reading() as conn:
-        [entry] = [row for row in recent(conn, 50) if row["action"] == "contact.note.tamper"]
+    [entry] = tampers_after(server, seed)
     assert (entry["actor"], entry["target"], entry["detail"]["notes"]) == (
         "alice", "alice/contacts/zw.vcf", ["i-1"])
 
@@ -93,12 +113,12 @@ def test_the_stored_card_carries_the_attested_entry(server):
 
 def test_a_second_put_of_the_clients_own_copy_changes_nothing_and_audits_nothing(server):
     alice, url = seeded(server)
+    seed = last_audit_id(server)
     put_card(alice, url, vcard("zw", "Zhang Wei", CALL + BOB_2020))
     first = alice.get(url).text
     put_card(alice, url, vcard("zw", "Zhang Wei", CALL + BOB_2020))  # a client that never re-read
     assert alice.get(url).text == first
-    with build_app(load_settings(server.data_dir)) as app, app.store.reading() as conn:
-        assert not [row for row in recent(conn, 50) if row["action"] == "contact.note.tamper"]
+    assert not tampers_after(server, seed)
 
 
 def test_a_whole_address_book_put_cannot_rewrite_an_entry_either(server):

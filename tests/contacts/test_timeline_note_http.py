@@ -5,16 +5,24 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from cms_dav.cli import cli
 from cms_dav.contacts.vcard_lines import card_lines, escape, unescape, unfold
-from tests.support.dav import put_card, vcard
+from tests.support.dav import make_addressbook, put_card, vcard
 
 OWN = "Prefers WeChat, mornings"
 PROPPATCH_OFF = """<?xml version="1.0" encoding="utf-8"?>
 <d:propertyupdate xmlns:d="DAV:" xmlns:x="http://cms-dav.org/ns/"><d:set><d:prop>
 <x:timeline-note>off</x:timeline-note></d:prop></d:set></d:propertyupdate>"""
+
+
+@pytest.fixture
+def server(emptied_server):
+    """The module's one server: the card a test stores is deleted after it, and a book
+    a test makes (with its timeline off) too."""
+    return emptied_server
 
 
 def cms(server, *args):
@@ -97,11 +105,12 @@ def test_a_put_editing_an_old_line_deletes_nothing_and_keeps_the_users_text(serv
 def test_a_book_with_the_timeline_off_gets_no_block(server):
     alice = server.session("alice", "alice-pw")
     alice.get(f"{server.url}/alice/")
-    response = alice.request("PROPPATCH", f"{server.url}/alice/contacts/",
+    make_addressbook(alice, f"{server.url}/alice/quiet/", "Quiet")
+    response = alice.request("PROPPATCH", f"{server.url}/alice/quiet/",
                              data=PROPPATCH_OFF.encode(),
                              headers={"Content-Type": "application/xml"})
     assert response.status_code == 207, response.text
-    url = f"{server.url}/alice/contacts/zw.vcf"
+    url = f"{server.url}/alice/quiet/zw.vcf"
     put_card(alice, url, vcard("zw", "Zhang Wei", f"NOTE:{escape(OWN)}\r\n"))
     cms(server, "notes", "add", "zw", "--user", "alice", "--type", "call", "--text", "x")
     assert note_of(alice.get(url).text) == OWN

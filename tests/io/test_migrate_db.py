@@ -4,6 +4,7 @@ when none answers unless required)."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -25,11 +26,12 @@ def pg_url() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def sqlite_server(tmp_path: Path) -> Iterator[ServerProcess]:
-    """A server on SQLite with alice's book: 3 cards, one changed, one deleted, shared
-    with bob (items, changes, history, audit, shares, derived rows all hold something)."""
-    server = ServerProcess(data_dir=tmp_path / "data")
+@pytest.fixture(scope="module")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The data directory of a stopped server on SQLite with alice's book: 3 cards, one
+    changed, one deleted, shared with bob (items, changes, history, audit, shares,
+    derived rows all hold something). Made once; each test migrates a copy of it."""
+    server = ServerProcess(data_dir=tmp_path_factory.mktemp("migrate-template") / "data")
     server.data_dir.mkdir()
     server.add_user("alice", "alice-pw")
     server.add_user("bob", "bob-pw")
@@ -45,6 +47,17 @@ def sqlite_server(tmp_path: Path) -> Iterator[ServerProcess]:
         assert alice.delete(f"{server.url}{BOOK}c2.vcf").status_code in (200, 204)
         server.cli("share", "grant", BOOK, "--to", "user:bob", "--access", "read",
                    check=True)
+    finally:
+        server.stop()
+    return server.data_dir
+
+
+@pytest.fixture
+def sqlite_server(sqlite_template: Path, tmp_path: Path) -> Iterator[ServerProcess]:
+    """A server, not running, on this test's copy of :func:`sqlite_template`."""
+    server = ServerProcess(data_dir=tmp_path / "data")
+    shutil.copytree(sqlite_template, server.data_dir)
+    try:
         yield server
     finally:
         server.stop()
@@ -81,7 +94,6 @@ def _pg_server(data_dir: Path, url: str) -> ServerProcess:
 
 def test_migrate_db_copies_every_row_of_every_table_unchanged(
         sqlite_server: ServerProcess, pg_url: str) -> None:
-    sqlite_server.stop()
     before = _rows(f"sqlite:///{sqlite_server.data_dir / 'cms-dav.sqlite3'}")
     result = sqlite_server.cli("migrate-db", "--to", pg_url, "--batch", "2", check=True)
     assert "counts verified" in result.stdout
@@ -95,6 +107,7 @@ def test_migrate_db_copies_every_row_of_every_table_unchanged(
 
 def test_a_sync_token_from_before_the_move_reports_only_later_changes_on_postgresql(
         sqlite_server: ServerProcess, pg_url: str) -> None:
+    sqlite_server.start()
     alice = sqlite_server.session("alice", "alice-pw")
     _, token, _ = sync_collection(alice, sqlite_server.url + BOOK)
     etag = alice.get(f"{sqlite_server.url}{BOOK}c1.vcf").headers["ETag"]
@@ -115,7 +128,6 @@ def test_a_sync_token_from_before_the_move_reports_only_later_changes_on_postgre
 
 def test_the_share_granted_on_sqlite_is_effective_on_postgresql(
         sqlite_server: ServerProcess, pg_url: str) -> None:
-    sqlite_server.stop()
     sqlite_server.cli("migrate-db", "--to", pg_url, check=True)
     server = _pg_server(sqlite_server.data_dir, pg_url).start()
     try:
@@ -128,7 +140,6 @@ def test_the_share_granted_on_sqlite_is_effective_on_postgresql(
 
 def test_migrate_db_refuses_a_target_that_holds_data(
         sqlite_server: ServerProcess, pg_url: str) -> None:
-    sqlite_server.stop()
     sqlite_server.cli("migrate-db", "--to", pg_url, check=True)
     again = sqlite_server.cli("migrate-db", "--to", pg_url)
     assert again.returncode == 1
