@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 from email.utils import formatdate
+from functools import lru_cache
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
@@ -38,19 +39,15 @@ def reason(status: int) -> str:
         return "Error"
 
 
-_date_cache: tuple[int, str] = (0, "")
+@lru_cache(maxsize=1)
+def _imf_fixdate(second: int) -> str:
+    return formatdate(second, usegmt=True)
 
 
 def http_date() -> str:
     """An IMF-fixdate for the Date header (RFC 9110 §6.6.1); formatted once a second
-    (every answer carries one)."""
-    global _date_cache
-    now = int(time.time())
-    second, text = _date_cache
-    if second != now:
-        text = formatdate(now, usegmt=True)
-        _date_cache = (now, text)
-    return text
+    (every answer carries one): a pure function of the second, memoised."""
+    return _imf_fixdate(int(time.time()))
 
 
 def wants_problem(target: str) -> bool:
