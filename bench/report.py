@@ -40,7 +40,7 @@ class SizeResult:
         if self.command:  # absent from files written before it was recorded
             raw["command"] = self.command
         raw["targets"] = [{"row": t.row, "target": t.text, "kind": t.kind,
-                           "status": {s: targets.check(t, self.by_key(), s)
+                           "status": {s: targets.check(t, self.by_key(), s, self.size)
                                       for s in self.cms_servers}}
                           for t in targets.TARGETS if t.kind != "flat"]
         return raw
@@ -87,7 +87,8 @@ def _met_cell(result: SizeResult, row: Row, rows: dict[str, Row]) -> tuple[str, 
     texts, statuses = [], []
     for target in wanted:
         texts.append(target.text)
-        per_server = [targets.check(target, rows, s) for s in result.cms_servers]
+        per_server = [targets.check(target, rows, s, result.size)
+                      for s in result.cms_servers]
         if len(result.cms_servers) == 1:
             statuses.append(per_server[0])
         else:
@@ -151,7 +152,7 @@ def summary_rows(results: list[SizeResult]) -> list[dict[str, Any]]:
                 status, detail = targets.check_flat(target, by_size, server)
             else:
                 size = target.size if target.size in by_size else max(by_size)
-                status = targets.check(target, by_size[size], server)
+                status = targets.check(target, by_size[size], server, size)
                 row = by_size[size].get(target.row)
                 detail = f"at {size:,}"
                 if row is not None and target.kind == "ratio":
@@ -160,6 +161,9 @@ def summary_rows(results: list[SizeResult]) -> list[dict[str, Any]]:
                 elif row is not None:
                     detail += f": {fmt_value(row.values.get(server), row.unit)}"
                     floor = by_size[size].get("multiget_floor")
+                    value = row.values.get(server)
+                    if target.kind == "rate" and value:
+                        detail += f" ({size / value:,.0f} cards/s)"
                     if target.kind == "floor" and floor and floor.values.get(server):
                         detail += f" vs {fmt_value(floor.values[server], 's')} from memory"
                 if target.size is not None and target.size != size:
