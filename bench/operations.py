@@ -262,7 +262,7 @@ WINDOWS = {"month": ("20260301T000000Z", "20260401T000000Z"),
            "week": ("20260309T000000Z", "20260316T000000Z")}
 
 
-def _fill_recurring(ctx: Context, state: ServerState) -> None:
+def fill_recurring(ctx: Context, state: ServerState) -> None:
     """Untimed, once per server: a calendar of ``size`` events, a third recurring
     (:func:`bench.data.make_recurring_event`), in one whole-collection PUT."""
     client = state.server.client(timeout=FILL_TIMEOUT)
@@ -283,7 +283,7 @@ def recurring_query(window: str) -> Callable[[Context, ServerState, int, Budget]
 
     def run(ctx: Context, state: ServerState, repeat: int, budget: Budget) -> list[float]:
         if not state.recurring:
-            _fill_recurring(ctx, state)
+            fill_recurring(ctx, state)
         body = calendar_query(start, end)
         elapsed, response = timed(lambda: state.client.report(RECURRING, body))
         _expect_count(response, 1, f"calendar-query {window}")
