@@ -8,18 +8,17 @@ them). On this shared machine a 100,000-card PUT would take over an hour of CPU:
 indexing is per card, not what is measured.
 
 The FTS5 trigram tables are rebuilt once at the end (``'rebuild'``), in the same
-transaction: one pass over the indexed rows. Since migration 0018_put_fts_feed the
-server feeds them from its index writer and they have no insert triggers; a database
-before it still has them, and they are dropped during the copy and put back (a trigger
-call per copied row made most of the fill's time)."""
+transaction: one pass over the indexed rows. The server that made the database has
+migrated it to the head, where the tables have no insert triggers (0018_put_fts_feed:
+the server feeds them from its index writer), so the copies go in unindexed until
+then."""
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
 
-#: the FTS5 trigram tables (migration 0012/0016) by the table they index
-_FTS = {"contact_values": "contact_values_trgm", "contact_terms": "contact_terms_trgm"}
+from cms_dav.store.fts import TRIGRAM_TABLES
 
 #: copied per table: the columns rewritten for copy ``k`` (others copied as they are)
 _REWRITE = {
@@ -46,8 +45,7 @@ def replicate(database: Path, book: str, times: int) -> int:
         (book_id,) = db.execute("SELECT id FROM collections WHERE path = ?", (book,)).fetchone()
         (top,) = db.execute("SELECT max(id) FROM items").fetchone()
         with db:
-            db.execute("BEGIN")  # the trigger drop too: nothing half-done on a failure
-            triggers = _drop_insert_triggers(db)
+            db.execute("BEGIN")  # the copies and the rebuild: nothing half-done on a failure
             for k in range(1, times):
                 for table, rewrite in _REWRITE.items():
                     columns = _columns(db, table)
@@ -61,11 +59,9 @@ def replicate(database: Path, book: str, times: int) -> int:
                                f"FROM {source} WHERE items.collection_id = :book "
                                f"AND items.id <= :top",
                                {"shift": k * top, "k": k, "book": book_id, "top": top})
-            for fts in _FTS.values():
+            for fts, _column in TRIGRAM_TABLES.values():
                 if _exists(db, fts):
                     db.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
-            for sql in triggers:
-                db.execute(sql)
             (count,) = db.execute("SELECT count(*) FROM items WHERE collection_id = ?",
                                   (book_id,)).fetchone()
             db.execute("UPDATE collections SET item_count = ? WHERE id = ?", (count, book_id))
@@ -77,18 +73,6 @@ def replicate(database: Path, book: str, times: int) -> int:
 
 def _exists(db: sqlite3.Connection, name: str) -> bool:
     return db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone() is not None
-
-
-def _drop_insert_triggers(db: sqlite3.Connection) -> list[str]:
-    """Drop the FTS tables' AFTER INSERT triggers; returns their SQL to recreate them."""
-    kept = []
-    for fts in _FTS.values():
-        row = db.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
-                         (f"{fts}_insert",)).fetchone()
-        if row is not None:
-            kept.append(str(row[0]))
-            db.execute(f"DROP TRIGGER {fts}_insert")
-    return kept
 
 
 def _qualified(table: str, expression: str, columns: list[str]) -> str:
