@@ -57,8 +57,7 @@ def _text_match(conn: Connection, collection_id: int, prop: str, element: Elemen
                  "starts-with": lambda: value.startswith(text, autoescape=True),
                  "ends-with": lambda: value.endswith(text, autoescape=True)}[match_type]()
     if match_type != "equals":  # the trigram index narrows every substring match
-        index = trigram.narrowed(conn, contact_values, text)
-        condition = condition if index is None else index & condition
+        condition = trigram.narrowing(conn, contact_values, text, condition)
     return _Part(_ids(conn, collection_id, prop, condition), True)
 
 

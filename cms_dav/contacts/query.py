@@ -188,14 +188,11 @@ def _term_condition(conn: Connection, term: QueryTerm) -> ColumnElement[bool]:
     if term.kind == "phone":
         condition = column.in_(sorted(term.phone_keys))
         if len(term.digits) >= 3:
-            digits = column.contains(term.digits, autoescape=True)
-            index = trigram.narrowed(conn, contact_terms, term.digits)
-            condition = condition | (digits if index is None else index & digits)
+            condition = condition | trigram.narrowing(
+                conn, contact_terms, term.digits, column.contains(term.digits, autoescape=True))
         return (field == "phone") & condition
-    condition = column.contains(term.text, autoescape=True)
-    index = trigram.narrowed(conn, contact_terms, term.text)
-    if index is not None:
-        condition = index & condition
+    condition = trigram.narrowing(conn, contact_terms, term.text,
+                                  column.contains(term.text, autoescape=True))
     if term.kind == "email":
         return (field == "email") & condition
     condition = condition & (field != "phone")

@@ -54,11 +54,8 @@ def _grades(term: QueryTerm) -> tuple[dict[str, float], dict[str, float], float]
 
 
 def _prefix(conn: Connection, text: str) -> ColumnElement[bool]:
-    column = contact_terms.c.term
-    condition = column.startswith(text, autoescape=True) & (column != text)
-    if conn.dialect.name == "sqlite":  # a range the index can seek (LIKE cannot)
-        condition = condition & (column >= text) & (column < text + _TOP)
-    return condition
+    """The term starts with ``text`` and is longer (:func:`_starts` without the equal)."""
+    return _starts(conn, text) & (contact_terms.c.term != text)
 
 
 def top_scores(conn: Connection, book_ids: Sequence[int], query: Query, limit: int
@@ -134,7 +131,7 @@ def _starts(conn: Connection, text: str) -> ColumnElement[bool]:
     """The term starts with ``text`` (or equals it), as a range on SQLite."""
     column = contact_terms.c.term
     condition = column.startswith(text, autoescape=True)
-    if conn.dialect.name == "sqlite":
+    if conn.dialect.name == "sqlite":  # a range the index can seek (LIKE cannot)
         condition = condition & (column >= text) & (column < text + _TOP)
     return condition
 
@@ -289,9 +286,8 @@ def _phone(conn: Connection, book_ids: Sequence[int], term: QueryTerm, limit: in
             *phones, terms.term.in_(sorted(term.phone_keys)))], None)]
     if len(term.digits) >= 3:
         digits = terms.term.contains(term.digits, autoescape=True)
-        index = trigram.narrowed(conn, contact_terms, term.digits)
         levels.append((SUBSTRING, [select(terms.item_id).where(
-            *phones, digits if index is None else index & digits)], digits))
+            *phones, trigram.narrowing(conn, contact_terms, term.digits, digits))], digits))
     placed: dict[int, float] = {}
     for score, rows, plain in levels:
         need = limit - len(placed)
