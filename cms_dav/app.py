@@ -248,7 +248,8 @@ class App:
         from cms_dav.wsgi.xml_guard import XmlGuardMiddleware
 
         settings = self.settings
-        wrapped: WSGIApp = FastListingMiddleware(app, settings, self.store, self.policy)
+        wrapped: WSGIApp = FastListingMiddleware(app, settings, self.store, self.policy,
+                                                 self.authenticator)
         wrapped = TodoExpandMiddleware(wrapped, settings.limits)
         wrapped = CalendarAutoCreateMiddleware(wrapped, self.store, self.policy)
         if settings.scheduling_enabled:

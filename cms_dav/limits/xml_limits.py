@@ -22,8 +22,10 @@ from cms_dav.limits.errors import LimitExceeded
 
 DAV = "DAV:"
 CALDAV = "urn:ietf:params:xml:ns:caldav"
-_DATED = {f"{CALDAV} {name}" for name in
-          ("time-range", "expand", "limit-recurrence-set", "limit-freebusy-set")}
+_DATED_NAMES = ("time-range", "expand", "limit-recurrence-set", "limit-freebusy-set")
+_DATED = {f"{CALDAV} {name}" for name in _DATED_NAMES}
+#: the same elements in ElementTree's Clark notation
+DATED_TAGS = frozenset(f"{{{CALDAV}}}{name}" for name in _DATED_NAMES)
 _UTC = re.compile(r"\d{8}T\d{6}Z")
 _SETTERS = {"PROPPATCH", "MKCOL", "MKCALENDAR"}
 #: values that are whole iCalendar objects (RFC 4791 §5.2.2): bounded by the line limit

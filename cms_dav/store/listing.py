@@ -141,3 +141,78 @@ def item_at(store: Store, collection_path: str, href: str) -> ItemAt | None:
     finally:
         connection.close()
     return None if row is None else ItemAt(*row)
+
+
+class CollectionHead(NamedTuple):
+    """What a multiget needs of its collection (:func:`collection_head`)."""
+
+    id: int
+    tag: str
+    props: str
+    item_count: int
+
+
+def _raw_all(store: Store, sql: str, params: Sequence[Any]) -> list[Any]:
+    """Every row of one SELECT on a pooled DBAPI connection, outside SQLAlchemy's
+    execution layer and without a BEGIN: the statement is its own snapshot, and the
+    pool's reset on return ends whatever the driver began (:func:`item_at`). Rows are
+    plain tuples: a SQLAlchemy row costs ~5 µs per item through its cursor wrapper,
+    more than rendering the item's ``<response>``."""
+    connection = store.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(sql, tuple(params))
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+    finally:
+        connection.close()
+
+
+def collection_head(store: Store, collection_path: str) -> CollectionHead | None:
+    """The collection at ``collection_path``: id, tag, props (JSON text), item count."""
+    mark = _marker(store.engine)
+    rows = _raw_all(store, "SELECT id, tag, props, item_count FROM collections "
+                           f"WHERE path = {mark}", (collection_path,))
+    return CollectionHead(*rows[0]) if rows else None
+
+
+def raw_text_column(engine: Engine) -> str:
+    """The SQL for the item text as UTF-8 bytes on ``engine``'s backend."""
+    return _TEXT_AS_BYTES[engine.dialect.name]
+
+
+def raw_page(store: Store, collection_id: int, after: str | None, columns: str,
+             column_params: Sequence[Any] = (), page: int = PAGE) -> list[Any]:
+    """``columns`` (SQL over the items table, whose ``?``/``%s`` markers take
+    ``column_params``) of the next ``page`` items of the collection after href
+    ``after`` (None: from the start), ordered by href, as plain tuples, in one
+    statement."""
+    mark = _marker(store.engine)
+    sql = f"SELECT {columns} FROM items WHERE collection_id = {mark}"
+    params: tuple[Any, ...] = (*column_params, collection_id)
+    if after is not None:
+        sql += f" AND href > {mark}"
+        params += (after,)
+    return _raw_all(store, f"{sql} ORDER BY href LIMIT {int(page)}", params)
+
+
+def raw_by_href(store: Store, collection_id: int, hrefs: Sequence[str], columns: str,
+                column_params: Sequence[Any] = ()) -> list[Any]:
+    """``columns`` (as in :func:`raw_page`) of the items among ``hrefs`` that exist, as
+    plain tuples in any order, in one statement (callers pass a batch)."""
+    wanted = list(hrefs)
+    if not wanted:
+        return []
+    engine = store.engine
+    mark = _marker(engine)
+    sql = f"SELECT {columns} FROM items WHERE collection_id = {mark} AND "
+    params: tuple[Any, ...]
+    if engine.dialect.name == "postgresql":
+        sql += f"href = ANY({mark})"
+        params = (*column_params, collection_id, wanted)
+    else:
+        sql += f"href IN ({','.join([mark] * len(wanted))})"
+        params = (*column_params, collection_id, *wanted)
+    return _raw_all(store, sql, params)

@@ -50,6 +50,8 @@ from cms_dav.acl.policy import Policy
 from cms_dav.contacts.dav_prefilter import all_cards_indexed, exact_ids
 from cms_dav.limits import work
 from cms_dav.limits.errors import LimitExceeded
+from cms_dav.auth import Authenticator
+from cms_dav.wsgi.fast_multiget import FastMultiget
 from cms_dav.wsgi.unmount import basic_login
 from cms_dav.config import Settings
 from cms_dav.store.records import CollectionRecord
@@ -57,6 +59,7 @@ from cms_dav.store.schema import collections
 from cms_dav.store.store import Store
 from cms_dav.store import listing, sync_pages
 from cms_dav.wsgi import multistatus_stream as ms
+from cms_dav.wsgi import parsed_xml
 from cms_dav.wsgi import sync_limit
 from cms_dav.wsgi.whole_answer import buffered_body
 from cms_dav.wsgi.listing_request import (CALDAV, CARDDAV, PROPFIND_ITEM_PROPS,
@@ -90,7 +93,8 @@ class Probe:
 class FastListingMiddleware:
     """``store`` and ``policy``: the App's, handed over when it builds the stack."""
 
-    def __init__(self, app: WSGIApp, settings: Settings, store: Store, policy: Policy) -> None:
+    def __init__(self, app: WSGIApp, settings: Settings, store: Store, policy: Policy,
+                 authenticator: Authenticator | None = None) -> None:
         self.app = app
         self.settings = settings
         self.policy = policy
@@ -101,6 +105,10 @@ class FastListingMiddleware:
             "encoding" in extra or "reporting" in extra
             or extra.get("server", {}).get("script_name"))
         self.store = store
+        #: multigets answered without the probe (not when ``[headers]`` would add to
+        #: Radicale's answer, which only the probe shows)
+        self.multiget = None if authenticator is None or "headers" in extra else \
+            FastMultiget(store, policy, authenticator, CALENDAR_DATA_ITEM_LIMIT)
         #: collection id -> (sync epoch, sync seq) at which every card was found indexed
         self._indexed_at: dict[int, tuple[Any, ...]] = {}
 
@@ -134,7 +142,10 @@ class FastListingMiddleware:
         collection_path = path.strip("/")
         if collection_path.split("/")[0] != login or "/" not in collection_path:
             return None
-        root = parse_body(body, environ.get("CONTENT_TYPE", ""))
+        content_type = environ.get("CONTENT_TYPE", "")
+        root = parsed_xml.recall(environ, body, content_type)
+        if root is None:
+            root = parse_body(body, content_type)
         try:
             limit = sync_limit.requested_limit(root)
         except sync_limit.BadLimit as problem:
@@ -143,6 +154,14 @@ class FastListingMiddleware:
                    else report_request(root, base_prefix, collection_path))
         if request is None:
             return None
+        if request.kind == "multiget" and self.multiget is not None and root is not None:
+            fast = self.multiget.answer(environ, collection_path, root.tag, request,
+                                        base_prefix, REPORT_PROPS)
+            if fast is not None:
+                extra_headers, responses = fast
+                return self._stream(environ, method, collection_path,
+                                    _headers(extra_headers, environ, keep_dav=False),
+                                    ms.report(responses, ms.namespaces_of(request.props)))
         probe = self._probe(environ, body if method == "PROPFIND" else PROBE_BODY)
         if probe.status.startswith("401"):
             # the same refusal Radicale would give; asking again would count a
@@ -179,6 +198,11 @@ class FastListingMiddleware:
             if _too_many_events(record, request, len(request.names)):
                 return None
             parts = self._multiget(record, request, base_prefix)
+        return self._stream(environ, method, collection_path, headers, parts)
+
+    def _stream(self, environ: dict[str, Any], method: str, collection_path: str,
+                headers: list[tuple[str, str]], parts: Iterable[bytes]
+                ) -> tuple[str, list[tuple[str, str]], Iterable[bytes]]:
         # the first chunk is read before the status line goes out: a database that
         # fails on the first read leaves Radicale to answer the whole request
         chunks = iter(ms.chunked(parts))

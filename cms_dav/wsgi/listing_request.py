@@ -9,6 +9,7 @@ and the request goes to Radicale untouched.
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import unquote, urlparse
@@ -40,6 +41,9 @@ ITEM_404_PROPS = frozenset({DAV + "displayname", DAV + "sync-token",
 #: props of a REPORT response; the data props are the stored text
 REPORT_PROPS = frozenset({GETETAG, GETCONTENTTYPE, ADDRESS_DATA, CALENDAR_DATA})
 DATA_PROPS = frozenset({ADDRESS_DATA, CALENDAR_DATA})
+
+#: item names that need no unquoting and are safe path components unless "." or ".."
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_.~-]*")
 
 Kind = Literal["propfind", "sync", "multiget", "query"]
 
@@ -128,9 +132,19 @@ def multiget_names(root: ET.Element, base_prefix: str,
     """Item names the hrefs point at; None when any href is not a plain item of this
     collection (Radicale answers those with its own 404s or a full listing)."""
     parent = base_prefix + pathutils.unstrip_path(collection_path, True)
+    start = len(parent)
+    plain = _PLAIN_NAME.fullmatch
+    # the common href, parent + a plain name, is what _name_in makes of it (no
+    # percent-escape to undo, no dot segment, nothing urlparse would read otherwise)
+    quick = not parent.startswith("//") and not any(c in parent for c in "%?#;")
     names: dict[str, None] = {}
     for element in root.findall(DAV + "href"):
-        name = _name_in(element.text, parent)
+        href = element.text
+        if quick and href is not None and href.startswith(parent) and plain(href, start) \
+                and href[start:] not in ("", ".", ".."):
+            names[href[start:]] = None
+            continue
+        name = _name_in(href, parent)
         if name is None:
             return None
         names[name] = None

@@ -43,6 +43,7 @@ from xml.etree import ElementTree as ET
 from cms_dav.io.object_check import check_object, unreadable_line
 from cms_dav.radicale_compat import logs as radicale_logs
 from cms_dav.wsgi.plain_error import plain_error
+from cms_dav.wsgi import parsed_xml
 from cms_dav.wsgi.request_shape import charset_problem, xml_shape_problem
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -175,7 +176,8 @@ class RejectionReasonMiddleware:
                 found = unreadable_line(_text_of(body))
                 problem = f"PUT {_shown_path(environ)} refused: {found}" if found else None
             elif body is not None:
-                problem = xml_shape_problem(method, body)
+                problem = xml_shape_problem(method, body, parsed_xml.recall(
+                    environ, body, environ.get("CONTENT_TYPE", "") or ""))
         if problem is not None:
             return plain_error(start_response, "400 Bad Request", problem)
         self.capture.begin()
