@@ -19,7 +19,9 @@ docs/fast-listing.md lists the only differences: Content-Length, multiget order)
 a PROPFIND keeps the head of Radicale's Depth 0 answer; a REPORT declares only the
 namespaces its elements use; sync-collection answers in the order the store reported
 the names, names gone since the token (404) first, as Radicale does (RFC 6578 §3.5);
-multiget answers in the request's order (Radicale's is a hash-seeded set's).
+multiget answers in the request's order (Radicale's is a hash-seeded set's), or by
+href when it names most of the collection. A multiget by a login the login cache
+knows is answered without the probe (cms_dav.wsgi.fast_multiget).
 
 A database failure (docs/fast-listing.md, "When the database fails"):
 
