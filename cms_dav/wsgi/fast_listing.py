@@ -48,6 +48,7 @@ from xml.etree import ElementTree as ET
 from radicale import pathutils
 from sqlalchemy import Connection, select
 
+from cms_dav.acl import permissions
 from cms_dav.acl.policy import Policy
 from cms_dav.contacts.dav_prefilter import all_cards_indexed, exact_ids
 from cms_dav.limits import work
@@ -142,7 +143,14 @@ class FastListingMiddleware:
             return None
         path = pathutils.sanitize_path(environ.get("PATH_INFO", ""))
         collection_path = path.strip("/")
-        if collection_path.split("/")[0] != login or "/" not in collection_path:
+        if "/" not in collection_path:
+            return None
+        home = collection_path.split("/")[0]
+        # another user's collection: only a multiget, which asks the ACL policy itself
+        # (a share or rights-file grant to read it); group collections stay Radicale's
+        own = home == login
+        if not own and (method != "REPORT" or self.multiget is None
+                        or home == permissions.GROUPS_ROOT):
             return None
         content_type = environ.get("CONTENT_TYPE", "")
         root = parsed_xml.recall(environ, body, content_type)
@@ -154,7 +162,7 @@ class FastListingMiddleware:
             return self._refuse(environ, str(problem))
         request = (propfind_request(root) if method == "PROPFIND"
                    else report_request(root, base_prefix, collection_path))
-        if request is None:
+        if request is None or (not own and request.kind != "multiget"):
             return None
         if request.kind == "multiget" and self.multiget is not None and root is not None:
             fast = self.multiget.answer(environ, collection_path, root.tag, request,
@@ -164,6 +172,8 @@ class FastListingMiddleware:
                 return self._stream(environ, method, collection_path,
                                     _headers(extra_headers, environ, keep_dav=False),
                                     ms.report(responses, ms.namespaces_of(request.props)))
+        if not own:
+            return None
         probe = self._probe(environ, body if method == "PROPFIND" else PROBE_BODY)
         if probe.status.startswith("401"):
             # the same refusal Radicale would give; asking again would count a
