@@ -182,6 +182,12 @@ def run_app(app: WSGIApp, environ: dict[str, Any], channel: ResponseChannel) -> 
                 if not pending:
                     raise RuntimeError("the application sent a body before start_response")
                 begun = True
+                if not gathered and len(chunk) >= FLUSH_BYTES and type(chunk) is bytes:
+                    # a big chunk goes as it is: gathering it would copy it twice (a
+                    # 12 MB multiget spent ~20 ms of CPU on that, issue 19)
+                    channel.put(*head(), chunk)
+                    flushed = time.monotonic()
+                    continue
                 gathered += chunk
                 if len(gathered) >= FLUSH_BYTES or time.monotonic() - flushed > FLUSH_SECONDS:
                     channel.put(*head(), bytes(gathered))
