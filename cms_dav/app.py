@@ -53,8 +53,6 @@ from cms_dav.io import freebusy_ranges, vobject_values
 from cms_dav.metrics import Metrics
 from cms_dav.outbox.dispatcher import Dispatcher, Sender
 from cms_dav.outbox.recorder import OutboxRecorder, Route
-from cms_dav.push.route import PushRoute
-from cms_dav.push.sender import push_sender
 from cms_dav.webhooks.sender import webhook_sender
 from cms_dav.webhooks.route import WebhookRoute
 from cms_dav.store.change_feed import ChangeFeed
@@ -368,7 +366,10 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     # the write) and a sender (delivers it from the dispatcher)
     push_key = None
     if settings.push_enabled:
-        from cms_dav.push import vapid  # cryptography: only where push is on
+        # cryptography and http_ece: only where push is on (issue 19 target 5: CLI start-up)
+        from cms_dav.push import vapid
+        from cms_dav.push.route import PushRoute
+        from cms_dav.push.sender import push_sender
 
         push_key = vapid.load(settings.data_dir)
     policy = Policy(RightsFile(settings.rights_file), engine)
