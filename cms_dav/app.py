@@ -23,7 +23,6 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
 
 from cms_dav import radicale_compat
@@ -50,11 +49,9 @@ from cms_dav.contacts.timeline_note import TimelineOptions
 from cms_dav.contacts.upload_filter import ContactUploadFilter
 from cms_dav.housekeeping import Housekeeper, start_housekeeper
 from cms_dav.io import freebusy_ranges, vobject_values
-from cms_dav.metrics import Metrics
+from cms_dav.metrics import Metrics, NoMetrics
 from cms_dav.outbox.dispatcher import Dispatcher, Sender
 from cms_dav.outbox.recorder import OutboxRecorder, Route
-from cms_dav.push.route import PushRoute
-from cms_dav.push.sender import push_sender
 from cms_dav.webhooks.sender import webhook_sender
 from cms_dav.webhooks.route import WebhookRoute
 from cms_dav.store.change_feed import ChangeFeed
@@ -342,7 +339,8 @@ class App:
 
 def build_app(settings: Settings, *, background_checkpoints: bool = False,
               checkpoint_thread: bool = True, origin_of: OriginOf = unknown_origin,
-              housekeeping: bool = False, dispatch: bool = False) -> App:
+              housekeeping: bool = False, dispatch: bool = False,
+              instruments: bool = True) -> App:
     """Every service for ``settings``: the one engine (migrated here, once), the store
     with the domain's write hooks and upload filters, ACL policy, share database and
     authenticator. ``background_checkpoints``: a long-running server on SQLite; with
@@ -350,7 +348,8 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     ``origin_of``: the door of writes made outside an HTTP request (the CLI passes its
     command); inside one, the request's origin wins (``request_context.http_origins``).
     ``housekeeping``: a server that runs the periodic housekeeping job; ``dispatch``: one
-    that delivers the outbox (when ``[outbox] dispatch`` is on)."""
+    that delivers the outbox (when ``[outbox] dispatch`` is on). ``instruments=False``:
+    the App counts nothing for ``/.cms/metrics`` (:class:`NoMetrics`; a CLI command's)."""
     origins = http_origins(origin_of)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     vobject_values.install()  # valid PERIOD / vCard 2.1 values pass Radicale's check
@@ -361,7 +360,7 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
                          background_checkpoints=background_checkpoints,
                          pool=PoolLimits(settings.pool_size, settings.pool_overflow,
                                          settings.pool_timeout))
-    metrics = Metrics(CollectorRegistry())
+    metrics = Metrics() if instruments else NoMetrics()
     metrics.watch_pool(engine)  # before the first connection is opened
     upgrade_to_head(engine)
     fields = FieldsFile(settings.fields_file)
@@ -369,7 +368,10 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     # the write) and a sender (delivers it from the dispatcher)
     push_key = None
     if settings.push_enabled:
-        from cms_dav.push import vapid  # cryptography: only where push is on
+        # cryptography and http_ece: only where push is on (issue 19 target 5: CLI start-up)
+        from cms_dav.push import vapid
+        from cms_dav.push.route import PushRoute
+        from cms_dav.push.sender import push_sender
 
         push_key = vapid.load(settings.data_dir)
     policy = Policy(RightsFile(settings.rights_file), engine)

@@ -7,15 +7,21 @@ as prometheus_client requires), every process writes its values to files there a
 :meth:`Metrics.exposition` sums the files of all processes
 (``prometheus_client.multiprocess.MultiProcessCollector``); otherwise it exposes this
 instance's registry. The HTTP side is :mod:`cms_dav.wsgi.metrics`.
+
+prometheus_client is imported when instruments are made: importing it loads its HTTP
+exposition (``http.server``), a tenth of a ``cms-dav search``; the CLI's App counts
+nothing (:class:`NoMetrics`), so the command never loads it (issue 19 target 5).
 """
 
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import Engine, event
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -27,6 +33,8 @@ class Metrics:
     """Counters and histograms; the doors call the ``observe``/``login`` methods."""
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
         self.registry = registry if registry is not None else CollectorRegistry()
         self.multiprocess_dir = os.environ.get(MULTIPROC_ENV) or None
         r = self.registry
@@ -89,8 +97,39 @@ class Metrics:
     # -- exposition ------------------------------------------------------------------
     def exposition(self) -> bytes:
         """The text format (``text/plain; version=0.0.4``) of every counter."""
+        from prometheus_client import CollectorRegistry, generate_latest
+        from prometheus_client.multiprocess import MultiProcessCollector
+
         if self.multiprocess_dir is None:
             return bytes(generate_latest(self.registry))
         merged = CollectorRegistry()
         MultiProcessCollector(merged, path=self.multiprocess_dir)
         return bytes(generate_latest(merged))
+
+
+class NoMetrics(Metrics):
+    """Counts nothing and loads no prometheus_client: the App of a CLI command, whose
+    process exposes no ``/.cms/metrics`` (its counts would never be read; in
+    multiprocess mode they would be written among the server's)."""
+
+    def __init__(self) -> None:  # no instruments, no registry: no prometheus_client
+        self.multiprocess_dir = None
+
+    def watch_pool(self, engine: Engine) -> None:
+        pass
+
+    def observe_request(self, method: str, route: str, status: int, seconds: float,
+                        sync_collection: bool = False) -> None:
+        pass
+
+    def login_failed(self) -> None:
+        pass
+
+    def locked_out(self, kind: str) -> None:
+        pass
+
+    def refused_locked(self, kind: str) -> None:
+        pass
+
+    def exposition(self) -> bytes:
+        return b""

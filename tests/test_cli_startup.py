@@ -8,9 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-#: loaded by the web app/JSON API, migrations, xlsx and report tables, never by a search
+#: loaded by the web app/JSON API, migrations, xlsx and report tables, never by a search;
+#: nor, on SQLite, the PostgreSQL dialect; nor prometheus_client (a command counts nothing)
 NOT_FOR_A_SEARCH = ("fastapi", "alembic", "openpyxl", "rich", "cms_dav.web.factory",
-                    "cms_dav.api.factory")
+                    "cms_dav.api.factory", "sqlalchemy.dialects.postgresql",
+                    "prometheus_client")
 
 
 def test_a_search_loads_neither_the_web_app_nor_alembic_nor_openpyxl(tmp_path: Path) -> None:
@@ -25,3 +27,15 @@ def test_a_search_loads_neither_the_web_app_nor_alembic_nor_openpyxl(tmp_path: P
                           timeout=300)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.splitlines()[-1]) == []
+
+
+def test_reading_the_settings_loads_no_radicale(tmp_path: Path) -> None:
+    """``radicale.config`` imports all of Radicale (its package loads the application):
+    the schema of ``[radicale:NAME]`` sections is read only when a file has one."""
+    code = ("import sys\nfrom cms_dav.config import load_settings\n"
+            f"load_settings({str(tmp_path / 'var')!r})\n"
+            "print('radicale' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False"]

@@ -38,7 +38,9 @@ class Services:
     def app(self) -> "App":
         if self._app is None:
             from cms_dav.app import build_app
-            self._app = build_app(self.settings, origin_of=cli_origins(command_path()))
+            # no Prometheus instruments: nothing reads a command's counts (start-up)
+            self._app = build_app(self.settings, origin_of=cli_origins(command_path()),
+                                  instruments=False)
         return self._app
 
     def close(self) -> None:

@@ -11,8 +11,7 @@ schema (``radicale.config.DEFAULT_CONFIG_SCHEMA``), so a typo gets a "did you me
 from __future__ import annotations
 
 import configparser
-
-from radicale.config import DEFAULT_CONFIG_SCHEMA
+from typing import Any
 
 from cms_dav.config.errors import Origin, problem
 from cms_dav.config.ini import Section
@@ -93,12 +92,21 @@ INSTEAD: dict[tuple[str, str], str] = {
 _OPEN_SECTIONS = frozenset({"headers"})
 
 
+def _schema() -> Any:
+    """Radicale's option schema, imported when a ``[radicale:NAME]`` section is checked:
+    ``radicale.config`` loads all of Radicale (its package imports the application), which
+    a command that never touches Radicale need not pay for (issue 19 target 5)."""
+    from radicale.config import DEFAULT_CONFIG_SCHEMA
+
+    return DEFAULT_CONFIG_SCHEMA
+
+
 def radicale_sections() -> list[str]:
-    return [name for name in DEFAULT_CONFIG_SCHEMA if not name.startswith("_")]
+    return [name for name in _schema() if not name.startswith("_")]
 
 
 def radicale_keys(section: str) -> list[str]:
-    return [key for key in DEFAULT_CONFIG_SCHEMA[section] if not key.startswith("_")]
+    return [key for key in _schema()[section] if not key.startswith("_")]
 
 
 def check_radicale_section(section: Section) -> dict[str, str]:
@@ -137,7 +145,7 @@ def refusal(section: str, key: str) -> str:
 
 def _check_value(section: str, key: str, raw: str, subject: str, origin: Origin) -> None:
     """The key exists in Radicale's ``[section]`` and Radicale's own type accepts ``raw``."""
-    schema = DEFAULT_CONFIG_SCHEMA[section]
+    schema = _schema()[section]
     if key not in radicale_keys(section):
         hint = did_you_mean(key, radicale_keys(section))
         raise problem(subject, origin, f"Radicale has no such option in [{section}]; {hint}")

@@ -10,8 +10,10 @@ import os
 import re
 import unicodedata
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import phonenumbers
+if TYPE_CHECKING:
+    import phonenumbers
 
 # pypinyin's phrase dictionary costs ~45 MB of server memory and does not help with
 # names (it has no surname readings: see SURNAME_READINGS); the character dictionary
@@ -71,6 +73,8 @@ def phone_keys(raw: str, default_region: str = "") -> set[str]:
     keys: set[str] = set()
     number = _parse(candidate, default_region.upper() or None)
     if number is not None:
+        import phonenumbers  # loaded at the first number (start-up of ``cms-dav search``)
+
         keys.add(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
         national = phonenumbers.national_significant_number(number)
         if len(national) >= MIN_DIGIT_KEY:
@@ -84,6 +88,8 @@ def phone_keys(raw: str, default_region: str = "") -> set[str]:
 
 @lru_cache(maxsize=4096)
 def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    import phonenumbers  # its metadata takes ~70 ms to load: not for a search by name
+
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:

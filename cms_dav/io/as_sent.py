@@ -20,7 +20,7 @@ import vobject
 from radicale import item as radicale_item
 
 from cms_dav.io.stored_items import (crlf, prepared_upload,
-                                     item_data_from_upload, item_data_of)
+                                     item_data_from_upload, item_data_of, upload_parse)
 from cms_dav.store.records import ItemData
 
 #: control codes Radicale's reader strips (the text is then not stored raw)
@@ -30,15 +30,27 @@ _BLANK_LINE = re.compile(r"(?m)^[ \t]*$")
 _OBJECT_COMPONENTS = {"VEVENT", "VTODO", "VJOURNAL"}
 
 
-def item_data_as_sent(text: str, tag: str, collection_path: str) -> tuple[ItemData, bool]:
+def item_data_as_sent(text: str, tag: str, collection_path: str, *,
+                      keep_parse: bool = False) -> tuple[ItemData, bool]:
     """The ItemData of one object's text, and whether it keeps ``text`` (CRLF). A
     calendar object is compared as the single PUT compares it, except that a DTSTAMP
-    vobject's writer adds (of *now*) is the same on both sides (:func:`_compared`)."""
+    vobject's writer adds (of *now*) is the same on both sides (:func:`_compared`).
+
+    ``keep_parse``: the ItemData carries Radicale's parse of ``text`` when it is what a
+    fresh parse of the stored text gives (:func:`upload_parse`, as a PUT hands it), so
+    the store's write hooks do not parse the object again (issue 19). For a caller
+    that writes the object at once (``cms-dav import``), not one that collects many
+    (a tree is tens of kilobytes)."""
     item, unchanged = prepared_upload(text, tag, collection_path)
     if item.name != "VCALENDAR":
         # parsed once: sanitizing left Radicale's parse of ``text`` as it was
-        return item_data_from_upload(item, text, parsed_unchanged=unchanged)
-    return _compared(item, text, rewrap=False)
+        data, as_sent = item_data_from_upload(item, text, parsed_unchanged=unchanged)
+    else:
+        data, as_sent = _compared(item, text, rewrap=False)
+        unchanged = False  # _compared may have given the parse DTSTAMPs: not as parsed
+    if keep_parse:
+        data = upload_parse(data, item.vobject_item, as_sent, unchanged)
+    return data, as_sent
 
 
 def collection_item_data(item: radicale_item.Item, sent: str | None

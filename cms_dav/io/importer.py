@@ -120,7 +120,7 @@ def _import_one(target: _Target, candidate: Candidate, place: Placer,
         check_item_text(candidate.text, target.store.limits, target.tag)
         href, text, existing = place(candidate.text)
         # the object's own text when Radicale changed nothing in it (issue 12)
-        data = item_data_as_sent(text, target.tag, target.path)[0]
+        data = item_data_as_sent(text, target.tag, target.path, keep_parse=True)[0]
     except (ItemError, ValueError) as exc:
         return reject(str(exc))
     if existing is not None and existing.etag == data.etag:

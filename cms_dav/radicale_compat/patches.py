@@ -14,8 +14,8 @@ import threading
 from typing import Any, Callable
 
 from cms_dav.radicale_compat.shapes import (CompatibilityError, Shape, calls_by_name,
-                                            contains, mentions, parameters, require,
-                                            resolve)
+                                            contains, mentions, parameters, property_of,
+                                            require, resolve)
 
 PATH_MEMO_USER = "cms_dav's path memo (cms_dav.radicale_compat.patches.install_path_memo)"
 RECURRENCE_USER = "cms_dav's recurrence and query limits (cms_dav/limits/recurrence.py)"
@@ -134,9 +134,8 @@ def value_writer_shapes() -> list[Shape]:
             parameters("vobject.icalendar.RecurringComponent.getrruleset",
                        ["self", "addRDate"], VALUES_USER),
             # the property holds the function itself, so it is rebuilt around the new one
-            mentions("vobject.icalendar.RecurringComponent",
-                     "rruleset = property(getrruleset, setrruleset)",
-                     "defines rruleset as property(getrruleset, setrruleset)", VALUES_USER),
+            property_of("vobject.icalendar.RecurringComponent.rruleset", "getrruleset",
+                        "setrruleset", VALUES_USER),
             parameters("vobject.vcard.VCardTextBehavior.encode", ["line"], VALUES_USER),
             parameters("vobject.vcard.VCardTextBehavior.decode", ["line"], VALUES_USER),
             parameters("vobject.vcard.VCard3_0.validate",

@@ -182,6 +182,25 @@ def equals(dotted: str, expected: Any, user: str) -> Shape:
     return Shape(problem, user)
 
 
+def property_of(dotted: str, getter: str, setter: str, user: str) -> Shape:
+    """The class attribute ``dotted`` is a property made of its class's own ``getter``
+    and ``setter`` (``rruleset = property(getrruleset, setrruleset)``), so a replaced
+    getter needs the property rebuilt. Checked on the objects: reading a class's source
+    (:func:`mentions`) parses its whole module, tens of milliseconds of each start."""
+    def problem() -> str | None:
+        owner_path, name = _owner(dotted)
+        try:
+            owner = resolve(owner_path)
+        except LookupError as exc:
+            return str(exc)
+        found = vars(owner).get(name)
+        if isinstance(found, property) and found.fget is vars(owner).get(getter) \
+                and found.fset is vars(owner).get(setter):
+            return None
+        return f"{dotted} is no longer property({getter}, {setter})"
+    return Shape(problem, user)
+
+
 def contains(dotted: str, keys: Sequence[str], user: str) -> Shape:
     """The mapping at ``dotted`` has ``keys[0]``, whose value has ``keys[1]``, ..."""
     def problem() -> str | None:

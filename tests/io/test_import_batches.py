@@ -3,11 +3,13 @@ what it promises when a row is refused, and when the import stops half-way."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 from pathlib import Path
 
 import pytest
+import vobject
 from radicale.item import read_components
 
 from cms_dav.app import App, build_app
@@ -102,3 +104,44 @@ def test_regression_import_copied_every_href_per_row(
     monkeypatch.setattr(importer, "new_href", recording)
     import_source(app.store, BOOK, _source(4), actor="alice")
     assert len(seen) == 4 and len(seen[0]) == 4  # the first row's view shows all four
+
+
+class _ParseSeen:
+    """A write hook noting, per href written, whether the write came with its parse."""
+
+    def __init__(self) -> None:
+        self.trees: dict[str, Any] = {}
+
+    def item_written(self, conn: Any, collection: Any, new: Any, old: Any) -> None:
+        self.trees[new.href] = new.parsed.of(new.text) if new.parsed else None
+
+    def item_deleted(self, conn: Any, collection: Any, old: Any) -> None:
+        pass
+
+
+def test_an_imported_card_reaches_the_write_hooks_with_its_parse(app: App) -> None:
+    """Issue 19: as a PUT does, the import hands Radicale's parse of a card it stores
+    as sent to the write hooks (the search index read each card a second time), and
+    the parse is of the stored text: what ``vobject.readOne`` makes of it."""
+    seen = _ParseSeen()
+    store = dataclasses.replace(app.store, write_hooks=(*app.store.write_hooks, seen))
+    import_source(store, BOOK, _source(2), actor="alice")
+    assert set(seen.trees) == {"person-1.vcf", "person-2.vcf"}
+    tree = seen.trees["person-1.vcf"]
+    assert tree is not None
+    assert tree.serialize() == vobject.readOne(_card(1)).serialize()
+
+
+def test_an_imported_card_read_unlike_stored_reaches_the_hooks_without_a_parse(
+        app: App) -> None:
+    """A parse is handed along only when it is what a reader of the stored text gets: a
+    quoted-printable value is read unlike stored (``stored_items._READ_UNLIKE_STORED``)."""
+    card = ("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:qp-1\r\nFN:QP\r\n"
+            "NOTE;ENCODING=QUOTED-PRINTABLE:caf=C3=A9\r\nEND:VCARD\r\n")
+    seen = _ParseSeen()
+    store = dataclasses.replace(app.store, write_hooks=(*app.store.write_hooks, seen))
+    report = import_source(store, BOOK, Source("vcf", "VADDRESSBOOK", "",
+                                               [Candidate(1, "card", text=card)]),
+                           actor="alice")
+    assert report.created == 1
+    assert seen.trees == {"qp-1.vcf": None}

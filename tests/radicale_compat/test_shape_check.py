@@ -151,3 +151,16 @@ def test_a_function_no_longer_called_through_its_module_name_is_named(
     assert shape.mismatch() == ("fake_report no longer calls xml_report() by its "
                                 "module-level name; the limits relies on it "
                                 "(cms_dav/radicale_compat)")
+
+
+def test_a_rruleset_no_longer_built_from_its_getter_is_named(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The PERIOD patch replaces ``getrruleset`` and rebuilds ``rruleset`` around it;
+    checked on the class's objects, not its source (which parses all of vobject.icalendar
+    at each start)."""
+    from vobject.icalendar import RecurringComponent
+
+    monkeypatch.setattr(RecurringComponent, "rruleset", property(lambda self: None))
+    [mismatch] = [m for m in radicale_compat.mismatches() if "rruleset" in m]
+    assert mismatch.startswith("vobject.icalendar.RecurringComponent.rruleset is no longer "
+                               "property(getrruleset, setrruleset); ")
