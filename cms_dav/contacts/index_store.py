@@ -212,6 +212,12 @@ def sort_key(fn: str, href: str) -> str:
     return fold(fn or href)[:MAX_TERM]
 
 
+#: built once: a PUT writes each (building a Core statement costs more than SQLite's insert)
+_INSERT_CARD = contact_cards.insert()
+_INSERT_TERMS = contact_terms.insert()
+_INSERT_VALUES = contact_values.insert()
+
+
 def write(conn: Connection, ident: int, collection_id: int, href: str, etag: str,
           index: CardIndex, fresh: bool = False) -> None:
     """Replace the index rows of item ``ident`` with ``index``; ``fresh``: the item
@@ -222,14 +228,14 @@ def write(conn: Connection, ident: int, collection_id: int, href: str, etag: str
            "values_ok": index.values is not None, "birthday": index.birthday,
            "follow_up": index.follow_up, **_card_row(index)}
     row["sort_key"] = sort_key(str(row.get("fn") or ""), href)
-    conn.execute(contact_cards.insert(), [row])  # a dict: values(fn=...) would clash
+    conn.execute(_INSERT_CARD, [row])  # a dict: values(fn=...) would clash
     if index.terms:
-        conn.execute(contact_terms.insert(), [
+        conn.execute(_INSERT_TERMS, [
             {"item_id": ident, "collection_id": collection_id, "field": f, "term": t[:MAX_TERM]}
             for f, t in index.terms])
         fts.feed(conn, "contact_terms", ident)
     if index.values:
-        conn.execute(contact_values.insert(), [
+        conn.execute(_INSERT_VALUES, [
             {"item_id": ident, "collection_id": collection_id, "prop": p, "value": v}
             for p, v in index.values])
         fts.feed(conn, "contact_values", ident)
