@@ -35,7 +35,7 @@ class SearchIndexHook:
             return
         where = f"/{paths.join(collection.path, new.href)}"
         tree = new.parsed.of(new.text) if new.parsed is not None else None
-        index = index_store.analyse(new.text, self.default_region, where, tree)
+        index = index_store.analyse(new.text, self.default_region, where, tree, new.parsed)
         index_store.write(conn, ident, collection.id, new.href, new.etag, index,
                           fresh=old is None)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -26,7 +27,8 @@ from cms_dav.contacts.interactions import follow_ups
 from cms_dav.contacts.normalize import fold
 from cms_dav.contacts.search_terms import index_terms
 from cms_dav.store import fts
-from cms_dav.store.records import ItemRecord
+from cms_dav.contacts.vcard_lines import unfold
+from cms_dav.store.records import ItemRecord, Parsed
 from cms_dav.store.schema import contact_cards, contact_terms, contact_values, items
 
 log = logging.getLogger("cms_dav.contacts")
@@ -85,17 +87,88 @@ def dav_values(text: str, tree: Any = None) -> list[tuple[str, str]] | None:
     return list(dict.fromkeys(found))
 
 
-def analyse(text: str, default_region: str, where: str, tree: Any = None) -> CardIndex:
+#: the line name of a logical line (group prefix included)
+_LINE_NAME = re.compile(r"[A-Za-z0-9.-]+")
+#: lines whose change alters how vobject reads every other line
+_CARD_SHAPE = frozenset({"BEGIN", "END", "VERSION"})
+
+
+def _lines_by_name(text: str) -> dict[str, list[str]] | None:
+    """Logical lines by upper-cased name (group prefix dropped), in order; None when a
+    line has no name (then only a whole parse can tell how vobject reads the card)."""
+    found: dict[str, list[str]] = {}
+    for line in unfold(text):
+        match = _LINE_NAME.match(line)
+        if match is None or line[match.end():match.end() + 1] not in (":", ";"):
+            return None
+        found.setdefault(match.group().rpartition(".")[2].upper(), []).append(line)
+    return found
+
+
+def edited_dav_values(parsed: Parsed, text: str) -> list[tuple[str, str]] | None:
+    """:func:`dav_values` of ``text``, an edit of ``parsed.text`` (an upload filter
+    rewrote its NOTE or interaction lines), without a vobject parse of the whole card:
+    the properties whose lines the edit left alone are read from ``parsed.tree``,
+    the others from a parse of just their lines (with the card's VERSION, which decides
+    how vobject decodes a value); vobject reads each content line on its own, so that
+    is what a parse of ``text`` gives. None when this cannot be told so (a line
+    without a name, quoted-printable soft breaks, a changed BEGIN/END/VERSION, a
+    parse failure): then the caller parses ``text`` (issue 19)."""
+    if "QUOTED-PRINTABLE" in text.upper():
+        return None
+    before, after = _lines_by_name(parsed.text), _lines_by_name(text)
+    if before is None or after is None:
+        return None
+    changed = {name for name in before.keys() | after.keys()
+               if before.get(name) != after.get(name)}
+    if changed & _CARD_SHAPE:
+        return None
+    reparsed = [prop for prop in DAV_PROPS if prop.upper() in changed]
+    tree: Any = parsed.tree
+    if reparsed:
+        lines = [*after.get("VERSION", []),
+                 *(line for prop in reparsed for line in after.get(prop.upper(), []))]
+        try:
+            partial = vobject.readOne("\r\n".join(["BEGIN:VCARD", *lines, "END:VCARD", ""]))
+        except Exception:  # noqa: BLE001 - let the whole parse decide
+            return None
+        tree = _Merged(parsed.tree, partial, frozenset(reparsed))
+    return dav_values(text, tree)
+
+
+@dataclass(frozen=True)
+class _Merged:
+    """The ``<prop>_list`` view :func:`dav_values` reads: ``props`` from ``partial``,
+    every other property from ``whole``."""
+
+    whole: Any
+    partial: Any
+    props: frozenset[str]
+
+    def __getattr__(self, name: str) -> Any:
+        prop = name.removesuffix("_list")
+        source = self.partial if prop in self.props else self.whole
+        return getattr(source, name)
+
+
+def analyse(text: str, default_region: str, where: str, tree: Any = None,
+            parsed: Parsed | None = None) -> CardIndex:
     """Read a card for the index; problems are logged, never raised (the card is stored).
-    ``tree``: vobject's parse of ``text`` when the write came with one (:func:`dav_values`)."""
+    ``tree``: vobject's parse of ``text`` when the write came with one (:func:`dav_values`);
+    ``parsed``: else a parse of the text an upload filter edited into ``text``
+    (:func:`edited_dav_values`)."""
     try:
         fields = extract_fields(text, default_region)
         terms = index_terms(fields, default_region)
     except ContactError as exc:
         log.warning("%s: card stored but not indexed for search: %s", where, exc)
         fields, terms = None, []
-    return CardIndex(fields, terms, dav_values(text, tree), _birthday(text),
-                     _first_open_follow_up(fields))
+    values = None
+    if tree is None and parsed is not None:
+        values = edited_dav_values(parsed, text)
+    if values is None:
+        values = dav_values(text, tree)
+    return CardIndex(fields, terms, values, _birthday(text), _first_open_follow_up(fields))
 
 
 _ITEM_ID = select(items.c.id).where(items.c.collection_id == bindparam("cid"),
@@ -139,6 +212,12 @@ def sort_key(fn: str, href: str) -> str:
     return fold(fn or href)[:MAX_TERM]
 
 
+#: built once: a PUT writes each (building a Core statement costs more than SQLite's insert)
+_INSERT_CARD = contact_cards.insert()
+_INSERT_TERMS = contact_terms.insert()
+_INSERT_VALUES = contact_values.insert()
+
+
 def write(conn: Connection, ident: int, collection_id: int, href: str, etag: str,
           index: CardIndex, fresh: bool = False) -> None:
     """Replace the index rows of item ``ident`` with ``index``; ``fresh``: the item
@@ -149,14 +228,14 @@ def write(conn: Connection, ident: int, collection_id: int, href: str, etag: str
            "values_ok": index.values is not None, "birthday": index.birthday,
            "follow_up": index.follow_up, **_card_row(index)}
     row["sort_key"] = sort_key(str(row.get("fn") or ""), href)
-    conn.execute(contact_cards.insert(), [row])  # a dict: values(fn=...) would clash
+    conn.execute(_INSERT_CARD, [row])  # a dict: values(fn=...) would clash
     if index.terms:
-        conn.execute(contact_terms.insert(), [
+        conn.execute(_INSERT_TERMS, [
             {"item_id": ident, "collection_id": collection_id, "field": f, "term": t[:MAX_TERM]}
             for f, t in index.terms])
         fts.feed(conn, "contact_terms", ident)
     if index.values:
-        conn.execute(contact_values.insert(), [
+        conn.execute(_INSERT_VALUES, [
             {"item_id": ident, "collection_id": collection_id, "prop": p, "value": v}
             for p, v in index.values])
         fts.feed(conn, "contact_values", ident)

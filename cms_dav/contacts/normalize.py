@@ -86,15 +86,24 @@ def phone_keys(raw: str, default_region: str = "") -> set[str]:
     return keys
 
 
-@lru_cache(maxsize=4096)
 def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
     import phonenumbers  # its metadata takes ~70 ms to load: not for a search by name
 
+    number = parsed_phone(text, region)
+    return number if number is not None and phonenumbers.is_possible_number(number) else None
+
+
+@lru_cache(maxsize=4096)
+def parsed_phone(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    """``phonenumbers.parse(text, region)``, None when it cannot be read. Cached and
+    shared: a PUT's linter and its index read the same numbers (issue 19). The numbers
+    are shared too: read them, never change them."""
+    import phonenumbers
+
     try:
-        number = phonenumbers.parse(text, region)
+        return phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         return None
-    return number if phonenumbers.is_possible_number(number) else None
 
 
 def looks_like_phone(text: str) -> bool:

@@ -14,7 +14,7 @@ import phonenumbers
 from cms_dav.contacts.card_fields import extract_fields
 from cms_dav.contacts.errors import CardFormatError
 from cms_dav.contacts.interactions import read_interactions
-from cms_dav.contacts.normalize import email_key
+from cms_dav.contacts.normalize import email_key, parsed_phone
 from cms_dav.contacts.vcard_lines import card_lines
 
 # Deliberately loose: one '@', a dot in the domain, no spaces. Stricter checks reject real
@@ -27,9 +27,8 @@ def _phone_problem(raw: str, default_region: str) -> str | None:
     text = raw.strip()
     text = text[4:] if text.lower().startswith("tel:") else text
     region = default_region.upper() or None
-    try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
+    number = parsed_phone(text, region)  # the index parses the same text again
+    if number is None:
         hint = "" if region else " (no default region: write it with +country code)"
         return f"TEL {raw!r} is not a phone number that can be read{hint}"
     if not phonenumbers.is_valid_number(number):

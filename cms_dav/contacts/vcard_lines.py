@@ -198,7 +198,13 @@ def lenient_lines(text: str) -> list[ContentLine]:
 
 @lru_cache(maxsize=32)
 def _lenient(text: str) -> tuple[ContentLine, ...]:
-    """Cached: the birthday and follow-up generators read one card several times."""
+    """Cached: the birthday and follow-up generators read one card several times.
+    A card that parses whole is the strict parse's lines, which a PUT's indexer has
+    made already (:func:`card_lines`)."""
+    try:
+        return _parsed_card(text)
+    except CardFormatError:
+        pass
     found = []
     for raw in unfold(text):
         try:
@@ -291,6 +297,7 @@ def rewrite_lines(text: str, name: str, rewrite: LineRewrite) -> tuple[str, int]
     Returns (text, lines changed)."""
     physical = re.split(r"(?<=\n)", text)  # line endings stay attached, whatever they are
     eol = detect_eol(text)
+    wanted = name.upper()
     kept: list[str] = []
     changed = 0
     index = 0
@@ -301,7 +308,9 @@ def rewrite_lines(text: str, name: str, rewrite: LineRewrite) -> tuple[str, int]
             block.append(physical[index])
         index += 1
         logical = "".join(unfold("".join(block)))
-        if logical.strip() and not block[0][:1].isspace():
+        # a line whose text does not even hold the name cannot parse as that property:
+        # kept unparsed (most lines; a PUT rewrites its card's NOTE and interactions)
+        if wanted in logical.upper() and logical.strip() and not block[0][:1].isspace():
             try:
                 line: ContentLine | None = parse_line(logical)
             except CardFormatError:

@@ -39,6 +39,17 @@ VARIED = {
     "interactions": card("interactions", [
         "FN:Met Once", "NOTE:we met",
         "X-CMS-INTERACTION:i-1;meeting;20261103T100000Z;alice;;text\\, with comma"]),
+    # the upload filter rewrites NOTE (the timeline block): the values are read from
+    # Radicale's parse for the other lines and from the new NOTE lines (index_store)
+    "notes-rewritten": card("notes-rewritten", [
+        "FN:Two Notes", "item1.NOTE:grouped\\, first one that is long enough to be folded ",
+        " by the client\\nsecond line", "NOTE;LANGUAGE=pl:zażółć\\; gęślą",
+        "CATEGORIES:a,b", "X-CMS-INTERACTION:i-2;call;20261104T100000Z;bob;;called"]),
+    "typed-into-block": card("typed-into-block", [
+        "FN:Typed", "NOTE:mine\\n\\n=== Interactions [cms-dav] ===\\n+ call: rang them",
+        "X-CMS-INTERACTION:i-3;meeting;20261105T100000Z;alice;;met"]),
+    "note-added": card("note-added", [
+        "FN:No Note Yet", "X-CMS-INTERACTION:i-4;email;20261106T100000Z;alice;;wrote"]),
 }
 
 
