@@ -25,11 +25,13 @@ from cms_dav.contacts.card_fields import CardFields, extract_fields
 from cms_dav.contacts.errors import ContactError
 from cms_dav.contacts.interactions import follow_ups
 from cms_dav.contacts.normalize import fold
+from cms_dav.contacts import search_order
 from cms_dav.contacts.search_terms import index_terms
 from cms_dav.store import fts
 from cms_dav.contacts.vcard_lines import unfold
 from cms_dav.store.records import ItemRecord, Parsed
-from cms_dav.store.schema import contact_cards, contact_terms, contact_values, items
+from cms_dav.store.schema import (contact_cards, contact_sorted_terms, contact_terms,
+                                   contact_values, items)
 
 log = logging.getLogger("cms_dav.contacts")
 
@@ -187,7 +189,7 @@ def written_id(conn: Connection, collection_id: int, new: ItemRecord) -> int | N
 
 def drop(conn: Connection, ids: list[int]) -> None:
     """Forget cards (the FK cascade does this on delete; replace and reindex need it)."""
-    for table in (contact_terms, contact_values, contact_cards):
+    for table in (contact_terms, contact_sorted_terms, contact_values, contact_cards):
         conn.execute(delete(table).where(table.c.item_id.in_(ids)))
 
 
@@ -234,6 +236,7 @@ def write(conn: Connection, ident: int, collection_id: int, href: str, etag: str
             {"item_id": ident, "collection_id": collection_id, "field": f, "term": t[:MAX_TERM]}
             for f, t in index.terms])
         fts.feed(conn, "contact_terms", ident)
+        search_order.write(conn, ident, row, index.terms)
     if index.values:
         conn.execute(_INSERT_VALUES, [
             {"item_id": ident, "collection_id": collection_id, "prop": p, "value": v}

@@ -11,11 +11,16 @@ placed score level by level, highest first, down to the ceiling: a level's rows 
 exact rows of the fields whose exact grade is that score and the prefix rows of those
 whose prefix grade is (index seeks on ``ix_contact_terms_field_term``); its cards not
 placed higher score exactly that. Each level is read in name order only as far as the
-page needs: a small one whole, a large one by walking each book's sort index against
-the set of its rows (``z`` at 100,000 cards: 20,000 rows, no sort of 20,000 cards).
+page needs, per book at most ``need`` cards: its name and pinyin rows from
+``contact_sorted_terms`` (:mod:`cms_dav.contacts.search_order`: an equal term is a seek
+yielding its cards in name order, a prefix a range of covering entries), its other
+fields' rows a small level whole, a large one by walking each book's sort index against
+the set of its rows. (Walking the sort index for a pinyin level read every Latin name
+before the first Chinese one: ``zh`` cost ~70 ms of SQL at 100,000 cards, now ~7.)
 When ``limit`` cards are placed the page and its order are certain: score, then folded
-name (ties at the page's edge are all fetched and ordered as :func:`query.search` orders
-them). Otherwise the caller takes the full search.
+name (the cards tied with the page's last at its edge come with it, at most ``need`` of
+each book, and :func:`query.search` orders them by book path and href). Otherwise the
+caller takes the full search.
 
 A phone number has two levels (an equal key, then its digits inside a number), both
 found through indexes: when both run out every match is placed, the page is settled.
@@ -29,15 +34,18 @@ from sqlalchemy import ColumnElement, Connection, Select, or_, select, union_all
 
 from cms_dav.contacts import trigram
 from cms_dav.contacts.index_store import MAX_TERM
+from cms_dav.contacts.search_order import SORTED_FIELDS, SORTED_TERM
 from cms_dav.contacts.search_terms import (EXACT, FIELD_WEIGHT, IDENTIFIER_EXACT,
                                            PHRASE_FIELDS, PREFIX, SUBSTRING, WORD_FIELDS,
                                            Query, QueryTerm, score_terms)
-from cms_dav.store.schema import contact_cards, contact_terms
+from cms_dav.store.schema import contact_cards, contact_sorted_terms, contact_terms
 
 #: above every code point: ``term < text + TOP`` bounds a prefix range (binary order)
 _TOP = "\U0010ffff"
 #: item ids per IN list
 _CHUNK = 500
+#: (sort key, book id, href, item id): a card's place in name order within a level
+Keyed = tuple[str, int, str, int]
 
 
 def _grades(term: QueryTerm) -> tuple[dict[str, float], dict[str, float], float] | None:
@@ -127,10 +135,10 @@ def _phrase(conn: Connection, book_ids: Sequence[int], query: Query, limit: int
     return {i: value for i, value in scored.items() if value >= last}
 
 
-def _starts(conn: Connection, text: str) -> ColumnElement[bool]:
+def _starts(conn: Connection, text: str, column: ColumnElement[Any] = contact_terms.c.term
+            ) -> ColumnElement[bool]:
     """The term starts with ``text`` (or equals it), as a range on SQLite."""
-    column = contact_terms.c.term
-    condition = column.startswith(text, autoescape=True)
+    condition: ColumnElement[bool] = column.startswith(text, autoescape=True)
     if conn.dialect.name == "sqlite":  # a range the index can seek (LIKE cannot)
         condition = condition & (column >= text) & (column < text + _TOP)
     return condition
@@ -140,22 +148,80 @@ def _levels(conn: Connection, book_ids: Sequence[int], text: str, exact: dict[st
             prefix: dict[str, float], ceiling: float, limit: int) -> dict[int, float] | None:
     """Score level by level, highest first: the cards holding a row of grade ``s``
     that no higher level placed score exactly ``s``; each level is read in name order
-    only as far as the page needs (:func:`_level`), so a level of 20,000 prefix rows
-    ("z" at 100,000 cards) costs a walk of the sort index, not a sort of 20,000 cards."""
+    only as far as the page needs (:func:`_level_head`)."""
     placed: dict[int, float] = {}
     for score in sorted({s for s in [*exact.values(), *prefix.values()] if s > ceiling},
                         reverse=True):
-        rows, plain = _rows(conn, book_ids, text,
+        need = limit - len(placed)
+        found = _level_head(conn, book_ids, text, placed, need,
                             [f for f, s in exact.items() if s == score],
                             [f for f, s in prefix.items() if s == score])
-        if not rows:
-            continue
-        need = limit - len(placed)
-        found = _level(conn, book_ids, rows, placed, need, plain)
         placed.update((item_id, score) for item_id in found)
         if len(found) >= need:
             return placed
     return None
+
+
+def _level_head(conn: Connection, book_ids: Sequence[int], text: str,
+                placed: dict[int, float], need: int, exact: list[str], prefix: list[str]
+                ) -> list[int]:
+    """The first ``need`` cards of a level (:func:`_head`), read in parts: its name and
+    pinyin rows from ``contact_sorted_terms`` in name order (:func:`_sorted`), its
+    other fields' rows against the sort index (:func:`_level`). Each part yields at
+    least its first ``need`` cards of every book, so together they hold the level's."""
+    sortable = len(text) < SORTED_TERM
+    keyed: list[Keyed] = []
+    for fields, equal in ((exact, True), (prefix, False)):
+        for field in fields:
+            if sortable and field in SORTED_FIELDS:
+                keyed += _sorted(conn, book_ids, field, text, equal, placed, need)
+    rest_exact = [f for f in exact if not (sortable and f in SORTED_FIELDS)]
+    rest_prefix = [f for f in prefix if not (sortable and f in SORTED_FIELDS)]
+    if rest_exact or rest_prefix:
+        rows, plain = _rows(conn, book_ids, text, rest_exact, rest_prefix)
+        keyed += _level(conn, book_ids, rows, placed, need, plain)
+    return _head(keyed, need)
+
+
+def _head(keyed: list[Keyed], need: int) -> list[int]:
+    """The item ids of the first ``need`` of ``keyed`` in name order, with every card
+    tied with the last (the final order among a tie is the book's path, which the
+    caller sorts by); all of them when fewer."""
+    ordered = sorted(set(keyed))
+    if len(ordered) <= need:
+        return [row[3] for row in ordered]
+    last = ordered[need - 1][0]
+    return [row[3] for row in ordered if row[0] <= last]
+
+
+def _sorted(conn: Connection, book_ids: Sequence[int], field: str, text: str, equal: bool,
+            placed: dict[int, float], need: int) -> list[Keyed]:
+    """The first ``need`` cards (not ``placed``) of each book holding a ``field`` term
+    equal to ``text`` (``equal``) or starting with it and longer, in name order, from
+    ``contact_sorted_terms``: an equal term is a seek whose entries come in that order,
+    a prefix a range of covering entries sorted by SQL (a card may hold several: its
+    rows are read until ``need`` distinct cards are found, or all of them)."""
+    terms = contact_sorted_terms.c
+    if equal:
+        matching = terms.term == text
+    else:
+        matching = _starts(conn, text, terms.term) & (terms.term != text)
+    found: list[Keyed] = []
+    for book_id in book_ids:
+        chosen = select(terms.item_id, terms.sort_key, terms.href).where(
+            terms.field == field, terms.collection_id == book_id, matching)
+        if placed:
+            chosen = chosen.where(terms.item_id.not_in(list(placed)))
+        chosen = chosen.order_by(terms.sort_key, terms.href, terms.item_id)
+        wanted = need if equal else 4 * need
+        while True:
+            rows = conn.execute(chosen.limit(wanted)).all()
+            cards = list(dict.fromkeys((r.sort_key, book_id, r.href, r.item_id) for r in rows))
+            if len(cards) >= need or len(rows) < wanted:
+                break
+            wanted *= 4
+        found += cards[:need]
+    return found
 
 
 def _rows(conn: Connection, book_ids: Sequence[int], text: str, exact: list[str],
@@ -182,13 +248,14 @@ SMALL_LEVEL = 2000
 
 def _level(conn: Connection, book_ids: Sequence[int], rows: list[Select[Any]],
            placed: dict[int, float], need: int,
-           plain: ColumnElement[bool] | None = None) -> list[int]:
-    """The first ``need`` cards (not groups, not ``placed``) holding one of ``rows``, in
-    name order (sort key, book, href), with every card tied with the last; all of them
-    when fewer. A small level is read whole (its cards by key); a large one walks each
-    book in its sort index order (SQLite checks each card against the set of ``rows``
-    it builds once), at most ``need + 1`` cards a book, merged here; the first
-    :data:`PROBE` cards of each book are tried one by one before (:func:`_probe`)."""
+           plain: ColumnElement[bool] | None = None) -> list[Keyed]:
+    """Cards (not groups, not ``placed``) holding one of ``rows``: every one with a key
+    up to the ``need``-th's and, per book, at least its first ``need`` in name order
+    (sort key, href); all of them when fewer (:func:`_head` takes the page). A small
+    level is read whole (its cards by key); a large one walks each book in its sort
+    index order (SQLite checks each card against the set of ``rows`` it builds once),
+    at most ``need`` cards a book; the first :data:`PROBE` cards of each book are tried
+    one by one before (:func:`_probe`)."""
     cards = contact_cards.c
     ids = (rows[0] if len(rows) == 1 else union_all(*rows)).subquery()
     few = [row[0] for row in conn.execute(select(ids.c.item_id).limit(SMALL_LEVEL + 1))]
@@ -202,9 +269,9 @@ def _level(conn: Connection, book_ids: Sequence[int], rows: list[Select[Any]],
                 cards.item_id.in_(wanted[start:start + _CHUNK]),
                 cards.collection_id.in_(list(book_ids)), cards.is_group.is_(False))))
         if len(found) <= need:
-            return [row[3] for row in found]
+            return found
         last = found[need - 1][0]
-        return [row[3] for row in found if row[0] <= last]
+        return [row for row in found if row[0] <= last]
     if plain is not None:
         probed = _probe(conn, book_ids, plain, placed, need)
         if probed is not None:
@@ -218,17 +285,11 @@ def _level(conn: Connection, book_ids: Sequence[int], rows: list[Select[Any]],
             chosen = chosen.where(cards.item_id.not_in(list(placed)))
         return chosen
 
-    walked = sorted((row.sort_key, book_id, row.href, row.item_id)
-                    for book_id in book_ids
-                    for row in conn.execute(query(book_id).order_by(
-                        cards.sort_key, cards.href).limit(need + 1)))
-    if len(walked) <= need:
-        return [row[3] for row in walked]
-    head, last = walked[:need], walked[need - 1]
-    if walked[need][0] == last[0]:  # the next card ties with the last: fetch that tie
-        head += [(last[0], book_id, row.href, row.item_id) for book_id in book_ids
-                 for row in conn.execute(query(book_id).where(cards.sort_key == last[0]))]
-    return list(dict.fromkeys(row[3] for row in head))
+    # a book's first ``need`` hold every card of it that the page can show, ties with
+    # the last included (the final order of a tie is the book's path, then the href)
+    return [(row.sort_key, book_id, row.href, row.item_id) for book_id in book_ids
+            for row in conn.execute(query(book_id).order_by(
+                cards.sort_key, cards.href).limit(need))]
 
 
 #: cards of a book tried one by one against a large level's rows (:func:`_probe`)
@@ -236,7 +297,7 @@ PROBE = 400
 
 
 def _probe(conn: Connection, book_ids: Sequence[int], plain: ColumnElement[bool],
-           placed: dict[int, float], need: int) -> list[int] | None:
+           placed: dict[int, float], need: int) -> list[Keyed] | None:
     """The page of a level from each book's first :data:`PROBE` cards in name order,
     each checked through its own rows (``ix_contact_terms_item_id``); None unless that
     settles it: the ``need``-th match found sorts before every book's first unprobed
@@ -270,7 +331,7 @@ def _probe(conn: Connection, book_ids: Sequence[int], plain: ColumnElement[bool]
     last = found[need - 1][0]
     if any(bound <= last for bound in bounds):
         return None
-    return [row[3] for row in found if row[0] <= last]  # a tie at the edge: all of it
+    return [row for row in found if row[0] <= last]  # a tie at the edge: all of it
 
 
 def _phone(conn: Connection, book_ids: Sequence[int], term: QueryTerm, limit: int
@@ -291,8 +352,9 @@ def _phone(conn: Connection, book_ids: Sequence[int], term: QueryTerm, limit: in
     placed: dict[int, float] = {}
     for score, rows, plain in levels:
         need = limit - len(placed)
-        found = _level(conn, book_ids, rows, placed, need,
-                       None if plain is None else (terms.field == "phone") & plain)
+        found = _head(_level(conn, book_ids, rows, placed, need,
+                             None if plain is None else (terms.field == "phone") & plain),
+                      need)
         placed.update((item_id, score) for item_id in found)
         if len(found) >= need:
             break

@@ -8,7 +8,8 @@ tokens can never disagree with the items it describes.
 from __future__ import annotations
 
 from sqlalchemy import (BigInteger, Boolean, Column, Date, Float, ForeignKey, Index, Integer,
-                        MetaData, String, Table, Text, UniqueConstraint)
+                        MetaData, PrimaryKeyConstraint, String, Table, Text,
+                        UniqueConstraint)
 
 metadata = MetaData()
 
@@ -210,6 +211,25 @@ Index("ix_contact_cards_birthday", contact_cards.c.collection_id, contact_cards.
 Index("ix_contact_cards_follow_up", contact_cards.c.collection_id, contact_cards.c.follow_up)
 Index("ix_contact_cards_sort", contact_cards.c.collection_id, contact_cards.c.sort_key,
       contact_cards.c.href)
+
+#: The name and pinyin rows of contact_terms (people only, the term cut at 64) with their
+#: card's list order, so that a search level of those fields is read in name order from
+#: one index (cms_dav.contacts.search_order; migration 0019_web_sorted_terms): an equal
+#: term is a seek that yields the page, a prefix a range of covering entries, never a
+#: walk of the whole book's sort index (Chinese names sort after every Latin one).
+contact_sorted_terms = Table(
+    "contact_sorted_terms", metadata,
+    Column("field", String(16), nullable=False),
+    Column("collection_id", Integer, nullable=False),
+    Column("term", String(64), nullable=False),
+    Column("sort_key", Text, nullable=False),
+    Column("href", String(512), nullable=False),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    PrimaryKeyConstraint("field", "collection_id", "term", "sort_key", "href", "item_id",
+                         name="pk_contact_sorted_terms"),
+    sqlite_with_rowid=False,
+)
 
 #: Lower-cased property values exactly as Radicale's text-match sees them (vobject
 #: values, list values split), so addressbook-query candidates are never too few.

@@ -1,5 +1,7 @@
 """Contacts pages: the list with the server's search (:mod:`cms_dav.contacts.contact_search`,
-the same as the API and CLI: pinyin, initials, accents, phones) in pages; one contact
+the same as the API and CLI: pinyin, initials, accents, phones) in pages, narrowed by
+filters (book, category, group, custom field, not contacted since, follow-ups due:
+:mod:`cms_dav.web.contact_filters`); one contact
 with its fields and interaction timeline (newest first); adding a note and marking a
 follow-up done through the notes operations the API uses. Every right is the ACL
 policy's (:mod:`cms_dav.api.access`): 404 for what the user may not read, 403 for a
@@ -22,7 +24,8 @@ from cms_dav.contacts.contact_json import contact_view
 from cms_dav.contacts.contact_search import SearchRequest, search_contacts
 from cms_dav.contacts.errors import ContactError
 from cms_dav.contacts.interactions import KINDS
-from cms_dav.contacts.query import Contact, address_books, page_contacts
+from cms_dav.contacts.query import Book, Contact, address_books, page_contacts
+from cms_dav.web.contact_filters import ListFilters, filtered
 from cms_dav.web.forms import Form, Page, Post, door_of
 from cms_dav.web.render import page, redirect
 from cms_dav.web.trash_view import undo_notice
@@ -35,33 +38,47 @@ CONTACT = "/app/contacts/{owner}/{book}/{href}"
 Segment = Annotated[str, Path(min_length=1, max_length=255, pattern=r"^[^/\x00-\x1f]+$")]
 
 
-def _found(request: Request, user: str, query: str, start: int, count: int
-           ) -> list[Contact]:
-    """``count`` contacts from ``start``: the list is paged in SQL; a search ranks its
-    matches, so it asks for the first ``start + count``."""
+def _found(request: Request, user: str, query: str, filters: ListFilters, start: int,
+           count: int) -> tuple[list[Contact], list[Book]]:
+    """``count`` contacts from ``start`` and the books the user may read: the list is
+    paged in SQL; a search ranks its matches, so it asks for the first ``start + count``;
+    filters narrow either (:mod:`cms_dav.web.contact_filters`)."""
     api = request.app.state.services.api
     with api.store.reading() as conn:
-        if not query:
-            return page_contacts(conn, address_books(conn, api.policy, user), start, count)
+        books = address_books(conn, api.policy, user)
         try:
+            if filters.active:
+                return filtered(conn, books, api.fields.fields(), api.settings.default_region,
+                                query, filters, start, count, date.today()), books
+            if not query:
+                return page_contacts(conn, books, start, count), books
             return search_contacts(conn, api.policy, api.fields.fields(),
                                    api.settings.default_region, user,
-                                   SearchRequest(query=query, limit=start + count))[start:]
+                                   SearchRequest(query=query, limit=start + count))[start:], books
         except ContactError as exc:
             raise ApiProblem(422, str(exc)) from None
 
 
+Text = Annotated[str, Query(max_length=200)]
+
+
 @router.get("/app/contacts")
-def contacts(request: Request, session: Page,
-             q: Annotated[str, Query(max_length=200)] = "",
+def contacts(request: Request, session: Page, q: Text = "",
              page_number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
-             deleted: Annotated[str, Query(max_length=40)] = "") -> Response:
+             deleted: Annotated[str, Query(max_length=40)] = "",
+             book: Text = "", category: Text = "", group: Text = "", where: Text = "",
+             quiet_days: Annotated[str, Query(max_length=6, pattern=r"^\d*$")] = "",
+             due: Annotated[str, Query(max_length=5)] = "") -> Response:
     query = q.strip()
+    filters = ListFilters(book=book.strip().strip("/"), category=category.strip(),
+                          group=group.strip(), where=where.strip(),
+                          quiet_days=int(quiet_days) if quiet_days else None, due=bool(due))
     undo = undo_notice(door_of(request, session), deleted) if deleted else None
     start = (page_number - 1) * PAGE_SIZE
-    found = _found(request, session.user, query, start, PAGE_SIZE + 1)
+    found, books = _found(request, session.user, query, filters, start, PAGE_SIZE + 1)
     return page(request, "contacts.html", session, q=query, page=page_number,
-                contacts=found[:PAGE_SIZE], more=len(found) > PAGE_SIZE, undo=undo)
+                contacts=found[:PAGE_SIZE], more=len(found) > PAGE_SIZE, undo=undo,
+                filters=filters, books=books, link=filters.query(query))
 
 
 def _when(stamp: str | None) -> datetime | None:

@@ -1,4 +1,5 @@
-"""Editing a contact's display name, organisation and title. The form carries the
+"""Editing a contact's display name, organisation, title and phone (the first number:
+its types and the other numbers are kept; emptied, it is removed). The form carries the
 ETag the page was made from; the JSON API's update
 (:func:`cms_dav.api.routes_contacts.update_contact`) checks it as ``If-Match``
 (RFC 9110 §13.1.1) under the address book's write lock. A contact changed meanwhile
@@ -40,8 +41,21 @@ def _current(request: Request, session: Page, owner: str, book: str, href: str
 
 def _values(view: dict[str, Any]) -> dict[str, str]:
     organisation = view["organisation"] or {}
+    phones = view["phones"]
     return {"formatted": view["name"]["formatted"], "organisation": organisation.get("name", ""),
-            "title": view["title"] or ""}
+            "title": view["title"] or "", "phone": phones[0]["value"] if phones else ""}
+
+
+def _phones(view: dict[str, Any], phone: str) -> list[dict[str, Any]] | None:
+    """The card's numbers with the first one replaced by ``phone`` (added when there
+    was none, removed when emptied); None when it is unchanged (the numbers are kept
+    exactly as the card has them)."""
+    current = [{"value": p["value"], "types": p["types"]} for p in view["phones"]]
+    if phone == (current[0]["value"] if current else ""):
+        return None
+    if not current:
+        return [{"value": phone, "types": []}]
+    return ([{**current[0], "value": phone}] if phone else []) + current[1:]
 
 
 @router.get(EDIT)
@@ -59,11 +73,15 @@ def _update(view: dict[str, Any], fields: dict[str, str]) -> ContactUpdate:
         raise ApiProblem(422, "formatted: a contact keeps a name")
     organisation = fields.get("organisation", "").strip()
     units = (view["organisation"] or {}).get("units", [])
+    changes: dict[str, Any] = {
+        "name": {**view["name"], "formatted": formatted},
+        "organisation": {"name": organisation, "units": units} if organisation else None,
+        "title": fields.get("title", "").strip() or None}
+    phones = _phones(view, fields.get("phone", "").strip())
+    if phones is not None:
+        changes["phones"] = phones
     try:
-        return ContactUpdate.model_validate({
-            "name": {**view["name"], "formatted": formatted},
-            "organisation": {"name": organisation, "units": units} if organisation else None,
-            "title": fields.get("title", "").strip() or None})
+        return ContactUpdate.model_validate(changes)
     except ValidationError as exc:
         problem = exc.errors()[0]
         where = ".".join(str(part) for part in problem["loc"])

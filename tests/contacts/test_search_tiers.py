@@ -5,9 +5,10 @@ really taken (not the full search behind it) when those rows fill the page."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
+from sqlalchemy import event
 
 from cms_dav.app import App, build_app
 from cms_dav.config import load_settings
@@ -149,3 +150,32 @@ def test_a_phone_number_is_ranked_whole_by_sql(app: App) -> None:
     assert scores is not None
     assert sorted(scores.values(), reverse=True)[:1] == [10.0]
     assert len(scores) == len(ranked(app, "600 100 200", None))
+
+
+@pytest.mark.parametrize("text", ["zh", "zhang", "z", "zo"])
+def test_a_name_or_pinyin_level_is_not_walked_along_the_books_sort_index(
+        app: App, text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression (issue 16 item 5, ``zh`` over 100 ms at 100,000 cards): a pinyin level
+    was read by walking each book's sort index against its rows, and every Chinese name
+    sorts after every Latin one, so the walk read all Latin cards first. Name and pinyin
+    levels are read from contact_sorted_terms in name order instead, even when the level
+    counts as large (SMALL_LEVEL 0, no probe): no statement walks the sort index for a
+    name or pinyin row, and the pages are still the head of the full ranking."""
+    whole = ranked(app, text, None)
+    monkeypatch.setattr(search_tiers, "SMALL_LEVEL", 0)
+    monkeypatch.setattr(search_tiers, "PROBE", 0)
+    walked: list[tuple[Any, ...]] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+             executemany: bool) -> None:
+        if "ORDER BY contact_cards.sort_key" in statement and (
+                "name" in parameters or "pinyin" in parameters):
+            walked.append(parameters)
+
+    event.listen(app.engine, "before_cursor_execute", seen)
+    try:
+        assert [ranked(app, text, n) for n in range(1, len(whole) + 2)] == [
+            whole[:n] for n in range(1, len(whole) + 2)]
+    finally:
+        event.remove(app.engine, "before_cursor_execute", seen)
+    assert walked == []

@@ -9,7 +9,7 @@ import requests
 
 from tests.support.server import ServerProcess
 from tests.web.conftest import XSS
-from tests.web.support import csrf_of, post_sign_in, sign_in
+from tests.web.support import add_cards, csrf_of, post_sign_in, sign_in
 
 ZHANG_WEI = "/app/contacts/alice/contacts/zhang-wei.vcf"
 SHARED = "/app/contacts/alice/shared/shared-1.vcf"
@@ -207,6 +207,33 @@ def test_an_edit_of_a_contact_changed_meanwhile_is_refused_as_changed_elsewhere(
     assert stale.status_code == 409
     assert "changed on another device" in stale.text
     assert dav.get(api).json()["title"] == "Director"
+
+
+def test_editing_the_phone_changes_the_card_and_its_etag_over_carddav(
+        web_server: ServerProcess, alice_web: requests.Session) -> None:
+    """Issue 16: edit the phone, see the new ETag over CardDAV. The first number is
+    replaced with its type kept; the second is left as it was."""
+    add_cards(web_server, "contacts", [{"uid": "two-phones", "name": {"formatted": "Jan Dwa"},
+                                        "phones": [{"value": "+48 600 000 001",
+                                                    "types": ["cell"]},
+                                                   {"value": "+48 22 000 0002"}]}])
+    dav = web_server.session("alice", "alice-pw")
+    card_url = f"{web_server.url}/alice/contacts/two-phones.vcf"
+    before = dav.get(card_url)
+    url = f"{web_server.url}/app/contacts/alice/contacts/two-phones.vcf/edit"
+    form = alice_web.get(url)
+    assert 'name="phone"' in form.text and "+48 600 000 001" in form.text
+    saved = alice_web.post(url, data={"csrf": csrf_of(form.text), "etag": _etag(form.text),
+                                      "formatted": "Jan Dwa", "phone": "+48 601 999 999"})
+    assert saved.status_code == 200
+    after = dav.get(card_url)
+    assert after.headers["ETag"] != before.headers["ETag"]
+    lines = after.text.replace("\r\n ", "").splitlines()
+    phones = [line for line in lines if line.upper().startswith("TEL")]
+    assert len(phones) == 2
+    assert "+48 601 999 999" in phones[0] and "CELL" in phones[0].upper()
+    assert "+48 22 000 0002" in phones[1]
+    assert "+48 600 000 001" not in after.text
 
 
 def _etag(html: str) -> str:

@@ -10,7 +10,9 @@ document.addEventListener("DOMContentLoaded", function () {
     clearTimeout(timer);
     timer = setTimeout(function () {
       var asked = ++latest;
-      fetch("/app/contacts?q=" + encodeURIComponent(input.value), {credentials: "same-origin"})
+      // the filters of the same form go along (book, category, ...)
+      var asking = new URLSearchParams(new FormData(input.form)).toString();
+      fetch("/app/contacts?" + asking, {credentials: "same-origin"})
         .then(function (response) { return response.text(); })
         .then(function (html) {
           if (asked !== latest) { return; }
