@@ -54,7 +54,7 @@ from cms_dav.contacts.dav_prefilter import all_cards_indexed, exact_ids
 from cms_dav.limits import work
 from cms_dav.limits.errors import LimitExceeded
 from cms_dav.auth import Authenticator
-from cms_dav.wsgi.fast_multiget import FastMultiget
+from cms_dav.wsgi.fast_multiget import REPORT_OF, FastMultiget
 from cms_dav.wsgi.unmount import basic_login
 from cms_dav.config import Settings
 from cms_dav.store.records import CollectionRecord
@@ -156,6 +156,8 @@ class FastListingMiddleware:
         root = parsed_xml.recall(environ, body, content_type)
         if root is None:
             root = parse_body(body, content_type)
+        if not own and (root is None or root.tag not in REPORT_OF.values()):
+            return None  # not a multiget: every other request on it is Radicale's
         try:
             limit = sync_limit.requested_limit(root)
         except sync_limit.BadLimit as problem:
