@@ -9,7 +9,7 @@ as prometheus_client requires), every process writes its values to files there a
 instance's registry. The HTTP side is :mod:`cms_dav.wsgi.metrics`.
 
 prometheus_client is imported when instruments are made: importing it loads its HTTP
-exposition (``http.server``), a tenth of a ``cms-dav search``; the CLI's App counts
+exposition (``http.server``), ~80 ms of CPU at every start; the CLI's App counts
 nothing (:class:`NoMetrics`), so the command never loads it (issue 19 target 5).
 """
 
