@@ -130,6 +130,39 @@ def bulk_put(clients: int) -> Callable[[Context, ServerState, int, Budget], list
     return run
 
 
+def bulk_put_workers(clients: int, workers: int
+                     ) -> Callable[[Context, ServerState, int, Budget], list[float]]:
+    """Issue 19's bulk PUT "with --workers N where production serving exists": cms_dav
+    is restarted on the same data with ``serve --workers N``, fills a scratch address
+    book with ``clients`` clients, and is restarted with one worker again (so its peak
+    memory covers the operations that follow only). Stock Radicale has no workers."""
+
+    def run(ctx: Context, state: ServerState, repeat: int, budget: Budget) -> list[float]:
+        server = state.server
+        if not isinstance(server, CmsDavServer):
+            raise NotAvailable(f"n/a (stock Radicale has no --workers {workers})")
+        path = f"/{USER}/bulk{clients}-w{workers}-r{repeat}/"
+        state.client.close()
+        server.workers = workers
+        try:
+            server.restart()
+            _make_collection(state.client, path)
+            try:
+                elapsed = _put_all(ctx, state, path, clients, budget, ctx.cards.__getitem__,
+                                   data.card_href, ctx.size, VCARD)
+            finally:
+                try:
+                    _delete(state.client, path)
+                except HttpError as exc:
+                    state.notes.append(f"deleting a scratch collection failed: {exc}"[:300])
+        finally:
+            state.client.close()
+            server.workers = 1
+            server.restart()
+        return [elapsed]
+    return run
+
+
 FILL_TIMEOUT = 3600.0
 
 

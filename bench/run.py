@@ -36,7 +36,7 @@ from bench.servers import (CmsDavServer, MemoryServer, RadicaleServer, Server,  
 RESULTS = Path(__file__).resolve().parent / "results"
 SKIPPED = "skipped (--fill whole)"
 NOT_SELECTED = "not run (--only)"
-BULK_PUTS = ("bulk_put_1", "bulk_put_4")
+BULK_PUTS = ("bulk_put_1", "bulk_put_4", "bulk_put_4_w2")
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,8 @@ class Op:
 OPERATIONS = [
     Op("bulk_put_1", "bulk PUT of all cards, 1 client", ops.bulk_put(1), heavy=True),
     Op("bulk_put_4", "bulk PUT of all cards, 4 clients", ops.bulk_put(4), heavy=True),
+    Op("bulk_put_4_w2", "bulk PUT of all cards, 4 clients, serve --workers 2",
+       ops.bulk_put_workers(4, 2), heavy=True),
     Op("propfind_d1", "PROPFIND Depth 1 (getetag)", ops.propfind_depth1),
     Op("sync_initial", "initial sync-collection", ops.sync_initial),
     Op("sync_incremental", "incremental sync-collection after 10 changes", ops.sync_incremental),

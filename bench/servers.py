@@ -253,6 +253,9 @@ class CmsDavServer(Server):
     def __init__(self, workdir: Path, python: str, database_url: str = "",
                  max_body_bytes: int = 0) -> None:
         self.database_url = database_url
+        #: ``serve --workers``: 1 (compared with single-process Radicale) unless an
+        #: operation restarts the server with more (bench.operations.bulk_put_workers)
+        self.workers = 1
         #: 0 keeps cms_dav's default; a whole-collection fill at 100k needs more
         self.max_body_bytes = max_body_bytes
         if database_url:
@@ -292,9 +295,10 @@ class CmsDavServer(Server):
 
     def command(self) -> list[str]:
         # one process: the figures are compared with single-process Radicale, whatever
-        # ``[server] processes`` defaults to (bench.mixed_load measures more workers)
+        # ``[server] processes`` defaults to (bench.mixed_load measures more workers;
+        # the bulk PUT "with --workers 2" row restarts the server with ``workers``)
         return self.cli_args() + ["serve", "--host", HOST, "--port", str(self.port),
-                                  "--workers", "1"]
+                                  "--workers", str(self.workers)]
 
     def run_cli(self, args: list[str], timeout: float) -> subprocess.CompletedProcess[bytes]:
         return subprocess.run(self.cli_args() + args, capture_output=True, cwd=self.workdir,

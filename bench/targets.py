@@ -55,6 +55,8 @@ TARGETS = [
     Target("calendar_rec_week", "ratio", 10, 10_000, "issue 19: ≥10× Radicale at 10k events"),
     Target("bulk_put_4", "ratio", 10, 10_000, "issue 19: ≥10× Radicale's rate at 10k"),
     Target("bulk_put_4", "rate", 400, 10_000, "issue 19: ≥400 cards/s at 10k"),
+    Target("bulk_put_4_w2", "rate", 400, 10_000,
+           "issue 19: ≥400 cards/s at 10k with serve --workers 2"),
     Target("put_p50", "max", 0.004, 10_000, "issue 19: ≤ 4 ms into a full 10k book"),
     Target("peak_memory", "max", 150 * MB, 100_000, "issue 19: < 150 MB at 100k"),
     # the WAL is its own row ("disk_wal"), not part of "disk"
