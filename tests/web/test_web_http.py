@@ -7,6 +7,7 @@ import re
 
 import requests
 
+from tests.api.support import in_process
 from tests.support.server import ServerProcess
 from tests.web.conftest import XSS
 from tests.web.support import add_cards, csrf_of, post_sign_in, sign_in
@@ -36,6 +37,21 @@ def test_a_wrong_password_is_refused_and_starts_no_session(
                                 "password": "wrong"})
     assert answer.status_code == 401
     assert "cms_dav_session" not in answer.headers.get("Set-Cookie", "")
+
+
+def test_a_failed_sign_in_counts_in_the_login_throttle(web_server: ServerProcess) -> None:
+    """Issue 16 item 4: the login throttle applies to the web form as to DAV: a wrong
+    password there is a failure of that user from that address, so the next attempt
+    waits (and enough of them lock the pair out)."""
+    with in_process(web_server) as app:
+        assert not any("web-guess" in str(key) for key in
+                       app.authenticator.throttle.check("web-guess", "127.0.0.1").counters)
+    _, answer = post_sign_in(web_server, "web-guess", "not-the-password")
+    assert answer.status_code == 401
+    with in_process(web_server) as app:
+        verdict = app.authenticator.throttle.check("web-guess", "127.0.0.1")
+    assert verdict.delay > 0
+    assert any("web-guess" in str(key) for key in verdict.counters)
 
 
 def test_sign_in_without_the_csrf_token_is_refused(web_server: ServerProcess) -> None:
