@@ -7,6 +7,7 @@ import re
 
 import requests
 
+from cms_dav.contacts.interactions import KINDS
 from tests.api.support import in_process
 from tests.support.server import ServerProcess
 from tests.web.conftest import XSS
@@ -130,6 +131,21 @@ def test_a_note_added_on_the_contact_page_is_in_its_timeline(
                                   "follow_up": "2030-01-02"})
     assert answer.status_code == 200
     assert "called about the offer" in answer.text and "Mark done" in answer.text
+
+
+def test_each_timeline_entry_carries_an_icon_of_its_kind(
+        web_server: ServerProcess, alice_web: requests.Session) -> None:
+    """Issue 16 item 2: type icons on the timeline: a class per kind, drawn by the style
+    sheet (no script, no image to fetch), with the kind's name kept as the text."""
+    shown = alice_web.get(f"{web_server.url}{ZHANG_WEI}")
+    answer = alice_web.post(f"{web_server.url}{ZHANG_WEI}/notes",
+                            data={"csrf": csrf_of(shown.text), "kind": "visit",
+                                  "text": "visited the plant"})
+    assert answer.status_code == 200
+    assert re.search(r'<span class="kind kind-visit">Visit</span>', answer.text, re.I)
+    style = requests.get(f"{web_server.url}/app/static/style.css").text
+    for kind in KINDS:
+        assert re.search(rf"\.kind-{kind}::before {{ content: \"[^\"]+\" / \"\"; }}", style), kind
 
 
 def test_accept_language_chooses_polish_and_the_cookie_overrides_it(
