@@ -217,13 +217,18 @@ Index("ix_contact_cards_sort", contact_cards.c.collection_id, contact_cards.c.so
 #: one index (cms_dav.contacts.search_order; migration 0019_web_sorted_terms): an equal
 #: term is a seek that yields the page, a prefix a range of covering entries, never a
 #: walk of the whole book's sort index (Chinese names sort after every Latin one).
+#: Compared by code point on every backend (PostgreSQL: collation "C"), as the search
+#: orders names in Python and as SQLite's BINARY does.
+_CODE_POINT_TEXT = Text().with_variant(Text(collation="C"), "postgresql")
 contact_sorted_terms = Table(
     "contact_sorted_terms", metadata,
     Column("field", String(16), nullable=False),
     Column("collection_id", Integer, nullable=False),
-    Column("term", String(64), nullable=False),
-    Column("sort_key", Text, nullable=False),
-    Column("href", String(512), nullable=False),
+    Column("term", String(64).with_variant(String(64, collation="C"), "postgresql"),
+           nullable=False),
+    Column("sort_key", _CODE_POINT_TEXT, nullable=False),
+    Column("href", String(512).with_variant(String(512, collation="C"), "postgresql"),
+           nullable=False),
     Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False,
            index=True),
     PrimaryKeyConstraint("field", "collection_id", "term", "sort_key", "href", "item_id",

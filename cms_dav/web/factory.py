@@ -1,7 +1,8 @@
 """Builds the web app (FastAPI, server-rendered pages) from its services: the pages
 of :mod:`cms_dav.web.routes_session`, ``routes_contacts``, ``routes_edit``, ``routes_reports``
 and ``routes_transfer``, the one
-static script, the security headers on every answer, and refusals as HTML pages."""
+static script, the security headers on every answer, and refusals as HTML pages; its
+templates and formats are loaded here, before the first request (:func:`render.warm`)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 from cms_dav.api.problems import ApiProblem
 from cms_dav.web.forms import SignInNeeded, session_of
-from cms_dav.web.render import HEADERS, page, redirect
+from cms_dav.web.render import HEADERS, page, redirect, warm
 from cms_dav.web.routes_contacts import router as contacts_router
 from cms_dav.web.routes_duplicates import router as duplicates_router
 from cms_dav.web.routes_create import router as create_router
@@ -33,6 +34,7 @@ STATIC = "/app/static"
 
 
 def build_web(services: WebServices) -> FastAPI:
+    warm(services.templates, services.languages)
     web = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     web.state.services = services
     web.include_router(session_router)

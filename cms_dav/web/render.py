@@ -5,12 +5,15 @@ OWASP Secure Headers)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from babel import Locale
+from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from cms_dav.api.auth import context_of
@@ -27,6 +30,19 @@ def templates() -> Environment:
                                                            default_for_string=True))
     environment.filters["q"] = lambda value: quote(str(value), safe="")
     return environment
+
+def warm(environment: Environment, languages: dict[str, i18n.Language]) -> None:
+    """Compile every page and load each language's date and number formats now (the
+    web app is built before the server listens), not in the first request of each
+    page: that cost 100-400 ms of wall time per page kind on a fresh server."""
+    for name in environment.list_templates(extensions=["html"]):
+        environment.get_template(name)
+    moment = datetime(2026, 1, 2, 3, 4, 5)
+    for language in languages.values():
+        language.date(moment)
+        language.day(moment.date())
+        format_decimal(1234.5, locale=Locale.parse(language.code, sep="-"))
+
 
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; "

@@ -5,10 +5,11 @@ change the order, and migration 0015 fills the key of cards indexed before it.""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 from alembic import command
+from sqlalchemy import event
 
 from cms_dav.app import App
 from cms_dav.contacts.query import Book, list_contacts, page_contacts
@@ -80,3 +81,24 @@ def test_migration_0015_fills_the_key_of_cards_indexed_before_it(app: App) -> No
             contact_cards.c.fn, contact_cards.c.sort_key)).all())
     assert keys["Łukasz Wójcik"] == "lukasz wojcik"
     assert keys["zoë Adams"] == "zoe adams"
+
+
+def test_a_page_reads_at_most_offset_plus_limit_cards_of_a_book(app: App) -> None:
+    """Issue 16 item 5, "a page never loads the whole book": the page's one query per
+    book asks SQL for at most offset + limit rows, and no more rows come back."""
+    seen: list[tuple[str, Any]] = []
+
+    def executed(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+                 executemany: bool) -> None:
+        if "FROM contact_cards" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(app.engine, "before_cursor_execute", executed)
+    try:
+        with app.store.reading() as conn:
+            page = page_contacts(conn, books(app), 2, 2)
+    finally:
+        event.remove(app.engine, "before_cursor_execute", executed)
+    assert len(page) == 2 and len(seen) == 1
+    statement, parameters = seen[0]
+    assert "LIMIT" in statement and 4 in tuple(parameters)

@@ -12,7 +12,9 @@ import pytest
 from alembic import command
 from sqlalchemy import Connection, Engine, text
 
+from cms_dav.contacts import search_tiers
 from cms_dav.contacts.index_hook import SearchIndexHook, reindex
+from cms_dav.contacts.query import Book, search
 from cms_dav.io.snapshot import load_rows, rows_from_sqlite
 from cms_dav.store.engine import open_engine
 from cms_dav.store.migrate import _config as alembic_config
@@ -58,7 +60,7 @@ def from_the_index(conn: Connection) -> set[Row]:
     return {tuple(row) for row in conn.execute(text(  # type: ignore[misc]
         "SELECT t.field, t.collection_id, substr(t.term, 1, 64), c.sort_key, c.href, "
         "t.item_id FROM contact_terms t JOIN contact_cards c ON c.item_id = t.item_id "
-        "WHERE t.field IN ('name', 'pinyin') AND c.is_group = 0"))}
+        "WHERE t.field IN ('name', 'pinyin') AND NOT c.is_group"))}
 
 
 def assert_in_step(store: Store) -> set[Row]:
@@ -126,3 +128,39 @@ def test_the_migration_fills_the_table_from_an_existing_index(store: Store) -> N
     command.downgrade(alembic_config(store.engine), "0018_put_fts_feed")
     upgrade_to_head(store.engine)
     assert assert_in_step(store) == before
+
+
+NAMES = ["张伟", "张丽", "周伟", "王芳", "Zofia Nowak", "Zbigniew Zorro", "Żaneta Wójcik",
+         "Ada Zawada", "zed", "Émile Zola", "Wei Zhang", "Łukasz Wiśniewski"]
+
+
+def test_on_postgresql_the_rows_follow_the_writes_and_give_the_full_rankings_pages(
+        pg_schema_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same on PostgreSQL (migration 0019 there; the table compares by code point,
+    collation "C", as the merge in Python does): the pages of name and pinyin levels
+    read from the sorted rows are the head of the full ranking over two books."""
+    engine = open_engine(pg_schema_url)
+    try:
+        upgrade_to_head(engine)
+        store = Store(engine, write_hooks=(SearchIndexHook(),))
+        for path in ("alice/book", "alice/other"):
+            store.replace_collection(path, {"tag": "VADDRESSBOOK"}, [], "tests")
+        for number, name in enumerate(NAMES):
+            family, given = (name[0], name[1:]) if ord(name[0]) > 0x2e80 else ("", "")
+            lines = [f"N:{family};{given};;;"] if family else []
+            store.put_item("alice/book" if number % 2 else "alice/other", f"{number}.vcf",
+                           card(f"c{number}", name, *lines), "alice")
+        assert_in_step(store)
+        books = [Book(r.id, r.path) for r in (store.collection("alice/book"),
+                                               store.collection("alice/other")) if r]
+        monkeypatch.setattr(search_tiers, "SMALL_LEVEL", 0)
+        monkeypatch.setattr(search_tiers, "PROBE", 0)
+        with store.reading() as conn:
+            for text in ("z", "zh", "zhang", "w", "wei", "ż", "zo"):
+                whole = [(c.book, c.href) for c in search(conn, books, text)]
+                assert whole, text
+                for n in range(1, len(whole) + 1):
+                    assert [(c.book, c.href) for c in search(conn, books, text, limit=n)
+                            ] == whole[:n], (text, n)
+    finally:
+        engine.dispose()

@@ -7,6 +7,8 @@ import re
 
 import requests
 
+from cms_dav.contacts.interactions import KINDS
+from tests.api.support import in_process
 from tests.support.server import ServerProcess
 from tests.web.conftest import XSS
 from tests.web.support import add_cards, csrf_of, post_sign_in, sign_in
@@ -36,6 +38,21 @@ def test_a_wrong_password_is_refused_and_starts_no_session(
                                 "password": "wrong"})
     assert answer.status_code == 401
     assert "cms_dav_session" not in answer.headers.get("Set-Cookie", "")
+
+
+def test_a_failed_sign_in_counts_in_the_login_throttle(web_server: ServerProcess) -> None:
+    """Issue 16 item 4: the login throttle applies to the web form as to DAV: a wrong
+    password there is a failure of that user from that address, so the next attempt
+    waits (and enough of them lock the pair out)."""
+    with in_process(web_server) as app:
+        assert not any("web-guess" in str(key) for key in
+                       app.authenticator.throttle.check("web-guess", "127.0.0.1").counters)
+    _, answer = post_sign_in(web_server, "web-guess", "not-the-password")
+    assert answer.status_code == 401
+    with in_process(web_server) as app:
+        verdict = app.authenticator.throttle.check("web-guess", "127.0.0.1")
+    assert verdict.delay > 0
+    assert any("web-guess" in str(key) for key in verdict.counters)
 
 
 def test_sign_in_without_the_csrf_token_is_refused(web_server: ServerProcess) -> None:
@@ -114,6 +131,21 @@ def test_a_note_added_on_the_contact_page_is_in_its_timeline(
                                   "follow_up": "2030-01-02"})
     assert answer.status_code == 200
     assert "called about the offer" in answer.text and "Mark done" in answer.text
+
+
+def test_each_timeline_entry_carries_an_icon_of_its_kind(
+        web_server: ServerProcess, alice_web: requests.Session) -> None:
+    """Issue 16 item 2: type icons on the timeline: a class per kind, drawn by the style
+    sheet (no script, no image to fetch), with the kind's name kept as the text."""
+    shown = alice_web.get(f"{web_server.url}{ZHANG_WEI}")
+    answer = alice_web.post(f"{web_server.url}{ZHANG_WEI}/notes",
+                            data={"csrf": csrf_of(shown.text), "kind": "visit",
+                                  "text": "visited the plant"})
+    assert answer.status_code == 200
+    assert re.search(r'<span class="kind kind-visit">Visit</span>', answer.text, re.I)
+    style = requests.get(f"{web_server.url}/app/static/style.css").text
+    for kind in KINDS:
+        assert re.search(rf"\.kind-{kind}::before {{ content: \"[^\"]+\" / \"\"; }}", style), kind
 
 
 def test_accept_language_chooses_polish_and_the_cookie_overrides_it(
