@@ -83,7 +83,8 @@ def _tune_sqlite(engine: Engine, background_checkpoints: bool) -> None:
         # machinery cost more than SQLite's BEGIN itself, on every transaction (issue 19)
         write = conn.get_execution_options().get("cms_write")
         begin = _BEGIN_IMMEDIATE if write else _BEGIN_DEFERRED
-        conn.connection.driver_connection.execute(begin)  # type: ignore[union-attr]
+        driver = conn.connection.driver_connection
+        driver.execute(begin)  # type: ignore[union-attr]  # pysqlite's, set once connected
 
 
 @contextmanager

@@ -83,7 +83,7 @@ class RowRenderer:
         constants[-1] += writer.closing
         self.constants = constants
         if self.kinds == (0, 2):  # what DAVx5, iOS and Thunderbird ask for
-            self.render = self._etag_and_text  # type: ignore[method-assign]
+            self.render = self._etag_and_text  # type: ignore[method-assign]  # same signature
 
     def _etag_and_text(self, row: Sequence[Any]) -> bytes:
         """:meth:`render` for props (getetag, address-/calendar-data), inlined."""
