@@ -27,7 +27,7 @@ from cms_dav.contacts.interactions import KINDS
 from cms_dav.contacts.query import Book, Contact, address_books, page_contacts
 from cms_dav.web.contact_filters import ListFilters, filtered
 from cms_dav.web.forms import Form, Page, Post, door_of
-from cms_dav.web.render import page, redirect
+from cms_dav.web.render import language, page, redirect
 from cms_dav.web.trash_view import undo_notice
 
 router = APIRouter()
@@ -101,8 +101,10 @@ def contact(request: Request, session: Page, owner: Segment, book: Segment, href
     assert item.text is not None
     view = contact_view(item.text, door.services.settings.default_region)
     writable = "w" in access.letters(door, record.path) and not door.caller.read_only
+    code = language(request).code
+    labels = {each.key: each.label(code) for each in door.services.fields.fields().fields}
     return page(request, "contact.html", session, contact=view, owner=owner, book=book,
-                href=href, writable=writable, kinds=KINDS,
+                href=href, writable=writable, kinds=KINDS, field_labels=labels,
                 timeline=_timeline(view["interactions"]))
 
 

@@ -134,3 +134,12 @@ def test_every_filter_label_is_translated(code: str) -> None:
     labels = set(re.findall(r'_\("([^"]+)"\)', template))
     language = i18n.load_languages()[code]
     assert [m for m in sorted(labels) if language.gettext(m) == m] == []
+
+
+@pytest.mark.parametrize(("language", "label"), [("en", "Industry"), ("pl", "Branża"),
+                                                  ("zh-CN", "行业")])
+def test_the_contact_page_names_a_custom_field_by_its_label_in_the_language(
+        server: ServerProcess, alice: requests.Session, language: str, label: str) -> None:
+    html = alice.get(f"{server.url}/app/contacts/alice/contacts/rita.vcf",
+                     cookies={"cms_dav_lang": language}).text
+    assert f"<dt>{label}</dt><dd>Retail</dd>" in html
