@@ -5,6 +5,7 @@ incremental sync) is done outside the timed part."""
 from __future__ import annotations
 
 import random
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -15,7 +16,7 @@ from bench import data
 from bench.dav import (MKCALENDAR, MKCOL_ADDRESSBOOK, PROPFIND_GETETAG, DavClient, HttpError,
                        addressbook_multiget, addressbook_query, calendar_query, sync_collection)
 from bench.measure import Budget, Capped, NotAvailable, now, timed
-from bench.servers import USER, CmsDavServer, Server
+from bench.servers import USER, CmsDavServer, Server, remove_tree
 
 VCARD = "text/vcard"
 ICAL = "text/calendar"
@@ -132,33 +133,36 @@ def bulk_put(clients: int) -> Callable[[Context, ServerState, int, Budget], list
 
 def bulk_put_workers(clients: int, workers: int
                      ) -> Callable[[Context, ServerState, int, Budget], list[float]]:
-    """Issue 19's bulk PUT "with --workers N where production serving exists": cms_dav
-    is restarted on the same data with ``serve --workers N``, fills a scratch address
-    book with ``clients`` clients, and is restarted with one worker again (so its peak
-    memory covers the operations that follow only). Stock Radicale has no workers."""
+    """Issue 19's bulk PUT "with --workers N where production serving exists": a second
+    cms_dav, set up the same way in a data folder of its own and served with
+    ``serve --workers N``, gets all cards from ``clients`` clients into an empty address
+    book; then it is stopped and its folder removed. The server under test keeps its
+    data untouched (a scratch book in its trash would count in its disk size) and its
+    peak memory. Stock Radicale has no workers; on PostgreSQL a second server would
+    share the database, so the row is SQLite's."""
 
     def run(ctx: Context, state: ServerState, repeat: int, budget: Budget) -> list[float]:
         server = state.server
         if not isinstance(server, CmsDavServer):
             raise NotAvailable(f"n/a (stock Radicale has no --workers {workers})")
-        path = f"/{USER}/bulk{clients}-w{workers}-r{repeat}/"
-        state.client.close()
-        server.workers = workers
+        if server.database_url:
+            raise NotAvailable("n/a (measured on SQLite: a second server would share "
+                               "this database)")
+        folder = Path(tempfile.mkdtemp(prefix=f"workers{workers}-r{repeat}-",
+                                       dir=ctx.workdir))
+        scratch = CmsDavServer(folder, server.python, "", server.max_body_bytes)
+        scratch.workers = workers
         try:
-            server.restart()
-            _make_collection(state.client, path)
-            try:
-                elapsed = _put_all(ctx, state, path, clients, budget, ctx.cards.__getitem__,
-                                   data.card_href, ctx.size, VCARD)
-            finally:
-                try:
-                    _delete(state.client, path)
-                except HttpError as exc:
-                    state.notes.append(f"deleting a scratch collection failed: {exc}"[:300])
+            scratch.start()
+            fresh = ServerState(scratch, scratch.client(timeout=state.client.timeout))
+            path = f"/{USER}/bulk{clients}-w{workers}/"
+            _make_collection(fresh.client, path)
+            elapsed = _put_all(ctx, fresh, path, clients, budget, ctx.cards.__getitem__,
+                               data.card_href, ctx.size, VCARD)
+            fresh.client.close()
         finally:
-            state.client.close()
-            server.workers = 1
-            server.restart()
+            scratch.stop()
+            remove_tree(folder)
         return [elapsed]
     return run
 

@@ -253,8 +253,8 @@ class CmsDavServer(Server):
     def __init__(self, workdir: Path, python: str, database_url: str = "",
                  max_body_bytes: int = 0) -> None:
         self.database_url = database_url
-        #: ``serve --workers``: 1 (compared with single-process Radicale) unless an
-        #: operation restarts the server with more (bench.operations.bulk_put_workers)
+        #: ``serve --workers``: 1 (compared with single-process Radicale), more for the
+        #: second server of bench.operations.bulk_put_workers
         self.workers = 1
         #: 0 keeps cms_dav's default; a whole-collection fill at 100k needs more
         self.max_body_bytes = max_body_bytes
@@ -296,7 +296,7 @@ class CmsDavServer(Server):
     def command(self) -> list[str]:
         # one process: the figures are compared with single-process Radicale, whatever
         # ``[server] processes`` defaults to (bench.mixed_load measures more workers;
-        # the bulk PUT "with --workers 2" row restarts the server with ``workers``)
+        # the bulk PUT "with --workers 2" row starts a second server with ``workers``)
         return self.cli_args() + ["serve", "--host", HOST, "--port", str(self.port),
                                   "--workers", str(self.workers)]
 

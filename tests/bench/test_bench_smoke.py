@@ -152,3 +152,9 @@ def test_per_size_json_records_the_command_for_combine(results: Path) -> None:
     (per_size,) = results.glob("20-*.json")
     command = json.loads(per_size.read_text(encoding="utf-8"))["command"]
     assert command.startswith("python -m bench --sizes 20 ")
+
+
+def test_the_bulk_put_with_two_workers_has_a_rate_for_cms_dav_only(results: Path) -> None:
+    row = _rows(results)["bulk_put_4_w2"]
+    assert isinstance(row["values"].get("cms_dav"), (int, float)), row["notes"]
+    assert row["notes"].get("radicale", "").startswith("n/a"), row["notes"]
