@@ -64,12 +64,18 @@ def _owner(dotted: str) -> tuple[str, str]:
     return owner, name
 
 
+def _resolved_owner(dotted: str) -> tuple[Any, str, str]:
+    """The object owning ``dotted``'s last name, its dotted path and that name
+    (LookupError when the owner is gone)."""
+    owner_path, name = _owner(dotted)
+    return resolve(owner_path), owner_path, name
+
+
 def attribute(dotted: str, user: str) -> Shape:
     """The attribute exists (class attribute, method, or declared instance annotation)."""
     def problem() -> str | None:
-        owner_path, name = _owner(dotted)
         try:
-            owner = resolve(owner_path)
+            owner, owner_path, name = _resolved_owner(dotted)
         except LookupError as exc:
             return str(exc)
         declared: dict[str, Any] = {}
@@ -188,9 +194,8 @@ def property_of(dotted: str, getter: str, setter: str, user: str) -> Shape:
     getter needs the property rebuilt. Checked on the objects: reading a class's source
     (:func:`mentions`) parses its whole module, tens of milliseconds of each start."""
     def problem() -> str | None:
-        owner_path, name = _owner(dotted)
         try:
-            owner = resolve(owner_path)
+            owner, _, name = _resolved_owner(dotted)
         except LookupError as exc:
             return str(exc)
         found = vars(owner).get(name)

@@ -108,15 +108,7 @@ class RowRenderer:
         for index, kind in enumerate(self.kinds, 2):
             if kind == 2:
                 data = row[at[2]]
-                if not isinstance(data, bytes):
-                    data = bytes(data)
-                if b"&" in data:
-                    data = data.replace(b"&", b"&amp;")
-                if b"<" in data:
-                    data = data.replace(b"<", b"&lt;")
-                if b">" in data:
-                    data = data.replace(b">", b"&gt;")
-                parts.append(data)
+                parts.append(ms.escape_bytes(data if isinstance(data, bytes) else bytes(data)))
             elif kind == 0:
                 parts.append(ms.escape(row[at[0]]).encode())
             else:

@@ -10,7 +10,7 @@ from typing import Iterator
 
 import pytest
 from alembic import command
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, text
 
 from cms_dav.contacts import search_tiers
 from cms_dav.contacts.index_hook import SearchIndexHook, reindex
@@ -21,6 +21,7 @@ from cms_dav.store.migrate import _config as alembic_config
 from cms_dav.store.migrate import upgrade_to_head
 from cms_dav.store.records import ItemData
 from cms_dav.store.store import Store
+from tests.store.test_fts_feed import opened
 
 Row = tuple[str, int, str, str, str, int]
 
@@ -30,12 +31,6 @@ def card(uid: str, fn: str, *lines: str) -> ItemData:
     return ItemData(text=f"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:{uid}\r\nFN:{fn}\r\n{body}"
                     "END:VCARD\r\n", uid=uid, etag=f'"{uid}-{len(fn)}-{len(body)}"',
                     name="VCARD", component="")
-
-
-def opened(path: Path) -> Engine:
-    engine = open_engine(f"sqlite:///{path}")
-    upgrade_to_head(engine)
-    return engine
 
 
 @pytest.fixture
