@@ -32,6 +32,16 @@ MULTIGETS = {(CALDAV, "calendar-multiget"), (CARDDAV, "addressbook-multiget")}
 MULTIGET_TAGS = frozenset(f"{{{namespace}}}{local}" for namespace, local in MULTIGETS)
 
 
+NAMELESS_COMP = ("C:comp needs a name attribute, e.g. <C:comp name=\"VEVENT\"/> "
+                 "(RFC 4791 §5.2.3)")
+
+
+def _empty_hrefs(report: str, count: int) -> str:
+    """The refusal of a multiget (local name ``report``) naming ``count`` empty hrefs."""
+    return (f"{report} holds {count} empty DAV:href element(s); each must name a resource "
+            "(RFC 4791 §7.9, RFC 6352 §8.7)")
+
+
 def _clark(name: str) -> tuple[str, str]:
     namespace, _, local = name.rpartition(" ")
     return namespace, local
@@ -50,10 +60,9 @@ def _multiget_problem(root: ET.Element) -> str | None:
                 empty += 1
     for comp in root.iter(f"{{{CALDAV}}}comp"):
         if "name" not in comp.attrib:
-            return "C:comp needs a name attribute, e.g. <C:comp name=\"VEVENT\"/> (RFC 4791 §5.2.3)"
+            return NAMELESS_COMP
     if empty:
-        return (f"{root.tag.rpartition('}')[2]} holds {empty} empty DAV:href element(s); each "
-                "must name a resource (RFC 4791 §7.9, RFC 6352 §8.7)")
+        return _empty_hrefs(root.tag.rpartition('}')[2], empty)
     return None
 
 
@@ -118,11 +127,10 @@ def xml_shape_problem(method: str, body: bytes, tree: ET.Element | None = None) 
         return ("DAV:propfind must start with DAV:prop, DAV:allprop or DAV:propname "
                 "(RFC 4918 §14.20)")
     if nameless_comps[0]:
-        return "C:comp needs a name attribute, e.g. <C:comp name=\"VEVENT\"/> (RFC 4791 §5.2.3)"
+        return NAMELESS_COMP
     if root[0] == (CALDAV, "free-busy-query") and time_ranges[0] != 1:
         return ("free-busy-query must hold exactly one C:time-range element "
                 "(RFC 4791 §7.10)")
     if empty_hrefs[0]:
-        return (f"{root[0][1]} holds {empty_hrefs[0]} empty DAV:href element(s); each must "
-                "name a resource (RFC 4791 §7.9, RFC 6352 §8.7)")
+        return _empty_hrefs(root[0][1], empty_hrefs[0])
     return None
