@@ -110,6 +110,13 @@ class Policy:
         return bool(user) and len(parts) >= 1 and parts[0] == user \
             and not any(part in (".", "..") or "\\" in part for part in parts)
 
+    def reads_items(self, user: str, path: str) -> bool:
+        """Whether ``user`` may read the items of collection ``path`` ("r"): the own home
+        from path and login alone (:meth:`reads_own`), anything else asks
+        :meth:`authorization`. The doors that answer reads without Radicale (fast GET,
+        fast multiget) ask this."""
+        return self.reads_own(user, path) or "r" in self.authorization(user, path)
+
     def generated_kind(self, path: str) -> str | None:
         """What generated the collection at or above ``path`` ("birthdays", ...); None
         for a collection clients write (:mod:`cms_dav.acl.generated`)."""

@@ -107,8 +107,7 @@ class FastGetMiddleware:
         collection = f"/{collection_path}/"
         # the owner's own collection is the policy's answer from path and login alone;
         # anything else (never reached today: the path starts with the login) asks it
-        if not self.policy.reads_own(login, collection) \
-                and "r" not in self.policy.authorization(login, collection):
+        if not self.policy.reads_items(login, collection):
             return None
         request = request_context.current()
         if request is not None:

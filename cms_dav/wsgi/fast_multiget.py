@@ -146,8 +146,7 @@ class FastMultiget:
         if not login or not self.authenticator.known(login, password):
             return None
         collection = f"/{collection_path}/"
-        if not self.policy.reads_own(login, collection) \
-                and "r" not in self.policy.authorization(login, collection):
+        if not self.policy.reads_items(login, collection):
             return None
         head = listing.collection_head(self.store, collection_path)
         if head is None or REPORT_OF.get(head.tag) != root_tag:
