@@ -25,24 +25,43 @@ from cms_dav.store.records import CollectionRecord, ItemData, ItemRecord
 log = logging.getLogger("cms_dav.contacts")
 
 
-def keep_custom_fields(conn: Any, collection: CollectionRecord, old: ItemRecord | None,
-                       data: ItemData, *, actor: str = "", attested: bool = False) -> ItemData:
+class KeepCustomFields:
     """UploadFilter: the upload with the stored field values it lacks put back.
 
     Returns ``data`` itself when nothing changed (the store compares identity);
     never refuses an upload (a card it cannot read is stored as sent)."""
-    if data.name.upper() != "VCARD" or old is None or old.text is None:
-        return data
-    try:
+
+    def __call__(self, conn: Any, collection: CollectionRecord, old: ItemRecord | None,
+                 data: ItemData, *, actor: str = "", attested: bool = False) -> ItemData:
+        try:
+            merged = self._merged(old, data)
+        except ContactError as exc:
+            log.warning("/%s/ (UID %s): custom fields not merged: %s", collection.path,
+                        data.uid, exc)
+            return data
+        if merged is not data:
+            log.info("/%s/ (UID %s): kept custom fields the client dropped",
+                     collection.path, data.uid)
+        return merged
+
+    def prepare(self, collection: CollectionRecord, old: ItemRecord | None,
+                data: ItemData, *, actor: str = "", attested: bool = False) -> ItemData:
+        """What the filter will make of ``data`` (``Store.prepare_put``, before the
+        write lock); it reads no database, and logs only when it runs for the write."""
+        try:
+            return self._merged(old, data)
+        except ContactError:
+            return data
+
+    @staticmethod
+    def _merged(old: ItemRecord | None, data: ItemData) -> ItemData:
+        if data.name.upper() != "VCARD" or old is None or old.text is None:
+            return data
         text, changed = merge_preserving_fields(old.text, data.text)
-    except ContactError as exc:
-        log.warning("/%s/ (UID %s): custom fields not merged: %s", collection.path,
-                    data.uid, exc)
-        return data
-    if not changed:
-        return data
-    log.info("/%s/ (UID %s): kept custom fields the client dropped", collection.path, data.uid)
-    return dataclasses.replace(data, text=text, etag=etag_of(text))
+        return dataclasses.replace(data, text=text, etag=etag_of(text)) if changed else data
+
+
+keep_custom_fields = KeepCustomFields()
 
 
 class FieldValueRefused(LimitExceeded):
@@ -81,4 +100,9 @@ class FieldValueCheck:
                 definition.normalize(value)
             except FieldValueError as exc:
                 raise FieldValueRefused(f"UID {data.uid}: {exc}") from None
+        return data
+
+    def prepare(self, collection: CollectionRecord, old: ItemRecord | None,
+                data: ItemData, *, actor: str = "", attested: bool = False) -> ItemData:
+        """``Store.prepare_put``: it changes nothing, and refuses under the lock."""
         return data

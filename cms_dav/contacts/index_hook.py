@@ -10,9 +10,10 @@ from __future__ import annotations
 from sqlalchemy import Connection, select
 
 from cms_dav.contacts import index_store
+from cms_dav.contacts.prepared import PreparedWork
 from cms_dav.store import collections, fts, paths
 from cms_dav.store import items as item_rows
-from cms_dav.store.records import CollectionRecord, ItemRecord
+from cms_dav.store.records import CollectionRecord, ItemData, ItemRecord
 from cms_dav.store.schema import collections as collection_rows
 from cms_dav.store.schema import contact_cards, items
 from cms_dav.store.store import Store
@@ -24,6 +25,17 @@ class SearchIndexHook:
     def __init__(self, default_region: str = "") -> None:
         #: ISO 3166 region for phones typed without "+" (Settings.default_region)
         self.default_region = default_region
+        #: analyses made before the write lock (:meth:`prepare`), taken by the write
+        self.prepared: PreparedWork[index_store.CardIndex] = PreparedWork()
+
+    def prepare(self, collection: CollectionRecord, href: str, data: ItemData) -> None:
+        """Analyse the card a write will store, before its lock (:mod:`.prepared`)."""
+        if data.name.upper() != "VCARD":
+            return
+        where = f"/{paths.join(collection.path, href)}"
+        tree = data.parsed.of(data.text) if data.parsed is not None else None
+        self.prepared.put((data.text, where), index_store.analyse(
+            data.text, self.default_region, where, tree, data.parsed))
 
     def item_written(self, conn: Connection, collection: CollectionRecord,
                      new: ItemRecord, old: ItemRecord | None) -> None:
@@ -34,8 +46,11 @@ class SearchIndexHook:
             index_store.drop(conn, [ident])
             return
         where = f"/{paths.join(collection.path, new.href)}"
-        tree = new.parsed.of(new.text) if new.parsed is not None else None
-        index = index_store.analyse(new.text, self.default_region, where, tree, new.parsed)
+        index = self.prepared.take((new.text, where))
+        if index is None:
+            tree = new.parsed.of(new.text) if new.parsed is not None else None
+            index = index_store.analyse(new.text, self.default_region, where, tree,
+                                        new.parsed)
         index_store.write(conn, ident, collection.id, new.href, new.etag, index,
                           fresh=old is None)
 

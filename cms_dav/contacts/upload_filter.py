@@ -30,6 +30,7 @@ from typing import Any, Sequence
 
 from cms_dav.contacts.errors import ContactError
 from cms_dav.contacts.interactions import review_upload
+from cms_dav.contacts.prepared import PreparedWork
 from cms_dav.contacts.timeline_note import TimelineOptions, refresh_note
 from cms_dav.contacts.validation import lint_card
 from cms_dav.store import audit, paths
@@ -67,36 +68,89 @@ class ContactUploadFilter:
     #: the card's custom fields as (label, value) rows in a language, for the block
     field_rows: Callable[[str, str], Sequence[tuple[str, str]]] = _no_fields
 
+    #: plans made before the write lock (:meth:`prepare`), taken by the write
+    prepared: PreparedWork["_Plan"] = dataclasses.field(
+        default_factory=PreparedWork, compare=False, repr=False)
+
+    def prepare(self, collection: CollectionRecord, old: ItemRecord | None,
+                data: ItemData, *, actor: str, attested: bool) -> ItemData:
+        """What :meth:`__call__` will store, computed before the write lock with the
+        stored card read outside it; the write reuses the plan when its inputs (the
+        stored card's ETag among them) are the same (:mod:`.prepared`)."""
+        if data.name.upper() != "VCARD":
+            return data
+        key = self._key(collection, old, data, actor, attested, self.clock())
+        plan = self._plan(collection, old, data, actor, attested, key[-1])
+        self.prepared.put(key, plan)
+        return plan.stored(data)
+
     def __call__(self, conn: Any, collection: CollectionRecord, old: ItemRecord | None,
                  data: ItemData, *, actor: str, attested: bool) -> ItemData:
         if data.name.upper() != "VCARD":  # Radicale leaves component empty for vCards
             return data
+        key = self._key(collection, old, data, actor, attested, self.clock())
+        plan = self.prepared.take(key) or self._plan(collection, old, data, actor,
+                                                      attested, key[-1])
+        for level, message, args in plan.logs:
+            log.log(level, message, *args)
+        if plan.tampered and old is not None:
+            audit.record(conn, actor, TAMPER_ACTION, paths.join(collection.path, old.href),
+                         {"notes": list(plan.tampered), "uid": data.uid})
+        return plan.stored(data)
+
+    def _key(self, collection: CollectionRecord, old: ItemRecord | None, data: ItemData,
+             actor: str, attested: bool, now: datetime) -> tuple[Any, ...]:
+        return (collection.id, collection.path, tuple(sorted(collection.props.items())),
+                old.etag if old else None, data.text, data.uid, actor, attested, now)
+
+    def _plan(self, collection: CollectionRecord, old: ItemRecord | None, data: ItemData,
+              actor: str, attested: bool, now: datetime) -> "_Plan":
+        """The pure part: what to store and what to log (nothing written here)."""
         where = f"/{collection.path}/ (UID {data.uid})"
-        for problem in lint_card(data.text):
-            log.warning("%s: %s", where, problem)
-        now = self.clock()
+        logs: list[tuple[int, str, tuple[Any, ...]]] = [
+            (logging.WARNING, "%s: %s", (where, problem)) for problem in lint_card(data.text)]
         text = data.text
+        tampered: tuple[str, ...] = ()
         if not attested:
             try:
                 review = review_upload(old.text if old else None, text, actor or ANONYMOUS,
                                        now)
             except ContactError as exc:
-                log.warning("%s: interactions not reviewed: %s", where, exc)
-                return data
+                logs.append((logging.WARNING, "%s: interactions not reviewed: %s",
+                             (where, exc)))
+                return _Plan(tuple(logs), None, ())
             text = review.text
             if review.tampered and old is not None:
-                log.warning("%s: %s tried to change stored interactions %s; kept them",
-                            where, actor, ", ".join(review.tampered))
-                audit.record(conn, actor, TAMPER_ACTION, paths.join(collection.path, old.href),
-                             {"notes": list(review.tampered), "uid": data.uid})
+                tampered = tuple(review.tampered)
+                logs.append((logging.WARNING,
+                             "%s: %s tried to change stored interactions %s; kept them",
+                             (where, actor, ", ".join(review.tampered))))
         options = self.timeline.for_book(collection.props)
         try:
             rows = self.field_rows(text, options.language) if options is not None else ()
             text, _ = refresh_note(text, data.uid, options,
                                    None if attested else actor or ANONYMOUS, now, rows)
         except ContactError as exc:
-            log.warning("%s: timeline block not refreshed: %s", where, exc)
+            logs.append((logging.WARNING, "%s: timeline block not refreshed: %s",
+                         (where, exc)))
         if text == data.text:
+            return _Plan(tuple(logs), None, tampered)
+        logs.append((logging.INFO,
+                     "%s: stored the server's history and timeline, not the client's copy",
+                     (where,)))
+        return _Plan(tuple(logs), text, tampered)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Plan:
+    """What the filter does to one upload: log lines, the text to store instead of the
+    upload's (None: the upload as it is), the stored interactions it tried to change."""
+
+    logs: tuple[tuple[int, str, tuple[Any, ...]], ...]
+    text: str | None
+    tampered: tuple[str, ...]
+
+    def stored(self, data: ItemData) -> ItemData:
+        if self.text is None:
             return data
-        log.info("%s: stored the server's history and timeline, not the client's copy", where)
-        return dataclasses.replace(data, text=text, etag=etag_of(text))
+        return dataclasses.replace(data, text=self.text, etag=etag_of(self.text))

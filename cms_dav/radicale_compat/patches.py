@@ -230,16 +230,31 @@ def upload_watch_shapes() -> list[Shape]:
                      "reads the body through radicale.item.read_components", WATCH_USER),
             mentions("radicale.app.put", "radicale_item.check_and_sanitize_items(",
                      "sanitizes through radicale.item.check_and_sanitize_items",
-                     WATCH_USER)]
+                     WATCH_USER),
+            # the prepared items, before the PUT handler takes the write lock
+            parameters("radicale.app.put.prepare", PUT_PREPARE_PARAMETERS, WATCH_USER),
+            calls_by_name("radicale.app.put", "prepare", WATCH_USER),
+            mentions("radicale.app.put.ApplicationPartPut.do_PUT",
+                     "prepared_item, = prepared_items",
+                     "takes the one prepared item of a single-object PUT", WATCH_USER)]
 
 
-def watch_upload_sanitizing(reader: Callable[[Any], Any], sanitizer: Callable[[Any], Any]
-                            ) -> None:
-    """Replace ``radicale.item.read_components`` with ``reader(original)`` and
-    ``check_and_sanitize_items`` with ``sanitizer(original)``, once."""
+#: ``radicale.app.put.prepare``'s parameters; it answers (items, tag,
+#: write_whole_collection, props, exc_info), items an iterator
+PUT_PREPARE_PARAMETERS = ["vobject_items", "path", "content_type", "permission",
+                          "parent_permission", "max_resource_size",
+                          "max_vevent_rrule_occurrence", "tag", "write_whole_collection"]
+
+
+def watch_upload_sanitizing(reader: Callable[[Any], Any], sanitizer: Callable[[Any], Any],
+                            preparer: Callable[[Any], Any]) -> None:
+    """Replace ``radicale.item.read_components`` with ``reader(original)``,
+    ``check_and_sanitize_items`` with ``sanitizer(original)`` and the PUT handler's
+    ``prepare`` with ``preparer(original)``, once."""
     def install() -> None:
         _replace("radicale.item.read_components", reader)
         _replace("radicale.item.check_and_sanitize_items", sanitizer)
+        _replace("radicale.app.put.prepare", preparer)
     _once("the upload watch", upload_watch_shapes(), install)
 
 

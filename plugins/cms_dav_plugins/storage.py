@@ -265,11 +265,11 @@ class Collection(storage.BaseCollection):
         context = request_context.current()
         upload_text = context.upload_text if context else None
         watch = context.upload_parse if context else None
-        # Radicale's own parse of exactly this text, left as parsed: no second parse needed
-        unchanged = (isinstance(watch, UploadParse) and upload_text is not None
-                     and watch.unchanged_object_of(upload_text, item.vobject_item))
-        data, as_sent = item_data_from_upload(item, upload_text, unchanged)
-        data = upload_parse(data, item.vobject_item, as_sent, unchanged)
+        if isinstance(watch, UploadParse) and watch.stored is not None \
+                and watch.stored[0] is item:  # made before the lock (acquire_lock)
+            _, data, as_sent = watch.stored
+        else:
+            data, as_sent = _upload_data(item, upload_text, watch)
         if data.name != expected:
             raise ValueError(f"a {data.name} does not belong in a {self.tag} collection")
         with _writing():
@@ -390,6 +390,8 @@ class Storage(storage.BaseStorage):
         if mode != "w":
             yield
             return
+        if lock.request == "PUT" and context is not None:
+            self._prepare_put(context)
         names = [self._lock_name(p) for p in lock.paths]
         scope = _WriteScope()
         token = _write_scope.set(scope)
@@ -405,6 +407,34 @@ class Storage(storage.BaseStorage):
             if scope.committed and self.hook is not None:
                 self.hook.run(lock)  # after the lock, outside every transaction
 
+    def _prepare_put(self, context: request_context.RequestContext) -> None:
+        """Before the write lock of a PUT of one object: what the store will keep of
+        Radicale's prepared item, and the store's pure work on it (upload filters'
+        plans, the index analysis: ``Store.prepare_put``). The write under the lock
+        reuses them when nothing changed in between, so the lock covers the checks and
+        the statements, not the analysis (issue 19)."""
+        watch = context.upload_parse
+        if not isinstance(watch, UploadParse) or watch.prepared is None:
+            return
+        path, item = watch.prepared
+        sane = paths.strip(pathutils.strip_path(path))
+        parent_path, _, href = sane.rpartition("/")
+        if not parent_path or not pathutils.is_safe_filesystem_path_component(href):
+            return
+        try:
+            # through the memo: the lock's name asks for the same path next
+            found = self._resolve(sane)
+            if isinstance(found, CollectionRecord):
+                return  # a whole collection: Radicale prepares it again under the lock
+            parent, old = found if found is not None else (self._resolve(parent_path), None)
+            if not isinstance(parent, CollectionRecord) or not parent.tag:
+                return
+            data, as_sent = _upload_data(item, context.upload_text, watch)
+            watch.stored = (item, data, as_sent)
+            self.store.prepare_put(parent, old, href, data, context.actor)
+        except Exception:  # noqa: BLE001 - only ahead of time: the write redoes it and answers
+            logger.debug("PUT %r not prepared before its lock", path, exc_info=True)
+
     def _resolve(self, sane: str) -> CollectionRecord | tuple[CollectionRecord, ItemRecord] | None:
         """What ``sane`` names (``Store.resolve``). Radicale asks for the same path
         several times per request; the memo is cleared when the write lock is taken
@@ -414,7 +444,7 @@ class Storage(storage.BaseStorage):
 
     def _lock_name(self, path: str) -> str:
         sane = paths.strip(pathutils.strip_path(path))
-        if sane and self.store.collection(sane) is None:
+        if sane and not isinstance(self._resolve(sane), CollectionRecord):
             return paths.parent(sane)
         return sane
 
@@ -424,6 +454,17 @@ class Storage(storage.BaseStorage):
         for problem in problems:
             logger.error("storage check: %s", problem)
         return not problems
+
+
+def _upload_data(item: radicale_item.Item, upload_text: str | None, watch: object
+                 ) -> tuple[ItemData, bool]:
+    """What the store keeps of a PUT's prepared ``item`` (lossless storage, issue 12),
+    and whether it is the client's text."""
+    # Radicale's own parse of exactly this text, left as parsed: no second parse needed
+    unchanged = (isinstance(watch, UploadParse) and upload_text is not None
+                 and watch.unchanged_object_of(upload_text, item.vobject_item))
+    data, as_sent = item_data_from_upload(item, upload_text, unchanged)
+    return upload_parse(data, item.vobject_item, as_sent, unchanged), as_sent
 
 
 def _sent_objects(upload_text: str | None, tag: str) -> dict[str, str]:

@@ -13,6 +13,11 @@ Radicale serializes is the tree of a fresh parse of the same text, so the old pr
 would have succeeded. Any difference (or anything not watched) falls back to the old
 proof, so the decision is the same, only cheaper.
 
+It also keeps the one item Radicale prepared for a single-object PUT, before the handler
+takes the write lock: the storage plugin does the upload's pure work (what the store
+will keep, the upload filters' plans, the index analysis) with it before the lock, so
+that the lock covers the checks and the write only (issue 19).
+
 Request-bound, so it lives with the plugins: the record is on the request's
 :class:`~cms_dav.request_context.RequestContext`, read by the storage plugin. Installed
 and shape-checked through :mod:`cms_dav.radicale_compat.patches`.
@@ -26,6 +31,7 @@ from typing import Any, Callable
 
 from cms_dav import radicale_compat, request_context
 from cms_dav.io.parse_state import same_state, state
+from cms_dav.store.records import ItemData
 
 
 @dataclass
@@ -36,6 +42,13 @@ class UploadParse:
     before: list[Any]
     #: a sanitizing call left the tree different from ``before``
     changed: bool = False
+    #: the request path and the one item ``radicale.app.put.prepare`` made of the body
+    #: for a single-object PUT (the latest call's: Radicale prepares again under the
+    #: lock when the target turned out different); None for a whole collection
+    prepared: tuple[str, Any] | None = None
+    #: that item, what the store keeps of it and whether that is the client's text,
+    #: made before the lock by the storage plugin (which reuses it under the lock)
+    stored: tuple[Any, ItemData, bool] | None = None
 
     def unchanged_object_of(self, text: str, vobject_item: Any) -> bool:
         """``vobject_item`` is this parse of ``text``, which sanitizing left as parsed."""
@@ -70,6 +83,34 @@ def _sanitizer(original: Callable[..., None]) -> Callable[..., None]:
     return check_and_sanitize_items
 
 
+def _preparer(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def prepare(vobject_items: list[Any], path: str, *args: Any, **kwargs: Any) -> Any:
+        answer = original(vobject_items, path, *args, **kwargs)
+        context = request_context.current()
+        watch = context.upload_parse if context is not None else None
+        if not (isinstance(watch, UploadParse) and watch.components is vobject_items):
+            return answer
+        if answer[2] is None and len(args) == 5 and not kwargs and not path.endswith("/"):
+            # Radicale left the kind of write to the lock: the user may write both the
+            # path and its parent. Prepare now the case it will be for an item path in
+            # an address book or calendar; under the lock Radicale re-prepares when the
+            # target turns out otherwise (sanitizing an item assigns no UID, so what it
+            # changed, the collection's sanitizing would change the same way).
+            answer = original(vobject_items, path, *args, None, False)
+        items, tag, whole, props, exc_info = answer
+        watch.prepared = None
+        if whole is False and exc_info is None:
+            listed = list(items)  # one item: Radicale takes exactly one
+            if len(listed) == 1:
+                watch.prepared = (path, listed[0])
+            items = iter(listed)
+        return items, tag, whole, props, exc_info
+    return prepare
+
+
 def install() -> None:
-    """Watch the PUT body's parse and every sanitizing of it, once per process."""
-    radicale_compat.watch_upload_sanitizing(reader=_reader, sanitizer=_sanitizer)
+    """Watch the PUT body's parse, every sanitizing of it and its preparing, once per
+    process."""
+    radicale_compat.watch_upload_sanitizing(reader=_reader, sanitizer=_sanitizer,
+                                            preparer=_preparer)

@@ -1,0 +1,46 @@
+"""Pure work done for a write before its lock, handed to the write under the lock.
+
+A PUT's upload filter plan (lint, history review, timeline block) and its index
+analysis depend only on their inputs (the texts, the book's properties, the actor, the
+clock's second), not on the database. The storage plugin has them computed before it
+takes the collection's write lock (``Store.prepare_put``); the write under the lock
+takes the result whose inputs are exactly its own, and computes it itself otherwise
+(another writer changed the card in between, the clock moved on a second). So the
+lock, and SQLite's write lock, cover the checks and the statements, not the analysis,
+and concurrent writers of one book overlap their analyses with each other's commits
+(issue 19). Bounded: a result nobody takes (a refused PUT) is pushed out by newer ones.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Generic, Hashable, TypeVar
+
+T = TypeVar("T")
+
+#: results kept at most: a few per concurrent request of one process
+LIMIT = 256
+
+
+class PreparedWork(Generic[T]):
+    """Results by their full inputs; each taken at most once."""
+
+    def __init__(self, limit: int = LIMIT) -> None:
+        self._limit = limit
+        self._results: OrderedDict[Hashable, T] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, key: Hashable, result: T) -> None:
+        with self._lock:
+            self._results[key] = result
+            while len(self._results) > self._limit:
+                self._results.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._results)
+
+    def take(self, key: Hashable) -> T | None:
+        """The result prepared for exactly ``key`` (and forgotten), else None."""
+        with self._lock:
+            return self._results.pop(key, None)
