@@ -49,6 +49,9 @@ class UploadParse:
     #: that item, what the store keeps of it and whether that is the client's text,
     #: made before the lock by the storage plugin (which reuses it under the lock)
     stored: tuple[Any, ItemData, bool] | None = None
+    #: an item prepared before Radicale decided the kind of write: the arguments it
+    #: will pass under its lock for that item, and the answer (``_preparer``)
+    ahead: tuple[tuple[str, tuple[Any, ...]], tuple[Any, ...]] | None = None
 
     def unchanged_object_of(self, text: str, vobject_item: Any) -> bool:
         """``vobject_item`` is this parse of ``text``, which sanitizing left as parsed."""
@@ -86,19 +89,27 @@ def _sanitizer(original: Callable[..., None]) -> Callable[..., None]:
 def _preparer(original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     def prepare(vobject_items: list[Any], path: str, *args: Any, **kwargs: Any) -> Any:
-        answer = original(vobject_items, path, *args, **kwargs)
         context = request_context.current()
         watch = context.upload_parse if context is not None else None
         if not (isinstance(watch, UploadParse) and watch.components is vobject_items):
-            return answer
-        if answer[2] is None and len(args) == 5 and not kwargs and not path.endswith("/"):
-            # Radicale left the kind of write to the lock: the user may write both the
-            # path and its parent. Prepare now the case it will be for an item path in
-            # an address book or calendar; under the lock Radicale re-prepares when the
-            # target turns out otherwise (sanitizing an item assigns no UID, so what it
-            # changed, the collection's sanitizing would change the same way).
-            answer = original(vobject_items, path, *args, None, False)
+            return original(vobject_items, path, *args, **kwargs)
+        ahead, watch.ahead = watch.ahead, None
+        if ahead is not None and not kwargs and ahead[0] == (path, args):
+            # Radicale, under its lock, asks for exactly the item prepared ahead
+            listed, tag, whole, props, exc_info = ahead[1]
+            return iter(listed), tag, whole, props, exc_info
+        answer = original(vobject_items, path, *args, **kwargs)
         items, tag, whole, props, exc_info = answer
+        if whole is None and len(args) == 5 and not kwargs and not path.endswith("/"):
+            # Radicale left the kind of write to its lock (the user may write both
+            # the path and its parent) and answered "undecided", which it keeps: its
+            # permission checks under the lock see what they always saw. Prepare now
+            # the case of an item in an address book or calendar, handed over when
+            # Radicale asks for exactly that under the lock (sanitizing an item assigns
+            # no UID, so had it to prepare a whole collection instead, it would change
+            # the tree the same way).
+            _ahead(watch, original, vobject_items, path, args)
+            return answer
         watch.prepared = None
         if whole is False and exc_info is None:
             listed = list(items)  # one item: Radicale takes exactly one
@@ -107,6 +118,15 @@ def _preparer(original: Callable[..., Any]) -> Callable[..., Any]:
             items = iter(listed)
         return items, tag, whole, props, exc_info
     return prepare
+
+
+def _ahead(watch: UploadParse, original: Callable[..., Any], vobject_items: list[Any],
+           path: str, args: tuple[Any, ...]) -> None:
+    items, tag, whole, props, exc_info = original(vobject_items, path, *args, None, False)
+    listed = list(items)
+    if whole is False and tag and exc_info is None and len(listed) == 1:
+        watch.ahead = ((path, (*args, tag, False)), (listed, tag, whole, props, exc_info))
+        watch.prepared = (path, listed[0])
 
 
 def install() -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+from radicale import item as radicale_item
 
 from cms_dav.app import build_app
 from cms_dav.auth.htpasswd import HtpasswdFile
@@ -63,6 +64,41 @@ def analyses(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     monkeypatch.setattr(locks, "collection_locks", counted)
     monkeypatch.setattr(index_store, "analyse", analyse)
     return seen
+
+
+@pytest.fixture
+def item_preparations(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """For each of Radicale's ``Item.prepare`` (its checks and serialization): was a
+    collection write lock held?"""
+    held = [0]
+    seen: list[bool] = []
+    original_locks = locks.collection_locks
+    original_prepare = radicale_item.Item.prepare
+
+    @contextlib.contextmanager
+    def counted(engine: Any, names: Any) -> Iterator[None]:
+        with original_locks(engine, names):
+            held[0] += 1
+            try:
+                yield
+            finally:
+                held[0] -= 1
+
+    def prepare(self: Any) -> None:
+        seen.append(held[0] > 0)
+        original_prepare(self)
+
+    monkeypatch.setattr(locks, "collection_locks", counted)
+    monkeypatch.setattr(radicale_item.Item, "prepare", prepare)
+    return seen
+
+
+def test_radicale_prepares_a_new_card_once_and_before_the_books_write_lock(
+        app, item_preparations):
+    answer = call(app, "PUT", "/alice/contacts/ann.vcf", vcard("ann", "Ann Lee").encode(),
+                  VCARD)
+    assert answer.code == 201
+    assert item_preparations == [False]
 
 
 def test_a_new_card_is_analysed_once_and_before_the_books_write_lock(app, analyses):
