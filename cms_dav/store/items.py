@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from typing import Any, Iterable, Iterator
 
 from sqlalchemy import Column, Connection, Row, bindparam, delete, select, update
@@ -135,14 +136,17 @@ _LOOK_UP: Any = object()
 
 def put(conn: Connection, collection: CollectionRecord, href: str, data: ItemData,
         actor: str, token_days: int, old: ItemRecord | None = _LOOK_UP,
-        max_items: int | None = None, door: str = "") -> tuple[ItemRecord, ItemRecord | None]:
+        max_items: int | None = None, door: str = "", savepoint: bool = True
+        ) -> tuple[ItemRecord, ItemRecord | None]:
     """Insert or replace one item; the caller's transaction holds it all together.
 
     ``old``: the stored item (with text) or None, when the caller read it in this
     transaction already. ``max_items``: refuse (TooManyItems) a new item that would
     make the collection hold more; the count is read under the row lock ``bump`` took,
     so parallel writers cannot both slip under the quota. ``door``: the write's door,
-    kept with the replaced version in ``history``."""
+    kept with the replaced version in ``history``. ``savepoint=False``: the caller runs
+    this in a savepoint of its own, which a UidConflict leaving it rolls back (a batch
+    write: one savepoint per item, not two)."""
     when = time.time()
     seq = sync.bump(conn, collection.id, when)
     if old is _LOOK_UP:
@@ -151,7 +155,7 @@ def put(conn: Connection, collection: CollectionRecord, href: str, data: ItemDat
                   text=data.text, time_start=data.time_start, time_end=data.time_end,
                   modified_at=when, seq=seq)
     try:
-        with conn.begin_nested():
+        with conn.begin_nested() if savepoint else nullcontext():
             if old is None:
                 ident = conn.execute(_INSERT, dict(collection_id=collection.id, href=href,
                                                    **values)).scalar_one()
