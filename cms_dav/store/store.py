@@ -23,7 +23,7 @@ from cms_dav.config import Limits
 from cms_dav.limits.item_text import check_item_text
 from cms_dav.memo import Memo, remembered
 from cms_dav.store import (audit, collections, derived, items, locks, paths, preferences,
-                           quota, segment_table, sync_pages)
+                           quota, segment_table, sync, sync_pages)
 from cms_dav.store.change_feed import ChangeFeed
 from cms_dav.store.engine import open_engine, read_tx, write_tx
 from cms_dav.store.records import (CollectionRecord, ItemData, ItemRecord, OriginOf,
@@ -329,6 +329,7 @@ class Store:
             stored_items = items.get_many(conn, record.id, [href for href, _ in entries])
             feeds = [feed for feed in self.change_feeds if _listening(feed, conn)]
             audits: list[dict[str, Any]] = []
+            logged: list[dict[str, Any]] = []
             for href, data in entries:
                 try:
                     check_item_text(data.text, self.limits, data.name)
@@ -341,7 +342,7 @@ class Store:
                         new, old = items.put(
                             conn, record, href, stored, actor, self.token_days, old=old,
                             max_items=self.limits.max_items_per_collection,
-                            door=origin.door, savepoint=False)
+                            door=origin.door, savepoint=False, log=logged)
                 except ValueError as exc:
                     results.append(exc)
                     continue
@@ -362,6 +363,7 @@ class Store:
                     continue
                 for new, old in written:
                     hook.item_written(conn, record, new, old)
+            sync.log_changes(conn, logged)
             audit.record_many(conn, audits)
         return results
 
