@@ -10,6 +10,8 @@ the field's current type (numbers as numbers, dates as dates).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import Connection, delete
 
 from cms_dav.contacts import index_store
@@ -19,6 +21,8 @@ from cms_dav.store.records import CollectionRecord, ItemRecord
 from cms_dav.store.schema import contact_field_values
 
 MAX_FOLDED = 500  # PostgreSQL btree entries must stay small
+_CHUNK = 500  # ids per delete (SQLite's host parameter limit)
+_INSERT = contact_field_values.insert()
 
 
 def field_rows(text: str) -> list[dict[str, object]]:
@@ -33,18 +37,31 @@ class FieldIndexHook:
 
     def item_written(self, conn: Connection, collection: CollectionRecord,
                      new: ItemRecord, old: ItemRecord | None) -> None:
-        ident = index_store.written_id(conn, collection.id, new)
-        if ident is None:
+        self.items_written(conn, collection, [(new, old)])
+
+    def items_written(self, conn: Connection, collection: CollectionRecord,
+                      written: Sequence[tuple[ItemRecord, ItemRecord | None]]) -> None:
+        """:meth:`item_written` of several writes: one delete and one insert for them
+        all (``Store.put_items``); an item written twice keeps its last values."""
+        last: dict[int, ItemRecord] = {}
+        for new, _old in written:
+            ident = index_store.written_id(conn, collection.id, new)
+            if ident is not None:
+                last.pop(ident, None)
+                last[ident] = new
+        if not last:
             return
         # always: a moved item keeps its row id but changes collection
-        conn.execute(delete(contact_field_values).where(
-            contact_field_values.c.item_id == ident))
-        if new.name.upper() != "VCARD" or new.text is None:
-            return
-        rows = field_rows(new.text)
+        ids = list(last)
+        for start in range(0, len(ids), _CHUNK):
+            conn.execute(delete(contact_field_values).where(
+                contact_field_values.c.item_id.in_(ids[start:start + _CHUNK])))
+        rows = [{**row, "item_id": ident, "collection_id": collection.id}
+                for ident, new in last.items()
+                if new.name.upper() == "VCARD" and new.text is not None
+                for row in field_rows(new.text)]
         if rows:
-            conn.execute(contact_field_values.insert(), [
-                {**row, "item_id": ident, "collection_id": collection.id} for row in rows])
+            conn.execute(_INSERT, rows)
 
     def item_deleted(self, conn: Connection, collection: CollectionRecord,
                      old: ItemRecord) -> None:

@@ -7,6 +7,8 @@ transaction, so the index can never disagree with the items after a commit (or a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import Connection, select
 
 from cms_dav.contacts import index_store
@@ -39,20 +41,31 @@ class SearchIndexHook:
 
     def item_written(self, conn: Connection, collection: CollectionRecord,
                      new: ItemRecord, old: ItemRecord | None) -> None:
-        ident = index_store.written_id(conn, collection.id, new)
-        if ident is None:
-            return
-        if new.name.upper() != "VCARD" or new.text is None:
-            index_store.drop(conn, [ident])
-            return
-        where = f"/{paths.join(collection.path, new.href)}"
-        index = self.prepared.take((new.text, where))
-        if index is None:
-            tree = new.parsed.of(new.text) if new.parsed is not None else None
-            index = index_store.analyse(new.text, self.default_region, where, tree,
-                                        new.parsed)
-        index_store.write(conn, ident, collection.id, new.href, new.etag, index,
-                          fresh=old is None)
+        self.items_written(conn, collection, [(new, old)])
+
+    def items_written(self, conn: Connection, collection: CollectionRecord,
+                      written: Sequence[tuple[ItemRecord, ItemRecord | None]]) -> None:
+        """:meth:`item_written` of several writes, in order: the index rows of them all
+        in one statement per table (``Store.put_items``)."""
+        writes: list[index_store.IndexWrite] = []
+        for new, old in written:
+            ident = index_store.written_id(conn, collection.id, new)
+            if ident is None:
+                continue
+            if new.name.upper() != "VCARD" or new.text is None:
+                index_store.write_many(conn, writes)
+                writes = []
+                index_store.drop(conn, [ident])
+                continue
+            where = f"/{paths.join(collection.path, new.href)}"
+            index = self.prepared.take((new.text, where))
+            if index is None:
+                tree = new.parsed.of(new.text) if new.parsed is not None else None
+                index = index_store.analyse(new.text, self.default_region, where, tree,
+                                            new.parsed)
+            writes.append(index_store.IndexWrite(ident, collection.id, new.href, new.etag,
+                                                 index, fresh=old is None))
+        index_store.write_many(conn, writes)
 
     def item_deleted(self, conn: Connection, collection: CollectionRecord,
                      old: ItemRecord) -> None:

@@ -224,21 +224,71 @@ def write(conn: Connection, ident: int, collection_id: int, href: str, etag: str
           index: CardIndex, fresh: bool = False) -> None:
     """Replace the index rows of item ``ident`` with ``index``; ``fresh``: the item
     row was inserted in this transaction, so it has no index rows yet."""
-    if not fresh:
-        drop(conn, [ident])
-    row = {"item_id": ident, "collection_id": collection_id, "href": href, "etag": etag,
-           "values_ok": index.values is not None, "birthday": index.birthday,
-           "follow_up": index.follow_up, **_card_row(index)}
-    row["sort_key"] = sort_key(str(row.get("fn") or ""), href)
-    conn.execute(_INSERT_CARD, [row])  # a dict: values(fn=...) would clash
-    if index.terms:
-        conn.execute(_INSERT_TERMS, [
-            {"item_id": ident, "collection_id": collection_id, "field": f, "term": t[:MAX_TERM]}
-            for f, t in index.terms])
-        fts.feed(conn, "contact_terms", ident)
-        search_order.write(conn, ident, row, index.terms)
-    if index.values:
-        conn.execute(_INSERT_VALUES, [
-            {"item_id": ident, "collection_id": collection_id, "prop": p, "value": v}
-            for p, v in index.values])
-        fts.feed(conn, "contact_values", ident)
+    write_many(conn, [IndexWrite(ident, collection_id, href, etag, index, fresh)])
+
+
+@dataclass(frozen=True)
+class IndexWrite:
+    """One card's index rows to write (:func:`write_many`)."""
+
+    ident: int
+    collection_id: int
+    href: str
+    etag: str
+    index: CardIndex
+    #: the item row was inserted in this transaction: it has no index rows yet
+    fresh: bool = False
+
+
+def write_many(conn: Connection, writes: list[IndexWrite]) -> None:
+    """Replace the index rows of several items: one statement per table for them all
+    (a batch of ``cms-dav import``, issue 19), the rows :func:`write` gives each. An
+    item written twice gets the rows of its last write."""
+    last: dict[int, IndexWrite] = {}
+    stale: list[int] = []
+    for one in writes:
+        if one.ident not in last and not one.fresh:
+            stale.append(one.ident)
+        last[one.ident] = one
+    if stale:
+        drop(conn, stale)
+    cards: list[dict[str, object]] = []
+    terms: list[dict[str, object]] = []
+    sorted_rows: list[dict[str, object]] = []
+    values: list[dict[str, object]] = []
+    termed: list[int] = []
+    valued: list[int] = []
+    for one in last.values():
+        ident, collection_id, index = one.ident, one.collection_id, one.index
+        row = {"item_id": ident, "collection_id": collection_id, "href": one.href,
+               "etag": one.etag, "values_ok": index.values is not None,
+               "birthday": index.birthday, "follow_up": index.follow_up,
+               **_card_row(index)}
+        row["sort_key"] = sort_key(str(row.get("fn") or ""), one.href)
+        cards.append(row)
+        if index.terms:
+            terms += [{"item_id": ident, "collection_id": collection_id, "field": f,
+                       "term": t[:MAX_TERM]} for f, t in index.terms]
+            termed.append(ident)
+            sorted_rows += search_order.rows(ident, row, index.terms)
+        if index.values:
+            values += [{"item_id": ident, "collection_id": collection_id, "prop": p,
+                        "value": v} for p, v in index.values]
+            valued.append(ident)
+    if cards:
+        # each row a dict of its own: values(fn=...) would clash; rows without fields
+        # leave the card columns to their defaults, so those go one by one
+        for row in cards:
+            if not row["fields_ok"]:
+                conn.execute(_INSERT_CARD, [row])
+        full = [row for row in cards if row["fields_ok"]]
+        if full:
+            conn.execute(_INSERT_CARD, full)
+    if terms:
+        conn.execute(_INSERT_TERMS, terms)
+        fts.feed_many(conn, "contact_terms", termed)
+        if sorted_rows:
+            search_order.insert(conn, sorted_rows)
+    if values:
+        conn.execute(_INSERT_VALUES, values)
+        fts.feed_many(conn, "contact_values", valued)

@@ -47,4 +47,12 @@ def write(conn: Connection, ident: int, card: dict[str, object],
     other index rows, ``index_store.drop``)."""
     found = rows(ident, card, terms)
     if found:
-        conn.execute(contact_sorted_terms.insert(), found)
+        insert(conn, found)
+
+
+_INSERT = contact_sorted_terms.insert()
+
+
+def insert(conn: Connection, found: list[dict[str, object]]) -> None:
+    """Insert sorted rows made by :func:`rows` (of one card or many)."""
+    conn.execute(_INSERT, found)

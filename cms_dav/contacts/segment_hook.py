@@ -63,16 +63,30 @@ class SegmentHook:
                      new: ItemRecord, old: ItemRecord | None) -> None:
         self._changed(conn, collection, [new] + ([old] if old is not None else []))
 
+    def items_written(self, conn: Connection, collection: CollectionRecord,
+                      written: Sequence[tuple[ItemRecord, ItemRecord | None]]) -> None:
+        """:meth:`item_written` of several writes, in order (``Store.put_items``): the
+        segments are read once, and a book no segment draws on costs nothing more."""
+        if not self._segments_over(conn, collection):
+            return
+        for new, old in written:
+            self.item_written(conn, collection, new, old)
+
     def item_deleted(self, conn: Connection, collection: CollectionRecord,
                      old: ItemRecord) -> None:
         self._changed(conn, collection, [old])
 
+    @staticmethod
+    def _segments_over(conn: Connection, collection: CollectionRecord
+                       ) -> list[SegmentRecord]:
+        if collection.tag != "VADDRESSBOOK" or MARKER in collection.props:
+            return []
+        return [r for r in all_segments(conn) if collection.path in r.sources]
+
     # -- parts -------------------------------------------------------------------------
     def _changed(self, conn: Connection, collection: CollectionRecord,
                  versions: list[ItemRecord]) -> None:
-        if collection.tag != "VADDRESSBOOK" or MARKER in collection.props:
-            return
-        records = [r for r in all_segments(conn) if collection.path in r.sources]
+        records = self._segments_over(conn, collection)
         if not records:
             return
         uids = sorted({v.uid for v in versions if v.uid})

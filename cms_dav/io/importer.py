@@ -68,6 +68,16 @@ class ImportReport:
 
 
 @dataclass
+class _Write:
+    """A placed object waiting for its batch's write."""
+
+    candidate: Candidate
+    href: str
+    data: ItemData
+    existing: ItemRecord | None
+
+
+@dataclass
 class _Target:
     store: Store
     path: str
@@ -75,6 +85,51 @@ class _Target:
     actor: str
     dry_run: bool
     current: dict[str, ItemRecord]  # href -> item (as written so far)
+    report: ImportReport
+    #: placed objects of the open batch, in file order, with the rows refused before
+    #: them (a Rejected) and the unchanged ones (None): written by :meth:`settle`
+    pending: list[_Write | Rejected | None] = field(default_factory=list)
+    #: the hrefs of ``pending``'s writes
+    pending_hrefs: set[str] = field(default_factory=set)
+
+    def taken(self, href: str) -> bool:
+        """Whether ``href`` is in use: stored, or placed in the open batch."""
+        return href in self.current or href in self.pending_hrefs
+
+    def placed(self, href: str) -> ItemRecord | None:
+        """The item at ``href`` as the file's earlier rows left it: a row of the open
+        batch placed there is written first (its outcome decides, as row by row)."""
+        if href in self.pending_hrefs:
+            self.settle()
+        return self.current.get(href)
+
+    def settle(self) -> None:
+        """Write the open batch's placed objects (``Store.put_items``) and count every
+        pending row's outcome in file order."""
+        writes = [w for w in self.pending if isinstance(w, _Write)]
+        results = self.store.put_items(self.path, [(w.href, w.data) for w in writes],
+                                       self.actor) if writes else []
+        answers = iter(results)
+        report = self.report
+        for row in self.pending:
+            if row is None:
+                report.unchanged += 1
+            elif isinstance(row, Rejected):
+                report.rejected.append(row)
+            else:
+                result = next(answers)
+                if isinstance(result, ValueError):  # UID conflict, contact validation
+                    report.rejected.append(_rejected(row.candidate, str(result)))
+                elif row.existing is not None and result.new.etag == row.existing.etag:
+                    report.unchanged += 1
+                else:
+                    self.current[row.href] = result.new
+                    if row.existing is None:
+                        report.created += 1
+                    else:
+                        report.updated += 1
+        self.pending.clear()
+        self.pending_hrefs.clear()
 
 
 def import_source(store: Store, path: str, source: Source, *, actor: str,
@@ -87,9 +142,9 @@ def import_source(store: Store, path: str, source: Source, *, actor: str,
     if collection.tag != source.tag:
         kind = "an address book" if source.tag == "VADDRESSBOOK" else "a calendar"
         raise ImportTargetError(f"/{path}/ is not {kind}: {source.format} files go into {kind}")
-    target = _Target(store, path, source.tag, actor, dry_run,
-                     {item.href: item for item in store.all_items(collection.id)})
     report = ImportReport(source.format, source.encoding, dry_run)
+    target = _Target(store, path, source.tag, actor, dry_run,
+                     {item.href: item for item in store.all_items(collection.id)}, report)
     place = _contact_placer(target, default_region) if source.tag == "VADDRESSBOOK" \
         else _event_placer(target)
     candidates = iter(source.candidates)
@@ -99,22 +154,24 @@ def import_source(store: Store, path: str, source: Source, *, actor: str,
             return report
         with (nullcontext() if dry_run else store.batch([path])):
             for candidate in chunk:
-                _import_one(target, candidate, place, report)
+                _import_one(target, candidate, place)
                 if progress:
                     progress(1)
+            target.settle()
 
 
 #: given an object's text: (href, text to store, existing item or None)
 Placer = Callable[[str], tuple[str, str, ItemRecord | None]]
 
 
-def _import_one(target: _Target, candidate: Candidate, place: Placer,
-                report: ImportReport) -> None:
-    def reject(reason: str) -> None:
-        report.rejected.append(Rejected(candidate.number, candidate.label, reason))
+def _rejected(candidate: Candidate, reason: str) -> Rejected:
+    return Rejected(candidate.number, candidate.label, reason)
 
+
+def _import_one(target: _Target, candidate: Candidate, place: Placer) -> None:
     if candidate.error or candidate.text is None:
-        return reject(candidate.error or "empty")
+        target.pending.append(_rejected(candidate, candidate.error or "empty"))
+        return
     try:
         # [limits] before any parse: the same check as a PUT of the object
         check_item_text(candidate.text, target.store.limits, target.tag)
@@ -122,25 +179,18 @@ def _import_one(target: _Target, candidate: Candidate, place: Placer,
         # the object's own text when Radicale changed nothing in it (issue 12)
         data = item_data_as_sent(text, target.tag, target.path, keep_parse=True)[0]
     except (ItemError, ValueError) as exc:
-        return reject(str(exc))
-    if existing is not None and existing.etag == data.etag:
-        report.unchanged += 1
+        target.pending.append(_rejected(candidate, str(exc)))
         return
-    if not target.dry_run:
-        try:
-            result = target.store.put_item(target.path, href, data, target.actor)
-        except ValueError as exc:  # UID conflict, contact validation
-            return reject(str(exc))
-        if existing is not None and result.new.etag == existing.etag:
-            report.unchanged += 1
-            return
-        target.current[href] = result.new
-    else:
+    if existing is not None and existing.etag == data.etag:
+        target.pending.append(None)
+        return
+    if target.dry_run:
         target.current[href] = _pretend(href, data, existing)
-    if existing is None:
-        report.created += 1
-    else:
-        report.updated += 1
+        target.report.created += existing is None
+        target.report.updated += existing is not None
+        return
+    target.pending.append(_Write(candidate, href, data, existing))
+    target.pending_hrefs.add(href)
 
 
 def _pretend(href: str, data: ItemData, existing: ItemRecord | None) -> ItemRecord:
@@ -160,12 +210,12 @@ def _contact_placer(target: _Target, region: str) -> Placer:
         record = vcard_to_record(text)
         match = matcher.find(record)
         if match is None:
-            href = new_href(record.uid or "", target.tag, target.current.keys())
+            href = new_href(record.uid or "", target.tag, _Taken(target))
             matcher.add(href, record)
             return href, text, None
-        existing = target.current.get(match.contact_id)
+        existing = target.placed(match.contact_id)
         if existing is None:  # matched a row of this file that was rejected
-            href = new_href(record.uid or "", target.tag, target.current.keys())
+            href = new_href(record.uid or "", target.tag, _Taken(target))
             return href, text, None
         matcher.add(match.contact_id, record)
         if match.reason == "same UID":
@@ -183,8 +233,23 @@ def _event_placer(target: _Target) -> Placer:
 
     def place(text: str) -> tuple[str, str, ItemRecord | None]:
         uid = item_data(text, target.tag, target.path).uid
-        href = by_uid.get(uid) or new_href(uid, target.tag, target.current.keys())
+        href = by_uid.get(uid) or new_href(uid, target.tag, _Taken(target))
         by_uid[uid] = href
-        return href, text, target.current.get(href)
+        return href, text, target.placed(href)
 
     return place
+
+
+@dataclass(frozen=True)
+class _Taken:
+    """The hrefs :func:`new_href` must not give: stored or placed in the open batch (a
+    live view, never a copy: a copy per row made a 100k-row import quadratic)."""
+
+    target: _Target
+
+    def __contains__(self, href: object) -> bool:
+        return isinstance(href, str) and self.target.taken(href)
+
+    def __len__(self) -> int:
+        current = self.target.current
+        return len(current) + sum(1 for h in self.target.pending_hrefs if h not in current)

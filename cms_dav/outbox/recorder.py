@@ -77,6 +77,11 @@ class OutboxRecorder:
         if routes:
             self.record(conn, [share_event(conn, origin, path, sharee, change)], routes)
 
+    def listening(self, conn: Connection) -> bool:
+        """Whether an item change would record anything now (``Store.put_items`` asks
+        once per batch; the batch's transaction holds the write lock on SQLite)."""
+        return bool(self._active(conn))
+
     def _active(self, conn: Connection) -> list[Route]:
         return [route for route in self.routes if route.active(conn)]
 

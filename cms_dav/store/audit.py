@@ -48,15 +48,32 @@ def record(conn: Connection, origin: WriteOrigin | str, action: str, target: str
            detail: dict[str, Any] | None = None, *, kind: str = "", collection: str = "",
            href: str = "", uid: str = "", old_etag: str = "", new_etag: str = "") -> None:
     """One entry. ``origin``: a plain user name when the caller knows no more (door "")."""
+    conn.execute(_INSERT, entry(origin, action, target, detail, kind=kind,
+                                collection=collection, href=href, uid=uid,
+                                old_etag=old_etag, new_etag=new_etag))
+
+
+def entry(origin: WriteOrigin | str, action: str, target: str = "",
+          detail: dict[str, Any] | None = None, *, kind: str = "", collection: str = "",
+          href: str = "", uid: str = "", old_etag: str = "", new_etag: str = ""
+          ) -> dict[str, Any]:
+    """The row :func:`record` inserts, stamped now: for a batch of writes that
+    inserts its entries together (:func:`record_many`)."""
     if isinstance(origin, str):
         origin = WriteOrigin(user=origin)
-    conn.execute(_INSERT, dict(
+    return dict(
         at=time.time(), actor=origin.user or "", action=action, target=target,
         detail=json.dumps(detail or {}, ensure_ascii=False, sort_keys=True),
         # cut to the columns' widths: an odd peer address or method never fails a write
         door=origin.door[:16], address=origin.address[:64], method=origin.method[:128],
         kind=kind or kind_of(action), collection=collection, href=href, uid=uid,
-        old_etag=old_etag, new_etag=new_etag))
+        old_etag=old_etag, new_etag=new_etag)
+
+
+def record_many(conn: Connection, entries: list[dict[str, Any]]) -> None:
+    """Insert entries made by :func:`entry`, in their order, as one executemany."""
+    if entries:
+        conn.execute(_INSERT, entries)
 
 
 @dataclass(frozen=True)

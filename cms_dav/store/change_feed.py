@@ -36,3 +36,11 @@ class ChangeFeed(Protocol):
         """Collection ``path`` (stored, "alice/book") was shared with ``sharee`` (a user,
         or ``:group``) and is now visible to them (``change`` "shared"), or that share
         was revoked or disabled ("unshared")."""
+
+
+class QuietFeed(Protocol):
+    """A feed that can tell it would record nothing now (no webhook endpoint, no push
+    subscription): ``Store.put_items`` asks once per batch and then leaves it out of the
+    batch's writes, instead of asking for each item."""
+
+    def listening(self, conn: Connection) -> bool: ...

@@ -47,6 +47,22 @@ def feed(conn: Connection, table: str, item_id: int) -> None:
         conn.execute(_FEEDS[table], {"item_id": item_id})
 
 
+def feed_many(conn: Connection, table: str, item_ids: list[int]) -> None:
+    """:func:`feed` for several items: one ``INSERT ... SELECT`` per chunk of ids."""
+    if not item_ids or not present(conn, TRIGRAM_TABLES[table][0]):
+        return
+    fts, column = TRIGRAM_TABLES[table]
+    for start in range(0, len(item_ids), _CHUNK):
+        part = item_ids[start:start + _CHUNK]
+        conn.execute(text(f"INSERT INTO {fts}(rowid, {column}) SELECT id, {column} "
+                          f"FROM {table} WHERE item_id IN ({', '.join(map(str, part))})"))
+
+
+#: ids per statement of :func:`feed_many` (under SQLite's 999 host parameters, inlined
+#: as integers anyway)
+_CHUNK = 500
+
+
 def rebuild(conn: Connection) -> None:
     """Rebuild every trigram table from the rows it indexes (after a bulk load)."""
     for fts, _column in TRIGRAM_TABLES.values():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from typing import Any, Iterable, Iterator
 
 from sqlalchemy import Column, Connection, Row, bindparam, delete, select, update
@@ -45,6 +46,11 @@ _UPDATE = (update(items).where(items.c.collection_id == bindparam("where_cid"),
                                items.c.href == bindparam("where_href"))
            .returning(items.c.id))
 _DELETE = delete(items).where(*_ONE)
+#: sync.bump and _COUNT_BY of a new item, in one statement
+_BUMP_AND_COUNT = (update(collections).where(collections.c.id == bindparam("cid"))
+                   .values(sync_seq=collections.c.sync_seq + 1, modified_at=bindparam("when"),
+                           item_count=collections.c.item_count + 1)
+                   .returning(collections.c.sync_seq, collections.c.item_count))
 _COUNT_BY = (update(collections).where(collections.c.id == bindparam("cid"))
              .values(item_count=collections.c.item_count + bindparam("delta"))
              .returning(collections.c.item_count))
@@ -135,23 +141,35 @@ _LOOK_UP: Any = object()
 
 def put(conn: Connection, collection: CollectionRecord, href: str, data: ItemData,
         actor: str, token_days: int, old: ItemRecord | None = _LOOK_UP,
-        max_items: int | None = None, door: str = "") -> tuple[ItemRecord, ItemRecord | None]:
+        max_items: int | None = None, door: str = "", savepoint: bool = True,
+        log: list[dict[str, Any]] | None = None) -> tuple[ItemRecord, ItemRecord | None]:
     """Insert or replace one item; the caller's transaction holds it all together.
 
     ``old``: the stored item (with text) or None, when the caller read it in this
     transaction already. ``max_items``: refuse (TooManyItems) a new item that would
     make the collection hold more; the count is read under the row lock ``bump`` took,
     so parallel writers cannot both slip under the quota. ``door``: the write's door,
-    kept with the replaced version in ``history``."""
+    kept with the replaced version in ``history``. ``savepoint=False``: the caller runs
+    this in a savepoint of its own, which a UidConflict leaving it rolls back (a batch
+    write: one savepoint per item, not two). ``log``: the change-log row is appended
+    there for the caller to insert with its batch's (:func:`sync.log_changes`) instead
+    of inserted now.
+
+    A new item whose absence the caller read (``old=None``) takes its change number and
+    its place in the collection's count in one statement."""
     when = time.time()
-    seq = sync.bump(conn, collection.id, when)
+    held: int | None = None
+    if old is None:
+        seq, held = conn.execute(_BUMP_AND_COUNT, {"cid": collection.id, "when": when}).one()
+    else:
+        seq = sync.bump(conn, collection.id, when)
     if old is _LOOK_UP:
         old = get(conn, collection.id, href)
     values = dict(uid=data.uid, name=data.name, component=data.component, etag=data.etag,
                   text=data.text, time_start=data.time_start, time_end=data.time_end,
                   modified_at=when, seq=seq)
     try:
-        with conn.begin_nested():
+        with conn.begin_nested() if savepoint else nullcontext():
             if old is None:
                 ident = conn.execute(_INSERT, dict(collection_id=collection.id, href=href,
                                                    **values)).scalar_one()
@@ -162,12 +180,16 @@ def put(conn: Connection, collection: CollectionRecord, href: str, data: ItemDat
         raise UidConflict(f"UID {data.uid!r} is already used by another item of "
                           f"/{collection.path}/") from None
     if old is None:
-        held = conn.execute(_COUNT_BY, {"cid": collection.id, "delta": 1}).scalar_one()
+        if held is None:
+            held = conn.execute(_COUNT_BY, {"cid": collection.id, "delta": 1}).scalar_one()
         if max_items is not None and held > max_items:
             raise TooManyItems(collection.path, max_items)
     if old is not None:
         _keep_history(conn, collection, old, "replaced", actor, when, door)
-    sync.log_change(conn, collection.id, seq, href, False, when)
+    if log is None:
+        sync.log_change(conn, collection.id, seq, href, False, when)
+    else:
+        log.append(sync.change_row(collection.id, seq, href, False, when))
     sync.prune(conn, collection.id, seq, token_days)
     new = ItemRecord(collection_id=collection.id, href=href, uid=data.uid, name=data.name,
                      component=data.component, etag=data.etag, time_start=data.time_start,

@@ -58,8 +58,19 @@ def bump(conn: Connection, collection_id: int, when: float | None = None) -> int
 
 def log_change(conn: Connection, collection_id: int, seq: int, href: str,
                deleted: bool, when: float) -> None:
-    conn.execute(_LOG, dict(collection_id=collection_id, seq=seq, href=href,
-                            deleted=deleted, at=when))
+    conn.execute(_LOG, change_row(collection_id, seq, href, deleted, when))
+
+
+def change_row(collection_id: int, seq: int, href: str, deleted: bool, when: float
+               ) -> dict[str, object]:
+    """The change-log row :func:`log_change` inserts."""
+    return dict(collection_id=collection_id, seq=seq, href=href, deleted=deleted, at=when)
+
+
+def log_changes(conn: Connection, rows: list[dict[str, object]]) -> None:
+    """Insert rows made by :func:`change_row` (a batch's, in seq order) together."""
+    if rows:
+        conn.execute(_LOG, rows)
 
 
 def prune(conn: Connection, collection_id: int, seq: int, max_age_days: int) -> None:
