@@ -1,15 +1,19 @@
 """The composition root: every service of one cms_dav instance, built once from Settings.
 
-:func:`build_app` is the only place that creates the database engine (and migrates it),
-the store with its write hooks and upload filters, the ACL policy, the share database,
-the authenticator and the custom field definitions; every door takes its services from
-the :class:`App`:
+:func:`build_app` (and :func:`build_reader`, its read-only subset) is the only place
+that creates the database engine (and migrates it), the store with its write hooks and
+upload filters, the ACL policy, the share database, the authenticator and the custom
+field definitions; every door takes its services from the :class:`App`:
 
 - HTTP: :meth:`App.wsgi` builds Radicale's configuration with cms_dav's plugins handed
   their services through Radicale's public plugin API (a callable ``type``, see
   ``radicale.utils.load_plugin``) and wraps Radicale in cms_dav's WSGI layers;
   ``cms-dav serve`` and :func:`cms_dav.server.application` use it;
 - the CLI builds one App per invocation (lazily, so ``--help`` opens no database);
+  a command that only reads contacts (``cms-dav search``) builds a :class:`Reader`
+  with :func:`build_reader` instead: the same engine, policy and fields, without the
+  write hooks, Radicale and the HTTP side, whose modules this module imports only
+  inside :func:`build_app` and the App's methods;
 - backup/restore and the admin operations take the store, policy or engine as
   arguments.
 
@@ -25,51 +29,28 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from sqlalchemy import Engine
 
-from cms_dav import radicale_compat
 from cms_dav.acl.policy import Policy
 from cms_dav.acl.rightsfile import RightsFile
-from cms_dav.acl.share_database import ShareDatabase
-from cms_dav.auth.authenticator import Authenticator
-from cms_dav.calendars import any_component_filter
-from cms_dav.calendars.catalog import calendar_kinds
-from cms_dav.calendars.generated_calendars import GeneratedCalendars
-from cms_dav.calendars.occurrences import OccurrenceHook
-from cms_dav.contacts.segment_hook import SegmentHook
-from cms_dav.contacts.segments import Segments
-from cms_dav.scheduling.imip_outbox import ImipRecorder
-from cms_dav.scheduling.imip_sender import imip_sender
-from cms_dav.scheduling.delivery import MAX_ATTENDEES
 from cms_dav.config import Settings
-from cms_dav.contacts.field_index import FieldIndexHook
-from cms_dav.contacts.field_rows import FieldRows
-from cms_dav.contacts.field_upload_filter import FieldValueCheck, keep_custom_fields
 from cms_dav.contacts.fields_file import FieldsFile
-from cms_dav.contacts.index_hook import SearchIndexHook
-from cms_dav.contacts.timeline_note import TimelineOptions
-from cms_dav.contacts.upload_filter import ContactUploadFilter
-from cms_dav.housekeeping import Housekeeper, start_housekeeper
-from cms_dav.io import freebusy_ranges, vobject_values
 from cms_dav.metrics import Metrics, NoMetrics
-from cms_dav.outbox.dispatcher import Dispatcher, Sender
-from cms_dav.outbox.recorder import OutboxRecorder, Route
-from cms_dav.webhooks.sender import webhook_sender
-from cms_dav.webhooks.route import WebhookRoute
-from cms_dav.store.change_feed import ChangeFeed
-from cms_dav.store.checkpoint import Checkpointer, start_background_checkpoints
-from cms_dav.store.engine import PoolLimits, open_engine
+from cms_dav.store.engine import PoolLimits, open_engine, read_tx
 from cms_dav.store.migrate import upgrade_to_head
 from cms_dav.store.records import OriginOf, unknown_origin
-from cms_dav.store.store import Store
-from cms_dav.wsgi.request_scope import http_origins
-from cms_dav_plugins import upload_watch
-# the plugins: imported here, so that a missing one is a start-up error naming it
-from cms_dav_plugins.auth import Auth
-from cms_dav_plugins.group import Group
-from cms_dav_plugins.rights import Rights
-from cms_dav_plugins.sharing import Sharing
-from cms_dav_plugins.storage import Storage
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from sqlalchemy import Connection
+
+    from cms_dav.acl.share_database import ShareDatabase
+    from cms_dav.auth.authenticator import Authenticator
+    from cms_dav.calendars.generated_calendars import GeneratedCalendars
+    from cms_dav.contacts.segments import Segments
+    from cms_dav.housekeeping import Housekeeper
+    from cms_dav.outbox.dispatcher import Dispatcher, Sender
+    from cms_dav.store.checkpoint import Checkpointer
+    from cms_dav.store.store import Store
     # the HTTP side (Radicale's application, the WSGI layers, the JSON API and the web
     # app) is imported where it is built, so that a command of the CLI that only needs
     # the store (``cms-dav search``, ``import``) does not load it (issue 19 target 5)
@@ -150,6 +131,8 @@ class App:
         are factories that hand this App's services to cms_dav's plugins."""
         from radicale import config as radicale_config
 
+        from cms_dav import radicale_compat
+
         settings = self.settings
         configuration = radicale_config.load()
         values: dict[str, dict[str, Any]] = {
@@ -182,6 +165,12 @@ class App:
 
     def plugin_types(self) -> dict[str, PluginFactory]:
         """``[section] type`` for each of cms_dav's Radicale plugins."""
+        from cms_dav_plugins.auth import Auth
+        from cms_dav_plugins.group import Group
+        from cms_dav_plugins.rights import Rights
+        from cms_dav_plugins.sharing import Sharing
+        from cms_dav_plugins.storage import Storage
+
         return {
             "storage": PluginFactory("cms_dav_plugins.storage",
                                      lambda configuration: Storage(
@@ -216,7 +205,7 @@ class App:
         from cms_dav.api.factory import build_api
         from cms_dav.api.mount import ApiMount
         from cms_dav.scheduling.addresses import Addresses
-        from cms_dav.scheduling.delivery import Scheduler
+        from cms_dav.scheduling.delivery import MAX_ATTENDEES, Scheduler
         from cms_dav.web.factory import build_web
         from cms_dav.web.mount import WebMount
         from cms_dav.wsgi.calendar_autocreate import CalendarAutoCreateMiddleware
@@ -350,6 +339,42 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     ``housekeeping``: a server that runs the periodic housekeeping job; ``dispatch``: one
     that delivers the outbox (when ``[outbox] dispatch`` is on). ``instruments=False``:
     the App counts nothing for ``/.cms/metrics`` (:class:`NoMetrics`; a CLI command's)."""
+    # imported here, not with the module: a read-only command builds only a Reader
+    # (:func:`build_reader`) and loads none of this (issue 19 target 5: start-up)
+    # the plugins first, so that a missing one is a start-up error naming it
+    import cms_dav_plugins.auth  # noqa: F401
+    import cms_dav_plugins.group  # noqa: F401
+    import cms_dav_plugins.rights  # noqa: F401
+    import cms_dav_plugins.sharing  # noqa: F401
+    import cms_dav_plugins.storage  # noqa: F401
+    from cms_dav.acl.share_database import ShareDatabase
+    from cms_dav.auth.authenticator import Authenticator
+    from cms_dav.calendars import any_component_filter
+    from cms_dav.calendars.catalog import calendar_kinds
+    from cms_dav.calendars.generated_calendars import GeneratedCalendars
+    from cms_dav.calendars.occurrences import OccurrenceHook
+    from cms_dav.contacts.field_index import FieldIndexHook
+    from cms_dav.contacts.field_rows import FieldRows
+    from cms_dav.contacts.field_upload_filter import FieldValueCheck, keep_custom_fields
+    from cms_dav.contacts.index_hook import SearchIndexHook
+    from cms_dav.contacts.segment_hook import SegmentHook
+    from cms_dav.contacts.segments import Segments
+    from cms_dav.contacts.timeline_note import TimelineOptions
+    from cms_dav.contacts.upload_filter import ContactUploadFilter
+    from cms_dav.housekeeping import start_housekeeper
+    from cms_dav.io import freebusy_ranges, vobject_values
+    from cms_dav.outbox.recorder import OutboxRecorder, Route
+    from cms_dav.scheduling.delivery import MAX_ATTENDEES
+    from cms_dav.scheduling.imip_outbox import ImipRecorder
+    from cms_dav.scheduling.imip_sender import imip_sender
+    from cms_dav.store.change_feed import ChangeFeed
+    from cms_dav.store.checkpoint import start_background_checkpoints
+    from cms_dav.store.store import Store
+    from cms_dav.webhooks.route import WebhookRoute
+    from cms_dav.webhooks.sender import webhook_sender
+    from cms_dav.wsgi.request_scope import http_origins
+    from cms_dav_plugins import upload_watch
+
     origins = http_origins(origin_of)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     vobject_values.install()  # valid PERIOD / vCard 2.1 values pass Radicale's check
@@ -420,9 +445,51 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
                push_key=push_key)
 
 
+@dataclass
+class Reader:
+    """What a command that only reads contacts needs (``cms-dav search``): the engine,
+    the ACL policy and the custom field definitions, from the same Settings and built
+    the same way as the App's. No store with write hooks, no Radicale, no patches: a
+    Reader cannot write, so it needs none of what keeps writes consistent."""
+
+    settings: Settings
+    engine: Engine
+    policy: Policy
+    fields: FieldsFile
+
+    def reading(self) -> AbstractContextManager[Connection]:
+        """One read transaction (as :meth:`Store.reading`)."""
+        return read_tx(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> "Reader":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def build_reader(settings: Settings) -> Reader:
+    """The read-only services for ``settings``: the engine (migrated to head like
+    :func:`build_app`'s, so a command on an old data dir finds the same tables), the
+    policy and the fields file. Loads none of the modules that :func:`build_app` imports
+    for writes and HTTP (issue 19 target 5: ``cms-dav search`` is mostly start-up)."""
+    engine = open_engine(settings.database_url,
+                         pool=PoolLimits(settings.pool_size, settings.pool_overflow,
+                                         settings.pool_timeout))
+    upgrade_to_head(engine)
+    return Reader(settings=settings, engine=engine,
+                  policy=Policy(RightsFile(settings.rights_file), engine),
+                  fields=FieldsFile(settings.fields_file))
+
+
 def start_dispatcher(engine: Engine, settings: Settings,
                      senders: tuple[Sender, ...]) -> Dispatcher:
     """The outbox delivery thread of one server process (``[outbox]`` settings)."""
+    from cms_dav.outbox.dispatcher import Dispatcher
+
     return Dispatcher(engine, senders, poll_interval=settings.outbox_poll_interval,
                       lease_seconds=settings.outbox_lease,
                       keep_seconds=settings.outbox_keep_days * 86400.0).start()

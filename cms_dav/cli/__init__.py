@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 
@@ -59,6 +60,7 @@ class LazyCommands(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, data_dir: str | None, config_file: str | None) -> None:
     """cms_dav: CardDAV/CalDAV contact-management server."""
+    resume_collector()  # click has imported the command's modules by now
     try:
         services = Services(load_settings(data_dir, config_file))
     except ConfigError as exc:
@@ -67,8 +69,21 @@ def cli(ctx: click.Context, data_dir: str | None, config_file: str | None) -> No
     ctx.call_on_close(services.close)
 
 
+def resume_collector() -> None:
+    """End of start-up: when :func:`main` paused the cyclic garbage collector while
+    click imported the command's modules (SQLAlchemy first), put what they made in the
+    permanent generation (``gc.freeze``: it lives as long as the process and is never
+    walked) and resume the collector. The collector walked those objects ~110 times
+    during the imports: 35 of ~420 ms of CPU of a ``cms-dav search`` (issue 19
+    target 5). When the collector runs (click's CliRunner in a test), nothing changes."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: errors are one line on stderr and a non-zero exit."""
+    gc.disable()  # start-up: resumed by resume_collector() (or below, without a command)
     try:
         cli.main(args=argv, prog_name="cms-dav", standalone_mode=False)
     except click.exceptions.Abort:
@@ -79,3 +94,5 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    finally:
+        gc.enable()

@@ -13,7 +13,7 @@ from cms_dav.config import Settings
 from cms_dav.store.records import OriginOf, WriteOrigin
 
 if TYPE_CHECKING:
-    from cms_dav.app import App
+    from cms_dav.app import App, Reader
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,11 +28,14 @@ class CliError(click.ClickException):
 class Services:
     """What the commands of one ``cms-dav`` invocation share: the settings at once, the
     App (database, store, policy...) built on first use, so ``--help`` and commands that
-    need no database never open one. The group callback makes it and closes it."""
+    need no database never open one; a command that only reads contacts asks for the
+    Reader instead, which loads a fraction of the App's modules (issue 19 target 5).
+    The group callback makes it and closes it."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._app: "App | None" = None
+        self._reader: "Reader | None" = None
 
     @property
     def app(self) -> "App":
@@ -43,7 +46,17 @@ class Services:
                                   instruments=False)
         return self._app
 
+    @property
+    def reader(self) -> "Reader":
+        if self._reader is None:
+            from cms_dav.app import build_reader
+            self._reader = build_reader(self.settings)
+        return self._reader
+
     def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
         if self._app is not None:
             self._app.close()
             self._app = None
@@ -88,6 +101,14 @@ def pass_app(command: F) -> F:
     def with_app(*args: Any, **kwargs: Any) -> Any:
         return command(services().app, *args, **kwargs)
     return with_app  # type: ignore[return-value]  # click sees the same signature
+
+
+def pass_reader(command: F) -> F:
+    """Call the command with the invocation's read-only services (built now) first."""
+    @functools.wraps(command)
+    def with_reader(*args: Any, **kwargs: Any) -> Any:
+        return command(services().reader, *args, **kwargs)
+    return with_reader  # type: ignore[return-value]  # click sees the same signature
 
 
 def emit_json(data: Any) -> None:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cms_dav.cli.common import CliError, pass_app
+from cms_dav.cli.common import CliError, pass_app, pass_reader
 from cms_dav.contacts import notes as note_ops
 from cms_dav.contacts.errors import ContactError
 from cms_dav.contacts.field_ops import set_contact_fields
@@ -15,7 +15,7 @@ from cms_dav.contacts.query import address_books, list_contacts
 from cms_dav.store import paths
 
 if TYPE_CHECKING:
-    from cms_dav.app import App
+    from cms_dav.app import App, Reader
 
 
 @click.group("contacts")
@@ -29,17 +29,17 @@ def contacts() -> None:
 @click.option("--category", default=None, help="Only people in this category or group.")
 @click.option("--group", default=None, help="Only members of this group (same as a category).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@pass_app
-def list_command(app: App, path: str | None, user: str | None, category: str | None,
+@pass_reader
+def list_command(reader: Reader, path: str | None, user: str | None, category: str | None,
                  group: str | None, as_json: bool) -> None:
     """People in address book PATH, or in every book --user may read."""
     if path is None and user is None:
         raise CliError("give an address book PATH or --user NAME")
-    with app.store.reading() as conn:
-        books = address_books(conn, app.policy, user)
+    with reader.reading() as conn:
+        books = address_books(conn, reader.policy, user)
         if path is not None:
             wanted = paths.strip(path)
-            if not any(b.path == wanted for b in address_books(conn, app.policy, None)):
+            if not any(b.path == wanted for b in address_books(conn, reader.policy, None)):
                 raise CliError(f"no address book /{wanted}/")
             books = [b for b in books if b.path == wanted]
             if not books:

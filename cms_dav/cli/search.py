@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Sequence
 
 import click
 
-from cms_dav.cli.common import CliError, emit_json, pass_app
+from cms_dav.cli.common import CliError, emit_json, pass_reader
 from cms_dav.contacts.errors import ContactError
 from cms_dav.contacts.contact_search import SearchRequest, search_contacts
 from cms_dav.contacts.query import Contact
 
 if TYPE_CHECKING:
-    from cms_dav.app import App
+    from cms_dav.app import Reader
 
 _AGE = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "": 86400}
@@ -66,8 +66,8 @@ def print_contacts(contacts: Sequence[Contact], as_json: bool, with_score: bool)
               help="Only people without an interaction in this period, e.g. 30d.")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@pass_app
-def search(app: App, query: str | None, user: str | None, conditions: tuple[str, ...],
+@pass_reader
+def search(reader: Reader, query: str | None, user: str | None, conditions: tuple[str, ...],
            category: str | None, city: str | None, org: str | None, since: str | None,
            limit: int, as_json: bool) -> None:
     """Find contacts by name (accents, pinyin), e-mail, phone, organisation, category...
@@ -80,9 +80,9 @@ def search(app: App, query: str | None, user: str | None, conditions: tuple[str,
         raise CliError("give a QUERY or a filter (--where, --category, --city, --org, "
                        "--not-contacted-since)")
     try:
-        with app.store.reading() as conn:
-            found = search_contacts(conn, app.policy, app.fields.fields(),
-                                    app.settings.default_region, user, request)
+        with reader.reading() as conn:
+            found = search_contacts(conn, reader.policy, reader.fields.fields(),
+                                    reader.settings.default_region, user, request)
     except ContactError as exc:
         raise CliError(str(exc)) from None
     print_contacts(found, as_json, with_score=query is not None)

@@ -26,7 +26,7 @@ from cms_dav.contacts.errors import ContactError
 from cms_dav.contacts.interactions import follow_ups
 from cms_dav.contacts.normalize import fold
 from cms_dav.contacts import search_order
-from cms_dav.contacts.search_terms import index_terms
+from cms_dav.contacts.search_terms import MAX_TERM, index_terms
 from cms_dav.store import fts
 from cms_dav.contacts.vcard_lines import unfold
 from cms_dav.store.records import ItemRecord, Parsed
@@ -39,7 +39,6 @@ log = logging.getLogger("cms_dav.contacts")
 #: prop-filter on any other property makes the prefilter fall back to a scan.
 DAV_PROPS = ("fn", "n", "nickname", "email", "tel", "org", "title", "role", "categories",
              "note", "uid", "adr", "url", "kind")
-MAX_TERM = 500  # PostgreSQL btree entries must stay small; longer terms are cut
 
 
 @dataclass

@@ -19,11 +19,10 @@ from sqlalchemy import ColumnElement, Connection, select
 from cms_dav.contacts import trigram
 from cms_dav.contacts.card_fields import CardFields
 from cms_dav.contacts.groups import members_of_group
-from cms_dav.contacts.index_store import MAX_TERM
 from cms_dav.contacts.normalize import email_key, fold, looks_like_phone, phone_keys
 from cms_dav.contacts.search_tiers import top_scores
-from cms_dav.contacts.search_terms import (PHRASE_FIELDS, Query, QueryTerm, parse_query,
-                                           score_terms)
+from cms_dav.contacts.search_terms import (MAX_TERM, PHRASE_FIELDS, Query, QueryTerm,
+                                           parse_query, score_terms)
 from cms_dav.store.quota import GENERATED_MARKER
 from cms_dav.store.schema import collections, contact_cards, contact_terms
 

@@ -48,6 +48,9 @@ FIELD_WEIGHT = {"name": 1.0, "pinyin": 0.9, "email": 0.8, "org": 0.8, "category"
                 "title": 0.6, "city": 0.6, "country": 0.6, "note": 0.4, "phone": 1.0}
 EXACT, PREFIX, SUBSTRING, IDENTIFIER_EXACT = 3.0, 2.0, 1.0, 10.0
 PHRASE_FIELDS = ("name", "pinyin", "org")
+#: PostgreSQL btree entries must stay small; longer terms are cut (here, with the terms,
+#: so that the search side needs no import of the index writer and its vobject)
+MAX_TERM = 500
 _WORD = re.compile(r"\w+(?:['’-]\w+)*")
 #: "+", "+4", "+48 ": a number being typed (looks_like_phone wants three digits)
 _PHONE_START = re.compile(r"\+[\d\s().\-/]*")

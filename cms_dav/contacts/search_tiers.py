@@ -33,9 +33,8 @@ from typing import Any, Sequence
 from sqlalchemy import ColumnElement, Connection, Select, or_, select, union_all
 
 from cms_dav.contacts import trigram
-from cms_dav.contacts.index_store import MAX_TERM
 from cms_dav.contacts.search_order import SORTED_FIELDS, SORTED_TERM
-from cms_dav.contacts.search_terms import (EXACT, FIELD_WEIGHT, IDENTIFIER_EXACT,
+from cms_dav.contacts.search_terms import (EXACT, FIELD_WEIGHT, IDENTIFIER_EXACT, MAX_TERM,
                                            PHRASE_FIELDS, PREFIX, SUBSTRING, WORD_FIELDS,
                                            Query, QueryTerm, score_terms)
 from cms_dav.store.schema import contact_cards, contact_sorted_terms, contact_terms
