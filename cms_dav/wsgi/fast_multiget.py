@@ -100,12 +100,7 @@ class RowRenderer:
         parts: list[bytes] = []
         add = parts.extend
         for href, etag, data in rows:
-            if "&" in etag or "<" in etag or ">" in etag:
-                etag = ms.escape(etag)
-            if not isinstance(data, bytes):
-                data = bytes(data)
-            if b"&" in data or b"<" in data or b">" in data:
-                data = ms.escape_bytes(data)
+            etag, data = _escaped(etag, data)
             if plain(href):
                 add((first, prefix, href.encode(), after_href, etag.encode(), after_etag,
                      data, closing))
@@ -117,12 +112,7 @@ class RowRenderer:
     def _etag_and_text(self, row: Sequence[Any]) -> bytes:
         """:meth:`render` for props (getetag, address-/calendar-data), inlined."""
         href, etag, data = row
-        if "&" in etag or "<" in etag or ">" in etag:
-            etag = ms.escape(etag)
-        if not isinstance(data, bytes):
-            data = bytes(data)
-        if b"&" in data or b"<" in data or b">" in data:
-            data = ms.escape_bytes(data)
+        etag, data = _escaped(etag, data)
         constants = self.constants
         return b"".join((constants[0], self.prefix + href.encode()
                          if _PLAIN_NAME.fullmatch(href) else self.writer.href(href).encode(),
@@ -153,6 +143,18 @@ class RowRenderer:
 _KIND = {GETETAG: 0, GETCONTENTTYPE: 1, ADDRESS_DATA: 2, CALENDAR_DATA: 2}
 #: names ``quote`` leaves as they are and XML needs no escaping for
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def _escaped(etag: str, data: bytes | memoryview) -> tuple[str, bytes]:
+    """A row's ETag and card text as XML character data (escaped only when they hold a
+    markup character, which stored cards rarely do)."""
+    if "&" in etag or "<" in etag or ">" in etag:
+        etag = ms.escape(etag)
+    if not isinstance(data, bytes):
+        data = bytes(data)
+    if b"&" in data or b"<" in data or b">" in data:
+        data = ms.escape_bytes(data)
+    return etag, data
 
 
 class FastMultiget:

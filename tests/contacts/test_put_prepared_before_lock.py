@@ -40,13 +40,12 @@ def app(tmp_path: Path) -> WSGIApp:
     return wsgi
 
 
-@pytest.fixture
-def analyses(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
-    """For each index analysis of a card: was a collection write lock held?"""
+def under_lock_watch(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> list[bool]:
+    """For each call of ``owner.name``: was a collection write lock held?"""
     held = [0]
     seen: list[bool] = []
     original_locks = locks.collection_locks
-    original_analyse = index_store.analyse
+    original = getattr(owner, name)
 
     @contextlib.contextmanager
     def counted(engine: Any, names: Any) -> Iterator[None]:
@@ -57,40 +56,26 @@ def analyses(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
             finally:
                 held[0] -= 1
 
-    def analyse(*args: Any, **kwargs: Any) -> Any:
+    def watched(*args: Any, **kwargs: Any) -> Any:
         seen.append(held[0] > 0)
-        return original_analyse(*args, **kwargs)
+        return original(*args, **kwargs)
 
     monkeypatch.setattr(locks, "collection_locks", counted)
-    monkeypatch.setattr(index_store, "analyse", analyse)
+    monkeypatch.setattr(owner, name, watched)
     return seen
+
+
+@pytest.fixture
+def analyses(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """For each index analysis of a card: was a collection write lock held?"""
+    return under_lock_watch(monkeypatch, index_store, "analyse")
 
 
 @pytest.fixture
 def item_preparations(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """For each of Radicale's ``Item.prepare`` (its checks and serialization): was a
     collection write lock held?"""
-    held = [0]
-    seen: list[bool] = []
-    original_locks = locks.collection_locks
-    original_prepare = radicale_item.Item.prepare
-
-    @contextlib.contextmanager
-    def counted(engine: Any, names: Any) -> Iterator[None]:
-        with original_locks(engine, names):
-            held[0] += 1
-            try:
-                yield
-            finally:
-                held[0] -= 1
-
-    def prepare(self: Any) -> None:
-        seen.append(held[0] > 0)
-        original_prepare(self)
-
-    monkeypatch.setattr(locks, "collection_locks", counted)
-    monkeypatch.setattr(radicale_item.Item, "prepare", prepare)
-    return seen
+    return under_lock_watch(monkeypatch, radicale_item.Item, "prepare")
 
 
 def test_radicale_prepares_a_new_card_once_and_before_the_books_write_lock(

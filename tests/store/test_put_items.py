@@ -3,29 +3,19 @@ on its own (issue 19 target 5: ``cms-dav import``'s batches), on SQLite and Post
 
 from __future__ import annotations
 
-from hashlib import sha256
-
 import pytest
 from sqlalchemy import select
 
 from cms_dav.store import items
-from cms_dav.store.records import ItemData, WriteResult
+from cms_dav.store.records import WriteResult
 from cms_dav.store.schema import audit, changes
 from cms_dav.store.store import Store
-
-
-def card(uid: str, fn: str) -> ItemData:
-    text = f"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:{uid}\r\nFN:{fn}\r\nEND:VCARD\r\n"
-    return ItemData(text=text, uid=uid, etag='"%s"' % sha256(text.encode()).hexdigest(),
-                    name="VCARD", component="")
+from tests.store.facade_cards import card, store_with_books
 
 
 @pytest.fixture
 def store(database_url: str) -> Store:
-    store = Store.open(database_url)
-    store.ensure_folder("alice", "alice")
-    store.replace_collection("alice/a", {"tag": "VADDRESSBOOK"}, [], "alice")
-    return store
+    return store_with_books(database_url, "a")
 
 
 def test_a_uid_conflict_in_a_batch_refuses_that_item_and_stores_the_others(store):

@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-from hashlib import sha256
-
 import pytest
 from sqlalchemy import select
 
 from cms_dav.store import sync
-from cms_dav.store.records import ItemData
 from cms_dav.store.schema import history
 from cms_dav.store.store import Store
-
-
-def card(uid: str, fn: str) -> ItemData:
-    text = f"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:{uid}\r\nFN:{fn}\r\nEND:VCARD\r\n"
-    return ItemData(text=text, uid=uid, etag='"%s"' % sha256(text.encode()).hexdigest(),
-                    name="VCARD", component="")
+from tests.store.facade_cards import card, store_with_books
 
 
 @pytest.fixture
 def store(database_url: str) -> Store:
-    store = Store.open(database_url)
-    store.ensure_folder("alice", "alice")
-    store.replace_collection("alice/a", {"tag": "VADDRESSBOOK"}, [], "alice")
-    store.replace_collection("alice/b", {"tag": "VADDRESSBOOK"}, [], "alice")
-    return store
+    return store_with_books(database_url, "a", "b")
 
 
 def test_a_move_is_history_but_not_trash(store):
