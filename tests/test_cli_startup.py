@@ -45,6 +45,18 @@ def test_a_search_loads_neither_radicale_nor_the_write_side(tmp_path: Path) -> N
     assert modules_a_search_loads(tmp_path / "var", NOT_FOR_A_READER) == []
 
 
+#: standard modules only some paths need, imported where they are used: an error's XML
+#: escaping (xml.sax.saxutils loads urllib.request), the "did you mean" of a misspelt
+#: setting, the TOML of a rights or fields file (the data dir has neither), a setting
+#: listing networks
+NOT_FOR_A_SEARCH_START = ("xml.sax", "urllib.request", "http.client", "difflib", "tomllib")
+
+
+def test_a_search_loads_none_of_the_standard_modules_only_other_paths_need(
+        tmp_path: Path) -> None:
+    assert modules_a_search_loads(tmp_path / "var", NOT_FOR_A_SEARCH_START) == []
+
+
 def test_reading_the_settings_loads_no_radicale(tmp_path: Path) -> None:
     """``radicale.config`` imports all of Radicale (its package loads the application):
     the schema of ``[radicale:NAME]`` sections is read only when a file has one."""

@@ -7,7 +7,6 @@ by hand and a message without a line number sends them hunting.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,7 +113,10 @@ class _Lines:
 
 
 def parse_rules(text: str, source: str = "rights file") -> RightsRules:
-    """Parse and validate the rights file text; raise RightsFileError naming the line."""
+    """Parse and validate the rights file text; raise RightsFileError naming the line
+    (``tomllib`` is imported here: without a rights file a command never needs it)."""
+    import tomllib
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

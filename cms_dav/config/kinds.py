@@ -5,7 +5,6 @@ and which values are allowed. Each method raises ``ValueError`` with a short rea
 from __future__ import annotations
 
 import configparser
-import ipaddress
 import math
 import os
 import re
@@ -144,9 +143,13 @@ class FilePath:
 @dataclass(frozen=True)
 class Networks:
     """Comma-separated IP addresses or CIDR networks (``10.0.0.0/8, ::1``); the value is
-    a tuple of normalized network texts (an address is its /32 or /128)."""
+    a tuple of normalized network texts (an address is its /32 or /128). ``ipaddress``
+    is imported when a value is read: most settings files have none, every command
+    reads the settings."""
 
     def parse(self, raw: str) -> tuple[str, ...]:
+        import ipaddress
+
         found = []
         for part in raw.replace(" ", ",").split(","):
             if not part:
@@ -161,6 +164,8 @@ class Networks:
     def check(self, value: object) -> None:
         if not isinstance(value, tuple) or not all(isinstance(each, str) for each in value):
             raise ValueError("not a tuple of networks")
+        import ipaddress
+
         for each in value:
             try:
                 ipaddress.ip_network(each, strict=False)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 
 
 def closest(word: str, candidates: Sequence[str]) -> str | None:
-    """The candidate nearest to ``word``, if any is near (difflib's 0.6 ratio)."""
+    """The candidate nearest to ``word``, if any is near (difflib's 0.6 ratio). difflib
+    is imported here: only a misspelt name needs it, every command reads the settings."""
+    import difflib
+
     lowered = {candidate.lower(): candidate for candidate in candidates}
     if word.lower() in lowered:
         return lowered[word.lower()]

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -188,7 +187,10 @@ def _lines(text: str) -> dict[tuple[str, str], int]:
 
 
 def parse_fields(text: str, source: str = "fields file") -> FieldSet:
-    """Parse and validate the fields file; raise FieldsFileError naming the line."""
+    """Parse and validate the fields file; raise FieldsFileError naming the line
+    (``tomllib`` is imported here: a data dir without a fields file never needs it)."""
+    import tomllib
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

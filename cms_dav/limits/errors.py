@@ -8,7 +8,6 @@ precondition applies.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 
 NAMESPACES = {"D": "DAV:", "C": "urn:ietf:params:xml:ns:caldav",
               "CR": "urn:ietf:params:xml:ns:carddav", "cms": "urn:cms-dav:errors"}
@@ -48,8 +47,15 @@ def error_xml(precondition: str, description: str) -> bytes:
     """``<D:error><PRECONDITION/><cms:description>why</cms:description></D:error>``."""
     declarations = " ".join(f'xmlns:{p}="{uri}"' for p, uri in NAMESPACES.items())
     return (f'<?xml version="1.0" encoding="utf-8"?>\n<D:error {declarations}>'
-            f"<{precondition}/><cms:description>{escape(description)}</cms:description>"
+            f"<{precondition}/><cms:description>{_escaped(description)}</cms:description>"
             f"</D:error>\n").encode("utf-8")
+
+
+def _escaped(text: str) -> str:
+    """XML character data: ``&``, ``<`` and ``>`` escaped (what ``xml.sax.saxutils.escape``
+    does, without importing it: it loads ``urllib.request``, ~4 ms of every ``cms-dav``
+    command that imports a limit, issue 19 target 5)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 @dataclass(frozen=True)
