@@ -22,6 +22,12 @@ NOT_FOR_A_READER = ("radicale", "cms_dav.radicale_compat", "cms_dav_plugins", "v
                     "phonenumbers", "cryptography", "cms_dav.store.store", "cms_dav.push")
 
 
+#: nor the quota's limit errors (a search only skips generated collections by their
+#: marker), nor, for a user without shares, the share table with its audit writer
+NOT_FOR_A_SEARCH_READ = ("cms_dav.store.quota", "cms_dav.limits.errors",
+                         "cms_dav.acl.share_table", "cms_dav.store.audit")
+
+
 def modules_a_search_loads(data_dir: Path, names: tuple[str, ...]) -> list[str]:
     """Which of ``names`` are in ``sys.modules`` after a ``cms-dav search`` in a fresh
     interpreter (after ``cms-dav init`` made the data dir)."""
@@ -43,6 +49,10 @@ def test_a_search_loads_neither_the_web_app_nor_alembic_nor_openpyxl(tmp_path: P
 
 def test_a_search_loads_neither_radicale_nor_the_write_side(tmp_path: Path) -> None:
     assert modules_a_search_loads(tmp_path / "var", NOT_FOR_A_READER) == []
+
+
+def test_a_search_without_shares_loads_neither_quota_nor_share_table(tmp_path: Path) -> None:
+    assert modules_a_search_loads(tmp_path / "var", NOT_FOR_A_SEARCH_READ) == []
 
 
 #: standard modules only some paths need, imported where they are used: an error's XML

@@ -14,7 +14,7 @@ import json
 from sqlalchemy import Connection, select
 
 from cms_dav.acl.permissions import split
-from cms_dav.store.quota import GENERATED_MARKER
+from cms_dav.store.records import GENERATED_MARKER
 from cms_dav.store.schema import collections
 
 #: the collection property naming what generated the collection ("birthdays", ...)

@@ -22,7 +22,7 @@ from dataclasses import replace
 
 from sqlalchemy import Engine
 
-from cms_dav.acl import generated, mounts, permissions, share_table
+from cms_dav.acl import generated, mounts, permissions
 from cms_dav.acl.permissions import ADMIN_SHARE, MANAGER, SHARE_LETTERS, ShareGrant, Source
 from cms_dav.acl.rightsfile import RightsFile
 from cms_dav.acl.rules import RightsRules
@@ -190,6 +190,10 @@ class Policy:
         url, engine = self.database_url, self.engine
 
         def load() -> list[ShareGrant]:
+            # imported here: the share table's module brings the audit and change-feed
+            # writers, which a read-only command (cms-dav search) without shares skips
+            from cms_dav.acl import share_table
+
             with read_tx(engine) as conn:
                 return share_table.grants_for(conn, user)
         return remembered(self.memo, ("acl.grants", url, user), load)

@@ -23,7 +23,7 @@ from cms_dav.contacts.normalize import email_key, fold, looks_like_phone, phone_
 from cms_dav.contacts.search_tiers import top_scores
 from cms_dav.contacts.search_terms import (MAX_TERM, PHRASE_FIELDS, Query, QueryTerm,
                                            parse_query, score_terms)
-from cms_dav.store.quota import GENERATED_MARKER
+from cms_dav.store.records import GENERATED_MARKER
 from cms_dav.store.schema import collections, contact_cards, contact_terms
 
 if TYPE_CHECKING:

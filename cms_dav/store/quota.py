@@ -14,10 +14,8 @@ import zlib
 from sqlalchemy import Connection, func, select, text
 
 from cms_dav.limits.errors import LimitExceeded
+from cms_dav.store.records import GENERATED_MARKER
 from cms_dav.store.schema import collections
-
-#: the property marking a server-generated collection (:mod:`cms_dav.acl.generated`)
-GENERATED_MARKER = "{http://cms-dav.org/ns/}generated"
 
 QUOTA = "D:quota-not-exceeded"
 

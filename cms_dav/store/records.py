@@ -6,6 +6,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+#: the property marking a server-generated collection (:mod:`cms_dav.acl.generated`);
+#: here, not in :mod:`cms_dav.store.quota`, so that readers that skip generated
+#: collections (a ``cms-dav search``) do not load the quota and limit errors
+GENERATED_MARKER = "{http://cms-dav.org/ns/}generated"
+
 
 @dataclass(frozen=True)
 class WriteOrigin:

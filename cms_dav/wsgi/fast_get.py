@@ -41,7 +41,7 @@ from cms_dav.acl.policy import Policy
 from cms_dav.auth import Authenticator
 from cms_dav.config import Settings
 from cms_dav.store import listing
-from cms_dav.store.quota import GENERATED_MARKER
+from cms_dav.store.records import GENERATED_MARKER
 from cms_dav.store.store import Store
 from cms_dav.wsgi.unmount import basic_credentials
 
