@@ -107,3 +107,16 @@ def test_the_collector_is_on_again_after_a_command_line_error() -> None:
             "except SystemExit:\n    pass\n"
             "print(gc.isenabled())\n")
     assert run_python(code)[-1:] == ["True"]
+
+
+def test_python_m_cms_dav_collects_nothing_while_importing_the_command_line() -> None:
+    """``python -m cms_dav`` pauses the collector before ``cms_dav.cli`` (click, the
+    settings) loads; the collections counted are those before its ``main`` exists."""
+    code = ("import gc, runpy, sys\nseen = []\n"
+            "def count(phase, info):\n"
+            "    if phase == 'start' and not hasattr(sys.modules.get('cms_dav.cli'), 'main'):\n"
+            "        seen.append(info['generation'])\n"
+            "gc.callbacks.append(count)\nsys.argv = ['cms_dav', '--version']\n"
+            "try:\n    runpy.run_module('cms_dav', run_name='__main__')\n"
+            "except SystemExit:\n    pass\nprint(len(seen))\n")
+    assert run_python(code)[-1:] == ["0"]
