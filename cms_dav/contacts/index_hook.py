@@ -36,8 +36,10 @@ class SearchIndexHook:
             return
         where = f"/{paths.join(collection.path, href)}"
         tree = data.parsed.of(data.text) if data.parsed is not None else None
+        # the analysis holds the card's values and terms: about the text's size again
         self.prepared.put((data.text, where), index_store.analyse(
-            data.text, self.default_region, where, tree, data.parsed))
+            data.text, self.default_region, where, tree, data.parsed),
+            weight=2 * len(data.text))
 
     def item_written(self, conn: Connection, collection: CollectionRecord,
                      new: ItemRecord, old: ItemRecord | None) -> None:

@@ -21,21 +21,33 @@ T = TypeVar("T")
 
 #: results kept at most: a few per concurrent request of one process
 LIMIT = 256
+#: the text (characters) the kept results may pin at most: a refused write (a failed
+#: If-Match, a quota) leaves its result behind, and a card may be ``[limits]
+#: max_item_bytes`` long, so a count alone would let refused uploads pin hundreds of MB
+MAX_WEIGHT = 4_000_000
 
 
 class PreparedWork(Generic[T]):
     """Results by their full inputs; each taken at most once."""
 
-    def __init__(self, limit: int = LIMIT) -> None:
+    def __init__(self, limit: int = LIMIT, max_weight: int = MAX_WEIGHT) -> None:
         self._limit = limit
-        self._results: OrderedDict[Hashable, T] = OrderedDict()
+        self._max_weight = max_weight
+        self._results: OrderedDict[Hashable, tuple[T, int]] = OrderedDict()
+        self._weight = 0
         self._lock = threading.Lock()
 
-    def put(self, key: Hashable, result: T) -> None:
+    def put(self, key: Hashable, result: T, weight: int = 0) -> None:
+        """Keep ``result`` for ``key``; ``weight``: the characters of text the key and
+        the result hold. The oldest results go first past the count or the weight."""
         with self._lock:
-            self._results[key] = result
-            while len(self._results) > self._limit:
-                self._results.popitem(last=False)
+            if key in self._results:
+                self._weight -= self._results.pop(key)[1]
+            self._results[key] = (result, weight)
+            self._weight += weight
+            while self._results and (len(self._results) > self._limit
+                                     or self._weight > self._max_weight):
+                self._weight -= self._results.popitem(last=False)[1][1]
 
     def __len__(self) -> int:
         return len(self._results)
@@ -43,4 +55,8 @@ class PreparedWork(Generic[T]):
     def take(self, key: Hashable) -> T | None:
         """The result prepared for exactly ``key`` (and forgotten), else None."""
         with self._lock:
-            return self._results.pop(key, None)
+            found = self._results.pop(key, None)
+            if found is None:
+                return None
+            self._weight -= found[1]
+            return found[0]

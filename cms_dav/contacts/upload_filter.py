@@ -79,18 +79,19 @@ class ContactUploadFilter:
         stored card's ETag among them) are the same (:mod:`.prepared`)."""
         if data.name.upper() != "VCARD":
             return data
-        key = self._key(collection, old, data, actor, attested, self.clock())
-        plan = self._plan(collection, old, data, actor, attested, key[-1])
-        self.prepared.put(key, plan)
+        now = self.clock()
+        plan = self._plan(collection, old, data, actor, attested, now)
+        self.prepared.put(self._key(collection, old, data, actor, attested, now), plan,
+                          weight=len(data.text) + len(plan.text or ""))
         return plan.stored(data)
 
     def __call__(self, conn: Any, collection: CollectionRecord, old: ItemRecord | None,
                  data: ItemData, *, actor: str, attested: bool) -> ItemData:
         if data.name.upper() != "VCARD":  # Radicale leaves component empty for vCards
             return data
-        key = self._key(collection, old, data, actor, attested, self.clock())
-        plan = self.prepared.take(key) or self._plan(collection, old, data, actor,
-                                                      attested, key[-1])
+        now = self.clock()
+        plan = self.prepared.take(self._key(collection, old, data, actor, attested, now)) \
+            or self._plan(collection, old, data, actor, attested, now)
         for level, message, args in plan.logs:
             log.log(level, message, *args)
         if plan.tampered and old is not None:

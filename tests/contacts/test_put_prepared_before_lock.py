@@ -137,6 +137,29 @@ def test_prepared_work_keeps_only_its_newest_results():
     assert (work.take(0), work.take(1), work.take(2)) == (None, 1, 2)
 
 
+def test_prepared_work_forgets_its_oldest_results_past_its_weight():
+    """Refused uploads leave their results behind: big cards must not pin memory."""
+    work: PreparedWork[str] = PreparedWork(limit=10, max_weight=100)
+    for number in range(3):
+        work.put(number, "x", weight=40)
+    assert len(work) == 2
+    assert (work.take(0), work.take(1), work.take(2)) == (None, "x", "x")
+
+
+def test_a_result_heavier_than_the_whole_budget_is_not_kept():
+    work: PreparedWork[str] = PreparedWork(limit=10, max_weight=100)
+    work.put("big", "x", weight=101)
+    assert work.take("big") is None
+
+
+def test_a_result_taken_gives_its_weight_back():
+    work: PreparedWork[str] = PreparedWork(limit=10, max_weight=100)
+    work.put(0, "x", weight=60)
+    assert work.take(0) == "x"
+    work.put(1, "y", weight=60)
+    assert work.take(1) == "y"
+
+
 def test_a_whole_book_put_to_a_path_without_a_slash_still_makes_a_book(app):
     """Radicale leaves the kind of write to its lock; the item prepared ahead for an
     item path must not turn a whole-collection upload into one card."""
