@@ -219,13 +219,6 @@ _INSERT_TERMS = contact_terms.insert()
 _INSERT_VALUES = contact_values.insert()
 
 
-def write(conn: Connection, ident: int, collection_id: int, href: str, etag: str,
-          index: CardIndex, fresh: bool = False) -> None:
-    """Replace the index rows of item ``ident`` with ``index``; ``fresh``: the item
-    row was inserted in this transaction, so it has no index rows yet."""
-    write_many(conn, [IndexWrite(ident, collection_id, href, etag, index, fresh)])
-
-
 @dataclass(frozen=True)
 class IndexWrite:
     """One card's index rows to write (:func:`write_many`)."""
@@ -241,8 +234,9 @@ class IndexWrite:
 
 def write_many(conn: Connection, writes: list[IndexWrite]) -> None:
     """Replace the index rows of several items: one statement per table for them all
-    (a batch of ``cms-dav import``, issue 19), the rows :func:`write` gives each. An
-    item written twice gets the rows of its last write."""
+    (one card's write, or a batch of ``cms-dav import``, issue 19). ``fresh`` items
+    have no rows yet; the others' rows are dropped first. An item written twice gets
+    the rows of its last write."""
     last: dict[int, IndexWrite] = {}
     stale: list[int] = []
     for one in writes:

@@ -41,15 +41,6 @@ def rows(ident: int, card: dict[str, object], terms: Sequence[tuple[str, str]]
             for f, t in kept]
 
 
-def write(conn: Connection, ident: int, card: dict[str, object],
-          terms: Sequence[tuple[str, str]]) -> None:
-    """Insert the sorted rows of card ``ident`` (its old rows are gone: dropped with the
-    other index rows, ``index_store.drop``)."""
-    found = rows(ident, card, terms)
-    if found:
-        insert(conn, found)
-
-
 _INSERT = contact_sorted_terms.insert()
 
 

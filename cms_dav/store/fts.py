@@ -3,17 +3,18 @@ rows they index, inside the transaction that writes those rows.
 
 Since migration 0018_put_fts_feed an insert into ``contact_values`` / ``contact_terms``
 no longer feeds its FTS table through a row trigger: the writer of a card's rows
-(:func:`cms_dav.contacts.index_store.write`) feeds them with one ``INSERT ... SELECT``
-per table and card (:func:`feed`), which costs SQLite about a third of the trigger per
-row (issue 19: a PUT's time). Deletes and updates still go through the triggers, so a
-cascade delete keeps the index in step. A bulk load that inserts rows by other means
-(a backup restore) rebuilds the tables afterwards (:func:`rebuild`), as does a full
-``cms-dav reindex``. PostgreSQL has no such tables (pg_trgm indexes the columns).
+(:func:`cms_dav.contacts.index_store.write_many`) feeds them with one
+``INSERT ... SELECT`` per table and batch of cards (:func:`feed_many`), which costs
+SQLite about a third of the trigger per row (issue 19: a PUT's time). Deletes and
+updates still go through the triggers, so a cascade delete keeps the index in step.
+A bulk load that inserts rows by other means (a backup restore) rebuilds the tables
+afterwards (:func:`rebuild`), as does a full ``cms-dav reindex``. PostgreSQL has no such
+tables (pg_trgm indexes the columns).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, bindparam, text
 
 #: indexed table -> (its FTS5 table, the indexed column); cms_dav.contacts.trigram
 TRIGRAM_TABLES = {"contact_values": ("contact_values_trgm", "value"),
@@ -34,33 +35,29 @@ def present(conn: Connection, fts: str) -> bool:
     return bool(seen[fts])
 
 
-#: the statement of :func:`feed` per indexed table, built once (a PUT feeds two)
+#: the statement of :func:`feed_many` per indexed table, built once (a PUT feeds two):
+#: the ids a bound, expanding parameter, so a one-card feed is always the same SQL
+#: (SQLAlchemy's statement cache, SQLite's prepared statements), not text made per card
 _FEEDS = {table: text(f"INSERT INTO {fts}(rowid, {column}) SELECT id, {column} "
-                      f"FROM {table} WHERE item_id = :item_id")
+                      f"FROM {table} WHERE item_id IN :item_ids")
+          .bindparams(bindparam("item_ids", expanding=True))
           for table, (fts, column) in TRIGRAM_TABLES.items()}
+#: ids per statement of :func:`feed_many` (under SQLite's 999 host parameters)
+_CHUNK = 500
 
 
 def feed(conn: Connection, table: str, item_id: int) -> None:
     """Index the rows of ``table`` that item ``item_id`` has just inserted (all of them:
     call it once, after the item's rows are written)."""
-    if present(conn, TRIGRAM_TABLES[table][0]):
-        conn.execute(_FEEDS[table], {"item_id": item_id})
+    feed_many(conn, table, [item_id])
 
 
 def feed_many(conn: Connection, table: str, item_ids: list[int]) -> None:
     """:func:`feed` for several items: one ``INSERT ... SELECT`` per chunk of ids."""
     if not item_ids or not present(conn, TRIGRAM_TABLES[table][0]):
         return
-    fts, column = TRIGRAM_TABLES[table]
     for start in range(0, len(item_ids), _CHUNK):
-        part = item_ids[start:start + _CHUNK]
-        conn.execute(text(f"INSERT INTO {fts}(rowid, {column}) SELECT id, {column} "
-                          f"FROM {table} WHERE item_id IN ({', '.join(map(str, part))})"))
-
-
-#: ids per statement of :func:`feed_many` (under SQLite's 999 host parameters, inlined
-#: as integers anyway)
-_CHUNK = 500
+        conn.execute(_FEEDS[table], {"item_ids": item_ids[start:start + _CHUNK]})
 
 
 def rebuild(conn: Connection) -> None:
