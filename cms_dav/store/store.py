@@ -290,21 +290,16 @@ class Store:
         with self.locked([path]), self._write() as conn:
             record = self._require(conn, path)
             old = items.get(conn, record.id, href)
-            stored = data
-            for upload_filter in self.upload_filters if apply_filters else ():
-                stored = upload_filter(conn, record, old, stored, actor=actor,
-                                       attested=attested)
+            stored = self._filtered(conn, record, old, data, actor, attested) \
+                if apply_filters else data
             new, old = items.put(conn, record, href, stored, actor, self.token_days, old=old,
                                  max_items=self.limits.max_items_per_collection,
                                  door=origin.door)
             for hook in self.write_hooks:
                 hook.item_written(conn, record, new, old)
             self._item_changed(conn, origin, record, new, old)
-            audit.record(conn, origin, audit_action, paths.join(path, href),
-                         {"etag": new.etag, "created": old is None, **(audit_detail or {})},
-                         kind=audit_kind or ("create" if old is None else "update"),
-                         collection=path, href=href, uid=new.uid,
-                         old_etag=old.etag if old else "", new_etag=new.etag)
+            audit.record_many(conn, [_put_entry(origin, path, href, new, old, audit_action,
+                                                audit_detail, audit_kind)])
             return WriteResult(new=new, old=old, modified=stored is not data)
 
     def prepare_put(self, collection: CollectionRecord, old: ItemRecord | None, href: str,
@@ -359,10 +354,7 @@ class Store:
                     check_item_text(data.text, self.limits, data.name)
                     with conn.begin_nested():
                         old = stored_items.get(href)
-                        stored = data
-                        for upload_filter in self.upload_filters:
-                            stored = upload_filter(conn, record, old, stored, actor=actor,
-                                                   attested=False)
+                        stored = self._filtered(conn, record, old, data, actor, False)
                         new, old = items.put(
                             conn, record, href, stored, actor, self.token_days, old=old,
                             max_items=self.limits.max_items_per_collection,
@@ -374,11 +366,7 @@ class Store:
                 written.append((new, old))
                 for feed in feeds:
                     feed.item_changed(conn, origin, record, new, old)
-                audits.append(audit.entry(
-                    origin, "item.put", paths.join(path, href),
-                    {"etag": new.etag, "created": old is None},
-                    kind="create" if old is None else "update", collection=path, href=href,
-                    uid=new.uid, old_etag=old.etag if old else "", new_etag=new.etag))
+                audits.append(_put_entry(origin, path, href, new, old))
                 results.append(WriteResult(new=new, old=old, modified=stored is not data))
             for hook in self.write_hooks:
                 many = getattr(hook, "items_written", None)
@@ -505,9 +493,7 @@ class Store:
             for href, data in new_items:
                 written.add(href)
                 stored = replaced.get(href) or by_uid.get(data.uid)
-                for upload_filter in self.upload_filters:
-                    data = upload_filter(conn, record, stored, data, actor=actor,
-                                         attested=attested)
+                data = self._filtered(conn, record, stored, data, actor, attested)
                 new, _ = items.put(conn, record, href, data, actor, self.token_days,
                                    door=origin.door)
                 for hook in self.write_hooks:
@@ -663,6 +649,13 @@ class Store:
         for feed in self.change_feeds:
             feed.collection_changed(conn, origin, path, change)
 
+    def _filtered(self, conn: Connection, record: CollectionRecord, old: ItemRecord | None,
+                  data: ItemData, actor: str, attested: bool) -> ItemData:
+        """``data`` through every upload filter, in order (:class:`UploadFilter`)."""
+        for upload_filter in self.upload_filters:
+            data = upload_filter(conn, record, old, data, actor=actor, attested=attested)
+        return data
+
     @staticmethod
     def _require(conn: Connection, path: str) -> CollectionRecord:
         record = collections.get(conn, path)
@@ -675,3 +668,15 @@ def _listening(feed: ChangeFeed, conn: Connection) -> bool:
     """Whether ``feed`` may record an item change now (a :class:`QuietFeed` can say no)."""
     listening = getattr(feed, "listening", None)
     return listening is None or bool(listening(conn))
+
+
+def _put_entry(origin: WriteOrigin, path: str, href: str, new: ItemRecord,
+               old: ItemRecord | None, action: str = "item.put",
+               detail: dict[str, Any] | None = None, kind: str = "") -> dict[str, Any]:
+    """The audit row of an item write (:meth:`Store.put_item`, :meth:`Store.put_items`):
+    kind "create" or "update" unless ``kind`` says (e.g. "restore")."""
+    return audit.entry(origin, action, paths.join(path, href),
+                       {"etag": new.etag, "created": old is None, **(detail or {})},
+                       kind=kind or ("create" if old is None else "update"),
+                       collection=path, href=href, uid=new.uid,
+                       old_etag=old.etag if old else "", new_etag=new.etag)
