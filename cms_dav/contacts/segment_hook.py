@@ -66,11 +66,11 @@ class SegmentHook:
     def items_written(self, conn: Connection, collection: CollectionRecord,
                       written: Sequence[tuple[ItemRecord, ItemRecord | None]]) -> None:
         """:meth:`item_written` of several writes, in order (``Store.put_items``): the
-        segments are read once, and a book no segment draws on costs nothing more."""
-        if not self._segments_over(conn, collection):
-            return
-        for new, old in written:
-            self.item_written(conn, collection, new, old)
+        segments are read once for them all."""
+        records = self._segments_over(conn, collection)
+        for new, old in written if records else ():
+            self._changed_in(conn, collection, [new] + ([old] if old is not None else []),
+                             records)
 
     def item_deleted(self, conn: Connection, collection: CollectionRecord,
                      old: ItemRecord) -> None:
@@ -86,7 +86,12 @@ class SegmentHook:
     # -- parts -------------------------------------------------------------------------
     def _changed(self, conn: Connection, collection: CollectionRecord,
                  versions: list[ItemRecord]) -> None:
-        records = self._segments_over(conn, collection)
+        self._changed_in(conn, collection, versions, self._segments_over(conn, collection))
+
+    def _changed_in(self, conn: Connection, collection: CollectionRecord,
+                    versions: list[ItemRecord], records: list[SegmentRecord]) -> None:
+        """The segments ``records`` (those drawing on ``collection``) after a change of
+        the items ``versions`` (new and old)."""
         if not records:
             return
         uids = sorted({v.uid for v in versions if v.uid})
