@@ -31,6 +31,14 @@ class Memo:
         self._answers[key] = answer
         return answer
 
+    def known(self, key: Hashable) -> tuple[bool, object]:
+        """``(True, answer)`` when an answer is remembered for ``key``, else
+        ``(False, None)``: for a caller that can use another lookup's answer but would
+        compute its own otherwise (a narrower query), without remembering anything."""
+        if key in self._answers:
+            return True, self._answers[key]
+        return False, None
+
     def remember(self, key: Hashable, answer: object) -> None:
         """Keep ``answer`` for ``key``: a lookup that answered another question too."""
         self._answers[key] = answer

@@ -14,7 +14,7 @@ import json
 from sqlalchemy import Connection, select
 
 from cms_dav.acl.permissions import split
-from cms_dav.store.records import GENERATED_MARKER
+from cms_dav.store.records import GENERATED_MARKER, CollectionRecord
 from cms_dav.store.schema import collections
 
 #: the collection property naming what generated the collection ("birthdays", ...)
@@ -40,6 +40,15 @@ def generated_kind(conn: Connection, path: str) -> str | None:
     if not props or MARKER not in props:  # cheap test before parsing the JSON
         return None
     value = json.loads(props).get(MARKER)
+    return str(value) if value else None
+
+
+def kind_of(record: CollectionRecord | None) -> str | None:
+    """What :func:`generated_kind` answers for the collection ``record`` (as stored at
+    the path asked; None: no collection there)."""
+    if record is None or not record.tag:
+        return None
+    value = record.props.get(MARKER)
     return str(value) if value else None
 
 

@@ -27,6 +27,7 @@ from cms_dav.acl.permissions import ADMIN_SHARE, MANAGER, SHARE_LETTERS, ShareGr
 from cms_dav.acl.rightsfile import RightsFile
 from cms_dav.acl.rules import RightsRules
 from cms_dav.memo import Memo, remembered
+from cms_dav.store import resolved
 from cms_dav.store.engine import read_tx
 
 #: how many shares deep a creator's rights are followed (alice -> bob -> carol -> ...)
@@ -121,14 +122,19 @@ class Policy:
         """What generated the collection at or above ``path`` ("birthdays", ...); None
         for a collection clients write (:mod:`cms_dav.acl.generated`)."""
         engine = self.engine
-        if engine is None or generated.collection_path(path) is None:
+        stored = generated.collection_path(path)
+        if engine is None or stored is None:
             return None
 
         def look() -> str | None:
+            # the store's lookup of this request may have found the collection already
+            # (a PUT resolves its card's path, which finds the book): no query then
+            known, record = resolved.known_collection(self.memo, stored)
+            if known:
+                return generated.kind_of(record)
             with read_tx(engine) as conn:
                 return generated.generated_kind(conn, path)
-        return remembered(self.memo, ("acl.generated", self.database_url,
-                                      generated.collection_path(path)), look)
+        return remembered(self.memo, ("acl.generated", self.database_url, stored), look)
 
     def sources(self, user: str, path: str) -> list[Source]:
         return self._sources(user, path, frozenset(), 0)

@@ -23,7 +23,7 @@ from cms_dav.config import Limits
 from cms_dav.limits.item_text import check_item_text
 from cms_dav.memo import Memo, remembered
 from cms_dav.store import (audit, collections, derived, items, locks, paths, preferences,
-                           quota, segment_table, sync, sync_pages)
+                           quota, resolved, segment_table, sync, sync_pages)
 from cms_dav.store.change_feed import ChangeFeed
 from cms_dav.store.engine import open_engine, read_tx, write_tx
 from cms_dav.store.records import (CollectionRecord, ItemData, ItemRecord, OriginOf,
@@ -55,10 +55,6 @@ class UploadFilter(Protocol):
     def __call__(self, conn: Connection, collection: CollectionRecord,
                  old: ItemRecord | None, data: ItemData, *, actor: str,
                  attested: bool) -> ItemData: ...
-
-
-#: the key of a :meth:`Store.resolve` answer in a memo
-_RESOLVED = "store.resolve"
 
 
 class NotFound(ValueError):
@@ -193,29 +189,40 @@ class Store:
         with self.reading() as conn:
             return list(collections.children(conn, path))
 
-    def resolve(self, path: str, memo: Memo | None = None
+    def resolve(self, path: str, memo: Memo | None = None, uid: str | None = None
                 ) -> CollectionRecord | tuple[CollectionRecord, ItemRecord] | None:
         """What a request path names: a collection, an item in its collection, or nothing.
 
-        One transaction and at most two queries: this runs on every request. ``memo``:
-        the answers are kept there, for ``path`` and, found in the same query, for its
-        parent collection (a PUT asks for the item's path, then for its collection's);
-        whoever writes clears it (:class:`~cms_dav.memo.Memo`)."""
-        return remembered(memo, (_RESOLVED, path), lambda: self._resolve(path, memo))
+        One transaction and at most two queries (three with ``uid``): this runs on every
+        request. ``memo``: the answers are kept there, for ``path`` and, found in the
+        same query, for its parent collection and its home (a PUT asks for the item's
+        path, then for its collection's; Radicale asks for the user's home on every
+        request); whoever writes clears it (:class:`~cms_dav.memo.Memo`).
+        ``uid``: the UID of an upload to ``path``; when ``path`` names no item yet,
+        whether its collection already holds that UID is looked up in the same
+        transaction and kept in ``memo`` for :meth:`has_uid` (Radicale asks it next,
+        under the same write lock)."""
+        return remembered(memo, resolved.key(path), lambda: self._resolve(path, memo, uid))
 
-    def _resolve(self, path: str, memo: Memo | None
+    def _resolve(self, path: str, memo: Memo | None, uid: str | None = None
                  ) -> CollectionRecord | tuple[CollectionRecord, ItemRecord] | None:
         parent_path, _, href = path.rpartition("/")
+        home = path.partition("/")[0]
         with self.reading() as conn:
-            found = collections.get_many(conn, [path, parent_path] if parent_path else [path])
+            found = collections.get_many(conn, list(dict.fromkeys((path, parent_path, home))))
+            if memo is not None:
+                for above in (parent_path, home):
+                    if above != path and above in found:  # what resolve() answers for it
+                        memo.remember(resolved.key(above), found[above])
             parent = found.get(parent_path)
-            if memo is not None and parent is not None:
-                memo.remember((_RESOLVED, parent_path), parent)  # what resolve() answers
             if path in found:
                 return found[path]
             if parent is None or not parent.tag:
                 return None
             item = items.get(conn, parent.id, href)
+            if item is None and uid is not None and memo is not None:
+                memo.remember(resolved.uid_key(parent.id, uid),
+                              items.has_uid(conn, parent.id, uid))
             return (parent, item) if item is not None else None
 
     def item(self, collection_id: int, href: str, with_text: bool = True
@@ -244,9 +251,13 @@ class Store:
         with self.reading() as conn:
             yield from items.iter_in_range(conn, collection_id, component, start, end)
 
-    def has_uid(self, collection_id: int, uid: str) -> bool:
-        with self.reading() as conn:
-            return items.has_uid(conn, collection_id, uid)
+    def has_uid(self, collection_id: int, uid: str, memo: Memo | None = None) -> bool:
+        """Whether the collection holds an item with ``uid``; with a ``memo``, answered
+        from :meth:`resolve`'s lookup of the upload's path when it asked the same."""
+        def look() -> bool:
+            with self.reading() as conn:
+                return items.has_uid(conn, collection_id, uid)
+        return remembered(memo, resolved.uid_key(collection_id, uid), look)
 
     def sync(self, path: str, old_token: str) -> tuple[str, list[str]]:
         with self.reading() as conn:

@@ -55,7 +55,9 @@ class CalendarAutoCreateMiddleware:
             refusal = "409"
         else:
             wanted = False
-        if not wanted or self.store.resolve("/".join(parts[:2])) is not None:
+        # through the request's memo: an outer layer has looked the path up already
+        if not wanted or self.store.resolve("/".join(parts[:2]),
+                                            context_of(environ).memo) is not None:
             return self.app(environ, start_response)  # most requests: nothing to make
         body = buffered_body(environ)
         first = whole_answer(self.app, environ)

@@ -21,11 +21,13 @@ from typing import Any, Callable, Iterable
 from urllib.parse import unquote, urlsplit
 from xml.etree import ElementTree
 
+from cms_dav.acl.generated import MARKER
 from cms_dav.acl.permissions import split
 from cms_dav.acl.policy import Policy
 from cms_dav.calendars.generated_calendars import GeneratedCalendars
 from cms_dav.contacts.segments import Segments, is_segment_marker
 from cms_dav.contacts.timeline_note import BOOK_PROPERTY
+from cms_dav.memo import Memo
 from cms_dav.request_context import of as context_of
 from cms_dav.wsgi.plain_error import plain_error
 from cms_dav.wsgi.unmount import basic_login
@@ -83,12 +85,15 @@ class GeneratedCalendarsMiddleware:
             # Radicale makes the home on the user's first request, after this layer
             # would have found no home to put the calendar in (the first read was a 404)
             probe(self.app, environ, f"/{login}/")
+        memo = context_of(environ).memo
         for target in (parts, destination):
-            self._bring_up_to_date(login, method, target, environ)
+            if self._bring_up_to_date(login, method, target, environ):
+                memo.clear()  # a refresh may have made, rebuilt or dropped a collection
         if method not in WRITES:
             return self.app(environ, start_response)
-        # through the request's memo: Radicale's rights check asks the same again
-        policy = self.policy.remembering(context_of(environ).memo)
+        # through the request's memo: Radicale's rights check asks the same again, and
+        # the segment test below has looked the collection up already
+        policy = self.policy.remembering(memo)
         generated = [target for target in (parts, destination)
                      if len(target) >= 2 and self._may_read(login, target)
                      and policy.generated_kind(self._path(target))]
@@ -100,43 +105,68 @@ class GeneratedCalendarsMiddleware:
 
     # -- keeping current -----------------------------------------------------------------
     def _bring_up_to_date(self, login: str, method: str, parts: list[str],
-                          environ: dict[str, Any]) -> None:
+                          environ: dict[str, Any]) -> bool:
+        """Refresh what ``parts`` may concern; whether a refresh ran (and may have
+        written: what the request's memo holds is stale then)."""
         if not parts:
-            return
-        self._bring_segments_up_to_date(login, method, parts, environ)
+            return False
+        refreshed = self._bring_segments_up_to_date(login, method, parts, environ)
         if len(parts) == 1:
             if method != "PROPFIND" or environ.get("HTTP_DEPTH", "infinity") == "0":
-                return
+                return refreshed
             kinds = list(self.calendars.kinds.values())
         else:
             kind = self.calendars.kind_at(self._path(parts))
             kinds = [kind] if kind is not None else []
         if not kinds or not self._may_read(login, parts[:2]):
-            return
+            return refreshed
         try:
             self.calendars.bring_home_up_to_date(parts[0], kinds)
         except Exception:  # noqa: BLE001 - a failed refresh serves the stored content
             logger.exception("generated calendars of /%s/ not refreshed", parts[0])
+        return True
 
     def _bring_segments_up_to_date(self, login: str, method: str, parts: list[str],
-                                   environ: dict[str, Any]) -> None:
+                                   environ: dict[str, Any]) -> bool:
         """The segments (smart address books) of a listed home, or the one the path
-        names (a path that names no segment costs one lookup). Card writes keep them
-        current themselves (:mod:`cms_dav.contacts.segment_hook`); this only creates a
-        viewer's book and rebuilds it when its definition, rights or day changed."""
+        names. Card writes keep them current themselves
+        (:mod:`cms_dav.contacts.segment_hook`); this only creates a viewer's book and
+        rebuilds it when its definition, rights or day changed. Whether a refresh ran."""
         if self.segments is None:
-            return
+            return False
         try:
             if len(parts) == 1:
                 if method == "PROPFIND" and environ.get("HTTP_DEPTH", "infinity") != "0" \
                         and self._may_read(login, parts):
                     self.segments.bring_home_up_to_date(parts[0])
-                return
+                    return True
+                return False
+            if not self._may_name_a_segment(parts, context_of(environ).memo):
+                return False
             record = self.segments.store.segment(parts[1])
             if record is not None and self._may_read(login, parts[:2]):
                 self.segments.bring_up_to_date_at(parts[0], record)
+                return True
         except Exception:  # noqa: BLE001 - a failed refresh serves the stored content
             logger.exception("segments of /%s/ not refreshed", parts[0])
+            return True
+        return False
+
+    def _may_name_a_segment(self, parts: list[str], memo: Memo) -> bool:
+        """Whether ``/<home>/<name>/`` may be (or become) a segment's book: not when a
+        collection other than a segment's is stored there, which a refresh leaves
+        alone (``Segments.bring_up_to_date_at``); then the segment lookup is skipped.
+
+        Looked up through the request's memo, by the path Radicale resolves next (for
+        a card, the card's path, whose lookup finds its book too): so the request's
+        later questions about the collection (generated?, scheduling, Radicale's
+        own) cost no query (issue 19)."""
+        assert self.segments is not None
+        store = self.segments.store
+        if len(parts) == 3:
+            store.resolve("/".join(parts), memo)
+        book = store.collection("/".join(parts[:2]), memo)
+        return book is None or is_segment_marker(book.props.get(MARKER))
 
     def _lists_a_new_home(self, method: str, parts: list[str], environ: dict[str, Any]
                           ) -> bool:

@@ -116,8 +116,12 @@ class SchedulingMiddleware:
 
     def _write(self, environ: dict[str, Any], start_response: Callable[..., Any],
                method: str, parts: list[str]) -> Iterable[bytes]:
-        # through the request's memo: the lookup also finds the home Radicale asks for next
-        collection = self.store.collection("/".join(parts[:2]), context_of(environ).memo)
+        # through the request's memo: one lookup of the object's path finds the object,
+        # its calendar and the home, which Radicale asks for next
+        memo = context_of(environ).memo
+        found = self.store.resolve("/".join(parts), memo)
+        collection = found[0] if isinstance(found, tuple) else \
+            self.store.collection("/".join(parts[:2]), memo)
         if collection is None or collection.tag != "VCALENDAR":
             return self.app(environ, start_response)
         if method == "PUT" and self.scheduler.too_many(
@@ -125,7 +129,7 @@ class SchedulingMiddleware:
             return plain_error(start_response, "403 Forbidden",
                                f"an event may invite at most {self.scheduler.max_attendees}"
                                " attendees")
-        old_text = self.store.item_text(collection.id, parts[2])
+        old_text = found[1].text if isinstance(found, tuple) else None
         answer = whole_answer(self.app, environ)
         user = context_of(environ).user
         if answer.status[:1] == "2" and user == parts[0]:

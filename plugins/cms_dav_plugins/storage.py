@@ -252,7 +252,10 @@ class Collection(storage.BaseCollection):
             yield self._item(record), simple and (start <= istart or iend <= end)
 
     def has_uid(self, uid: str) -> bool:
-        return self._record is not None and self.store.has_uid(self.record.id, uid)
+        # through the memo: the lookup of the upload's path under the lock asked it too
+        context = request_context.current()
+        return self._record is not None and self.store.has_uid(
+            self.record.id, uid, context.memo if context is not None else None)
 
     # -- writes ------------------------------------------------------------------
     def upload(self, href: str, item: radicale_item.Item
@@ -438,9 +441,13 @@ class Storage(storage.BaseStorage):
     def _resolve(self, sane: str) -> CollectionRecord | tuple[CollectionRecord, ItemRecord] | None:
         """What ``sane`` names (``Store.resolve``). Radicale asks for the same path
         several times per request; the memo is cleared when the write lock is taken
-        and after every write."""
+        and after every write. Under the write lock of a PUT of one object, the lookup
+        of its path also answers Radicale's next question, whether the collection holds
+        the object's UID already (``has_uid``): one read transaction for both."""
         context = request_context.current()
-        return self.store.resolve(sane, context.memo if context is not None else None)
+        if context is None:
+            return self.store.resolve(sane)
+        return self.store.resolve(sane, context.memo, _upload_uid(context, sane))
 
     def _lock_name(self, path: str) -> str:
         sane = paths.strip(pathutils.strip_path(path))
@@ -454,6 +461,20 @@ class Storage(storage.BaseStorage):
         for problem in problems:
             logger.error("storage check: %s", problem)
         return not problems
+
+
+def _upload_uid(context: request_context.RequestContext, sane: str) -> str | None:
+    """The UID of the object a PUT uploads to ``sane``, when this runs under that PUT's
+    write lock (before it, the lock would forget the answer); else None."""
+    watch = context.upload_parse
+    if _write_scope.get() is None or not isinstance(watch, UploadParse) \
+            or watch.prepared is None:
+        return None
+    path, item = watch.prepared
+    if paths.strip(pathutils.strip_path(path)) != sane:
+        return None
+    uid = item.uid
+    return uid if isinstance(uid, str) else None
 
 
 def _upload_data(item: radicale_item.Item, upload_text: str | None, watch: object

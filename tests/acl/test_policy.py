@@ -116,3 +116,27 @@ def test_sources_name_the_share_id(policy, store):
         new_id = create(conn, "alice", share_to("dave", "/alice/cal/"))
     assert [(s.kind, s.ref) for s in policy.sources("dave", "/alice/cal/")] == [
         ("share", f"share {new_id}")]
+
+
+def _generated_calendar(store):
+    from cms_dav.acl.generated import MARKER
+    store.ensure_folder("alice", "test")
+    store.create_derived("alice/birthdays", {"tag": "VCALENDAR", MARKER: "birthdays"},
+                         MARKER, "test")
+
+
+def test_a_generated_collection_the_request_already_resolved_keeps_only_reading(
+        policy, store, monkeypatch):
+    """The generated-collection test reads the store's lookup of the same request (a PUT
+    resolves its object's path first), and still cuts the owner's letters to reading."""
+    from cms_dav.acl import generated
+    from cms_dav.memo import Memo
+    _generated_calendar(store)
+    memo = Memo()
+    assert store.resolve("alice/birthdays/x.ics", memo) is None  # finds the calendar too
+    monkeypatch.setattr(generated, "generated_kind", lambda conn, path: (
+        _ for _ in ()).throw(AssertionError("queried again")))
+    one_request = policy.remembering(memo)
+    assert one_request.generated_kind("/alice/birthdays/x.ics") == "birthdays"
+    assert one_request.authorization("alice", "/alice/birthdays/x.ics") == "r"
+

@@ -115,8 +115,8 @@ def test_a_path_is_resolved_once_per_request(
     store = doors.storage.store
     resolved: list[str] = []
     real = store._resolve  # the lookup itself, under Store.resolve's memo
-    monkeypatch.setattr(store, "_resolve", lambda path, memo: (
-        resolved.append(path), real(path, memo))[1])
+    monkeypatch.setattr(store, "_resolve", lambda path, memo, *uid: (
+        resolved.append(path), real(path, memo, *uid))[1])
     with request_context.made_current(RequestContext()):
         for _ in range(5):
             assert found(doors, "/alice/contacts/") == ["alice/contacts"]
@@ -128,8 +128,8 @@ def test_outside_a_request_every_lookup_asks_again(
     store = doors.storage.store
     resolved: list[str] = []
     real = store._resolve  # the lookup itself, under Store.resolve's memo
-    monkeypatch.setattr(store, "_resolve", lambda path, memo: (
-        resolved.append(path), real(path, memo))[1])
+    monkeypatch.setattr(store, "_resolve", lambda path, memo, *uid: (
+        resolved.append(path), real(path, memo, *uid))[1])
     found(doors, "/alice/contacts/")
     found(doors, "/alice/contacts/")
     assert resolved == ["alice/contacts", "alice/contacts"]
@@ -141,8 +141,8 @@ def test_looking_up_an_item_path_answers_its_collection_too(
     store = doors.storage.store
     resolved: list[str] = []
     real = store._resolve
-    monkeypatch.setattr(store, "_resolve", lambda path, memo: (
-        resolved.append(path), real(path, memo))[1])
+    monkeypatch.setattr(store, "_resolve", lambda path, memo, *uid: (
+        resolved.append(path), real(path, memo, *uid))[1])
     with request_context.made_current(RequestContext()):
         assert found(doors, "/alice/contacts/new.vcf") == []
         assert found(doors, "/alice/contacts/") == ["alice/contacts"]
