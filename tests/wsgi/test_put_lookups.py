@@ -21,7 +21,7 @@ from cms_dav.store.segment_table import SegmentRecord
 from cms_dav.store.store import Store
 from tests.contacts.index_support import card_data as index_card_data
 from tests.contacts.test_put_prepared_before_lock import under_lock_watch
-from tests.support.dav import vcard
+from tests.support.dav import vcard, vevent
 from tests.wsgi.wsgi_call import Answer, WSGIApp, call
 
 VCARD = {"Content-Type": "text/vcard"}
@@ -169,3 +169,16 @@ def test_a_put_into_a_segment_book_the_request_itself_makes_is_refused(
     made = app.store.collection("alice/vip")
     assert made is not None
     assert app.store.item(made.id, "x.vcf") is None
+
+
+def test_a_new_event_put_into_a_calendar_runs_at_most_four_read_transactions(
+        wsgi: WSGIApp, transactions: list[str]) -> None:
+    """Three as a card's, and scheduling's read of what was stored (for its delivery)."""
+    event_headers = {"Content-Type": "text/calendar"}
+    assert call(wsgi, "PUT", "/alice/calendar/first.ics", vevent("first", "x").encode(),
+                headers=event_headers).code == 201
+    transactions.clear()
+    assert call(wsgi, "PUT", "/alice/calendar/new.ics", vevent("new", "y").encode(),
+                headers=event_headers).code == 201
+    assert transactions.count("write") == 1
+    assert transactions.count("read") <= 4
