@@ -209,7 +209,8 @@ class Store:
         parent_path, _, href = path.rpartition("/")
         home = path.partition("/")[0]
         with self.reading() as conn:
-            found = collections.get_many(conn, list(dict.fromkeys((path, parent_path, home))))
+            wanted = [path, *(above for above in (parent_path, home) if above and above != path)]
+            found = collections.get_many(conn, list(dict.fromkeys(wanted)))
             if memo is not None:
                 for above in (parent_path, home):
                     if above != path and above in found:  # what resolve() answers for it
