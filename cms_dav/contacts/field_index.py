@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, delete
+from sqlalchemy import Connection, bindparam, delete
 
 from cms_dav.contacts import index_store
 from cms_dav.contacts.custom_fields import card_field_values
@@ -22,8 +22,9 @@ from cms_dav.store.records import CollectionRecord, ItemRecord
 from cms_dav.store.schema import contact_field_values
 
 MAX_FOLDED = 500  # PostgreSQL btree entries must stay small
-_CHUNK = 500  # ids per delete (SQLite's host parameter limit)
 _INSERT = RawStatement(contact_field_values.insert())
+_DELETE = RawStatement(delete(contact_field_values).where(
+    contact_field_values.c.item_id == bindparam("item_id")))
 
 
 def field_rows(text: str) -> list[dict[str, object]]:
@@ -58,10 +59,7 @@ class FieldIndexHook:
         # an item the write inserted (its id from the insert, no old version) has no
         # rows yet: a new card's PUT skips the delete (issue 19); a record read back
         # from the items (reindex) may have rows
-        ids = [ident for ident in last if ident in stale]
-        for start in range(0, len(ids), _CHUNK):
-            conn.execute(delete(contact_field_values).where(
-                contact_field_values.c.item_id.in_(ids[start:start + _CHUNK])))
+        _DELETE.execute_many(conn, [{"item_id": ident} for ident in last if ident in stale])
         rows = [{**row, "item_id": ident, "collection_id": collection.id}
                 for ident, new in last.items()
                 if new.name.upper() == "VCARD" and new.text is not None
