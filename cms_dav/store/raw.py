@@ -18,6 +18,7 @@ expressions as values, no callable defaults (checked when compiled).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, Callable, Mapping, Sequence
 
 from sqlalchemy import Connection, Table
@@ -39,12 +40,17 @@ class _Compiled:
     #: bind processors by parameter name (only those the type has)
     processors: dict[str, Callable[[Any], Any]]
     error: type[Exception]
+    #: the values of ``order`` from a row that has them all (one C call per row)
+    getter: Callable[[Mapping[str, Any]], Any]
 
     def args(self, params: Mapping[str, Any]) -> Any:
         defaults, processors = self.defaults, self.processors
         if self.order is not None:
-            values = [params[name] if name in params else defaults[name]
-                      for name in self.order]
+            try:  # every parameter given (the usual case): one C call per row
+                values = list(self.getter(params))
+            except KeyError:
+                values = [params[name] if name in params else defaults[name]
+                          for name in self.order]
             if processors:
                 for index, name in enumerate(self.order):
                     process = processors.get(name)
@@ -56,6 +62,17 @@ class _Compiled:
             if named.get(name) is not None:
                 named[name] = process(named[name])
         return named
+
+
+def _getter(order: tuple[str, ...]) -> Callable[[Mapping[str, Any]], Any]:
+    """The values of the parameters ``order`` from a row (a tuple, KeyError if one is
+    missing)."""
+    if len(order) > 1:
+        return itemgetter(*order)
+
+    def few(row: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(row[name] for name in order)
+    return few
 
 
 def _scalar_defaults(table: Table) -> dict[str, Any]:
@@ -102,7 +119,7 @@ def _compile(statement: Executable, keys: Sequence[str] | None, dialect: Dialect
             processors[name] = process
     order = tuple(compiled.positiontup) if compiled.positional else None
     return _Compiled(compiled.string, order, defaults, processors,
-                     dialect.loaded_dbapi.Error)
+                     dialect.loaded_dbapi.Error, _getter(order or ()))
 
 
 class RawStatement:
