@@ -17,9 +17,10 @@ expressions as values, no callable defaults (checked when compiled).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.engine.interfaces import Dialect
@@ -168,3 +169,25 @@ class RawStatement:
             raise DBAPIError.instance(compiled.sql, args, exc, compiled.error) from exc
         finally:
             cursor.close()
+
+
+@contextmanager
+def savepoint(conn: Connection) -> Iterator[None]:
+    """A savepoint of the caller's transaction set by plain DB-API: an exception
+    leaving the block rolls back to it (and goes on), else it is released. For a batch
+    that sets one per row (``Store.put_items``): SQLAlchemy's ``begin_nested`` costs
+    ~100 µs a time, the two statements ~1 µs. Savepoints of the same name nest (the
+    innermost is meant), so blocks inside, raw or SQLAlchemy's, keep working."""
+    driver = conn.connection.driver_connection
+    cursor = driver.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute("SAVEPOINT cms_dav_row")
+        try:
+            yield
+        except BaseException:
+            cursor.execute("ROLLBACK TO SAVEPOINT cms_dav_row")
+            cursor.execute("RELEASE SAVEPOINT cms_dav_row")
+            raise
+        cursor.execute("RELEASE SAVEPOINT cms_dav_row")
+    finally:
+        cursor.close()

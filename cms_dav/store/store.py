@@ -23,7 +23,7 @@ from cms_dav.config import Limits
 from cms_dav.limits.item_text import check_item_text
 from cms_dav.memo import Memo, remembered
 from cms_dav.store import (audit, collections, derived, items, locks, paths, preferences,
-                           quota, segment_table, sync, sync_pages)
+                           quota, raw, segment_table, sync, sync_pages)
 from cms_dav.store.change_feed import ChangeFeed
 from cms_dav.store.engine import open_engine, read_tx, write_tx
 from cms_dav.store.records import (CollectionRecord, ItemData, ItemRecord, OriginOf,
@@ -356,7 +356,7 @@ class Store:
             for href, data in entries:
                 try:
                     check_item_text(data.text, self.limits, data.name)
-                    with conn.begin_nested():
+                    with raw.savepoint(conn):
                         old = stored_items.get(href)
                         stored = self._filtered(conn, record, old, data, actor, False)
                         new, old = items.put(

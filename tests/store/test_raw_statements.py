@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from cms_dav.store.engine import open_engine, read_tx, write_tx
 from cms_dav.store.migrate import upgrade_to_head
+from cms_dav.store import raw
 from cms_dav.store.raw import RawStatement
 from cms_dav.store.schema import collections, contact_cards, items
 
@@ -80,3 +81,21 @@ def test_a_raw_statement_refused_by_a_constraint_raises_sqlalchemys_integrity_er
     with read_tx(engine) as conn:
         assert conn.execute(select(items.c.href).order_by(items.c.href)).scalars().all() \
             == ["a.vcf", "c.vcf", "d.vcf"]
+
+
+def test_an_error_inside_a_raw_savepoint_undoes_only_that_block(database_url):
+    engine = _engine(database_url)
+    insert = RawStatement(items.insert())
+    with write_tx(engine) as conn:
+        cid = _book_and_item(conn)
+        row = {"collection_id": cid, "href": "a.vcf", "uid": "u", "name": "VCARD",
+               "component": "", "etag": '"e"', "text": "x", "modified_at": 1.0, "seq": 1}
+        with raw.savepoint(conn):
+            insert.execute(conn, row)
+        with pytest.raises(IntegrityError), raw.savepoint(conn):
+            insert.execute(conn, {**row, "href": "b.vcf", "uid": "v"})
+            insert.execute(conn, {**row, "href": "c.vcf"})  # the same UID as a.vcf
+        insert.execute(conn, {**row, "href": "d.vcf", "uid": "d"})
+    with read_tx(engine) as conn:
+        assert conn.execute(select(items.c.href).order_by(items.c.href)).scalars().all() \
+            == ["a.vcf", "d.vcf"]
