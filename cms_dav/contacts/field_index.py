@@ -12,17 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, delete
+from sqlalchemy import Connection, bindparam, delete
 
 from cms_dav.contacts import index_store
 from cms_dav.contacts.custom_fields import card_field_values
 from cms_dav.contacts.field_defs import date_of, number_of
+from cms_dav.store.raw import RawStatement
 from cms_dav.store.records import CollectionRecord, ItemRecord
 from cms_dav.store.schema import contact_field_values
 
 MAX_FOLDED = 500  # PostgreSQL btree entries must stay small
-_CHUNK = 500  # ids per delete (SQLite's host parameter limit)
-_INSERT = contact_field_values.insert()
+_INSERT = RawStatement(contact_field_values.insert())
+_DELETE = RawStatement(delete(contact_field_values).where(
+    contact_field_values.c.item_id == bindparam("item_id")))
 
 
 def field_rows(text: str) -> list[dict[str, object]]:
@@ -44,24 +46,25 @@ class FieldIndexHook:
         """:meth:`item_written` of several writes: one delete and one insert for them
         all (``Store.put_items``); an item written twice keeps its last values."""
         last: dict[int, ItemRecord] = {}
-        for new, _old in written:
+        stale: set[int] = set()
+        for new, old in written:
             ident = index_store.written_id(conn, collection.id, new)
             if ident is not None:
                 last.pop(ident, None)
                 last[ident] = new
+                if old is not None or new.id is None:
+                    stale.add(ident)
         if not last:
             return
-        # always: a moved item keeps its row id but changes collection
-        ids = list(last)
-        for start in range(0, len(ids), _CHUNK):
-            conn.execute(delete(contact_field_values).where(
-                contact_field_values.c.item_id.in_(ids[start:start + _CHUNK])))
+        # an item the write inserted (its id from the insert, no old version) has no
+        # rows yet: a new card's PUT skips the delete (issue 19); a record read back
+        # from the items (reindex) may have rows
+        _DELETE.execute_many(conn, [{"item_id": ident} for ident in last if ident in stale])
         rows = [{**row, "item_id": ident, "collection_id": collection.id}
                 for ident, new in last.items()
                 if new.name.upper() == "VCARD" and new.text is not None
                 for row in field_rows(new.text)]
-        if rows:
-            conn.execute(_INSERT, rows)
+        _INSERT.execute_many(conn, rows)
 
     def item_deleted(self, conn: Connection, collection: CollectionRecord,
                      old: ItemRecord) -> None:

@@ -28,6 +28,7 @@ from cms_dav.contacts.normalize import fold
 from cms_dav.contacts import search_order
 from cms_dav.contacts.search_terms import MAX_TERM, index_terms
 from cms_dav.store import fts
+from cms_dav.store.raw import RawStatement
 from cms_dav.contacts.vcard_lines import unfold
 from cms_dav.store.records import ItemRecord, Parsed
 from cms_dav.store.schema import (contact_cards, contact_sorted_terms, contact_terms,
@@ -186,10 +187,17 @@ def written_id(conn: Connection, collection_id: int, new: ItemRecord) -> int | N
     return new.id if new.id is not None else item_id(conn, collection_id, new.href)
 
 
+#: :func:`drop`'s statements, built once and run as plain DB-API (a card's update)
+_DROPS = tuple(RawStatement(delete(table).where(table.c.item_id == bindparam("item_id")))
+               for table in (contact_terms, contact_sorted_terms, contact_values,
+                             contact_cards))
+
+
 def drop(conn: Connection, ids: list[int]) -> None:
     """Forget cards (the FK cascade does this on delete; replace and reindex need it)."""
-    for table in (contact_terms, contact_sorted_terms, contact_values, contact_cards):
-        conn.execute(delete(table).where(table.c.item_id.in_(ids)))
+    rows = [{"item_id": ident} for ident in ids]
+    for statement in _DROPS:
+        statement.execute_many(conn, rows)
 
 
 def _card_row(index: CardIndex) -> dict[str, object]:
@@ -213,10 +221,10 @@ def sort_key(fn: str, href: str) -> str:
     return fold(fn or href)[:MAX_TERM]
 
 
-#: built once: a PUT writes each (building a Core statement costs more than SQLite's insert)
-_INSERT_CARD = contact_cards.insert()
-_INSERT_TERMS = contact_terms.insert()
-_INSERT_VALUES = contact_values.insert()
+#: built once and run as plain DB-API (:mod:`cms_dav.store.raw`): a PUT writes each
+_INSERT_CARD = RawStatement(contact_cards.insert())
+_INSERT_TERMS = RawStatement(contact_terms.insert())
+_INSERT_VALUES = RawStatement(contact_values.insert())
 
 
 @dataclass(frozen=True)
@@ -271,17 +279,13 @@ def write_many(conn: Connection, writes: list[IndexWrite]) -> None:
     if cards:
         # each row a dict of its own: values(fn=...) would clash; rows without fields
         # leave the card columns to their defaults, so those go one by one
-        for row in cards:
-            if not row["fields_ok"]:
-                conn.execute(_INSERT_CARD, [row])
-        full = [row for row in cards if row["fields_ok"]]
-        if full:
-            conn.execute(_INSERT_CARD, full)
+        # (the raw statement fills them from the columns' defaults, as Core did)
+        _INSERT_CARD.execute_many(conn, cards)
     if terms:
-        conn.execute(_INSERT_TERMS, terms)
+        _INSERT_TERMS.execute_many(conn, terms)
         fts.feed_many(conn, "contact_terms", termed)
         if sorted_rows:
             search_order.insert(conn, sorted_rows)
     if values:
-        conn.execute(_INSERT_VALUES, values)
+        _INSERT_VALUES.execute_many(conn, values)
         fts.feed_many(conn, "contact_values", valued)

@@ -21,6 +21,7 @@ from typing import Sequence
 
 from sqlalchemy import Connection
 
+from cms_dav.store.raw import RawStatement
 from cms_dav.store.schema import contact_sorted_terms
 
 #: the fields whose level cards cluster in the list order (names, pinyin of Chinese names)
@@ -41,9 +42,9 @@ def rows(ident: int, card: dict[str, object], terms: Sequence[tuple[str, str]]
             for f, t in kept]
 
 
-_INSERT = contact_sorted_terms.insert()
+_INSERT = RawStatement(contact_sorted_terms.insert())
 
 
 def insert(conn: Connection, found: list[dict[str, object]]) -> None:
     """Insert sorted rows made by :func:`rows` (of one card or many)."""
-    conn.execute(_INSERT, found)
+    _INSERT.execute_many(conn, found)

@@ -17,10 +17,12 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, or_, select
 
+from cms_dav.store.raw import RawStatement
 from cms_dav.store.records import WriteOrigin
 from cms_dav.store.schema import audit
 
-_INSERT = audit.insert()
+#: plain DB-API (:mod:`cms_dav.store.raw`): every write adds a row
+_INSERT = RawStatement(audit.insert())
 
 #: the kinds an entry can have; item kinds first, then the collection-level ones
 KINDS = ("create", "update", "delete", "move", "share", "restore", "collection-create",
@@ -48,7 +50,7 @@ def record(conn: Connection, origin: WriteOrigin | str, action: str, target: str
            detail: dict[str, Any] | None = None, *, kind: str = "", collection: str = "",
            href: str = "", uid: str = "", old_etag: str = "", new_etag: str = "") -> None:
     """One entry. ``origin``: a plain user name when the caller knows no more (door "")."""
-    conn.execute(_INSERT, entry(origin, action, target, detail, kind=kind,
+    _INSERT.execute(conn, entry(origin, action, target, detail, kind=kind,
                                 collection=collection, href=href, uid=uid,
                                 old_etag=old_etag, new_etag=new_etag))
 
@@ -72,8 +74,7 @@ def entry(origin: WriteOrigin | str, action: str, target: str = "",
 
 def record_many(conn: Connection, entries: list[dict[str, Any]]) -> None:
     """Insert entries made by :func:`entry`, in their order, as one executemany."""
-    if entries:
-        conn.execute(_INSERT, entries)
+    _INSERT.execute_many(conn, entries)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ tables (pg_trgm indexes the columns).
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, bindparam, text
+from sqlalchemy import Connection, text
 
 #: indexed table -> (its FTS5 table, the indexed column); cms_dav.contacts.trigram
 TRIGRAM_TABLES = {"contact_values": ("contact_values_trgm", "value"),
@@ -35,12 +35,12 @@ def present(conn: Connection, fts: str) -> bool:
     return bool(seen[fts])
 
 
-#: the statement of :func:`feed_many` per indexed table, built once (a PUT feeds two):
-#: the ids a bound, expanding parameter, so a one-card feed is always the same SQL
-#: (SQLAlchemy's statement cache, SQLite's prepared statements), not text made per card
-_FEEDS = {table: text(f"INSERT INTO {fts}(rowid, {column}) SELECT id, {column} "
-                      f"FROM {table} WHERE item_id IN :item_ids")
-          .bindparams(bindparam("item_ids", expanding=True))
+#: the statement of :func:`feed_many` per indexed table, with ``{marks}`` for the ids:
+#: run on the transaction's sqlite3 connection (SQLite only), outside SQLAlchemy's
+#: execution layer, which cost more than the feed of a one-card PUT (issue 19); the
+#: sqlite3 module keeps the prepared statement of each text (one id: always the same)
+_FEEDS = {table: f"INSERT INTO {fts}(rowid, {column}) SELECT id, {column} "
+                 f"FROM {table} WHERE item_id IN ({{marks}})"
           for table, (fts, column) in TRIGRAM_TABLES.items()}
 #: ids per statement of :func:`feed_many` (under SQLite's 999 host parameters)
 _CHUNK = 500
@@ -56,8 +56,11 @@ def feed_many(conn: Connection, table: str, item_ids: list[int]) -> None:
     """:func:`feed` for several items: one ``INSERT ... SELECT`` per chunk of ids."""
     if not item_ids or not present(conn, TRIGRAM_TABLES[table][0]):
         return
+    driver = conn.connection.driver_connection
     for start in range(0, len(item_ids), _CHUNK):
-        conn.execute(_FEEDS[table], {"item_ids": item_ids[start:start + _CHUNK]})
+        chunk = item_ids[start:start + _CHUNK]
+        driver.execute(  # type: ignore[union-attr]  # sqlite3's
+            _FEEDS[table].format(marks=",".join("?" * len(chunk))), chunk)
 
 
 def rebuild(conn: Connection) -> None:

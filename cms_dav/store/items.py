@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import time
 from contextlib import nullcontext
 from typing import Any, Iterable, Iterator
 
-from sqlalchemy import Column, Connection, Row, bindparam, delete, select, update
+from sqlalchemy import Column, Connection, Row, and_, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from cms_dav.store import sync
+from cms_dav.store.raw import RawStatement
 from cms_dav.store.quota import QuotaExceeded
 from cms_dav.store.records import CollectionRecord, ItemData, ItemRecord
 from cms_dav.store.schema import collections, history, items
@@ -40,17 +42,23 @@ _ONE = items.c.collection_id == bindparam("cid"), items.c.href == bindparam("hre
 _GET = {flag: select(*_columns(flag)).where(*_ONE) for flag in (True, False)}
 _HAS_UID = select(items.c.id).where(items.c.collection_id == bindparam("cid"),
                                     items.c.uid == bindparam("uid")).limit(1)
-_INSERT = items.insert().returning(items.c.id)
+#: the columns ``put`` writes (the SET of an update, the VALUES of an insert)
+_PUT_KEYS = ("uid", "name", "component", "etag", "text", "time_start", "time_end",
+             "modified_at", "seq")
+#: a PUT's own statements run as plain DB-API (:mod:`cms_dav.store.raw`, issue 19)
+_INSERT = RawStatement(items.insert().returning(items.c.id),
+                       ("collection_id", "href", *_PUT_KEYS))
 # SET takes the column names as parameter keys: the WHERE gets names of its own
-_UPDATE = (update(items).where(items.c.collection_id == bindparam("where_cid"),
-                               items.c.href == bindparam("where_href"))
-           .returning(items.c.id))
+_UPDATE = RawStatement(update(items).where(items.c.collection_id == bindparam("where_cid"),
+                                           items.c.href == bindparam("where_href"))
+                       .returning(items.c.id), _PUT_KEYS)
 _DELETE = delete(items).where(*_ONE)
 #: sync.bump and _COUNT_BY of a new item, in one statement
-_BUMP_AND_COUNT = (update(collections).where(collections.c.id == bindparam("cid"))
-                   .values(sync_seq=collections.c.sync_seq + 1, modified_at=bindparam("when"),
-                           item_count=collections.c.item_count + 1)
-                   .returning(collections.c.sync_seq, collections.c.item_count))
+_BUMP_AND_COUNT = RawStatement(
+    update(collections).where(collections.c.id == bindparam("cid"))
+    .values(sync_seq=collections.c.sync_seq + 1, modified_at=bindparam("when"),
+            item_count=collections.c.item_count + 1)
+    .returning(collections.c.sync_seq, collections.c.item_count))
 _COUNT_BY = (update(collections).where(collections.c.id == bindparam("cid"))
              .values(item_count=collections.c.item_count + bindparam("delta"))
              .returning(collections.c.item_count))
@@ -63,13 +71,47 @@ class TooManyItems(QuotaExceeded):
     def __init__(self, path: str, limit: int) -> None:
         super().__init__(f"/{path}/ already holds {limit} items, the most one collection "
                          f"may hold ([limits] max_items_per_collection)")
-_HISTORY = history.insert()
+_HISTORY = RawStatement(history.insert())
 
 
 def get(conn: Connection, collection_id: int, href: str,
         with_text: bool = True) -> ItemRecord | None:
     row = conn.execute(_GET[with_text], {"cid": collection_id, "href": href}).first()
     return _record(row, with_text) if row else None
+
+
+_COLLECTION_COLUMNS = (collections.c.id, collections.c.path, collections.c.tag,
+                       collections.c.props, collections.c.modified_at, collections.c.sync_seq,
+                       collections.c.sync_floor, collections.c.sync_epoch)
+#: :func:`get_with_collection`: the collection row and, joined, the item's (or NULLs)
+_WITH_COLLECTION = RawStatement(
+    select(*_COLLECTION_COLUMNS, *_columns(True))
+    .select_from(collections.outerjoin(items, and_(
+        items.c.collection_id == collections.c.id, items.c.href == bindparam("href"))))
+    .where(collections.c.path == bindparam("path")))
+
+
+def get_with_collection(conn: Connection, path: str, href: str
+                        ) -> tuple[CollectionRecord, ItemRecord | None] | None:
+    """The collection at ``path`` and its item ``href`` (with text; None when it has
+    none), in one plain DB-API query: a write's first reads under its lock (issue
+    19: two statements through SQLAlchemy before). None: no such collection."""
+    rows = _WITH_COLLECTION.execute(conn, {"path": path, "href": href})
+    if not rows:
+        return None
+    row = rows[0]
+    ident, cpath, tag, props, modified_at, sync_seq, sync_floor, epoch = row[:8]
+    collection = CollectionRecord(
+        id=ident, path=cpath, tag=tag, props=json.loads(props), modified_at=modified_at,
+        sync_seq=sync_seq, sync_floor=sync_floor, sync_epoch=epoch)
+    (cid, item_href, uid, name, component, etag, time_start, time_end, item_modified,
+     text) = row[8:]
+    if item_href is None:
+        return collection, None
+    return collection, ItemRecord(
+        collection_id=cid, href=item_href, uid=uid, name=name, component=component,
+        etag=etag, time_start=time_start, time_end=time_end, modified_at=item_modified,
+        text=text)
 
 
 def get_text(conn: Connection, collection_id: int, href: str) -> str | None:
@@ -130,7 +172,7 @@ def count(conn: Connection, collection_id: int) -> int:
 def _keep_history(conn: Connection, collection: CollectionRecord, old: ItemRecord,
                   action: str, actor: str, when: float, door: str) -> None:
     assert old.text is not None
-    conn.execute(_HISTORY, dict(
+    _HISTORY.execute(conn, dict(
         collection_path=collection.path, href=old.href, uid=old.uid, etag=old.etag,
         text=old.text, action=action, actor=actor, at=when, door=door))
 
@@ -160,7 +202,7 @@ def put(conn: Connection, collection: CollectionRecord, href: str, data: ItemDat
     when = time.time()
     held: int | None = None
     if old is None:
-        seq, held = conn.execute(_BUMP_AND_COUNT, {"cid": collection.id, "when": when}).one()
+        ((seq, held),) = _BUMP_AND_COUNT.execute(conn, {"cid": collection.id, "when": when})
     else:
         seq = sync.bump(conn, collection.id, when)
     if old is _LOOK_UP:
@@ -171,11 +213,11 @@ def put(conn: Connection, collection: CollectionRecord, href: str, data: ItemDat
     try:
         with conn.begin_nested() if savepoint else nullcontext():
             if old is None:
-                ident = conn.execute(_INSERT, dict(collection_id=collection.id, href=href,
-                                                   **values)).scalar_one()
+                ((ident,),) = _INSERT.execute(conn, dict(collection_id=collection.id,
+                                                         href=href, **values))
             else:
-                ident = conn.execute(_UPDATE, dict(where_cid=collection.id, where_href=href,
-                                                   **values)).scalar_one()
+                ((ident,),) = _UPDATE.execute(conn, dict(where_cid=collection.id,
+                                                         where_href=href, **values))
     except IntegrityError:
         raise UidConflict(f"UID {data.uid!r} is already used by another item of "
                           f"/{collection.path}/") from None

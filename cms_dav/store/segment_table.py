@@ -36,8 +36,12 @@ def get(conn: Connection, name: str) -> SegmentRecord | None:
     return _record(row) if row is not None else None
 
 
+#: read by every write into an address book (the segment hook): built once
+_ALL = select(segments).order_by(segments.c.name)
+
+
 def all_segments(conn: Connection) -> list[SegmentRecord]:
-    return [_record(row) for row in conn.execute(select(segments).order_by(segments.c.name))]
+    return [_record(row) for row in conn.execute(_ALL)]
 
 
 def put(conn: Connection, record: SegmentRecord) -> None:

@@ -23,7 +23,7 @@ from cms_dav.config import Limits
 from cms_dav.limits.item_text import check_item_text
 from cms_dav.memo import Memo, remembered
 from cms_dav.store import (audit, collections, derived, items, locks, paths, preferences,
-                           quota, resolved, segment_table, sync, sync_pages)
+                           quota, raw, resolved, segment_table, sync, sync_pages)
 from cms_dav.store.change_feed import ChangeFeed
 from cms_dav.store.engine import open_engine, read_tx, write_tx
 from cms_dav.store.records import (CollectionRecord, ItemData, ItemRecord, OriginOf,
@@ -300,13 +300,17 @@ class Store:
         check_item_text(data.text, self.limits, data.name)
         origin = self.origin_of(actor)
         with self.locked([path]), self._write() as conn:
-            record = self._require(conn, path)
-            old = items.get(conn, record.id, href)
+            found = items.get_with_collection(conn, path, href)
+            if found is None:
+                raise NotFound(f"no collection /{path}/")
+            record, old = found
             stored = self._filtered(conn, record, old, data, actor, attested) \
                 if apply_filters else data
+            # no savepoint of its own: a UidConflict leaves this block, and the
+            # rollback of its transaction (or batch savepoint) undoes the write
             new, old = items.put(conn, record, href, stored, actor, self.token_days, old=old,
                                  max_items=self.limits.max_items_per_collection,
-                                 door=origin.door)
+                                 door=origin.door, savepoint=False)
             for hook in self.write_hooks:
                 hook.item_written(conn, record, new, old)
             self._item_changed(conn, origin, record, new, old)
@@ -364,7 +368,7 @@ class Store:
             for href, data in entries:
                 try:
                     check_item_text(data.text, self.limits, data.name)
-                    with conn.begin_nested():
+                    with raw.savepoint(conn):
                         old = stored_items.get(href)
                         stored = self._filtered(conn, record, old, data, actor, False)
                         new, old = items.put(

@@ -14,6 +14,7 @@ from typing import Iterable
 
 from sqlalchemy import Connection, bindparam, delete, func, select, update
 
+from cms_dav.store.raw import RawStatement
 from cms_dav.store.records import CollectionRecord
 from cms_dav.store.schema import changes, collections, items
 
@@ -43,22 +44,24 @@ def parse_token(token: str) -> tuple[str, int]:
     return epoch, int(seq)
 
 
-_BUMP = (update(collections).where(collections.c.id == bindparam("cid"))
-         .values(sync_seq=collections.c.sync_seq + 1, modified_at=bindparam("when"))
-         .returning(collections.c.sync_seq))
-_LOG = changes.insert()
+#: a write's own statements run as plain DB-API (:mod:`cms_dav.store.raw`, issue 19)
+_BUMP = RawStatement(update(collections).where(collections.c.id == bindparam("cid"))
+                     .values(sync_seq=collections.c.sync_seq + 1,
+                             modified_at=bindparam("when"))
+                     .returning(collections.c.sync_seq))
+_LOG = RawStatement(changes.insert())
 
 
 def bump(conn: Connection, collection_id: int, when: float | None = None) -> int:
     """Take the collection's row lock and return its next change number."""
     when = time.time() if when is None else when
-    seq: int = conn.execute(_BUMP, {"cid": collection_id, "when": when}).scalar_one()
-    return seq
+    ((seq,),) = _BUMP.execute(conn, {"cid": collection_id, "when": when})
+    return int(seq)
 
 
 def log_change(conn: Connection, collection_id: int, seq: int, href: str,
                deleted: bool, when: float) -> None:
-    conn.execute(_LOG, change_row(collection_id, seq, href, deleted, when))
+    _LOG.execute(conn, change_row(collection_id, seq, href, deleted, when))
 
 
 def change_row(collection_id: int, seq: int, href: str, deleted: bool, when: float
@@ -69,8 +72,7 @@ def change_row(collection_id: int, seq: int, href: str, deleted: bool, when: flo
 
 def log_changes(conn: Connection, rows: list[dict[str, object]]) -> None:
     """Insert rows made by :func:`change_row` (a batch's, in seq order) together."""
-    if rows:
-        conn.execute(_LOG, rows)
+    _LOG.execute_many(conn, rows)
 
 
 def prune(conn: Connection, collection_id: int, seq: int, max_age_days: int) -> None:

@@ -10,6 +10,7 @@ from typing import Any, Sequence
 from sqlalchemy import Connection, Engine, delete, select, update
 
 from cms_dav.store.engine import read_tx, write_tx
+from cms_dav.store.raw import RawStatement
 from cms_dav.store.schema import webhook_attempts, webhook_endpoints
 
 #: longest error text kept per attempt
@@ -84,10 +85,13 @@ def add(engine: Engine, url: str, secret: str, events: Sequence[str], collection
             .returning(webhook_endpoints.c.id)).scalar_one())
 
 
+#: asked by every write (the outbox's route check): built once, plain DB-API (issue 19)
+_ANY_ENABLED = RawStatement(select(webhook_endpoints.c.id)
+                            .where(webhook_endpoints.c.disabled_at.is_(None)).limit(1))
+
+
 def any_enabled(conn: Connection) -> bool:
-    return conn.execute(select(webhook_endpoints.c.id)
-                        .where(webhook_endpoints.c.disabled_at.is_(None)).limit(1)
-                        ).first() is not None
+    return bool(_ANY_ENABLED.execute(conn, {}))
 
 
 def enabled(conn: Connection) -> list[Endpoint]:

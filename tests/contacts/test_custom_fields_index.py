@@ -63,3 +63,13 @@ def test_reindex_rebuilds_the_field_index(tmp_path: Path, database_url: str) -> 
         conn.execute(values.delete())
     assert reindex(store, "PL") == 1
     assert fields_of(store, "c") == {"spend": ("12.5", 12.5, None)}
+
+
+def test_reindex_replaces_the_field_rows_a_card_already_has(
+        tmp_path: Path, database_url: str) -> None:
+    store = open_test_store(tmp_path, database_url)
+    book(store, "alice/contacts")
+    put(store, "d", "X-CMS-FIELD:spend;7")
+    assert reindex(store, "PL") == 1
+    with store.reading() as conn:
+        assert conn.execute(select(values.c.text)).scalars().all() == ["7"]

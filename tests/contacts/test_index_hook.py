@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, event, select
 
 from cms_dav.contacts.index_hook import reindex
 from cms_dav.store.records import WriteResult
@@ -85,7 +85,6 @@ def test_reindex_rebuilds_rows_lost_or_missing(tmp_path):
 
 
 def _statements_during(store, action):
-    from sqlalchemy import event
     seen: list[str] = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
@@ -117,3 +116,21 @@ def test_index_hooks_take_the_row_id_from_the_write(tmp_path, database_url):
         assert done[0].new.id == row_id
         assert not [s for s in seen if s.startswith("SELECT items.id FROM items")]
     assert card_rows(store) == [("u1.vcf", "Anna Kowalska", True)]
+
+
+def test_a_new_cards_write_takes_no_savepoint_and_deletes_nothing(tmp_path):
+    """A new card has no index or field rows to drop, and a refused insert is undone
+    with the write's own transaction (issue 19: statements per PUT)."""
+    store = open_test_store(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    book(store, "alice/book")
+    seen: list[str] = []
+
+    @event.listens_for(store.engine, "connect")
+    def trace(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        dbapi_connection.set_trace_callback(seen.append)
+
+    store.engine.dispose()  # every connection from now on is traced
+    store.put_item("alice/book", "u1.vcf", card_data(vcard("u1", "Anna Nowak"), "u1"),
+                   "alice")
+    assert any(s.startswith("INSERT INTO items") for s in seen)
+    assert not [s for s in seen if s.startswith(("SAVEPOINT", "DELETE"))]

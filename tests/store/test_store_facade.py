@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from cms_dav.store import sync
-from cms_dav.store.schema import history
+from cms_dav.store.schema import audit, history
 from cms_dav.store.store import Store
 from tests.store.facade_cards import card, store_with_books
 
@@ -77,6 +77,19 @@ def test_a_refused_write_in_a_batch_keeps_the_others(store):
     assert store.item(book, "two.vcf") is None
     _, hrefs = store.sync("alice/a", "")
     assert sorted(hrefs) == ["one.vcf", "three.vcf"]
+
+
+def test_a_put_refused_for_a_uid_another_item_has_leaves_the_book_as_it_was(store):
+    from cms_dav.store.items import UidConflict
+    store.put_item("alice/a", "one.vcf", card("same", "First"), "alice")
+    token, _ = store.sync("alice/a", "")
+    with pytest.raises(UidConflict):
+        store.put_item("alice/a", "two.vcf", card("same", "Second"), "alice")
+    assert store.sync("alice/a", "")[0] == token  # no change number taken
+    with store.reading() as conn:
+        assert conn.execute(select(audit.c.href).where(
+            audit.c.action == "item.put")).scalars().all() == ["one.vcf"]
+    assert store.item(store.collection("alice/a").id, "two.vcf") is None
 
 
 def test_a_failure_after_a_write_in_a_transaction_undoes_the_write_and_its_sync_entry(store):

@@ -1,0 +1,101 @@
+"""Write statements run as plain DB-API (cms_dav.store.raw) store what Core stores, in
+the caller's transaction, and fail with SQLAlchemy's exceptions, on both backends."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import IntegrityError
+
+from cms_dav.store.engine import open_engine, read_tx, write_tx
+from cms_dav.store.migrate import upgrade_to_head
+from cms_dav.store import raw
+from cms_dav.store.raw import RawStatement
+from cms_dav.store.schema import collections, contact_cards, items
+
+
+def _engine(database_url: str):  # type: ignore[no-untyped-def]
+    engine = open_engine(database_url)
+    upgrade_to_head(engine)
+    return engine
+
+
+def _book_and_item(conn) -> int:  # type: ignore[no-untyped-def]
+    cid = conn.execute(collections.insert().values(
+        path="alice/book", parent_path="alice", tag="VADDRESSBOOK", created_at=1.0,
+        modified_at=1.0, sync_epoch="e").returning(collections.c.id)).scalar_one()
+    return int(cid)
+
+
+def _item(conn, cid: int, href: str) -> int:  # type: ignore[no-untyped-def]
+    return int(conn.execute(items.insert().values(
+        collection_id=cid, href=href, uid=href, name="VCARD", component="", etag='"e"',
+        text="x", modified_at=1.0, seq=1).returning(items.c.id)).scalar_one())
+
+
+def test_a_raw_insert_stores_the_row_core_stores_for_the_same_values(database_url):
+    engine = _engine(database_url)
+    with write_tx(engine) as conn:
+        cid = _book_and_item(conn)
+        core_id, raw_id = _item(conn, cid, "a.vcf"), _item(conn, cid, "b.vcf")
+        given = {"collection_id": cid, "href": "x", "etag": '"e"', "values_ok": True,
+                 "birthday": 1224, "follow_up": date(2026, 12, 24), "fields_ok": False}
+        conn.execute(contact_cards.insert(), [{**given, "item_id": core_id}])
+        RawStatement(contact_cards.insert()).execute(conn, {**given, "item_id": raw_id})
+    with read_tx(engine) as conn:
+        rows = conn.execute(select(contact_cards).order_by(contact_cards.c.item_id)).all()
+    core, raw = (dict(row._mapping) for row in rows)
+    assert {**raw, "item_id": core_id} == core
+    assert raw["follow_up"] == date(2026, 12, 24) and raw["kind"] == "individual"
+
+
+def test_a_raw_statement_is_undone_with_the_transaction_it_ran_in(database_url):
+    engine = _engine(database_url)
+    with write_tx(engine) as conn:
+        cid = _book_and_item(conn)
+    bump = RawStatement(update(collections).where(collections.c.id == bindparam("cid"))
+                        .values(sync_seq=collections.c.sync_seq + 1)
+                        .returning(collections.c.sync_seq))
+    with pytest.raises(RuntimeError), write_tx(engine) as conn:
+        assert bump.execute(conn, {"cid": cid}) == [(1,)]
+        raise RuntimeError("leave the transaction")
+    with read_tx(engine) as conn:
+        assert conn.execute(select(collections.c.sync_seq)).scalar_one() == 0
+
+
+def test_a_raw_statement_refused_by_a_constraint_raises_sqlalchemys_integrity_error(
+        database_url):
+    engine = _engine(database_url)
+    insert = RawStatement(items.insert())
+    with write_tx(engine) as conn:
+        cid = _book_and_item(conn)
+        row = {"collection_id": cid, "href": "a.vcf", "uid": "u", "name": "VCARD",
+               "component": "", "etag": '"e"', "text": "x", "modified_at": 1.0, "seq": 1}
+        insert.execute(conn, row)
+        with pytest.raises(IntegrityError), conn.begin_nested():
+            insert.execute(conn, {**row, "href": "b.vcf"})  # the same UID
+        insert.execute_many(conn, [{**row, "href": "c.vcf", "uid": "c"},
+                                   {**row, "href": "d.vcf", "uid": "d"}])
+    with read_tx(engine) as conn:
+        assert conn.execute(select(items.c.href).order_by(items.c.href)).scalars().all() \
+            == ["a.vcf", "c.vcf", "d.vcf"]
+
+
+def test_an_error_inside_a_raw_savepoint_undoes_only_that_block(database_url):
+    engine = _engine(database_url)
+    insert = RawStatement(items.insert())
+    with write_tx(engine) as conn:
+        cid = _book_and_item(conn)
+        row = {"collection_id": cid, "href": "a.vcf", "uid": "u", "name": "VCARD",
+               "component": "", "etag": '"e"', "text": "x", "modified_at": 1.0, "seq": 1}
+        with raw.savepoint(conn):
+            insert.execute(conn, row)
+        with pytest.raises(IntegrityError), raw.savepoint(conn):
+            insert.execute(conn, {**row, "href": "b.vcf", "uid": "v"})
+            insert.execute(conn, {**row, "href": "c.vcf"})  # the same UID as a.vcf
+        insert.execute(conn, {**row, "href": "d.vcf", "uid": "d"})
+    with read_tx(engine) as conn:
+        assert conn.execute(select(items.c.href).order_by(items.c.href)).scalars().all() \
+            == ["a.vcf", "d.vcf"]
