@@ -357,12 +357,10 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     from cms_dav.contacts.field_rows import FieldRows
     from cms_dav.contacts.field_upload_filter import FieldValueCheck, keep_custom_fields
     from cms_dav.contacts.index_hook import SearchIndexHook
-    from cms_dav.contacts.prepared import PreparedWork
     from cms_dav.contacts.segment_hook import SegmentHook
     from cms_dav.contacts.segments import Segments
     from cms_dav.contacts.timeline_note import TimelineOptions
-    from cms_dav.contacts.upload_filter import PARSES_LIMIT, ContactUploadFilter
-    from cms_dav.contacts.vcard_lines import CardParses
+    from cms_dav.contacts.upload_filter import ContactUploadFilter
     from cms_dav.housekeeping import start_housekeeper
     from cms_dav.io import freebusy_ranges, vobject_values
     from cms_dav.outbox.recorder import OutboxRecorder, Route
@@ -409,9 +407,8 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     feeds: tuple[ChangeFeed, ...] = (OutboxRecorder(routes),)
     if imip:
         feeds += (ImipRecorder(MAX_ATTENDEES),)
-    # the contact filter's line parses of the card it stores, read by the index (issue 19)
-    card_parses: PreparedWork[CardParses] = PreparedWork(limit=PARSES_LIMIT)
-    index_hooks = (SearchIndexHook(settings.default_region, card_parses), FieldIndexHook())
+    search_index, field_index = SearchIndexHook(settings.default_region), FieldIndexHook()
+    index_hooks = (search_index, field_index)
     # calendar objects' occurrence ranges for calendar-query time-ranges (issue 19)
     occurrence_hooks = ((OccurrenceHook(settings.occurrence_horizon_days),)
                         if settings.occurrence_horizon_days else ())
@@ -424,7 +421,9 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
                   upload_filters=(keep_custom_fields, FieldValueCheck(fields),
                                   ContactUploadFilter(TimelineOptions(
                                       settings.timeline_entries, settings.timeline_language),
-                                      field_rows=FieldRows(fields), parses=card_parses)),
+                                      field_rows=FieldRows(fields),
+                                      # its parses of the card it stores (issue 19)
+                                      hand_to=(search_index.parses, field_index.parses))),
                   origin_of=origins, change_feeds=feeds)
     shares = ShareDatabase(engine, policy, public_links=settings.sharing_public_links,
                            link_days=settings.sharing_link_days, origin_of=origins,

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, select
 
 from cms_dav.contacts import index_store
-from cms_dav.contacts.prepared import PreparedWork
+from cms_dav.contacts.prepared import PARSES_LIMIT, PreparedWork
 from cms_dav.contacts.vcard_lines import CardParses
 from cms_dav.store import collections, fts, paths
 from cms_dav.store import items as item_rows
@@ -25,16 +25,14 @@ from cms_dav.store.store import Store
 class SearchIndexHook:
     """Indexes vCards; calendar items are ignored."""
 
-    def __init__(self, default_region: str = "",
-                 parses: PreparedWork[CardParses] | None = None) -> None:
+    def __init__(self, default_region: str = "") -> None:
         #: ISO 3166 region for phones typed without "+" (Settings.default_region)
         self.default_region = default_region
         #: analyses made before the write lock (:meth:`prepare`), taken by the write
         self.prepared: PreparedWork[index_store.CardIndex] = PreparedWork()
-        #: the line parses an upload filter made of the text it stored, by that text
-        #: (``ContactUploadFilter.parses``): the analysis reads them instead of the text
-        self.parses: PreparedWork[CardParses] = parses if parses is not None \
-            else PreparedWork()
+        #: the line parses an upload filter made of the text it stores, by that text
+        #: (``ContactUploadFilter.hand_to``): the analysis reads them, not the text again
+        self.parses: PreparedWork[CardParses] = PreparedWork(limit=PARSES_LIMIT)
 
     def prepare(self, collection: CollectionRecord, href: str, data: ItemData) -> None:
         """Analyse the card a write will store, before its lock (:mod:`.prepared`)."""

@@ -43,9 +43,6 @@ log = logging.getLogger("cms_dav.contacts")
 TAMPER_ACTION = "contact.note.tamper"
 #: the author of entries uploaded without a logged-in user (never the client's claim)
 ANONYMOUS = "anonymous"
-#: parses kept for the hooks at most: more than a ``cms-dav import`` batch (500 rows),
-#: whose hooks read the batch's texts after its filters have run for every row
-PARSES_LIMIT = 1024
 
 
 def etag_of(text: str) -> str:
@@ -76,10 +73,10 @@ class ContactUploadFilter:
     #: plans made before the write lock (:meth:`prepare`), taken by the write
     prepared: PreparedWork["_Plan"] = dataclasses.field(
         default_factory=PreparedWork, compare=False, repr=False)
-    #: the parses of each plan's texts, by the text it stores, for the write hooks that
-    #: read that text next (``build_app`` gives the search index hook the same one)
-    parses: PreparedWork[CardParses] = dataclasses.field(
-        default_factory=lambda: PreparedWork(limit=PARSES_LIMIT), compare=False, repr=False)
+    #: where each plan's parses go, by the text it stores: the ``parses`` of the write
+    #: hooks that read that text next (``build_app``: the search and field index hooks)
+    hand_to: tuple[PreparedWork[CardParses], ...] = dataclasses.field(
+        default=(), compare=False, repr=False)
 
     def prepare(self, collection: CollectionRecord, old: ItemRecord | None,
                 data: ItemData, *, actor: str, attested: bool) -> ItemData:
@@ -112,9 +109,10 @@ class ContactUploadFilter:
         return plan.stored(data)
 
     def _hand_over(self, plan: "_Plan", data: ItemData) -> None:
-        """Keep the plan's parses for the hooks that read the text it stores."""
+        """Hand the plan's parses to the hooks that read the text it stores."""
         text = plan.text if plan.text is not None else data.text
-        self.parses.put(text, plan.parses, weight=plan.parses.weight)
+        for hooks_parses in self.hand_to:
+            hooks_parses.put(text, plan.parses, weight=plan.parses.weight)
 
     def _key(self, collection: CollectionRecord, old: ItemRecord | None, data: ItemData,
              actor: str, attested: bool, now: datetime) -> tuple[Any, ...]:

@@ -92,11 +92,11 @@ def fold(line: str, limit: int = FOLD_OCTETS) -> list[str]:
     Never cuts inside a multi-byte character (RFC 6350 §3.2). Continuation lines
     carry their leading space; the caller adds the line ending it needs.
     """
-    if len(line.encode("utf-8")) <= limit:  # most lines: no per-character walk
+    octets = line.encode("utf-8")
+    if len(octets) <= limit:  # most lines: no per-character walk
         return [line]
-    if line.isascii() and limit > 1:  # one octet a character: the walk's cuts, sliced
-        return [line[:limit]] + [" " + line[start:start + limit - 1]
-                                 for start in range(limit, len(line), limit - 1)]
+    if limit > 4:  # every character fits a piece: cut the octets where the walk would
+        return _fold_octets(octets, limit)
     pieces: list[str] = []
     current: list[str] = []
     size = 0
@@ -109,6 +109,20 @@ def fold(line: str, limit: int = FOLD_OCTETS) -> list[str]:
         current.append(char)
         size += width
     pieces.append("".join(current))
+    return [pieces[0]] + [" " + piece for piece in pieces[1:]]
+
+
+def _fold_octets(octets: bytes, limit: int) -> list[str]:
+    """:func:`fold`'s pieces, cut at the last character start within each budget."""
+    pieces: list[str] = []
+    start, budget = 0, limit
+    while len(octets) - start > budget:
+        end = start + budget
+        while octets[end] & 0xC0 == 0x80:  # a continuation octet: not a character start
+            end -= 1
+        pieces.append(octets[start:end].decode("utf-8"))
+        start, budget = end, limit - 1  # continuation lines start with a space
+    pieces.append(octets[start:].decode("utf-8"))
     return [pieces[0]] + [" " + piece for piece in pieces[1:]]
 
 
