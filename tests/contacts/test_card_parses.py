@@ -7,13 +7,20 @@ and one-line unfold cut where the character walk and the regex unfold do."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
+from collections import Counter
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bench import data
+from cms_dav.app import build_app
+from cms_dav.auth.htpasswd import HtpasswdFile
+from cms_dav.config import load_settings
+from cms_dav.contacts import vcard_lines
 from cms_dav.contacts import field_index, index_store
 from cms_dav.contacts.anniversaries import dates_of
 from cms_dav.contacts.card_fields import extract_fields
@@ -21,9 +28,11 @@ from cms_dav.contacts.custom_fields import card_field_values
 from cms_dav.contacts.errors import ContactError
 from cms_dav.contacts.interactions import review_upload
 from cms_dav.contacts.timeline_note import TimelineOptions, refresh_note
+from cms_dav.contacts.upload_filter import ContactUploadFilter
 from cms_dav.contacts.validation import lint_card
 from cms_dav.contacts.vcard_lines import CardParses, _logical, fold, unfold
 from tests.store.corpus_objects import corpus_objects
+from tests.wsgi.wsgi_call import WSGIApp, call
 
 NOW = datetime(2026, 12, 2, 15, 0, tzinfo=timezone.utc)
 OPTIONS = TimelineOptions(20, "pl")
@@ -141,3 +150,42 @@ def test_a_one_line_block_unfolds_as_the_regex_unfold_does() -> None:
     for physical in ("NOTE:a\r\n", "NOTE:a\n", "NOTE:a", "  \r\n", "\r\n", "", " x\n",
                      "NOTE:a\rb\n", "NOTE:a\r\r\n", "NOTE:a\r\n\r\n", "\tNOTE:x\r\n"):
         assert _logical([physical]) == "".join(unfold(physical)), physical
+
+
+@pytest.fixture
+def parsed_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                 ) -> tuple[WSGIApp, Counter[str]]:
+    """The app (its contact filter's clock fixed, so the plan made before the lock is
+    the one the write takes) and how often each logical line was parsed."""
+    settings = load_settings(data_dir=tmp_path)
+    HtpasswdFile(settings.htpasswd_file, rounds=4).add("alice", "alice-pw")
+    built = build_app(settings)
+    built.store.upload_filters = tuple(
+        dataclasses.replace(each, clock=lambda: NOW)
+        if isinstance(each, ContactUploadFilter) else each
+        for each in built.store.upload_filters)
+    wsgi = built.wsgi()
+    assert call(wsgi, "PROPFIND", "/alice/contacts/", headers={"Depth": "0"}).code == 207
+    counted: Counter[str] = Counter()
+    original = vcard_lines.parse_line
+
+    def parse_line(line: str) -> vcard_lines.ContentLine:
+        counted[line] += 1
+        return original(line)
+
+    monkeypatch.setattr(vcard_lines, "parse_line", parse_line)
+    return wsgi, counted
+
+
+def test_a_put_parses_each_logical_line_of_its_texts_once(
+        parsed_lines: tuple[WSGIApp, Counter[str]]) -> None:
+    """The upload, the upload with its history attested and the card with its timeline
+    block share their lines: the filter, the index analysis and the field index read
+    them through the filter's parses (a card with interactions, so all three differ)."""
+    wsgi, counted = parsed_lines
+    body = data.make_card(5, 3)
+    assert b"X-CMS-INTERACTION" in body
+    answer = call(wsgi, "PUT", "/alice/contacts/five.vcf", body,
+                  headers={"Content-Type": "text/vcard", "If-None-Match": "*"})
+    assert answer.code == 201
+    assert counted and max(counted.values()) == 1, counted.most_common(3)
