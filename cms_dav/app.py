@@ -407,7 +407,8 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     feeds: tuple[ChangeFeed, ...] = (OutboxRecorder(routes),)
     if imip:
         feeds += (ImipRecorder(MAX_ATTENDEES),)
-    index_hooks = (SearchIndexHook(settings.default_region), FieldIndexHook())
+    search_index, field_index = SearchIndexHook(settings.default_region), FieldIndexHook()
+    index_hooks = (search_index, field_index)
     # calendar objects' occurrence ranges for calendar-query time-ranges (issue 19)
     occurrence_hooks = ((OccurrenceHook(settings.occurrence_horizon_days),)
                         if settings.occurrence_horizon_days else ())
@@ -420,7 +421,9 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
                   upload_filters=(keep_custom_fields, FieldValueCheck(fields),
                                   ContactUploadFilter(TimelineOptions(
                                       settings.timeline_entries, settings.timeline_language),
-                                      field_rows=FieldRows(fields))),
+                                      field_rows=FieldRows(fields),
+                                      # its parses of the card it stores (issue 19)
+                                      hand_to=(search_index.parses, field_index.parses))),
                   origin_of=origins, change_feeds=feeds)
     shares = ShareDatabase(engine, policy, public_links=settings.sharing_public_links,
                            link_days=settings.sharing_link_days, origin_of=origins,

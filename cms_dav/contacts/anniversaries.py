@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from cms_dav.contacts.vcard_lines import ContentLine, lenient_lines, unescape
+from cms_dav.contacts.vcard_lines import CardParses, ContentLine, lenient_lines, unescape
 
 BIRTHDAY = "birthday"
 ANNIVERSARY = "anniversary"
@@ -88,10 +88,11 @@ def _apple_kind(label: str | None) -> tuple[str, str | None]:
     return OTHER, label.strip() or None
 
 
-def dates_of(card_text: str) -> list[DateOfYear]:
+def dates_of(card_text: str, parses: CardParses | None = None) -> list[DateOfYear]:
     """The card's yearly dates in card order: the same (kind, date) once, one birthday
-    (a second BDAY is an RFC 6350 §5.4 ALTID alternative of the first)."""
-    lines = lenient_lines(card_text)
+    (a second BDAY is an RFC 6350 §5.4 ALTID alternative of the first). ``parses``:
+    the write's parses (:class:`~.vcard_lines.CardParses`)."""
+    lines = lenient_lines(card_text, parses)
     labels = {line.group.lower(): unescape(line.value).strip()
               for line in lines if line.group and line.name == "X-ABLABEL"}
     found: list[DateOfYear] = []

@@ -14,7 +14,8 @@ from datetime import datetime
 from cms_dav.contacts.errors import CardFormatError
 from cms_dav.contacts.interactions import PROPERTY as INTERACTION_PROPERTY
 from cms_dav.contacts.interactions import Interaction, last_contacted, read_interactions
-from cms_dav.contacts.vcard_lines import ContentLine, card_lines, structured, text_list, unescape
+from cms_dav.contacts.vcard_lines import (CardParses, ContentLine, card_lines, structured,
+                                          text_list, unescape)
 
 GROUP_KIND_PROPERTIES = ("KIND", "X-ADDRESSBOOKSERVER-KIND")
 MEMBER_PROPERTIES = ("MEMBER", "X-ADDRESSBOOKSERVER-MEMBER")
@@ -80,19 +81,28 @@ def member_uid(reference: str) -> str:
     return value[len("urn:uuid:"):] if value.lower().startswith("urn:uuid:") else value
 
 
-def extract_fields(vcard_text: str, default_region: str = "") -> CardFields:
+def extract_fields(vcard_text: str, default_region: str = "",
+                   parses: CardParses | None = None) -> CardFields:
     """Read a card; raises CardFormatError (a ValueError) naming what is broken.
 
     ``default_region`` is accepted for symmetry with the index functions; raw phones
     are kept as written so the region can be applied (or changed) at index time.
+    ``parses``: the write's parses, which read each of its texts once for the linter
+    and the indexer (:class:`~.vcard_lines.CardParses`).
     """
-    return _fields_of(vcard_text)
+    if parses is None:
+        return _fields_of(vcard_text)
+    return parses.derived("fields", vcard_text, lambda: _fields_from(vcard_text, parses))
 
 
 @lru_cache(maxsize=32)
 def _fields_of(vcard_text: str) -> CardFields:
-    """Cached: the linter and the indexer read the same upload in one request."""
-    lines = card_lines(vcard_text)
+    """Cached for callers outside a write: a command reads a card in several steps."""
+    return _fields_from(vcard_text, None)
+
+
+def _fields_from(vcard_text: str, parses: CardParses | None) -> CardFields:
+    lines = card_lines(vcard_text, parses)
     by_name: dict[str, list[ContentLine]] = {}
     for line in lines:
         by_name.setdefault(line.name, []).append(line)
@@ -113,7 +123,7 @@ def _fields_of(vcard_text: str) -> CardFields:
         parts = [c.strip() for c in structured(line.value)] + [""] * 7
         cities += [parts[3]] if parts[3] else []
         countries += [parts[6]] if parts[6] else []
-    interactions, damaged = read_interactions(by_name.get(INTERACTION_PROPERTY, []))
+    interactions, damaged = read_interactions(by_name.get(INTERACTION_PROPERTY, []), parses)
     return CardFields(
         uid=first("UID"),
         version=first("VERSION"),

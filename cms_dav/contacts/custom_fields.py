@@ -32,7 +32,8 @@ import re
 from collections.abc import Iterable, Mapping
 
 from cms_dav.contacts.vcard_lines import (
-    ContentLine, card_lines, escape, insert_before_end, lenient_lines, rewrite_lines, unescape,
+    CardParses, ContentLine, card_lines, escape, insert_before_end, lenient_lines, rewrite_lines,
+    unescape,
 )
 
 PROPERTY = "X-CMS-FIELD"
@@ -63,9 +64,10 @@ def read_fields(lines: Iterable[ContentLine]) -> dict[str, str]:
     return found
 
 
-def card_field_values(text: str) -> dict[str, str]:
-    """The fields of a card that have a value; damaged lines are skipped."""
-    return {k: v for k, v in read_fields(lenient_lines(text)).items() if v}
+def card_field_values(text: str, parses: CardParses | None = None) -> dict[str, str]:
+    """The fields of a card that have a value; damaged lines are skipped.
+    ``parses``: the write's parses (:class:`~.vcard_lines.CardParses`)."""
+    return {k: v for k, v in read_fields(lenient_lines(text, parses)).items() if v}
 
 
 def _without_keys(text: str, keys: set[str]) -> str:

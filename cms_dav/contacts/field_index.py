@@ -17,6 +17,8 @@ from sqlalchemy import Connection, bindparam, delete
 from cms_dav.contacts import index_store
 from cms_dav.contacts.custom_fields import card_field_values
 from cms_dav.contacts.field_defs import date_of, number_of
+from cms_dav.contacts.prepared import PARSES_LIMIT, PreparedWork
+from cms_dav.contacts.vcard_lines import CardParses
 from cms_dav.store.raw import RawStatement
 from cms_dav.store.records import CollectionRecord, ItemRecord
 from cms_dav.store.schema import contact_field_values
@@ -27,15 +29,21 @@ _DELETE = RawStatement(delete(contact_field_values).where(
     contact_field_values.c.item_id == bindparam("item_id")))
 
 
-def field_rows(text: str) -> list[dict[str, object]]:
-    """The index rows (without ids) of one card's field values."""
+def field_rows(text: str, parses: CardParses | None = None) -> list[dict[str, object]]:
+    """The index rows (without ids) of one card's field values; ``parses``: the
+    write's parses (:class:`~.vcard_lines.CardParses`)."""
     return [{"field": key[:64], "text": value, "folded": value.casefold()[:MAX_FOLDED],
              "number": number_of(value), "day": date_of(value)}
-            for key, value in card_field_values(text).items()]
+            for key, value in card_field_values(text, parses).items()]
 
 
 class FieldIndexHook:
     """Indexes the custom fields of vCards; calendar items are ignored."""
+
+    def __init__(self) -> None:
+        #: the line parses an upload filter made of the text it stores, by that text
+        #: (``ContactUploadFilter.hand_to``): the rows are read from them
+        self.parses: PreparedWork[CardParses] = PreparedWork(limit=PARSES_LIMIT)
 
     def item_written(self, conn: Connection, collection: CollectionRecord,
                      new: ItemRecord, old: ItemRecord | None) -> None:
@@ -63,7 +71,7 @@ class FieldIndexHook:
         rows = [{**row, "item_id": ident, "collection_id": collection.id}
                 for ident, new in last.items()
                 if new.name.upper() == "VCARD" and new.text is not None
-                for row in field_rows(new.text)]
+                for row in field_rows(new.text, self.parses.take(new.text))]
         _INSERT.execute_many(conn, rows)
 
     def item_deleted(self, conn: Connection, collection: CollectionRecord,

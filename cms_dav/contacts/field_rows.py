@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from cms_dav.contacts.custom_fields import card_field_values
 from cms_dav.contacts.fields_file import FieldsFile
+from cms_dav.contacts.vcard_lines import CardParses
 
 #: the timeline's language → the label keys tried, in order
 _LABEL_KEYS = {"zh": ("zh-CN", "zh"), "pl": ("pl",), "en": ("en",)}
@@ -23,8 +24,9 @@ class FieldRows:
 
     fields: FieldsFile
 
-    def __call__(self, vcard_text: str, language: str) -> list[tuple[str, str]]:
-        values = card_field_values(vcard_text)
+    def __call__(self, vcard_text: str, language: str,
+                 parses: CardParses | None = None) -> list[tuple[str, str]]:
+        values = card_field_values(vcard_text, parses)
         if not values:
             return []
         rows: list[tuple[str, str]] = []

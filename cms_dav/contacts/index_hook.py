@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, select
 
 from cms_dav.contacts import index_store
-from cms_dav.contacts.prepared import PreparedWork
+from cms_dav.contacts.prepared import PARSES_LIMIT, PreparedWork
+from cms_dav.contacts.vcard_lines import CardParses
 from cms_dav.store import collections, fts, paths
 from cms_dav.store import items as item_rows
 from cms_dav.store.records import CollectionRecord, ItemData, ItemRecord
@@ -29,6 +30,9 @@ class SearchIndexHook:
         self.default_region = default_region
         #: analyses made before the write lock (:meth:`prepare`), taken by the write
         self.prepared: PreparedWork[index_store.CardIndex] = PreparedWork()
+        #: the line parses an upload filter made of the text it stores, by that text
+        #: (``ContactUploadFilter.hand_to``): the analysis reads them, not the text again
+        self.parses: PreparedWork[CardParses] = PreparedWork(limit=PARSES_LIMIT)
 
     def prepare(self, collection: CollectionRecord, href: str, data: ItemData) -> None:
         """Analyse the card a write will store, before its lock (:mod:`.prepared`)."""
@@ -38,8 +42,8 @@ class SearchIndexHook:
         tree = data.parsed.of(data.text) if data.parsed is not None else None
         # the analysis holds the card's values and terms: about the text's size again
         self.prepared.put((data.text, where), index_store.analyse(
-            data.text, self.default_region, where, tree, data.parsed),
-            weight=2 * len(data.text))
+            data.text, self.default_region, where, tree, data.parsed,
+            self.parses.take(data.text)), weight=2 * len(data.text))
 
     def item_written(self, conn: Connection, collection: CollectionRecord,
                      new: ItemRecord, old: ItemRecord | None) -> None:
@@ -64,7 +68,7 @@ class SearchIndexHook:
             if index is None:
                 tree = new.parsed.of(new.text) if new.parsed is not None else None
                 index = index_store.analyse(new.text, self.default_region, where, tree,
-                                            new.parsed)
+                                            new.parsed, self.parses.take(new.text))
             writes.append(index_store.IndexWrite(ident, collection.id, new.href, new.etag,
                                                  index, fresh=old is None))
         index_store.write_many(conn, writes)

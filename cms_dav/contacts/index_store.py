@@ -29,7 +29,7 @@ from cms_dav.contacts import search_order
 from cms_dav.contacts.search_terms import MAX_TERM, index_terms
 from cms_dav.store import fts
 from cms_dav.store.raw import RawStatement
-from cms_dav.contacts.vcard_lines import unfold
+from cms_dav.contacts.vcard_lines import CardParses, unfold
 from cms_dav.store.records import ItemRecord, Parsed
 from cms_dav.store.schema import (contact_cards, contact_sorted_terms, contact_terms,
                                    contact_values, items)
@@ -55,8 +55,8 @@ class CardIndex:
     follow_up: date | None = None
 
 
-def _birthday(text: str) -> int | None:
-    found = [d for d in dates_of(text) if d.kind == BIRTHDAY]
+def _birthday(text: str, parses: CardParses | None) -> int | None:
+    found = [d for d in dates_of(text, parses) if d.kind == BIRTHDAY]
     return found[0].month * 100 + found[0].day if found else None
 
 
@@ -154,13 +154,14 @@ class _Merged:
 
 
 def analyse(text: str, default_region: str, where: str, tree: Any = None,
-            parsed: Parsed | None = None) -> CardIndex:
+            parsed: Parsed | None = None, parses: CardParses | None = None) -> CardIndex:
     """Read a card for the index; problems are logged, never raised (the card is stored).
     ``tree``: vobject's parse of ``text`` when the write came with one (:func:`dav_values`);
     ``parsed``: else a parse of the text an upload filter edited into ``text``
-    (:func:`edited_dav_values`)."""
+    (:func:`edited_dav_values`); ``parses``: the line parses the upload filter made
+    (:class:`~.vcard_lines.CardParses`)."""
     try:
-        fields = extract_fields(text, default_region)
+        fields = extract_fields(text, default_region, parses)
         terms = index_terms(fields, default_region)
     except ContactError as exc:
         log.warning("%s: card stored but not indexed for search: %s", where, exc)
@@ -170,7 +171,8 @@ def analyse(text: str, default_region: str, where: str, tree: Any = None,
         values = edited_dav_values(parsed, text)
     if values is None:
         values = dav_values(text, tree)
-    return CardIndex(fields, terms, values, _birthday(text), _first_open_follow_up(fields))
+    return CardIndex(fields, terms, values, _birthday(text, parses),
+                     _first_open_follow_up(fields))
 
 
 _ITEM_ID = select(items.c.id).where(items.c.collection_id == bindparam("cid"),

@@ -55,8 +55,8 @@ from datetime import date, datetime, timezone
 
 from cms_dav.contacts.errors import CardFormatError, InteractionError
 from cms_dav.contacts.vcard_lines import (
-    ContentLine, LineRewrite, card_lines, escape, insert_before_end, parse_line, rewrite_lines,
-    unescape, unfold,
+    CardParses, ContentLine, LineRewrite, card_lines, escape, insert_before_end, parse_line,
+    rewrite_lines, unescape, unfold,
 )
 
 PROPERTY = "X-CMS-INTERACTION"
@@ -256,7 +256,22 @@ def interaction_ids(lines: Iterable[ContentLine]) -> set[str]:
     return {interaction_id_of(line.value) for line in lines if line.name == PROPERTY}
 
 
-def read_interactions(lines: Iterable[ContentLine]
+def _decoded(value: str) -> Interaction | InteractionError:
+    try:
+        return decode_value(value)
+    except InteractionError as exc:
+        return exc
+
+
+def decoded(value: str, parses: CardParses | None = None) -> Interaction | InteractionError:
+    """:func:`decode_value` of ``value``, or the error it raises; ``parses``: the
+    write's parses, which decode each value once for all its texts."""
+    if parses is None:
+        return _decoded(value)
+    return parses.derived("interaction", value, lambda: _decoded(value))
+
+
+def read_interactions(lines: Iterable[ContentLine], parses: CardParses | None = None
                       ) -> tuple[list[Interaction], list[InteractionError]]:
     """The interactions among ``lines`` in card order, and why each damaged one is damaged.
 
@@ -268,32 +283,36 @@ def read_interactions(lines: Iterable[ContentLine]
     for line in lines:
         if line.name != PROPERTY:
             continue
-        try:
-            found.append(decode_value(line.value))
-        except InteractionError as exc:
-            damaged.append(exc)
+        entry = decoded(line.value, parses)
+        if isinstance(entry, InteractionError):
+            damaged.append(entry)
+        else:
+            found.append(entry)
     return found, damaged
 
 
-def parse_interactions(vcard_text: str, *, strict: bool = True) -> list[Interaction]:
+def parse_interactions(vcard_text: str, *, strict: bool = True,
+                       parses: CardParses | None = None) -> list[Interaction]:
     """Interactions of a card in card order; ``strict=False`` skips damaged entries."""
-    found, damaged = read_interactions(card_lines(vcard_text))
+    found, damaged = read_interactions(card_lines(vcard_text, parses), parses)
     if strict and damaged:
         raise damaged[0]
     return found
 
 
-def add_interaction(vcard_text: str, interaction: Interaction) -> str:
+def add_interaction(vcard_text: str, interaction: Interaction,
+                    parses: CardParses | None = None) -> str:
     """The card with one more interaction line; the id must not be there already."""
-    if interaction.id in interaction_ids(card_lines(vcard_text)):
+    if interaction.id in interaction_ids(card_lines(vcard_text, parses)):
         raise InteractionError(f"the card already has an interaction with id {interaction.id!r}")
     return insert_before_end(vcard_text, [encode_property(interaction)])
 
 
-def _rewrite_interactions(vcard_text: str, rewrite: LineRewrite) -> tuple[str, int]:
+def _rewrite_interactions(vcard_text: str, rewrite: LineRewrite,
+                          parses: CardParses | None = None) -> tuple[str, int]:
     """The card with each interaction line replaced by ``rewrite(line, logical)``
     (:func:`~cms_dav.contacts.vcard_lines.rewrite_lines`). Returns (text, lines changed)."""
-    return rewrite_lines(vcard_text, PROPERTY, rewrite)
+    return rewrite_lines(vcard_text, PROPERTY, rewrite, parses)
 
 
 def remove_interaction(vcard_text: str, interaction_id: str) -> str:
@@ -360,7 +379,8 @@ class UploadReview:
 
 
 def review_upload(stored_text: str | None, uploaded_text: str, uploader: str | None,
-                  now: datetime | None = None) -> UploadReview:
+                  now: datetime | None = None, parses: CardParses | None = None
+                  ) -> UploadReview:
     """The upload with the history made append-only and server-attested (issue 14 item 5).
 
     * an entry whose id is stored keeps the stored author, time, text (everything: the
@@ -374,10 +394,11 @@ def review_upload(stored_text: str | None, uploaded_text: str, uploader: str | N
     * an id the upload repeats is kept once.
 
     Every other byte of the upload is kept. Raises CardFormatError for a broken card.
+    ``parses``: the write's parses (:class:`~.vcard_lines.CardParses`).
     """
-    card_lines(uploaded_text)  # validates the upload as a whole
+    card_lines(uploaded_text, parses)  # validates the upload as a whole
     now = now or _now()
-    stored = _stored_entries(stored_text)
+    stored = _stored_entries(stored_text, parses)
     seen: set[str] = set()
     tampered: list[str] = []
     new: list[str] = []
@@ -387,10 +408,8 @@ def review_upload(stored_text: str | None, uploaded_text: str, uploader: str | N
         if entry_id in seen:
             return None
         seen.add(entry_id)
-        try:
-            uploaded: Interaction | None = decode_value(line.value)
-        except InteractionError:
-            uploaded = None
+        found = decoded(line.value, parses)
+        uploaded = None if isinstance(found, InteractionError) else found
         if entry_id in stored:
             kept, kept_line = stored[entry_id]
             if kept is None:  # damaged on the server already: keep it byte for byte
@@ -408,26 +427,27 @@ def review_upload(stored_text: str | None, uploaded_text: str, uploader: str | N
         new.append(entry_id)
         return encode_property(entry)
 
-    text, changed = _rewrite_interactions(uploaded_text, rewrite)
+    text, changed = _rewrite_interactions(uploaded_text, rewrite, parses)
     missing = [line for entry_id, (_, line) in stored.items() if entry_id not in seen]
     if missing:
         text = insert_before_end(text, missing)
     return UploadReview(text, bool(changed or missing), tuple(tampered), tuple(new))
 
 
-def _stored_entries(stored_text: str | None) -> dict[str, tuple[Interaction | None, str]]:
+def _stored_entries(stored_text: str | None, parses: CardParses | None = None
+                   ) -> dict[str, tuple[Interaction | None, str]]:
     """id -> (entry, or None when damaged; its unfolded line), in stored order."""
     found: dict[str, tuple[Interaction | None, str]] = {}
+    parse = parses.line if parses is not None else parse_line
     for raw in unfold(stored_text or ""):
         try:
-            line = parse_line(raw)
+            line = parse(raw)
         except CardFormatError:
             continue
         if line.name != PROPERTY:
             continue
-        try:
-            entry = decode_value(line.value)
-        except InteractionError:
+        entry = decoded(line.value, parses)
+        if isinstance(entry, InteractionError):
             found.setdefault(interaction_id_of(line.value), (None, f"{PROPERTY}:{line.value}"))
             continue
         found.setdefault(entry.id, (entry, encode_property(entry)))

@@ -21,6 +21,10 @@ T = TypeVar("T")
 
 #: results kept at most: a few per concurrent request of one process
 LIMIT = 256
+#: parses a write hook keeps at most (``ContactUploadFilter.hand_to``): more than a
+#: ``cms-dav import`` batch (500 rows), whose hooks read the batch's texts after the
+#: filters have run for every row of it
+PARSES_LIMIT = 1024
 #: the text (characters) the kept results may pin at most: a refused write (a failed
 #: If-Match, a quota) leaves its result behind, and a card may be ``[limits]
 #: max_item_bytes`` long, so a count alone would let refused uploads pin hundreds of MB

@@ -30,7 +30,7 @@ from datetime import datetime
 
 from cms_dav.contacts.interactions import (KINDS, Interaction, add_interaction,
                                            interaction_ids, parse_interactions, recorded)
-from cms_dav.contacts.vcard_lines import (ContentLine, card_lines, escape,
+from cms_dav.contacts.vcard_lines import (CardParses, ContentLine, card_lines, escape,
                                           insert_before_end, rewrite_lines, unescape)
 
 TAG = "[cms-dav]"
@@ -146,11 +146,13 @@ def typed_id(uid: str, author: str, kind: str, text: str, now: datetime) -> str:
 
 def refresh_note(vcard_text: str, uid: str, options: TimelineOptions | None,
                  uploader: str | None, now: datetime,
-                 fields: Sequence[tuple[str, str]] = ()) -> tuple[str, list[Interaction]]:
+                 fields: Sequence[tuple[str, str]] = (), parses: CardParses | None = None
+                 ) -> tuple[str, list[Interaction]]:
     """The card with its NOTE block taken out, typed lines recorded (when ``uploader``
     is given) and the block rendered anew (when ``options`` is given: on for the
-    book). Returns (text, the new interactions). Raises CardFormatError / ContactError."""
-    lines = card_lines(vcard_text)
+    book). Returns (text, the new interactions). Raises CardFormatError / ContactError.
+    ``parses``: the write's parses (:class:`~.vcard_lines.CardParses`)."""
+    lines = card_lines(vcard_text, parses)
     typed: list[tuple[str, str]] = []
     has_block = False
     for line in lines:
@@ -168,16 +170,16 @@ def refresh_note(vcard_text: str, uid: str, options: TimelineOptions | None,
                              interaction_id=typed_id(uid, uploader, kind, said, now))
             if entry.id not in known:
                 known.add(entry.id)
-                text = add_interaction(text, entry)
+                text = add_interaction(text, entry, parses)
                 new.append(entry)
     block = ""
     if options is not None:
-        entries = parse_interactions(text, strict=False)
+        entries = parse_interactions(text, strict=False, parses=parses)
         if entries or fields:
             block = render_block(entries, fields, options)
     if not has_block and not block:
         return text, new
-    return _write_note(text, block), new
+    return _write_note(text, block, parses), new
 
 
 def _raw_lines(value: str) -> list[str]:
@@ -220,7 +222,7 @@ def _user_part(value: str) -> tuple[str, bool]:
     return "\\n".join(before + after), True
 
 
-def _write_note(vcard_text: str, block: str) -> str:
+def _write_note(vcard_text: str, block: str, parses: CardParses | None) -> str:
     """The card with the block (or none, when empty) at the end of its first NOTE and
     taken out of any other; a card without NOTE gets one before END:VCARD. The user's
     text keeps the client's escaping."""
@@ -239,7 +241,7 @@ def _write_note(vcard_text: str, block: str) -> str:
         head = logical[:len(logical) - len(line.value)]
         return logical if unescape(value) == unescape(line.value) else head + value
 
-    text, _ = rewrite_lines(vcard_text, "NOTE", rewrite)
+    text, _ = rewrite_lines(vcard_text, "NOTE", rewrite, parses)
     if first and block:  # no NOTE at all
         return insert_before_end(text, [f"NOTE:{escape(block)}"])
     return text

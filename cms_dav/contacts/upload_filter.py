@@ -33,6 +33,7 @@ from cms_dav.contacts.interactions import review_upload
 from cms_dav.contacts.prepared import PreparedWork
 from cms_dav.contacts.timeline_note import TimelineOptions, refresh_note
 from cms_dav.contacts.validation import lint_card
+from cms_dav.contacts.vcard_lines import CardParses
 from cms_dav.store import audit, paths
 from cms_dav.store.records import CollectionRecord, ItemData, ItemRecord
 
@@ -53,7 +54,8 @@ def _utc_now() -> datetime:
     return datetime.now(timezone.utc).replace(microsecond=0)
 
 
-def _no_fields(vcard_text: str, language: str) -> Sequence[tuple[str, str]]:
+def _no_fields(vcard_text: str, language: str,
+               parses: CardParses | None = None) -> Sequence[tuple[str, str]]:
     return ()
 
 
@@ -66,11 +68,15 @@ class ContactUploadFilter:
     timeline: TimelineOptions = TimelineOptions()
     clock: Callable[[], datetime] = _utc_now
     #: the card's custom fields as (label, value) rows in a language, for the block
-    field_rows: Callable[[str, str], Sequence[tuple[str, str]]] = _no_fields
+    field_rows: Callable[[str, str, CardParses | None], Sequence[tuple[str, str]]] = _no_fields
 
     #: plans made before the write lock (:meth:`prepare`), taken by the write
     prepared: PreparedWork["_Plan"] = dataclasses.field(
         default_factory=PreparedWork, compare=False, repr=False)
+    #: where each plan's parses go, by the text it stores: the ``parses`` of the write
+    #: hooks that read that text next (``build_app``: the search and field index hooks)
+    hand_to: tuple[PreparedWork[CardParses], ...] = dataclasses.field(
+        default=(), compare=False, repr=False)
 
     def prepare(self, collection: CollectionRecord, old: ItemRecord | None,
                 data: ItemData, *, actor: str, attested: bool) -> ItemData:
@@ -82,7 +88,8 @@ class ContactUploadFilter:
         now = self.clock()
         plan = self._plan(collection, old, data, actor, attested, now)
         self.prepared.put(self._key(collection, old, data, actor, attested, now), plan,
-                          weight=len(data.text) + len(plan.text or ""))
+                          weight=len(data.text) + len(plan.text or "") + plan.parses.weight)
+        self._hand_over(plan, data)
         return plan.stored(data)
 
     def __call__(self, conn: Any, collection: CollectionRecord, old: ItemRecord | None,
@@ -90,14 +97,22 @@ class ContactUploadFilter:
         if data.name.upper() != "VCARD":  # Radicale leaves component empty for vCards
             return data
         now = self.clock()
-        plan = self.prepared.take(self._key(collection, old, data, actor, attested, now)) \
-            or self._plan(collection, old, data, actor, attested, now)
+        plan = self.prepared.take(self._key(collection, old, data, actor, attested, now))
+        if plan is None:
+            plan = self._plan(collection, old, data, actor, attested, now)
+            self._hand_over(plan, data)
         for level, message, args in plan.logs:
             log.log(level, message, *args)
         if plan.tampered and old is not None:
             audit.record(conn, actor, TAMPER_ACTION, paths.join(collection.path, old.href),
                          {"notes": list(plan.tampered), "uid": data.uid})
         return plan.stored(data)
+
+    def _hand_over(self, plan: "_Plan", data: ItemData) -> None:
+        """Hand the plan's parses to the hooks that read the text it stores."""
+        text = plan.text if plan.text is not None else data.text
+        for hooks_parses in self.hand_to:
+            hooks_parses.put(text, plan.parses, weight=plan.parses.weight)
 
     def _key(self, collection: CollectionRecord, old: ItemRecord | None, data: ItemData,
              actor: str, attested: bool, now: datetime) -> tuple[Any, ...]:
@@ -106,20 +121,23 @@ class ContactUploadFilter:
 
     def _plan(self, collection: CollectionRecord, old: ItemRecord | None, data: ItemData,
               actor: str, attested: bool, now: datetime) -> "_Plan":
-        """The pure part: what to store and what to log (nothing written here)."""
+        """The pure part: what to store and what to log (nothing written here). Each of
+        its steps reads the texts through one :class:`CardParses`."""
         where = f"/{collection.path}/ (UID {data.uid})"
+        parses = CardParses()
         logs: list[tuple[int, str, tuple[Any, ...]]] = [
-            (logging.WARNING, "%s: %s", (where, problem)) for problem in lint_card(data.text)]
+            (logging.WARNING, "%s: %s", (where, problem))
+            for problem in lint_card(data.text, parses=parses)]
         text = data.text
         tampered: tuple[str, ...] = ()
         if not attested:
             try:
                 review = review_upload(old.text if old else None, text, actor or ANONYMOUS,
-                                       now)
+                                       now, parses)
             except ContactError as exc:
                 logs.append((logging.WARNING, "%s: interactions not reviewed: %s",
                              (where, exc)))
-                return _Plan(tuple(logs), None, ())
+                return _Plan(tuple(logs), None, (), parses)
             text = review.text
             if review.tampered and old is not None:
                 tampered = tuple(review.tampered)
@@ -128,28 +146,31 @@ class ContactUploadFilter:
                              (where, actor, ", ".join(review.tampered))))
         options = self.timeline.for_book(collection.props)
         try:
-            rows = self.field_rows(text, options.language) if options is not None else ()
+            rows = self.field_rows(text, options.language, parses) \
+                if options is not None else ()
             text, _ = refresh_note(text, data.uid, options,
-                                   None if attested else actor or ANONYMOUS, now, rows)
+                                   None if attested else actor or ANONYMOUS, now, rows, parses)
         except ContactError as exc:
             logs.append((logging.WARNING, "%s: timeline block not refreshed: %s",
                          (where, exc)))
         if text == data.text:
-            return _Plan(tuple(logs), None, tampered)
+            return _Plan(tuple(logs), None, tampered, parses)
         logs.append((logging.INFO,
                      "%s: stored the server's history and timeline, not the client's copy",
                      (where,)))
-        return _Plan(tuple(logs), text, tampered)
+        return _Plan(tuple(logs), text, tampered, parses)
 
 
 @dataclasses.dataclass(frozen=True)
 class _Plan:
     """What the filter does to one upload: log lines, the text to store instead of the
-    upload's (None: the upload as it is), the stored interactions it tried to change."""
+    upload's (None: the upload as it is), the stored interactions it tried to change,
+    and the parses it made of its texts."""
 
     logs: tuple[tuple[int, str, tuple[Any, ...]], ...]
     text: str | None
     tampered: tuple[str, ...]
+    parses: CardParses
 
     def stored(self, data: ItemData) -> ItemData:
         if self.text is None:

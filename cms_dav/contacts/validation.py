@@ -15,7 +15,7 @@ from cms_dav.contacts.card_fields import extract_fields
 from cms_dav.contacts.errors import CardFormatError
 from cms_dav.contacts.interactions import read_interactions
 from cms_dav.contacts.normalize import email_key, parsed_phone
-from cms_dav.contacts.vcard_lines import card_lines
+from cms_dav.contacts.vcard_lines import CardParses, card_lines
 
 # Deliberately loose: one '@', a dot in the domain, no spaces. Stricter checks reject real
 # addresses.
@@ -36,11 +36,13 @@ def _phone_problem(raw: str, default_region: str) -> str | None:
     return None
 
 
-def lint_card(vcard_text: str, default_region: str = "") -> list[str]:
-    """Human-readable problems of one card; an empty list means none found."""
+def lint_card(vcard_text: str, default_region: str = "",
+              parses: CardParses | None = None) -> list[str]:
+    """Human-readable problems of one card; an empty list means none found.
+    ``parses``: the write's parses (:class:`~.vcard_lines.CardParses`)."""
     try:
-        lines = card_lines(vcard_text)
-        fields = extract_fields(vcard_text, default_region)
+        lines = card_lines(vcard_text, parses)
+        fields = extract_fields(vcard_text, default_region, parses)
     except CardFormatError as exc:
         return [f"unreadable card: {exc}"]
     problems: list[str] = []
@@ -59,7 +61,7 @@ def lint_card(vcard_text: str, default_region: str = "") -> list[str]:
         problem = _phone_problem(raw, default_region)
         if problem:
             problems.append(problem)
-    problems += [f"damaged interaction: {exc}" for exc in read_interactions(lines)[1]]
+    problems += [f"damaged interaction: {exc}" for exc in read_interactions(lines, parses)[1]]
     if fields.is_group and not fields.fn:
         problems.append("group card has no FN, so it cannot be named with --group")
     return problems

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from cms_dav.contacts.errors import CardFormatError
 
@@ -24,6 +25,7 @@ FOLD_OCTETS = 75
 _LINE_BREAK = re.compile(r"\r\n|\n|\r")
 _NAME = re.compile(r"^(?:([A-Za-z0-9-]+)\.)?([A-Za-z0-9-]+)$")
 _BARE_ENCODINGS = ("QUOTED-PRINTABLE", "BASE64", "8BIT", "7BIT", "B")
+T = TypeVar("T")
 
 
 @dataclass
@@ -90,8 +92,11 @@ def fold(line: str, limit: int = FOLD_OCTETS) -> list[str]:
     Never cuts inside a multi-byte character (RFC 6350 §3.2). Continuation lines
     carry their leading space; the caller adds the line ending it needs.
     """
-    if len(line.encode("utf-8")) <= limit:  # most lines: no per-character walk
+    octets = line.encode("utf-8")
+    if len(octets) <= limit:  # most lines: no per-character walk
         return [line]
+    if limit > 4:  # every character fits a piece: cut the octets where the walk would
+        return _fold_octets(octets, limit)
     pieces: list[str] = []
     current: list[str] = []
     size = 0
@@ -104,6 +109,20 @@ def fold(line: str, limit: int = FOLD_OCTETS) -> list[str]:
         current.append(char)
         size += width
     pieces.append("".join(current))
+    return [pieces[0]] + [" " + piece for piece in pieces[1:]]
+
+
+def _fold_octets(octets: bytes, limit: int) -> list[str]:
+    """:func:`fold`'s pieces, cut at the last character start within each budget."""
+    pieces: list[str] = []
+    start, budget = 0, limit
+    while len(octets) - start > budget:
+        end = start + budget
+        while octets[end] & 0xC0 == 0x80:  # a continuation octet: not a character start
+            end -= 1
+        pieces.append(octets[start:end].decode("utf-8"))
+        start, budget = end, limit - 1  # continuation lines start with a space
+    pieces.append(octets[start:].decode("utf-8"))
     return [pieces[0]] + [" " + piece for piece in pieces[1:]]
 
 
@@ -190,46 +209,60 @@ def parse_line(line: str) -> ContentLine:
                        group=match.group(1) or "")
 
 
-def lenient_lines(text: str) -> list[ContentLine]:
+def lenient_lines(text: str, parses: "CardParses | None" = None) -> list[ContentLine]:
     """Every content line of ``text`` that parses, the rest skipped: for readers that
-    must never fail on a damaged card (derived calendars)."""
+    must never fail on a damaged card (derived calendars). ``parses``: the write's
+    parses (:class:`CardParses`), else the shared cache below."""
+    if parses is not None:
+        return list(parses.lenient(text))
     return list(_lenient(text))
 
 
 @lru_cache(maxsize=32)
 def _lenient(text: str) -> tuple[ContentLine, ...]:
     """Cached: the birthday and follow-up generators read one card several times.
-    A card that parses whole is the strict parse's lines, which a PUT's indexer has
-    made already (:func:`card_lines`)."""
+    A card that parses whole is the strict parse's lines."""
+    return _lenient_of(text, _parsed_card, parse_line)
+
+
+def _lenient_of(text: str, card: Callable[[str], tuple[ContentLine, ...]],
+                parse: Callable[[str], ContentLine]) -> tuple[ContentLine, ...]:
     try:
-        return _parsed_card(text)
+        return card(text)
     except CardFormatError:
         pass
     found = []
     for raw in unfold(text):
         try:
-            found.append(parse_line(raw))
+            found.append(parse(raw))
         except CardFormatError:
             continue
     return tuple(found)
 
 
-def card_lines(text: str) -> list[ContentLine]:
+def card_lines(text: str, parses: "CardParses | None" = None) -> list[ContentLine]:
     """The properties of the single vCard in ``text`` (BEGIN/END/VERSION included).
 
     Nested cards (vCard 2.1 AGENT) are not expected; a second BEGIN:VCARD is an error
-    because a DAV item holds exactly one card.
+    because a DAV item holds exactly one card. ``parses``: the write's parses
+    (:class:`CardParses`), else the shared cache below.
     """
     if not isinstance(text, str):
         raise CardFormatError(f"vCard text must be str, got {type(text).__name__}")
+    if parses is not None:
+        return list(parses.card(text))
     return list(_parsed_card(text))
 
 
 @lru_cache(maxsize=32)
 def _parsed_card(text: str) -> tuple[ContentLine, ...]:
-    """One upload is read by the upload filter, the linter and the indexer in one
-    request: the parse is shared (callers only read the lines)."""
-    lines = [parse_line(raw) for raw in unfold(text)]
+    """Cached for the callers outside a write (commands, generated calendars), which
+    read one card in several steps (callers only read the lines)."""
+    return _card_of(text, parse_line)
+
+
+def _card_of(text: str, parse: Callable[[str], ContentLine]) -> tuple[ContentLine, ...]:
+    lines = [parse(raw) for raw in unfold(text)]
     begins = [i for i, cl in enumerate(lines)
               if cl.name == "BEGIN" and cl.value.strip().upper() == "VCARD"]
     ends = [i for i, cl in enumerate(lines)
@@ -241,6 +274,57 @@ def _parsed_card(text: str) -> tuple[ContentLine, ...]:
     if begins[0] != 0 or ends[0] != len(lines) - 1:
         raise CardFormatError("content outside BEGIN:VCARD ... END:VCARD")
     return tuple(lines)
+
+
+class CardParses:
+    """The parses of one write's texts, made once and handed to each step that reads
+    them (issue 19): a PUT's upload, the upload with its history reviewed and the card
+    with its timeline block differ in a few lines, so each logical line is parsed once
+    for all of them, each text's card once, and what the steps derive from a text or a
+    value (fields, decoded interactions) once. Every answer is what the functions
+    without ``parses`` give (each is a pure function of its text); one write's steps
+    use it one after another, never two threads at once."""
+
+    def __init__(self) -> None:
+        self._lines: dict[str, ContentLine] = {}
+        self._cards: dict[str, tuple[ContentLine, ...]] = {}
+        self._lenient: dict[str, tuple[ContentLine, ...]] = {}
+        self._derived: dict[tuple[str, str], Any] = {}
+
+    @property
+    def weight(self) -> int:
+        """About the characters it holds (for :class:`~.prepared.PreparedWork`)."""
+        return 2 * sum(len(text) for text in self._cards.keys() | self._lenient.keys())
+
+    def line(self, logical: str) -> ContentLine:
+        """:func:`parse_line` of ``logical`` (a failure is not kept: it raises again)."""
+        found = self._lines.get(logical)
+        if found is None:
+            found = self._lines[logical] = parse_line(logical)
+        return found
+
+    def card(self, text: str) -> tuple[ContentLine, ...]:
+        """The strict parse of :func:`card_lines`; raises CardFormatError as it does."""
+        found = self._cards.get(text)
+        if found is None:
+            found = self._cards[text] = _card_of(text, self.line)
+        return found
+
+    def lenient(self, text: str) -> tuple[ContentLine, ...]:
+        """The lines of :func:`lenient_lines`."""
+        found = self._lenient.get(text)
+        if found is None:
+            found = self._lenient[text] = _lenient_of(text, self.card, self.line)
+        return found
+
+    def derived(self, kind: str, key: str, compute: Callable[[], T]) -> T:
+        """``compute()``, made once per (``kind``, ``key``): ``compute`` must depend on
+        nothing but ``key`` (a text or a value) and return what it returns each time."""
+        try:
+            found: T = self._derived[(kind, key)]
+        except KeyError:
+            found = self._derived[(kind, key)] = compute()
+        return found
 
 
 def unescape(value: str) -> str:
@@ -290,7 +374,8 @@ def structured(value: str) -> list[str]:
 LineRewrite = Callable[[ContentLine, str], "str | None"]
 
 
-def rewrite_lines(text: str, name: str, rewrite: LineRewrite) -> tuple[str, int]:
+def rewrite_lines(text: str, name: str, rewrite: LineRewrite,
+                  parses: CardParses | None = None) -> tuple[str, int]:
     """``text`` with each ``name`` property line replaced by ``rewrite(line, logical)``:
     the same logical line keeps its bytes, ``None`` drops it, another string is folded in
     the text's line ending. Every other line keeps its bytes (lossless storage, issue 12).
@@ -307,12 +392,13 @@ def rewrite_lines(text: str, name: str, rewrite: LineRewrite) -> tuple[str, int]
             index += 1
             block.append(physical[index])
         index += 1
-        logical = "".join(unfold("".join(block)))
+        logical = _logical(block)
         # a line whose text does not even hold the name cannot parse as that property:
         # kept unparsed (most lines; a PUT rewrites its card's NOTE and interactions)
         if wanted in logical.upper() and logical.strip() and not block[0][:1].isspace():
             try:
-                line: ContentLine | None = parse_line(logical)
+                line: ContentLine | None = (parses.line(logical) if parses is not None
+                                            else parse_line(logical))
             except CardFormatError:
                 line = None
             if line is not None and line.name == name:
@@ -327,6 +413,15 @@ def rewrite_lines(text: str, name: str, rewrite: LineRewrite) -> tuple[str, int]
                     continue
         kept.extend(block)
     return "".join(kept), changed
+
+
+def _logical(block: list[str]) -> str:
+    """The unfolded text of one line's physical lines (``"".join(unfold(...))``)."""
+    if len(block) == 1:
+        body = block[0].rstrip("\r\n")
+        if "\r" not in body:  # one physical line (most): nothing to unfold
+            return body if body.strip() else ""
+    return "".join(unfold("".join(block)))
 
 
 _END = re.compile(r"^END:VCARD[ \t]*\r?$", re.IGNORECASE | re.MULTILINE)
