@@ -24,14 +24,16 @@ Texts shorter than three characters have no trigram: they take the scan.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Connection, Select, Table, literal_column, select, text
+from cms_dav.store.fts_tables import TRIGRAM_TABLES, present
+from cms_dav.store.sql import Db, Sql, as_db, sql
 
-from cms_dav.store import fts
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement, Connection, Table
 
 #: SQLite FTS5 tables, by the table whose value/term column they index (migration 0012)
-FTS_TABLES = {table: name for table, (name, _column) in fts.TRIGRAM_TABLES.items()}
+FTS_TABLES = {table: name for table, (name, _column) in TRIGRAM_TABLES.items()}
 #: trigrams per query: enough to narrow any text to a few rows, bounded for long ones
 MAX_TRIGRAMS = 12
 #: first SQLite with the trigram tokenizer
@@ -54,10 +56,10 @@ def fts_query(value: str) -> str:
     return " AND ".join('"' + t.replace('"', '""') + '"' for t in trigrams(value))
 
 
-def has_fts(conn: Connection, table: Table) -> bool:
+def has_fts(conn: Connection | Db, table: Table) -> bool:
     """Whether the FTS table for ``table`` exists (SQLite only); remembered on the
     pooled connection, so a look at ``sqlite_master`` happens once per connection."""
-    return fts.present(conn, FTS_TABLES[table.name])
+    return present(as_db(conn), FTS_TABLES[table.name])
 
 
 def narrowed(conn: Connection, table: Table, value: str) -> ColumnElement[bool] | None:
@@ -65,6 +67,8 @@ def narrowed(conn: Connection, table: Table, value: str) -> ColumnElement[bool] 
     (to be ANDed with the exact ``LIKE``), or None where no index helps: PostgreSQL
     (its planner uses pg_trgm for the LIKE itself), a text under three characters,
     an SQLite without the FTS table."""
+    from sqlalchemy import Select, literal_column, select, text
+
     if len(value) < 3 or not has_fts(conn, table):
         return None
     name = FTS_TABLES[table.name]
@@ -81,3 +85,17 @@ def narrowing(conn: Connection, table: Table, value: str, condition: ColumnEleme
     index = narrowed(conn, table, value)
     return condition if index is None else index & condition
 
+
+def narrowed_terms(db: Db, value: str) -> Sql | None:
+    """:func:`narrowed` for ``contact_terms`` as SQL text (the search's read side,
+    :mod:`cms_dav.store.sql`): the same condition, on either driver."""
+    name = FTS_TABLES["contact_terms"]
+    if len(value) < 3 or not present(db, name):
+        return None
+    return sql(f"id IN (SELECT rowid FROM {name} WHERE {name} MATCH ?)", fts_query(value))
+
+
+def narrowing_terms(db: Db, value: str, condition: Sql) -> Sql:
+    """:func:`narrowing` for ``contact_terms`` as SQL text."""
+    index = narrowed_terms(db, value)
+    return condition if index is None else index & condition
