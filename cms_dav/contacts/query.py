@@ -191,10 +191,10 @@ def _term_condition(db: Db, term: QueryTerm) -> Sql:
     if term.kind == "phone":
         condition = in_("term", sorted(term.phone_keys))
         if len(term.digits) >= 3:
-            condition = condition | trigram.narrowing_terms(
-                db, term.digits, contains("term", term.digits))
+            condition = condition | trigram.narrowing(
+                db, "contact_terms", term.digits, contains("term", term.digits))
         return sql("field = ?", "phone") & condition
-    condition = trigram.narrowing_terms(db, term.text, contains("term", term.text))
+    condition = trigram.narrowing(db, "contact_terms", term.text, contains("term", term.text))
     if term.kind == "email":
         return sql("field = ?", "email") & condition
     condition = condition & sql("field != ?", "phone")
@@ -233,7 +233,7 @@ def _matching_rows(db: Db, books: Sequence[Book], query: Query
         # a term the trigram index narrows is read once and kept among ``found`` here:
         # in chunks of items, each chunk would match the whole FTS query again
         indexed = (term.kind != "phone"
-                   and trigram.narrowed_terms(db, term.text) is not None)
+                   and trigram.narrowed(db, "contact_terms", term.text) is not None)
         for among in ([None] if indexed else _among(found)):
             matched = db.rows(sql(_TERM_ROWS) + (
                 where if among is None else where & in_("item_id", among)))
@@ -250,7 +250,7 @@ def _matching_rows(db: Db, books: Sequence[Book], query: Query
             and query.phrase:
         phrase = (in_("collection_id", ids) & in_("field", PHRASE_FIELDS)
                   & starts_with("term", query.phrase))
-        index = trigram.narrowed_terms(db, query.phrase)
+        index = trigram.narrowed(db, "contact_terms", query.phrase)
         if len(found) <= _CHUNK:
             phrase = phrase & in_("item_id", sorted(found))
         elif index is not None:

@@ -349,7 +349,7 @@ def _phone(db: Db, book_ids: Sequence[int], term: QueryTerm, limit: int
     if len(term.digits) >= 3:
         digits = contains("term", term.digits)
         levels.append((SUBSTRING, [sql("SELECT item_id FROM contact_terms WHERE") + (
-            phones & trigram.narrowing_terms(db, term.digits, digits))], digits))
+            phones & trigram.narrowing(db, "contact_terms", term.digits, digits))], digits))
     placed: dict[int, float] = {}
     for score, rows, plain in levels:
         need = limit - len(placed)

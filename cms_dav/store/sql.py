@@ -103,6 +103,11 @@ def starts_with(column: str, text: str) -> Sql:
     return Sql(f"{column} LIKE ? ESCAPE '{ESCAPE}'", (f"{_escaped(text)}%",))
 
 
+def ends_with(column: str, text: str) -> Sql:
+    """``column`` ends with ``text`` (``endswith(text, autoescape=True)``)."""
+    return Sql(f"{column} LIKE ? ESCAPE '{ESCAPE}'", (f"%{_escaped(text)}",))
+
+
 class Db(Protocol):
     """One connection inside one transaction, whichever driver runs it."""
 
