@@ -27,21 +27,19 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from sqlalchemy import Engine
-
 from cms_dav.acl.policy import Policy
 from cms_dav.acl.rightsfile import RightsFile
 from cms_dav.config import Settings
 from cms_dav.contacts.fields_file import FieldsFile
-from cms_dav.metrics import Metrics, NoMetrics
-from cms_dav.store.engine import PoolLimits, open_engine, read_tx
-from cms_dav.store.migrate import upgrade_to_head
 from cms_dav.store.records import OriginOf, unknown_origin
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
-    from sqlalchemy import Connection
+    from sqlalchemy import Engine
+
+    from cms_dav.metrics import Metrics
+    from cms_dav.store.sql import Conn, Database
 
     from cms_dav.acl.share_database import ShareDatabase
     from cms_dav.auth.authenticator import Authenticator
@@ -114,7 +112,7 @@ class App:
     #: saved filters published as read-only address books, refreshed on read
     segments: Segments
     #: Prometheus instruments on this App's own registry (``/.cms/metrics``)
-    metrics: Metrics = field(default_factory=Metrics)
+    metrics: Metrics = field(default_factory=lambda: _metrics(True))
     #: WAL checkpoints off the request path (``cms-dav serve`` on SQLite only)
     checkpointer: Checkpointer | None = None
     #: the periodic housekeeping job (``cms-dav serve`` with ``[housekeeping] interval``)
@@ -341,6 +339,8 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     the App counts nothing for ``/.cms/metrics`` (:class:`NoMetrics`; a CLI command's)."""
     # imported here, not with the module: a read-only command builds only a Reader
     # (:func:`build_reader`) and loads none of this (issue 19 target 5: start-up)
+    from cms_dav.store.engine import PoolLimits, open_engine
+    from cms_dav.store.migrate import upgrade_to_head
     # the plugins first, so that a missing one is a start-up error naming it
     import cms_dav_plugins.auth  # noqa: F401
     import cms_dav_plugins.group  # noqa: F401
@@ -385,7 +385,7 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
                          background_checkpoints=background_checkpoints,
                          pool=PoolLimits(settings.pool_size, settings.pool_overflow,
                                          settings.pool_timeout))
-    metrics = Metrics() if instruments else NoMetrics()
+    metrics = _metrics(instruments)
     metrics.watch_pool(engine)  # before the first connection is opened
     upgrade_to_head(engine)
     fields = FieldsFile(settings.fields_file)
@@ -448,24 +448,37 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
                push_key=push_key)
 
 
+def _metrics(instruments: bool) -> Metrics:
+    """Prometheus instruments (``instruments``), or a :class:`NoMetrics` that counts
+    nothing; imported here, as it brings SQLAlchemy's pool events."""
+    from cms_dav.metrics import Metrics, NoMetrics
+
+    return Metrics() if instruments else NoMetrics()
+
+
 @dataclass
 class Reader:
-    """What a command that only reads contacts needs (``cms-dav search``): the engine,
-    the ACL policy and the custom field definitions, from the same Settings and built
-    the same way as the App's. No store with write hooks, no Radicale, no patches: a
-    Reader cannot write, so it needs none of what keeps writes consistent."""
+    """What a command that only reads contacts needs (``cms-dav search``): the
+    database, the ACL policy and the custom field definitions, from the same Settings
+    and built the same way as the App's. No store with write hooks, no Radicale, no
+    patches: a Reader cannot write, so it needs none of what keeps writes consistent.
+
+    On an SQLite database at the schema's head the database is read through the
+    standard library's ``sqlite3`` (:class:`cms_dav.store.sql.SqliteDatabase`), with
+    the same statements the App runs (:mod:`cms_dav.store.sql`): SQLAlchemy is never
+    imported, which was half of a search's start-up (issue 19 target 5)."""
 
     settings: Settings
-    engine: Engine
+    database: Database
     policy: Policy
     fields: FieldsFile
 
-    def reading(self) -> AbstractContextManager[Connection]:
+    def reading(self) -> AbstractContextManager[Conn]:
         """One read transaction (as :meth:`Store.reading`)."""
-        return read_tx(self.engine)
+        return self.database.reading()
 
     def close(self) -> None:
-        self.engine.dispose()
+        self.database.close()
 
     def __enter__(self) -> "Reader":
         return self
@@ -475,16 +488,33 @@ class Reader:
 
 
 def build_reader(settings: Settings) -> Reader:
-    """The read-only services for ``settings``: the engine (migrated to head like
-    :func:`build_app`'s, so a command on an old data dir finds the same tables), the
-    policy and the fields file. Loads none of the modules that :func:`build_app` imports
-    for writes and HTTP (issue 19 target 5: ``cms-dav search`` is mostly start-up)."""
-    engine = open_engine(settings.database_url,
-                         pool=PoolLimits(settings.pool_size, settings.pool_overflow,
-                                         settings.pool_timeout))
-    upgrade_to_head(engine)
-    return Reader(settings=settings, engine=engine,
-                  policy=Policy(RightsFile(settings.rights_file), engine),
+    """The read-only services for ``settings``: the database, the policy and the
+    fields file. An SQLite file whose ``alembic_version`` is the migration files' head
+    (one cheap ``sqlite3`` read, :func:`cms_dav.store.sql.alembic_version`) is read
+    through ``sqlite3``; anything else (PostgreSQL, a database to create or migrate)
+    through SQLAlchemy's engine, migrated to head like :func:`build_app`'s, so a
+    command on an old data dir finds the same tables. Loads none of the modules that
+    :func:`build_app` imports for writes and HTTP (issue 19 target 5)."""
+    from cms_dav.store.migrate import file_heads
+    from cms_dav.store.sql import SqliteDatabase, alembic_version, sqlite_path
+
+    path = sqlite_path(settings.database_url)
+    database: Database
+    if path is not None and alembic_version(path) == sorted(file_heads()) \
+            and len(file_heads()) == 1:
+        database = SqliteDatabase(path, settings.database_url)
+        policy = Policy(RightsFile(settings.rights_file), database)
+    else:
+        from cms_dav.store.engine import EngineDatabase, PoolLimits, open_engine
+        from cms_dav.store.migrate import upgrade_to_head
+
+        engine = open_engine(settings.database_url,
+                             pool=PoolLimits(settings.pool_size, settings.pool_overflow,
+                                             settings.pool_timeout))
+        upgrade_to_head(engine)
+        database = EngineDatabase(engine)
+        policy = Policy(RightsFile(settings.rights_file), engine)
+    return Reader(settings=settings, database=database, policy=policy,
                   fields=FieldsFile(settings.fields_file))
 
 

@@ -11,6 +11,7 @@ import pytest
 from cms_dav.app import App, Reader, build_reader
 from cms_dav.config import load_settings
 from cms_dav.contacts.contact_search import SearchRequest, search_contacts
+from cms_dav.store.engine import open_engine
 from cms_dav.store.migrate import is_current
 from tests.contacts.index_support import app_with_names
 
@@ -45,6 +46,11 @@ def test_a_reader_finds_what_the_app_finds(tmp_path: Path, user: str | None) -> 
 
 
 def test_a_reader_on_a_new_data_dir_migrates_its_database(tmp_path: Path) -> None:
-    with build_reader(load_settings(tmp_path / "var")) as reader:
-        assert is_current(reader.engine)
+    settings = load_settings(tmp_path / "var")
+    with build_reader(settings) as reader:
         assert reader_finds(reader, None, "anyone") == []
+    engine = open_engine(settings.database_url)
+    try:
+        assert is_current(engine)
+    finally:
+        engine.dispose()

@@ -55,6 +55,50 @@ def test_a_search_without_shares_loads_neither_quota_nor_share_table(tmp_path: P
     assert modules_a_search_loads(tmp_path / "var", NOT_FOR_A_SEARCH_READ) == []
 
 
+#: on an SQLite database at head a search reads through the standard library's sqlite3
+#: (cms_dav.store.sql): importing SQLAlchemy was half of its start-up
+NOT_FOR_A_SEARCH_ON_SQLITE = ("sqlalchemy", "cms_dav.store.engine", "cms_dav.store.schema",
+                              "cms_dav.metrics")
+
+
+def test_a_search_on_sqlite_loads_no_sqlalchemy(tmp_path: Path) -> None:
+    assert modules_a_search_loads(tmp_path / "var", NOT_FOR_A_SEARCH_ON_SQLITE) == []
+
+
+def test_a_search_for_a_sharee_on_sqlite_loads_no_sqlalchemy(tmp_path: Path) -> None:
+    """Another user's book is decided by the shares table, read through sqlite3 too."""
+    from cms_dav.acl.share_table import create
+    from cms_dav.app import build_app
+    from cms_dav.config import load_settings
+    from tests.contacts.index_support import book, card_data, vcard
+
+    data_dir = tmp_path / "var"
+    app = build_app(load_settings(data_dir))
+    try:
+        app.store.replace_collection("alice", {}, [], "admin")
+        book(app.store, "alice/contacts")
+        app.store.put_item("alice/contacts", "a.vcf", card_data(vcard("a", "Ada"), "a"),
+                           "alice")
+        with app.store.writing() as conn:
+            create(conn, "alice", dict(
+                ShareType="map", PathOrToken="/bob/alice-contacts/",
+                PathMapped="/alice/contacts/", Conversion="none", Owner="alice", User="bob",
+                Permissions="r", EnabledByOwner=True, EnabledByUser=True,
+                HiddenByOwner=False, HiddenByUser=False))
+    finally:
+        app.close()
+    code = ("import json, sys\nfrom cms_dav.cli import main\n"
+            f"try:\n    main(['--data-dir', {str(data_dir)!r}, 'search', 'ada', '--user', "
+            "'bob', '--json'])\nexcept SystemExit:\n    pass\n"
+            "print(json.dumps([m for m in sys.modules if m.startswith('sqlalchemy')]))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    *found, loaded = done.stdout.splitlines()
+    assert [row["name"] for row in json.loads("\n".join(found))] == ["Ada"]
+    assert json.loads(loaded) == []
+
+
 #: standard modules only some paths need, imported where they are used: an error's XML
 #: escaping (xml.sax.saxutils loads urllib.request), the "did you mean" of a misspelt
 #: setting, the TOML of a rights or fields file (the data dir has neither), a setting

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Connection, select
-
 from cms_dav.acl.permissions import split
 from cms_dav.store.records import GENERATED_MARKER, CollectionRecord
-from cms_dav.store.schema import collections
+from cms_dav.store.sql import Conn, as_db, first, sql
 
 #: the collection property naming what generated the collection ("birthdays", ...)
 MARKER = GENERATED_MARKER
@@ -30,13 +28,14 @@ def collection_path(path: str) -> str | None:
     return "/".join(parts[:2]) if len(parts) >= 2 else None
 
 
-def generated_kind(conn: Connection, path: str) -> str | None:
+def generated_kind(conn: Conn, path: str) -> str | None:
     """What generated the collection at or above ``path``; None for ordinary ones."""
     stored = collection_path(path)
     if stored is None:
         return None
-    props = conn.execute(select(collections.c.props).where(
-        collections.c.path == stored, collections.c.tag != "")).scalar()
+    row = first(as_db(conn), sql("SELECT props FROM collections WHERE path = ? AND tag != ?",
+                                 stored, ""))
+    props = None if row is None else row[0]
     if not props or MARKER not in props:  # cheap test before parsing the JSON
         return None
     value = json.loads(props).get(MARKER)

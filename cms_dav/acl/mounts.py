@@ -12,11 +12,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Connection, select
-
 from cms_dav.acl.permissions import GROUPS_ROOT, split
 from cms_dav.acl.rules import RightsRules
-from cms_dav.store.schema import collections
+from cms_dav.store.sql import Conn, as_db, first, in_, sql
 
 SYNTHETIC_ID = 0  # rows without a table id: they come from the rights file
 
@@ -37,32 +35,33 @@ def display_name(props: dict[str, str], source_path: str) -> str:
     return f"{name} ({whose})"
 
 
-def _tagged(conn: Connection, stored_paths: list[str]) -> dict[str, dict[str, str]]:
+def _tagged(conn: Conn, stored_paths: list[str]) -> dict[str, dict[str, str]]:
     if not stored_paths:
         return {}
-    rows = conn.execute(select(collections.c.path, collections.c.props).where(
-        collections.c.path.in_(stored_paths), collections.c.tag != ""))
+    rows = as_db(conn).rows(sql("SELECT path, props FROM collections WHERE")
+                            + (in_("path", stored_paths) & sql("tag != ?", "")))
     return {row.path: json.loads(row.props or "{}") for row in rows}
 
 
-def _group_collections(conn: Connection, groups: frozenset[str]) -> dict[str, dict[str, str]]:
+def _group_collections(conn: Conn, groups: frozenset[str]) -> dict[str, dict[str, str]]:
     found: dict[str, dict[str, str]] = {}
+    db = as_db(conn)
     for group in sorted(groups):
         parent = f"{GROUPS_ROOT}/{group}"
-        rows = conn.execute(select(collections.c.path, collections.c.props).where(
-            collections.c.parent_path == parent, collections.c.tag != ""))
+        rows = db.rows(sql("SELECT path, props FROM collections "
+                           "WHERE parent_path = ? AND tag != ?", parent, ""))
         for row in rows:
             found[row.path] = json.loads(row.props or "{}")
     return found
 
 
-def exists(conn: Connection, path: str) -> bool:
+def exists(conn: Conn, path: str) -> bool:
     stored = "/".join(split(path))
-    return conn.execute(select(collections.c.id).where(
-        collections.c.path == stored)).first() is not None
+    return first(as_db(conn), sql("SELECT id FROM collections WHERE path = ?", stored)
+                 ) is not None
 
 
-def synthetic_shares(conn: Connection, user: str, rules: RightsRules) -> list[dict[str, Any]]:
+def synthetic_shares(conn: Conn, user: str, rules: RightsRules) -> list[dict[str, Any]]:
     """Map-share rows (Radicale's DB_FIELDS_V1) for the user's grants and group collections."""
     groups = rules.groups_of(user)
     sources = _group_collections(conn, groups)

@@ -19,16 +19,21 @@ from __future__ import annotations
 
 import copy
 from dataclasses import replace
+from typing import TYPE_CHECKING, Union, cast
 
-from sqlalchemy import Engine
-
-from cms_dav.acl import generated, mounts, permissions
+from cms_dav.acl import generated, mounts, permissions, share_grants
 from cms_dav.acl.permissions import ADMIN_SHARE, MANAGER, SHARE_LETTERS, ShareGrant, Source
 from cms_dav.acl.rightsfile import RightsFile
 from cms_dav.acl.rules import RightsRules
 from cms_dav.memo import Memo, remembered
 from cms_dav.store import resolved
-from cms_dav.store.engine import read_tx
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from sqlalchemy import Engine
+
+    from cms_dav.store.sql import Conn, Database
 
 #: how many shares deep a creator's rights are followed (alice -> bob -> carol -> ...)
 MAX_SHARE_DEPTH = 4
@@ -47,12 +52,30 @@ class Policy:
     #: where answers are kept between questions (see :meth:`remembering`); None = nowhere
     memo: Memo | None = None
 
-    def __init__(self, rights: RightsFile, engine: Engine | None = None) -> None:
+    def __init__(self, rights: RightsFile,
+                 engine: Union["Engine", "Database", None] = None) -> None:
+        """``engine``: the SQLAlchemy engine of the shares and collections, or a
+        :class:`cms_dav.store.sql.Database` (a read-only command on ``sqlite3``)."""
         self.file = rights
         self.engine = engine
         #: names the database in per-request memo keys
-        self.database_url = (engine.url.render_as_string(hide_password=True)
-                             if engine is not None else None)
+        self.database_url: str | None
+        if engine is None:
+            self.database_url = None
+        elif hasattr(engine, "reading"):
+            self.database_url = cast("Database", engine).database_url
+        else:
+            self.database_url = engine.url.render_as_string(hide_password=True)
+
+    def _reading(self) -> AbstractContextManager[Conn]:
+        """One read transaction on the policy's database (which must be set)."""
+        engine = self.engine
+        assert engine is not None
+        if hasattr(engine, "reading"):
+            return cast("Database", engine).reading()
+        from cms_dav.store.engine import read_tx
+
+        return read_tx(engine)
 
     def remembering(self, memo: Memo | None) -> Policy:
         """This policy, keeping its answers in ``memo`` until the memo is cleared.
@@ -121,9 +144,8 @@ class Policy:
     def generated_kind(self, path: str) -> str | None:
         """What generated the collection at or above ``path`` ("birthdays", ...); None
         for a collection clients write (:mod:`cms_dav.acl.generated`)."""
-        engine = self.engine
         stored = generated.collection_path(path)
-        if engine is None or stored is None:
+        if self.engine is None or stored is None:
             return None
 
         def look() -> str | None:
@@ -132,7 +154,7 @@ class Policy:
             known, record = resolved.known_collection(self.memo, stored)
             if known:
                 return generated.kind_of(record)
-            with read_tx(engine) as conn:
+            with self._reading() as conn:
                 return generated.generated_kind(conn, path)
         return remembered(self.memo, ("acl.generated", self.database_url, stored), look)
 
@@ -187,19 +209,13 @@ class Policy:
     def _collection_exists(self, path: str) -> bool:
         if self.engine is None:
             return True
-        with read_tx(self.engine) as conn:
+        with self._reading() as conn:
             return mounts.exists(conn, path)
 
     def _share_grants(self, user: str) -> list[ShareGrant]:
         if not user or self.engine is None:
             return []
-        url, engine = self.database_url, self.engine
-
         def load() -> list[ShareGrant]:
-            # imported here: the share table's module brings the audit and change-feed
-            # writers, which a read-only command (cms-dav search) without shares skips
-            from cms_dav.acl import share_table
-
-            with read_tx(engine) as conn:
-                return share_table.grants_for(conn, user)
-        return remembered(self.memo, ("acl.grants", url, user), load)
+            with self._reading() as conn:
+                return share_grants.grants_for(conn, user)
+        return remembered(self.memo, ("acl.grants", self.database_url, user), load)

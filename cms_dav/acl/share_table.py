@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable, Sequence
 from sqlalchemy import (BindParameter, ColumnElement, Connection, Select, and_, bindparam,
                         delete, or_, select, update)
 
+from cms_dav.acl import share_grants
 from cms_dav.acl.permissions import ShareGrant, split
 from cms_dav.store.audit import record
 from cms_dav.store.change_feed import ChangeFeed
@@ -116,13 +117,7 @@ def _candidates_query(by_type: bool, by_user: bool, by_owner_or_user: bool,
 def grants_for(conn: Connection, user: str) -> list[ShareGrant]:
     """Map shares that reach ``user`` directly or through a group (enabled by their
     creator), with the creator and whether the sharee accepted them."""
-    query = select(shares.c.id, shares.c.path_mapped, shares.c.permissions,
-                   shares.c.user_name, shares.c.owner, shares.c.enabled_by_user).where(and_(
-                       shares.c.share_type == "map", shares.c.enabled_by_owner.is_(True),
-                       or_(shares.c.user_name == user, shares.c.user_name.startswith(":"))))
-    return [ShareGrant(row.id, row.path_mapped, row.permissions, row.user_name,
-                       row.owner, bool(row.enabled_by_user))
-            for row in conn.execute(query)]
+    return share_grants.grants_for(conn, user)
 
 
 def of_collections(conn: Connection, paths: Iterable[str],

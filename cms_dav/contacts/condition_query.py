@@ -13,44 +13,38 @@ import time
 from collections.abc import Collection, Sequence
 from datetime import date
 
-from sqlalchemy import ColumnElement, Connection, select
-
 from cms_dav.contacts.conditions import BoundCondition
 from cms_dav.contacts.normalize import fold
 from cms_dav.contacts.query import Book, members
-from cms_dav.store.schema import contact_cards, contact_field_values, contact_terms
-
-_VALUES = contact_field_values.c
+from cms_dav.store.sql import Conn, Db, Sql, all_of, as_db, column, in_, sql
 
 
-def _typed(condition: BoundCondition) -> tuple[ColumnElement[object], list[object]]:
-    """The index column the field's type compares in, and the values in its type."""
+def _typed(db: Db, condition: BoundCondition) -> tuple[str, list[object]]:
+    """The index column the field's type compares in, and the values in its type (a
+    date as SQLite keeps it: ISO text)."""
     kind = condition.field.type
     if kind == "number":
-        return _VALUES.number, [float(v) for v in condition.values]
+        return "number", [float(v) for v in condition.values]
     if kind == "date":
-        return _VALUES.day, [date.fromisoformat(v) for v in condition.values]
-    return _VALUES.folded, [v.casefold() for v in condition.values]
+        days = [date.fromisoformat(v) for v in condition.values]
+        return "day", [d.isoformat() for d in days] if db.dialect == "sqlite" else list(days)
+    return "folded", [v.casefold() for v in condition.values]
 
 
-def _holding(condition: BoundCondition) -> ColumnElement[bool]:
+def _holding(db: Db, condition: BoundCondition) -> Sql:
     """Rows of the field whose value satisfies the condition's positive form."""
-    column, values = _typed(condition)
-    test: ColumnElement[bool]
+    name, values = _typed(db, condition)
+    test: Sql
     if condition.op in ("=", "!=", "in", "not in"):
-        test = column.in_(values)
-    elif condition.op == "<":
-        test = column < values[0]
-    elif condition.op == "<=":
-        test = column <= values[0]
-    elif condition.op == ">":
-        test = column > values[0]
+        test = in_(name, values)
+    elif condition.op in ("<", "<=", ">", ">="):
+        test = sql(f"{name} {condition.op} ?", values[0])
     else:
-        test = column >= values[0]
-    return (_VALUES.field == condition.field.key) & test
+        test = sql(f"{name} >= ?", values[0])
+    return sql("field = ?", condition.field.key) & test
 
 
-def matching_ids(conn: Connection, books: Sequence[Book],
+def matching_ids(conn: Conn, books: Sequence[Book],
                  conditions: Sequence[BoundCondition] = (), *, category: str | None = None,
                  city: str | None = None, not_contacted_for: float | None = None,
                  among: Collection[int] | None = None) -> set[int]:
@@ -59,39 +53,40 @@ def matching_ids(conn: Connection, books: Sequence[Book],
     ids = [b.id for b in books]
     if not ids or (among is not None and not among):
         return set()
-    people = select(contact_cards.c.item_id).where(
-        contact_cards.c.collection_id.in_(ids), contact_cards.c.is_group.is_(False))
+    db = as_db(conn)
+    people = [in_("collection_id", ids), sql("is_group = ?", False)]
     if among is not None:
-        people = people.where(contact_cards.c.item_id.in_(list(among)))
+        people.append(in_("item_id", list(among)))
     if not_contacted_for is not None:
         cutoff = time.time() - not_contacted_for
-        people = people.where(contact_cards.c.last_contacted.is_(None)
-                              | (contact_cards.c.last_contacted < cutoff))
+        people.append(sql("last_contacted IS NULL") | sql("last_contacted < ?", cutoff))
     if city is not None:
-        people = people.where(contact_cards.c.item_id.in_(select(contact_terms.c.item_id).where(
-            contact_terms.c.collection_id.in_(ids), contact_terms.c.field == "city",
-            contact_terms.c.term == fold(city))))
+        people.append(sql("item_id IN (SELECT contact_terms.item_id FROM contact_terms WHERE")
+                      + all_of(in_("contact_terms.collection_id", ids),
+                               sql("contact_terms.field = ?", "city"),
+                               sql("contact_terms.term = ?", fold(city))) + sql(")"))
     for condition in conditions:
-        holding = select(_VALUES.item_id).where(_VALUES.collection_id.in_(ids),
-                                                _holding(condition))
+        holding = (sql("SELECT contact_field_values.item_id FROM contact_field_values WHERE")
+                   + (in_("contact_field_values.collection_id", ids) & _holding(db, condition)))
         negated = condition.op in ("!=", "not in")
-        people = people.where(contact_cards.c.item_id.not_in(holding) if negated
-                              else contact_cards.c.item_id.in_(holding))
-    found = {row[0] for row in conn.execute(people)}
+        people.append(sql("item_id NOT IN (" if negated else "item_id IN (") + holding
+                      + sql(")"))
+    found = set(column(db, sql("SELECT item_id FROM contact_cards WHERE") + all_of(*people)))
     if category is not None and found:
-        found &= {c.item_id for c in members(conn, books, category, among)}
+        found &= {c.item_id for c in members(db, books, category, among)}
     return found
 
 
-def matching_hrefs(conn: Connection, book: Book, conditions: Sequence[BoundCondition] = (),
+def matching_hrefs(conn: Conn, book: Book, conditions: Sequence[BoundCondition] = (),
                    *, category: str | None = None, city: str | None = None,
                    not_contacted_for: float | None = None) -> set[str]:
     """The hrefs in one address book meeting every condition (``cms-dav export``)."""
-    ids = matching_ids(conn, [book], conditions, category=category, city=city,
+    db = as_db(conn)
+    ids = matching_ids(db, [book], conditions, category=category, city=city,
                        not_contacted_for=not_contacted_for)
     found: set[str] = set()
     wanted = sorted(ids)
     for start in range(0, len(wanted), 500):
-        found |= {row[0] for row in conn.execute(select(contact_cards.c.href).where(
-            contact_cards.c.item_id.in_(wanted[start:start + 500])))}
+        found |= set(column(db, sql("SELECT href FROM contact_cards WHERE")
+                            + in_("item_id", wanted[start:start + 500])))
     return found

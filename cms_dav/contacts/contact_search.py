@@ -8,8 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
-from sqlalchemy import Connection
-
 from cms_dav.contacts.condition_query import matching_ids
 from cms_dav.contacts.conditions import parse_conditions
 from cms_dav.contacts.errors import ContactError
@@ -17,9 +15,11 @@ from cms_dav.contacts.field_defs import FieldSet
 from cms_dav.contacts.normalize import fold
 from cms_dav.contacts.query import Contact, address_books, contacts_by_ids
 from cms_dav.contacts.query import search as ranked_search
+from cms_dav.store.sql import as_db
 
 if TYPE_CHECKING:
     from cms_dav.acl.policy import Policy
+    from cms_dav.store.sql import Conn
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class SearchRequest:
                                            or self.org or self.not_contacted_for is not None)
 
 
-def search_contacts(conn: Connection, policy: "Policy", fields: FieldSet,
+def search_contacts(conn: Conn, policy: "Policy", fields: FieldSet,
                     default_region: str, user: str | None,
                     request: SearchRequest) -> list[Contact]:
     """The people ``request`` finds in the books ``user`` may read (all without a user);
@@ -49,6 +49,7 @@ def search_contacts(conn: Connection, policy: "Policy", fields: FieldSet,
     if request.empty:
         raise ContactError("give a query (q) or a filter (where, category, city, org, "
                            "not_contacted_days)")
+    conn = as_db(conn)  # one wrapper for every statement below
     typed = bool(request.conditions or request.city)
     bound = parse_conditions(tuple(request.conditions), fields)
     books = address_books(conn, policy, user)

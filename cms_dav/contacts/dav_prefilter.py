@@ -16,14 +16,13 @@ candidates whatever the filter says.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Iterable
 from xml.etree.ElementTree import Element
-
-from sqlalchemy import ColumnElement, Connection, Select, not_, or_, select
 
 from cms_dav.contacts import trigram
 from cms_dav.contacts.index_store import DAV_PROPS
-from cms_dav.store.schema import contact_cards, contact_values, items
+from cms_dav.store.sql import (Conn, Db, Sql, as_db, column, contains, ends_with, in_, sql,
+                               starts_with)
 
 #: ids per IN (...) query
 _CHUNK = 500
@@ -41,7 +40,7 @@ class _Part:
     exact: bool
 
 
-def _text_match(conn: Connection, collection_id: int, prop: str, element: Element
+def _text_match(db: Db, collection_id: int, prop: str, element: Element
                 ) -> _Part | None:
     if element.get("negate-condition") == "yes" or element.get("collation") == "i;octet":
         return None
@@ -51,23 +50,23 @@ def _text_match(conn: Connection, collection_id: int, prop: str, element: Elemen
     # lower-cased as radicale.item.filter.text_match lowers both sides; the stored
     # values are lower-cased the same way, so the comparison below is Radicale's
     text = next(element.itertext(), "").lower()
-    value = contact_values.c.value
-    condition = {"contains": lambda: value.contains(text, autoescape=True),
-                 "equals": lambda: value == text,
-                 "starts-with": lambda: value.startswith(text, autoescape=True),
-                 "ends-with": lambda: value.endswith(text, autoescape=True)}[match_type]()
+    value = "contact_values.value"
+    condition = {"contains": lambda: contains(value, text),
+                 "equals": lambda: sql(f"{value} = ?", text),
+                 "starts-with": lambda: starts_with(value, text),
+                 "ends-with": lambda: ends_with(value, text)}[match_type]()
     if match_type != "equals":  # the trigram index narrows every substring match
-        condition = trigram.narrowing(conn, contact_values, text, condition)
-    return _Part(_ids(conn, collection_id, prop, condition), True)
+        condition = trigram.narrowing(db, "contact_values", text, condition)
+    return _Part(_ids(db, collection_id, prop, condition), True)
 
 
-def _ids(conn: Connection, collection_id: int, prop: str,
-         condition: ColumnElement[bool] | None = None) -> set[int]:
-    query = select(contact_values.c.item_id).where(
-        contact_values.c.collection_id == collection_id, contact_values.c.prop == prop)
+def _ids(db: Db, collection_id: int, prop: str, condition: Sql | None = None) -> set[int]:
+    where = sql("contact_values.collection_id = ? AND contact_values.prop = ?",
+                collection_id, prop)
     if condition is not None:
-        query = query.where(condition)
-    return {row[0] for row in conn.execute(query)}
+        where = where & condition
+    return set(column(db, sql("SELECT contact_values.item_id FROM contact_values WHERE")
+                      + where))
 
 
 def _combine(parts: list[_Part | None], test: str) -> _Part | None:
@@ -83,35 +82,34 @@ def _combine(parts: list[_Part | None], test: str) -> _Part | None:
     return _Part(set[int]().union(*(p.ids for p in parts if p is not None)), exact)
 
 
-def _prop_filter(conn: Connection, collection_id: int, element: Element) -> _Part | None:
+def _prop_filter(db: Db, collection_id: int, element: Element) -> _Part | None:
     prop = element.get("name", "").lower()
     if prop not in DAV_PROPS:
         return None
     if len(element) == 0:  # "the property is defined": a property without values
-        return _Part(_ids(conn, collection_id, prop), False)  # has no index row
-    parts = [_text_match(conn, collection_id, prop, child)
+        return _Part(_ids(db, collection_id, prop), False)  # has no index row
+    parts = [_text_match(db, collection_id, prop, child)
              if child.tag == f"{_CR}text-match" else None for child in element]
     return _combine(parts, element.get("test", "anyof"))
 
 
-def _filter(conn: Connection, collection_id: int, element: Element) -> _Part | None:
+def _filter(db: Db, collection_id: int, element: Element) -> _Part | None:
     if element.tag != f"{_CR}filter":
         return None
     if any(child.tag != f"{_CR}prop-filter" for child in element):
         return None
-    parts = [_prop_filter(conn, collection_id, child) for child in element]
+    parts = [_prop_filter(db, collection_id, child) for child in element]
     return _combine(parts, element.get("test", "anyof"))
 
 
-def _unreliable(collection_id: int) -> Select[Any]:
+def _unreliable(collection_id: int) -> Sql:
     """The hrefs of the items the index cannot vouch for (unindexed, unreadable, or
     indexed at an older ETag): always candidates. SQL finds them without returning
     every row."""
-    unreliable = or_(contact_cards.c.item_id.is_(None), not_(contact_cards.c.values_ok),
-                     contact_cards.c.etag != items.c.etag)
-    return (select(items.c.href)
-            .select_from(items.outerjoin(contact_cards, contact_cards.c.item_id == items.c.id))
-            .where(items.c.collection_id == collection_id, unreliable))
+    return sql("SELECT items.href FROM items LEFT OUTER JOIN contact_cards "
+               "ON contact_cards.item_id = items.id WHERE items.collection_id = ? AND "
+               "(contact_cards.item_id IS NULL OR NOT contact_cards.values_ok "
+               "OR contact_cards.etag != items.etag)", collection_id)
 
 
 @dataclass(frozen=True)
@@ -123,28 +121,29 @@ class Candidates:
     matched: frozenset[str]
 
 
-def candidates(conn: Connection, collection_id: int, filters: Iterable[Element]
+def candidates(conn: Conn, collection_id: int, filters: Iterable[Element]
                ) -> Candidates | None:
     """The items that may match all ``filters``, or None when the index cannot narrow
     them (RFC 6352 §10.5: every filter must hold)."""
     filters = list(filters)
     if not filters:
         return None
-    restriction = _combine([_filter(conn, collection_id, f) for f in filters], "allof")
+    db = as_db(conn)
+    restriction = _combine([_filter(db, collection_id, f) for f in filters], "allof")
     if restriction is None:
         return None
-    unsure = set(conn.execute(_unreliable(collection_id)).scalars())
+    unsure = set(column(db, _unreliable(collection_id)))
     found: set[str] = set()
     wanted = sorted(restriction.ids)
     for start in range(0, len(wanted), _CHUNK):
-        found.update(conn.execute(select(items.c.href).where(
-            items.c.collection_id == collection_id,
-            items.c.id.in_(wanted[start:start + _CHUNK]))).scalars())
+        found.update(column(db, sql("SELECT href FROM items WHERE collection_id = ? AND",
+                                    collection_id)
+                            + in_("id", wanted[start:start + _CHUNK])))
     matched = frozenset(found - unsure) if restriction.exact else frozenset()
     return Candidates(sorted(found | unsure), matched)
 
 
-def candidate_hrefs(conn: Connection, collection_id: int, filters: Iterable[Element]
+def candidate_hrefs(conn: Conn, collection_id: int, filters: Iterable[Element]
                     ) -> list[str] | None:
     """Hrefs that may match all ``filters``, or None when the index cannot narrow them."""
     found = candidates(conn, collection_id, filters)
@@ -152,7 +151,7 @@ def candidate_hrefs(conn: Connection, collection_id: int, filters: Iterable[Elem
 
 
 
-def exact_ids(conn: Connection, collection_id: int, filters: Iterable[Element]
+def exact_ids(conn: Conn, collection_id: int, filters: Iterable[Element]
               ) -> set[int] | None:
     """The ids of the cards the index says match all ``filters``, when it answers every
     part of them exactly; None otherwise. Exact for the whole collection only if
@@ -160,13 +159,14 @@ def exact_ids(conn: Connection, collection_id: int, filters: Iterable[Element]
     filters = list(filters)
     if not filters:
         return None
-    restriction = _combine([_filter(conn, collection_id, f) for f in filters], "allof")
+    db = as_db(conn)
+    restriction = _combine([_filter(db, collection_id, f) for f in filters], "allof")
     if restriction is None or not restriction.exact:
         return None
     return restriction.ids
 
 
-def all_cards_indexed(conn: Connection, collection_id: int) -> bool:
+def all_cards_indexed(conn: Conn, collection_id: int) -> bool:
     """Whether the index vouches for every card of the collection (none unindexed,
     unreadable or indexed at an older ETag): one scan of the collection's items."""
-    return conn.execute(_unreliable(collection_id).limit(1)).first() is None
+    return not as_db(conn).rows(_unreliable(collection_id) + sql("LIMIT ?", 1))

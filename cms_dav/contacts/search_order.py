@@ -21,13 +21,10 @@ from typing import Sequence
 
 from sqlalchemy import Connection
 
+# defined with the terms, so that the search side needs no import of this writer
+from cms_dav.contacts.search_terms import SORTED_FIELDS, SORTED_TERM
 from cms_dav.store.raw import RawStatement
 from cms_dav.store.schema import contact_sorted_terms
-
-#: the fields whose level cards cluster in the list order (names, pinyin of Chinese names)
-SORTED_FIELDS = ("name", "pinyin")
-#: terms are kept up to this many characters; a longer search text uses the other path
-SORTED_TERM = 64
 
 
 def rows(ident: int, card: dict[str, object], terms: Sequence[tuple[str, str]]

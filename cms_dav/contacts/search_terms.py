@@ -51,6 +51,12 @@ PHRASE_FIELDS = ("name", "pinyin", "org")
 #: PostgreSQL btree entries must stay small; longer terms are cut (here, with the terms,
 #: so that the search side needs no import of the index writer and its vobject)
 MAX_TERM = 500
+#: the fields whose level cards cluster in the list order (names, pinyin of Chinese
+#: names): ``contact_sorted_terms`` keeps their rows (:mod:`cms_dav.contacts.search_order`)
+SORTED_FIELDS = ("name", "pinyin")
+#: ``contact_sorted_terms`` keeps terms up to this many characters; a longer search text
+#: uses the other path
+SORTED_TERM = 64
 _WORD = re.compile(r"\w+(?:['’-]\w+)*")
 #: "+", "+4", "+48 ": a number being typed (looks_like_phone wants three digits)
 _PHONE_START = re.compile(r"\+[\d\s().\-/]*")

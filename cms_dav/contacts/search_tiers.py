@@ -28,16 +28,15 @@ found through indexes: when both run out every match is placed, the page is sett
 
 from __future__ import annotations
 
-from typing import Any, Sequence
-
-from sqlalchemy import ColumnElement, Connection, Select, or_, select, union_all
+from typing import Sequence
 
 from cms_dav.contacts import trigram
-from cms_dav.contacts.search_order import SORTED_FIELDS, SORTED_TERM
 from cms_dav.contacts.search_terms import (EXACT, FIELD_WEIGHT, IDENTIFIER_EXACT, MAX_TERM,
-                                           PHRASE_FIELDS, PREFIX, SUBSTRING, WORD_FIELDS,
-                                           Query, QueryTerm, score_terms)
-from cms_dav.store.schema import contact_cards, contact_sorted_terms, contact_terms
+                                           PHRASE_FIELDS, PREFIX, SORTED_FIELDS, SORTED_TERM,
+                                           SUBSTRING, WORD_FIELDS, Query, QueryTerm,
+                                           score_terms)
+from cms_dav.store.sql import (Conn, Db, Sql, all_of, any_of, as_db, column, contains, in_,
+                               not_in, sql, starts_with)
 
 #: above every code point: ``term < text + TOP`` bounds a prefix range (binary order)
 _TOP = "\U0010ffff"
@@ -60,35 +59,36 @@ def _grades(term: QueryTerm) -> tuple[dict[str, float], dict[str, float], float]
     return exact, prefix, max(SUBSTRING * FIELD_WEIGHT[f] for f in fields)
 
 
-def _prefix(conn: Connection, text: str) -> ColumnElement[bool]:
+def _prefix(db: Db, text: str) -> Sql:
     """The term starts with ``text`` and is longer (:func:`_starts` without the equal)."""
-    return _starts(conn, text) & (contact_terms.c.term != text)
+    return _starts(db, text) & sql("term != ?", text)
 
 
-def top_scores(conn: Connection, book_ids: Sequence[int], query: Query, limit: int
+def top_scores(conn: Conn, book_ids: Sequence[int], query: Query, limit: int
                ) -> dict[int, float] | None:
     """The scores of the cards (not groups) that fill the first ``limit`` places of
     ``query``, ties at the last place included; None when the rows read cannot settle
     that page (then the full search must)."""
     if not book_ids or limit <= 0:
         return None
+    db = as_db(conn)
     if len(query.terms) > 1:
-        return _phrase(conn, book_ids, query, limit)
+        return _phrase(db, book_ids, query, limit)
     term = query.terms[0]
     if term.kind == "phone":
-        return _phone(conn, book_ids, term, limit)
+        return _phone(db, book_ids, term, limit)
     grades = _grades(term)
     if grades is None or not term.text or len(term.text) >= MAX_TERM:
         return None
     exact, prefix, ceiling = grades
-    return _levels(conn, book_ids, term.text, exact, prefix, ceiling, limit)
+    return _levels(db, book_ids, term.text, exact, prefix, ceiling, limit)
 
 
 #: rows starting with a phrase that :func:`_phrase` reads; more: the full search
 PHRASE_ROWS = 2000
 
 
-def _phrase(conn: Connection, book_ids: Sequence[int], query: Query, limit: int
+def _phrase(db: Db, book_ids: Sequence[int], query: Query, limit: int
             ) -> dict[int, float] | None:
     """Several plain words ("zhang w", "Żaneta Wój"): the cards whose name, pinyin or
     organisation starts with the phrase earn a bonus of at least 2 (index seeks). A card
@@ -100,14 +100,15 @@ def _phrase(conn: Connection, book_ids: Sequence[int], query: Query, limit: int
     if (not query.phrase or len(query.phrase) >= MAX_TERM
             or any(t.kind != "word" or t.field for t in query.terms)):
         return None
-    terms, cards = contact_terms.c, contact_cards.c
-    in_books = terms.collection_id.in_(list(book_ids))
-    if conn.execute(select(terms.item_id).where(
-            in_books, terms.field == "email", terms.term.in_(words)).limit(1)).first():
+    in_books = in_("collection_id", list(book_ids))
+    if db.rows(sql("SELECT item_id FROM contact_terms WHERE")
+               + all_of(in_books, sql("field = ?", "email"), in_("term", words))
+               + sql("LIMIT ?", 1)):
         return None
-    starting = _starts(conn, query.phrase)
-    starts = [row[0] for row in conn.execute(select(terms.item_id).where(
-        in_books, terms.field.in_(list(PHRASE_FIELDS)), starting).limit(PHRASE_ROWS + 1))]
+    starting = _starts(db, query.phrase)
+    starts = column(db, sql("SELECT item_id FROM contact_terms WHERE")
+                    + all_of(in_books, in_("field", list(PHRASE_FIELDS)), starting)
+                    + sql("LIMIT ?", PHRASE_ROWS + 1))
     ids = sorted(set(starts))
     if len(ids) < limit or len(starts) > PHRASE_ROWS:  # too few, or not all of them read
         return None
@@ -115,13 +116,13 @@ def _phrase(conn: Connection, book_ids: Sequence[int], query: Query, limit: int
     people: set[int] = set()
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start:start + _CHUNK]
-        people.update(row[0] for row in conn.execute(select(cards.item_id).where(
-            cards.item_id.in_(chunk), cards.collection_id.in_(list(book_ids)),
-            cards.is_group.is_(False))))
-        holding = or_(*[terms.term.contains(w, autoescape=True) for w in words])
-        for item_id, field, value in conn.execute(select(
-                terms.item_id, terms.field, terms.term).where(
-                terms.item_id.in_(chunk), in_books, terms.field != "phone", holding)):
+        people.update(column(db, sql("SELECT item_id FROM contact_cards WHERE") + all_of(
+            in_("item_id", chunk), in_("collection_id", list(book_ids)),
+            sql("is_group = ?", False))))
+        holding = any_of(*[contains("term", w) for w in words])
+        for item_id, field, value in db.rows(
+                sql("SELECT item_id, field, term FROM contact_terms WHERE") + all_of(
+                in_("item_id", chunk), in_books, sql("field != ?", "phone"), holding)):
             rows.setdefault(item_id, []).append((field, value))
     scored = {i: score_terms(query, rows.get(i, [])) for i in people}
     best = sorted(scored.values(), reverse=True)
@@ -134,16 +135,15 @@ def _phrase(conn: Connection, book_ids: Sequence[int], query: Query, limit: int
     return {i: value for i, value in scored.items() if value >= last}
 
 
-def _starts(conn: Connection, text: str, column: ColumnElement[Any] = contact_terms.c.term
-            ) -> ColumnElement[bool]:
-    """The term starts with ``text`` (or equals it), as a range on SQLite."""
-    condition: ColumnElement[bool] = column.startswith(text, autoescape=True)
-    if conn.dialect.name == "sqlite":  # a range the index can seek (LIKE cannot)
-        condition = condition & (column >= text) & (column < text + _TOP)
+def _starts(db: Db, text: str, name: str = "term") -> Sql:
+    """Column ``name`` starts with ``text`` (or equals it), as a range on SQLite."""
+    condition = starts_with(name, text)
+    if db.dialect == "sqlite":  # a range the index can seek (LIKE cannot)
+        condition = condition & sql(f"{name} >= ?", text) & sql(f"{name} < ?", text + _TOP)
     return condition
 
 
-def _levels(conn: Connection, book_ids: Sequence[int], text: str, exact: dict[str, float],
+def _levels(db: Db, book_ids: Sequence[int], text: str, exact: dict[str, float],
             prefix: dict[str, float], ceiling: float, limit: int) -> dict[int, float] | None:
     """Score level by level, highest first: the cards holding a row of grade ``s``
     that no higher level placed score exactly ``s``; each level is read in name order
@@ -152,7 +152,7 @@ def _levels(conn: Connection, book_ids: Sequence[int], text: str, exact: dict[st
     for score in sorted({s for s in [*exact.values(), *prefix.values()] if s > ceiling},
                         reverse=True):
         need = limit - len(placed)
-        found = _level_head(conn, book_ids, text, placed, need,
+        found = _level_head(db, book_ids, text, placed, need,
                             [f for f, s in exact.items() if s == score],
                             [f for f, s in prefix.items() if s == score])
         placed.update((item_id, score) for item_id in found)
@@ -161,7 +161,7 @@ def _levels(conn: Connection, book_ids: Sequence[int], text: str, exact: dict[st
     return None
 
 
-def _level_head(conn: Connection, book_ids: Sequence[int], text: str,
+def _level_head(db: Db, book_ids: Sequence[int], text: str,
                 placed: dict[int, float], need: int, exact: list[str], prefix: list[str]
                 ) -> list[int]:
     """The first ``need`` cards of a level (:func:`_head`), read in parts: its name and
@@ -173,12 +173,12 @@ def _level_head(conn: Connection, book_ids: Sequence[int], text: str,
     for fields, equal in ((exact, True), (prefix, False)):
         for field in fields:
             if sortable and field in SORTED_FIELDS:
-                keyed += _sorted(conn, book_ids, field, text, equal, placed, need)
+                keyed += _sorted(db, book_ids, field, text, equal, placed, need)
     rest_exact = [f for f in exact if not (sortable and f in SORTED_FIELDS)]
     rest_prefix = [f for f in prefix if not (sortable and f in SORTED_FIELDS)]
     if rest_exact or rest_prefix:
-        rows, plain = _rows(conn, book_ids, text, rest_exact, rest_prefix)
-        keyed += _level(conn, book_ids, rows, placed, need, plain)
+        rows, plain = _rows(db, book_ids, text, rest_exact, rest_prefix)
+        keyed += _level(db, book_ids, rows, placed, need, plain)
     return _head(keyed, need)
 
 
@@ -193,28 +193,26 @@ def _head(keyed: list[Keyed], need: int) -> list[int]:
     return [row[3] for row in ordered if row[0] <= last]
 
 
-def _sorted(conn: Connection, book_ids: Sequence[int], field: str, text: str, equal: bool,
+def _sorted(db: Db, book_ids: Sequence[int], field: str, text: str, equal: bool,
             placed: dict[int, float], need: int) -> list[Keyed]:
     """The first ``need`` cards (not ``placed``) of each book holding a ``field`` term
     equal to ``text`` (``equal``) or starting with it and longer, in name order, from
     ``contact_sorted_terms``: an equal term is a seek whose entries come in that order,
     a prefix a range of covering entries sorted by SQL (a card may hold several: its
     rows are read until ``need`` distinct cards are found, or all of them)."""
-    terms = contact_sorted_terms.c
     if equal:
-        matching = terms.term == text
+        matching = sql("term = ?", text)
     else:
-        matching = _starts(conn, text, terms.term) & (terms.term != text)
+        matching = _starts(db, text) & sql("term != ?", text)
     found: list[Keyed] = []
     for book_id in book_ids:
-        chosen = select(terms.item_id, terms.sort_key, terms.href).where(
-            terms.field == field, terms.collection_id == book_id, matching)
+        chosen = all_of(sql("field = ?", field), sql("collection_id = ?", book_id), matching)
         if placed:
-            chosen = chosen.where(terms.item_id.not_in(list(placed)))
-        chosen = chosen.order_by(terms.sort_key, terms.href, terms.item_id)
+            chosen = chosen & not_in("item_id", list(placed))
         wanted = need if equal else 4 * need
         while True:
-            rows = conn.execute(chosen.limit(wanted)).all()
+            rows = db.rows(sql("SELECT item_id, sort_key, href FROM contact_sorted_terms WHERE")
+                           + chosen + sql("ORDER BY sort_key, href, item_id LIMIT ?", wanted))
             cards = list(dict.fromkeys((r.sort_key, book_id, r.href, r.item_id) for r in rows))
             if len(cards) >= need or len(rows) < wanted:
                 break
@@ -223,21 +221,20 @@ def _sorted(conn: Connection, book_ids: Sequence[int], field: str, text: str, eq
     return found
 
 
-def _rows(conn: Connection, book_ids: Sequence[int], text: str, exact: list[str],
-          prefix: list[str]) -> tuple[list[Select[Any]], ColumnElement[bool]]:
+def _rows(db: Db, book_ids: Sequence[int], text: str, exact: list[str],
+          prefix: list[str]) -> tuple[list[Sql], Sql]:
     """The item ids of a level's rows: equal to ``text`` in ``exact`` fields, starting
     with it in ``prefix`` fields (each a seek on ``ix_contact_terms_field_term``); and
     the condition on one row."""
-    terms = contact_terms.c
     parts, conditions = [], []
     if exact:
-        conditions.append(terms.field.in_(exact) & (terms.term == text))
+        conditions.append(in_("field", exact) & sql("term = ?", text))
     if prefix:
-        conditions.append(terms.field.in_(prefix) & _prefix(conn, text))
+        conditions.append(in_("field", prefix) & _prefix(db, text))
     for condition in conditions:
-        parts.append(select(terms.item_id).where(
-            condition, terms.collection_id.in_(list(book_ids))))
-    return parts, or_(*conditions)
+        parts.append(sql("SELECT item_id FROM contact_terms WHERE")
+                     + (condition & in_("collection_id", list(book_ids))))
+    return parts, any_of(*conditions)
 
 
 #: a level with at most this many rows is read whole and sorted here; a larger one is
@@ -245,9 +242,18 @@ def _rows(conn: Connection, book_ids: Sequence[int], text: str, exact: list[str]
 SMALL_LEVEL = 2000
 
 
-def _level(conn: Connection, book_ids: Sequence[int], rows: list[Select[Any]],
-           placed: dict[int, float], need: int,
-           plain: ColumnElement[bool] | None = None) -> list[Keyed]:
+def _union(rows: list[Sql]) -> Sql:
+    """The item ids of ``rows`` (SELECTs of one ``item_id`` column), as one SELECT."""
+    if len(rows) == 1:
+        return rows[0]
+    united = rows[0]
+    for part in rows[1:]:
+        united = united + sql("UNION ALL") + part
+    return united
+
+
+def _level(db: Db, book_ids: Sequence[int], rows: list[Sql],
+           placed: dict[int, float], need: int, plain: Sql | None = None) -> list[Keyed]:
     """Cards (not groups, not ``placed``) holding one of ``rows``: every one with a key
     up to the ``need``-th's and, per book, at least its first ``need`` in name order
     (sort key, href); all of them when fewer (:func:`_head` takes the page). A small
@@ -255,47 +261,45 @@ def _level(conn: Connection, book_ids: Sequence[int], rows: list[Select[Any]],
     index order (SQLite checks each card against the set of ``rows`` it builds once),
     at most ``need`` cards a book; the first :data:`PROBE` cards of each book are tried
     one by one before (:func:`_probe`)."""
-    cards = contact_cards.c
-    ids = (rows[0] if len(rows) == 1 else union_all(*rows)).subquery()
-    few = [row[0] for row in conn.execute(select(ids.c.item_id).limit(SMALL_LEVEL + 1))]
+    ids = sql("(") + _union(rows) + sql(") AS level_ids")
+    few = column(db, sql("SELECT level_ids.item_id FROM") + ids
+                 + sql("LIMIT ?", SMALL_LEVEL + 1))
     if len(few) <= SMALL_LEVEL:
         wanted = sorted(set(few) - set(placed))
         found = sorted(
             (row.sort_key, row.collection_id, row.href, row.item_id)
             for start in range(0, len(wanted), _CHUNK)
-            for row in conn.execute(select(
-                cards.item_id, cards.collection_id, cards.sort_key, cards.href).where(
-                cards.item_id.in_(wanted[start:start + _CHUNK]),
-                cards.collection_id.in_(list(book_ids)), cards.is_group.is_(False))))
+            for row in db.rows(
+                sql("SELECT item_id, collection_id, sort_key, href FROM contact_cards WHERE")
+                + all_of(in_("item_id", wanted[start:start + _CHUNK]),
+                         in_("collection_id", list(book_ids)), sql("is_group = ?", False))))
         if len(found) <= need:
             return found
         last = found[need - 1][0]
         return [row for row in found if row[0] <= last]
     if plain is not None:
-        probed = _probe(conn, book_ids, plain, placed, need)
+        probed = _probe(db, book_ids, plain, placed, need)
         if probed is not None:
             return probed
 
-    def query(book_id: int) -> Select[Any]:
-        chosen = select(cards.item_id, cards.sort_key, cards.href).where(
-            cards.collection_id == book_id, cards.is_group.is_(False),
-            cards.item_id.in_(select(ids.c.item_id)))
+    def query(book_id: int) -> Sql:
+        chosen = all_of(sql("collection_id = ?", book_id), sql("is_group = ?", False),
+                        sql("item_id IN (SELECT level_ids.item_id FROM") + ids + sql(")"))
         if placed:
-            chosen = chosen.where(cards.item_id.not_in(list(placed)))
-        return chosen
+            chosen = chosen & not_in("item_id", list(placed))
+        return sql("SELECT item_id, sort_key, href FROM contact_cards WHERE") + chosen
 
     # a book's first ``need`` hold every card of it that the page can show, ties with
     # the last included (the final order of a tie is the book's path, then the href)
     return [(row.sort_key, book_id, row.href, row.item_id) for book_id in book_ids
-            for row in conn.execute(query(book_id).order_by(
-                cards.sort_key, cards.href).limit(need))]
+            for row in db.rows(query(book_id) + sql("ORDER BY sort_key, href LIMIT ?", need))]
 
 
 #: cards of a book tried one by one against a large level's rows (:func:`_probe`)
 PROBE = 400
 
 
-def _probe(conn: Connection, book_ids: Sequence[int], plain: ColumnElement[bool],
+def _probe(db: Db, book_ids: Sequence[int], plain: Sql,
            placed: dict[int, float], need: int) -> list[Keyed] | None:
     """The page of a level from each book's first :data:`PROBE` cards in name order,
     each checked through its own rows (``ix_contact_terms_item_id``); None unless that
@@ -306,20 +310,19 @@ def _probe(conn: Connection, book_ids: Sequence[int], plain: ColumnElement[bool]
     :data:`PROBE` cards' checks before the walk."""
     if PROBE <= 0:
         return None
-    cards, terms = contact_cards.c, contact_terms.c
     found: list[tuple[str, int, str, int]] = []
     bounds: list[str] = []  # per book not probed to its end: its last probed card's key
     for book_id in book_ids:
-        first = select(cards.item_id, cards.sort_key, cards.href).where(
-            cards.collection_id == book_id, cards.is_group.is_(False))
+        first = all_of(sql("collection_id = ?", book_id), sql("is_group = ?", False))
         if placed:
-            first = first.where(cards.item_id.not_in(list(placed)))
-        head = first.order_by(cards.sort_key, cards.href).limit(PROBE).subquery()
-        holding = select(terms.item_id).where(terms.item_id == head.c.item_id,
-                                              plain).exists()
-        rows = conn.execute(select(head.c.item_id, head.c.sort_key, head.c.href,
-                                   holding.label("hit"))
-                            .order_by(head.c.sort_key, head.c.href)).all()
+            first = first & not_in("item_id", list(placed))
+        head = (sql("(SELECT item_id, sort_key, href FROM contact_cards WHERE") + first
+                + sql("ORDER BY sort_key, href LIMIT ?) AS head", PROBE))
+        holding = (sql("EXISTS (SELECT contact_terms.item_id FROM contact_terms "
+                       "WHERE contact_terms.item_id = head.item_id AND")
+                   + sql("(") + plain + sql("))"))
+        rows = db.rows(sql("SELECT head.item_id, head.sort_key, head.href,") + holding
+                       + sql("AS hit FROM") + head + sql("ORDER BY head.sort_key, head.href"))
         hits = [(row.sort_key, book_id, row.href, row.item_id) for row in rows if row.hit]
         found += hits
         if len(rows) == PROBE:
@@ -333,26 +336,25 @@ def _probe(conn: Connection, book_ids: Sequence[int], plain: ColumnElement[bool]
     return [row for row in found if row[0] <= last]  # a tie at the edge: all of it
 
 
-def _phone(conn: Connection, book_ids: Sequence[int], term: QueryTerm, limit: int
+def _phone(db: Db, book_ids: Sequence[int], term: QueryTerm, limit: int
            ) -> dict[int, float]:
     """A phone term has two levels, both found through indexes: an equal key (10), then
     its digits within a number (1, through the trigram index). Each is read in name
     order as far as the page needs (:func:`_level`); when both run out, every match
     is placed, so the page is always settled."""
-    terms = contact_terms.c
-    phones = [terms.collection_id.in_(list(book_ids)), terms.field == "phone"]
-    levels: list[tuple[float, list[Select[Any]], ColumnElement[bool] | None]] = [
-        (IDENTIFIER_EXACT, [select(terms.item_id).where(
-            *phones, terms.term.in_(sorted(term.phone_keys)))], None)]
+    phones = in_("collection_id", list(book_ids)) & sql("field = ?", "phone")
+    levels: list[tuple[float, list[Sql], Sql | None]] = [
+        (IDENTIFIER_EXACT, [sql("SELECT item_id FROM contact_terms WHERE")
+                            + (phones & in_("term", sorted(term.phone_keys)))], None)]
     if len(term.digits) >= 3:
-        digits = terms.term.contains(term.digits, autoescape=True)
-        levels.append((SUBSTRING, [select(terms.item_id).where(
-            *phones, trigram.narrowing(conn, contact_terms, term.digits, digits))], digits))
+        digits = contains("term", term.digits)
+        levels.append((SUBSTRING, [sql("SELECT item_id FROM contact_terms WHERE") + (
+            phones & trigram.narrowing(db, "contact_terms", term.digits, digits))], digits))
     placed: dict[int, float] = {}
     for score, rows, plain in levels:
         need = limit - len(placed)
-        found = _head(_level(conn, book_ids, rows, placed, need,
-                             None if plain is None else (terms.field == "phone") & plain),
+        found = _head(_level(db, book_ids, rows, placed, need,
+                             None if plain is None else sql("field = ?", "phone") & plain),
                       need)
         placed.update((item_id, score) for item_id in found)
         if len(found) >= need:

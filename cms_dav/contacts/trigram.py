@@ -24,14 +24,16 @@ Texts shorter than three characters have no trigram: they take the scan.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, Connection, Select, Table, literal_column, select, text
+from cms_dav.store.fts_tables import TRIGRAM_TABLES, present
+from cms_dav.store.sql import Conn, Db, Sql, as_db, sql
 
-from cms_dav.store import fts
+if TYPE_CHECKING:
+    from sqlalchemy import Table
 
 #: SQLite FTS5 tables, by the table whose value/term column they index (migration 0012)
-FTS_TABLES = {table: name for table, (name, _column) in fts.TRIGRAM_TABLES.items()}
+FTS_TABLES = {table: name for table, (name, _column) in TRIGRAM_TABLES.items()}
 #: trigrams per query: enough to narrow any text to a few rows, bounded for long ones
 MAX_TRIGRAMS = 12
 #: first SQLite with the trigram tokenizer
@@ -54,30 +56,27 @@ def fts_query(value: str) -> str:
     return " AND ".join('"' + t.replace('"', '""') + '"' for t in trigrams(value))
 
 
-def has_fts(conn: Connection, table: Table) -> bool:
+def has_fts(conn: Conn, table: Table | str) -> bool:
     """Whether the FTS table for ``table`` exists (SQLite only); remembered on the
     pooled connection, so a look at ``sqlite_master`` happens once per connection."""
-    return fts.present(conn, FTS_TABLES[table.name])
+    name = table if isinstance(table, str) else table.name
+    return present(as_db(conn), FTS_TABLES[name])
 
 
-def narrowed(conn: Connection, table: Table, value: str) -> ColumnElement[bool] | None:
-    """A condition restricting ``table`` to rows whose column may contain ``value``
-    (to be ANDed with the exact ``LIKE``), or None where no index helps: PostgreSQL
-    (its planner uses pg_trgm for the LIKE itself), a text under three characters,
-    an SQLite without the FTS table."""
-    if len(value) < 3 or not has_fts(conn, table):
+def narrowed(db: Db, table: str, value: str) -> Sql | None:
+    """A condition restricting ``table`` (``contact_values`` or ``contact_terms``) to
+    rows whose column may contain ``value`` (to be ANDed with the exact ``LIKE``), or
+    None where no index helps: PostgreSQL (its planner uses pg_trgm for the LIKE
+    itself), a text under three characters, an SQLite without the FTS table."""
+    name = FTS_TABLES[table]
+    if len(value) < 3 or not present(db, name):
         return None
-    name = FTS_TABLES[table.name]
-    rowids: Select[Any] = (select(literal_column("rowid")).select_from(text(name))
-              .where(text(f"{name} MATCH :trigram_query")
-                     .bindparams(trigram_query=fts_query(value))))
-    return table.c.id.in_(rowids)
+    return sql(f"{table}.id IN (SELECT rowid FROM {name} WHERE {name} MATCH ?)",
+               fts_query(value))
 
 
-def narrowing(conn: Connection, table: Table, value: str, condition: ColumnElement[bool]
-              ) -> ColumnElement[bool]:
+def narrowing(db: Db, table: str, value: str, condition: Sql) -> Sql:
     """``condition`` (a match of ``value`` in ``table``'s column, e.g. its ``LIKE``)
     behind the trigram index's narrowing where :func:`narrowed` gives one."""
-    index = narrowed(conn, table, value)
+    index = narrowed(db, table, value)
     return condition if index is None else index & condition
-

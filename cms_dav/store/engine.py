@@ -8,7 +8,7 @@ of an App and hands it to every service (store, ACL, shares, login throttle);
 from __future__ import annotations
 
 import sqlite3
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from dataclasses import dataclass
 from typing import Iterator
@@ -101,3 +101,18 @@ def read_tx(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as conn:
         with conn.begin():
             yield conn
+
+
+class EngineDatabase:
+    """A :class:`cms_dav.store.sql.Database` on a SQLAlchemy engine (a read-only
+    command on PostgreSQL, or on an SQLite file it had to create or migrate)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.database_url = engine.url.render_as_string(hide_password=True)
+
+    def reading(self) -> AbstractContextManager[Connection]:
+        return read_tx(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()

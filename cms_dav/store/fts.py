@@ -16,10 +16,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-#: indexed table -> (its FTS5 table, the indexed column); cms_dav.contacts.trigram
-TRIGRAM_TABLES = {"contact_values": ("contact_values_trgm", "value"),
-                  "contact_terms": ("contact_terms_trgm", "term")}
-_SEEN = "cms_dav.trigram"
+from cms_dav.store.fts_tables import SEEN as _SEEN
+from cms_dav.store.fts_tables import TRIGRAM_TABLES
 
 
 def present(conn: Connection, fts: str) -> bool:

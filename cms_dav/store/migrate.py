@@ -16,11 +16,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-from sqlalchemy import Engine, text
-from sqlalchemy.exc import DBAPIError
-
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy import Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 _ASSIGNMENT = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+)$", re.MULTILINE)
@@ -43,6 +41,9 @@ def file_heads() -> set[str]:
 
 def is_current(engine: Engine) -> bool:
     """The database is at the one head of the migration files (False when unsure)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
     heads = file_heads()
     if len(heads) != 1:
         return False
@@ -102,6 +103,8 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
     if engine.dialect.name != "postgresql":
         yield
         return
+    from sqlalchemy import text
+
     with engine.connect() as conn:
         conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK})
         conn.commit()

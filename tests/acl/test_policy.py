@@ -30,11 +30,11 @@ def test_a_rights_file_change_drops_cached_answers(policy):
 
 
 def test_a_depth_one_listing_does_not_query_per_item(policy, monkeypatch):
-    from cms_dav.acl import share_table
+    from cms_dav.acl import share_grants
     from cms_dav.memo import Memo
     calls = []
-    real = share_table.grants_for
-    monkeypatch.setattr(share_table, "grants_for", lambda conn, user: (
+    real = share_grants.grants_for
+    monkeypatch.setattr(share_grants, "grants_for", lambda conn, user: (
         calls.append(user), real(conn, user))[1])
     one_request = policy.remembering(Memo())  # answers are kept in the memo, never longer
     for number in range(1000):
@@ -45,10 +45,10 @@ def test_a_depth_one_listing_does_not_query_per_item(policy, monkeypatch):
 
 
 def test_a_policy_without_a_memo_asks_the_database_every_time(policy, monkeypatch):
-    from cms_dav.acl import share_table
+    from cms_dav.acl import share_grants
     calls = []
-    real = share_table.grants_for
-    monkeypatch.setattr(share_table, "grants_for", lambda conn, user: (
+    real = share_grants.grants_for
+    monkeypatch.setattr(share_grants, "grants_for", lambda conn, user: (
         calls.append(user), real(conn, user))[1])
     policy.authorization("dave", "/alice/cal/0.ics")
     policy.authorization("dave", "/alice/cal/0.ics")
@@ -59,14 +59,14 @@ def test_the_owners_letters_on_an_own_collection_need_no_share_lookup(policy, st
                                                                        monkeypatch):
     """Shares give at most r, w and M (cut to their creator's letters), which the owner
     of a collection holds already: a share to a group the owner is in changes nothing."""
-    from cms_dav.acl import share_table
+    from cms_dav.acl import share_grants
     before = policy.authorization("alice", "/alice/cal/")
     with store.writing() as conn:
         create(conn, "alice", dict(share_to("bob", "/alice/cal/", "rwifD"), User=":sales",
                                    PathOrToken="/alice/x/"))
     policy.shares_changed()
     calls = []
-    monkeypatch.setattr(share_table, "grants_for", lambda conn, user: calls.append(user) or [])
+    monkeypatch.setattr(share_grants, "grants_for", lambda conn, user: calls.append(user) or [])
     assert policy.authorization("alice", "/alice/cal/") == before == "Mrw"
     assert policy.reads_own("alice", "/alice/cal/") and not policy.reads_own("bob",
                                                                              "/alice/cal/")

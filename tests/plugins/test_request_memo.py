@@ -96,10 +96,10 @@ def test_a_collection_deleted_through_the_storage_door_is_gone_for_the_next_look
 
 def test_rights_are_looked_up_once_per_request_not_once_per_item(
         doors: Doors, monkeypatch: pytest.MonkeyPatch) -> None:
-    from cms_dav.acl import share_table
+    from cms_dav.acl import share_grants
     queries: list[str] = []
-    real = share_table.grants_for
-    monkeypatch.setattr(share_table, "grants_for", lambda conn, user: (
+    real = share_grants.grants_for
+    monkeypatch.setattr(share_grants, "grants_for", lambda conn, user: (
         queries.append(user), real(conn, user))[1])
     with request_context.made_current(RequestContext()):
         for number in range(200):  # a Depth-1 PROPFIND over 200 cards
