@@ -37,8 +37,9 @@ PROGRESS_THRESHOLD = 200  # objects; smaller files finish before a bar is useful
 @click.option("--dry-run", is_flag=True, help="Report what would happen; store nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
 @click.option("--workers", type=click.IntRange(min=0), default=None,
-              help="Processes that read a big contact file's rows ahead of the writes "
-                   "(default: one less than the CPUs, at most 4; 0: none).")
+              help="Processes that read a contact file's rows ahead of the writes "
+                   "(default: none below 2,000 rows, else one less than the CPUs, "
+                   "at most 4).")
 @pass_app
 def import_file(app: App, file: Path, into: str, user: str | None, fmt: str,
                 preset: str | None, mapping: Path | None, dry_run: bool, as_json: bool,
@@ -57,7 +58,8 @@ def import_file(app: App, file: Path, into: str, user: str | None, fmt: str,
             report = import_source(store, path, source, actor=access.actor_name(user),
                                    dry_run=dry_run, default_region=settings.default_region,
                                    progress=advance,
-                                   workers=default_workers() if workers is None else workers)
+                                   workers=default_workers(len(source.candidates))
+                                   if workers is None else workers)
     except (access.AccessDenied, SourceError, TableError, ImportTargetError) as exc:
         raise CliError(f"{file.name}: {exc}") from None
     if as_json:

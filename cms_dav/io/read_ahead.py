@@ -40,8 +40,8 @@ CHUNK = 100
 #: rows read ahead of the importer, in tasks sent or results waiting (a batch and a
 #: half, so the workers go on while the importer writes a batch)
 AHEAD = 800
-#: fewer rows than this are read in the importer: a worker's start-up (its imports)
-#: costs about as much as reading a thousand rows
+#: by default, a file with fewer rows is read in the importer: a worker's start-up (its
+#: imports) costs about as much as reading a thousand rows
 MIN_ROWS = 2000
 #: most worker processes an import starts by default
 MAX_WORKERS = 4
@@ -83,9 +83,12 @@ class RowReader:
         return [self.read(text) for text in texts]
 
 
-def default_workers() -> int:
-    """One less than the CPUs this process may use (the importer's own), at most
-    :data:`MAX_WORKERS`; 0 on a single CPU."""
+def default_workers(rows: int) -> int:
+    """Workers for a file of ``rows`` rows: none below :data:`MIN_ROWS`, else one less
+    than the CPUs this process may use (one is the importer's), at most
+    :data:`MAX_WORKERS`."""
+    if rows < MIN_ROWS:
+        return 0
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
@@ -95,9 +98,9 @@ def default_workers() -> int:
 
 def read_ahead(reader: RowReader, texts: Sequence[str | None], workers: int
                ) -> Generator[ReadRow | None, None, None]:
-    """One answer per text, in order: its :class:`ReadRow` from a worker, or None where
-    the importer reads it itself (no workers, a small file, a refusal)."""
-    if workers < 1 or len(texts) < MIN_ROWS:
+    """One answer per text, in order: its :class:`ReadRow` from one of ``workers``
+    processes, or None where the importer reads it itself (no workers, a refusal)."""
+    if workers < 1:
         yield from repeat(None, len(texts))
         return
     chunks = (list(texts[start:start + CHUNK]) for start in range(0, len(texts), CHUNK))

@@ -58,7 +58,6 @@ def _imported(folder: Path, data: bytes, name: str, workers: int,
         _prepare(app)
         with monkeypatch.context() as patch:
             patch.setattr(importer, "BATCH", 7)  # several batches
-            patch.setattr(read_ahead, "MIN_ROWS", 0)  # workers for a small file too
             patch.setattr(read_ahead, "CHUNK", 3)
             patch.setattr(read_ahead, "AHEAD", 9)
             patch.setattr(importer, "read_ahead", counted)
@@ -91,7 +90,6 @@ class _DyingReader(RowReader):
 
 def test_rows_of_a_worker_that_died_are_left_to_the_importer(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(read_ahead, "MIN_ROWS", 0)
     monkeypatch.setattr(read_ahead, "CHUNK", 2)
     texts = [_card(f"u{n}", "A", "a@example.com") for n in range(7)]
     reader = _DyingReader(Limits(), "VADDRESSBOOK", "alice/contacts", "")
@@ -100,7 +98,6 @@ def test_rows_of_a_worker_that_died_are_left_to_the_importer(
 
 def test_a_row_a_worker_read_is_what_the_importer_reads(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(read_ahead, "MIN_ROWS", 0)
     texts = [_card(f"u{n}", f"N {n}", f"n{n}@example.com") for n in range(3)] + [None]
     reader = RowReader(Limits(), "VADDRESSBOOK", "alice/contacts", "")
     rows = list(read_ahead.read_ahead(reader, texts, 1))
@@ -115,3 +112,14 @@ def test_a_row_a_worker_read_is_what_the_importer_reads(
         # the parse stands for the stored text object itself, so the hooks use it
         assert row.data.parsed.of(row.data.text) is not None
         assert row.data.parsed.tree.serialize() == mine.data.parsed.tree.serialize()
+
+
+def test_by_default_a_small_file_is_read_without_workers() -> None:
+    assert read_ahead.default_workers(read_ahead.MIN_ROWS - 1) == 0
+
+
+@pytest.mark.parametrize(("cpus", "workers"), [(1, 0), (2, 1), (3, 2), (16, 4)])
+def test_by_default_a_big_file_has_one_worker_less_than_the_cpus_at_most_four(
+        monkeypatch: pytest.MonkeyPatch, cpus: int, workers: int) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cpus)))
+    assert read_ahead.default_workers(read_ahead.MIN_ROWS) == workers
