@@ -11,6 +11,10 @@ savepoint, so a refused one is only left out). What an interruption (Ctrl-C, a c
 a full disk) promises: every batch committed before it is stored whole, the batch it
 hit is not stored at all; running the same file again stores the rest and matches what
 the first run stored as above (a row with no UID, e-mail or phone is stored again).
+
+A contact file's rows may be read (checked, parsed, serialized) by worker processes
+ahead of the writes (:mod:`cms_dav.io.read_ahead`); placing and writing stay here, in
+file order, so the outcome does not depend on them.
 """
 
 from __future__ import annotations
