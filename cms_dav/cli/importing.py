@@ -15,6 +15,7 @@ from cms_dav.acl import access
 from cms_dav.contacts.field_ops import fields_for_book
 from cms_dav.io.import_sources import FORMATS, SourceError, read_source
 from cms_dav.io.importer import ImportReport, ImportTargetError, import_source
+from cms_dav.io.read_ahead import default_workers
 from cms_dav.io.table_fields import TableError, load_mapping
 
 if TYPE_CHECKING:
@@ -35,9 +36,14 @@ PROGRESS_THRESHOLD = 200  # objects; smaller files finish before a bar is useful
               default=None, help="Column mapping file (TOML or JSON: header = field).")
 @click.option("--dry-run", is_flag=True, help="Report what would happen; store nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
+@click.option("--workers", type=click.IntRange(min=0), default=None,
+              help="Processes that read a contact file's rows ahead of the writes "
+                   "(default: none below 2,000 rows, else one less than the CPUs, "
+                   "at most 4).")
 @pass_app
 def import_file(app: App, file: Path, into: str, user: str | None, fmt: str,
-                preset: str | None, mapping: Path | None, dry_run: bool, as_json: bool) -> None:
+                preset: str | None, mapping: Path | None, dry_run: bool, as_json: bool,
+                workers: int | None) -> None:
     """Import contacts (vcf, csv, xlsx) or events (ics) from FILE."""
     path, settings = into.strip("/"), app.settings
     try:
@@ -51,7 +57,9 @@ def import_file(app: App, file: Path, into: str, user: str | None, fmt: str,
         with _progress(len(source.candidates)) as advance:
             report = import_source(store, path, source, actor=access.actor_name(user),
                                    dry_run=dry_run, default_region=settings.default_region,
-                                   progress=advance)
+                                   progress=advance,
+                                   workers=default_workers(len(source.candidates))
+                                   if workers is None else workers)
     except (access.AccessDenied, SourceError, TableError, ImportTargetError) as exc:
         raise CliError(f"{file.name}: {exc}") from None
     if as_json:

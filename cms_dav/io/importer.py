@@ -11,6 +11,10 @@ savepoint, so a refused one is only left out). What an interruption (Ctrl-C, a c
 a full disk) promises: every batch committed before it is stored whole, the batch it
 hit is not stored at all; running the same file again stores the rest and matches what
 the first run stored as above (a row with no UID, e-mail or phone is stored again).
+
+A contact file's rows may be read (checked, parsed, serialized) by worker processes
+ahead of the writes (:mod:`cms_dav.io.read_ahead`); placing and writing stay here, in
+file order, so the outcome does not depend on them.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from cms_dav.io.card_merge import merge_vcards
 from cms_dav.io.contact_record import vcard_to_record
 from cms_dav.io.import_sources import Candidate, Source
 from cms_dav.io.matching import ImportMatcher
+from cms_dav.io.read_ahead import ReadRow, RowReader, read_ahead
 from cms_dav.io.stored_items import ItemError, item_data, new_href
 from cms_dav.limits.item_text import check_item_text
 from cms_dav.store.records import ItemData, ItemRecord
@@ -134,7 +139,9 @@ class _Target:
 
 def import_source(store: Store, path: str, source: Source, *, actor: str,
                   dry_run: bool = False, default_region: str = "",
-                  progress: Progress | None = None) -> ImportReport:
+                  progress: Progress | None = None, workers: int = 0) -> ImportReport:
+    """``workers``: processes that read a vCard file's rows ahead
+    (:mod:`cms_dav.io.read_ahead`); the outcome is the same with any number."""
     path = path.strip("/")
     collection = store.collection(path)
     if collection is None:
@@ -148,36 +155,49 @@ def import_source(store: Store, path: str, source: Source, *, actor: str,
     place = _contact_placer(target, default_region) if source.tag == "VADDRESSBOOK" \
         else _event_placer(target)
     candidates = iter(source.candidates)
-    while True:
-        chunk = list(islice(candidates, BATCH))
-        if not chunk:
-            return report
-        with (nullcontext() if dry_run else store.batch([path])):
-            for candidate in chunk:
-                _import_one(target, candidate, place)
-                if progress:
-                    progress(1)
-            target.settle()
+    reads = read_ahead(RowReader(store.limits, source.tag, path, default_region),
+                       [c.text for c in source.candidates],
+                       workers if source.tag == "VADDRESSBOOK" else 0)
+    try:
+        while True:
+            chunk = list(islice(candidates, BATCH))
+            if not chunk:
+                return report
+            with (nullcontext() if dry_run else store.batch([path])):
+                for candidate, read in zip(chunk, reads, strict=False):
+                    _import_one(target, candidate, place, read)
+                    if progress:
+                        progress(1)
+                target.settle()
+    finally:
+        reads.close()  # stops the workers (an interruption, a failed write)
 
 
-#: given an object's text: (href, text to store, existing item or None)
-Placer = Callable[[str], tuple[str, str, ItemRecord | None]]
+#: given an object's text (and what a worker read of it, if it did): (href, text to
+#: store, existing item or None)
+Placer = Callable[[str, ReadRow | None], tuple[str, str, ItemRecord | None]]
 
 
 def _rejected(candidate: Candidate, reason: str) -> Rejected:
     return Rejected(candidate.number, candidate.label, reason)
 
 
-def _import_one(target: _Target, candidate: Candidate, place: Placer) -> None:
+def _import_one(target: _Target, candidate: Candidate, place: Placer,
+                read: ReadRow | None) -> None:
+    """``read``: what a worker read of the row's text (it passed every check below)."""
     if candidate.error or candidate.text is None:
         target.pending.append(_rejected(candidate, candidate.error or "empty"))
         return
     try:
-        # [limits] before any parse: the same check as a PUT of the object
-        check_item_text(candidate.text, target.store.limits, target.tag)
-        href, text, existing = place(candidate.text)
-        # the object's own text when Radicale changed nothing in it (issue 12)
-        data = item_data_as_sent(text, target.tag, target.path, keep_parse=True)[0]
+        if read is None:
+            # [limits] before any parse: the same check as a PUT of the object
+            check_item_text(candidate.text, target.store.limits, target.tag)
+        href, text, existing = place(candidate.text, read)
+        if read is not None and text == candidate.text:
+            data = read.data
+        else:
+            # the object's own text when Radicale changed nothing in it (issue 12)
+            data = item_data_as_sent(text, target.tag, target.path, keep_parse=True)[0]
     except (ItemError, ValueError) as exc:
         target.pending.append(_rejected(candidate, str(exc)))
         return
@@ -206,18 +226,19 @@ def _contact_placer(target: _Target, region: str) -> Placer:
         if item.text:
             matcher.add(href, vcard_to_record(item.text))
 
-    def place(text: str) -> tuple[str, str, ItemRecord | None]:
-        record = vcard_to_record(text)
-        match = matcher.find(record)
+    def place(text: str, read: ReadRow | None) -> tuple[str, str, ItemRecord | None]:
+        record = vcard_to_record(text) if read is None else read.record
+        keys = matcher.keys(record) if read is None else read.keys
+        match = matcher.find(record, keys)
         if match is None:
             href = new_href(record.uid or "", target.tag, _Taken(target))
-            matcher.add(href, record)
+            matcher.add(href, record, keys)
             return href, text, None
         existing = target.placed(match.contact_id)
         if existing is None:  # matched a row of this file that was rejected
             href = new_href(record.uid or "", target.tag, _Taken(target))
             return href, text, None
-        matcher.add(match.contact_id, record)
+        matcher.add(match.contact_id, record, keys)
         if match.reason == "same UID":
             return match.contact_id, text, existing
         assert existing.text is not None
@@ -231,7 +252,7 @@ def _contact_placer(target: _Target, region: str) -> Placer:
 def _event_placer(target: _Target) -> Placer:
     by_uid = {item.uid: href for href, item in target.current.items()}
 
-    def place(text: str) -> tuple[str, str, ItemRecord | None]:
+    def place(text: str, read: ReadRow | None) -> tuple[str, str, ItemRecord | None]:
         uid = item_data(text, target.tag, target.path).uid
         href = by_uid.get(uid) or new_href(uid, target.tag, _Taken(target))
         by_uid[uid] = href

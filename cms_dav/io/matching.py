@@ -35,12 +35,21 @@ class ImportMatcher:
     default_region: str = ""
     _by_key: dict[str, str] = field(default_factory=dict)
 
-    def add(self, contact_id: str, record: ContactRecord) -> None:
-        for key in match_keys(record, self.default_region):
+    def keys(self, record: ContactRecord) -> list[str]:
+        """``record``'s match keys: computed once by a caller that both finds and adds it
+        (phone keys parse every number)."""
+        return match_keys(record, self.default_region)
+
+    def add(self, contact_id: str, record: ContactRecord,
+            keys: list[str] | None = None) -> None:
+        """``keys``: :meth:`keys` of ``record``, when the caller has them."""
+        for key in self.keys(record) if keys is None else keys:
             self._by_key.setdefault(key, contact_id)
 
-    def find(self, record: ContactRecord) -> Match | None:
-        keys = match_keys(record, self.default_region)
+    def find(self, record: ContactRecord, keys: list[str] | None = None) -> Match | None:
+        """``keys``: :meth:`keys` of ``record``, when the caller has them."""
+        if keys is None:
+            keys = self.keys(record)
         for prefix, label in (("uid:", "same UID"), ("email:", "same e-mail"),
                               ("phone:", "same phone")):
             for key in keys:

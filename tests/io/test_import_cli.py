@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from tests.io.people import generate_people
-from tests.io.support import objects, run_cli, run_json, write
+from tests.io.support import cli_json, objects, run_cli, run_json, write
 from tests.io.tables import csv_bytes, xlsx_bytes
 from tests.support.dav import make_addressbook, vevent
 from tests.support.server import ServerProcess
@@ -183,3 +183,21 @@ def test_a_mapping_file_names_the_columns_of_any_sheet(
     run_cli(live.data_dir, "import", str(source), "--into", book, "--mapping", str(mapping))
     [(_, text)] = objects(alice, live.url + book).values()
     assert "FN:Łucja Żak" in text and "+48 601 111 222" in text and "Zakupy" in text
+
+
+def test_the_command_with_a_worker_stores_what_it_stores_without(
+        live: ServerProcess, alice: requests.Session, book: str, files: Path) -> None:
+    """``--workers 1``: a spawned process reads the rows (one merged by e-mail)."""
+    people = _mixed_people(40)
+    people += [dataclasses.replace(people[2], fn=people[2].fn + " II"), people[5]]
+    source = write(files / "people.csv", csv_bytes(people, "utf-8-sig"))
+    other = book.rstrip("/") + "-alone/"
+    make_addressbook(alice, live.url + other)
+    with_worker = cli_json(live, "import", str(source), "--into", book, "--workers", "1")
+    alone = cli_json(live, "import", str(source), "--into", other, "--workers", "0")
+    assert with_worker == alone
+    stored = {href.rsplit("/", 1)[1]: found
+              for href, found in objects(alice, live.url + book).items()}
+    assert stored == {href.rsplit("/", 1)[1]: found
+                      for href, found in objects(alice, live.url + other).items()}
+    assert len(stored) == 40

@@ -1,0 +1,137 @@
+"""An import's vCards read in worker processes, ahead of the rows being placed and
+written (issue 19 target 5).
+
+What a row costs before its write depends on its text alone: the ``[limits]`` check,
+its record and match keys, and Radicale's parse, check, sanitize and serialization
+(:func:`cms_dav.io.as_sent.item_data_as_sent`, with the parse kept for the write
+hooks): over half of an import's CPU. Worker processes do it for the rows ahead while
+the importer places and writes the rows before them, so on a machine with a spare core
+it no longer adds to the import's time.
+
+The importer uses a row's result only where it would have computed the same thing from
+the same text: a row the worker could not read (any error, a worker that died) is read
+again by the importer, which then meets the error exactly as before, and a row merged
+into a card is read as the merged text. Workers start with ``spawn`` (no copy of the
+parent's database connections or threads) and install the vobject patches
+:func:`cms_dav.app.build_app` installs, so their parse is the importer's. Results stay
+at most :data:`AHEAD` rows ahead of the importer: each holds a parse tree.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections import deque
+from collections.abc import Generator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from itertools import islice, repeat
+
+from cms_dav.config import Limits
+from cms_dav.io.as_sent import item_data_as_sent
+from cms_dav.io.contact_record import ContactRecord, vcard_to_record
+from cms_dav.io.matching import match_keys
+from cms_dav.limits.item_text import check_item_text
+from cms_dav.store.records import ItemData
+
+#: rows per task sent to a worker (about a tenth of a second of work)
+CHUNK = 100
+#: rows read ahead of the importer, in tasks sent or results waiting (a batch and a
+#: half, so the workers go on while the importer writes a batch)
+AHEAD = 800
+#: by default, a file with fewer rows is read in the importer: a worker's start-up (its
+#: imports) costs about as much as reading a thousand rows
+MIN_ROWS = 2000
+#: most worker processes an import starts by default
+MAX_WORKERS = 4
+
+
+@dataclass(frozen=True)
+class ReadRow:
+    """A vCard row read ahead: its record, match keys and what the store keeps of it."""
+
+    record: ContactRecord
+    keys: list[str]
+    data: ItemData
+
+
+@dataclass(frozen=True)
+class RowReader:
+    """Reads rows for one import target (sent to the workers with each task)."""
+
+    limits: Limits
+    tag: str
+    path: str
+    region: str
+
+    def read(self, text: str | None) -> ReadRow | None:
+        """``text`` read as the importer reads a row that is not merged; None when any
+        step refuses it (the importer then reads it itself and reports the refusal)."""
+        if text is None:
+            return None
+        try:
+            check_item_text(text, self.limits, self.tag)
+            record = vcard_to_record(text)
+            keys = match_keys(record, self.region)
+            data = item_data_as_sent(text, self.tag, self.path, keep_parse=True)[0]
+        except Exception:  # noqa: BLE001 - any refusal is the importer's to report
+            return None
+        return ReadRow(record, keys, data)
+
+    def read_many(self, texts: list[str | None]) -> list[ReadRow | None]:
+        return [self.read(text) for text in texts]
+
+
+def default_workers(rows: int) -> int:
+    """Workers for a file of ``rows`` rows: none below :data:`MIN_ROWS`, else one less
+    than the CPUs this process may use (one is the importer's), at most
+    :data:`MAX_WORKERS`."""
+    if rows < MIN_ROWS:
+        return 0
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(0, min(cpus - 1, MAX_WORKERS))
+
+
+def read_ahead(reader: RowReader, texts: Sequence[str | None], workers: int
+               ) -> Generator[ReadRow | None, None, None]:
+    """One answer per text, in order: its :class:`ReadRow` from one of ``workers``
+    processes, or None where the importer reads it itself (no workers, a refusal)."""
+    if workers < 1:
+        yield from repeat(None, len(texts))
+        return
+    chunks = (list(texts[start:start + CHUNK]) for start in range(0, len(texts), CHUNK))
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_start_worker)
+
+    def submit(chunk: list[str | None]) -> tuple[int, Future[list[ReadRow | None]] | None]:
+        try:
+            return len(chunk), pool.submit(reader.read_many, chunk)
+        except Exception:  # noqa: BLE001 - a broken pool: the importer reads them
+            return len(chunk), None
+
+    try:
+        pending = deque(submit(chunk) for chunk in islice(chunks, max(1, AHEAD // CHUNK)))
+        while pending:
+            size, future = pending.popleft()
+            pending.extend(submit(chunk) for chunk in islice(chunks, 1))
+            try:
+                rows = future.result() if future is not None else [None] * size
+            except Exception:  # noqa: BLE001 - a worker died: the importer reads them
+                rows = [None] * size
+            yield from rows
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _start_worker() -> None:
+    """A worker: Ctrl-C is the importer's to handle (it stops the pool); vobject read
+    and written as in the importer's process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from cms_dav.io import freebusy_ranges, vobject_values
+
+    vobject_values.install()
+    freebusy_ranges.install()

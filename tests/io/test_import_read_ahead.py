@@ -1,0 +1,125 @@
+"""``cms-dav import`` reads a contact file's rows in worker processes
+(:mod:`cms_dav.io.read_ahead`, issue 19 target 5): the outcome is the import's without
+them, table by table, for a CSV and for a vCard file with cards that fail each step."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cms_dav.app import build_app
+from cms_dav.config import Limits, load_settings
+from cms_dav.io import importer, read_ahead
+from cms_dav.io.import_sources import read_source
+from cms_dav.io.importer import ImportReport, import_source
+from cms_dav.io.read_ahead import ReadRow, RowReader
+from tests.io.test_import_batch_write import _csv, _prepare, _tables
+
+Outcome = tuple[ImportReport, dict[str, list[tuple[Any, ...]]]]
+
+
+def _card(uid: str, fn: str, email: str, extra: str = "") -> str:
+    return (f"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:{uid}\r\nFN:{fn}\r\nN:{fn};;;;\r\n"
+            f"EMAIL:{email}\r\n{extra}END:VCARD\r\n")
+
+
+def _vcf() -> bytes:
+    """Cards the workers read, and cards each step refuses: the [limits] check (a card
+    over the size limit), Radicale's parse (no END), its check (a VEVENT in a vCard
+    file); a card matching a stored one by UID and one merged into one by e-mail."""
+    cards = [_card(f"vcf-{n}", f"Person {n}", f"person.{n}@example.com") for n in range(12)]
+    cards[3] = _card("vcf-big", "Big", "big@example.com", "NOTE:y\r\n" * 10_001)
+    cards[5] = cards[5].replace("END:VCARD\r\n", "")
+    cards[7] = ("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:vcf-event\r\nFN:E\r\nN:E;;;;\r\n"
+                "BEGIN:VEVENT\r\nUID:x\r\nEND:VEVENT\r\nEND:VCARD\r\n")
+    cards.append(_card("stored-1", "Stored One Renamed", "stored.1@example.com"))
+    cards.append(_card("vcf-merge", "Another Two", "stored.2@example.com"))
+    cards.append(cards[0])  # the same card twice: unchanged
+    return "".join(cards).encode()
+
+
+def _imported(folder: Path, data: bytes, name: str, workers: int,
+              monkeypatch: pytest.MonkeyPatch) -> tuple[Outcome, int]:
+    """The report and tables of an import; and how many rows the workers read."""
+    read_rows = 0
+    original = importer.read_ahead
+
+    def counted(*args: Any) -> Iterator[ReadRow | None]:
+        nonlocal read_rows
+        for row in original(*args):
+            read_rows += row is not None
+            yield row
+
+    with build_app(load_settings(folder)) as app:
+        _prepare(app)
+        with monkeypatch.context() as patch:
+            patch.setattr(importer, "BATCH", 7)  # several batches
+            patch.setattr(read_ahead, "CHUNK", 3)
+            patch.setattr(read_ahead, "AHEAD", 9)
+            patch.setattr(importer, "read_ahead", counted)
+            source = read_source(data, "auto", filename=name)
+            report = import_source(app.store, "alice/contacts", source, actor="alice",
+                                   workers=workers)
+        return (report, _tables(app)), read_rows
+
+
+@pytest.mark.parametrize("name", ["people.csv", "people.vcf"])
+def test_an_import_with_workers_leaves_every_table_as_one_without(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    data = _csv() if name.endswith(".csv") else _vcf()
+    (alone_report, alone), none_read = _imported(tmp_path / "alone", data, name, 0,
+                                                 monkeypatch)
+    (report, tables), read = _imported(tmp_path / "workers", data, name, 2, monkeypatch)
+    assert none_read == 0 and read > len(alone_report.rejected)
+    assert report == alone_report
+    assert alone_report.created and alone_report.updated and alone_report.rejected
+    for table, rows in alone.items():
+        assert tables[table] == rows, table
+
+
+class _DyingReader(RowReader):
+    """A worker that dies on its first task."""
+
+    def read_many(self, texts: list[str | None]) -> list[ReadRow | None]:
+        os._exit(3)
+
+
+def test_rows_of_a_worker_that_died_are_left_to_the_importer(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(read_ahead, "CHUNK", 2)
+    texts = [_card(f"u{n}", "A", "a@example.com") for n in range(7)]
+    reader = _DyingReader(Limits(), "VADDRESSBOOK", "alice/contacts", "")
+    assert list(read_ahead.read_ahead(reader, texts, 1)) == [None] * 7
+
+
+def test_a_row_a_worker_read_is_what_the_importer_reads(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = [_card(f"u{n}", f"N {n}", f"n{n}@example.com") for n in range(3)] + [None]
+    reader = RowReader(Limits(), "VADDRESSBOOK", "alice/contacts", "")
+    rows = list(read_ahead.read_ahead(reader, texts, 1))
+    assert rows[3] is None
+    for text, row in zip(texts[:3], rows[:3], strict=True):
+        assert row is not None
+        mine = reader.read(text)
+        assert mine is not None
+        assert (row.record, row.keys) == (mine.record, mine.keys)
+        assert row.data.text == mine.data.text and row.data.etag == mine.data.etag
+        assert row.data.parsed is not None and mine.data.parsed is not None
+        # the parse stands for the stored text object itself, so the hooks use it
+        assert row.data.parsed.of(row.data.text) is not None
+        assert row.data.parsed.tree.serialize() == mine.data.parsed.tree.serialize()
+
+
+def test_by_default_a_small_file_is_read_without_workers() -> None:
+    assert read_ahead.default_workers(read_ahead.MIN_ROWS - 1) == 0
+
+
+@pytest.mark.parametrize(("cpus", "workers"), [(1, 0), (2, 1), (3, 2), (16, 4)])
+def test_by_default_a_big_file_has_one_worker_less_than_the_cpus_at_most_four(
+        monkeypatch: pytest.MonkeyPatch, cpus: int, workers: int) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cpus)))
+    assert read_ahead.default_workers(read_ahead.MIN_ROWS) == workers
