@@ -36,6 +36,7 @@ from cms_dav.store.records import OriginOf, unknown_origin
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
+    from fastapi import FastAPI
     from sqlalchemy import Engine
 
     from cms_dav.metrics import Metrics
@@ -200,11 +201,9 @@ class App:
         push registration and properties (with ``[push] enabled``), principal search,
         scheduling (``[scheduling] enabled``), calendar auto-creation, task expansion,
         fast listing."""
-        from cms_dav.api.factory import build_api
         from cms_dav.api.mount import ApiMount
         from cms_dav.scheduling.addresses import Addresses
         from cms_dav.scheduling.delivery import MAX_ATTENDEES, Scheduler
-        from cms_dav.web.factory import build_web
         from cms_dav.web.mount import WebMount
         from cms_dav.wsgi.calendar_autocreate import CalendarAutoCreateMiddleware
         from cms_dav.wsgi.challenge import ChallengeMiddleware
@@ -265,9 +264,10 @@ class App:
         wrapped = ResponseDelayMiddleware(wrapped)
         wrapped = ChallengeMiddleware(wrapped, REALM)
         # the JSON API answers its own logins and errors: outside the DAV-only layers
-        wrapped = ApiMount(wrapped, build_api(self.api_services()), settings.max_body_bytes)
+        # (both built on their first request: cms_dav.api.mount)
+        wrapped = ApiMount(wrapped, self._build_api, settings.max_body_bytes)
         # the web app: GET/POST of / and /app/... only (DAV keeps every other request)
-        wrapped = WebMount(wrapped, build_web(self.web_services()), settings.max_body_bytes)
+        wrapped = WebMount(wrapped, self._build_web, settings.max_body_bytes)
         wrapped = HealthMiddleware(wrapped, self.engine)
         wrapped = MetricsMiddleware(wrapped, self.metrics, settings.metrics_token,
                                     settings.metrics_allow)
@@ -275,6 +275,23 @@ class App:
         # the one place a RequestContext is made, and the client address decided
         return RequestScopeMiddleware(wrapped, TrustedProxies(settings.trusted_proxies,
                                                                settings.proxy_header))
+
+    def _build_api(self) -> FastAPI:
+        from cms_dav.api.factory import build_api
+
+        return build_api(self.api_services())
+
+    def _build_web(self) -> FastAPI:
+        from cms_dav.web.factory import build_web
+
+        return build_web(self.web_services())
+
+    @staticmethod
+    def preload_mounted_apps() -> None:
+        """Import what the JSON API and the web app are built from (before
+        ``serve --workers N`` forks, so the workers share those modules)."""
+        import cms_dav.api.factory  # noqa: F401 - imported for its side effect
+        import cms_dav.web.factory  # noqa: F401
 
     def api_services(self) -> ApiServices:
         """What the JSON API (``/api/v1/``) is built from: this App's services."""

@@ -64,6 +64,7 @@ def _serve_workers(settings: Settings, processes: int) -> int:
         # not load it): build it once here, before fork, so every worker shares those
         # modules and answers its first request as soon as the port accepts it
         app.wrap(radicale)
+        app.preload_mounted_apps()  # built lazily per worker, imported once here
     log.info("%d worker processes", processes)
     warm_up(settings.default_region)  # before fork: the workers share what it loaded
     sock = listening_socket(settings.host, settings.port)

@@ -6,22 +6,29 @@ metrics and health layers and outside the DAV-only ones (the login challenge, XM
 guard, limits...). A body past ``max_body_bytes`` is refused here with 413 before
 anything reads it; a failed login's throttle delay is deferred as on DAV
 (:class:`cms_dav.wsgi.response_delay.ResponseDelayMiddleware`).
+
+The mounted app is built on its first request (issue 19 target 7, server memory):
+FastAPI, pydantic, Jinja2 and Babel with the API's and web app's modules are ~34 MB
+of a server's ~120 MB at rest, which a server answering only CardDAV/CalDAV never
+needs. ``cms-dav serve --workers N`` imports them before forking
+(:meth:`cms_dav.app.App.preload_mounted_apps`), so its workers share them.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from http import HTTPStatus
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from a2wsgi import ASGIMiddleware
-from fastapi import FastAPI
-
-from cms_dav.api.factory import PREFIX
-from cms_dav.api.problems import MEDIA_TYPE, Problem
 from cms_dav.wsgi.response_delay import ResponseDelayMiddleware
 
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+#: cms_dav.api.factory.PREFIX (that module imports FastAPI; this one must not)
+PREFIX = "/api/v1"
 
 
 def is_api_path(path: str) -> bool:
@@ -29,6 +36,8 @@ def is_api_path(path: str) -> bool:
 
 
 def _refuse(start_response: Callable[..., Any], status: int, detail: str) -> list[bytes]:
+    from cms_dav.api.problems import MEDIA_TYPE, Problem
+
     body = json.dumps(Problem(title=HTTPStatus(status).phrase, status=status,
                               detail=detail).model_dump(exclude_none=True)).encode()
     start_response(f"{status} {HTTPStatus(status).phrase}",
@@ -37,11 +46,29 @@ def _refuse(start_response: Callable[..., Any], status: int, detail: str) -> lis
 
 
 class ApiMount:
-    def __init__(self, app: WSGIApp, api: FastAPI, max_body_bytes: int) -> None:
+    """``build`` makes the mounted app; it is called once, on the first request this
+    layer claims."""
+
+    def __init__(self, app: WSGIApp, build: Callable[[], FastAPI], max_body_bytes: int
+                 ) -> None:
         self.app = app
-        self.asgi = ASGIMiddleware(api)  # type: ignore[arg-type]  # TypedDict vs Mapping scope
+        self.build = build
+        self.asgi: WSGIApp | None = None
         self.api = ResponseDelayMiddleware(self._pep3333)
         self.max_body_bytes = max_body_bytes
+        self._building = threading.Lock()
+
+    def _mounted(self) -> WSGIApp:
+        """The mounted app as WSGI, built by the first request that needs it."""
+        asgi = self.asgi
+        if asgi is None:
+            with self._building:
+                asgi = self.asgi
+                if asgi is None:
+                    from a2wsgi import ASGIMiddleware
+                    middleware: Any = ASGIMiddleware(self.build())  # type: ignore[arg-type]  # TypedDict vs Mapping scope
+                    asgi = self.asgi = middleware
+        return asgi
 
     def _pep3333(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
@@ -49,7 +76,7 @@ class ApiMount:
         server front decodes it as UTF-8 for Radicale. The API gets its own copy."""
         path = str(environ.get("PATH_INFO") or "")
         copy: Any = {**environ, "PATH_INFO": path.encode("utf-8").decode("latin-1")}
-        return self.asgi(copy, start_response)
+        return self._mounted()(copy, start_response)
 
     def claims(self, environ: dict[str, Any]) -> bool:
         """Whether this request is the mounted app's (the web app mounts its own paths)."""

@@ -169,8 +169,8 @@ contact_terms = Table(
     Column("field", String(16), nullable=False),
     Column("term", String(512), nullable=False),
 )
-Index("ix_contact_terms_term", contact_terms.c.term)
-#: exact and prefix seeks per field, covering (cms_dav.contacts.search_tiers; 0017_web_sessions)
+#: exact and prefix seeks per field, covering (cms_dav.contacts.search_tiers; 0017_web_sessions);
+#: every query names the field, so the term-only index went (0020_disk_unused_index)
 Index("ix_contact_terms_field_term", contact_terms.c.field, contact_terms.c.term,
       contact_terms.c.collection_id, contact_terms.c.item_id)
 

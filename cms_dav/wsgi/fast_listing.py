@@ -170,6 +170,7 @@ class FastListingMiddleware:
             fast = self.multiget.answer(environ, collection_path, root.tag, request,
                                         base_prefix, REPORT_PROPS)
             if fast is not None:
+                parsed_xml.forget(environ)  # the names are taken; the tree need not stream along
                 extra_headers, responses = fast
                 return self._stream(environ, method, collection_path,
                                     _headers(extra_headers, environ, keep_dav=False),

@@ -41,3 +41,10 @@ def recall(environ: dict[str, Any], body: bytes, content_type: str) -> ET.Elemen
     if parsed.body is not body and parsed.body != body:
         return None
     return parsed.root
+
+
+def forget(environ: dict[str, Any]) -> None:
+    """Drop the tree kept for ``environ``'s request: a layer that has taken what it
+    needs from it (the fast multiget's names) frees it before its answer streams (the
+    tree of a 100,000-href multiget is ~17 MB of server memory, issue 19 target 7)."""
+    environ.pop(ENVIRON_KEY, None)
