@@ -286,12 +286,16 @@ class App:
 
         return build_web(self.web_services())
 
-    @staticmethod
-    def preload_mounted_apps() -> None:
-        """Import what the JSON API and the web app are built from (before
-        ``serve --workers N`` forks, so the workers share those modules)."""
+    def preload_mounted_apps(self) -> None:
+        """Import what the JSON API and the web app are built from and make the web
+        app's session secret, before ``serve --workers N`` forks: the workers share
+        those modules, and two of them building the web app at once never race to
+        create the secret (the loser could read the file before its key is written)."""
         import cms_dav.api.factory  # noqa: F401 - imported for its side effect
         import cms_dav.web.factory  # noqa: F401
+        from cms_dav.web.sessions import load_secret
+
+        load_secret(self.settings.data_dir)
 
     def api_services(self) -> ApiServices:
         """What the JSON API (``/api/v1/``) is built from: this App's services."""

@@ -82,3 +82,19 @@ def test_a_stack_that_answered_only_dav_requests_has_not_imported_fastapi(
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=120, check=True)
     assert done.stdout.strip().splitlines()[-1:] in ([], [""])
+
+
+def test_preloading_before_the_workers_fork_makes_the_web_session_secret(
+        tmp_path: Path) -> None:
+    """``serve --workers N`` preloads before forking: the secret file exists then, so
+    workers that build the web app at the same moment all read the one key."""
+    from cms_dav.app import build_app
+    from cms_dav.config import load_settings
+    from cms_dav.web.sessions import SECRET_FILE
+
+    settings = load_settings(tmp_path / "data")
+    with build_app(settings) as app:
+        app.wrap(_inner)
+        assert not (settings.data_dir / SECRET_FILE).exists()
+        app.preload_mounted_apps()
+        assert len(bytes.fromhex((settings.data_dir / SECRET_FILE).read_text())) == 32
