@@ -136,7 +136,8 @@ class SqliteDb:
         names = tuple(d[0] for d in cursor.description)
         make = self._makers.get(names)
         if make is None:
-            row_type: Any = namedtuple("Row", list(names), rename=True)  # type: ignore[misc]
+            row_type: Any = namedtuple(  # type: ignore[misc]  # names made at run time
+                "Row", list(names), rename=True)
             make = self._makers[names] = row_type._make
         return [make(row) for row in cursor.fetchall()]
 
@@ -165,7 +166,7 @@ def as_db(conn: Conn) -> Db:
     """``conn`` as a :class:`Db`: itself, or a SQLAlchemy connection wrapped."""
     if isinstance(conn, (SqliteDb, CoreDb)):
         return conn
-    return CoreDb(conn)  # type: ignore[arg-type]
+    return CoreDb(conn)  # type: ignore[arg-type]  # not a Db: a SQLAlchemy Connection
 
 
 def first(db: Db, statement: Sql) -> Any | None:
