@@ -9,9 +9,9 @@ without importing SQLAlchemy, which alone was half of the command's start-up (is
 target 5). Nothing here imports SQLAlchemy; :class:`CoreDb` imports it only when
 used, with a connection that already did.
 
-Parameters are positional (``?``) in the order of the text; :class:`CoreDb` names them
-for SQLAlchemy's ``text()``. So no literal ``?`` or ``:name`` may appear in the text:
-every value is a parameter.
+Parameters are positional (``?``) in the order of the text; :class:`CoreDb` hands them
+to the driver in its own style (``%s`` for psycopg). So no literal ``?`` or ``%`` may
+appear in the text: every value is a parameter.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol, U
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
-    from sqlalchemy import Connection
+    from sqlalchemy import Connection, CursorResult
 
 #: SQLAlchemy's ``autoescape`` escape character, so a LIKE is the one it rendered
 ESCAPE = "/"
@@ -119,6 +119,9 @@ class Db(Protocol):
     def rows(self, statement: Sql) -> list[Any]:
         """Every row, each with its columns by name and by position."""
 
+    def column(self, statement: Sql) -> list[Any]:
+        """The first column of every row."""
+
 
 class SqliteDb:
     """A :class:`Db` on a plain ``sqlite3`` connection (no SQLAlchemy)."""
@@ -136,9 +139,13 @@ class SqliteDb:
         names = tuple(d[0] for d in cursor.description)
         make = self._makers.get(names)
         if make is None:
-            row_type: Any = namedtuple("Row", list(names), rename=True)  # type: ignore[misc]
+            row_type: Any = namedtuple(  # type: ignore[misc]  # names made at run time
+                "Row", list(names), rename=True)
             make = self._makers[names] = row_type._make
         return [make(row) for row in cursor.fetchall()]
+
+    def column(self, statement: Sql) -> list[Any]:
+        return [row[0] for row in self.connection.execute(statement.text, statement.params)]
 
 
 class CoreDb:
@@ -148,14 +155,19 @@ class CoreDb:
         self.connection = connection
         self.dialect = connection.dialect.name
         self.info = connection.info
+        self._qmark = connection.dialect.paramstyle == "qmark"
 
     def rows(self, statement: Sql) -> list[Any]:
-        from sqlalchemy import text
+        return list(self._execute(statement))
 
-        parts = statement.text.split("?")
-        named = parts[0] + "".join(f":p{i}{part}" for i, part in enumerate(parts[1:]))
-        params = {f"p{i}": value for i, value in enumerate(statement.params)}
-        return list(self.connection.execute(text(named), params))
+    def column(self, statement: Sql) -> list[Any]:
+        return list(self._execute(statement).scalars())
+
+    def _execute(self, statement: Sql) -> CursorResult[Any]:
+        # straight to the driver's paramstyle (qmark on SQLite, format on psycopg):
+        # no text() to compile, and the engine's events still see the statement
+        text = statement.text if self._qmark else statement.text.replace("?", "%s")
+        return self.connection.exec_driver_sql(text, statement.params)
 
 
 Conn = Union["Connection", Db]
@@ -165,7 +177,7 @@ def as_db(conn: Conn) -> Db:
     """``conn`` as a :class:`Db`: itself, or a SQLAlchemy connection wrapped."""
     if isinstance(conn, (SqliteDb, CoreDb)):
         return conn
-    return CoreDb(conn)  # type: ignore[arg-type]
+    return CoreDb(conn)  # type: ignore[arg-type]  # not a Db: a SQLAlchemy Connection
 
 
 def first(db: Db, statement: Sql) -> Any | None:
@@ -175,7 +187,7 @@ def first(db: Db, statement: Sql) -> Any | None:
 
 def column(db: Db, statement: Sql) -> list[Any]:
     """The first column of every row."""
-    return [row[0] for row in db.rows(statement)]
+    return db.column(statement)
 
 
 class Database(Protocol):
