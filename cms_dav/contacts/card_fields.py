@@ -92,6 +92,8 @@ def extract_fields(vcard_text: str, default_region: str = "",
     """
     if parses is None:
         return _fields_of(vcard_text)
+    if parses.card(vcard_text) and vcard_text == parses.first:  # the upload: the cache's
+        return parses.derived("fields", vcard_text, lambda: _fields_of(vcard_text))
     return parses.derived("fields", vcard_text, lambda: _fields_from(vcard_text, parses))
 
 

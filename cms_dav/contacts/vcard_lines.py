@@ -290,6 +290,8 @@ class CardParses:
         self._cards: dict[str, tuple[ContentLine, ...]] = {}
         self._lenient: dict[str, tuple[ContentLine, ...]] = {}
         self._derived: dict[tuple[str, str], Any] = {}
+        #: the write's first text (the upload), read through the shared cache
+        self.first: str | None = None
 
     @property
     def weight(self) -> int:
@@ -304,10 +306,19 @@ class CardParses:
         return found
 
     def card(self, text: str) -> tuple[ContentLine, ...]:
-        """The strict parse of :func:`card_lines`; raises CardFormatError as it does."""
+        """The strict parse of :func:`card_lines`; raises CardFormatError as it does.
+        The write's first text (the upload) is read through :func:`card_lines`'s cache,
+        which a caller that read the card before the write (``cms-dav import``) has
+        filled; its lines then serve the texts derived from it."""
         found = self._cards.get(text)
         if found is None:
-            found = self._cards[text] = _card_of(text, self.line)
+            if self.first is not None:
+                found = _card_of(text, self.line)
+            else:
+                found = _parsed_card(text)
+                self.first = text
+                self._lines.update(zip(unfold(text), found, strict=True))
+            self._cards[text] = found
         return found
 
     def lenient(self, text: str) -> tuple[ContentLine, ...]:
