@@ -20,6 +20,7 @@ file order, so the outcome does not depend on them.
 from __future__ import annotations
 
 from contextlib import nullcontext
+import dataclasses
 from dataclasses import asdict, dataclass, field
 from itertools import islice
 from typing import Callable
@@ -128,7 +129,10 @@ class _Target:
                 elif row.existing is not None and result.new.etag == row.existing.etag:
                     report.unchanged += 1
                 else:
-                    self.current[row.href] = result.new
+                    # without the write's parse tree: kept for the whole import, the
+                    # trees of every row held hundreds of MB and slowed each full
+                    # collection of the cyclic collector as the import went on
+                    self.current[row.href] = dataclasses.replace(result.new, parsed=None)
                     if row.existing is None:
                         report.created += 1
                     else:

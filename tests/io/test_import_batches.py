@@ -4,6 +4,7 @@ what it promises when a row is refused, and when the import stops half-way."""
 from __future__ import annotations
 
 import dataclasses
+import gc
 from collections.abc import Iterator
 from typing import Any
 from pathlib import Path
@@ -15,10 +16,12 @@ from radicale.item import read_components
 from cms_dav.app import App, build_app
 from cms_dav.config import load_settings
 from cms_dav.io import importer
-from cms_dav.io.import_sources import Candidate, Source
+from cms_dav.io.import_sources import Candidate, Source, read_source
 from cms_dav.io.importer import import_source
 from cms_dav.io.parse_state import same_state, state
 from cms_dav.io.stored_items import prepared_upload
+from tests.io.people import generate_people
+from tests.io.tables import csv_bytes
 
 BOOK = "alice/contacts"
 
@@ -145,3 +148,24 @@ def test_an_imported_card_read_unlike_stored_reaches_the_hooks_without_a_parse(
                            actor="alice")
     assert report.created == 1
     assert seen.trees == {"qp-1.vcf": None}
+
+
+def test_an_import_holds_the_parse_trees_of_its_open_batch_only(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A written row's parse tree is let go with its batch, however long the file."""
+    monkeypatch.setattr(importer, "BATCH", 10)
+    held: list[int] = []
+
+    def progress(step: int) -> None:
+        gc.collect()
+        held.append(sum(1 for o in gc.get_objects() if isinstance(o, vobject.base.Component)))
+
+    with build_app(load_settings(tmp_path / "data")) as app:
+        app.store.ensure_folder("alice", "admin")
+        app.store.replace_collection("alice/contacts", {"tag": "VADDRESSBOOK"}, [], "admin")
+        source = read_source(csv_bytes(generate_people(120, seed=3), "utf-8"), "csv",
+                             filename="people.csv")
+        report = importer.import_source(app.store, "alice/contacts", source, actor="alice",
+                                        progress=progress)
+    assert report.created == 120
+    assert max(held) <= 2 * 10
