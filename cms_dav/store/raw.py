@@ -87,7 +87,7 @@ def _scalar_defaults(table: Table) -> dict[str, Any]:
         if not default.is_scalar:
             raise ValueError(f"{table.name}.{column.key}: a non-scalar default cannot "
                              "be applied outside SQLAlchemy's execution layer")
-        found[column.key] = default.arg  # type: ignore[attr-defined]
+        found[column.key] = default.arg  # type: ignore[attr-defined]  # a scalar default's value
     return found
 
 
@@ -99,7 +99,7 @@ def _compile(statement: Executable, keys: Sequence[str] | None, dialect: Dialect
         assert isinstance(table, Table)
         serial = table.autoincrement_column
         keys = [column.key for column in table.columns if column is not serial]
-    compiled = statement.compile(dialect=dialect,  # type: ignore[attr-defined]
+    compiled = statement.compile(dialect=dialect,  # type: ignore[attr-defined]  # Executables compile
                                  column_keys=list(keys) if keys is not None else None)
     names = [name for name in compiled.binds if not name.startswith("%(")]
     # literal values of the statement (``sync_seq + 1``); a parameter the caller must
@@ -144,7 +144,7 @@ class RawStatement:
         """Run once with ``params``; the rows it returns (RETURNING, SELECT) as tuples."""
         compiled = self.compiled(conn.dialect)
         args = compiled.args(params)
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # connected
         try:
             cursor.execute(compiled.sql, args)
             return cursor.fetchall() if cursor.description is not None else []
@@ -162,7 +162,7 @@ class RawStatement:
             self.execute(conn, rows[0])
             return
         args = [compiled.args(row) for row in rows]
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # connected
         try:
             cursor.executemany(compiled.sql, args)
         except compiled.error as exc:
@@ -179,7 +179,7 @@ def savepoint(conn: Connection) -> Iterator[None]:
     ~100 µs a time, the two statements ~1 µs. Savepoints of the same name nest (the
     innermost is meant), so blocks inside, raw or SQLAlchemy's, keep working."""
     driver = conn.connection.driver_connection
-    cursor = driver.cursor()  # type: ignore[union-attr]
+    cursor = driver.cursor()  # type: ignore[union-attr]  # connected
     try:
         cursor.execute("SAVEPOINT cms_dav_row")
         try:
