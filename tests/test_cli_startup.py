@@ -67,10 +67,9 @@ def test_a_search_on_sqlite_loads_no_sqlalchemy(tmp_path: Path) -> None:
 
 def test_a_search_for_a_sharee_on_sqlite_loads_no_sqlalchemy(tmp_path: Path) -> None:
     """Another user's book is decided by the shares table, read through sqlite3 too."""
-    from cms_dav.acl.share_table import create
     from cms_dav.app import build_app
     from cms_dav.config import load_settings
-    from tests.contacts.index_support import book, card_data, vcard
+    from tests.contacts.index_support import book, card_data, share_book_read_only, vcard
 
     data_dir = tmp_path / "var"
     app = build_app(load_settings(data_dir))
@@ -79,12 +78,8 @@ def test_a_search_for_a_sharee_on_sqlite_loads_no_sqlalchemy(tmp_path: Path) -> 
         book(app.store, "alice/contacts")
         app.store.put_item("alice/contacts", "a.vcf", card_data(vcard("a", "Ada"), "a"),
                            "alice")
-        with app.store.writing() as conn:
-            create(conn, "alice", dict(
-                ShareType="map", PathOrToken="/bob/alice-contacts/",
-                PathMapped="/alice/contacts/", Conversion="none", Owner="alice", User="bob",
-                Permissions="r", EnabledByOwner=True, EnabledByUser=True,
-                HiddenByOwner=False, HiddenByUser=False))
+        share_book_read_only(app.store, "alice", "/alice/contacts/", "bob",
+                             "/bob/alice-contacts/")
     finally:
         app.close()
     code = ("import json, sys\nfrom cms_dav.cli import main\n"

@@ -48,3 +48,16 @@ def app_with_names(data_dir: Path, names: Sequence[str], group: str) -> App:
             "MEMBER:urn:uuid:c0\r\nEND:VCARD\r\n")
     built.store.put_item("alice/contacts", "g1.vcf", card_data(text, "g1"), "alice")
     return built
+
+
+def share_book_read_only(store: Store, owner: str, source: str, sharee: str,
+                         mounted: str) -> None:
+    """``owner`` shares their book ``source`` with ``sharee`` read-only (a map share),
+    mounted at ``mounted`` (paths as the sharing table keeps them, with slashes)."""
+    from cms_dav.acl.share_table import create
+
+    with store.writing() as conn:
+        create(conn, owner, dict(
+            ShareType="map", PathOrToken=mounted, PathMapped=source, Conversion="none",
+            Owner=owner, User=sharee, Permissions="r", EnabledByOwner=True,
+            EnabledByUser=True, HiddenByOwner=False, HiddenByUser=False))

@@ -10,7 +10,6 @@ from typing import Iterator
 
 import pytest
 
-from cms_dav.acl.share_table import create
 from cms_dav.app import App, Reader, build_app, build_reader
 from cms_dav.config import load_settings
 from cms_dav.contacts import query as query_module
@@ -18,7 +17,7 @@ from cms_dav.contacts import search_tiers
 from cms_dav.contacts.contact_search import SearchRequest, search_contacts
 from cms_dav.contacts.query import Contact
 from cms_dav.store.sql import SqliteDatabase
-from tests.contacts.index_support import book, card_data, vcard
+from tests.contacts.index_support import book, card_data, share_book_read_only, vcard
 from tests.contacts.test_custom_fields import FIELDS_TOML
 
 CARDS = {
@@ -78,12 +77,8 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         store.put_item("bob/contacts", "n.vcf",
                        card_data(vcard("n", "Wojciech Nowak", "TEL:+48 600 100 200"), "n"),
                        "bob")
-        with store.writing() as conn:
-            create(conn, "alice", dict(
-                ShareType="map", PathOrToken="/bob/alice-contacts/",
-                PathMapped="/alice/contacts/", Conversion="none", Owner="alice", User="bob",
-                Permissions="r", EnabledByOwner=True, EnabledByUser=True,
-                HiddenByOwner=False, HiddenByUser=False))
+        share_book_read_only(store, "alice", "/alice/contacts/", "bob",
+                             "/bob/alice-contacts/")
     finally:
         app.close()
     yield folder

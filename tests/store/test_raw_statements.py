@@ -65,14 +65,19 @@ def test_a_raw_statement_is_undone_with_the_transaction_it_ran_in(database_url):
         assert conn.execute(select(collections.c.sync_seq)).scalar_one() == 0
 
 
+def _item_row(collection_id: int) -> dict[str, object]:
+    """An items row for ``a.vcf`` (UID ``u``) in the collection ``collection_id``."""
+    return {"collection_id": collection_id, "href": "a.vcf", "uid": "u", "name": "VCARD",
+            "component": "", "etag": '"e"', "text": "x", "modified_at": 1.0, "seq": 1}
+
+
 def test_a_raw_statement_refused_by_a_constraint_raises_sqlalchemys_integrity_error(
         database_url):
     engine = _engine(database_url)
     insert = RawStatement(items.insert())
     with write_tx(engine) as conn:
         cid = _book_and_item(conn)
-        row = {"collection_id": cid, "href": "a.vcf", "uid": "u", "name": "VCARD",
-               "component": "", "etag": '"e"', "text": "x", "modified_at": 1.0, "seq": 1}
+        row = _item_row(cid)
         insert.execute(conn, row)
         with pytest.raises(IntegrityError), conn.begin_nested():
             insert.execute(conn, {**row, "href": "b.vcf"})  # the same UID
@@ -88,8 +93,7 @@ def test_an_error_inside_a_raw_savepoint_undoes_only_that_block(database_url):
     insert = RawStatement(items.insert())
     with write_tx(engine) as conn:
         cid = _book_and_item(conn)
-        row = {"collection_id": cid, "href": "a.vcf", "uid": "u", "name": "VCARD",
-               "component": "", "etag": '"e"', "text": "x", "modified_at": 1.0, "seq": 1}
+        row = _item_row(cid)
         with raw.savepoint(conn):
             insert.execute(conn, row)
         with pytest.raises(IntegrityError), raw.savepoint(conn):
