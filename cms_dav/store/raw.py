@@ -143,15 +143,7 @@ class RawStatement:
     def execute(self, conn: Connection, params: Mapping[str, Any]) -> list[Any]:
         """Run once with ``params``; the rows it returns (RETURNING, SELECT) as tuples."""
         compiled = self.compiled(conn.dialect)
-        args = compiled.args(params)
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # connected
-        try:
-            cursor.execute(compiled.sql, args)
-            return cursor.fetchall() if cursor.description is not None else []
-        except compiled.error as exc:
-            raise DBAPIError.instance(compiled.sql, args, exc, compiled.error) from exc
-        finally:
-            cursor.close()
+        return _run(conn, compiled, compiled.args(params), many=False)
 
     def execute_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         """Run once per row of ``rows`` (the driver's executemany); none: nothing runs."""
@@ -161,14 +153,23 @@ class RawStatement:
         if len(rows) == 1:
             self.execute(conn, rows[0])
             return
-        args = [compiled.args(row) for row in rows]
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # connected
-        try:
+        _run(conn, compiled, [compiled.args(row) for row in rows], many=True)
+
+
+def _run(conn: Connection, compiled: _Compiled, args: Any, *, many: bool) -> list[Any]:
+    """``compiled`` on the transaction's DB-API connection (``executemany`` of ``args``
+    when ``many``); the rows it returns; a driver error raised as SQLAlchemy's."""
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # connected
+    try:
+        if many:
             cursor.executemany(compiled.sql, args)
-        except compiled.error as exc:
-            raise DBAPIError.instance(compiled.sql, args, exc, compiled.error) from exc
-        finally:
-            cursor.close()
+            return []
+        cursor.execute(compiled.sql, args)
+        return cursor.fetchall() if cursor.description is not None else []
+    except compiled.error as exc:
+        raise DBAPIError.instance(compiled.sql, args, exc, compiled.error) from exc
+    finally:
+        cursor.close()
 
 
 @contextmanager
