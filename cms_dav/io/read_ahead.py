@@ -20,7 +20,6 @@ at most :data:`AHEAD` rows ahead of the importer: each holds a parse tree.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import signal
 from collections import deque
 from collections.abc import Generator, Sequence
@@ -89,11 +88,9 @@ def default_workers(rows: int) -> int:
     :data:`MAX_WORKERS`."""
     if rows < MIN_ROWS:
         return 0
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cpus = os.cpu_count() or 1
-    return max(0, min(cpus - 1, MAX_WORKERS))
+    from cms_dav.serving.workers import default_count  # the CPUs, as `serve` counts them
+
+    return max(0, min(default_count() - 1, MAX_WORKERS))
 
 
 def read_ahead(reader: RowReader, texts: Sequence[str | None], workers: int
