@@ -153,9 +153,9 @@ class FastListingMiddleware:
                         or home == permissions.GROUPS_ROOT):
             return None
         content_type = environ.get("CONTENT_TYPE", "")
-        root = parsed_xml.recall(environ, body, content_type)
-        if root is None:
-            root = parse_body(body, content_type)
+        parsed = parsed_xml.recall(environ, body, content_type)
+        root = parse_body(body, content_type) if parsed is None else parsed.root
+        hrefs = None if parsed is None else parsed.hrefs
         if not own and (root is None or root.tag not in REPORT_OF.values()):
             return None  # not a multiget: every other request on it is Radicale's
         try:
@@ -163,7 +163,7 @@ class FastListingMiddleware:
         except sync_limit.BadLimit as problem:
             return self._refuse(environ, str(problem))
         request = (propfind_request(root) if method == "PROPFIND"
-                   else report_request(root, base_prefix, collection_path))
+                   else report_request(root, base_prefix, collection_path, hrefs))
         if request is None or (not own and request.kind != "multiget"):
             return None
         if request.kind == "multiget" and self.multiget is not None and root is not None:

@@ -18,6 +18,7 @@ from xml.etree import ElementTree as ET
 from radicale import pathutils
 
 from cms_dav.wsgi.body_charset import decode_strictly
+from cms_dav.wsgi.multiget_scan import Hrefs
 
 DAV = "{DAV:}"
 CALDAV = "{urn:ietf:params:xml:ns:caldav}"
@@ -100,10 +101,11 @@ def propfind_request(root: ET.Element | None) -> ListingRequest | None:
     return ListingRequest("propfind", props)
 
 
-def report_request(root: ET.Element | None, base_prefix: str,
-                   collection_path: str) -> ListingRequest | None:
+def report_request(root: ET.Element | None, base_prefix: str, collection_path: str,
+                   hrefs: Hrefs | None = None) -> ListingRequest | None:
     """sync-collection or addressbook-/calendar-multiget without filters or expand, or
-    an addressbook-query (RFC 6352 §8.6) that asks for no card text."""
+    an addressbook-query (RFC 6352 §8.6) that asks for no card text. ``hrefs``: a
+    multiget's hrefs when ``root`` was built without them (multiget_scan)."""
     if root is None:
         return None
     if root.find(".//" + CALDAV + "expand") is not None or \
@@ -117,7 +119,7 @@ def report_request(root: ET.Element | None, base_prefix: str,
         token = (token_element.text or "").strip() if token_element is not None else ""
         return ListingRequest("sync", props, sync_token=token)
     if root.tag in (CARDDAV + "addressbook-multiget", CALDAV + "calendar-multiget"):
-        names = multiget_names(root, base_prefix, collection_path)
+        names = multiget_names(root, base_prefix, collection_path, hrefs)
         if names is None:
             return None
         return ListingRequest("multiget", props, names=names)
@@ -127,19 +129,28 @@ def report_request(root: ET.Element | None, base_prefix: str,
     return None
 
 
-def multiget_names(root: ET.Element, base_prefix: str,
-                   collection_path: str) -> tuple[str, ...] | None:
-    """Item names the hrefs point at; None when any href is not a plain item of this
-    collection (Radicale answers those with its own 404s or a full listing)."""
+def multiget_names(root: ET.Element, base_prefix: str, collection_path: str,
+                   hrefs: Hrefs | None = None) -> tuple[str, ...] | None:
+    """Item names the hrefs point at (of ``root``, or ``hrefs`` when given); None when
+    any href is not a plain item of this collection (Radicale answers those with its
+    own 404s or a full listing)."""
     parent = base_prefix + pathutils.unstrip_path(collection_path, True)
     start = len(parent)
     plain = _PLAIN_NAME.fullmatch
     # the common href, parent + a plain name, is what _name_in makes of it (no
     # percent-escape to undo, no dot segment, nothing urlparse would read otherwise)
     quick = not parent.startswith("//") and not any(c in parent for c in "%?#;")
+    texts: list[str] | list[str | None]
+    if hrefs is not None:
+        if quick:
+            found = hrefs.names_under(parent)
+            if found is not None:  # one regular expression for all (issue 19 target 6)
+                return tuple(dict.fromkeys(found))
+        texts = hrefs.texts()
+    else:
+        texts = [element.text for element in root.findall(DAV + "href")]
     names: dict[str, None] = {}
-    for element in root.findall(DAV + "href"):
-        href = element.text
+    for href in texts:
         if quick and href is not None and href.startswith(parent) and plain(href, start) \
                 and href[start:] not in ("", ".", ".."):
             names[href[start:]] = None

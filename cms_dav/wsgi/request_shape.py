@@ -13,6 +13,8 @@ from xml.etree import ElementTree as ET
 from xml.parsers import expat
 
 from cms_dav.wsgi.body_charset import charset_problem
+from cms_dav.wsgi.multiget_scan import Hrefs
+from cms_dav.wsgi.parsed_xml import ParsedXml
 
 __all__ = ["charset_problem", "xml_shape_problem"]
 
@@ -47,11 +49,12 @@ def _clark(name: str) -> tuple[str, str]:
     return namespace, local
 
 
-def _multiget_problem(root: ET.Element) -> str | None:
+def _multiget_problem(root: ET.Element, hrefs: Hrefs | None) -> str | None:
     """:func:`xml_shape_problem` of a multiget, read from its tree (issue 19: the expat
-    pass cost a Python call per element); "" when the tree cannot tell (an href with
-    child elements, whose text expat would join differently)."""
-    empty = 0
+    pass cost a Python call per element) and, when the tree was built without them, its
+    hrefs' text; "" when the tree cannot tell (an href with child elements, whose text
+    expat would join differently)."""
+    empty = 0 if hrefs is None else hrefs.blank_count()
     for child in root:
         if child.tag == "{DAV:}href":
             if len(child):
@@ -66,13 +69,14 @@ def _multiget_problem(root: ET.Element) -> str | None:
     return None
 
 
-def xml_shape_problem(method: str, body: bytes, tree: ET.Element | None = None) -> str | None:
+def xml_shape_problem(method: str, body: bytes, parsed: ParsedXml | None = None
+                      ) -> str | None:
     """Why this (well-formed) XML body cannot be a ``method`` request, or None.
 
-    ``tree``: the body's tree when the XML guard parsed it already (a multiget,
+    ``parsed``: the body's parse when the XML guard made it already (a multiget,
     :mod:`cms_dav.wsgi.parsed_xml`)."""
-    if tree is not None and method == "REPORT" and tree.tag in MULTIGET_TAGS:
-        problem = _multiget_problem(tree)
+    if parsed is not None and method == "REPORT" and parsed.root.tag in MULTIGET_TAGS:
+        problem = _multiget_problem(parsed.root, parsed.hrefs)
         if problem != "":
             return problem
     elements: list[tuple[str, str]] = []   # open elements, outermost first

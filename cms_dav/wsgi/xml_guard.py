@@ -14,9 +14,11 @@ MKCALENDAR, and the dates a time-range or expand may name.
 
 An addressbook-/calendar-multiget (thousands of hrefs) is checked on a tree instead
 (:func:`quick_multiget_check`): an expat pass with only the DTD handlers, then the C
-tree builder, then the limits counted on the tree; the tree is left for the inner
-layers (:mod:`cms_dav.wsgi.parsed_xml`). Any body that check does not pass cleanly gets
-the full pass above, which gives the refusals their exact words.
+tree builder (of the body without its hrefs, when they are one plain run:
+:mod:`cms_dav.wsgi.multiget_scan`), then the limits counted on the tree and the hrefs;
+both are left for the inner layers (:mod:`cms_dav.wsgi.parsed_xml`). Any body that
+check does not pass cleanly gets the full pass above, which gives the refusals their
+exact words.
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ from cms_dav.limits.errors import LimitExceeded
 from cms_dav.limits.xml_limits import DATED_TAGS, XmlLimitsWatcher
 from cms_dav.request_context import ENVIRON_KEY, RequestContext
 from cms_dav.wsgi import parsed_xml
+from cms_dav.wsgi.body_charset import decode_strictly
 from cms_dav.wsgi.listing_request import CALDAV, CARDDAV, parse_body
+from cms_dav.wsgi.multiget_scan import Hrefs, scan
 from cms_dav.wsgi.plain_error import plain_error
 
 XML_METHODS = {"PROPFIND", "PROPPATCH", "REPORT", "MKCOL", "MKCALENDAR"}
@@ -86,31 +90,49 @@ def _depth(root: ET.Element) -> int:
     return deepest
 
 
-def quick_multiget_check(body: bytes, content_type: str, limits: Limits) -> ET.Element | None:
-    """The tree of a multiget body that :func:`check_xml` would pass, at C speed; None
+def quick_multiget_check(body: bytes, content_type: str, limits: Limits
+                         ) -> parsed_xml.ParsedXml | None:
+    """The parse of a multiget body that :func:`check_xml` would pass, at C speed; None
     for anything else, and for any body that would be refused (:func:`check_xml` then
     refuses it in its own words).
 
     The first expat pass has only the DTD handlers (no Python call per element), so it
-    refuses DTDs, entities and external references before the stdlib tree builder
-    runs; that builder then reads the body as the fast listing (and Radicale) reads
-    it. The element count and depth of ``[limits]`` are counted on the tree; a dated
-    element (time-range, expand ...) takes the full pass, which checks its dates."""
+    refuses DTDs, entities and external references before anything is built. Then the
+    body, read as the fast listing (and Radicale) reads it, becomes a tree without its
+    hrefs and the hrefs' text (:mod:`cms_dav.wsgi.multiget_scan`), or, when its hrefs
+    are not one plain run, the whole tree. The element count and depth of ``[limits]``
+    are counted on the tree plus the hrefs (each one element, one level under the
+    root); a dated element (time-range, expand ...) takes the full pass, which checks
+    its dates."""
     parser = expat.ParserCreate(namespace_separator=" ")
     _refuse_dtds(parser)
     try:
         parser.Parse(body, True)
     except (expat.ExpatError, XmlRefused):
         return None
-    root = parse_body(body, content_type)
-    if root is None or root.tag not in MULTIGET_ROOTS:
+    text = decode_strictly(body, content_type)
+    if not text or "<!DOCTYPE" in text:
+        return None
+    scanned = scan(text)
+    hrefs: Hrefs | None = None
+    if scanned is not None:
+        root, hrefs = scanned
+    else:
+        tree = parse_body(body, content_type)
+        if tree is None:
+            return None
+        root = tree
+    if root.tag not in MULTIGET_ROOTS:
         return None
     # both walks run in C: no Python step per href
     if any(next(root.iter(tag), None) is not None for tag in DATED_TAGS):
         return None
-    if len(list(root.iter())) > limits.max_xml_elements or _depth(root) > limits.max_xml_depth:
+    elements, depth = len(list(root.iter())), _depth(root)
+    if hrefs is not None and hrefs.count:
+        elements, depth = elements + hrefs.count, max(depth, 2)
+    if elements > limits.max_xml_elements or depth > limits.max_xml_depth:
         return None
-    return root
+    return parsed_xml.ParsedXml(body, content_type, root, hrefs)
 
 
 class XmlGuardMiddleware:
@@ -137,14 +159,14 @@ class XmlGuardMiddleware:
             return self.app(environ, start_response)
         body = environ["wsgi.input"].read(length)
         content_type = environ.get("CONTENT_TYPE", "") or ""
-        root = quick_multiget_check(body, content_type, self.limits) \
+        parsed = quick_multiget_check(body, content_type, self.limits) \
             if method == "REPORT" else None
-        if root is not None:
+        if parsed is not None:
             environ["wsgi.input"] = io.BytesIO(body)
-            parsed_xml.remember(environ, body, content_type, root)
+            parsed_xml.remember(environ, parsed)
             context = environ.get(ENVIRON_KEY)
             if isinstance(context, RequestContext):
-                context.report = root.tag.rpartition("}")[2]
+                context.report = parsed.root.tag.rpartition("}")[2]
             return self.app(environ, start_response)
         try:
             check_xml(body, method, self.limits)

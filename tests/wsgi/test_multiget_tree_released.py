@@ -44,10 +44,9 @@ def test_the_request_tree_is_gone_once_the_fast_multiget_has_started_its_answer(
         trees: list[weakref.ref[ET.Element]] = []
         remember = parsed_xml.remember
 
-        def spy(environ: dict[str, Any], body: bytes, content_type: str,
-                root: ET.Element) -> None:
-            trees.append(weakref.ref(root))
-            remember(environ, body, content_type, root)
+        def spy(environ: dict[str, Any], parsed: parsed_xml.ParsedXml) -> None:
+            trees.append(weakref.ref(parsed.root))
+            remember(environ, parsed)
 
         monkeypatch.setattr(parsed_xml, "remember", spy)
         hrefs = "".join(f"<d:href>{BOOK}{name}</d:href>" for name in names)
