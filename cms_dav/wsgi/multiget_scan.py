@@ -40,23 +40,25 @@ _FIRST_HREF = re.compile(r"<((?:[A-Za-z_][\w.-]*:)?href)>")
 
 
 class Hrefs:
-    """The run of href elements of a multiget body, kept as the body's text."""
+    """The run of href elements of a multiget body, kept as the body's text from
+    ``start`` on (not a copy: 5.6 MB at 100k hrefs)."""
 
-    def __init__(self, section: str, qname: str) -> None:
-        self.section = section
+    def __init__(self, text: str, start: int, qname: str) -> None:
+        self.text = text
+        self.start = start
         self.open = f"<{qname}>"
         self.close = f"</{qname}>"
         #: href elements in the run (no text holds ``<``: each ``<Q>`` opens one)
-        self.count = section.count(self.open)
+        self.count = text.count(self.open, start)
 
     def texts(self) -> list[str]:
-        """Each href's text, in document order (never empty: :data:`_pattern`)."""
-        return _text_pattern(self.open, self.close).findall(self.section)
+        """Each href's text, in document order (never empty: see :func:`_run_pattern`)."""
+        return _text_pattern(self.open, self.close).findall(self.text, self.start)
 
     def blank_count(self) -> int:
         """Hrefs whose text is only whitespace (RFC 4918 §14.7 wants a URL)."""
-        return len(re.findall(re.escape(self.open) + "[ \t\n]+" + re.escape(self.close),
-                              self.section))
+        blank = re.compile(re.escape(self.open) + "[ \t\n]+" + re.escape(self.close))
+        return len(blank.findall(self.text, self.start))
 
     def names_under(self, parent: str) -> list[str] | None:
         """The names after ``parent`` when every href is ``parent`` + a name of
@@ -64,7 +66,7 @@ class Hrefs:
         undo), in document order; None when any href is not (ask each href then)."""
         pattern = re.compile(re.escape(self.open + parent) + r"([A-Za-z0-9_.~-]+)"
                              + re.escape(self.close))
-        names = pattern.findall(self.section)
+        names = pattern.findall(self.text, self.start)
         if len(names) != self.count or "." in names or ".." in names:
             return None
         return names
@@ -103,4 +105,4 @@ def scan(text: str) -> tuple[ET.Element, Hrefs] | None:
     if not len(root) or root[-1].tag != DAV_HREF or root[-1].attrib:
         return None
     root.remove(root[-1])
-    return root, Hrefs(text[start:], qname)
+    return root, Hrefs(text, start, qname)
