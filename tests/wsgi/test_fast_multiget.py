@@ -24,6 +24,8 @@ from cms_dav.app import App, build_app
 from cms_dav.acl.access import ADMIN_ACTOR
 from cms_dav.auth.htpasswd import HtpasswdFile
 from cms_dav.config import load_settings
+from cms_dav.store import listing
+from cms_dav.wsgi import fast_multiget
 from cms_dav.wsgi.fast_multiget import FastMultiget
 from tests.conftest import backend_config
 from tests.wsgi.listing_normalisation import normalise
@@ -272,3 +274,16 @@ def test_the_data_of_each_card_is_the_bytes_a_get_serves(world, answered):
         assert get.code == 200
         assert _unescaped(data_match[1]) == get.body
         assert b"\r\n" in get.body
+
+
+@pytest.mark.parametrize("shape", ["all hrefs", "all hrefs and missing ones",
+                                   "some hrefs and a missing one", "only missing hrefs",
+                                   "some hrefs"])
+def test_a_multiget_rendered_in_small_slices_of_small_pages_is_radicales_answer(
+        world, answered, monkeypatch, shape):
+    # the answer is rendered SLICE rows at a time (pages of listing.PAGE rows when the
+    # collection is scanned): parts that end mid-page, 404s between found items
+    monkeypatch.setattr(fast_multiget, "SLICE", 3)
+    monkeypatch.setattr(listing, "PAGE", 7)
+    same_answer(world, FAST_SHAPES[shape])
+    assert answered == [True]
