@@ -107,4 +107,6 @@ def scan(text: str) -> tuple[ET.Element, Hrefs] | None:
     if not len(root) or root[-1].tag != DAV_HREF or root[-1].attrib:
         return None
     root.remove(root[-1])
+    if root.find(DAV_HREF) is not None:
+        return None  # an href in the head (with attributes, or spelt otherwise)
     return root, Hrefs(text, start, qname)

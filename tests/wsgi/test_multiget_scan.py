@@ -69,6 +69,10 @@ DECLINED = {
     "a comment before the root": "<!-- hi -->" + body(PROP + hrefs("a.vcf"), head=""),
     "a comment after the root": body(PROP + hrefs("a.vcf")) + "<!-- bye -->",
     "no href": body(PROP),
+    "an href with an attribute before the run": body(
+        PROP + '<d:href xml:lang="en">/alice/book/z.vcf</d:href>' + hrefs("a.vcf")),
+    "an href spelt with another prefix before the run": body(
+        PROP + '<e:href xmlns:e="DAV:">/alice/book/z.vcf</e:href>' + hrefs("a.vcf")),
     "an href in the prop, then the run": body("<d:prop><d:href>x</d:href></d:prop>"
                                               + hrefs("a.vcf")),
 }
