@@ -88,8 +88,40 @@ def index_terms(fields: CardFields, default_region: str = "") -> list[tuple[str,
     rows += [("category", fold(c)) for c in fields.categories if fold(c)]
     rows += [("city", fold(c)) for c in fields.cities if fold(c)]
     rows += [("country", fold(c)) for c in fields.countries if fold(c)]
-    rows += [("note", w) for note in fields.notes for w in _WORD.findall(fold(note))]
+    words = dict.fromkeys(w for note in fields.notes for w in _WORD.findall(fold(note)))
+    rows += note_rows(list(words))
     return list(dict.fromkeys(rows))
+
+
+#: note words shorter than this have no trigram: each is a row of its own (an equal
+#: term is then a seek); the longer ones share rows (:func:`note_rows`)
+SHORT_NOTE_WORD = 3
+
+
+def note_rows(words: list[str]) -> list[tuple[str, str]]:
+    """The ``note`` rows of a card's distinct note words: each short word alone, the
+    others joined by single spaces into rows of at most :data:`MAX_TERM` characters.
+    A bench card's notes were 32 rows of its ~53 (issue 19: a PUT's index rows); a
+    word never holds a space (:data:`_WORD`), so :func:`note_words` gives them back and
+    the trigram index finds a word's substrings in its row as before."""
+    rows = [("note", w) for w in words if len(w) < SHORT_NOTE_WORD]
+    line: list[str] = []
+    size = 0
+    for word in (w for w in words if len(w) >= SHORT_NOTE_WORD):
+        extra = len(word) + (1 if line else 0)
+        if line and size + extra > MAX_TERM:
+            rows.append(("note", " ".join(line)))
+            line, size, extra = [], 0, len(word)
+        line.append(word)
+        size += extra
+    if line:
+        rows.append(("note", " ".join(line)))
+    return rows
+
+
+def note_words(term: str) -> list[str]:
+    """The words of a ``note`` row (:func:`note_rows`)."""
+    return term.split(" ")
 
 
 @dataclass(frozen=True)
@@ -174,7 +206,8 @@ def _term_score(qt: QueryTerm, rows: list[tuple[str, str]]) -> float:
         else:
             if field == "phone":
                 continue
-            grade = _grade(qt.text, term)
+            grade = (max(_grade(qt.text, word) for word in note_words(term))
+                     if field == "note" else _grade(qt.text, term))
             if field == "email" and grade == EXACT:
                 grade = IDENTIFIER_EXACT
             grade *= FIELD_WEIGHT[field]

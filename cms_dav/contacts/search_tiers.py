@@ -32,11 +32,11 @@ from typing import Sequence
 
 from cms_dav.contacts import trigram
 from cms_dav.contacts.search_terms import (EXACT, FIELD_WEIGHT, IDENTIFIER_EXACT, MAX_TERM,
-                                           PHRASE_FIELDS, PREFIX, SORTED_FIELDS, SORTED_TERM,
-                                           SUBSTRING, WORD_FIELDS, Query, QueryTerm,
-                                           score_terms)
-from cms_dav.store.sql import (Conn, Db, Sql, all_of, any_of, as_db, column, contains, in_,
-                               not_in, sql, starts_with)
+                                           PHRASE_FIELDS, PREFIX, SHORT_NOTE_WORD,
+                                           SORTED_FIELDS, SORTED_TERM, SUBSTRING,
+                                           WORD_FIELDS, Query, QueryTerm, score_terms)
+from cms_dav.store.sql import (Conn, Db, Sql, all_of, any_of, as_db, column, contains,
+                               ends_with, in_, not_in, sql, starts_with)
 
 #: above every code point: ``term < text + TOP`` bounds a prefix range (binary order)
 _TOP = "\U0010ffff"
@@ -178,7 +178,8 @@ def _level_head(db: Db, book_ids: Sequence[int], text: str,
     rest_prefix = [f for f in prefix if not (sortable and f in SORTED_FIELDS)]
     if rest_exact or rest_prefix:
         rows, plain = _rows(db, book_ids, text, rest_exact, rest_prefix)
-        keyed += _level(db, book_ids, rows, placed, need, plain)
+        if rows:  # none: a note level of a text with a space (no word holds one)
+            keyed += _level(db, book_ids, rows, placed, need, plain)
     return _head(keyed, need)
 
 
@@ -224,17 +225,54 @@ def _sorted(db: Db, book_ids: Sequence[int], field: str, text: str, equal: bool,
 def _rows(db: Db, book_ids: Sequence[int], text: str, exact: list[str],
           prefix: list[str]) -> tuple[list[Sql], Sql]:
     """The item ids of a level's rows: equal to ``text`` in ``exact`` fields, starting
-    with it in ``prefix`` fields (each a seek on ``ix_contact_terms_field_term``); and
-    the condition on one row."""
-    parts, conditions = [], []
-    if exact:
-        conditions.append(in_("field", exact) & sql("term = ?", text))
-    if prefix:
-        conditions.append(in_("field", prefix) & _prefix(db, text))
-    for condition in conditions:
+    with it in ``prefix`` fields (each a seek on ``ix_contact_terms_field_term``; a note
+    word of three characters or more through the trigram index); and the condition on
+    one row."""
+    parts: list[Sql] = []
+    seeks: list[Sql] = []
+    notes: list[Sql] = []
+    if [f for f in exact if f != "note"]:
+        seeks.append(in_("field", [f for f in exact if f != "note"]) & sql("term = ?", text))
+    if [f for f in prefix if f != "note"]:
+        seeks.append(in_("field", [f for f in prefix if f != "note"]) & _prefix(db, text))
+    if "note" in exact:
+        notes += _note_word(text)
+    if "note" in prefix:
+        notes += _note_word_start(text)
+    for condition in seeks:
         parts.append(sql("SELECT item_id FROM contact_terms WHERE")
                      + (condition & in_("collection_id", list(book_ids))))
+    for condition in notes:
+        # a note word of three characters or more is inside a row of several words:
+        # the trigram index narrows to the rows holding the text, the LIKE decides
+        narrowed = (condition if len(text) < SHORT_NOTE_WORD
+                    else trigram.narrowing(db, "contact_terms", text, condition))
+        parts.append(sql("SELECT item_id FROM contact_terms WHERE")
+                     + (narrowed & in_("collection_id", list(book_ids))))
+    conditions = seeks + notes
     return parts, any_of(*conditions)
+
+
+def _note_word(text: str) -> list[Sql]:
+    """A ``note`` row holding the word ``text`` (:func:`search_terms.note_rows`: a short
+    word is a row of its own, a longer one is among words joined by single spaces;
+    no word holds a space, so a text with one is no note word)."""
+    if " " in text:
+        return []
+    if len(text) < SHORT_NOTE_WORD:
+        return [sql("field = ?", "note") & sql("term = ?", text)]
+    return [sql("field = ?", "note") & any_of(
+        sql("term = ?", text), starts_with("term", text + " "), ends_with("term", " " + text),
+        contains("term", " " + text + " "))]
+
+
+def _note_word_start(text: str) -> list[Sql]:
+    """A ``note`` row holding a word that starts with ``text`` (or equals it: a card
+    with an equal word scores higher and is placed by that level first)."""
+    if " " in text:
+        return []
+    return [sql("field = ?", "note") & any_of(starts_with("term", text),
+                                               contains("term", " " + text))]
 
 
 #: a level with at most this many rows is read whole and sorted here; a larger one is

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, delete, select
 
+from cms_dav.store.raw import RawStatement
 from cms_dav.store.schema import segments
 
 
@@ -36,12 +37,18 @@ def get(conn: Connection, name: str) -> SegmentRecord | None:
     return _record(row) if row is not None else None
 
 
-#: read by every write into an address book (the segment hook): built once
-_ALL = select(segments).order_by(segments.c.name)
+#: read by every write into an address book (the segment hook): built once, run as
+#: plain DB-API (:mod:`cms_dav.store.raw`; issue 19: the last statement of a new card's
+#: write through SQLAlchemy's execution layer)
+_ALL = RawStatement(select(segments.c.name, segments.c.owner, segments.c.sources,
+                           segments.c.filters, segments.c.created_at
+                           ).order_by(segments.c.name))
 
 
 def all_segments(conn: Connection) -> list[SegmentRecord]:
-    return [_record(row) for row in conn.execute(_ALL)]
+    return [SegmentRecord(name=name, owner=owner, sources=tuple(json.loads(sources)),
+                          filters=dict(json.loads(filters)), created_at=created_at)
+            for name, owner, sources, filters, created_at in _ALL.execute(conn, {})]
 
 
 def put(conn: Connection, record: SegmentRecord) -> None:

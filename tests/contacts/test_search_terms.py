@@ -2,7 +2,7 @@ import pytest
 
 from cms_dav.contacts.card_fields import extract_fields
 from cms_dav.contacts.errors import ContactError
-from cms_dav.contacts.search_terms import index_terms, parse_query, score, score_terms
+from cms_dav.contacts.search_terms import MAX_TERM, index_terms, parse_query, score, score_terms
 from tests.contacts.cards import card
 
 ZHANG = extract_fields(card("N:张;伟;;;", "EMAIL:Zhang.Wei@Example.CN", "TEL:+86 138 0013 8000",
@@ -106,3 +106,45 @@ def test_pinyin_rows_exist_for_chinese_names():
 def test_unusable_query_is_a_clear_error(q):
     with pytest.raises(ContactError):
         parse_query(q)
+
+
+NOTES = ["Prefers calls after 3pm", "Poznaliśmy się na targach; 客户 since 2021. "
+         "Call: what happened, 2026-12-02 18:54 UTC", "zoo visit, a zoologist's visit-day",
+         " ".join(f"word{n:03d}" + "x" * 40 for n in range(30))]
+NOTE_QUERIES = ["calls", "call", "cal", "3pm", "3", "pm", "na", "n", "targach", "targ",
+                "argac", "客户", "客", "2026-12-02", "2026", "utc", "zoo", '"zoologist\'s"',
+                "visit", "visit-day", "day", "vis", '"zoo visit"', '"s a"', '"o v"',
+                "note:visit", "note:vis", "note:na", "word029" + "x" * 40, "word02",
+                "xx word", "x"]
+
+
+def _rows_word_by_word(fields):
+    """The rows as the index kept them before (issue 19): one ``note`` row per word."""
+    return [r for r in index_terms(fields) if r[0] != "note"] + [
+        ("note", w) for w in dict.fromkeys(
+            w for row in index_terms(fields) if row[0] == "note" for w in row[1].split(" "))]
+
+
+def test_a_cards_note_words_are_a_few_rows_short_words_alone_the_rest_joined():
+    """Issue 19: a bench card's notes were 32 of its ~53 index rows."""
+    fields = extract_fields(card(f"NOTE:{NOTES[1]}"))
+    assert [t for f, t in index_terms(fields) if f == "note"] == [
+        "na", "客户", "18", "54",
+        "poznalismy sie targach since 2021 call what happened 2026-12-02 utc"]
+
+
+def test_a_long_note_is_cut_into_rows_no_longer_than_a_term_between_words():
+    fields = extract_fields(card(f"NOTE:{NOTES[3]}"))
+    rows = [t for f, t in index_terms(fields) if f == "note"]
+    assert len(rows) > 1 and all(len(t) <= MAX_TERM for t in rows)
+    assert [w for t in rows for w in t.split(" ")] == [
+        f"word{n:03d}" + "x" * 40 for n in range(30)]
+
+
+@pytest.mark.parametrize("q", NOTE_QUERIES)
+@pytest.mark.parametrize("note", NOTES)
+def test_a_note_scores_from_its_joined_rows_as_it_did_word_by_word(note, q):
+    fields = extract_fields(card(f"NOTE:{note}", "ORG:Zeta"))
+    query = parse_query(q)
+    assert score_terms(query, index_terms(fields)) == score_terms(
+        query, _rows_word_by_word(fields))

@@ -36,11 +36,16 @@ CARDS = [
     ("Xavier", ["ORG:Acme Works"]),
     ("Yvonne", ["ORG:Acme Works"]),
     ("W Acme", []),
+    # notes: a word of three characters or more shares a row with the others (issue 19)
+    ("Quincy", ["NOTE:met zoologists at the zoo; visiting again, na"]),
+    ("Rita", ["NOTE:visit"]),
 ]
 QUERIES = ["z", "zo", "zw", "zh", "e", "ze", "zeta", "org:z", "note:z", "zw@example.cn",
            "zofia@", "a", "ł", "zoo", "+48 600 100 200", "600 100", "600", "+48 600",
            "138 0013", "+49 1", "zhang w", "zhang wei", "zofia n", "émile zola", "ada z",
-           "z z", "wei zhang", "acme w"]
+           "z z", "wei zhang", "acme w", "visit", "vis", "note:vis", "note:zoo", "note:visit",
+           "zoologists", '"zoo visit"', '"zoo; v"', "note:na", "na", "note:v", "note:zoologist",
+           "note:at"]
 
 
 @pytest.fixture(scope="module")
