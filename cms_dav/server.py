@@ -7,7 +7,7 @@ import logging
 import socket
 import ssl
 import time
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from radicale import config as radicale_config
 from radicale import log as radicale_log
@@ -19,6 +19,9 @@ from cms_dav.config import Settings
 from cms_dav.log_mask import mask_secrets_in_logs
 from cms_dav.serving.banner import banner
 from cms_dav.warmup import warm_up
+
+if TYPE_CHECKING:
+    from cms_dav.serving.balance import Seat
 
 log = logging.getLogger("cms_dav.serving")
 
@@ -78,13 +81,13 @@ def _serve_workers(settings: Settings, processes: int) -> int:
             next_checkpoint = time.monotonic() + checkpointer.interval
             checkpointer.run_once()
 
-    def worker(sock: socket.socket, parent: int) -> None:
+    def worker(sock: socket.socket, parent: int, seat: Seat) -> None:
         # every worker may run housekeeping (its lease lets one run at a time) and
         # delivers the outbox (a claim keeps each delivery to one worker at a time)
         with build_app(settings, background_checkpoints=True, checkpoint_thread=False,
                        housekeeping=True, dispatch=True) as app:
             radicale, tls = _radicale(app)
-            _run(app, radicale, tls, sock=sock, parent=parent)
+            _run(app, radicale, tls, sock=sock, parent=parent, seat=seat)
 
     try:
         return Supervisor(sock, processes, worker, tick=tick,
@@ -113,12 +116,13 @@ def _banner(app: App, tls: ssl.SSLContext | None) -> None:
 
 
 def _run(app: App, radicale: Application, tls: ssl.SSLContext | None,
-         sock: socket.socket | None = None, parent: int | None = None) -> None:
+         sock: socket.socket | None = None, parent: int | None = None,
+         seat: Seat | None = None) -> None:
     from cms_dav.serving import ServerLimits, run
 
     settings = app.settings
     run(app.wrap(radicale), ServerLimits.from_settings(settings), settings.host,
-        settings.port, tls, sock=sock, parent=parent)
+        settings.port, tls, sock=sock, parent=parent, seat=seat)
 
 
 def _tls_context(configuration: radicale_config.Configuration) -> ssl.SSLContext | None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, and_, delete, exists, select, update
 
 from cms_dav.outbox.events import OutboxEvent
-from cms_dav.store.engine import write_tx
+from cms_dav.store.engine import read_tx, write_tx
 from cms_dav.store.schema import outbox_deliveries as deliveries
 from cms_dav.store.schema import outbox_events as events
 
@@ -41,11 +41,18 @@ def claim(engine: Engine, consumer: str, holder: str, lease_seconds: float,
           now: float | None = None) -> Delivery | None:
     """The oldest due delivery of ``consumer``, leased to ``holder``; None when none is."""
     now = time.time() if now is None else now
+    due = (deliveries.c.consumer == consumer, deliveries.c.state == PENDING,
+           deliveries.c.next_at <= now, deliveries.c.claimed_until <= now)
+    # an idle dispatcher polls every second per sender in every worker: a read first,
+    # so that a poll that finds nothing takes no write lock (on SQLite a writer,
+    # e.g. a PUT under its book's lock, would wait for it; issue 19)
+    with read_tx(engine) as conn:
+        if conn.execute(select(deliveries.c.id).where(*due).limit(1)).first() is None:
+            return None
     with write_tx(engine) as conn:
         row = conn.execute(
             select(deliveries.c.id, deliveries.c.target, deliveries.c.attempts)
-            .where(deliveries.c.consumer == consumer, deliveries.c.state == PENDING,
-                   deliveries.c.next_at <= now, deliveries.c.claimed_until <= now)
+            .where(*due)
             .order_by(deliveries.c.next_at, deliveries.c.id).limit(1)
             .with_for_update(skip_locked=True)).first()
         if row is None:

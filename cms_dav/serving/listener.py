@@ -17,6 +17,7 @@ import ssl
 from concurrent.futures import ThreadPoolExecutor
 
 from cms_dav.serving.admission import Admission
+from cms_dav.serving.balance import BalancedAcceptor, Seat
 from cms_dav.wsgi.client_address import TrustedProxies
 from cms_dav.serving.body import MemoryBudget
 from cms_dav.serving.bridge import WSGIApp
@@ -31,12 +32,14 @@ _SPARE_FDS = 128
 
 def run(app: WSGIApp, limits: ServerLimits, host: str, port: int,
         ssl_context: ssl.SSLContext | None = None, *, sock: socket.socket | None = None,
-        parent: int | None = None) -> None:
+        parent: int | None = None, seat: Seat | None = None) -> None:
     """Serve ``app`` on ``host:port`` until SIGTERM/SIGINT. A worker of
     :mod:`cms_dav.serving.workers` passes the listening ``sock`` it shares with its
-    siblings and its supervisor's pid as ``parent``: it also stops when that dies."""
+    siblings, its supervisor's pid as ``parent`` (it also stops when that dies) and its
+    ``seat`` on the board that spreads connections over the workers
+    (:mod:`cms_dav.serving.balance`)."""
     _raise_fd_limit(limits.max_connections + _SPARE_FDS)
-    asyncio.run(_serve(app, limits, host, port, ssl_context, sock, parent))
+    asyncio.run(_serve(app, limits, host, port, ssl_context, sock, parent, seat))
 
 
 def _raise_fd_limit(wanted: int) -> None:
@@ -52,7 +55,7 @@ def _raise_fd_limit(wanted: int) -> None:
 
 async def _serve(app: WSGIApp, limits: ServerLimits, host: str, port: int,
                  ssl_context: ssl.SSLContext | None, sock: socket.socket | None,
-                 parent: int | None) -> None:
+                 parent: int | None, seat: Seat | None = None) -> None:
     loop = asyncio.get_running_loop()
     pool = ThreadPoolExecutor(max_workers=limits.workers, thread_name_prefix="cms-dav-worker")
     state = ServerState(app=app, limits=limits, pool=pool,
@@ -71,21 +74,40 @@ async def _serve(app: WSGIApp, limits: ServerLimits, host: str, port: int,
             await Connection(state, reader, writer).serve()
         finally:
             tasks.discard(task)
+            if seat is not None:
+                seat.leave()
 
     handshake = limits.header_timeout if ssl_context else None
-    if sock is not None:
+    server: asyncio.AbstractServer | BalancedAcceptor
+    if sock is not None and seat is not None:
+        async def take(conn: socket.socket) -> None:
+            def protocol() -> asyncio.StreamReaderProtocol:
+                return asyncio.StreamReaderProtocol(asyncio.StreamReader(), on_connect)
+            try:
+                await loop.connect_accepted_socket(protocol, conn, ssl=ssl_context,
+                                                   ssl_handshake_timeout=handshake)
+            except Exception:  # noqa: BLE001 - e.g. a failed TLS handshake: it is closed
+                seat.leave()
+                conn.close()
+
+        server = BalancedAcceptor(sock, seat, take)
+        server.start()
+        listening = [sock]
+    elif sock is not None:
         server = await asyncio.start_server(on_connect, sock=sock, ssl=ssl_context,
                                             ssl_handshake_timeout=handshake)
+        listening = list(server.sockets)
     else:
         server = await asyncio.start_server(
             on_connect, host, port, ssl=ssl_context, backlog=1024, reuse_address=True,
             ssl_handshake_timeout=handshake)
+        listening = list(server.sockets)
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     orphan_watch = (asyncio.create_task(_stop_when_orphaned(parent, stop))
                     if parent is not None else None)
-    addresses = ", ".join(_format(sock.getsockname()) for sock in server.sockets)
+    addresses = ", ".join(_format(each.getsockname()) for each in listening)
     log.info("listening on %s (%d threads; at most %d connections, %d per address; "
              "deadlines: head %gs, body %gs, keep-alive %gs)", addresses, limits.workers,
              limits.max_connections, limits.max_connections_per_address,

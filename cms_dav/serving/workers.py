@@ -18,7 +18,9 @@ serves nothing and holds no database connection when it forks; it
   and a margin, the stragglers get SIGKILL;
 * on SQLite is the ONE process running WAL checkpoints (the workers' connections have
   automatic checkpoints off, see :mod:`cms_dav.store.checkpoint`);
-* tells ``prometheus_client`` when a worker is gone (its live gauges stop counting).
+* tells ``prometheus_client`` when a worker is gone (its live gauges stop counting);
+* gives each worker a seat on a :class:`~cms_dav.serving.balance.Board` on which the
+  workers spread the connections evenly (:mod:`cms_dav.serving.balance`).
 
 A worker whose supervisor is killed notices within a second and stops gracefully.
 """
@@ -34,6 +36,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from cms_dav.serving.balance import Board, Seat
 from cms_dav.serving.limits import STOP_GRACE_SECONDS
 
 log = logging.getLogger("cms_dav.serving")
@@ -45,9 +48,9 @@ MAX_QUICK_DEATHS = 5
 #: how often the supervisor looks at its workers (and, on SQLite, checkpoints)
 TICK_SECONDS = 0.2
 
-#: runs in a forked worker with the shared socket and the supervisor's pid; returns
-#: when the worker has stopped
-WorkerMain = Callable[[socket.socket, int], None]
+#: runs in a forked worker with the shared socket, the supervisor's pid and the worker's
+#: seat on the connection board; returns when the worker has stopped
+WorkerMain = Callable[[socket.socket, int, Seat], None]
 
 
 def default_count() -> int:
@@ -90,11 +93,13 @@ class Supervisor:
     stopping: bool = False
     quick_deaths: int = 0
     failed: bool = False
+    board: Board | None = None
 
     def run(self) -> int:
         """Serve until SIGTERM/SIGINT (0) or until workers keep dying (1)."""
         previous = {signum: signal.signal(signum, self._on_stop)
                     for signum in (signal.SIGTERM, signal.SIGINT)}
+        self.board = Board(self.count)
         try:
             for slot in range(self.count):
                 self._spawn(slot)
@@ -114,6 +119,9 @@ class Supervisor:
 
     # -- workers -----------------------------------------------------------------------
     def _spawn(self, slot: int) -> None:
+        assert self.board is not None
+        seat = self.board.seat(slot)
+        seat.reset()  # a dead worker's connections died with it
         parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # the worker: never returns into the supervisor's stack
@@ -121,7 +129,7 @@ class Supervisor:
             try:
                 for signum in (signal.SIGTERM, signal.SIGINT):
                     signal.signal(signum, signal.SIG_DFL)
-                self.worker_main(self.sock, parent)
+                self.worker_main(self.sock, parent, seat)
             except BaseException:  # noqa: BLE001 - reported, then the worker ends
                 log.exception("worker %d failed", os.getpid())
                 code = 1

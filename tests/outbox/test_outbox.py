@@ -104,6 +104,21 @@ def test_a_claimed_delivery_is_nobody_elses_until_its_lease_ends(store: Store) -
     assert again is not None and again.id in (first.id, second.id)
 
 
+def test_a_claim_that_finds_nothing_due_takes_no_write_lock(store: Store) -> None:
+    """An idle dispatcher polls every second per sender in each worker; on SQLite a PUT
+    holding its book's lock had to wait for each poll's write lock (issue 19)."""
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock: PostgreSQL writers do not block each other here")
+    answers: list[object] = []
+    with store.writing():  # another writer holds SQLite's write lock
+        poll = threading.Thread(target=lambda: answers.append(
+            queue.claim(store.engine, "test", "idle", 30)))
+        poll.start()
+        poll.join(timeout=10)
+        assert not poll.is_alive()
+    assert answers == [None]
+
+
 def test_a_failed_attempt_waits_by_backoff_then_gives_up(store: Store) -> None:
     store.put_item(BOOK, "c1.vcf", card("c1"), "alice")
     sender = Recorded()

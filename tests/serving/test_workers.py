@@ -79,6 +79,40 @@ def test_concurrent_writers_through_both_workers_lose_no_acknowledged_put(
         assert got.headers["ETag"] == etag
 
 
+def test_four_keep_alive_connections_opened_together_are_two_on_each_worker(
+        server: ServerProcess) -> None:
+    """Issue 19: asyncio's own accept took every queued connection at once, so 4 clients
+    connecting together landed 3:1 or 4:0 and one worker (one core) did most of the work."""
+    clients = [connect(server) for _ in range(4)]
+    try:
+        for sock in clients:  # a request on each: every connection has been accepted
+            sock.sendall(head("OPTIONS", "/", {"Authorization": basic("alice", "alice-pw")}))
+        for sock in clients:
+            assert Reader(sock).response().status == 200
+        ports = {sock.getsockname()[1] for sock in clients}
+        held = sorted(len(ports & peer_ports(pid, server.port)) for pid in worker_pids(server))
+    finally:
+        for sock in clients:
+            sock.close()
+    assert held == [2, 2]
+
+
+def peer_ports(pid: int, port: int) -> set[int]:
+    """Client ports of the TCP connections to ``port`` that process ``pid`` holds open."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        target = os.readlink(fd) if fd.is_symlink() else ""
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:["):-1])
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote, inode = fields[1], fields[2], fields[9]
+        if inode in inodes and int(local.split(":")[1], 16) == port:
+            found.add(int(remote.split(":")[1], 16))
+    return found
+
+
 def test_a_killed_worker_is_replaced_and_the_port_keeps_answering(
         server: ServerProcess) -> None:
     before = worker_pids(server)
