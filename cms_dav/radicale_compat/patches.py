@@ -20,6 +20,7 @@ from cms_dav.radicale_compat.shapes import (CompatibilityError, Shape, calls_by_
 PATH_MEMO_USER = "cms_dav's path memo (cms_dav.radicale_compat.patches.install_path_memo)"
 RECURRENCE_USER = "cms_dav's recurrence and query limits (cms_dav/limits/recurrence.py)"
 UNFOLD_USER = "cms_dav's linear-time line unfolding (cms_dav/limits/vobject_lines.py)"
+TEXT_VALUES_USER = "cms_dav's TEXT value unescaping (cms_dav/io/vobject_text.py)"
 VALUES_USER = "cms_dav's acceptance of valid PERIOD and vCard 2.1 values " \
               "(cms_dav/io/vobject_values.py)"
 
@@ -112,6 +113,27 @@ def replace_vobject_unfolding(wrapper: Callable[[Callable[..., Any]], Callable[.
     """Replace ``vobject.base.getLogicalLines`` with ``wrapper(original)``, once."""
     _once("the line unfolding", unfolding_shapes(),
           lambda: _replace("vobject.base.getLogicalLines", wrapper))
+
+
+# -- vobject.icalendar.stringToTextValues ----------------------------------------------
+def text_values_shapes() -> list[Shape]:
+    return [parameters("vobject.icalendar.stringToTextValues",
+                       ["s", "listSeparator", "charList", "strict"], TEXT_VALUES_USER),
+            # vobject.vcard imports the function by name: both globals are replaced
+            calls_by_name("vobject.icalendar", "stringToTextValues", TEXT_VALUES_USER),
+            calls_by_name("vobject.vcard", "stringToTextValues", TEXT_VALUES_USER)]
+
+
+def replace_vobject_text_values(wrapper: Callable[[Callable[..., Any]], Callable[..., Any]]
+                                ) -> None:
+    """Replace ``vobject.icalendar.stringToTextValues`` (and the name ``vobject.vcard``
+    imported) with ``wrapper(original)``, once."""
+    def install() -> None:
+        original = resolve("vobject.icalendar.stringToTextValues")
+        new = wrapper(original)
+        for module in ("vobject.icalendar", "vobject.vcard"):
+            resolve(module).stringToTextValues = new
+    _once("the TEXT value unescaping", text_values_shapes(), install)
 
 
 # -- vobject's value writers (PERIOD, vCard 2.1 encodings and FN) ----------------------
@@ -260,5 +282,5 @@ def watch_upload_sanitizing(reader: Callable[[Any], Any], sanitizer: Callable[[A
 
 def shapes() -> list[Shape]:
     return (path_memo_shapes() + rrule_shapes() + report_shapes() + unfolding_shapes()
-            + value_writer_shapes() + time_range_visitor_shapes() + upload_watch_shapes()
-            + comp_match_shapes())
+            + text_values_shapes() + value_writer_shapes() + time_range_visitor_shapes()
+            + upload_watch_shapes() + comp_match_shapes())
