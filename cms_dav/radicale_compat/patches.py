@@ -21,6 +21,7 @@ PATH_MEMO_USER = "cms_dav's path memo (cms_dav.radicale_compat.patches.install_p
 RECURRENCE_USER = "cms_dav's recurrence and query limits (cms_dav/limits/recurrence.py)"
 UNFOLD_USER = "cms_dav's linear-time line unfolding (cms_dav/limits/vobject_lines.py)"
 TEXT_VALUES_USER = "cms_dav's TEXT value unescaping (cms_dav/io/vobject_text.py)"
+FOLD_USER = "cms_dav's line folding (cms_dav/io/vobject_fold.py)"
 VALUES_USER = "cms_dav's acceptance of valid PERIOD and vCard 2.1 values " \
               "(cms_dav/io/vobject_values.py)"
 
@@ -134,6 +135,26 @@ def replace_vobject_text_values(wrapper: Callable[[Callable[..., Any]], Callable
         for module in ("vobject.icalendar", "vobject.vcard"):
             resolve(module).stringToTextValues = new
     _once("the TEXT value unescaping", text_values_shapes(), install)
+
+
+# -- vobject.base.foldOneLine ----------------------------------------------------------
+def folding_shapes() -> list[Shape]:
+    return [parameters("vobject.base.foldOneLine", ["outbuf", "input", "lineLength"],
+                       FOLD_USER),
+            # vobject.icalendar imports the function by name: both globals are replaced
+            calls_by_name("vobject.base", "foldOneLine", FOLD_USER),
+            calls_by_name("vobject.icalendar", "foldOneLine", FOLD_USER)]
+
+
+def replace_vobject_folding(wrapper: Callable[[Callable[..., Any]], Callable[..., Any]]
+                            ) -> None:
+    """Replace ``vobject.base.foldOneLine`` (and the name ``vobject.icalendar``
+    imported) with ``wrapper(original)``, once."""
+    def install() -> None:
+        new = wrapper(resolve("vobject.base.foldOneLine"))
+        for module in ("vobject.base", "vobject.icalendar"):
+            resolve(module).foldOneLine = new
+    _once("the line folding", folding_shapes(), install)
 
 
 # -- vobject's value writers (PERIOD, vCard 2.1 encodings and FN) ----------------------
@@ -282,5 +303,5 @@ def watch_upload_sanitizing(reader: Callable[[Any], Any], sanitizer: Callable[[A
 
 def shapes() -> list[Shape]:
     return (path_memo_shapes() + rrule_shapes() + report_shapes() + unfolding_shapes()
-            + text_values_shapes() + value_writer_shapes() + time_range_visitor_shapes()
-            + upload_watch_shapes() + comp_match_shapes())
+            + text_values_shapes() + folding_shapes() + value_writer_shapes()
+            + time_range_visitor_shapes() + upload_watch_shapes() + comp_match_shapes())

@@ -56,7 +56,7 @@ def test_install_replaces_the_name_in_both_vobject_modules() -> None:
     assert vobject.vcard.stringToTextValues is vobject_text.string_to_text_values
 
 
-def _parse_and_write(body: bytes) -> tuple[str, str]:
+def parse_and_write(body: bytes) -> tuple[str, str]:
     """The parsed values and the serialization of a file's objects (vobject's own check),
     or the error that refused them."""
     try:
@@ -86,7 +86,7 @@ def test_every_corpus_object_parses_and_serializes_as_with_vobjects_own_function
     def answers(function: Any) -> list[tuple[str, str]]:
         monkeypatch.setattr(vobject.icalendar, "stringToTextValues", function)
         monkeypatch.setattr(vobject.vcard, "stringToTextValues", function)
-        return [_parse_and_write(item.body) for item in objects]
+        return [parse_and_write(item.body) for item in objects]
 
     original = answers(vobject_text.ORIGINAL)
     assert answers(vobject_text.string_to_text_values) == original
