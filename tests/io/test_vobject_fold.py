@@ -1,5 +1,6 @@
 """cms_dav.io.vobject_fold: vobject's line folding, replaced by a function that writes the
-same text for every line (a differential test against vobject's own)."""
+same text for every line (a differential test against vobject's own; the corpus
+serializations are compared in test_vobject_text.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,7 @@ import pytest
 import vobject.base
 import vobject.icalendar
 
-from cms_dav.io import freebusy_ranges, vobject_fold, vobject_values
-from tests.io.test_vobject_text import parse_and_write
-from tests.store.corpus_objects import corpus_objects
+from cms_dav.io import vobject_fold
 
 #: one-, two-, three- and four-octet characters (UTF-8) and a lone surrogate
 CHARACTERS = "aé€😀"
@@ -71,18 +70,3 @@ def test_install_replaces_the_name_in_both_vobject_modules() -> None:
     assert vobject.base.foldOneLine is vobject_fold.fold_one_line
     assert vobject.icalendar.foldOneLine is vobject_fold.fold_one_line
 
-
-def test_every_corpus_object_serializes_as_with_vobjects_own_function(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    vobject_values.install()
-    freebusy_ranges.install()
-    objects = corpus_objects()
-
-    def answers(function: Any) -> list[tuple[str, str]]:
-        monkeypatch.setattr(vobject.base, "foldOneLine", function)
-        monkeypatch.setattr(vobject.icalendar, "foldOneLine", function)
-        return [parse_and_write(item.body) for item in objects]
-
-    original = answers(vobject_fold.ORIGINAL)
-    assert answers(vobject_fold.fold_one_line) == original
-    assert sum(answer[0] != "refused" for answer in original) > 50

@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 import vobject
+import vobject.base
 import vobject.icalendar
 import vobject.vcard
 
-from cms_dav.io import freebusy_ranges, vobject_text, vobject_values
+from cms_dav.io import freebusy_ranges, vobject_fold, vobject_text, vobject_values
 from tests.store.corpus_objects import corpus_objects
 
 #: the characters the unescaping treats specially, and two it does not
@@ -76,18 +77,21 @@ def _values(component: Any) -> Any:
             for name, entries in component.contents.items()]
 
 
-def test_every_corpus_object_parses_and_serializes_as_with_vobjects_own_function(
+def test_every_corpus_object_parses_and_serializes_as_with_vobjects_own_functions(
         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both replacements (this module's and cms_dav.io.vobject_fold) at once."""
     vobject_values.install()
     freebusy_ranges.install()
     objects = corpus_objects()
     assert len(objects) > 50
 
-    def answers(function: Any) -> list[tuple[str, str]]:
-        monkeypatch.setattr(vobject.icalendar, "stringToTextValues", function)
-        monkeypatch.setattr(vobject.vcard, "stringToTextValues", function)
+    def answers(unescape: Any, fold: Any) -> list[tuple[str, str]]:
+        for module in (vobject.icalendar, vobject.vcard):
+            monkeypatch.setattr(module, "stringToTextValues", unescape)
+        for module in (vobject.base, vobject.icalendar):
+            monkeypatch.setattr(module, "foldOneLine", fold)
         return [parse_and_write(item.body) for item in objects]
 
-    original = answers(vobject_text.ORIGINAL)
-    assert answers(vobject_text.string_to_text_values) == original
+    original = answers(vobject_text.ORIGINAL, vobject_fold.ORIGINAL)
+    assert answers(vobject_text.string_to_text_values, vobject_fold.fold_one_line) == original
     assert sum(answer[0] != "refused" for answer in original) > 50
