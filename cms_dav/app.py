@@ -383,7 +383,7 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     from cms_dav.contacts.timeline_note import TimelineOptions
     from cms_dav.contacts.upload_filter import ContactUploadFilter
     from cms_dav.housekeeping import start_housekeeper
-    from cms_dav.io import freebusy_ranges, vobject_values
+    from cms_dav.io import freebusy_ranges, vobject_fold, vobject_text, vobject_values
     from cms_dav.outbox.recorder import OutboxRecorder, Route
     from cms_dav.scheduling.delivery import MAX_ATTENDEES
     from cms_dav.scheduling.imip_outbox import ImipRecorder
@@ -399,6 +399,8 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     origins = http_origins(origin_of)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     vobject_values.install()  # valid PERIOD / vCard 2.1 values pass Radicale's check
+    vobject_text.install()  # the same TEXT values, unescaped without a per-character loop
+    vobject_fold.install()  # the same lines written, folded without an exception per line
     freebusy_ranges.install()  # VFREEBUSY objects get time ranges (RFC 4791 §9.9)
     any_component_filter.install()  # prop-filters under VCALENDAR see the components
     upload_watch.install()  # "Radicale changed nothing" without a second parse

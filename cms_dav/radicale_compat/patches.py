@@ -20,6 +20,8 @@ from cms_dav.radicale_compat.shapes import (CompatibilityError, Shape, calls_by_
 PATH_MEMO_USER = "cms_dav's path memo (cms_dav.radicale_compat.patches.install_path_memo)"
 RECURRENCE_USER = "cms_dav's recurrence and query limits (cms_dav/limits/recurrence.py)"
 UNFOLD_USER = "cms_dav's linear-time line unfolding (cms_dav/limits/vobject_lines.py)"
+TEXT_VALUES_USER = "cms_dav's TEXT value unescaping (cms_dav/io/vobject_text.py)"
+FOLD_USER = "cms_dav's line folding (cms_dav/io/vobject_fold.py)"
 VALUES_USER = "cms_dav's acceptance of valid PERIOD and vCard 2.1 values " \
               "(cms_dav/io/vobject_values.py)"
 
@@ -112,6 +114,54 @@ def replace_vobject_unfolding(wrapper: Callable[[Callable[..., Any]], Callable[.
     """Replace ``vobject.base.getLogicalLines`` with ``wrapper(original)``, once."""
     _once("the line unfolding", unfolding_shapes(),
           lambda: _replace("vobject.base.getLogicalLines", wrapper))
+
+
+# -- vobject.icalendar.stringToTextValues ----------------------------------------------
+def text_values_shapes() -> list[Shape]:
+    return [parameters("vobject.icalendar.stringToTextValues",
+                       ["s", "listSeparator", "charList", "strict"], TEXT_VALUES_USER),
+            # vobject.vcard imports the function by name: both globals are replaced. A
+            # text test, not calls_by_name: that keeps each module's syntax tree for the
+            # process (~18,000 objects for these two, walked by every full collection)
+            mentions("vobject.icalendar", "= stringToTextValues(line.value",
+                     "calls stringToTextValues by its module-level name", TEXT_VALUES_USER),
+            mentions("vobject.vcard", "= stringToTextValues(line.value",
+                     "calls stringToTextValues by its module-level name", TEXT_VALUES_USER),
+            mentions("vobject.vcard", "from .icalendar import stringToTextValues",
+                     "imports stringToTextValues by name", TEXT_VALUES_USER)]
+
+
+def replace_vobject_text_values(wrapper: Callable[[Callable[..., Any]], Callable[..., Any]]
+                                ) -> None:
+    """Replace ``vobject.icalendar.stringToTextValues`` (and the name ``vobject.vcard``
+    imported) with ``wrapper(original)``, once."""
+    def install() -> None:
+        original = resolve("vobject.icalendar.stringToTextValues")
+        new = wrapper(original)
+        for module in ("vobject.icalendar", "vobject.vcard"):
+            resolve(module).stringToTextValues = new
+    _once("the TEXT value unescaping", text_values_shapes(), install)
+
+
+# -- vobject.base.foldOneLine ----------------------------------------------------------
+def folding_shapes() -> list[Shape]:
+    return [parameters("vobject.base.foldOneLine", ["outbuf", "input", "lineLength"],
+                       FOLD_USER),
+            # vobject.icalendar imports the function by name: both globals are replaced
+            calls_by_name("vobject.base", "foldOneLine", FOLD_USER),
+            mentions("vobject.icalendar", "foldOneLine(buffer,",
+                     "calls foldOneLine by its module-level name", FOLD_USER)]
+
+
+def replace_vobject_folding(wrapper: Callable[[Callable[..., Any]], Callable[..., Any]]
+                            ) -> None:
+    """Replace ``vobject.base.foldOneLine`` (and the name ``vobject.icalendar``
+    imported) with ``wrapper(original)``, once."""
+    def install() -> None:
+        new = wrapper(resolve("vobject.base.foldOneLine"))
+        for module in ("vobject.base", "vobject.icalendar"):
+            resolve(module).foldOneLine = new
+    _once("the line folding", folding_shapes(), install)
 
 
 # -- vobject's value writers (PERIOD, vCard 2.1 encodings and FN) ----------------------
@@ -260,5 +310,5 @@ def watch_upload_sanitizing(reader: Callable[[Any], Any], sanitizer: Callable[[A
 
 def shapes() -> list[Shape]:
     return (path_memo_shapes() + rrule_shapes() + report_shapes() + unfolding_shapes()
-            + value_writer_shapes() + time_range_visitor_shapes() + upload_watch_shapes()
-            + comp_match_shapes())
+            + text_values_shapes() + folding_shapes() + value_writer_shapes()
+            + time_range_visitor_shapes() + upload_watch_shapes() + comp_match_shapes())
