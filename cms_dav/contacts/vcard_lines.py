@@ -23,8 +23,6 @@ from cms_dav.contacts.errors import CardFormatError
 CRLF = "\r\n"
 FOLD_OCTETS = 75
 _LINE_BREAK = re.compile(r"\r\n|\n|\r")
-#: str.translate table deleting what folding puts inside a line (:func:`rewrite_lines`)
-_BLANKS_AND_BREAKS = str.maketrans("", "", " \t\r\n")
 _NAME = re.compile(r"^(?:([A-Za-z0-9-]+)\.)?([A-Za-z0-9-]+)$")
 _BARE_ENCODINGS = ("QUOTED-PRINTABLE", "BASE64", "8BIT", "7BIT", "B")
 T = TypeVar("T")
@@ -393,10 +391,6 @@ def rewrite_lines(text: str, name: str, rewrite: LineRewrite,
     the same logical line keeps its bytes, ``None`` drops it, another string is folded in
     the text's line ending. Every other line keeps its bytes (lossless storage, issue 12).
     Returns (text, lines changed)."""
-    if name.upper() not in text.translate(_BLANKS_AND_BREAKS).upper():
-        # no line can hold the name (a fold inserts only blanks and line breaks): the
-        # walk below would keep every line (most uploads have no interaction lines)
-        return text, 0
     physical = re.split(r"(?<=\n)", text)  # line endings stay attached, whatever they are
     eol = detect_eol(text)
     wanted = name.upper()
