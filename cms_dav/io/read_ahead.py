@@ -41,6 +41,10 @@ CHUNK = 100
 #: rows read ahead of the importer, in tasks sent or results waiting (a batch and a
 #: half, so the workers go on while the importer writes a batch)
 AHEAD = 800
+#: tasks given to the pool at a time per worker (the rest stay for the importer's
+#: process to read when it would wait): enough to keep a worker busy while the importer
+#: writes a batch
+QUEUED = 3
 #: by default, a file with fewer rows is read in the importer: a worker's start-up (its
 #: imports) costs about as much as reading a thousand rows
 MIN_ROWS = 2000
@@ -113,39 +117,51 @@ def read_ahead(reader: RowReader, texts: Sequence[str | None], workers: int
     """One answer per text, in order: its :class:`ReadRow` from one of ``workers``
     processes, or None where the importer reads it itself (no workers, a refusal).
 
-    When the next rows' task is not done, the caller's process reads the last task
-    sent that no worker has started (it withdraws it) instead of waiting: on a machine
+    The pool is given at most :data:`QUEUED` tasks per worker at a time; the other
+    tasks of the :data:`AHEAD` rows stay here. When the next rows' task is not done,
+    the caller's process reads the last task kept here instead of waiting: on a machine
     whose cores the workers do not outnumber, the importer and the workers then share
-    the reading, whichever is ahead (the same function either way)."""
+    the reading, whichever is behind (the same function either way; nothing is
+    withdrawn from the pool, so a worker that dies cannot leave a task unanswered)."""
     if workers < 1:
         yield from repeat(None, len(texts))
         return
-    chunks = (list(texts[start:start + CHUNK]) for start in range(0, len(texts), CHUNK))
+    upcoming = (_Task(list(texts[start:start + CHUNK]))
+                for start in range(0, len(texts), CHUNK))
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_start_worker)
+    window: deque[_Task] = deque()
 
-    def submit(chunk: list[str | None]) -> _Task:
-        try:
-            return _Task(chunk, pool.submit(reader.read_many, chunk))
-        except Exception:  # noqa: BLE001 - a broken pool: the importer reads them
-            return _Task(chunk, None)
+    def refill() -> None:
+        """Open tasks up to AHEAD rows; send the earliest kept ones to the pool."""
+        window.extend(islice(upcoming, max(1, AHEAD // CHUNK) - len(window)))
+        queued = sum(1 for task in window if task.future is not None
+                     and not task.future.done())
+        for task in window:
+            if queued >= QUEUED * workers:
+                return
+            if task.kept:
+                try:
+                    task.future = pool.submit(reader.read_many, task.texts)
+                except Exception:  # noqa: BLE001 - a broken pool: the importer reads them
+                    task.rows = [None] * len(task.texts)
+                    continue
+                queued += 1
 
     def steal() -> bool:
-        """Read the last task no worker has started here; False when there is none."""
-        for task in reversed(pending):
-            if task.rows is None and task.future is not None and task.future.cancel():
+        """Read the last task kept here; False when there is none."""
+        for task in reversed(window):
+            if task.kept:
                 task.rows = reader.read_many(task.texts)
                 return True
         return False
 
     try:
-        pending = deque(submit(chunk) for chunk in islice(chunks, max(1, AHEAD // CHUNK)))
-        while pending:
-            task = pending.popleft()
-            pending.extend(submit(chunk) for chunk in islice(chunks, 1))
-            future = task.future
-            while task.rows is None and future is not None and not future.done() \
-                    and steal():
+        refill()
+        while window:
+            task = window.popleft()
+            refill()
+            while task.future is not None and not task.future.done() and steal():
                 pass
             yield from task.answers()
     finally:
@@ -154,12 +170,16 @@ def read_ahead(reader: RowReader, texts: Sequence[str | None], workers: int
 
 @dataclass
 class _Task:
-    """Rows sent to a worker (``future``; None when the pool would not take them), or
-    read by the importer's process (``rows``)."""
+    """Rows to read: sent to a worker (``future``), or read by the importer's process
+    (``rows``); neither yet: kept here."""
 
     texts: list[str | None]
-    future: Future[list[ReadRow | None]] | None
+    future: Future[list[ReadRow | None]] | None = None
     rows: list[ReadRow | None] | None = None
+
+    @property
+    def kept(self) -> bool:
+        return self.future is None and self.rows is None
 
     def answers(self) -> list[ReadRow | None]:
         if self.rows is not None:
