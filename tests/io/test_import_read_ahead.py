@@ -5,6 +5,7 @@ them, table by table, for a CSV and for a vCard file with cards that fail each s
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,3 +137,32 @@ def test_by_default_a_big_file_has_one_worker_less_than_the_cpus_at_most_four(
         monkeypatch: pytest.MonkeyPatch, cpus: int, workers: int) -> None:
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cpus)))
     assert read_ahead.default_workers(read_ahead.MIN_ROWS) == workers
+
+
+@dataclass(frozen=True)
+class _SlowWorkerReader(RowReader):
+    """A worker that takes a second per task; the importer's process reads at once
+    and counts the rows it read."""
+
+    importer: int = field(default_factory=os.getpid)
+    read_here: list[int] = field(default_factory=list)
+
+    def read_many(self, texts: list[str | None]) -> list[ReadRow | None]:
+        if os.getpid() != self.importer:
+            time.sleep(1)
+        else:
+            self.read_here.append(len(texts))
+        return super().read_many(texts)
+
+
+def test_the_importer_reads_the_tasks_kept_back_while_the_worker_is_busy(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(read_ahead, "CHUNK", 2)
+    monkeypatch.setattr(read_ahead, "QUEUED", 1)
+    texts = [_card(f"u{n}", f"N {n}", f"n{n}@example.com") for n in range(8)]
+    reader = _SlowWorkerReader(Limits(), "VADDRESSBOOK", "alice/contacts", "")
+    rows = list(read_ahead.read_ahead(reader, texts, 1))
+    assert sum(reader.read_here) >= 2  # a task the pool was not given
+    for text, row in zip(texts, rows, strict=True):
+        mine = RowReader(Limits(), "VADDRESSBOOK", "alice/contacts", "").read(text)
+        assert row is not None and mine is not None and row.record == mine.record
