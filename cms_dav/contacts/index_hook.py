@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, select
 
 from cms_dav.contacts import index_store
+from cms_dav.contacts.card_work import CardWork
 from cms_dav.contacts.prepared import PARSES_LIMIT, PreparedWork
 from cms_dav.contacts.vcard_lines import CardParses
 from cms_dav.store import collections, fts, paths
@@ -33,6 +34,14 @@ class SearchIndexHook:
         #: the line parses an upload filter made of the text it stores, by that text
         #: (``ContactUploadFilter.hand_to``): the analysis reads them, not the text again
         self.parses: PreparedWork[CardParses] = PreparedWork(limit=PARSES_LIMIT)
+        #: analyses made ahead from the text alone (:meth:`take_ahead`), by (text, region)
+        self.ahead: PreparedWork[index_store.CardIndex] = PreparedWork(limit=PARSES_LIMIT)
+
+    def take_ahead(self, work: CardWork) -> None:
+        """Keep ``work``'s analysis (made in an import's worker) for a write that stores
+        exactly its text, when it was made with this hook's region."""
+        if work.index is not None:
+            self.ahead.put((work.text, work.region), work.index, weight=2 * len(work.text))
 
     def prepare(self, collection: CollectionRecord, href: str, data: ItemData) -> None:
         """Analyse the card a write will store, before its lock (:mod:`.prepared`)."""
@@ -64,7 +73,8 @@ class SearchIndexHook:
                 index_store.drop(conn, [ident])
                 continue
             where = f"/{paths.join(collection.path, new.href)}"
-            index = self.prepared.take((new.text, where))
+            index = self.prepared.take((new.text, where)) \
+                or self.ahead.take((new.text, self.default_region))
             if index is None:
                 tree = new.parsed.of(new.text) if new.parsed is not None else None
                 index = index_store.analyse(new.text, self.default_region, where, tree,

@@ -28,9 +28,10 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any, Sequence
 
+from cms_dav.contacts.card_work import CardWork
 from cms_dav.contacts.errors import ContactError
 from cms_dav.contacts.interactions import review_upload
-from cms_dav.contacts.prepared import PreparedWork
+from cms_dav.contacts.prepared import PARSES_LIMIT, PreparedWork
 from cms_dav.contacts.timeline_note import TimelineOptions, refresh_note
 from cms_dav.contacts.validation import lint_card
 from cms_dav.contacts.vcard_lines import CardParses
@@ -77,6 +78,14 @@ class ContactUploadFilter:
     #: hooks that read that text next (``build_app``: the search and field index hooks)
     hand_to: tuple[PreparedWork[CardParses], ...] = dataclasses.field(
         default=(), compare=False, repr=False)
+    #: the lint and parses of uploads made ahead (:meth:`take_ahead`), by the upload's text
+    ahead: PreparedWork[CardWork] = dataclasses.field(
+        default_factory=lambda: PreparedWork(limit=PARSES_LIMIT), compare=False, repr=False)
+
+    def take_ahead(self, work: CardWork) -> None:
+        """Keep ``work`` (made from the upload's text alone, in an import's worker) for
+        the plan of an upload of exactly that text: its lint problems and parses."""
+        self.ahead.put(work.text, work, weight=work.weight)
 
     def prepare(self, collection: CollectionRecord, old: ItemRecord | None,
                 data: ItemData, *, actor: str, attested: bool) -> ItemData:
@@ -124,10 +133,11 @@ class ContactUploadFilter:
         """The pure part: what to store and what to log (nothing written here). Each of
         its steps reads the texts through one :class:`CardParses`."""
         where = f"/{collection.path}/ (UID {data.uid})"
-        parses = CardParses()
+        work = self.ahead.take(data.text)
+        parses = work.parses if work is not None else CardParses()
+        problems = work.problems if work is not None else lint_card(data.text, parses=parses)
         logs: list[tuple[int, str, tuple[Any, ...]]] = [
-            (logging.WARNING, "%s: %s", (where, problem))
-            for problem in lint_card(data.text, parses=parses)]
+            (logging.WARNING, "%s: %s", (where, problem)) for problem in problems]
         text = data.text
         tampered: tuple[str, ...] = ()
         if not attested:

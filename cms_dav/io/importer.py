@@ -199,6 +199,8 @@ def _import_one(target: _Target, candidate: Candidate, place: Placer,
         href, text, existing = place(candidate.text, read)
         if read is not None and text == candidate.text:
             data = read.data
+            if read.work is not None and not target.dry_run:
+                target.store.offer_ahead(read.work)
         else:
             # the object's own text when Radicale changed nothing in it (issue 12)
             data = item_data_as_sent(text, target.tag, target.path, keep_parse=True)[0]

@@ -19,6 +19,7 @@ at most :data:`AHEAD` rows ahead of the importer: each holds a parse tree.
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import signal
 from collections import deque
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from itertools import islice, repeat
 
 from cms_dav.config import Limits
+from cms_dav.contacts.card_work import CardWork, card_work
 from cms_dav.io.as_sent import item_data_as_sent
 from cms_dav.io.contact_record import ContactRecord, vcard_to_record
 from cms_dav.io.matching import match_keys
@@ -39,6 +41,10 @@ CHUNK = 100
 #: rows read ahead of the importer, in tasks sent or results waiting (a batch and a
 #: half, so the workers go on while the importer writes a batch)
 AHEAD = 800
+#: tasks given to the pool at a time per worker (the rest stay for the importer's
+#: process to read when it would wait): enough to keep a worker busy while the importer
+#: writes a batch
+QUEUED = 3
 #: by default, a file with fewer rows is read in the importer: a worker's start-up (its
 #: imports) costs about as much as reading a thousand rows
 MIN_ROWS = 2000
@@ -53,6 +59,9 @@ class ReadRow:
     record: ContactRecord
     keys: list[str]
     data: ItemData
+    #: the write's work on the text (lint, index analysis), for the store to take when
+    #: it stores the text as sent; None when it could not be made
+    work: CardWork | None = None
 
 
 @dataclass(frozen=True)
@@ -76,7 +85,17 @@ class RowReader:
             data = item_data_as_sent(text, self.tag, self.path, keep_parse=True)[0]
         except Exception:  # noqa: BLE001 - any refusal is the importer's to report
             return None
-        return ReadRow(record, keys, data)
+        try:
+            tree = data.parsed.of(data.text) if data.parsed is not None else None
+            work = card_work(data.text, self.region, tree)
+        except Exception:  # noqa: BLE001 - the write makes it itself
+            work = None
+        if work is not None and work.index is not None:
+            # the parse was kept for the index analysis, made now: not sent back (tens
+            # of kilobytes to pickle and load per row; a write whose upload filter edits
+            # the text parses that text itself, as it would anyway)
+            data = dataclasses.replace(data, parsed=None)
+        return ReadRow(record, keys, data, work)
 
     def read_many(self, texts: list[str | None]) -> list[ReadRow | None]:
         return [self.read(text) for text in texts]
@@ -96,32 +115,81 @@ def default_workers(rows: int) -> int:
 def read_ahead(reader: RowReader, texts: Sequence[str | None], workers: int
                ) -> Generator[ReadRow | None, None, None]:
     """One answer per text, in order: its :class:`ReadRow` from one of ``workers``
-    processes, or None where the importer reads it itself (no workers, a refusal)."""
+    processes, or None where the importer reads it itself (no workers, a refusal).
+
+    The pool is given at most :data:`QUEUED` tasks per worker at a time; the other
+    tasks of the :data:`AHEAD` rows stay here. When the next rows' task is not done,
+    the caller's process reads the last task kept here instead of waiting: on a machine
+    whose cores the workers do not outnumber, the importer and the workers then share
+    the reading, whichever is behind (the same function either way; nothing is
+    withdrawn from the pool, so a worker that dies cannot leave a task unanswered)."""
     if workers < 1:
         yield from repeat(None, len(texts))
         return
-    chunks = (list(texts[start:start + CHUNK]) for start in range(0, len(texts), CHUNK))
+    upcoming = (_Task(list(texts[start:start + CHUNK]))
+                for start in range(0, len(texts), CHUNK))
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_start_worker)
+    window: deque[_Task] = deque()
 
-    def submit(chunk: list[str | None]) -> tuple[int, Future[list[ReadRow | None]] | None]:
-        try:
-            return len(chunk), pool.submit(reader.read_many, chunk)
-        except Exception:  # noqa: BLE001 - a broken pool: the importer reads them
-            return len(chunk), None
+    def refill() -> None:
+        """Open tasks up to AHEAD rows; send the earliest kept ones to the pool."""
+        window.extend(islice(upcoming, max(1, AHEAD // CHUNK) - len(window)))
+        queued = sum(1 for task in window if task.future is not None
+                     and not task.future.done())
+        for task in window:
+            if queued >= QUEUED * workers:
+                return
+            if task.kept:
+                try:
+                    task.future = pool.submit(reader.read_many, task.texts)
+                except Exception:  # noqa: BLE001 - a broken pool: the importer reads them
+                    task.rows = [None] * len(task.texts)
+                    continue
+                queued += 1
+
+    def steal() -> bool:
+        """Read the last task kept here; False when there is none."""
+        for task in reversed(window):
+            if task.kept:
+                task.rows = reader.read_many(task.texts)
+                return True
+        return False
 
     try:
-        pending = deque(submit(chunk) for chunk in islice(chunks, max(1, AHEAD // CHUNK)))
-        while pending:
-            size, future = pending.popleft()
-            pending.extend(submit(chunk) for chunk in islice(chunks, 1))
-            try:
-                rows = future.result() if future is not None else [None] * size
-            except Exception:  # noqa: BLE001 - a worker died: the importer reads them
-                rows = [None] * size
-            yield from rows
+        refill()
+        while window:
+            task = window.popleft()
+            refill()
+            while task.future is not None and not task.future.done() and steal():
+                pass
+            yield from task.answers()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+@dataclass
+class _Task:
+    """Rows to read: sent to a worker (``future``), or read by the importer's process
+    (``rows``); neither yet: kept here."""
+
+    texts: list[str | None]
+    future: Future[list[ReadRow | None]] | None = None
+    rows: list[ReadRow | None] | None = None
+
+    @property
+    def kept(self) -> bool:
+        return self.future is None and self.rows is None
+
+    def answers(self) -> list[ReadRow | None]:
+        if self.rows is not None:
+            return self.rows
+        try:
+            if self.future is not None:
+                return self.future.result()
+        except Exception:  # noqa: BLE001 - a worker died: the importer reads them
+            pass
+        return [None] * len(self.texts)
 
 
 def _start_worker() -> None:
