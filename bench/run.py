@@ -139,16 +139,15 @@ def _fill(ctx: ops.Context, states: list[ops.ServerState], how: str,
     recurring calendar of the issue 19 queries is filled before that restart too (it
     was filled by the first query, after it, and its 10,000-event PUT made the peak of
     the 10k run)."""
-    notes = []
+    notes = ops.fill_load(ctx, states) if how == "load" else []
     untimed = how != "rest"
     for state in states:
         if how == "load":
-            note = ops.fill_load(ctx, state)  # leaves the server stopped
-            state.server.launch()
+            state.server.launch()  # fill_load left it stopped
         else:
             note = ops.fill_whole(ctx, state) if untimed else ops.fill_rest(ctx, state)
-        if note:
-            notes.append(f"{state.server.label}: {note}")
+            if note:
+                notes.append(f"{state.server.label}: {note}")
         if untimed and recurring:
             ops.fill_recurring(ctx, state)
         if untimed and (how != "load" or recurring):

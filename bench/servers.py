@@ -179,23 +179,23 @@ class Server:
         """``bench.load_fill``'s arguments that say where this server keeps its data."""
         raise NotImplementedError
 
-    def load(self, size: int, events: int, seed: int, timeout: float = 7200.0) -> float:
-        """``--fill load``: the stopped server's storage filled in-process by
-        :mod:`bench.load_fill`; returns the seconds it took."""
+    def start_load(self, size: int, events: int, seed: int) -> subprocess.Popen[bytes]:
+        """``--fill load``: :mod:`bench.load_fill` fills the stopped server's storage
+        in-process (the caller waits for it with :meth:`finish_load`)."""
         env = dict(os.environ)
         root = str(Path(__file__).resolve().parent.parent)
         env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
-        start = time.monotonic()
         with self.log.open("ab") as log:
-            done = subprocess.run([self.python, "-m", "bench.load_fill", *self.load_args(),
-                                   "--size", str(size), "--events", str(events),
-                                   "--seed", str(seed)], stdout=log, stderr=subprocess.STDOUT,
-                                  stdin=subprocess.DEVNULL, cwd=self.workdir, env=env,
-                                  timeout=timeout)
-        if done.returncode != 0:
-            raise RuntimeError(f"{self.label}: bench.load_fill failed ({done.returncode}): "
+            return subprocess.Popen([self.python, "-m", "bench.load_fill", *self.load_args(),
+                                     "--size", str(size), "--events", str(events),
+                                     "--seed", str(seed)], stdout=log,
+                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    cwd=self.workdir, env=env)
+
+    def finish_load(self, proc: subprocess.Popen[bytes], timeout: float = 7200.0) -> None:
+        if proc.wait(timeout=timeout) != 0:
+            raise RuntimeError(f"{self.label}: bench.load_fill failed ({proc.returncode}): "
                                f"{_tail(self.log)}")
-        return time.monotonic() - start
 
     def wal_bytes(self) -> int:
         """The write-ahead log, not counted in :meth:`data_bytes` (0 without one)."""
