@@ -55,7 +55,7 @@ class Outcome:
     #: ~0 unless it still works on something (background work after bulk writes)
     busy_before: list[float] = field(default_factory=list)
     #: per timed step (one request, or one repeat's latency samples): the server's CPU
-    #: time and its threads' run-queue wait (machine load), seconds
+    #: time and its live threads' run-queue wait (machine load), seconds
     cpu: list[float] = field(default_factory=list)
     runq_wait: list[float] = field(default_factory=list)
 
@@ -129,12 +129,13 @@ def measure(states: list[Any], run: RunFn, repeats: int, cap: float,
                 continue
             outcome.reference_cpu.append(settle(states))
             outcome.busy_before.append(round(state.server.cpu_share(), 3))
-            cpu_before, wait_before = state.server.sched_seconds()
+            cpu_before, wait_before, ticks_before = state.server.sched_seconds()
             start = now()
             try:
                 outcome.samples += run(state, repeat, Budget(remaining))
-                cpu_after, wait_after = state.server.sched_seconds()
-                outcome.cpu.append(cpu_after - cpu_before)
+                cpu_after, wait_after, ticks_after = state.server.sched_seconds()
+                # the live threads' nanoseconds, unless ended threads' ticks show more
+                outcome.cpu.append(max(cpu_after - cpu_before, ticks_after - ticks_before))
                 outcome.runq_wait.append(wait_after - wait_before)
             except Capped as exc:
                 # lower bound for the whole job: per-item cost does not fall as the

@@ -206,13 +206,17 @@ class Server:
             return 0.0
         return sum(cpu_seconds(pid) for pid in _process_tree(self.proc.pid))
 
-    def sched_seconds(self) -> tuple[float, float]:
-        """:func:`sched_seconds` summed over the process tree (threads that ended in
-        between are not counted)."""
+    def sched_seconds(self) -> tuple[float, float, float]:
+        """:func:`sched_seconds` summed over the process tree, and its ``stat``
+        utime + stime: schedstat has nanoseconds but only for the threads alive now (a
+        server with a thread per connection, as stock Radicale, loses a request's
+        thread before it is read), ``stat`` counts ended threads too, in 10 ms ticks."""
         if self.proc is None:
-            return 0.0, 0.0
-        pairs = [sched_seconds(pid) for pid in _process_tree(self.proc.pid)]
-        return sum(p[0] for p in pairs), sum(p[1] for p in pairs)
+            return 0.0, 0.0, 0.0
+        tree = _process_tree(self.proc.pid)
+        pairs = [sched_seconds(pid) for pid in tree]
+        return (sum(p[0] for p in pairs), sum(p[1] for p in pairs),
+                sum(cpu_seconds(pid) for pid in tree))
 
     def cpu_share(self, window: float = IDLE_WINDOW) -> float:
         """The share of one core the server's process tree used over ``window`` seconds
