@@ -30,8 +30,8 @@ if __package__ in (None, ""):  # run as a script: python bench/run.py
 from bench import data, operations as ops, postgres, report  # noqa: E402
 from bench.measure import Outcome, measure, median, percentile, timed  # noqa: E402
 from bench.rows import Row  # noqa: E402
-from bench.servers import (CmsDavServer, MemoryServer, RadicaleServer, Server,  # noqa: E402
-                           ServerUnavailable, remove_tree)
+from bench.servers import (IDLE_SHARE, IDLE_WINDOW, CmsDavServer, MemoryServer,  # noqa: E402
+                           RadicaleServer, Server, ServerUnavailable, remove_tree)
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SKIPPED = "skipped (--fill {fill})"
@@ -156,6 +156,15 @@ def _fill(ctx: ops.Context, states: list[ops.ServerState], how: str,
     if untimed and states:
         notes.append("servers restarted after the untimed fill: peak memory covers the "
                      "measured operations only")
+    for state in states if untimed else []:
+        # work a server does on its own after the fill (cms_dav: WAL checkpoints) is
+        # not the measured operations'
+        start = time.monotonic()
+        share = state.server.wait_idle()
+        waited = time.monotonic() - start
+        if waited > 2 * IDLE_WINDOW or share >= IDLE_SHARE:
+            notes.append(f"{state.server.label}: busy for {waited:.0f} s after the restart "
+                         f"(waited until idle before measuring; last CPU share {share:.0%})")
     return notes
 
 

@@ -235,11 +235,14 @@ class Server:
             share = self.cpu_share()
         return share
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 300.0) -> None:
+        """Terminate and wait: a cms_dav that closes its database after a big untimed
+        fill checkpoints the write-ahead log first (hundreds of MB at 100k); killed in
+        it, the next process would copy the WAL while the measurements run."""
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(timeout=15)
+                self.proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
