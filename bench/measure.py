@@ -51,6 +51,13 @@ class Outcome:
     #: the reference server's CPU share (of one core) in the moment before each timed
     #: step of this server, after waiting for it to be idle: ~0 unless it still works
     reference_cpu: list[float] = field(default_factory=list)
+    #: this server's own CPU share (of one core) in the moment before each timed step:
+    #: ~0 unless it still works on something (background work after bulk writes)
+    busy_before: list[float] = field(default_factory=list)
+    #: per timed step (one request, or one repeat's latency samples): the server's CPU
+    #: time and its live threads' run-queue wait (machine load), seconds
+    cpu: list[float] = field(default_factory=list)
+    runq_wait: list[float] = field(default_factory=list)
 
 
 def now() -> float:
@@ -121,9 +128,15 @@ def measure(states: list[Any], run: RunFn, repeats: int, cap: float,
                 outcome.stopped = True
                 continue
             outcome.reference_cpu.append(settle(states))
+            outcome.busy_before.append(round(state.server.cpu_share(), 3))
+            cpu_before, wait_before, ticks_before = state.server.sched_seconds()
             start = now()
             try:
                 outcome.samples += run(state, repeat, Budget(remaining))
+                cpu_after, wait_after, ticks_after = state.server.sched_seconds()
+                # the live threads' nanoseconds, unless ended threads' ticks show more
+                outcome.cpu.append(max(cpu_after - cpu_before, ticks_after - ticks_before))
+                outcome.runq_wait.append(wait_after - wait_before)
             except Capped as exc:
                 # lower bound for the whole job: per-item cost does not fall as the
                 # collection grows (stock Radicale's PUT scans every UID), so the rest

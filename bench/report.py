@@ -119,6 +119,7 @@ def size_markdown(result: SizeResult) -> str:
     idle = _reference_idle_note(result)
     if idle:
         notes.append(f"- {idle}")
+    notes += [f"- {note}" for note in _load_notes(result)]
     settings = ", ".join(f"{k} = {v}" for k, v in result.settings.items())
     machine = ", ".join(f"{k} = {v}" for k, v in result.machine.items())
     lines += ["", f"Settings: {settings}. Machine: {machine}."]
@@ -139,6 +140,28 @@ def _reference_idle_note(result: SizeResult) -> str:
             f"{len(shares)} timed steps (after waiting until idle, restarting it after "
             f"every capped step): median {statistics.median(shares):.0%}, "
             f"max {busiest:.0%} of a core")
+
+
+def _load_notes(result: SizeResult) -> list[str]:
+    """Per server: the share of the timed steps' wall time its threads spent waiting
+    for a core (the machine's other work) and computing, median over the operations
+    (recorded since the benchmark reads /proc schedstat; older runs have none). A short
+    request's wall time on a loaded machine is mostly the wait."""
+    notes = []
+    for server, label in result.servers.items():
+        waits, cpus = [], []
+        for row in result.rows:
+            wall = sum(row.samples.get(server) or [])
+            if row.key.endswith("_p95") or not wall or not row.cpu.get(server):
+                continue
+            waits.append(sum(row.runq_wait.get(server) or []) / wall)
+            cpus.append(sum(row.cpu[server]) / wall)
+        if waits:
+            notes.append(f"{label}: during the timed steps its threads' wait for a core "
+                         f"came to {statistics.median(waits):.0%} and their CPU time to "
+                         f"{statistics.median(cpus):.0%} of the wall time (median over "
+                         f"{len(waits)} operations; summed over threads, /proc schedstat)")
+    return notes
 
 
 def summary_rows(results: list[SizeResult]) -> list[dict[str, Any]]:

@@ -22,6 +22,11 @@ class Row:
     samples: dict[str, list[float]] = field(default_factory=dict)
     #: per server: the reference server's CPU share just before each of its timed steps
     reference_cpu: dict[str, list[float]] = field(default_factory=dict)
+    #: per server: its own CPU share just before each timed step (background work)
+    busy_before: dict[str, list[float]] = field(default_factory=dict)
+    #: per server and timed step: its CPU seconds, and its threads' run-queue wait
+    cpu: dict[str, list[float]] = field(default_factory=dict)
+    runq_wait: dict[str, list[float]] = field(default_factory=dict)
 
     def ratio(self, server: str) -> tuple[float | None, bool]:
         """Radicale / ``server``; the bool says it is only a lower bound (Radicale capped)."""
@@ -46,4 +51,7 @@ class Row:
                    at_least=dict(raw.get("at_least", {})),
                    samples={k: list(v) for k, v in raw.get("samples", {}).items()},
                    reference_cpu={k: list(v)
-                                  for k, v in raw.get("reference_cpu", {}).items()})
+                                  for k, v in raw.get("reference_cpu", {}).items()},
+                   busy_before={k: list(v) for k, v in raw.get("busy_before", {}).items()},
+                   cpu={k: list(v) for k, v in raw.get("cpu", {}).items()},
+                   runq_wait={k: list(v) for k, v in raw.get("runq_wait", {}).items()})

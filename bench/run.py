@@ -30,11 +30,11 @@ if __package__ in (None, ""):  # run as a script: python bench/run.py
 from bench import data, operations as ops, postgres, report  # noqa: E402
 from bench.measure import Outcome, measure, median, percentile, timed  # noqa: E402
 from bench.rows import Row  # noqa: E402
-from bench.servers import (CmsDavServer, MemoryServer, RadicaleServer, Server,  # noqa: E402
-                           ServerUnavailable, remove_tree)
+from bench.servers import (IDLE_SHARE, IDLE_WINDOW, CmsDavServer, MemoryServer,  # noqa: E402
+                           RadicaleServer, Server, ServerUnavailable, remove_tree)
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SKIPPED = "skipped (--fill whole)"
+SKIPPED = "skipped (--fill {fill})"
 NOT_SELECTED = "not run (--only)"
 BULK_PUTS = ("bulk_put_1", "bulk_put_4", "bulk_put_4_w2")
 
@@ -102,6 +102,9 @@ def _rows_for(op: Op, outcomes: dict[str, Outcome]) -> list[Row]:
             row.values[server] = reduce(outcome.samples)
             row.samples[server] = [round(s, 6) for s in outcome.samples]
             row.reference_cpu[server] = [round(c, 3) for c in outcome.reference_cpu]
+            row.busy_before[server] = list(outcome.busy_before)
+            row.cpu[server] = [round(c, 6) for c in outcome.cpu]
+            row.runq_wait[server] = [round(c, 6) for c in outcome.runq_wait]
             notes = list(outcome.notes)
             if outcome.unavailable:
                 notes.insert(0, outcome.unavailable)
@@ -115,7 +118,7 @@ def _rows_for(op: Op, outcomes: dict[str, Outcome]) -> list[Row]:
     return rows
 
 
-def _skipped_rows(op: Op, states: list[ops.ServerState], why: str = SKIPPED) -> list[Row]:
+def _skipped_rows(op: Op, states: list[ops.ServerState], why: str) -> list[Row]:
     keys = [f"{op.key}_p50", f"{op.key}_p95"] if op.latency else [op.key]
     labels = [f"{op.label}: p50", f"{op.label}: p95"] if op.latency else [op.label]
     rows = [Row(key, label, "s") for key, label in zip(keys, labels, strict=True)]
@@ -126,26 +129,42 @@ def _skipped_rows(op: Op, states: list[ops.ServerState], why: str = SKIPPED) -> 
     return rows
 
 
-def _fill(ctx: ops.Context, states: list[ops.ServerState], whole: bool,
+def _fill(ctx: ops.Context, states: list[ops.ServerState], how: str,
           recurring: bool = False) -> list[str]:
     """Untimed: every server holds all cards and events before the reads are measured.
-    After a whole-collection fill the servers restart, so that the huge request does
-    not count towards their peak memory; ``recurring``: the recurring calendar of the
-    issue 19 queries is filled before that restart too (it was filled by the first
-    query, after it, and its 10,000-event PUT made the peak of the 10k run)."""
-    notes = []
+    ``how``: "rest" completes what the bulk PUTs left (a capped server's book, the
+    calendar); "whole" fills with whole-collection PUTs, "load" in-process
+    (:mod:`bench.load_fill`). After a "whole" or "load" fill the servers restart, so
+    that the fill does not count towards their peak memory; ``recurring``: the
+    recurring calendar of the issue 19 queries is filled before that restart too (it
+    was filled by the first query, after it, and its 10,000-event PUT made the peak of
+    the 10k run)."""
+    notes = ops.fill_load(ctx, states) if how == "load" else []
+    untimed = how != "rest"
     for state in states:
-        note = ops.fill_whole(ctx, state) if whole else ops.fill_rest(ctx, state)
-        if note:
-            notes.append(f"{state.server.label}: {note}")
-        if whole and recurring:
+        if how == "load":
+            state.server.launch()  # fill_load left it stopped
+        else:
+            note = ops.fill_whole(ctx, state) if untimed else ops.fill_rest(ctx, state)
+            if note:
+                notes.append(f"{state.server.label}: {note}")
+        if untimed and recurring:
             ops.fill_recurring(ctx, state)
-        if whole:
+        if untimed and (how != "load" or recurring):
             state.client.close()
             state.server.restart()
-    if whole and states:
+    if untimed and states:
         notes.append("servers restarted after the untimed fill: peak memory covers the "
                      "measured operations only")
+    for state in states if untimed else []:
+        # work a server does on its own after the fill (cms_dav: WAL checkpoints) is
+        # not the measured operations'
+        start = time.monotonic()
+        share = state.server.wait_idle()
+        waited = time.monotonic() - start
+        if waited > 2 * IDLE_WINDOW or share >= IDLE_SHARE:
+            notes.append(f"{state.server.label}: busy for {waited:.0f} s after the restart "
+                         f"(waited until idle before measuring; last CPU share {share:.0%})")
     return notes
 
 
@@ -195,7 +214,9 @@ def run_size(size: int, args: argparse.Namespace, command: str) -> report.SizeRe
     pg_url = postgres.create_schema(args.postgres) if args.postgres else ""
     failed: dict[str, tuple[str, str]] = {}
     log(f"size {size:,}: starting servers in {workdir}")
-    whole = args.fill == "whole"
+    whole = args.fill != "put"
+    # the untimed fill when the bulk PUTs do not run: as asked, or whole-collection PUTs
+    untimed = "whole" if args.fill == "put" else args.fill
     # a whole-collection PUT of the size's cards (~650 bytes each) must fit in one request
     servers = _start_servers(ctx, args.python, pg_url, failed,
                              max(10_000_000, 4_000 * size) if whole else 0)
@@ -218,15 +239,15 @@ def run_size(size: int, args: argparse.Namespace, command: str) -> report.SizeRe
                 result.rows += _skipped_rows(op, states, NOT_SELECTED)
                 log(f"  {op.label}: {NOT_SELECTED}")
                 if op.key == "bulk_put_4":  # the later operations still need the data
-                    result.notes += _fill(ctx, states, whole="bulk_put_1" not in args.only,
-                                          recurring=recurring)
+                    result.notes += _fill(ctx, states, untimed if "bulk_put_1" not in
+                                          args.only else "rest", recurring=recurring)
                 continue
             if whole and op.key in BULK_PUTS:
-                result.rows += _skipped_rows(op, states)
-                log(f"  {op.label}: {SKIPPED}")
+                result.rows += _skipped_rows(op, states, SKIPPED.format(fill=args.fill))
+                log(f"  {op.label}: {SKIPPED.format(fill=args.fill)}")
                 if op.key == "bulk_put_4":
-                    log("  filling every server, untimed, with whole-collection PUTs")
-                    result.notes += _fill(ctx, states, whole=True, recurring=recurring)
+                    log(f"  filling every server, untimed (--fill {args.fill})")
+                    result.notes += _fill(ctx, states, args.fill, recurring=recurring)
                 continue
             outcomes = measure(
                 states, lambda state, r, budget, op=op: op.run(ctx, state, r, budget),
@@ -239,8 +260,8 @@ def run_size(size: int, args: argparse.Namespace, command: str) -> report.SizeRe
                 f"{k}={report.fmt_value(v, 's')} {rows[-1].notes.get(k, '')}".rstrip()
                 for k, v in rows[-1].values.items()))
             if op.key == "bulk_put_4":
-                result.notes += _fill(ctx, states, whole=bool(args.only)
-                                      and "bulk_put_1" not in args.only, recurring=recurring)
+                result.notes += _fill(ctx, states, untimed if args.only and "bulk_put_1"
+                                      not in args.only else "rest", recurring=recurring)
             if op.key == "multiget_all":
                 result.rows.append(_floor_row(ctx, states, args.python))
         memory = Row("peak_memory", "server peak memory (VmHWM)", "bytes")
@@ -287,10 +308,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="GET/PUT latency samples per repeat (default 50)")
     parser.add_argument("--postgres", metavar="URL", default="",
                         help="also run cms_dav on PostgreSQL (fresh schema, dropped afterwards)")
-    parser.add_argument("--fill", choices=("put", "whole"), default="put",
+    parser.add_argument("--fill", choices=("put", "whole", "load"), default="put",
                         help="put: time the bulk PUTs, which fill the servers (default); "
                              "whole: skip them and fill each server untimed with one "
-                             "whole-collection PUT (for 100k, where single PUTs take an hour)")
+                             "whole-collection PUT (for 100k, where single PUTs take an hour); "
+                             "load: skip them and fill each stopped server's storage "
+                             "in-process with what single PUTs store (bench.load_fill; "
+                             "minutes at 100k)")
     parser.add_argument("--only", type=lambda text: set(text.split(",")), default=set(),
                         metavar="KEYS", help="run only these operations (comma-separated "
                         "keys of OPERATIONS, e.g. get,put,substring_n); the others show "

@@ -77,6 +77,21 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def sched_seconds(pid: int) -> tuple[float, float]:
+    """(time on a CPU, time waiting on a run queue) of every thread of the process, in
+    seconds, from ``/proc/PID/task/*/schedstat`` (nanoseconds, unlike the 10 ms ticks of
+    ``stat``): how much of a request's wall time the server computed, and how much it
+    waited for a core the machine's other work held."""
+    run = wait = 0
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            fields = (task / "schedstat").read_text().split()
+        except OSError:
+            continue
+        run, wait = run + int(fields[0]), wait + int(fields[1])
+    return run / 1e9, wait / 1e9
+
+
 #: SQLite's write-ahead log and its index: reported apart from the data (issue 19)
 WAL_SUFFIXES = ("-wal", "-shm")
 
@@ -160,6 +175,28 @@ class Server:
     def data_bytes(self) -> int:
         raise NotImplementedError
 
+    def load_args(self) -> list[str]:
+        """``bench.load_fill``'s arguments that say where this server keeps its data."""
+        raise NotImplementedError
+
+    def start_load(self, size: int, events: int, seed: int) -> subprocess.Popen[bytes]:
+        """``--fill load``: :mod:`bench.load_fill` fills the stopped server's storage
+        in-process (the caller waits for it with :meth:`finish_load`)."""
+        env = dict(os.environ)
+        root = str(Path(__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+        with self.log.open("ab") as log:
+            return subprocess.Popen([self.python, "-m", "bench.load_fill", *self.load_args(),
+                                     "--size", str(size), "--events", str(events),
+                                     "--seed", str(seed)], stdout=log,
+                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    cwd=self.workdir, env=env)
+
+    def finish_load(self, proc: subprocess.Popen[bytes], timeout: float = 7200.0) -> None:
+        if proc.wait(timeout=timeout) != 0:
+            raise RuntimeError(f"{self.label}: bench.load_fill failed ({proc.returncode}): "
+                               f"{_tail(self.log)}")
+
     def wal_bytes(self) -> int:
         """The write-ahead log, not counted in :meth:`data_bytes` (0 without one)."""
         return 0
@@ -168,6 +205,18 @@ class Server:
         if self.proc is None:
             return 0.0
         return sum(cpu_seconds(pid) for pid in _process_tree(self.proc.pid))
+
+    def sched_seconds(self) -> tuple[float, float, float]:
+        """:func:`sched_seconds` summed over the process tree, and its ``stat``
+        utime + stime: schedstat has nanoseconds but only for the threads alive now (a
+        server with a thread per connection, as stock Radicale, loses a request's
+        thread before it is read), ``stat`` counts ended threads too, in 10 ms ticks."""
+        if self.proc is None:
+            return 0.0, 0.0, 0.0
+        tree = _process_tree(self.proc.pid)
+        pairs = [sched_seconds(pid) for pid in tree]
+        return (sum(p[0] for p in pairs), sum(p[1] for p in pairs),
+                sum(cpu_seconds(pid) for pid in tree))
 
     def cpu_share(self, window: float = IDLE_WINDOW) -> float:
         """The share of one core the server's process tree used over ``window`` seconds
@@ -186,11 +235,14 @@ class Server:
             share = self.cpu_share()
         return share
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 300.0) -> None:
+        """Terminate and wait: a cms_dav that closes its database after a big untimed
+        fill checkpoints the write-ahead log first (hundreds of MB at 100k); killed in
+        it, the next process would copy the WAL while the measurements run."""
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(timeout=15)
+                self.proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
@@ -244,6 +296,9 @@ level = warning
 
     def data_bytes(self) -> int:
         return disk_bytes(self.collections)
+
+    def load_args(self) -> list[str]:
+        return ["radicale", "--config", str(self.workdir / "config")]
 
 
 class CmsDavServer(Server):
@@ -316,6 +371,10 @@ class CmsDavServer(Server):
 
     def wal_bytes(self) -> int:
         return 0 if self.database_url else disk_bytes(self.data_dir, wal=True)
+
+    def load_args(self) -> list[str]:
+        config = ["--config", str(self.config)] if self.config.exists() else []
+        return ["cms_dav", "--data-dir", str(self.data_dir), *config]
 
 
 class MemoryServer(Server):

@@ -158,3 +158,30 @@ def test_the_bulk_put_with_two_workers_has_a_rate_for_cms_dav_only(results: Path
     row = _rows(results)["bulk_put_4_w2"]
     assert isinstance(row["values"].get("cms_dav"), (int, float)), row["notes"]
     assert row["notes"].get("radicale", "").startswith("n/a"), row["notes"]
+
+
+@pytest.fixture(scope="module")
+def load_fill_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _bench(tmp_path_factory, "bench-load", "--fill", "load", "--only",
+                  "get,put,substring_fn,multiget_all")
+
+
+@pytest.mark.parametrize("server", ["radicale", "cms_dav"])
+def test_fill_load_skips_the_bulk_puts_and_measures_the_reads_on_a_full_book(
+        load_fill_results: Path, server: str) -> None:
+    rows = _rows(load_fill_results)
+    skipped = {key: (rows[key]["values"].get(server), rows[key]["notes"].get(server))
+               for key in ["bulk_put_1", "bulk_put_4"]}
+    assert skipped == {key: (None, "skipped (--fill load)") for key in skipped}
+    missing = {key: rows[key]["notes"].get(server)
+               for key in ["get_p50", "put_p50", "substring_fn", "multiget_all"]
+               if not isinstance(rows[key]["values"].get(server), (int, float))}
+    assert missing == {}
+
+
+def test_each_timed_step_records_the_servers_cpu_and_run_queue_wait(results: Path) -> None:
+    row = _rows(results)["substring_fn"]
+    for server in ["radicale", "cms_dav"]:
+        steps = len(row["samples"][server])
+        assert len(row["cpu"][server]) == len(row["runq_wait"][server]) == steps
+        assert len(row["busy_before"][server]) == steps
