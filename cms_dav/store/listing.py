@@ -16,6 +16,7 @@ from typing import Any, Generator, NamedTuple, Sequence
 
 from sqlalchemy import Connection, Engine
 
+from cms_dav.store.sql import driver_rows
 from cms_dav.store.store import Store
 
 #: items per query of a whole-collection listing
@@ -99,6 +100,28 @@ def rows_by_id_in(conn: Connection, collection_id: int, ids: Sequence[int]) -> l
                f"AND +collection_id = {mark}")
         params = (*ids, collection_id)
     return list(conn.exec_driver_sql(sql, params))
+
+
+def raw_by_id_in(conn: Connection, collection_id: int, ids: Sequence[int],
+                 columns: str) -> list[Any]:
+    """``columns`` (as in :func:`raw_page`) of the items among ``ids``, as plain tuples
+    in any order, in one statement (callers pass a batch), inside the caller's read
+    transaction ``conn``: the statement runs on its DBAPI connection, so a row is a
+    driver tuple, not a SQLAlchemy row (~5 µs each: a third of an ETag-only
+    addressbook-query's cost per match, issue 19 target 4)."""
+    if not ids:
+        return []
+    engine = conn.engine
+    mark = _marker(engine)
+    if engine.dialect.name == "postgresql":
+        sql = f"SELECT {columns} FROM items WHERE collection_id = {mark} AND id = ANY({mark})"
+        params: tuple[Any, ...] = (collection_id, list(ids))
+    else:
+        # "+collection_id": as in rows_by_id_in
+        sql = (f"SELECT {columns} FROM items WHERE id IN ({','.join([mark] * len(ids))}) "
+               f"AND +collection_id = {mark}")
+        params = (*ids, collection_id)
+    return driver_rows(conn, sql, params)
 
 
 class ItemAt(NamedTuple):

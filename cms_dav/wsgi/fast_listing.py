@@ -42,6 +42,7 @@ import io
 import itertools
 import logging
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, Callable, Iterable, Iterator
 from xml.etree import ElementTree as ET
 
@@ -54,7 +55,7 @@ from cms_dav.contacts.dav_prefilter import all_cards_indexed, exact_ids
 from cms_dav.limits import work
 from cms_dav.limits.errors import LimitExceeded
 from cms_dav.auth import Authenticator
-from cms_dav.wsgi.fast_multiget import REPORT_OF, FastMultiget
+from cms_dav.wsgi.fast_multiget import REPORT_OF, SLICE, FastMultiget, RowRenderer
 from cms_dav.wsgi.unmount import basic_login
 from cms_dav.config import Settings
 from cms_dav.store.records import CollectionRecord
@@ -201,14 +202,17 @@ class FastListingMiddleware:
                 return None
             parts = self._sync(record, request, base_prefix, page)
         elif request.kind == "query":
+            writer = ms.ResponseWriter(base_prefix, record.path, request.props, REPORT_PROPS)
+            renderer = RowRenderer(listing.raw_text_column(self.store.engine), writer,
+                                   request.props, REPORT_PROPS)
             try:
-                rows = self._query_rows(record, request)
+                rows = self._query_rows(record, request, renderer.columns)
             except LimitExceeded as refusal:  # [limits] query_seconds, as Radicale's path
                 status, refusal_headers, refusal_body = refusal.render()
                 return status, refusal_headers, [refusal_body]
             if rows is None:
                 return None
-            parts = self._query(record, request, base_prefix, rows)
+            parts = self._query(request, renderer, rows)
         else:
             if _too_many_events(record, request, len(request.names)):
                 return None
@@ -317,12 +321,13 @@ class FastListingMiddleware:
         return ms.report(self._responses(record, request, writer, list(request.names)),
                          ms.namespaces_of(request.props))
 
-    def _query_rows(self, record: CollectionRecord, request: ListingRequest
+    def _query_rows(self, record: CollectionRecord, request: ListingRequest, columns: str
                     ) -> list[Any] | None:
-        """The rows an addressbook-query matches, in Radicale's order (by href), when
-        the index answers its filter exactly for every card (else None: Radicale
-        filters). Index and rows are read in one snapshot; the query time budget is
-        checked once they are read, before anything is sent."""
+        """``columns`` of the rows an addressbook-query matches, as plain tuples in
+        Radicale's order (by href, the first column), when the index answers its filter
+        exactly for every card (else None: Radicale filters). Index and rows are read
+        in one snapshot; the query time budget is checked once they are read, before
+        anything is sent."""
         if record.tag != "VADDRESSBOOK":
             return None
         with self.store.reading() as conn:
@@ -332,8 +337,9 @@ class FastListingMiddleware:
             wanted = list(ids)
             rows: list[Any] = []
             for start in range(0, len(wanted), BATCH):
-                rows += listing.rows_by_id_in(conn, record.id, wanted[start:start + BATCH])
-        rows.sort(key=lambda row: row.href)  # Radicale's order: sorted() of the hrefs
+                rows += listing.raw_by_id_in(conn, record.id, wanted[start:start + BATCH],
+                                             columns)
+        rows.sort(key=itemgetter(0))  # Radicale's order: sorted() of the hrefs
         work.check_deadline()
         return rows
 
@@ -354,11 +360,14 @@ class FastListingMiddleware:
         self._indexed_at[collection_id] = tuple(version)
         return True
 
-    def _query(self, record: CollectionRecord, request: ListingRequest, base_prefix: str,
-               rows: list[Any]) -> Iterator[bytes]:
-        """RFC 6352 §8.6: a response per matching card, as Radicale renders it."""
-        writer = ms.ResponseWriter(base_prefix, record.path, request.props, REPORT_PROPS)
-        responses = ((bool(data), data) for data in map(writer.found_response, rows))
+    def _query(self, request: ListingRequest, renderer: RowRenderer, rows: list[Any]
+               ) -> Iterator[bytes]:
+        """RFC 6352 §8.6: a response per matching card, as Radicale renders it, rendered
+        :data:`SLICE` rows at a time (one check per slice whether the hrefs need quoting
+        and the ETags escaping: :meth:`RowRenderer.render_all`)."""
+        responses: Iterable[tuple[bool, bytes]] = () if renderer.writer.empty else (
+            (True, renderer.render_all(rows[start:start + SLICE]))
+            for start in range(0, len(rows), SLICE))
         return ms.report(responses, ms.namespaces_of(request.props))
 
     def _in_order(self, record: CollectionRecord, request: ListingRequest,

@@ -90,6 +90,8 @@ class RowRenderer:
         if self.kinds == (0, 2):  # what DAVx5, iOS and Thunderbird ask for
             self.render = self._etag_and_text  # type: ignore[method-assign]  # same signature
             self.render_all = self._all_etag_and_text  # type: ignore[method-assign]  # same signature
+        elif self.kinds == (0,):  # an ETag-only addressbook-query (issue 19 target 4)
+            self.render_all = self._all_etags  # type: ignore[method-assign]  # same signature
 
     def render_all(self, rows: Sequence[Sequence[Any]]) -> bytes:
         """The ``<response>`` of each of ``rows``, in order, as one bytes string."""
@@ -114,6 +116,19 @@ class RowRenderer:
             if b"&" in data or b"<" in data or b">" in data:
                 data = ms.escape_bytes(data)
             add((first, href.encode(), after_href, etag.encode(), after_etag, data, closing))
+        return b"".join(parts)
+
+    def _all_etags(self, rows: Sequence[Sequence[Any]]) -> bytes:
+        """:meth:`render_all` for the prop getetag alone: as :meth:`_all_etag_and_text`,
+        one ``join`` for all the rows once :func:`_plain_run` vouches for them."""
+        if not _plain_run(rows):
+            return b"".join([self.render(row) for row in rows])
+        first, after_href, closing = self.constants
+        first += self.prefix
+        parts: list[bytes] = []
+        add = parts.extend
+        for href, etag in rows:
+            add((first, href.encode(), after_href, etag.encode(), closing))
         return b"".join(parts)
 
     def _etag_and_text(self, row: Sequence[Any]) -> bytes:

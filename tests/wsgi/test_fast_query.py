@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import Connection, event, update
 
 from cms_dav.app import App, build_app
 from cms_dav.auth.htpasswd import HtpasswdFile
 from cms_dav.config import load_settings
+from cms_dav.store import listing, sql
 from cms_dav.store.schema import collections, contact_cards
 from tests.wsgi.wsgi_call import Answer, call
 
@@ -76,7 +78,7 @@ def test_an_org_query_for_etags_is_answered_from_the_index_in_href_order(world):
     assert hrefs(answer) == [b"/alice/book/a.vcf", b"/alice/book/c.vcf"]
 
 
-def test_an_etag_only_query_reads_no_card_text(world):
+def test_an_etag_only_query_reads_no_card_text(world, monkeypatch):
     app, stack = world
     ask(stack, query("科技"))  # the coverage of the index is checked once per version
     statements: list[str] = []
@@ -84,6 +86,14 @@ def test_an_etag_only_query_reads_no_card_text(world):
     def record(conn: object, cursor: object, statement: str, *rest: object) -> None:
         statements.append(statement)
 
+    run = sql.driver_rows
+
+    def driver_rows(conn: Connection, text: str, params: Any) -> list[Any]:
+        statements.append(text)  # the statements run on the driver's own cursor
+        return run(conn, text, params)
+
+    monkeypatch.setattr(listing, "driver_rows", driver_rows)
+    monkeypatch.setattr(sql, "driver_rows", driver_rows)
     event.listen(app.engine, "before_cursor_execute", record)
     try:
         assert streamed(ask(stack, query("科技")))
@@ -91,6 +101,15 @@ def test_an_etag_only_query_reads_no_card_text(world):
         event.remove(app.engine, "before_cursor_execute", record)
     assert statements and not any("text" in s.split("FROM")[0] for s in statements if
                                   "items" in s), statements
+
+
+def test_a_matched_card_whose_name_needs_quoting_has_its_href_quoted(world):
+    _, stack = world
+    assert call(stack, "PUT", f"{BOOK}d%20%26.vcf", card("d", "科技有限"),  # type: ignore[arg-type]
+                {"Content-Type": "text/vcard"}).code == 201
+    answer = ask(stack, query("科技有限"))
+    assert hrefs(answer) == [b"/alice/book/a.vcf", b"/alice/book/c.vcf",
+                             b"/alice/book/d%20%26.vcf"]
 
 
 def test_a_query_for_card_text_is_left_to_radicale(world):
