@@ -83,25 +83,6 @@ def rows_by_href_in(conn: Connection, collection_id: int, hrefs: Sequence[str],
     return {row.href: row for row in conn.exec_driver_sql(sql, params)}
 
 
-def rows_by_id_in(conn: Connection, collection_id: int, ids: Sequence[int]) -> list[Any]:
-    """The items among ``ids`` (metadata only, any order) inside the caller's read
-    transaction ``conn`` (one query: callers pass a batch)."""
-    if not ids:
-        return []
-    engine = conn.engine
-    mark = _marker(engine)
-    if engine.dialect.name == "postgresql":
-        sql = f"SELECT {_META} FROM items WHERE collection_id = {mark} AND id = ANY({mark})"
-        params: tuple[Any, ...] = (collection_id, list(ids))
-    else:
-        # "+collection_id": not the (collection_id, href) index, whose scan of the whole
-        # collection SQLite's planner prefers to the id lookups (half the time at 10k)
-        sql = (f"SELECT {_META} FROM items WHERE id IN ({','.join([mark] * len(ids))}) "
-               f"AND +collection_id = {mark}")
-        params = (*ids, collection_id)
-    return list(conn.exec_driver_sql(sql, params))
-
-
 def raw_by_id_in(conn: Connection, collection_id: int, ids: Sequence[int],
                  columns: str) -> list[Any]:
     """``columns`` (as in :func:`raw_page`) of the items among ``ids``, as plain tuples
@@ -117,7 +98,8 @@ def raw_by_id_in(conn: Connection, collection_id: int, ids: Sequence[int],
         sql = f"SELECT {columns} FROM items WHERE collection_id = {mark} AND id = ANY({mark})"
         params: tuple[Any, ...] = (collection_id, list(ids))
     else:
-        # "+collection_id": as in rows_by_id_in
+        # "+collection_id": not the (collection_id, href) index, whose scan of the whole
+        # collection SQLite's planner prefers to the id lookups (half the time at 10k)
         sql = (f"SELECT {columns} FROM items WHERE id IN ({','.join([mark] * len(ids))}) "
                f"AND +collection_id = {mark}")
         params = (*ids, collection_id)
