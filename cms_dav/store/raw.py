@@ -24,9 +24,10 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.engine.interfaces import Dialect
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.expression import Executable
+
+from cms_dav.store.sql import run_on_driver
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,6 @@ class _Compiled:
     defaults: dict[str, Any]
     #: bind processors by parameter name (only those the type has)
     processors: dict[str, Callable[[Any], Any]]
-    error: type[Exception]
     #: the values of ``order`` from a row that has them all (one C call per row)
     getter: Callable[[Mapping[str, Any]], Any]
 
@@ -119,8 +119,7 @@ def _compile(statement: Executable, keys: Sequence[str] | None, dialect: Dialect
         if process is not None:
             processors[name] = process
     order = tuple(compiled.positiontup) if compiled.positional else None
-    return _Compiled(compiled.string, order, defaults, processors,
-                     dialect.loaded_dbapi.Error, _getter(order or ()))
+    return _Compiled(compiled.string, order, defaults, processors, _getter(order or ()))
 
 
 class RawStatement:
@@ -143,7 +142,7 @@ class RawStatement:
     def execute(self, conn: Connection, params: Mapping[str, Any]) -> list[Any]:
         """Run once with ``params``; the rows it returns (RETURNING, SELECT) as tuples."""
         compiled = self.compiled(conn.dialect)
-        return _run(conn, compiled, compiled.args(params), many=False)
+        return run_on_driver(conn, compiled.sql, compiled.args(params))
 
     def execute_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         """Run once per row of ``rows`` (the driver's executemany); none: nothing runs."""
@@ -153,23 +152,7 @@ class RawStatement:
         if len(rows) == 1:
             self.execute(conn, rows[0])
             return
-        _run(conn, compiled, [compiled.args(row) for row in rows], many=True)
-
-
-def _run(conn: Connection, compiled: _Compiled, args: Any, *, many: bool) -> list[Any]:
-    """``compiled`` on the transaction's DB-API connection (``executemany`` of ``args``
-    when ``many``); the rows it returns; a driver error raised as SQLAlchemy's."""
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # connected
-    try:
-        if many:
-            cursor.executemany(compiled.sql, args)
-            return []
-        cursor.execute(compiled.sql, args)
-        return cursor.fetchall() if cursor.description is not None else []
-    except compiled.error as exc:
-        raise DBAPIError.instance(compiled.sql, args, exc, compiled.error) from exc
-    finally:
-        cursor.close()
+        run_on_driver(conn, compiled.sql, [compiled.args(row) for row in rows], many=True)
 
 
 @contextmanager

@@ -183,15 +183,26 @@ def driver_rows(conn: Connection, text: str, params: Iterable[Any]) -> list[Any]
     SQLAlchemy row costs ~5 µs through its cursor wrapper: issue 19). A driver error is
     raised as SQLAlchemy's, as through ``exec_driver_sql``."""
     assert conn.in_transaction(), "a driver cursor outside a transaction sees no snapshot"
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # connected
+    return run_on_driver(conn, text, tuple(params))
+
+
+def run_on_driver(conn: Connection, text: str, args: Any, *, many: bool = False
+                  ) -> list[Any]:
+    """``text`` with ``args`` on the DB-API connection of ``conn``'s transaction
+    (``executemany`` when ``many``); the rows it returns; a driver error raised as
+    SQLAlchemy's own class (``IntegrityError``...), so callers catch what they caught
+    through ``exec_driver_sql``."""
     error = conn.dialect.loaded_dbapi.Error
-    params = tuple(params)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # connected
     try:
-        cursor.execute(text, params)
-        return list(cursor.fetchall())
+        if many:
+            cursor.executemany(text, args)
+            return []
+        cursor.execute(text, args)
+        return cursor.fetchall() if cursor.description is not None else []
     except error as exc:
         from sqlalchemy.exc import DBAPIError  # only here: a search on SQLite imports none
-        raise DBAPIError.instance(text, params, exc, error) from exc
+        raise DBAPIError.instance(text, args, exc, error) from exc
     finally:
         cursor.close()
 
