@@ -38,10 +38,15 @@ def _once(name: str, shapes: list[Shape], install: Callable[[], None]) -> None:
         _installed.add(name)
 
 
-def _replace(dotted: str, wrapper: Callable[[Any], Any]) -> None:
+def _replace(dotted: str, wrapper: Callable[[Any], Any], importers: tuple[str, ...] = ()
+             ) -> None:
+    """``wrapper(original)`` in place of ``dotted``, and of the same name in each module
+    of ``importers`` (those that imported the function by name)."""
     owner_path, _, name = dotted.rpartition(".")
     owner = resolve(owner_path)
-    setattr(owner, name, wrapper(getattr(owner, name)))
+    new = wrapper(getattr(owner, name))
+    for module in (owner, *map(resolve, importers)):
+        setattr(module, name, new)
 
 
 # -- radicale.pathutils.sanitize_path / radicale.xmlutils.make_clark -------------------
@@ -135,12 +140,9 @@ def replace_vobject_text_values(wrapper: Callable[[Callable[..., Any]], Callable
                                 ) -> None:
     """Replace ``vobject.icalendar.stringToTextValues`` (and the name ``vobject.vcard``
     imported) with ``wrapper(original)``, once."""
-    def install() -> None:
-        original = resolve("vobject.icalendar.stringToTextValues")
-        new = wrapper(original)
-        for module in ("vobject.icalendar", "vobject.vcard"):
-            resolve(module).stringToTextValues = new
-    _once("the TEXT value unescaping", text_values_shapes(), install)
+    _once("the TEXT value unescaping", text_values_shapes(),
+          lambda: _replace("vobject.icalendar.stringToTextValues", wrapper,
+                           importers=("vobject.vcard",)))
 
 
 # -- vobject.base.foldOneLine ----------------------------------------------------------
@@ -157,11 +159,9 @@ def replace_vobject_folding(wrapper: Callable[[Callable[..., Any]], Callable[...
                             ) -> None:
     """Replace ``vobject.base.foldOneLine`` (and the name ``vobject.icalendar``
     imported) with ``wrapper(original)``, once."""
-    def install() -> None:
-        new = wrapper(resolve("vobject.base.foldOneLine"))
-        for module in ("vobject.base", "vobject.icalendar"):
-            resolve(module).foldOneLine = new
-    _once("the line folding", folding_shapes(), install)
+    _once("the line folding", folding_shapes(),
+          lambda: _replace("vobject.base.foldOneLine", wrapper,
+                           importers=("vobject.icalendar",)))
 
 
 # -- vobject's value writers (PERIOD, vCard 2.1 encodings and FN) ----------------------
