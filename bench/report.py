@@ -186,7 +186,8 @@ def summary_rows(results: list[SizeResult]) -> list[dict[str, Any]]:
                     floor = by_size[size].get("multiget_floor")
                     value = row.values.get(server)
                     if target.kind == "rate" and value:
-                        detail += f" ({size / value:,.0f} cards/s)"
+                        unit = "rows" if target.row == "cli_import" else "cards"
+                        detail += f" ({size / value:,.0f} {unit}/s)"
                     if target.kind == "floor" and floor and floor.values.get(server):
                         detail += f" vs {fmt_value(floor.values[server], 's')} from memory"
                 if target.size is not None and target.size != size:

@@ -59,6 +59,10 @@ TARGETS = [
            "issue 19: ≥400 cards/s at 10k with serve --workers 2"),
     Target("put_p50", "max", 0.004, 10_000, "issue 19: ≤ 4 ms into a full 10k book"),
     Target("peak_memory", "max", 150 * MB, 100_000, "issue 19: < 150 MB at 100k"),
+    Target("multiget_all", "floor", 5, 100_000, "issue 19: ≤ 5× bytes from memory at 100k"),
+    # the CSV has as many rows as the size, so "rate" is rows per second
+    Target("cli_import", "rate", 1000, 10_000, "issue 19: ≥1,000 rows/s at 10k"),
+    Target("cli_search", "max", 0.300, 10_000, "issue 19: < 300 ms at 10k"),
     # the WAL is its own row ("disk_wal"), not part of "disk"
     Target("disk", "ratio", 1.0, None, "issue 19: under Radicale's at every size"),
 ]
