@@ -32,6 +32,11 @@ MIN_DIGIT_KEY = 5  # shorter digit runs would match far too many numbers
 
 def fold(text: str) -> str:
     """Case- and accent-insensitive form: "Łukasz Wójcik" -> "lukasz wojcik"."""
+    if text.isascii():
+        # no ASCII character decomposes, is combining or is in the tables: the same
+        # result without the per-character pass (a card's index folds ~100 values, most
+        # of them ASCII: issue 19)
+        return " ".join(text.lower().split())
     lowered = text.casefold().translate(_NO_DECOMPOSITION)
     decomposed = unicodedata.normalize("NFKD", lowered)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
@@ -137,7 +142,7 @@ def _readings(run: str) -> list[list[str]]:
     return readings
 
 
-def pinyin_keys(text: str) -> set[str]:
+def pinyin_keys(text: str) -> frozenset[str]:
     """Pinyin forms of the Chinese characters in ``text``: 张伟 -> zhangwei, zhang wei, zw.
 
     Computed per run of Han characters (a name rarely mixes scripts inside one run),
@@ -145,10 +150,18 @@ def pinyin_keys(text: str) -> set[str]:
     """
     runs = _HAN.findall(text)
     if not runs:
-        return set()
+        return frozenset()
+    return _pinyin_of_runs(tuple(runs))
+
+
+@lru_cache(maxsize=4096)
+def _pinyin_of_runs(runs: tuple[str, ...]) -> frozenset[str]:
+    """:func:`pinyin_keys` of the Han runs ``runs``; cached: a card's index asks for its
+    name and for family + given (the same run for a Chinese name), and names repeat
+    across a book (pypinyin's reading of a run costs tens of microseconds, issue 19)."""
     keys: set[str] = set()
-    for run in runs + ([" ".join(runs)] if len(runs) > 1 else []):
+    for run in [*runs, *([" ".join(runs)] if len(runs) > 1 else [])]:
         for syllables in _readings(run.replace(" ", "")):
             keys.update({"".join(syllables), " ".join(syllables),
                          "".join(s[0] for s in syllables)})
-    return {fold(k) for k in keys}
+    return frozenset(fold(k) for k in keys)

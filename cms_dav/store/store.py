@@ -82,6 +82,9 @@ class Store:
     #: per thread: the open transaction of ``batch``, if any
     _batch: threading.local = field(default_factory=threading.local, init=False,
                                     repr=False, compare=False)
+    #: per thread: the text :meth:`prepare_put` found within ``limits`` (the object)
+    _checked: threading.local = field(default_factory=threading.local, init=False,
+                                      repr=False, compare=False)
 
     @classmethod
     def open(cls, url: str, token_days: int = 30, limits: Limits | None = None, *,
@@ -297,7 +300,7 @@ class Store:
         (see :class:`UploadFilter`), not a client's. Refuses (LimitExceeded) an item past
         ``[limits]`` and a new item past the collection's quota. The audit kind is
         "create" or "update" unless ``audit_kind`` says (e.g. "restore")."""
-        check_item_text(data.text, self.limits, data.name)
+        self._check_text(data)
         origin = self.origin_of(actor)
         with self.locked([path]), self._write() as conn:
             found = items.get_with_collection(conn, path, href)
@@ -331,6 +334,7 @@ class Store:
             check_item_text(data.text, self.limits, data.name)
         except ValueError:
             return  # refused by the write itself
+        self._checked.passed = (data.text, data.name)
         stored = data
         for upload_filter in self.upload_filters:
             prepare = getattr(upload_filter, "prepare", None)
@@ -341,6 +345,16 @@ class Store:
             prepare = getattr(hook, "prepare", None)
             if prepare is not None:
                 prepare(collection, href, stored)
+
+    def _check_text(self, data: ItemData) -> None:
+        """:func:`check_item_text` of ``data``, unless this thread's :meth:`prepare_put`
+        just passed the very same text object (a PUT's write after its preparation:
+        the scan of every line is not made twice; one use only)."""
+        passed = getattr(self._checked, "passed", None)
+        self._checked.passed = None
+        if passed is not None and passed[0] is data.text and passed[1] == data.name:
+            return
+        check_item_text(data.text, self.limits, data.name)
 
     def offer_ahead(self, work: object) -> None:
         """Hand work made ahead of a write from its upload's text alone (an import's

@@ -64,3 +64,26 @@ def test_surname_reading_and_everyday_reading_are_both_indexed():
 def test_compound_surname_reading():
     from cms_dav.contacts.normalize import pinyin_keys
     assert "yu chi gong" in pinyin_keys("尉迟恭")
+
+
+def _fold_by_the_tables(text: str) -> str:
+    """fold() without its ASCII shortcut: every step for every character."""
+    import unicodedata
+
+    from cms_dav.contacts.normalize import _NO_DECOMPOSITION
+    lowered = text.casefold().translate(_NO_DECOMPOSITION)
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(stripped.translate(_NO_DECOMPOSITION).split())
+
+
+def test_fold_of_ascii_text_is_what_the_tables_make_of_it():
+    import itertools
+    every_ascii = "".join(map(chr, range(128)))
+    assert fold(every_ascii) == _fold_by_the_tables(every_ascii)
+    for size in (1, 2):
+        for chars in itertools.product(every_ascii, repeat=size):
+            text = "".join(chars)
+            assert fold(text) == _fold_by_the_tables(text), repr(text)
+    for text in ("  Acme  Sp. z o.o. ", "ÉCOLE", "Łukasz\tWójcik", "x\u00a0y", "ﬁ", ""):
+        assert fold(text) == _fold_by_the_tables(text), repr(text)
