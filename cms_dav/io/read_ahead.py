@@ -112,10 +112,48 @@ def default_workers(rows: int) -> int:
     return max(0, min(default_count() - 1, MAX_WORKERS))
 
 
-def read_ahead(reader: RowReader, texts: Sequence[str | None], workers: int
+class Workers:
+    """Worker processes for :func:`read_ahead`, started before the import file is read
+    (``cms-dav import``): a worker's start-up (a new interpreter importing Radicale and
+    the readers, about as much CPU as reading several hundred rows) then runs beside the
+    importer's own reading of the file, not beside its first rows, which the importer
+    would otherwise read itself while it waits (issue 19). Closing it stops them."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.pool: ProcessPoolExecutor | None = None
+        if count < 1:
+            return
+        self.pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_start_worker)
+        for _ in range(count):
+            # a pool of spawned processes starts one per task it is given while none is
+            # idle: the tasks start them all now, and import the readers in each
+            self.pool.submit(_ready)
+
+    def close(self, wait: bool = True) -> None:
+        """Stop the workers; ``wait=False``: do not wait for a start-up under way."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=wait, cancel_futures=True)
+            self.pool = None
+
+    def __enter__(self) -> "Workers":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _ready() -> None:
+    """A worker's first task: unpickling it imported this module, and so the readers."""
+
+
+def read_ahead(reader: RowReader, texts: Sequence[str | None], workers: "int | Workers"
                ) -> Generator[ReadRow | None, None, None]:
     """One answer per text, in order: its :class:`ReadRow` from one of ``workers``
     processes, or None where the importer reads it itself (no workers, a refusal).
+    ``workers``: a number of processes to start, or :class:`Workers` started already
+    (the caller closes those).
 
     The pool is given at most :data:`QUEUED` tasks per worker at a time; the other
     tasks of the :data:`AHEAD` rows stay here. When the next rows' task is not done,
@@ -123,13 +161,13 @@ def read_ahead(reader: RowReader, texts: Sequence[str | None], workers: int
     whose cores the workers do not outnumber, the importer and the workers then share
     the reading, whichever is behind (the same function either way; nothing is
     withdrawn from the pool, so a worker that dies cannot leave a task unanswered)."""
-    if workers < 1:
+    started = workers if isinstance(workers, Workers) else Workers(workers)
+    if started.pool is None:
         yield from repeat(None, len(texts))
         return
+    pool, count = started.pool, started.count
     upcoming = (_Task(list(texts[start:start + CHUNK]))
                 for start in range(0, len(texts), CHUNK))
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_start_worker)
     window: deque[_Task] = deque()
 
     def refill() -> None:
@@ -138,7 +176,7 @@ def read_ahead(reader: RowReader, texts: Sequence[str | None], workers: int
         queued = sum(1 for task in window if task.future is not None
                      and not task.future.done())
         for task in window:
-            if queued >= QUEUED * workers:
+            if queued >= QUEUED * count:
                 return
             if task.kept:
                 try:
@@ -165,7 +203,8 @@ def read_ahead(reader: RowReader, texts: Sequence[str | None], workers: int
                 pass
             yield from task.answers()
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        if started is not workers:
+            started.close()
 
 
 @dataclass
