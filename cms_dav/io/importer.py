@@ -235,18 +235,21 @@ def _contact_placer(target: _Target, region: str) -> Placer:
             matcher.add(href, vcard_to_record(item.text))
 
     def place(text: str, read: ReadRow | None) -> tuple[str, str, ItemRecord | None]:
-        record = vcard_to_record(text) if read is None else read.record
-        keys = matcher.keys(record) if read is None else read.keys
-        match = matcher.find(record, keys)
+        if read is None:
+            record = vcard_to_record(text)
+            uid, keys = record.uid, matcher.keys(record)
+        else:
+            uid, keys = read.uid, read.keys
+        match = matcher.find_by(keys)
         if match is None:
-            href = new_href(record.uid or "", target.tag, _Taken(target))
-            matcher.add(href, record, keys)
+            href = new_href(uid or "", target.tag, _Taken(target))
+            matcher.add_keys(href, keys)
             return href, text, None
         existing = target.placed(match.contact_id)
         if existing is None:  # matched a row of this file that was rejected
-            href = new_href(record.uid or "", target.tag, _Taken(target))
+            href = new_href(uid or "", target.tag, _Taken(target))
             return href, text, None
-        matcher.add(match.contact_id, record, keys)
+        matcher.add_keys(match.contact_id, keys)
         if match.reason == "same UID":
             return match.contact_id, text, existing
         assert existing.text is not None

@@ -31,7 +31,7 @@ from itertools import islice, repeat
 from cms_dav.config import Limits
 from cms_dav.contacts.card_work import CardWork, card_work
 from cms_dav.io.as_sent import item_data_as_sent
-from cms_dav.io.contact_record import ContactRecord, vcard_to_record
+from cms_dav.io.contact_record import vcard_to_record
 from cms_dav.io.matching import match_keys
 from cms_dav.limits.item_text import check_item_text
 from cms_dav.store.records import ItemData
@@ -54,9 +54,11 @@ MAX_WORKERS = 4
 
 @dataclass(frozen=True)
 class ReadRow:
-    """A vCard row read ahead: its record, match keys and what the store keeps of it."""
+    """A vCard row read ahead: its UID and match keys (all the importer places it by; not
+    its whole record, which only made the hand-over longer) and what the store keeps
+    of it."""
 
-    record: ContactRecord
+    uid: str | None
     keys: list[str]
     data: ItemData
     #: the write's work on the text (lint, index analysis), for the store to take when
@@ -95,7 +97,7 @@ class RowReader:
             # of kilobytes to pickle and load per row; a write whose upload filter edits
             # the text parses that text itself, as it would anyway)
             data = dataclasses.replace(data, parsed=None)
-        return ReadRow(record, keys, data, work)
+        return ReadRow(record.uid, keys, data, work)
 
     def read_many(self, texts: list[str | None]) -> list[ReadRow | None]:
         return [self.read(text) for text in texts]
