@@ -13,9 +13,10 @@ import click
 from cms_dav.cli.common import CliError, emit_json, pass_app
 from cms_dav.acl import access
 from cms_dav.contacts.field_ops import fields_for_book
-from cms_dav.io.import_sources import FORMATS, SourceError, read_source
+from cms_dav.io.import_sources import (FORMATS, SourceError, detect_format,
+                                       expected_count, read_source)
 from cms_dav.io.importer import ImportReport, ImportTargetError, import_source
-from cms_dav.io.read_ahead import default_workers
+from cms_dav.io.read_ahead import Workers, default_workers
 from cms_dav.io.table_fields import TableError, load_mapping
 
 if TYPE_CHECKING:
@@ -50,22 +51,39 @@ def import_file(app: App, file: Path, into: str, user: str | None, fmt: str,
         access.require(app.policy, user, path, "w")
         fields = fields_for_book(app.fields.fields(), app.policy, path)
         columns = load_mapping(mapping.read_bytes(), mapping.name, fields) if mapping else None
-        source = read_source(file.read_bytes(), fmt, filename=file.name, preset=preset,
-                             mapping=columns, default_region=settings.default_region,
-                             fields=fields)
-        store = app.store
-        with _progress(len(source.candidates)) as advance:
-            report = import_source(store, path, source, actor=access.actor_name(user),
-                                   dry_run=dry_run, default_region=settings.default_region,
-                                   progress=advance,
-                                   workers=default_workers(len(source.candidates))
-                                   if workers is None else workers)
+        data = file.read_bytes()
+        # the workers start while the file is read (their start-up beside that work)
+        with _early_workers(data, fmt, file.name, workers) as started:
+            source = read_source(data, fmt, filename=file.name, preset=preset,
+                                 mapping=columns, default_region=settings.default_region,
+                                 fields=fields)
+            wanted = default_workers(len(source.candidates)) if workers is None else workers
+            if started.count != wanted:  # the estimate was wrong: as many as the rows say
+                started.close(wait=False)
+            with _progress(len(source.candidates)) as advance:
+                report = import_source(app.store, path, source,
+                                       actor=access.actor_name(user), dry_run=dry_run,
+                                       default_region=settings.default_region,
+                                       progress=advance,
+                                       workers=started if started.pool else wanted)
     except (access.AccessDenied, SourceError, TableError, ImportTargetError) as exc:
         raise CliError(f"{file.name}: {exc}") from None
     if as_json:
         emit_json(report.as_dict())
     else:
         _print_report(report)
+
+
+def _early_workers(data: bytes, fmt: str, filename: str, workers: int | None) -> Workers:
+    """The read-ahead workers of an import of ``data``, started before it is read: as
+    many as ``--workers`` says, else as the rows it probably holds call for
+    (:func:`expected_count`); none for a calendar file or an xlsx one (the import then
+    starts its own once the rows are counted)."""
+    found = detect_format(filename, data) if fmt == "auto" else fmt
+    if found not in ("csv", "vcf", "xlsx"):
+        return Workers(0)
+    return Workers(default_workers(expected_count(data, found)) if workers is None
+                   else workers)
 
 
 def _print_report(report: ImportReport) -> None:

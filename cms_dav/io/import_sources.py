@@ -59,6 +59,18 @@ def detect_format(filename: str, data: bytes) -> str:
     return "csv"
 
 
+def expected_count(data: bytes, fmt: str) -> int:
+    """About how many contacts a file of format ``fmt`` holds, told before it is read
+    (``cms-dav import`` starts its read-ahead workers on it): a CSV's line ends (at
+    least its rows: a quoted cell may span lines), a vCard file's ``BEGIN:VCARD``
+    lines; 0 when unknown without reading it (xlsx) or not contacts (ics)."""
+    if fmt == "csv":
+        return data.count(b"\n")
+    if fmt == "vcf":
+        return data.count(b"BEGIN:VCARD") + data.count(b"begin:vcard")
+    return 0
+
+
 def read_source(data: bytes, fmt: str, *, filename: str = "", preset: str | None = None,
                 mapping: dict[str, str] | None = None, default_region: str = "",
                 fields: FieldSet | None = None) -> Source:

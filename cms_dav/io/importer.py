@@ -31,7 +31,7 @@ from cms_dav.io.card_merge import merge_vcards
 from cms_dav.io.contact_record import vcard_to_record
 from cms_dav.io.import_sources import Candidate, Source
 from cms_dav.io.matching import ImportMatcher
-from cms_dav.io.read_ahead import ReadRow, RowReader, read_ahead
+from cms_dav.io.read_ahead import ReadRow, RowReader, Workers, read_ahead
 from cms_dav.io.stored_items import ItemError, item_data, new_href
 from cms_dav.limits.item_text import check_item_text
 from cms_dav.store.records import ItemData, ItemRecord
@@ -143,9 +143,11 @@ class _Target:
 
 def import_source(store: Store, path: str, source: Source, *, actor: str,
                   dry_run: bool = False, default_region: str = "",
-                  progress: Progress | None = None, workers: int = 0) -> ImportReport:
+                  progress: Progress | None = None, workers: int | Workers = 0
+                  ) -> ImportReport:
     """``workers``: processes that read a vCard file's rows ahead
-    (:mod:`cms_dav.io.read_ahead`); the outcome is the same with any number."""
+    (:mod:`cms_dav.io.read_ahead`), or such processes started already (the caller
+    closes them); the outcome is the same with any number."""
     path = path.strip("/")
     collection = store.collection(path)
     if collection is None:
@@ -233,18 +235,21 @@ def _contact_placer(target: _Target, region: str) -> Placer:
             matcher.add(href, vcard_to_record(item.text))
 
     def place(text: str, read: ReadRow | None) -> tuple[str, str, ItemRecord | None]:
-        record = vcard_to_record(text) if read is None else read.record
-        keys = matcher.keys(record) if read is None else read.keys
-        match = matcher.find(record, keys)
+        if read is None:
+            record = vcard_to_record(text)
+            uid, keys = record.uid, matcher.keys(record)
+        else:
+            uid, keys = read.uid, read.keys
+        match = matcher.find_by(keys)
         if match is None:
-            href = new_href(record.uid or "", target.tag, _Taken(target))
-            matcher.add(href, record, keys)
+            href = new_href(uid or "", target.tag, _Taken(target))
+            matcher.add_keys(href, keys)
             return href, text, None
         existing = target.placed(match.contact_id)
         if existing is None:  # matched a row of this file that was rejected
-            href = new_href(record.uid or "", target.tag, _Taken(target))
+            href = new_href(uid or "", target.tag, _Taken(target))
             return href, text, None
-        matcher.add(match.contact_id, record, keys)
+        matcher.add_keys(match.contact_id, keys)
         if match.reason == "same UID":
             return match.contact_id, text, existing
         assert existing.text is not None

@@ -40,16 +40,20 @@ class ImportMatcher:
         (phone keys parse every number)."""
         return match_keys(record, self.default_region)
 
-    def add(self, contact_id: str, record: ContactRecord,
-            keys: list[str] | None = None) -> None:
-        """``keys``: :meth:`keys` of ``record``, when the caller has them."""
-        for key in self.keys(record) if keys is None else keys:
+    def add(self, contact_id: str, record: ContactRecord) -> None:
+        self.add_keys(contact_id, self.keys(record))
+
+    def add_keys(self, contact_id: str, keys: list[str]) -> None:
+        """:meth:`add` of a record whose :meth:`keys` the caller has (an import's
+        worker made them)."""
+        for key in keys:
             self._by_key.setdefault(key, contact_id)
 
-    def find(self, record: ContactRecord, keys: list[str] | None = None) -> Match | None:
-        """``keys``: :meth:`keys` of ``record``, when the caller has them."""
-        if keys is None:
-            keys = self.keys(record)
+    def find(self, record: ContactRecord) -> Match | None:
+        return self.find_by(self.keys(record))
+
+    def find_by(self, keys: list[str]) -> Match | None:
+        """:meth:`find` of a record whose :meth:`keys` the caller has."""
         for prefix, label in (("uid:", "same UID"), ("email:", "same e-mail"),
                               ("phone:", "same phone")):
             for key in keys:

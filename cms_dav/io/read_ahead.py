@@ -31,7 +31,7 @@ from itertools import islice, repeat
 from cms_dav.config import Limits
 from cms_dav.contacts.card_work import CardWork, card_work
 from cms_dav.io.as_sent import item_data_as_sent
-from cms_dav.io.contact_record import ContactRecord, vcard_to_record
+from cms_dav.io.contact_record import vcard_to_record
 from cms_dav.io.matching import match_keys
 from cms_dav.limits.item_text import check_item_text
 from cms_dav.store.records import ItemData
@@ -54,9 +54,11 @@ MAX_WORKERS = 4
 
 @dataclass(frozen=True)
 class ReadRow:
-    """A vCard row read ahead: its record, match keys and what the store keeps of it."""
+    """A vCard row read ahead: its UID and match keys (all the importer places it by; not
+    its whole record, which only made the hand-over longer) and what the store keeps
+    of it."""
 
-    record: ContactRecord
+    uid: str | None
     keys: list[str]
     data: ItemData
     #: the write's work on the text (lint, index analysis), for the store to take when
@@ -95,7 +97,7 @@ class RowReader:
             # of kilobytes to pickle and load per row; a write whose upload filter edits
             # the text parses that text itself, as it would anyway)
             data = dataclasses.replace(data, parsed=None)
-        return ReadRow(record, keys, data, work)
+        return ReadRow(record.uid, keys, data, work)
 
     def read_many(self, texts: list[str | None]) -> list[ReadRow | None]:
         return [self.read(text) for text in texts]
@@ -112,10 +114,48 @@ def default_workers(rows: int) -> int:
     return max(0, min(default_count() - 1, MAX_WORKERS))
 
 
-def read_ahead(reader: RowReader, texts: Sequence[str | None], workers: int
+class Workers:
+    """Worker processes for :func:`read_ahead`, started before the import file is read
+    (``cms-dav import``): a worker's start-up (a new interpreter importing Radicale and
+    the readers, about as much CPU as reading several hundred rows) then runs beside the
+    importer's own reading of the file, not beside its first rows, which the importer
+    would otherwise read itself while it waits (issue 19). Closing it stops them."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.pool: ProcessPoolExecutor | None = None
+        if count < 1:
+            return
+        self.pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_start_worker)
+        for _ in range(count):
+            # a pool of spawned processes starts one per task it is given while none is
+            # idle: the tasks start them all now, and import the readers in each
+            self.pool.submit(_ready)
+
+    def close(self, wait: bool = True) -> None:
+        """Stop the workers; ``wait=False``: do not wait for a start-up under way."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=wait, cancel_futures=True)
+            self.pool = None
+
+    def __enter__(self) -> "Workers":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _ready() -> None:
+    """A worker's first task: unpickling it imported this module, and so the readers."""
+
+
+def read_ahead(reader: RowReader, texts: Sequence[str | None], workers: "int | Workers"
                ) -> Generator[ReadRow | None, None, None]:
     """One answer per text, in order: its :class:`ReadRow` from one of ``workers``
     processes, or None where the importer reads it itself (no workers, a refusal).
+    ``workers``: a number of processes to start, or :class:`Workers` started already
+    (the caller closes those).
 
     The pool is given at most :data:`QUEUED` tasks per worker at a time; the other
     tasks of the :data:`AHEAD` rows stay here. When the next rows' task is not done,
@@ -123,13 +163,13 @@ def read_ahead(reader: RowReader, texts: Sequence[str | None], workers: int
     whose cores the workers do not outnumber, the importer and the workers then share
     the reading, whichever is behind (the same function either way; nothing is
     withdrawn from the pool, so a worker that dies cannot leave a task unanswered)."""
-    if workers < 1:
+    started = workers if isinstance(workers, Workers) else Workers(workers)
+    if started.pool is None:
         yield from repeat(None, len(texts))
         return
+    pool, count = started.pool, started.count
     upcoming = (_Task(list(texts[start:start + CHUNK]))
                 for start in range(0, len(texts), CHUNK))
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_start_worker)
     window: deque[_Task] = deque()
 
     def refill() -> None:
@@ -138,7 +178,7 @@ def read_ahead(reader: RowReader, texts: Sequence[str | None], workers: int
         queued = sum(1 for task in window if task.future is not None
                      and not task.future.done())
         for task in window:
-            if queued >= QUEUED * workers:
+            if queued >= QUEUED * count:
                 return
             if task.kept:
                 try:
@@ -165,7 +205,8 @@ def read_ahead(reader: RowReader, texts: Sequence[str | None], workers: int
                 pass
             yield from task.answers()
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        if started is not workers:
+            started.close()
 
 
 @dataclass

@@ -4,6 +4,7 @@ them, table by table, for a CSV and for a vCard file with cards that fail each s
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -16,9 +17,10 @@ import pytest
 from cms_dav.app import build_app
 from cms_dav.config import Limits, load_settings
 from cms_dav.io import importer, read_ahead
-from cms_dav.io.import_sources import read_source
+from cms_dav.io.import_sources import expected_count, read_source
 from cms_dav.io.importer import ImportReport, import_source
 from cms_dav.io.read_ahead import ReadRow, RowReader
+from tests.io.support import run_cli
 from tests.io.test_import_batch_write import _csv, _prepare, _tables
 
 Outcome = tuple[ImportReport, dict[str, list[tuple[Any, ...]]]]
@@ -106,7 +108,7 @@ def test_rows_of_a_worker_that_died_are_left_to_the_importer(
     assert rows[:2] == [None, None]
     for text, row in zip(texts, rows, strict=True):
         mine = reader.read(text)
-        assert row is None or (mine is not None and row.record == mine.record)
+        assert row is None or (mine is not None and (row.uid, row.keys) == (mine.uid, mine.keys))
 
 
 def test_a_row_a_worker_read_is_what_the_importer_reads(
@@ -119,7 +121,7 @@ def test_a_row_a_worker_read_is_what_the_importer_reads(
         assert row is not None
         mine = reader.read(text)
         assert mine is not None
-        assert (row.record, row.keys) == (mine.record, mine.keys)
+        assert (row.uid, row.keys) == (mine.uid, mine.keys)
         assert row.data.text == mine.data.text and row.data.etag == mine.data.etag
         assert row.work is not None and mine.work is not None
         assert (row.work.text, row.work.problems, row.work.index) \
@@ -165,4 +167,88 @@ def test_the_importer_reads_the_tasks_kept_back_while_the_worker_is_busy(
     assert sum(reader.read_here) >= 2  # a task the pool was not given
     for text, row in zip(texts, rows, strict=True):
         mine = RowReader(Limits(), "VADDRESSBOOK", "alice/contacts", "").read(text)
-        assert row is not None and mine is not None and row.record == mine.record
+        assert row is not None and mine is not None
+        assert (row.uid, row.keys) == (mine.uid, mine.keys)
+
+
+def test_the_expected_count_of_a_file_is_at_least_its_rows_before_it_is_read() -> None:
+    table = b"name,email\r\nA,a@example.com\r\n\"B\r\nC\",b@example.com\r\n"
+    assert expected_count(table, "csv") == 4  # two rows, one cell over two lines
+    assert len(read_source(table, "csv").candidates) == 2
+    assert expected_count(_vcf(), "vcf") == 15
+    assert expected_count(b"BEGIN:VCALENDAR\r\n", "ics") == 0
+    assert expected_count(b"PK...", "xlsx") == 0
+
+
+def test_workers_started_before_the_file_is_read_read_it_and_stay_open(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(read_ahead, "CHUNK", 2)
+    texts = [_card(f"u{n}", f"N {n}", f"n{n}@example.com") for n in range(6)]
+    reader = RowReader(Limits(), "VADDRESSBOOK", "alice/contacts", "")
+    with read_ahead.Workers(1) as started:
+        first = list(read_ahead.read_ahead(reader, texts, started))
+        assert started.pool is not None  # the caller's to close
+        again = list(read_ahead.read_ahead(reader, texts[:2], started))
+    assert started.pool is None
+    for text, row in zip(texts + texts[:2], first + again, strict=True):
+        mine = reader.read(text)
+        assert row is not None and mine is not None
+        assert (row.uid, row.keys) == (mine.uid, mine.keys)
+
+
+def _cli_import(folder: Path, data: bytes, *args: str) -> tuple[dict[str, Any], list[Any]]:
+    """``cms-dav import`` of ``data`` (a CSV) in-process: its report, and the workers
+    it started before reading the file (and how many it then asked the import for)."""
+    from cms_dav.cli import importing
+
+    with build_app(load_settings(folder)) as app:
+        _prepare(app)
+    started: list[Any] = []
+
+    class Spy(read_ahead.Workers):
+        def __init__(self, count: int) -> None:
+            super().__init__(count)
+            started.append(self)
+
+    given: list[Any] = []
+    original = importing.import_source
+
+    def spied(*positional: Any, **named: Any) -> ImportReport:
+        given.append(named["workers"])
+        return original(*positional, **named)
+
+    source = folder / "people.csv"
+    source.write_bytes(data)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(importing, "Workers", Spy)
+        patch.setattr(importing, "import_source", spied)
+        result = run_cli(folder, "import", str(source), "--into", "/alice/contacts/",
+                         "--json", *args)
+    report = json.loads(result.stdout)
+    return report, [(w.count, w.pool, given[0]) for w in started]
+
+
+def test_an_import_hands_the_workers_it_started_early_to_the_import(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(2)))
+    monkeypatch.setattr(read_ahead, "MIN_ROWS", 10)
+    data = _csv()
+    report, [(count, pool, given)] = _cli_import(tmp_path / "early", data)
+    alone, _ = _cli_import(tmp_path / "alone", data, "--workers", "0")
+    assert count == 1 and pool is None  # closed when the import was done
+    assert isinstance(given, read_ahead.Workers) and given.count == 1
+    assert report == alone
+
+
+def test_a_csv_of_blank_lines_stops_the_workers_its_lines_started(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """More lines than :data:`MIN_ROWS` but fewer rows: the workers started for the
+    lines are stopped and the rows are read in the importer, as for any small file."""
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(2)))
+    monkeypatch.setattr(read_ahead, "MIN_ROWS", 10)
+    data = "name,email\r\nAda,ada@example.com\r\nBo,bo@example.com\r\n".encode() \
+        + b",\r\n" * 20
+    report, [(count, pool, given)] = _cli_import(tmp_path / "blank", data)
+    alone, _ = _cli_import(tmp_path / "alone", data, "--workers", "0")
+    assert count == 1 and pool is None and given == 0
+    assert report == alone and report["created"] == 2
