@@ -101,3 +101,35 @@ def test_a_failure_after_a_write_in_a_transaction_undoes_the_write_and_its_sync_
             raise RuntimeError("the caller's next statement fails")
     assert store.item(store.collection("alice/a").id, "x.vcf") is None
     assert store.sync("alice/a", token)[1] == []
+
+
+def test_delete_collection_held_every_item_text_at_once(store, monkeypatch):
+    """Regression (issue 19, bulk-upload memory): deleting a collection listed every
+    item with its text before removing any; it now lists metadata only, and the hooks
+    still get each removed item's full record."""
+    from cms_dav.store import items as items_module
+    for uid in ("x", "y", "z"):
+        store.put_item("alice/a", f"{uid}.vcf", card(uid, f"Person {uid}"), "alice")
+    stored = {item.href: item.text for item in store.all_items(store.collection("alice/a").id)}
+    listed_with_text: list[bool] = []
+    real_iter_all = items_module.iter_all
+
+    def spying_iter_all(conn, collection_id, with_text=True):  # type: ignore[no-untyped-def]
+        listed_with_text.append(with_text)
+        return real_iter_all(conn, collection_id, with_text)
+
+    seen: dict[str, str] = {}
+
+    class Hook:
+        def item_deleted(self, conn, collection, old):  # type: ignore[no-untyped-def]
+            seen[old.href] = old.text
+
+        def __getattr__(self, name):  # type: ignore[no-untyped-def]
+            return lambda *args, **kwargs: None
+
+    monkeypatch.setattr(items_module, "iter_all", spying_iter_all)
+    monkeypatch.setattr(store, "write_hooks", [*store.write_hooks, Hook()])
+    store.delete_collection("alice/a", "alice")
+    assert listed_with_text == [False]
+    assert seen == stored
+    assert store.collection("alice/a") is None
