@@ -2,7 +2,8 @@
 written (issue 19 target 5).
 
 What a row costs before its write depends on its text alone: the ``[limits]`` check,
-its record and match keys, and Radicale's parse, check, sanitize and serialization
+its record (of which the importer gets the UID) and match keys, and Radicale's parse,
+check, sanitize and serialization
 (:func:`cms_dav.io.as_sent.item_data_as_sent`, with the parse kept for the write
 hooks): over half of an import's CPU. Worker processes do it for the rows ahead while
 the importer places and writes the rows before them, so on a machine with a spare core
