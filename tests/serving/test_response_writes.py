@@ -13,13 +13,14 @@ from typing import Any, Callable, Iterator
 import h11
 
 from cms_dav.serving.bridge import FLUSH_BYTES, ResponseChannel
-from cms_dav.serving.connection import WRITE_AS_IS_BYTES, Connection, ServerState
+from cms_dav.serving.connection import JOIN_BYTES, Connection, ServerState
 from cms_dav.serving.limits import ServerLimits
 from tests.serving.inprocess_front import InProcessFront
 
 DATE = "Thu, 03 Dec 2026 07:00:00 GMT"
-#: parts of at least FLUSH_BYTES go to the loop as they are: each is one chunk
-PARTS = [bytes([65 + n]) * (FLUSH_BYTES + 1000 * n) for n in range(4)]
+#: parts of at least FLUSH_BYTES go to the loop as they are: each is one chunk (the
+#: last one is over the join limit, so it is written as it is)
+PARTS = [bytes([65 + n]) * (FLUSH_BYTES + 1000 * n) for n in range(4)] + [b"E" * (JOIN_BYTES + 5)]
 TAIL = b"<end/>"  # gathered, handed over with the end: the last chunk before 0
 
 
@@ -81,22 +82,34 @@ class RecordingWriter:
         pass
 
 
-def test_a_large_body_part_is_written_as_it_is_and_small_pieces_are_joined() -> None:
-    big = b"x" * WRITE_AS_IS_BYTES
-    pieces = [b"HTTP/1.1 200 OK\r\n\r\n", b"10000\r\n", big, b"\r\n", b"5\r\n", b"small",
+async def flushed(pieces: list[bytes]) -> RecordingWriter:
+    """What a connection writes when it flushes ``pieces`` of an answer."""
+    writer = RecordingWriter()
+    state = ServerState(app=lambda environ, start: [], limits=ServerLimits(),
+                        pool=None, admission=None, budget=None,  # type: ignore[arg-type]
+                        server_name="test")
+    connection = Connection(state, asyncio.StreamReader(), writer)  # type: ignore[arg-type]
+    channel = ResponseChannel(asyncio.get_running_loop(), capacity=1 << 20)
+    await connection._flush(pieces, channel, 0)  # noqa: SLF001
+    return writer
+
+
+def test_a_body_part_over_the_join_limit_is_written_as_it_is_the_rest_joined() -> None:
+    big = b"x" * (JOIN_BYTES + 1)
+    pieces = [b"HTTP/1.1 200 OK\r\n\r\n", b"20001\r\n", big, b"\r\n", b"5\r\n", b"small",
               b"\r\n", b"0\r\n\r\n"]
 
-    async def main() -> RecordingWriter:
-        writer = RecordingWriter()
-        state = ServerState(app=lambda environ, start: [], limits=ServerLimits(),
-                            pool=None, admission=None, budget=None,  # type: ignore[arg-type]
-                            server_name="test")
-        connection = Connection(state, asyncio.StreamReader(), writer)  # type: ignore[arg-type]
-        channel = ResponseChannel(asyncio.get_running_loop(), capacity=1 << 20)
-        await connection._flush(pieces, channel, 0)  # noqa: SLF001
-        return writer
-
-    writer = asyncio.run(main())
-    assert writer.writes == [b"HTTP/1.1 200 OK\r\n\r\n10000\r\n", big,
+    writer = asyncio.run(flushed(pieces))
+    assert writer.writes == [b"HTTP/1.1 200 OK\r\n\r\n20001\r\n", big,
                              b"\r\n5\r\nsmall\r\n0\r\n\r\n"]
     assert writer.writes[1] is big
+
+
+def test_pieces_are_joined_into_writes_no_larger_than_the_join_limit() -> None:
+    part = b"p" * (JOIN_BYTES // 2)
+    pieces = [b"HTTP/1.1 200 OK\r\n\r\n"] + [b"%x\r\n" % len(part), part, b"\r\n"] * 3
+
+    writer = asyncio.run(flushed(pieces))
+    assert b"".join(writer.writes) == b"".join(pieces)
+    assert len(writer.writes) == 3
+    assert all(len(write) <= JOIN_BYTES for write in writer.writes)
