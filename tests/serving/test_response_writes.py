@@ -86,9 +86,10 @@ async def flushed(pieces: list[bytes]) -> RecordingWriter:
     """What a connection writes when it flushes ``pieces`` of an answer."""
     writer = RecordingWriter()
     state = ServerState(app=lambda environ, start: [], limits=ServerLimits(),
-                        pool=None, admission=None, budget=None,  # type: ignore[arg-type]
+                        pool=None, admission=None, budget=None,  # type: ignore[arg-type]  # unused by _flush
                         server_name="test")
-    connection = Connection(state, asyncio.StreamReader(), writer)  # type: ignore[arg-type]
+    connection = Connection(state, asyncio.StreamReader(),
+                            writer)  # type: ignore[arg-type]  # a recording stand-in
     channel = ResponseChannel(asyncio.get_running_loop(), capacity=1 << 20)
     await connection._flush(pieces, channel, 0)  # noqa: SLF001
     return writer
