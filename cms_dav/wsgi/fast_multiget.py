@@ -28,6 +28,8 @@ stored text, as a GET serves it (cms_dav.wsgi.fast_get), XML-escaped.
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
 from typing import Any, Iterator, Sequence
 
@@ -192,6 +194,60 @@ def _escaped(etag: str, data: bytes | memoryview) -> tuple[str, bytes]:
     return etag, data
 
 
+class NamePicker:
+    """Which rows of a scan of the collection in href order a multiget names, page by
+    page, and at the end the names no row had (in the request's order).
+
+    A multiget of all names every item, and clients send the names in the order a
+    sync listed them, which is the scan's: then each page's hrefs are the next names
+    of the request, and one list comparison per page (C, on names that lie in memory
+    in order) replaces a set lookup and a set removal per row. At 100k cards those
+    probes missed the CPU caches on every row: set, lookups and the final pass over
+    the names cost ~85 ms of CPU (~6 ms at 10k: the superlinear part of a multiget
+    of all, issue 19 target 6). At the first page that is not the next run of names
+    (a name with no item, names out of order, another collation than code point
+    order on PostgreSQL), the rest is picked with a set of the names not yet
+    answered, as before."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        #: a list: a slice of it is compared with a page's list of hrefs
+        self.names = names if isinstance(names, list) else list(names)
+        #: names answered so far in order (while ``wanted`` is None)
+        self.done = 0
+        #: the names not yet answered, once picking by set
+        self.wanted: set[str] | None = None
+        if not all(map(operator.lt, names, itertools.islice(names, 1, None))):
+            self.wanted = set(names)  # not strictly ascending: by set from the start
+
+    @property
+    def wanting(self) -> bool:
+        """Some name is not yet answered."""
+        return bool(self.wanted) if self.wanted is not None else \
+            self.done < len(self.names)
+
+    def pick(self, page: Sequence[Sequence[Any]]) -> Sequence[Sequence[Any]]:
+        """The rows of ``page`` (the next rows of the scan, column 0 the href) that
+        the request names, in the page's order."""
+        if self.wanted is None:
+            hrefs = [row[0] for row in page]
+            end = self.done + len(hrefs)
+            if self.names[self.done:end] == hrefs:
+                self.done = end
+                return page
+            self.wanted = set(self.names[self.done:])
+        wanted = self.wanted
+        found = [row for row in page if row[0] in wanted]
+        wanted.difference_update([row[0] for row in found])
+        return found
+
+    def missing(self) -> Sequence[str]:
+        """The names no picked row had, in the request's order."""
+        if self.wanted is None:
+            return self.names[self.done:]
+        wanted = self.wanted
+        return [name for name in self.names if name in wanted] if wanted else []
+
+
 class FastMultiget:
     """``store``, ``policy``, ``authenticator``: the App's."""
 
@@ -237,19 +293,17 @@ class FastMultiget:
                  ) -> Iterator[tuple[bool, bytes]]:
         """The whole collection by pages in href order, the named items' responses
         :data:`SLICE` rows at a time, then a 404 for each name not found."""
-        wanted = set(names)
+        picker = NamePicker(names)
         after: str | None = None
-        while wanted:
+        while picker.wanting:
             page = listing.raw_page(self.store, collection_id, after, rows.columns)
-            found = [row for row in page if row[0] in wanted]
-            if found:
-                wanted.difference_update(row[0] for row in page)
-                for start in range(0, len(found), SLICE):
-                    yield True, rows.render_all(found[start:start + SLICE])
+            found = picker.pick(page)
+            for start in range(0, len(found), SLICE):
+                yield True, rows.render_all(found[start:start + SLICE])
             if len(page) < listing.PAGE:
                 break
             after = page[-1][0]
-        missing = [rows.writer.missing_response(name) for name in names if name in wanted]
+        missing = [rows.writer.missing_response(name) for name in picker.missing()]
         if missing:
             yield False, b"".join(missing)
 
