@@ -51,11 +51,14 @@ REPORT_OF = {"VADDRESSBOOK": CARDDAV + "addressbook-multiget",
              "VCALENDAR": CALDAV + "calendar-multiget"}
 #: names per statement when the request names less than half the collection
 BATCH = 500
-#: rows per rendered part: ~80 KB of bench cards, about the 64 KiB the WSGI server
-#: frames and writes as it comes. A part per page of 1,000 rows (1.2 MB) was copied
-#: twice more (chunk framing, the write's join) into freshly mapped memory each time:
-#: ~10 ms of CPU per 12 MB against ~1.5 ms in 64-256 KB parts (issue 19 target 6)
-SLICE = 64
+#: rows per rendered part: ~300 KB of bench cards. A part per page of 1,000 rows
+#: (1.2 MB) was copied twice more (chunk framing, the write's join) into freshly mapped
+#: memory each time: ~10 ms of CPU per 12 MB against ~1.5 ms in 64-256 KB parts. Each
+#: part is one HTTP chunk, and each chunk costs the server a hand-over to its loop and
+#: a write, and the client a chunk-size line and a read: at 100k cards 256 rows a part
+#: against 64 took ~10-25 % off the server's CPU and ~15 % off the client's (issue 19
+#: target 6, round six; no difference beyond the noise at 10k)
+SLICE = 256
 
 
 class RowRenderer:
