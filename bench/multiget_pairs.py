@@ -1,5 +1,6 @@
-"""Issue 19 target 6: a multiget of all items, two source trees side by side over HTTP,
-with the bytes-from-memory floor in the same rounds.
+"""A multiget of all items (issue 19 target 6) by two source trees side by side.
+
+Over HTTP, with the bytes-from-memory floor in the same rounds:
 
     python -m bench.multiget_pairs --tree base=/tmp/base --tree branch=. \\
         --data /tmp/h100k --rounds 4 --requests 3
