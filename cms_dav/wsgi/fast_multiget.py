@@ -28,6 +28,7 @@ stored text, as a GET serves it (cms_dav.wsgi.fast_get), XML-escaped.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import operator
 import re
@@ -207,48 +208,81 @@ class NamePicker:
     in order) replaces a set lookup and a set removal per row. At 100k cards those
     probes missed the CPU caches on every row: set, lookups and the final pass over
     the names cost ~85 ms of CPU (~6 ms at 10k: the superlinear part of a multiget
-    of all, issue 19 target 6). At the first page that is not the next run of names
-    (a name with no item, names out of order, another collation than code point
-    order on PostgreSQL), the rest is picked with a set of the names not yet
-    answered, as before."""
+    of all, issue 19 target 6). A page that is not the next run of names (an item the
+    request does not name, a name with no item) is matched against the names up to
+    its last href only, while the scan is seen to be in code point order (the names'
+    order): a name the scan has passed has no item. Names not strictly ascending, or
+    a scan in another order (a collation other than code point order on PostgreSQL),
+    are picked with a set of the names not yet answered from there on, as before."""
 
     def __init__(self, names: Sequence[str]) -> None:
         #: a list: a slice of it is compared with a page's list of hrefs
         self.names = names if isinstance(names, list) else list(names)
-        #: names answered so far in order (while ``wanted`` is None)
+        #: names before this one are answered or passed over (while ``wanted`` is None)
         self.done = 0
+        #: names the scan passed over with no row (while ``wanted`` is None)
+        self.skipped: list[str] = []
+        #: the scan's last href so far
+        self.last: str | None = None
         #: the names not yet answered, once picking by set
         self.wanted: set[str] | None = None
-        if not all(map(operator.lt, names, itertools.islice(names, 1, None))):
-            self.wanted = set(names)  # not strictly ascending: by set from the start
+        if not _ascending(self.names):
+            self.wanted = set(self.names)  # by set from the start
 
     @property
     def wanting(self) -> bool:
         """Some name is not yet answered."""
-        return bool(self.wanted) if self.wanted is not None else \
-            self.done < len(self.names)
+        if self.wanted is not None:
+            return bool(self.wanted)
+        return self.done < len(self.names) or bool(self.skipped)
 
     def pick(self, page: Sequence[Sequence[Any]]) -> Sequence[Sequence[Any]]:
         """The rows of ``page`` (the next rows of the scan, column 0 the href) that
         the request names, in the page's order."""
-        if self.wanted is None:
+        if self.wanted is None and page:
             hrefs = [row[0] for row in page]
             end = self.done + len(hrefs)
             if self.names[self.done:end] == hrefs:
-                self.done = end
+                self.done, self.last = end, hrefs[-1]
                 return page
-            self.wanted = set(self.names[self.done:])
+            if _ascending(hrefs) and (self.last is None or self.last < hrefs[0]):
+                return self._merged(page, hrefs)
+            self.wanted = set(self.skipped)  # the scan is in another order
+            self.wanted.update(self.names[self.done:])
+            self.skipped = []
+        if self.wanted is None:
+            return page  # an empty page
         wanted = self.wanted
         found = [row for row in page if row[0] in wanted]
         wanted.difference_update([row[0] for row in found])
         return found
 
+    def _merged(self, page: Sequence[Sequence[Any]], hrefs: list[str]
+                ) -> Sequence[Sequence[Any]]:
+        """The rows of ``page`` among the names up to its last href (``hrefs``, in code
+        point order and after the scan's last href); those without a row are passed
+        over."""
+        end = bisect.bisect_right(self.names, hrefs[-1], self.done)
+        candidates = self.names[self.done:end]
+        among = set(candidates)
+        found = [row for row in page if row[0] in among]
+        if len(found) < len(candidates):
+            seen = {row[0] for row in found}
+            self.skipped += [name for name in candidates if name not in seen]
+        self.done, self.last = end, hrefs[-1]
+        return found
+
     def missing(self) -> Sequence[str]:
         """The names no picked row had, in the request's order."""
         if self.wanted is None:
-            return self.names[self.done:]
+            return self.skipped + self.names[self.done:]
         wanted = self.wanted
         return [name for name in self.names if name in wanted] if wanted else []
+
+
+def _ascending(texts: Sequence[str]) -> bool:
+    """Strictly ascending in code point order (one C pass)."""
+    return all(map(operator.lt, texts, itertools.islice(texts, 1, None)))
 
 
 class FastMultiget:

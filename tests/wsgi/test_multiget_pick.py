@@ -91,14 +91,28 @@ def test_a_scan_in_another_order_than_the_names_is_picked_as_by_set(size):
 
 def test_random_requests_are_picked_as_by_set():
     chance = random.Random(19)
-    for _ in range(300):
-        items = sorted(chance.sample(ITEMS, chance.randint(0, len(ITEMS))))
-        names = chance.sample(ITEMS + ["x.vcf", "a.vcf"], chance.randint(0, 12))
-        if chance.random() < 0.5:
+    pool = ITEMS + ["x.vcf", "a.vcf", "Card-q.vcf", "card_r.vcf"]
+    for _ in range(2000):
+        items = chance.sample(pool, chance.randint(0, len(pool)))
+        items.sort(key=str.lower if chance.random() < 0.2 else None)
+        names = chance.sample(pool, chance.randint(0, 16))
+        if chance.random() < 0.7:
             names.sort()
         size = chance.randint(1, 8)
         pages = pages_of(items, size)
-        assert picked_by_picker(names, pages, size) == picked_by_set(names, pages, size)
+        assert picked_by_picker(names, pages, size) == picked_by_set(names, pages, size), \
+            (items, names, size)
+
+
+def test_a_name_with_no_item_does_not_end_the_pick_in_order():
+    """The pages after a name with no item (a card deleted since the sync that listed
+    it) are still picked by the names' order, not by a set of names."""
+    names = ITEMS[:7] + ["card-006x.vcf"] + ITEMS[7:]
+    picker = NamePicker(names)
+    for page in pages_of(ITEMS, 5):
+        picker.pick(page)
+    assert picker.wanted is None
+    assert list(picker.missing()) == ["card-006x.vcf"]
 
 
 def test_names_given_as_a_tuple_are_picked_as_a_list():
