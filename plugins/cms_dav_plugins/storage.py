@@ -318,6 +318,7 @@ class Collection(storage.BaseCollection):
 
 
 radicale_compat.install_path_memo()
+radicale_compat.replace_content_line_writes()  # each upload's parse and serialization
 
 
 @radicale_compat.with_storage_capabilities  # unicode, trailing blanks, any character
