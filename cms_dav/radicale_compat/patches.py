@@ -331,7 +331,7 @@ def replace_content_line_writes() -> None:
         from vobject.base import ContentLine
 
         from cms_dav.radicale_compat.content_line import set_attribute
-        ContentLine.__setattr__ = set_attribute  # type: ignore[method-assign]
+        ContentLine.__setattr__ = set_attribute  # type: ignore[method-assign]  # the patch itself
     _once("the content-line writes", content_line_shapes(), install)
 
 
