@@ -121,6 +121,14 @@ class Timers:
         self.sql: dict[str, int] = defaultdict(int)
         self.transactions = {"read": 0, "write": 0}
         self.counting = False
+        #: (owner, name, what was there) of each wrapped function, for :meth:`restore`
+        self.wrapped: list[tuple[Any, str, Any]] = []
+
+    def restore(self) -> None:
+        """Put back every function :meth:`wrap` replaced, last first."""
+        while self.wrapped:
+            owner, name, original = self.wrapped.pop()
+            setattr(owner, name, original)
 
     def clear(self) -> None:
         self.seconds.clear()
@@ -203,6 +211,7 @@ class Timers:
         found = inspect.getattr_static(owner, name)
         if isinstance(found, (staticmethod, classmethod)):
             return False
+        self.wrapped.append((owner, name, found))
         inner = getattr(found, "__wrapped__", None)
         if inner is not None and inspect.isgeneratorfunction(inner) \
                 and not inspect.isgeneratorfunction(found):  # a @contextmanager
@@ -290,6 +299,8 @@ def measure(folder: Path, puts: int, timers: Timers | None) -> dict[str, Any]:
         samples = [put(index) for index in range(200_000, 200_000 + puts)]
     finally:
         app.close()
+        if timers is not None:
+            timers.restore()
     found: dict[str, Any] = {"cms_dav": cms_dav.__file__, "statuses": dict(statuses),
                              "p50_ms": statistics.median(samples) * 1e3,
                              "mean_ms": statistics.mean(samples) * 1e3}

@@ -40,3 +40,8 @@ def test_each_measured_put_stores_a_new_card_in_three_reads_and_one_write(
 
 def test_a_missing_function_is_reported_not_timed(tmp_path: Path) -> None:
     assert not put_phases.Timers().wrap("cms_dav.store.store:Store.no_such_method", "x")
+
+
+def test_the_timed_functions_are_put_back_afterwards(measured: dict[str, object]) -> None:
+    from cms_dav.store.store import Store
+    assert not hasattr(Store.put_item, "__wrapped__")
