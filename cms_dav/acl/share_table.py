@@ -1,7 +1,9 @@
 """Shares in the SQL ``shares`` table, as the dicts Radicale's sharing layer expects.
 
 No copy is kept in memory: every lookup is a query, so a share created on one node
-is effective on every node at once.
+is effective on every node at once. The lookup every request makes (:func:`candidates`:
+Radicale's share resolver asks on every request) runs as a plain DB-API statement
+(:mod:`cms_dav.store.raw`), still one query per lookup.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any, Callable, Iterable, Sequence
 
 from sqlalchemy import (BindParameter, ColumnElement, Connection, Select, and_, bindparam,
@@ -18,6 +21,7 @@ from cms_dav.acl import share_grants
 from cms_dav.acl.permissions import ShareGrant, split
 from cms_dav.store.audit import record
 from cms_dav.store.change_feed import ChangeFeed
+from cms_dav.store.raw import RawStatement
 from cms_dav.store.records import WriteOrigin
 from cms_dav.store.share_cleanup import delete_shares_where
 from cms_dav.store.schema import shares
@@ -84,11 +88,26 @@ def candidates(conn: Connection, share_type: str | None = None,
     """
     params = {"share_type": share_type, "user": user, "owner_or_user": owner_or_user,
               "path_mapped": path_mapped}
-    query = _candidates_query(*(value is not None for value in params.values()))
+    statement = _candidates_statement(*(value is not None for value in params.values()))
     given: dict[str, object] = {key: value for key, value in params.items()
                                 if value is not None}
     given["now"] = time.time()
-    return [to_radicale(row) for row in conn.execute(query, given)]
+    return [to_radicale(SimpleNamespace(**dict(zip(_NAMES, row, strict=True))))
+            for row in statement.execute(conn, given)]
+
+
+#: the columns of a ``shares`` row read through the driver, in the order of
+#: ``select(shares)``, by the names :func:`to_radicale` reads
+_NAMES = tuple(column.key for column in shares.columns)
+
+
+@lru_cache(maxsize=None)
+def _candidates_statement(by_type: bool, by_user: bool, by_owner_or_user: bool,
+                          by_path: bool) -> RawStatement:
+    """:func:`_candidates_query` as a plain DB-API statement: ~0.25 ms through
+    SQLAlchemy's execution layer for a SELECT of no rows in a PUT, against the
+    driver's own work here (issue 19, putpath)."""
+    return RawStatement(_candidates_query(by_type, by_user, by_owner_or_user, by_path))
 
 
 @lru_cache(maxsize=None)

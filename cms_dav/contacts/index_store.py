@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any
 
 import vobject
+from vobject.vcard import VCard3_0
 from sqlalchemy import Connection, bindparam, delete, select
 
 from cms_dav.contacts.anniversaries import BIRTHDAY, dates_of
@@ -30,6 +31,7 @@ from cms_dav.contacts.search_terms import MAX_TERM, index_terms
 from cms_dav.store import fts
 from cms_dav.store.raw import RawStatement
 from cms_dav.contacts.vcard_lines import CardParses, unfold
+from cms_dav.contacts.vobject_text import first_text_value
 from cms_dav.store.records import ItemRecord, Parsed
 from cms_dav.store.schema import (contact_cards, contact_sorted_terms, contact_terms,
                                    contact_values, items)
@@ -111,11 +113,10 @@ def edited_dav_values(parsed: Parsed, text: str) -> list[tuple[str, str]] | None
     """:func:`dav_values` of ``text``, an edit of ``parsed.text`` (an upload filter
     rewrote its NOTE or interaction lines), without a vobject parse of the whole card:
     the properties whose lines the edit left alone are read from ``parsed.tree``,
-    the others from a parse of just their lines (with the card's VERSION, which decides
-    how vobject decodes a value); vobject reads each content line on its own, so that
-    is what a parse of ``text`` gives. None when this cannot be told so (a line
-    without a name, quoted-printable soft breaks, a changed BEGIN/END/VERSION, a
-    parse failure): then the caller parses ``text`` (issue 19)."""
+    the others from their lines alone (:func:`_edited_values`); vobject reads each
+    content line on its own, so that is what a parse of ``text`` gives. None when this
+    cannot be told so (a line without a name, quoted-printable soft breaks, a changed
+    BEGIN/END/VERSION, a parse failure): then the caller parses ``text`` (issue 19)."""
     if "QUOTED-PRINTABLE" in text.upper():
         return None
     before, after = _lines_by_name(parsed.text), _lines_by_name(text)
@@ -128,29 +129,78 @@ def edited_dav_values(parsed: Parsed, text: str) -> list[tuple[str, str]] | None
     reparsed = [prop for prop in DAV_PROPS if prop.upper() in changed]
     tree: Any = parsed.tree
     if reparsed:
-        lines = [*after.get("VERSION", []),
-                 *(line for prop in reparsed for line in after.get(prop.upper(), []))]
-        try:
-            partial = vobject.readOne("\r\n".join(["BEGIN:VCARD", *lines, "END:VCARD", ""]))
-        except Exception:  # noqa: BLE001 - let the whole parse decide
+        edited = _edited_values(reparsed, after)
+        if edited is None:
             return None
-        tree = _Merged(parsed.tree, partial, frozenset(reparsed))
+        tree = _Merged(parsed.tree, edited)
     return dav_values(text, tree)
+
+
+#: DAV properties vobject reads with its default text behaviour (not among vCard 3.0's
+#: known children, whose behaviours split or decode otherwise): NOTE, EMAIL, TEL...
+_PLAIN_TEXT = frozenset(prop for prop in DAV_PROPS
+                        if prop.upper() not in VCard3_0.knownChildren)
+#: a line without parameters, ``[group.]NAME:``: vobject's line pattern can split it
+#: only there (a name holds no dot, parameters begin with ";")
+_BARE_LINE = re.compile(r"(?:[A-Za-z0-9-]+\.)?[A-Za-z0-9-]+:")
+
+
+@dataclass(frozen=True)
+class _Read:
+    """One edited line's value as vobject reads it (what :func:`dav_values` takes)."""
+
+    value: Any
+
+
+def _bare_values(props: list[str], after: dict[str, list[str]]
+                 ) -> dict[str, list[Any]] | None:
+    """The lines of ``props`` as vobject reads them when each is a plain text property
+    on a line without parameters (:func:`~.vobject_text.first_text_value`), by
+    property; None when one is not."""
+    found: dict[str, list[Any]] = {}
+    for prop in props:
+        if prop not in _PLAIN_TEXT:
+            return None
+        values = found[prop] = []
+        for line in after.get(prop.upper(), []):
+            bare = _BARE_LINE.match(line)
+            if bare is None:
+                return None
+            values.append(_Read(first_text_value(line[bare.end():])))
+    return found
+
+
+def _edited_values(props: list[str], after: dict[str, list[str]]
+                   ) -> dict[str, list[Any]] | None:
+    """The edited lines of ``props`` as vobject reads them, by property: without
+    vobject when :func:`_bare_values` can tell (issue 19 putpath: the rewritten NOTE of
+    most uploads), else from a vobject parse of just those lines with the card's
+    VERSION (which decides how vobject decodes a value); None when that fails."""
+    bare = _bare_values(props, after)
+    if bare is not None:
+        return bare
+    lines = [*after.get("VERSION", []),
+             *(line for prop in props for line in after.get(prop.upper(), []))]
+    try:
+        partial = vobject.readOne("\r\n".join(["BEGIN:VCARD", *lines, "END:VCARD", ""]))
+    except Exception:  # noqa: BLE001 - let the whole parse decide
+        return None
+    return {prop: getattr(partial, f"{prop}_list", []) for prop in props}
 
 
 @dataclass(frozen=True)
 class _Merged:
-    """The ``<prop>_list`` view :func:`dav_values` reads: ``props`` from ``partial``,
-    every other property from ``whole``."""
+    """The ``<prop>_list`` view :func:`dav_values` reads: the edited properties'
+    lines from ``edited``, every other property from ``whole``."""
 
     whole: Any
-    partial: Any
-    props: frozenset[str]
+    edited: dict[str, list[Any]]
 
     def __getattr__(self, name: str) -> Any:
         prop = name.removesuffix("_list")
-        source = self.partial if prop in self.props else self.whole
-        return getattr(source, name)
+        if prop in self.edited:
+            return self.edited[prop]
+        return getattr(self.whole, name)
 
 
 def analyse(text: str, default_region: str, where: str, tree: Any = None,

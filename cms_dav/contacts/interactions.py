@@ -54,6 +54,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 
 from cms_dav.contacts.errors import CardFormatError, InteractionError
+from cms_dav.contacts.stamps import basic_day, utc_stamp
 from cms_dav.contacts.vcard_lines import (
     CardParses, ContentLine, LineRewrite, card_lines, escape, insert_before_end, parse_line,
     rewrite_lines, unescape, unfold,
@@ -213,9 +214,8 @@ def decode_value(value: str) -> Interaction:
     raw_id, kind, raw_at, author, raw_follow_up, text = (unescape(p) for p in parts)
     raw_recorded, marked, raw_claimed = raw_at.strip().partition(_CLAIMED)
     try:
-        at = datetime.strptime(raw_recorded.strip(), _DT_FORMAT).replace(tzinfo=timezone.utc)
-        claimed = (datetime.strptime(raw_claimed.strip(), _DT_FORMAT)
-                   .replace(tzinfo=timezone.utc) if marked else None)
+        at = utc_stamp(raw_recorded.strip())
+        claimed = utc_stamp(raw_claimed.strip()) if marked else None
     except ValueError:
         raise InteractionError(f"{PROPERTY} {raw_id!r}: bad date-time {raw_at!r}, "
                                "expected YYYYMMDDTHHMMSSZ, optionally followed by "
@@ -231,7 +231,7 @@ def _decode_follow_up(raw_id: str, raw: str) -> tuple[date | None, datetime | No
         return None, None
     raw_day, slash, raw_done = raw.strip().partition("/")
     try:
-        follow_up = datetime.strptime(raw_day.strip(), "%Y%m%d").date()
+        follow_up = basic_day(raw_day.strip())
     except ValueError:
         raise InteractionError(f"{PROPERTY} {raw_id!r}: bad follow-up date "
                                f"{raw!r}, expected YYYYMMDD or YYYYMMDD/YYYYMMDDTHHMMSSZ"
@@ -239,7 +239,7 @@ def _decode_follow_up(raw_id: str, raw: str) -> tuple[date | None, datetime | No
     if not slash:
         return follow_up, None
     try:
-        done = datetime.strptime(raw_done.strip(), _DT_FORMAT).replace(tzinfo=timezone.utc)
+        done = utc_stamp(raw_done.strip())
     except ValueError:
         raise InteractionError(f"{PROPERTY} {raw_id!r}: bad done time {raw_done!r} after "
                                "the follow-up date, expected YYYYMMDDTHHMMSSZ") from None

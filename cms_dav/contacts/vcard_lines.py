@@ -338,22 +338,24 @@ class CardParses:
         return found
 
 
+#: one escape: a backslash and the character after it (none at the end of the value)
+_ESCAPE = re.compile(r"\\(.?)", re.DOTALL)
+#: what an escape stands for (RFC 6350 §3.4); any other is kept as written
+_UNESCAPED = {"n": "\n", "N": "\n", "\\": "\\", ",": ",", ";": ";", ":": ":"}
+
+
+def _unescaped(match: re.Match[str]) -> str:
+    after = match.group(1)
+    return _UNESCAPED.get(after) or "\\" + after
+
+
 def unescape(value: str) -> str:
-    """Undo RFC 6350 text escaping; unknown escapes are kept as written (no data loss)."""
-    out: list[str] = []
-    chars = iter(value)
-    for char in chars:
-        if char != "\\":
-            out.append(char)
-            continue
-        nxt = next(chars, "")
-        if nxt in ("n", "N"):
-            out.append("\n")
-        elif nxt in ("\\", ",", ";", ":"):
-            out.append(nxt)
-        else:
-            out.append("\\" + nxt)
-    return "".join(out)
+    """Undo RFC 6350 text escaping; unknown escapes are kept as written (no data loss).
+    A value without a backslash is returned as it is, the others in one regex pass
+    (issue 19: a per-character loop here was ~0.3 ms of a bench card's PUT, ~100 calls)."""
+    if "\\" not in value:
+        return value
+    return _ESCAPE.sub(_unescaped, value)
 
 
 def escape(value: str) -> str:

@@ -21,7 +21,8 @@ What is relied on, by area (each module lists its shapes):
   dateutil ``rrule._iter`` and ``radicale.app.report``'s ``xml_report``,
   ``free_busy_report``, ``test_filter`` (limits), vobject ``getLogicalLines``
   (linear-time unfolding), ``stringToTextValues`` (``cms_dav.io.vobject_text``) and
-  ``foldOneLine`` (``cms_dav.io.vobject_fold``),
+  ``foldOneLine`` (``cms_dav.io.vobject_fold``), ``ContentLine.__setattr__``
+  (:mod:`.content_line`),
   vobject's PERIOD writer and vCard 2.1 ENCODING/FN handling
   (``cms_dav.io.vobject_values``) and Radicale's PERIOD probe, ``radicale.item.filter``
   ``visit_time_ranges`` (VFREEBUSY time ranges, ``cms_dav.io.freebusy_ranges``),
@@ -41,7 +42,8 @@ from cms_dav.radicale_compat.auth import DOCUMENTED_OVERRIDES, without_failed_lo
 from cms_dav.radicale_compat.logs import startup_at_debug
 from cms_dav.radicale_compat.items import (fill_item_text, init_item_fast, item_is_parsed,
                                            item_text_if_loaded)
-from cms_dav.radicale_compat.patches import (install_path_memo, replace_vobject_folding,
+from cms_dav.radicale_compat.patches import (install_path_memo, replace_content_line_writes,
+                                             replace_vobject_folding,
                                              replace_vobject_text_values,
                                              replace_vobject_unfolding,
                                              replace_vobject_value_writers,
@@ -63,6 +65,7 @@ __all__ = [
     "drop_resolved_duplicate_shares",
     "fill_item_text", "init_item_fast", "install_path_memo", "item_is_parsed",
     "item_text_if_loaded", "lock_request", "mark_internal_server", "mismatches",
+    "replace_content_line_writes",
     "replace_vobject_folding", "replace_vobject_text_values", "replace_vobject_unfolding",
     "replace_vobject_value_writers", "share_row_match",
     "startup_at_debug",

@@ -22,6 +22,8 @@ RECURRENCE_USER = "cms_dav's recurrence and query limits (cms_dav/limits/recurre
 UNFOLD_USER = "cms_dav's linear-time line unfolding (cms_dav/limits/vobject_lines.py)"
 TEXT_VALUES_USER = "cms_dav's TEXT value unescaping (cms_dav/io/vobject_text.py)"
 FOLD_USER = "cms_dav's line folding (cms_dav/io/vobject_fold.py)"
+CONTENT_LINE_USER = "cms_dav's content-line attribute writes " \
+                    "(cms_dav/radicale_compat/content_line.py)"
 VALUES_USER = "cms_dav's acceptance of valid PERIOD and vCard 2.1 values " \
               "(cms_dav/io/vobject_values.py)"
 
@@ -308,7 +310,33 @@ def watch_upload_sanitizing(reader: Callable[[Any], Any], sanitizer: Callable[[A
     _once("the upload watch", upload_watch_shapes(), install)
 
 
+# -- vobject.base.ContentLine.__setattr__ -------------------------------------------------
+def content_line_shapes() -> list[Shape]:
+    from cms_dav.radicale_compat.content_line import plain_names_problem
+
+    # vobject's method, also once replaced (content_line keeps it)
+    method = "cms_dav.radicale_compat.content_line.ORIGINAL"
+    return [parameters(method, ["self", "name", "value"], CONTENT_LINE_USER),
+            mentions(method, "isinstance(prop, property)",
+                     "sends a write of a property to its setter", CONTENT_LINE_USER),
+            mentions(method, "object.__setattr__(self, name, value)",
+                     "writes any other name directly", CONTENT_LINE_USER),
+            Shape(plain_names_problem, CONTENT_LINE_USER)]
+
+
+def replace_content_line_writes() -> None:
+    """Put :func:`cms_dav.radicale_compat.content_line.set_attribute` in place of
+    ``vobject.base.ContentLine.__setattr__``, once."""
+    def install() -> None:
+        from vobject.base import ContentLine
+
+        from cms_dav.radicale_compat.content_line import set_attribute
+        ContentLine.__setattr__ = set_attribute  # type: ignore[method-assign]  # the patch itself
+    _once("the content-line writes", content_line_shapes(), install)
+
+
 def shapes() -> list[Shape]:
     return (path_memo_shapes() + rrule_shapes() + report_shapes() + unfolding_shapes()
             + text_values_shapes() + folding_shapes() + value_writer_shapes()
-            + time_range_visitor_shapes() + upload_watch_shapes() + comp_match_shapes())
+            + time_range_visitor_shapes() + upload_watch_shapes() + comp_match_shapes()
+            + content_line_shapes())

@@ -3,10 +3,10 @@ so that another service of the same request (the ACL's generated-collection test
 use an answer already found instead of asking the database again (issue 19: a PUT ran a
 read transaction per question about the same collection).
 
-Only reading the memo lives here; the store fills it, and so does the storage plugin's
-PUT under its write lock (``Storage._confirm``: the answers of the lookup before the
-lock, once the book's row shows them unchanged). A light module on purpose: the
-policy imports it, and read-only commands load the policy without the store.
+Only reading the memo lives here; the store alone fills it (``Store.resolve``, and
+``Store.confirm_lookup`` for a PUT under its write lock: the answers of the lookup
+before the lock, once the book's row shows them unchanged). A light module on purpose:
+the policy imports it, and read-only commands load the policy without the store.
 """
 
 from __future__ import annotations

@@ -22,8 +22,8 @@ from sqlalchemy import delete as sql_delete
 from cms_dav.config import Limits
 from cms_dav.limits.item_text import check_item_text
 from cms_dav.memo import Memo, remembered
-from cms_dav.store import (audit, collections, derived, items, locks, paths, preferences,
-                           quota, raw, resolved, segment_table, sync, sync_pages)
+from cms_dav.store import (audit, collections, derived, items, locks, lookups, paths,
+                           preferences, quota, raw, resolved, segment_table, sync, sync_pages)
 from cms_dav.store.change_feed import ChangeFeed
 from cms_dav.store.engine import open_engine, read_tx, write_tx
 from cms_dav.store.records import (CollectionRecord, ItemData, ItemRecord, OriginOf,
@@ -211,9 +211,9 @@ class Store:
                  ) -> CollectionRecord | tuple[CollectionRecord, ItemRecord] | None:
         parent_path, _, href = path.rpartition("/")
         home = path.partition("/")[0]
-        with self.reading() as conn:
+        with self.reading() as conn:  # plain DB-API statements (cms_dav.store.lookups)
             wanted = [path, *(above for above in (parent_path, home) if above and above != path)]
-            found = collections.get_many(conn, list(dict.fromkeys(wanted)))
+            found = lookups.collections_at(conn, list(dict.fromkeys(wanted)))
             if memo is not None:
                 for above in (parent_path, home):
                     if above != path and above in found:  # what resolve() answers for it
@@ -223,11 +223,40 @@ class Store:
                 return found[path]
             if parent is None or not parent.tag:
                 return None
-            item = items.get(conn, parent.id, href)
+            item = lookups.item_at(conn, parent.id, href)
             if item is None and uid is not None and memo is not None:
                 memo.remember(resolved.uid_key(parent.id, uid),
-                              items.has_uid(conn, parent.id, uid))
+                              lookups.has_uid(conn, parent.id, uid))
             return (parent, item) if item is not None else None
+
+    def confirm_lookup(self, memo: Memo, path: str, parent: CollectionRecord,
+                       item: ItemRecord | None, uid: str | None = None) -> bool:
+        """Whether the book ``parent`` is stored exactly as a :meth:`resolve` of
+        ``path`` (an item's path in it) found it, made earlier in this request with
+        ``item`` its answer (None: no item there); if so, that lookup's answers for
+        ``path`` and the book are ``memo``'s again, and with ``uid`` (a new item's
+        UID) also whether the book holds it, all read in one transaction.
+
+        For a PUT under its write lock (``Storage.acquire_lock``), after the lock
+        cleared the memo: Radicale's checks then ask the database for the book's row
+        only. Why the row is enough: every change of an item (a write, a delete, a
+        move in or out, from any door, process or node) bumps its book's ``sync_seq``
+        in the same transaction (the invariant sync tokens rest on: an unchanged token
+        means unchanged items), and a book made anew at the path gets a new id and
+        epoch; so an equal row means the book holds the items the earlier lookup saw.
+        False (the memo untouched): the row differs, and the full lookup runs."""
+        with self.reading() as conn:
+            now = lookups.collection_at(conn, parent.path)
+            if now != parent:
+                return False
+            has_uid = (lookups.has_uid(conn, parent.id, uid)
+                       if item is None and uid is not None else None)
+        # the answers resolve() gives for these paths (cms_dav.store.resolved)
+        memo.remember(resolved.key(parent.path), parent)
+        memo.remember(resolved.key(path), None if item is None else (parent, item))
+        if has_uid is not None and uid is not None:
+            memo.remember(resolved.uid_key(parent.id, uid), has_uid)
+        return True
 
     def item(self, collection_id: int, href: str, with_text: bool = True
              ) -> ItemRecord | None:

@@ -32,9 +32,8 @@ from cms_dav.io.stored_items import item_data_from_upload, new_href, upload_pars
 from cms_dav.limits.advertised import SERVER_SET, calendar_properties
 from cms_dav.limits import work
 from cms_dav.limits.errors import LimitExceeded
-from cms_dav.store import collections as collection_rows
 from cms_dav.store import items as item_rows
-from cms_dav.store import paths, resolved
+from cms_dav.store import paths
 from cms_dav.store.records import CollectionRecord, ItemData, ItemRecord
 from cms_dav.store.store import NotFound, Store
 from cms_dav_plugins import not_standalone
@@ -94,10 +93,9 @@ class _WriteScope:
 @dataclass(frozen=True)
 class _LookedUp:
     """What the lookup before a PUT's write lock found at the upload's path: its book
-    (``parent``, at ``parent_path``) and the stored item there (None: none)."""
+    (``parent``) and the stored item there (None: none)."""
 
     path: str
-    parent_path: str
     parent: CollectionRecord
     item: ItemRecord | None
 
@@ -320,6 +318,7 @@ class Collection(storage.BaseCollection):
 
 
 radicale_compat.install_path_memo()
+radicale_compat.replace_content_line_writes()  # each upload's parse and serialization
 
 
 @radicale_compat.with_storage_capabilities  # unicode, trailing blanks, any character
@@ -450,7 +449,7 @@ class Storage(storage.BaseStorage):
             parent, old = found if found is not None else (self._resolve(parent_path), None)
             if not isinstance(parent, CollectionRecord) or not parent.tag:
                 return None
-            looked_up = _LookedUp(sane, parent_path, parent, old)
+            looked_up = _LookedUp(sane, parent, old)
             data, as_sent = _upload_data(item, context.upload_text, watch)
             watch.stored = (item, data, as_sent)
             self.store.prepare_put(parent, old, href, data, context.actor)
@@ -462,38 +461,17 @@ class Storage(storage.BaseStorage):
                  ) -> None:
         """Under a PUT's write lock: when the upload's book is stored exactly as the
         lookup before the lock found it, that lookup's answers for the upload's path
-        and its book are this request's answers again (kept in its memo), so Radicale's
-        checks under the lock (If-Match, If-None-Match, 201 or 204) ask the database
-        for the book's row only, plus the UID of a new object (``has_uid``).
-
-        Why the book's row is enough: every change of an item (a write, a delete, a
-        move in or out, from any door, process or node) bumps its book's ``sync_seq``
-        in the same transaction (the invariant sync tokens rest on: an unchanged token
-        means unchanged items), and a book made anew at the path gets a new id and
-        epoch; so an equal row means the book holds the items the earlier lookup saw.
-        Any difference falls back to the full lookup (issue 19: that lookup was a
-        quarter of the CPU under the lock)."""
+        and its book are this request's answers again (``Store.confirm_lookup`` puts
+        them in its memo), so Radicale's checks under the lock (If-Match,
+        If-None-Match, 201 or 204) ask the database for the book's row only, plus the
+        UID of a new object (``has_uid``). Any difference falls back to the full
+        lookup (issue 19: that lookup was a quarter of the CPU under the lock)."""
         try:
-            uid = _upload_uid(context, looked_up.path)
-            with self.store.reading() as conn:
-                now = collection_rows.get(conn, looked_up.parent_path)
-                if now != looked_up.parent:
-                    return
-                assert now is not None
-                has_uid = (item_rows.has_uid(conn, now.id, uid)
-                           if looked_up.item is None and uid is not None else None)
+            self.store.confirm_lookup(context.memo, looked_up.path, looked_up.parent,
+                                      looked_up.item, _upload_uid(context, looked_up.path))
         except Exception:  # noqa: BLE001 - the full lookup under the lock decides
             logger.debug("PUT %r: lookup before the lock not confirmed", looked_up.path,
                          exc_info=True)
-            return
-        memo = context.memo
-        parent = looked_up.parent
-        # the answers Store.resolve gives for these paths (cms_dav.store.resolved)
-        memo.remember(resolved.key(looked_up.parent_path), parent)
-        memo.remember(resolved.key(looked_up.path), None if looked_up.item is None
-                      else (parent, looked_up.item))
-        if has_uid is not None and uid is not None:
-            memo.remember(resolved.uid_key(parent.id, uid), has_uid)
 
     def _resolve(self, sane: str) -> CollectionRecord | tuple[CollectionRecord, ItemRecord] | None:
         """What ``sane`` names (``Store.resolve``). Radicale asks for the same path

@@ -14,7 +14,7 @@ import pytest
 from cms_dav.app import App, build_app
 from cms_dav.auth.htpasswd import HtpasswdFile
 from cms_dav.config import load_settings
-from cms_dav.store import collections
+from cms_dav.store import lookups as store_lookups
 from cms_dav_plugins.storage import Storage
 from tests.contacts.test_put_prepared_before_lock import under_lock_watch
 from tests.support.dav import vcard
@@ -52,7 +52,7 @@ def put(wsgi: WSGIApp, href: str, text: str, **headers: str) -> Answer:
 def full_lookups_under_the_lock(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """For each full lookup of a path (``Store.resolve``'s query): was a collection
     write lock held?"""
-    return under_lock_watch(monkeypatch, collections, "get_many")
+    return under_lock_watch(monkeypatch, store_lookups, "collections_at")
 
 
 def _scenario(wsgi: WSGIApp) -> list[tuple[int, tuple[tuple[str, str], ...], bytes]]:

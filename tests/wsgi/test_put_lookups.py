@@ -15,7 +15,7 @@ from sqlalchemy import Connection, event
 from cms_dav.app import App, build_app
 from cms_dav.auth.htpasswd import HtpasswdFile
 from cms_dav.config import load_settings
-from cms_dav.store import items, locks
+from cms_dav.store import locks, lookups
 from cms_dav.store.records import ItemData
 from cms_dav.store.segment_table import SegmentRecord
 from cms_dav.store.store import Store
@@ -107,7 +107,7 @@ def test_a_changed_card_put_runs_at_most_three_read_transactions_and_one_write(
 
 def test_the_uid_of_a_new_card_is_checked_under_the_books_write_lock(
         wsgi: WSGIApp, monkeypatch: pytest.MonkeyPatch) -> None:
-    checks = under_lock_watch(monkeypatch, items, "has_uid")
+    checks = under_lock_watch(monkeypatch, lookups, "has_uid")
     assert put(wsgi, "new.vcf", vcard("new", "Ben New")).code == 201
     assert checks == [True]
 
