@@ -14,8 +14,7 @@ Rules over vCard text (no database, no HTTP):
 On the store (through :mod:`cms_dav.store`; still no HTTP):
 
 - :mod:`index_store` / :mod:`index_hook`: the contact index, written inside every store
-  write, and its rebuild; :mod:`vobject_text` reads an edited text value the way
-  vobject (Radicale's ``text_match``) reads it, for the index's addressbook-query values.
+  write, and its rebuild.
 - :mod:`query`: search, listings and finding one contact, in the books the ACL allows.
 - :mod:`dav_prefilter`: candidates for a CardDAV addressbook-query, from the index.
 - :mod:`upload_filter`: the store's upload filter that puts back interactions a client

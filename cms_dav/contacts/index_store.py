@@ -31,7 +31,7 @@ from cms_dav.contacts.search_terms import MAX_TERM, index_terms
 from cms_dav.store import fts
 from cms_dav.store.raw import RawStatement
 from cms_dav.contacts.vcard_lines import CardParses, unfold
-from cms_dav.contacts.vobject_text import first_text_value
+from cms_dav.io.vobject_text import string_to_text_values
 from cms_dav.store.records import ItemRecord, Parsed
 from cms_dav.store.schema import (contact_cards, contact_sorted_terms, contact_terms,
                                    contact_values, items)
@@ -155,7 +155,8 @@ class _Read:
 def _bare_values(props: list[str], after: dict[str, list[str]]
                  ) -> dict[str, list[Any]] | None:
     """The lines of ``props`` as vobject reads them when each is a plain text property
-    on a line without parameters (:func:`~.vobject_text.first_text_value`), by
+    on a line without parameters (the first of
+    :func:`cms_dav.io.vobject_text.string_to_text_values`, vobject's reading), by
     property; None when one is not."""
     found: dict[str, list[Any]] = {}
     for prop in props:
@@ -166,7 +167,7 @@ def _bare_values(props: list[str], after: dict[str, list[str]]
             bare = _BARE_LINE.match(line)
             if bare is None:
                 return None
-            values.append(_Read(first_text_value(line[bare.end():])))
+            values.append(_Read(string_to_text_values(line[bare.end():])[0]))
     return found
 
 
