@@ -39,6 +39,11 @@ from cms_dav.store.store import Store
 
 #: objects written per transaction: one commit (and fsync) per batch, not per card
 BATCH = 500
+#: an import that wrote at least this many objects merges the search index's segments
+#: at its end (``Store.compact_search_index``), so later single PUTs do not pay for
+#: merging what the batches left (bench/README.md, round six: puttail); below it the
+#: merge (seconds in a 100k book) would cost more than the few segments it saves
+COMPACT_AFTER = 1000
 
 Progress = Callable[[int], None]
 
@@ -168,6 +173,8 @@ def import_source(store: Store, path: str, source: Source, *, actor: str,
         while True:
             chunk = list(islice(candidates, BATCH))
             if not chunk:
+                if not dry_run and report.created + report.updated >= COMPACT_AFTER:
+                    store.compact_search_index()
                 return report
             with (nullcontext() if dry_run else store.batch([path])):
                 for candidate, read in zip(chunk, reads, strict=False):

@@ -22,7 +22,7 @@ from sqlalchemy import delete as sql_delete
 from cms_dav.config import Limits
 from cms_dav.limits.item_text import check_item_text
 from cms_dav.memo import Memo, remembered
-from cms_dav.store import (audit, collections, derived, items, locks, lookups, paths,
+from cms_dav.store import (audit, collections, derived, fts, items, locks, lookups, paths,
                            preferences, quota, raw, resolved, segment_table, sync, sync_pages)
 from cms_dav.store.change_feed import ChangeFeed
 from cms_dav.store.engine import open_engine, read_tx, write_tx
@@ -587,6 +587,13 @@ class Store:
             self._collection_changed(conn, origin, path, "props")
             audit.record(conn, origin, "collection.props", path, dict(props),
                          collection=path)
+
+    def compact_search_index(self) -> None:
+        """Merge the trigram tables' segments after a bulk write (SQLite; nothing on
+        PostgreSQL, whose ``pg_trgm`` indexes are B-trees): see :func:`fts.optimize`.
+        Holds the write lock while it runs (seconds at 100k cards)."""
+        with self.writing() as conn:
+            fts.optimize(conn)
 
     def delete_collection(self, path: str, actor: str) -> list[CollectionRecord]:
         origin = self.origin_of(actor)
