@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from contextlib import nullcontext
-from typing import Any, Iterable, Iterator
+from typing import Any, Collection, Iterable, Iterator
 
 from sqlalchemy import Column, Connection, Row, and_, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -271,6 +271,34 @@ class NotGrouped(Exception):
     """:class:`NewItems` cannot say what writing its items one by one would answer (a
     UID taken, a full collection): the caller undoes the group and writes item by
     item. Not a ValueError, so a batch's per-item refusal does not catch it."""
+
+
+def groupable(conn: Connection, collection: CollectionRecord,
+              entries: Iterable[tuple[str, ItemData]], stored: Collection[str],
+              max_items: int | None) -> bool:
+    """Whether :class:`NewItems` can take a batch's new items without meeting a
+    refusal it cannot answer itself (:class:`NotGrouped`): no UID of the batch is held
+    by another item of the collection or by two hrefs of the batch, and the new hrefs
+    fit the quota. Checked before any item is filtered, so a batch that fails it is
+    written item by item from the start (an upload filter's log lines come once)."""
+    uids: dict[str, str] = {}
+    new: set[str] = set()
+    for href, data in entries:
+        if uids.setdefault(data.uid, href) != href:
+            return False
+        if href not in stored:
+            new.add(href)
+    if max_items is not None and new:
+        ((_, count),) = _COUNTERS.execute(conn, {"cid": collection.id})
+        if count + len(new) > max_items:
+            return False
+    wanted = list(uids)
+    for start in range(0, len(wanted), 500):
+        query = select(items.c.href, items.c.uid).where(
+            items.c.collection_id == collection.id, items.c.uid.in_(wanted[start:start + 500]))
+        if any(uids[uid] != href for href, uid in conn.execute(query)):
+            return False
+    return True
 
 
 class NewItems:

@@ -385,15 +385,18 @@ class Store:
         are read once, and a feed that is not listening (no webhook, no push) is asked
         once (issue 19: an import was ~20 statements per row). When no feed listens,
         the new items' INSERTs and the collection's counter updates are held back and
-        written together (:meth:`_put_grouped`); a refusal only the item-by-item write
-        can answer exactly (a UID taken, a full collection) undoes the group and
-        writes it item by item."""
+        written together (:meth:`_put_grouped`), unless a UID of the batch is taken or
+        its new items would fill the collection (:func:`items.groupable`: such a
+        batch goes item by item); a refusal the group still meets undoes it and writes
+        the batch item by item."""
         origin = self.origin_of(actor)
         with self.locked([path]), self._write() as conn:
             record = self._require(conn, path)
             stored_items = items.get_many(conn, record.id, [href for href, _ in entries])
             feeds = [feed for feed in self.change_feeds if _listening(feed, conn)]
-            if not feeds and self.group_inserts:
+            if not feeds and self.group_inserts and items.groupable(
+                    conn, record, entries, stored_items,
+                    self.limits.max_items_per_collection):
                 try:
                     with raw.savepoint(conn):
                         return self._put_grouped(conn, origin, record, entries,

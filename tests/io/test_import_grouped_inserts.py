@@ -16,11 +16,12 @@ from cms_dav.io.import_sources import read_source
 from cms_dav.io.importer import ImportReport, import_source
 from cms_dav.io.stored_items import item_data
 from cms_dav.store.segment_table import SegmentRecord
+from cms_dav.store.store import Store
 from tests.io.test_import_batch_write import BOOK, _card, _csv, _tables
 
 
-def _imported(data_dir: Path, grouped: bool, monkeypatch: pytest.MonkeyPatch
-              ) -> tuple[ImportReport, dict[str, list[tuple[Any, ...]]]]:
+def _imported(data_dir: Path, grouped: bool, monkeypatch: pytest.MonkeyPatch,
+              groups: list[int]) -> tuple[ImportReport, dict[str, list[tuple[Any, ...]]]]:
     with build_app(load_settings(data_dir)) as app:
         app.store.group_inserts = grouped
         app.store.ensure_folder("alice", "admin")
@@ -34,6 +35,13 @@ def _imported(data_dir: Path, grouped: bool, monkeypatch: pytest.MonkeyPatch
         app.segments.bring_home_up_to_date("alice")
         with monkeypatch.context() as patch:
             patch.setattr(importer, "BATCH", 7)  # several batches, one merge across two
+            grouped_write = Store._put_grouped
+
+            def counted(self: Store, *args: Any) -> Any:
+                answers = grouped_write(self, *args)
+                groups.append(len(answers))
+                return answers
+            patch.setattr(Store, "_put_grouped", counted)
             source = read_source(_csv(), "csv", filename="people.csv")
             report = import_source(app.store, BOOK, source, actor="alice")
         return report, _tables(app)
@@ -41,8 +49,12 @@ def _imported(data_dir: Path, grouped: bool, monkeypatch: pytest.MonkeyPatch
 
 def test_a_grouped_import_reports_and_leaves_every_table_as_one_by_one(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    each_report, each_tables = _imported(tmp_path / "each", False, monkeypatch)
-    grouped_report, grouped_tables = _imported(tmp_path / "grouped", True, monkeypatch)
+    groups: list[int] = []
+    each_report, each_tables = _imported(tmp_path / "each", False, monkeypatch, groups)
+    assert not groups
+    grouped_report, grouped_tables = _imported(tmp_path / "grouped", True, monkeypatch,
+                                               groups)
+    assert len(groups) > 3  # most batches went grouped
     assert grouped_report == each_report
     assert each_report.created and each_report.updated and each_report.rejected
     assert each_tables["contact_terms_trgm"] and each_tables["changes"]

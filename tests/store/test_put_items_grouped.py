@@ -54,6 +54,18 @@ def _answers(results: Sequence[WriteResult | ValueError]) -> list[Any]:
             if isinstance(r, WriteResult) else type(r) for r in results]
 
 
+def _count_groups(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sizes of the batches ``Store.put_items`` tries to write grouped from now on."""
+    groups: list[int] = []
+    grouped_write = Store._put_grouped
+
+    def counted(self: Store, *args: Any) -> Any:
+        groups.append(len(args[3]))  # conn, origin, record, entries...
+        return grouped_write(self, *args)
+    monkeypatch.setattr(Store, "_put_grouped", counted)
+    return groups
+
+
 def _last_write_time(store: Store, book: str) -> float:
     """The newest item's time: the collection's own, as its last stored write set it."""
     record = store.collection(f"alice/{book}")
@@ -79,7 +91,9 @@ def _book_rows(store: Store, book: str) -> dict[str, Any]:
     return found
 
 
-def test_a_grouped_batch_answers_and_leaves_every_table_as_one_by_one(store: Store):
+def test_a_grouped_batch_answers_and_leaves_every_table_as_one_by_one(
+        store: Store, monkeypatch: pytest.MonkeyPatch):
+    groups = _count_groups(monkeypatch)
     answers: dict[str, list[Any]] = {}
     for book, grouped in (("grouped", True), ("each", False)):
         store.group_inserts = grouped
@@ -90,6 +104,7 @@ def test_a_grouped_batch_answers_and_leaves_every_table_as_one_by_one(store: Sto
             assert _last_write_time(store, book) == \
                 store.collection(f"alice/{book}").modified_at
     assert answers["grouped"] == answers["each"]
+    assert groups == [len(BATCHES[0])]  # the others (a UID taken, the quota): not tried
     refusals = {a for batch in answers["each"] for a in batch if isinstance(a, type)}
     assert {items.UidConflict, items.TooManyItems} < refusals  # and the long card's
     assert _book_rows(store, "grouped") == _book_rows(store, "each")
@@ -112,3 +127,34 @@ def test_a_full_collection_refuses_the_new_items_past_its_quota_and_keeps_update
     assert [type(r) for r in results] == [WriteResult] * LIMIT + \
         [items.TooManyItems] * 2 + [WriteResult]
     assert store.collection("alice/grouped").sync_seq == LIMIT + 1
+
+
+def _to_taken_uid(conn: Any, collection: Any, old: Any, data: ItemData, *, actor: str,
+                  attested: bool) -> ItemData:
+    """An upload filter giving card "renamed" the UID of card "a" (what only the write
+    itself can see: the batch's check before it passes)."""
+    return dataclasses.replace(data, uid="a") if data.uid == "renamed" else data
+
+
+def test_a_uid_an_upload_filter_gives_away_is_refused_for_that_item_only(
+        store: Store, monkeypatch: pytest.MonkeyPatch):
+    tried: list[str] = []
+    grouped_write = Store._put_grouped
+
+    def tracked(self: Store, *args: Any) -> Any:
+        tried.append("group")
+        return grouped_write(self, *args)  # meets the UID taken: NotGrouped
+    monkeypatch.setattr(Store, "_put_grouped", tracked)
+    store.upload_filters = (_to_taken_uid,)
+    answers = {}
+    for book, grouped in (("grouped", True), ("each", False)):
+        store.group_inserts = grouped
+        store.put_item(f"alice/{book}", "a.vcf", card("a", "A"), "alice")
+        answers[book] = _answers(store.put_items(
+            f"alice/{book}", [("b.vcf", card("b", "B")), ("r.vcf", card("renamed", "R")),
+                              ("c.vcf", card("c", "C"))], "alice"))
+    assert tried == ["group"]  # tried once, then written item by item
+    assert answers["grouped"] == answers["each"]
+    assert [a if isinstance(a, type) else WriteResult for a in answers["each"]] == \
+        [WriteResult, items.UidConflict, WriteResult]
+    assert _book_rows(store, "grouped") == _book_rows(store, "each")
