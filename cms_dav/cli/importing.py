@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from cms_dav.cli.bulk_collector import no_full_collections
 from cms_dav.cli.common import CliError, emit_json, pass_app
 from cms_dav.acl import access
 from cms_dav.contacts.field_ops import fields_for_book
@@ -52,8 +53,10 @@ def import_file(app: App, file: Path, into: str, user: str | None, fmt: str,
         fields = fields_for_book(app.fields.fields(), app.policy, path)
         columns = load_mapping(mapping.read_bytes(), mapping.name, fields) if mapping else None
         data = file.read_bytes()
-        # the workers start while the file is read (their start-up beside that work)
-        with _early_workers(data, fmt, file.name, workers) as started:
+        # the workers start while the file is read (their start-up beside that work);
+        # what the import reads and writes lives until its end: no full collections
+        with _early_workers(data, fmt, file.name, workers) as started, \
+                no_full_collections():
             source = read_source(data, fmt, filename=file.name, preset=preset,
                                  mapping=columns, default_region=settings.default_region,
                                  fields=fields)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from contextlib import nullcontext
-from typing import Any, Iterable, Iterator
+from typing import Any, Collection, Iterable, Iterator
 
 from sqlalchemy import Column, Connection, Row, and_, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -254,3 +254,120 @@ def remove(conn: Connection, collection: CollectionRecord, href: str, actor: str
     sync.log_change(conn, collection.id, seq, href, True, when)
     sync.prune(conn, collection.id, seq, token_days)
     return old
+
+
+#: :class:`NewItems`' statements: the INSERT without RETURNING (an executemany), the
+#: collection's counters read once and set once per group
+_INSERT_MANY = RawStatement(items.insert(), ("collection_id", "href", *_PUT_KEYS))
+_COUNTERS = RawStatement(select(collections.c.sync_seq, collections.c.item_count)
+                         .where(collections.c.id == bindparam("cid")))
+_SET_COUNTERS = RawStatement(
+    update(collections).where(collections.c.id == bindparam("cid"))
+    .values(sync_seq=bindparam("seq"), modified_at=bindparam("when"),
+            item_count=bindparam("count")))
+
+
+class NotGrouped(Exception):
+    """:class:`NewItems` cannot say what writing its items one by one would answer (a
+    UID taken, a full collection): the caller undoes the group and writes item by
+    item. Not a ValueError, so a batch's per-item refusal does not catch it."""
+
+
+def groupable(conn: Connection, collection: CollectionRecord,
+              entries: Iterable[tuple[str, ItemData]], stored: Collection[str],
+              max_items: int | None) -> bool:
+    """Whether :class:`NewItems` can take a batch's new items without meeting a
+    refusal it cannot answer itself (:class:`NotGrouped`): no UID of the batch is held
+    by another item of the collection or by two hrefs of the batch, and the new hrefs
+    fit the quota. Checked before any item is filtered, so a batch that fails it is
+    written item by item from the start (an upload filter's log lines come once)."""
+    uids: dict[str, str] = {}
+    new: set[str] = set()
+    for href, data in entries:
+        if uids.setdefault(data.uid, href) != href:
+            return False
+        if href not in stored:
+            new.add(href)
+    if max_items is not None and new:
+        ((_, count),) = _COUNTERS.execute(conn, {"cid": collection.id})
+        if count + len(new) > max_items:
+            return False
+    wanted = list(uids)
+    for start in range(0, len(wanted), 500):
+        query = select(items.c.href, items.c.uid).where(
+            items.c.collection_id == collection.id, items.c.uid.in_(wanted[start:start + 500]))
+        if any(uids[uid] != href for href, uid in conn.execute(query)):
+            return False
+    return True
+
+
+class NewItems:
+    """New items of one collection whose writes :func:`put` would make one by one,
+    held back and written together by :meth:`flush`: one executemany INSERT, one
+    UPDATE of the collection's change number, modified time and count, one SELECT of
+    the new rows' ids (issue 19: ``cms-dav import`` ran an INSERT and an UPDATE per
+    row). Each added item takes the change number, time and place in the count
+    :func:`put` would have given it. Where :func:`put` would refuse an item (a full
+    collection: TooManyItems, a UID taken: UidConflict, which only the flush's INSERT
+    finds) this raises :class:`NotGrouped` (the answer could depend on the order of
+    the checks), so the caller must be able to undo the group and write it item by
+    item then.
+
+    The caller holds the collection's lock and flushes before anything that reads or
+    writes the collection's items or counters (an update of a stored item)."""
+
+    def __init__(self, conn: Connection, collection: CollectionRecord, token_days: int,
+                 log: list[dict[str, Any]]) -> None:
+        self.conn, self.collection, self.token_days, self.log = (
+            conn, collection, token_days, log)
+        self.pending: list[dict[str, Any]] = []
+        self.seq, self.count = 0, 0
+        self.when = 0.0
+        self.reread()
+
+    def reread(self) -> None:
+        """Take the collection's counters as stored (after a write made by :func:`put`)."""
+        assert not self.pending
+        ((seq, count),) = _COUNTERS.execute(self.conn, {"cid": self.collection.id})
+        self.seq, self.count = int(seq), int(count)
+
+    def add(self, href: str, data: ItemData, max_items: int | None) -> ItemRecord:
+        """The record of new item ``href`` (without its id until :meth:`flush`)."""
+        if max_items is not None and self.count + 1 > max_items:
+            raise NotGrouped(f"/{self.collection.path}/ is full")
+        when = time.time()
+        self.seq += 1
+        self.count += 1
+        self.when = when
+        cid = self.collection.id
+        self.pending.append(dict(
+            collection_id=cid, href=href, uid=data.uid, name=data.name,
+            component=data.component, etag=data.etag, text=data.text,
+            time_start=data.time_start, time_end=data.time_end, modified_at=when,
+            seq=self.seq))
+        self.log.append(sync.change_row(cid, self.seq, href, False, when))
+        sync.prune(self.conn, cid, self.seq, self.token_days)
+        return ItemRecord(collection_id=cid, href=href, uid=data.uid, name=data.name,
+                          component=data.component, etag=data.etag,
+                          time_start=data.time_start, time_end=data.time_end,
+                          modified_at=when, text=data.text, parsed=data.parsed)
+
+    def flush(self) -> dict[str, int]:
+        """Write the items held back; their row ids by href (empty: none held)."""
+        if not self.pending:
+            return {}
+        rows, self.pending = self.pending, []
+        try:
+            _INSERT_MANY.execute_many(self.conn, rows)
+        except IntegrityError as exc:
+            raise NotGrouped(f"a UID is taken in /{self.collection.path}/") from exc
+        _SET_COUNTERS.execute(self.conn, {"cid": self.collection.id, "seq": self.seq,
+                                          "when": self.when, "count": self.count})
+        hrefs = [row["href"] for row in rows]
+        ids: dict[str, int] = {}
+        for start in range(0, len(hrefs), 500):
+            query = select(items.c.href, items.c.id).where(
+                items.c.collection_id == self.collection.id,
+                items.c.href.in_(hrefs[start:start + 500]))
+            ids.update((href, ident) for href, ident in self.conn.execute(query))
+        return ids

@@ -76,6 +76,9 @@ class Store:
     origin_of: OriginOf = unknown_origin
     #: told of every change with its origin, inside the write transaction (the outbox)
     change_feeds: Sequence[ChangeFeed] = ()
+    #: :meth:`put_items` writes new items together (:class:`items.NewItems`); False:
+    #: one by one, as :meth:`put_item` (the reference its differential test compares)
+    group_inserts: bool = True
     #: per thread: how deep inside ``locked`` we are (the lock is held once)
     _lock_held: threading.local = field(default_factory=threading.local, init=False,
                                         repr=False, compare=False)
@@ -409,45 +412,139 @@ class Store:
         (``items_written`` where a hook has it, else ``item_written`` for each) so the
         index rows go in one statement per table; the collection and its stored items
         are read once, and a feed that is not listening (no webhook, no push) is asked
-        once (issue 19: an import was ~20 statements per row)."""
+        once (issue 19: an import was ~20 statements per row). When no feed listens,
+        the new items' INSERTs and the collection's counter updates are held back and
+        written together (:meth:`_put_grouped`), unless a UID of the batch is taken or
+        its new items would fill the collection (:func:`items.groupable`: such a
+        batch goes item by item); a refusal the group still meets undoes it and writes
+        the batch item by item."""
         origin = self.origin_of(actor)
-        results: list[WriteResult | ValueError] = []
-        written: list[tuple[ItemRecord, ItemRecord | None]] = []
         with self.locked([path]), self._write() as conn:
             record = self._require(conn, path)
             stored_items = items.get_many(conn, record.id, [href for href, _ in entries])
             feeds = [feed for feed in self.change_feeds if _listening(feed, conn)]
-            audits: list[dict[str, Any]] = []
-            logged: list[dict[str, Any]] = []
-            for href, data in entries:
+            if not feeds and self.group_inserts and items.groupable(
+                    conn, record, entries, stored_items,
+                    self.limits.max_items_per_collection):
                 try:
-                    check_item_text(data.text, self.limits, data.name)
                     with raw.savepoint(conn):
-                        old = stored_items.get(href)
-                        stored = self._filtered(conn, record, old, data, actor, False)
+                        return self._put_grouped(conn, origin, record, entries,
+                                                 dict(stored_items), actor)
+                except items.NotGrouped:
+                    pass  # a refusal: item by item answers it as put_item would
+            return self._put_each(conn, origin, record, entries, stored_items, feeds,
+                                  actor)
+
+    def _put_each(self, conn: Connection, origin: WriteOrigin, record: CollectionRecord,
+                  entries: Sequence[tuple[str, ItemData]],
+                  stored_items: dict[str, ItemRecord], feeds: list[ChangeFeed], actor: str
+                  ) -> list[WriteResult | ValueError]:
+        """:meth:`put_items` one item at a time (a feed listens, or a group failed)."""
+        path = record.path
+        results: list[WriteResult | ValueError] = []
+        written: list[tuple[ItemRecord, ItemRecord | None]] = []
+        audits: list[dict[str, Any]] = []
+        logged: list[dict[str, Any]] = []
+        for href, data in entries:
+            try:
+                check_item_text(data.text, self.limits, data.name)
+                with raw.savepoint(conn):
+                    old = stored_items.get(href)
+                    stored = self._filtered(conn, record, old, data, actor, False)
+                    new, old = items.put(
+                        conn, record, href, stored, actor, self.token_days, old=old,
+                        max_items=self.limits.max_items_per_collection,
+                        door=origin.door, savepoint=False, log=logged)
+            except ValueError as exc:
+                results.append(exc)
+                continue
+            stored_items[href] = new
+            written.append((new, old))
+            for feed in feeds:
+                feed.item_changed(conn, origin, record, new, old)
+            audits.append(_put_entry(origin, path, href, new, old))
+            results.append(WriteResult(new=new, old=old, modified=stored is not data))
+        self._written_together(conn, record, written, logged, audits)
+        return results
+
+    def _put_grouped(self, conn: Connection, origin: WriteOrigin, record: CollectionRecord,
+                     entries: Sequence[tuple[str, ItemData]],
+                     stored_items: dict[str, ItemRecord], actor: str
+                     ) -> list[WriteResult | ValueError]:
+        """:meth:`put_items` with the new items' INSERTs and the collection's counter
+        updates held back and written together (:class:`items.NewItems`), when no
+        change feed listens (a feed may read what each write left): the same
+        statements' effects in the same order, in fewer statements. An update of a
+        stored item writes what is held first, then goes as :func:`items.put`. A new
+        item the store would refuse raises :class:`items.NotGrouped` out of here (the
+        caller undoes the group)."""
+        path = record.path
+        results: list[WriteResult | ValueError] = []
+        written: list[tuple[ItemRecord, ItemRecord | None]] = []
+        audits: list[dict[str, Any]] = []
+        logged: list[dict[str, Any]] = []
+        fresh = items.NewItems(conn, record, self.token_days, logged)
+        #: new items without their row id yet: (href, index in results, in written)
+        waiting: list[tuple[str, int, int]] = []
+
+        def flush() -> None:
+            ids = fresh.flush()
+            for href, at_result, at_written in waiting:
+                result = results[at_result]
+                assert isinstance(result, WriteResult)
+                new = replace(result.new, id=ids[href])
+                results[at_result] = replace(result, new=new)
+                written[at_written] = (new, None)
+                if stored_items.get(href) is result.new:
+                    stored_items[href] = new
+            waiting.clear()
+
+        for href, data in entries:
+            stored_before = href in stored_items
+            if stored_before:
+                flush()
+            old = stored_items.get(href)
+            try:
+                check_item_text(data.text, self.limits, data.name)
+                with raw.savepoint(conn):
+                    stored = self._filtered(conn, record, old, data, actor, False)
+                    if old is None:
+                        new = fresh.add(href, stored, self.limits.max_items_per_collection)
+                    else:
                         new, old = items.put(
                             conn, record, href, stored, actor, self.token_days, old=old,
                             max_items=self.limits.max_items_per_collection,
                             door=origin.door, savepoint=False, log=logged)
-                except ValueError as exc:
-                    results.append(exc)
-                    continue
-                stored_items[href] = new
-                written.append((new, old))
-                for feed in feeds:
-                    feed.item_changed(conn, origin, record, new, old)
-                audits.append(_put_entry(origin, path, href, new, old))
-                results.append(WriteResult(new=new, old=old, modified=stored is not data))
-            for hook in self.write_hooks:
-                many = getattr(hook, "items_written", None)
-                if many is not None:
-                    many(conn, record, written)
-                    continue
-                for new, old in written:
-                    hook.item_written(conn, record, new, old)
-            sync.log_changes(conn, logged)
-            audit.record_many(conn, audits)
+            except ValueError as exc:
+                results.append(exc)
+                continue
+            if old is None:
+                waiting.append((href, len(results), len(written)))
+            else:
+                fresh.reread()
+            stored_items[href] = new
+            written.append((new, old))
+            audits.append(_put_entry(origin, path, href, new, old))
+            results.append(WriteResult(new=new, old=old, modified=stored is not data))
+        flush()
+        self._written_together(conn, record, written, logged, audits)
         return results
+
+    def _written_together(self, conn: Connection, record: CollectionRecord,
+                          written: list[tuple[ItemRecord, ItemRecord | None]],
+                          logged: list[dict[str, Any]], audits: list[dict[str, Any]]
+                          ) -> None:
+        """A batch's write hooks (``items_written`` where a hook has it, else
+        ``item_written`` per item), change-log rows and audit entries."""
+        for hook in self.write_hooks:
+            many = getattr(hook, "items_written", None)
+            if many is not None:
+                many(conn, record, written)
+                continue
+            for new, old in written:
+                hook.item_written(conn, record, new, old)
+        sync.log_changes(conn, logged)
+        audit.record_many(conn, audits)
 
     def delete_item(self, path: str, href: str, actor: str) -> ItemRecord:
         origin = self.origin_of(actor)
