@@ -80,6 +80,8 @@ def fill_cms_dav(data_dir: str, config: str, size: int, seed: int, events: int,
                            if isinstance(r, ValueError)]
                 if refused:
                     raise SystemExit(f"/{path}/: {len(refused)} refused, e.g. {refused[0]}")
+        # as `cms-dav import` ends a bulk write: the batches' search-index segments merged
+        app.store.compact_search_index()
     finally:
         app.close()
 

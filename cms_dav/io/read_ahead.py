@@ -238,9 +238,11 @@ def _start_worker() -> None:
     """A worker: Ctrl-C is the importer's to handle (it stops the pool); vobject read
     and written as in the importer's process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from cms_dav import radicale_compat
     from cms_dav.io import freebusy_ranges, vobject_fold, vobject_text, vobject_values
 
     vobject_values.install()
     vobject_text.install()
     vobject_fold.install()
     freebusy_ranges.install()
+    radicale_compat.replace_content_line_writes()
