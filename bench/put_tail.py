@@ -35,9 +35,8 @@ if __package__ in (None, ""):  # run as a script
     sys.path.append(str(Path(__file__).resolve().parent.parent))
 
 from bench import data  # noqa: E402
+from bench.put_phases import BOOK, PASSWORD, USER, fill  # noqa: E402  # the same book
 
-USER, PASSWORD = "bench", "bench-password-1"
-BOOK = "/bench/bench-contacts/"
 MERGE_STATEMENTS = 300
 
 
@@ -50,27 +49,6 @@ def _environ(path: str, body: bytes, method: str = "PUT") -> dict[str, Any]:
             "SERVER_PORT": "80", "HTTP_HOST": "localhost", "wsgi.errors": io.StringIO(),
             "wsgi.version": (1, 0), "wsgi.multithread": True, "wsgi.multiprocess": False,
             "wsgi.run_once": False, "HTTP_AUTHORIZATION": f"Basic {token}", "HTTP_DEPTH": "0"}
-
-
-def fill(folder: Path, cards: int) -> None:
-    from bench.dav import MKCOL_ADDRESSBOOK
-    from bench.load_fill import fill_cms_dav
-    from cms_dav.app import build_app
-    from cms_dav.auth.htpasswd import HtpasswdFile
-    from cms_dav.config import load_settings
-
-    folder.mkdir(parents=True)
-    settings = load_settings(data_dir=folder)
-    HtpasswdFile(settings.htpasswd_file, rounds=4).add(USER, PASSWORD)
-    app = build_app(settings)
-    try:
-        wsgi = app.wsgi()
-        for method, path, body in (("PROPFIND", f"/{USER}/", b""),
-                                   ("MKCOL", BOOK, MKCOL_ADDRESSBOOK % b"bench")):
-            b"".join(wsgi(_environ(path, body, method), lambda *args: None))
-    finally:
-        app.close()
-    fill_cms_dav(str(folder), "", cards, 7, 0, 1)
 
 
 def _schedstat(path: str = "/proc/thread-self/schedstat") -> tuple[int, int]:
