@@ -414,7 +414,7 @@ class Store:
         are read once, and a feed that is not listening (no webhook, no push) is asked
         once (issue 19: an import was ~20 statements per row). When no feed listens,
         the new items' INSERTs and the collection's counter updates are held back and
-        written together (:meth:`_put_grouped`), unless a UID of the batch is taken or
+        written together (:meth:`_put_rows`), unless a UID of the batch is taken or
         its new items would fill the collection (:func:`items.groupable`: such a
         batch goes item by item); a refusal the group still meets undoes it and writes
         the batch item by item."""
@@ -428,66 +428,36 @@ class Store:
                     self.limits.max_items_per_collection):
                 try:
                     with raw.savepoint(conn):
-                        return self._put_grouped(conn, origin, record, entries,
-                                                 dict(stored_items), actor)
+                        return self._put_rows(conn, origin, record, entries,
+                                              dict(stored_items), [], actor, grouped=True)
                 except items.NotGrouped:
                     pass  # a refusal: item by item answers it as put_item would
-            return self._put_each(conn, origin, record, entries, stored_items, feeds,
-                                  actor)
+            return self._put_rows(conn, origin, record, entries, stored_items, feeds,
+                                  actor, grouped=False)
 
-    def _put_each(self, conn: Connection, origin: WriteOrigin, record: CollectionRecord,
+    def _put_rows(self, conn: Connection, origin: WriteOrigin, record: CollectionRecord,
                   entries: Sequence[tuple[str, ItemData]],
-                  stored_items: dict[str, ItemRecord], feeds: list[ChangeFeed], actor: str
-                  ) -> list[WriteResult | ValueError]:
-        """:meth:`put_items` one item at a time (a feed listens, or a group failed)."""
+                  stored_items: dict[str, ItemRecord], feeds: list[ChangeFeed], actor: str,
+                  grouped: bool) -> list[WriteResult | ValueError]:
+        """:meth:`put_items`' rows, one savepoint each. ``grouped`` (only when no change
+        feed listens: a feed may read what each write left): the new items' INSERTs and
+        the collection's counter updates are held back and written together
+        (:class:`items.NewItems`), the same statements' effects in the same order in
+        fewer statements; an update of a stored item writes what is held first, then
+        goes as :func:`items.put`, and a new item the store would refuse raises
+        :class:`items.NotGrouped` out of here (the caller undoes the group)."""
         path = record.path
         results: list[WriteResult | ValueError] = []
         written: list[tuple[ItemRecord, ItemRecord | None]] = []
         audits: list[dict[str, Any]] = []
         logged: list[dict[str, Any]] = []
-        for href, data in entries:
-            try:
-                check_item_text(data.text, self.limits, data.name)
-                with raw.savepoint(conn):
-                    old = stored_items.get(href)
-                    stored = self._filtered(conn, record, old, data, actor, False)
-                    new, old = items.put(
-                        conn, record, href, stored, actor, self.token_days, old=old,
-                        max_items=self.limits.max_items_per_collection,
-                        door=origin.door, savepoint=False, log=logged)
-            except ValueError as exc:
-                results.append(exc)
-                continue
-            stored_items[href] = new
-            written.append((new, old))
-            for feed in feeds:
-                feed.item_changed(conn, origin, record, new, old)
-            audits.append(_put_entry(origin, path, href, new, old))
-            results.append(WriteResult(new=new, old=old, modified=stored is not data))
-        self._written_together(conn, record, written, logged, audits)
-        return results
-
-    def _put_grouped(self, conn: Connection, origin: WriteOrigin, record: CollectionRecord,
-                     entries: Sequence[tuple[str, ItemData]],
-                     stored_items: dict[str, ItemRecord], actor: str
-                     ) -> list[WriteResult | ValueError]:
-        """:meth:`put_items` with the new items' INSERTs and the collection's counter
-        updates held back and written together (:class:`items.NewItems`), when no
-        change feed listens (a feed may read what each write left): the same
-        statements' effects in the same order, in fewer statements. An update of a
-        stored item writes what is held first, then goes as :func:`items.put`. A new
-        item the store would refuse raises :class:`items.NotGrouped` out of here (the
-        caller undoes the group)."""
-        path = record.path
-        results: list[WriteResult | ValueError] = []
-        written: list[tuple[ItemRecord, ItemRecord | None]] = []
-        audits: list[dict[str, Any]] = []
-        logged: list[dict[str, Any]] = []
-        fresh = items.NewItems(conn, record, self.token_days, logged)
+        fresh = items.NewItems(conn, record, self.token_days, logged) if grouped else None
         #: new items without their row id yet: (href, index in results, in written)
         waiting: list[tuple[str, int, int]] = []
 
         def flush() -> None:
+            if fresh is None:
+                return
             ids = fresh.flush()
             for href, at_result, at_written in waiting:
                 result = results[at_result]
@@ -500,15 +470,14 @@ class Store:
             waiting.clear()
 
         for href, data in entries:
-            stored_before = href in stored_items
-            if stored_before:
+            if href in stored_items:
                 flush()
             old = stored_items.get(href)
             try:
                 check_item_text(data.text, self.limits, data.name)
                 with raw.savepoint(conn):
                     stored = self._filtered(conn, record, old, data, actor, False)
-                    if old is None:
+                    if fresh is not None and old is None:
                         new = fresh.add(href, stored, self.limits.max_items_per_collection)
                     else:
                         new, old = items.put(
@@ -518,12 +487,15 @@ class Store:
             except ValueError as exc:
                 results.append(exc)
                 continue
-            if old is None:
-                waiting.append((href, len(results), len(written)))
-            else:
-                fresh.reread()
+            if fresh is not None:
+                if old is None:
+                    waiting.append((href, len(results), len(written)))
+                else:
+                    fresh.reread()
             stored_items[href] = new
             written.append((new, old))
+            for feed in feeds:
+                feed.item_changed(conn, origin, record, new, old)
             audits.append(_put_entry(origin, path, href, new, old))
             results.append(WriteResult(new=new, old=old, modified=stored is not data))
         flush()

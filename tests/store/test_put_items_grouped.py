@@ -57,12 +57,13 @@ def _answers(results: Sequence[WriteResult | ValueError]) -> list[Any]:
 def _count_groups(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The sizes of the batches ``Store.put_items`` tries to write grouped from now on."""
     groups: list[int] = []
-    grouped_write = Store._put_grouped
+    write_rows = Store._put_rows
 
-    def counted(self: Store, *args: Any) -> Any:
-        groups.append(len(args[3]))  # conn, origin, record, entries...
-        return grouped_write(self, *args)
-    monkeypatch.setattr(Store, "_put_grouped", counted)
+    def counted(self: Store, *args: Any, grouped: bool) -> Any:
+        if grouped:
+            groups.append(len(args[3]))  # conn, origin, record, entries...
+        return write_rows(self, *args, grouped=grouped)
+    monkeypatch.setattr(Store, "_put_rows", counted)
     return groups
 
 
@@ -139,12 +140,13 @@ def _to_taken_uid(conn: Any, collection: Any, old: Any, data: ItemData, *, actor
 def test_a_uid_an_upload_filter_gives_away_is_refused_for_that_item_only(
         store: Store, monkeypatch: pytest.MonkeyPatch):
     tried: list[str] = []
-    grouped_write = Store._put_grouped
+    write_rows = Store._put_rows
 
-    def tracked(self: Store, *args: Any) -> Any:
-        tried.append("group")
-        return grouped_write(self, *args)  # meets the UID taken: NotGrouped
-    monkeypatch.setattr(Store, "_put_grouped", tracked)
+    def tracked(self: Store, *args: Any, grouped: bool) -> Any:
+        if grouped:
+            tried.append("group")
+        return write_rows(self, *args, grouped=grouped)  # grouped: NotGrouped (UID taken)
+    monkeypatch.setattr(Store, "_put_rows", tracked)
     store.upload_filters = (_to_taken_uid,)
     answers = {}
     for book, grouped in (("grouped", True), ("each", False)):
