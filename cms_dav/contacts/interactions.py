@@ -54,7 +54,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 
 from cms_dav.contacts.errors import CardFormatError, InteractionError
-from cms_dav.contacts.stamps import basic_day, utc_stamp
+from cms_dav.contacts.stamps import STAMP_FORMAT, basic_day, utc_stamp
 from cms_dav.contacts.vcard_lines import (
     CardParses, ContentLine, LineRewrite, card_lines, escape, insert_before_end, parse_line,
     rewrite_lines, unescape, unfold,
@@ -63,7 +63,6 @@ from cms_dav.contacts.vcard_lines import (
 PROPERTY = "X-CMS-INTERACTION"
 KINDS = ("call", "meeting", "email", "visit", "note")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-_DT_FORMAT = "%Y%m%dT%H%M%SZ"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # \t and \n are fine in text
 _SEPARATOR = re.compile(r"\\?;")
 _CLAIMED = "/claimed="
@@ -183,14 +182,14 @@ def _encode_follow_up(interaction: Interaction) -> str:
     if interaction.follow_up is None:
         return ""
     day = f"{interaction.follow_up.year:04d}{interaction.follow_up:%m%d}"
-    return f"{day}/{interaction.done.strftime(_DT_FORMAT)}" if interaction.done else day
+    return f"{day}/{interaction.done.strftime(STAMP_FORMAT)}" if interaction.done else day
 
 
 def _encode_at(interaction: Interaction) -> str:
-    at = interaction.at.strftime(_DT_FORMAT)
+    at = interaction.at.strftime(STAMP_FORMAT)
     if interaction.claimed is None:
         return at
-    return f"{at}{_CLAIMED}{interaction.claimed.strftime(_DT_FORMAT)}"
+    return f"{at}{_CLAIMED}{interaction.claimed.strftime(STAMP_FORMAT)}"
 
 
 def encode_value(interaction: Interaction) -> str:
