@@ -17,6 +17,7 @@ from cms_dav.contacts import search_tiers
 from cms_dav.contacts.query import Book, search
 from cms_dav.contacts.search_terms import parse_query
 from cms_dav.contacts.search_tiers import top_scores
+from cms_dav.store.sql import as_db
 from tests.contacts.index_support import book, card_data, vcard
 
 CARDS = [
@@ -184,3 +185,32 @@ def test_a_name_or_pinyin_level_is_not_walked_along_the_books_sort_index(
     finally:
         event.remove(app.engine, "before_cursor_execute", seen)
     assert walked == []
+
+
+def test_a_probed_card_is_checked_through_its_own_rows_on_sqlite(app: App) -> None:
+    """Regression (issue 19 round seven: "00" took 0.5-1 s at 10,000 cards): the probe of
+    a large level reads each card's rows through ``ix_contact_terms_item_id``, not the
+    level's condition seek on ``ix_contact_terms_field_term`` once per card (which reads
+    every row of the level for each of the 400 cards); and it finds the right cards."""
+    books = _books(app)
+    with app.store.reading() as conn:
+        driver = conn.connection.driver_connection
+        statements: list[str] = []
+        driver.set_trace_callback(statements.append)  # type: ignore[union-attr]
+        try:
+            found = search_tiers._probe(as_db(conn), [b.id for b in books],
+                                        search_tiers._note_word("na")[0], {}, 1)
+        finally:
+            driver.set_trace_callback(None)  # type: ignore[union-attr]
+        probe = [s for s in statements if "AS hit" in s]
+        assert len(probe) == len(books)
+        plan = " ".join(str(row[-1]) for row in driver.execute(  # type: ignore[union-attr]
+            "EXPLAIN QUERY PLAN " + probe[0]))
+    assert "ix_contact_terms_item_id" in plan and "ix_contact_terms_field_term" not in plan
+    assert found is not None and [k[3] for k in found] == [
+        c.item_id for c in _contacts_named(app, "Quincy")]
+
+
+def _contacts_named(app: App, fn: str) -> list[Any]:
+    with app.store.reading() as conn:
+        return [c for c in search(conn, _books(app), fn) if c.fn == fn]
