@@ -93,24 +93,21 @@ def index_terms(fields: CardFields, default_region: str = "") -> list[tuple[str,
     return list(dict.fromkeys(rows))
 
 
-#: a text shorter than this has no trigram: its rows are found by a scan (the search
-#: side's narrowing, :mod:`cms_dav.contacts.search_tiers`)
+#: note words shorter than this have no trigram: each is a row of its own (an equal
+#: term is then a seek); the longer ones share rows (:func:`note_rows`)
 SHORT_NOTE_WORD = 3
 
 
 def note_rows(words: list[str]) -> list[tuple[str, str]]:
-    """The ``note`` rows of a card's distinct note words: joined by single spaces into
-    rows of at most :data:`MAX_TERM` characters, in their order. A word never holds a
-    space (:data:`_WORD`), so :func:`note_words` gives them back and the trigram index
-    finds a word's substrings in its row. A bench card's notes were 32 rows of its ~53
-    (issue 19), then 9 of ~29 while each word under three characters kept a row of its
-    own (the times of the timeline block: ``09``, ``11``, ``00``...); now one. A short
-    word is found by a scan of the note rows either way (it has no trigram); only its
-    equal level (:func:`search_tiers._note_word`) was a seek before."""
-    rows: list[tuple[str, str]] = []
+    """The ``note`` rows of a card's distinct note words: each short word alone, the
+    others joined by single spaces into rows of at most :data:`MAX_TERM` characters.
+    A bench card's notes were 32 rows of its ~53 (issue 19: a PUT's index rows); a
+    word never holds a space (:data:`_WORD`), so :func:`note_words` gives them back and
+    the trigram index finds a word's substrings in its row as before."""
+    rows = [("note", w) for w in words if len(w) < SHORT_NOTE_WORD]
     line: list[str] = []
     size = 0
-    for word in words:
+    for word in (w for w in words if len(w) >= SHORT_NOTE_WORD):
         extra = len(word) + (1 if line else 0)
         if line and size + extra > MAX_TERM:
             rows.append(("note", " ".join(line)))

@@ -226,8 +226,8 @@ def _rows(db: Db, book_ids: Sequence[int], text: str, exact: list[str],
           prefix: list[str]) -> tuple[list[Sql], Sql]:
     """The item ids of a level's rows: equal to ``text`` in ``exact`` fields, starting
     with it in ``prefix`` fields (each a seek on ``ix_contact_terms_field_term``; a note
-    word through the trigram index, one under three characters by a scan of the note
-    rows); and the condition on one row."""
+    word of three characters or more through the trigram index); and the condition on
+    one row."""
     parts: list[Sql] = []
     seeks: list[Sql] = []
     notes: list[Sql] = []
@@ -243,8 +243,8 @@ def _rows(db: Db, book_ids: Sequence[int], text: str, exact: list[str],
         parts.append(sql("SELECT item_id FROM contact_terms WHERE")
                      + (condition & in_("collection_id", list(book_ids))))
     for condition in notes:
-        # a note word is inside a row of several words: the trigram index narrows to
-        # the rows holding a text of three characters or more, the LIKE decides
+        # a note word of three characters or more is inside a row of several words:
+        # the trigram index narrows to the rows holding the text, the LIKE decides
         narrowed = (condition if len(text) < SHORT_NOTE_WORD
                     else trigram.narrowing(db, "contact_terms", text, condition))
         parts.append(sql("SELECT item_id FROM contact_terms WHERE")
@@ -254,12 +254,13 @@ def _rows(db: Db, book_ids: Sequence[int], text: str, exact: list[str],
 
 
 def _note_word(text: str) -> list[Sql]:
-    """A ``note`` row holding the word ``text`` (:func:`search_terms.note_rows`: words
-    joined by single spaces; no word holds a space, so a text with one is no note word).
-    A row of the word alone (an index written before issue 19's joined rows) is the
-    ``term = text`` case."""
+    """A ``note`` row holding the word ``text`` (:func:`search_terms.note_rows`: a short
+    word is a row of its own, a longer one is among words joined by single spaces;
+    no word holds a space, so a text with one is no note word)."""
     if " " in text:
         return []
+    if len(text) < SHORT_NOTE_WORD:
+        return [sql("field = ?", "note") & sql("term = ?", text)]
     return [sql("field = ?", "note") & any_of(
         sql("term = ?", text), starts_with("term", text + " "), ends_with("term", " " + text),
         contains("term", " " + text + " "))]
