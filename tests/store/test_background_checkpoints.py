@@ -177,3 +177,30 @@ def test_a_log_under_the_restart_size_is_not_restarted(
     checkpointer.run_once()
     assert checkpointer.last[1] * 4096 <= checkpoint.RESTART_ABOVE
     assert checkpointer.restarts == 0
+
+
+def test_a_large_log_the_truncation_could_not_empty_is_restarted_once_the_reader_is_done(
+        url: str, server_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every frame copied, but a reader stopped the TRUNCATE that does not wait: the
+    round's RESTART waits for the reader, so the next write starts the log anew."""
+    monkeypatch.setattr(checkpoint, "TRUNCATE_ABOVE", 0)
+    monkeypatch.setattr(checkpoint, "RESTART_ABOVE", 0)
+    monkeypatch.setattr(checkpoint, "RESTART_WAIT_MS", 10_000)
+    upgrade_to_head(server_engine)
+    store = Store(server_engine)
+    fill(store, 20)
+    reader = sqlite3.connect(url[len("sqlite:///"):], isolation_level=None,
+                             check_same_thread=False)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM items").fetchone()  # a snapshot of every write
+    done = threading.Timer(0.2, lambda: reader.execute("COMMIT"))
+    done.start()
+    checkpointer = Checkpointer(server_engine)
+    checkpointer.run_once()
+    done.join()
+    reader.close()
+    busy, frames, copied = checkpointer.last
+    assert (busy, copied, checkpointer.truncations) == (0, frames, 0)
+    assert checkpointer.restarts == 1
+    store.put_item("alice/book", "20.vcf", card(20), "tests")
+    assert wal_frames(url) < frames
