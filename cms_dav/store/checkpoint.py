@@ -17,16 +17,16 @@ either empties the file at once or gives up (a reader or writer is active) and i
 tried again on a later round, so it never makes a request wait for it.
 
 Under writers that never pause (4 clients uploading into one book) a PASSIVE round never
-catches up: commits land while it copies (a PUT adds ~80 pages), so the log is never
+catches up: commits land while it copies (a PUT adds ~90 pages), so the log is never
 fully copied when the next writer starts, SQLite never restarts it from its beginning,
 and it grows by every write until a TRUNCATE finds a moment without readers and writers
-(a ``-wal`` file of up to 105-279 MB during 3,000 cards with 4 clients, 11 MB with 1).
-Every page read then searches one more wal-index hash table per 4,096 frames, and each
-round copies more. So when a round leaves more than :data:`RESTART_ABOVE` bytes of log
-it did not empty, it runs a RESTART checkpoint: SQLite takes the write lock (new writers
-wait; they poll at 1 ms), copies the frames the PASSIVE round left and waits for readers
-of old frames, at most :data:`RESTART_WAIT_MS` in all; the next commit then writes from
-the log's beginning (issue 19).
+(a ``-wal`` file of 39-205 MB at its largest in 2,000-3,000 cards with 4 clients, 11 MB
+with 1). Every page read then searches one more wal-index hash table per 4,096 frames,
+and each round copies more. So when a round leaves more than :data:`RESTART_ABOVE`
+bytes of log it did not empty, it runs a RESTART checkpoint: SQLite takes the write lock
+(new writers wait; they poll at 1 ms), copies the frames the PASSIVE round left and
+waits for readers of old frames, at most :data:`RESTART_WAIT_MS` in all; the next commit
+then writes from the log's beginning (issue 19).
 """
 
 from __future__ import annotations
@@ -46,8 +46,10 @@ log = logging.getLogger("cms_dav.store")
 TRUNCATE_ABOVE = 4 * 1024 * 1024
 #: a log holding more than this after a PASSIVE round is restarted (see the module doc)
 RESTART_ABOVE = 16 * 1024 * 1024
-#: how long a RESTART round waits for the write lock and for readers, in milliseconds
-RESTART_WAIT_MS = 100
+#: how long a RESTART round waits for the write lock and for readers, in milliseconds:
+#: it holds the write lock while it waits for readers, so this bounds a writer's stall
+#: (a long reader, e.g. a multiget of all, makes the round give up; a later one retries)
+RESTART_WAIT_MS = 25
 
 
 @dataclass
