@@ -15,6 +15,18 @@ a 1,000-card book. When a round finds every frame copied and the file larger tha
 :data:`TRUNCATE_ABOVE`, it also runs a TRUNCATE checkpoint with no busy wait: it
 either empties the file at once or gives up (a reader or writer is active) and is
 tried again on a later round, so it never makes a request wait for it.
+
+Under writers that never pause (4 clients uploading into one book) a PASSIVE round never
+catches up: commits land while it copies (a PUT adds ~90 pages), so the log is never
+fully copied when the next writer starts, SQLite never restarts it from its beginning,
+and it grows by every write until a TRUNCATE finds a moment without readers and writers
+(a ``-wal`` file of 39-205 MB at its largest in 2,000-3,000 cards with 4 clients, 11 MB
+with 1). Every page read then searches one more wal-index hash table per 4,096 frames,
+and each round copies more. So when a round leaves more than :data:`RESTART_ABOVE`
+bytes of log it did not empty, it runs a RESTART checkpoint: SQLite takes the write lock
+(new writers wait; they poll at 1 ms), copies the frames the PASSIVE round left and
+waits for readers of old frames, at most :data:`RESTART_WAIT_MS` in all; the next commit
+then writes from the log's beginning (issue 19).
 """
 
 from __future__ import annotations
@@ -32,6 +44,12 @@ log = logging.getLogger("cms_dav.store")
 
 #: a fully checkpointed ``-wal`` file larger than this is truncated to 0 bytes
 TRUNCATE_ABOVE = 4 * 1024 * 1024
+#: a log holding more than this after a PASSIVE round is restarted (see the module doc)
+RESTART_ABOVE = 16 * 1024 * 1024
+#: how long a RESTART round waits for the write lock and for readers, in milliseconds:
+#: it holds the write lock while it waits for readers, so this bounds a writer's stall
+#: (a long reader, e.g. a multiget of all, makes the round give up; a later one retries)
+RESTART_WAIT_MS = 25
 
 
 @dataclass
@@ -43,6 +61,8 @@ class Checkpointer:
     last: tuple[int, int, int] = (0, 0, 0)
     #: rounds that emptied the ``-wal`` file
     truncations: int = 0
+    #: rounds that restarted a log writers kept growing (RESTART checkpoints that finished)
+    restarts: int = 0
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def run_once(self) -> tuple[int, int, int]:
@@ -51,8 +71,12 @@ class Checkpointer:
             cursor = raw.cursor()
             row = cursor.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
             busy, frames, copied = int(row[0]), int(row[1]), int(row[2])
+            emptied = 0
             if not busy and copied == frames and self.wal_size() > TRUNCATE_ABOVE:
-                self.truncations += _truncate(cursor)
+                emptied = _truncate(cursor)
+                self.truncations += emptied
+            if not emptied and frames * _page_size(cursor) > RESTART_ABOVE:
+                self.restarts += _restart(cursor)
         finally:
             raw.close()
         self.runs += 1
@@ -83,6 +107,24 @@ def _truncate(cursor: Any) -> int:
     cursor.execute("PRAGMA busy_timeout=0")
     try:
         busy = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+    except sqlite3.OperationalError:  # "database is locked": another round will do it
+        busy = 1
+    finally:
+        cursor.execute(f"PRAGMA busy_timeout={int(waited)}")
+    return 0 if busy else 1
+
+
+def _page_size(cursor: Any) -> int:
+    return int(cursor.execute("PRAGMA page_size").fetchone()[0])
+
+
+def _restart(cursor: Any) -> int:
+    """A RESTART checkpoint waiting at most :data:`RESTART_WAIT_MS`: 1 if it finished
+    (the next writer starts the log anew), else 0 (a later round tries again)."""
+    waited = cursor.execute("PRAGMA busy_timeout").fetchone()[0]
+    cursor.execute(f"PRAGMA busy_timeout={RESTART_WAIT_MS}")
+    try:
+        busy = cursor.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()[0]
     except sqlite3.OperationalError:  # "database is locked": another round will do it
         busy = 1
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import Iterator
@@ -128,3 +129,78 @@ def test_the_truncation_does_not_wait_for_an_open_reader(
     checkpointer.run_once()
     assert checkpointer.truncations == 1
     reader.close()
+
+
+def wal_frames(url: str) -> int:
+    """Frames in the log now (a PASSIVE checkpoint reports them; it copies, never resets)."""
+    connection = sqlite3.connect(url[len("sqlite:///"):], isolation_level=None)
+    try:
+        return int(connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1])
+    finally:
+        connection.close()
+
+
+def test_a_log_a_reader_kept_from_being_copied_is_restarted_once_the_reader_is_done(
+        url: str, server_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Writers that never pause leave a reader of older frames at every round: the
+    round waits for it and restarts the log, so the next write starts it anew instead
+    of growing it (without the restart SQLite appends, as nothing copied the frames
+    that reader held back)."""
+    monkeypatch.setattr(checkpoint, "RESTART_ABOVE", 0)
+    monkeypatch.setattr(checkpoint, "RESTART_WAIT_MS", 10_000)
+    upgrade_to_head(server_engine)
+    store = Store(server_engine)
+    fill(store, 20)
+    reader = sqlite3.connect(url[len("sqlite:///"):], isolation_level=None,
+                             check_same_thread=False)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM items").fetchone()  # a snapshot of 20 cards
+    for number in range(20, 40):
+        store.put_item("alice/book", f"{number}.vcf", card(number), "tests")
+    done = threading.Timer(0.2, lambda: reader.execute("COMMIT"))
+    done.start()
+    checkpointer = Checkpointer(server_engine)
+    checkpointer.run_once()  # its PASSIVE part stops at the reader's snapshot
+    done.join()
+    reader.close()
+    before = checkpointer.last[1]
+    assert checkpointer.restarts == 1
+    store.put_item("alice/book", "40.vcf", card(40), "tests")
+    assert wal_frames(url) < before
+
+
+def test_a_log_under_the_restart_size_is_not_restarted(
+        url: str, server_engine: Engine) -> None:
+    upgrade_to_head(server_engine)
+    fill(Store(server_engine), 20)
+    checkpointer = Checkpointer(server_engine)
+    checkpointer.run_once()
+    assert checkpointer.last[1] * 4096 <= checkpoint.RESTART_ABOVE
+    assert checkpointer.restarts == 0
+
+
+def test_a_large_log_the_truncation_could_not_empty_is_restarted_once_the_reader_is_done(
+        url: str, server_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every frame copied, but a reader stopped the TRUNCATE that does not wait: the
+    round's RESTART waits for the reader, so the next write starts the log anew."""
+    monkeypatch.setattr(checkpoint, "TRUNCATE_ABOVE", 0)
+    monkeypatch.setattr(checkpoint, "RESTART_ABOVE", 0)
+    monkeypatch.setattr(checkpoint, "RESTART_WAIT_MS", 10_000)
+    upgrade_to_head(server_engine)
+    store = Store(server_engine)
+    fill(store, 20)
+    reader = sqlite3.connect(url[len("sqlite:///"):], isolation_level=None,
+                             check_same_thread=False)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM items").fetchone()  # a snapshot of every write
+    done = threading.Timer(0.2, lambda: reader.execute("COMMIT"))
+    done.start()
+    checkpointer = Checkpointer(server_engine)
+    checkpointer.run_once()
+    done.join()
+    reader.close()
+    busy, frames, copied = checkpointer.last
+    assert (busy, copied, checkpointer.truncations) == (0, frames, 0)
+    assert checkpointer.restarts == 1
+    store.put_item("alice/book", "20.vcf", card(20), "tests")
+    assert wal_frames(url) < frames
