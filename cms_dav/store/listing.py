@@ -12,6 +12,9 @@ taken before the items are read).
 
 from __future__ import annotations
 
+import itertools
+import operator
+from array import array
 from typing import Any, Generator, NamedTuple, Sequence
 
 from sqlalchemy import Connection, Engine
@@ -203,14 +206,27 @@ def raw_page(store: Store, collection_id: int, after: str | None, columns: str,
     return _raw_all(store, f"{sql} ORDER BY href LIMIT {int(page)}", params)
 
 
-def raw_ids(store: Store, collection_id: int) -> list[int]:
+def raw_ids(store: Store, collection_id: int) -> array[int]:
     """The row ids of the collection's items, ascending: storage order on SQLite (the
     table is a b-tree on its rowid), read from an index alone (``ix_items_time``
-    covers ``collection_id`` and the rowid) in one statement."""
-    rows = _raw_all(store, f"SELECT id FROM items WHERE collection_id = {_marker(store.engine)}",
-                    (collection_id,))
-    ids = [row[0] for row in rows]
-    ids.sort()
+    covers ``collection_id`` and the rowid) in one statement. Kept as 8 bytes an id
+    (a list of 100k ids and their int objects, with the driver's 100k row tuples on
+    the way, raised a 100k multiget's peak memory by ~10 MB)."""
+    ids: array[int] = array("q")
+    connection = store.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(f"SELECT id FROM items WHERE collection_id = "
+                           f"{_marker(store.engine)}", (collection_id,))
+            while chunk := cursor.fetchmany(4096):
+                ids.extend([row[0] for row in chunk])
+        finally:
+            cursor.close()
+    finally:
+        connection.close()
+    if not all(map(operator.lt, ids, itertools.islice(ids, 1, None))):
+        ids = array("q", sorted(ids))  # the index's order is by time range first
     return ids
 
 

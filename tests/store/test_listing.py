@@ -64,7 +64,7 @@ def test_rows_by_id_pages_read_the_book_in_the_order_written(tmp_path, others_be
     book's) or by their ids (3 between): the same rows, the book's only, each once."""
     store, book, hrefs = interleaved_books(f"sqlite:///{tmp_path / 'db'}", others_between)
     ids = listing.raw_ids(store, book)
-    assert ids == sorted(ids) and len(ids) == len(hrefs)
+    assert list(ids) == sorted(ids) and len(ids) == len(hrefs)
     rows = [row for start in range(0, len(ids), page)
             for row in listing.raw_by_ids(store, book, ids[start:start + page], "href, etag")]
     assert [row[0] for row in rows] == hrefs
