@@ -14,13 +14,13 @@ biggest parts. Here:
   plugins give. Any other login goes to the probe path, where Radicale verifies it;
 - the collection must be an address book or calendar (the report fitting its kind);
 - the items are read as plain tuples on a raw DBAPI connection: when the request
-  names at least half the collection, by pages of the whole collection in href order
+  names at least half the collection, by pages of the whole collection in storage order
   (one statement per page of :data:`listing.PAGE` items, no connection held while the
   client reads), else by batches of names; each ``<response>`` is one ``bytes.join``
   of constants worked out once per request and the row's values.
 
-The answer is Radicale's but for the order of the responses: by href when the
-collection is scanned, then the names not found (404, RFC 4918 §9.2's multistatus),
+The answer is Radicale's but for the order of the responses: in storage order when
+the collection is scanned, then the names not found (404, RFC 4918 §9.2's multistatus),
 else the request's order. Radicale's own order is a hash-seeded ``set``'s, which no
 client can rely on (tests/wsgi/listing_normalisation.py). The data bytes are the
 stored text, as a GET serves it (cms_dav.wsgi.fast_get), XML-escaped.
@@ -199,8 +199,11 @@ def _escaped(etag: str, data: bytes | memoryview) -> tuple[str, bytes]:
 
 
 class NamePicker:
-    """Which rows of a scan of the collection in href order a multiget names, page by
-    page, and at the end the names no row had (in the request's order).
+    """Which rows of a scan of the collection a multiget names, page by page, and at
+    the end the names no row had (in the request's order). The scan is in storage
+    order (:meth:`FastMultiget._scanned`), which is href order when the items were
+    written in href order (a bulk import of a sorted listing) and random for a book
+    of UUID hrefs; any order is picked exactly.
 
     A multiget of all names every item, and clients send the names in the order a
     sync listed them, which is the scan's: then each page's hrefs are the next names
@@ -213,7 +216,9 @@ class NamePicker:
     its last href only, while the scan is seen to be in code point order (the names'
     order): a name the scan has passed has no item. Names not strictly ascending, or
     a scan in another order (a collation other than code point order on PostgreSQL),
-    are picked with a set of the names not yet answered from there on, as before."""
+    are picked with a set of the names not yet answered from there on: a page all of
+    whose hrefs are still wanted (a multiget of all) costs one ``issuperset`` and one
+    ``difference_update`` in C, not a probe in Python per row."""
 
     def __init__(self, names: Sequence[str]) -> None:
         #: a list: a slice of it is compared with a page's list of hrefs
@@ -253,6 +258,10 @@ class NamePicker:
         if self.wanted is None:
             return page  # an empty page
         wanted = self.wanted
+        hrefs = [row[0] for row in page]
+        if wanted.issuperset(hrefs):  # every row named (a multiget of all): in C
+            wanted.difference_update(hrefs)
+            return page
         found = [row for row in page if row[0] in wanted]
         wanted.difference_update([row[0] for row in found])
         return found
@@ -328,21 +337,29 @@ class FastMultiget:
 
     def _scanned(self, collection_id: int, names: list[str], rows: RowRenderer
                  ) -> Iterator[tuple[bool, bytes]]:
-        """The whole collection by pages in href order, the named items' responses
-        :data:`SLICE` rows at a time, then a 404 for each name not found."""
+        """The whole collection by pages in storage order (row id: what the table's
+        b-tree holds in sequence, whatever the hrefs), the named items' responses
+        :data:`SLICE` rows at a time, then a 404 for each name not found. RFC 4918
+        §9.1/RFC 6352 §8.7 ask for a response per href, in no particular order. Read by
+        href, a book of random UUID hrefs (as phones name cards) visited the table's
+        pages at random: ~2x the SQL time of a book stored in href order at 100k.
+
+        The ids are listed first and each page is read in its own statement, so an item
+        written meanwhile may have a new id or none: the names the scan did not find
+        are looked up once more by href before they are answered 404."""
         picker = NamePicker(names)
-        after: str | None = None
-        while picker.wanting:
-            page = listing.raw_page(self.store, collection_id, after, rows.columns)
-            found = picker.pick(page)
-            for start in range(0, len(found), SLICE):
-                yield True, rows.render_all(found[start:start + SLICE])
-            if len(page) < listing.PAGE:
+        ids = listing.raw_ids(self.store, collection_id)
+        for start in range(0, len(ids), listing.PAGE):
+            if not picker.wanting:
                 break
-            after = page[-1][0]
-        missing = [rows.writer.missing_response(name) for name in picker.missing()]
+            page = listing.raw_by_ids(self.store, collection_id,
+                                      ids[start:start + listing.PAGE], rows.columns)
+            found = picker.pick(page)
+            for first in range(0, len(found), SLICE):
+                yield True, rows.render_all(found[first:first + SLICE])
+        missing = list(picker.missing())
         if missing:
-            yield False, b"".join(missing)
+            yield from self._by_name(collection_id, missing, rows)
 
     def _by_name(self, collection_id: int, names: list[str], rows: RowRenderer
                  ) -> Iterator[tuple[bool, bytes]]:

@@ -1,10 +1,19 @@
-"""Listing rows come page by page, ordered by href, none lost at page edges."""
+"""Listing rows come page by page, ordered by href (or by row id, for a multiget's
+scan in storage order), none lost at page edges and none of another collection."""
 
 from __future__ import annotations
 
 from cms_dav.store.records import ItemData
 from cms_dav.store.store import Store
+import pytest
+
+from cms_dav.store import listing
 from cms_dav.store.listing import all_rows, rows_by_href
+
+
+def card(href: str) -> ItemData:
+    return ItemData(text=f"BEGIN:VCARD\r\nUID:{href}\r\nEND:VCARD\r\n", uid=href,
+                    etag=f'"{href}"', name="VCARD", component="")
 
 
 def book_with(hrefs: list[str], url: str) -> tuple[Store, int]:
@@ -28,3 +37,35 @@ def test_rows_by_href_leaves_out_hrefs_that_are_not_there(tmp_path):
     store, collection_id = book_with(["a.vcf", "b.vcf"], f"sqlite:///{tmp_path / 'db'}")
     found = rows_by_href(store, collection_id, ["a.vcf", "gone.vcf"], with_text=True)
     assert list(found) == ["a.vcf"] and b"UID:a.vcf" in found["a.vcf"].text
+
+
+def interleaved_books(url: str, others_between: int) -> tuple[Store, int, list[str]]:
+    """alice/book's cards written one at a time, ``others_between`` cards of
+    alice/other after each: the book's row ids are that far apart. Returns the store,
+    the book's id and its hrefs in the order written (not href order)."""
+    store = Store.open(url)
+    store.replace_collection("alice/book", {"tag": "VADDRESSBOOK"}, [], "tests")
+    store.replace_collection("alice/other", {"tag": "VADDRESSBOOK"}, [], "tests")
+    hrefs = [f"{(number * 7919) % 101:03d}-ü.vcf" for number in range(12)]
+    for number, href in enumerate(hrefs):
+        store.put_items("alice/book", [(href, card(href))], "tests")
+        store.put_items("alice/other", [(f"o{number}-{each}.vcf", card(f"o{number}-{each}"))
+                                        for each in range(others_between)], "tests")
+    head = listing.collection_head(store, "alice/book")
+    assert head is not None
+    return store, head.id, hrefs
+
+
+@pytest.mark.parametrize("others_between", [0, 1, 3])
+@pytest.mark.parametrize("page", [1, 5, 12])
+def test_rows_by_id_pages_read_the_book_in_the_order_written(tmp_path, others_between,
+                                                            page):
+    """Runs of row ids read as a range of the table (0 or 1 other card between the
+    book's) or by their ids (3 between): the same rows, the book's only, each once."""
+    store, book, hrefs = interleaved_books(f"sqlite:///{tmp_path / 'db'}", others_between)
+    ids = listing.raw_ids(store, book)
+    assert list(ids) == sorted(ids) and len(ids) == len(hrefs)
+    rows = [row for start in range(0, len(ids), page)
+            for row in listing.raw_by_ids(store, book, ids[start:start + page], "href, etag")]
+    assert [row[0] for row in rows] == hrefs
+    assert [row[1] for row in rows] == [f'"{href}"' for href in hrefs]
