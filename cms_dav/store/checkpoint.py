@@ -103,15 +103,7 @@ class Checkpointer:
 
 def _truncate(cursor: Any) -> int:
     """A TRUNCATE checkpoint that does not wait: 1 if it emptied the WAL, else 0."""
-    waited = cursor.execute("PRAGMA busy_timeout").fetchone()[0]
-    cursor.execute("PRAGMA busy_timeout=0")
-    try:
-        busy = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-    except sqlite3.OperationalError:  # "database is locked": another round will do it
-        busy = 1
-    finally:
-        cursor.execute(f"PRAGMA busy_timeout={int(waited)}")
-    return 0 if busy else 1
+    return _checkpoint(cursor, "TRUNCATE", 0)
 
 
 def _page_size(cursor: Any) -> int:
@@ -121,10 +113,16 @@ def _page_size(cursor: Any) -> int:
 def _restart(cursor: Any) -> int:
     """A RESTART checkpoint waiting at most :data:`RESTART_WAIT_MS`: 1 if it finished
     (the next writer starts the log anew), else 0 (a later round tries again)."""
+    return _checkpoint(cursor, "RESTART", RESTART_WAIT_MS)
+
+
+def _checkpoint(cursor: Any, mode: str, wait_ms: int) -> int:
+    """A ``mode`` checkpoint with the connection's busy timeout set to ``wait_ms`` for
+    it alone: 1 if it finished, else 0 (busy, or "database is locked")."""
     waited = cursor.execute("PRAGMA busy_timeout").fetchone()[0]
-    cursor.execute(f"PRAGMA busy_timeout={RESTART_WAIT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={int(wait_ms)}")
     try:
-        busy = cursor.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()[0]
+        busy = cursor.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()[0]
     except sqlite3.OperationalError:  # "database is locked": another round will do it
         busy = 1
     finally:
