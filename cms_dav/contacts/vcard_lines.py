@@ -393,6 +393,8 @@ def rewrite_lines(text: str, name: str, rewrite: LineRewrite,
     the same logical line keeps its bytes, ``None`` drops it, another string is folded in
     the text's line ending. Every other line keeps its bytes (lossless storage, issue 12).
     Returns (text, lines changed)."""
+    if _cannot_hold(text, name.upper()):
+        return text, 0
     physical = re.split(r"(?<=\n)", text)  # line endings stay attached, whatever they are
     eol = detect_eol(text)
     wanted = name.upper()
@@ -426,6 +428,16 @@ def rewrite_lines(text: str, name: str, rewrite: LineRewrite,
                     continue
         kept.extend(block)
     return "".join(kept), changed
+
+
+def _cannot_hold(text: str, wanted: str) -> bool:
+    """Whether no line of ``text`` can be a ``wanted`` property line, seen without
+    splitting it (most uploads have no interaction: issue 19): with no folded line and
+    no lone CR, each logical line is a piece of ``text``, so a name the upper-cased text
+    lacks is on none of them and :func:`rewrite_lines` would keep every byte."""
+    if "\n " in text or "\n\t" in text or text.count("\r") != text.count("\r\n"):
+        return False
+    return wanted not in text.upper()
 
 
 def _logical(block: list[str]) -> str:

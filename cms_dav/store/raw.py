@@ -154,6 +154,20 @@ class RawStatement:
             return
         run_on_driver(conn, compiled.sql, [compiled.args(row) for row in rows], many=True)
 
+    def execute_tuples(self, conn: Connection, names: tuple[str, ...],
+                       rows: Sequence[tuple[Any, ...]]) -> None:
+        """:meth:`execute_many` of rows given as tuples of the values of ``names``:
+        handed to the driver as they are when the dialect binds exactly ``names`` in
+        that order with no bind processor (SQLite: a bulk write's index rows skip a
+        dict and its per-row reordering, issue 19), else as dicts the usual way."""
+        if not rows:
+            return
+        compiled = self.compiled(conn.dialect)
+        if compiled.order == names and not compiled.processors and len(rows) > 1:
+            run_on_driver(conn, compiled.sql, rows, many=True)
+            return
+        self.execute_many(conn, [dict(zip(names, row, strict=True)) for row in rows])
+
 
 @contextmanager
 def savepoint(conn: Connection) -> Iterator[None]:

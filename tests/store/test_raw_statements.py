@@ -103,3 +103,45 @@ def test_an_error_inside_a_raw_savepoint_undoes_only_that_block(database_url):
     with read_tx(engine) as conn:
         assert conn.execute(select(items.c.href).order_by(items.c.href)).scalars().all() \
             == ["a.vcf", "d.vcf"]
+
+
+def _terms_written(database_url: str, names: tuple[str, ...], count: int
+                   ) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """contact_terms rows written from dicts and from tuples of ``names`` (two items,
+    ``count`` rows each), as (by dicts, by tuples) with the item id left out."""
+    from cms_dav.store.schema import contact_terms
+    engine = _engine(database_url)
+    statement = RawStatement(contact_terms.insert())
+    with write_tx(engine) as conn:
+        cid = _book_and_item(conn)
+        by_dicts, by_tuples = _item(conn, cid, "a.vcf"), _item(conn, cid, "b.vcf")
+        made = [{"collection_id": cid, "field": "fn", "term": f"t{n} é"}
+                for n in range(count)]
+        statement.execute_many(conn, [{**row, "item_id": by_dicts} for row in made])
+        statement.execute_tuples(conn, names, [
+            tuple({**row, "item_id": by_tuples}[name] for name in names) for row in made])
+    with read_tx(engine) as conn:
+        found = conn.execute(select(contact_terms).order_by(contact_terms.c.term)).all()
+    rows = [dict(row._mapping) for row in found]
+    return ([tuple(v for k, v in row.items() if k not in ("item_id", "id"))
+             for row in rows if row["item_id"] == by_dicts],
+            [tuple(v for k, v in row.items() if k not in ("item_id", "id"))
+             for row in rows if row["item_id"] == by_tuples])
+
+
+def test_rows_given_as_tuples_in_the_bound_order_store_what_dicts_store(database_url):
+    dicts, tuples = _terms_written(database_url,
+                                   ("item_id", "collection_id", "field", "term"), 3)
+    assert tuples == dicts and len(dicts) == 3
+
+
+def test_rows_given_as_tuples_in_another_order_store_what_dicts_store(database_url):
+    dicts, tuples = _terms_written(database_url,
+                                   ("term", "field", "collection_id", "item_id"), 3)
+    assert tuples == dicts and len(dicts) == 3
+
+
+def test_a_single_row_given_as_a_tuple_stores_what_a_dict_stores(database_url):
+    dicts, tuples = _terms_written(database_url,
+                                   ("item_id", "collection_id", "field", "term"), 1)
+    assert tuples == dicts and len(dicts) == 1
