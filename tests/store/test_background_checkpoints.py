@@ -117,9 +117,7 @@ def test_the_truncation_does_not_wait_for_an_open_reader(
     upgrade_to_head(server_engine)
     store = Store(server_engine)
     fill(store, 100)
-    reader = sqlite3.connect(url[len("sqlite:///"):], isolation_level=None)
-    reader.execute("BEGIN")
-    reader.execute("SELECT count(*) FROM items").fetchone()  # holds a WAL snapshot
+    reader = reader_in_snapshot(url)  # holds a WAL snapshot
     checkpointer = Checkpointer(server_engine)
     started = time.monotonic()
     checkpointer.run_once()
@@ -140,6 +138,16 @@ def wal_frames(url: str) -> int:
         connection.close()
 
 
+def reader_in_snapshot(url: str) -> sqlite3.Connection:
+    """A second connection holding a read transaction open on the database as it is
+    now (it keeps the frames written after it from being checkpointed)."""
+    reader = sqlite3.connect(url[len("sqlite:///"):], isolation_level=None,
+                             check_same_thread=False)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM items").fetchone()
+    return reader
+
+
 def test_a_log_a_reader_kept_from_being_copied_is_restarted_once_the_reader_is_done(
         url: str, server_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     """Writers that never pause leave a reader of older frames at every round: the
@@ -151,10 +159,7 @@ def test_a_log_a_reader_kept_from_being_copied_is_restarted_once_the_reader_is_d
     upgrade_to_head(server_engine)
     store = Store(server_engine)
     fill(store, 20)
-    reader = sqlite3.connect(url[len("sqlite:///"):], isolation_level=None,
-                             check_same_thread=False)
-    reader.execute("BEGIN")
-    reader.execute("SELECT count(*) FROM items").fetchone()  # a snapshot of 20 cards
+    reader = reader_in_snapshot(url)  # a snapshot of 20 cards
     for number in range(20, 40):
         store.put_item("alice/book", f"{number}.vcf", card(number), "tests")
     done = threading.Timer(0.2, lambda: reader.execute("COMMIT"))
@@ -189,10 +194,7 @@ def test_a_large_log_the_truncation_could_not_empty_is_restarted_once_the_reader
     upgrade_to_head(server_engine)
     store = Store(server_engine)
     fill(store, 20)
-    reader = sqlite3.connect(url[len("sqlite:///"):], isolation_level=None,
-                             check_same_thread=False)
-    reader.execute("BEGIN")
-    reader.execute("SELECT count(*) FROM items").fetchone()  # a snapshot of every write
+    reader = reader_in_snapshot(url)  # a snapshot of every write
     done = threading.Timer(0.2, lambda: reader.execute("COMMIT"))
     done.start()
     checkpointer = Checkpointer(server_engine)
