@@ -69,6 +69,20 @@ def card_uid(index: int) -> str:
                                                digest_size=16).digest(), version=4))
 
 
+def _ordered_uid(index: int) -> str:
+    return f"bench-{index:07d}"
+
+
+def use_ordered_names() -> None:
+    """Name cards ``bench-0000001`` ... again (UIDs and hrefs in write order), as the bench
+    did before round seven, for the tools' ``--ordered-names``: does a phone's random
+    UUID cost a PUT more than a name appended at the end of the href/uid indexes? (round
+    eight, branch bulkuuid: no.) Every later ``card_uid``/``card_href`` call of this
+    process takes it; the fill and the measured PUTs must both run with it."""
+    global card_uid
+    card_uid = _ordered_uid
+
+
 def card_href(index: int) -> str:
     return f"{card_uid(index)}.vcf"
 

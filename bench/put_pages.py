@@ -114,7 +114,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folder", type=Path)
     parser.add_argument("--puts", type=int, default=50)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--ordered-names", action="store_true",
+                        help="cards named bench-0000001 ... instead of UUIDs (fill and PUTs)")
     args = parser.parse_args(argv)
+    if args.ordered_names:
+        data.use_ordered_names()
     found = measure(args.folder, args.puts)
     print(json.dumps(found, indent=1) if args.json else table(found))
     return 0

@@ -338,7 +338,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--puts", type=int, default=200)
     parser.add_argument("--no-timers", action="store_true")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--ordered-names", action="store_true",
+                        help="cards named bench-0000001 ... instead of UUIDs (fill and PUTs)")
     args = parser.parse_args(argv)
+    if args.ordered_names:
+        data.use_ordered_names()
     if args.fill:
         fill(args.data_dir, args.fill)
         return 0
