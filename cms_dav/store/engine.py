@@ -7,6 +7,7 @@ of an App and hands it to every service (store, ACL, shares, login throttle);
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from contextlib import AbstractContextManager, contextmanager
@@ -16,6 +17,8 @@ from typing import Iterator
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.pool import NullPool
+
+from cms_dav.store import durability
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -129,10 +132,25 @@ def begin_immediate(driver: sqlite3.Connection, timeout: float = BUSY_SECONDS) -
 
 @contextmanager
 def write_tx(engine: Engine) -> Iterator[Connection]:
-    """A write transaction; on SQLite it takes the write lock at BEGIN."""
+    """A write transaction; on SQLite it takes the write lock at BEGIN. Inside a
+    :func:`cms_dav.store.durability.deferred_sync` scope (a DAV write) an SQLite COMMIT
+    leaves its WAL fsync to the scope's end, shared with concurrent writers (issue 19)."""
+    scope = durability.current() if is_sqlite(engine) else None
     with engine.connect().execution_options(cms_write=True) as conn:
-        with conn.begin():
-            yield conn
+        if scope is None:
+            with conn.begin():
+                yield conn
+            return
+        driver = conn.connection.driver_connection
+        assert isinstance(driver, sqlite3.Connection)
+        driver.execute("PRAGMA synchronous=NORMAL")
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            # noted before anything can fail: a commit that happened is synced
+            scope.wrote(os.path.abspath(f"{engine.url.database}-wal"))
+            driver.execute("PRAGMA synchronous=FULL")
 
 
 @contextmanager

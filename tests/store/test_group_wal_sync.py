@@ -1,0 +1,137 @@
+"""A DAV write's WAL fsync is shared by concurrent writers and waited for outside the
+book's lock, before the answer (cms_dav.store.durability; issue 19, round eight)."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from bench import data, put_phases
+from cms_dav.store import durability
+from cms_dav.store.engine import open_engine, write_tx
+
+
+def test_callers_arriving_during_an_fsync_share_the_next_one() -> None:
+    began, release = threading.Event(), threading.Event()
+    runs: list[int] = []
+
+    def slow_fsync(path: str) -> None:
+        runs.append(len(runs))
+        if len(runs) == 1:
+            began.set()
+            release.wait(5)
+
+    group = durability.GroupSync("x-wal", slow_fsync)
+    first = threading.Thread(target=group.sync)
+    first.start()
+    assert began.wait(5)
+    later = [threading.Thread(target=group.sync) for _ in range(3)]
+    for thread in later:
+        thread.start()
+    while group.calls < 4:  # all three wait behind the running fsync
+        threading.Event().wait(0.001)
+    release.set()
+    for thread in [first, *later]:
+        thread.join(5)
+    assert group.calls == 4
+    assert group.runs == 2  # the first, then one for the three that came during it
+
+
+def test_a_caller_returns_only_after_an_fsync_that_began_after_its_call() -> None:
+    began, release = threading.Event(), threading.Event()
+    started: list[int] = []
+
+    def fsync(path: str) -> None:
+        started.append(len(started))
+        if len(started) == 1:
+            began.set()
+            release.wait(5)
+
+    group = durability.GroupSync("x-wal", fsync)
+    first = threading.Thread(target=group.sync)
+    first.start()
+    assert began.wait(5)
+    done = threading.Event()
+    second = threading.Thread(target=lambda: (group.sync(), done.set()))
+    second.start()
+    while group.calls < 2:
+        threading.Event().wait(0.001)
+    release.set()
+    assert done.wait(5)
+    assert len(started) == 2  # the running fsync began before it asked: not enough
+    first.join(5)
+    second.join(5)
+
+
+def test_a_failed_fsync_is_raised_and_the_next_caller_runs_its_own() -> None:
+    calls: list[str] = []
+
+    def fsync(path: str) -> None:
+        calls.append(path)
+        if len(calls) == 1:
+            raise OSError("EIO")
+
+    group = durability.GroupSync("x-wal", fsync)
+    with pytest.raises(OSError, match="EIO"):
+        group.sync()
+    group.sync()
+    assert len(calls) == 2
+
+
+def _synchronous(conn: Any) -> int:
+    return int(conn.execute(text("PRAGMA synchronous")).scalar_one())
+
+
+def test_a_write_in_the_scope_commits_without_its_fsync_and_is_synced_at_the_end(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    synced: list[str] = []
+    monkeypatch.setattr(durability, "_fsync_file", synced.append)
+    engine = open_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    try:
+        with write_tx(engine) as conn:
+            conn.execute(text("CREATE TABLE t (x INTEGER)"))
+        with durability.deferred_sync():
+            with write_tx(engine) as conn:
+                assert _synchronous(conn) == 1  # NORMAL: the COMMIT writes, no fsync
+                conn.execute(text("INSERT INTO t VALUES (1)"))
+            assert synced == []
+        assert synced == [str(tmp_path / "db.sqlite3-wal")]
+        with write_tx(engine) as conn:
+            assert _synchronous(conn) == 2  # FULL again outside a scope
+    finally:
+        engine.dispose()
+
+
+def test_a_dav_put_is_synced_after_its_commit_and_before_its_answer(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cms_dav.app import build_app
+    from cms_dav.config import load_settings
+
+    folder = tmp_path / "data"
+    put_phases.fill(folder, 2)
+    database = folder / "cms-dav.sqlite3"
+    href = data.card_href(500)
+    events: list[str] = []
+
+    def fsync(path: str) -> None:
+        with sqlite3.connect(database) as side:  # the write is committed already
+            found = side.execute("SELECT count(*) FROM items WHERE href = ?",
+                                 (href,)).fetchone()[0]
+        events.append(f"fsync {Path(path).name} {found}")
+
+    monkeypatch.setattr(durability, "_fsync_file", fsync)
+    app = build_app(load_settings(data_dir=folder))
+    try:
+        body = b"".join(app.wsgi()(put_phases._environ(put_phases.BOOK + href,
+                                                       data.make_card(500, 7)),
+                                   lambda status, headers, exc_info=None:
+                                   events.append(status)))
+    finally:
+        app.close()
+    assert body is not None
+    assert events == ["fsync cms-dav.sqlite3-wal 1", "201 Created"]
