@@ -360,6 +360,7 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     the App counts nothing for ``/.cms/metrics`` (:class:`NoMetrics`; a CLI command's)."""
     # imported here, not with the module: a read-only command builds only a Reader
     # (:func:`build_reader`) and loads none of this (issue 19 target 5: start-up)
+    from cms_dav.store import durability
     from cms_dav.store.engine import PoolLimits, open_engine
     from cms_dav.store.migrate import upgrade_to_head
     # the plugins first, so that a missing one is a start-up error naming it
@@ -447,7 +448,9 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
                                       field_rows=FieldRows(fields),
                                       # its parses of the card it stores (issue 19)
                                       hand_to=(search_index.parses, field_index.parses))),
-                  origin_of=origins, change_feeds=feeds)
+                  origin_of=origins, change_feeds=feeds,
+                  # one shared WAL fsync per database file for DAV writes (issue 19)
+                  group_sync=durability.for_engine(engine))
     shares = ShareDatabase(engine, policy, public_links=settings.sharing_public_links,
                            link_days=settings.sharing_link_days, origin_of=origins,
                            change_feeds=store.change_feeds)

@@ -17,7 +17,8 @@ HTTP_MODULES = ("cms_dav.request_context", "cms_dav.wsgi", "cms_dav.serving")
 #: where the request context may be read (besides its own module and the scope layer)
 MAY_READ_THE_REQUEST = (PACKAGE / "wsgi", PACKAGE / "api", PACKAGE / "limits", PLUGINS)
 #: thread-locals that are no request state: how deep this thread holds the store's
-#: lock, and the transaction of this thread's ``Store.batch``
+#: lock (and whether that lock defers its WAL fsync, ``Store.locked(defer_sync=True)``),
+#: and the transaction of this thread's ``Store.batch``
 THREAD_LOCALS_ALLOWED = {PACKAGE / "store" / "store.py"}
 
 

@@ -2,32 +2,44 @@
 
 With ``synchronous=FULL`` every COMMIT fsyncs the ``-wal`` file while its writer holds the
 book's lock: with 4 clients uploading into one book the lock was held ~90 % of the wall,
-two thirds of it not computing (the fsync, then the GIL back). Inside a
-:func:`deferred_sync` scope (one ``acquire_lock("w")`` of the Radicale storage plugin)
-:func:`cms_dav.store.engine.write_tx` commits with ``synchronous=NORMAL`` (the frames are
-written, not synced) and the scope's end, after the book's lock is released and before
-the request's answer or its hooks, waits for one fsync of the ``-wal`` file that *began
-after* the commit. Writers arriving while an fsync runs share the next one: one fsync for
-several PUTs, each answered only once its own frames are on disk.
+two thirds of it not computing (the fsync, then the GIL back). So a DAV write defers it:
+
+* Who owns what. :func:`cms_dav.app.build_app` (the composition root) makes one
+  :class:`GroupSync` for its engine's database file (:func:`for_engine`) and hands it to
+  the :class:`~cms_dav.store.store.Store`; nothing here is module-level state. Two Apps
+  on one file each have their own: they share fewer fsyncs, never too few.
+* Who opens the deferral. The storage plugin's ``acquire_lock("w")`` (Radicale's write
+  lock around its checks and the write) calls ``Store.locked(names, defer_sync=True)``.
+  The Store keeps the open :class:`DeferredSync` with its lock depth (per thread, on the
+  Store instance, read only by ``Store.writing``), and hands it to
+  :func:`cms_dav.store.engine.write_tx` as an argument. Every other writer (web, API,
+  CLI, importer, housekeeping, PostgreSQL) commits with its own fsync as before.
+* What it does. Inside the scope ``write_tx`` commits with ``synchronous=NORMAL`` (the
+  frames are written, not synced); the scope's end (in ``Store.locked``, after the
+  book's lock is released, before Radicale's answer and the ``[storage] hook``) waits for
+  one fsync of the ``-wal`` file that *began after* the commit. Writers arriving while
+  an fsync runs share the next one: one fsync for several PUTs, each answered only once
+  its own frames are on disk.
 
 Why this is as durable as FULL for every acknowledged write: the WAL is appended in
 commit order, and an fsync (on any descriptor of the file: Linux syncs the inode) that
 starts after a commit covers that commit's frames and all earlier ones. Frames can leave
 the log only through a checkpoint, and SQLite syncs the database file before it marks
 frames copied (``nBackfill``), so a log restarted or truncated in between held nothing
-that is not on disk already (no ``-wal`` file at all: likewise). What differs: another
-request may read a committed write a few milliseconds before its fsync; after a power
-loss in that window the write (never acknowledged) is gone. A crash of the process loses
-nothing (the frames are in the OS's page cache).
+that is not on disk already (no ``-wal`` file at all: likewise). What differs (the
+visibility window): another request may read a committed write up to one fsync (~1-5
+ms) before it is durable; after a power loss in that window the write (never
+acknowledged) is gone though a reader saw it. A crash of the process loses nothing (the
+frames are in the OS's page cache).
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from contextlib import contextmanager
-from contextvars import ContextVar
-from typing import Callable, Iterator
+from typing import Callable
+
+from sqlalchemy import Engine
 
 
 class GroupSync:
@@ -83,47 +95,28 @@ def _fsync_file(path: str) -> None:
         os.close(fd)
 
 
-_syncers: dict[str, GroupSync] = {}
-_syncers_lock = threading.Lock()
-
-
-def syncer(wal_path: str) -> GroupSync:
-    """The process's one :class:`GroupSync` of ``wal_path``."""
-    with _syncers_lock:
-        found = _syncers.get(wal_path)
-        if found is None:
-            found = _syncers[wal_path] = GroupSync(wal_path)
-        return found
+def for_engine(engine: Engine) -> GroupSync | None:
+    """The :class:`GroupSync` of ``engine``'s ``-wal`` file; None where there is no such
+    file to sync (PostgreSQL, SQLite in memory): there writes keep their own commit."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return GroupSync(os.path.abspath(f"{database}-wal"))
 
 
 class DeferredSync:
-    """One scope's WAL files written with ``synchronous=NORMAL``, to fsync at its end."""
+    """One ``Store.locked(..., defer_sync=True)`` scope: whether a transaction in it
+    committed (or may have) without its fsync, and the file's :class:`GroupSync`."""
 
-    def __init__(self) -> None:
-        self.wals: set[str] = set()
+    def __init__(self, group: GroupSync) -> None:
+        self.group = group
+        self.pending = False
 
-    def wrote(self, wal_path: str) -> None:
-        self.wals.add(wal_path)
+    def wrote(self) -> None:
+        """Called by ``write_tx`` before its COMMIT can have happened."""
+        self.pending = True
 
-
-_scope: ContextVar[DeferredSync | None] = ContextVar("cms_dav_deferred_sync", default=None)
-
-
-def current() -> DeferredSync | None:
-    """The open :func:`deferred_sync` scope of this context, if any."""
-    return _scope.get()
-
-
-@contextmanager
-def deferred_sync() -> Iterator[DeferredSync]:
-    """SQLite write transactions in this scope commit without their own fsync; leaving
-    it (normally or by an exception) waits for a shared fsync of every log they wrote.
-    Open it around the book's lock, so the wait is outside the lock."""
-    scope = DeferredSync()
-    token = _scope.set(scope)
-    try:
-        yield scope
-    finally:
-        _scope.reset(token)
-        for wal in sorted(scope.wals):
-            syncer(wal).sync()
+    def finish(self) -> None:
+        """Wait for a shared fsync that began after every commit of the scope."""
+        if self.pending:
+            self.group.sync()

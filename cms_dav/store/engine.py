@@ -7,7 +7,6 @@ of an App and hands it to every service (store, ACL, shares, login throttle);
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import time
 from contextlib import AbstractContextManager, contextmanager
@@ -18,7 +17,7 @@ from typing import Iterator
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.pool import NullPool
 
-from cms_dav.store import durability
+from cms_dav.store.durability import DeferredSync
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -131,25 +130,24 @@ def begin_immediate(driver: sqlite3.Connection, timeout: float = BUSY_SECONDS) -
 
 
 @contextmanager
-def write_tx(engine: Engine) -> Iterator[Connection]:
-    """A write transaction; on SQLite it takes the write lock at BEGIN. Inside a
-    :func:`cms_dav.store.durability.deferred_sync` scope (a DAV write) an SQLite COMMIT
-    leaves its WAL fsync to the scope's end, shared with concurrent writers (issue 19)."""
-    scope = durability.current() if is_sqlite(engine) else None
+def write_tx(engine: Engine, deferred: DeferredSync | None = None) -> Iterator[Connection]:
+    """A write transaction; on SQLite it takes the write lock at BEGIN. With
+    ``deferred`` (the open scope of ``Store.locked(..., defer_sync=True)``: a DAV write)
+    an SQLite COMMIT leaves its WAL fsync to the scope's end, shared with concurrent
+    writers (:mod:`cms_dav.store.durability`, issue 19)."""
     with engine.connect().execution_options(cms_write=True) as conn:
-        if scope is None:
+        if deferred is None or not is_sqlite(engine):
             with conn.begin():
                 yield conn
             return
         driver = conn.connection.driver_connection
         assert isinstance(driver, sqlite3.Connection)
+        deferred.wrote()  # before the COMMIT can have happened: whatever commits is synced
         driver.execute("PRAGMA synchronous=NORMAL")
         try:
             with conn.begin():
                 yield conn
         finally:
-            # noted before anything can fail: a commit that happened is synced
-            scope.wrote(os.path.abspath(f"{engine.url.database}-wal"))
             driver.execute("PRAGMA synchronous=FULL")
 
 

@@ -25,6 +25,7 @@ from cms_dav.memo import Memo, remembered
 from cms_dav.store import (audit, collections, derived, fts, items, locks, lookups, paths,
                            preferences, quota, raw, resolved, segment_table, sync, sync_pages)
 from cms_dav.store.change_feed import ChangeFeed
+from cms_dav.store.durability import DeferredSync, GroupSync
 from cms_dav.store.engine import open_engine, read_tx, write_tx
 from cms_dav.store.records import (CollectionRecord, ItemData, ItemRecord, OriginOf,
                                    WriteOrigin, WriteResult, unknown_origin)
@@ -79,7 +80,11 @@ class Store:
     #: :meth:`put_items` writes new items together (:class:`items.NewItems`); False:
     #: one by one, as :meth:`put_item` (the reference its differential test compares)
     group_inserts: bool = True
-    #: per thread: how deep inside ``locked`` we are (the lock is held once)
+    #: the shared WAL fsync of this store's SQLite file, for ``locked(..., defer_sync=True)``
+    #: (built by :func:`cms_dav.app.build_app`; None: every commit syncs itself)
+    group_sync: GroupSync | None = None
+    #: per thread: how deep inside ``locked`` we are (the lock is held once), and the
+    #: outermost ``locked``'s :class:`DeferredSync` if it deferred the WAL fsync
     _lock_held: threading.local = field(default_factory=threading.local, init=False,
                                         repr=False, compare=False)
     #: per thread: the open transaction of ``batch``, if any
@@ -109,12 +114,17 @@ class Store:
 
     # -- locking and transactions -------------------------------------------------
     @contextmanager
-    def locked(self, names: Iterable[str]) -> Iterator[None]:
+    def locked(self, names: Iterable[str], *, defer_sync: bool = False) -> Iterator[None]:
         """Hold the collections' write locks; nested use in one thread is a no-op.
 
         Radicale takes the lock in ``acquire_lock("w")`` around its own checks; every
         other door (CLI, imports) gets it from the write methods below, so a CLI write
         can never slip between an HTTP If-Match check and its write.
+
+        ``defer_sync`` (the storage plugin's ``acquire_lock("w")``; only the outermost
+        use counts): SQLite transactions of this thread inside commit without their WAL
+        fsync, and leaving, after the locks are released, waits for one fsync begun
+        after them, shared with concurrent writers (:mod:`cms_dav.store.durability`).
         """
         held = self._lock_held
         if getattr(held, "depth", 0):
@@ -124,12 +134,18 @@ class Store:
             finally:
                 held.depth -= 1
             return
-        with locks.collection_locks(self.engine, names):
-            held.depth = 1
-            try:
-                yield
-            finally:
-                held.depth = 0
+        deferred = (DeferredSync(self.group_sync)
+                    if defer_sync and self.group_sync is not None else None)
+        try:
+            with locks.collection_locks(self.engine, names):
+                held.depth, held.deferred = 1, deferred
+                try:
+                    yield
+                finally:
+                    held.depth, held.deferred = 0, None
+        finally:
+            if deferred is not None:  # outside the locks, before the caller answers
+                deferred.finish()
 
     def reading(self) -> AbstractContextManager[Connection]:
         return read_tx(self.engine)
@@ -178,7 +194,7 @@ class Store:
             yield conn
 
     def writing(self) -> AbstractContextManager[Connection]:
-        return write_tx(self.engine)
+        return write_tx(self.engine, getattr(self._lock_held, "deferred", None))
 
     # -- reads ----------------------------------------------------------------------
     def collection(self, path: str, memo: Memo | None = None) -> CollectionRecord | None:

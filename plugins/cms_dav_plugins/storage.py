@@ -33,7 +33,7 @@ from cms_dav.limits.advertised import SERVER_SET, calendar_properties
 from cms_dav.limits import work
 from cms_dav.limits.errors import LimitExceeded
 from cms_dav.store import items as item_rows
-from cms_dav.store import durability, paths
+from cms_dav.store import paths
 from cms_dav.store.records import CollectionRecord, ItemData, ItemRecord
 from cms_dav.store.store import NotFound, Store
 from cms_dav_plugins import not_standalone
@@ -413,7 +413,7 @@ class Storage(storage.BaseStorage):
         try:
             # the WAL fsync of the write's COMMIT waits outside the book's lock, shared
             # with concurrent writers, and before the answer and the hook (issue 19)
-            with durability.deferred_sync(), self.store.locked(names or ["/"]):
+            with self.store.locked(names or ["/"], defer_sync=True):
                 _forget_lookups()  # nothing looked up before the lock is trusted
                 if looked_up is not None and context is not None:
                     self._confirm(looked_up, context)

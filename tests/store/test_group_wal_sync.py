@@ -6,14 +6,15 @@ from __future__ import annotations
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from bench import data, put_phases
 from cms_dav.store import durability
-from cms_dav.store.engine import open_engine, write_tx
+from cms_dav.store.engine import open_engine
+from cms_dav.store.store import Store
 
 
 def test_callers_arriving_during_an_fsync_share_the_next_one() -> None:
@@ -87,24 +88,81 @@ def _synchronous(conn: Any) -> int:
     return int(conn.execute(text("PRAGMA synchronous")).scalar_one())
 
 
-def test_a_write_in_the_scope_commits_without_its_fsync_and_is_synced_at_the_end(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _store(tmp_path: Path, fsync: Callable[[str], None]) -> Store:
+    store = Store.open(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    store.group_sync = durability.GroupSync(str(tmp_path / "db.sqlite3-wal"), fsync)
+    with store.writing() as conn:
+        conn.execute(text("CREATE TABLE t (x INTEGER)"))
+    return store
+
+
+def test_a_write_in_a_deferring_lock_commits_without_its_fsync_and_is_synced_at_the_end(
+        tmp_path: Path) -> None:
     synced: list[str] = []
-    monkeypatch.setattr(durability, "_fsync_file", synced.append)
-    engine = open_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    store = _store(tmp_path, synced.append)
     try:
-        with write_tx(engine) as conn:
-            conn.execute(text("CREATE TABLE t (x INTEGER)"))
-        with durability.deferred_sync():
-            with write_tx(engine) as conn:
+        with store.locked(["/u/book"], defer_sync=True):
+            with store.writing() as conn:
                 assert _synchronous(conn) == 1  # NORMAL: the COMMIT writes, no fsync
                 conn.execute(text("INSERT INTO t VALUES (1)"))
             assert synced == []
         assert synced == [str(tmp_path / "db.sqlite3-wal")]
-        with write_tx(engine) as conn:
-            assert _synchronous(conn) == 2  # FULL again outside a scope
+        with store.writing() as conn:
+            assert _synchronous(conn) == 2  # FULL again outside the scope
     finally:
-        engine.dispose()
+        store.engine.dispose()
+
+
+def test_a_lock_without_defer_sync_commits_with_its_own_fsync(tmp_path: Path) -> None:
+    synced: list[str] = []
+    store = _store(tmp_path, synced.append)
+    try:
+        with store.locked(["/u/book"]):
+            with store.writing() as conn:
+                assert _synchronous(conn) == 2
+                conn.execute(text("INSERT INTO t VALUES (1)"))
+        assert synced == []
+    finally:
+        store.engine.dispose()
+
+
+def test_the_deferred_fsync_waits_outside_the_books_lock(tmp_path: Path) -> None:
+    other_got_the_lock: list[bool] = []
+    store: Store | None = None
+
+    def fsync(path: str) -> None:
+        assert store is not None
+        done = threading.Event()
+
+        def take_lock() -> None:
+            with store.locked(["/u/book"]):
+                done.set()
+
+        thread = threading.Thread(target=take_lock)
+        thread.start()
+        other_got_the_lock.append(done.wait(5))
+        thread.join(5)
+
+    store = _store(tmp_path, fsync)
+    try:
+        with store.locked(["/u/book"], defer_sync=True):
+            with store.writing() as conn:
+                conn.execute(text("INSERT INTO t VALUES (1)"))
+        assert other_got_the_lock == [True]
+    finally:
+        store.engine.dispose()
+
+
+def test_only_an_sqlite_file_gets_a_group_sync(tmp_path: Path) -> None:
+    file_engine = open_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    memory_engine = create_engine("sqlite://")
+    try:
+        found = durability.for_engine(file_engine)
+        assert found is not None and found.path == str(tmp_path / "db.sqlite3-wal")
+        assert durability.for_engine(memory_engine) is None
+    finally:
+        file_engine.dispose()
+        memory_engine.dispose()
 
 
 def test_a_dav_put_is_synced_after_its_commit_and_before_its_answer(
