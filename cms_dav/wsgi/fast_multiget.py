@@ -371,16 +371,15 @@ class FastMultiget:
         href, a book of random UUID hrefs (as phones name cards) visited the table's
         pages at random: ~2x the SQL time of a book stored in href order at 100k.
 
-        The ids are listed first and each page is read in its own statement, so an item
-        written meanwhile may have a new id or none: the names the scan did not find
-        are looked up once more by href before they are answered 404."""
+        The ids' runs are worked out first (:func:`listing.raw_id_pages`) and each page
+        is read in its own statement, so an item written meanwhile may have a new id
+        or none: the names the scan did not find are looked up once more by href
+        before they are answered 404."""
         picker = NamePicker(names)
-        ids = listing.raw_ids(self.store, collection_id)
-        for start in range(0, len(ids), listing.PAGE):
+        for ids in listing.raw_id_pages(self.store, collection_id):
             if not picker.wanting:
                 break
-            page = listing.raw_by_ids(self.store, collection_id,
-                                      ids[start:start + listing.PAGE], rows.columns)
+            page = listing.raw_by_ids(self.store, collection_id, ids, rows.columns)
             found = picker.pick(page)
             for first in range(0, len(found), SLICE):
                 yield True, rows.render_all(found[first:first + SLICE])

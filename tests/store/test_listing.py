@@ -69,3 +69,32 @@ def test_rows_by_id_pages_read_the_book_in_the_order_written(tmp_path, others_be
             for row in listing.raw_by_ids(store, book, ids[start:start + page], "href, etag")]
     assert [row[0] for row in rows] == hrefs
     assert [row[1] for row in rows] == [f'"{href}"' for href in hrefs]
+
+
+@pytest.mark.parametrize("others_between", [0, 1, 3])
+@pytest.mark.parametrize("page", [1, 5, 12])
+def test_the_id_runs_read_the_book_in_the_order_written(tmp_path, others_between, page):
+    """:func:`listing.raw_id_pages`' runs (windows of the id span for a dense book, 0 or
+    1 other card between the book's; the listed ids for a sparse one, 3 between), each
+    read by :func:`listing.raw_by_ids`, give the book's rows, in the order written, each
+    once."""
+    store, book, hrefs = interleaved_books(f"sqlite:///{tmp_path / 'db'}", others_between)
+    rows = [row for ids in listing.raw_id_pages(store, book, page)
+            for row in listing.raw_by_ids(store, book, ids, "href, etag")]
+    assert [row[0] for row in rows] == hrefs
+
+
+def test_a_dense_book_is_read_in_windows_without_listing_its_ids(tmp_path, monkeypatch):
+    """A book whose ids lie together (no other card between) is read in windows of its
+    id span: its ids are not listed one by one."""
+    store, book, hrefs = interleaved_books(f"sqlite:///{tmp_path / 'db'}", 0)
+    monkeypatch.setattr(listing, "raw_ids", lambda *_args: pytest.fail("ids listed"))
+    runs = list(listing.raw_id_pages(store, book, 5))
+    assert all(isinstance(run, range) for run in runs) and len(runs) == 3
+
+
+def test_an_empty_book_has_no_id_runs(tmp_path):
+    store = Store.open(f"sqlite:///{tmp_path / 'db'}")
+    store.replace_collection("alice/book", {"tag": "VADDRESSBOOK"}, [], "tests")
+    head = listing.collection_head(store, "alice/book")
+    assert head is not None and list(listing.raw_id_pages(store, head.id)) == []
