@@ -244,8 +244,8 @@ class NamePicker:
     order): a name the scan has passed has no item. Names not strictly ascending, or
     a scan in another order (a collation other than code point order on PostgreSQL),
     are picked with a set of the names not yet answered from there on: a page all of
-    whose hrefs are still wanted (a multiget of all) costs one ``issuperset`` and one
-    ``difference_update`` in C, not a probe in Python per row."""
+    whose hrefs are still wanted (a multiget of all) costs one
+    ``symmetric_difference_update`` in C, not a probe in Python per row."""
 
     def __init__(self, names: Sequence[str]) -> None:
         #: a list: a slice of it is compared with a page's list of hrefs
@@ -286,9 +286,17 @@ class NamePicker:
             return page  # an empty page
         wanted = self.wanted
         hrefs = [row[0] for row in page]
-        if wanted.issuperset(hrefs):  # every row named (a multiget of all): in C
-            wanted.difference_update(hrefs)
+        # every row named (a multiget of all) takes one probe per href, in C: a
+        # symmetric difference removes the wanted hrefs and adds the others, so the
+        # set shrank by len(hrefs) exactly when all were wanted (a page's hrefs are
+        # distinct: one statement, unique per collection). Else the same update again
+        # restores the set. An ``issuperset`` then a ``difference_update`` probed twice
+        # (100k names: ~30 ms against ~18, issue 19 target 6, round eight).
+        before = len(wanted)
+        wanted.symmetric_difference_update(hrefs)
+        if before - len(wanted) == len(hrefs):
             return page
+        wanted.symmetric_difference_update(hrefs)
         found = [row for row in page if row[0] in wanted]
         wanted.difference_update([row[0] for row in found])
         return found

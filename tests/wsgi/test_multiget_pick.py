@@ -118,3 +118,14 @@ def test_a_name_with_no_item_does_not_end_the_pick_in_order():
 def test_names_given_as_a_tuple_are_picked_as_a_list():
     pages = pages_of(ITEMS, 5)
     assert picked_by_picker(tuple(ITEMS), pages, 5) == picked_by_set(ITEMS, pages, 5)
+
+
+def test_an_item_scanned_twice_is_picked_once_and_the_rest_still_picked():
+    """A card deleted and written again during the scan (a new row id the scan reaches
+    too) comes in a second page: picking by set answers it once, and that page's other
+    rows, still wanted, are picked (the set is left as it was before the page)."""
+    names = list(reversed(ITEMS))  # not ascending: picked by set from the start
+    scan = ITEMS[:10] + [ITEMS[3]] + ITEMS[10:]
+    pages = pages_of(scan, 5)
+    assert picked_by_picker(names, pages, 5) == picked_by_set(names, pages, 5)
+    assert sum(len(page) for page in picked_by_picker(names, pages, 5)[0]) == len(ITEMS)
