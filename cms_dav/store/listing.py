@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import operator
 from array import array
-from typing import Any, Generator, NamedTuple, Sequence
+from typing import Any, Generator, Iterator, NamedTuple, Sequence
 
 from sqlalchemy import Connection, Engine
 
@@ -256,6 +256,38 @@ def raw_by_ids(store: Store, collection_id: int, ids: Sequence[int], columns: st
     return _raw_all(store, f"SELECT {columns} FROM items WHERE id IN ({listed}) AND "
                            f"collection_id = {mark} ORDER BY id",
                     (*column_params, collection_id))
+
+
+class StoredRow(NamedTuple):
+    """An item's listing columns (:data:`_META`) with its row id: a
+    :class:`cms_dav.wsgi.multistatus_stream.Listed`."""
+
+    id: int
+    href: str
+    etag: str
+    name: str
+    component: str
+    modified_at: float
+
+
+def rows_in_storage_order(store: Store, collection_id: int,
+                          page: int = PAGE) -> Iterator[StoredRow]:
+    """Every item of the collection (metadata, no text) in storage order: the row ids
+    listed first (:func:`raw_ids`), then a page of them per statement
+    (:func:`raw_by_ids`), so a slow client reading the stream holds no connection.
+    Read by href, a book of UUID hrefs filled by single PUTs visited its table rows
+    at random (issue 19 target 6, round eight). Only the listed rows are given, each
+    once: a row written after the ids were listed (a range read may meet one) is left
+    out, as an item written during a listing may be; one deleted meanwhile is gone."""
+    ids = raw_ids(store, collection_id)
+    columns = f"id, {_META}"
+    for start in range(0, len(ids), page):
+        wanted = ids[start:start + page]
+        rows = raw_by_ids(store, collection_id, wanted, columns)
+        if [row[0] for row in rows] != wanted.tolist():  # rows written or deleted since
+            listed = set(wanted)
+            rows = [row for row in rows if row[0] in listed]
+        yield from map(StoredRow._make, rows)
 
 
 def raw_by_href(store: Store, collection_id: int, hrefs: Sequence[str], columns: str,
