@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import operator
 from array import array
-from typing import Any, Generator, Iterator, NamedTuple, Sequence
+from typing import Any, Iterator, NamedTuple, Sequence
 
 from sqlalchemy import Connection, Engine
 
@@ -37,28 +37,6 @@ def _columns(engine: Engine, with_text: bool) -> str:
 
 def _marker(engine: Engine) -> str:
     return "?" if engine.dialect.paramstyle == "qmark" else "%s"
-
-
-def all_rows(store: Store, collection_id: int, with_text: bool,
-             page: int = PAGE) -> Generator[Any, None, None]:
-    """Every item of the collection, ordered by href, a page per short read
-    transaction: a slow client reading the stream holds no database connection."""
-    mark = _marker(store.engine)
-    head = f"SELECT {_columns(store.engine, with_text)} FROM items WHERE collection_id = {mark}"
-    after: str | None = None
-    params: tuple[int] | tuple[int, str]
-    while True:
-        if after is None:
-            sql, params = f"{head} ORDER BY href LIMIT {int(page)}", (collection_id,)
-        else:
-            sql = f"{head} AND href > {mark} ORDER BY href LIMIT {int(page)}"
-            params = (collection_id, after)
-        with store.reading() as conn:
-            rows = conn.exec_driver_sql(sql, params).all()
-        yield from rows
-        if len(rows) < page:
-            return
-        after = rows[-1].href
 
 
 def rows_by_href(store: Store, collection_id: int, hrefs: Sequence[str],
