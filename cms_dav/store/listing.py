@@ -237,10 +237,9 @@ def raw_by_ids(store: Store, collection_id: int, ids: Sequence[int], columns: st
 
 
 class StoredRow(NamedTuple):
-    """An item's listing columns (:data:`_META`) with its row id: a
+    """An item's listing columns (:data:`_META`): a
     :class:`cms_dav.wsgi.multistatus_stream.Listed`."""
 
-    id: int
     href: str
     etag: str
     name: str
@@ -248,23 +247,30 @@ class StoredRow(NamedTuple):
     modified_at: float
 
 
-def rows_in_storage_order(store: Store, collection_id: int,
-                          page: int = PAGE) -> Iterator[StoredRow]:
-    """Every item of the collection (metadata, no text) in storage order: the row ids
-    listed first (:func:`raw_ids`), then a page of them per statement
-    (:func:`raw_by_ids`), so a slow client reading the stream holds no connection.
-    Read by href, a book of UUID hrefs filled by single PUTs visited its table rows
-    at random (issue 19 target 6, round eight). Only the listed rows are given, each
-    once: a row written after the ids were listed (a range read may meet one) is left
-    out, as an item written during a listing may be; one deleted meanwhile is gone."""
+def pages_in_storage_order(store: Store, collection_id: int, columns: str,
+                           page: int = PAGE) -> Iterator[list[Any]]:
+    """``columns`` (as in :func:`raw_page`) of every item of the collection, as pages of
+    plain tuples in storage order: the row ids listed first (:func:`raw_ids`), then a
+    page of them per statement (:func:`raw_by_ids`), so a slow client reading the
+    stream holds no connection. Read by href, a book of UUID hrefs visited its table
+    rows at random (issue 19 target 6, round eight). Only the listed rows are given,
+    each once: a row written after the ids were listed (a range read may meet one) is
+    left out, as an item written during a listing may be; one deleted meanwhile is
+    gone."""
     ids = raw_ids(store, collection_id)
-    columns = f"id, {_META}"
     for start in range(0, len(ids), page):
         wanted = ids[start:start + page]
-        rows = raw_by_ids(store, collection_id, wanted, columns)
+        rows = raw_by_ids(store, collection_id, wanted, f"id, {columns}")
         if [row[0] for row in rows] != wanted.tolist():  # rows written or deleted since
             listed = set(wanted)
             rows = [row for row in rows if row[0] in listed]
+        yield [row[1:] for row in rows]
+
+
+def rows_in_storage_order(store: Store, collection_id: int,
+                          page: int = PAGE) -> Iterator[StoredRow]:
+    """:func:`pages_in_storage_order` of the listing columns, row by row."""
+    for rows in pages_in_storage_order(store, collection_id, _META, page):
         yield from map(StoredRow._make, rows)
 
 

@@ -55,7 +55,8 @@ from cms_dav.contacts.dav_prefilter import all_cards_indexed, exact_ids
 from cms_dav.limits import work
 from cms_dav.limits.errors import LimitExceeded
 from cms_dav.auth import Authenticator
-from cms_dav.wsgi.fast_multiget import REPORT_OF, SLICE, FastMultiget, RowRenderer, scanned
+from cms_dav.wsgi.fast_multiget import (RENDERED, REPORT_OF, SLICE, FastMultiget,
+                                      RowRenderer, scanned)
 from cms_dav.wsgi.unmount import basic_login
 from cms_dav.config import Settings
 from cms_dav.store.records import CollectionRecord
@@ -290,8 +291,17 @@ class FastListingMiddleware:
         writer = ms.ResponseWriter(base_prefix, record.path, request.props, PROPFIND_ITEM_PROPS)
         yield head
         yield collection_response
-        for row in listing.rows_in_storage_order(self.store, record.id):
-            yield writer.found_response(row)
+        found = [prop for prop in request.props if prop in PROPFIND_ITEM_PROPS]
+        if writer.empty or not RENDERED.issuperset(found):
+            for row in listing.rows_in_storage_order(self.store, record.id):
+                yield writer.found_response(row)
+        else:  # getetag/getcontenttype (clients' PROPFIND): a page's rows in one join
+            renderer = RowRenderer(listing.raw_text_column(self.store.engine), writer,
+                                   request.props, PROPFIND_ITEM_PROPS)
+            for rows in listing.pages_in_storage_order(self.store, record.id,
+                                                       renderer.columns):
+                for first in range(0, len(rows), SLICE):
+                    yield renderer.render_all(rows[first:first + SLICE])
         yield ms.TAIL
 
     def _sync(self, record: CollectionRecord, request: ListingRequest, base_prefix: str,

@@ -169,6 +169,8 @@ class RowRenderer:
 
 
 _KIND = {GETETAG: 0, GETCONTENTTYPE: 1, ADDRESS_DATA: 2, CALENDAR_DATA: 2}
+#: the props :class:`RowRenderer` renders from stored columns
+RENDERED = frozenset(_KIND)
 #: names ``quote`` leaves as they are and XML needs no escaping for
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_.~-]*")
 #: plain names joined by "/"
