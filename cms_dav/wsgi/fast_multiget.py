@@ -177,6 +177,8 @@ class RowRenderer:
 
 
 _KIND = {GETETAG: 0, GETCONTENTTYPE: 1, ADDRESS_DATA: 2, CALENDAR_DATA: 2}
+#: the props :class:`RowRenderer` renders from stored columns
+RENDERED = frozenset(_KIND)
 #: names ``quote`` leaves as they are and XML needs no escaping for
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_.~-]*")
 
@@ -374,39 +376,50 @@ class FastMultiget:
 
     def _scanned(self, collection_id: int, names: list[str], rows: RowRenderer
                  ) -> Iterator[tuple[bool, bytes]]:
-        """The whole collection by pages in storage order (row id: what the table's
-        b-tree holds in sequence, whatever the hrefs), the named items' responses
-        :data:`SLICE` rows at a time, then a 404 for each name not found. RFC 4918
-        §9.1/RFC 6352 §8.7 ask for a response per href, in no particular order. Read by
-        href, a book of random UUID hrefs (as phones name cards) visited the table's
-        pages at random: ~2x the SQL time of a book stored in href order at 100k.
-
-        The ids' runs are worked out first (:func:`listing.raw_id_pages`) and each page
-        is read in its own statement, so an item written meanwhile may have a new id
-        or none: the names the scan did not find are looked up once more by href
-        before they are answered 404."""
-        picker = NamePicker(names)
-        for ids in listing.raw_id_pages(self.store, collection_id):
-            if not picker.wanting:
-                break
-            page = listing.raw_by_ids(self.store, collection_id, ids, rows.columns)
-            found = picker.pick(page)
-            for first in range(0, len(found), SLICE):
-                yield True, rows.render_all(found[first:first + SLICE])
-        missing = list(picker.missing())
-        if missing:
-            yield from self._by_name(collection_id, missing, rows)
+        return scanned(self.store, collection_id, names, rows)
 
     def _by_name(self, collection_id: int, names: list[str], rows: RowRenderer
                  ) -> Iterator[tuple[bool, bytes]]:
-        """The names in the request's order, read in batches of :data:`BATCH`, rendered
-        :data:`SLICE` at a time."""
-        for start in range(0, len(names), BATCH):
-            batch = names[start:start + BATCH]
-            found = {row[0]: row for row in listing.raw_by_href(
-                self.store, collection_id, batch, rows.columns)}
-            for first in range(0, len(batch), SLICE):
-                part = batch[first:first + SLICE]
-                yield any(name in found for name in part), b"".join([
-                    rows.writer.missing_response(name) if name not in found
-                    else rows.render(found[name]) for name in part])
+        return by_name(self.store, collection_id, names, rows)
+
+
+def scanned(store: Store, collection_id: int, names: list[str], rows: RowRenderer
+            ) -> Iterator[tuple[bool, bytes]]:
+    """The whole collection by pages in storage order (row id: what the table's
+    b-tree holds in sequence, whatever the hrefs), the named items' responses
+    :data:`SLICE` rows at a time, then a 404 for each name not found. RFC 4918
+    §9.1/RFC 6352 §8.7 ask for a response per href, in no particular order (RFC 6578
+    §3.5 neither, for the initial sync-collection that also comes here). Read by
+    href, a book of random UUID hrefs (as phones name cards) visited the table's
+    pages at random: ~2x the SQL time of a book stored in href order at 100k.
+
+    The ids' runs are worked out first (:func:`listing.raw_id_pages`) and each page
+    is read in its own statement, so an item written meanwhile may have a new id or
+    none: the names the scan did not find are looked up once more by href before
+    they are answered 404."""
+    picker = NamePicker(names)
+    for ids in listing.raw_id_pages(store, collection_id):
+        if not picker.wanting:
+            break
+        page = listing.raw_by_ids(store, collection_id, ids, rows.columns)
+        found = picker.pick(page)
+        for first in range(0, len(found), SLICE):
+            yield True, rows.render_all(found[first:first + SLICE])
+    missing = list(picker.missing())
+    if missing:
+        yield from by_name(store, collection_id, missing, rows)
+
+
+def by_name(store: Store, collection_id: int, names: list[str], rows: RowRenderer
+            ) -> Iterator[tuple[bool, bytes]]:
+    """The names in the request's order, read in batches of :data:`BATCH`, rendered
+    :data:`SLICE` at a time."""
+    for start in range(0, len(names), BATCH):
+        batch = names[start:start + BATCH]
+        found = {row[0]: row for row in listing.raw_by_href(
+            store, collection_id, batch, rows.columns)}
+        for first in range(0, len(batch), SLICE):
+            part = batch[first:first + SLICE]
+            yield any(name in found for name in part), b"".join([
+                rows.writer.missing_response(name) if name not in found
+                else rows.render(found[name]) for name in part])
