@@ -251,9 +251,13 @@ class NamePicker:
     whose hrefs are still wanted (a multiget of all) costs one
     ``symmetric_difference_update`` in C, not a probe in Python per row."""
 
-    def __init__(self, names: Sequence[str]) -> None:
+    def __init__(self, names: Sequence[str], distinct: frozenset[str] | None = None
+                 ) -> None:
+        """``distinct``: ``names`` as a set, if the request's parse built one (a copy
+        of it is the picker's set: copying costs less than hashing the names again)."""
         #: a list: a slice of it is compared with a page's list of hrefs
         self.names = names if isinstance(names, list) else list(names)
+        self.distinct = distinct
         #: names before this one are answered or passed over (while ``wanted`` is None)
         self.done = 0
         #: names the scan passed over with no row (while ``wanted`` is None)
@@ -263,7 +267,7 @@ class NamePicker:
         #: the names not yet answered, once picking by set
         self.wanted: set[str] | None = None
         if not _ascending(self.names):
-            self.wanted = set(self.names)  # by set from the start
+            self.wanted = self._unanswered()  # by set from the start
 
     @property
     def wanting(self) -> bool:
@@ -283,8 +287,7 @@ class NamePicker:
                 return page
             if _ascending(hrefs) and (self.last is None or self.last < hrefs[0]):
                 return self._merged(page, hrefs)
-            self.wanted = set(self.skipped)  # the scan is in another order
-            self.wanted.update(self.names[self.done:])
+            self.wanted = self._unanswered()  # the scan is in another order
             self.skipped = []
         if self.wanted is None:
             return page  # an empty page
@@ -304,6 +307,17 @@ class NamePicker:
         found = [row for row in page if row[0] in wanted]
         wanted.difference_update([row[0] for row in found])
         return found
+
+    def _unanswered(self) -> set[str]:
+        """The names not yet answered: those the scan passed over with no row and those
+        from ``done`` on, as a new set."""
+        if self.distinct is not None and 2 * self.done <= len(self.names):
+            wanted = set(self.distinct)
+            wanted.difference_update(self.names[:self.done])
+        else:
+            wanted = set(self.names[self.done:])
+        wanted.update(self.skipped)
+        return wanted
 
     def _merged(self, page: Sequence[Sequence[Any]], hrefs: list[str]
                 ) -> Sequence[Sequence[Any]]:
@@ -371,20 +385,20 @@ class FastMultiget:
         rows = RowRenderer(listing.raw_text_column(self.store.engine), writer,
                            request.props, known)
         if 2 * len(names) >= head.item_count:
-            return [], self._scanned(head.id, names, rows)
+            return [], self._scanned(head.id, names, rows, request.name_set)
         return [], self._by_name(head.id, names, rows)
 
-    def _scanned(self, collection_id: int, names: list[str], rows: RowRenderer
-                 ) -> Iterator[tuple[bool, bytes]]:
-        return scanned(self.store, collection_id, names, rows)
+    def _scanned(self, collection_id: int, names: list[str], rows: RowRenderer,
+                 distinct: frozenset[str] | None = None) -> Iterator[tuple[bool, bytes]]:
+        return scanned(self.store, collection_id, names, rows, distinct)
 
     def _by_name(self, collection_id: int, names: list[str], rows: RowRenderer
                  ) -> Iterator[tuple[bool, bytes]]:
         return by_name(self.store, collection_id, names, rows)
 
 
-def scanned(store: Store, collection_id: int, names: list[str], rows: RowRenderer
-            ) -> Iterator[tuple[bool, bytes]]:
+def scanned(store: Store, collection_id: int, names: list[str], rows: RowRenderer,
+            distinct: frozenset[str] | None = None) -> Iterator[tuple[bool, bytes]]:
     """The whole collection by pages in storage order (row id: what the table's
     b-tree holds in sequence, whatever the hrefs), the named items' responses
     :data:`SLICE` rows at a time, then a 404 for each name not found. RFC 4918
@@ -397,7 +411,7 @@ def scanned(store: Store, collection_id: int, names: list[str], rows: RowRendere
     is read in its own statement, so an item written meanwhile may have a new id or
     none: the names the scan did not find are looked up once more by href before
     they are answered 404."""
-    picker = NamePicker(names)
+    picker = NamePicker(names, distinct)
     for ids in listing.raw_id_pages(store, collection_id):
         if not picker.wanting:
             break
