@@ -57,6 +57,9 @@ class ListingRequest:
     sync_token: str = ""
     #: multiget: item names inside the collection (deduplicated)
     names: tuple[str, ...] = field(default_factory=tuple)
+    #: multiget: ``names`` as a set, when the parse deduplicated them by one (the
+    #: scan's picker starts from a copy of it instead of building its own)
+    name_set: frozenset[str] | None = None
     #: query: the filter elements, as Radicale collects them (C:filter, then CR:filter)
     filters: tuple[ET.Element, ...] = field(default_factory=tuple)
 
@@ -119,10 +122,10 @@ def report_request(root: ET.Element | None, base_prefix: str, collection_path: s
         token = (token_element.text or "").strip() if token_element is not None else ""
         return ListingRequest("sync", props, sync_token=token)
     if root.tag in (CARDDAV + "addressbook-multiget", CALDAV + "calendar-multiget"):
-        names = multiget_names(root, base_prefix, collection_path, hrefs)
-        if names is None:
+        found = multiget_names(root, base_prefix, collection_path, hrefs)
+        if found is None:
             return None
-        return ListingRequest("multiget", props, names=names)
+        return ListingRequest("multiget", props, names=found[0], name_set=found[1])
     if root.tag == CARDDAV + "addressbook-query" and not any(p in DATA_PROPS for p in props):
         filters = root.findall(CALDAV + "filter") + root.findall(CARDDAV + "filter")
         return ListingRequest("query", props, filters=tuple(filters))
@@ -130,10 +133,14 @@ def report_request(root: ET.Element | None, base_prefix: str, collection_path: s
 
 
 def multiget_names(root: ET.Element, base_prefix: str, collection_path: str,
-                   hrefs: Hrefs | None = None) -> tuple[str, ...] | None:
-    """Item names the hrefs point at (of ``root``, or ``hrefs`` when given); None when
-    any href is not a plain item of this collection (Radicale answers those with its
-    own 404s or a full listing)."""
+                   hrefs: Hrefs | None = None
+                   ) -> tuple[tuple[str, ...], frozenset[str] | None] | None:
+    """Item names the hrefs point at (of ``root``, or ``hrefs`` when given), each once,
+    and, on the quick path, the same names as a set; None when any href is not a plain
+    item of this collection (Radicale answers those with its own 404s or a full
+    listing). The quick path deduplicates by that set: at 100k names a set and its
+    copy for the scan's picker cost ~17 ms against ~40 for ``dict.fromkeys`` and a set
+    of its own (issue 19 target 6, round eight)."""
     parent = base_prefix + pathutils.unstrip_path(collection_path, True)
     start = len(parent)
     plain = _PLAIN_NAME.fullmatch
@@ -145,7 +152,10 @@ def multiget_names(root: ET.Element, base_prefix: str, collection_path: str,
         if quick:
             found = hrefs.names_under(parent)
             if found is not None:  # one regular expression for all (issue 19 target 6)
-                return tuple(dict.fromkeys(found))
+                distinct = frozenset(found)
+                if len(distinct) == len(found):  # no href twice (the common case)
+                    return tuple(found), distinct
+                return tuple(dict.fromkeys(found)), distinct
         texts = hrefs.texts()
     else:
         texts = [element.text for element in root.findall(DAV + "href")]
@@ -159,7 +169,7 @@ def multiget_names(root: ET.Element, base_prefix: str, collection_path: str,
         if name is None:
             return None
         names[name] = None
-    return tuple(names)
+    return tuple(names), None
 
 
 def _name_in(href: str | None, parent: str) -> str | None:

@@ -138,12 +138,19 @@ def report(responses: Iterable[tuple[bool, bytes]], namespaces: frozenset[str],
 
 
 class Listed(Protocol):
-    """What a response needs of an item: an ItemRecord or a listing row."""
-    href: str
-    etag: str
-    name: str
-    component: str
-    modified_at: float
+    """What a response needs of an item: an ItemRecord or a listing row (read-only,
+    so a NamedTuple row such as ``listing.StoredRow`` is one too)."""
+
+    @property
+    def href(self) -> str: ...
+    @property
+    def etag(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def component(self) -> str: ...
+    @property
+    def modified_at(self) -> float: ...
 
 
 def content_type(item: Listed) -> str:

@@ -46,27 +46,52 @@ SYNC = (b'<?xml version="1.0" encoding="utf-8"?><sync-collection xmlns="DAV:" '
 REQUESTS = {"propfind": ("PROPFIND", PROPFIND, {"Depth": "1"}), "sync": ("REPORT", SYNC, {})}
 
 
+#: reads of a whole-collection listing before its second page: the listing of the
+#: row ids and the first page (cms_dav.store.listing.rows_in_storage_order, scanned)
+BEFORE_THE_SECOND_PAGE = 2
+
+
 class FailingReads:
-    """The store, except that its read transactions fail after the first ``healthy``
+    """The store, except that its read transactions, and the pooled DBAPI connections
+    the listing reads on (``engine.raw_connection``), fail after the first ``healthy``
     ones (counted from :meth:`fail_after`), as when the database goes away."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
         self.healthy: int | None = None
         self.reads = 0
+        self.engine = FailingEngine(store.engine, self)
 
     def fail_after(self, healthy: int | None) -> None:
         self.healthy, self.reads = healthy, 0
 
-    def reading(self) -> Any:
+    def count_read(self) -> None:
         self.reads += 1
         if self.healthy is not None and self.reads > self.healthy:
             raise OperationalError("SELECT ... FROM items", None,
                                    sqlite3.OperationalError("disk I/O error"))
+
+    def reading(self) -> Any:
+        self.count_read()
         return self._store.reading()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)
+
+
+class FailingEngine:
+    """The store's engine, whose raw connections count as reads of ``reads``."""
+
+    def __init__(self, engine: Any, reads: FailingReads) -> None:
+        self._engine = engine
+        self._reads = reads
+
+    def raw_connection(self) -> Any:
+        self._reads.count_read()
+        return self._engine.raw_connection()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._engine, name)
 
 
 @dataclasses.dataclass
@@ -137,7 +162,7 @@ def read_cut_chunked(reader: Reader) -> tuple[int, dict[str, str], bytes]:
 @pytest.mark.parametrize("kind", ["propfind", "sync"])
 def test_a_failure_mid_stream_leaves_a_chunked_answer_unfinished_and_closes(
         setup: Setup, kind: str):
-    setup.store.fail_after(1)
+    setup.store.fail_after(BEFORE_THE_SECOND_PAGE)
     with send(setup, kind) as sock:
         status, _, body = read_cut_chunked(Reader(sock))
     assert status == 207
@@ -148,7 +173,7 @@ def test_a_failure_mid_stream_leaves_a_chunked_answer_unfinished_and_closes(
 def test_a_failure_mid_stream_over_http_1_0_ends_in_invalid_xml(setup: Setup):
     """HTTP/1.0 has no chunks: the end of the connection is the end of the body, so the
     XML itself must show the answer is unfinished."""
-    setup.store.fail_after(1)
+    setup.store.fail_after(BEFORE_THE_SECOND_PAGE)
     with send(setup, "propfind", version="HTTP/1.0") as sock:
         answer = Reader(sock).response()
     assert answer.status == 207 and "content-length" not in answer.headers
@@ -157,7 +182,7 @@ def test_a_failure_mid_stream_over_http_1_0_ends_in_invalid_xml(setup: Setup):
 
 
 def test_a_failure_mid_stream_leaves_a_gzip_answer_without_its_end(setup: Setup):
-    setup.store.fail_after(1)
+    setup.store.fail_after(BEFORE_THE_SECOND_PAGE)
     with send(setup, "sync", gzip=True) as sock:
         status, headers, body = read_cut_chunked(Reader(sock))
     assert status == 207 and headers.get("content-encoding") == "gzip"

@@ -129,9 +129,10 @@ def assert_same_answer(servers: tuple[ServerProcess, ServerProcess], method: str
     if theirs.status_code != 207:
         assert ours.content == theirs.content
         return None
-    multiget = b"multiget" in body.encode()
-    ours_body = normalise(Answer(ours.reason, (), ours.content), multiget).body
-    theirs_body = normalise(Answer(theirs.reason, (), theirs.content), multiget).body
+    kind = "propfind" if method == "PROPFIND" else "sync" if "sync-collection" in body \
+        else "multiget" if "multiget" in body else "other"
+    ours_body = normalise(Answer(ours.reason, (), ours.content), kind).body
+    theirs_body = normalise(Answer(theirs.reason, (), theirs.content), kind).body
     assert ours_body == theirs_body
     return ET.fromstring(ours.content)
 

@@ -425,8 +425,8 @@ def test_the_stream_says_byte_for_byte_what_radicale_says(world: World):
                 streamed = ours.header("Content-Length") is None
                 seen.append((kind, streamed))
                 event(f"{kind}: {'streamed' if streamed else 'Radicale answered'}")
-                ours = normalise(ours, kind == "multiget")
-                radicales = normalise(radicales, kind == "multiget")
+                ours = normalise(ours, kind)
+                radicales = normalise(radicales, kind)
                 assert ours == radicales, f"{kind}: {first_difference(ours, radicales)}"
         finally:
             answer = call(world.slow, "DELETE", collection.path)

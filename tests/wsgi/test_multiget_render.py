@@ -1,10 +1,11 @@
 """The fast multiget's page rendering (``RowRenderer.render_all`` for getetag and
 address-data) says what rendering each row on its own says, whatever the rows hold.
 
-The page path asks once per page whether every href is a plain name and no ETag needs
-escaping (``_plain_run``); these pages each break that in one row, so the answer must
-still be the generic per-row rendering (:meth:`RowRenderer.render`, the one for any
-props) of every row.
+The page path asks once per page whether every href is a plain name, no ETag needs
+escaping or holds the NUL it splits on, and no text needs escaping
+(``_plain_hrefs_and_etags``, ``_plain_texts``); these pages each break that in one
+row, so the answer must still be the generic per-row rendering
+(:meth:`RowRenderer.render`, the one for any props) of every row.
 """
 
 from __future__ import annotations
@@ -26,9 +27,12 @@ PAGES = {
     "a name with a slash": PLAIN[:2] + [("x/y.vcf", '"e"', CARD)] + PLAIN[2:],
     "a name with XML markup": PLAIN + [("x&y.vcf", '"e"', CARD)],
     "an ETag with markup": PLAIN + [("z.vcf", '"a&<b>"', CARD)],
+    "an ETag with a NUL": PLAIN + [("n.vcf", '"a\0b"', CARD)] + PLAIN,
+    "a non-ASCII ETag": PLAIN + [("u.vcf", '"zoë"', CARD)],
     "a text with markup": PLAIN + [("t.vcf", '"e"', b"NOTE:Tom & Jerry <cat> > mouse\r\n")],
     "a text as a memoryview": PLAIN + [("m.vcf", '"e"', memoryview(b"NOTE:x & y"))],
     "one row": PLAIN[:1],
+    "no row": [],
 }
 
 
