@@ -3,6 +3,7 @@ front (:mod:`cms_dav.serving`). The services and the stack come from :mod:`cms_d
 
 from __future__ import annotations
 
+import gc
 import logging
 import socket
 import ssl
@@ -121,8 +122,21 @@ def _run(app: App, radicale: Application, tls: ssl.SSLContext | None,
     from cms_dav.serving import ServerLimits, run
 
     settings = app.settings
-    run(app.wrap(radicale), ServerLimits.from_settings(settings), settings.host,
+    wsgi = app.wrap(radicale)
+    freeze_start_up()
+    run(wsgi, ServerLimits.from_settings(settings), settings.host,
         settings.port, tls, sock=sock, parent=parent, seat=seat)
+
+
+def freeze_start_up() -> None:
+    """Put what start-up built (the App, Radicale's application, the warmed-up phone
+    metadata: ~97,000 objects the collector tracks) in the permanent generation, as
+    :func:`cms_dav.cli.resume_collector` did for the imports. Every full collection
+    walked them: after a bulk fill the first listings of a book paid one such walk of
+    50-240 ms (bench/README, round eight, branch propfind, part two). Garbage goes
+    first (``gc.collect``) so that none of it is kept for good."""
+    gc.collect()
+    gc.freeze()
 
 
 def _tls_context(configuration: radicale_config.Configuration) -> ssl.SSLContext | None:
