@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from cms_dav.config import Limits
 from cms_dav.contacts import index_store
 from cms_dav.contacts.validation import lint_card
 from cms_dav.contacts.vcard_lines import CardParses
@@ -38,6 +39,11 @@ class CardWork:
     #: ``index_store.analyse`` of ``text``; None where the analysis would log a warning
     #: (it must then be made, and logged, by the write that names the card's place)
     index: index_store.CardIndex | None
+    #: the ``[limits]`` ``text`` passed as a vCard (``check_item_text`` with the
+    #: address book's tag) where it was read; None: not checked there. The store then
+    #: does not scan the very same text against the same limits again
+    #: (``Store.offer_ahead``)
+    checked: Limits | None = None
 
     @property
     def weight(self) -> int:
@@ -45,13 +51,19 @@ class CardWork:
         return 3 * len(self.text) + self.parses.weight
 
 
-def card_work(text: str, region: str, tree: Any = None) -> CardWork:
-    """The work for ``text`` (``tree``: vobject's parse of it, when made already)."""
+def card_work(text: str, region: str, tree: Any = None, checked: Limits | None = None
+              ) -> CardWork:
+    """The work for ``text`` (``tree``: vobject's parse of it, when made already;
+    ``checked``: the limits it passed, :attr:`CardWork.checked`). The index comes with
+    its :func:`~.index_store.row_parts`, which the write would make from it alone."""
     parses = CardParses()
     problems = tuple(lint_card(text, parses=parses))
     with _logged(index_store.log) as records:
         index = index_store.analyse(text, region, "", tree, None, parses)
-    return CardWork(text, region, parses, problems, None if records else index)
+    if records:
+        return CardWork(text, region, parses, problems, None, checked)
+    index.parts = index_store.row_parts(index)
+    return CardWork(text, region, parses, problems, index, checked)
 
 
 @contextmanager

@@ -120,8 +120,9 @@ class ContactUploadFilter:
     def _hand_over(self, plan: "_Plan", data: ItemData) -> None:
         """Hand the plan's parses to the hooks that read the text it stores."""
         text = plan.text if plan.text is not None else data.text
+        weight = plan.parses.weight  # summed over the parses: once, not once per hook
         for hooks_parses in self.hand_to:
-            hooks_parses.put(text, plan.parses, weight=plan.parses.weight)
+            hooks_parses.put(text, plan.parses, weight=weight)
 
     def _key(self, collection: CollectionRecord, old: ItemRecord | None, data: ItemData,
              actor: str, attested: bool, now: datetime) -> tuple[Any, ...]:

@@ -100,7 +100,7 @@ class RowReader:
             return None
         try:
             tree = data.parsed.of(data.text) if data.parsed is not None else None
-            work = card_work(data.text, self.region, tree)
+            work = card_work(data.text, self.region, tree, self._checked(text, data.text))
         except Exception:  # noqa: BLE001 - the write makes it itself
             work = None
         if work is not None and work.index is not None:
@@ -120,12 +120,18 @@ class RowReader:
         if written is None:
             return None
         try:
-            work = card_work(text, self.region, written.tree)
+            work = card_work(text, self.region, written.tree,
+                             self._checked(text, written.data.text))
         except Exception:  # noqa: BLE001 - the full path decides
             return None
         if work.index is None:
             return None  # the full path keeps its parse for the write's analysis
         return ReadRow(uid, keys, written.data, work)
+
+    def _checked(self, text: str, stored: str) -> Limits | None:
+        """The limits :meth:`read` checked ``text`` against, when the text to store is
+        that text and was checked as a vCard (``CardWork.checked``)."""
+        return self.limits if self.tag == "VADDRESSBOOK" and stored == text else None
 
     def read_many(self, texts: list[str | None]) -> list[ReadRow | None]:
         return [self.read(text) for text in texts]
