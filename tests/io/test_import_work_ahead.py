@@ -101,8 +101,8 @@ def test_the_work_made_ahead_carries_the_index_rows_parts() -> None:
     assert work.index.parts == index_store.row_parts(fresh)
 
 
-def _book(tmp_path: Path, limits: Limits) -> Store:
-    store = Store.open(f"sqlite:///{tmp_path / 'db.sqlite3'}", limits=limits)
+def _book(url: str, limits: Limits) -> Store:
+    store = Store.open(url, limits=limits)
     store.ensure_folder("alice", "admin")
     store.replace_collection(BOOK, {"tag": "VADDRESSBOOK"}, [], "admin")
     return store
@@ -112,8 +112,9 @@ CARD = ("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:u1\r\nFN:Ann\r\nN:Ann;;;;\r\n"
         "NOTE:" + "n" * 200 + "\r\nEND:VCARD\r\n")
 
 
-def test_a_text_checked_ahead_against_other_limits_is_checked_again(tmp_path: Path) -> None:
-    store = _book(tmp_path, Limits(max_item_bytes=100))
+def test_a_text_checked_ahead_against_other_limits_is_checked_again(
+        database_url: str) -> None:
+    store = _book(database_url, Limits(max_item_bytes=100))
     data = item_data(CARD, "VADDRESSBOOK", BOOK)
     store.offer_ahead(card_work(data.text, "", checked=Limits()))
     [answer] = store.put_items(BOOK, [("u1.vcf", data)], "alice")
@@ -121,9 +122,9 @@ def test_a_text_checked_ahead_against_other_limits_is_checked_again(tmp_path: Pa
 
 
 def test_a_text_checked_ahead_against_the_store_s_limits_is_scanned_once(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     limits = Limits()
-    store = _book(tmp_path, limits)
+    store = _book(database_url, limits)
     scanned: list[str] = []
     check = store_module.check_item_text
     monkeypatch.setattr(store_module, "check_item_text",
