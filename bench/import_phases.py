@@ -13,8 +13,9 @@ counted as ``settle``, not as ``place``):
   until the command's function starts;
 - ``read_source``: the file decoded and every row turned into a vCard, before the
   first row is imported;
-- ``importer reads``: rows the importer read itself (``RowReader.read_many``) while a
-  worker's task was not done, and ``importer item_data_as_sent``: merged rows;
+- ``importer reads``: rows the importer read itself (``RowReader.read_many``; how
+  many: ``importer reads rows``) while a worker's task was not done, and ``importer
+  item_data_as_sent``: merged rows;
 - ``wait on workers``: the results of the workers' tasks taken (the wait and the
   hand-over);
 - ``place``: the importer's own matching (``_import_one`` without the above);
@@ -55,6 +56,7 @@ class Phases:
         self.cpu: dict[str, float] = {}
         self.wall: dict[str, float] = {}
         self.calls: dict[str, int] = {}
+        self.rows_read = 0  # rows the importer read itself (``importer reads``)
         self._stack: list[list[float]] = []  # per open phase: time taken by nested ones
 
     @contextmanager
@@ -152,8 +154,15 @@ def _instrument(phases: Phases, ready: list[float]) -> None:
     Store.put_items = phases.wrap("put_items", Store.put_items)  # type: ignore[method-assign]
     sql.run_on_driver = raw.run_on_driver = phases.wrap(  # type: ignore[assignment]
         "put_items SQL", sql.run_on_driver)
+    read_many = read_ahead.RowReader.read_many
+
+    @functools.wraps(read_many)  # its name: a bound method pickles by it
+    def counted_reads(self: read_ahead.RowReader, texts: list[str | None]) -> Any:
+        phases.rows_read += len(texts)
+        return read_many(self, texts)
+
     read_ahead.RowReader.read_many = phases.wrap(  # type: ignore[method-assign]
-        "importer reads", read_ahead.RowReader.read_many)
+        "importer reads", counted_reads)
     read_ahead._Task.answers = phases.wrap(  # type: ignore[method-assign]
         "wait on workers", read_ahead._Task.answers)
     batch = Store.batch
@@ -235,7 +244,8 @@ def main(argv: list[str]) -> None:
             "collector runs": collector.runs,
             "phases cpu": {k: round(v, 3) for k, v in phases.cpu.items()},
             "phases wall": {k: round(v, 3) for k, v in phases.wall.items()},
-            "calls": phases.calls}, indent=1), file=sys.stderr)
+            "calls": phases.calls, "importer reads rows": phases.rows_read},
+            indent=1), file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -55,6 +55,33 @@ class CardIndex:
     birthday: int | None = None
     #: the earliest open follow-up (the dashboard's "follow-ups due")
     follow_up: date | None = None
+    #: :func:`row_parts` of this index, made where the index was made (an import's
+    #: worker: :func:`~.card_work.card_work`), so the write only adds the item's place
+    #: to it; None: the write makes it
+    parts: "RowParts | None" = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class RowParts:
+    """What :func:`write_many` writes of a card that depends on its index alone (issue
+    19 target 5: made in an import's worker, off the importer's thread)."""
+
+    #: the contact_cards columns of the card's fields (:func:`_card_row`)
+    card: dict[str, object]
+    #: :func:`sort_key` of the display name; None when it has none (the href decides)
+    sort_key: str | None
+    #: the (field, term) pairs of its sorted rows (:func:`search_order.kept_terms`)
+    sorted_terms: list[tuple[str, str]]
+
+
+def row_parts(index: CardIndex) -> RowParts:
+    """The :class:`RowParts` of ``index`` (the ones made with it when it has them)."""
+    if index.parts is not None:
+        return index.parts
+    card = _card_row(index)
+    fn = str(card.get("fn") or "")
+    return RowParts(card, fold(fn)[:MAX_TERM] if fn else None,
+                    search_order.kept_terms(card, index.terms))
 
 
 def _birthday(text: str, parses: CardParses | None) -> int | None:
@@ -318,17 +345,19 @@ def write_many(conn: Connection, writes: list[IndexWrite]) -> None:
     termed: list[int] = []
     valued: list[int] = []
     for one in last.values():
-        ident, collection_id, index = one.ident, one.collection_id, one.index
-        row = {"item_id": ident, "collection_id": collection_id, "href": one.href,
+        ident, collection_id, index, href = one.ident, one.collection_id, one.index, one.href
+        parts = row_parts(index)
+        key = parts.sort_key if parts.sort_key is not None else sort_key("", href)
+        row = {"item_id": ident, "collection_id": collection_id, "href": href,
                "etag": one.etag, "values_ok": index.values is not None,
                "birthday": index.birthday, "follow_up": index.follow_up,
-               **_card_row(index)}
-        row["sort_key"] = sort_key(str(row.get("fn") or ""), one.href)
+               **parts.card, "sort_key": key}
         cards.append(row)
         if index.terms:
             terms += [(ident, collection_id, f, t[:MAX_TERM]) for f, t in index.terms]
             termed.append(ident)
-            sorted_rows += search_order.row_tuples(ident, row, index.terms)
+            sorted_rows += [(f, collection_id, t, key, href, ident)
+                            for f, t in parts.sorted_terms]
         if index.values:
             values += [(ident, collection_id, p, v) for p, v in index.values]
             valued.append(ident)

@@ -27,25 +27,23 @@ from cms_dav.store.raw import RawStatement
 from cms_dav.store.schema import contact_sorted_terms
 
 
-#: the columns of :func:`row_tuples`, in the order they are given
+#: the columns of a sorted row (``index_store.write_many``), in the order they are given
 COLUMNS = ("field", "collection_id", "term", "sort_key", "href", "item_id")
 
 
-def row_tuples(ident: int, card: dict[str, object], terms: Sequence[tuple[str, str]]
-               ) -> list[tuple[object, ...]]:
-    """The sorted rows of a card, as tuples of the :data:`COLUMNS` (a bulk write: no
-    dict per row), from its index row ``card`` (the contact_cards values) and its search
-    ``terms``; none for a group card or one the index could not read."""
+def kept_terms(card: dict[str, object], terms: Sequence[tuple[str, str]]
+               ) -> list[tuple[str, str]]:
+    """The (field, term) pairs of a card's sorted rows (:data:`COLUMNS`), from its
+    contact_cards values ``card`` (only whether it is a group and was read) and its
+    search ``terms``: a function of the card alone, so an import's worker makes it."""
     if card.get("is_group") or not card.get("fields_ok"):
         return []
-    kept = dict.fromkeys((f, t[:SORTED_TERM]) for f, t in terms if f in SORTED_FIELDS)
-    collection_id, sort_key, href = card["collection_id"], card["sort_key"], card["href"]
-    return [(f, collection_id, t, sort_key, href, ident) for f, t in kept]
+    return list(dict.fromkeys((f, t[:SORTED_TERM]) for f, t in terms if f in SORTED_FIELDS))
 
 
 _INSERT = RawStatement(contact_sorted_terms.insert())
 
 
 def insert_tuples(conn: Connection, found: list[tuple[object, ...]]) -> None:
-    """Insert sorted rows made by :func:`row_tuples` (of one card or many)."""
+    """Insert sorted rows, tuples of :data:`COLUMNS` (of one card or many)."""
     _INSERT.execute_tuples(conn, COLUMNS, found)

@@ -120,8 +120,9 @@ class ContactUploadFilter:
     def _hand_over(self, plan: "_Plan", data: ItemData) -> None:
         """Hand the plan's parses to the hooks that read the text it stores."""
         text = plan.text if plan.text is not None else data.text
+        weight = plan.parses.weight  # summed over the parses: once, not once per hook
         for hooks_parses in self.hand_to:
-            hooks_parses.put(text, plan.parses, weight=plan.parses.weight)
+            hooks_parses.put(text, plan.parses, weight=weight)
 
     def _key(self, collection: CollectionRecord, old: ItemRecord | None, data: ItemData,
              actor: str, attested: bool, now: datetime) -> tuple[Any, ...]:
@@ -140,6 +141,14 @@ class ContactUploadFilter:
             (logging.WARNING, "%s: %s", (where, problem)) for problem in problems]
         text = data.text
         tampered: tuple[str, ...] = ()
+        if old is None and not attested and work is not None and work.new_unchanged:
+            # a new card with no history and no timeline block (made ahead from its text
+            # alone: CardWork.new_unchanged): the review and the refresh below leave the
+            # text as sent, whatever ``now`` and ``actor``, unless the block would show
+            # the book's custom fields of the card
+            rows = self._field_rows(collection, text, parses)
+            if rows is not None and not rows:
+                return _Plan(tuple(logs), None, (), parses)
         if not attested:
             try:
                 review = review_upload(old.text if old else None, text, actor or ANONYMOUS,
@@ -169,6 +178,20 @@ class ContactUploadFilter:
                      "%s: stored the server's history and timeline, not the client's copy",
                      (where,)))
         return _Plan(tuple(logs), text, tampered, parses)
+
+
+    def _field_rows(self, collection: CollectionRecord, text: str, parses: CardParses
+                    ) -> Sequence[tuple[str, str]] | None:
+        """The custom field rows the timeline block of ``text`` would show in
+        ``collection`` (none when the block is off there); None when they cannot be
+        read (the full plan then logs why)."""
+        options = self.timeline.for_book(collection.props)
+        if options is None:
+            return ()
+        try:
+            return self.field_rows(text, options.language, parses)
+        except ContactError:
+            return None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -137,7 +137,9 @@ class _Target:
                     # without the write's parse tree: kept for the whole import, the
                     # trees of every row held hundreds of MB and slowed each full
                     # collection of the cyclic collector as the import went on
-                    self.current[row.href] = dataclasses.replace(result.new, parsed=None)
+                    new = result.new  # (most rows read ahead come without a tree)
+                    self.current[row.href] = new if new.parsed is None \
+                        else dataclasses.replace(new, parsed=None)
                     if row.existing is None:
                         report.created += 1
                     else:

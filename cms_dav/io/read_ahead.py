@@ -47,6 +47,11 @@ AHEAD = 800
 #: process to read when it would wait): enough to keep a worker busy while the importer
 #: writes a batch
 QUEUED = 3
+#: rows the importer's process reads at a time of a task kept back, when the next
+#: task is not done: it then looks again, so it reads about as long as it would have
+#: waited (a whole task, ~70 ms of work, overshot the wait and took rows the worker
+#: would have read: issue 19 target 5)
+STEAL = 20
 #: by default, a file with fewer rows is read in the importer: a worker's start-up (its
 #: imports) costs about as much as reading a thousand rows
 MIN_ROWS = 2000
@@ -100,7 +105,7 @@ class RowReader:
             return None
         try:
             tree = data.parsed.of(data.text) if data.parsed is not None else None
-            work = card_work(data.text, self.region, tree)
+            work = card_work(data.text, self.region, tree, self._checked(text, data.text))
         except Exception:  # noqa: BLE001 - the write makes it itself
             work = None
         if work is not None and work.index is not None:
@@ -120,12 +125,18 @@ class RowReader:
         if written is None:
             return None
         try:
-            work = card_work(text, self.region, written.tree)
+            work = card_work(text, self.region, written.tree,
+                             self._checked(text, written.data.text))
         except Exception:  # noqa: BLE001 - the full path decides
             return None
         if work.index is None:
             return None  # the full path keeps its parse for the write's analysis
         return ReadRow(uid, keys, written.data, work)
+
+    def _checked(self, text: str, stored: str) -> Limits | None:
+        """The limits :meth:`read` checked ``text`` against, when the text to store is
+        that text and was checked as a vCard (``CardWork.checked``)."""
+        return self.limits if self.tag == "VADDRESSBOOK" and stored == text else None
 
     def read_many(self, texts: list[str | None]) -> list[ReadRow | None]:
         return [self.read(text) for text in texts]
@@ -187,7 +198,8 @@ def read_ahead(reader: RowReader, texts: Sequence[str | None], workers: "int | W
 
     The pool is given at most :data:`QUEUED` tasks per worker at a time; the other
     tasks of the :data:`AHEAD` rows stay here. When the next rows' task is not done,
-    the caller's process reads the last task kept here instead of waiting: on a machine
+    the caller's process reads the last :data:`STEAL` rows kept here instead of waiting,
+    and looks again: on a machine
     whose cores the workers do not outnumber, the importer and the workers then share
     the reading, whichever is behind (the same function either way; nothing is
     withdrawn from the pool, so a worker that dies cannot leave a task unanswered)."""
@@ -202,7 +214,8 @@ def read_ahead(reader: RowReader, texts: Sequence[str | None], workers: "int | W
 
     def refill() -> None:
         """Open tasks up to AHEAD rows; send the earliest kept ones to the pool."""
-        window.extend(islice(upcoming, max(1, AHEAD // CHUNK) - len(window)))
+        held = sum(len(task.texts) for task in window)  # (tasks split by steal())
+        window.extend(islice(upcoming, max(1, (AHEAD - held) // CHUNK)))
         queued = sum(1 for task in window if task.future is not None
                      and not task.future.done())
         for task in window:
@@ -217,9 +230,15 @@ def read_ahead(reader: RowReader, texts: Sequence[str | None], workers: "int | W
                 queued += 1
 
     def steal() -> bool:
-        """Read the last task kept here; False when there is none."""
-        for task in reversed(window):
+        """Read the last :data:`STEAL` rows of the last task kept here (split off as a
+        task of their own, in place: the answers keep their order); False when there
+        is none."""
+        for at in range(len(window) - 1, -1, -1):
+            task = window[at]
             if task.kept:
+                if len(task.texts) > STEAL:
+                    rest, task.texts = task.texts[:-STEAL], task.texts[-STEAL:]
+                    window.insert(at, _Task(rest))
                 task.rows = reader.read_many(task.texts)
                 return True
         return False

@@ -32,6 +32,10 @@ from cms_dav.store.records import (CollectionRecord, ItemData, ItemRecord, Origi
 from cms_dav.store.share_cleanup import forget_shares_under
 from cms_dav.store.schema import meta, trash_collections
 
+#: texts :meth:`Store.offer_ahead` keeps as checked at most: more than a ``cms-dav
+#: import`` batch (500 rows, offered before the batch's write takes them); the texts
+#: themselves are the rows' own, held anyway until their write
+CHECKED_AHEAD = 1024
 
 
 class WriteHook(Protocol):
@@ -93,6 +97,12 @@ class Store:
     #: per thread: the text :meth:`prepare_put` found within ``limits`` (the object)
     _checked: threading.local = field(default_factory=threading.local, init=False,
                                       repr=False, compare=False)
+    #: vCard texts an import's worker found within ``limits`` (:meth:`offer_ahead`),
+    #: oldest first, each taken by :meth:`put_items`' write of that text
+    _checked_ahead: dict[str, None] = field(default_factory=dict, init=False,
+                                            repr=False, compare=False)
+    _checked_ahead_lock: threading.Lock = field(default_factory=threading.Lock,
+                                                init=False, repr=False, compare=False)
 
     @classmethod
     def open(cls, url: str, token_days: int = 30, limits: Limits | None = None, *,
@@ -409,11 +419,28 @@ class Store:
         worker process: :class:`cms_dav.contacts.card_work.CardWork`) to the upload
         filters and write hooks that take it (``take_ahead``); each uses it only for a
         write of exactly that text, so nothing changes but where the CPU time is spent
-        (issue 19)."""
+        (issue 19). A text it says passed these very ``[limits]`` as a vCard
+        (``CardWork.checked``) is not scanned again by :meth:`put_items`."""
         for step in (*self.upload_filters, *self.write_hooks):
             take = getattr(step, "take_ahead", None)
             if take is not None:
                 take(work)
+        text, checked = getattr(work, "text", None), getattr(work, "checked", None)
+        if checked is not None and checked == self.limits and isinstance(text, str):
+            with self._checked_ahead_lock:
+                self._checked_ahead[text] = None
+                while len(self._checked_ahead) > CHECKED_AHEAD:
+                    del self._checked_ahead[next(iter(self._checked_ahead))]
+
+    def _check_written(self, data: ItemData) -> None:
+        """:func:`check_item_text` of a text :meth:`put_items` writes, unless an
+        import's worker checked exactly this text as a vCard against these limits
+        (:meth:`offer_ahead`; the scan's outcome depends on nothing else)."""
+        if data.name.upper() == "VCARD":
+            with self._checked_ahead_lock:
+                if self._checked_ahead.pop(data.text, False) is None:
+                    return
+        check_item_text(data.text, self.limits, data.name)
 
     def put_items(self, path: str, entries: Sequence[tuple[str, ItemData]], actor: str
                   ) -> list[WriteResult | ValueError]:
@@ -490,7 +517,7 @@ class Store:
                 flush()
             old = stored_items.get(href)
             try:
-                check_item_text(data.text, self.limits, data.name)
+                self._check_written(data)
                 with raw.savepoint(conn):
                     stored = self._filtered(conn, record, old, data, actor, False)
                     if fresh is not None and old is None:

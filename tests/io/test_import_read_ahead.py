@@ -171,6 +171,18 @@ def test_the_importer_reads_the_tasks_kept_back_while_the_worker_is_busy(
         assert (row.uid, row.keys) == (mine.uid, mine.keys)
 
 
+def test_the_importer_reads_a_task_kept_back_a_few_rows_at_a_time(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(read_ahead, "CHUNK", 4)
+    monkeypatch.setattr(read_ahead, "QUEUED", 1)
+    monkeypatch.setattr(read_ahead, "STEAL", 1)
+    texts = [_card(f"u{n}", f"N {n}", f"n{n}@example.com") for n in range(12)]
+    reader = _SlowWorkerReader(Limits(), "VADDRESSBOOK", "alice/contacts", "")
+    rows = list(read_ahead.read_ahead(reader, texts, 1))
+    assert reader.read_here and max(reader.read_here) == 1
+    assert [row.uid for row in rows if row is not None] == [f"u{n}" for n in range(12)]
+
+
 def test_the_expected_count_of_a_file_is_at_least_its_rows_before_it_is_read() -> None:
     table = b"name,email\r\nA,a@example.com\r\n\"B\r\nC\",b@example.com\r\n"
     assert expected_count(table, "csv") == 4  # two rows, one cell over two lines

@@ -130,7 +130,8 @@ def test_everyday_odd_values_take_the_shortcut(value: str) -> None:
     assert assert_same_read(record_to_vcard(record))
 
 
-def test_a_table_with_every_column_reads_as_the_full_path() -> None:
+def hostile_table() -> bytes:
+    """A CSV with every plain-template column, each row holding a :data:`HOSTILE` value."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["name", "given name", "family name", "email", "phone", "mobile", "org",
@@ -142,7 +143,11 @@ def test_a_table_with_every_column_reads_as_the_full_path() -> None:
                          f"{value}, b", value, "1990-02-03" if n % 2 else "--05-06", value,
                          value if n % 3 == 0 else "", f"{value}; City; Reg; 00-950; PL",
                          f"{value} ::: second"])
-    texts = _csv_texts(out.getvalue().encode("utf-8"))
+    return out.getvalue().encode("utf-8")
+
+
+def test_a_table_with_every_column_reads_as_the_full_path() -> None:
+    texts = _csv_texts(hostile_table())
     assert len(texts) > len(HOSTILE) // 2
     assert sum(assert_same_read(text) for text in texts) > len(texts) // 2
 
