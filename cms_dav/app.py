@@ -462,7 +462,7 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     housekeeper = start_housekeeper(engine, settings) if housekeeping else None
     senders: tuple[Sender, ...] = (webhook_sender(engine, policy, settings),)
     if push_key is not None:
-        senders += (push_sender(engine, policy, push_key, settings),)
+        senders += (push_sender(engine, policy, push_key, settings, store.settle),)
     if imip:
         senders += (imip_sender(settings),)
     dispatcher = (start_dispatcher(engine, settings, senders)

@@ -28,6 +28,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 import http_ece
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -84,6 +85,9 @@ class PushSender:
     timeout: float = 10.0
     allow_insecure: bool = False
     consumer: str = CONSUMER
+    #: waits, after the current token was read, for the WAL fsync of a deferred DAV
+    #: write it may count (``Store.settle``; cms_dav.store.durability): a client keeps it
+    settle: Callable[[], None] = lambda: None
 
     def deliver(self, delivery: Delivery) -> Outcome:
         subscription = subscriptions.get(self.engine, delivery.target)
@@ -111,6 +115,7 @@ class PushSender:
             return self._send(subscription, push_message("", ""), "", now)
         token = current_token(self.engine, subscription.collection,
                               delivery.event.sync_token)
+        self.settle()
         return self._send(subscription, push_message(topic, token), topic, now)
 
     def _send(self, subscription: Subscription, payload: bytes, topic: str,
@@ -147,10 +152,10 @@ class PushSender:
 
 
 def push_sender(engine: Engine, policy: Policy, key: VapidKey,
-                settings: Settings) -> PushSender:
+                settings: Settings, settle: Callable[[], None] = lambda: None) -> PushSender:
     """The sender for ``[push]`` settings (built by :func:`cms_dav.app.build_app`)."""
-    return PushSender(engine, policy, key,
-                      Backoff(settings.push_min_interval, 600.0, settings.push_retry_for),
+    return PushSender(engine, policy, key, settle=settle,
+                      backoff=Backoff(settings.push_min_interval, 600.0, settings.push_retry_for),
                       contact=settings.push_contact, min_interval=settings.push_min_interval,
                       timeout=settings.push_timeout,
                       allow_insecure=settings.push_allow_insecure_endpoints)

@@ -27,10 +27,24 @@ starts after a commit covers that commit's frames and all earlier ones. Frames c
 the log only through a checkpoint, and SQLite syncs the database file before it marks
 frames copied (``nBackfill``), so a log restarted or truncated in between held nothing
 that is not on disk already (no ``-wal`` file at all: likewise). What differs (the
-visibility window): another request may read a committed write up to one fsync (~1-5
+visibility window): another request may read a committed item up to one fsync (~1-5
 ms) before it is durable; after a power loss in that window the write (never
-acknowledged) is gone though a reader saw it. A crash of the process loses nothing (the
-frames are in the OS's page cache).
+acknowledged) is gone though a reader saw it; a client's later write of that item is
+guarded by its ETag, so it cannot be misapplied. A crash of the process loses nothing
+(the frames are in the OS's page cache).
+
+Not in the window: sync tokens and ctags (RFC 6578 §3.2), numbers other clients keep.
+Handed out before the fsync of the commit they count, a power loss would take that
+sequence back, the next write would reuse it, and the client holding it would miss that
+write for good. So :meth:`GroupSync.settle` (``Store.settle``: ``Store.sync``,
+``Store.sync_page``, the storage plugin's collection ``etag``), called after the read
+and before the answer, waits for an fsync begun after it whenever a deferred commit is
+not yet covered (``announce`` before the COMMIT, ``ended`` after it, ``_covered``: the
+commits ended when the last finished fsync began); with none pending it is two int
+reads, no lock. An outbox event's own token (webhooks) needs no wait: a delivery is
+sent only after ``queue.claim`` committed with ``synchronous=FULL``, whose fsync covers
+the earlier frames of the event it claimed; the push sender, which sends the
+collection's *current* token, settles after reading it (``PushSender.settle``).
 """
 
 from __future__ import annotations
@@ -52,9 +66,36 @@ class GroupSync:
         self._started = 0  # fsyncs begun
         self._finished = 0  # the number of the last fsync that completed
         self._running = False
+        # deferred commits announced (before their COMMIT) and ended (after it, done or
+        # failed); ``_covered``: ``_ended`` as it was when the last finished fsync began
+        self._announced = 0
+        self._ended = 0
+        self._covered = 0
         #: fsyncs run and callers served (for tests and measurements)
         self.runs = 0
         self.calls = 0
+
+    def announce(self) -> None:
+        """A transaction is about to commit without its fsync (before its COMMIT)."""
+        with self._cond:
+            self._announced += 1
+
+    def ended(self) -> None:
+        """That transaction's COMMIT returned (or failed)."""
+        with self._cond:
+            self._ended += 1
+
+    def settle(self) -> None:
+        """Before handing out what another client keeps as a promise (a sync token or
+        ctag, RFC 6578 §3.2): if a deferred commit may be visible but not yet on disk,
+        wait for an fsync that began after this call (it covers whatever the caller
+        read before). Common path: two int reads, no lock. ``_announced`` is read
+        first: a commit the caller saw was announced before it, and ``_covered`` only
+        grows, so equal means every such commit completed before a finished fsync
+        began."""
+        if self._announced == self._covered:
+            return
+        self.sync()
 
     def sync(self) -> None:
         """Return once an fsync that began after this call completed (run by this
@@ -70,6 +111,7 @@ class GroupSync:
                 self._running = True
                 self._started += 1
                 mine = self._started
+                covers = self._ended
                 ok = False
                 self._cond.release()
                 try:
@@ -81,6 +123,7 @@ class GroupSync:
                     self.runs += 1
                     if ok:
                         self._finished = mine
+                        self._covered = max(self._covered, covers)
                     self._cond.notify_all()
 
 
@@ -115,6 +158,11 @@ class DeferredSync:
     def wrote(self) -> None:
         """Called by ``write_tx`` before its COMMIT can have happened."""
         self.pending = True
+        self.group.announce()
+
+    def ended(self) -> None:
+        """Called by ``write_tx`` once its COMMIT returned or failed."""
+        self.group.ended()
 
     def finish(self) -> None:
         """Wait for a shared fsync that began after every commit of the scope."""

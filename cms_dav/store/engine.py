@@ -143,11 +143,12 @@ def write_tx(engine: Engine, deferred: DeferredSync | None = None) -> Iterator[C
         driver = conn.connection.driver_connection
         assert isinstance(driver, sqlite3.Connection)
         deferred.wrote()  # before the COMMIT can have happened: whatever commits is synced
-        driver.execute("PRAGMA synchronous=NORMAL")
         try:
+            driver.execute("PRAGMA synchronous=NORMAL")
             with conn.begin():
                 yield conn
         finally:
+            deferred.ended()
             driver.execute("PRAGMA synchronous=FULL")
 
 

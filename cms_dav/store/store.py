@@ -321,13 +321,24 @@ class Store:
                 return items.has_uid(conn, collection_id, uid)
         return remembered(memo, resolved.uid_key(collection_id, uid), look)
 
+    def settle(self) -> None:
+        """Call after reading a collection's sequence and before handing it out as a
+        sync token or ctag (RFC 6578 §3.2): waits for the WAL fsync of a deferred DAV
+        write the read may have seen, so a power loss cannot take back a sequence a
+        client holds (the next write would reuse it, and that client miss it). Returns
+        at once when no deferred commit is unsynced (:meth:`GroupSync.settle`)."""
+        if self.group_sync is not None:
+            self.group_sync.settle()
+
     def sync(self, path: str, old_token: str) -> tuple[str, list[str]]:
         with self.reading() as conn:
             record = collections.get(conn, path)
             if record is None:
                 raise NotFound(f"no collection /{path}/")
             token, hrefs = sync_pages.changed_hrefs(conn, record, old_token)
-            return token, list(hrefs)
+            names = list(hrefs)
+        self.settle()
+        return token, names
 
     def sync_page(self, path: str, old_token: str, limit: int) -> sync_pages.Page:
         """At most ``limit`` names of a sync-collection (RFC 6578 §3.6 truncation)."""
@@ -335,7 +346,9 @@ class Store:
             record = collections.get(conn, path)
             if record is None:
                 raise NotFound(f"no collection /{path}/")
-            return sync_pages.page(conn, record, old_token, limit)
+            page = sync_pages.page(conn, record, old_token, limit)
+        self.settle()
+        return page
 
     # -- writes ---------------------------------------------------------------------
     def with_origin(self, origin_of: OriginOf) -> "Store":

@@ -191,6 +191,7 @@ class Collection(storage.BaseCollection):
         record = self._record
         if record is None:
             return '"root"'
+        self.store.settle()  # the ctag is a client's promise: on disk before it leaves
         return f'"{record.sync_epoch}-{record.sync_seq}"'
 
     @property
