@@ -348,7 +348,7 @@ class App:
 def build_app(settings: Settings, *, background_checkpoints: bool = False,
               checkpoint_thread: bool = True, origin_of: OriginOf = unknown_origin,
               housekeeping: bool = False, dispatch: bool = False,
-              instruments: bool = True) -> App:
+              instruments: bool = True, several_processes: bool = False) -> App:
     """Every service for ``settings``: the one engine (migrated here, once), the store
     with the domain's write hooks and upload filters, ACL policy, share database and
     authenticator. ``background_checkpoints``: a long-running server on SQLite; with
@@ -357,7 +357,9 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
     command); inside one, the request's origin wins (``request_context.http_origins``).
     ``housekeeping``: a server that runs the periodic housekeeping job; ``dispatch``: one
     that delivers the outbox (when ``[outbox] dispatch`` is on). ``instruments=False``:
-    the App counts nothing for ``/.cms/metrics`` (:class:`NoMetrics`; a CLI command's)."""
+    the App counts nothing for ``/.cms/metrics`` (:class:`NoMetrics`; a CLI command's).
+    ``several_processes``: a worker of ``serve --workers N``, whose sync tokens must wait
+    for the other workers' deferred WAL fsyncs too (:mod:`cms_dav.store.durability`)."""
     # imported here, not with the module: a read-only command builds only a Reader
     # (:func:`build_reader`) and loads none of this (issue 19 target 5: start-up)
     from cms_dav.store import durability
@@ -450,7 +452,8 @@ def build_app(settings: Settings, *, background_checkpoints: bool = False,
                                       hand_to=(search_index.parses, field_index.parses))),
                   origin_of=origins, change_feeds=feeds,
                   # one shared WAL fsync per database file for DAV writes (issue 19)
-                  group_sync=durability.for_engine(engine))
+                  group_sync=durability.for_engine(
+                      engine, other_writers=several_processes))
     shares = ShareDatabase(engine, policy, public_links=settings.sharing_public_links,
                            link_days=settings.sharing_link_days, origin_of=origins,
                            change_feeds=store.change_feeds)

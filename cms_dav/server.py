@@ -86,7 +86,7 @@ def _serve_workers(settings: Settings, processes: int) -> int:
         # every worker may run housekeeping (its lease lets one run at a time) and
         # delivers the outbox (a claim keeps each delivery to one worker at a time)
         with build_app(settings, background_checkpoints=True, checkpoint_thread=False,
-                       housekeeping=True, dispatch=True) as app:
+                       housekeeping=True, dispatch=True, several_processes=True) as app:
             radicale, tls = _radicale(app)
             _run(app, radicale, tls, sock=sock, parent=parent, seat=seat)
 

@@ -41,10 +41,13 @@ write for good. So :meth:`GroupSync.settle` (``Store.settle``: ``Store.sync``,
 and before the answer, waits for an fsync begun after it whenever a deferred commit is
 not yet covered (``announce`` before the COMMIT, ``ended`` after it, ``_covered``: the
 commits ended when the last finished fsync began); with none pending it is two int
-reads, no lock. An outbox event's own token (webhooks) needs no wait: a delivery is
-sent only after ``queue.claim`` committed with ``synchronous=FULL``, whose fsync covers
-the earlier frames of the event it claimed; the push sender, which sends the
-collection's *current* token, settles after reading it (``PushSender.settle``).
+reads, no lock. Under ``serve --workers N`` another process's deferred commits are counted
+by none of this process's counters, so there every settle runs (or joins) an fsync begun
+after it (~0.3 ms when the log holds nothing unsynced). An outbox event's own token
+(webhooks) needs no wait: a delivery is sent only after ``queue.claim`` committed with
+``synchronous=FULL``, whose fsync covers the earlier frames of the event it claimed; the
+push sender, which sends the collection's *current* token, settles after reading it
+(``PushSender.settle``).
 """
 
 from __future__ import annotations
@@ -59,8 +62,12 @@ from sqlalchemy import Engine
 class GroupSync:
     """fsyncs of one file shared by the threads that ask for one meanwhile."""
 
-    def __init__(self, path: str, fsync: Callable[[str], None] | None = None) -> None:
+    def __init__(self, path: str, fsync: Callable[[str], None] | None = None, *,
+                 other_writers: bool = False) -> None:
         self.path = path
+        #: other processes write this file with deferred fsyncs too (``serve --workers
+        #: N``): their commits are not counted here, so :meth:`settle` always syncs
+        self.other_writers = other_writers
         self._fsync = fsync
         self._cond = threading.Condition()
         self._started = 0  # fsyncs begun
@@ -93,7 +100,7 @@ class GroupSync:
         first: a commit the caller saw was announced before it, and ``_covered`` only
         grows, so equal means every such commit completed before a finished fsync
         began."""
-        if self._announced == self._covered:
+        if not self.other_writers and self._announced == self._covered:
             return
         self.sync()
 
@@ -138,13 +145,13 @@ def _fsync_file(path: str) -> None:
         os.close(fd)
 
 
-def for_engine(engine: Engine) -> GroupSync | None:
+def for_engine(engine: Engine, other_writers: bool = False) -> GroupSync | None:
     """The :class:`GroupSync` of ``engine``'s ``-wal`` file; None where there is no such
     file to sync (PostgreSQL, SQLite in memory): there writes keep their own commit."""
     database = engine.url.database if engine.dialect.name == "sqlite" else None
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
-    return GroupSync(os.path.abspath(f"{database}-wal"))
+    return GroupSync(os.path.abspath(f"{database}-wal"), other_writers=other_writers)
 
 
 class DeferredSync:
