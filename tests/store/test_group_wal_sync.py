@@ -17,55 +17,51 @@ from cms_dav.store.engine import open_engine
 from cms_dav.store.store import Store
 
 
-def test_callers_arriving_during_an_fsync_share_the_next_one() -> None:
+def first_fsync_held() -> tuple[durability.GroupSync, threading.Event, list[int]]:
+    """A GroupSync whose first fsync, started in a thread, blocks until the returned
+    event is set; the list counts the fsyncs begun."""
     began, release = threading.Event(), threading.Event()
     runs: list[int] = []
 
-    def slow_fsync(path: str) -> None:
+    def fsync(path: str) -> None:
         runs.append(len(runs))
         if len(runs) == 1:
             began.set()
             release.wait(5)
 
-    group = durability.GroupSync("x-wal", slow_fsync)
-    first = threading.Thread(target=group.sync)
-    first.start()
+    group = durability.GroupSync("x-wal", fsync)
+    threading.Thread(target=group.sync).start()
     assert began.wait(5)
+    return group, release, runs
+
+
+def wait_for_calls(group: durability.GroupSync, calls: int) -> None:
+    while group.calls < calls:
+        threading.Event().wait(0.001)
+
+
+def test_callers_arriving_during_an_fsync_share_the_next_one() -> None:
+    group, release, _ = first_fsync_held()
     later = [threading.Thread(target=group.sync) for _ in range(3)]
     for thread in later:
         thread.start()
-    while group.calls < 4:  # all three wait behind the running fsync
-        threading.Event().wait(0.001)
+    wait_for_calls(group, 4)  # all three wait behind the running fsync
     release.set()
-    for thread in [first, *later]:
+    for thread in later:
         thread.join(5)
     assert group.calls == 4
     assert group.runs == 2  # the first, then one for the three that came during it
 
 
 def test_a_caller_returns_only_after_an_fsync_that_began_after_its_call() -> None:
-    began, release = threading.Event(), threading.Event()
-    started: list[int] = []
-
-    def fsync(path: str) -> None:
-        started.append(len(started))
-        if len(started) == 1:
-            began.set()
-            release.wait(5)
-
-    group = durability.GroupSync("x-wal", fsync)
-    first = threading.Thread(target=group.sync)
-    first.start()
-    assert began.wait(5)
+    group, release, started = first_fsync_held()
     done = threading.Event()
     second = threading.Thread(target=lambda: (group.sync(), done.set()))
     second.start()
-    while group.calls < 2:
-        threading.Event().wait(0.001)
+    wait_for_calls(group, 2)
     release.set()
     assert done.wait(5)
     assert len(started) == 2  # the running fsync began before it asked: not enough
-    first.join(5)
     second.join(5)
 
 
