@@ -232,7 +232,7 @@ def _escaped(etag: str, data: bytes | memoryview) -> tuple[str, bytes]:
 class NamePicker:
     """Which rows of a scan of the collection a multiget names, page by page, and at
     the end the names no row had (in the request's order). The scan is in storage
-    order (:meth:`FastMultiget._scanned`), which is href order when the items were
+    order (:func:`scanned`), which is href order when the items were
     written in href order (a bulk import of a sorted listing) and random for a book
     of UUID hrefs; any order is picked exactly.
 
@@ -385,16 +385,8 @@ class FastMultiget:
         rows = RowRenderer(listing.raw_text_column(self.store.engine), writer,
                            request.props, known)
         if 2 * len(names) >= head.item_count:
-            return [], self._scanned(head.id, names, rows, request.name_set)
-        return [], self._by_name(head.id, names, rows)
-
-    def _scanned(self, collection_id: int, names: list[str], rows: RowRenderer,
-                 distinct: frozenset[str] | None = None) -> Iterator[tuple[bool, bytes]]:
-        return scanned(self.store, collection_id, names, rows, distinct)
-
-    def _by_name(self, collection_id: int, names: list[str], rows: RowRenderer
-                 ) -> Iterator[tuple[bool, bytes]]:
-        return by_name(self.store, collection_id, names, rows)
+            return [], scanned(self.store, head.id, names, rows, request.name_set)
+        return [], by_name(self.store, head.id, names, rows)
 
 
 def scanned(store: Store, collection_id: int, names: list[str], rows: RowRenderer,
