@@ -80,7 +80,7 @@ def row_parts(index: CardIndex) -> RowParts:
         return index.parts
     card = _card_row(index)
     fn = str(card.get("fn") or "")
-    return RowParts(card, fold(fn)[:MAX_TERM] if fn else None,
+    return RowParts(card, sort_key(fn, "") if fn else None,
                     search_order.kept_terms(card, index.terms))
 
 
