@@ -58,6 +58,9 @@ class Outcome:
     #: time and its live threads' run-queue wait (machine load), seconds
     cpu: list[float] = field(default_factory=list)
     runq_wait: list[float] = field(default_factory=list)
+    #: the untimed warm-up steps' samples (``measure(warmups=...)``): kept for the
+    #: record, never in the reported value
+    warmup: list[float] = field(default_factory=list)
 
 
 def now() -> float:
@@ -100,7 +103,8 @@ RunFn = Callable[[Any, Any, int, Budget], list[float]]
 
 
 def measure(states: list[Any], run: RunFn, repeats: int, cap: float,
-            applies: Callable[[Any], str] = lambda state: "") -> dict[str, Outcome]:
+            applies: Callable[[Any], str] = lambda state: "",
+            warmups: int = 0) -> dict[str, Outcome]:
     """Run ``run(state, repeat, budget)`` for every state, interleaved, ``repeats`` times.
 
     ``applies(state)`` returns a reason when the operation does not exist for that
@@ -108,6 +112,11 @@ def measure(states: list[Any], run: RunFn, repeats: int, cap: float,
     A capped server that ran out of time is restarted (it would go on computing the
     abandoned answer and starve what is measured next), and before every timed step
     the capped (reference) servers are waited for until idle and their CPU recorded.
+    ``warmups``: that many untimed rounds first, the same steps for every server in
+    the same interleaved order (repeat numbers -1, -2, ...); their samples go to
+    ``Outcome.warmup``, not into the value. They count against a capped server's
+    time cap like any step, and a warm-up that runs out of it caps the server as a
+    timed step would (a lower bound from the time it took).
     """
     outcomes = {state.key: Outcome() for state in states}
     spent = {state.key: 0.0 for state in states}
@@ -115,43 +124,72 @@ def measure(states: list[Any], run: RunFn, repeats: int, cap: float,
         reason = applies(state)
         if reason:
             outcomes[state.key].unavailable = reason
-    for repeat in range(repeats):
-        order: Iterable[Any] = states if repeat % 2 == 0 else list(reversed(states))
+    rounds = [-(w + 1) for w in range(warmups)] + list(range(repeats))
+    for number, repeat in enumerate(rounds):
+        order: Iterable[Any] = states if number % 2 == 0 else list(reversed(states))
         for state in order:
             outcome = outcomes[state.key]
             if outcome.capped or outcome.unavailable or outcome.stopped:
                 continue
             remaining = cap - spent[state.key] if state.server.capped else None
             if remaining is not None and remaining <= 0:
-                outcome.notes.append(f"{repeat} of {repeats} repeats within the time cap")
+                done = max(0, repeat)
+                outcome.notes.append(f"{done} of {repeats} repeats within the time cap")
                 outcome.capped = not outcome.samples
                 outcome.stopped = True
                 continue
-            outcome.reference_cpu.append(settle(states))
-            outcome.busy_before.append(round(state.server.cpu_share(), 3))
-            cpu_before, wait_before, ticks_before = state.server.sched_seconds()
             start = now()
-            try:
-                outcome.samples += run(state, repeat, Budget(remaining))
-                cpu_after, wait_after, ticks_after = state.server.sched_seconds()
-                # the live threads' nanoseconds, unless ended threads' ticks show more
-                outcome.cpu.append(max(cpu_after - cpu_before, ticks_after - ticks_before))
-                outcome.runq_wait.append(wait_after - wait_before)
-            except Capped as exc:
-                # lower bound for the whole job: per-item cost does not fall as the
-                # collection grows (stock Radicale's PUT scans every UID), so the rest
-                # takes at least as long per item as the part that finished
-                outcome.capped = True
-                outcome.capped_elapsed = exc.elapsed * exc.total / max(exc.done, 1)
-                outcome.notes.append(f"repeat {repeat + 1} capped: {exc}")
-                _restart(state)
-            except (socket.timeout, TimeoutError):
-                outcome.capped, outcome.capped_elapsed = True, now() - start
-                outcome.notes.append(f"capped: no answer within {cap:.0f} s")
-                _restart(state)
-            except NotAvailable as exc:
-                outcome.unavailable = str(exc)
-            except (HttpError, OSError) as exc:
-                outcome.unavailable = f"error: {exc}"
+            if repeat < 0:
+                _warm_up(state, run, repeat, Budget(remaining), outcome, cap)
+            else:
+                _timed_step(states, state, run, repeat, Budget(remaining), outcome, cap)
             spent[state.key] += now() - start
     return outcomes
+
+
+def _timed_step(states: list[Any], state: Any, run: RunFn, repeat: int, budget: Budget,
+                outcome: Outcome, cap: float) -> None:
+    outcome.reference_cpu.append(settle(states))
+    outcome.busy_before.append(round(state.server.cpu_share(), 3))
+    cpu_before, wait_before, ticks_before = state.server.sched_seconds()
+    start = now()
+    try:
+        outcome.samples += run(state, repeat, budget)
+        cpu_after, wait_after, ticks_after = state.server.sched_seconds()
+        # the live threads' nanoseconds, unless ended threads' ticks show more
+        outcome.cpu.append(max(cpu_after - cpu_before, ticks_after - ticks_before))
+        outcome.runq_wait.append(wait_after - wait_before)
+    except Exception as exc:  # noqa: BLE001 - sorted out by _failed, re-raised otherwise
+        _failed(state, exc, outcome, now() - start, cap, f"repeat {repeat + 1}")
+
+
+def _warm_up(state: Any, run: RunFn, repeat: int, budget: Budget, outcome: Outcome,
+             cap: float) -> None:
+    start = now()
+    try:
+        outcome.warmup += run(state, repeat, budget)
+    except Exception as exc:  # noqa: BLE001 - sorted out by _failed, re-raised otherwise
+        _failed(state, exc, outcome, now() - start, cap, "the untimed warm-up")
+
+
+def _failed(state: Any, exc: Exception, outcome: Outcome, elapsed: float, cap: float,
+            step: str) -> None:
+    """What a step that raised means for the server's outcome."""
+    if isinstance(exc, Capped):
+        # lower bound for the whole job: per-item cost does not fall as the
+        # collection grows (stock Radicale's PUT scans every UID), so the rest
+        # takes at least as long per item as the part that finished
+        outcome.capped = True
+        outcome.capped_elapsed = exc.elapsed * exc.total / max(exc.done, 1)
+        outcome.notes.append(f"{step} capped: {exc}")
+        _restart(state)
+    elif isinstance(exc, (socket.timeout, TimeoutError)):
+        outcome.capped, outcome.capped_elapsed = True, elapsed
+        outcome.notes.append(f"capped: no answer within {cap:.0f} s")
+        _restart(state)
+    elif isinstance(exc, NotAvailable):
+        outcome.unavailable = str(exc)
+    elif isinstance(exc, (HttpError, OSError)):
+        outcome.unavailable = f"error: {exc}"
+    else:
+        raise exc

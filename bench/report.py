@@ -231,7 +231,9 @@ def write(results: list[SizeResult], out_dir: Path, command: str,
                     else "command not recorded (see its Settings line)")
                  for result in results]
         body += [""]
-    body += ["Times are medians over the repeats (latencies: percentiles over all samples); "
+    body += ["Times are medians over the repeats (latencies: percentiles over all samples), "
+             "whole-collection operations after the untimed warm-ups the Settings line "
+             "gives (since round nine: 1); "
              "ratio = Radicale time / cms_dav time, so higher is better for cms_dav. "
              "\"capped\": Radicale did not finish within the time cap (≥: lower bound).", "",
              summary_markdown(results), "## Results", ""]

@@ -27,6 +27,8 @@ class Row:
     #: per server and timed step: its CPU seconds, and its threads' run-queue wait
     cpu: dict[str, list[float]] = field(default_factory=dict)
     runq_wait: dict[str, list[float]] = field(default_factory=dict)
+    #: per server: the untimed warm-up samples before the repeats (not in the value)
+    warmup: dict[str, list[float]] = field(default_factory=dict)
 
     def ratio(self, server: str) -> tuple[float | None, bool]:
         """Radicale / ``server``; the bool says it is only a lower bound (Radicale capped)."""
@@ -54,4 +56,5 @@ class Row:
                                   for k, v in raw.get("reference_cpu", {}).items()},
                    busy_before={k: list(v) for k, v in raw.get("busy_before", {}).items()},
                    cpu={k: list(v) for k, v in raw.get("cpu", {}).items()},
-                   runq_wait={k: list(v) for k, v in raw.get("runq_wait", {}).items()})
+                   runq_wait={k: list(v) for k, v in raw.get("runq_wait", {}).items()},
+                   warmup={k: list(v) for k, v in raw.get("warmup", {}).items()})

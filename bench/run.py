@@ -50,6 +50,12 @@ class Op:
     #: fills a whole address book per repeat: --quick runs it once
     heavy: bool = False
 
+    @property
+    def warmed(self) -> bool:
+        """A whole-collection request: ``--warmups`` untimed rounds go first (a first
+        request after the fill measured the server's cold caches, one sample in three)."""
+        return not (self.latency or self.heavy or self.cms_only)
+
 
 OPERATIONS = [
     Op("bulk_put_1", "bulk PUT of all cards, 1 client", ops.bulk_put(1), heavy=True),
@@ -101,6 +107,8 @@ def _rows_for(op: Op, outcomes: dict[str, Outcome]) -> list[Row]:
         for server, outcome in outcomes.items():
             row.values[server] = reduce(outcome.samples)
             row.samples[server] = [round(s, 6) for s in outcome.samples]
+            if outcome.warmup:
+                row.warmup[server] = [round(s, 6) for s in outcome.warmup]
             row.reference_cpu[server] = [round(c, 3) for c in outcome.reference_cpu]
             row.busy_before[server] = list(outcome.busy_before)
             row.cpu[server] = [round(c, 6) for c in outcome.cpu]
@@ -226,7 +234,9 @@ def run_size(size: int, args: argparse.Namespace, command: str) -> report.SizeRe
     result = report.SizeResult(
         size=size, timestamp=time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()),
         servers={s.key: s.label for s in servers} | {k: v[0] for k, v in failed.items()},
-        settings={"repeats": args.repeats, "quick": args.quick, "time cap (s)": args.cap,
+        settings={"repeats": args.repeats, "quick": args.quick,
+                  "untimed warm-ups per whole-collection operation": args.warmups,
+                  "time cap (s)": args.cap,
                   "latency samples per repeat": args.samples, "seed": args.seed,
                   "events": ctx.events, "fill": args.fill},
         machine={"cpus": os.cpu_count(), "python": platform.python_version(),
@@ -253,7 +263,8 @@ def run_size(size: int, args: argparse.Namespace, command: str) -> report.SizeRe
                 states, lambda state, r, budget, op=op: op.run(ctx, state, r, budget),
                 1 if op.heavy and args.quick else args.repeats, args.cap,
                 applies=lambda state, op=op: ("n/a (cms_dav command)" if op.cms_only and
-                                              not isinstance(state.server, CmsDavServer) else ""))
+                                              not isinstance(state.server, CmsDavServer) else ""),
+                warmups=args.warmups if op.warmed else 0)
             rows = _rows_for(op, outcomes)
             result.rows += rows
             log(f"  {op.label}: " + ", ".join(
@@ -302,6 +313,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help="bulk PUTs once, 20 latency samples, a 30 s time cap")
     parser.add_argument("--repeats", type=int, default=3, help="repeats per operation (≥3)")
+    parser.add_argument("--warmups", type=int, default=1,
+                        help="untimed rounds of every whole-collection operation before "
+                             "its repeats, interleaved on every server (default 1; 0: the "
+                             "first repeat meets the caches cold, as before round nine)")
     parser.add_argument("--cap", type=float, default=None,
                         help="time cap per operation for stock Radicale, seconds (default 120)")
     parser.add_argument("--samples", type=int, default=None,
@@ -335,6 +350,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--sizes: every size must be at least 10 contacts")
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
+    if args.warmups < 0:
+        parser.error("--warmups must be 0 or more")
     unknown = args.only - {op.key for op in OPERATIONS}
     if unknown:
         parser.error(f"--only: unknown operation(s) {', '.join(sorted(unknown))}")
