@@ -104,12 +104,15 @@ def _filter(db: Db, collection_id: int, element: Element) -> _Part | None:
 
 def _unreliable(collection_id: int) -> Sql:
     """The hrefs of the items the index cannot vouch for (unindexed, unreadable, or
-    indexed at an older ETag): always candidates. SQL finds them without returning
-    every row."""
+    indexed at an older ETag or under another name): always candidates. SQL finds them
+    without returning every row. (A name changes only with a new item row today; the
+    check keeps the promise that an ETag-only query may read name and ETag from the
+    index rows, ``listing.indexed_by_id_in``, independent of that.)"""
     return sql("SELECT items.href FROM items LEFT OUTER JOIN contact_cards "
                "ON contact_cards.item_id = items.id WHERE items.collection_id = ? AND "
                "(contact_cards.item_id IS NULL OR NOT contact_cards.values_ok "
-               "OR contact_cards.etag != items.etag)", collection_id)
+               "OR contact_cards.etag != items.etag OR contact_cards.href != items.href)",
+               collection_id)
 
 
 @dataclass(frozen=True)

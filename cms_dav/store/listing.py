@@ -64,6 +64,35 @@ def rows_by_href_in(conn: Connection, collection_id: int, hrefs: Sequence[str],
     return {row.href: row for row in conn.exec_driver_sql(sql, params)}
 
 
+#: the columns :func:`indexed_by_id_in` reads from the contact index
+INDEXED_COLUMNS = "href, etag"
+
+
+def indexed_by_id_in(conn: Connection, collection_id: int, ids: Sequence[int]
+                     ) -> list[Any]:
+    """``href, etag`` of the cards among ``ids`` from their contact index rows
+    (``contact_cards``), as :func:`raw_by_id_in` reads them from ``items``: plain tuples in
+    any order, one statement, inside the caller's read transaction ``conn``. Only for a
+    caller that found, in the same snapshot, every card of the collection indexed at
+    its current name and ETag (``dav_prefilter.all_cards_indexed``): then the two
+    tables agree on both. An index row is ~5 times smaller than the card's ``items``
+    row, so the matches of a substring query at 100k read about half as many pages
+    (issue 19 target 4, round nine)."""
+    if not ids:
+        return []
+    engine = conn.engine
+    mark = _marker(engine)
+    if engine.dialect.name == "postgresql":
+        sql = (f"SELECT {INDEXED_COLUMNS} FROM contact_cards WHERE collection_id = {mark} "
+               f"AND item_id = ANY({mark})")
+        params: tuple[Any, ...] = (collection_id, list(ids))
+    else:
+        sql = (f"SELECT {INDEXED_COLUMNS} FROM contact_cards WHERE item_id IN "
+               f"({','.join([mark] * len(ids))}) AND +collection_id = {mark}")
+        params = (*ids, collection_id)
+    return driver_rows(conn, sql, params)
+
+
 def raw_by_id_in(conn: Connection, collection_id: int, ids: Sequence[int],
                  columns: str) -> list[Any]:
     """``columns`` (as in :func:`raw_page`) of the items among ``ids``, as plain tuples

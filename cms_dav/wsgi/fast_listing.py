@@ -349,9 +349,13 @@ class FastListingMiddleware:
                 return None
             wanted = list(ids)
             rows: list[Any] = []
+            # ETags only: the card's index row has them, and every card is indexed at
+            # its current name and ETag in this snapshot (checked just above)
+            indexed = columns == listing.INDEXED_COLUMNS
             for start in range(0, len(wanted), BATCH):
-                rows += listing.raw_by_id_in(conn, record.id, wanted[start:start + BATCH],
-                                             columns)
+                batch = wanted[start:start + BATCH]
+                rows += (listing.indexed_by_id_in(conn, record.id, batch) if indexed
+                         else listing.raw_by_id_in(conn, record.id, batch, columns))
         rows.sort(key=itemgetter(0))  # Radicale's order: sorted() of the hrefs
         work.check_deadline()
         return rows

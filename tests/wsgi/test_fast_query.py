@@ -140,3 +140,52 @@ def test_a_query_answered_from_the_index_keeps_the_query_time_budget(tmp_path):
     assert answer.code == 507
     assert b"number-of-matches-within-limits" in answer.body
     assert b"query_seconds" in answer.body
+
+
+def test_an_etag_only_query_reads_names_and_etags_from_the_index_rows(world, monkeypatch):
+    """At 100k an index row is ~5 times smaller than the card's items row: the ETags
+    of the matches come from contact_cards (round nine)."""
+    app, stack = world
+    ask(stack, query("科技"))
+    read: list[str] = []
+    run = listing.driver_rows
+
+    def driver_rows(conn: Connection, text: str, params: Any) -> list[Any]:
+        read.append(text)
+        return run(conn, text, params)
+
+    monkeypatch.setattr(listing, "driver_rows", driver_rows)
+    assert streamed(ask(stack, query("科技")))
+    assert read and all("FROM contact_cards" in s for s in read), read
+
+
+def test_etags_read_from_the_index_rows_are_those_of_the_items_rows(world, monkeypatch):
+    """Differential: after edits (new ETags) and a move (a new name), the answer read
+    from the index rows is byte for byte the one read from the items rows."""
+    app, stack = world
+    assert call(stack, "PUT", f"{BOOK}a.vcf", card("a", "北京科技有限公司 2"),
+                {"Content-Type": "text/vcard"}).code == 204
+    assert call(stack, "MOVE", f"{BOOK}c.vcf", b"",
+                {"Destination": f"http://localhost{BOOK}e.vcf"}).code == 201
+    from_index = ask(stack, query("科技"))
+    assert streamed(from_index)
+    monkeypatch.setattr(listing, "INDEXED_COLUMNS", "(not the index)")
+    from_items = ask(stack, query("科技"))
+    assert streamed(from_items)
+    assert from_index.body == from_items.body
+    assert hrefs(from_index) == [b"/alice/book/a.vcf", b"/alice/book/e.vcf"]
+
+
+def test_an_index_row_under_another_name_is_not_vouched_for(world):
+    """Regression guard of the index-row read: a card whose index row names it
+    differently from its items row leaves the query to Radicale."""
+    app, stack = world
+    assert streamed(ask(stack, query("科技")))
+    with app.engine.begin() as conn:
+        conn.execute(update(contact_cards).where(contact_cards.c.href == "c.vcf")
+                     .values(href="elsewhere.vcf"))
+        conn.execute(update(collections).where(collections.c.path == "alice/book")
+                     .values(sync_seq=collections.c.sync_seq + 1))
+    answer = ask(stack, query("科技"))
+    assert answer.code == 207 and not streamed(answer)
+    assert hrefs(answer) == [b"/alice/book/a.vcf", b"/alice/book/c.vcf"]
