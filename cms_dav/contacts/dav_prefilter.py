@@ -55,13 +55,22 @@ def _text_match(db: Db, collection_id: int, prop: str, element: Element
                  "equals": lambda: sql(f"{value} = ?", text),
                  "starts-with": lambda: starts_with(value, text),
                  "ends-with": lambda: ends_with(value, text)}[match_type]()
-    if match_type != "equals":  # the trigram index narrows every substring match
-        condition = trigram.narrowing(db, "contact_values", text, condition)
+    index = trigram.narrowed(db, "contact_values", text) if match_type != "equals" else None
+    if index is not None:  # the trigram index narrows every substring match
+        return _Part(_ids(db, collection_id, prop, index & condition, by_rowid=True), True)
     return _Part(_ids(db, collection_id, prop, condition), True)
 
 
-def _ids(db: Db, collection_id: int, prop: str, condition: Sql | None = None) -> set[int]:
-    where = sql("contact_values.collection_id = ? AND contact_values.prop = ?",
+def _ids(db: Db, collection_id: int, prop: str, condition: Sql | None = None,
+         by_rowid: bool = False) -> set[int]:
+    """``by_rowid``: ``condition`` names the rows by id (the trigram index's
+    candidates); SQLite then reads each candidate's row by its rowid and checks
+    collection and property there (the unary ``+`` keeps it off the
+    ``(collection_id, prop)`` index, whose probe per candidate came on top of the row
+    read a match needs anyway: 45-50 → 32-34 ms for 16,696 ORG matches at 100k, and
+    faster too when half the candidates are another property's; round nine)."""
+    plus = "+" if by_rowid else ""
+    where = sql(f"{plus}contact_values.collection_id = ? AND {plus}contact_values.prop = ?",
                 collection_id, prop)
     if condition is not None:
         where = where & condition
