@@ -49,7 +49,7 @@ def wal_frames(wal: Path) -> list[tuple[int, bool]]:
     return frames
 
 
-def measure(folder: Path, puts: int) -> dict[str, Any]:
+def measure(folder: Path, puts: int, changed: bool = False) -> dict[str, Any]:
     from cms_dav.app import build_app
     from cms_dav.config import load_settings
 
@@ -63,15 +63,18 @@ def measure(folder: Path, puts: int) -> dict[str, Any]:
 
     def put(index: int) -> None:
         answer: list[str] = []
-        result = wsgi(_environ(BOOK + data.card_href(index), data.make_card(index, 7)),
+        # ``changed``: the filled card ``index`` again with its NOTE's revision moved on
+        body = data.make_card(index, 7, revision=1) if changed else data.make_card(index, 7)
+        result = wsgi(_environ(BOOK + data.card_href(index), body),
                       lambda status, headers, exc_info=None: answer.append(status))
         b"".join(result)
         statuses[answer[0]] += 1
 
     try:
-        for index in range(100_000, 100_020):
+        warm, first = (0, 20) if changed else (100_000, 200_000)
+        for index in range(warm, warm + 20):
             put(index)
-        for index in range(200_000, 200_000 + puts):
+        for index in range(first, first + puts):
             busy = side.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
             if busy:
                 raise RuntimeError("TRUNCATE checkpoint busy: the WAL was not emptied")
@@ -116,10 +119,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--ordered-names", action="store_true",
                         help="cards named bench-0000001 ... instead of UUIDs (fill and PUTs)")
+    parser.add_argument("--changed", action="store_true",
+                        help="PUT changed versions of the filled cards (NOTE revision 1)")
     args = parser.parse_args(argv)
     if args.ordered_names:
         data.use_ordered_names()
-    found = measure(args.folder, args.puts)
+    found = measure(args.folder, args.puts, args.changed)
     print(json.dumps(found, indent=1) if args.json else table(found))
     return 0
 

@@ -254,7 +254,8 @@ def fill(folder: Path, cards: int) -> None:
     fill_cms_dav(str(folder), "", cards, 7, 0, 1)
 
 
-def measure(folder: Path, puts: int, timers: Timers | None) -> dict[str, Any]:
+def measure(folder: Path, puts: int, timers: Timers | None, changed: bool = False
+            ) -> dict[str, Any]:
     from sqlalchemy import event
 
     import cms_dav
@@ -277,11 +278,13 @@ def measure(folder: Path, puts: int, timers: Timers | None) -> dict[str, Any]:
 
     def put(index: int) -> float:
         answer: list[str] = []
+        # ``changed``: the filled card ``index`` again with its NOTE's revision moved on
+        body = data.make_card(index, 7, revision=1) if changed else data.make_card(index, 7)
         start = time.thread_time()
         if timers is not None:
             timers.enter("(request)")
         try:
-            result = wsgi(_environ(BOOK + data.card_href(index), data.make_card(index, 7)),
+            result = wsgi(_environ(BOOK + data.card_href(index), body),
                           lambda status, headers, exc_info=None: answer.append(status))
             b"".join(result)
         finally:
@@ -291,12 +294,13 @@ def measure(folder: Path, puts: int, timers: Timers | None) -> dict[str, Any]:
         return time.thread_time() - start
 
     try:
-        for index in range(100_000, 100_020):
+        warm, first = (0, 20) if changed else (100_000, 200_000)
+        for index in range(warm, warm + 20):
             put(index)
         if timers is not None:
             timers.clear()
             timers.counting = True
-        samples = [put(index) for index in range(200_000, 200_000 + puts)]
+        samples = [put(index) for index in range(first, first + puts)]
     finally:
         app.close()
         if timers is not None:
@@ -338,6 +342,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--puts", type=int, default=200)
     parser.add_argument("--no-timers", action="store_true")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--changed", action="store_true",
+                        help="PUT changed versions of the filled cards (NOTE revision 1) "
+                             "instead of new cards")
     parser.add_argument("--ordered-names", action="store_true",
                         help="cards named bench-0000001 ... instead of UUIDs (fill and PUTs)")
     args = parser.parse_args(argv)
@@ -346,7 +353,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.fill:
         fill(args.data_dir, args.fill)
         return 0
-    found = measure(args.data_dir, args.puts, None if args.no_timers else Timers())
+    found = measure(args.data_dir, args.puts, None if args.no_timers else Timers(),
+                    args.changed)
     if args.json or args.no_timers:
         print(json.dumps(found))
     else:

@@ -52,6 +52,17 @@ def decode_value(value: str) -> tuple[str, str]:
     return key, unescape(parts[1]).strip() if len(parts) > 1 else ""
 
 
+#: a line break and the space or tab that continues the line before it (RFC 6350 §3.2)
+_FOLD = re.compile(r"(?:\r\n|\n|\r)[ \t]")
+
+
+def may_hold_fields(text: str) -> bool:
+    """False when no content line of ``text`` can be a field line: the property's name
+    (case-insensitive, unfolded) is nowhere in it. Lets a changed card whose stored
+    version has no fields skip parsing that version (issue 19: most cards have none)."""
+    return PROPERTY in _FOLD.sub("", text).upper()
+
+
 def read_fields(lines: Iterable[ContentLine]) -> dict[str, str]:
     """Every field among ``lines`` -> its value (``""``: cleared); the first line of a
     key wins, as a client that duplicates a line cannot change the value by it."""
@@ -96,6 +107,8 @@ def merge_preserving_fields(stored_text: str | None, uploaded_text: str) -> tupl
     if stored_text is None:
         return uploaded_text, False
     uploaded_keys = set(read_fields(card_lines(uploaded_text)))
+    if not may_hold_fields(stored_text):
+        return uploaded_text, False
     missing = []
     seen: set[str] = set()
     for line in lenient_lines(stored_text):

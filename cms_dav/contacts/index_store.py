@@ -29,6 +29,7 @@ from cms_dav.contacts.normalize import fold
 from cms_dav.contacts import search_order
 from cms_dav.contacts.search_terms import MAX_TERM, index_terms
 from cms_dav.store import fts
+from cms_dav.store.fts_tables import TRIGRAM_TABLES
 from cms_dav.store.raw import RawStatement
 from cms_dav.contacts.vcard_lines import CardParses, unfold
 from cms_dav.io.vobject_text import string_to_text_values
@@ -323,18 +324,104 @@ class IndexWrite:
     fresh: bool = False
 
 
+#: an update of at most this many items (a PUT's one) replaces only the index rows
+#: that changed (:func:`_replace_changed`); a bigger batch (a reindex, an import over a
+#: book) drops every row of its items and inserts them anew
+CHANGED_ROWS_LIMIT = 16
+#: more rows than this kept in one table: the item's rows there are all replaced
+#: (:func:`fts.feed_new` names the kept ids in one statement)
+_KEPT_LIMIT = 900
+
+
+@dataclass(frozen=True)
+class _RowTable:
+    """How :func:`_replace_changed` reads, deletes and inserts one table's rows of an
+    item: ``old`` selects them as (row key..., *columns), ``gone`` deletes one by its
+    key, ``insert`` adds rows given as tuples of ``columns``."""
+
+    name: str
+    columns: tuple[str, ...]
+    old: RawStatement
+    gone: RawStatement
+    gone_keys: tuple[str, ...]
+    insert: RawStatement
+    #: the table has an ``id`` (the row key) and a trigram table fed by it
+    ids: bool
+
+
+def _by_id(table: Any, columns: tuple[str, ...]) -> _RowTable:
+    return _RowTable(
+        table.name, columns,
+        RawStatement(select(table.c.id, *(table.c[c] for c in columns))
+                     .where(table.c.item_id == bindparam("item_id"))),
+        RawStatement(delete(table).where(table.c.id == bindparam("id"))), ("id",),
+        RawStatement(table.insert()), True)
+
+
+_TERM_ROWS = _by_id(contact_terms, _TERM_COLUMNS)
+_VALUE_ROWS = _by_id(contact_values, _VALUE_COLUMNS)
+_SORTED_ROWS = _RowTable(
+    contact_sorted_terms.name, search_order.COLUMNS,
+    RawStatement(select(*(contact_sorted_terms.c[c] for c in search_order.COLUMNS))
+                 .where(contact_sorted_terms.c.item_id == bindparam("item_id"))),
+    RawStatement(delete(contact_sorted_terms).where(
+        *(contact_sorted_terms.c[c] == bindparam(c) for c in search_order.COLUMNS))),
+    search_order.COLUMNS, RawStatement(contact_sorted_terms.insert()), False)
+
+
+def _replace_changed(conn: Connection, ident: int, table: _RowTable,
+                     rows: list[tuple[object, ...]]) -> None:
+    """Make ``table``'s rows of item ``ident`` the multiset ``rows`` (tuples of its
+    columns) by deleting the old rows not among them and inserting the new ones only:
+    a changed card keeps most of its ~30 term and ~15 value rows, each a leaf of an
+    index ordered by term (and a trigram entry) that a drop and insert of them all
+    rewrote twice (issue 19: a changed card's PUT). The rows left are those of a drop
+    and insert; only unchanged rows keep their ids (nothing reads the ids' order)."""
+    found = table.old.execute(conn, {"item_id": ident})
+    old: dict[tuple[object, ...], list[Any]] = {}
+    for row in found:
+        key, columns = (row[0], tuple(row[1:])) if table.ids else (row, tuple(row))
+        old.setdefault(columns, []).append(key)
+    added: list[tuple[object, ...]] = []
+    kept: list[Any] = []
+    for row in rows:
+        keys = old.get(row)
+        if keys:
+            kept.append(keys.pop())
+        else:
+            added.append(row)
+    gone = [key for keys in old.values() for key in keys]
+    if len(kept) > _KEPT_LIMIT:
+        gone = [row[0] if table.ids else row for row in found]
+        added, kept = list(rows), []
+    if gone:
+        table.gone.execute_many(conn, [dict(zip(table.gone_keys, (key,) if table.ids
+                                                else key, strict=True)) for key in gone])
+    if added:
+        table.insert.execute_tuples(conn, table.columns, added)
+        if table.ids and table.name in TRIGRAM_TABLES:
+            if kept:
+                fts.feed_new(conn, table.name, ident, kept)
+            else:
+                fts.feed_many(conn, table.name, [ident])
+
+
 def write_many(conn: Connection, writes: list[IndexWrite]) -> None:
     """Replace the index rows of several items: one statement per table for them all
     (one card's write, or a batch of ``cms-dav import``, issue 19). ``fresh`` items
-    have no rows yet; the others' rows are dropped first. An item written twice gets
-    the rows of its last write."""
+    have no rows yet; the others' rows are dropped first, or for a write of at most
+    :data:`CHANGED_ROWS_LIMIT` items only those that changed (:func:`_replace_changed`).
+    An item written twice gets the rows of its last write."""
     last: dict[int, IndexWrite] = {}
     stale: list[int] = []
     for one in writes:
         if one.ident not in last and not one.fresh:
             stale.append(one.ident)
         last[one.ident] = one
-    if stale:
+    changed = set(stale) if len(stale) <= CHANGED_ROWS_LIMIT else set()
+    if changed:
+        _DROPS[-1].execute_many(conn, [{"item_id": ident} for ident in stale])  # cards
+    elif stale:
         drop(conn, stale)
     cards: list[dict[str, object]] = []
     # tuples of _TERM_COLUMNS, search_order.COLUMNS, _VALUE_COLUMNS: an import's
@@ -353,6 +440,15 @@ def write_many(conn: Connection, writes: list[IndexWrite]) -> None:
                "birthday": index.birthday, "follow_up": index.follow_up,
                **parts.card, "sort_key": key}
         cards.append(row)
+        if ident in changed:
+            _replace_changed(conn, ident, _TERM_ROWS, [
+                (ident, collection_id, f, t[:MAX_TERM]) for f, t in index.terms])
+            _replace_changed(conn, ident, _SORTED_ROWS, [
+                (f, collection_id, t, key, href, ident) for f, t in parts.sorted_terms]
+                if index.terms else [])
+            _replace_changed(conn, ident, _VALUE_ROWS, [
+                (ident, collection_id, p, v) for p, v in index.values or ()])
+            continue
         if index.terms:
             terms += [(ident, collection_id, f, t[:MAX_TERM]) for f, t in index.terms]
             termed.append(ident)

@@ -61,6 +61,23 @@ def feed_many(conn: Connection, table: str, item_ids: list[int]) -> None:
             _FEEDS[table].format(marks=",".join("?" * len(chunk))), chunk)
 
 
+#: the statement of :func:`feed_new` per indexed table, with ``{marks}`` for kept ids
+_FEEDS_NEW = {table: f"INSERT INTO {fts}(rowid, {column}) SELECT id, {column} "
+                     f"FROM {table} WHERE item_id = ? AND id NOT IN ({{marks}})"
+              for table, (fts, column) in TRIGRAM_TABLES.items()}
+
+
+def feed_new(conn: Connection, table: str, item_id: int, kept: list[int]) -> None:
+    """Index the rows of ``table`` of item ``item_id`` but those of ids ``kept`` (rows
+    already indexed, left in place by an update that changed only some of the item's
+    rows); ``kept`` must fit in one statement's host parameters (under 999)."""
+    if not present(conn, TRIGRAM_TABLES[table][0]):
+        return
+    driver = conn.connection.driver_connection
+    driver.execute(  # type: ignore[union-attr]  # sqlite3's
+        _FEEDS_NEW[table].format(marks=",".join("?" * len(kept))), [item_id, *kept])
+
+
 def optimize(conn: Connection) -> None:
     """Merge each trigram table's segments into one (FTS5's ``optimize`` command).
 
