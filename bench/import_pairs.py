@@ -4,7 +4,8 @@
 
 Each pair imports ``import_csv(rows, 6)`` (the CSV ``bench/operations.py`` imports) into
 an empty ``/bench/contacts/`` of a fresh copy of one data dir, once with each tree
-(``PYTHONPATH`` = the tree and its ``plugins/``, this interpreter), the order alternating
+(``PYTHONPATH`` = the tree and its ``plugins/``, run from the tree: ``-m`` imports
+from the working directory first; this interpreter), the order alternating
 (base first, then branch first, ...). Per run: the load average at its start, the wall
 time, rows/s, and the CPU of the command and its worker (user + sys, ``RUSAGE_CHILDREN``
 deltas); the report line must be the same for both. Prints base and branch side by side
@@ -35,9 +36,10 @@ def _template(folder: Path, tree: Path) -> None:
     """A data dir with the user ``bench`` and its empty book ``/bench/contacts/``."""
     python, env = sys.executable, _env(tree)
     subprocess.run([python, "-m", "cms_dav", "--data-dir", str(folder), "init"],
-                   env=env, check=True, capture_output=True, stdin=subprocess.DEVNULL)
+                   env=env, cwd=tree, check=True, capture_output=True,
+                   stdin=subprocess.DEVNULL)
     subprocess.run([python, "-m", "cms_dav", "--data-dir", str(folder), "user", "add",
-                    "bench", "--password-stdin"], env=env, check=True,
+                    "bench", "--password-stdin"], env=env, cwd=tree, check=True,
                    capture_output=True, input=b"bench-password\n")
     subprocess.run([python, "-c", (
         "from cms_dav.app import build_app\n"
@@ -45,7 +47,7 @@ def _template(folder: Path, tree: Path) -> None:
         f"with build_app(load_settings({str(folder)!r})) as app:\n"
         "    app.store.ensure_folder('bench', 'admin')\n"
         "    app.store.replace_collection('bench/contacts', {'tag': 'VADDRESSBOOK'}, [],"
-        " 'admin')\n")], env=env, check=True, capture_output=True)
+        " 'admin')\n")], env=env, cwd=tree, check=True, capture_output=True)
 
 
 def _run(tree: Path, template: Path, csv_file: Path, work: Path, rows: int
@@ -59,7 +61,8 @@ def _run(tree: Path, template: Path, csv_file: Path, work: Path, rows: int
     done = subprocess.run([sys.executable, "-m", "cms_dav", "--data-dir", str(folder),
                            "import", str(csv_file), "--into", "/bench/contacts/",
                            "--user", "bench"], env=_env(tree), capture_output=True,
-                          check=True, stdin=subprocess.DEVNULL)
+                          check=True, stdin=subprocess.DEVNULL,
+                          cwd=tree)  # ``-m`` puts the working directory first on sys.path
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
