@@ -56,12 +56,14 @@ class CardWork:
         return 3 * len(self.text) + self.parses.weight
 
 
-def card_work(text: str, region: str, tree: Any = None, checked: Limits | None = None
-              ) -> CardWork:
+def card_work(text: str, region: str, tree: Any = None, checked: Limits | None = None,
+              parses: CardParses | None = None) -> CardWork:
     """The work for ``text`` (``tree``: vobject's parse of it, when made already;
-    ``checked``: the limits it passed, :attr:`CardWork.checked`). The index comes with
-    its :func:`~.index_store.row_parts`, which the write would make from it alone."""
-    parses = CardParses()
+    ``checked``: the limits it passed, :attr:`CardWork.checked`; ``parses``: parses of
+    ``text``'s lines made already, e.g. by ``vcard_to_record(text, parses)``, none of
+    another text). The index comes with its :func:`~.index_store.row_parts`, which the
+    write would make from it alone."""
+    parses = CardParses() if parses is None else parses
     problems = tuple(lint_card(text, parses=parses))
     with _logged(index_store.log) as records:
         index = index_store.analyse(text, region, "", tree, None, parses)

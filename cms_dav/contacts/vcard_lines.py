@@ -308,11 +308,16 @@ class CardParses:
     def card(self, text: str) -> tuple[ContentLine, ...]:
         """The strict parse of :func:`card_lines`; raises CardFormatError as it does.
         The write's first text (the upload) is read through :func:`card_lines`'s cache,
-        which a caller that read the card before the write (``cms-dav import``) has
-        filled; its lines then serve the texts derived from it."""
+        which a caller that read the card before the write has filled, unless lines
+        were parsed through :meth:`line` before it (``cms-dav import``'s worker reads the
+        upload's record so: those are used); its lines then serve the texts derived
+        from it."""
         found = self._cards.get(text)
         if found is None:
-            if self.first is not None:
+            if self.first is not None or self._lines:
+                # a later text, or lines of this one parsed here already (an import's
+                # worker read the upload's record through :meth:`line`): through them
+                # (``first`` stays unset: no shared cache holds this text's reads)
                 found = _card_of(text, self.line)
             else:
                 found = _parsed_card(text)

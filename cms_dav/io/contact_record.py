@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from cms_dav.contacts import custom_fields
 from cms_dav.contacts.interactions import PROPERTY as INTERACTION_PROPERTY
 from cms_dav.contacts.vcard_lines import (
-    ContentLine, escape, parse_line, render, structured, text_list, unescape,
+    CardParses, ContentLine, escape, parse_line, render, structured, text_list, unescape,
     unfold_numbered as unfold,
 )
 from cms_dav.io.content_uid import content_urn
@@ -108,10 +108,13 @@ def record_to_vcard(record: ContactRecord) -> str:
     return render(lines)
 
 
-def parse_card_lines(text: str) -> list[ContentLine]:
-    """Parsed lines of one card, 2.1 upgraded to 3.0 conventions."""
+def parse_card_lines(text: str, parses: CardParses | None = None) -> list[ContentLine]:
+    """Parsed lines of one card, 2.1 upgraded to 3.0 conventions. ``parses``: each
+    logical line parsed through it (:meth:`CardParses.line`, kept there for the write's
+    steps that read the same text next: an import's worker, issue 19 target 5)."""
     logical = join_qp_soft_breaks(unfold(text))
-    lines = [parse_line(line) for _, line in logical]
+    parse = parse_line if parses is None else parses.line
+    lines = [parse(line) for _, line in logical]
     version = next((ln.value.strip() for ln in lines if ln.name == "VERSION"), "3.0")
     if version == "2.1":
         lines = [upgrade_line(ln) for ln in lines]
@@ -123,11 +126,12 @@ def _type_of(line: ContentLine) -> str:
     return ",".join(kinds)
 
 
-def vcard_to_record(text: str) -> ContactRecord:
-    """Read the fields a record holds from one vCard (2.1, 3.0 or 4.0)."""
+def vcard_to_record(text: str, parses: CardParses | None = None) -> ContactRecord:
+    """Read the fields a record holds from one vCard (2.1, 3.0 or 4.0); ``parses``: as
+    :func:`parse_card_lines` (the record is the same)."""
     record = ContactRecord()
     field_lines: list[ContentLine] = []
-    for line in parse_card_lines(text):
+    for line in parse_card_lines(text, parses):
         name, value = line.name, line.value
         if name == "UID":
             record.uid = value.strip() or None

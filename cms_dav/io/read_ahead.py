@@ -31,6 +31,7 @@ from itertools import islice, repeat
 
 from cms_dav.config import Limits
 from cms_dav.contacts.card_work import CardWork, card_work
+from cms_dav.contacts.vcard_lines import CardParses
 from cms_dav.io.as_sent import item_data_as_sent
 from cms_dav.io.contact_record import vcard_to_record
 from cms_dav.io.matching import match_keys
@@ -90,13 +91,15 @@ class RowReader:
         step refuses it (the importer then reads it itself and reports the refusal)."""
         if text is None:
             return None
+        # one parse of each line for the record and the write's work (lint, index)
+        parses = CardParses()
         try:
             check_item_text(text, self.limits, self.tag)
-            record = vcard_to_record(text)
+            record = vcard_to_record(text, parses)
             keys = match_keys(record, self.region)
         except Exception:  # noqa: BLE001 - any refusal is the importer's to report
             return None
-        written = self._written(text, record.uid, keys)
+        written = self._written(text, record.uid, keys, parses)
         if written is not None:
             return written
         try:
@@ -105,7 +108,8 @@ class RowReader:
             return None
         try:
             tree = data.parsed.of(data.text) if data.parsed is not None else None
-            work = card_work(data.text, self.region, tree, self._checked(text, data.text))
+            work = card_work(data.text, self.region, tree, self._checked(text, data.text),
+                             parses)
         except Exception:  # noqa: BLE001 - the write makes it itself
             work = None
         if work is not None and work.index is not None:
@@ -115,7 +119,8 @@ class RowReader:
             data = dataclasses.replace(data, parsed=None)
         return ReadRow(record.uid, keys, data, work)
 
-    def _written(self, text: str, uid: str | None, keys: list[str]) -> ReadRow | None:
+    def _written(self, text: str, uid: str | None, keys: list[str], parses: CardParses
+                 ) -> ReadRow | None:
         """The row of a vCard in the shape ``record_to_vcard`` writes (a CSV or xlsx
         row), read without vobject (:mod:`cms_dav.io.written_vcards`); None for any
         other text, or when the work on it is not complete: the full path reads it."""
@@ -126,7 +131,7 @@ class RowReader:
             return None
         try:
             work = card_work(text, self.region, written.tree,
-                             self._checked(text, written.data.text))
+                             self._checked(text, written.data.text), parses)
         except Exception:  # noqa: BLE001 - the full path decides
             return None
         if work.index is None:

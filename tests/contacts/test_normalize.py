@@ -87,3 +87,21 @@ def test_fold_of_ascii_text_is_what_the_tables_make_of_it():
             assert fold(text) == _fold_by_the_tables(text), repr(text)
     for text in ("  Acme  Sp. z o.o. ", "ÉCOLE", "Łukasz\tWójcik", "x\u00a0y", "ﬁ", ""):
         assert fold(text) == _fold_by_the_tables(text), repr(text)
+
+
+@pytest.mark.parametrize("raw, region", [("+48 600 100 200", ""), ("600100200", "PL"),
+                                         ("0048 600 100 200", ""), ("12-34", ""),
+                                         ("tel:+1-202-555-0173;ext=5", "US"), ("call me", "")])
+def test_phone_keys_read_again_are_the_first_answer_in_a_set_of_their_own(raw, region):
+    first = phone_keys(raw, region)
+    assert isinstance(first, set)
+    expected = set(first)
+    first.add("changed by the caller")
+    again = phone_keys(raw, region)
+    assert again == expected and again is not first
+    assert isinstance(again, set)
+
+
+def test_phone_keys_of_one_number_depend_on_the_region():
+    assert phone_keys("600 100 200", "PL") == {"+48600100200", "600100200"}
+    assert phone_keys("600 100 200", "") != phone_keys("600 100 200", "PL")
