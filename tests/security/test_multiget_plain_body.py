@@ -142,7 +142,7 @@ BODIES: dict[str, tuple[bytes, str, bool]] = {
                                      False),
     # the head: ASCII only (read as ASCII by every path)
     "non-ASCII UTF-8 in the head": (book(RUN, prop=PROP.replace(
-        "<d:getetag/>", '<x:zo\xeb xmlns:x="urn:x"/>'), encoding="utf-8"), CT, False),
+        "<d:getetag/>", '<x:z xmlns:x="urn:zo\xeb"/>'), encoding="utf-8"), CT, False),
 }
 
 
