@@ -118,8 +118,8 @@ def quick_multiget_check(body: bytes, content_type: str, limits: Limits
         _refuse_dtds(parser)
         try:
             parser.Parse(body, True)
-        except (expat.ExpatError, XmlRefused):
-            return None
+        except (expat.ExpatError, ValueError):  # XmlRefused; pyexpat's "multi-byte
+            return None  # encodings are not supported" (check_xml words it: a 400)
         text = decode_strictly(body, content_type)
         if not text or "<!DOCTYPE" in text:
             return None
