@@ -10,13 +10,14 @@ gets the full check (and its words); the shape check on the tree names the same 
 from __future__ import annotations
 
 import dataclasses
+import io
 
 import pytest
 
 from cms_dav.config import Limits
 from cms_dav.limits.errors import LimitExceeded
 from cms_dav.wsgi.request_shape import xml_shape_problem
-from cms_dav.wsgi.xml_guard import check_xml, quick_multiget_check
+from cms_dav.wsgi.xml_guard import XmlGuardMiddleware, check_xml, quick_multiget_check
 
 NS = ('xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav" '
       'xmlns:cr="urn:ietf:params:xml:ns:carddav"')
@@ -98,6 +99,26 @@ def test_the_element_limit_counts_every_element_as_the_full_check_does():
     below = dataclasses.replace(Limits(), max_xml_elements=53)
     assert quick_multiget_check(body, CT, below) is None
     assert _full_verdict(body, below).startswith("limit 413")
+
+
+@pytest.mark.parametrize("encoding", ["big5", "utf-7", "shift_jis"])
+def test_multi_byte_encoding_declared_quick_check_declines_not_raises(encoding):
+    """Regression (round nine): pyexpat raises ValueError, not ExpatError, for a declared
+    multi-byte encoding it cannot read; the quick check let it out of the guard (a 500)."""
+    body = book(HREFS, head=f'<?xml version="1.0" encoding="{encoding}"?>')
+    assert quick_multiget_check(body, CT, Limits()) is None
+    assert _full_verdict(body, Limits()) == "refused ValueError"
+
+
+def test_multi_byte_encoding_declared_multiget_is_a_400_from_the_guard():
+    body = book(HREFS, head='<?xml version="1.0" encoding="big5"?>')
+    statuses: list[str] = []
+    guard = XmlGuardMiddleware(lambda environ, start_response: [b"app"], 1 << 20)
+    answer = b"".join(guard({"REQUEST_METHOD": "REPORT", "CONTENT_LENGTH": str(len(body)),
+                             "CONTENT_TYPE": CT, "wsgi.input": io.BytesIO(body)},
+                            lambda status, headers: statuses.append(status)))
+    assert statuses == ["400 Bad Request"]
+    assert b"multi-byte encodings" in answer
 
 
 SHAPES = {

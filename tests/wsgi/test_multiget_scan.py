@@ -123,8 +123,9 @@ def test_a_body_whose_hrefs_are_not_one_plain_run_is_declined(name):
 
 def test_checking_the_run_of_hrefs_takes_no_memory_per_href():
     # a regular expression repeating a group keeps a backtracking point per repeat
-    # (~200 bytes per href: 20 MB of server memory at 100k hrefs) unless possessive
-    text = body(PROP + hrefs(*(f"card-{number}.vcf" for number in range(20_000))))
+    # (~200 bytes per href: 20 MB of server memory at 100k hrefs) unless possessive;
+    # names to unquote are checked by that pattern (plain names are read as names)
+    text = body(PROP + hrefs(*(f"card%20{number}.vcf" for number in range(20_000))))
     tracemalloc.start()
     try:
         scanned = scan(text)
@@ -133,3 +134,19 @@ def test_checking_the_run_of_hrefs_takes_no_memory_per_href():
         tracemalloc.stop()
     assert scanned is not None and scanned[1].count == 20_000
     assert peak < 500_000
+
+
+#: READ bodies whose run is plain names under one parent, read without the pattern
+PLAIN = {"plain", "no declaration", "another prefix", "DAV: as the default namespace",
+         "indented", "a dot segment", "duplicates"}
+
+
+@pytest.mark.parametrize("name", list(READ))
+def test_a_run_of_plain_names_under_one_parent_is_read_as_the_tree_s_names(name):
+    scanned = scan(READ[name])
+    assert scanned is not None
+    found = scanned[1]
+    assert found.plain == (name in PLAIN)
+    if found.plain:
+        assert found.parent == BOOK
+        assert [BOOK + name for name in found.names or []] == _whole(READ[name])[1]
