@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -34,7 +33,7 @@ import time
 from pathlib import Path
 
 from bench.dav import DavClient, addressbook_multiget
-from bench.servers import HOST, PASSWORD, USER, cpu_seconds, free_port
+from bench.servers import HOST, PASSWORD, USER, cpu_seconds, free_port, wait_for_port
 
 BOOK = f"/{USER}/bench-contacts/"
 
@@ -46,18 +45,6 @@ def _hwm_mb(pid: int) -> float:
     return 0.0
 
 
-def _wait_for_port(port: int, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            socket.create_connection((HOST, port), timeout=1).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
 def _serve(tree: Path, data: Path, log: Path) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     env = dict(os.environ, PYTHONPATH=f"{tree}{os.pathsep}{tree / 'plugins'}")
@@ -66,7 +53,7 @@ def _serve(tree: Path, data: Path, log: Path) -> tuple[subprocess.Popen[bytes], 
                                  "serve", "--host", HOST, "--port", str(port),
                                  "--workers", "1"], env=env, stdout=out,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=data)
-    _wait_for_port(port)
+    wait_for_port(port)
     return proc, port
 
 
@@ -121,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         floor_proc = subprocess.Popen([sys.executable, "-m", "bench.memserve",
                                        str(floor_port), file.name],
                                       cwd=Path(__file__).resolve().parent.parent)
-        _wait_for_port(floor_port)
+        wait_for_port(floor_port)
         floor_client = DavClient(HOST, floor_port, USER, PASSWORD, 600)
         floor_client.report(BOOK, body)
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,22 +31,11 @@ from pathlib import Path
 
 from bench import data
 from bench.dav import MKCOL_ADDRESSBOOK, DavClient
-from bench.servers import HOST, PASSWORD, USER, _process_tree, free_port, sched_seconds
+from bench.servers import (HOST, PASSWORD, USER, _process_tree, free_port, sched_seconds,
+                           wait_for_port)
 
 BOOK = f"/{USER}/bench-contacts/"
 VCARD = "text/vcard"
-
-
-def _wait_for_port(port: int, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            socket.create_connection((HOST, port), timeout=1).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
 
 
 def _cpu(pid: int) -> float:
@@ -69,7 +57,7 @@ def run(tree: Path, source: Path, mode: str, puts: int, work: Path) -> dict[str,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 cwd=folder)
     try:
-        _wait_for_port(port)
+        wait_for_port(port)
         client = DavClient(HOST, port, USER, PASSWORD, 120)
 
         def put(index: int, revision: int) -> float:
