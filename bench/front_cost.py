@@ -3,7 +3,9 @@
     python -m bench.front_cost --baseline DIR [--rounds 4] [--kinds get,missing,put,big]
 
 Serves a trivial WSGI application (a 300-byte GET, a 404, a PUT of 2 KB, a 12 MB
-answer streamed in 80 KB parts like a multiget of all at 10k) with ``cms_dav.serving``
+answer streamed in 80 KB parts like a multiget of all at 10k; ``busy``: the GET after
+~0.5 ms of Python work in the worker, ``busy-after``: that work in the response's
+close(), after the answer was handed over, as the real request log is) with ``cms_dav.serving``
 from this tree and, with ``--baseline``, from another tree (e.g. ``git archive main |
 tar -x -C DIR``), each in its own process, and sends interleaved rounds (A B, B A, ...)
 on one keep-alive connection. Per request it reports the server's CPU split into the
@@ -30,7 +32,28 @@ SMALL = b"x" * 300
 PART = b"y" * 80_000
 PARTS = 150  # 12 MB, a multiget of all at 10k
 PUT_BODY = b"B" * 2000
-COUNTS = {"get": 3000, "missing": 3000, "put": 3000, "big": 40}
+COUNTS = {"get": 3000, "missing": 3000, "put": 3000, "big": 40, "busy": 2000,
+          "busy-after": 2000}
+#: the worker's own Python work in the ``busy`` kinds, about what a real GET of one card
+#: costs in the worker (~0.5 ms): the event loop's share is then measured beside a worker
+#: that churns the caches and holds the GIL as the real application does (round nine)
+BUSY_ROUNDS = 200
+
+
+def _busy() -> int:
+    """Python work with a footprint: dicts, strings, attribute look-ups."""
+    table: dict[str, int] = {}
+    for i in range(BUSY_ROUNDS):
+        for word in ("BEGIN", "VCARD", "VERSION", "FN", "EMAIL", "END"):
+            table[f"{word}:{i}"] = len(word) + i
+    return sum(table.values())
+
+
+class _Closing(list):  # type: ignore[type-arg]
+    """A response whose close() works after the last part went out (a request log)."""
+
+    def close(self) -> None:
+        _busy()
 
 
 def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -42,6 +65,13 @@ def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable
     if environ["PATH_INFO"] == "/big":
         start_response("207 Multi-Status", [("Content-Type", "text/xml; charset=utf-8")])
         return (PART for _ in range(PARTS))
+    if environ["PATH_INFO"] in ("/busy", "/busy-after"):
+        after = environ["PATH_INFO"] == "/busy-after"
+        if not after:
+            _busy()
+        start_response("200 OK", [("Content-Type", "text/vcard; charset=utf-8"),
+                                  ("ETag", '"e1234567"'), ("Content-Length", str(len(SMALL)))])
+        return _Closing([SMALL]) if after else [SMALL]
     if environ["PATH_INFO"] == "/missing":
         body = b"The requested resource could not be found."
         start_response("404 Not Found", [("Content-Type", "text/plain"),
