@@ -75,7 +75,9 @@ def _own() -> tuple[int, int]:
     return int(run), int(wait)
 
 
-def _round(server: Server, size: int, count: int, seed: str) -> list[Sample]:
+def timed_round(server: Server, size: int, count: int, seed: str) -> list[Sample]:
+    """``count`` GETs of random cards of the book, each a :class:`Sample` (shared with
+    ``bench.loop_split``, which times the same round per thread)."""
     rng = random.Random(seed)
     client = server.client(timeout=60)
     client.request("GET", BOOK + data.card_href(0), expect=(200,))
@@ -180,12 +182,12 @@ def main(argv: list[str] | None = None) -> int:
         results: dict[str, list[list[Sample]]] = {s.key: [] for s in servers}
         for server in servers:
             server.launch()
-            _round(server, args.size, 200, "warm")  # imports, caches, the login
+            timed_round(server, args.size, 200, "warm")  # imports, caches, the login
         for number in range(args.pairs):
             for server in servers if number % 2 == 0 else servers[::-1]:
                 server.wait_idle(limit=30)
                 load = open("/proc/loadavg", encoding="ascii").read().split()[0]
-                samples = _round(server, args.size, args.samples, f"6:get:{number}")
+                samples = timed_round(server, args.size, args.samples, f"6:get:{number}")
                 results[server.key].append(samples)
                 wall = [(end - start) * 1e3 for start, end, _ in samples]
                 print(f"round {number + 1} {server.key:8} load {load:>5}  p50 "

@@ -64,13 +64,13 @@ def main(argv: list[str] | None = None) -> int:
             servers.insert(0, base)
         for server in servers:
             server.launch()
-            get_tail._round(server, args.size, 300, "warm")
+            get_tail.timed_round(server, args.size, 300, "warm")
         for number in range(args.pairs):
             for server in servers if number % 2 == 0 else servers[::-1]:
                 assert server.proc is not None
                 load = open("/proc/loadavg", encoding="ascii").read().split()[0]
                 before = _split(server.proc.pid)
-                get_tail._round(server, args.size, args.samples, f"split:{number}")
+                get_tail.timed_round(server, args.size, args.samples, f"split:{number}")
                 after = _split(server.proc.pid)
                 per = [(b - a) * 1e6 / tick / args.samples for a, b in
                        zip(before, after, strict=True)]
