@@ -63,3 +63,18 @@ def test_only_a_patch_that_acts_on_each_write_is_switched_in_one_process(
         filled: Path) -> None:
     with pytest.raises(ValueError, match="cannot be switched"):
         put_bounds.alternate(filled, "no-field-term-index", 1)
+
+
+def test_the_note_variant_feeds_every_value_but_notes_and_is_undone() -> None:
+    from cms_dav.store import fts
+
+    feeds = fts._FEEDS
+    patch = put_bounds.VARIANTS["no-note-value-trigrams"][1]
+    assert patch is not None
+    undo = patch()
+    try:
+        assert "prop != 'note'" in fts._FEEDS["contact_values"]
+        assert fts._FEEDS["contact_terms"] == feeds["contact_terms"]
+    finally:
+        undo()
+    assert fts._FEEDS is feeds
