@@ -1,0 +1,242 @@
+"""Issue 19 target 1: upper bounds of a new card's store work, one piece switched off.
+
+    python -m bench.put_bounds DIR --puts 200 --rounds 2 [--variant NAME ...]
+    python -m bench.put_bounds DIR --alternate 20 [--variant NAME ...]  # patches only
+
+``DIR``: a data folder made by ``python -m bench.put_phases --fill N DIR``. Each run
+copies it afresh and PUTs 20 warm-up and ``--puts`` new bench cards through
+``App.wsgi()`` in a process of its own (``put_phases.measure``, no timers: the thread CPU
+of each whole PUT), with one piece of the store's work taken away (:data:`VARIANTS`).
+The data such a run writes is wrong on purpose (an index without its trigram rows, a
+table without an index): what the PUT would cost without that piece is an upper bound
+of what any change to it can gain, not a design. Variants run in interleaved order
+(A B C, C B A, ...) so none always runs first on a noisy host; per run: p50 and mean
+thread CPU per PUT, and the load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+if __package__ in (None, ""):  # run as a script
+    sys.path.append(str(Path(__file__).resolve().parent.parent))
+
+
+def _swap(owner: Any, name: str, value: Any) -> Callable[[], None]:
+    """Set ``owner.name`` to ``value``; the undo that puts the old one back."""
+    old = getattr(owner, name)
+    setattr(owner, name, value)
+    return lambda: setattr(owner, name, old)
+
+
+def _no_trigram_feeds() -> Callable[[], None]:
+    from cms_dav.store import fts
+
+    undo = [_swap(fts, "feed_many", lambda *args, **kwargs: None),
+            _swap(fts, "feed_new", lambda *args, **kwargs: None)]
+    return lambda: [step() for step in undo] and None
+
+
+def _no_value_rows() -> Callable[[], None]:
+    from cms_dav.contacts import index_store
+    from cms_dav.store import fts
+
+    class Nothing:
+        def execute_tuples(self, *args: Any) -> None:
+            return None
+
+    feed = fts.feed_many
+
+    def terms_only(conn: Any, table: str, item_ids: list[int]) -> None:
+        if table != "contact_values":
+            feed(conn, table, item_ids)
+    undo = [_swap(index_store, "_INSERT_VALUES", Nothing()),
+            _swap(fts, "feed_many", terms_only)]
+    return lambda: [step() for step in undo] and None
+
+
+def _no_note_value_trigrams() -> Callable[[], None]:
+    """The NOTE values (about half of a bench card's value characters) left out of the
+    values' trigram table: what a DAV text-match on NOTE answered by a scan instead
+    would save each write."""
+    from cms_dav.store import fts
+
+    feeds = dict(fts._FEEDS)
+    feeds["contact_values"] = feeds["contact_values"].replace(
+        "WHERE item_id IN", "WHERE prop != 'note' AND item_id IN")
+    return _swap(fts, "_FEEDS", feeds)
+
+
+def _checkpoints_off_thread() -> Callable[[], None]:
+    """As ``cms-dav serve``: SQLite's checkpoints in a thread of their own, not inside
+    the COMMIT that fills the WAL past 1,000 pages (every ~10th PUT here otherwise)."""
+    import functools
+
+    import cms_dav.app
+
+    return _swap(cms_dav.app, "build_app", functools.partial(
+        cms_dav.app.build_app, background_checkpoints=True))
+
+
+#: name -> (SQL run on the copy before the run, patch made in the run's process;
+#: a patch answers its undo)
+VARIANTS: dict[str, tuple[tuple[str, ...], Callable[[], Callable[[], None]] | None]] = {
+    "as-is": ((), None),
+    "checkpoints-off-thread": ((), _checkpoints_off_thread),
+    "no-trigram-feeds": ((), _no_trigram_feeds),
+    "no-value-rows": ((), _no_value_rows),
+    "no-note-value-trigrams": ((), _no_note_value_trigrams),
+    "no-field-term-index": (("DROP INDEX ix_contact_terms_field_term",), None),
+    "no-values-prop-index": (("DROP INDEX ix_contact_values_prop",), None),
+}
+
+
+#: the variants whose patch acts on each write, so :func:`alternate` can switch them
+#: between blocks of PUTs of one app (the others act on the database or the app's build)
+SWITCHABLE = ("no-trigram-feeds", "no-value-rows", "no-note-value-trigrams")
+
+
+def order(names: list[str], rounds: int) -> list[str]:
+    """The runs: ``names`` forwards, then backwards, ``rounds`` times (A B, B A, ...)."""
+    return [name for i in range(rounds) for name in (names if i % 2 == 0 else names[::-1])]
+
+
+def prepare(folder: Path, name: str) -> None:
+    """Run the variant's SQL on the copy ``folder`` (a checkpointed database)."""
+    import sqlite3
+
+    statements = VARIANTS[name][0]
+    connection = sqlite3.connect(folder / "cms-dav.sqlite3", isolation_level=None)
+    try:
+        for statement in statements:
+            connection.execute(statement)
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        connection.close()
+
+
+def one(folder: Path, name: str, puts: int) -> dict[str, Any]:
+    """In this process: the variant's patch, then the measured PUTs."""
+    from bench import put_phases
+
+    patch = VARIANTS[name][1]
+    if patch is not None:
+        patch()  # for the rest of this process
+    found = put_phases.measure(folder, puts, None)
+    return {"variant": name, "p50_ms": found["p50_ms"], "mean_ms": found["mean_ms"],
+            "statuses": found["statuses"]}
+
+
+def alternate(folder: Path, name: str, blocks: int, block: int = 20) -> dict[str, Any]:
+    """In this process, on ``folder`` itself: ``blocks`` blocks of ``block`` new cards
+    each, as-is and with variant ``name``'s patch by turns (as-is first in odd pairs,
+    the variant first in even ones), after 20 warm-up PUTs; the thread CPU per PUT of
+    each side (p50, mean) and in how many block pairs the variant's mean was lower.
+    One app and database for both sides: the noise between processes is not in it
+    (round six: ±1.5 ms), so small differences show (patch variants only)."""
+    import statistics
+    import time
+
+    from bench import data, put_phases
+    from cms_dav.app import build_app
+    from cms_dav.config import load_settings
+
+    patch = VARIANTS[name][1]
+    if name not in SWITCHABLE or patch is None:
+        raise ValueError(f"{name} cannot be switched within one process")
+    app = build_app(load_settings(data_dir=folder))
+    wsgi = app.wsgi()
+    sides: dict[bool, list[float]] = {False: [], True: []}
+    lower = 0
+
+    def put(index: int) -> float:
+        body = data.make_card(index, 7)
+        environ = put_phases._environ(put_phases.BOOK + data.card_href(index), body)
+        start = time.thread_time()
+        b"".join(wsgi(environ, lambda status, headers, exc_info=None: None))
+        return time.thread_time() - start
+
+    try:
+        for index in range(100_000, 100_020):
+            put(index)
+        index = 200_000
+        for pair in range(blocks):
+            means = {}
+            for patched in ((False, True) if pair % 2 == 0 else (True, False)):
+                undo = patch() if patched else None
+                try:
+                    samples = [put(index + i) for i in range(block)]
+                finally:
+                    if undo is not None:
+                        undo()
+                index += block
+                sides[patched] += samples
+                means[patched] = statistics.mean(samples)
+            lower += means[True] < means[False]
+    finally:
+        app.close()
+    return {"variant": name, "blocks": blocks, "lower_blocks": lower,
+            **{f"{'variant' if side else 'as_is'}_{stat}_ms": round(fn(found) * 1e3, 3)
+               for side, found in sides.items()
+               for stat, fn in (("p50", statistics.median), ("mean", statistics.mean))}}
+
+
+def run(source: Path, name: str, puts: int, work: Path) -> dict[str, Any]:
+    """One run of variant ``name`` on a fresh copy of ``source``, in a new process."""
+    folder = work / "data"
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(source, folder)
+    prepare(folder, name)
+    load = os.getloadavg()[0]
+    answer = subprocess.run([sys.executable, "-m", "bench.put_bounds", str(folder),
+                             "--one", name, "--puts", str(puts)], check=True,
+                            capture_output=True, text=True, env=dict(os.environ))
+    found: dict[str, Any] = json.loads(answer.stdout.strip().splitlines()[-1])
+    found["load"] = round(load, 2)
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data_dir", type=Path)
+    parser.add_argument("--puts", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--variant", action="append", choices=list(VARIANTS),
+                        help="the variants to run (default: all)")
+    parser.add_argument("--alternate", type=int, default=0, metavar="BLOCKS",
+                        help="one process on a copy of DATA_DIR per variant: BLOCKS block "
+                             "pairs of 20 PUTs, as-is and the variant by turns")
+    parser.add_argument("--one", choices=list(VARIANTS), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.alternate:
+        with tempfile.TemporaryDirectory(prefix="put-bounds-") as work:
+            for name in args.variant or SWITCHABLE:
+                folder = Path(work) / "data"
+                shutil.rmtree(folder, ignore_errors=True)
+                shutil.copytree(args.data_dir, folder)
+                prepare(folder, name)
+                load = os.getloadavg()[0]
+                print(json.dumps({**alternate(folder, name, args.alternate),
+                                  "load": round(load, 2)}), flush=True)
+        return 0
+    if args.one:
+        print(json.dumps(one(args.data_dir, args.one, args.puts)))
+        return 0
+    with tempfile.TemporaryDirectory(prefix="put-bounds-") as work:
+        for name in order(args.variant or list(VARIANTS), args.rounds):
+            found = run(args.data_dir, name, args.puts, Path(work))
+            print(f"{name:24} p50 {found['p50_ms']:6.2f} ms  mean {found['mean_ms']:6.2f} ms"
+                  f"  load {found['load']:.2f}  {found['statuses']}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
