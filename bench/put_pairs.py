@@ -3,6 +3,7 @@
     python -m bench.put_pairs --tree base=/tmp/base --tree branch=. \\
         --source /tmp/fill10k --mode new --pairs 3 --puts 200
     python -m bench.put_pairs ... --source /tmp/fill10k --mode bulk --puts 1000
+    python -m bench.put_pairs ... --source /tmp/fill0 --mode bulk --puts 3000 --clients 4
 
 ``--source``: a data folder made by ``python -m bench.put_phases --fill N DIR`` (the
 bench user and ``bench-contacts`` holding N bench cards; ``--fill 0`` for an empty
@@ -12,7 +13,8 @@ cards (20 warm-up, then ``--puts`` cards never stored), ``changed`` cards (the f
 cards again with their NOTE's revision moved on, warm-up on cards 0-19 and the
 measured PUTs from card 20: needs N >= 20 + puts) or ``bulk`` (``--puts`` new cards as
 fast as one client sends them into a new, empty address book made beside the filled
-one: cards/s). Per run: client wall p50 / p95 per PUT, the
+one: cards/s; ``--clients N``: N keep-alive connections, each its share of the cards,
+as the official bulk PUT with 4 clients sends them). Per run: client wall p50 / p95 per PUT, the
 server's CPU per PUT (schedstat of all its threads: nanoseconds), the load average.
 Trees run A B, B A, ... so neither always runs second on a noisy host.
 """
@@ -27,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench import data
@@ -43,7 +46,8 @@ def _cpu(pid: int) -> float:
     return sum(sched_seconds(one)[0] for one in _process_tree(pid))
 
 
-def run(tree: Path, source: Path, mode: str, puts: int, work: Path) -> dict[str, float]:
+def run(tree: Path, source: Path, mode: str, puts: int, work: Path, clients: int = 1
+        ) -> dict[str, float]:
     """One server of ``tree`` on a fresh copy of ``source``: the figures of one run."""
     folder = work / "data"
     shutil.rmtree(folder, ignore_errors=True)
@@ -80,7 +84,24 @@ def run(tree: Path, source: Path, mode: str, puts: int, work: Path) -> dict[str,
         time.sleep(0.5)
         load = os.getloadavg()[0]
         before, start = _cpu(proc.pid), time.perf_counter()
-        walls = [put(index, revision) for index in range(first, first + puts)]
+        if clients == 1:
+            walls = [put(index, revision) for index in range(first, first + puts)]
+        else:
+            def share(offset: int) -> list[float]:
+                own = DavClient(HOST, port, USER, PASSWORD, 120)
+                try:
+                    found = []
+                    for index in range(first + offset, first + puts, clients):
+                        body = data.make_card(index, 7, revision)
+                        begun = time.perf_counter()
+                        own.put(book + data.card_href(index), body, VCARD)
+                        found.append(time.perf_counter() - begun)
+                    return found
+                finally:
+                    own.close()
+
+            with ThreadPoolExecutor(clients) as pool:
+                walls = [wall for part in pool.map(share, range(clients)) for wall in part]
         elapsed = time.perf_counter() - start
         time.sleep(0.1)  # the last answer's bookkeeping is counted
         cpu = _cpu(proc.pid) - before
@@ -101,15 +122,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mode", choices=("new", "changed", "bulk"), default="new")
     parser.add_argument("--pairs", type=int, default=3)
     parser.add_argument("--puts", type=int, default=200)
+    parser.add_argument("--clients", type=int, default=1,
+                        help="parallel connections (bulk mode)")
     args = parser.parse_args(argv)
+    if args.clients > 1 and args.mode != "bulk":
+        parser.error("--clients is for --mode bulk")
     trees = [(name, Path(path).resolve()) for name, path in
              (spec.split("=", 1) for spec in args.tree)]
-    print(f"mode {args.mode}, {args.puts} PUTs a run; per tree: wall p50 / p95 ms, "
-          "server CPU ms per PUT, cards/s, load")
+    print(f"mode {args.mode}, {args.puts} PUTs a run, {args.clients} client(s); per tree: "
+          "wall p50 / p95 ms, server CPU ms per PUT, cards/s, load")
     with tempfile.TemporaryDirectory(prefix="put_pairs-") as scratch:
         for number in range(args.pairs):
             order = trees if number % 2 == 0 else trees[::-1]
-            found = {name: run(tree, args.source, args.mode, args.puts, Path(scratch))
+            found = {name: run(tree, args.source, args.mode, args.puts, Path(scratch),
+                               args.clients)
                      for name, tree in order}
             print(f"pair {number + 1} ({' '.join(name for name, _ in order)}): " + " | ".join(
                 f"{name} {f['p50']:.2f} / {f['p95']:.2f} ms, CPU {f['cpu']:.2f} ms, "

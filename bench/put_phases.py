@@ -338,7 +338,8 @@ def table(found: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data_dir", type=Path)
-    parser.add_argument("--fill", type=int, default=0, help="make DATA_DIR with N cards")
+    parser.add_argument("--fill", type=int, default=None,
+                        help="make DATA_DIR with N cards (0: an empty book)")
     parser.add_argument("--puts", type=int, default=200)
     parser.add_argument("--no-timers", action="store_true")
     parser.add_argument("--json", action="store_true")
@@ -350,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.ordered_names:
         data.use_ordered_names()
-    if args.fill:
+    if args.fill is not None:
         fill(args.data_dir, args.fill)
         return 0
     found = measure(args.data_dir, args.puts, None if args.no_timers else Timers(),

@@ -424,7 +424,12 @@ def review_upload(stored_text: str | None, uploaded_text: str, uploader: str | N
         if entry == uploaded:
             return logical
         new.append(entry_id)
-        return encode_property(entry)
+        value = encode_value(entry)
+        if parses is not None:
+            # the timeline block and the index decode the new line next: its decoding
+            # is ``entry`` (decode_value(encode_value(entry)) == entry), not made again
+            parses.derived("interaction", value, lambda: entry)
+        return f"{PROPERTY}:{value}"
 
     text, changed = _rewrite_interactions(uploaded_text, rewrite, parses)
     missing = [line for entry_id, (_, line) in stored.items() if entry_id not in seen]

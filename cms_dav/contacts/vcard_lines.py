@@ -400,6 +400,8 @@ def rewrite_lines(text: str, name: str, rewrite: LineRewrite,
     Returns (text, lines changed)."""
     if _cannot_hold(text, name.upper()):
         return text, 0
+    if _flat(text):
+        return _rewrite_flat(text, name, rewrite, parses)
     physical = re.split(r"(?<=\n)", text)  # line endings stay attached, whatever they are
     eol = detect_eol(text)
     wanted = name.upper()
@@ -440,9 +442,62 @@ def _cannot_hold(text: str, wanted: str) -> bool:
     splitting it (most uploads have no interaction: issue 19): with no folded line and
     no lone CR, each logical line is a piece of ``text``, so a name the upper-cased text
     lacks is on none of them and :func:`rewrite_lines` would keep every byte."""
-    if "\n " in text or "\n\t" in text or text.count("\r") != text.count("\r\n"):
+    if not _flat(text):
         return False
     return wanted not in text.upper()
+
+
+def _flat(text: str) -> bool:
+    """No folded line and no lone CR: each physical line is one logical line."""
+    return "\n " not in text and "\n\t" not in text \
+        and text.count("\r") == text.count("\r\n")
+
+
+@lru_cache(maxsize=16)
+def _name_search(name: str) -> re.Pattern[str]:
+    return re.compile(re.escape(name), re.IGNORECASE | re.ASCII)
+
+
+def _rewrite_flat(text: str, name: str, rewrite: LineRewrite,
+                  parses: CardParses | None) -> tuple[str, int]:
+    """:func:`rewrite_lines` of a :func:`_flat` text, visiting only the lines that hold
+    ``name`` in ASCII letters of any case (two per PUT, issue 19, round ten). A line
+    can be a ``name`` property only so: :func:`parse_line` takes the name from ASCII
+    letters, digits and '-' and upper-cases it. Every other line keeps its bytes, as
+    :func:`rewrite_lines` keeps a line that is not that property."""
+    wanted = name.upper()
+    eol = detect_eol(text)
+    kept: list[str] = []
+    changed = 0
+    last = 0
+    for found in _name_search(name).finditer(text):
+        if found.start() < last:
+            continue  # a second match on a line already visited
+        start = text.rfind("\n", 0, found.start()) + 1
+        end = text.find("\n", found.end())
+        end = len(text) if end < 0 else end + 1
+        physical = text[start:end]
+        logical = physical.rstrip("\r\n")
+        new: str | None = logical
+        if wanted in logical.upper() and logical.strip() and not physical[:1].isspace():
+            try:
+                line: ContentLine | None = (parses.line(logical) if parses is not None
+                                            else parse_line(logical))
+            except CardFormatError:
+                line = None
+            if line is not None and line.name == name:
+                new = rewrite(line, logical)
+        kept.append(text[last:start])
+        last = end
+        if new is None:
+            changed += 1
+        elif new != logical:
+            changed += 1
+            kept.append(eol.join(fold(new)) + physical[len(logical):])
+        else:
+            kept.append(physical)
+    kept.append(text[last:])
+    return "".join(kept), changed
 
 
 def _logical(block: list[str]) -> str:

@@ -10,31 +10,61 @@ serializes is the tree a fresh parse of the same text gives. Used by the PUT wat
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any
 
 import vobject.base
 
 
-def _walk(component: Any) -> Iterator[Any]:
+#: types a snapshot keeps as they are: compared by value (str, int, bool) or identity
+#: (None); anything else in a place compared by value goes in as its ``repr``
+_PLAIN = (str, int, bool, type(None))
+
+
+def _plain(value: Any) -> Any:
+    return value if type(value) in _PLAIN else repr(value)
+
+
+def _walk(component: Any, out: list[Any]) -> None:
+    """Append the snapshot of ``component``'s children to ``out`` (one list, no
+    generators: the watch takes two snapshots per PUT, issue 19). Per content line:
+    the line, its value (identity, or value for a str) with a list's length and
+    elements, its parameter dict (identity), each parameter's name, value list
+    (identity), length and values, then group, name, isNative and encoded."""
+    append = out.append
     for name, entries in component.contents.items():
-        yield name
-        yield len(entries)
+        append(name)
+        append(len(entries))
         for entry in entries:
-            yield entry
+            append(entry)
             if isinstance(entry, vobject.base.Component):
-                yield from _walk(entry)
+                _walk(entry, out)
                 continue
-            yield entry.value
-            if isinstance(entry.value, list):
-                yield len(entry.value)
-                yield from entry.value
-            yield repr(sorted((key, list(values)) for key, values in entry.params.items()))
-            yield repr((entry.group, entry.name, entry.isNative, entry.encoded))
+            value = entry.value
+            append(value)
+            if isinstance(value, list):
+                append(len(value))
+                out.extend(value)
+            params = entry.params
+            append(params)
+            append(len(params))
+            for key, values in params.items():
+                append(_plain(key))
+                append(values)
+                append(len(values))
+                out.extend(map(_plain, values))
+            append(_plain(entry.group))
+            append(_plain(entry.name))
+            append(_plain(entry.isNative))
+            append(_plain(entry.encoded))
 
 
 def state(components: list[Any]) -> list[Any]:
     """Every object of the trees, in order (kept alive, so identity stays meaningful)."""
-    return [len(components), *(x for c in components for x in (c, *_walk(c)))]
+    out: list[Any] = [len(components)]
+    for component in components:
+        out.append(component)
+        _walk(component, out)
+    return out
 
 
 def same_state(before: list[Any], after: list[Any]) -> bool:
