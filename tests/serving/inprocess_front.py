@@ -18,6 +18,7 @@ from cms_dav.serving.body import MemoryBudget
 from cms_dav.serving.bridge import WSGIApp
 from cms_dav.serving.connection import Connection, ServerState
 from cms_dav.serving.limits import MEMORY_BUDGET_BYTES, ServerLimits
+from cms_dav.serving.wire import Wire
 
 
 class InProcessFront:
@@ -51,11 +52,10 @@ class InProcessFront:
                                                 self.limits.max_connections_per_address),
                             budget=MemoryBudget(MEMORY_BUDGET_BYTES), server_name="127.0.0.1")
 
-        async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-                             ) -> None:
-            await Connection(state, reader, writer).serve()
+        async def on_connect(wire: Wire) -> None:
+            await Connection(state, wire).serve()
 
-        server = await asyncio.start_server(on_connect, "127.0.0.1", 0)
+        server = await self._loop.create_server(lambda: Wire(on_connect), "127.0.0.1", 0)
         self.port = int(server.sockets[0].getsockname()[1])
         self._ready.set()
         try:
