@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, Awaitable, Callable, Coroutine
 
 from cms_dav.serving.admission import Admission
 from cms_dav.serving.body import MemoryBudget
@@ -22,9 +22,14 @@ from cms_dav.serving.wire import Wire
 
 
 class InProcessFront:
-    def __init__(self, app: WSGIApp, limits: ServerLimits | None = None) -> None:
+    """``around``: awaits each connection's coroutine in its place (a test's probe)."""
+
+    def __init__(self, app: WSGIApp, limits: ServerLimits | None = None,
+                 around: Callable[[Coroutine[Any, Any, None]], Awaitable[None]] | None = None
+                 ) -> None:
         self.app = app
         self.limits = limits or ServerLimits()
+        self.around = around
         self.port = 0
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -53,7 +58,8 @@ class InProcessFront:
                             budget=MemoryBudget(MEMORY_BUDGET_BYTES), server_name="127.0.0.1")
 
         async def on_connect(wire: Wire) -> None:
-            await Connection(state, wire).serve()
+            serving = Connection(state, wire).serve()
+            await (serving if self.around is None else self.around(serving))
 
         server = await self._loop.create_server(lambda: Wire(on_connect), "127.0.0.1", 0)
         self.port = int(server.sockets[0].getsockname()[1])
