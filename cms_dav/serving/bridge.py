@@ -90,10 +90,13 @@ class ResponseChannel:
             self._items.extend(items)
             # only a waiting getter needs waking; one that has not looked yet finds them
             wake, self._waiting = self._waiting, False
+            # dropped once given to the loop: it refers to its connection and often to
+            # this channel, a reference cycle per request the GC would have to find
+            on_hand_over, self._on_hand_over = self._on_hand_over, _nothing
         if not wake:
             return
         try:
-            self._loop.call_soon_threadsafe(self._on_hand_over)
+            self._loop.call_soon_threadsafe(on_hand_over)
         except RuntimeError:  # the event loop is gone: the server stopped
             raise ClientGone() from None
 
@@ -151,6 +154,7 @@ class ResponseChannel:
         with self._lock:
             self._abandoned = True
             self._items.clear()
+            self._on_hand_over = _nothing
             self._lock.notify_all()
 
 
