@@ -8,8 +8,9 @@ clients therefore hold a few kilobytes each, never a worker (issue 10, item 4).
 Modules, one job each: ``limits`` (the numbers), ``errors`` (refusals as bytes),
 ``framing`` (request body framing, RFC 9112 §6), ``body`` (the buffered body),
 ``environ`` (PEP 3333 environ), ``bridge`` (the app in a worker thread, its response
-streamed back), ``admission`` (connection limits), ``connection`` (one connection's
-life and deadlines), ``listener`` (sockets, signals, graceful stop).
+streamed back), ``admission`` (connection limits), ``wire`` (a connection's bytes and each wait's
+deadline, an asyncio Protocol), ``connection`` (one connection's life and deadlines),
+``listener`` (sockets, signals, graceful stop).
 """
 
 from cms_dav.serving.limits import ServerLimits

@@ -16,6 +16,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
+from functools import partial
 from types import TracebackType
 from typing import Any, Callable, Iterable, Union
 
@@ -68,9 +69,11 @@ class ResponseChannel:
         self._items: deque[Item] = deque()
         self._buffered = 0
         self._abandoned = False
-        self._waiting = False  # the loop awaits ``_ready`` (guarded by ``_lock``)
+        # the loop waits for a hand-over: ``_on_hand_over`` is called on it (both
+        # guarded by ``_lock``)
+        self._waiting = False
+        self._on_hand_over: Callable[[], None] = _nothing
         self._lock = threading.Condition()
-        self._ready = asyncio.Event()
 
     # worker side
     def put(self, *items: Item) -> None:
@@ -87,10 +90,13 @@ class ResponseChannel:
             self._items.extend(items)
             # only a waiting getter needs waking; one that has not looked yet finds them
             wake, self._waiting = self._waiting, False
+            # dropped once given to the loop: it refers to its connection and often to
+            # this channel, a reference cycle per request the GC would have to find
+            on_hand_over, self._on_hand_over = self._on_hand_over, _nothing
         if not wake:
             return
         try:
-            self._loop.call_soon_threadsafe(self._ready.set)
+            self._loop.call_soon_threadsafe(on_hand_over)
         except RuntimeError:  # the event loop is gone: the server stopped
             raise ClientGone() from None
 
@@ -100,9 +106,35 @@ class ResponseChannel:
             with self._lock:
                 if self._items:
                     return self._items.popleft()
-                self._ready.clear()
+                # a bare future, not an asyncio.Event: one waiter, one wake-up
+                ready: asyncio.Future[None] = self._loop.create_future()
+                self._on_hand_over = partial(_resolve, ready)
                 self._waiting = True
-            await self._ready.wait()
+            await ready
+
+    def when_handed_over(self, callback: Callable[[], None]) -> bool:
+        """Call ``callback`` on the loop at the next hand-over; False (and no call) when
+        items are already here."""
+        with self._lock:
+            if self._items:
+                return False
+            self._on_hand_over = callback
+            self._waiting = True
+            return True
+
+    def take_whole(self, limit: int) -> list[Item] | None:
+        """Every item handed over if they are a whole answer (its Start without a delay,
+        at most ``limit`` body bytes, its End), else None and nothing taken."""
+        with self._lock:
+            items = self._items
+            if not items or not isinstance(items[-1], End) or self._buffered > limit:
+                return None
+            start = items[0]
+            if not isinstance(start, Start) or start.delay:
+                return None
+            whole = list(items)
+            items.clear()
+            return whole
 
     def take_ready(self) -> list[Item]:
         """Every item already handed over, without waiting (for one write of them all)."""
@@ -122,7 +154,17 @@ class ResponseChannel:
         with self._lock:
             self._abandoned = True
             self._items.clear()
+            self._on_hand_over = _nothing
             self._lock.notify_all()
+
+
+def _nothing() -> None:
+    pass
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():  # not cancelled meanwhile (a stopping server)
+        future.set_result(None)
 
 
 def _status(line: str) -> tuple[int, str]:

@@ -22,16 +22,20 @@ import h11
 
 from cms_dav.serving.admission import Admission
 from cms_dav.serving.body import BodyBuffer, MemoryBudget
-from cms_dav.serving.bridge import End, Failed, ResponseChannel, Start, WSGIApp, run_app
+from cms_dav.serving.bridge import (End, Failed, Item, ResponseChannel, Start, WSGIApp,
+                                    run_app)
 from cms_dav.serving.environ import build_environ
 from cms_dav.serving.errors import HttpError, http_date, refusal_bytes, wants_problem
 from cms_dav.serving.framing import declared_length, refusal_for, too_large_message
 from cms_dav.serving.limits import (LINGER_SECONDS, RESPONSE_BUFFER_BYTES, SPOOL_BYTES,
                                     ServerLimits)
+from cms_dav.serving.wire import Wire
 
 log = logging.getLogger("cms_dav.serving")
 
-READ_BYTES = 64 * 1024
+#: an answer handed over whole with at most this many body bytes is written by the
+#: hand-over callback itself (one write; see ``_answer_from_hand_over``)
+WHOLE_BYTES = 64 * 1024
 #: pieces of an answer (head, chunk framing, body parts) are joined into writes of at
 #: most this many bytes; a larger piece is written as it is. A join this small is one
 #: cheap copy that saves a send (and a segment); larger ones copied a 12 MB multiget
@@ -70,15 +74,13 @@ class PeerClosed(Exception):
 
 
 class Connection:
-    def __init__(self, state: ServerState, reader: asyncio.StreamReader,
-                 writer: asyncio.StreamWriter) -> None:
+    def __init__(self, state: ServerState, wire: Wire) -> None:
         self.state = state
         self.limits = state.limits
-        self.reader = reader
-        self.writer = writer
-        peer = writer.get_extra_info("peername")
+        self.wire = wire
+        peer = wire.transport.get_extra_info("peername")
         self.remote: tuple[str, int] = (str(peer[0]), int(peer[1])) if peer else ("", 0)
-        sock = writer.get_extra_info("sockname")
+        sock = wire.transport.get_extra_info("sockname")
         self.local_port = int(sock[1]) if sock else 0
         self.h11 = h11.Connection(h11.SERVER, max_incomplete_event_size=self.limits.max_head_bytes)
         self.phase = Phase.FRESH
@@ -87,6 +89,8 @@ class Connection:
         self._method = b""
         self._target = ""
         self._loop = asyncio.get_running_loop()
+        #: loop time the last answer was complete: the keep-alive wait counts from it
+        self._answered_at = 0.0
 
     @property
     def idle(self) -> bool:
@@ -95,12 +99,12 @@ class Connection:
     def evict(self) -> None:
         """Close an idle connection to make room for a new one (see admission)."""
         self.state.admission.release(self, self.remote[0])
-        self.writer.close()
+        self.wire.close()
 
     def close_if_waiting(self) -> None:
         """On a graceful stop: close unless a request is in flight (head read, not answered)."""
         if self.phase in (Phase.FRESH, Phase.IDLE, Phase.HEAD):
-            self.writer.close()
+            self.wire.close()
 
     async def serve(self) -> None:
         """The whole life of the connection; never raises."""
@@ -110,7 +114,7 @@ class Connection:
             log.warning("refused a connection from %s: %s", self.remote[0], refused.message)
             # counted nowhere, so it lingers only briefly
             await self._refuse(refused, linger=LINGER_SECONDS / 4)
-            self.writer.close()
+            self.wire.close()
             return
         self.state.connections.add(self)
         try:
@@ -130,7 +134,7 @@ class Connection:
         finally:
             self.state.connections.discard(self)
             self.state.admission.release(self, self.remote[0])
-            self.writer.close()
+            self.wire.close()
 
     async def _requests(self) -> None:
         head_deadline = self._loop.time() + self.limits.header_timeout
@@ -148,11 +152,9 @@ class Connection:
             head_deadline = self._loop.time() + self.limits.header_timeout
 
     async def _read(self, deadline: float, expired: HttpError) -> bytes:
-        try:
-            async with asyncio.timeout_at(deadline):
-                data = await self.reader.read(READ_BYTES)
-        except TimeoutError:
-            raise expired from None
+        data = await self.wire.read(deadline)
+        if data is None:
+            raise expired
         if not data:
             self._eof = True
         return data
@@ -163,12 +165,8 @@ class Connection:
             self.phase = Phase.HEAD
             return True
         self.phase = Phase.IDLE
-        try:
-            async with asyncio.timeout(self.limits.keepalive_timeout):
-                data = await self.reader.read(READ_BYTES)
-        except TimeoutError:
-            return False
-        if not data or self.state.stopping:
+        data = await self.wire.read(self._answered_at + self.limits.keepalive_timeout)
+        if not data or self.state.stopping:  # the deadline passed (None), or EOF
             return False
         self.phase = Phase.HEAD
         self.h11.receive_data(data)
@@ -245,7 +243,11 @@ class Connection:
             # a plain submit: the channel says when the answer is there, so the worker's
             # return needs no wake-up of the loop of its own (run_in_executor's)
             work = self.state.pool.submit(run_app, self.state.app, environ, channel)
-            await self._respond(channel, request.method == b"HEAD")
+            head_only = request.method == b"HEAD"
+            # a request with a body holds its budget until this task resumes: only
+            # one without is answered from the hand-over
+            if body.size or not await self._answer_from_hand_over(channel, head_only):
+                await self._respond(channel, head_only)
         finally:
             channel.abandon()
             if work is None or work.done():
@@ -261,13 +263,72 @@ class Connection:
         except RuntimeError:  # the loop is gone: the server stopped, no budget to keep
             body.close()
 
-    async def _respond(self, channel: ResponseChannel, head_only: bool) -> None:
-        item = await channel.get()
-        if isinstance(item, Failed) or not isinstance(item, Start):
-            raise HttpError(500, "internal server error: the request failed unexpectedly "
-                                 "(the server log has the details)")
-        if item.delay:  # held back here, in the loop: the worker is already free
-            await asyncio.sleep(item.delay)
+    async def _answer_from_hand_over(self, channel: ResponseChannel, head_only: bool) -> bool:
+        """True when the worker handed over a whole small answer and the hand-over
+        callback wrote it; False when this task is to write the answer (``_respond``).
+
+        Why: the loop ran four turns per GET (the request's bytes, this task, the
+        worker's self-pipe wake-up, this task again to write the answer and start the
+        keep-alive wait). The callback, already on the loop for the hand-over, writes
+        a whole answer as ``_respond`` would (same head, same h11 framing, one write)
+        and gives the task's wait to the wire, so the task resumes only when the next
+        request's bytes (or EOF, or the keep-alive deadline) are here: three turns.
+        Anything else (a streamed or large answer, a delay, a failure, an error while
+        framing, unsent bytes, a connection that is to close) wakes the task as before.
+        """
+        resume: asyncio.Future[bool] = self._loop.create_future()
+        answered = False
+
+        def handed_over() -> None:
+            nonlocal answered
+            if resume.done():  # the task was cancelled (a stopping server)
+                return
+            items = channel.take_whole(WHOLE_BYTES)
+            if items is None:
+                resume.set_result(False)
+                return
+            try:
+                self._write_whole(items, channel, head_only)
+            except Exception as exc:  # noqa: BLE001 - raised in the task, as in _respond
+                resume.set_exception(exc)
+                return
+            answered = True
+            if self.wire.buffered() or self.state.stopping or self.h11.trailing_data[0] \
+                    or self.h11.our_state is not h11.DONE or self.h11.their_state is not h11.DONE:
+                resume.set_result(True)  # the task drains, closes or reads what is there
+                return
+            self.phase = Phase.IDLE
+            self.wire.watch(resume, self._answered_at + self.limits.keepalive_timeout)
+
+        if not channel.when_handed_over(handed_over):
+            handed_over()
+        await resume
+        if answered and self.wire.buffered():
+            await self._write(None)  # the client has not taken all of it yet
+        return answered
+
+    def _write_whole(self, items: list[Item], channel: ResponseChannel, head_only: bool
+                     ) -> None:
+        """Frame and write ``items`` (Start, body bytes, End) in one write."""
+        start = items[0]
+        assert isinstance(start, Start)
+        out = [self._head(start)]
+        without_body = head_only or start.status in (204, 304)
+        taken = 0
+        for item in items[1:]:
+            if isinstance(item, bytes):
+                if not without_body:
+                    out += self._send(h11.Data(data=item))
+                taken += len(item)
+            else:
+                out += self._send(h11.EndOfMessage())
+        self.wire.write(b"".join(out))
+        self._answered_at = self._loop.time()
+        if taken:
+            channel.sent(taken)
+
+    def _head(self, item: Start) -> bytes:
+        """The status line and headers of an answer, as h11 frames them."""
         headers = [(name.encode("latin-1"), value.encode("latin-1"))
                    for name, value in item.headers if name.lower() not in _HOP_BY_HOP]
         if not any(name.lower() == b"date" for name, _ in headers):
@@ -275,12 +336,21 @@ class Connection:
         if self.state.stopping:
             headers.append((b"Connection", b"close"))
         try:
-            head = self.h11.send(h11.Response(status_code=item.status, headers=headers,
+            return self.h11.send(h11.Response(status_code=item.status, headers=headers,
                                               reason=item.reason.encode("latin-1")))
         except h11.LocalProtocolError as exc:
             log.error("invalid response head from the application: %s", exc)
             raise HttpError(500, "internal server error: the response was invalid "
                                  "(the server log has the details)") from None
+
+    async def _respond(self, channel: ResponseChannel, head_only: bool) -> None:
+        item = await channel.get()
+        if isinstance(item, Failed) or not isinstance(item, Start):
+            raise HttpError(500, "internal server error: the request failed unexpectedly "
+                                 "(the server log has the details)")
+        if item.delay:  # held back here, in the loop: the worker is already free
+            await asyncio.sleep(item.delay)
+        head = self._head(item)
         self._responding = True
         without_body = head_only or item.status in (204, 304)
         # what the worker has already handed over goes out with the head in one write
@@ -303,6 +373,7 @@ class Connection:
                     out += self._send(h11.EndOfMessage())
                     await self._flush(out, channel, taken)
                     self._responding = False
+                    self._answered_at = self._loop.time()
                     return
                 else:  # the app failed half-way: the client sees a truncated answer
                     await self._flush(out, channel, taken)
@@ -318,10 +389,10 @@ class Connection:
         size = 0
         for piece in out:
             if size + len(piece) > JOIN_BYTES and joined:
-                self.writer.write(b"".join(joined))
+                self.wire.write(b"".join(joined))
                 joined, size = [], 0
             if len(piece) > JOIN_BYTES:
-                self.writer.write(piece)
+                self.wire.write(piece)
                 continue
             joined.append(piece)
             size += len(piece)
@@ -340,35 +411,28 @@ class Connection:
 
     async def _write(self, data: bytes | None) -> None:
         """Write ``data`` (if any) and wait until the transport's buffer is drained
-        enough, within the send deadline."""
+        enough, within the send deadline (raises if the client is gone)."""
         if data:
-            self.writer.write(data)
-        if not self.writer.transport.get_write_buffer_size():
-            # nothing waits in the buffer, so drain cannot block: no deadline to arm
-            # (it still raises if the client is gone)
-            await self.writer.drain()
-            return
-        try:
-            async with asyncio.timeout(self.limits.body_timeout):
-                await self.writer.drain()
-        except TimeoutError:
+            self.wire.write(data)
+        if not await self.wire.drain(self._loop.time() + self.limits.body_timeout):
             log.info("closed a connection from %s that took no answer for %g seconds",
                      self.remote[0], self.limits.body_timeout)
             raise PeerClosed() from None
 
     async def _refuse(self, error: HttpError, linger: float = LINGER_SECONDS) -> None:
         """Answer ``error`` and close, lingering so the answer is not lost to a reset."""
-        if self._responding or self.writer.is_closing():
+        if self._responding or self.wire.is_closing():
             return
         self._responding = True
+        deadline = self._loop.time() + linger
         try:
-            self.writer.write(refusal_bytes(error, with_body=self._method != b"HEAD",
-                                            problem=wants_problem(self._target)))
-            async with asyncio.timeout(linger):
-                await self.writer.drain()
-                if self.writer.can_write_eof():
-                    self.writer.write_eof()
-                while await self.reader.read(READ_BYTES):
-                    pass  # discard what the client still sends (RFC 9112 §9.6)
-        except (TimeoutError, ConnectionError, OSError):
+            self.wire.write(refusal_bytes(error, with_body=self._method != b"HEAD",
+                                          problem=wants_problem(self._target)))
+            if not await self.wire.drain(deadline):
+                return
+            if self.wire.can_write_eof():
+                self.wire.write_eof()
+            while await self.wire.read(deadline):
+                pass  # discard what the client still sends (RFC 9112 §9.6)
+        except (ConnectionError, OSError):
             pass

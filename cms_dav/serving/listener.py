@@ -23,6 +23,7 @@ from cms_dav.serving.body import MemoryBudget
 from cms_dav.serving.bridge import WSGIApp
 from cms_dav.serving.connection import Connection, ServerState
 from cms_dav.serving.limits import MEMORY_BUDGET_BYTES, STOP_GRACE_SECONDS, ServerLimits
+from cms_dav.serving.wire import Wire
 
 log = logging.getLogger("cms_dav.serving")
 
@@ -66,12 +67,12 @@ async def _serve(app: WSGIApp, limits: ServerLimits, host: str, port: int,
                         https=ssl_context is not None)
     tasks: set[asyncio.Task[None]] = set()
 
-    async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def on_connect(wire: Wire) -> None:
         task = asyncio.current_task()
         assert task is not None
         tasks.add(task)
         try:
-            await Connection(state, reader, writer).serve()
+            await Connection(state, wire).serve()
         finally:
             tasks.discard(task)
             if seat is not None:
@@ -81,8 +82,8 @@ async def _serve(app: WSGIApp, limits: ServerLimits, host: str, port: int,
     server: asyncio.AbstractServer | BalancedAcceptor
     if sock is not None and seat is not None:
         async def take(conn: socket.socket) -> None:
-            def protocol() -> asyncio.StreamReaderProtocol:
-                return asyncio.StreamReaderProtocol(asyncio.StreamReader(), on_connect)
+            def protocol() -> Wire:
+                return Wire(on_connect)
             try:
                 await loop.connect_accepted_socket(protocol, conn, ssl=ssl_context,
                                                    ssl_handshake_timeout=handshake)
@@ -94,13 +95,13 @@ async def _serve(app: WSGIApp, limits: ServerLimits, host: str, port: int,
         server.start()
         listening = [sock]
     elif sock is not None:
-        server = await asyncio.start_server(on_connect, sock=sock, ssl=ssl_context,
-                                            ssl_handshake_timeout=handshake)
+        server = await loop.create_server(lambda: Wire(on_connect), sock=sock,
+                                          ssl=ssl_context, ssl_handshake_timeout=handshake)
         listening = list(server.sockets)
     else:
-        server = await asyncio.start_server(
-            on_connect, host, port, ssl=ssl_context, backlog=1024, reuse_address=True,
-            ssl_handshake_timeout=handshake)
+        server = await loop.create_server(
+            lambda: Wire(on_connect), host, port, ssl=ssl_context, backlog=1024,
+            reuse_address=True, ssl_handshake_timeout=handshake)
         listening = list(server.sockets)
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -11,19 +11,25 @@ from __future__ import annotations
 import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, Awaitable, Callable, Coroutine
 
 from cms_dav.serving.admission import Admission
 from cms_dav.serving.body import MemoryBudget
 from cms_dav.serving.bridge import WSGIApp
 from cms_dav.serving.connection import Connection, ServerState
 from cms_dav.serving.limits import MEMORY_BUDGET_BYTES, ServerLimits
+from cms_dav.serving.wire import Wire
 
 
 class InProcessFront:
-    def __init__(self, app: WSGIApp, limits: ServerLimits | None = None) -> None:
+    """``around``: awaits each connection's coroutine in its place (a test's probe)."""
+
+    def __init__(self, app: WSGIApp, limits: ServerLimits | None = None,
+                 around: Callable[[Coroutine[Any, Any, None]], Awaitable[None]] | None = None
+                 ) -> None:
         self.app = app
         self.limits = limits or ServerLimits()
+        self.around = around
         self.port = 0
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -51,11 +57,11 @@ class InProcessFront:
                                                 self.limits.max_connections_per_address),
                             budget=MemoryBudget(MEMORY_BUDGET_BYTES), server_name="127.0.0.1")
 
-        async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-                             ) -> None:
-            await Connection(state, reader, writer).serve()
+        async def on_connect(wire: Wire) -> None:
+            serving = Connection(state, wire).serve()
+            await (serving if self.around is None else self.around(serving))
 
-        server = await asyncio.start_server(on_connect, "127.0.0.1", 0)
+        server = await self._loop.create_server(lambda: Wire(on_connect), "127.0.0.1", 0)
         self.port = int(server.sockets[0].getsockname()[1])
         self._ready.set()
         try:

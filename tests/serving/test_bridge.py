@@ -92,20 +92,15 @@ def test_a_small_answer_is_handed_over_whole_in_one_wake_up() -> None:
         loop = asyncio.get_running_loop()
         channel = ResponseChannel(loop, capacity=1000)
         wake_ups = 0
-        ready = channel._ready  # noqa: SLF001 - the loop side's event, counted
-        set_event = ready.set
 
         def counted() -> None:
             nonlocal wake_ups
             wake_ups += 1
-            set_event()
 
-        ready.set = counted  # type: ignore[method-assign]
-        first = channel.get()
-        task = asyncio.ensure_future(first)
-        await asyncio.sleep(0)  # the loop is now waiting for the first item
+        assert channel.when_handed_over(counted)  # the loop is now waiting
         await loop.run_in_executor(None, run_app, small, {}, channel)
-        head = await task
+        await asyncio.sleep(0)  # the wake-up callback runs
+        head = await channel.get()
         return head, channel.take_ready(), wake_ups
 
     head, rest, wake_ups = asyncio.run(main())

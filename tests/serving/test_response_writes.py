@@ -63,7 +63,7 @@ def test_a_chunked_answer_of_large_parts_is_byte_for_byte_h11s_framing() -> None
 
 
 class RecordingWriter:
-    """A stream writer that keeps every ``write`` as it was given."""
+    """A connection's wire that keeps every ``write`` as it was given."""
 
     def __init__(self) -> None:
         self.writes: list[bytes] = []
@@ -78,8 +78,8 @@ class RecordingWriter:
     def write(self, data: bytes) -> None:
         self.writes.append(data)
 
-    async def drain(self) -> None:
-        pass
+    async def drain(self, deadline: float) -> bool:
+        return True
 
 
 async def flushed(pieces: list[bytes]) -> RecordingWriter:
@@ -88,8 +88,7 @@ async def flushed(pieces: list[bytes]) -> RecordingWriter:
     state = ServerState(app=lambda environ, start: [], limits=ServerLimits(),
                         pool=None, admission=None, budget=None,  # type: ignore[arg-type]  # unused by _flush
                         server_name="test")
-    connection = Connection(state, asyncio.StreamReader(),
-                            writer)  # type: ignore[arg-type]  # a recording stand-in
+    connection = Connection(state, writer)  # type: ignore[arg-type]  # a recording stand-in
     channel = ResponseChannel(asyncio.get_running_loop(), capacity=1 << 20)
     await connection._flush(pieces, channel, 0)  # noqa: SLF001
     return writer
