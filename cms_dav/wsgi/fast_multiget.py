@@ -67,7 +67,9 @@ class RowRenderer:
     once per request (from :class:`ms.ResponseWriter`, so the markup is the listings')
     and the row's values; the row holds only the columns the props need
     (:attr:`columns`: reading ``name`` and ``component`` after the text costs SQLite
-    as much as the text itself)."""
+    as much as the text itself). ``dialect_text`` reads the item text as XML character
+    data already (:func:`listing.raw_text_column`: escaped by the database unless the
+    item's stored flag says it holds no ``&<>``), so no text is scanned here."""
 
     def __init__(self, dialect_text: str, writer: ms.ResponseWriter,
                  props: Sequence[str], known: frozenset[str]) -> None:
@@ -82,8 +84,7 @@ class RowRenderer:
         if 1 in self.kinds:
             columns += ["name", "component"]
         if 2 in self.kinds:
-            # the flag after the text: whether it needs no escaping (cms_dav.store.xml_plain)
-            columns += [dialect_text, "xml_plain"]
+            columns.append(dialect_text)
         self.columns = ", ".join(columns)
         #: where each kind's value sits in a row
         self.at = {kind: columns.index(column) for kind, column in
@@ -109,20 +110,17 @@ class RowRenderer:
         code run per row (issue 19 target 6, round eight): the rows' columns are split
         by one ``zip``; the hrefs and the ETags are each joined, encoded and split
         again (three C calls for all the rows instead of an ``encode`` per value); the
-        texts need no escaping when every row's stored flag says so (``all`` of the
-        flags, round ten), else they are checked for ``&<>`` joined
-        (:func:`_plain_texts`: a copy of the texts, ~25 % of this method's time at 100k
-        cards); the parts are interleaved with the markup by slice assignment before
-        the one ``join``. At 100k cards: ~50-60 ms against ~120-200 ms for the per-row
-        loop (unpack, two ``encode``, three scans of each text, a 7-tuple).
-        :func:`_plain_hrefs_and_etags` and the texts' check vouch that nothing needs
-        quoting or escaping, else each row is rendered on its own."""
+        texts come escaped from the database (round ten: checking them here took a
+        copy of them all joined); the parts are interleaved with the markup by slice
+        assignment before the one ``join``. At 100k cards: ~50-60 ms against ~120-200
+        ms for the per-row loop (unpack, two ``encode``, three scans of each text, a
+        7-tuple). :func:`_plain_hrefs_and_etags` vouches that no href needs quoting and
+        no ETag escaping, else each row is rendered on its own."""
         count = len(rows)
         if not count:
             return b""
-        hrefs, etags, texts, plain = zip(*rows, strict=True)
-        if not _plain_hrefs_and_etags(hrefs, etags) or \
-                not (all(plain) or _plain_texts(texts)):
+        hrefs, etags, texts = zip(*rows, strict=True)
+        if not _plain_hrefs_and_etags(hrefs, etags):
             return b"".join([self._etag_and_text(row) for row in rows])
         first, after_href, after_etag, closing = self.constants
         first += self.prefix
@@ -151,8 +149,8 @@ class RowRenderer:
 
     def _etag_and_text(self, row: Sequence[Any]) -> bytes:
         """:meth:`render` for props (getetag, address-/calendar-data), inlined."""
-        href, etag, data, plain = row
-        etag, data = _escaped(etag, data, plain)
+        href, etag, data = row
+        etag, data = _escaped(etag, data)
         constants = self.constants
         return b"".join((constants[0], self.prefix + href.encode()
                          if _PLAIN_NAME.fullmatch(href) else self.writer.href(href).encode(),
@@ -165,9 +163,9 @@ class RowRenderer:
                  else self.writer.href(href).encode(), constants[1]]
         at = self.at
         for index, kind in enumerate(self.kinds, 2):
-            if kind == 2:
+            if kind == 2:  # XML character data already (raw_text_column)
                 data = row[at[2]]
-                parts.append(ms.escape_bytes(data if isinstance(data, bytes) else bytes(data)))
+                parts.append(data if isinstance(data, bytes) else bytes(data))
             elif kind == 0:
                 parts.append(ms.escape(row[at[0]]).encode())
             else:
@@ -212,26 +210,12 @@ def _plain_hrefs_and_etags(hrefs: Sequence[str], etags: Sequence[str]) -> bool:
                 or "\0" in etags_joined)
 
 
-def _plain_texts(texts: Sequence[Any]) -> bool:
-    """No text holds ``&<>``: the texts joined (bytes, or the memoryviews psycopg may
-    hand, which the final ``join`` takes as they are) and three ``in`` scans of the
-    joined ~300 KB. Scanning each ~1.2 KB text three times cost ~4x as much at 100k
-    cards (~80 against ~20 ms, the copy included: issue 19 target 6, round eight)."""
-    joined = b"".join(texts)
-    return not (b"&" in joined or b"<" in joined or b">" in joined)
-
-
-def _escaped(etag: str, data: bytes | memoryview, plain: bool = False) -> tuple[str, bytes]:
-    """A row's ETag and card text as XML character data (escaped only when they hold a
-    markup character, which stored cards rarely do; ``plain``: the text's stored flag
-    says it holds none)."""
+def _escaped(etag: str, data: bytes | memoryview) -> tuple[str, bytes]:
+    """A row's ETag as XML character data (escaped only when it holds a markup
+    character) and its text as bytes (XML character data already: raw_text_column)."""
     if "&" in etag or "<" in etag or ">" in etag:
         etag = ms.escape(etag)
-    if not isinstance(data, bytes):
-        data = bytes(data)
-    if not plain and (b"&" in data or b"<" in data or b">" in data):
-        data = ms.escape_bytes(data)
-    return etag, data
+    return etag, data if isinstance(data, bytes) else bytes(data)
 
 
 class NamePicker:

@@ -13,12 +13,14 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine, insert, select, text, update
 
+from cms_dav.store import listing
 from cms_dav.store.engine import open_engine
 from cms_dav.store.migrate import _config as alembic_config
 from cms_dav.store.migrate import upgrade_to_head
 from cms_dav.store.schema import collections, items
 from cms_dav.store.store import Store
 from cms_dav.store.xml_plain import refresh_under
+from cms_dav.wsgi import multistatus_stream as ms
 from tests.store.facade_cards import card, store_with_books
 
 PLAIN = card("p", "Plain Name")
@@ -73,6 +75,30 @@ def test_reindex_sets_the_flags_from_the_texts_under_its_path_only(store):
     assert flags(store, "alice/b") == {"p.vcf": False}
     refresh_under(store)
     assert flags(store, "alice/b") == {"p.vcf": True}
+
+
+def read_as_xml(store: Store, book: str = "alice/a") -> dict[str, bytes]:
+    """The texts as a listing reads them (``listing.raw_text_column``), by href."""
+    collection = store.collection(book)
+    with store.reading() as conn:
+        ids = [ident for (ident,) in conn.execute(
+            select(items.c.id).where(items.c.collection_id == collection.id))]
+    column = listing.raw_text_column(store.engine)
+    return dict(listing.raw_by_ids(store, collection.id, sorted(ids), f"href, {column}"))
+
+
+def test_a_listing_reads_each_text_escaped_once_whatever_its_flag(store):
+    texts = {"p.vcf": PLAIN, "m.vcf": card("m", "Zoë & Ünal <a@b> 曾 > 😀 &amp;"),
+             "f.vcf": card("f", "Plain, not flagged"), "g.vcf": card("g", "Tom & <Jerry>")}
+    for href, data in texts.items():
+        store.put_item("alice/a", href, data, "alice")
+    # rows stored before the flag (or whose flag is unknown) read as "check it"
+    with store.writing() as conn:
+        conn.execute(update(items).where(items.c.href.in_(["f.vcf", "g.vcf"]))
+                     .values(xml_plain=False))
+    assert read_as_xml(store) == {href: ms.escape_bytes(data.text.encode())
+                                  for href, data in texts.items()}
+    assert b"&amp;amp;" in read_as_xml(store)["m.vcf"]
 
 
 @pytest.fixture

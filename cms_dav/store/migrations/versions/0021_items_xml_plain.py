@@ -7,7 +7,7 @@ flag is set from its text in one UPDATE (LIKE on both backends: ``&<>`` are no
 wildcards). Rows written by this version carry the flag from their write transaction;
 ``cms-dav reindex`` sets it again from the texts.
 
-Downgrade drops the column.
+Downgrade drops the column (in place).
 
 Revision ID: 0021_items_xml_plain
 Revises: 0020_disk_unused_index
@@ -29,5 +29,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("items") as batch:
-        batch.drop_column("xml_plain")
+    # ALTER TABLE DROP COLUMN (SQLite 3.35+), not a batch copy of the table: the copy's
+    # DROP TABLE meets the search index's triggers and open readers ("table is locked")
+    op.drop_column("items", "xml_plain")
