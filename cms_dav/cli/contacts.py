@@ -78,12 +78,11 @@ def set_command(app: App, contact: str, assignments: tuple[str, ...],
 @click.argument("path", required=False, default="")
 @pass_app
 def reindex(app: App, path: str) -> None:
-    """Rebuild the contact search index, the calendars' occurrence index and the items'
-    XML-markup flags (all address books and calendars, or those under PATH)."""
+    """Rebuild the contact search index and the calendars' occurrence index (all
+    address books and calendars, or those under PATH)."""
     from cms_dav.calendars.occurrences import OccurrenceHook
     from cms_dav.calendars.occurrences import reindex as rebuild_occurrences
     from cms_dav.contacts.index_hook import reindex as rebuild
-    from cms_dav.store.xml_plain import refresh_under
     count = rebuild(app.store, app.settings.default_region, path.strip("/"))
     app.segments.rebuild_all_on_next_read()  # their membership is read from the index
     click.echo(f"indexed {count} card(s)")
@@ -91,5 +90,3 @@ def reindex(app: App, path: str) -> None:
     if days:
         events = rebuild_occurrences(app.store, OccurrenceHook(days), path.strip("/"))
         click.echo(f"indexed the occurrences of {events} calendar object(s)")
-    checked = refresh_under(app.store, path)
-    click.echo(f"checked {checked} item text(s) for XML markup")

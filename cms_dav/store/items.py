@@ -15,7 +15,6 @@ from cms_dav.store.raw import RawStatement
 from cms_dav.store.quota import QuotaExceeded
 from cms_dav.store.records import CollectionRecord, ItemData, ItemRecord
 from cms_dav.store.schema import collections, history, items
-from cms_dav.store.xml_plain import is_xml_plain
 
 _META_COLUMNS = (items.c.collection_id, items.c.href, items.c.uid, items.c.name,
                  items.c.component, items.c.etag, items.c.time_start, items.c.time_end,
@@ -45,7 +44,7 @@ _HAS_UID = select(items.c.id).where(items.c.collection_id == bindparam("cid"),
                                     items.c.uid == bindparam("uid")).limit(1)
 #: the columns ``put`` writes (the SET of an update, the VALUES of an insert)
 _PUT_KEYS = ("uid", "name", "component", "etag", "text", "time_start", "time_end",
-             "modified_at", "seq", "xml_plain")
+             "modified_at", "seq")
 #: a PUT's own statements run as plain DB-API (:mod:`cms_dav.store.raw`, issue 19)
 _INSERT = RawStatement(items.insert().returning(items.c.id),
                        ("collection_id", "href", *_PUT_KEYS))
@@ -210,7 +209,7 @@ def put(conn: Connection, collection: CollectionRecord, href: str, data: ItemDat
         old = get(conn, collection.id, href)
     values = dict(uid=data.uid, name=data.name, component=data.component, etag=data.etag,
                   text=data.text, time_start=data.time_start, time_end=data.time_end,
-                  modified_at=when, seq=seq, xml_plain=is_xml_plain(data.text))
+                  modified_at=when, seq=seq)
     try:
         with conn.begin_nested() if savepoint else nullcontext():
             if old is None:
@@ -345,7 +344,7 @@ class NewItems:
             collection_id=cid, href=href, uid=data.uid, name=data.name,
             component=data.component, etag=data.etag, text=data.text,
             time_start=data.time_start, time_end=data.time_end, modified_at=when,
-            seq=self.seq, xml_plain=is_xml_plain(data.text)))
+            seq=self.seq))
         self.log.append(sync.change_row(cid, self.seq, href, False, when))
         sync.prune(self.conn, cid, self.seq, self.token_days)
         return ItemRecord(collection_id=cid, href=href, uid=data.uid, name=data.name,

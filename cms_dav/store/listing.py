@@ -190,25 +190,9 @@ def collection_head(store: Store, collection_path: str) -> CollectionHead | None
     return CollectionHead(*rows[0]) if rows else None
 
 
-#: the stored text as XML character data in UTF-8 bytes, per backend: as it is when its
-#: ``xml_plain`` flag says it holds none of ``&<>`` (cms_dav.store.xml_plain), else with
-#: them escaped as ElementTree escapes them (``&`` first, then ``<``, then ``>``)
-_ESCAPED = "replace(replace(replace(text, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
-_XML_TEXT_AS_BYTES = {
-    "sqlite": f"CASE WHEN xml_plain THEN CAST(text AS BLOB) ELSE CAST({_ESCAPED} AS BLOB) "
-              "END AS text",
-    "postgresql": f"convert_to(CASE WHEN xml_plain THEN text ELSE {_ESCAPED} END, 'UTF8') "
-                  "AS text"}
-
-
 def raw_text_column(engine: Engine) -> str:
-    """The SQL for the item text as XML character data (escaped: a listing copies it
-    into its XML as it is) in UTF-8 bytes on ``engine``'s backend. The stored flag
-    decides, so no text is scanned when read: checking the texts of a multiget of all
-    at 100k cards for ``&<>`` cost a copy of all of them joined (~127 MB) and three
-    scans (issue 19 target 6, round ten); reading the flag as a column of its own cost
-    as much again (a wider row tuple per item)."""
-    return _XML_TEXT_AS_BYTES[engine.dialect.name]
+    """The SQL for the item text as UTF-8 bytes on ``engine``'s backend."""
+    return _TEXT_AS_BYTES[engine.dialect.name]
 
 
 def raw_page(store: Store, collection_id: int, after: str | None, columns: str,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import (BigInteger, Boolean, Column, Date, Float, ForeignKey, Index, Integer,
                         MetaData, PrimaryKeyConstraint, String, Table, Text,
-                        UniqueConstraint, false)
+                        UniqueConstraint)
 
 metadata = MetaData()
 
@@ -50,9 +50,6 @@ items = Table(
     Column("time_end", BigInteger, nullable=False, default=0),
     Column("modified_at", Float, nullable=False),
     Column("seq", BigInteger, nullable=False),
-    #: the text holds none of XML's markup characters "&<>", so a listing copies it into
-    #: its XML as it is (cms_dav.store.xml_plain); false (the default) means "check it"
-    Column("xml_plain", Boolean, nullable=False, default=False, server_default=false()),
     UniqueConstraint("collection_id", "href", name="uq_items_href"),
     UniqueConstraint("collection_id", "uid", name="uq_items_uid"),
 )

@@ -67,9 +67,7 @@ class RowRenderer:
     once per request (from :class:`ms.ResponseWriter`, so the markup is the listings')
     and the row's values; the row holds only the columns the props need
     (:attr:`columns`: reading ``name`` and ``component`` after the text costs SQLite
-    as much as the text itself). ``dialect_text`` reads the item text as XML character
-    data already (:func:`listing.raw_text_column`: escaped by the database unless the
-    item's stored flag says it holds no ``&<>``), so no text is scanned here."""
+    as much as the text itself)."""
 
     def __init__(self, dialect_text: str, writer: ms.ResponseWriter,
                  props: Sequence[str], known: frozenset[str]) -> None:
@@ -110,17 +108,17 @@ class RowRenderer:
         code run per row (issue 19 target 6, round eight): the rows' columns are split
         by one ``zip``; the hrefs and the ETags are each joined, encoded and split
         again (three C calls for all the rows instead of an ``encode`` per value); the
-        texts come escaped from the database (round ten: checking them here took a
-        copy of them all joined); the parts are interleaved with the markup by slice
-        assignment before the one ``join``. At 100k cards: ~50-60 ms against ~120-200
-        ms for the per-row loop (unpack, two ``encode``, three scans of each text, a
-        7-tuple). :func:`_plain_hrefs_and_etags` vouches that no href needs quoting and
-        no ETag escaping, else each row is rendered on its own."""
+        texts are checked for ``&<>`` joined (:func:`_plain_texts`); the parts are
+        interleaved with the markup by slice assignment before the one ``join``. At
+        100k cards: ~50-60 ms against ~120-200 ms for the per-row loop (unpack, two
+        ``encode``, three scans of each text, a 7-tuple). :func:`_plain_hrefs_and_etags`
+        and :func:`_plain_texts` vouch that nothing needs quoting or escaping, else
+        each row is rendered on its own."""
         count = len(rows)
         if not count:
             return b""
         hrefs, etags, texts = zip(*rows, strict=True)
-        if not _plain_hrefs_and_etags(hrefs, etags):
+        if not _plain_hrefs_and_etags(hrefs, etags) or not _plain_texts(texts):
             return b"".join([self._etag_and_text(row) for row in rows])
         first, after_href, after_etag, closing = self.constants
         first += self.prefix
@@ -163,9 +161,9 @@ class RowRenderer:
                  else self.writer.href(href).encode(), constants[1]]
         at = self.at
         for index, kind in enumerate(self.kinds, 2):
-            if kind == 2:  # XML character data already (raw_text_column)
+            if kind == 2:
                 data = row[at[2]]
-                parts.append(data if isinstance(data, bytes) else bytes(data))
+                parts.append(ms.escape_bytes(data if isinstance(data, bytes) else bytes(data)))
             elif kind == 0:
                 parts.append(ms.escape(row[at[0]]).encode())
             else:
@@ -210,12 +208,25 @@ def _plain_hrefs_and_etags(hrefs: Sequence[str], etags: Sequence[str]) -> bool:
                 or "\0" in etags_joined)
 
 
+def _plain_texts(texts: Sequence[Any]) -> bool:
+    """No text holds ``&<>``: the texts joined (bytes, or the memoryviews psycopg may
+    hand, which the final ``join`` takes as they are) and three ``in`` scans of the
+    joined ~300 KB. Scanning each ~1.2 KB text three times cost ~4x as much at 100k
+    cards (~80 against ~20 ms, the copy included: issue 19 target 6, round eight)."""
+    joined = b"".join(texts)
+    return not (b"&" in joined or b"<" in joined or b">" in joined)
+
+
 def _escaped(etag: str, data: bytes | memoryview) -> tuple[str, bytes]:
-    """A row's ETag as XML character data (escaped only when it holds a markup
-    character) and its text as bytes (XML character data already: raw_text_column)."""
+    """A row's ETag and card text as XML character data (escaped only when they hold a
+    markup character, which stored cards rarely do)."""
     if "&" in etag or "<" in etag or ">" in etag:
         etag = ms.escape(etag)
-    return etag, data if isinstance(data, bytes) else bytes(data)
+    if not isinstance(data, bytes):
+        data = bytes(data)
+    if b"&" in data or b"<" in data or b">" in data:
+        data = ms.escape_bytes(data)
+    return etag, data
 
 
 class NamePicker:

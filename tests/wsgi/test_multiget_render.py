@@ -1,12 +1,11 @@
 """The fast multiget's page rendering (``RowRenderer.render_all`` for getetag and
 address-data) says what rendering each row on its own says, whatever the rows hold.
 
-The page path asks once per page whether every href is a plain name and no ETag
-needs escaping or holds the NUL it splits on (``_plain_hrefs_and_etags``); these
-pages each break that in one row, so the answer must still be the generic per-row
-rendering (:meth:`RowRenderer.render`, the one for any props) of every row. The texts
-are XML character data as the database reads them (``listing.raw_text_column``,
-tests/store/test_xml_plain.py): both paths copy them as they are.
+The page path asks once per page whether every href is a plain name, no ETag needs
+escaping or holds the NUL it splits on, and no text needs escaping
+(``_plain_hrefs_and_etags``, ``_plain_texts``); these pages each break that in one
+row, so the answer must still be the generic per-row rendering
+(:meth:`RowRenderer.render`, the one for any props) of every row.
 """
 
 from __future__ import annotations
