@@ -108,9 +108,13 @@ def test_more_pieces_than_one_writev_takes_go_out_in_several(pair, monkeypatch) 
 
 
 def test_a_tls_connection_is_never_written_past_its_transport() -> None:
-    class TlsWriter:
+    class Socket:
+        def fileno(self) -> int:
+            return 7
+
+    class TlsWriter:  # asyncio's TLS transport names its socket too
         def get_extra_info(self, name: str) -> Any:
-            return object() if name == "sslcontext" else None
+            return {"sslcontext": object(), "socket": Socket()}.get(name)
 
         def is_closing(self) -> bool:
             return False
