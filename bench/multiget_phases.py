@@ -11,8 +11,9 @@ the tree on ``PYTHONPATH`` is measured.
 
 ``D`` is a data folder filled as ``--fill load`` fills it (``bench.load_fill``); it is
 only read (but migrated to the tree's head when the app opens it: with ``--tree``, a
-folder ``D/NAME`` per tree, if there, is that tree's copy). The request goes through the whole WSGI stack (``App.wsgi()``, the login
-cache warmed by a PROPFIND first) and its answer is joined, as the stdlib client would.
+folder ``D/NAME`` per tree, if there, is that tree's copy). The request goes through
+the whole WSGI stack (``App.wsgi()``, the login cache warmed by a PROPFIND first) and
+its answer is joined, as the stdlib client would.
 Phases are the thread CPU (``time.thread_time``) inside the functions below, wrapped
 where the tree has them (base and branch trees may differ): the XML guard's quick
 check, the request-shape check, the hrefs' names, the id runs, the page reads, the
