@@ -10,7 +10,9 @@ Over HTTP, with the bytes-from-memory floor in the same rounds:
 serves its own copy with ``cms-dav serve --workers 1`` run by this Python with
 ``PYTHONPATH`` on the tree. Rounds alternate the trees' order (A B, B A, ...); the floor
 (:mod:`bench.memserve`, serving the first answer's bytes) runs last in each round. Per
-round and server: CPU per request (utime+stime from /proc, mean), the client's wall
+round and server: CPU per request (utime+stime from /proc, mean), the event-loop
+thread's share of it (the main thread's run time from ``/proc/PID/task/PID/schedstat``,
+mean: h11 framing, the sends, the hand-overs; round ten), the client's wall
 time (median) and the client's own CPU reading the answer (median: a chunked answer
 costs the stdlib client more than the floor's Content-Length one), and the load
 average; per tree VmHWM when idle, after its first multiget of all and at the end.
@@ -55,6 +57,11 @@ def _serve(tree: Path, data: Path, log: Path) -> tuple[subprocess.Popen[bytes], 
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=data)
     wait_for_port(port)
     return proc, port
+
+
+def _loop_seconds(pid: int) -> float:
+    """The main thread's (the event loop's) time on a CPU so far, in seconds."""
+    return int(Path(f"/proc/{pid}/task/{pid}/schedstat").read_text().split()[0]) / 1e9
 
 
 def _hrefs(data: Path) -> list[str]:
@@ -113,30 +120,32 @@ def main(argv: list[str] | None = None) -> int:
         floor_client.report(BOOK, body)
 
         def run(proc: subprocess.Popen[bytes], client: DavClient
-                ) -> tuple[float, float, float]:
-            cpus, walls, client_cpus = [], [], []
+                ) -> tuple[float, float, float, float]:
+            cpus, loops, walls, client_cpus = [], [], [], []
             for _ in range(args.requests):
                 before, start, own = cpu_seconds(proc.pid), time.perf_counter(), \
                     time.thread_time()
+                loop_before = _loop_seconds(proc.pid)
                 response = client.report(BOOK, body)
                 walls.append(time.perf_counter() - start)
                 client_cpus.append(time.thread_time() - own)
                 time.sleep(0.05)  # the server's last writes are counted
                 cpus.append(cpu_seconds(proc.pid) - before)
+                loops.append(_loop_seconds(proc.pid) - loop_before)
                 if len(response.body) != len(answer):
                     raise RuntimeError("a different answer")
-            return (statistics.mean(cpus) * 1e3, statistics.median(walls) * 1e3,
-                    statistics.median(client_cpus) * 1e3)
+            return (statistics.mean(cpus) * 1e3, statistics.mean(loops) * 1e3,
+                    statistics.median(walls) * 1e3, statistics.median(client_cpus) * 1e3)
 
         names = list(servers)
-        print("| round | " + " | ".join(f"{name} CPU / wall / client CPU" for name in
+        print("| round | " + " | ".join(f"{name} CPU / loop / wall / client CPU" for name in
                                          names + ["floor"]) + " | load |")
         for number in range(args.rounds):
             figures = {name: run(*servers[name])
                        for name in (names if number % 2 == 0 else names[::-1])}
             figures["floor"] = run(floor_proc, floor_client)
             print(f"| {number + 1} | " + " | ".join(
-                "{:.0f} / {:.0f} / {:.0f} ms".format(*figures[name])
+                "{:.0f} / {:.0f} / {:.0f} / {:.0f} ms".format(*figures[name])
                 for name in names + ["floor"]) + f" | {os.getloadavg()[0]:.1f} |", flush=True)
         for name, (proc, _client) in servers.items():
             print(f"{name}: VmHWM at the end {_hwm_mb(proc.pid):.1f} MB")

@@ -10,8 +10,10 @@ tree, and prints the pairs' phases side by side with the load average. Without i
 the tree on ``PYTHONPATH`` is measured.
 
 ``D`` is a data folder filled as ``--fill load`` fills it (``bench.load_fill``); it is
-only read. The request goes through the whole WSGI stack (``App.wsgi()``, the login
-cache warmed by a PROPFIND first) and its answer is joined, as the stdlib client would.
+only read (but migrated to the tree's head when the app opens it: with ``--tree``, a
+folder ``D/NAME`` per tree, if there, is that tree's copy). The request goes through
+the whole WSGI stack (``App.wsgi()``, the login cache warmed by a PROPFIND first) and
+its answer is joined, as the stdlib client would.
 Phases are the thread CPU (``time.thread_time``) inside the functions below, wrapped
 where the tree has them (base and branch trees may differ): the XML guard's quick
 check, the request-shape check, the hrefs' names, the id runs, the page reads, the
@@ -172,8 +174,11 @@ def _compare(args: argparse.Namespace) -> int:
         for name in (names if number % 2 == 0 else names[::-1]):
             tree = Path(trees[name]).resolve()
             env = dict(os.environ, PYTHONPATH=f"{tree}{os.pathsep}{tree / 'plugins'}")
+            # a folder per tree when ``--data`` holds one (as bench.multiget_pairs' does):
+            # a tree whose migrations differ must not migrate the other's copy
+            data = args.data / name if (args.data / name).is_dir() else args.data
             done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--data",
-                                   str(args.data), "--runs", str(args.runs), "--json"],
+                                   str(data), "--runs", str(args.runs), "--json"],
                                   env=env, cwd=tree, capture_output=True, check=True)
             result = json.loads(done.stdout.decode().strip().splitlines()[-1])
             sizes.add(result["size"])

@@ -27,6 +27,7 @@ from cms_dav.serving.bridge import (End, Failed, Item, ResponseChannel, Start, W
 from cms_dav.serving.environ import build_environ
 from cms_dav.serving.errors import HttpError, http_date, refusal_bytes, wants_problem
 from cms_dav.serving.framing import declared_length, refusal_for, too_large_message
+from cms_dav.serving.gather import gather_fd, write_gathered
 from cms_dav.serving.limits import (LINGER_SECONDS, RESPONSE_BUFFER_BYTES, SPOOL_BYTES,
                                     ServerLimits)
 from cms_dav.serving.wire import Wire
@@ -382,9 +383,19 @@ class Connection:
     async def _flush(self, out: list[bytes], channel: ResponseChannel, taken: int) -> None:
         """Write ``out``, then ``taken`` body bytes leave the channel's budget.
 
-        Consecutive pieces are joined into writes of at most ``JOIN_BYTES`` (a small
-        answer is one write, a chunk its size line, data and CRLF); a larger piece is
-        written as it is, not copied into a joined buffer first."""
+        On a plain TCP socket all of ``out`` goes out in one ``writev`` when the socket
+        takes it (cms_dav.serving.gather: a chunk's size line, data and CRLF in one
+        system call, the data not copied). Else consecutive pieces are joined into
+        writes of at most ``JOIN_BYTES`` (a small answer is one write, a chunk its size
+        line, data and CRLF); a larger piece is written as it is, not copied into a
+        joined buffer first."""
+        fd = gather_fd(self.wire.transport)
+        if fd is not None:
+            write_gathered(self.wire.transport, fd, out)
+            await self._write(None)
+            if taken:
+                channel.sent(taken)
+            return
         joined: list[bytes] = []
         size = 0
         for piece in out:
