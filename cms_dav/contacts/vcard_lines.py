@@ -415,26 +415,35 @@ def rewrite_lines(text: str, name: str, rewrite: LineRewrite,
             block.append(physical[index])
         index += 1
         logical = _logical(block)
-        # a line whose text does not even hold the name cannot parse as that property:
-        # kept unparsed (most lines; a PUT rewrites its card's NOTE and interactions)
-        if wanted in logical.upper() and logical.strip() and not block[0][:1].isspace():
-            try:
-                line: ContentLine | None = (parses.line(logical) if parses is not None
-                                            else parse_line(logical))
-            except CardFormatError:
-                line = None
-            if line is not None and line.name == name:
-                new = rewrite(line, logical)
-                if new is None:
-                    changed += 1
-                    continue
-                if new != logical:
-                    changed += 1
-                    ending = block[-1][len(block[-1].rstrip("\r\n")):]
-                    kept.append(eol.join(fold(new)) + ending)
-                    continue
-        kept.extend(block)
+        new = _rewritten(logical, block[0], name, wanted, rewrite, parses)
+        if new is None:
+            changed += 1
+        elif new != logical:
+            changed += 1
+            ending = block[-1][len(block[-1].rstrip("\r\n")):]
+            kept.append(eol.join(fold(new)) + ending)
+        else:
+            kept.extend(block)
     return "".join(kept), changed
+
+
+def _rewritten(logical: str, first: str, name: str, wanted: str, rewrite: LineRewrite,
+               parses: CardParses | None) -> str | None:
+    """What the logical line ``logical`` (its first physical line ``first``) becomes in
+    :func:`rewrite_lines`: ``rewrite``'s answer if it is a ``name`` property line, else
+    itself. A line whose text does not even hold the name (``wanted``, upper-cased)
+    cannot parse as that property: kept unparsed (most lines; a PUT rewrites its card's
+    NOTE and interactions)."""
+    if wanted not in logical.upper() or not logical.strip() or first[:1].isspace():
+        return logical
+    try:
+        line: ContentLine | None = (parses.line(logical) if parses is not None
+                                    else parse_line(logical))
+    except CardFormatError:
+        return logical
+    if line is None or line.name != name:
+        return logical
+    return rewrite(line, logical)
 
 
 def _cannot_hold(text: str, wanted: str) -> bool:
@@ -478,15 +487,7 @@ def _rewrite_flat(text: str, name: str, rewrite: LineRewrite,
         end = len(text) if end < 0 else end + 1
         physical = text[start:end]
         logical = physical.rstrip("\r\n")
-        new: str | None = logical
-        if wanted in logical.upper() and logical.strip() and not physical[:1].isspace():
-            try:
-                line: ContentLine | None = (parses.line(logical) if parses is not None
-                                            else parse_line(logical))
-            except CardFormatError:
-                line = None
-            if line is not None and line.name == name:
-                new = rewrite(line, logical)
+        new = _rewritten(logical, physical, name, wanted, rewrite, parses)
         kept.append(text[last:start])
         last = end
         if new is None:
