@@ -106,11 +106,10 @@ class ResponseChannel:
             with self._lock:
                 if self._items:
                     return self._items.popleft()
-                # a bare future, not an asyncio.Event: one waiter, one wake-up
-                ready: asyncio.Future[None] = self._loop.create_future()
-                self._on_hand_over = partial(_resolve, ready)
-                self._waiting = True
-            await ready
+            # a bare future, not an asyncio.Event: one waiter, one wake-up
+            ready: asyncio.Future[None] = self._loop.create_future()
+            if self.when_handed_over(partial(_resolve, ready)):
+                await ready
 
     def when_handed_over(self, callback: Callable[[], None]) -> bool:
         """Call ``callback`` on the loop at the next hand-over; False (and no call) when

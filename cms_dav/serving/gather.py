@@ -43,10 +43,8 @@ def write_gathered(transport: asyncio.WriteTransport, fd: int, pieces: Sequence[
         batch = pieces[start:start + IOV_MAX]
         try:
             sent = os.writev(fd, batch)
-        except (BlockingIOError, InterruptedError):
-            sent = 0
-        except OSError:  # the transport meets the error on its own write and closes
-            sent = 0
+        except OSError:  # would block, interrupted, or an error the transport meets
+            sent = 0     # on its own write (and closes): all of it to the transport
         for piece in batch:
             if sent < len(piece):
                 _hand_over(transport, pieces, start, sent)

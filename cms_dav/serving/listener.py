@@ -78,12 +78,13 @@ async def _serve(app: WSGIApp, limits: ServerLimits, host: str, port: int,
             if seat is not None:
                 seat.leave()
 
+    def protocol() -> Wire:
+        return Wire(on_connect)
+
     handshake = limits.header_timeout if ssl_context else None
     server: asyncio.AbstractServer | BalancedAcceptor
     if sock is not None and seat is not None:
         async def take(conn: socket.socket) -> None:
-            def protocol() -> Wire:
-                return Wire(on_connect)
             try:
                 await loop.connect_accepted_socket(protocol, conn, ssl=ssl_context,
                                                    ssl_handshake_timeout=handshake)
@@ -95,12 +96,12 @@ async def _serve(app: WSGIApp, limits: ServerLimits, host: str, port: int,
         server.start()
         listening = [sock]
     elif sock is not None:
-        server = await loop.create_server(lambda: Wire(on_connect), sock=sock,
+        server = await loop.create_server(protocol, sock=sock,
                                           ssl=ssl_context, ssl_handshake_timeout=handshake)
         listening = list(server.sockets)
     else:
         server = await loop.create_server(
-            lambda: Wire(on_connect), host, port, ssl=ssl_context, backlog=1024,
+            protocol, host, port, ssl=ssl_context, backlog=1024,
             reuse_address=True, ssl_handshake_timeout=handshake)
         listening = list(server.sockets)
     stop = asyncio.Event()
