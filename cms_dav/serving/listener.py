@@ -29,6 +29,10 @@ log = logging.getLogger("cms_dav.serving")
 
 #: file descriptors kept for the database, logs and temporary files besides connections
 _SPARE_FDS = 128
+#: how long a closed TLS connection waits for the client's close_notify before its
+#: socket is dropped (asyncio's default is 30 s): the connection no longer counts
+#: against the connection limits then, but still holds a file descriptor
+TLS_SHUTDOWN_SECONDS = 5.0
 
 
 def run(app: WSGIApp, limits: ServerLimits, host: str, port: int,
@@ -82,12 +86,14 @@ async def _serve(app: WSGIApp, limits: ServerLimits, host: str, port: int,
         return Wire(on_connect)
 
     handshake = limits.header_timeout if ssl_context else None
+    shutdown = TLS_SHUTDOWN_SECONDS if ssl_context else None
     server: asyncio.AbstractServer | BalancedAcceptor
     if sock is not None and seat is not None:
         async def take(conn: socket.socket) -> None:
             try:
                 await loop.connect_accepted_socket(protocol, conn, ssl=ssl_context,
-                                                   ssl_handshake_timeout=handshake)
+                                                   ssl_handshake_timeout=handshake,
+                                                   ssl_shutdown_timeout=shutdown)
             except Exception:  # noqa: BLE001 - e.g. a failed TLS handshake: it is closed
                 seat.leave()
                 conn.close()
@@ -97,12 +103,14 @@ async def _serve(app: WSGIApp, limits: ServerLimits, host: str, port: int,
         listening = [sock]
     elif sock is not None:
         server = await loop.create_server(protocol, sock=sock,
-                                          ssl=ssl_context, ssl_handshake_timeout=handshake)
+                                          ssl=ssl_context, ssl_handshake_timeout=handshake,
+                                          ssl_shutdown_timeout=shutdown)
         listening = list(server.sockets)
     else:
         server = await loop.create_server(
             protocol, host, port, ssl=ssl_context, backlog=1024,
-            reuse_address=True, ssl_handshake_timeout=handshake)
+            reuse_address=True, ssl_handshake_timeout=handshake,
+            ssl_shutdown_timeout=shutdown)
         listening = list(server.sockets)
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

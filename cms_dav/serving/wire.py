@@ -141,8 +141,14 @@ class Wire(asyncio.Protocol):
         return self.transport.is_closing()
 
     def close(self) -> None:
+        """Close, and end the wait pending as if the client had closed: over TLS the
+        transport reports the connection lost only once the client answered the
+        close_notify (or the TLS shutdown timed out), and a graceful stop or an eviction
+        must not wait for an idle client to do that."""
         self._stop_timer()
         self.transport.close()
+        self._eof = True
+        self._wake(True)
 
     # the one wait and its deadline
     def _wait(self, what: str, deadline: float,

@@ -28,6 +28,9 @@ class Transport(asyncio.Transport):
     def is_closing(self) -> bool:
         return self.closing
 
+    def close(self) -> None:
+        self.closing = True  # and no connection_lost: as TLS before the close_notify
+
     def get_extra_info(self, name: str, default: Any = None) -> Any:
         return default
 
@@ -139,3 +142,17 @@ def test_drain_raises_once_the_connection_is_lost() -> None:
 
     with pytest.raises(ConnectionResetError):
         asyncio.run(main())
+
+
+def test_closing_ends_the_pending_read_as_if_the_client_closed() -> None:
+    """Over TLS the transport reports the loss only after the client's close_notify; a
+    graceful stop closing an idle connection must not wait for that."""
+    async def main() -> bytes | None:
+        loop = asyncio.get_running_loop()
+        wire, _ = opened()
+        reading = asyncio.ensure_future(wire.read(loop.time() + 60))
+        await asyncio.sleep(0)
+        wire.close()
+        return await asyncio.wait_for(reading, timeout=10)
+
+    assert asyncio.run(main()) == b""

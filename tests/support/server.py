@@ -43,10 +43,13 @@ class ServerProcess:
     workers: int = 1
     #: how long :meth:`start` waits for the first answer before it stops the server
     ready_seconds: float = 30.0
+    #: the authority a TLS server's certificate is checked against (None: plain HTTP)
+    tls_authority: Path | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "http" if self.tls_authority is None else "https"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     def cli(self, *args: str, input: str | None = None,
             check: bool = False) -> subprocess.CompletedProcess[str]:
@@ -108,7 +111,9 @@ class ServerProcess:
                     return self.start(attempt + 1)
                 raise RuntimeError(f"server exited early:\n{self.log()}")
             try:
-                requests.request("OPTIONS", self.url + "/", timeout=1)
+                requests.request("OPTIONS", self.url + "/", timeout=1,
+                                 verify=True if self.tls_authority is None
+                                 else str(self.tls_authority))
                 return self
             except (requests.ConnectionError, requests.ReadTimeout):
                 # not up yet; a worker still starting may accept before it answers
