@@ -7,15 +7,18 @@
 
 ``--source``: a data folder made by ``python -m bench.put_phases --fill N DIR`` (the
 bench user and ``bench-contacts`` holding N bench cards; ``--fill 0`` for an empty
-book). Each run copies it afresh, serves the copy with ``cms-dav serve --workers 1`` of
-one tree (``PYTHONPATH`` on the tree) and PUTs over one keep-alive connection: ``new``
+book). Each run copies it afresh, serves the copy with ``cms-dav serve --workers 1``
+(``--workers N``: N processes sharing the port) of one tree (``PYTHONPATH`` on the
+tree) and PUTs over one keep-alive connection: ``new``
 cards (20 warm-up, then ``--puts`` cards never stored), ``changed`` cards (the filled
 cards again with their NOTE's revision moved on, warm-up on cards 0-19 and the
 measured PUTs from card 20: needs N >= 20 + puts) or ``bulk`` (``--puts`` new cards as
 fast as one client sends them into a new, empty address book made beside the filled
 one: cards/s; ``--clients N``: N keep-alive connections, each its share of the cards,
 as the official bulk PUT with 4 clients sends them). Per run: client wall p50 / p95 per PUT, the
-server's CPU per PUT (schedstat of all its threads: nanoseconds), the load average.
+server's CPU per PUT (schedstat of all its threads: nanoseconds), the client's (this
+process, which only sends the PUTs while a run is timed) CPU per PUT, the share of the
+host's CPU time left idle meanwhile (/proc/stat: idle + iowait), the load average.
 Trees run A B, B A, ... so neither always runs second on a noisy host.
 """
 
@@ -41,13 +44,20 @@ BOOK = f"/{USER}/bench-contacts/"
 VCARD = "text/vcard"
 
 
+def _host_cpu() -> tuple[int, int]:
+    """The host's CPU time so far (all cores, clock ticks): (idle + iowait, total)."""
+    with open("/proc/stat") as stat:
+        ticks = [int(field) for field in stat.readline().split()[1:]]
+    return ticks[3] + ticks[4], sum(ticks[:8])
+
+
 def _cpu(pid: int) -> float:
     """Seconds on a CPU of every thread of the server's process tree."""
     return sum(sched_seconds(one)[0] for one in _process_tree(pid))
 
 
-def run(tree: Path, source: Path, mode: str, puts: int, work: Path, clients: int = 1
-        ) -> dict[str, float]:
+def run(tree: Path, source: Path, mode: str, puts: int, work: Path, clients: int = 1,
+        workers: int = 1) -> dict[str, float]:
     """One server of ``tree`` on a fresh copy of ``source``: the figures of one run."""
     folder = work / "data"
     shutil.rmtree(folder, ignore_errors=True)
@@ -57,7 +67,7 @@ def run(tree: Path, source: Path, mode: str, puts: int, work: Path, clients: int
     with (work / "server.log").open("ab") as log:
         proc = subprocess.Popen([sys.executable, "-m", "cms_dav", "--data-dir", str(folder),
                                  "serve", "--host", HOST, "--port", str(port),
-                                 "--workers", "1"], env=env, stdout=log,
+                                 "--workers", str(workers)], env=env, stdout=log,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 cwd=folder)
     try:
@@ -84,6 +94,7 @@ def run(tree: Path, source: Path, mode: str, puts: int, work: Path, clients: int
         time.sleep(0.5)
         load = os.getloadavg()[0]
         before, start = _cpu(proc.pid), time.perf_counter()
+        own_before, host_before = time.process_time(), _host_cpu()
         if clients == 1:
             walls = [put(index, revision) for index in range(first, first + puts)]
         else:
@@ -103,12 +114,16 @@ def run(tree: Path, source: Path, mode: str, puts: int, work: Path, clients: int
             with ThreadPoolExecutor(clients) as pool:
                 walls = [wall for part in pool.map(share, range(clients)) for wall in part]
         elapsed = time.perf_counter() - start
+        own_cpu = time.process_time() - own_before
+        host_after = _host_cpu()
+        idle = ((host_after[0] - host_before[0]) / max(1, host_after[1] - host_before[1]))
         time.sleep(0.1)  # the last answer's bookkeeping is counted
         cpu = _cpu(proc.pid) - before
         walls.sort()
         return {"p50": statistics.median(walls) * 1e3,
                 "p95": walls[int(len(walls) * 0.95) - 1] * 1e3,
-                "cpu": cpu / puts * 1e3, "rate": puts / elapsed, "load": load}
+                "cpu": cpu / puts * 1e3, "client": own_cpu / puts * 1e3,
+                "rate": puts / elapsed, "load": load, "idle": idle * 100}
     finally:
         proc.terminate()
         proc.wait()
@@ -124,22 +139,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--puts", type=int, default=200)
     parser.add_argument("--clients", type=int, default=1,
                         help="parallel connections (bulk mode)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="serve --workers N: server processes sharing the port")
     args = parser.parse_args(argv)
     if args.clients > 1 and args.mode != "bulk":
         parser.error("--clients is for --mode bulk")
     trees = [(name, Path(path).resolve()) for name, path in
              (spec.split("=", 1) for spec in args.tree)]
-    print(f"mode {args.mode}, {args.puts} PUTs a run, {args.clients} client(s); per tree: "
-          "wall p50 / p95 ms, server CPU ms per PUT, cards/s, load")
+    print(f"mode {args.mode}, {args.puts} PUTs a run, {args.clients} client(s), "
+          f"{args.workers} worker process(es); per tree: wall p50 / p95 ms, server CPU ms "
+          "per PUT, client CPU ms per PUT, cards/s, host CPU idle meanwhile, load")
     with tempfile.TemporaryDirectory(prefix="put_pairs-") as scratch:
         for number in range(args.pairs):
             order = trees if number % 2 == 0 else trees[::-1]
             found = {name: run(tree, args.source, args.mode, args.puts, Path(scratch),
-                               args.clients)
+                               args.clients, args.workers)
                      for name, tree in order}
             print(f"pair {number + 1} ({' '.join(name for name, _ in order)}): " + " | ".join(
                 f"{name} {f['p50']:.2f} / {f['p95']:.2f} ms, CPU {f['cpu']:.2f} ms, "
-                f"{f['rate']:.0f}/s, load {f['load']:.2f}"
+                f"client {f['client']:.2f} ms, "
+                f"{f['rate']:.0f}/s, host idle {f['idle']:.0f} %, load {f['load']:.2f}"
                 for name, f in ((name, found[name]) for name, _ in trees)), flush=True)
     return 0
 
