@@ -132,8 +132,22 @@ def folded(line: str, eol: str = CRLF) -> str:
 
 
 def render(lines: list[ContentLine]) -> str:
-    """Serialize and fold lines into CRLF text ending with CRLF."""
-    return "".join(folded(line.serialize()) + CRLF for line in lines)
+    """Serialize and fold lines into CRLF text ending with CRLF (each line as
+    ``folded(line.serialize()) + CRLF``). A line of at most :data:`FOLD_OCTETS`
+    characters, all ASCII, is its own one piece: taken as it is, without :func:`fold`'s
+    encode and list (~8 of ~37 us per row that ``cms-dav import`` turns into a vCard
+    before its first write, issue 19 target 5)."""
+    pieces: list[str] = []
+    for line in lines:
+        serialized = line.serialize()
+        if len(serialized) <= FOLD_OCTETS and serialized.isascii():
+            pieces.append(serialized)
+        else:
+            pieces.append(folded(serialized))
+    if not pieces:
+        return ""
+    pieces.append("")
+    return CRLF.join(pieces)
 
 
 def _split_protected(text: str, separator: str, *, quotes: bool) -> list[str]:
