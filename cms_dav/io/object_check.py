@@ -78,6 +78,9 @@ def _vobject_line_ok(line: str) -> bool:
 #: only up to this size; larger objects are over [limits] max_item_bytes by default
 QP_SCAN_LIMIT = 1_000_000
 _QUOTED_PRINTABLE = re.compile(r"QUOTED-PRINTABLE", re.IGNORECASE)
+#: line ends as vobject's unfolding splits them, and a fold: a line end, then a space or tab
+_LINE_END = re.compile(r"\r\n|\r|\n")
+_FOLD = re.compile(r"[\r\n][ \t]")
 
 
 def unreadable_line(text: str) -> Problem | None:
@@ -92,15 +95,20 @@ def unreadable_line(text: str) -> Problem | None:
     from cms_dav.limits.vobject_lines import logical_lines
 
     cleaned = re.sub(r"(?m)^[ \t]*\r?\n", "", _RADICALE_STRIPPED.sub("", text))
+    lines: Iterable[str]
     if _QUOTED_PRINTABLE.search(cleaned) is None:
         # vobject's QP-aware unfolding is quadratic in the folded lines (a folded 7.5 MB
-        # photo took over 30 s); without quoted-printable the linear one is the same
-        lines: Iterable[tuple[str, int]] = logical_lines(cleaned)
+        # photo took over 30 s); without quoted-printable the linear one is the same.
+        # Without a fold its logical lines are the physical ones less the empty ones
+        # (issue 19: a new card's PUT skips the unfolding walk)
+        lines = ([line for line in _LINE_END.split(cleaned) if line]
+                 if _FOLD.search(cleaned) is None
+                 else (line for line, _number in logical_lines(cleaned)))
     elif len(cleaned) <= QP_SCAN_LIMIT:
-        lines = getLogicalLines(io.StringIO(cleaned), True)
+        lines = (line for line, _number in getLogicalLines(io.StringIO(cleaned), True))
     else:  # not scanned: [limits] max_item_bytes refuses an object this large anyway
         return None
-    for line, _number in lines:
+    for line in lines:
         if not _vobject_line_ok(line):
             first = line.splitlines()[0] if line else line
             at = text.find(first[:40]) if first else -1

@@ -1,7 +1,9 @@
 """The upload scan's content-line check (``object_check._vobject_line_ok``) is one
 possessive regex (issue 19); it accepts exactly the lines the former walk over the
 line accepted, and exactly those vobject's own ``patterns['line']`` parses, so every
-PUT is refused (or let through) as before, with the same first unreadable line."""
+PUT is refused (or let through) as before, with the same first unreadable line. A text
+without folds skips the unfolding walk: its lines are the physical ones, and the first
+unreadable line found is the same."""
 
 from __future__ import annotations
 
@@ -115,3 +117,41 @@ def test_a_long_parameter_soup_is_refused_in_one_pass() -> None:
     soup = "TEL" + ';TYPE=WORK,"HOME",,' * 10_000
     assert not _vobject_line_ok(soup)
     assert _vobject_line_ok(soup + ":1")
+
+
+def unreadable_line_by_unfolding(text: str) -> object_check.Problem | None:
+    """``unreadable_line`` as it was before its no-fold path: every text unfolded by
+    ``logical_lines`` (texts without quoted-printable; with it the path is unchanged)."""
+    cleaned = re.sub(r"(?m)^[ \t]*\r?\n", "", object_check._RADICALE_STRIPPED.sub("", text))
+    assert object_check._QUOTED_PRINTABLE.search(cleaned) is None
+    for line, _number in logical_lines(cleaned):
+        if not walk(line):
+            first = line.splitlines()[0] if line else line
+            at = text.find(first[:40]) if first else -1
+            number = text.count("\n", 0, at) + 1 if at >= 0 else None
+            return object_check.Problem(number, "not a 'NAME;PARAM=value:value' content "
+                                                f"line: {object_check._short(first)}")
+    return None
+
+
+#: pieces of an upload: content lines good and bad, line ends, folds, blank lines
+PIECES = ["BEGIN:VCARD", "FN:A", "TEL;TYPE=CELL:1", 'X;A="b:c":d', "item1.EMAIL:x",
+          "bad line", ";TYPE=A", "NOTE", ":", "\r\n", "\n", "\r", "\r\n ", "\n\t", " ",
+          "\t", "\x01", "", "ß", "END:VCARD"]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=24).map("".join))
+def test_texts_with_and_without_folds_get_the_same_first_unreadable_line(text: str
+                                                                          ) -> None:
+    assert unreadable_line(text) == unreadable_line_by_unfolding(text)
+
+
+def test_the_corpus_without_quoted_printable_gets_the_unfolding_verdict() -> None:
+    texts = [text for text in _corpus_texts()
+             if object_check._QUOTED_PRINTABLE.search(text) is None]
+    texts += [re.sub(r'(?m)^([^\r\n;"]*[;"])[^\r\n]*', r"\1", text, count=3)
+              for text in texts]
+    assert len(texts) > 700
+    for text in texts:
+        assert unreadable_line(text) == unreadable_line_by_unfolding(text)
