@@ -124,6 +124,63 @@ def _checkpoints_off_thread() -> Callable[[], None]:
         cms_dav.app.build_app, background_checkpoints=True))
 
 
+#: the database :func:`alternate` runs on (for the variants that change FTS5's settings)
+_DATABASE: list[Path] = []
+
+
+def _fts_settings(**values: int) -> Callable[[], None]:
+    """Set each trigram table's FTS5 options ``values`` (persistent, in its ``_config``
+    table) on a connection of its own; the undo sets FTS5's defaults back."""
+    import sqlite3
+
+    from cms_dav.store.fts_tables import TRIGRAM_TABLES
+
+    def put(settings: dict[str, int]) -> None:
+        connection = sqlite3.connect(_DATABASE[0], isolation_level=None)
+        try:
+            for fts, _column in TRIGRAM_TABLES.values():
+                for key, value in settings.items():
+                    connection.execute(f"INSERT INTO {fts}({fts}, rank) VALUES (?, ?)",
+                                       (key, value))
+        finally:
+            connection.close()
+
+    put(values)
+    return lambda: put({key: FTS5_DEFAULTS[key] for key in values})
+
+
+#: FTS5's defaults of the options :func:`_fts_settings` changes
+FTS5_DEFAULTS = {"automerge": 4, "crisismerge": 16}
+
+
+def _fts_automerge_off() -> Callable[[], None]:
+    """FTS5's ``automerge=0``: a COMMIT writes its new segment but merges none (but the
+    crisis merge of 16 segments of one level): what moving the merge work out of the PUT
+    (into a background merger) could save it at most."""
+    return _fts_settings(automerge=0)
+
+
+def _fts_merges_off() -> Callable[[], None]:
+    """``automerge=0`` and ``crisismerge=64``: no merge at all in 20 PUTs."""
+    return _fts_settings(automerge=0, crisismerge=64)
+
+
+def _fts_optimize() -> None:
+    """Both trigram tables merged into one segment each (before each block of the FTS5
+    settings' variants, untimed, so each block starts from the same structure and no
+    block pays for the segments the other side left)."""
+    import sqlite3
+
+    from cms_dav.store.fts_tables import TRIGRAM_TABLES
+
+    connection = sqlite3.connect(_DATABASE[0], isolation_level=None)
+    try:
+        for fts, _column in TRIGRAM_TABLES.values():
+            connection.execute(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")
+    finally:
+        connection.close()
+
+
 #: name -> (SQL run on the copy before the run, patch made in the run's process;
 #: a patch answers its undo)
 VARIANTS: dict[str, tuple[tuple[str, ...], Callable[[], Callable[[], None]] | None]] = {
@@ -134,6 +191,8 @@ VARIANTS: dict[str, tuple[tuple[str, ...], Callable[[], Callable[[], None]] | No
     "no-note-value-trigrams": ((), _no_note_value_trigrams),
     "one-trigram-table": ((), _one_trigram_table),
     "one-trigram-row-per-card": ((), _one_trigram_row_per_card),
+    "fts-automerge-off": ((), _fts_automerge_off),
+    "fts-merges-off": ((), _fts_merges_off),
     "no-field-term-index": (("DROP INDEX ix_contact_terms_field_term",), None),
     "no-values-prop-index": (("DROP INDEX ix_contact_values_prop",), None),
 }
@@ -142,7 +201,10 @@ VARIANTS: dict[str, tuple[tuple[str, ...], Callable[[], Callable[[], None]] | No
 #: the variants whose patch acts on each write, so :func:`alternate` can switch them
 #: between blocks of PUTs of one app (the others act on the database or the app's build)
 SWITCHABLE = ("no-trigram-feeds", "no-value-rows", "no-note-value-trigrams",
-              "one-trigram-table", "one-trigram-row-per-card")
+              "one-trigram-table", "one-trigram-row-per-card", "fts-automerge-off",
+              "fts-merges-off")
+#: the variants whose blocks (both sides) each start from optimized trigram tables
+BEFORE_BLOCK = {"fts-automerge-off": _fts_optimize, "fts-merges-off": _fts_optimize}
 
 
 def order(names: list[str], rounds: int) -> list[str]:
@@ -193,6 +255,8 @@ def alternate(folder: Path, name: str, blocks: int, block: int = 20) -> dict[str
     patch = VARIANTS[name][1]
     if name not in SWITCHABLE or patch is None:
         raise ValueError(f"{name} cannot be switched within one process")
+    _DATABASE[:] = [folder / "cms-dav.sqlite3"]
+    before = BEFORE_BLOCK.get(name)
     app = build_app(load_settings(data_dir=folder))
     wsgi = app.wsgi()
     sides: dict[bool, list[float]] = {False: [], True: []}
@@ -212,6 +276,8 @@ def alternate(folder: Path, name: str, blocks: int, block: int = 20) -> dict[str
         for pair in range(blocks):
             means = {}
             for patched in ((False, True) if pair % 2 == 0 else (True, False)):
+                if before is not None:
+                    before()
                 undo = patch() if patched else None
                 try:
                     samples = [put(index + i) for i in range(block)]
@@ -227,7 +293,8 @@ def alternate(folder: Path, name: str, blocks: int, block: int = 20) -> dict[str
     return {"variant": name, "blocks": blocks, "lower_blocks": lower,
             **{f"{'variant' if side else 'as_is'}_{stat}_ms": round(fn(found) * 1e3, 3)
                for side, found in sides.items()
-               for stat, fn in (("p50", statistics.median), ("mean", statistics.mean))}}
+               for stat, fn in (("p50", statistics.median), ("mean", statistics.mean),
+                                ("p99", lambda found: sorted(found)[len(found) * 99 // 100]))}}
 
 
 def run(source: Path, name: str, puts: int, work: Path) -> dict[str, Any]:

@@ -151,3 +151,37 @@ def test_one_trigram_row_per_card_indexes_values_and_terms_under_the_item(
         assert per_card == 2  # the variant's block, not the as-is PUTs
     finally:
         connection.close()
+
+
+@pytest.mark.parametrize("name, settings", [
+    ("fts-automerge-off", {"automerge": 0}),
+    ("fts-merges-off", {"automerge": 0, "crisismerge": 64})])
+def test_the_fts5_setting_variants_set_their_options_and_put_the_defaults_back(
+        filled: Path, tmp_path: Path, name: str, settings: dict[str, int]) -> None:
+    """While patched, each trigram table's ``_config`` holds the variant's options; the
+    undo writes FTS5's defaults (which the tree's tables use: no row at all)."""
+    import shutil
+
+    from cms_dav.store.fts_tables import TRIGRAM_TABLES
+
+    folder = tmp_path / "data"
+    shutil.copytree(filled, folder)
+    put_bounds._DATABASE[:] = [folder / "cms-dav.sqlite3"]
+
+    def config() -> dict[str, dict[str, int]]:
+        connection = sqlite3.connect(folder / "cms-dav.sqlite3")
+        try:
+            return {fts: {key: value for key, value in connection.execute(
+                        f"SELECT k, v FROM {fts}_config") if key != "version"}
+                    for fts, _column in TRIGRAM_TABLES.values()}
+        finally:
+            connection.close()
+
+    assert config() == {fts: {} for fts, _column in TRIGRAM_TABLES.values()}
+    undo = put_bounds.VARIANTS[name][1]()  # type: ignore[misc]
+    assert config() == {fts: settings for fts, _column in TRIGRAM_TABLES.values()}
+    undo()
+    assert config() == {fts: {key: put_bounds.FTS5_DEFAULTS[key] for key in settings}
+                        for fts, _column in TRIGRAM_TABLES.values()}
+    found = put_bounds.alternate(folder, name, 1, block=2)
+    assert found["blocks"] == 1
