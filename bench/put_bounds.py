@@ -75,6 +75,44 @@ def _no_note_value_trigrams() -> Callable[[], None]:
     return _swap(fts, "_FEEDS", feeds)
 
 
+#: rowids of the values' rows in the terms' trigram table under
+#: :func:`_one_trigram_table`: above any term row's id, so the two never meet
+VALUE_ROWID_SHIFT = 1 << 40
+
+
+def _one_trigram_table() -> Callable[[], None]:
+    """The values' rows fed into the terms' trigram table (rowid shifted by
+    :data:`VALUE_ROWID_SHIFT`) instead of their own: the same trigram tokens, one FTS5
+    table to write and flush at COMMIT instead of two (lever 2 of round ten, "one
+    trigram table": what the table count alone costs a write)."""
+    from cms_dav.store import fts
+
+    feeds = dict(fts._FEEDS)
+    feeds["contact_values"] = (
+        f"INSERT INTO contact_terms_trgm(rowid, term) SELECT id + {VALUE_ROWID_SHIFT}, "
+        "value FROM contact_values WHERE item_id IN ({marks})")
+    return _swap(fts, "_FEEDS", feeds)
+
+
+def _one_trigram_row_per_card() -> Callable[[], None]:
+    """One trigram row per card instead of one per value and term: the card's values
+    and terms joined by newlines, fed into the terms' trigram table under the item id
+    (shifted by :data:`VALUE_ROWID_SHIFT`) when its values are fed, the terms' own feed
+    left out. The same trigrams plus a few across the joins, but each card's postings
+    once (a bench card: ~400 distinct trigrams against ~680 postings of its ~43 rows)
+    and one row: what a per-card trigram document could save a write at most."""
+    from cms_dav.store import fts
+
+    feeds = dict(fts._FEEDS)
+    feeds["contact_terms"] = ("SELECT 1 FROM contact_terms WHERE 0 AND item_id IN ({marks})")
+    feeds["contact_values"] = (
+        f"INSERT INTO contact_terms_trgm(rowid, term) SELECT v.item_id + {VALUE_ROWID_SHIFT}, "
+        "group_concat(v.value, char(10)) || char(10) || coalesce((SELECT "
+        "group_concat(t.term, char(10)) FROM contact_terms t WHERE t.item_id = v.item_id), "
+        "'') FROM contact_values v WHERE v.item_id IN ({marks}) GROUP BY v.item_id")
+    return _swap(fts, "_FEEDS", feeds)
+
+
 def _checkpoints_off_thread() -> Callable[[], None]:
     """As ``cms-dav serve``: SQLite's checkpoints in a thread of their own, not inside
     the COMMIT that fills the WAL past 1,000 pages (every ~10th PUT here otherwise)."""
@@ -86,6 +124,63 @@ def _checkpoints_off_thread() -> Callable[[], None]:
         cms_dav.app.build_app, background_checkpoints=True))
 
 
+#: the database :func:`alternate` runs on (for the variants that change FTS5's settings)
+_DATABASE: list[Path] = []
+
+
+def _fts_settings(**values: int) -> Callable[[], None]:
+    """Set each trigram table's FTS5 options ``values`` (persistent, in its ``_config``
+    table) on a connection of its own; the undo sets FTS5's defaults back."""
+    import sqlite3
+
+    from cms_dav.store.fts_tables import TRIGRAM_TABLES
+
+    def put(settings: dict[str, int]) -> None:
+        connection = sqlite3.connect(_DATABASE[0], isolation_level=None)
+        try:
+            for fts, _column in TRIGRAM_TABLES.values():
+                for key, value in settings.items():
+                    connection.execute(f"INSERT INTO {fts}({fts}, rank) VALUES (?, ?)",
+                                       (key, value))
+        finally:
+            connection.close()
+
+    put(values)
+    return lambda: put({key: FTS5_DEFAULTS[key] for key in values})
+
+
+#: FTS5's defaults of the options :func:`_fts_settings` changes
+FTS5_DEFAULTS = {"automerge": 4, "crisismerge": 16}
+
+
+def _fts_automerge_off() -> Callable[[], None]:
+    """FTS5's ``automerge=0``: a COMMIT writes its new segment but merges none (but the
+    crisis merge of 16 segments of one level): what moving the merge work out of the PUT
+    (into a background merger) could save it at most."""
+    return _fts_settings(automerge=0)
+
+
+def _fts_merges_off() -> Callable[[], None]:
+    """``automerge=0`` and ``crisismerge=64``: no merge at all in 20 PUTs."""
+    return _fts_settings(automerge=0, crisismerge=64)
+
+
+def _fts_optimize() -> None:
+    """Both trigram tables merged into one segment each (before each block of the FTS5
+    settings' variants, untimed, so each block starts from the same structure and no
+    block pays for the segments the other side left)."""
+    import sqlite3
+
+    from cms_dav.store.fts_tables import TRIGRAM_TABLES
+
+    connection = sqlite3.connect(_DATABASE[0], isolation_level=None)
+    try:
+        for fts, _column in TRIGRAM_TABLES.values():
+            connection.execute(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")
+    finally:
+        connection.close()
+
+
 #: name -> (SQL run on the copy before the run, patch made in the run's process;
 #: a patch answers its undo)
 VARIANTS: dict[str, tuple[tuple[str, ...], Callable[[], Callable[[], None]] | None]] = {
@@ -94,6 +189,10 @@ VARIANTS: dict[str, tuple[tuple[str, ...], Callable[[], Callable[[], None]] | No
     "no-trigram-feeds": ((), _no_trigram_feeds),
     "no-value-rows": ((), _no_value_rows),
     "no-note-value-trigrams": ((), _no_note_value_trigrams),
+    "one-trigram-table": ((), _one_trigram_table),
+    "one-trigram-row-per-card": ((), _one_trigram_row_per_card),
+    "fts-automerge-off": ((), _fts_automerge_off),
+    "fts-merges-off": ((), _fts_merges_off),
     "no-field-term-index": (("DROP INDEX ix_contact_terms_field_term",), None),
     "no-values-prop-index": (("DROP INDEX ix_contact_values_prop",), None),
 }
@@ -101,7 +200,11 @@ VARIANTS: dict[str, tuple[tuple[str, ...], Callable[[], Callable[[], None]] | No
 
 #: the variants whose patch acts on each write, so :func:`alternate` can switch them
 #: between blocks of PUTs of one app (the others act on the database or the app's build)
-SWITCHABLE = ("no-trigram-feeds", "no-value-rows", "no-note-value-trigrams")
+SWITCHABLE = ("no-trigram-feeds", "no-value-rows", "no-note-value-trigrams",
+              "one-trigram-table", "one-trigram-row-per-card", "fts-automerge-off",
+              "fts-merges-off")
+#: the variants whose blocks (both sides) each start from optimized trigram tables
+BEFORE_BLOCK = {"fts-automerge-off": _fts_optimize, "fts-merges-off": _fts_optimize}
 
 
 def order(names: list[str], rounds: int) -> list[str]:
@@ -152,6 +255,8 @@ def alternate(folder: Path, name: str, blocks: int, block: int = 20) -> dict[str
     patch = VARIANTS[name][1]
     if name not in SWITCHABLE or patch is None:
         raise ValueError(f"{name} cannot be switched within one process")
+    _DATABASE[:] = [folder / "cms-dav.sqlite3"]
+    before = BEFORE_BLOCK.get(name)
     app = build_app(load_settings(data_dir=folder))
     wsgi = app.wsgi()
     sides: dict[bool, list[float]] = {False: [], True: []}
@@ -171,6 +276,8 @@ def alternate(folder: Path, name: str, blocks: int, block: int = 20) -> dict[str
         for pair in range(blocks):
             means = {}
             for patched in ((False, True) if pair % 2 == 0 else (True, False)):
+                if before is not None:
+                    before()
                 undo = patch() if patched else None
                 try:
                     samples = [put(index + i) for i in range(block)]
@@ -186,7 +293,8 @@ def alternate(folder: Path, name: str, blocks: int, block: int = 20) -> dict[str
     return {"variant": name, "blocks": blocks, "lower_blocks": lower,
             **{f"{'variant' if side else 'as_is'}_{stat}_ms": round(fn(found) * 1e3, 3)
                for side, found in sides.items()
-               for stat, fn in (("p50", statistics.median), ("mean", statistics.mean))}}
+               for stat, fn in (("p50", statistics.median), ("mean", statistics.mean),
+                                ("p99", lambda found: sorted(found)[len(found) * 99 // 100]))}}
 
 
 def run(source: Path, name: str, puts: int, work: Path) -> dict[str, Any]:

@@ -78,3 +78,110 @@ def test_the_note_variant_feeds_every_value_but_notes_and_is_undone() -> None:
     finally:
         undo()
     assert fts._FEEDS is feeds
+
+
+def test_one_trigram_table_feeds_the_values_into_the_terms_table(filled: Path,
+                                                                 tmp_path: Path) -> None:
+    """The variant keeps every value's trigrams, in the terms' table under shifted
+    rowids, and leaves the values' own table without the new cards' rows."""
+    import shutil
+
+    folder = tmp_path / "data"
+    shutil.copytree(filled, folder)
+    connection = sqlite3.connect(folder / "cms-dav.sqlite3")
+    try:
+        before = connection.execute("SELECT max(id) FROM contact_values").fetchone()[0]
+    finally:
+        connection.close()
+    put_bounds.alternate(folder, "one-trigram-table", 1, block=2)
+    connection = sqlite3.connect(folder / "cms-dav.sqlite3")
+    try:
+        new = connection.execute("SELECT id, value FROM contact_values WHERE id > ? AND "
+                                 "length(value) >= 3", (before,)).fetchall()
+        assert new
+        shift = put_bounds.VALUE_ROWID_SHIFT
+        shifted = 0
+        for ident, value in new:
+            query = '"' + value[:3].replace('"', '""') + '"'
+            terms = {rowid for (rowid,) in connection.execute(
+                "SELECT rowid FROM contact_terms_trgm WHERE contact_terms_trgm MATCH ?",
+                (query,))}
+            values = {rowid for (rowid,) in connection.execute(
+                "SELECT rowid FROM contact_values_trgm WHERE contact_values_trgm MATCH ?",
+                (query,))}
+            written_as_is = ident in values
+            assert (ident + shift in terms) != written_as_is
+            shifted += not written_as_is
+        assert 0 < shifted < len(new)  # the variant's block, and the as-is PUTs
+    finally:
+        connection.close()
+
+
+def test_one_trigram_row_per_card_indexes_values_and_terms_under_the_item(
+        filled: Path, tmp_path: Path) -> None:
+    """The variant's cards have one row in the terms' trigram table, under the shifted
+    item id, holding the trigrams of their values and of their terms."""
+    import shutil
+
+    folder = tmp_path / "data"
+    shutil.copytree(filled, folder)
+    connection = sqlite3.connect(folder / "cms-dav.sqlite3")
+    try:
+        before = connection.execute("SELECT max(id) FROM items").fetchone()[0]
+    finally:
+        connection.close()
+    put_bounds.alternate(folder, "one-trigram-row-per-card", 1, block=2)
+    shift = put_bounds.VALUE_ROWID_SHIFT
+    connection = sqlite3.connect(folder / "cms-dav.sqlite3")
+    try:
+        def rowids(text: str) -> set[int]:
+            query = '"' + text[:3].replace('"', '""') + '"'
+            return {rowid for (rowid,) in connection.execute(
+                "SELECT rowid FROM contact_terms_trgm WHERE contact_terms_trgm MATCH ?",
+                (query,))}
+
+        per_card = 0
+        for (item,) in connection.execute("SELECT id FROM items WHERE id > ?", (before,)):
+            texts = [value for (value,) in connection.execute(
+                "SELECT value FROM contact_values WHERE item_id = ? UNION ALL "
+                "SELECT term FROM contact_terms WHERE item_id = ?", (item, item))]
+            found = [item + shift in rowids(text) for text in texts if len(text) >= 3]
+            assert all(found) or not any(found)
+            per_card += all(found)
+        assert per_card == 2  # the variant's block, not the as-is PUTs
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("name, settings", [
+    ("fts-automerge-off", {"automerge": 0}),
+    ("fts-merges-off", {"automerge": 0, "crisismerge": 64})])
+def test_the_fts5_setting_variants_set_their_options_and_put_the_defaults_back(
+        filled: Path, tmp_path: Path, name: str, settings: dict[str, int]) -> None:
+    """While patched, each trigram table's ``_config`` holds the variant's options; the
+    undo writes FTS5's defaults (which the tree's tables use: no row at all)."""
+    import shutil
+
+    from cms_dav.store.fts_tables import TRIGRAM_TABLES
+
+    folder = tmp_path / "data"
+    shutil.copytree(filled, folder)
+    put_bounds._DATABASE[:] = [folder / "cms-dav.sqlite3"]
+
+    def config() -> dict[str, dict[str, int]]:
+        connection = sqlite3.connect(folder / "cms-dav.sqlite3")
+        try:
+            return {fts: {key: value for key, value in connection.execute(
+                        f"SELECT k, v FROM {fts}_config") if key != "version"}
+                    for fts, _column in TRIGRAM_TABLES.values()}
+        finally:
+            connection.close()
+
+    assert config() == {fts: {} for fts, _column in TRIGRAM_TABLES.values()}
+    undo = put_bounds.VARIANTS[name][1]()  # type: ignore[misc]
+    assert config() == {fts: settings for fts, _column in TRIGRAM_TABLES.values()}
+    undo()
+    assert config() == {fts: {key: put_bounds.FTS5_DEFAULTS[key] for key in settings}
+                        for fts, _column in TRIGRAM_TABLES.values()}
+    found = put_bounds.alternate(folder, name, 1, block=2)
+    assert found["blocks"] == 1
