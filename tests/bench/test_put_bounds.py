@@ -80,19 +80,24 @@ def test_the_note_variant_feeds_every_value_but_notes_and_is_undone() -> None:
     assert fts._FEEDS is feeds
 
 
-def test_one_trigram_table_feeds_the_values_into_the_terms_table(filled: Path,
-                                                                 tmp_path: Path) -> None:
-    """The variant keeps every value's trigrams, in the terms' table under shifted
-    rowids, and leaves the values' own table without the new cards' rows."""
+def copy_with_last_id(filled: Path, tmp_path: Path, table: str) -> tuple[Path, int]:
+    """A copy of the filled data folder and the highest id in ``table`` before any PUT."""
     import shutil
 
     folder = tmp_path / "data"
     shutil.copytree(filled, folder)
     connection = sqlite3.connect(folder / "cms-dav.sqlite3")
     try:
-        before = connection.execute("SELECT max(id) FROM contact_values").fetchone()[0]
+        return folder, connection.execute(f"SELECT max(id) FROM {table}").fetchone()[0]
     finally:
         connection.close()
+
+
+def test_one_trigram_table_feeds_the_values_into_the_terms_table(filled: Path,
+                                                                 tmp_path: Path) -> None:
+    """The variant keeps every value's trigrams, in the terms' table under shifted
+    rowids, and leaves the values' own table without the new cards' rows."""
+    folder, before = copy_with_last_id(filled, tmp_path, "contact_values")
     put_bounds.alternate(folder, "one-trigram-table", 1, block=2)
     connection = sqlite3.connect(folder / "cms-dav.sqlite3")
     try:
@@ -121,15 +126,7 @@ def test_one_trigram_row_per_card_indexes_values_and_terms_under_the_item(
         filled: Path, tmp_path: Path) -> None:
     """The variant's cards have one row in the terms' trigram table, under the shifted
     item id, holding the trigrams of their values and of their terms."""
-    import shutil
-
-    folder = tmp_path / "data"
-    shutil.copytree(filled, folder)
-    connection = sqlite3.connect(folder / "cms-dav.sqlite3")
-    try:
-        before = connection.execute("SELECT max(id) FROM items").fetchone()[0]
-    finally:
-        connection.close()
+    folder, before = copy_with_last_id(filled, tmp_path, "items")
     put_bounds.alternate(folder, "one-trigram-row-per-card", 1, block=2)
     shift = put_bounds.VALUE_ROWID_SHIFT
     connection = sqlite3.connect(folder / "cms-dav.sqlite3")
