@@ -1,6 +1,7 @@
-"""render takes a short ASCII line as it is, without fold's walk (round eleven, the
-text ``cms-dav import`` makes of each CSV row): its text is, for every list of lines,
-each line's ``folded(serialize())`` followed by CRLF, as before: long lines, lines of
+"""render (through ``folded``) takes a short ASCII line as it is, without fold's walk
+(round eleven, the text ``cms-dav import`` makes of each CSV row): its text is, for
+every list of lines, each line's ``fold(serialize())`` pieces joined by CRLF, followed
+by CRLF, as before: long lines, lines of
 exactly 75 and 76 characters, non-ASCII lines that fit 75 characters but not 75
 octets, parameters, groups, and no line at all."""
 
@@ -9,11 +10,12 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cms_dav.contacts.vcard_lines import CRLF, FOLD_OCTETS, ContentLine, folded, render
+from cms_dav.contacts.vcard_lines import CRLF, FOLD_OCTETS, ContentLine, fold, render
 
 
 def _reference(lines: list[ContentLine]) -> str:
-    return "".join(folded(line.serialize()) + CRLF for line in lines)
+    """The text before the shortcut: every line through fold's walk."""
+    return "".join(CRLF.join(fold(line.serialize())) + CRLF for line in lines)
 
 
 def _line(name: str, value: str, params: list[tuple[str, str]] | None = None,
