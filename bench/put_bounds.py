@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 if __package__ in (None, ""):  # run as a script
     sys.path.append(str(Path(__file__).resolve().parent.parent))
@@ -128,22 +128,28 @@ def _checkpoints_off_thread() -> Callable[[], None]:
 _DATABASE: list[Path] = []
 
 
-def _fts_settings(**values: int) -> Callable[[], None]:
-    """Set each trigram table's FTS5 options ``values`` (persistent, in its ``_config``
-    table) on a connection of its own; the undo sets FTS5's defaults back."""
+def _on_trigram_tables(sql: str, rows: Sequence[tuple[object, ...]] = ((),)) -> None:
+    """Run ``sql`` (``{fts}``: the table's name) with each of ``rows`` on each trigram
+    table of :data:`_DATABASE`, on a connection of its own (FTS5's special INSERTs)."""
     import sqlite3
 
     from cms_dav.store.fts_tables import TRIGRAM_TABLES
 
+    connection = sqlite3.connect(_DATABASE[0], isolation_level=None)
+    try:
+        for fts, _column in TRIGRAM_TABLES.values():
+            for row in rows:
+                connection.execute(sql.format(fts=fts), row)
+    finally:
+        connection.close()
+
+
+def _fts_settings(**values: int) -> Callable[[], None]:
+    """Set each trigram table's FTS5 options ``values`` (persistent, in its ``_config``
+    table); the undo sets FTS5's defaults back."""
     def put(settings: dict[str, int]) -> None:
-        connection = sqlite3.connect(_DATABASE[0], isolation_level=None)
-        try:
-            for fts, _column in TRIGRAM_TABLES.values():
-                for key, value in settings.items():
-                    connection.execute(f"INSERT INTO {fts}({fts}, rank) VALUES (?, ?)",
-                                       (key, value))
-        finally:
-            connection.close()
+        _on_trigram_tables("INSERT INTO {fts}({fts}, rank) VALUES (?, ?)",
+                           list(settings.items()))
 
     put(values)
     return lambda: put({key: FTS5_DEFAULTS[key] for key in values})
@@ -169,16 +175,7 @@ def _fts_optimize() -> None:
     """Both trigram tables merged into one segment each (before each block of the FTS5
     settings' variants, untimed, so each block starts from the same structure and no
     block pays for the segments the other side left)."""
-    import sqlite3
-
-    from cms_dav.store.fts_tables import TRIGRAM_TABLES
-
-    connection = sqlite3.connect(_DATABASE[0], isolation_level=None)
-    try:
-        for fts, _column in TRIGRAM_TABLES.values():
-            connection.execute(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")
-    finally:
-        connection.close()
+    _on_trigram_tables("INSERT INTO {fts}({fts}) VALUES ('optimize')")
 
 
 #: name -> (SQL run on the copy before the run, patch made in the run's process;
